@@ -1,0 +1,8 @@
+//! The per-user workstation agent, the equivalent of Windows' workstation service or gvfsd.
+//!
+//! This crate owns the long-lived state behind the WNet API: the SMB sessions, the connection
+//! table, the FUSE mounts of redirected local devices, and the local RPC endpoint (a Unix socket
+//! in a 0700 directory, with a peer-uid check) through which `wnet` clients reach it.
+//!
+//! It depends on the WNet core (`wnet`) for types and the SMB provider. It must not depend on the
+//! CLI or on Python, which are its clients.

@@ -1,0 +1,43 @@
+//! Exit codes and the way failures are reported.
+
+use std::process::ExitCode;
+
+/// A failure that ends the command, with the exit code scripts can test.
+///
+/// Exit codes: 0 success; 1 the operation failed; 2 the command line is wrong (clap's usage
+/// errors); 3 the verb is not implemented yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The process exit code.
+    pub code: u8,
+    /// A short machine-readable kind, used as `error` in JSON output.
+    pub kind: &'static str,
+    /// The message for people.
+    pub message: String,
+}
+
+impl Exit {
+    /// Exit code of a verb that is not implemented yet.
+    pub const NOT_IMPLEMENTED: u8 = 3;
+
+    /// The failure of a verb whose implementation has not landed yet.
+    pub fn not_implemented(verb: &str) -> Self {
+        Exit {
+            code: Self::NOT_IMPLEMENTED,
+            kind: "not_implemented",
+            message: format!("wnet {verb}: not yet implemented"),
+        }
+    }
+
+    /// Prints the failure (to standard error, or as a JSON object on standard output when
+    /// `json` is set) and returns the exit code.
+    pub fn report(&self, json: bool) -> ExitCode {
+        if json {
+            let body = serde_json::json!({ "error": self.kind, "message": self.message });
+            println!("{body}");
+        } else {
+            eprintln!("{}", self.message);
+        }
+        ExitCode::from(self.code)
+    }
+}

@@ -1,0 +1,40 @@
+//! The `wnet` command line: verbs in the spirit of `net use`, `net view`, `nbtstat` and
+//! `nbtscan`, human tables by default and JSON for scripts.
+//!
+//! This crate owns argument parsing, output formatting and exit codes. Every behaviour lives in
+//! the library crates (`wnet-nbt`, `wnet-netbios`, `wnet`); nothing depends on this crate.
+
+mod args;
+mod duration;
+mod exit;
+
+pub use args::{Cli, Command, GlobalArgs};
+pub use duration::{ParseTimeoutError, parse_timeout};
+pub use exit::Exit;
+
+/// Sets up `tracing` on standard error: warnings by default, more with each `-v`.
+///
+/// `RUST_LOG` overrides the level chosen by the flags.
+pub fn init_tracing(verbosity: u8) {
+    let default_level = match verbosity {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // A second initialisation (as in tests that call `run` twice) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs one parsed command line and returns the process exit code.
+pub fn run(cli: &Cli) -> std::process::ExitCode {
+    tracing::debug!(command = cli.command.verb(), timeout = ?cli.global.timeout, "wnet starting");
+    // Every verb lands with its own issue; until then each one says so and fails.
+    Exit::not_implemented(cli.command.verb()).report(cli.global.json)
+}

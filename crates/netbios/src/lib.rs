@@ -1,0 +1,9 @@
+//! The NCB interface: Windows' `Netbios(PNCB)` from nb30.h, on Linux.
+//!
+//! This crate owns the `Ncb` control block, the command codes (NCBCALL 0x10 … NCBFINDNAME 0x78,
+//! the ASYNCH flag 0x80), the NRC_* return codes, the byte layouts of nb30.h's structures
+//! (ADAPTER_STATUS, NAME_BUFFER, LANA_ENUM, SESSION_HEADER/BUFFER, FIND_NAME_HEADER/BUFFER), the
+//! LANA table and the execution of each command over the engines of `wnet-nbt`.
+//!
+//! It depends on `wnet-nbt` only. It must not depend on the WNet core (`wnet`), the agent, the
+//! CLI or Python: those call into it.

@@ -1,0 +1,10 @@
+//! The WNet core: the Windows Networking API (mpr.dll's `WNet*` functions) on Linux.
+//!
+//! This crate owns `NetResource`, `WinError` (Win32 codes with their standard texts and the
+//! NTSTATUS or NBT cause behind them), the per-thread last extended error, the provider trait
+//! and its SMB2/3 provider, the connection table, enumeration scopes, universal names, resource
+//! information and parent, user names and the remembered-connections store. It is a client of
+//! the per-user agent (`wnet-agent`), which holds the sessions and mounts.
+//!
+//! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
+//! the CLI or Python; the agent and the front ends depend on it.
