@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Log more to standard error (-v info, -vv debug, -vvv trace; RUST_LOG overrides).
+    /// Log more to standard error (-v info, -vv debug, -vvv trace; `RUST_LOG` overrides).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Give up on network operations after this long: `1500`, `1500ms`, `2s` or `1.5s`
@@ -64,9 +64,9 @@ pub enum Command {
     Scan(PendingArgs),
     /// Resolve a NetBIOS name to addresses (like `nmblookup`).
     Lookup(PendingArgs),
-    /// The user name behind a connection (WNetGetUser).
+    /// The user name behind a connection (`WNetGetUser`).
     User(PendingArgs),
-    /// The universal (UNC) name of a local path (WNetGetUniversalName).
+    /// The universal (UNC) name of a local path (`WNetGetUniversalName`).
     Unc(PendingArgs),
     /// Start, stop or query the per-user agent.
     Agent(PendingArgs),

@@ -1,1 +1,493 @@
-//! placeholder
+//! Test helper: starts, stops and describes the labs of `lab/` for integration tests.
+//!
+//! Tests and benchmarks use this crate instead of shelling out to the lab scripts themselves:
+//! [`SambaLab::acquire`] makes sure the Samba lab (`lab/samba`) is up and returns its shape as
+//! `lab/samba status --json` reports it, and [`NetnsLab::acquire`] does the same for the
+//! broadcast domain of `lab/netns`. Both hold a shared lock for as long as the test uses the lab,
+//! so a test that stops and restarts a lab ([`SambaLab::acquire_exclusive`]) waits until no other
+//! test process is using it, and the others wait for it in turn.
+//!
+//! [`run_bounded`] runs a peer tool (smbclient, nmblookup, nbtscan) with a time limit, so that a
+//! hung peer fails a test instead of hanging it.
+//!
+//! This crate is for tests only. It depends on no other wnet crate, and no library crate may
+//! depend on it except as a dev-dependency.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::net::Ipv4Addr;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+/// How long a lab script may take before the helper gives up on it.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The exit code with which `lab/netns` says namespaces are impossible here.
+const SKIP_EXIT_CODE: i32 = 77;
+
+/// Why a lab could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// A lab script or peer tool could not be started.
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        /// The program that failed to start.
+        program: String,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A lab script or peer tool ran longer than its limit and was killed.
+    #[error("{program} did not finish within {limit:?} and was killed")]
+    TimedOut {
+        /// The program that was killed.
+        program: String,
+        /// The limit it exceeded.
+        limit: Duration,
+    },
+    /// A lab script failed.
+    #[error("{script} failed ({status}): {stderr}")]
+    ScriptFailed {
+        /// The script and its arguments.
+        script: String,
+        /// How it exited.
+        status: ExitStatus,
+        /// What it printed on standard error.
+        stderr: String,
+    },
+    /// `status --json` printed something that is not the lab's shape.
+    #[error("{script} printed an unexpected status: {source}")]
+    BadStatus {
+        /// The script that printed it.
+        script: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The lab cannot exist on this machine (for example, network namespaces are impossible);
+    /// the message says why. Tests skip with this message.
+    #[error("lab unavailable here: {0}")]
+    Unavailable(String),
+    /// Taking the lock that coordinates test processes failed.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+}
+
+/// The directory holding the lab scripts: `$WNET_LAB_DIR`, or `lab/` of this checkout.
+pub fn lab_dir() -> PathBuf {
+    std::env::var_os("WNET_LAB_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lab"),
+        PathBuf::from,
+    )
+}
+
+/// Runs `command` to completion, killing it if it runs longer than `limit`.
+///
+/// Standard output and standard error are captured; standard input is closed.
+pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, LabError> {
+    let program = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| LabError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    // Drain both pipes on threads so that a chatty child cannot block on a full pipe.
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                // The child is ours: end it by its PID, then reap it.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(LabError::TimedOut { program, limit });
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(source) => return Err(LabError::Spawn { program, source }),
+        }
+    };
+    let collect = |pipe: Option<thread::JoinHandle<Vec<u8>>>| {
+        pipe.and_then(|handle| handle.join().ok())
+            .unwrap_or_default()
+    };
+    Ok(Output {
+        status,
+        stdout: collect(stdout),
+        stderr: collect(stderr),
+    })
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+fn run_script(script: &str, args: &[&str]) -> Result<Output, LabError> {
+    let path = lab_dir().join(script);
+    run_bounded(Command::new(&path).args(args), SCRIPT_TIMEOUT)
+}
+
+fn script_failed(script: &str, args: &[&str], output: &Output) -> LabError {
+    LabError::ScriptFailed {
+        script: format!("lab/{script} {}", args.join(" ")),
+        status: output.status,
+        stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+    }
+}
+
+/// Runs `lab/<script> <verb>` and fails unless it succeeded (or skipped, for `lab/netns`).
+fn run_verb(script: &str, verb: &str) -> Result<(), LabError> {
+    let output = run_script(script, &[verb])?;
+    match output.status.code() {
+        Some(0) => Ok(()),
+        Some(SKIP_EXIT_CODE) => Err(LabError::Unavailable(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        )),
+        _ => Err(script_failed(script, &[verb], &output)),
+    }
+}
+
+/// Reads `lab/<script> status --json`; `None` when the lab is not up.
+fn read_status<T: for<'de> Deserialize<'de>>(script: &str) -> Result<Option<T>, LabError> {
+    let output = run_script(script, &["status", "--json"])?;
+    if !output.status.success() {
+        return Ok(None);
+    }
+    serde_json::from_slice(&output.stdout)
+        .map(Some)
+        .map_err(|source| LabError::BadStatus {
+            script: format!("lab/{script}"),
+            source,
+        })
+}
+
+/// A lock shared by the test processes that use one lab; a test that restarts the lab holds it
+/// exclusively. Released on drop.
+#[derive(Debug)]
+pub struct LabLease {
+    _file: File,
+}
+
+impl LabLease {
+    fn take(lab: &str, exclusive: bool) -> Result<LabLease, LabError> {
+        let dir = std::env::temp_dir().join("wnet-lab");
+        let path = dir.join(format!("{lab}.tests.lock"));
+        let lock_error = |source| LabError::Lock {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(lock_error)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_error)?;
+        if exclusive {
+            file.lock().map_err(lock_error)?;
+        } else {
+            file.lock_shared().map_err(lock_error)?;
+        }
+        Ok(LabLease { _file: file })
+    }
+}
+
+/// A lab in use by this test: its shape, and the lease that keeps other tests from stopping it.
+#[derive(Debug)]
+pub struct InUse<T> {
+    lab: T,
+    _lease: LabLease,
+}
+
+impl<T> Deref for InUse<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.lab
+    }
+}
+
+/// The ports the Samba lab serves.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SambaPorts {
+    /// SMB over TCP (445).
+    pub smb: u16,
+    /// NetBIOS session service (139).
+    pub netbios_session: u16,
+    /// NetBIOS name service (137/udp).
+    pub netbios_name: u16,
+    /// NetBIOS datagram service (138/udp).
+    pub netbios_datagram: u16,
+}
+
+/// The PIDs of the lab's daemons.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SambaPids {
+    /// The main smbd.
+    pub smbd: u32,
+    /// nmbd.
+    pub nmbd: u32,
+}
+
+/// Who may do what on a share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShareAccess {
+    /// Users may read and write.
+    ReadWrite,
+    /// Users may only read.
+    ReadOnly,
+}
+
+/// One share of the Samba lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Share {
+    /// The share name (`hidden$` for the hidden one).
+    pub name: String,
+    /// Its directory on this machine.
+    pub path: PathBuf,
+    /// Read-write or read-only.
+    pub access: ShareAccess,
+    /// Whether the share is left out of share listings.
+    pub hidden: bool,
+    /// The share's comment, as listings show it.
+    pub comment: String,
+    /// The only users allowed to connect.
+    pub users: Vec<String>,
+}
+
+/// A lab user (lab-only secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LabUser {
+    /// The account name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// The Samba lab as `lab/samba status --json` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SambaLab {
+    /// The network namespace the lab host lives in.
+    pub netns: String,
+    /// The lab host's address (where smbd and nmbd listen).
+    pub address: Ipv4Addr,
+    /// This host's address on the link to the lab.
+    pub host_address: Ipv4Addr,
+    /// The link's prefix length.
+    pub prefix: u8,
+    /// The link's broadcast address.
+    pub broadcast: Ipv4Addr,
+    /// The ports the lab serves.
+    pub ports: SambaPorts,
+    /// The workgroup.
+    pub workgroup: String,
+    /// The server's NetBIOS name.
+    pub server_name: String,
+    /// The server's comment.
+    pub server_string: String,
+    /// The daemons' PIDs.
+    pub pids: SambaPids,
+    /// The lab's smb.conf.
+    pub config: PathBuf,
+    /// The directory that holds all the lab's state.
+    pub root: PathBuf,
+    /// The lab's log directory.
+    pub logs: PathBuf,
+    /// The shares.
+    pub shares: Vec<Share>,
+    /// The users.
+    pub users: Vec<LabUser>,
+}
+
+impl SambaLab {
+    /// Makes sure the lab is up and returns it, held shared until the returned value is dropped.
+    pub fn acquire() -> Result<InUse<SambaLab>, LabError> {
+        let lease = LabLease::take("samba", false)?;
+        Ok(InUse {
+            lab: Self::up()?,
+            _lease: lease,
+        })
+    }
+
+    /// Waits until no other test uses the lab and holds it alone until the returned lease is
+    /// dropped, for tests that stop and start it. The lab may be up or down on return.
+    pub fn acquire_exclusive() -> Result<LabLease, LabError> {
+        LabLease::take("samba", true)
+    }
+
+    /// Runs `lab/samba up` (idempotent) and returns the lab's shape.
+    pub fn up() -> Result<SambaLab, LabError> {
+        run_verb("samba", "up")?;
+        Self::status()?.ok_or_else(|| LabError::Unavailable("lab/samba up left no lab".into()))
+    }
+
+    /// Runs `lab/samba down`.
+    pub fn down() -> Result<(), LabError> {
+        run_verb("samba", "down")
+    }
+
+    /// The lab's shape, or `None` when it is not up.
+    pub fn status() -> Result<Option<SambaLab>, LabError> {
+        read_status("samba")
+    }
+
+    /// The share called `name`.
+    pub fn share(&self, name: &str) -> Option<&Share> {
+        self.shares.iter().find(|share| share.name == name)
+    }
+
+    /// The user called `name`.
+    pub fn user(&self, name: &str) -> Option<&LabUser> {
+        self.users.iter().find(|user| user.name == name)
+    }
+
+    /// The first share with the given access that every lab user may use and that is listed.
+    pub fn common_share(&self, access: ShareAccess) -> Option<&Share> {
+        self.shares.iter().find(|share| {
+            share.access == access
+                && !share.hidden
+                && self
+                    .users
+                    .iter()
+                    .all(|user| share.users.contains(&user.name))
+        })
+    }
+
+    /// A share only some lab users may use, with one user who may and one who may not.
+    pub fn private_share(&self) -> Option<(&Share, &LabUser, &LabUser)> {
+        self.shares.iter().find_map(|share| {
+            let allowed = self.users.iter().find(|u| share.users.contains(&u.name))?;
+            let refused = self.users.iter().find(|u| !share.users.contains(&u.name))?;
+            Some((share, allowed, refused))
+        })
+    }
+
+    /// `//address/share`, the form Samba's tools take.
+    pub fn smb_path(&self, share: &str) -> String {
+        format!("//{}/{share}", self.address)
+    }
+
+    /// The live processes of this lab: every process whose program is a Samba daemon and whose
+    /// command line names the lab's smb.conf (zombies are dead already and are not counted).
+    pub fn processes(&self) -> Vec<u32> {
+        processes_naming(&self.config)
+    }
+}
+
+/// PIDs of the live processes whose command line contains `marker` (a lab's own config path).
+pub fn processes_naming(marker: &Path) -> Vec<u32> {
+    let marker = marker.as_os_str().as_encoded_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != std::process::id())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.windows(marker.len()).any(|w| w == marker))
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+/// One host of the broadcast-domain lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NetnsHost {
+    /// The host's network namespace.
+    pub netns: String,
+    /// Its address.
+    pub address: Ipv4Addr,
+    /// Whether it runs the lab's nmbd.
+    pub nmbd: bool,
+}
+
+/// The bridge that joins the hosts, in the root namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NetnsBridge {
+    /// Its interface name.
+    pub name: String,
+    /// The root namespace's address on it.
+    pub address: Ipv4Addr,
+}
+
+/// The nmbd of the broadcast-domain lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NetnsNmbd {
+    /// The namespace it runs in.
+    pub netns: String,
+    /// Its address.
+    pub address: Ipv4Addr,
+    /// Its NetBIOS name.
+    pub name: String,
+    /// Its workgroup.
+    pub workgroup: String,
+    /// Its PID.
+    pub pid: u32,
+}
+
+/// The broadcast domain of `lab/netns`, as its `status --json` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NetnsLab {
+    /// The subnet in CIDR form.
+    pub subnet: String,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// Its broadcast address.
+    pub broadcast: Ipv4Addr,
+    /// The bridge in the root namespace.
+    pub bridge: NetnsBridge,
+    /// The hosts.
+    pub hosts: Vec<NetnsHost>,
+    /// The nmbd running on one of them.
+    pub nmbd: NetnsNmbd,
+    /// nmbd's config file.
+    pub config: PathBuf,
+    /// The lab's log directory.
+    pub logs: PathBuf,
+}
+
+impl NetnsLab {
+    /// Makes sure the broadcast domain is up and returns it, held shared until dropped.
+    ///
+    /// Returns [`LabError::Unavailable`] where network namespaces are impossible; tests skip
+    /// with its message.
+    pub fn acquire() -> Result<InUse<NetnsLab>, LabError> {
+        let lease = LabLease::take("netns", false)?;
+        run_verb("netns", "up")?;
+        let lab = read_status("netns")?
+            .ok_or_else(|| LabError::Unavailable("lab/netns up left no lab".into()))?;
+        Ok(InUse { lab, _lease: lease })
+    }
+
+    /// The hosts that do not run nmbd, free for the tests' own programs.
+    pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
+        self.hosts.iter().filter(|host| !host.nmbd)
+    }
+}
+
+/// A command that runs `program` inside the network namespace `netns`.
+pub fn command_in(netns: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", netns]).arg(program);
+    command
+}

@@ -1,0 +1,85 @@
+# lab/lib.sh — functions shared by the lab scripts (sourced, not run).
+#
+# The caller sets LAB_NAME (for messages) and LAB_MARKER, a path unique to its lab that appears
+# on the command line of every daemon the lab starts: the processes carrying it are the lab's.
+
+say() { printf '%s: %s\n' "$LAB_NAME" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Installs Debian's packages the lab needs when a command is missing, without letting the
+# packages start system-wide daemons (a system nmbd would broadcast on the real network).
+ensure_installed() {
+  local missing=()
+  command -v smbd >/dev/null || missing+=(samba)
+  command -v smbclient >/dev/null || missing+=(smbclient)
+  command -v nmblookup >/dev/null || missing+=(samba-common-bin)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v flock >/dev/null || missing+=(util-linux)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  local made_policy=no
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    made_policy=yes
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$made_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
+  return 0
+}
+
+# PIDs of the lab's daemons: processes whose program is a Samba daemon (smbd, nmbd and the
+# helpers smbd starts: samba-dcerpcd, rpcd_*) and whose command line names LAB_MARKER, the lab's
+# own smb.conf. No other process has that path, so these are the lab's. Zombies have no command
+# line and are skipped: they are already dead and their parent or PID 1 reaps them.
+lab_pids() {
+  local dir args arg program
+  for dir in /proc/[0-9]*; do
+    mapfile -d '' args <"$dir/cmdline" 2>/dev/null || continue
+    [ ${#args[@]} -gt 0 ] || continue
+    program=${args[0]##*/}
+    case "$program" in
+      smbd | nmbd | samba-dcerpcd | rpcd_* | smbd-* ) ;;
+      *) continue ;;
+    esac
+    for arg in "${args[@]}"; do
+      if [ "${arg#*"$LAB_MARKER"}" != "$arg" ]; then
+        echo "${dir#/proc/}"
+        break
+      fi
+    done
+  done
+}
+
+stop_processes() {
+  local pids pid deadline
+  pids=$(lab_pids)
+  [ -z "$pids" ] && return 0
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + 10))
+  while [ -n "$(lab_pids)" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  for pid in $(lab_pids); do
+    say "process $pid did not stop on SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + 5))
+  while [ -n "$(lab_pids)" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  [ -z "$(lab_pids)" ] || die "processes still running: $(lab_pids | tr '\n' ' ')"
+}
+
+wait_for() { # wait_for <what> <command...>
+  local what=$1 deadline=$((SECONDS + START_TIMEOUT))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      die "$what did not come up within ${START_TIMEOUT}s; see $LAB_ROOT/logs"
+    fi
+    sleep 0.1
+  done
+}
+
+json_string() { # a JSON string literal; the lab's values hold no control characters
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
