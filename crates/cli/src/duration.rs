@@ -11,9 +11,10 @@ pub enum ParseTimeoutError {
     /// The number part is not a non-negative decimal number.
     #[error("`{0}` is not a number of milliseconds or seconds (try 1500, 1500ms or 1.5s)")]
     NotANumber(String),
-    /// The value is zero; a zero timeout would make every operation fail at once.
-    #[error("the timeout must be greater than zero")]
-    Zero,
+    /// The value is under a millisecond, the finest step any network timer here takes; a zero
+    /// timeout would make every operation fail at once.
+    #[error("the timeout must be at least 1ms")]
+    TooShort,
     /// The value does not fit in a duration (over about 584 million years).
     #[error("the timeout `{0}` is too large")]
     TooLarge(String),
@@ -45,8 +46,8 @@ pub fn parse_timeout(text: &str) -> Result<Duration, ParseTimeoutError> {
         .map_err(|_| ParseTimeoutError::NotANumber(text.to_owned()))?;
     let duration = Duration::try_from_secs_f64(value * seconds_per_unit)
         .map_err(|_| ParseTimeoutError::TooLarge(text.to_owned()))?;
-    if duration.is_zero() {
-        return Err(ParseTimeoutError::Zero);
+    if duration < Duration::from_millis(1) {
+        return Err(ParseTimeoutError::TooShort);
     }
     Ok(duration)
 }
@@ -71,8 +72,9 @@ mod tests {
     #[test]
     fn bad_values_are_rejected_with_a_reason() {
         assert_eq!(parse_timeout(""), Err(ParseTimeoutError::Empty));
-        assert_eq!(parse_timeout("0"), Err(ParseTimeoutError::Zero));
-        assert_eq!(parse_timeout("0.0001ms"), Err(ParseTimeoutError::Zero));
+        assert_eq!(parse_timeout("0"), Err(ParseTimeoutError::TooShort));
+        assert_eq!(parse_timeout("0.5ms"), Err(ParseTimeoutError::TooShort));
+        assert_eq!(parse_timeout("0.001s"), Ok(Duration::from_millis(1)));
         for bad in [
             "-1", "abc", "1.2.3s", "s", "ms", ".", "1e3", "5m", "inf", "NaN",
         ] {
