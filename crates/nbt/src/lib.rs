@@ -7,3 +7,5 @@
 //! It must not depend on any other wnet crate: the NCB engine (`wnet-netbios`), the WNet core
 //! (`wnet`), the agent and the CLI are built on top of it, never the other way round. It knows
 //! nothing of Win32 error codes, NCBs or SMB.
+
+pub mod targets;
