@@ -8,4 +8,5 @@
 //! (`wnet`), the agent and the CLI are built on top of it, never the other way round. It knows
 //! nothing of Win32 error codes, NCBs or SMB.
 
+pub mod config;
 pub mod targets;
