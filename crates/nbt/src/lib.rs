@@ -9,4 +9,5 @@
 //! nothing of Win32 error codes, NCBs or SMB.
 
 pub mod config;
+pub mod name_service;
 pub mod targets;
