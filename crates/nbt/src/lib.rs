@@ -9,5 +9,6 @@
 //! nothing of Win32 error codes, NCBs or SMB.
 
 pub mod config;
+pub mod interfaces;
 pub mod name_service;
 pub mod targets;
