@@ -51,6 +51,77 @@ pub struct PendingArgs {
     pub args: Vec<String>,
 }
 
+/// `wnet lookup NAME[#XX] [--server ADDR] [--broadcast ADDR] [--all]`.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The name, with an optional suffix in hex (`LABSERVER`, `WNETLAB#1d`); `*` for any.
+    pub name: String,
+    /// Ask this name server (WINS) or host by unicast, like `nmblookup -U`.
+    #[arg(long, value_name = "ADDR")]
+    pub server: Option<std::net::Ipv4Addr>,
+    /// Broadcast the query to this address, like `nmblookup -B`.
+    #[arg(long, value_name = "ADDR")]
+    pub broadcast: Option<std::net::Ipv4Addr>,
+    /// Collect every responder until the timeout instead of stopping at the first answer.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `wnet nbtstat -A ADDR | -a NAME | -c | -n | -s`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct NbtstatArgs {
+    /// The name table and MAC address of the host at this address.
+    #[arg(short = 'A', value_name = "ADDR")]
+    pub address: Option<std::net::Ipv4Addr>,
+    /// The name table and MAC address of the host with this name.
+    #[arg(short = 'a', value_name = "NAME")]
+    pub name: Option<String>,
+    /// The names in the resolver's cache, with their addresses and lifetimes.
+    #[arg(short = 'c')]
+    pub cache: bool,
+    /// Our registered names.
+    #[arg(short = 'n')]
+    pub local_names: bool,
+    /// Our sessions.
+    #[arg(short = 's')]
+    pub sessions: bool,
+}
+
+/// `wnet scan TARGETS... [--rate N] [--retries N] [-s SEP]` (with the global `--timeout`).
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.1-20).
+    #[arg(required = true, value_name = "TARGETS")]
+    pub targets: Vec<String>,
+    /// Probes per second (0: as fast as the socket takes them).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub rate: u32,
+    /// Probes after the first for a silent host.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub retries: u32,
+    /// Script-friendly output: no headers, fields separated by SEP.
+    #[arg(short = 's', value_name = "SEP")]
+    pub separator: Option<String>,
+}
+
+/// `wnet responder --name NAME[#XX]... [--group NAME[#XX]...] [--bind ADDR] [--port N]`.
+#[derive(Debug, Args)]
+pub struct ResponderArgs {
+    /// A unique name to register and defend.
+    #[arg(long = "name", value_name = "NAME[#XX]")]
+    pub names: Vec<String>,
+    /// A group name to register.
+    #[arg(long = "group", value_name = "NAME[#XX]")]
+    pub groups: Vec<String>,
+    /// The address to answer on.
+    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
+    pub bind: std::net::Ipv4Addr,
+    /// The UDP port to answer on.
+    #[arg(long, default_value_t = 137, value_name = "N")]
+    pub port: u16,
+}
+
 /// The verbs of `wnet`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -59,11 +130,13 @@ pub enum Command {
     /// List servers of a domain or the shares of a server (like `net view`).
     View(PendingArgs),
     /// NetBIOS name tables, cache and sessions (like `nbtstat`).
-    Nbtstat(PendingArgs),
+    Nbtstat(NbtstatArgs),
     /// Node status of every address in ranges and lists (like `nbtscan`).
-    Scan(PendingArgs),
+    Scan(ScanArgs),
     /// Resolve a NetBIOS name to addresses (like `nmblookup`).
-    Lookup(PendingArgs),
+    Lookup(LookupArgs),
+    /// Register NetBIOS names and answer for them until interrupted.
+    Responder(ResponderArgs),
     /// The user name behind a connection (`WNetGetUser`).
     User(PendingArgs),
     /// The universal (UNC) name of a local path (`WNetGetUniversalName`).
@@ -84,6 +157,7 @@ impl Command {
             Command::User(_) => "user",
             Command::Unc(_) => "unc",
             Command::Agent(_) => "agent",
+            Command::Responder(_) => "responder",
         }
     }
 }

@@ -2,8 +2,37 @@
 
 use std::process::{Command, Output};
 
-const VERBS: [&str; 8] = [
-    "use", "view", "nbtstat", "scan", "lookup", "user", "unc", "agent",
+const VERBS: [&str; 9] = [
+    "use",
+    "view",
+    "nbtstat",
+    "scan",
+    "lookup",
+    "user",
+    "unc",
+    "agent",
+    "responder",
+];
+
+/// Each verb with arguments its grammar accepts.
+const VERB_LINES: [&[&str]; 9] = [
+    &["use", "X:", r"\\server\share"],
+    &["view", r"\\server"],
+    &["nbtstat", "-A", "198.51.100.2"],
+    &["scan", "198.51.100.0/24", "--rate", "100"],
+    &["lookup", "LABSERVER#20", "--server", "198.51.100.2"],
+    &["user"],
+    &["unc", "/tmp"],
+    &["agent", "status"],
+    &[
+        "responder",
+        "--name",
+        "WNETTEST",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "1137",
+    ],
 ];
 
 fn wnet(args: &[&str]) -> Output {
@@ -59,9 +88,10 @@ fn version_is_the_crate_version() {
 
 #[test]
 fn unimplemented_verbs_say_so_and_exit_3() {
-    for verb in VERBS {
-        let output = wnet(&[verb, "some", "--argument"]);
-        assert_eq!(output.status.code(), Some(3), "{verb}");
+    for line in VERB_LINES {
+        let verb = line[0];
+        let output = wnet(line);
+        assert_eq!(output.status.code(), Some(3), "{verb}: {}", stderr(&output));
         assert_eq!(
             stderr(&output).trim(),
             format!("wnet {verb}: not yet implemented")
@@ -81,8 +111,30 @@ fn json_errors_are_one_object_on_stdout() {
 
 #[test]
 fn global_flags_are_accepted_after_the_verb() {
-    let output = wnet(&["scan", "-v", "--timeout", "2s", "--json"]);
+    let output = wnet(&["scan", "127.0.0.1", "-v", "--timeout", "500", "--json"]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+}
+
+#[test]
+fn verb_grammars_reject_bad_arguments() {
+    for line in [
+        &["nbtstat"][..],
+        &["nbtstat", "-A", "198.51.100.2", "-c"],
+        &["nbtstat", "-A", "not-an-address"],
+        &["scan"],
+        &["scan", "198.51.100.1", "--rate", "fast"],
+        &["lookup"],
+        &["lookup", "X", "--server", "host.example"],
+        &["responder", "--port", "70000"],
+    ] {
+        let output = wnet(line);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{line:?}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]
