@@ -1,6 +1,7 @@
 //! The name service engines (RFC 1001 §15, RFC 1002 §4): the shared UDP transport, and on it the
 //! resolver, node status, the scanner and the responder.
 
+pub mod name_table;
 pub mod schedule;
 pub mod transport;
 

@@ -48,6 +48,11 @@ impl Retransmission {
         Step::Send
     }
 
+    /// When the next transmission (or the end) is due.
+    pub fn next_at(&self) -> Instant {
+        self.next
+    }
+
     /// Transmissions so far.
     pub fn sent(&self) -> u32 {
         self.sent
