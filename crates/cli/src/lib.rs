@@ -7,6 +7,7 @@
 mod args;
 mod duration;
 mod exit;
+pub mod report;
 
 pub use args::{Cli, Command, GlobalArgs};
 pub use duration::{ParseTimeoutError, parse_timeout};

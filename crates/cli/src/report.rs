@@ -1,0 +1,310 @@
+//! Human layouts of NetBIOS results: Windows' `nbtstat` name tables and `nbtscan`'s rows.
+//!
+//! The layouts work on small report types, filled from the library's results by the verbs, so
+//! that what the user reads is fixed here and tested byte for byte.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+/// NetBIOS suffix of a workstation or machine name.
+pub const SUFFIX_WORKSTATION: u8 = 0x00;
+/// NetBIOS suffix of the messenger name (nbtscan reads the logged-on user from it).
+pub const SUFFIX_MESSENGER: u8 = 0x03;
+/// NetBIOS suffix of the file server service.
+pub const SUFFIX_SERVER: u8 = 0x20;
+
+/// The state of a name in a name table, as nbtstat words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameStatus {
+    /// Registered and active.
+    Registered,
+    /// Registration under way.
+    Registering,
+    /// In conflict: another node owns it.
+    Conflict,
+    /// Being released.
+    Deregistered,
+}
+
+impl NameStatus {
+    fn word(self) -> &'static str {
+        match self {
+            NameStatus::Registered => "Registered",
+            NameStatus::Registering => "Registering",
+            NameStatus::Conflict => "Conflict",
+            NameStatus::Deregistered => "Deregistered",
+        }
+    }
+}
+
+/// One name of a name table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameRow {
+    /// The first 15 bytes of the name, trailing spaces removed.
+    pub name: String,
+    /// The 16th byte.
+    pub suffix: u8,
+    /// Whether it is a group name.
+    pub group: bool,
+    /// Its state.
+    pub status: NameStatus,
+}
+
+impl NameRow {
+    /// The name for a terminal: characters that are not printable ASCII become dots, as
+    /// nbtstat and nmblookup show `..__MSBROWSE__.`.
+    pub fn printable_name(&self) -> String {
+        self.name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '.'
+                }
+            })
+            .collect()
+    }
+}
+
+/// A host's node status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostStatus {
+    /// The host's address.
+    pub address: Ipv4Addr,
+    /// Its name table, in the order it sent it.
+    pub names: Vec<NameRow>,
+    /// The MAC address it reported (unit id).
+    #[serde(serialize_with = "serialize_mac")]
+    pub mac: [u8; 6],
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes the field by reference"
+)]
+fn serialize_mac<S: serde::Serializer>(mac: &[u8; 6], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&mac_nbtscan(*mac))
+}
+
+/// `00-15-5D-01-02-AB`, as nbtstat prints a MAC address.
+fn mac_nbtstat(mac: [u8; 6]) -> String {
+    let bytes: Vec<String> = mac.iter().map(|byte| format!("{byte:02X}")).collect();
+    bytes.join("-")
+}
+
+/// `00:15:5d:01:02:ab`, as nbtscan prints a MAC address.
+fn mac_nbtscan(mac: [u8; 6]) -> String {
+    let bytes: Vec<String> = mac.iter().map(|byte| format!("{byte:02x}")).collect();
+    bytes.join(":")
+}
+
+impl HostStatus {
+    /// The machine name nbtscan shows: the first unique name with suffix 00.
+    pub fn machine_name(&self) -> Option<&NameRow> {
+        self.names
+            .iter()
+            .find(|row| row.suffix == SUFFIX_WORKSTATION && !row.group)
+    }
+
+    /// Whether the host runs the file server service (a name with suffix 20).
+    pub fn is_server(&self) -> bool {
+        self.names.iter().any(|row| row.suffix == SUFFIX_SERVER)
+    }
+
+    /// The logged-on user nbtscan shows: the first unique name with suffix 03.
+    pub fn user(&self) -> Option<&NameRow> {
+        self.names
+            .iter()
+            .find(|row| row.suffix == SUFFIX_MESSENGER && !row.group)
+    }
+}
+
+/// Windows' `nbtstat -A` layout of a remote name table.
+pub fn nbtstat_remote_table(status: &HostStatus) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Node IpAddress: [{}] Scope Id: []", status.address);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "           NetBIOS Remote Machine Name Table");
+    let _ = writeln!(out);
+    out.push_str(&name_table_rows(&status.names));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "    MAC Address = {}", mac_nbtstat(status.mac));
+    out
+}
+
+/// Windows' `nbtstat -n` layout of our own name table.
+pub fn nbtstat_local_table(names: &[NameRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "                NetBIOS Local Name Table");
+    let _ = writeln!(out);
+    if names.is_empty() {
+        let _ = writeln!(out, "    No names in cache");
+    } else {
+        out.push_str(&name_table_rows(names));
+    }
+    out
+}
+
+fn name_table_rows(names: &[NameRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "       Name               Type         Status");
+    let _ = writeln!(out, "    ---------------------------------------------");
+    for row in names {
+        let kind = if row.group { "GROUP" } else { "UNIQUE" };
+        let _ = writeln!(
+            out,
+            "    {:<15}<{:02X}>  {:<10}  {}",
+            row.printable_name(),
+            row.suffix,
+            kind,
+            row.status.word()
+        );
+    }
+    out
+}
+
+/// nbtscan's column header (two lines).
+pub fn nbtscan_header() -> String {
+    format!(
+        "{:<17}{:<17}{:<10}{:<17}{:<17}\n{}\n",
+        "IP address",
+        "NetBIOS Name",
+        "Server",
+        "User",
+        "MAC address",
+        "-".repeat(78)
+    )
+}
+
+/// One nbtscan row; with a separator, nbtscan's script-friendly form (`-s SEP`).
+pub fn nbtscan_row(status: &HostStatus, separator: Option<&str>) -> String {
+    let name = status
+        .machine_name()
+        .map_or_else(|| "<unknown>".to_owned(), NameRow::printable_name);
+    let server = if status.is_server() { "<server>" } else { "" };
+    let user = status
+        .user()
+        .map_or_else(|| "<unknown>".to_owned(), NameRow::printable_name);
+    let mac = mac_nbtscan(status.mac);
+    match separator {
+        Some(sep) => format!(
+            "{}{sep}{name:<15}{sep}{server}{sep}{user:<15}{sep}{mac}",
+            status.address
+        ),
+        None => format!(
+            "{:<17}{name:<17}{server:<10}{user:<17}{mac}",
+            status.address.to_string()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, suffix: u8, group: bool) -> NameRow {
+        NameRow {
+            name: name.to_owned(),
+            suffix,
+            group,
+            status: NameStatus::Registered,
+        }
+    }
+
+    fn labserver() -> HostStatus {
+        HostStatus {
+            address: Ipv4Addr::new(198, 51, 100, 2),
+            names: vec![
+                row("LABSERVER", 0x00, false),
+                row("LABSERVER", 0x03, false),
+                row("LABSERVER", 0x20, false),
+                row("\u{1}\u{2}__MSBROWSE__\u{2}", 0x01, true),
+                row("WNETLAB", 0x00, true),
+                row("WNETLAB", 0x1d, false),
+                row("WNETLAB", 0x1e, true),
+            ],
+            mac: [0x00, 0x15, 0x5d, 0x01, 0x02, 0xab],
+        }
+    }
+
+    #[test]
+    fn nbtstat_remote_table_has_windows_layout() {
+        let expected = "
+Node IpAddress: [198.51.100.2] Scope Id: []
+
+           NetBIOS Remote Machine Name Table
+
+       Name               Type         Status
+    ---------------------------------------------
+    LABSERVER      <00>  UNIQUE      Registered
+    LABSERVER      <03>  UNIQUE      Registered
+    LABSERVER      <20>  UNIQUE      Registered
+    ..__MSBROWSE__.<01>  GROUP       Registered
+    WNETLAB        <00>  GROUP       Registered
+    WNETLAB        <1D>  UNIQUE      Registered
+    WNETLAB        <1E>  GROUP       Registered
+
+    MAC Address = 00-15-5D-01-02-AB
+";
+        assert_eq!(nbtstat_remote_table(&labserver()), expected);
+    }
+
+    #[test]
+    fn nbtstat_local_table_says_when_it_is_empty() {
+        assert!(nbtstat_local_table(&[]).contains("No names in cache"));
+        let mut conflicted = row("FRED", 0x00, false);
+        conflicted.status = NameStatus::Conflict;
+        assert!(
+            nbtstat_local_table(&[conflicted])
+                .contains("FRED           <00>  UNIQUE      Conflict")
+        );
+    }
+
+    #[test]
+    fn nbtscan_rows_match_nbtscan_byte_for_byte() {
+        // As nbtscan 1.7.2 prints the lab server (MAC changed to be non-zero).
+        assert_eq!(
+            nbtscan_header(),
+            "IP address       NetBIOS Name     Server    User             MAC address      \n\
+             ------------------------------------------------------------------------------\n"
+        );
+        assert_eq!(
+            nbtscan_row(&labserver(), None),
+            "198.51.100.2     LABSERVER        <server>  LABSERVER        00:15:5d:01:02:ab"
+        );
+        assert_eq!(
+            nbtscan_row(&labserver(), Some(":")),
+            "198.51.100.2:LABSERVER      :<server>:LABSERVER      :00:15:5d:01:02:ab"
+        );
+    }
+
+    #[test]
+    fn hosts_without_server_or_user_names_say_unknown() {
+        let bare = HostStatus {
+            address: Ipv4Addr::new(127, 0, 0, 9),
+            names: vec![row("WORKGROUP", 0x00, true)],
+            mac: [0; 6],
+        };
+        assert_eq!(
+            nbtscan_row(&bare, None),
+            "127.0.0.9        <unknown>                  <unknown>        00:00:00:00:00:00"
+        );
+    }
+
+    #[test]
+    fn json_carries_every_field() {
+        let json = serde_json::to_value(labserver()).unwrap();
+        assert_eq!(json["address"], "198.51.100.2");
+        assert_eq!(json["mac"], "00:15:5d:01:02:ab");
+        assert_eq!(json["names"][4]["name"], "WNETLAB");
+        assert_eq!(json["names"][4]["group"], true);
+        assert_eq!(json["names"][5]["suffix"], 0x1d);
+        assert_eq!(json["names"][0]["status"], "registered");
+    }
+}
