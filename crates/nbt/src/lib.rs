@@ -12,3 +12,4 @@ pub mod config;
 pub mod interfaces;
 pub mod name_service;
 pub mod targets;
+pub mod wire;
