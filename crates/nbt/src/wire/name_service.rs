@@ -804,3 +804,275 @@ fn decode_record(reader: &mut Reader<'_>) -> Result<ResourceRecord, WireError> {
         data: RecordData::decode(record_type, rdata)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn arb_name() -> impl Strategy<Value = ScopedName> {
+        (
+            proptest::array::uniform16(any::<u8>()),
+            proptest::collection::vec("[a-z0-9]{1,12}", 0..3),
+        )
+            .prop_map(|(bytes, labels)| ScopedName {
+                name: NetbiosName::from_bytes(bytes),
+                scope: labels.join("."),
+            })
+    }
+
+    fn arb_entry() -> impl Strategy<Value = NbEntry> {
+        (any::<u16>(), any::<[u8; 4]>()).prop_map(|(flags, ip)| NbEntry {
+            flags,
+            address: Ipv4Addr::from(ip),
+        })
+    }
+
+    fn arb_data() -> impl Strategy<Value = (u16, RecordData)> {
+        prop_oneof![
+            proptest::collection::vec(arb_entry(), 0..4)
+                .prop_map(|e| (RR_TYPE_NB, RecordData::Nb(e))),
+            (
+                proptest::collection::vec(
+                    (proptest::array::uniform16(any::<u8>()), any::<u16>()),
+                    0..5
+                ),
+                proptest::collection::vec(any::<u8>(), 0..50),
+            )
+                .prop_map(|(names, statistics)| (
+                    RR_TYPE_NBSTAT,
+                    RecordData::NodeStatus(NodeStatus {
+                        names: names
+                            .into_iter()
+                            .map(|(bytes, flags)| NodeName {
+                                name: NetbiosName::from_bytes(bytes),
+                                flags
+                            })
+                            .collect(),
+                        statistics,
+                    })
+                )),
+            any::<[u8; 4]>().prop_map(|ip| (RR_TYPE_A, RecordData::A(Ipv4Addr::from(ip)))),
+            proptest::collection::vec(any::<u8>(), 0..8)
+                .prop_map(|bytes| (RR_TYPE_NULL, RecordData::Other(bytes))),
+        ]
+    }
+
+    fn arb_record() -> impl Strategy<Value = ResourceRecord> {
+        (arb_name(), any::<bool>(), arb_data(), any::<u32>()).prop_map(
+            |(name, pointer, (record_type, data), ttl)| ResourceRecord {
+                // A pointer must point backwards at a name: the first question's, at 12.
+                name_pointer: None.or(pointer.then_some(HEADER_LENGTH as u16)),
+                name,
+                record_type,
+                record_class: RR_CLASS_IN,
+                ttl,
+                data,
+            },
+        )
+    }
+
+    fn arb_packet() -> impl Strategy<Value = Packet> {
+        (
+            any::<u16>(),
+            any::<bool>(),
+            prop_oneof![
+                Just(0u8),
+                Just(5),
+                Just(6),
+                Just(7),
+                Just(8),
+                Just(9),
+                Just(15)
+            ],
+            0u8..0x80,
+            0u8..16,
+            arb_name(),
+            proptest::collection::vec(arb_record(), 0..3),
+            proptest::collection::vec(arb_record(), 0..2),
+            proptest::collection::vec(arb_record(), 0..2),
+        )
+            .prop_map(
+                |(
+                    id,
+                    response,
+                    opcode,
+                    flags,
+                    rcode,
+                    question,
+                    answers,
+                    authorities,
+                    additionals,
+                )| {
+                    let mut packet = Packet::empty(Header {
+                        transaction_id: id,
+                        response,
+                        opcode: Opcode::from_bits(opcode).expect("a valid opcode"),
+                        flags,
+                        rcode,
+                    });
+                    packet.questions.push(Question {
+                        name: question.clone(),
+                        question_type: RR_TYPE_NB,
+                        question_class: RR_CLASS_IN,
+                    });
+                    // A pointer stands for the question's name, so the record carries it.
+                    let point = |mut record: ResourceRecord| {
+                        if record.name_pointer.is_some() {
+                            record.name = question.clone();
+                        }
+                        record
+                    };
+                    packet.answers = answers.into_iter().map(point).collect();
+                    packet.authorities = authorities.into_iter().map(point).collect();
+                    packet.additionals = additionals.into_iter().map(point).collect();
+                    packet
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn packets_round_trip(packet in arb_packet()) {
+            let bytes = packet.encode();
+            prop_assert_eq!(Packet::decode(&bytes), Ok(packet));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = Packet::decode(&bytes);
+        }
+
+        #[test]
+        fn mutated_packets_never_panic(packet in arb_packet(), flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+            let mut bytes = packet.encode();
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[at % len] = value;
+            }
+            if let Ok(decoded) = Packet::decode(&bytes) {
+                // Whatever decodes re-encodes to a packet that decodes the same.
+                prop_assert_eq!(Packet::decode(&decoded.encode()), Ok(decoded));
+            }
+        }
+    }
+
+    #[test]
+    fn counts_larger_than_the_packet_are_refused_before_allocating() {
+        let mut bytes =
+            Packet::name_query(1, ScopedName::new(NetbiosName::wildcard()), false, false).encode();
+        bytes[4..6].copy_from_slice(&u16::MAX.to_be_bytes());
+        assert!(matches!(
+            Packet::decode(&bytes),
+            Err(WireError::CountTooLarge {
+                what: "questions",
+                count: 65535,
+                ..
+            })
+        ));
+        let mut status = vec![0u8; 3];
+        status[0] = 200;
+        assert!(matches!(
+            NodeStatus::decode(&status),
+            Err(WireError::CountTooLarge {
+                what: "node status names",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn unknown_opcodes_and_bad_rdata_lengths_are_typed_errors() {
+        let mut bytes =
+            Packet::name_query(1, ScopedName::new(NetbiosName::wildcard()), false, false).encode();
+        bytes[2] = 0x18; // opcode 3
+        assert_eq!(Packet::decode(&bytes), Err(WireError::UnknownOpcode(3)));
+        let mut response = Packet::positive_query_response(
+            2,
+            ScopedName::new(NetbiosName::wildcard()),
+            0,
+            vec![NbEntry::new(Ipv4Addr::LOCALHOST, false, 0)],
+        )
+        .encode();
+        // Claim 5 bytes of RDATA and drop one: an NB record must be a multiple of 6.
+        let length_at = response.len() - 8;
+        response[length_at..length_at + 2].copy_from_slice(&5u16.to_be_bytes());
+        response.pop();
+        assert_eq!(
+            Packet::decode(&response),
+            Err(WireError::BadRecordLength {
+                record_type: RR_TYPE_NB,
+                length: 5
+            })
+        );
+    }
+
+    #[test]
+    fn packet_kinds_are_told_apart() {
+        let name = ScopedName::new("FRED".parse().expect("a name"));
+        let entry = NbEntry::new(Ipv4Addr::new(198, 51, 100, 9), false, 0);
+        let cases = [
+            (
+                Packet::name_query(1, name.clone(), true, false),
+                PacketKind::NameQuery,
+            ),
+            (
+                Packet::node_status_query(1, name.clone()),
+                PacketKind::NodeStatusQuery,
+            ),
+            (
+                Packet::positive_query_response(1, name.clone(), 1, vec![entry]),
+                PacketKind::NameQueryResponse,
+            ),
+            (
+                Packet::negative_query_response(1, name.clone(), rcode::NAME_ERROR),
+                PacketKind::NameQueryResponse,
+            ),
+            (
+                Packet::node_status_response(1, name.clone(), NodeStatus::new(vec![], [0; 6])),
+                PacketKind::NodeStatusResponse,
+            ),
+            (
+                Packet::registration_request(1, name.clone(), 1, entry, true),
+                PacketKind::Registration,
+            ),
+            (
+                Packet::registration_response(1, name.clone(), rcode::ACTIVE_ERROR, 0, entry),
+                PacketKind::RegistrationResponse,
+            ),
+            (
+                Packet::registration_response(1, name.clone(), rcode::CONFLICT_ERROR, 0, entry),
+                PacketKind::ConflictDemand,
+            ),
+            (
+                Packet::release_request(1, name.clone(), entry, true),
+                PacketKind::Release,
+            ),
+            (
+                Packet::release_response(1, name.clone(), rcode::OK, entry),
+                PacketKind::ReleaseResponse,
+            ),
+            (
+                Packet::refresh_request(1, name.clone(), 1, entry),
+                PacketKind::Refresh,
+            ),
+        ];
+        for (packet, kind) in cases {
+            assert_eq!(packet.kind(), kind);
+            assert_eq!(Packet::decode(&packet.encode()), Ok(packet));
+        }
+        let request = Packet::registration_request(9, name.clone(), 1, entry, false);
+        let wack = Packet::wait_for_acknowledgement(9, name, 30, &request.header);
+        assert_eq!(wack.kind(), PacketKind::Wack);
+        assert_eq!(wack.answers[0].data, RecordData::Other(vec![0x29, 0x00]));
+        let mut redirect = Packet::response(3, Opcode::Query, FLAG_AUTHORITATIVE, rcode::OK);
+        redirect.authorities.push(Packet::record(
+            ScopedName::new(NetbiosName::wildcard()),
+            RR_TYPE_NS,
+            0,
+            RecordData::Other(b"\x04nbns\x00".to_vec()),
+        ));
+        assert_eq!(redirect.kind(), PacketKind::Redirect);
+    }
+}
