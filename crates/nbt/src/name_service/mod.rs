@@ -2,6 +2,7 @@
 //! resolver, node status, the scanner and the responder.
 
 pub mod cache;
+pub mod client;
 pub mod name_table;
 pub mod resolver;
 pub mod schedule;
