@@ -29,6 +29,24 @@ impl Exit {
         }
     }
 
+    /// The operation failed (exit code 1), with a kind for JSON and a message for people.
+    pub fn failed(kind: &'static str, message: impl Into<String>) -> Self {
+        Exit {
+            code: 1,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A usage error found after parsing (exit code 2), such as a malformed name.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Exit {
+            code: 2,
+            kind: "usage",
+            message: message.into(),
+        }
+    }
+
     /// Prints the failure (to standard error, or as a JSON object on standard output when
     /// `json` is set) and returns the exit code.
     pub fn report(&self, json: bool) -> ExitCode {

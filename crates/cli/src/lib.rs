@@ -8,6 +8,7 @@ mod args;
 mod duration;
 mod exit;
 pub mod report;
+mod verbs;
 
 pub use args::{Cli, Command, GlobalArgs};
 pub use duration::{ParseTimeoutError, parse_timeout};
@@ -36,6 +37,16 @@ pub fn init_tracing(verbosity: u8) {
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: &Cli) -> std::process::ExitCode {
     tracing::debug!(command = cli.command.verb(), timeout = ?cli.global.timeout, "wnet starting");
-    // Every verb lands with its own issue; until then each one says so and fails.
-    Exit::not_implemented(cli.command.verb()).report(cli.global.json)
+    let json = cli.global.json;
+    let timeout = cli.global.timeout;
+    let outcome = match &cli.command {
+        Command::Lookup(args) => verbs::lookup::run(args, json, timeout),
+        Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
+        // Every other verb lands with its own issue; until then each one says so and fails.
+        other => Err(Exit::not_implemented(other.verb())),
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(exit) => exit.report(json),
+    }
 }

@@ -32,7 +32,7 @@ pub enum QueryError {
         rcode: Option<u8>,
     },
     /// The host did not answer in time.
-    #[error("{target}: no answer within {waited:?}")]
+    #[error("{target}: no answer within {} ms", waited.as_millis())]
     Timeout {
         /// Who was asked.
         target: SocketAddrV4,
