@@ -103,11 +103,25 @@ async fn unicast_query_to_the_wins_server_finds_the_server_and_refuses_unknown_n
     assert!(!answer.addresses[0].group);
     assert!(answer.ttl > Duration::ZERO);
 
+    // Asked without recursion, nmbd answers for its own membership of the workgroup.
+    let direct = QueryOptions {
+        recursion: false,
+        ..options.clone()
+    };
     let group = client
-        .query(&scoped(&format!("{}#1e", lab.workgroup)), &options)
+        .query(&scoped(&format!("{}#1e", lab.workgroup)), &direct)
         .await
         .expect("the workgroup's browser election name");
+    assert_eq!(group.addresses[0].address, lab.address);
     assert!(group.addresses[0].group);
+    // Asked with recursion, the WINS server holds no member address for the group and says
+    // 0.0.0.0, which means none.
+    assert!(matches!(
+        client
+            .query(&scoped(&format!("{}#1e", lab.workgroup)), &options)
+            .await,
+        Err(QueryError::NotFound { .. })
+    ));
 
     let started = Instant::now();
     match client.query(&scoped("NOSUCHNAME"), &options).await {

@@ -26,7 +26,9 @@ pub(crate) fn run(
                 let options = QueryOptions {
                     targets: vec![SocketAddrV4::new(server, NAME_SERVICE_UDP_PORT)],
                     broadcast: false,
-                    recursion: true,
+                    // As `nmblookup -U`: the host answers for its own names. Configured name
+                    // servers (WNET_WINS_SERVERS) are asked with recursion.
+                    recursion: false,
                     retransmit: retransmit_within(timeout, Retransmit::UNICAST),
                     collect_all: args.all,
                 };

@@ -192,7 +192,9 @@ impl NameServiceClient {
                         continue;
                     };
                     ttl = ttl.min(Duration::from_secs(u64::from(record.ttl)));
-                    for entry in entries {
+                    // 0.0.0.0 stands for "no address": Samba's WINS answers so for group names
+                    // it keeps no members of, and nmblookup skips it too.
+                    for entry in entries.iter().filter(|e| !e.address.is_unspecified()) {
                         let found = name_address(*entry, datagram.from);
                         if !addresses.iter().any(|known| known.address == found.address) {
                             addresses.push(found);
