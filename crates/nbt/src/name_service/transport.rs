@@ -2,8 +2,9 @@
 //!
 //! Every name-service packet starts with a 16-bit transaction id (NAME_TRN_ID, RFC 1002 §4.2.1.1)
 //! and has the response bit R as the top bit of its third byte. The socket's receive task reads
-//! those three bytes and nothing else: a response goes to the [`Transaction`] waiting for its id,
-//! a request to the requests channel (for a responder), anything else is dropped and counted.
+//! those three bytes and nothing else: a response goes to the [`Transaction`] waiting for its id;
+//! requests, and responses no transaction waits for, go to the unsolicited channel (for a
+//! responder, which must see a conflict demand sent unprompted); runts are dropped and counted.
 //! Decoding is left to the receiver, so this layer cannot be confused by malformed packets.
 //!
 //! The requests channel is bounded: under a flood, requests beyond its capacity are dropped
@@ -41,9 +42,9 @@ pub struct Datagram {
 pub struct TransportStats {
     /// Responses handed to a waiting transaction.
     pub responses: AtomicU64,
-    /// Requests handed to the requests channel.
+    /// Requests and unsolicited responses handed to the unsolicited channel.
     pub requests: AtomicU64,
-    /// Datagrams dropped: too short, from IPv6, late responses, or requests over capacity.
+    /// Datagrams dropped: too short, from IPv6, or over the unsolicited channel's capacity.
     pub dropped: AtomicU64,
 }
 
@@ -75,7 +76,8 @@ pub struct NameServiceSocket {
 impl NameServiceSocket {
     /// Binds `address` (port 0 for any) and starts the receive task. Broadcasts are allowed.
     ///
-    /// Returns the socket and the channel of requests that arrive on it.
+    /// Returns the socket and the channel of unsolicited datagrams (requests, and responses no
+    /// transaction waits for) that arrive on it.
     pub async fn bind(address: SocketAddrV4) -> io::Result<(Self, mpsc::Receiver<Datagram>)> {
         let socket = UdpSocket::bind(address).await?;
         socket.set_broadcast(true)?;
@@ -204,14 +206,26 @@ async fn receive_loop(shared: Arc<Shared>, requests: mpsc::Sender<Datagram>) {
             from,
         };
         let is_response = flags & 0x80 != 0;
-        if is_response {
+        let waiter = if is_response {
             let id = u16::from_be_bytes([high, low]);
-            let waiter = shared.waiters().get(&id).cloned();
-            match waiter.map(|waiter| waiter.send(datagram)) {
-                Some(Ok(())) => shared.stats.responses.fetch_add(1, Ordering::Relaxed),
-                _ => shared.stats.dropped.fetch_add(1, Ordering::Relaxed),
-            };
-        } else if requests.try_send(datagram).is_ok() {
+            shared.waiters().get(&id).cloned()
+        } else {
+            None
+        };
+        let datagram = match waiter {
+            Some(waiter) => match waiter.send(datagram) {
+                Ok(()) => {
+                    shared.stats.responses.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                // The transaction closed between the lookup and the send.
+                Err(mpsc::error::SendError(datagram)) => datagram,
+            },
+            None => datagram,
+        };
+        // Requests, and responses nobody waits for (late answers, or a conflict demand sent
+        // unprompted), go to the unsolicited channel.
+        if requests.try_send(datagram).is_ok() {
             shared.stats.requests.fetch_add(1, Ordering::Relaxed);
         } else {
             shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -259,7 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn responses_reach_their_transaction_and_requests_the_responder() {
-        let (client, _) = NameServiceSocket::bind(loopback()).await.unwrap();
+        let (client, mut client_unsolicited) = NameServiceSocket::bind(loopback()).await.unwrap();
         let (server, mut requests) = NameServiceSocket::bind(loopback()).await.unwrap();
         let server_address = server.local_addr().unwrap();
         let client_address = client.local_addr().unwrap();
@@ -291,7 +305,13 @@ mod tests {
         let answer = second.next_response(deadline).await.unwrap();
         assert_eq!(answer.bytes, packet(second.id(), true));
         assert_eq!(client.stats().responses.load(Ordering::Relaxed), 2);
-        assert_eq!(client.stats().dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            client.stats().dropped.load(Ordering::Relaxed),
+            1,
+            "the runt"
+        );
+        let stray = client_unsolicited.recv().await.unwrap();
+        assert_eq!(stray.bytes, packet(second.id().wrapping_add(7), true));
     }
 
     #[tokio::test]
