@@ -5,6 +5,7 @@ pub mod cache;
 pub mod client;
 pub mod name_table;
 pub mod resolver;
+pub mod responder;
 pub mod schedule;
 pub mod transport;
 
