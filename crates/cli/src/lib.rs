@@ -42,6 +42,7 @@ pub fn run(cli: &Cli) -> std::process::ExitCode {
     let outcome = match &cli.command {
         Command::Lookup(args) => verbs::lookup::run(args, json, timeout),
         Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
+        Command::Responder(args) => verbs::responder::run(args, json),
         // Every other verb lands with its own issue; until then each one says so and fails.
         other => Err(Exit::not_implemented(other.verb())),
     };

@@ -57,6 +57,22 @@ pub fn ipv4_interfaces() -> io::Result<Vec<Ipv4Interface>> {
     Ok(found)
 }
 
+/// The hardware (MAC) address of the interface called `name`, read from sysfs; `None` where
+/// there is none to read (loopback reports zeros, which is returned as such).
+pub fn mac_address(name: &str) -> Option<[u8; 6]> {
+    // Interface names never hold a path separator; refuse one rather than read elsewhere.
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return None;
+    }
+    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/address")).ok()?;
+    let mut mac = [0u8; 6];
+    let mut parts = text.trim().split(':');
+    for byte in &mut mac {
+        *byte = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +88,8 @@ mod tests {
         assert_eq!(loopback.prefix_len(), 8);
         assert!(loopback.on_link(Ipv4Addr::new(127, 3, 2, 1)));
         assert!(!loopback.on_link(Ipv4Addr::new(198, 51, 100, 1)));
+        assert_eq!(mac_address(&loopback.name), Some([0; 6]));
+        assert_eq!(mac_address("../lo"), None);
+        assert_eq!(mac_address("no-such-interface0"), None);
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod lookup;
 pub(crate) mod nbtstat;
+pub(crate) mod responder;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;

@@ -140,6 +140,33 @@ impl Responder {
         answer.await.unwrap_or(Err(RegisterError::Stopped))
     }
 
+    /// Registers several names at once (their registrations run side by side) and waits for
+    /// every outcome, in the order given.
+    pub async fn add_names(&self, names: &[(NetbiosName, bool)]) -> Vec<Result<(), RegisterError>> {
+        let mut answers = Vec::with_capacity(names.len());
+        for (name, group) in names {
+            let (reply, answer) = oneshot::channel();
+            let command = Command::Add {
+                name: *name,
+                group: *group,
+                reply,
+            };
+            answers.push(match self.commands.send(command).await {
+                Ok(()) => Some(answer),
+                Err(_) => None,
+            });
+        }
+        let mut outcomes = Vec::with_capacity(names.len());
+        for answer in answers {
+            let outcome = match answer {
+                Some(answer) => answer.await.unwrap_or(Err(RegisterError::Stopped)),
+                None => Err(RegisterError::Stopped),
+            };
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
     /// Releases `name` and waits until it is gone; false if we did not hold it.
     pub async fn release(&self, name: NetbiosName) -> bool {
         let (reply, answer) = oneshot::channel();
