@@ -88,7 +88,8 @@ pub struct NbtstatArgs {
     pub sessions: bool,
 }
 
-/// `wnet scan TARGETS... [--rate N] [--retries N] [-s SEP]` (with the global `--timeout`).
+/// `wnet scan TARGETS... [--rate N] [--retries N] [-s SEP] [--port N]` (with the global
+/// `--timeout`, 1 s per probe by default).
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.1-20).
@@ -103,6 +104,9 @@ pub struct ScanArgs {
     /// Script-friendly output: no headers, fields separated by SEP.
     #[arg(short = 's', value_name = "SEP")]
     pub separator: Option<String>,
+    /// The UDP port to probe.
+    #[arg(long, default_value_t = 137, value_name = "N")]
+    pub port: u16,
 }
 
 /// `wnet responder --name NAME[#XX]... [--group NAME[#XX]...] [--bind ADDR] [--port N]`.

@@ -43,6 +43,7 @@ pub fn run(cli: &Cli) -> std::process::ExitCode {
         Command::Lookup(args) => verbs::lookup::run(args, json, timeout),
         Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
         Command::Responder(args) => verbs::responder::run(args, json),
+        Command::Scan(args) => verbs::scan::run(args, json, timeout),
         // Every other verb lands with its own issue; until then each one says so and fails.
         other => Err(Exit::not_implemented(other.verb())),
     };

@@ -182,24 +182,27 @@ pub fn nbtscan_header() -> String {
     )
 }
 
-/// One nbtscan row; with a separator, nbtscan's script-friendly form (`-s SEP`).
+/// One nbtscan row; with a separator, nbtscan's script-friendly form (`-s SEP`), in which a
+/// name is its raw 15 bytes (space padded) and a missing one a bare `<unknown>`.
 pub fn nbtscan_row(status: &HostStatus, separator: Option<&str>) -> String {
-    let name = status
-        .machine_name()
-        .map_or_else(|| "<unknown>".to_owned(), NameRow::printable_name);
+    let padded = |row: Option<&NameRow>| row.map(|row| format!("{:<15}", row.printable_name()));
+    let name = padded(status.machine_name());
+    let user = padded(status.user());
     let server = if status.is_server() { "<server>" } else { "" };
-    let user = status
-        .user()
-        .map_or_else(|| "<unknown>".to_owned(), NameRow::printable_name);
     let mac = mac_nbtscan(status.mac);
+    let unknown = || "<unknown>".to_owned();
     match separator {
         Some(sep) => format!(
-            "{}{sep}{name:<15}{sep}{server}{sep}{user:<15}{sep}{mac}",
-            status.address
+            "{}{sep}{}{sep}{server}{sep}{}{sep}{mac}",
+            status.address,
+            name.unwrap_or_else(unknown),
+            user.unwrap_or_else(unknown),
         ),
         None => format!(
-            "{:<17}{name:<17}{server:<10}{user:<17}{mac}",
-            status.address.to_string()
+            "{:<17}{:<17}{server:<10}{:<17}{mac}",
+            status.address.to_string(),
+            name.unwrap_or_else(unknown),
+            user.unwrap_or_else(unknown),
         ),
     }
 }
@@ -294,6 +297,10 @@ Node IpAddress: [198.51.100.2] Scope Id: []
         assert_eq!(
             nbtscan_row(&bare, None),
             "127.0.0.9        <unknown>                  <unknown>        00:00:00:00:00:00"
+        );
+        assert_eq!(
+            nbtscan_row(&bare, Some(":")),
+            "127.0.0.9:<unknown>::<unknown>:00:00:00:00:00:00"
         );
     }
 

@@ -166,6 +166,22 @@ fn samba_tools_see_our_names_flags_and_mac_and_conflicts_fail() {
         format!("{address}|WNETRESP       |<server>|<unknown>|{mac}"),
     );
 
+    // wnet scan finds what nbtscan finds on the whole subnet, line for line.
+    let subnet = lab.subnet.clone();
+    let sorted_lines = |output: &Output| {
+        let mut lines: Vec<String> = text(output).lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let theirs = sorted_lines(&run(
+        Command::new("nbtscan").args(["-q", "-s", ":", &subnet])
+    ));
+    let ours = sorted_lines(&run(
+        Command::new(env!("CARGO_BIN_EXE_wnet")).args(["scan", "-s", ":", &subnet])
+    ));
+    assert_eq!(ours, theirs);
+    assert!(ours.len() >= 2, "{ours:?}");
+
     // A unique claim on our name from the other host fails; a group claim on our group works.
     let conflict = run(command_in(&other.netns, env!("CARGO_BIN_EXE_wnet")).args([
         "responder",

@@ -3,6 +3,7 @@
 pub(crate) mod lookup;
 pub(crate) mod nbtstat;
 pub(crate) mod responder;
+pub(crate) mod scan;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;

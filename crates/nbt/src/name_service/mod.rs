@@ -6,6 +6,7 @@ pub mod client;
 pub mod name_table;
 pub mod resolver;
 pub mod responder;
+pub mod scanner;
 pub mod schedule;
 pub mod transport;
 
