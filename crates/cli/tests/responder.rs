@@ -96,6 +96,21 @@ fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `wnet scan -s :` and `nbtscan -s :` over `subnet` print the same lines.
+fn assert_scan_matches_nbtscan(subnet: &str) {
+    let sorted_lines = |output: &Output| {
+        let mut lines: Vec<String> = text(output).lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let theirs = sorted_lines(&run(Command::new("nbtscan").args(["-q", "-s", ":", subnet])));
+    let ours = sorted_lines(&run(
+        Command::new(env!("CARGO_BIN_EXE_wnet")).args(["scan", "-s", ":", subnet])
+    ));
+    assert_eq!(ours, theirs);
+    assert!(ours.len() >= 2, "{ours:?}");
+}
+
 /// `nmblookup -A`'s table lists our names, flags and MAC.
 fn assert_status_table(table: &str, mac: &str) {
     let row = |name: &str, suffix: &str, group: bool| {
@@ -167,20 +182,7 @@ fn samba_tools_see_our_names_flags_and_mac_and_conflicts_fail() {
     );
 
     // wnet scan finds what nbtscan finds on the whole subnet, line for line.
-    let subnet = lab.subnet.clone();
-    let sorted_lines = |output: &Output| {
-        let mut lines: Vec<String> = text(output).lines().map(str::to_owned).collect();
-        lines.sort();
-        lines
-    };
-    let theirs = sorted_lines(&run(
-        Command::new("nbtscan").args(["-q", "-s", ":", &subnet])
-    ));
-    let ours = sorted_lines(&run(
-        Command::new(env!("CARGO_BIN_EXE_wnet")).args(["scan", "-s", ":", &subnet])
-    ));
-    assert_eq!(ours, theirs);
-    assert!(ours.len() >= 2, "{ours:?}");
+    assert_scan_matches_nbtscan(&lab.subnet);
 
     // A unique claim on our name from the other host fails; a group claim on our group works.
     let conflict = run(command_in(&other.netns, env!("CARGO_BIN_EXE_wnet")).args([

@@ -14,7 +14,7 @@ use crate::report::{nbtscan_header, nbtscan_row};
 use crate::verbs::{block_on, config_from_env, host_status};
 
 /// How long each probe waits by default, as nbtscan's `-t`.
-const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub(crate) fn run(args: &ScanArgs, json: bool, timeout: Option<Duration>) -> Result<(), Exit> {
     let targets = args

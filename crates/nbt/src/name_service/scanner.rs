@@ -36,7 +36,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             rate: 1000,
-            timeout: Duration::from_millis(1000),
+            timeout: Duration::from_secs(1),
             retries: 1,
             port: NAME_SERVICE_UDP_PORT,
             bind: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
@@ -182,13 +182,11 @@ fn on_datagram<I: Iterator<Item = Ipv4Addr>>(
         summary.ignored += 1;
         return;
     };
-    let id = match bytes {
-        [high, low, ..] => u16::from_be_bytes([*high, *low]),
-        _ => {
-            summary.ignored += 1;
-            return;
-        }
+    let [high, low, ..] = *bytes else {
+        summary.ignored += 1;
+        return;
     };
+    let id = u16::from_be_bytes([high, low]);
     let Some(&target) = in_flight.by_id.get(&id) else {
         summary.ignored += 1;
         return;
