@@ -233,7 +233,8 @@ impl NameServiceClient {
     }
 
     /// Resolves `name` as the configured node type does: the cache first, then each source of
-    /// the query plan in turn. `broadcasts` replaces the interfaces' broadcast addresses.
+    /// the query plan in turn. With no configured broadcast address, broadcasts go to every up
+    /// interface's (loopback excluded).
     pub async fn resolve(&self, name: &ScopedName) -> Result<QueryAnswer, QueryError> {
         let now = Instant::now().into_std();
         if let Some(cached) = self.cache().get(name, now) {
