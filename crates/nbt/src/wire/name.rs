@@ -334,10 +334,13 @@ impl ScopedName {
             if index > 0 {
                 scope.push('.');
             }
-            scope.push_str(
-                std::str::from_utf8(label)
-                    .map_err(|_| WireError::BadScopeLabel { offset: start })?,
-            );
+            // A scope label is text without dots: a dot would split it into two labels when the
+            // name is encoded again.
+            let label = std::str::from_utf8(label)
+                .ok()
+                .filter(|label| !label.contains('.'))
+                .ok_or(WireError::BadScopeLabel { offset: start })?;
+            scope.push_str(label);
         }
         Ok((ScopedName { name, scope }, pointer))
     }
@@ -436,6 +439,23 @@ mod tests {
         let mut reader = Reader::new(&bytes);
         assert_eq!(ScopedName::decode(&mut reader).unwrap(), (name, None));
         assert_eq!(reader.remaining(), 0);
+    }
+
+    #[test]
+    fn scope_labels_with_dots_or_bytes_that_are_not_text_are_refused() {
+        // Found by the name_service_packet fuzz target: a label "a.b" re-encoded as two labels.
+        for label in [&b"a.b"[..], &[0xff, 0xfe][..]] {
+            let mut bytes = encoded(&ScopedName::new(NetbiosName::wildcard()));
+            bytes.pop();
+            bytes.push(label.len() as u8);
+            bytes.extend_from_slice(label);
+            bytes.push(0);
+            let mut reader = Reader::new(&bytes);
+            assert_eq!(
+                ScopedName::decode(&mut reader),
+                Err(WireError::BadScopeLabel { offset: 0 })
+            );
+        }
     }
 
     #[test]
