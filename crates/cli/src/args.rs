@@ -95,8 +95,9 @@ pub struct ScanArgs {
     /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.1-20).
     #[arg(required = true, value_name = "TARGETS")]
     pub targets: Vec<String>,
-    /// Probes per second (0: as fast as the socket takes them).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    /// Probes per second (0: unpaced, which overflows receive queues beyond a few hundred
+    /// hosts).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub rate: u32,
     /// Probes after the first for a silent host.
     #[arg(long, default_value_t = 1, value_name = "N")]

@@ -35,7 +35,7 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
-            rate: 1000,
+            rate: 10_000,
             timeout: Duration::from_secs(1),
             retries: 1,
             port: NAME_SERVICE_UDP_PORT,

@@ -85,17 +85,19 @@ impl Pacer {
         self.next.map_or(now, |next| next.max(now))
     }
 
-    /// Records a send at `now`. A pacer that fell behind (the caller was busy) does not burst to
-    /// catch up by more than one interval.
+    /// Records a send at `now`. A pacer that fell behind (the caller slept past its slot, as a
+    /// millisecond timer does at rates over 1,000 per second) catches up by sending back to
+    /// back, but by no more than [`Pacer::BURST`] worth of sends.
     pub fn sent(&mut self, now: Instant) {
-        let slot = self.ready_at(now);
-        let base = if now.saturating_duration_since(slot) > self.interval {
-            now
-        } else {
-            slot
-        };
+        let earliest = now.checked_sub(Self::BURST).unwrap_or(now);
+        let base = self.next.map_or(now, |next| next.max(earliest));
         self.next = Some(base + self.interval);
     }
+}
+
+impl Pacer {
+    /// The most a pacer that fell behind catches up at once.
+    pub const BURST: Duration = Duration::from_millis(10);
 }
 
 /// The state of one scanned host.
@@ -251,16 +253,22 @@ mod tests {
     }
 
     #[test]
-    fn pacer_spaces_sends_and_does_not_burst_after_a_stall() {
+    fn pacer_spaces_sends_and_catches_up_at_most_one_burst_after_a_stall() {
         let start = Instant::now();
         let mut pacer = Pacer::new(1000);
         assert_eq!(pacer.ready_at(start), start);
         pacer.sent(start);
         assert_eq!(pacer.ready_at(start), start + MS);
-        // The caller stalled for 100 ms: one send now, then the normal interval again.
+        // The caller stalled for 100 ms: it may send 10 ms worth back to back, then the normal
+        // interval again.
         let late = start + 100 * MS;
-        assert_eq!(pacer.ready_at(late), late);
-        pacer.sent(late);
+        let mut burst = 0;
+        while pacer.ready_at(late) == late {
+            pacer.sent(late);
+            burst += 1;
+            assert!(burst <= 100, "the burst does not stop");
+        }
+        assert_eq!(burst, 11);
         assert_eq!(pacer.ready_at(late), late + MS);
         let mut unpaced = Pacer::new(0);
         unpaced.sent(start);
