@@ -207,3 +207,63 @@ async fn a_silent_host_times_out_on_schedule() {
     assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+#[tokio::test]
+async fn registration_with_samba_s_wins_server_is_granted_and_released() {
+    use wnet_nbt::name_service::name_table::Registrar;
+    use wnet_nbt::name_service::responder::{Responder, ResponderConfig};
+
+    let lab = SambaLab::acquire().expect("lab up");
+    let wins = at137(lab.address);
+    // A per-process name, so that parallel runs never meet in the WINS database.
+    let name: NetbiosName = format!("WNETWINS{}", std::process::id() % 10_000)
+        .parse()
+        .expect("a name");
+    let responder = Responder::start(ResponderConfig {
+        bind: SocketAddrV4::new(lab.host_address, 0),
+        address: lab.host_address,
+        registrar: Registrar::NameServer {
+            server: wins,
+            retransmit: QUICK,
+        },
+        broadcasts: Vec::new(),
+        scope: String::new(),
+        node_type: NodeType::Hybrid,
+        ttl: Duration::from_secs(300),
+        mac: [0; 6],
+        capacity: 4,
+    })
+    .await
+    .expect("a responder");
+    responder
+        .add_name(name, false)
+        .await
+        .expect("the WINS server grants the name");
+
+    // The WINS server now answers for the name with our address.
+    let client = client(NameServiceConfig::default()).await;
+    let options = QueryOptions {
+        targets: vec![wins],
+        broadcast: false,
+        recursion: true,
+        retransmit: QUICK,
+        collect_all: false,
+    };
+    let answer = client
+        .query(&ScopedName::new(name), &options)
+        .await
+        .expect("registered");
+    assert_eq!(answer.addresses[0].address, lab.host_address);
+    assert_eq!(
+        answer.addresses[0].owner_node_type, 3,
+        "registered as an H node"
+    );
+
+    // Releasing tells the WINS server, which then no longer knows the name.
+    assert!(responder.release(name).await);
+    match client.query(&ScopedName::new(name), &options).await {
+        Err(QueryError::NotFound { rcode: Some(3), .. }) => {}
+        other => panic!("expected the name to be gone, got {other:?}"),
+    }
+    responder.shutdown().await;
+}

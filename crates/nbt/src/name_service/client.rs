@@ -201,6 +201,14 @@ impl NameServiceClient {
                         }
                     }
                 }
+                if addresses.is_empty() && !options.broadcast {
+                    // A positive answer without a usable address: the server knows the name
+                    // but no member of it.
+                    return Err(QueryError::NotFound {
+                        name: name.to_string(),
+                        rcode: None,
+                    });
+                }
                 if !addresses.is_empty() && !options.collect_all {
                     if options.broadcast {
                         // Other responders answer within the same interval; wait for them.
