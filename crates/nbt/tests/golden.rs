@@ -3,8 +3,10 @@
 
 use std::net::Ipv4Addr;
 
-use wnet_nbt::wire::name_service::{RR_TYPE_NB, RR_TYPE_NULL, rcode};
-use wnet_nbt::wire::{NbEntry, NetbiosName, Packet, PacketKind, RecordData, ScopedName};
+use wnet_nbt::wire::name_service::{RR_TYPE_NB, RR_TYPE_NULL, STATISTICS_LENGTH, rcode};
+use wnet_nbt::wire::{
+    NbEntry, NetbiosName, Packet, PacketKind, RecordData, ScopedName, Statistics,
+};
 
 struct Golden {
     step: String,
@@ -166,6 +168,9 @@ fn node_status_response_lists_what_nmblookup_lists() {
         .collect();
     assert_eq!(names, expected);
     assert_eq!(status.unit_id(), Some([0; 6]));
+    // Samba sends the RFC's whole 46-byte statistics block, all zeros.
+    assert_eq!(status.statistics.len(), STATISTICS_LENGTH);
+    assert_eq!(status.decoded_statistics(), Statistics::default());
     assert!(
         status.names.iter().all(|n| n.flags & 0x0400 != 0),
         "all active"
