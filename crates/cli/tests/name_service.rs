@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use wnet_testlab::{LabError, NetnsLab, SambaLab, run_bounded};
+use wnet_testlab::{NetnsLab, SambaLab, run_bounded};
 
 fn wnet(args: &[&str]) -> Output {
     run_bounded(
@@ -59,13 +59,8 @@ fn lookup_asks_a_server_like_nmblookup() {
 
 #[test]
 fn lookup_by_broadcast_finds_the_netns_host() {
-    let lab = match NetnsLab::acquire() {
-        Ok(lab) => lab,
-        Err(LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(lab) = NetnsLab::acquire_or_skip() else {
+        return;
     };
     let output = wnet(&[
         "lookup",
@@ -114,13 +109,8 @@ fn nbtstat_lists_the_remote_name_table_as_windows_does() {
 
 #[test]
 fn configured_b_node_resolution_drives_lookup_and_nbtstat_by_name() {
-    let lab = match NetnsLab::acquire() {
-        Ok(lab) => lab,
-        Err(LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(lab) = NetnsLab::acquire_or_skip() else {
+        return;
     };
     let with_lab_broadcast = |args: &[&str]| {
         run_bounded(

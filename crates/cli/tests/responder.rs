@@ -7,20 +7,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use wnet_testlab::{InUse, LabError, NetnsLab, command_in, run_bounded};
+use wnet_testlab::{NetnsLab, command_in, run_bounded};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn lab() -> Option<InUse<NetnsLab>> {
-    match NetnsLab::acquire() {
-        Ok(lab) => Some(lab),
-        Err(LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
 
 /// A responder running in `netns`; ended by SIGTERM on drop if still running.
 struct Running {
@@ -136,7 +125,9 @@ fn assert_status_table(table: &str, mac: &str) {
 
 #[test]
 fn samba_tools_see_our_names_flags_and_mac_and_conflicts_fail() {
-    let Some(lab) = lab() else { return };
+    let Some(lab) = NetnsLab::acquire_or_skip() else {
+        return;
+    };
     let mut free = lab.free_hosts();
     let (host, other) = (
         free.next().expect("a free host"),

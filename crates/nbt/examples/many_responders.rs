@@ -8,10 +8,6 @@
 //! namespace of its own (bench/scan does) so that the block is loopback and nothing else.
 
 use std::net::SocketAddrV4;
-use std::time::Duration;
-
-use wnet_nbt::config::{NodeType, Retransmit};
-use wnet_nbt::name_service::name_table::Registrar;
 use wnet_nbt::name_service::responder::{Responder, ResponderConfig};
 use wnet_nbt::targets::ScanTarget;
 use wnet_nbt::wire::NetbiosName;
@@ -29,19 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let [_, _, third, fourth] = address.octets();
         let name: NetbiosName = format!("BENCH{third:03}{fourth:03}").parse()?;
         let responder = Responder::start(ResponderConfig {
-            bind: SocketAddrV4::new(address, port),
-            address,
-            // Nobody to ask: the names are ours as soon as they are added.
-            registrar: Registrar::Broadcast(Retransmit {
-                interval: Duration::ZERO,
-                retries: 0,
-            }),
-            broadcasts: Vec::new(),
-            scope: String::new(),
-            node_type: NodeType::Broadcast,
-            ttl: Duration::from_secs(300),
             mac: [0x02, 0, 0, 0, third, fourth],
             capacity: 4,
+            ..ResponderConfig::new(SocketAddrV4::new(address, port), address).unopposed()
         })
         .await?;
         responder.add_name(name, false).await?;

@@ -8,9 +8,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
-use wnet_nbt::config::{NameServiceConfig, NodeType, Retransmit};
+use wnet_nbt::config::{NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions};
-use wnet_nbt::name_service::name_table::Registrar;
 use wnet_nbt::name_service::responder::{Responder, ResponderConfig};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
@@ -44,20 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // A name query to our responder.
-    let responder = Responder::start(ResponderConfig {
-        bind: SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0),
-        address: Ipv4Addr::LOCALHOST,
-        registrar: Registrar::Broadcast(Retransmit {
-            interval: Duration::ZERO,
-            retries: 0,
-        }),
-        broadcasts: Vec::new(),
-        scope: String::new(),
-        node_type: NodeType::Broadcast,
-        ttl: Duration::from_secs(300),
-        mac: [0; 6],
-        capacity: 4,
-    })
+    let responder = Responder::start(
+        ResponderConfig::new(
+            SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0),
+            Ipv4Addr::LOCALHOST,
+        )
+        .unopposed(),
+    )
     .await?;
     let name: NetbiosName = "LATENCY".parse()?;
     responder.add_name(name, false).await?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use wnet_nbt::config::{NameServiceConfig, NodeType, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryError, QueryOptions};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
-use wnet_testlab::{LabError, NetnsLab, SambaLab, run_bounded};
+use wnet_testlab::{NetnsLab, SambaLab, run_bounded};
 
 const QUICK: Retransmit = Retransmit {
     interval: Duration::from_millis(250),
@@ -155,13 +155,8 @@ async fn p_node_resolution_uses_the_name_server_and_caches_the_answer() {
 
 #[tokio::test]
 async fn b_node_resolution_finds_the_netns_host_by_broadcast() {
-    let lab = match NetnsLab::acquire() {
-        Ok(lab) => lab,
-        Err(LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(lab) = NetnsLab::acquire_or_skip() else {
+        return;
     };
     let config = NameServiceConfig {
         node_type: NodeType::Broadcast,

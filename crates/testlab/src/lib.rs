@@ -479,6 +479,23 @@ impl NetnsLab {
         Ok(InUse { lab, _lease: lease })
     }
 
+    /// [`NetnsLab::acquire`] for a test: `None`, with `skipped: <why>` on standard error, where
+    /// network namespaces are impossible; any other failure of the lab fails the test.
+    ///
+    /// # Panics
+    ///
+    /// When the lab exists here but cannot be started: that is a test failure, not a skip.
+    pub fn acquire_or_skip() -> Option<InUse<NetnsLab>> {
+        match Self::acquire() {
+            Ok(lab) => Some(lab),
+            Err(LabError::Unavailable(why)) => {
+                eprintln!("skipped: {why}");
+                None
+            }
+            Err(error) => panic!("the netns lab failed: {error}"),
+        }
+    }
+
     /// The hosts that do not run nmbd, free for the tests' own programs.
     pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
         self.hosts.iter().filter(|host| !host.nmbd)

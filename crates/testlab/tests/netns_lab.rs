@@ -4,17 +4,12 @@
 use std::process::Command;
 use std::time::Duration;
 
-use wnet_testlab::{LabError, NetnsLab, command_in, run_bounded};
+use wnet_testlab::{NetnsLab, command_in, run_bounded};
 
 #[test]
 fn every_host_resolves_the_nmbd_host_by_broadcast() {
-    let lab = match NetnsLab::acquire() {
-        Ok(lab) => lab,
-        Err(LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(lab) = NetnsLab::acquire_or_skip() else {
+        return;
     };
     let expected = format!("{} {}<00>", lab.nmbd.address, lab.nmbd.name);
     let broadcast = lab.broadcast.to_string();

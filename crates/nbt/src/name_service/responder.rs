@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::config::NodeType;
+use crate::config::{DEFAULT_TTL, NodeType, Retransmit};
 use crate::name_service::name_table::{
     AddNameError, Destination, NameEvent, NameState, NameTable, Outgoing, Registrar, RequestKind,
 };
@@ -48,6 +48,38 @@ pub struct ResponderConfig {
     pub mac: [u8; 6],
     /// Names the table holds at most.
     pub capacity: usize,
+}
+
+impl ResponderConfig {
+    /// A B-node responder on `bind` whose names map to `address`: RFC 1002's broadcast timers,
+    /// no broadcast address (so nobody is asked and names are ours once the timers run out),
+    /// no scope, the default TTL, a zero MAC and Windows' 254 names at most. Set the fields that
+    /// differ.
+    pub fn new(bind: SocketAddrV4, address: Ipv4Addr) -> ResponderConfig {
+        ResponderConfig {
+            bind,
+            address,
+            registrar: Registrar::Broadcast(Retransmit::BROADCAST),
+            broadcasts: Vec::new(),
+            scope: String::new(),
+            node_type: NodeType::Broadcast,
+            ttl: DEFAULT_TTL,
+            mac: [0; 6],
+            capacity: 254,
+        }
+    }
+
+    /// The same configuration with registration granted at once: nobody is asked, so there is
+    /// nothing to wait for (benchmarks and tools that own their addresses).
+    #[must_use]
+    pub fn unopposed(mut self) -> ResponderConfig {
+        self.registrar = Registrar::Broadcast(Retransmit {
+            interval: Duration::ZERO,
+            retries: 0,
+        });
+        self.broadcasts.clear();
+        self
+    }
 }
 
 /// Why a name could not be registered.
