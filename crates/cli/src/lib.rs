@@ -7,6 +7,7 @@
 mod args;
 mod duration;
 mod exit;
+mod name_cache_file;
 pub mod report;
 mod verbs;
 

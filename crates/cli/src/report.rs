@@ -57,17 +57,21 @@ impl NameRow {
     /// The name for a terminal: characters that are not printable ASCII become dots, as
     /// nbtstat and nmblookup show `..__MSBROWSE__.`.
     pub fn printable_name(&self) -> String {
-        self.name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '.'
-                }
-            })
-            .collect()
+        printable(&self.name)
     }
+}
+
+/// `name` for a terminal: characters that are not printable ASCII become dots.
+fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }
 
 /// A host's node status.
@@ -147,6 +151,57 @@ pub fn nbtstat_local_table(names: &[NameRow]) -> String {
         let _ = writeln!(out, "    No names in cache");
     } else {
         out.push_str(&name_table_rows(names));
+    }
+    out
+}
+
+/// One entry of the resolver's cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheRow {
+    /// The first 15 bytes of the name, trailing spaces removed.
+    pub name: String,
+    /// The 16th byte.
+    pub suffix: u8,
+    /// Whether it is a group name.
+    pub group: bool,
+    /// The addresses it maps to (the table shows the first).
+    pub addresses: Vec<Ipv4Addr>,
+    /// Seconds the entry stays valid.
+    pub life_seconds: u64,
+}
+
+/// Windows' `nbtstat -c` layout of the resolver's cache: one row per name, its first address
+/// and the seconds it has left.
+pub fn nbtstat_cache_table(rows: &[CacheRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "                  NetBIOS Remote Cache Name Table");
+    let _ = writeln!(out);
+    if rows.is_empty() {
+        let _ = writeln!(out, "    No names in cache");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "        Name              Type       Host Address    Life [sec]"
+    );
+    let _ = writeln!(out, "    {}", "-".repeat(60));
+    for row in rows {
+        let kind = if row.group { "GROUP" } else { "UNIQUE" };
+        let address = row
+            .addresses
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {:<15}<{:02X}>  {:<10} {:<15} {:>10}",
+            printable(&row.name),
+            row.suffix,
+            kind,
+            address,
+            row.life_seconds
+        );
     }
     out
 }
@@ -267,6 +322,39 @@ Node IpAddress: [198.51.100.2] Scope Id: []
             nbtstat_local_table(&[conflicted])
                 .contains("FRED           <00>  UNIQUE      Conflict")
         );
+    }
+
+    #[test]
+    fn nbtstat_cache_table_has_windows_layout() {
+        assert!(nbtstat_cache_table(&[]).contains("    No names in cache\n"));
+        let rows = [
+            CacheRow {
+                name: "LABSERVER".to_owned(),
+                suffix: 0x20,
+                group: false,
+                addresses: vec![Ipv4Addr::new(198, 51, 100, 2)],
+                life_seconds: 597,
+            },
+            CacheRow {
+                name: "WNETLAB".to_owned(),
+                suffix: 0x1e,
+                group: true,
+                addresses: vec![
+                    Ipv4Addr::new(198, 51, 100, 2),
+                    Ipv4Addr::new(198, 51, 100, 9),
+                ],
+                life_seconds: 12,
+            },
+        ];
+        let expected = "
+                  NetBIOS Remote Cache Name Table
+
+        Name              Type       Host Address    Life [sec]
+    ------------------------------------------------------------
+    LABSERVER      <20>  UNIQUE     198.51.100.2           597
+    WNETLAB        <1E>  GROUP      198.51.100.2            12
+";
+        assert_eq!(nbtstat_cache_table(&rows), expected);
     }
 
     #[test]

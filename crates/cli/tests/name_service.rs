@@ -107,27 +107,77 @@ fn nbtstat_lists_the_remote_name_table_as_windows_does() {
     );
 }
 
+/// A name cache file of this test's own, so tests never see each other's answers.
+fn private_cache(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wnet-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("name-cache.json")
+}
+
 #[test]
 fn configured_b_node_resolution_drives_lookup_and_nbtstat_by_name() {
     let Some(lab) = NetnsLab::acquire_or_skip() else {
         return;
     };
+    let cache = private_cache("b-node");
     let with_lab_broadcast = |args: &[&str]| {
         run_bounded(
             Command::new(env!("CARGO_BIN_EXE_wnet"))
                 .args(args)
                 .env("WNET_NODE_TYPE", "B")
-                .env("WNET_BROADCAST_ADDRESSES", lab.broadcast.to_string()),
+                .env("WNET_BROADCAST_ADDRESSES", lab.broadcast.to_string())
+                .env("WNET_NAME_CACHE", &cache),
             Duration::from_secs(30),
         )
         .expect("wnet ran")
     };
+    let output = with_lab_broadcast(&["nbtstat", "-c"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("No names in cache"),
+        "{}",
+        stdout(&output)
+    );
     let output = with_lab_broadcast(&["lookup", &lab.nmbd.name]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
         format!("{} {}<00>\n", lab.nmbd.address, lab.nmbd.name)
     );
+
+    // The answer is cached for at most Windows' 600 s, and `nbtstat -c` shows it.
+    let output = with_lab_broadcast(&["nbtstat", "-c"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    let row = table
+        .lines()
+        .find(|line| line.starts_with(&format!("    {:<15}<00>  UNIQUE", lab.nmbd.name)))
+        .unwrap_or_else(|| panic!("no cache row in:\n{table}"));
+    assert!(row.contains(&lab.nmbd.address.to_string()), "{row}");
+    let life: u64 = row
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .parse()
+        .expect("life");
+    assert!((500..=600).contains(&life), "{row}");
+    let output = with_lab_broadcast(&["--json", "nbtstat", "-c"]);
+    let body: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(body[0]["name"], lab.nmbd.name);
+    assert_eq!(body[0]["addresses"][0], lab.nmbd.address.to_string());
+
+    // With broadcasts going nowhere, only the cache can resolve the name now.
+    let output = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_wnet"))
+            .args(["nbtstat", "-a", &lab.nmbd.name])
+            .env("WNET_NODE_TYPE", "B")
+            .env("WNET_BROADCAST_ADDRESSES", "127.255.255.255")
+            .env("WNET_NAME_CACHE", &cache),
+        Duration::from_secs(30),
+    )
+    .expect("wnet ran");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(cache.parent().expect("dir"));
 
     let output = with_lab_broadcast(&["nbtstat", "-a", &lab.nmbd.name]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -140,6 +190,7 @@ fn configured_b_node_resolution_drives_lookup_and_nbtstat_by_name() {
         table.contains(&format!("{:<15}<00>  UNIQUE", lab.nmbd.name)),
         "{table}"
     );
+    let _ = std::fs::remove_dir_all(cache.parent().expect("dir"));
 
     let output = run_bounded(
         Command::new(env!("CARGO_BIN_EXE_wnet"))

@@ -30,6 +30,8 @@ pub const CONFLICT_TIMER: Duration = Duration::from_secs(1);
 /// The TTL a node asks for when it registers a name (RFC 1002 leaves it to the node; three
 /// days is what Windows and Samba ask for).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(3 * 24 * 60 * 60);
+/// How long a resolved name is cached at most, as Windows' `CacheTimeout` default (600 s).
+pub const DEFAULT_CACHE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How a node resolves and registers names (RFC 1001 §10; the M and H orders of RFC 1001 §10.2
 /// and Microsoft's hybrid node).
@@ -138,6 +140,9 @@ pub struct NameServiceConfig {
     pub unicast: Retransmit,
     /// The TTL asked for when registering a name.
     pub registration_ttl: Duration,
+    /// How long a resolved name stays in the cache at most, whatever TTL its answer carried
+    /// (Windows' `CacheTimeout`, 600 s by default; name servers answer with TTLs of days).
+    pub cache_timeout: Duration,
 }
 
 impl Default for NameServiceConfig {
@@ -150,6 +155,7 @@ impl Default for NameServiceConfig {
             broadcast: Retransmit::BROADCAST,
             unicast: Retransmit::UNICAST,
             registration_ttl: DEFAULT_TTL,
+            cache_timeout: DEFAULT_CACHE_TIMEOUT,
         }
     }
 }

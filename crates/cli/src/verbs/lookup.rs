@@ -8,6 +8,7 @@ use wnet_nbt::name_service::client::{QueryAnswer, QueryOptions};
 
 use crate::args::LookupArgs;
 use crate::exit::Exit;
+use crate::name_cache_file;
 use crate::verbs::{
     block_on, client, config_from_env, parse_name, query_failed, retransmit_within,
 };
@@ -44,7 +45,15 @@ pub(crate) fn run(
                 };
                 client.query(&name, &options).await
             }
-            (None, None) => client.resolve(&name).await,
+            (None, None) => {
+                let cache = name_cache_file::cache_path();
+                name_cache_file::preload(&client, &cache);
+                let result = client.resolve(&name).await;
+                if result.is_ok() {
+                    name_cache_file::store(&client, &cache);
+                }
+                result
+            }
         };
         result.map_err(|error| query_failed(&error))
     })?;

@@ -1,4 +1,5 @@
-//! `wnet nbtstat -A ADDR | -a NAME`: a remote node's name table and MAC, as nbtstat shows them.
+//! `wnet nbtstat -A ADDR | -a NAME`: a remote node's name table and MAC, as nbtstat shows them;
+//! `wnet nbtstat -c`: the resolver's cache.
 
 use std::net::SocketAddrV4;
 use std::time::Duration;
@@ -7,7 +8,8 @@ use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, Retransmit};
 
 use crate::args::NbtstatArgs;
 use crate::exit::Exit;
-use crate::report::nbtstat_remote_table;
+use crate::name_cache_file;
+use crate::report::{CacheRow, nbtstat_cache_table, nbtstat_remote_table};
 use crate::verbs::{
     block_on, client, config_from_env, host_status, parse_name, query_failed, retransmit_within,
 };
@@ -21,9 +23,8 @@ const NODE_STATUS: Retransmit = Retransmit {
 
 pub(crate) fn run(args: &NbtstatArgs, json: bool, timeout: Option<Duration>) -> Result<(), Exit> {
     if args.cache {
-        return Err(Exit::not_implemented(
-            "nbtstat -c (the name cache lives in the agent)",
-        ));
+        print_cache(json);
+        return Ok(());
     }
     if args.local_names {
         return Err(Exit::not_implemented("nbtstat -n"));
@@ -37,10 +38,13 @@ pub(crate) fn run(args: &NbtstatArgs, json: bool, timeout: Option<Duration>) -> 
         let address = match (args.address, name) {
             (Some(address), _) => address,
             (None, Some(name)) => {
+                let cache = name_cache_file::cache_path();
+                name_cache_file::preload(&client, &cache);
                 let answer = client
                     .resolve(&client.scoped(name))
                     .await
                     .map_err(|error| query_failed(&error))?;
+                name_cache_file::store(&client, &cache);
                 answer
                     .addresses
                     .first()
@@ -62,4 +66,27 @@ pub(crate) fn run(args: &NbtstatArgs, json: bool, timeout: Option<Duration>) -> 
         print!("{}", nbtstat_remote_table(&report));
     }
     Ok(())
+}
+
+/// `nbtstat -c`: the names earlier lookups resolved, with the seconds each has left.
+fn print_cache(json: bool) {
+    let now = std::time::SystemTime::now();
+    let rows: Vec<CacheRow> = name_cache_file::load(&name_cache_file::cache_path(), now)
+        .into_iter()
+        .filter_map(|entry| {
+            let name = entry.scoped_name()?.name;
+            Some(CacheRow {
+                name: String::from_utf8_lossy(name.name_bytes()).into_owned(),
+                suffix: name.suffix(),
+                group: entry.group,
+                life_seconds: entry.remaining(now).as_secs(),
+                addresses: entry.addresses,
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+    } else {
+        print!("{}", nbtstat_cache_table(&rows));
+    }
 }

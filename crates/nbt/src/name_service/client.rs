@@ -296,7 +296,7 @@ impl NameServiceClient {
                         name.clone(),
                         addresses,
                         group,
-                        answer.ttl,
+                        answer.ttl.min(self.config.cache_timeout),
                         Instant::now().into_std(),
                     );
                     return Ok(answer);
@@ -308,6 +308,24 @@ impl NameServiceClient {
             }
         }
         Err(last_error.unwrap_or(QueryError::NoSources))
+    }
+
+    /// Puts an answer learned elsewhere (a cache kept across processes) in the cache, valid
+    /// for `lifetime` from now (capped by the configured cache timeout).
+    pub fn remember(
+        &self,
+        name: ScopedName,
+        addresses: Vec<Ipv4Addr>,
+        group: bool,
+        lifetime: Duration,
+    ) {
+        self.cache().insert(
+            name,
+            addresses,
+            group,
+            lifetime.min(self.config.cache_timeout),
+            Instant::now().into_std(),
+        );
     }
 
     /// The cached answers, soonest to expire first: (name, addresses, group, time left).

@@ -1,0 +1,204 @@
+//! The resolver's name cache, kept between `wnet` runs in a per-user file, so that
+//! `wnet nbtstat -c` shows what earlier lookups learned and later lookups reuse it (until the
+//! agent holds the cache, this file is where it lives).
+//!
+//! The file is `$WNET_NAME_CACHE` if set, else `$XDG_RUNTIME_DIR/wnet/name-cache.json`, else
+//! `/tmp/wnet-<uid>/name-cache.json`; its directory is made private (0700). It is rewritten
+//! whole, through a temporary file and a rename, so a reader never sees half of it. A missing
+//! or unreadable file is an empty cache: the cache is an optimisation, never a reason to fail.
+
+use std::fs;
+use std::io::Write as _;
+use std::net::Ipv4Addr;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use wnet_nbt::name_service::client::NameServiceClient;
+use wnet_nbt::wire::{NetbiosName, ScopedName};
+
+/// One cached answer as the file stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CacheFileEntry {
+    /// The 16 bytes of the name (15 characters and the suffix byte), in hex.
+    pub(crate) name: String,
+    /// The scope ID, empty for none.
+    pub(crate) scope: String,
+    /// The addresses the name maps to.
+    pub(crate) addresses: Vec<Ipv4Addr>,
+    /// Whether it is a group name.
+    pub(crate) group: bool,
+    /// When the answer stops being valid, in seconds since the Unix epoch.
+    pub(crate) expires_unix: u64,
+}
+
+impl CacheFileEntry {
+    /// The name and scope, if the stored text is a valid name.
+    pub(crate) fn scoped_name(&self) -> Option<ScopedName> {
+        let bytes = hex_decode(&self.name)?;
+        let name = NetbiosName::from_bytes(bytes);
+        ScopedName::with_scope(name, &self.scope).ok()
+    }
+
+    /// Time left at `now` (zero once expired).
+    pub(crate) fn remaining(&self, now: SystemTime) -> Duration {
+        let expires = UNIX_EPOCH + Duration::from_secs(self.expires_unix);
+        expires.duration_since(now).unwrap_or(Duration::ZERO)
+    }
+}
+
+/// Where the cache file is.
+pub(crate) fn cache_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("WNET_NAME_CACHE").filter(|path| !path.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || {
+                let uid = fs::metadata("/proc/self").map_or(0, |meta| meta.uid());
+                PathBuf::from(format!("/tmp/wnet-{uid}"))
+            },
+            |dir| PathBuf::from(dir).join("wnet"),
+        );
+    base.join("name-cache.json")
+}
+
+/// The valid entries of the file at `path`, soonest to expire first.
+pub(crate) fn load(path: &Path, now: SystemTime) -> Vec<CacheFileEntry> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<CacheFileEntry> = match serde_json::from_str(&text) {
+        Ok(entries) => entries,
+        Err(error) => {
+            tracing::warn!("ignoring the name cache {}: {error}", path.display());
+            return Vec::new();
+        }
+    };
+    entries.retain(|entry| !entry.remaining(now).is_zero() && entry.scoped_name().is_some());
+    entries.sort_by_key(|entry| entry.expires_unix);
+    entries
+}
+
+/// Puts the file's valid entries into `client`'s cache.
+pub(crate) fn preload(client: &NameServiceClient, path: &Path) {
+    let now = SystemTime::now();
+    for entry in load(path, now) {
+        if let Some(name) = entry.scoped_name() {
+            let remaining = entry.remaining(now);
+            client.remember(name, entry.addresses, entry.group, remaining);
+        }
+    }
+}
+
+/// Writes `client`'s cache to the file. Failures are logged, not returned: a lookup that
+/// worked must not fail because its answer could not be kept.
+pub(crate) fn store(client: &NameServiceClient, path: &Path) {
+    let now = SystemTime::now();
+    let entries: Vec<CacheFileEntry> = client
+        .cached()
+        .into_iter()
+        .map(|(name, addresses, group, remaining)| CacheFileEntry {
+            name: hex_encode(name.name.as_bytes()),
+            scope: name.scope,
+            addresses,
+            group,
+            expires_unix: (now + remaining)
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
+        })
+        .collect();
+    if let Err(error) = write_atomically(path, &entries) {
+        tracing::warn!("cannot keep the name cache in {}: {error}", path.display());
+    }
+}
+
+fn write_atomically(path: &Path, entries: &[CacheFileEntry]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let body = serde_json::to_vec(entries).map_err(std::io::Error::other)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)?;
+    file.write_all(&body)?;
+    drop(file);
+    fs::rename(&temporary, path)
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn hex_decode(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 || !text.is_ascii() {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * index..2 * index + 2)?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, expires_unix: u64) -> CacheFileEntry {
+        let name = NetbiosName::new(name, 0x20).unwrap();
+        CacheFileEntry {
+            name: hex_encode(name.as_bytes()),
+            scope: String::new(),
+            addresses: vec![Ipv4Addr::new(198, 51, 100, 7)],
+            group: false,
+            expires_unix,
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_hex_and_bad_text_is_no_name() {
+        let stored = entry("FILESRV", 0);
+        let name = stored.scoped_name().unwrap();
+        assert_eq!(name.name, NetbiosName::new("FILESRV", 0x20).unwrap());
+        for bad in ["", "zz", &"g".repeat(32), &"é".repeat(16)] {
+            assert_eq!(hex_decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn load_keeps_valid_entries_soonest_first_and_survives_garbage() {
+        let dir = std::env::temp_dir().join(format!("wnet-cache-test-{}", std::process::id()));
+        let path = dir.join("nested").join("name-cache.json");
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let entries = [
+            entry("LATER", 1_500),
+            entry("GONE", 999),
+            entry("SOON", 1_100),
+        ];
+        write_atomically(&path, &entries).unwrap();
+        let mode = fs::metadata(path.parent().unwrap()).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let loaded = load(&path, now);
+        let names: Vec<String> = loaded
+            .iter()
+            .map(|entry| entry.scoped_name().unwrap().name.name())
+            .collect();
+        assert_eq!(names, ["SOON", "LATER"]);
+        assert_eq!(loaded[0].remaining(now), Duration::from_secs(100));
+
+        fs::write(&path, b"{not json").unwrap();
+        assert!(load(&path, now).is_empty());
+        assert!(load(&dir.join("missing.json"), now).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
