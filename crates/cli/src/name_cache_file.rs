@@ -7,6 +7,7 @@
 //! whole, through a temporary file and a rename, so a reader never sees half of it. A missing
 //! or unreadable file is an empty cache: the cache is an optimisation, never a reason to fail.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::net::Ipv4Addr;
@@ -136,7 +137,11 @@ fn write_atomically(path: &Path, entries: &[CacheFileEntry]) -> std::io::Result<
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    let mut text = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
 }
 
 fn hex_decode(text: &str) -> Option<[u8; 16]> {
