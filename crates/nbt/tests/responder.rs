@@ -40,6 +40,7 @@ async fn responder(address: Ipv4Addr, port: u16, peers: &[Ipv4Addr], mac: [u8; 6
         ttl: Duration::from_secs(300),
         mac,
         capacity: 32,
+        broadcast_bind: None,
     })
     .await
     .expect("a responder")
@@ -224,4 +225,51 @@ async fn a_flood_of_garbage_does_not_stop_the_answers() {
         .expect("still answering");
     assert_eq!(answer.addresses[0].address, address);
     responder.shutdown().await;
+}
+
+#[tokio::test]
+async fn nodes_on_their_own_loopback_addresses_share_broadcasts() {
+    // Loopback's broadcast address reaches every socket bound to it with SO_REUSEADDR: nodes
+    // of one host, each on its own address, form a broadcast domain as hosts on a LAN do.
+    let port = free_port();
+    let broadcast = SocketAddrV4::new(Ipv4Addr::new(127, 255, 255, 255), port);
+    let node = |last: u8| {
+        let address = Ipv4Addr::new(127, 0, 0, last);
+        Responder::start(ResponderConfig {
+            registrar: Registrar::Broadcast(FAST),
+            broadcasts: vec![broadcast],
+            broadcast_bind: Some(broadcast),
+            ..ResponderConfig::new(SocketAddrV4::new(address, port), address)
+        })
+    };
+    let first = node(31).await.expect("first node");
+    let second = node(32).await.expect("second node");
+    first
+        .add_name(name("SHARED"), false)
+        .await
+        .expect("registered");
+    let conflict = second.add_name(name("SHARED"), false).await;
+    assert!(
+        matches!(conflict, Err(RegisterError::Refused { .. })),
+        "{conflict:?}"
+    );
+    second
+        .add_name(name("OTHER"), false)
+        .await
+        .expect("registered");
+
+    let client = client().await;
+    let options = QueryOptions {
+        targets: vec![broadcast],
+        broadcast: true,
+        ..unicast(broadcast)
+    };
+    let answer = client
+        .query(&ScopedName::new(name("OTHER")), &options)
+        .await
+        .expect("answered by broadcast");
+    let addresses: Vec<Ipv4Addr> = answer.addresses.iter().map(|a| a.address).collect();
+    assert_eq!(addresses, [Ipv4Addr::new(127, 0, 0, 32)]);
+    first.shutdown().await;
+    second.shutdown().await;
 }

@@ -227,6 +227,7 @@ async fn registration_with_samba_s_wins_server_is_granted_and_released() {
         ttl: Duration::from_secs(300),
         mac: [0; 6],
         capacity: 4,
+        broadcast_bind: None,
     })
     .await
     .expect("a responder");

@@ -32,6 +32,7 @@ async fn scan_finds_every_responder_and_reports_the_silent_ones() {
             ttl: Duration::from_secs(60),
             mac: [2, 0, 0, 0, 0, last],
             capacity: 8,
+            broadcast_bind: None,
         })
         .await
         .expect("a responder");

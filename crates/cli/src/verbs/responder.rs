@@ -81,6 +81,7 @@ pub(crate) fn run(args: &ResponderArgs, json: bool) -> Result<(), Exit> {
             ttl: settings.registration_ttl,
             mac,
             capacity: CAPACITY,
+            broadcast_bind: None,
         })
         .await
         .map_err(|error| {

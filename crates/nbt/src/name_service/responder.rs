@@ -48,6 +48,12 @@ pub struct ResponderConfig {
     pub mac: [u8; 6],
     /// Names the table holds at most.
     pub capacity: usize,
+    /// A second address to receive broadcasts on, when `bind` is a unicast address: a socket
+    /// bound to one address of a host does not see broadcasts, so a node that answers on its
+    /// own address (several nodes sharing one port on a host, each on its own loopback
+    /// address) also binds the broadcast address, shared with the other nodes
+    /// (SO_REUSEADDR). Answers still leave from `bind`.
+    pub broadcast_bind: Option<SocketAddrV4>,
 }
 
 impl ResponderConfig {
@@ -66,6 +72,7 @@ impl ResponderConfig {
             ttl: DEFAULT_TTL,
             mac: [0; 6],
             capacity: 254,
+            broadcast_bind: None,
         }
     }
 
@@ -146,7 +153,8 @@ pub struct Responder {
 impl Responder {
     /// Binds the socket and starts answering.
     pub async fn start(config: ResponderConfig) -> io::Result<Responder> {
-        let (socket, unsolicited) = NameServiceSocket::bind(config.bind).await?;
+        let (socket, unsolicited) =
+            NameServiceSocket::bind_with_broadcast(config.bind, config.broadcast_bind).await?;
         let local = socket.local_addr()?;
         let (commands, command_rx) = mpsc::channel(64);
         let task = tokio::spawn(Engine::new(config, socket).run(command_rx, unsolicited));

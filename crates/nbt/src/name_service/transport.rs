@@ -71,6 +71,7 @@ impl Shared {
 pub struct NameServiceSocket {
     shared: Arc<Shared>,
     receiver: JoinHandle<()>,
+    broadcast_receiver: Option<JoinHandle<()>>,
 }
 
 impl NameServiceSocket {
@@ -79,8 +80,20 @@ impl NameServiceSocket {
     /// Returns the socket and the channel of unsolicited datagrams (requests, and responses no
     /// transaction waits for) that arrive on it.
     pub async fn bind(address: SocketAddrV4) -> io::Result<(Self, mpsc::Receiver<Datagram>)> {
+        Self::bind_with_broadcast(address, None).await
+    }
+
+    /// As [`bind`](Self::bind), and when `broadcast` is given, a second socket bound to that
+    /// (broadcast) address with SO_REUSEADDR, so that several nodes of one host, each on its
+    /// own address, all hear broadcasts. What the second socket receives joins the same
+    /// channels; everything is sent from the first.
+    pub async fn bind_with_broadcast(
+        address: SocketAddrV4,
+        broadcast: Option<SocketAddrV4>,
+    ) -> io::Result<(Self, mpsc::Receiver<Datagram>)> {
         let socket = UdpSocket::bind(address).await?;
         socket.set_broadcast(true)?;
+        let broadcast_socket = broadcast.map(bind_shared).transpose()?;
         let shared = Arc::new(Shared {
             socket,
             waiters: Mutex::new(HashMap::new()),
@@ -88,8 +101,22 @@ impl NameServiceSocket {
             stats: TransportStats::default(),
         });
         let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
-        let receiver = tokio::spawn(receive_loop(Arc::clone(&shared), requests_tx));
-        Ok((NameServiceSocket { shared, receiver }, requests_rx))
+        let broadcast_receiver = broadcast_socket.map(|socket| {
+            tokio::spawn(receive_loop(
+                Arc::clone(&shared),
+                Some(socket),
+                requests_tx.clone(),
+            ))
+        });
+        let receiver = tokio::spawn(receive_loop(Arc::clone(&shared), None, requests_tx));
+        Ok((
+            NameServiceSocket {
+                shared,
+                receiver,
+                broadcast_receiver,
+            },
+            requests_rx,
+        ))
     }
 
     /// The address the socket is bound to.
@@ -147,6 +174,9 @@ impl NameServiceSocket {
 impl Drop for NameServiceSocket {
     fn drop(&mut self) {
         self.receiver.abort();
+        if let Some(receiver) = &self.broadcast_receiver {
+            receiver.abort();
+        }
     }
 }
 
@@ -179,10 +209,30 @@ impl Drop for Transaction {
     }
 }
 
-async fn receive_loop(shared: Arc<Shared>, requests: mpsc::Sender<Datagram>) {
+/// A UDP socket on `address` that other sockets may share (SO_REUSEADDR), for broadcasts.
+fn bind_shared(address: SocketAddrV4) -> io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_broadcast(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::V4(address).into())?;
+    UdpSocket::from_std(socket.into())
+}
+
+/// Receives on `own` if given (a broadcast socket), else on the shared socket.
+async fn receive_loop(
+    shared: Arc<Shared>,
+    own: Option<UdpSocket>,
+    requests: mpsc::Sender<Datagram>,
+) {
     let mut buffer = vec![0u8; MAX_UDP_PAYLOAD];
     loop {
-        let (length, from) = match shared.socket.recv_from(&mut buffer).await {
+        let socket = own.as_ref().unwrap_or(&shared.socket);
+        let (length, from) = match socket.recv_from(&mut buffer).await {
             Ok(received) => received,
             // ICMP errors (port unreachable from an earlier send) surface here on Linux;
             // they concern one send, not the socket.
