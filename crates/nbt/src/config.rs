@@ -160,6 +160,68 @@ impl Default for NameServiceConfig {
     }
 }
 
+/// A setting in the environment that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct EnvError {
+    /// The variable.
+    pub variable: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
+
+impl NameServiceConfig {
+    /// The settings from the environment: `WNET_NODE_TYPE` (B, P, M or H),
+    /// `WNET_WINS_SERVERS` and `WNET_BROADCAST_ADDRESSES` (comma-separated IPv4 addresses, to
+    /// which `port` is added), `WNET_SCOPE_ID`. Unset or empty variables keep the defaults.
+    pub fn from_env(port: u16) -> Result<NameServiceConfig, EnvError> {
+        let mut config = NameServiceConfig::default();
+        if let Some(node_type) = env_var("WNET_NODE_TYPE") {
+            config.node_type = node_type.parse().map_err(|error: NodeTypeError| EnvError {
+                variable: "WNET_NODE_TYPE",
+                problem: error.to_string(),
+            })?;
+        }
+        if let Some(servers) = env_var("WNET_WINS_SERVERS") {
+            config.name_servers = env_addresses("WNET_WINS_SERVERS", &servers, port)?;
+        }
+        if let Some(broadcasts) = env_var("WNET_BROADCAST_ADDRESSES") {
+            config.broadcast_addresses =
+                env_addresses("WNET_BROADCAST_ADDRESSES", &broadcasts, port)?;
+        }
+        if let Some(scope) = env_var("WNET_SCOPE_ID") {
+            config.scope = scope;
+        }
+        Ok(config)
+    }
+}
+
+/// A variable's value, `None` when unset or blank.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+fn env_addresses(
+    variable: &'static str,
+    value: &str,
+    port: u16,
+) -> Result<Vec<SocketAddrV4>, EnvError> {
+    value
+        .split(',')
+        .map(|item| {
+            item.trim()
+                .parse::<Ipv4Addr>()
+                .map(|address| SocketAddrV4::new(address, port))
+                .map_err(|_| EnvError {
+                    variable,
+                    problem: format!("`{}` is not an IPv4 address", item.trim()),
+                })
+        })
+        .collect()
+}
+
 /// `address` with the name service port.
 pub fn name_service_address(address: Ipv4Addr) -> SocketAddrV4 {
     SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT)

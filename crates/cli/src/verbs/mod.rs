@@ -15,44 +15,10 @@ use wnet_nbt::wire::NetbiosName;
 use crate::exit::Exit;
 use crate::report::{HostStatus, NameRow, NameStatus};
 
-/// The name-service settings from the environment: `WNET_NODE_TYPE` (B, P, M or H),
-/// `WNET_WINS_SERVERS` and `WNET_BROADCAST_ADDRESSES` (comma-separated IPv4 addresses),
-/// `WNET_SCOPE_ID`. Unset variables keep the defaults.
+/// The name-service settings from the environment (see [`NameServiceConfig::from_env`]).
 pub(crate) fn config_from_env() -> Result<NameServiceConfig, Exit> {
-    let mut config = NameServiceConfig::default();
-    let var = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
-    if let Some(node_type) = var("WNET_NODE_TYPE") {
-        config.node_type = node_type
-            .parse()
-            .map_err(|error| Exit::usage(format!("WNET_NODE_TYPE: {error}")))?;
-    }
-    let addresses = |name: &str, value: String| -> Result<Vec<SocketAddrV4>, Exit> {
-        value
-            .split(',')
-            .map(|item| {
-                item.trim()
-                    .parse::<Ipv4Addr>()
-                    .map(|address| SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT))
-                    .map_err(|_| {
-                        Exit::usage(format!("{name}: `{}` is not an IPv4 address", item.trim()))
-                    })
-            })
-            .collect()
-    };
-    if let Some(servers) = var("WNET_WINS_SERVERS") {
-        config.name_servers = addresses("WNET_WINS_SERVERS", servers)?;
-    }
-    if let Some(broadcasts) = var("WNET_BROADCAST_ADDRESSES") {
-        config.broadcast_addresses = addresses("WNET_BROADCAST_ADDRESSES", broadcasts)?;
-    }
-    if let Some(scope) = var("WNET_SCOPE_ID") {
-        config.scope = scope;
-    }
-    Ok(config)
+    NameServiceConfig::from_env(NAME_SERVICE_UDP_PORT)
+        .map_err(|error| Exit::usage(error.to_string()))
 }
 
 /// Runs a future to completion on a runtime made for this one command.
