@@ -7,3 +7,16 @@
 //!
 //! It depends on `wnet-nbt` only. It must not depend on the WNet core (`wnet`), the agent, the
 //! CLI or Python: those call into it.
+
+mod engine;
+pub mod lana;
+pub mod names;
+pub mod nb30;
+pub mod ncb;
+mod session_commands;
+
+pub use engine::{
+    DEFAULT_COMMANDS, DEFAULT_NAMES, DEFAULT_SESSIONS, Limits, MAX_RESOURCES, Netbios, netbios,
+};
+pub use lana::{Lana, NetbiosConfig};
+pub use ncb::{Ncb, SharedNcb, name_field};
