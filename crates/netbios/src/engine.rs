@@ -419,12 +419,8 @@ impl Engine {
         for ncb in &others {
             ncb.request_cancel();
         }
-        let released = state.tables().names.clear();
-        if let Some(responder) = state.responder.get() {
-            for name in released.iter().filter(|name| name.number != 1) {
-                responder.release(NetbiosName::from_bytes(name.name)).await;
-            }
-        }
+        crate::session_commands::hang_up_all(state).await;
+        release_names(state).await;
         let pick = |asked: u8, default: u8| {
             if asked == 0 {
                 default
@@ -682,6 +678,51 @@ impl Engine {
             })
             .await?;
         Ok(Arc::clone(responder))
+    }
+}
+
+/// Takes every name off the LANA's table and releases it on the network (the permanent node
+/// name was never registered).
+async fn release_names(state: &Arc<LanaState>) {
+    let released = state.tables().names.clear();
+    if let Some(responder) = state.responder.get() {
+        for name in released
+            .iter()
+            .filter(|name| name.number != crate::names::PERMANENT_NAME_NUMBER)
+        {
+            responder.release(NetbiosName::from_bytes(name.name)).await;
+        }
+    }
+}
+
+/// How long dropping an engine spends releasing its names at most.
+const RELEASE_ON_DROP: Duration = Duration::from_secs(3);
+
+impl Drop for Netbios {
+    /// Hangs up the sessions and releases the names of every LANA, as a process's NetBIOS
+    /// resources go when it ends on Windows.
+    fn drop(&mut self) {
+        let states: Vec<Arc<LanaState>> = lock(&self.engine.states).values().cloned().collect();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tracing::warn!(
+                "a NetBIOS engine dropped inside an async task keeps its names registered"
+            );
+            return;
+        }
+        self.runtime.block_on(async {
+            let release_all = async {
+                for state in &states {
+                    crate::session_commands::hang_up_all(state).await;
+                    release_names(state).await;
+                }
+            };
+            if tokio::time::timeout(RELEASE_ON_DROP, release_all)
+                .await
+                .is_err()
+            {
+                tracing::warn!("releasing NetBIOS names took too long; some stay registered");
+            }
+        });
     }
 }
 

@@ -23,3 +23,6 @@ pub(crate) fn session_buffers(
 ) -> (SessionHeader, Vec<[u8; SessionBuffer::SIZE]>) {
     (SessionHeader::default(), Vec::new())
 }
+
+/// Hangs up every session of the LANA.
+pub(crate) async fn hang_up_all(_state: &Arc<LanaState>) {}
