@@ -191,6 +191,11 @@ fn adapters_of(config: &NetbiosConfig, interfaces: &[Ipv4Interface]) -> Vec<Adap
     found
 }
 
+/// The LANAs of this host under `config`, numbered as a new engine numbers them.
+pub fn current_lanas(config: &NetbiosConfig) -> io::Result<Vec<Lana>> {
+    Ok(renumber(&[], adapters(config)?))
+}
+
 /// Numbers adapters, keeping the numbers of those already known (matched by interface and
 /// address) and giving new ones the lowest free numbers. Adapters that vanished lose theirs.
 pub(crate) fn renumber(known: &[Lana], adapters: Vec<Adapter>) -> Vec<Lana> {

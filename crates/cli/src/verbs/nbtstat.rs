@@ -9,10 +9,12 @@ use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, Retransmit};
 use crate::args::NbtstatArgs;
 use crate::exit::Exit;
 use crate::name_cache_file;
-use crate::report::{CacheRow, nbtstat_cache_table, nbtstat_remote_table};
+use crate::report::{CacheRow, nbtstat_cache_table, nbtstat_local_table, nbtstat_remote_table};
 use crate::verbs::{
     block_on, client, config_from_env, host_status, parse_name, query_failed, retransmit_within,
 };
+use wnet_netbios::NetbiosConfig;
+use wnet_netbios::lana::current_lanas;
 
 /// Node status waits 1 s per try by default, four tries: a host on a LAN answers in
 /// milliseconds, and 20 s (RFC 1002's unicast timers) is too long at a terminal.
@@ -27,7 +29,7 @@ pub(crate) fn run(args: &NbtstatArgs, json: bool, timeout: Option<Duration>) -> 
         return Ok(());
     }
     if args.local_names {
-        return Err(Exit::not_implemented("nbtstat -n"));
+        return local_names(json, timeout);
     }
     if args.sessions {
         return Err(Exit::not_implemented("nbtstat -s"));
@@ -89,4 +91,62 @@ fn print_cache(json: bool) {
     } else {
         print!("{}", nbtstat_cache_table(&rows));
     }
+}
+
+/// Each LANA's own node is asked for its names twice, 250 ms apart, by default.
+const LOCAL_STATUS: Retransmit = Retransmit {
+    interval: Duration::from_millis(250),
+    retries: 1,
+};
+
+/// `nbtstat -n`: the names registered on each LANA's address, by whatever program of this host
+/// holds them (an NCB program, `wnet responder`, nmbd), asked with node status as a remote
+/// node would ask. LANAs come from the NCB configuration (`WNET_NETBIOS_INTERFACES`,
+/// `WNET_NETBIOS_LOOPBACK`, `WNET_NBT_NAME_PORT`).
+fn local_names(json: bool, timeout: Option<Duration>) -> Result<(), Exit> {
+    let config = NetbiosConfig::from_env().map_err(|error| Exit::usage(error.to_string()))?;
+    let lanas = current_lanas(&config)
+        .map_err(|error| Exit::failed("interfaces", format!("cannot list interfaces: {error}")))?;
+    let scope = config.name_service.scope.clone();
+    let tables = block_on(async {
+        let client = client(config.name_service.clone()).await?;
+        let mut tables = Vec::new();
+        for lana in &lanas {
+            let target = SocketAddrV4::new(lana.address, config.name_port);
+            let names = match client
+                .node_status(target, retransmit_within(timeout, LOCAL_STATUS))
+                .await
+            {
+                Ok(answer) => host_status(&answer).names,
+                Err(_) => Vec::new(),
+            };
+            tables.push(LocalTable {
+                lana: lana.number,
+                interface: lana.interface.clone(),
+                address: lana.address,
+                names,
+            });
+        }
+        Ok(tables)
+    })?;
+    if json {
+        println!("{}", serde_json::to_string(&tables).unwrap_or_default());
+        return Ok(());
+    }
+    for table in &tables {
+        println!();
+        println!("{} (LANA {}):", table.interface, table.lana);
+        println!("Node IpAddress: [{}] Scope Id: [{scope}]", table.address);
+        print!("{}", nbtstat_local_table(&table.names));
+    }
+    Ok(())
+}
+
+/// One LANA's names, for `nbtstat -n`.
+#[derive(Debug, serde::Serialize)]
+struct LocalTable {
+    lana: u8,
+    interface: String,
+    address: std::net::Ipv4Addr,
+    names: Vec<crate::report::NameRow>,
 }
