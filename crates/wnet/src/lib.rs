@@ -8,3 +8,13 @@
 //!
 //! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
 //! the CLI or Python; the agent and the front ends depend on it.
+
+pub mod error;
+pub mod last_error;
+pub mod resource;
+pub mod unc;
+
+pub use error::{Cause, WinError};
+pub use last_error::{ExtendedError, get_last_error, set_last_error};
+pub use resource::NetResource;
+pub use unc::UncName;

@@ -1,0 +1,318 @@
+//! Win32 error codes as the WNet functions return them, with Windows' standard English texts
+//! and the protocol-level cause behind each one (an SMB NTSTATUS, a NetBIOS return code, an
+//! operating-system error), which is never dropped.
+
+use std::fmt;
+
+/// The Win32 codes the WNet functions use (winerror.h numbers; WN_* aliases in comments).
+pub mod codes {
+    /// The operation completed successfully (WN_SUCCESS).
+    pub const NO_ERROR: u32 = 0;
+    /// Access is denied (WN_ACCESS_DENIED).
+    pub const ERROR_ACCESS_DENIED: u32 = 5;
+    /// The handle is invalid (WN_BAD_HANDLE).
+    pub const ERROR_INVALID_HANDLE: u32 = 6;
+    /// Not enough memory (WN_OUT_OF_MEMORY).
+    pub const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
+    /// A device attached to the system is not functioning (WN_DEVICE_ERROR).
+    pub const ERROR_GEN_FAILURE: u32 = 31;
+    /// The request is not supported (WN_NOT_SUPPORTED).
+    pub const ERROR_NOT_SUPPORTED: u32 = 50;
+    /// The network path was not found.
+    pub const ERROR_BAD_NETPATH: u32 = 53;
+    /// An unexpected network error occurred (WN_NET_ERROR).
+    pub const ERROR_UNEXP_NET_ERR: u32 = 59;
+    /// The network resource type is not correct (WN_BAD_DEV_TYPE).
+    pub const ERROR_BAD_DEV_TYPE: u32 = 66;
+    /// The network name cannot be found (WN_BAD_NETNAME).
+    pub const ERROR_BAD_NET_NAME: u32 = 67;
+    /// The local device name is already in use (WN_ALREADY_CONNECTED).
+    pub const ERROR_ALREADY_ASSIGNED: u32 = 85;
+    /// The specified network password is not correct (WN_BAD_PASSWORD).
+    pub const ERROR_INVALID_PASSWORD: u32 = 86;
+    /// The parameter is incorrect (WN_BAD_VALUE).
+    pub const ERROR_INVALID_PARAMETER: u32 = 87;
+    /// The data area passed to a system call is too small.
+    pub const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
+    /// The system call level is not correct (WN_BAD_LEVEL).
+    pub const ERROR_INVALID_LEVEL: u32 = 124;
+    /// The requested resource is in use (WN_FUNCTION_BUSY).
+    pub const ERROR_BUSY: u32 = 170;
+    /// More data is available (WN_MORE_DATA).
+    pub const ERROR_MORE_DATA: u32 = 234;
+    /// No more data is available (WN_NO_MORE_ENTRIES).
+    pub const ERROR_NO_MORE_ITEMS: u32 = 259;
+    /// Attempt to access invalid address (WN_BAD_POINTER).
+    pub const ERROR_INVALID_ADDRESS: u32 = 487;
+    /// The specified device name is invalid (WN_BAD_LOCALNAME).
+    pub const ERROR_BAD_DEVICE: u32 = 1200;
+    /// Not connected, but a remembered connection (WN_CONNECTION_CLOSED).
+    pub const ERROR_CONNECTION_UNAVAIL: u32 = 1201;
+    /// The local device name has a remembered connection to another resource.
+    pub const ERROR_DEVICE_ALREADY_REMEMBERED: u32 = 1202;
+    /// The network path was typed incorrectly, does not exist, or the provider is unavailable.
+    pub const ERROR_NO_NET_OR_BAD_PATH: u32 = 1203;
+    /// The specified network provider name is invalid.
+    pub const ERROR_BAD_PROVIDER: u32 = 1204;
+    /// Unable to open the network connection profile.
+    pub const ERROR_CANNOT_OPEN_PROFILE: u32 = 1205;
+    /// The network connection profile is corrupted.
+    pub const ERROR_BAD_PROFILE: u32 = 1206;
+    /// Cannot enumerate a noncontainer.
+    pub const ERROR_NOT_CONTAINER: u32 = 1207;
+    /// An extended error has occurred (see the last extended error).
+    pub const ERROR_EXTENDED_ERROR: u32 = 1208;
+    /// A second user name for a server already connected.
+    pub const ERROR_SESSION_CREDENTIAL_CONFLICT: u32 = 1219;
+    /// The network is not present or not started.
+    pub const ERROR_NO_NETWORK: u32 = 1222;
+    /// The operation was canceled by the user (WN_CANCEL).
+    pub const ERROR_CANCELLED: u32 = 1223;
+    /// A retry should be performed (WN_RETRY).
+    pub const ERROR_RETRY: u32 = 1237;
+    /// The user has not been authenticated.
+    pub const ERROR_NOT_AUTHENTICATED: u32 = 1244;
+    /// The user has not logged on to the network.
+    pub const ERROR_NOT_LOGGED_ON: u32 = 1245;
+    /// Initialization has already been completed (WN_NOT_INITIALIZING).
+    pub const ERROR_ALREADY_INITIALIZED: u32 = 1247;
+    /// No more local devices.
+    pub const ERROR_NO_MORE_DEVICES: u32 = 1248;
+    /// No logon servers available (WN_NOT_VALIDATED).
+    pub const ERROR_NO_LOGON_SERVERS: u32 = 1311;
+    /// The user name or password is incorrect.
+    pub const ERROR_LOGON_FAILURE: u32 = 1326;
+    /// Connected, with a password other than the one given.
+    pub const ERROR_CONNECTED_OTHER_PASSWORD: u32 = 2108;
+    /// Connected with default credentials.
+    pub const ERROR_CONNECTED_OTHER_PASSWORD_DEFAULT: u32 = 2109;
+    /// The specified username is invalid (WN_BAD_USER).
+    pub const ERROR_BAD_USERNAME: u32 = 2202;
+    /// This network connection does not exist (WN_NOT_CONNECTED).
+    pub const ERROR_NOT_CONNECTED: u32 = 2250;
+    /// The connection has files open or requests pending (WN_OPEN_FILES).
+    pub const ERROR_OPEN_FILES: u32 = 2401;
+    /// The device is in use by an active process (WN_DEVICE_IN_USE).
+    pub const ERROR_DEVICE_IN_USE: u32 = 2404;
+}
+
+/// Windows' standard English text for `code` (FormatMessage), or the text Windows gives a
+/// code it has no message for.
+#[allow(clippy::wildcard_imports)] // every code of the table is matched here
+pub fn message(code: u32) -> &'static str {
+    use codes::*;
+    match code {
+        NO_ERROR => "The operation completed successfully.",
+        ERROR_ACCESS_DENIED => "Access is denied.",
+        ERROR_INVALID_HANDLE => "The handle is invalid.",
+        ERROR_NOT_ENOUGH_MEMORY => {
+            "Not enough memory resources are available to process this command."
+        }
+        ERROR_GEN_FAILURE => "A device attached to the system is not functioning.",
+        ERROR_NOT_SUPPORTED => "The request is not supported.",
+        ERROR_BAD_NETPATH => "The network path was not found.",
+        ERROR_UNEXP_NET_ERR => "An unexpected network error occurred.",
+        ERROR_BAD_DEV_TYPE => "The network resource type is not correct.",
+        ERROR_BAD_NET_NAME => "The network name cannot be found.",
+        ERROR_ALREADY_ASSIGNED => "The local device name is already in use.",
+        ERROR_INVALID_PASSWORD => "The specified network password is not correct.",
+        ERROR_INVALID_PARAMETER => "The parameter is incorrect.",
+        ERROR_INSUFFICIENT_BUFFER => "The data area passed to a system call is too small.",
+        ERROR_INVALID_LEVEL => "The system call level is not correct.",
+        ERROR_BUSY => "The requested resource is in use.",
+        ERROR_MORE_DATA => "More data is available.",
+        ERROR_NO_MORE_ITEMS => "No more data is available.",
+        ERROR_INVALID_ADDRESS => "Attempt to access invalid address.",
+        ERROR_BAD_DEVICE => "The specified device name is invalid.",
+        ERROR_CONNECTION_UNAVAIL => {
+            "The device is not currently connected but it is a remembered connection."
+        }
+        ERROR_DEVICE_ALREADY_REMEMBERED => {
+            "The local device name has a remembered connection to another network resource."
+        }
+        ERROR_NO_NET_OR_BAD_PATH => {
+            "The network path was either typed incorrectly, does not exist, or the network \
+             provider is not currently available. Please try retyping the path or contact your \
+             network administrator."
+        }
+        ERROR_BAD_PROVIDER => "The specified network provider name is invalid.",
+        ERROR_CANNOT_OPEN_PROFILE => "Unable to open the network connection profile.",
+        ERROR_BAD_PROFILE => "The network connection profile is corrupted.",
+        ERROR_NOT_CONTAINER => "Cannot enumerate a noncontainer.",
+        ERROR_EXTENDED_ERROR => "An extended error has occurred.",
+        ERROR_SESSION_CREDENTIAL_CONFLICT => {
+            "Multiple connections to a server or shared resource by the same user, using more \
+             than one user name, are not allowed. Disconnect all previous connections to the \
+             server or shared resource and try again."
+        }
+        ERROR_NO_NETWORK => "The network is not present or not started.",
+        ERROR_CANCELLED => "The operation was canceled by the user.",
+        ERROR_RETRY => "The operation could not be completed. A retry should be performed.",
+        ERROR_NOT_AUTHENTICATED => {
+            "The operation being requested was not performed because the user has not been \
+             authenticated."
+        }
+        ERROR_NOT_LOGGED_ON => {
+            "The operation being requested was not performed because the user has not logged on \
+             to the network. The specified service does not exist."
+        }
+        ERROR_ALREADY_INITIALIZED => {
+            "An attempt was made to perform an initialization operation when initialization has \
+             already been completed."
+        }
+        ERROR_NO_MORE_DEVICES => "No more local devices.",
+        ERROR_NO_LOGON_SERVERS => {
+            "There are currently no logon servers available to service the logon request."
+        }
+        ERROR_LOGON_FAILURE => "The user name or password is incorrect.",
+        ERROR_CONNECTED_OTHER_PASSWORD => {
+            "The network connection was made successfully, but the user had to be prompted for a \
+             password other than the one originally specified."
+        }
+        ERROR_CONNECTED_OTHER_PASSWORD_DEFAULT => {
+            "The network connection was made successfully using default credentials."
+        }
+        ERROR_BAD_USERNAME => "The specified username is invalid.",
+        ERROR_NOT_CONNECTED => "This network connection does not exist.",
+        ERROR_OPEN_FILES => "This network connection has files open or requests pending.",
+        ERROR_DEVICE_IN_USE => {
+            "The device is in use by an active process and cannot be disconnected."
+        }
+        _ => "No error message is available",
+    }
+}
+
+/// What lay behind a Win32 error at the protocol or system level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// An SMB2/3 status (NTSTATUS) from the server.
+    NtStatus(u32),
+    /// A NetBIOS return code (NRC_*).
+    Nrc(u8),
+    /// A NetBIOS session service refusal (RFC 1002 negative session response code).
+    SessionRefused(u8),
+    /// An operating-system error (errno) while talking to the server.
+    Os(i32),
+    /// Any other explanation, in words.
+    Other(String),
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::NtStatus(status) => write!(f, "NTSTATUS {status:#010x}"),
+            Cause::Nrc(code) => write!(f, "NetBIOS return code {code:#04x}"),
+            Cause::SessionRefused(code) => write!(f, "NetBIOS session refused ({code:#04x})"),
+            Cause::Os(errno) => write!(f, "{}", std::io::Error::from_raw_os_error(*errno)),
+            Cause::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A Win32 error: the code a Windows caller would see, and its cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WinError {
+    /// The winerror.h code.
+    pub code: u32,
+    /// What lay behind it, when known.
+    pub cause: Option<Cause>,
+}
+
+impl WinError {
+    /// `code` with no further cause.
+    pub fn new(code: u32) -> WinError {
+        WinError { code, cause: None }
+    }
+
+    /// `code` caused by `cause`.
+    pub fn with_cause(code: u32, cause: Cause) -> WinError {
+        WinError {
+            code,
+            cause: Some(cause),
+        }
+    }
+
+    /// Windows' standard text for the code.
+    pub fn message(&self) -> &'static str {
+        message(self.code)
+    }
+
+    /// The NTSTATUS behind the error, if an SMB server gave one.
+    pub fn ntstatus(&self) -> Option<u32> {
+        match self.cause {
+            Some(Cause::NtStatus(status)) => Some(status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for WinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (error {})", self.message(), self.code)?;
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WinError {}
+
+#[cfg(test)]
+mod tests {
+    use super::codes::*;
+    use super::*;
+
+    #[test]
+    fn every_design_code_has_its_windows_text() {
+        for (code, text) in [
+            (ERROR_BAD_NETPATH, "The network path was not found."),
+            (ERROR_BAD_NET_NAME, "The network name cannot be found."),
+            (ERROR_MORE_DATA, "More data is available."),
+            (ERROR_NO_MORE_ITEMS, "No more data is available."),
+            (
+                ERROR_LOGON_FAILURE,
+                "The user name or password is incorrect.",
+            ),
+            (
+                ERROR_NOT_CONNECTED,
+                "This network connection does not exist.",
+            ),
+        ] {
+            assert_eq!(message(code), text);
+        }
+        for code in [
+            ERROR_ALREADY_ASSIGNED,
+            ERROR_INVALID_PASSWORD,
+            ERROR_BAD_DEVICE,
+            ERROR_CONNECTION_UNAVAIL,
+            ERROR_DEVICE_ALREADY_REMEMBERED,
+            ERROR_NO_NET_OR_BAD_PATH,
+            ERROR_BAD_PROVIDER,
+            ERROR_NOT_CONTAINER,
+            ERROR_EXTENDED_ERROR,
+            ERROR_SESSION_CREDENTIAL_CONFLICT,
+            ERROR_NO_NETWORK,
+            ERROR_OPEN_FILES,
+            ERROR_DEVICE_IN_USE,
+            ERROR_ACCESS_DENIED,
+            ERROR_INVALID_HANDLE,
+            ERROR_NOT_SUPPORTED,
+            ERROR_INVALID_PARAMETER,
+        ] {
+            assert_ne!(message(code), message(99_999), "code {code}");
+        }
+        assert_eq!(message(99_999), "No error message is available");
+    }
+
+    #[test]
+    fn the_cause_is_kept_and_shown() {
+        let error = WinError::with_cause(ERROR_LOGON_FAILURE, Cause::NtStatus(0xC000_006D));
+        assert_eq!(error.ntstatus(), Some(0xC000_006D));
+        assert_eq!(
+            error.to_string(),
+            "The user name or password is incorrect. (error 1326): NTSTATUS 0xc000006d"
+        );
+        assert_eq!(WinError::new(ERROR_NOT_CONNECTED).ntstatus(), None);
+    }
+}
