@@ -25,4 +25,5 @@ pub(crate) fn session_buffers(
 }
 
 /// Hangs up every session of the LANA.
+#[allow(clippy::unused_async)] // sessions land with the session service
 pub(crate) async fn hang_up_all(_state: &Arc<LanaState>) {}
