@@ -146,6 +146,12 @@ struct Measured {
     round_trip: Duration,
 }
 
+/// MiB per second for `bytes` in `elapsed` (exact below 2^53 bytes).
+#[allow(clippy::cast_precision_loss)]
+fn mib_per_second(bytes: u64, elapsed: Duration) -> f64 {
+    bytes as f64 / 1_048_576.0 / elapsed.as_secs_f64()
+}
+
 fn measure_tcp(bytes: u64, round_trips: u64) -> Result<Measured, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -183,7 +189,7 @@ fn measure_tcp(bytes: u64, round_trips: u64) -> Result<Measured, String> {
     drop(stream);
     let _ = peer.wait();
     Ok(Measured {
-        throughput_mib_s: bytes as f64 / 1_048_576.0 / elapsed.as_secs_f64(),
+        throughput_mib_s: mib_per_second(bytes, elapsed),
         round_trip,
     })
 }
@@ -246,7 +252,7 @@ fn measure_ncb(bytes: u64, round_trips: u64) -> Result<Measured, String> {
     engine.run(&mut hangup);
     let _ = peer.wait();
     Ok(Measured {
-        throughput_mib_s: (messages * MESSAGE as u64) as f64 / 1_048_576.0 / elapsed.as_secs_f64(),
+        throughput_mib_s: mib_per_second(messages * MESSAGE as u64, elapsed),
         round_trip,
     })
 }

@@ -90,7 +90,9 @@ impl Echo {
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.starts_with(prefix) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("ncb-echo printed no `{prefix}` line within {timeout:?}"),
+                Err(error) => {
+                    panic!("ncb-echo printed no `{prefix}` line within {timeout:?}: {error}")
+                }
             }
         }
     }
@@ -199,7 +201,7 @@ fn a_call_to_ncb_echo_keeps_messages_whole_and_hangs_up() {
     let mut hangup = Ncb::with_command(command::NCBHANGUP, 0);
     hangup.lsn = lsn;
     assert_eq!(run(&engine, hangup.clone()).0, nrc::NRC_GOODRET);
-    let ended = echo.line_starting(&format!("session "), Duration::from_secs(5));
+    let ended = echo.line_starting("session ", Duration::from_secs(5));
     assert!(
         ended.contains("(0x0a)"),
         "the peer sees NRC_SCLOSED: {ended}"
