@@ -123,6 +123,35 @@ fn assert_status_table(table: &str, mac: &str) {
     );
 }
 
+/// `nbtstat -n` in `netns`: each LANA's node (eth0's address, loopback) lists the names the
+/// responder of the test registered.
+fn assert_local_names_listed(netns: &str, address: std::net::Ipv4Addr) {
+    let local = run(command_in(netns, env!("CARGO_BIN_EXE_wnet"))
+        .args(["nbtstat", "-n"])
+        .env_remove("WNET_NETBIOS_INTERFACES"));
+    assert!(
+        local.status.success(),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+    let table = text(&local);
+    assert!(table.contains("eth0 (LANA 0):"), "{table}");
+    assert!(
+        table.contains(&format!("Node IpAddress: [{address}] Scope Id: []")),
+        "{table}"
+    );
+    for row in [
+        "    WNETRESP       <00>  UNIQUE      Registered",
+        "    WNETRESP       <20>  UNIQUE      Registered",
+        "    WNETGRP        <00>  GROUP       Registered",
+    ] {
+        assert!(
+            table.lines().any(|line| line == row),
+            "{row:?} missing:\n{table}"
+        );
+    }
+}
+
 #[test]
 fn samba_tools_see_our_names_flags_and_mac_and_conflicts_fail() {
     let Some(lab) = NetnsLab::acquire_or_skip() else {
@@ -146,31 +175,7 @@ fn samba_tools_see_our_names_flags_and_mac_and_conflicts_fail() {
     );
     assert_eq!(announced["address"], host.address.to_string());
 
-    // `nbtstat -n` on that host: each LANA's node (eth0's address, loopback) lists our names.
-    let local = run(command_in(&host.netns, env!("CARGO_BIN_EXE_wnet"))
-        .args(["nbtstat", "-n"])
-        .env_remove("WNET_NETBIOS_INTERFACES"));
-    assert!(
-        local.status.success(),
-        "{}",
-        String::from_utf8_lossy(&local.stderr)
-    );
-    let table = text(&local);
-    assert!(table.contains("eth0 (LANA 0):"), "{table}");
-    assert!(
-        table.contains(&format!("Node IpAddress: [{}] Scope Id: []", host.address)),
-        "{table}"
-    );
-    for row in [
-        "    WNETRESP       <00>  UNIQUE      Registered",
-        "    WNETRESP       <20>  UNIQUE      Registered",
-        "    WNETGRP        <00>  GROUP       Registered",
-    ] {
-        assert!(
-            table.lines().any(|line| line == row),
-            "{row:?} missing:\n{table}"
-        );
-    }
+    assert_local_names_listed(&host.netns, host.address);
     let eth0 = run(command_in(&host.netns, "cat").arg("/sys/class/net/eth0/address"));
     let mac = String::from_utf8_lossy(&eth0.stdout).trim().to_owned();
     assert_eq!(mac.len(), 17, "eth0's MAC: {mac}");
