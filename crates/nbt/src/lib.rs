@@ -11,5 +11,6 @@
 pub mod config;
 pub mod interfaces;
 pub mod name_service;
+pub mod session;
 pub mod targets;
 pub mod wire;

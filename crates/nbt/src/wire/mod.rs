@@ -3,7 +3,8 @@
 //! - [`name`]: NetBIOS names, first-level encoding, scope IDs, domain names, labels and
 //!   compression pointers (RFC 1001 §14, RFC 1002 §4.1);
 //! - [`name_service`]: every name-service packet of RFC 1002 §4.2;
-//! - [`node_status`]: the RDATA of a node status response (RFC 1002 §4.2.18).
+//! - [`node_status`]: the RDATA of a node status response (RFC 1002 §4.2.18);
+//! - [`session`]: session-service packets (RFC 1002 §4.3).
 //!
 //! Decoding never panics and never allocates more than the input justifies: every length and
 //! count read off the wire is checked against the bytes that remain before it is used. For
@@ -14,6 +15,7 @@ pub mod name;
 pub mod name_service;
 pub mod node_status;
 mod reader;
+pub mod session;
 
 pub use name::{DomainName, NameError, NetbiosName, ScopedName};
 pub use name_service::{
@@ -123,5 +125,21 @@ pub enum WireError {
         offset: usize,
         /// The RDLENGTH.
         length: usize,
+    },
+    /// A session packet type RFC 1002 §4.3.1 does not define.
+    #[error("{0:#04x} is not a session packet type")]
+    UnknownSessionType(u8),
+    /// Reserved flag bits set in a session packet header (only the E bit may be).
+    #[error("session header flags {0:#04x} have reserved bits set")]
+    BadSessionFlags(u8),
+    /// A session packet body of the wrong length for its type.
+    #[error("session packet {packet_type:#04x} has a {length}-byte body, not {expected}")]
+    SessionLength {
+        /// The packet type.
+        packet_type: u8,
+        /// The body's length.
+        length: usize,
+        /// The length its type or header calls for.
+        expected: usize,
     },
 }

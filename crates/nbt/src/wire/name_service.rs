@@ -1340,7 +1340,8 @@ mod tests {
         }
     }
 
-    /// The variant's name; exhaustive, so that a new variant must be added to the test below.
+    /// The variant's name; exhaustive, so that a new variant must be added to the test below
+    /// (or to its own packet family's tests).
     fn variant(error: &WireError) -> &'static str {
         match error {
             WireError::Truncated { .. } => "Truncated",
@@ -1354,6 +1355,10 @@ mod tests {
             WireError::BadScopeLabel { .. } => "BadScopeLabel",
             WireError::UnknownOpcode(_) => "UnknownOpcode",
             WireError::BadRecordLength { .. } => "BadRecordLength",
+            // Session-service errors: wire::session's tests produce them.
+            WireError::UnknownSessionType(_)
+            | WireError::BadSessionFlags(_)
+            | WireError::SessionLength { .. } => "session",
         }
     }
 
