@@ -1354,6 +1354,11 @@ mod tests {
             WireError::BadScopeLabel { .. } => "BadScopeLabel",
             WireError::UnknownOpcode(_) => "UnknownOpcode",
             WireError::BadRecordLength { .. } => "BadRecordLength",
+            // Datagram-service errors (wire::datagram); no name-service packet yields them.
+            WireError::UnknownDatagramType(_) => "UnknownDatagramType",
+            WireError::DatagramLengthMismatch { .. } => "DatagramLengthMismatch",
+            WireError::TrailingBytes { .. } => "TrailingBytes",
+            WireError::DatagramTooLong { .. } => "DatagramTooLong",
         }
     }
 
