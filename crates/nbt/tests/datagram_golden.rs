@@ -134,8 +134,8 @@ fn the_registration_conflict_datagram_is_a_host_announcement_to_the_workgroup() 
     assert_eq!(announcement.os_version, (6, 1));
     assert_eq!(announcement.comment, "Samba 4.17.12-Debian");
     assert_eq!(announcement.periodicity_ms, 60_000);
-    // SV_TYPE_WORKSTATION | SERVER | PRINTQ_SERVER | SERVER_UNIX | NT | SERVER_NT |
-    // POTENTIAL_BROWSER (MS-BRWS 2.2.1.1), as nmbd announces itself.
+    // SV_TYPE_WORKSTATION | SERVER | PRINTQ_SERVER | SERVER_UNIX | NT | SERVER_NT | DFS
+    // (MS-BRWS 2.2.1.1), as nmbd announces itself.
     assert_eq!(announcement.server_type, 0x0080_9A03);
 
     // The second one, as nmbd lost the name: periodicity and server type zero — the
