@@ -163,7 +163,9 @@ impl Listener {
             match listener.lines.recv_timeout(left) {
                 Ok(line) if line == "READY" => return listener,
                 Ok(_) => {}
-                Err(_) => panic!("the listener in {netns} never became ready"),
+                Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("the listener in {netns} never became ready")
+                }
             }
         }
     }
@@ -227,8 +229,7 @@ fn unique_group_and_broadcast_datagrams_cross_the_netns_lab() {
         String::from_utf8_lossy(&sent.stderr)
     );
 
-    let from = SocketAddrV4::new(nb2.address, 0);
-    let from = from.ip();
+    let from = nb2.address;
     let on_nb3 = on_nb3.received();
     let on_nb2 = on_nb2.received();
     let line = |kind: &str, destination: &str, data: &str| {
