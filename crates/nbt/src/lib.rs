@@ -9,6 +9,7 @@
 //! nothing of Win32 error codes, NCBs or SMB.
 
 pub mod config;
+pub mod datagram;
 pub mod interfaces;
 pub mod name_service;
 pub mod session;

@@ -4,19 +4,25 @@
 //!   compression pointers (RFC 1001 §14, RFC 1002 §4.1);
 //! - [`name_service`]: every name-service packet of RFC 1002 §4.2;
 //! - [`node_status`]: the RDATA of a node status response (RFC 1002 §4.2.18);
-//! - [`session`]: session-service packets (RFC 1002 §4.3).
+//! - [`session`]: session-service packets (RFC 1002 §4.3);
+//! - [`datagram`]: every datagram-service packet of RFC 1002 §4.4.
 //!
 //! Decoding never panics and never allocates more than the input justifies: every length and
 //! count read off the wire is checked against the bytes that remain before it is used. For
 //! every packet `p`, `Packet::decode(&p.encode()) == Ok(p)`; the bytes Samba sends re-encode
 //! byte for byte.
 
+pub mod datagram;
 pub mod name;
 pub mod name_service;
 pub mod node_status;
 mod reader;
 pub mod session;
 
+pub use datagram::{
+    DataDatagram, DataKind, DatagramErrorCode, DatagramFlags, DatagramHeader, DatagramPacket,
+    QueryKind, SourceNodeType,
+};
 pub use name::{DomainName, NameError, NetbiosName, ScopedName};
 pub use name_service::{
     Header, NbEntry, Opcode, Packet, PacketKind, Question, RecordData, RecordName, Redirect,
@@ -141,5 +147,31 @@ pub enum WireError {
         length: usize,
         /// The length its type or header calls for.
         expected: usize,
+    },
+    /// MSG_TYPE that RFC 1002 §4.4.1 does not define (0x10 to 0x16 are).
+    #[error("MSG_TYPE {0:#04x} is not a datagram-service packet type")]
+    UnknownDatagramType(u8),
+    /// DGM_LENGTH of a data datagram is not the number of bytes after PACKET_OFFSET
+    /// (RFC 1002 §4.4.2).
+    #[error("DGM_LENGTH says {dgm_length} bytes, but {actual} follow PACKET_OFFSET")]
+    DatagramLengthMismatch {
+        /// The DGM_LENGTH read.
+        dgm_length: usize,
+        /// The bytes that follow PACKET_OFFSET.
+        actual: usize,
+    },
+    /// Bytes after the end of a packet whose length its fields fix.
+    #[error("{length} bytes after the end of the packet at offset {offset}")]
+    TrailingBytes {
+        /// Where the packet ended.
+        offset: usize,
+        /// How many bytes follow.
+        length: usize,
+    },
+    /// A datagram to encode whose names and user data exceed DGM_LENGTH's 65,535 bytes.
+    #[error("names and user data of {length} bytes do not fit in DGM_LENGTH")]
+    DatagramTooLong {
+        /// Their length.
+        length: usize,
     },
 }

@@ -1359,6 +1359,11 @@ mod tests {
             WireError::UnknownSessionType(_)
             | WireError::BadSessionFlags(_)
             | WireError::SessionLength { .. } => "session",
+            // Datagram-service errors (wire::datagram); no name-service packet yields them.
+            WireError::UnknownDatagramType(_) => "UnknownDatagramType",
+            WireError::DatagramLengthMismatch { .. } => "DatagramLengthMismatch",
+            WireError::TrailingBytes { .. } => "TrailingBytes",
+            WireError::DatagramTooLong { .. } => "DatagramTooLong",
         }
     }
 
