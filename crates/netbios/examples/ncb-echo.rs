@@ -152,7 +152,7 @@ fn main() -> ExitCode {
         println!(
             "session {} from {}",
             listen.lsn,
-            String::from_utf8_lossy(&listen.callname).trim_end()
+            String::from_utf8_lossy(&listen.callname[..15]).trim_end()
         );
         let engine = Arc::clone(&engine);
         workers.push(std::thread::spawn(move || echo(&engine, lana, listen.lsn)));

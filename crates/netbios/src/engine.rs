@@ -26,6 +26,7 @@ use crate::nb30::{
     command, name_flags, nrc, write_with_records,
 };
 use crate::ncb::{Ncb, SharedNcb};
+use crate::session_commands;
 
 /// Sessions per LANA when NCBRESET asks for 0.
 pub const DEFAULT_SESSIONS: u8 = 16;
@@ -65,6 +66,8 @@ pub(crate) struct LanaState {
     tables: Mutex<LanaTables>,
     responder: OnceCell<Arc<Responder>>,
     client: OnceCell<Arc<NameServiceClient>>,
+    pub(crate) sessions: Mutex<session_commands::Sessions>,
+    pub(crate) datagrams: OnceCell<Arc<crate::datagram_commands::LanaDatagrams>>,
 }
 
 impl LanaState {
@@ -77,6 +80,8 @@ impl LanaState {
             }),
             responder: OnceCell::new(),
             client: OnceCell::new(),
+            sessions: Mutex::new(session_commands::Sessions::default()),
+            datagrams: OnceCell::new(),
         }
     }
 
@@ -346,6 +351,21 @@ impl Engine {
             command::NCBASTAT => self.adapter_status(state, request).await,
             command::NCBSSTAT => session_status(state, request),
             command::NCBFINDNAME => self.find_name(state, request).await,
+            command::NCBCALL => self.call(state, request).await,
+            command::NCBLISTEN => self.listen(state, request).await,
+            command::NCBHANGUP => session_commands::hang_up(state, request).await,
+            command::NCBSEND | command::NCBSENDNA => {
+                session_commands::send(state, request, false).await
+            }
+            command::NCBCHAINSEND | command::NCBCHAINSENDNA => {
+                session_commands::send(state, request, true).await
+            }
+            command::NCBRECV => session_commands::receive(state, request).await,
+            command::NCBRECVANY => session_commands::receive_any(state, request).await,
+            command::NCBDGSEND => self.send_datagram(state, request, false).await,
+            command::NCBDGSENDBC => self.send_datagram(state, request, true).await,
+            command::NCBDGRECV => self.receive_datagram(state, request, false).await,
+            command::NCBDGRECVBC => self.receive_datagram(state, request, true).await,
             _ => Outcome::code(nrc::NRC_ILLCMD),
         }
     }
@@ -419,7 +439,7 @@ impl Engine {
         for ncb in &others {
             ncb.request_cancel();
         }
-        crate::session_commands::hang_up_all(state).await;
+        session_commands::hang_up_all(state).await;
         release_names(state).await;
         let pick = |asked: u8, default: u8| {
             if asked == 0 {
@@ -490,7 +510,7 @@ impl Engine {
 
     /// NCBDELNAME: releases the name; NRC_ACTSES (and deleted later) while sessions use it.
     async fn delete_name(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        let in_use = crate::session_commands::sessions_of_name(state, &request.name) > 0;
+        let in_use = session_commands::sessions_of_name(state, &request.name) > 0;
         {
             let mut tables = state.tables();
             if tables.names.find(&request.name).is_none() {
@@ -712,7 +732,7 @@ impl Drop for Netbios {
         self.runtime.block_on(async {
             let release_all = async {
                 for state in &states {
-                    crate::session_commands::hang_up_all(state).await;
+                    session_commands::hang_up_all(state).await;
                     release_names(state).await;
                 }
             };
@@ -755,7 +775,7 @@ fn local_adapter_status(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
         commands: DEFAULT_COMMANDS,
         names: DEFAULT_NAMES,
     });
-    let open_sessions = crate::session_commands::open_sessions(state);
+    let open_sessions = session_commands::open_sessions(state);
     let status = AdapterStatus {
         adapter_address: state.lana.mac,
         rev_major: 3,
@@ -799,7 +819,7 @@ fn session_status(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
             None => return Outcome::code(nrc::NRC_NOWILD),
         }
     };
-    let (header, sessions) = crate::session_commands::session_buffers(state, &request.name);
+    let (header, sessions) = session_commands::session_buffers(state, &request.name);
     let header = SessionHeader {
         sess_name: number,
         ..header

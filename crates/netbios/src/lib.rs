@@ -8,6 +8,7 @@
 //! It depends on `wnet-nbt` only. It must not depend on the WNet core (`wnet`), the agent, the
 //! CLI or Python: those call into it.
 
+mod datagram_commands;
 mod engine;
 pub mod lana;
 pub mod names;

@@ -1,29 +1,500 @@
-//! The session commands (NCBCALL, NCBLISTEN, NCBSEND, NCBRECV, NCBHANGUP, …) over the
-//! NetBIOS session service, and the LANA's session table.
+//! The session commands (NCBCALL, NCBLISTEN, NCBSEND, NCBCHAINSEND, NCBRECV, NCBRECVANY,
+//! NCBHANGUP) over the NetBIOS session service, and the LANA's session table.
+//!
+//! Each session has a reader task that takes whole messages off the connection into a small
+//! inbox (a full inbox stops the reading, so a peer cannot make us buffer without end);
+//! NCBRECV and NCBRECVANY take from the inboxes, a part at a time when the caller's buffer is
+//! smaller than the message (NRC_INCOMP). Sends go straight to the connection.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use crate::engine::LanaState;
-use crate::nb30::{NCBNAMSZ, SessionBuffer, SessionHeader};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use wnet_nbt::session::{
+    CallError, ReceiveError, SessionListener, SessionReader, SessionWriter, call,
+};
+use wnet_nbt::wire::{NetbiosName, ScopedName};
+
+use crate::engine::{Engine, LanaState, Outcome};
+use crate::nb30::{NCBNAMSZ, SessionBuffer, SessionHeader, nrc, session_state};
+use crate::ncb::Ncb;
+
+/// Messages a session's inbox holds before its reader waits.
+const INBOX_MESSAGES: usize = 8;
+/// The name number NCBRECVANY takes for "any name".
+const ANY_NAME: u8 = 0xFF;
+
+/// Timeouts of NCB in 500 ms units; 0 is none.
+fn timeout_of(units: u8) -> Option<Duration> {
+    (units != 0).then(|| Duration::from_millis(500) * u32::from(units))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a session's reader has taken off the connection.
+#[derive(Debug, Default)]
+struct Inbox {
+    messages: VecDeque<Vec<u8>>,
+    /// How much of the first message earlier receives took.
+    taken: usize,
+    /// How the session ended, once it has: NRC_SCLOSED or NRC_SABORT.
+    ended: Option<u8>,
+}
+
+/// One session of the table.
+pub(crate) struct SessionEntry {
+    lsn: u8,
+    local_name: [u8; NCBNAMSZ],
+    remote_name: [u8; NCBNAMSZ],
+    rto: Option<Duration>,
+    sto: Option<Duration>,
+    writer: tokio::sync::Mutex<SessionWriter>,
+    inbox: Mutex<Inbox>,
+    /// Signalled when the reader took a message or the session ended.
+    arrived: Arc<Notify>,
+    /// Signalled when a receive made room in the inbox.
+    room: Notify,
+    reader: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SessionEntry {
+    fn state(&self) -> u8 {
+        if lock(&self.inbox).ended.is_some() {
+            session_state::SESSION_ABORTED
+        } else {
+            session_state::SESSION_ESTABLISHED
+        }
+    }
+
+    /// Takes what fits in `room` bytes of the next message; `None` if nothing has arrived.
+    fn take(&self, room: usize) -> Option<Outcome> {
+        let mut inbox = lock(&self.inbox);
+        let taken = inbox.taken;
+        let Some(message) = inbox.messages.front() else {
+            return inbox.ended.map(Outcome::code);
+        };
+        let rest = &message[taken..];
+        let count = rest.len().min(room);
+        let part = rest[..count].to_vec();
+        let code = if count < rest.len() {
+            inbox.taken += count;
+            nrc::NRC_INCOMP
+        } else {
+            inbox.messages.pop_front();
+            inbox.taken = 0;
+            self.room.notify_one();
+            nrc::NRC_GOODRET
+        };
+        Some(Outcome::data(code, part))
+    }
+
+    fn abort_reader(&self) {
+        if let Some(reader) = lock(&self.reader).take() {
+            reader.abort();
+        }
+    }
+}
+
+/// A LANA's sessions, numbered 1 to 254.
+#[derive(Default)]
+pub(crate) struct Sessions {
+    entries: BTreeMap<u8, Arc<SessionEntry>>,
+    last_lsn: u8,
+    /// Signalled when any session of the LANA receives (for NCBRECVANY).
+    pub(crate) arrived: Arc<Notify>,
+    listener: Option<Arc<SessionListener>>,
+}
+
+impl Sessions {
+    fn next_lsn(&mut self) -> Option<u8> {
+        let mut lsn = self.last_lsn;
+        for _ in 0..254 {
+            lsn = if lsn >= 254 { 1 } else { lsn + 1 };
+            if !self.entries.contains_key(&lsn) {
+                self.last_lsn = lsn;
+                return Some(lsn);
+            }
+        }
+        None
+    }
+}
 
 /// Sessions open on `name`.
-pub(crate) fn sessions_of_name(_state: &Arc<LanaState>, _name: &[u8; NCBNAMSZ]) -> usize {
-    0
+pub(crate) fn sessions_of_name(state: &Arc<LanaState>, name: &[u8; NCBNAMSZ]) -> usize {
+    lock(&state.sessions)
+        .entries
+        .values()
+        .filter(|entry| &entry.local_name == name)
+        .count()
 }
 
 /// Sessions open on the LANA.
-pub(crate) fn open_sessions(_state: &Arc<LanaState>) -> u8 {
-    0
+pub(crate) fn open_sessions(state: &Arc<LanaState>) -> u8 {
+    u8::try_from(lock(&state.sessions).entries.len()).unwrap_or(u8::MAX)
 }
 
 /// NCBSSTAT's header and session records for `name` (`*` for all).
 pub(crate) fn session_buffers(
-    _state: &Arc<LanaState>,
-    _name: &[u8; NCBNAMSZ],
+    state: &Arc<LanaState>,
+    name: &[u8; NCBNAMSZ],
 ) -> (SessionHeader, Vec<[u8; SessionBuffer::SIZE]>) {
-    (SessionHeader::default(), Vec::new())
+    let sessions = lock(&state.sessions);
+    let records: Vec<[u8; SessionBuffer::SIZE]> = sessions
+        .entries
+        .values()
+        .filter(|entry| name[0] == b'*' || &entry.local_name == name)
+        .map(|entry| {
+            SessionBuffer {
+                lsn: entry.lsn,
+                state: entry.state(),
+                local_name: entry.local_name,
+                remote_name: entry.remote_name,
+                rcvs_outstanding: 0,
+                sends_outstanding: 0,
+            }
+            .to_bytes()
+        })
+        .collect();
+    let header = SessionHeader {
+        num_sess: u8::try_from(records.len()).unwrap_or(u8::MAX),
+        ..SessionHeader::default()
+    };
+    (header, records)
 }
 
 /// Hangs up every session of the LANA.
-#[allow(clippy::unused_async)] // sessions land with the session service
-pub(crate) async fn hang_up_all(_state: &Arc<LanaState>) {}
+pub(crate) async fn hang_up_all(state: &Arc<LanaState>) {
+    let entries: Vec<Arc<SessionEntry>> = {
+        let mut sessions = lock(&state.sessions);
+        std::mem::take(&mut sessions.entries)
+            .into_values()
+            .collect()
+    };
+    for entry in entries {
+        close(&entry).await;
+    }
+}
+
+/// Ends a session taken off the table: pending receives see NRC_SCLOSED.
+async fn close(entry: &Arc<SessionEntry>) {
+    entry.abort_reader();
+    lock(&entry.inbox).ended.get_or_insert(nrc::NRC_SCLOSED);
+    entry.arrived.notify_waiters();
+    let mut writer = entry.writer.lock().await;
+    writer.hang_up().await;
+}
+
+fn entry(state: &Arc<LanaState>, lsn: u8) -> Option<Arc<SessionEntry>> {
+    lock(&state.sessions).entries.get(&lsn).cloned()
+}
+
+fn forget(state: &Arc<LanaState>, lsn: u8) {
+    lock(&state.sessions).entries.remove(&lsn);
+}
+
+/// Puts an established session in the table and starts its reader.
+fn admit(
+    state: &Arc<LanaState>,
+    reader: SessionReader,
+    writer: SessionWriter,
+    local_name: [u8; NCBNAMSZ],
+    remote_name: [u8; NCBNAMSZ],
+    request: &Ncb,
+) -> Result<u8, u8> {
+    let mut sessions = lock(&state.sessions);
+    let limit = state
+        .tables()
+        .limits
+        .map_or(0, |limits| usize::from(limits.sessions));
+    if sessions.entries.len() >= limit {
+        return Err(nrc::NRC_LOCTFUL);
+    }
+    let lsn = sessions.next_lsn().ok_or(nrc::NRC_LOCTFUL)?;
+    let entry = Arc::new(SessionEntry {
+        lsn,
+        local_name,
+        remote_name,
+        rto: timeout_of(request.rto),
+        sto: timeout_of(request.sto),
+        writer: tokio::sync::Mutex::new(writer),
+        inbox: Mutex::new(Inbox::default()),
+        arrived: Arc::clone(&sessions.arrived),
+        room: Notify::new(),
+        reader: Mutex::new(None),
+    });
+    let task = tokio::spawn(read_messages(Arc::clone(&entry), reader));
+    *lock(&entry.reader) = Some(task);
+    sessions.entries.insert(lsn, entry);
+    Ok(lsn)
+}
+
+/// The reader task: whole messages into the inbox until the session ends.
+async fn read_messages(entry: Arc<SessionEntry>, mut reader: SessionReader) {
+    loop {
+        loop {
+            let room = entry.room.notified();
+            if lock(&entry.inbox).messages.len() < INBOX_MESSAGES {
+                break;
+            }
+            room.await;
+        }
+        let received = reader.receive().await;
+        let mut inbox = lock(&entry.inbox);
+        match received {
+            Ok(message) => inbox.messages.push_back(message),
+            Err(ReceiveError::Closed) => {
+                inbox.ended.get_or_insert(nrc::NRC_SCLOSED);
+            }
+            Err(_) => {
+                inbox.ended.get_or_insert(nrc::NRC_SABORT);
+            }
+        }
+        let ended = inbox.ended.is_some();
+        drop(inbox);
+        entry.arrived.notify_waiters();
+        if ended {
+            return;
+        }
+    }
+}
+
+impl Engine {
+    /// NCBCALL: a session from our name `ncb_name` to `ncb_callname`.
+    pub(crate) async fn call(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+        if state.tables().names.find(&request.name).is_none() {
+            return Outcome::code(nrc::NRC_NOWILD);
+        }
+        if request.callname[0] == b'*' {
+            return Outcome::code(nrc::NRC_NOWILD);
+        }
+        let literal = String::from_utf8_lossy(&request.callname)
+            .trim_end_matches([' ', '\0'])
+            .parse::<std::net::Ipv4Addr>()
+            .ok();
+        // A name written as an IPv4 address is called as *SMBSERVER, as Windows does.
+        let called = if literal.is_some() {
+            let mut name = [b' '; NCBNAMSZ];
+            name[..10].copy_from_slice(b"*SMBSERVER");
+            name
+        } else {
+            request.callname
+        };
+        let Some(address) = self.address_of(state, &request.callname).await else {
+            return Outcome::code(nrc::NRC_NOCALL);
+        };
+        let scoped = |name: [u8; NCBNAMSZ]| ScopedName {
+            name: NetbiosName::from_bytes(name),
+            scope: self.config.name_service.scope.clone(),
+        };
+        let target = std::net::SocketAddrV4::new(address, self.config.session_port);
+        let session = call(
+            &[target],
+            &scoped(called),
+            &scoped(request.name),
+            &self.session_config(),
+        )
+        .await;
+        let (reader, writer) = match session {
+            Ok(session) => session.split(),
+            Err(error) => return Outcome::code(call_error_code(&error)),
+        };
+        match admit(state, reader, writer, request.name, called, request) {
+            Ok(lsn) => Outcome {
+                lsn: Some(lsn),
+                ..Outcome::code(nrc::NRC_GOODRET)
+            },
+            Err(code) => Outcome::code(code),
+        }
+    }
+
+    /// NCBLISTEN: waits for a call to our name `ncb_name` from `ncb_callname` (`*`: anyone);
+    /// the caller's name comes back in `ncb_callname`.
+    pub(crate) async fn listen(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+        if state.tables().names.find(&request.name).is_none() {
+            return Outcome::code(nrc::NRC_NOWILD);
+        }
+        let listener = match self.listener(state).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::error!(
+                    lana = state.lana.number,
+                    "session service cannot start: {error}"
+                );
+                return Outcome::code(nrc::NRC_SYSTEM);
+            }
+        };
+        let ours = NetbiosName::from_bytes(request.name);
+        listener.add_name(ours);
+        let caller =
+            (request.callname[0] != b'*').then(|| NetbiosName::from_bytes(request.callname));
+        let Ok(session) = listener.listen(ours, caller).await else {
+            return Outcome::code(nrc::NRC_SABORT);
+        };
+        let remote = *session.calling_name().name.as_bytes();
+        let (reader, writer) = session.split();
+        match admit(state, reader, writer, request.name, remote, request) {
+            Ok(lsn) => Outcome {
+                lsn: Some(lsn),
+                callname: Some(remote),
+                ..Outcome::code(nrc::NRC_GOODRET)
+            },
+            Err(code) => Outcome::code(code),
+        }
+    }
+
+    /// The LANA's session listener, started on first use at the LANA's address.
+    async fn listener(&self, state: &Arc<LanaState>) -> std::io::Result<Arc<SessionListener>> {
+        if let Some(listener) = lock(&state.sessions).listener.clone() {
+            return Ok(listener);
+        }
+        let bound = SessionListener::bind(
+            state.lana.at(self.config.session_port),
+            self.session_config(),
+        )
+        .await?;
+        let mut sessions = lock(&state.sessions);
+        Ok(Arc::clone(sessions.listener.get_or_insert(Arc::new(bound))))
+    }
+
+    fn session_config(&self) -> wnet_nbt::session::SessionConfig {
+        wnet_nbt::session::SessionConfig {
+            port: self.config.session_port,
+            connect_timeout: self.config.call_timeout,
+            ..wnet_nbt::session::SessionConfig::default()
+        }
+    }
+}
+
+/// NCBSEND, NCBSENDNA (one buffer) and NCBCHAINSEND, NCBCHAINSENDNA (two, as one message).
+pub(crate) async fn send(state: &Arc<LanaState>, request: &Ncb, chained: bool) -> Outcome {
+    let Some(entry) = entry(state, request.lsn) else {
+        return Outcome::code(nrc::NRC_SNUMOUT);
+    };
+    if let Some(ended) = lock(&entry.inbox).ended {
+        forget(state, entry.lsn);
+        return Outcome::code(ended);
+    }
+    let mut message = request.data().to_vec();
+    if chained {
+        message.extend_from_slice(&request.chain_buffer);
+    }
+    let mut writer = entry.writer.lock().await;
+    let sent = match entry.sto {
+        Some(limit) => tokio::time::timeout(limit, writer.send(&message))
+            .await
+            .map_err(|_| nrc::NRC_CMDTMO),
+        None => Ok(writer.send(&message).await),
+    };
+    drop(writer);
+    match sent {
+        Ok(Ok(())) => Outcome::code(nrc::NRC_GOODRET),
+        // A send that times out or fails ends the session, as on Windows.
+        Err(code) => {
+            forget(state, entry.lsn);
+            close(&entry).await;
+            Outcome::code(code)
+        }
+        Ok(Err(_)) => {
+            forget(state, entry.lsn);
+            close(&entry).await;
+            Outcome::code(nrc::NRC_SABORT)
+        }
+    }
+}
+
+/// NCBRECV: the next message (or the rest of one) of session `ncb_lsn`.
+pub(crate) async fn receive(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+    let Some(entry) = entry(state, request.lsn) else {
+        return Outcome::code(nrc::NRC_SNUMOUT);
+    };
+    let room = usize::from(request.length).min(request.buffer.len());
+    let wait = async {
+        loop {
+            let arrived = entry.arrived.notified();
+            if let Some(outcome) = entry.take(room) {
+                return outcome;
+            }
+            arrived.await;
+        }
+    };
+    let outcome = match entry.rto {
+        Some(limit) => tokio::time::timeout(limit, wait)
+            .await
+            .unwrap_or_else(|_| Outcome::code(nrc::NRC_CMDTMO)),
+        None => wait.await,
+    };
+    if outcome.code == nrc::NRC_SCLOSED || outcome.code == nrc::NRC_SABORT {
+        forget(state, entry.lsn);
+    }
+    outcome
+}
+
+/// NCBRECVANY: the next message on any session of name number `ncb_num` (0xFF: of any name);
+/// the session's number comes back in `ncb_lsn`.
+pub(crate) async fn receive_any(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+    let name = if request.num == ANY_NAME {
+        None
+    } else {
+        match state.tables().names.by_number(request.num) {
+            Some(entry) => Some((entry.name, entry.number)),
+            None => return Outcome::code(nrc::NRC_ILLNN),
+        }
+    };
+    let room = usize::from(request.length).min(request.buffer.len());
+    let arrived = Arc::clone(&lock(&state.sessions).arrived);
+    loop {
+        let notified = arrived.notified();
+        let candidates: Vec<Arc<SessionEntry>> = lock(&state.sessions)
+            .entries
+            .values()
+            .filter(|entry| name.is_none_or(|(bytes, _)| entry.local_name == bytes))
+            .cloned()
+            .collect();
+        for entry in candidates {
+            if let Some(outcome) = entry.take(room) {
+                if outcome.code == nrc::NRC_SCLOSED || outcome.code == nrc::NRC_SABORT {
+                    forget(state, entry.lsn);
+                }
+                let number = name.map_or_else(
+                    || {
+                        state
+                            .tables()
+                            .names
+                            .find(&entry.local_name)
+                            .map_or(0, |found| found.number)
+                    },
+                    |(_, number)| number,
+                );
+                return Outcome {
+                    lsn: Some(entry.lsn),
+                    num: Some(number),
+                    ..outcome
+                };
+            }
+        }
+        notified.await;
+    }
+}
+
+/// NCBHANGUP: ends session `ncb_lsn`; its pending receives see NRC_SCLOSED.
+pub(crate) async fn hang_up(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+    let Some(entry) = lock(&state.sessions).entries.remove(&request.lsn) else {
+        return Outcome::code(nrc::NRC_SNUMOUT);
+    };
+    close(&entry).await;
+    Outcome::code(nrc::NRC_GOODRET)
+}
+
+/// The NRC code of a failed call.
+fn call_error_code(error: &CallError) -> u8 {
+    match error {
+        CallError::Refused { code } if *code == 0x83 => nrc::NRC_REMTFUL,
+        CallError::Refused { .. } | CallError::Connect(_) => nrc::NRC_NOCALL,
+        CallError::Timeout => nrc::NRC_CMDTMO,
+        _ => nrc::NRC_SABORT,
+    }
+}
