@@ -277,20 +277,17 @@ fn impacket_calls_our_listen_and_exchanges_messages() {
     // impacket sends a session request only to port 139 (elsewhere it speaks direct-hosted
     // SMB), so the echo's session service is on 139 of its own loopback address.
     let (name_port, _) = free_ports();
-    let session_port = 139;
-    let echo = Echo::start("WNETECHO3", 65, name_port, session_port);
-    let script = format!(
-        "from impacket.nmb import NetBIOSTCPSession\n\
+    let echo = Echo::start("WNETECHO3", 65, name_port, 139);
+    let script = "from impacket.nmb import NetBIOSTCPSession\n\
          s = NetBIOSTCPSession('IMPACKET', 'WNETECHO3', '127.0.0.65', sess_port=139, timeout=5)\n\
          for message in (b'first', b'second message', bytes(range(256)) * 100):\n\
          \x20   s.send_packet(message)\n\
          \x20   answer = s.recv_packet(5).get_trailer()\n\
          \x20   assert answer == message, (len(answer), len(message))\n\
          s.close()\n\
-         print('ok')\n"
-    );
+         print('ok')\n";
     let output = run_bounded(
-        Command::new("python3").args(["-c", &script]),
+        Command::new("python3").args(["-c", script]),
         Duration::from_secs(30),
     )
     .expect("python3 ran");
