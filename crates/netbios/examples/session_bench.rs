@@ -2,8 +2,11 @@
 //! between two processes on loopback, in the same run.
 //!
 //! ```text
-//! cargo run --release -p wnet-netbios --example session_bench -- [MIB] [ROUND_TRIPS]
+//! cargo run --release -p wnet-netbios --example session_bench -- [MIB] [ROUND_TRIPS] [ROUNDS]
 //! ```
+//!
+//! Each round measures TCP then NCB; the table shows the median of ROUNDS (default 5) rounds
+//! and every round's ratio (on a small machine the scheduler makes single runs vary a lot).
 //!
 //! - throughput: MIB MiB (default 1024) sent as 64 KB messages (NCBSEND, NCBRECV on the other
 //!   side) against the same bytes written to a TCP stream in 64 KB writes;
@@ -276,7 +279,8 @@ fn main() -> ExitCode {
         _ => {
             let mib: u64 = args.first().and_then(|t| t.parse().ok()).unwrap_or(1024);
             let round_trips: u64 = args.get(1).and_then(|t| t.parse().ok()).unwrap_or(20_000);
-            bench(mib * 1_048_576, round_trips.max(1))
+            let rounds: usize = args.get(2).and_then(|t| t.parse().ok()).unwrap_or(5);
+            bench(mib * 1_048_576, round_trips.max(1), rounds.max(1))
         }
     };
     match outcome {
@@ -288,23 +292,41 @@ fn main() -> ExitCode {
     }
 }
 
-fn bench(bytes: u64, round_trips: u64) -> Result<(), String> {
-    let tcp = measure_tcp(bytes, round_trips)?;
-    let ncb = measure_ncb(bytes, round_trips)?;
-    println!("| measure | raw TCP | NCB session | ratio |");
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn bench(bytes: u64, round_trips: u64, rounds: usize) -> Result<(), String> {
+    let mut tcp_rates = Vec::new();
+    let mut ncb_rates = Vec::new();
+    let mut tcp_trips = Vec::new();
+    let mut ncb_trips = Vec::new();
+    for round in 1..=rounds {
+        let tcp = measure_tcp(bytes, round_trips)?;
+        let ncb = measure_ncb(bytes, round_trips)?;
+        eprintln!(
+            "round {round}: throughput {:.2} of TCP, round trip {:.2}x TCP",
+            ncb.throughput_mib_s / tcp.throughput_mib_s,
+            ncb.round_trip.as_secs_f64() / tcp.round_trip.as_secs_f64()
+        );
+        tcp_rates.push(tcp.throughput_mib_s);
+        ncb_rates.push(ncb.throughput_mib_s);
+        tcp_trips.push(tcp.round_trip.as_secs_f64() * 1e6);
+        ncb_trips.push(ncb.round_trip.as_secs_f64() * 1e6);
+    }
+    let (tcp_rate, ncb_rate) = (median(tcp_rates), median(ncb_rates));
+    let (tcp_trip, ncb_trip) = (median(tcp_trips), median(ncb_trips));
+    println!("| measure (median of {rounds} rounds) | raw TCP | NCB session | ratio |");
     println!("|---|---|---|---|");
     println!(
-        "| throughput, {} MiB in 64 KB messages | {:.0} MiB/s | {:.0} MiB/s | {:.2} of TCP |",
+        "| throughput, {} MiB in 64 KB messages | {tcp_rate:.0} MiB/s | {ncb_rate:.0} MiB/s | {:.2} of TCP |",
         bytes / 1_048_576,
-        tcp.throughput_mib_s,
-        ncb.throughput_mib_s,
-        ncb.throughput_mib_s / tcp.throughput_mib_s
+        ncb_rate / tcp_rate
     );
     println!(
-        "| round trip of 1 byte, mean of {round_trips} | {:.1} µs | {:.1} µs | {:.2}× TCP |",
-        tcp.round_trip.as_secs_f64() * 1e6,
-        ncb.round_trip.as_secs_f64() * 1e6,
-        ncb.round_trip.as_secs_f64() / tcp.round_trip.as_secs_f64()
+        "| round trip of 1 byte ({round_trips} in a row) | {tcp_trip:.1} µs | {ncb_trip:.1} µs | {:.2}× TCP |",
+        ncb_trip / tcp_trip
     );
     Ok(())
 }

@@ -185,7 +185,7 @@ impl Engine {
             return Outcome::code(nrc::NRC_SYSTEM);
         };
         let mut receivers = endpoints.subscribe(&filter);
-        let room = usize::from(request.length).min(request.buffer.len());
+        let room = crate::engine::room(request);
         loop {
             let Some(datagram) = next(&mut receivers).await else {
                 return Outcome::code(nrc::NRC_SYSTEM);

@@ -25,7 +25,7 @@ use crate::nb30::{
     ASYNCH, AdapterStatus, FindNameBuffer, FindNameHeader, LanaEnum, NameBuffer, SessionHeader,
     command, name_flags, nrc, write_with_records,
 };
-use crate::ncb::{Ncb, SharedNcb};
+use crate::ncb::{Data, Ncb, SharedNcb};
 use crate::session_commands;
 
 /// Sessions per LANA when NCBRESET asks for 0.
@@ -109,6 +109,8 @@ pub(crate) struct Outcome {
     /// Written at the start of the buffer.
     pub(crate) data: Option<Vec<u8>>,
     pub(crate) callname: Option<[u8; 16]>,
+    /// The NCB's own buffer, given back after a command borrowed it.
+    pub(crate) buffer: Option<Vec<u8>>,
 }
 
 impl Outcome {
@@ -130,6 +132,9 @@ impl Outcome {
     }
 
     fn apply(self, ncb: &mut Ncb) {
+        if let Some(buffer) = self.buffer {
+            ncb.buffer = buffer;
+        }
         if let Some(lsn) = self.lsn {
             ncb.lsn = lsn;
         }
@@ -180,7 +185,7 @@ impl Netbios {
     /// An engine with `config`; the LANAs are enumerated now.
     pub fn new(config: NetbiosConfig) -> io::Result<Netbios> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("wnet-netbios")
             .enable_all()
             .build()?;
@@ -225,9 +230,15 @@ impl Netbios {
     ///
     /// Must not be called from inside an async task: a blocking call waits on this thread.
     pub fn submit(&self, ncb: &SharedNcb) -> u8 {
-        let request = ncb.snapshot();
-        let asynch = request.command & ASYNCH != 0;
-        let code = request.command & !ASYNCH;
+        let command_byte = ncb.lock().command;
+        let asynch = command_byte & ASYNCH != 0;
+        let code = command_byte & !ASYNCH;
+        let data = match (sends_data(code), asynch) {
+            (false, _) => Data::None,
+            (true, true) => Data::Copy,
+            (true, false) => Data::Borrow,
+        };
+        let request = ncb.request(data);
         if ncb.is_pending() {
             // Windows refuses an NCB that is still in use.
             return nrc::NRC_TOOMANY;
@@ -244,7 +255,11 @@ impl Netbios {
             _ => {}
         }
         let Some(state) = self.engine.lana(request.lana_num) else {
-            return finish(ncb, Outcome::code(nrc::NRC_BRIDGE));
+            let outcome = Outcome {
+                buffer: (data == Data::Borrow).then_some(request.buffer),
+                ..Outcome::code(nrc::NRC_BRIDGE)
+            };
+            return finish(ncb, outcome);
         };
         ncb.begin();
         lock(&self.engine.running).push(Running {
@@ -254,17 +269,32 @@ impl Netbios {
         });
         let engine = Arc::clone(&self.engine);
         let task_ncb = ncb.clone();
-        self.runtime.spawn(async move {
-            let outcome = tokio::select! {
+        let task = async move {
+            let mut outcome = tokio::select! {
                 biased;
                 outcome = engine.execute(&state, code, &request) => outcome,
                 () = task_ncb.cancelled() => Outcome::code(nrc::NRC_CMDCAN),
             };
+            if data == Data::Borrow {
+                outcome.buffer = Some(request.buffer);
+            }
             lock(&engine.running).retain(|running| !running.ncb.same(&task_ncb));
             let code = outcome.code;
             task_ncb.complete(|ncb| outcome.apply(ncb), code);
-        });
-        if asynch { nrc::NRC_GOODRET } else { ncb.wait() }
+        };
+        if asynch {
+            self.runtime.spawn(task);
+            return nrc::NRC_GOODRET;
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Called from async code: run on the engine's workers, wait here.
+            self.runtime.spawn(task);
+        } else {
+            // A blocking call runs the command on the caller's thread: no hand-off to a
+            // worker and back for every command.
+            self.runtime.block_on(task);
+        }
+        ncb.wait()
     }
 
     /// Runs `ncb`'s command and waits for it (ASYNCH or not), writing the results back.
@@ -274,7 +304,7 @@ impl Netbios {
         if code == nrc::NRC_GOODRET {
             code = shared.wait();
         }
-        *ncb = shared.snapshot();
+        *ncb = shared.take();
         code
     }
 }
@@ -295,9 +325,23 @@ fn finish(ncb: &SharedNcb, outcome: Outcome) -> u8 {
     code
 }
 
-/// The part of `request`'s buffer a command may fill.
-fn room(request: &Ncb) -> usize {
-    usize::from(request.length).min(request.buffer.len())
+/// The part of the NCB's buffer a command may fill (the request's `length` is already cut
+/// to the buffer).
+pub(crate) fn room(request: &Ncb) -> usize {
+    usize::from(request.length)
+}
+
+/// Whether the command sends the bytes of its buffer (the others only fill it).
+fn sends_data(code: u8) -> bool {
+    matches!(
+        code,
+        command::NCBSEND
+            | command::NCBSENDNA
+            | command::NCBCHAINSEND
+            | command::NCBCHAINSENDNA
+            | command::NCBDGSEND
+            | command::NCBDGSENDBC
+    )
 }
 
 /// Writes a fixed header and records into `request`'s buffer: NRC_BUFLEN when not even the

@@ -100,6 +100,17 @@ pub fn name_field(text: &[u8]) -> [u8; NCBNAMSZ] {
     field
 }
 
+/// How a command gets the bytes of its NCB's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Data {
+    /// It does not read them (it fills the buffer when it completes).
+    None,
+    /// A copy (the caller may read the NCB while the command runs).
+    Copy,
+    /// The buffer itself, given back when the command completes (the caller waits).
+    Borrow,
+}
+
 type Post = Box<dyn FnMut(&Ncb) + Send>;
 
 struct Slot {
@@ -142,6 +153,45 @@ impl SharedNcb {
     /// A copy of the NCB as it is now.
     pub fn snapshot(&self) -> Ncb {
         self.lock().clone()
+    }
+
+    /// The NCB, taken out (a zeroed NCB is left in its place).
+    pub fn take(&self) -> Ncb {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// What a command needs of the NCB: every field, `length` cut to the buffer, and the
+    /// buffer's bytes only when `with_data` (commands that send them); the others write into
+    /// the NCB's own buffer when they complete.
+    pub(crate) fn request(&self, with_data: Data) -> Ncb {
+        let mut ncb = self.lock();
+        let length = usize::from(ncb.length).min(ncb.buffer.len());
+        let buffer = match with_data {
+            Data::Copy => ncb.buffer[..length].to_vec(),
+            // The caller waits and cannot look: the command borrows the buffer itself.
+            Data::Borrow => std::mem::take(&mut ncb.buffer),
+            Data::None => Vec::new(),
+        };
+        Ncb {
+            command: ncb.command,
+            retcode: ncb.retcode,
+            lsn: ncb.lsn,
+            num: ncb.num,
+            buffer,
+            length: length as u16,
+            callname: ncb.callname,
+            name: ncb.name,
+            rto: ncb.rto,
+            sto: ncb.sto,
+            lana_num: ncb.lana_num,
+            cmd_cplt: ncb.cmd_cplt,
+            chain_buffer: if with_data == Data::None {
+                Vec::new()
+            } else {
+                ncb.chain_buffer.clone()
+            },
+            cancel_target: ncb.cancel_target.clone(),
+        }
     }
 
     /// Whether a command is running on it.
@@ -203,21 +253,21 @@ impl SharedNcb {
 
     /// Writes a finished command's results and wakes whoever waits.
     pub(crate) fn complete(&self, finish: impl FnOnce(&mut Ncb), code: u8) {
+        let mut post = self
+            .slot
+            .post
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let finished = {
             let mut ncb = self.lock();
             finish(&mut ncb);
             ncb.retcode = code;
             ncb.cmd_cplt = code;
-            ncb.clone()
+            // A copy for the completion routine only when there is one.
+            post.is_some().then(|| ncb.clone())
         };
         self.slot.done.notify_all();
-        if let Some(post) = self
-            .slot
-            .post
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
+        if let (Some(post), Some(finished)) = (post.as_mut(), finished) {
             post(&finished);
         }
     }

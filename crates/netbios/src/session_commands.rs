@@ -77,19 +77,19 @@ impl SessionEntry {
         let Some(message) = inbox.messages.front() else {
             return inbox.ended.map(Outcome::code);
         };
-        let rest = &message[taken..];
-        let count = rest.len().min(room);
-        let part = rest[..count].to_vec();
-        let code = if count < rest.len() {
-            inbox.taken += count;
-            nrc::NRC_INCOMP
-        } else {
-            inbox.messages.pop_front();
-            inbox.taken = 0;
-            self.room.notify_one();
-            nrc::NRC_GOODRET
-        };
-        Some(Outcome::data(code, part))
+        let rest = message.len() - taken;
+        if rest > room {
+            let part = message[taken..taken + room].to_vec();
+            inbox.taken += room;
+            return Some(Outcome::data(nrc::NRC_INCOMP, part));
+        }
+        let mut whole = inbox.messages.pop_front().unwrap_or_default();
+        if taken > 0 {
+            whole.drain(..taken);
+        }
+        inbox.taken = 0;
+        self.room.notify_one();
+        Some(Outcome::data(nrc::NRC_GOODRET, whole))
     }
 
     fn abort_reader(&self) {
@@ -378,16 +378,19 @@ pub(crate) async fn send(state: &Arc<LanaState>, request: &Ncb, chained: bool) -
         forget(state, entry.lsn);
         return Outcome::code(ended);
     }
-    let mut message = request.data().to_vec();
-    if chained {
-        message.extend_from_slice(&request.chain_buffer);
-    }
+    let chained_message;
+    let message: &[u8] = if chained {
+        chained_message = [request.data(), &request.chain_buffer].concat();
+        &chained_message
+    } else {
+        request.data()
+    };
     let mut writer = entry.writer.lock().await;
     let sent = match entry.sto {
-        Some(limit) => tokio::time::timeout(limit, writer.send(&message))
+        Some(limit) => tokio::time::timeout(limit, writer.send(message))
             .await
             .map_err(|_| nrc::NRC_CMDTMO),
-        None => Ok(writer.send(&message).await),
+        None => Ok(writer.send(message).await),
     };
     drop(writer);
     match sent {
@@ -411,7 +414,7 @@ pub(crate) async fn receive(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
     let Some(entry) = entry(state, request.lsn) else {
         return Outcome::code(nrc::NRC_SNUMOUT);
     };
-    let room = usize::from(request.length).min(request.buffer.len());
+    let room = crate::engine::room(request);
     let wait = async {
         loop {
             let arrived = entry.arrived.notified();
@@ -444,7 +447,7 @@ pub(crate) async fn receive_any(state: &Arc<LanaState>, request: &Ncb) -> Outcom
             None => return Outcome::code(nrc::NRC_ILLNN),
         }
     };
-    let room = usize::from(request.length).min(request.buffer.len());
+    let room = crate::engine::room(request);
     let arrived = Arc::clone(&lock(&state.sessions).arrived);
     loop {
         let notified = arrived.notified();

@@ -219,6 +219,9 @@ impl SessionWriter {
     }
 }
 
+/// Messages up to this size are copied behind their header and sent in one write.
+const COPY_LIMIT: usize = 8 * 1024;
+
 async fn write_message(
     stream: &mut (impl AsyncWriteExt + Unpin),
     message: &[u8],
@@ -229,11 +232,24 @@ async fn write_message(
     }
     .encode()
     .ok_or(SendError::TooLong(message.len()))?;
-    // One buffer, so that the header does not travel in a segment of its own.
-    let mut bytes = Vec::with_capacity(HEADER_LENGTH + message.len());
-    bytes.extend_from_slice(&header);
-    bytes.extend_from_slice(message);
-    stream.write_all(&bytes).await?;
+    if message.len() <= COPY_LIMIT {
+        // One buffer, so that the header does not travel in a segment of its own.
+        let mut bytes = Vec::with_capacity(HEADER_LENGTH + message.len());
+        bytes.extend_from_slice(&header);
+        bytes.extend_from_slice(message);
+        stream.write_all(&bytes).await?;
+    } else {
+        // Large messages: one gathered write of header and data, no copy.
+        let mut parts = [io::IoSlice::new(&header), io::IoSlice::new(message)];
+        let mut parts: &mut [io::IoSlice<'_>] = &mut parts;
+        while !parts.is_empty() {
+            let written = stream.write_vectored(parts).await?;
+            if written == 0 {
+                return Err(SendError::Io(io::ErrorKind::WriteZero.into()));
+            }
+            io::IoSlice::advance_slices(&mut parts, written);
+        }
+    }
     Ok(())
 }
 
