@@ -22,7 +22,7 @@ use crate::nb30::{NCBNAMSZ, SessionBuffer, SessionHeader, nrc, session_state};
 use crate::ncb::Ncb;
 
 /// Messages a session's inbox holds before its reader waits.
-const INBOX_MESSAGES: usize = 8;
+const INBOX_MESSAGES: usize = 32;
 /// The name number NCBRECVANY takes for "any name".
 const ANY_NAME: u8 = 0xFF;
 

@@ -258,8 +258,7 @@ async fn read_message(stream: &mut (impl AsyncReadExt + Unpin)) -> Result<Vec<u8
         let Some(header) = read_header(stream).await? else {
             return Err(ReceiveError::Closed);
         };
-        let mut body = vec![0u8; header.length];
-        read_exactly(stream, &mut body).await?;
+        let body = read_body(stream, header.length).await?;
         match header.packet_type {
             packet_type::SESSION_MESSAGE => return Ok(body),
             packet_type::SESSION_KEEP_ALIVE if body.is_empty() => {}
@@ -271,6 +270,22 @@ async fn read_message(stream: &mut (impl AsyncReadExt + Unpin)) -> Result<Vec<u8
             }
         }
     }
+}
+
+/// A body of `length` bytes, read into fresh memory without zeroing it first.
+async fn read_body(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    length: usize,
+) -> Result<Vec<u8>, ReceiveError> {
+    let mut body = Vec::with_capacity(length);
+    while body.len() < length {
+        // `read_buf` fills the spare capacity, which is exactly what is still missing.
+        let read = stream.read_buf(&mut body).await.map_err(ReceiveError::Io)?;
+        if read == 0 {
+            return Err(ReceiveError::Aborted);
+        }
+    }
+    Ok(body)
 }
 
 /// The next header; `None` if the stream ended cleanly before it.
