@@ -206,6 +206,44 @@ pub fn nbtstat_cache_table(rows: &[CacheRow]) -> String {
     out
 }
 
+/// A 16-byte NetBIOS name as nbtstat prints it: the 15 characters (unprintable ones as dots),
+/// space padded, and the suffix in hex (`WNETECHO       <20>`).
+pub fn name_with_suffix(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes.get(..15).unwrap_or(bytes));
+    let suffix = bytes.get(15).copied().unwrap_or(0);
+    format!("{:<15}<{suffix:02X}>", printable(&text))
+}
+
+/// Windows' `nbtstat -s` layout of the sessions of this user's NetBIOS programs: our name,
+/// the state, the direction, the peer's name, and (here) its address and the process.
+pub fn nbtstat_session_table(sessions: &[wnet_netbios::published::PublishedSession]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "                  NetBIOS Connection Table");
+    let _ = writeln!(out);
+    if sessions.is_empty() {
+        let _ = writeln!(out, "    No Connections");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "    Local Name             State    In/Out  Remote Host           Address               PID"
+    );
+    let _ = writeln!(out, "    {}", "-".repeat(88));
+    for session in sessions {
+        let _ = writeln!(
+            out,
+            "    {}  Connected  {:<6}  {}   {:<21} {}",
+            name_with_suffix(&session.local_name),
+            if session.outgoing { "Out" } else { "In" },
+            name_with_suffix(&session.remote_name),
+            session.remote.to_string(),
+            session.pid
+        );
+    }
+    out
+}
+
 fn name_table_rows(names: &[NameRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "       Name               Type         Status");
@@ -355,6 +393,27 @@ Node IpAddress: [198.51.100.2] Scope Id: []
     WNETLAB        <1E>  GROUP      198.51.100.2            12
 ";
         assert_eq!(nbtstat_cache_table(&rows), expected);
+    }
+
+    #[test]
+    fn nbtstat_session_table_has_windows_layout() {
+        assert!(nbtstat_session_table(&[]).contains("    No Connections\n"));
+        let session = wnet_netbios::published::PublishedSession {
+            pid: 4242,
+            lana: 0,
+            lsn: 1,
+            local_name: b"WNETCALLER      ".to_vec(),
+            remote_name: b"WNETECHO        ".to_vec(),
+            outgoing: true,
+            remote: "127.0.0.61:139".parse().unwrap(),
+        };
+        let table = nbtstat_session_table(&[session]);
+        assert!(
+            table.contains(
+                "    WNETCALLER     <20>  Connected  Out     WNETECHO       <20>   127.0.0.61:139        4242\n"
+            ),
+            "{table}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod lana;
 pub mod names;
 pub mod nb30;
 pub mod ncb;
+pub mod published;
 mod session_commands;
 
 pub use engine::{

@@ -20,6 +20,7 @@ use wnet_nbt::wire::{NetbiosName, ScopedName};
 use crate::engine::{Engine, LanaState, Outcome};
 use crate::nb30::{NCBNAMSZ, SessionBuffer, SessionHeader, nrc, session_state};
 use crate::ncb::Ncb;
+use crate::published::{self, PublishedSession};
 
 /// Messages a session's inbox holds before its reader waits.
 const INBOX_MESSAGES: usize = 32;
@@ -50,6 +51,8 @@ pub(crate) struct SessionEntry {
     lsn: u8,
     local_name: [u8; NCBNAMSZ],
     remote_name: [u8; NCBNAMSZ],
+    outgoing: bool,
+    peer: std::net::SocketAddrV4,
     rto: Option<Duration>,
     sto: Option<Duration>,
     writer: tokio::sync::Mutex<SessionWriter>,
@@ -177,6 +180,7 @@ pub(crate) async fn hang_up_all(state: &Arc<LanaState>) {
     for entry in entries {
         close(&entry).await;
     }
+    publish(state);
 }
 
 /// Ends a session taken off the table: pending receives see NRC_SCLOSED.
@@ -194,17 +198,53 @@ fn entry(state: &Arc<LanaState>, lsn: u8) -> Option<Arc<SessionEntry>> {
 
 fn forget(state: &Arc<LanaState>, lsn: u8) {
     lock(&state.sessions).entries.remove(&lsn);
+    publish(state);
+}
+
+/// Publishes the LANA's session table for `wnet nbtstat -s`.
+fn publish(state: &Arc<LanaState>) {
+    let sessions: Vec<PublishedSession> = lock(&state.sessions)
+        .entries
+        .values()
+        .map(|entry| PublishedSession {
+            pid: std::process::id(),
+            lana: state.lana.number,
+            lsn: entry.lsn,
+            local_name: entry.local_name.to_vec(),
+            remote_name: entry.remote_name.to_vec(),
+            outgoing: entry.outgoing,
+            remote: entry.peer,
+        })
+        .collect();
+    published::publish(state.lana.number, &sessions);
 }
 
 /// Puts an established session in the table and starts its reader.
-fn admit(
-    state: &Arc<LanaState>,
+/// An established session and who is at each end.
+struct Established {
     reader: SessionReader,
     writer: SessionWriter,
     local_name: [u8; NCBNAMSZ],
     remote_name: [u8; NCBNAMSZ],
-    request: &Ncb,
-) -> Result<u8, u8> {
+    outgoing: bool,
+    peer: std::net::SocketAddrV4,
+}
+
+fn admit(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<u8, u8> {
+    let lsn = admit_entry(state, session, request)?;
+    publish(state);
+    Ok(lsn)
+}
+
+fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<u8, u8> {
+    let Established {
+        reader,
+        writer,
+        local_name,
+        remote_name,
+        outgoing,
+        peer,
+    } = session;
     let mut sessions = lock(&state.sessions);
     let limit = state
         .tables()
@@ -218,6 +258,8 @@ fn admit(
         lsn,
         local_name,
         remote_name,
+        outgoing,
+        peer,
         rto: timeout_of(request.rto),
         sto: timeout_of(request.sto),
         writer: tokio::sync::Mutex::new(writer),
@@ -298,11 +340,21 @@ impl Engine {
             &self.session_config(),
         )
         .await;
-        let (reader, writer) = match session {
-            Ok(session) => session.split(),
+        let session = match session {
+            Ok(session) => session,
             Err(error) => return Outcome::code(call_error_code(&error)),
         };
-        match admit(state, reader, writer, request.name, called, request) {
+        let peer = session.peer();
+        let (reader, writer) = session.split();
+        let established = Established {
+            reader,
+            writer,
+            local_name: request.name,
+            remote_name: called,
+            outgoing: true,
+            peer,
+        };
+        match admit(state, established, request) {
             Ok(lsn) => Outcome {
                 lsn: Some(lsn),
                 ..Outcome::code(nrc::NRC_GOODRET)
@@ -335,8 +387,17 @@ impl Engine {
             return Outcome::code(nrc::NRC_SABORT);
         };
         let remote = *session.calling_name().name.as_bytes();
+        let peer = session.peer();
         let (reader, writer) = session.split();
-        match admit(state, reader, writer, request.name, remote, request) {
+        let established = Established {
+            reader,
+            writer,
+            local_name: request.name,
+            remote_name: remote,
+            outgoing: false,
+            peer,
+        };
+        match admit(state, established, request) {
             Ok(lsn) => Outcome {
                 lsn: Some(lsn),
                 callname: Some(remote),
@@ -488,6 +549,7 @@ pub(crate) async fn hang_up(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
     let Some(entry) = lock(&state.sessions).entries.remove(&request.lsn) else {
         return Outcome::code(nrc::NRC_SNUMOUT);
     };
+    publish(state);
     close(&entry).await;
     Outcome::code(nrc::NRC_GOODRET)
 }

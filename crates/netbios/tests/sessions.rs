@@ -198,9 +198,34 @@ fn a_call_to_ncb_echo_keeps_messages_whole_and_hangs_up() {
     assert_eq!(&status.buffer[6..22], &name_field(b"WNETCALLER1"));
     assert_eq!(&status.buffer[22..38], &name_field(b"WNETECHO1"));
 
+    // Both processes publish the session for `wnet nbtstat -s`: ours out, the echo's in.
+    let published = wnet_netbios::published::published_sessions();
+    let ours = published
+        .iter()
+        .find(|session| session.pid == std::process::id())
+        .expect("our session is published");
+    assert!(ours.outgoing);
+    assert_eq!(
+        ours.remote.to_string(),
+        format!("127.0.0.61:{session_port}")
+    );
+    assert_eq!(ours.remote_name, name_field(b"WNETECHO1"));
+    let theirs = published
+        .iter()
+        .find(|session| session.pid == echo.child.id())
+        .expect("the echo's session is published");
+    assert!(!theirs.outgoing);
+    assert_eq!(theirs.remote_name, name_field(b"WNETCALLER1"));
+
     let mut hangup = Ncb::with_command(command::NCBHANGUP, 0);
     hangup.lsn = lsn;
     assert_eq!(run(&engine, hangup.clone()).0, nrc::NRC_GOODRET);
+    assert!(
+        wnet_netbios::published::published_sessions()
+            .iter()
+            .all(|session| session.pid != std::process::id()),
+        "a hung-up session is no longer published"
+    );
     let ended = echo.line_starting("session ", Duration::from_secs(5));
     assert!(
         ended.contains("(0x0a)"),

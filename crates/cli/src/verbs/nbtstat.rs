@@ -32,7 +32,8 @@ pub(crate) fn run(args: &NbtstatArgs, json: bool, timeout: Option<Duration>) -> 
         return local_names(json, timeout);
     }
     if args.sessions {
-        return Err(Exit::not_implemented("nbtstat -s"));
+        print_sessions(json);
+        return Ok(());
     }
     let name = args.name.as_deref().map(parse_name).transpose()?;
     let status = block_on(async {
@@ -149,4 +150,32 @@ struct LocalTable {
     interface: String,
     address: std::net::Ipv4Addr,
     names: Vec<crate::report::NameRow>,
+}
+
+/// `nbtstat -s`: the NetBIOS sessions of this user's programs (as their engines publish them).
+fn print_sessions(json: bool) {
+    let sessions = wnet_netbios::published::published_sessions();
+    if json {
+        let rows: Vec<serde_json::Value> = sessions
+            .iter()
+            .map(|session| {
+                serde_json::json!({
+                    "pid": session.pid,
+                    "lana": session.lana,
+                    "lsn": session.lsn,
+                    "local_name": printable_name(&session.local_name),
+                    "remote_name": printable_name(&session.remote_name),
+                    "direction": if session.outgoing { "out" } else { "in" },
+                    "remote": session.remote.to_string(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return;
+    }
+    print!("{}", crate::report::nbtstat_session_table(&sessions));
+}
+
+fn printable_name(bytes: &[u8]) -> String {
+    crate::report::name_with_suffix(bytes)
 }
