@@ -85,7 +85,7 @@ fn tour(lab: Ipv4Addr, status_of: &str, echo: &str) -> Result<(), String> {
         let text: String = entry[..15]
             .iter()
             .map(|&byte| {
-                if byte.is_ascii_graphic() {
+                if byte.is_ascii_graphic() || byte == b' ' {
                     byte as char
                 } else {
                     '.'
