@@ -34,13 +34,9 @@ const DATA: u8 = b'D';
 const FINISH: u8 = b'F';
 
 fn config(last: u8, name_port: u16, session_port: u16) -> NetbiosConfig {
-    let mut config = NetbiosConfig {
-        interfaces: Some(vec!["lo".to_owned()]),
-        loopback_address: Some(Ipv4Addr::new(127, 0, 0, last)),
-        name_port,
-        session_port,
-        ..NetbiosConfig::default()
-    };
+    let mut config = NetbiosConfig::loopback_only(Ipv4Addr::new(127, 0, 0, last));
+    config.name_port = name_port;
+    config.session_port = session_port;
     config.name_service.broadcast = Retransmit {
         interval: Duration::from_millis(20),
         retries: 1,

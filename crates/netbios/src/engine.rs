@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
-use wnet_nbt::config::{NodeType, Retransmit};
+use wnet_nbt::config::Retransmit;
 use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::name_service::name_table::Registrar;
 use wnet_nbt::name_service::responder::{RegisterError, Responder, ResponderConfig};
@@ -713,19 +713,7 @@ impl Engine {
                 let settings = &self.config.name_service;
                 let port = self.config.name_port;
                 let broadcast = SocketAddrV4::new(state.lana.broadcast, port);
-                let (registrar, node_type) = match settings.name_servers.first() {
-                    Some(server) if settings.node_type != NodeType::Broadcast => (
-                        Registrar::NameServer {
-                            server: *server,
-                            retransmit: settings.unicast,
-                        },
-                        settings.node_type,
-                    ),
-                    _ => (
-                        Registrar::Broadcast(settings.broadcast),
-                        NodeType::Broadcast,
-                    ),
-                };
+                let (registrar, node_type) = Registrar::for_settings(settings);
                 Responder::start(ResponderConfig {
                     registrar,
                     broadcasts: vec![broadcast],

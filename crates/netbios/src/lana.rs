@@ -101,6 +101,22 @@ impl NetbiosConfig {
         Ok(config)
     }
 
+    /// The defaults with one LANA only: loopback at `address` (LANA 0), with broadcast
+    /// registration and resolution timers fast enough for one machine. For programs and tests
+    /// that talk NetBIOS between processes of one host.
+    pub fn loopback_only(address: Ipv4Addr) -> NetbiosConfig {
+        let mut config = NetbiosConfig {
+            interfaces: Some(vec!["lo".to_owned()]),
+            loopback_address: Some(address),
+            ..NetbiosConfig::default()
+        };
+        config.name_service.broadcast = wnet_nbt::config::Retransmit {
+            interval: Duration::from_millis(50),
+            retries: 2,
+        };
+        config
+    }
+
     fn wants(&self, interface: &str) -> bool {
         self.interfaces
             .as_ref()

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use wnet_nbt::session::{
-    CallError, ReceiveError, SessionListener, SessionReader, SessionWriter, call,
+    CallError, ReceiveError, Session, SessionListener, SessionReader, SessionWriter, call,
 };
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
@@ -230,6 +230,26 @@ struct Established {
     peer: std::net::SocketAddrV4,
 }
 
+impl Established {
+    fn new(
+        session: Session,
+        local_name: [u8; NCBNAMSZ],
+        remote_name: [u8; NCBNAMSZ],
+        outgoing: bool,
+    ) -> Established {
+        let peer = session.peer();
+        let (reader, writer) = session.split();
+        Established {
+            reader,
+            writer,
+            local_name,
+            remote_name,
+            outgoing,
+            peer,
+        }
+    }
+}
+
 fn admit(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<u8, u8> {
     let lsn = admit_entry(state, session, request)?;
     publish(state);
@@ -344,17 +364,11 @@ impl Engine {
             Ok(session) => session,
             Err(error) => return Outcome::code(call_error_code(&error)),
         };
-        let peer = session.peer();
-        let (reader, writer) = session.split();
-        let established = Established {
-            reader,
-            writer,
-            local_name: request.name,
-            remote_name: called,
-            outgoing: true,
-            peer,
-        };
-        match admit(state, established, request) {
+        match admit(
+            state,
+            Established::new(session, request.name, called, true),
+            request,
+        ) {
             Ok(lsn) => Outcome {
                 lsn: Some(lsn),
                 ..Outcome::code(nrc::NRC_GOODRET)
@@ -387,17 +401,11 @@ impl Engine {
             return Outcome::code(nrc::NRC_SABORT);
         };
         let remote = *session.calling_name().name.as_bytes();
-        let peer = session.peer();
-        let (reader, writer) = session.split();
-        let established = Established {
-            reader,
-            writer,
-            local_name: request.name,
-            remote_name: remote,
-            outgoing: false,
-            peer,
-        };
-        match admit(state, established, request) {
+        match admit(
+            state,
+            Established::new(session, request.name, remote, false),
+            request,
+        ) {
             Ok(lsn) => Outcome {
                 lsn: Some(lsn),
                 callname: Some(remote),

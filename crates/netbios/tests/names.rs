@@ -6,7 +6,6 @@ use std::net::{Ipv4Addr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
 
-use wnet_nbt::config::Retransmit;
 use wnet_netbios::nb30::{ASYNCH, command, nrc};
 use wnet_netbios::{Ncb, Netbios, NetbiosConfig, SharedNcb, name_field};
 use wnet_testlab::{SambaLab, run_bounded};
@@ -21,16 +20,8 @@ fn free_port() -> u16 {
 
 /// An engine whose only LANA (0) is loopback at `127.0.0.<last>`, with fast broadcast timers.
 fn loopback_engine(last: u8, name_port: u16) -> Netbios {
-    let mut config = NetbiosConfig {
-        interfaces: Some(vec!["lo".to_owned()]),
-        loopback_address: Some(Ipv4Addr::new(127, 0, 0, last)),
-        name_port,
-        ..NetbiosConfig::default()
-    };
-    config.name_service.broadcast = Retransmit {
-        interval: Duration::from_millis(50),
-        retries: 2,
-    };
+    let mut config = NetbiosConfig::loopback_only(Ipv4Addr::new(127, 0, 0, last));
+    config.name_port = name_port;
     Netbios::new(config).expect("an engine")
 }
 

@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use wnet_nbt::config::Retransmit;
 use wnet_netbios::nb30::{ASYNCH, command, nrc, session_state};
 use wnet_netbios::{Ncb, Netbios, NetbiosConfig, SharedNcb, name_field};
 use wnet_testlab::{SambaLab, run_bounded};
@@ -25,17 +24,9 @@ fn free_ports() -> (u16, u16) {
 }
 
 fn loopback_config(last: u8, name_port: u16, session_port: u16) -> NetbiosConfig {
-    let mut config = NetbiosConfig {
-        interfaces: Some(vec!["lo".to_owned()]),
-        loopback_address: Some(Ipv4Addr::new(127, 0, 0, last)),
-        name_port,
-        session_port,
-        ..NetbiosConfig::default()
-    };
-    config.name_service.broadcast = Retransmit {
-        interval: Duration::from_millis(50),
-        retries: 2,
-    };
+    let mut config = NetbiosConfig::loopback_only(Ipv4Addr::new(127, 0, 0, last));
+    config.name_port = name_port;
+    config.session_port = session_port;
     config
 }
 

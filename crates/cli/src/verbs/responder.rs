@@ -4,7 +4,6 @@
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use serde_json::json;
-use wnet_nbt::config::NodeType;
 use wnet_nbt::interfaces::{Ipv4Interface, ipv4_interfaces, mac_address};
 use wnet_nbt::name_service::name_table::Registrar;
 use wnet_nbt::name_service::responder::{Responder, ResponderConfig};
@@ -58,19 +57,7 @@ pub(crate) fn run(args: &ResponderArgs, json: bool) -> Result<(), Exit> {
                 .map(|target| SocketAddrV4::new(*target.ip(), args.port))
                 .collect()
         };
-        let (registrar, node_type) = match settings.name_servers.first() {
-            Some(server) if settings.node_type != NodeType::Broadcast => (
-                Registrar::NameServer {
-                    server: *server,
-                    retransmit: settings.unicast,
-                },
-                settings.node_type,
-            ),
-            _ => (
-                Registrar::Broadcast(settings.broadcast),
-                NodeType::Broadcast,
-            ),
-        };
+        let (registrar, node_type) = Registrar::for_settings(&settings);
         let responder = Responder::start(ResponderConfig {
             bind: SocketAddrV4::new(args.bind, args.port),
             address,

@@ -37,6 +37,26 @@ pub enum Registrar {
 }
 
 impl Registrar {
+    /// How a node with `settings` registers: with its first name server unless it is a B
+    /// node or has none, by broadcast otherwise; and the node type its names then carry.
+    pub fn for_settings(
+        settings: &crate::config::NameServiceConfig,
+    ) -> (Registrar, crate::config::NodeType) {
+        use crate::config::NodeType;
+        match settings.name_servers.first() {
+            Some(server) if settings.node_type != NodeType::Broadcast => (
+                Registrar::NameServer {
+                    server: *server,
+                    retransmit: settings.unicast,
+                },
+                settings.node_type,
+            ),
+            _ => (
+                Registrar::Broadcast(settings.broadcast),
+                NodeType::Broadcast,
+            ),
+        }
+    }
     fn destination(self) -> Destination {
         match self {
             Registrar::Broadcast(_) => Destination::Broadcast,
