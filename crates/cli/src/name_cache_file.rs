@@ -9,14 +9,13 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::net::Ipv4Addr;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use wnet_nbt::name_service::client::NameServiceClient;
+use wnet_nbt::user_state::{user_runtime_dir, write_private};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
 /// One cached answer as the file stores it.
@@ -54,16 +53,7 @@ pub(crate) fn cache_path() -> PathBuf {
     if let Some(path) = std::env::var_os("WNET_NAME_CACHE").filter(|path| !path.is_empty()) {
         return PathBuf::from(path);
     }
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map_or_else(
-            || {
-                let uid = fs::metadata("/proc/self").map_or(0, |meta| meta.uid());
-                PathBuf::from(format!("/tmp/wnet-{uid}"))
-            },
-            |dir| PathBuf::from(dir).join("wnet"),
-        );
-    base.join("name-cache.json")
+    user_runtime_dir().join("name-cache.json")
 }
 
 /// The valid entries of the file at `path`, soonest to expire first.
@@ -117,23 +107,8 @@ pub(crate) fn store(client: &NameServiceClient, path: &Path) {
 }
 
 fn write_atomically(path: &Path, entries: &[CacheFileEntry]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
     let body = serde_json::to_vec(entries).map_err(std::io::Error::other)?;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)?;
-    file.write_all(&body)?;
-    drop(file);
-    fs::rename(&temporary, path)
+    write_private(path, &body)
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
@@ -157,6 +132,8 @@ fn hex_decode(text: &str) -> Option<[u8; 16]> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt as _;
+
     use super::*;
 
     fn entry(name: &str, expires_unix: u64) -> CacheFileEntry {

@@ -13,5 +13,7 @@ pub mod datagram;
 pub mod interfaces;
 pub mod name_service;
 pub mod session;
+mod socket;
 pub mod targets;
+pub mod user_state;
 pub mod wire;

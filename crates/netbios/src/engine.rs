@@ -363,14 +363,13 @@ fn structured(request: &Ncb, header: &[u8], records: &[&[u8]]) -> Outcome {
 impl Engine {
     /// The state of LANA `number`, if it exists.
     fn lana(&self, number: u8) -> Option<Arc<LanaState>> {
-        let lana = lock(&self.lanas)
-            .iter()
-            .find(|lana| lana.number == number)
-            .cloned()?;
+        let lanas = lock(&self.lanas);
+        let lana = lanas.iter().find(|lana| lana.number == number)?;
+        // Every command asks: a LANA's state is made once, then looked up.
         let mut states = lock(&self.states);
         let state = states
             .entry(number)
-            .or_insert_with(|| Arc::new(LanaState::new(lana)));
+            .or_insert_with(|| Arc::new(LanaState::new(lana.clone())));
         Some(Arc::clone(state))
     }
 

@@ -9,12 +9,11 @@
 //! `/tmp/wnet-<uid>/netbios`; it is created 0700 and files 0600.
 
 use std::fs;
-use std::io::Write as _;
 use std::net::SocketAddrV4;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use wnet_nbt::user_state::{user_runtime_dir, write_private};
 
 /// One session as published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,11 +39,8 @@ pub fn state_dir() -> PathBuf {
     let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
     if let Some(dir) = set("WNET_NETBIOS_STATE_DIR") {
         PathBuf::from(dir)
-    } else if let Some(runtime) = set("XDG_RUNTIME_DIR") {
-        PathBuf::from(runtime).join("wnet").join("netbios")
     } else {
-        let uid = fs::metadata("/proc/self").map_or(0, |meta| meta.uid());
-        PathBuf::from(format!("/tmp/wnet-{uid}")).join("netbios")
+        user_runtime_dir().join("netbios")
     }
 }
 
@@ -59,7 +55,7 @@ pub(crate) fn publish(lana: u8, sessions: &[PublishedSession]) {
             _ => Ok(()),
         }
     } else {
-        write_atomically(&dir, &path, sessions)
+        write_atomically(&path, sessions)
     };
     if let Err(error) = outcome {
         tracing::debug!(
@@ -69,22 +65,9 @@ pub(crate) fn publish(lana: u8, sessions: &[PublishedSession]) {
     }
 }
 
-fn write_atomically(dir: &Path, path: &Path, sessions: &[PublishedSession]) -> std::io::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
+fn write_atomically(path: &Path, sessions: &[PublishedSession]) -> std::io::Result<()> {
     let body = serde_json::to_vec(sessions).map_err(std::io::Error::other)?;
-    let temporary = path.with_extension("tmp");
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)?;
-    file.write_all(&body)?;
-    drop(file);
-    fs::rename(&temporary, path)
+    write_private(path, &body)
 }
 
 /// Every published session of live processes, by process, LANA and LSN.
@@ -110,6 +93,8 @@ pub fn published_sessions() -> Vec<PublishedSession> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt as _;
+
     use super::*;
 
     #[test]
@@ -125,7 +110,7 @@ mod tests {
             remote: "127.0.0.9:139".parse().unwrap(),
         };
         let path = dir.join("sessions-1-3.json");
-        write_atomically(&dir, &path, std::slice::from_ref(&session)).unwrap();
+        write_atomically(&path, std::slice::from_ref(&session)).unwrap();
         let mode = fs::metadata(&dir).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o700);
         let read: Vec<PublishedSession> =

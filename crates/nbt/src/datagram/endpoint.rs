@@ -42,6 +42,7 @@ use crate::config::{DATAGRAM_SERVICE_UDP_PORT, MAX_DATAGRAM_LENGTH};
 use crate::datagram::fragment::{FragmentError, Reassembled, Reassembler, ReassemblyLimits, split};
 use crate::interfaces::ipv4_interfaces;
 use crate::name_service::client::{NameServiceClient, QueryError};
+use crate::socket::{bind_udp, id_seed, ipv4, is_transient};
 use crate::wire::{
     DataKind, DatagramErrorCode, DatagramFlags, DatagramHeader, DatagramPacket, NetbiosName,
     ScopedName, SourceNodeType, WireError,
@@ -253,16 +254,7 @@ impl DatagramEndpoint {
         reason = "async like the other engines' bind, and it needs the runtime"
     )]
     pub async fn bind(config: DatagramConfig) -> io::Result<DatagramEndpoint> {
-        let socket = socket2::Socket::new(
-            socket2::Domain::IPV4,
-            socket2::Type::DGRAM,
-            Some(socket2::Protocol::UDP),
-        )?;
-        socket.set_reuse_address(config.reuse_address)?;
-        socket.set_broadcast(true)?;
-        socket.set_nonblocking(true)?;
-        socket.bind(&SocketAddr::V4(config.bind).into())?;
-        let socket = UdpSocket::from_std(socket.into())?;
+        let socket = bind_udp(config.bind, config.reuse_address)?;
         let shared = Arc::new(Shared {
             socket,
             config,
@@ -277,13 +269,7 @@ impl DatagramEndpoint {
 
     /// The address the socket is bound to (with the port the kernel chose for port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddrV4> {
-        match self.shared.socket.local_addr()? {
-            SocketAddr::V4(address) => Ok(address),
-            SocketAddr::V6(_) => Err(io::Error::new(
-                io::ErrorKind::AddrNotAvailable,
-                "the datagram socket is not IPv4",
-            )),
-        }
+        ipv4(self.shared.socket.local_addr()?)
     }
 
     /// The settings in use.
@@ -461,15 +447,6 @@ fn route_source(target: SocketAddrV4) -> Option<Ipv4Addr> {
     }
 }
 
-/// A start for DGM_IDs that differs from run to run: the clock's nanoseconds and the pid.
-fn id_seed() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    let mixed = nanos ^ std::process::id().rotate_left(16);
-    (mixed ^ (mixed >> 16)) as u16
-}
-
 /// Received datagrams that match one [`DatagramFilter`]. Unsubscribes when dropped.
 #[derive(Debug)]
 pub struct DatagramReceiver {
@@ -620,16 +597,6 @@ async fn deliver(shared: &Shared, whole: Reassembled, from: SocketAddrV4) {
             bump(&shared.stats.errors_sent);
         }
     }
-}
-
-fn is_transient(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || error.raw_os_error() == Some(113) // EHOSTUNREACH from an ICMP host unreachable
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::socket::{bind_udp, id_seed, ipv4, is_transient};
+
 /// The largest UDP payload a socket can receive.
 const MAX_UDP_PAYLOAD: usize = 65_507;
 /// Requests queued for the responder before further ones are dropped.
@@ -93,11 +95,13 @@ impl NameServiceSocket {
     ) -> io::Result<(Self, mpsc::Receiver<Datagram>)> {
         let socket = UdpSocket::bind(address).await?;
         socket.set_broadcast(true)?;
-        let broadcast_socket = broadcast.map(bind_shared).transpose()?;
+        let broadcast_socket = broadcast
+            .map(|address| bind_udp(address, true))
+            .transpose()?;
         let shared = Arc::new(Shared {
             socket,
             waiters: Mutex::new(HashMap::new()),
-            next_id: Mutex::new(rand_seed()),
+            next_id: Mutex::new(id_seed()),
             stats: TransportStats::default(),
         });
         let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
@@ -121,13 +125,7 @@ impl NameServiceSocket {
 
     /// The address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddrV4> {
-        match self.shared.socket.local_addr()? {
-            SocketAddr::V4(address) => Ok(address),
-            SocketAddr::V6(_) => Err(io::Error::new(
-                io::ErrorKind::AddrNotAvailable,
-                "the name-service socket is not IPv4",
-            )),
-        }
+        ipv4(self.shared.socket.local_addr()?)
     }
 
     /// Sends one datagram.
@@ -209,20 +207,6 @@ impl Drop for Transaction {
     }
 }
 
-/// A UDP socket on `address` that other sockets may share (SO_REUSEADDR), for broadcasts.
-fn bind_shared(address: SocketAddrV4) -> io::Result<UdpSocket> {
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV4,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    socket.set_reuse_address(true)?;
-    socket.set_broadcast(true)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&SocketAddr::V4(address).into())?;
-    UdpSocket::from_std(socket.into())
-}
-
 /// Receives on `own` if given (a broadcast socket), else on the shared socket.
 async fn receive_loop(
     shared: Arc<Shared>,
@@ -281,26 +265,6 @@ async fn receive_loop(
             shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-fn is_transient(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || error.raw_os_error() == Some(113) // EHOSTUNREACH from an ICMP host unreachable
-}
-
-/// A start for transaction ids that differs from run to run, without a random-number crate:
-/// the clock's nanoseconds mixed with the process id.
-fn rand_seed() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    let mixed = nanos ^ std::process::id().rotate_left(16);
-    (mixed ^ (mixed >> 16)) as u16
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::SESSION_SERVICE_TCP_PORT;
+use crate::socket::ipv4;
 use crate::wire::session::{
     HEADER_LENGTH, MAX_BODY_LENGTH, SessionHeader, SessionPacket, packet_type, refusal,
 };
@@ -132,15 +133,7 @@ pub struct Session {
 impl Session {
     fn new(stream: TcpStream, called: ScopedName, calling: ScopedName) -> io::Result<Session> {
         stream.set_nodelay(true)?;
-        let peer = match stream.peer_addr()? {
-            SocketAddr::V4(peer) => peer,
-            SocketAddr::V6(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::AddrNotAvailable,
-                    "NetBIOS sessions run over IPv4",
-                ));
-            }
-        };
+        let peer = ipv4(stream.peer_addr()?)?;
         Ok(Session {
             stream,
             called,
@@ -448,10 +441,7 @@ impl SessionListener {
     /// Listens on `address` (port 0 for any).
     pub async fn bind(address: SocketAddrV4, config: SessionConfig) -> io::Result<SessionListener> {
         let listener = TcpListener::bind(address).await?;
-        let local = match listener.local_addr()? {
-            SocketAddr::V4(local) => local,
-            SocketAddr::V6(_) => return Err(io::Error::other("bound to IPv6")),
-        };
+        let local = ipv4(listener.local_addr()?)?;
         let shared = Arc::new(ListenerShared {
             state: Mutex::new(ListenerState::default()),
             config,
