@@ -39,6 +39,9 @@ pub struct NetbiosConfig {
     pub loopback_address: Option<Ipv4Addr>,
     /// How long a session call waits for the TCP connection and the session response.
     pub call_timeout: Duration,
+    /// How often an open session sends a keep-alive (`None`: never); an hour by default, as
+    /// NetBT's `SessionKeepAlive`.
+    pub session_keep_alive: Option<Duration>,
 }
 
 impl Default for NetbiosConfig {
@@ -51,6 +54,7 @@ impl Default for NetbiosConfig {
             interfaces: None,
             loopback_address: Some(Ipv4Addr::LOCALHOST),
             call_timeout: Duration::from_secs(10),
+            session_keep_alive: Some(Duration::from_secs(60 * 60)),
         }
     }
 }

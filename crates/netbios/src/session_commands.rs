@@ -61,7 +61,8 @@ pub(crate) struct SessionEntry {
     arrived: Arc<Notify>,
     /// Signalled when a receive made room in the inbox.
     room: Notify,
-    reader: Mutex<Option<JoinHandle<()>>>,
+    /// The reader task, and the keep-alive task if there is one.
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl SessionEntry {
@@ -95,9 +96,9 @@ impl SessionEntry {
         Some(Outcome::data(nrc::NRC_GOODRET, whole))
     }
 
-    fn abort_reader(&self) {
-        if let Some(reader) = lock(&self.reader).take() {
-            reader.abort();
+    fn abort_tasks(&self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
         }
     }
 }
@@ -185,7 +186,7 @@ pub(crate) async fn hang_up_all(state: &Arc<LanaState>) {
 
 /// Ends a session taken off the table: pending receives see NRC_SCLOSED.
 async fn close(entry: &Arc<SessionEntry>) {
-    entry.abort_reader();
+    entry.abort_tasks();
     lock(&entry.inbox).ended.get_or_insert(nrc::NRC_SCLOSED);
     entry.arrived.notify_waiters();
     let mut writer = entry.writer.lock().await;
@@ -228,6 +229,7 @@ struct Established {
     remote_name: [u8; NCBNAMSZ],
     outgoing: bool,
     peer: std::net::SocketAddrV4,
+    keep_alive: Option<Duration>,
 }
 
 impl Established {
@@ -236,6 +238,7 @@ impl Established {
         local_name: [u8; NCBNAMSZ],
         remote_name: [u8; NCBNAMSZ],
         outgoing: bool,
+        keep_alive: Option<Duration>,
     ) -> Established {
         let peer = session.peer();
         let (reader, writer) = session.split();
@@ -246,6 +249,7 @@ impl Established {
             remote_name,
             outgoing,
             peer,
+            keep_alive,
         }
     }
 }
@@ -264,6 +268,7 @@ fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> R
         remote_name,
         outgoing,
         peer,
+        keep_alive,
     } = session;
     let mut sessions = lock(&state.sessions);
     let limit = state
@@ -286,12 +291,35 @@ fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> R
         inbox: Mutex::new(Inbox::default()),
         arrived: Arc::clone(&sessions.arrived),
         room: Notify::new(),
-        reader: Mutex::new(None),
+        tasks: Mutex::new(Vec::new()),
     });
-    let task = tokio::spawn(read_messages(Arc::clone(&entry), reader));
-    *lock(&entry.reader) = Some(task);
+    let mut tasks = vec![tokio::spawn(read_messages(Arc::clone(&entry), reader))];
+    if let Some(interval) = keep_alive {
+        tasks.push(tokio::spawn(send_keep_alives(
+            Arc::downgrade(&entry),
+            interval,
+        )));
+    }
+    *lock(&entry.tasks) = tasks;
     sessions.entries.insert(lsn, entry);
     Ok(lsn)
+}
+
+/// The keep-alive task: a SESSION KEEP ALIVE every `interval` (RFC 1002 §4.3.7), so that a
+/// dead peer is noticed on an idle session, until the session ends.
+async fn send_keep_alives(entry: std::sync::Weak<SessionEntry>, interval: Duration) {
+    loop {
+        tokio::time::sleep(interval).await;
+        let Some(entry) = entry.upgrade() else {
+            return;
+        };
+        if lock(&entry.inbox).ended.is_some() {
+            return;
+        }
+        if entry.writer.lock().await.keep_alive().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// The reader task: whole messages into the inbox until the session ends.
@@ -366,7 +394,13 @@ impl Engine {
         };
         match admit(
             state,
-            Established::new(session, request.name, called, true),
+            Established::new(
+                session,
+                request.name,
+                called,
+                true,
+                self.config.session_keep_alive,
+            ),
             request,
         ) {
             Ok(lsn) => Outcome {
@@ -403,7 +437,13 @@ impl Engine {
         let remote = *session.calling_name().name.as_bytes();
         match admit(
             state,
-            Established::new(session, request.name, remote, false),
+            Established::new(
+                session,
+                request.name,
+                remote,
+                false,
+                self.config.session_keep_alive,
+            ),
             request,
         ) {
             Ok(lsn) => Outcome {

@@ -2,6 +2,8 @@
 //! NCBASTAT, NCBFINDNAME, NCBCANCEL) between engines on loopback addresses, and NCBASTAT
 //! against Samba's nmbd.
 
+mod common;
+
 use std::net::{Ipv4Addr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
@@ -243,17 +245,7 @@ fn printable(name: &str) -> String {
 #[test]
 fn adapter_status_of_samba_equals_nmblookup() {
     let lab = SambaLab::acquire().expect("lab up");
-    let interface = wnet_nbt::interfaces::ipv4_interfaces()
-        .expect("interfaces")
-        .into_iter()
-        .find(|interface| interface.address == lab.host_address)
-        .expect("the lab's host-side interface");
-    let config = NetbiosConfig {
-        interfaces: Some(vec![interface.name]),
-        loopback_address: None,
-        ..NetbiosConfig::default()
-    };
-    let engine = Netbios::new(config).expect("an engine");
+    let engine = common::lab_engine(&lab);
     reset(&engine);
     let output = run_bounded(
         Command::new("nmblookup").args(["-A", &lab.address.to_string()]),

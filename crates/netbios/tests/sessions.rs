@@ -2,6 +2,8 @@
 //! between this test's engine and the `ncb-echo` example in another process, impacket as a
 //! caller, and Samba's smbd as the called node.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::PathBuf;
@@ -320,17 +322,7 @@ fn impacket_calls_our_listen_and_exchanges_messages() {
 #[test]
 fn calls_to_samba_get_positive_session_responses() {
     let lab = SambaLab::acquire().expect("lab up");
-    let interface = wnet_nbt::interfaces::ipv4_interfaces()
-        .expect("interfaces")
-        .into_iter()
-        .find(|interface| interface.address == lab.host_address)
-        .expect("the lab's host-side interface");
-    let engine = Netbios::new(NetbiosConfig {
-        interfaces: Some(vec![interface.name]),
-        loopback_address: None,
-        ..NetbiosConfig::default()
-    })
-    .expect("engine");
+    let engine = common::lab_engine(&lab);
     // No name of ours is registered on the lab's link: the calling name is only sent.
     let mut add = Ncb::with_command(command::NCBRESET, 0);
     assert_eq!(engine.run(&mut add), nrc::NRC_GOODRET);
@@ -348,5 +340,50 @@ fn calls_to_samba_get_positive_session_responses() {
         let mut hangup = Ncb::with_command(command::NCBHANGUP, 0);
         hangup.lsn = ncb.lsn;
         assert_eq!(run(&engine, hangup).0, nrc::NRC_GOODRET);
+    }
+}
+
+#[test]
+fn idle_sessions_send_keep_alives() {
+    use std::io::{Read, Write};
+
+    use wnet_nbt::wire::session::SessionPacket;
+    use wnet_nbt::wire::{NetbiosName, ScopedName};
+
+    let (name_port, session_port) = free_ports();
+    let mut config = loopback_config(66, name_port, session_port);
+    config.session_keep_alive = Some(Duration::from_millis(100));
+    let engine = Netbios::new(config).expect("engine");
+    setup(&engine, b"WNETKEEP");
+    let mut listen = Ncb::with_command(command::NCBLISTEN | ASYNCH, 0);
+    listen.name = name_field(b"WNETKEEP");
+    listen.callname = name_field(b"*");
+    let listen = SharedNcb::new(listen);
+    assert_eq!(engine.submit(&listen), nrc::NRC_GOODRET);
+    std::thread::sleep(Duration::from_millis(100));
+
+    // A bare TCP caller: it asks for the session, then only listens.
+    let mut caller = std::net::TcpStream::connect((Ipv4Addr::new(127, 0, 0, 66), session_port))
+        .expect("connect");
+    caller
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("timeout");
+    let request = SessionPacket::Request {
+        called: ScopedName::new(NetbiosName::from_bytes(name_field(b"WNETKEEP"))),
+        calling: ScopedName::new(NetbiosName::from_bytes(name_field(b"RAWPEER"))),
+    };
+    caller
+        .write_all(&request.encode().expect("a request"))
+        .expect("sent");
+    let mut answer = [0u8; 4];
+    caller.read_exact(&mut answer).expect("an answer");
+    assert_eq!(answer, [0x82, 0, 0, 0], "positive session response");
+    assert_eq!(
+        listen.wait_timeout(Duration::from_secs(2)),
+        Some(nrc::NRC_GOODRET)
+    );
+    for _ in 0..2 {
+        caller.read_exact(&mut answer).expect("a keep-alive");
+        assert_eq!(answer, [0x85, 0, 0, 0], "SESSION KEEP ALIVE");
     }
 }
