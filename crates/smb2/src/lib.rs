@@ -1,0 +1,16 @@
+//! An SMB2/3 client for the WNet provider and the agent's drives.
+//!
+//! Layers, bottom up, as in the rest of wnet:
+//! - `wire`: sans-IO codecs for the SMB2 header and every request and response the client uses
+//!   (negotiate, session setup, logoff, tree connect/disconnect, create, close, read, write,
+//!   flush, query directory, query/set info, ioctl, echo, error responses).
+//! - `ntlm`, `spnego`, `crypto`: NTLMv2 authentication wrapped in SPNEGO, the SMB 3.x key
+//!   derivation, message signing (HMAC-SHA256, AES-CMAC, AES-GMAC) and encryption (AES-CCM,
+//!   AES-GCM transform headers).
+//! - `rpc`: DCE/RPC over a named pipe with the NDR transfer syntax, and srvsvc
+//!   `NetrShareEnum` (level 1).
+//! - `client`: an async connection (tokio, TCP_NODELAY, pipelined requests matched by message
+//!   id, credits, a timeout on every request), sessions, trees and open files.
+//!
+//! Nothing here knows about WNet, Win32 error codes or the agent: errors carry the NTSTATUS
+//! the server sent, and the WNet layer maps them.
