@@ -1,0 +1,93 @@
+//! Sans-IO codecs for SMB2/3 messages (MS-SMB2 §2.2): the 64-byte sync header, the requests a
+//! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
+//! never panics and reports the field and offset that did not hold.
+
+mod header;
+mod messages;
+mod reader;
+
+pub use header::{Command, HEADER_LENGTH, Header, flags};
+pub use messages::*;
+pub use reader::Reader;
+
+/// Why bytes did not decode as the SMB2 message they claimed to be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// The bytes ended before a field did.
+    #[error("truncated: {field} at offset {offset} needs {needed} bytes, {available} left")]
+    Truncated {
+        /// The field being read.
+        field: &'static str,
+        /// Where the field starts.
+        offset: usize,
+        /// How many bytes it needs.
+        needed: usize,
+        /// How many bytes were left.
+        available: usize,
+    },
+    /// The protocol id is not 0xFE 'S' 'M' 'B' (or 0xFD for a transform header).
+    #[error("not an SMB2 message: protocol id {0:02x?}")]
+    BadProtocolId([u8; 4]),
+    /// A StructureSize field does not have the value the command fixes.
+    #[error("{command:?}: structure size {found}, expected {expected}")]
+    BadStructureSize {
+        /// The command whose body it is.
+        command: Command,
+        /// The size read.
+        found: u16,
+        /// The size MS-SMB2 gives.
+        expected: u16,
+    },
+    /// An offset/length pair points outside the message.
+    #[error("{field}: offset {offset} and length {length} fall outside the {total}-byte message")]
+    OutOfBounds {
+        /// The buffer described.
+        field: &'static str,
+        /// The offset read.
+        offset: usize,
+        /// The length read.
+        length: usize,
+        /// The message length.
+        total: usize,
+    },
+    /// A UTF-16 field has an odd length or an unpaired surrogate.
+    #[error("{0}: not valid UTF-16")]
+    BadUtf16(&'static str),
+    /// A directory entry's NextEntryOffset does not move forward inside the buffer.
+    #[error("directory entry at offset {0} has a NextEntryOffset that leaves the buffer")]
+    BadEntryOffset(usize),
+}
+
+/// Encodes `text` as UTF-16LE, as SMB2 names are.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// Decodes UTF-16LE bytes; `field` names the field in the error.
+pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, WireError> {
+    if bytes.len() % 2 != 0 {
+        return Err(WireError::BadUtf16(field));
+    }
+    let units = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| WireError::BadUtf16(field))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_round_trip_and_errors() {
+        let bytes = utf16le("\\\\srv\\Share ü");
+        assert_eq!(from_utf16le(&bytes, "t").unwrap(), "\\\\srv\\Share ü");
+        assert_eq!(from_utf16le(&[0x41], "t"), Err(WireError::BadUtf16("t")));
+        assert_eq!(
+            from_utf16le(&[0x00, 0xD8], "t"),
+            Err(WireError::BadUtf16("t"))
+        );
+    }
+}
