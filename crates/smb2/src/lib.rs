@@ -16,3 +16,8 @@
 //! the server sent, and the WNet layer maps them.
 
 pub mod wire;
+pub mod client;
+pub mod ntstatus;
+
+pub use client::{Connection, Error, Session, Tree, connect_tcp};
+pub use ntstatus::NtStatus;

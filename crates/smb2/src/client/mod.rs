@@ -1,0 +1,105 @@
+//! The async SMB2/3 client: a [`Connection`] carries messages; [`negotiate`] and
+//! [`Session::setup`] make it usable; a [`Tree`] is a connected share with its open files.
+
+mod connection;
+mod session;
+mod tree;
+
+use std::time::Duration;
+
+pub use connection::{Connection, Exchange, MessageSecurity};
+pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
+pub use tree::{OpenFile, Tree};
+
+use crate::ntstatus::NtStatus;
+use crate::wire::{Command, WireError};
+
+/// Why an SMB2 operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The TCP connection could not be made.
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        /// The server's address.
+        address: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server answered with an error status.
+    #[error("{command:?} failed: {status}")]
+    Status {
+        /// The request.
+        command: Command,
+        /// The server's NTSTATUS.
+        status: NtStatus,
+    },
+    /// No answer within the configured time.
+    #[error("{command:?} got no answer within {after:?}")]
+    Timeout {
+        /// The request.
+        command: Command,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The connection ended (the reason says how).
+    #[error("connection lost: {0}")]
+    Closed(String),
+    /// A response did not decode.
+    #[error("malformed response: {0}")]
+    Protocol(#[from] WireError),
+    /// A response's signature was missing or wrong.
+    #[error("{command:?} response failed signature verification")]
+    BadSignature {
+        /// The request whose response it was.
+        command: Command,
+    },
+    /// A message too large for the transport's 24-bit length.
+    #[error("message of {0} bytes is too large to send")]
+    TooLarge(usize),
+    /// Authentication could not proceed (a malformed challenge, an unexpected token).
+    #[error("authentication: {0}")]
+    Auth(String),
+    /// Signing, sealing or unsealing failed.
+    #[error("cryptography: {0}")]
+    Crypto(String),
+    /// The server cannot give what the caller requires (a dialect, signing, encryption).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A DCE/RPC exchange over a pipe failed.
+    #[error("RPC: {0}")]
+    Rpc(String),
+}
+
+impl Error {
+    /// The NTSTATUS behind the error, if the server sent one.
+    pub fn status(&self) -> Option<NtStatus> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Opens a TCP connection to an SMB2 server (port 445) with TCP_NODELAY set — without it,
+/// Nagle's algorithm and delayed ACKs stall small requests by tens of milliseconds — and
+/// starts a [`Connection`] on it. `timeout` bounds the TCP connect and every request.
+pub async fn connect_tcp(
+    address: std::net::SocketAddr,
+    timeout: Duration,
+) -> Result<Connection, Error> {
+    let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address))
+        .await
+        .map_err(|_| Error::Connect {
+            address,
+            source: std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {timeout:?}"),
+            ),
+        })?
+        .map_err(|source| Error::Connect { address, source })?;
+    stream
+        .set_nodelay(true)
+        .map_err(|source| Error::Connect { address, source })?;
+    Ok(Connection::start(stream, timeout))
+}

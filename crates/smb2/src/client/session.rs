@@ -1,0 +1,449 @@
+//! Negotiation (dialect, signing and cipher choice, 3.1.1's pre-authentication integrity) and
+//! authenticated sessions (NTLMv2 in SPNEGO; guest and anonymous where the server allows),
+//! with the session's signing and encryption registered on the connection.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::client::{Connection, Error, MessageSecurity, Tree};
+use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
+use crate::ntlm::{NtlmClient, NtlmCredentials};
+use crate::ntstatus::NtStatus;
+use crate::spnego;
+use crate::wire::{
+    Command, Header, NegotiateContext, NegotiateRequest, NegotiateResponse, Request,
+    SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
+    capabilities, context_type, dialect, flags, security_mode, session_flags,
+};
+
+/// The credentials a session authenticates with.
+pub type Credentials = NtlmCredentials;
+
+/// The dialects offered, oldest first.
+const DIALECTS: [u16; 5] = [
+    dialect::SMB_2_0_2,
+    dialect::SMB_2_1,
+    dialect::SMB_3_0,
+    dialect::SMB_3_0_2,
+    dialect::SMB_3_1_1,
+];
+/// Hash algorithm id of SHA-512 in the preauth integrity context.
+const SHA_512: u16 = 0x0001;
+/// Signing algorithm ids of the signing capabilities context.
+const HMAC_SHA256: u16 = 0x0000;
+const AES_CMAC: u16 = 0x0001;
+const AES_GMAC: u16 = 0x0002;
+/// Cipher ids of the encryption capabilities context.
+const AES_128_CCM: u16 = 0x0001;
+const AES_128_GCM: u16 = 0x0002;
+
+/// What NEGOTIATE settled, kept for the sessions of the connection.
+#[derive(Debug, Clone)]
+pub struct Negotiated {
+    /// The dialect (`wire::dialect`).
+    pub dialect: u16,
+    /// Whether the server requires signing.
+    pub server_requires_signing: bool,
+    /// The signing algorithm of 3.x sessions.
+    pub signing_algorithm: SigningAlgorithm,
+    /// The cipher, if the server can encrypt.
+    pub cipher: Option<Cipher>,
+    /// Largest read, write and transact sizes.
+    pub max_read_size: u32,
+    /// Largest write.
+    pub max_write_size: u32,
+    /// Largest transact (IOCTL) buffer.
+    pub max_transact_size: u32,
+    /// The server's GUID.
+    pub server_guid: [u8; 16],
+    preauth: PreauthHash,
+}
+
+/// Negotiates the dialect on a fresh connection.
+pub async fn negotiate(connection: &Connection, require_signing: bool) -> Result<Negotiated, Error> {
+    let mut salt = [0u8; 32];
+    let mut client_guid = [0u8; 16];
+    random(&mut salt)?;
+    random(&mut client_guid)?;
+    let mut preauth_context = Vec::with_capacity(38);
+    preauth_context.extend_from_slice(&1u16.to_le_bytes()); // HashAlgorithmCount
+    preauth_context.extend_from_slice(&32u16.to_le_bytes()); // SaltLength
+    preauth_context.extend_from_slice(&SHA_512.to_le_bytes());
+    preauth_context.extend_from_slice(&salt);
+    let ciphers = [AES_128_GCM, AES_128_CCM];
+    let mut encryption_context = (ciphers.len() as u16).to_le_bytes().to_vec();
+    ciphers
+        .iter()
+        .for_each(|id| encryption_context.extend_from_slice(&id.to_le_bytes()));
+    let algorithms = [AES_GMAC, AES_CMAC, HMAC_SHA256];
+    let mut signing_context = (algorithms.len() as u16).to_le_bytes().to_vec();
+    algorithms
+        .iter()
+        .for_each(|id| signing_context.extend_from_slice(&id.to_le_bytes()));
+    let mut mode = security_mode::SIGNING_ENABLED;
+    if require_signing {
+        mode |= security_mode::SIGNING_REQUIRED;
+    }
+    let request = Request::Negotiate(NegotiateRequest {
+        security_mode: mode,
+        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION,
+        client_guid,
+        dialects: DIALECTS.to_vec(),
+        contexts: vec![
+            NegotiateContext {
+                context_type: context_type::PREAUTH_INTEGRITY,
+                data: preauth_context,
+            },
+            NegotiateContext {
+                context_type: context_type::ENCRYPTION,
+                data: encryption_context,
+            },
+            NegotiateContext {
+                context_type: context_type::SIGNING,
+                data: signing_context,
+            },
+        ],
+    });
+    let exchange = connection.call(&request, 0, 0, &[]).await?;
+    let response = NegotiateResponse::decode(&exchange.response)?;
+    if !DIALECTS.contains(&response.dialect) {
+        return Err(Error::Unsupported(format!(
+            "the server chose dialect {:#06x}, which was not offered",
+            response.dialect
+        )));
+    }
+    if response.dialect >= dialect::SMB_2_1 {
+        connection.enable_credit_charge();
+    }
+    let mut preauth = PreauthHash::new();
+    if response.dialect == dialect::SMB_3_1_1 {
+        preauth.update(&exchange.request);
+        preauth.update(&exchange.response);
+    }
+    let signing_algorithm = match response.dialect {
+        dialect::SMB_2_0_2 | dialect::SMB_2_1 => SigningAlgorithm::HmacSha256,
+        dialect::SMB_3_1_1 => match first_id(response.context(context_type::SIGNING)) {
+            Some(AES_GMAC) => SigningAlgorithm::AesGmac,
+            Some(HMAC_SHA256) => SigningAlgorithm::HmacSha256,
+            _ => SigningAlgorithm::AesCmac,
+        },
+        _ => SigningAlgorithm::AesCmac,
+    };
+    let cipher = match response.dialect {
+        dialect::SMB_3_1_1 => match first_id(response.context(context_type::ENCRYPTION)) {
+            Some(AES_128_GCM) => Some(Cipher::Aes128Gcm),
+            Some(AES_128_CCM) => Some(Cipher::Aes128Ccm),
+            _ => None,
+        },
+        dialect::SMB_3_0 | dialect::SMB_3_0_2
+            if response.capabilities & capabilities::ENCRYPTION != 0 =>
+        {
+            Some(Cipher::Aes128Ccm)
+        }
+        _ => None,
+    };
+    Ok(Negotiated {
+        dialect: response.dialect,
+        server_requires_signing: response.security_mode & security_mode::SIGNING_REQUIRED != 0,
+        signing_algorithm,
+        cipher,
+        max_read_size: response.max_read_size,
+        max_write_size: response.max_write_size,
+        max_transact_size: response.max_transact_size,
+        server_guid: response.server_guid,
+        preauth,
+    })
+}
+
+/// The first algorithm id of a signing or encryption context (`count` then ids).
+fn first_id(context: Option<&[u8]>) -> Option<u16> {
+    match context? {
+        [count_low, count_high, id_low, id_high, ..]
+            if u16::from_le_bytes([*count_low, *count_high]) > 0 =>
+        {
+            Some(u16::from_le_bytes([*id_low, *id_high]))
+        }
+        _ => None,
+    }
+}
+
+fn random(buffer: &mut [u8]) -> Result<(), Error> {
+    getrandom::fill(buffer).map_err(|error| Error::Crypto(format!("no randomness: {error}")))
+}
+
+/// What the caller requires of a session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// Sign every message (CONNECT_REQUIRE_INTEGRITY).
+    pub require_signing: bool,
+    /// Encrypt every message (CONNECT_REQUIRE_PRIVACY).
+    pub require_encryption: bool,
+    /// The workstation name sent in NTLM.
+    pub workstation: String,
+}
+
+/// How a session's messages are signed and sealed.
+struct SessionSecurity {
+    session_id: u64,
+    dialect: u16,
+    algorithm: SigningAlgorithm,
+    /// `None` for guest and anonymous sessions, which have no key.
+    signing_key: Option<[u8; 16]>,
+    sign_all: bool,
+    encrypt: AtomicBool,
+    cipher: Option<Cipher>,
+    encryption_key: [u8; 16],
+    decryption_key: [u8; 16],
+}
+
+impl MessageSecurity for SessionSecurity {
+    fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
+        if self.encrypt.load(Ordering::Relaxed)
+            && let Some(cipher) = self.cipher
+        {
+            let nonce = crypto::random_nonce(cipher);
+            return Ok(crypto::encrypt(
+                cipher,
+                &self.encryption_key,
+                self.session_id,
+                &message,
+                nonce,
+            ));
+        }
+        let tree_connect_311 =
+            self.dialect == dialect::SMB_3_1_1 && command == Command::TreeConnect;
+        if let Some(key) = &self.signing_key
+            && (self.sign_all || tree_connect_311)
+        {
+            crypto::sign(self.algorithm, key, &mut message)
+                .map_err(|error| Error::Crypto(error.to_string()))?;
+        }
+        Ok(message)
+    }
+
+    fn accept(&self, message: &[u8], header: &Header, encrypted: bool) -> bool {
+        if encrypted {
+            return true;
+        }
+        let Some(key) = &self.signing_key else {
+            return true;
+        };
+        if header.flags & flags::SIGNED != 0 {
+            crypto::verify(self.algorithm, key, message)
+        } else {
+            // Unsigned answers are refused where signing is required, except errors such as
+            // STATUS_USER_SESSION_DELETED that a server cannot sign.
+            !self.sign_all || !NtStatus(header.status).is_success()
+        }
+    }
+
+    fn decrypt(&self, transform: &[u8]) -> Result<Vec<u8>, Error> {
+        let cipher = self
+            .cipher
+            .ok_or_else(|| Error::Crypto("encrypted message but no cipher negotiated".into()))?;
+        crypto::decrypt(cipher, &self.decryption_key, transform)
+            .map_err(|error| Error::Crypto(error.to_string()))
+    }
+}
+
+struct SessionInner {
+    connection: Connection,
+    negotiated: Negotiated,
+    session_id: u64,
+    flags: u16,
+    security: Arc<SessionSecurity>,
+}
+
+/// An authenticated session. Cheap to clone.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("session_id", &format_args!("{:#x}", self.inner.session_id))
+            .field("dialect", &format_args!("{:#06x}", self.inner.negotiated.dialect))
+            .field("flags", &self.inner.flags)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Authenticates on a negotiated connection.
+    pub async fn setup(
+        connection: &Connection,
+        negotiated: &Negotiated,
+        credentials: &Credentials,
+        options: &SessionOptions,
+    ) -> Result<Session, Error> {
+        if options.require_encryption && negotiated.cipher.is_none() {
+            return Err(Error::Unsupported(format!(
+                "encryption was required, but dialect {:#06x} with this server offers none",
+                negotiated.dialect
+            )));
+        }
+        let mut ntlm = NtlmClient::new(credentials, &options.workstation);
+        let mut preauth = negotiated.preauth.clone();
+        let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
+        let mode = if options.require_signing || negotiated.server_requires_signing {
+            security_mode::SIGNING_REQUIRED as u8
+        } else {
+            security_mode::SIGNING_ENABLED as u8
+        };
+
+        let first = Request::SessionSetup(SessionSetupRequest {
+            security_mode: mode,
+            capabilities: 0,
+            security_buffer: spnego::init_token(&ntlm.negotiate_message()),
+        });
+        let exchange = connection
+            .call(&first, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
+            .await?;
+        if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
+            return Err(Error::Auth(
+                "the server finished authentication before seeing any credentials".into(),
+            ));
+        }
+        let session_id = exchange.header.session_id;
+        if is_311 {
+            preauth.update(&exchange.request);
+            preauth.update(&exchange.response);
+        }
+        let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
+        let challenge = spnego::parse(&challenge_blob)
+            .map_err(|error| Error::Auth(error.to_string()))?
+            .response_token
+            .ok_or_else(|| Error::Auth("the server's answer carried no NTLM challenge".into()))?;
+        let authenticated = ntlm
+            .authenticate_message(&challenge)
+            .map_err(|error| Error::Auth(error.to_string()))?;
+
+        let second = Request::SessionSetup(SessionSetupRequest {
+            security_mode: mode,
+            capabilities: 0,
+            security_buffer: spnego::response_token(&authenticated.message),
+        });
+        let exchange = connection.call(&second, session_id, 0, &[]).await?;
+        if is_311 {
+            preauth.update(&exchange.request);
+        }
+        let response = SessionSetupResponse::decode(&exchange.response)?;
+        let anonymous_or_guest =
+            response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+        if anonymous_or_guest && (options.require_signing || options.require_encryption) {
+            return Err(Error::Unsupported(
+                "the server logged the session on as guest or anonymous, which cannot sign or \
+                 encrypt, but signing or encryption was required"
+                    .into(),
+            ));
+        }
+        let keys = crypto::derive_keys(
+            negotiated.dialect,
+            &authenticated.session_key,
+            is_311.then(|| preauth.value()).as_ref(),
+        );
+        let encrypt = options.require_encryption
+            || response.session_flags & session_flags::ENCRYPT_DATA != 0;
+        let security = Arc::new(SessionSecurity {
+            session_id,
+            dialect: negotiated.dialect,
+            algorithm: negotiated.signing_algorithm,
+            signing_key: (!anonymous_or_guest).then_some(keys.signing),
+            sign_all: !anonymous_or_guest
+                && (options.require_signing || negotiated.server_requires_signing),
+            encrypt: AtomicBool::new(encrypt && !anonymous_or_guest),
+            cipher: negotiated.cipher,
+            encryption_key: keys.encryption,
+            decryption_key: keys.decryption,
+        });
+        // 3.1.1 servers sign the final SESSION_SETUP response with the new key.
+        if is_311 && !anonymous_or_guest {
+            let signed = exchange.header.flags & flags::SIGNED != 0;
+            if !signed
+                || !crypto::verify(negotiated.signing_algorithm, &keys.signing, &exchange.response)
+            {
+                return Err(Error::BadSignature {
+                    command: Command::SessionSetup,
+                });
+            }
+        }
+        connection.set_security(session_id, Arc::clone(&security) as Arc<dyn MessageSecurity>);
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                connection: connection.clone(),
+                negotiated: negotiated.clone(),
+                session_id,
+                flags: response.session_flags,
+                security,
+            }),
+        })
+    }
+
+    /// The connection the session runs on.
+    pub fn connection(&self) -> &Connection {
+        &self.inner.connection
+    }
+
+    /// The session id.
+    pub fn id(&self) -> u64 {
+        self.inner.session_id
+    }
+
+    /// What negotiation settled.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.inner.negotiated
+    }
+
+    /// Whether the server logged the session on as guest.
+    pub fn is_guest(&self) -> bool {
+        self.inner.flags & session_flags::IS_GUEST != 0
+    }
+
+    /// Whether the session is anonymous (a null session).
+    pub fn is_anonymous(&self) -> bool {
+        self.inner.flags & session_flags::IS_NULL != 0
+    }
+
+    /// Whether every message is signed.
+    pub fn is_signing(&self) -> bool {
+        self.inner.security.sign_all
+    }
+
+    /// Whether every message is encrypted.
+    pub fn is_encrypting(&self) -> bool {
+        self.inner.security.encrypt.load(Ordering::Relaxed)
+    }
+
+    /// Connects to a share, `\\server\share` (the server part as the server knows itself or
+    /// by address).
+    pub async fn tree_connect(&self, path: &str) -> Result<Tree, Error> {
+        let request = Request::TreeConnect(TreeConnectRequest {
+            path: path.to_owned(),
+        });
+        let exchange = self.inner.connection.call(&request, self.id(), 0, &[]).await?;
+        let response = TreeConnectResponse::decode(&exchange.response)?;
+        if response.share_flags & crate::wire::SHARE_FLAG_ENCRYPT_DATA != 0 {
+            if self.inner.security.cipher.is_none() || self.inner.security.signing_key.is_none() {
+                return Err(Error::Unsupported(format!(
+                    "share {path} requires encryption, which this session cannot do"
+                )));
+            }
+            self.inner.security.encrypt.store(true, Ordering::Relaxed);
+        }
+        Ok(Tree::new(self.clone(), exchange.header.tree_id, response))
+    }
+
+    /// Logs the session off and forgets its keys.
+    pub async fn logoff(&self) -> Result<(), Error> {
+        let result = self
+            .inner
+            .connection
+            .call(&Request::Logoff, self.id(), 0, &[])
+            .await
+            .map(|_| ());
+        self.inner.connection.remove_security(self.id());
+        result
+    }
+}

@@ -1,0 +1,281 @@
+//! A connected share and the files opened on it.
+
+use crate::client::{Error, Session};
+use crate::ntstatus::NtStatus;
+use crate::wire::{
+    CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
+    FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FileAttributes, FileId, IoctlRequest,
+    QueryDirectoryRequest, RESTART_SCANS, ReadRequest, ReadResponse, Request, TreeConnectResponse,
+    WriteRequest, access, create_options, decode_directory_entries, decode_ioctl_response,
+    decode_output_buffer, decode_write_response, disposition, share_access,
+};
+
+/// The output buffer asked for by each QUERY_DIRECTORY (one credit's worth).
+const DIRECTORY_BUFFER: u32 = 65_536;
+
+/// A connected share. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    session: Session,
+    tree_id: u32,
+    response: TreeConnectResponse,
+}
+
+impl Tree {
+    pub(crate) fn new(session: Session, tree_id: u32, response: TreeConnectResponse) -> Tree {
+        Tree {
+            session,
+            tree_id,
+            response,
+        }
+    }
+
+    /// The session the tree belongs to.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The tree id.
+    pub fn id(&self) -> u32 {
+        self.tree_id
+    }
+
+    /// The share's type (`wire::share_type`).
+    pub fn share_type(&self) -> u8 {
+        self.response.share_type
+    }
+
+    /// The most access the user has to the share.
+    pub fn maximal_access(&self) -> u32 {
+        self.response.maximal_access
+    }
+
+    async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Vec<u8>, Error> {
+        self.session
+            .connection()
+            .call(request, self.session.id(), self.tree_id, also_ok)
+            .await
+            .map(|exchange| exchange.response)
+    }
+
+    /// Opens or creates a file, directory or pipe.
+    pub async fn create(&self, request: CreateRequest) -> Result<OpenFile, Error> {
+        let response = self.call(&Request::Create(request), &[]).await?;
+        let created = CreateResponse::decode(&response)?;
+        Ok(OpenFile {
+            tree: self.clone(),
+            file_id: created.file_id,
+            attributes: created.attributes,
+        })
+    }
+
+    /// Opens an existing file or directory for reading its attributes (and listing it).
+    pub async fn open_existing(&self, path: &str) -> Result<OpenFile, Error> {
+        self.create(CreateRequest {
+            name: path.to_owned(),
+            desired_access: access::FILE_READ_ATTRIBUTES
+                | access::FILE_READ_DATA
+                | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: 0,
+        })
+        .await
+    }
+
+    /// The attributes of `path` (empty for the share's root), opened and closed again.
+    pub async fn stat(&self, path: &str) -> Result<FileAttributes, Error> {
+        let file = self
+            .create(CreateRequest {
+                name: path.to_owned(),
+                desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: share_access::ALL,
+                create_disposition: disposition::OPEN,
+                create_options: 0,
+            })
+            .await?;
+        let attributes = file.attributes;
+        file.close().await?;
+        Ok(attributes)
+    }
+
+    /// Opens a named pipe of IPC$ (`srvsvc`) for reading and writing.
+    pub async fn open_pipe(&self, name: &str) -> Result<OpenFile, Error> {
+        self.create(CreateRequest {
+            name: name.to_owned(),
+            desired_access: access::FILE_READ_DATA
+                | access::FILE_WRITE_DATA
+                | access::FILE_APPEND_DATA
+                | access::FILE_READ_EA
+                | access::FILE_READ_ATTRIBUTES
+                | access::READ_CONTROL
+                | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::READ | share_access::WRITE,
+            create_disposition: disposition::OPEN,
+            create_options: create_options::NON_DIRECTORY_FILE,
+        })
+        .await
+    }
+
+    /// Lists a directory (`""` for the share's root), without `.` and `..`.
+    pub async fn list_directory(&self, path: &str) -> Result<Vec<DirectoryEntry>, Error> {
+        let directory = self
+            .create(CreateRequest {
+                name: path.to_owned(),
+                desired_access: access::FILE_READ_DATA
+                    | access::FILE_READ_ATTRIBUTES
+                    | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: share_access::ALL,
+                create_disposition: disposition::OPEN,
+                create_options: create_options::DIRECTORY_FILE,
+            })
+            .await?;
+        let entries = directory.query_directory("*").await;
+        let closed = directory.close().await;
+        let entries = entries?;
+        closed?;
+        Ok(entries)
+    }
+
+    /// Disconnects the tree.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.call(&Request::TreeDisconnect, &[]).await.map(|_| ())
+    }
+}
+
+/// An open file, directory or pipe. Close it with [`OpenFile::close`]; a dropped handle stays
+/// open on the server until the tree or session goes.
+#[derive(Debug)]
+pub struct OpenFile {
+    tree: Tree,
+    file_id: FileId,
+    /// The attributes CREATE returned.
+    pub attributes: FileAttributes,
+}
+
+impl OpenFile {
+    /// The file id.
+    pub fn id(&self) -> FileId {
+        self.file_id
+    }
+
+    /// Reads up to `length` bytes at `offset`; an empty result is the end of the file.
+    pub async fn read_at(&self, offset: u64, length: u32) -> Result<Vec<u8>, Error> {
+        let request = Request::Read(ReadRequest {
+            file_id: self.file_id,
+            offset,
+            length,
+            minimum_count: 0,
+        });
+        let response = self
+            .tree
+            .call(
+                &request,
+                &[NtStatus::STATUS_END_OF_FILE, NtStatus::STATUS_BUFFER_OVERFLOW],
+            )
+            .await?;
+        let header = crate::wire::Header::decode(&response)?;
+        if NtStatus(header.status) == NtStatus::STATUS_END_OF_FILE {
+            return Ok(Vec::new());
+        }
+        let read = ReadResponse::decode(&response)?;
+        Ok(response[read.data_offset..read.data_offset + read.data_length].to_vec())
+    }
+
+    /// Writes `data` at `offset`; returns how many bytes the server wrote.
+    pub async fn write_at(&self, offset: u64, data: Vec<u8>) -> Result<u32, Error> {
+        let request = Request::Write(WriteRequest {
+            file_id: self.file_id,
+            offset,
+            data,
+            write_through: false,
+        });
+        let response = self.tree.call(&request, &[]).await?;
+        Ok(decode_write_response(&response)?)
+    }
+
+    /// Writes `input` to a named pipe and returns the pipe's answer (FSCTL_PIPE_TRANSCEIVE),
+    /// reading on while the server says the answer overflowed `max_output`.
+    pub async fn transceive(&self, input: Vec<u8>, max_output: u32) -> Result<Vec<u8>, Error> {
+        let request = Request::Ioctl(IoctlRequest {
+            ctl_code: FSCTL_PIPE_TRANSCEIVE,
+            file_id: self.file_id,
+            input,
+            max_output_response: max_output,
+        });
+        let response = self
+            .tree
+            .call(&request, &[NtStatus::STATUS_BUFFER_OVERFLOW])
+            .await?;
+        let mut output = decode_ioctl_response(&response)?;
+        let mut status = NtStatus(crate::wire::Header::decode(&response)?.status);
+        // A bounded number of follow-up reads: each returns at least one byte or ends.
+        let mut reads = 0;
+        while status == NtStatus::STATUS_BUFFER_OVERFLOW && reads < 4096 {
+            reads += 1;
+            let request = Request::Read(ReadRequest {
+                file_id: self.file_id,
+                offset: 0,
+                length: max_output,
+                minimum_count: 0,
+            });
+            let response = self
+                .tree
+                .call(&request, &[NtStatus::STATUS_BUFFER_OVERFLOW])
+                .await?;
+            status = NtStatus(crate::wire::Header::decode(&response)?.status);
+            let read = ReadResponse::decode(&response)?;
+            if read.data_length == 0 {
+                break;
+            }
+            output.extend_from_slice(&response[read.data_offset..read.data_offset + read.data_length]);
+        }
+        Ok(output)
+    }
+
+    /// Lists the entries of an open directory matching `pattern`, without `.` and `..`.
+    pub async fn query_directory(&self, pattern: &str) -> Result<Vec<DirectoryEntry>, Error> {
+        let mut entries = Vec::new();
+        let mut flags = RESTART_SCANS;
+        loop {
+            let request = Request::QueryDirectory(QueryDirectoryRequest {
+                file_id: self.file_id,
+                information_class: FILE_DIRECTORY_INFORMATION,
+                flags,
+                pattern: pattern.to_owned(),
+                output_buffer_length: DIRECTORY_BUFFER,
+            });
+            flags = 0;
+            let response = match self.tree.call(&request, &[]).await {
+                Ok(response) => response,
+                Err(Error::Status { status, .. }) if status == NtStatus::STATUS_NO_MORE_FILES => {
+                    break;
+                }
+                Err(error) => return Err(error),
+            };
+            let buffer = decode_output_buffer(&response, Command::QueryDirectory)?;
+            if buffer.is_empty() {
+                break;
+            }
+            entries.extend(
+                decode_directory_entries(buffer)?
+                    .into_iter()
+                    .filter(|entry| entry.name != "." && entry.name != ".."),
+            );
+        }
+        Ok(entries)
+    }
+
+    /// Closes the handle.
+    pub async fn close(self) -> Result<(), Error> {
+        let request = Request::Close(CloseRequest {
+            file_id: self.file_id,
+            query_attributes: false,
+        });
+        self.tree.call(&request, &[]).await.map(|_| ())
+    }
+}

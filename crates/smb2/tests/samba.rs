@@ -1,0 +1,171 @@
+//! Our SMB2/3 client against the Samba lab's smbd: negotiation, NTLMv2 sessions with signing
+//! and encryption, tree connects, directory listings and reads, the statuses of failures, and
+//! the timeout that bounds every request.
+
+use std::net::{SocketAddr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use wnet_smb2::client::{Credentials, SessionOptions, negotiate};
+use wnet_smb2::wire::dialect;
+use wnet_smb2::{Error, NtStatus, Session, connect_tcp};
+use wnet_testlab::SambaLab;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn address(lab: &SambaLab) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(lab.address, lab.ports.smb))
+}
+
+fn alice(lab: &SambaLab) -> Credentials {
+    let user = lab.user("wnetalice").expect("the lab has wnetalice");
+    Credentials::new(&user.name, "", &user.password)
+}
+
+async fn session(lab: &SambaLab, credentials: &Credentials, options: &SessionOptions) -> Result<Session, Error> {
+    let connection = connect_tcp(address(lab), TIMEOUT).await?;
+    let negotiated = negotiate(&connection, options.require_signing).await?;
+    Session::setup(&connection, &negotiated, credentials, options).await
+}
+
+#[tokio::test]
+async fn negotiates_smb_3_1_1_and_lists_a_share_like_the_server_sees_it() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let session = session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on");
+    assert_eq!(session.negotiated().dialect, dialect::SMB_3_1_1);
+    assert!(!session.is_guest() && !session.is_anonymous());
+
+    let share = lab.share("public").expect("a public share");
+    std::fs::write(share.path.join("smb2-probe.txt"), b"hello from the lab\n").unwrap();
+    let tree = session
+        .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+        .await
+        .expect("tree connect");
+    let entries = tree.list_directory("").await.expect("a listing");
+    let mut ours: Vec<String> = entries.iter().map(|entry| entry.name.clone()).collect();
+    ours.sort();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&share.path)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    assert_eq!(ours, on_disk);
+
+    let file = tree.open_existing("smb2-probe.txt").await.expect("open");
+    assert_eq!(file.attributes.end_of_file, 19);
+    assert_eq!(file.read_at(0, 4096).await.unwrap(), b"hello from the lab\n");
+    assert_eq!(file.read_at(19, 4096).await.unwrap(), b"");
+    file.close().await.unwrap();
+    tree.disconnect().await.unwrap();
+    session.logoff().await.unwrap();
+}
+
+#[tokio::test]
+async fn signing_and_encryption_when_required() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let signed = SessionOptions {
+        require_signing: true,
+        ..SessionOptions::default()
+    };
+    let session = session(&lab, &alice(&lab), &signed).await.expect("signed session");
+    assert!(session.is_signing());
+    let tree = session
+        .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
+        .await
+        .expect("signed tree connect");
+    tree.list_directory("").await.expect("signed listing");
+
+    let sealed = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    let session = session(&lab, &alice(&lab), &sealed).await.expect("encrypted session");
+    assert!(session.is_encrypting());
+    let tree = session
+        .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
+        .await
+        .expect("encrypted tree connect");
+    tree.list_directory("").await.expect("encrypted listing");
+}
+
+#[tokio::test]
+async fn failures_carry_the_servers_status() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let wrong = Credentials::new("wnetalice", "", "not-the-password");
+    let error = session(&lab, &wrong, &SessionOptions::default())
+        .await
+        .expect_err("a wrong password fails");
+    assert_eq!(error.status(), Some(NtStatus::STATUS_LOGON_FAILURE), "{error}");
+
+    let session = session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on");
+    let error = session
+        .tree_connect(&format!("\\\\{}\\no-such-share", lab.address))
+        .await
+        .expect_err("a missing share fails");
+    assert_eq!(error.status(), Some(NtStatus::STATUS_BAD_NETWORK_NAME), "{error}");
+
+    let bob = lab.user("wnetbob").expect("wnetbob");
+    let bob = Credentials::new(&bob.name, "", &bob.password);
+    let bob_session = session_for(&lab, &bob).await;
+    let error = bob_session
+        .tree_connect(&lab.smb_path("alice").replace('/', "\\"))
+        .await
+        .expect_err("bob may not use alice's share");
+    assert_eq!(error.status(), Some(NtStatus::STATUS_ACCESS_DENIED), "{error}");
+
+    let tree = session
+        .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+        .await
+        .expect("tree connect");
+    let error = tree.stat("no/such/file").await.expect_err("missing file");
+    assert!(
+        matches!(
+            error.status(),
+            Some(NtStatus::STATUS_OBJECT_PATH_NOT_FOUND | NtStatus::STATUS_OBJECT_NAME_NOT_FOUND)
+        ),
+        "{error}"
+    );
+}
+
+async fn session_for(lab: &SambaLab, credentials: &Credentials) -> Session {
+    session(lab, credentials, &SessionOptions::default())
+        .await
+        .expect("logs on")
+}
+
+/// A server that accepts the TCP connection and then says nothing: the request must fail
+/// with a timeout, not hang.
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(socket);
+    });
+    let connection = connect_tcp(address, Duration::from_millis(300)).await.unwrap();
+    let started = Instant::now();
+    let error = negotiate(&connection, false).await.expect_err("no answer");
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    silent.abort();
+}
+
+/// A server that closes the connection mid-request: the request fails at once.
+#[tokio::test]
+async fn a_server_that_hangs_up_fails_the_request() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let closer = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        drop(socket);
+    });
+    let connection = connect_tcp(address, TIMEOUT).await.unwrap();
+    let error = negotiate(&connection, false).await.expect_err("hung up");
+    assert!(matches!(error, Error::Closed(_)), "{error}");
+    closer.await.unwrap();
+}
