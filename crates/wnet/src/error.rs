@@ -8,6 +8,10 @@ use std::fmt;
 pub mod codes {
     /// The operation completed successfully (WN_SUCCESS).
     pub const NO_ERROR: u32 = 0;
+    /// The system cannot find the file specified.
+    pub const ERROR_FILE_NOT_FOUND: u32 = 2;
+    /// The system cannot find the path specified.
+    pub const ERROR_PATH_NOT_FOUND: u32 = 3;
     /// Access is denied (WN_ACCESS_DENIED).
     pub const ERROR_ACCESS_DENIED: u32 = 5;
     /// The handle is invalid (WN_BAD_HANDLE).
@@ -22,10 +26,14 @@ pub mod codes {
     pub const ERROR_BAD_NETPATH: u32 = 53;
     /// An unexpected network error occurred (WN_NET_ERROR).
     pub const ERROR_UNEXP_NET_ERR: u32 = 59;
+    /// The specified network name is no longer available.
+    pub const ERROR_NETNAME_DELETED: u32 = 64;
     /// The network resource type is not correct (WN_BAD_DEV_TYPE).
     pub const ERROR_BAD_DEV_TYPE: u32 = 66;
     /// The network name cannot be found (WN_BAD_NETNAME).
     pub const ERROR_BAD_NET_NAME: u32 = 67;
+    /// No more connections can be made to this remote computer at this time.
+    pub const ERROR_REQ_NOT_ACCEP: u32 = 71;
     /// The local device name is already in use (WN_ALREADY_CONNECTED).
     pub const ERROR_ALREADY_ASSIGNED: u32 = 85;
     /// The specified network password is not correct (WN_BAD_PASSWORD).
@@ -103,6 +111,8 @@ pub fn message(code: u32) -> &'static str {
     use codes::*;
     match code {
         NO_ERROR => "The operation completed successfully.",
+        ERROR_FILE_NOT_FOUND => "The system cannot find the file specified.",
+        ERROR_PATH_NOT_FOUND => "The system cannot find the path specified.",
         ERROR_ACCESS_DENIED => "Access is denied.",
         ERROR_INVALID_HANDLE => "The handle is invalid.",
         ERROR_NOT_ENOUGH_MEMORY => {
@@ -112,6 +122,11 @@ pub fn message(code: u32) -> &'static str {
         ERROR_NOT_SUPPORTED => "The request is not supported.",
         ERROR_BAD_NETPATH => "The network path was not found.",
         ERROR_UNEXP_NET_ERR => "An unexpected network error occurred.",
+        ERROR_NETNAME_DELETED => "The specified network name is no longer available.",
+        ERROR_REQ_NOT_ACCEP => {
+            "No more connections can be made to this remote computer at this time because the \
+             computer has accepted the maximum number of connections."
+        }
         ERROR_BAD_DEV_TYPE => "The network resource type is not correct.",
         ERROR_BAD_NET_NAME => "The network name cannot be found.",
         ERROR_ALREADY_ASSIGNED => "The local device name is already in use.",

@@ -167,6 +167,12 @@ impl Session {
         read_message(&mut self.stream).await
     }
 
+    /// The TCP stream under the session, for a protocol that frames its own messages the
+    /// same way (SMB over NetBIOS on port 139).
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+
     /// The two halves, to receive and send at the same time.
     pub fn split(self) -> (SessionReader, SessionWriter) {
         let (read, write) = self.stream.into_split();

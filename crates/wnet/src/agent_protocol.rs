@@ -1,0 +1,263 @@
+//! The request/response protocol between the WNet library (and the CLI) and the per-user
+//! agent: one JSON object per line over a Unix stream socket, each request carrying
+//! [`PROTOCOL_VERSION`]. The agent answers a request of another version with
+//! [`Response::Error`] (ERROR_NOT_SUPPORTED) rather than guessing.
+//!
+//! Passwords cross the socket (it is private to the user) as [`WireSecret`], whose `Debug`
+//! never shows them; neither side logs them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Cause, WinError};
+
+/// The protocol version this library speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A password in transit: serialized as a plain string, never shown by `Debug`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct WireSecret(pub String);
+
+impl std::fmt::Debug for WireSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Drop for WireSecret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+/// Credentials for a session, as the library resolved them (explicit, environment, saved).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WireCredentials {
+    /// The account name.
+    pub user: String,
+    /// Its domain (may be empty).
+    pub domain: String,
+    /// The password.
+    pub password: WireSecret,
+    /// Where they came from, for `-v` output (never the secret).
+    pub source: String,
+    /// Whether the caller named the user (a different named user on a server the agent has a
+    /// session with is ERROR_SESSION_CREDENTIAL_CONFLICT; default credentials reuse it).
+    pub explicit: bool,
+}
+
+/// One request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RequestEnvelope {
+    /// [`PROTOCOL_VERSION`] of the sender.
+    pub version: u32,
+    /// The request.
+    pub request: Request,
+}
+
+/// What the library asks of the agent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// The agent's state.
+    Status,
+    /// WNetAddConnection2/3.
+    AddConnection {
+        /// `\\server\share`.
+        remote_name: String,
+        /// `Z:` or a directory; `None` for a deviceless connection.
+        local_name: Option<String>,
+        /// Credentials; `None` tries an anonymous session.
+        credentials: Option<WireCredentials>,
+        /// CONNECT_* flags.
+        flags: u32,
+        /// RESOURCETYPE_* of the NETRESOURCE.
+        resource_type: u32,
+    },
+    /// WNetCancelConnection2 by local or remote name.
+    CancelConnection {
+        /// A local device or `\\server\share`.
+        name: String,
+        /// Cancel even with open files.
+        force: bool,
+    },
+    /// The connection table.
+    Connections,
+    /// The shares of a server (srvsvc NetShareEnum level 1), over the agent's session with it
+    /// or one made with `credentials`.
+    Shares {
+        /// The server as the user names it.
+        server: String,
+        /// Credentials if the agent has no session with the server yet.
+        credentials: Option<WireCredentials>,
+    },
+    /// Checks that `\\server\share\path` exists (WNetGetResourceInformation).
+    ResourceInformation {
+        /// The full remote path.
+        remote_path: String,
+        /// Credentials if the agent has no session with the server yet.
+        credentials: Option<WireCredentials>,
+    },
+    /// Stop the agent: drop every connection and exit.
+    Stop,
+}
+
+/// A connection of the agent's table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionEntry {
+    /// The local device, if one is redirected.
+    pub local_name: Option<String>,
+    /// `\\server\share` as the caller gave it.
+    pub remote_name: String,
+    /// The user the session runs as (`DOMAIN\user`, or empty for anonymous).
+    pub user: String,
+    /// RESOURCETYPE_* (DISK, PRINT, or ANY for IPC).
+    pub resource_type: u32,
+    /// The SMB dialect, e.g. `3.1.1`.
+    pub dialect: String,
+    /// Whether messages are signed.
+    pub signing: bool,
+    /// Whether messages are encrypted.
+    pub encryption: bool,
+}
+
+/// A share of a server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShareEntry {
+    /// The share's name.
+    pub name: String,
+    /// The srvsvc share type (STYPE_* with its flag bits).
+    pub share_type: u32,
+    /// The server's comment for it.
+    pub comment: String,
+}
+
+/// The agent's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Response {
+    /// Done.
+    Ok,
+    /// [`Request::Status`].
+    Status {
+        /// The agent's pid.
+        pid: u32,
+        /// Its protocol version.
+        version: u32,
+        /// Connections held.
+        connections: usize,
+        /// SMB sessions held.
+        sessions: usize,
+        /// Seconds of idleness (with no connection) after which it exits.
+        idle_timeout_secs: u64,
+    },
+    /// [`Request::AddConnection`] succeeded.
+    Added {
+        /// The user the session runs as.
+        user: String,
+        /// Whether an existing session was reused (no new authentication).
+        session_reused: bool,
+        /// Where the credentials came from.
+        source: String,
+        /// The entry as the table now holds it.
+        entry: ConnectionEntry,
+    },
+    /// [`Request::Connections`].
+    Connections {
+        /// The table.
+        connections: Vec<ConnectionEntry>,
+    },
+    /// [`Request::Shares`].
+    Shares {
+        /// The server's shares, hidden ones included.
+        shares: Vec<ShareEntry>,
+    },
+    /// [`Request::ResourceInformation`].
+    ResourceInformation {
+        /// `\\server\share`.
+        remote_name: String,
+        /// The rest of the path, `\dir\file`, if any.
+        remaining_path: Option<String>,
+        /// Whether the path is a directory.
+        is_directory: bool,
+    },
+    /// The request failed.
+    Error(ErrorReply),
+}
+
+/// A [`WinError`] across the socket.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorReply {
+    /// The Win32 code.
+    pub code: u32,
+    /// The NTSTATUS behind it.
+    pub ntstatus: Option<u32>,
+    /// Any other cause, as text.
+    pub detail: Option<String>,
+}
+
+impl From<&WinError> for ErrorReply {
+    fn from(error: &WinError) -> ErrorReply {
+        let (ntstatus, detail) = match &error.cause {
+            Some(Cause::NtStatus(status)) => (Some(*status), None),
+            Some(other) => (None, Some(other.to_string())),
+            None => (None, None),
+        };
+        ErrorReply {
+            code: error.code,
+            ntstatus,
+            detail,
+        }
+    }
+}
+
+impl From<ErrorReply> for WinError {
+    fn from(reply: ErrorReply) -> WinError {
+        match (reply.ntstatus, reply.detail) {
+            (Some(status), _) => WinError::with_cause(reply.code, Cause::NtStatus(status)),
+            (None, Some(detail)) => WinError::with_cause(reply.code, Cause::Other(detail)),
+            (None, None) => WinError::new(reply.code),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_and_passwords_stay_out_of_debug() {
+        let request = RequestEnvelope {
+            version: PROTOCOL_VERSION,
+            request: Request::AddConnection {
+                remote_name: "\\\\srv\\share".into(),
+                local_name: None,
+                credentials: Some(WireCredentials {
+                    user: "alice".into(),
+                    domain: "LAB".into(),
+                    password: WireSecret("s3cret-pw".into()),
+                    source: "explicit".into(),
+                    explicit: true,
+                }),
+                flags: 0,
+                resource_type: 1,
+            },
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(json.contains("\"op\":\"add_connection\""), "{json}");
+        let back: RequestEnvelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, request);
+        assert!(!format!("{request:?}").contains("s3cret-pw"));
+    }
+
+    #[test]
+    fn errors_keep_their_cause() {
+        let error = WinError::with_cause(1326, Cause::NtStatus(0xC000_006D));
+        let reply = ErrorReply::from(&error);
+        let json = serde_json::to_string(&Response::Error(reply)).unwrap();
+        let Response::Error(back) = serde_json::from_str(&json).unwrap() else {
+            panic!("not an error: {json}");
+        };
+        assert_eq!(WinError::from(back), error);
+    }
+}
