@@ -15,9 +15,10 @@
 //! Nothing here knows about WNet, Win32 error codes or the agent: errors carry the NTSTATUS
 //! the server sent, and the WNet layer maps them.
 
-pub mod wire;
 pub mod client;
 pub mod ntstatus;
+pub mod rpc;
+pub mod wire;
 
 pub use client::{Connection, Error, Session, Tree, connect_tcp};
 pub use ntstatus::NtStatus;
