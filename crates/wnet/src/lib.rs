@@ -9,12 +9,14 @@
 //! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
 //! the CLI or Python; the agent and the front ends depend on it.
 
+pub mod agent_client;
 pub mod agent_protocol;
 pub mod error;
 pub mod last_error;
 pub mod resource;
 pub mod smb_provider;
 pub mod unc;
+pub mod workstation;
 
 pub use error::{Cause, WinError};
 pub use last_error::{ExtendedError, get_last_error, set_last_error};

@@ -1,0 +1,338 @@
+//! The agent's socket server: one instance per user (a lock file), a Unix socket in a private
+//! directory, peers of another uid refused, one JSON request per line, and an exit after an
+//! idle period with no connection held and no client attached.
+
+use std::fs::{self, File};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::watch;
+use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, RequestEnvelope, Request, Response};
+use wnet::error::{Cause, WinError, codes};
+use wnet::workstation::Workstation;
+
+/// The longest request line accepted (requests are small; this bounds a hostile client).
+const MAX_LINE: usize = 1 << 20;
+/// How often the idle check runs.
+const IDLE_CHECK: Duration = Duration::from_millis(500);
+
+/// How the agent runs.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// The socket's path; its directory is made private (0700) if it does not exist.
+    pub socket: PathBuf,
+    /// Exit after this long with no connection held and no client attached.
+    pub idle_timeout: Duration,
+}
+
+/// Why the agent could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// Another agent of this user holds the lock.
+    #[error("another wnet agent is running for this user (lock {0})")]
+    AlreadyRunning(PathBuf),
+    /// The socket's directory is not private to this user.
+    #[error(
+        "{path} must be a directory owned by uid {uid} with mode 0700, but it is owned by uid \
+         {owner} with mode {mode:o}"
+    )]
+    InsecureDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// Our uid.
+        uid: u32,
+        /// Its owner.
+        owner: u32,
+        /// Its mode bits.
+        mode: u32,
+    },
+    /// A file-system or socket operation failed.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The uid this process runs as.
+pub fn current_uid() -> u32 {
+    fs::metadata("/proc/self").map_or(u32::MAX, |meta| meta.uid())
+}
+
+fn io_error(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AgentError + '_ {
+    move |source| AgentError::Io {
+        what,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Makes the socket's directory (0700) or checks that the existing one is ours and private.
+fn private_directory(dir: &Path) -> Result<(), AgentError> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_error("cannot create", dir))?;
+    let meta = fs::metadata(dir).map_err(io_error("cannot inspect", dir))?;
+    let uid = current_uid();
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.uid() != uid || mode & 0o077 != 0 || !meta.is_dir() {
+        return Err(AgentError::InsecureDirectory {
+            path: dir.to_owned(),
+            uid,
+            owner: meta.uid(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+/// A bound agent, ready to serve.
+pub struct Agent {
+    config: AgentConfig,
+    listener: UnixListener,
+    _lock: File,
+    workstation: Arc<Workstation>,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Agent {
+    /// Takes the per-user lock and binds the socket (replacing a stale one).
+    pub fn bind(config: AgentConfig, workstation: Workstation) -> Result<Agent, AgentError> {
+        let dir = config
+            .socket
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        private_directory(&dir)?;
+        let lock_path = config.socket.with_extension("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error("cannot open", &lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(AgentError::AlreadyRunning(lock_path)),
+            Err(fs::TryLockError::Error(source)) => {
+                return Err(AgentError::Io {
+                    what: "cannot lock",
+                    path: lock_path,
+                    source,
+                });
+            }
+        }
+        // We hold the lock, so a socket file left here belongs to a dead agent.
+        match fs::remove_file(&config.socket) {
+            Ok(()) => tracing::info!(socket = %config.socket.display(), "removed a stale socket"),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io_error("cannot remove", &config.socket)(error)),
+        }
+        let listener = UnixListener::bind(&config.socket).map_err(io_error("cannot bind", &config.socket))?;
+        fs::set_permissions(&config.socket, fs::Permissions::from_mode(0o600))
+            .map_err(io_error("cannot protect", &config.socket))?;
+        Ok(Agent {
+            config,
+            listener,
+            _lock: lock,
+            workstation: Arc::new(workstation),
+        })
+    }
+
+    /// Serves until stopped (a Stop request, SIGTERM or SIGINT) or idle; then disconnects
+    /// everything and removes the socket.
+    pub async fn serve(self) -> Result<(), AgentError> {
+        let (stop, mut stopped) = watch::channel(false);
+        let clients = Arc::new(AtomicUsize::new(0));
+        let last_activity = Arc::new(std::sync::Mutex::new(Instant::now()));
+        let mut idle_check = tokio::time::interval(IDLE_CHECK);
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(io_error("cannot watch signals for", &self.config.socket))?;
+        let uid = current_uid();
+        tracing::info!(socket = %self.config.socket.display(), pid = std::process::id(), "agent listening");
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let peer_uid = stream.peer_cred().map(|cred| cred.uid()).ok();
+                    if peer_uid != Some(uid) {
+                        tracing::warn!(?peer_uid, "refused a client of another uid");
+                        refuse(stream).await;
+                        continue;
+                    }
+                    let client = Client {
+                        workstation: Arc::clone(&self.workstation),
+                        stop: stop.clone(),
+                        clients: Arc::clone(&clients),
+                        last_activity: Arc::clone(&last_activity),
+                        idle_timeout: self.config.idle_timeout,
+                    };
+                    clients.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(client.serve(stream));
+                }
+                _ = stopped.changed() => break,
+                _ = terminate.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = idle_check.tick() => {
+                    let idle_for = last_activity
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .elapsed();
+                    let (connections, _) = self.workstation.counts();
+                    if connections == 0
+                        && clients.load(Ordering::SeqCst) == 0
+                        && idle_for >= self.config.idle_timeout
+                    {
+                        tracing::info!(?idle_for, "idle with no connection; exiting");
+                        break;
+                    }
+                }
+            }
+        }
+        self.workstation.shutdown().await;
+        let _ = fs::remove_file(&self.config.socket);
+        tracing::info!("agent stopped");
+        Ok(())
+    }
+}
+
+async fn refuse(mut stream: UnixStream) {
+    let reply = Response::Error(ErrorReply::from(&WinError::with_cause(
+        codes::ERROR_ACCESS_DENIED,
+        Cause::Other("the wnet agent serves only its own user".into()),
+    )));
+    if let Ok(mut line) = serde_json::to_vec(&reply) {
+        line.push(b'\n');
+        let _ = stream.write_all(&line).await;
+    }
+}
+
+struct Client {
+    workstation: Arc<Workstation>,
+    stop: watch::Sender<bool>,
+    clients: Arc<AtomicUsize>,
+    last_activity: Arc<std::sync::Mutex<Instant>>,
+    idle_timeout: Duration,
+}
+
+impl Client {
+    fn touch(&self) {
+        *self
+            .last_activity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+    }
+
+    async fn serve(self, stream: UnixStream) {
+        let (read_half, mut write_half) = stream.into_split();
+        let mut lines = BufReader::new(read_half);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let read = (&mut lines)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .await;
+            match read {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line.len() > MAX_LINE => break,
+                Ok(_) => {}
+            }
+            self.touch();
+            let (response, stop) = self.answer(&line).await;
+            self.touch();
+            let Ok(mut reply) = serde_json::to_vec(&response) else { break };
+            reply.push(b'\n');
+            if write_half.write_all(&reply).await.is_err() {
+                break;
+            }
+            if stop {
+                let _ = self.stop.send(true);
+                break;
+            }
+        }
+        self.touch();
+        self.clients.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    async fn answer(&self, line: &[u8]) -> (Response, bool) {
+        let invalid = |detail: String| {
+            Response::Error(ErrorReply::from(&WinError::with_cause(
+                codes::ERROR_INVALID_PARAMETER,
+                Cause::Other(detail),
+            )))
+        };
+        let envelope: RequestEnvelope = match serde_json::from_slice(line) {
+            Ok(envelope) => envelope,
+            Err(error) => return (invalid(format!("malformed request: {error}")), false),
+        };
+        if envelope.version != PROTOCOL_VERSION {
+            let error = WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other(format!(
+                    "the agent speaks protocol version {PROTOCOL_VERSION}, the client {}; \
+                     restart the agent (wnet agent stop)",
+                    envelope.version
+                )),
+            );
+            return (Response::Error(ErrorReply::from(&error)), false);
+        }
+        match envelope.request {
+            Request::Status => {
+                let (connections, sessions) = self.workstation.counts();
+                (
+                    Response::Status {
+                        pid: std::process::id(),
+                        version: PROTOCOL_VERSION,
+                        connections,
+                        sessions,
+                        idle_timeout_secs: self.idle_timeout.as_secs(),
+                    },
+                    false,
+                )
+            }
+            Request::Stop => (Response::Ok, true),
+            request => {
+                tracing::debug!(op = request_name(&request), "request");
+                let response = self.workstation.handle(request).await;
+                if let Response::Error(error) = &response {
+                    tracing::debug!(code = error.code, ntstatus = ?error.ntstatus, detail = ?error.detail, "request failed");
+                }
+                (response, false)
+            }
+        }
+    }
+}
+
+/// The request's name for logs (never its arguments, which may hold a password).
+fn request_name(request: &Request) -> &'static str {
+    match request {
+        Request::Status => "status",
+        Request::AddConnection { .. } => "add_connection",
+        Request::CancelConnection { .. } => "cancel_connection",
+        Request::Connections => "connections",
+        Request::Shares { .. } => "shares",
+        Request::ResourceInformation { .. } => "resource_information",
+        Request::Stop => "stop",
+    }
+}

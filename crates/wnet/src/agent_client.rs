@@ -1,0 +1,184 @@
+//! The library's side of the agent: where its socket is, starting it on demand, and one
+//! request/response exchange per call (blocking, with a timeout).
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
+use crate::error::{Cause, WinError, codes};
+
+/// Default idle period after which the agent exits when it holds no connection.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a started agent may take to answer on its socket.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one request may take: an add-connection runs several network steps, each bounded
+/// by the provider's own timeout.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// The agent's socket: `$WNET_AGENT_SOCKET`, else `agent.sock` in the per-user runtime
+/// directory (`$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`).
+pub fn agent_socket_path() -> PathBuf {
+    env_var("WNET_AGENT_SOCKET").map_or_else(
+        || wnet_nbt::user_state::user_runtime_dir().join("agent.sock"),
+        PathBuf::from,
+    )
+}
+
+/// The agent's idle timeout: `$WNET_AGENT_IDLE` seconds, else [`DEFAULT_IDLE_TIMEOUT`].
+pub fn agent_idle_timeout() -> Duration {
+    env_var("WNET_AGENT_IDLE")
+        .and_then(|value| value.parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .map_or(DEFAULT_IDLE_TIMEOUT, Duration::from_secs_f64)
+}
+
+fn request_timeout() -> Duration {
+    env_var("WNET_AGENT_TIMEOUT")
+        .and_then(|value| value.parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64)
+}
+
+/// The agent program: `$WNET_AGENT_PROGRAM`, else `wnet-agent` beside this program (or one
+/// directory up, where cargo puts binaries next to test executables), else from `PATH`.
+pub fn agent_program() -> PathBuf {
+    if let Some(program) = env_var("WNET_AGENT_PROGRAM") {
+        return program.into();
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(2) {
+            let candidate = dir.join("wnet-agent");
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    PathBuf::from("wnet-agent")
+}
+
+fn no_agent(detail: String) -> WinError {
+    WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Other(detail))
+}
+
+/// A connection to the agent.
+#[derive(Debug)]
+pub struct AgentClient {
+    reader: BufReader<UnixStream>,
+}
+
+impl AgentClient {
+    /// Connects to a running agent; `None` when none answers.
+    pub fn connect_running() -> Option<AgentClient> {
+        let stream = UnixStream::connect(agent_socket_path()).ok()?;
+        AgentClient::from_stream(stream).ok()
+    }
+
+    /// Connects to the agent, starting it first if none runs (ERROR_NO_NETWORK, with the
+    /// reason, when it cannot be started).
+    pub fn connect() -> Result<AgentClient, WinError> {
+        if let Some(client) = AgentClient::connect_running() {
+            return Ok(client);
+        }
+        start_agent()?;
+        let socket = agent_socket_path();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            match UnixStream::connect(&socket) {
+                Ok(stream) => return AgentClient::from_stream(stream),
+                Err(error) if Instant::now() >= deadline => {
+                    return Err(no_agent(format!(
+                        "the wnet agent did not open {} within {START_TIMEOUT:?}: {error}",
+                        socket.display()
+                    )));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    fn from_stream(stream: UnixStream) -> Result<AgentClient, WinError> {
+        let timeout = request_timeout();
+        stream
+            .set_read_timeout(Some(timeout))
+            .and_then(|()| stream.set_write_timeout(Some(timeout)))
+            .map_err(|error| no_agent(format!("agent socket: {error}")))?;
+        Ok(AgentClient {
+            reader: BufReader::new(stream),
+        })
+    }
+
+    /// Sends one request and reads its response; an error response becomes `Err`.
+    pub fn call(&mut self, request: Request) -> Result<Response, WinError> {
+        let envelope = RequestEnvelope {
+            version: PROTOCOL_VERSION,
+            request,
+        };
+        let mut line = serde_json::to_vec(&envelope)
+            .map_err(|error| no_agent(format!("cannot encode a request: {error}")))?;
+        line.push(b'\n');
+        let lost = |error: std::io::Error| no_agent(format!("lost the wnet agent: {error}"));
+        self.reader.get_mut().write_all(&line).map_err(lost)?;
+        let mut reply = String::new();
+        let read = self.reader.read_line(&mut reply).map_err(lost)?;
+        if read == 0 {
+            return Err(no_agent("the wnet agent closed the connection".into()));
+        }
+        match serde_json::from_str::<Response>(&reply) {
+            Ok(Response::Error(error)) => Err(error.into()),
+            Ok(response) => Ok(response),
+            Err(error) => Err(no_agent(format!("unreadable answer from the agent: {error}"))),
+        }
+    }
+}
+
+/// Starts the agent in the background, its stderr appended to `agent.log` beside the socket.
+/// A thread waits for it so that it never lingers as a zombie of this process.
+pub fn start_agent() -> Result<(), WinError> {
+    let socket = agent_socket_path();
+    let dir = socket.parent().map(PathBuf::from).unwrap_or_default();
+    let log_path = dir.join("agent.log");
+    if !dir.as_os_str().is_empty() {
+        use std::os::unix::fs::DirBuilderExt as _;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|error| no_agent(format!("cannot create {}: {error}", dir.display())))?;
+    }
+    let log = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&log_path)
+            .map_err(|error| no_agent(format!("cannot open {}: {error}", log_path.display())))?
+    };
+    let program = agent_program();
+    let mut command = Command::new(&program);
+    command
+        .arg("--socket")
+        .arg(&socket)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    {
+        use std::os::unix::process::CommandExt as _;
+        // Its own process group: a Ctrl-C meant for the caller does not stop the agent.
+        command.process_group(0);
+    }
+    let mut child = command.spawn().map_err(|error| {
+        no_agent(format!("cannot start the wnet agent {}: {error}", program.display()))
+    })?;
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}

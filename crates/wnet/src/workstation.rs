@@ -1,0 +1,519 @@
+//! The workstation: the SMB sessions and the connection table the agent holds for its user,
+//! and the answer to each agent request. Windows' rules live here: one user per server
+//! (ERROR_SESSION_CREDENTIAL_CONFLICT), a session reused by every connection to its server,
+//! deviceless connections counted once per remote name, ERROR_NOT_CONNECTED for unknown names.
+//!
+//! The table is locked only to read or change it, never across a network round trip, so a
+//! slow server holds up only the requests that need it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use wnet_smb2::client::{Credentials, SessionOptions, list_shares};
+use wnet_smb2::rpc::srvsvc::ShareInfo1;
+use wnet_smb2::wire::dialect;
+use wnet_smb2::{Session, Tree};
+
+use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
+use crate::error::{Cause, WinError, codes};
+use crate::resource::{connect, resource_type};
+use crate::smb_provider::{ServerSession, SmbProvider, map_error, status_error};
+use crate::unc::UncName;
+
+/// A session with one server, shared by the connections to it.
+struct ServerEntry {
+    session: Session,
+    /// `DOMAIN\user` (or `user`, or empty for anonymous) as the session authenticated.
+    user: String,
+}
+
+/// One row of the connection table.
+struct ConnectionRow {
+    entry: ConnectionEntry,
+    /// Lower-cased server name, the key of the sessions table.
+    server_key: String,
+    tree: Tree,
+}
+
+#[derive(Default)]
+struct Table {
+    servers: HashMap<String, ServerEntry>,
+    connections: Vec<ConnectionRow>,
+}
+
+/// The agent's state and the logic of each request.
+pub struct Workstation {
+    provider: SmbProvider,
+    table: Mutex<Table>,
+}
+
+impl std::fmt::Debug for Workstation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workstation").finish_non_exhaustive()
+    }
+}
+
+fn user_label(credentials: Option<&WireCredentials>) -> String {
+    match credentials {
+        Some(credentials) if credentials.domain.is_empty() => credentials.user.clone(),
+        Some(credentials) => format!("{}\\{}", credentials.domain, credentials.user),
+        None => String::new(),
+    }
+}
+
+fn same_user(existing: &str, asked: &WireCredentials) -> bool {
+    let (existing_domain, existing_user) = existing.split_once('\\').unwrap_or(("", existing));
+    existing_user.eq_ignore_ascii_case(&asked.user)
+        && (asked.domain.is_empty()
+            || existing_domain.is_empty()
+            || existing_domain.eq_ignore_ascii_case(&asked.domain))
+}
+
+fn dialect_name(value: u16) -> String {
+    match value {
+        dialect::SMB_2_0_2 => "2.0.2".into(),
+        dialect::SMB_2_1 => "2.1".into(),
+        dialect::SMB_3_0 => "3.0".into(),
+        dialect::SMB_3_0_2 => "3.0.2".into(),
+        dialect::SMB_3_1_1 => "3.1.1".into(),
+        other => format!("{other:#06x}"),
+    }
+}
+
+fn smb_credentials(credentials: &WireCredentials) -> Credentials {
+    Credentials::new(&credentials.user, &credentials.domain, &credentials.password.0)
+}
+
+fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+    table.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
+pub fn is_valid_local_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+        || (name.starts_with('/') && !name.contains('\0'))
+}
+
+impl Workstation {
+    /// A workstation over `provider`, with no sessions yet.
+    pub fn new(provider: SmbProvider) -> Workstation {
+        Workstation {
+            provider,
+            table: Mutex::new(Table::default()),
+        }
+    }
+
+    /// How many connections and sessions it holds.
+    pub fn counts(&self) -> (usize, usize) {
+        let table = lock(&self.table);
+        (table.connections.len(), table.servers.len())
+    }
+
+    /// Answers one request (all but [`Request::Status`] and [`Request::Stop`], which the
+    /// agent answers itself).
+    pub async fn handle(&self, request: Request) -> Response {
+        let result = match request {
+            Request::AddConnection {
+                remote_name,
+                local_name,
+                credentials,
+                flags,
+                resource_type,
+            } => {
+                self.add_connection(
+                    &remote_name,
+                    local_name.as_deref(),
+                    credentials.as_ref(),
+                    flags,
+                    resource_type,
+                )
+                .await
+            }
+            Request::CancelConnection { name, force } => self.cancel_connection(&name, force).await,
+            Request::Connections => Ok(Response::Connections {
+                connections: self.connections(),
+            }),
+            Request::Shares {
+                server,
+                credentials,
+            } => self.shares(&server, credentials.as_ref()).await,
+            Request::ResourceInformation {
+                remote_path,
+                credentials,
+            } => {
+                self.resource_information(&remote_path, credentials.as_ref())
+                    .await
+            }
+            Request::Status | Request::Stop => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
+        };
+        result.unwrap_or_else(|error| Response::Error((&error).into()))
+    }
+
+    /// The connection table.
+    pub fn connections(&self) -> Vec<ConnectionEntry> {
+        lock(&self.table)
+            .connections
+            .iter()
+            .map(|row| row.entry.clone())
+            .collect()
+    }
+
+    /// The session with `server`: the one held, if its user fits, or a new one (not yet in
+    /// the table: the caller adds it). Returns whether it was reused.
+    async fn session_for(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        options: &SessionOptions,
+    ) -> Result<(Session, String, bool), WinError> {
+        let key = server.to_ascii_lowercase();
+        let held = lock(&self.table)
+            .servers
+            .get(&key)
+            .map(|entry| (entry.session.clone(), entry.user.clone()));
+        if let Some((session, user)) = held {
+            if let Some(asked) = credentials.filter(|asked| asked.explicit)
+                && !same_user(&user, asked)
+            {
+                return Err(WinError::with_cause(
+                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+                    Cause::Other(format!(
+                        "the agent holds a session with {server} as {}",
+                        if user.is_empty() { "anonymous" } else { &user }
+                    )),
+                ));
+            }
+            if (options.require_signing && !session.is_signing())
+                || (options.require_encryption && !session.is_encrypting())
+            {
+                return Err(WinError::with_cause(
+                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+                    Cause::Other(format!(
+                        "the session held with {server} is not signed or encrypted as required; \
+                         cancel its connections first"
+                    )),
+                ));
+            }
+            if session.connection().closed_reason().is_none() {
+                return Ok((session, user, true));
+            }
+            lock(&self.table).servers.remove(&key);
+        }
+        let smb = credentials.map(smb_credentials);
+        let ServerSession { session, .. } = self
+            .provider
+            .open_session(server, smb.as_ref(), options)
+            .await?;
+        Ok((session, user_label(credentials), false))
+    }
+
+    async fn add_connection(
+        &self,
+        remote_name: &str,
+        local_name: Option<&str>,
+        credentials: Option<&WireCredentials>,
+        flags: u32,
+        resource_kind: u32,
+    ) -> Result<Response, WinError> {
+        let unc = UncName::parse(remote_name)?;
+        let Some(share) = unc.share.clone() else {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{remote_name} names a server, not a share")),
+            ));
+        };
+        if let Some(local) = local_name.filter(|local| !local.is_empty()) {
+            if !is_valid_local_name(local) {
+                return Err(WinError::new(codes::ERROR_BAD_DEVICE));
+            }
+            if self.connections().iter().any(|entry| {
+                entry
+                    .local_name
+                    .as_deref()
+                    .is_some_and(|used| used.eq_ignore_ascii_case(local))
+            }) {
+                return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
+            }
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other(
+                    "redirecting a local device needs the agent's FUSE drives, which are not \
+                     built yet; connect without a local name"
+                        .into(),
+                ),
+            ));
+        }
+        if flags & connect::CONNECT_REDIRECT != 0 {
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other("CONNECT_REDIRECT needs local devices, which are not built yet".into()),
+            ));
+        }
+        if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other("wnet never prompts: pass the user name and password".into()),
+            ));
+        }
+        let options = SessionOptions {
+            require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
+            require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+            workstation: String::new(),
+        };
+        let server_key = unc.server.to_ascii_lowercase();
+        let share_path = format!("\\\\{}\\{share}", unc.server);
+        let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
+        let tree = match session.tree_connect(&share_path).await {
+            Ok(tree) => tree,
+            Err(error) => {
+                if !reused {
+                    let _ = session.logoff().await;
+                }
+                return Err(map_error(&error));
+            }
+        };
+        if !unc.path.is_empty() {
+            let path = unc.path.join("\\");
+            let checked = tree.stat(&path).await;
+            let is_directory = checked.as_ref().is_ok_and(|attributes| attributes.is_directory());
+            if !is_directory {
+                let _ = tree.disconnect().await;
+                if !reused {
+                    let _ = session.logoff().await;
+                }
+                let cause = match checked {
+                    Err(error) => map_error(&error).cause,
+                    Ok(_) => Some(Cause::Other(format!("{path} is not a directory"))),
+                };
+                return Err(WinError {
+                    code: codes::ERROR_BAD_NET_NAME,
+                    cause,
+                });
+            }
+        }
+        let share_kind = match tree.share_type() {
+            wnet_smb2::wire::share_type::PRINT => resource_type::RESOURCETYPE_PRINT,
+            wnet_smb2::wire::share_type::PIPE => resource_type::RESOURCETYPE_ANY,
+            _ => resource_type::RESOURCETYPE_DISK,
+        };
+        if resource_kind == resource_type::RESOURCETYPE_PRINT
+            && share_kind != resource_type::RESOURCETYPE_PRINT
+            || resource_kind == resource_type::RESOURCETYPE_DISK
+                && share_kind == resource_type::RESOURCETYPE_PRINT
+        {
+            let _ = tree.disconnect().await;
+            if !reused {
+                let _ = session.logoff().await;
+            }
+            return Err(WinError::new(codes::ERROR_BAD_DEV_TYPE));
+        }
+        let entry = ConnectionEntry {
+            local_name: None,
+            remote_name: unc.to_windows(),
+            user: user.clone(),
+            resource_type: share_kind,
+            dialect: dialect_name(session.negotiated().dialect),
+            signing: session.is_signing(),
+            encryption: session.is_encrypting(),
+        };
+        let source = credentials.map_or_else(
+            || "anonymous (no credentials given or found)".to_owned(),
+            |credentials| credentials.source.clone(),
+        );
+        let mut table = lock(&self.table);
+        table.servers.entry(server_key.clone()).or_insert(ServerEntry {
+            session: session.clone(),
+            user: user.clone(),
+        });
+        let duplicate = table.connections.iter().any(|row| {
+            row.entry.local_name.is_none()
+                && row.entry.remote_name.eq_ignore_ascii_case(&entry.remote_name)
+        });
+        if duplicate {
+            drop(table);
+            // Windows counts a second deviceless connection to the same resource as the same.
+            let _ = tree.disconnect().await;
+        } else {
+            table.connections.push(ConnectionRow {
+                entry: entry.clone(),
+                server_key,
+                tree,
+            });
+        }
+        Ok(Response::Added {
+            user,
+            session_reused: reused,
+            source,
+            entry,
+        })
+    }
+
+    async fn cancel_connection(&self, name: &str, _force: bool) -> Result<Response, WinError> {
+        let removed: Vec<ConnectionRow> = {
+            let mut table = lock(&self.table);
+            let by_local = |row: &ConnectionRow| {
+                row.entry
+                    .local_name
+                    .as_deref()
+                    .is_some_and(|local| local.eq_ignore_ascii_case(name))
+            };
+            let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
+            let by_remote = |row: &ConnectionRow| {
+                row.entry.local_name.is_none()
+                    && remote
+                        .as_deref()
+                        .is_some_and(|remote| row.entry.remote_name.eq_ignore_ascii_case(remote))
+            };
+            let (gone, kept): (Vec<_>, Vec<_>) = table
+                .connections
+                .drain(..)
+                .partition(|row| by_local(row) || by_remote(row));
+            table.connections = kept;
+            gone
+        };
+        if removed.is_empty() {
+            return Err(WinError::new(codes::ERROR_NOT_CONNECTED));
+        }
+        for row in &removed {
+            if let Err(error) = row.tree.disconnect().await {
+                tracing::debug!(%error, remote = row.entry.remote_name, "tree disconnect failed");
+            }
+        }
+        self.drop_unused_sessions(removed.iter().map(|row| row.server_key.as_str()))
+            .await;
+        Ok(Response::Ok)
+    }
+
+    async fn drop_unused_sessions<'a>(&self, servers: impl Iterator<Item = &'a str>) {
+        let mut unused = Vec::new();
+        {
+            let mut table = lock(&self.table);
+            for server in servers {
+                let in_use = table.connections.iter().any(|row| row.server_key == server);
+                if !in_use && let Some(entry) = table.servers.remove(server) {
+                    unused.push(entry.session);
+                }
+            }
+        }
+        for session in unused {
+            let _ = session.logoff().await;
+        }
+    }
+
+    async fn shares(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Response, WinError> {
+        let (session, _, reused) = self
+            .session_for(server, credentials, &SessionOptions::default())
+            .await?;
+        let listed = list_shares(&session, server).await;
+        if !reused {
+            let _ = session.logoff().await;
+        }
+        let shares = listed.map_err(|error| match error.status() {
+            Some(status) => status_error(status),
+            None => map_error(&error),
+        })?;
+        Ok(Response::Shares {
+            shares: shares.into_iter().map(share_entry).collect(),
+        })
+    }
+
+    async fn resource_information(
+        &self,
+        remote_path: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Response, WinError> {
+        let unc = UncName::parse(remote_path)?;
+        let Some(share) = unc.share.clone() else {
+            return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
+        };
+        let (session, _, reused) = self
+            .session_for(&unc.server, credentials, &SessionOptions::default())
+            .await?;
+        let result = async {
+            let tree = session
+                .tree_connect(&format!("\\\\{}\\{share}", unc.server))
+                .await
+                .map_err(|error| map_error(&error))?;
+            let stat = tree.stat(&unc.path.join("\\")).await;
+            let _ = tree.disconnect().await;
+            let attributes = stat.map_err(|error| WinError {
+                code: codes::ERROR_BAD_NET_NAME,
+                cause: map_error(&error).cause,
+            })?;
+            Ok(Response::ResourceInformation {
+                remote_name: format!("\\\\{}\\{share}", unc.server),
+                remaining_path: (!unc.path.is_empty()).then(|| format!("\\{}", unc.path.join("\\"))),
+                is_directory: attributes.is_directory(),
+            })
+        }
+        .await;
+        if !reused {
+            let _ = session.logoff().await;
+        }
+        result
+    }
+
+    /// Disconnects everything (agent shutdown).
+    pub async fn shutdown(&self) {
+        let (rows, servers) = {
+            let mut table = lock(&self.table);
+            let rows: Vec<ConnectionRow> = table.connections.drain(..).collect();
+            let servers: Vec<ServerEntry> = table.servers.drain().map(|(_, entry)| entry).collect();
+            (rows, servers)
+        };
+        for row in rows {
+            let _ = row.tree.disconnect().await;
+        }
+        for server in servers {
+            let _ = server.session.logoff().await;
+        }
+    }
+}
+
+fn share_entry(share: ShareInfo1) -> ShareEntry {
+    ShareEntry {
+        name: share.name,
+        share_type: share.share_type,
+        comment: share.remark,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent_protocol::WireSecret;
+
+    fn credentials(user: &str, domain: &str) -> WireCredentials {
+        WireCredentials {
+            user: user.into(),
+            domain: domain.into(),
+            password: WireSecret(String::new()),
+            source: String::new(),
+            explicit: true,
+        }
+    }
+
+    #[test]
+    fn users_compare_as_windows_does() {
+        assert!(same_user("wnetalice", &credentials("WNETALICE", "")));
+        assert!(same_user("LAB\\wnetalice", &credentials("wnetalice", "")));
+        assert!(same_user("LAB\\wnetalice", &credentials("wnetalice", "lab")));
+        assert!(!same_user("LAB\\wnetalice", &credentials("wnetalice", "OTHER")));
+        assert!(!same_user("wnetalice", &credentials("wnetbob", "")));
+        assert!(!same_user("", &credentials("wnetbob", "")));
+    }
+
+    #[test]
+    fn local_names() {
+        assert!(is_valid_local_name("Z:"));
+        assert!(is_valid_local_name("/mnt/x"));
+        assert!(!is_valid_local_name("ZZ:"));
+        assert!(!is_valid_local_name("Z"));
+        assert!(!is_valid_local_name("relative/dir"));
+    }
+}
