@@ -14,3 +14,5 @@
 //!
 //! Nothing here knows about WNet, Win32 error codes or the agent: errors carry the NTSTATUS
 //! the server sent, and the WNet layer maps them.
+
+pub mod crypto;
