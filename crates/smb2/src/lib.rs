@@ -16,3 +16,4 @@
 //! the server sent, and the WNet layer maps them.
 
 pub mod crypto;
+pub mod ntlm;
