@@ -16,8 +16,11 @@
 //! the server sent, and the WNet layer maps them.
 
 pub mod client;
+pub mod crypto;
+pub mod ntlm;
 pub mod ntstatus;
 pub mod rpc;
+pub mod spnego;
 pub mod wire;
 
 pub use client::{Connection, Error, Session, Tree, connect_tcp};
