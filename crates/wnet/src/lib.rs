@@ -9,6 +9,8 @@
 //! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
 //! the CLI or Python; the agent and the front ends depend on it.
 
+pub mod config_dir;
+pub mod credentials;
 pub mod error;
 pub mod last_error;
 pub mod resource;
