@@ -13,6 +13,7 @@ pub mod config_dir;
 pub mod credentials;
 pub mod error;
 pub mod last_error;
+pub mod remembered;
 pub mod resource;
 pub mod unc;
 
