@@ -11,8 +11,11 @@
 
 pub mod agent_client;
 pub mod agent_protocol;
+pub mod config_dir;
+pub mod credentials;
 pub mod error;
 pub mod last_error;
+pub mod remembered;
 pub mod resource;
 pub mod smb_provider;
 pub mod unc;
