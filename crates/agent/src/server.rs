@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt, AsyncWriteExt as _, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, RequestEnvelope, Request, Response};
@@ -69,7 +69,7 @@ pub fn current_uid() -> u32 {
     fs::metadata("/proc/self").map_or(u32::MAX, |meta| meta.uid())
 }
 
-fn io_error(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AgentError + '_ {
+fn io_error<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> AgentError + 'a {
     move |source| AgentError::Io {
         what,
         path: path.to_owned(),
@@ -249,8 +249,7 @@ impl Client {
         let mut line = Vec::new();
         loop {
             line.clear();
-            let read = (&mut lines)
-                .take(MAX_LINE as u64 + 1)
+            let read = AsyncReadExt::take(&mut lines, MAX_LINE as u64 + 1)
                 .read_until(b'\n', &mut line)
                 .await;
             match read {

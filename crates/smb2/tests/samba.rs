@@ -18,10 +18,10 @@ fn address(lab: &SambaLab) -> SocketAddr {
 
 fn alice(lab: &SambaLab) -> Credentials {
     let user = lab.user("wnetalice").expect("the lab has wnetalice");
-    Credentials::new(&user.name, "", &user.password)
+    Credentials::new(&*user.name, "", user.password.as_str())
 }
 
-async fn session(lab: &SambaLab, credentials: &Credentials, options: &SessionOptions) -> Result<Session, Error> {
+async fn open_session(lab: &SambaLab, credentials: &Credentials, options: &SessionOptions) -> Result<Session, Error> {
     let connection = connect_tcp(address(lab), TIMEOUT).await?;
     let negotiated = negotiate(&connection, options.require_signing).await?;
     Session::setup(&connection, &negotiated, credentials, options).await
@@ -30,7 +30,7 @@ async fn session(lab: &SambaLab, credentials: &Credentials, options: &SessionOpt
 #[tokio::test]
 async fn negotiates_smb_3_1_1_and_lists_a_share_like_the_server_sees_it() {
     let lab = SambaLab::acquire().expect("the Samba lab");
-    let session = session(&lab, &alice(&lab), &SessionOptions::default())
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
         .await
         .expect("alice logs on");
     assert_eq!(session.negotiated().dialect, dialect::SMB_3_1_1);
@@ -68,9 +68,9 @@ async fn signing_and_encryption_when_required() {
         require_signing: true,
         ..SessionOptions::default()
     };
-    let session = session(&lab, &alice(&lab), &signed).await.expect("signed session");
-    assert!(session.is_signing());
-    let tree = session
+    let signed_session = open_session(&lab, &alice(&lab), &signed).await.expect("signed session");
+    assert!(signed_session.is_signing());
+    let tree = signed_session
         .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
         .await
         .expect("signed tree connect");
@@ -80,7 +80,7 @@ async fn signing_and_encryption_when_required() {
         require_encryption: true,
         ..SessionOptions::default()
     };
-    let session = session(&lab, &alice(&lab), &sealed).await.expect("encrypted session");
+    let session = open_session(&lab, &alice(&lab), &sealed).await.expect("encrypted session");
     assert!(session.is_encrypting());
     let tree = session
         .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
@@ -93,12 +93,12 @@ async fn signing_and_encryption_when_required() {
 async fn failures_carry_the_servers_status() {
     let lab = SambaLab::acquire().expect("the Samba lab");
     let wrong = Credentials::new("wnetalice", "", "not-the-password");
-    let error = session(&lab, &wrong, &SessionOptions::default())
+    let error = open_session(&lab, &wrong, &SessionOptions::default())
         .await
         .expect_err("a wrong password fails");
     assert_eq!(error.status(), Some(NtStatus::STATUS_LOGON_FAILURE), "{error}");
 
-    let session = session(&lab, &alice(&lab), &SessionOptions::default())
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
         .await
         .expect("alice logs on");
     let error = session
@@ -108,7 +108,7 @@ async fn failures_carry_the_servers_status() {
     assert_eq!(error.status(), Some(NtStatus::STATUS_BAD_NETWORK_NAME), "{error}");
 
     let bob = lab.user("wnetbob").expect("wnetbob");
-    let bob = Credentials::new(&bob.name, "", &bob.password);
+    let bob = Credentials::new(&*bob.name, "", bob.password.as_str());
     let bob_session = session_for(&lab, &bob).await;
     let error = bob_session
         .tree_connect(&lab.smb_path("alice").replace('/', "\\"))
@@ -131,7 +131,7 @@ async fn failures_carry_the_servers_status() {
 }
 
 async fn session_for(lab: &SambaLab, credentials: &Credentials) -> Session {
-    session(lab, credentials, &SessionOptions::default())
+    open_session(lab, credentials, &SessionOptions::default())
         .await
         .expect("logs on")
 }
@@ -168,4 +168,34 @@ async fn a_server_that_hangs_up_fails_the_request() {
     let error = negotiate(&connection, false).await.expect_err("hung up");
     assert!(matches!(error, Error::Closed(_)), "{error}");
     closer.await.unwrap();
+}
+
+#[tokio::test]
+async fn lists_the_servers_shares_over_srvsvc() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on");
+    let shares = wnet_smb2::client::list_shares(&session, &lab.address.to_string())
+        .await
+        .expect("NetrShareEnum");
+    let mut listed: Vec<(String, u32, String)> = shares
+        .into_iter()
+        .map(|share| (share.name, share.share_type, share.remark))
+        .collect();
+    listed.sort();
+    // Samba leaves non-browseable shares out; the rest are listed with their comments.
+    let mut expected: Vec<(String, u32, String)> = lab
+        .shares
+        .iter()
+        .filter(|share| !share.hidden)
+        .map(|share| (share.name.clone(), 0, share.comment.clone()))
+        .collect();
+    expected.push((
+        "IPC$".into(),
+        0x8000_0003,
+        format!("IPC Service ({})", lab.server_string),
+    ));
+    expected.sort();
+    assert_eq!(listed, expected);
 }

@@ -81,7 +81,7 @@ fn dialect_name(value: u16) -> String {
 }
 
 fn smb_credentials(credentials: &WireCredentials) -> Credentials {
-    Credentials::new(&credentials.user, &credentials.domain, &credentials.password.0)
+    Credentials::new(&*credentials.user, &*credentials.domain, credentials.password.0.as_str())
 }
 
 fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
@@ -321,25 +321,30 @@ impl Workstation {
             || "anonymous (no credentials given or found)".to_owned(),
             |credentials| credentials.source.clone(),
         );
-        let mut table = lock(&self.table);
-        table.servers.entry(server_key.clone()).or_insert(ServerEntry {
-            session: session.clone(),
-            user: user.clone(),
-        });
-        let duplicate = table.connections.iter().any(|row| {
-            row.entry.local_name.is_none()
-                && row.entry.remote_name.eq_ignore_ascii_case(&entry.remote_name)
-        });
-        if duplicate {
-            drop(table);
-            // Windows counts a second deviceless connection to the same resource as the same.
-            let _ = tree.disconnect().await;
-        } else {
-            table.connections.push(ConnectionRow {
-                entry: entry.clone(),
-                server_key,
-                tree,
+        let duplicate_tree = {
+            let mut table = lock(&self.table);
+            table.servers.entry(server_key.clone()).or_insert(ServerEntry {
+                session: session.clone(),
+                user: user.clone(),
             });
+            let duplicate = table.connections.iter().any(|row| {
+                row.entry.local_name.is_none()
+                    && row.entry.remote_name.eq_ignore_ascii_case(&entry.remote_name)
+            });
+            if duplicate {
+                Some(tree)
+            } else {
+                table.connections.push(ConnectionRow {
+                    entry: entry.clone(),
+                    server_key,
+                    tree,
+                });
+                None
+            }
+        };
+        // Windows counts a second deviceless connection to the same resource as the same.
+        if let Some(tree) = duplicate_tree {
+            let _ = tree.disconnect().await;
         }
         Ok(Response::Added {
             user,

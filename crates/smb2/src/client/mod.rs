@@ -3,12 +3,14 @@
 
 mod connection;
 mod session;
+mod shares;
 mod tree;
 
 use std::time::Duration;
 
 pub use connection::{Connection, Exchange, MessageSecurity};
 pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
+pub use shares::list_shares;
 pub use tree::{OpenFile, Tree};
 
 use crate::ntstatus::NtStatus;

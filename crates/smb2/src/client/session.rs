@@ -201,14 +201,16 @@ impl MessageSecurity for SessionSecurity {
         if self.encrypt.load(Ordering::Relaxed)
             && let Some(cipher) = self.cipher
         {
-            let nonce = crypto::random_nonce(cipher);
-            return Ok(crypto::encrypt(
+            let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
+            let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
+            return crypto::encrypt(
                 cipher,
                 &self.encryption_key,
                 self.session_id,
                 &message,
                 nonce,
-            ));
+            )
+            .map_err(crypto_error);
         }
         let tree_connect_311 =
             self.dialect == dialect::SMB_3_1_1 && command == Command::TreeConnect;
@@ -284,7 +286,7 @@ impl Session {
                 negotiated.dialect
             )));
         }
-        let mut ntlm = NtlmClient::new(credentials, &options.workstation);
+        let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation);
         let mut preauth = negotiated.preauth.clone();
         let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
         let mode = if options.require_signing || negotiated.server_requires_signing {
@@ -342,8 +344,9 @@ impl Session {
         let keys = crypto::derive_keys(
             negotiated.dialect,
             &authenticated.session_key,
-            is_311.then(|| preauth.value()).as_ref(),
-        );
+            is_311.then(|| preauth.value()),
+        )
+        .map_err(|error| Error::Crypto(error.to_string()))?;
         let encrypt = options.require_encryption
             || response.session_flags & session_flags::ENCRYPT_DATA != 0;
         let security = Arc::new(SessionSecurity {

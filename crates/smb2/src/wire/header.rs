@@ -5,7 +5,7 @@ use super::{Reader, WireError};
 /// The length of the SMB2 header.
 pub const HEADER_LENGTH: usize = 64;
 /// The protocol id of an SMB2 message.
-pub const PROTOCOL_ID: [u8; 4] = [0xFE, b'S', b'M', b'B'];
+pub(crate) const PROTOCOL_ID: [u8; 4] = [0xFE, b'S', b'M', b'B'];
 
 /// Header flags (MS-SMB2 §2.2.1.2).
 pub mod flags {
