@@ -17,3 +17,4 @@
 
 pub mod crypto;
 pub mod ntlm;
+pub mod spnego;
