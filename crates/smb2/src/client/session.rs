@@ -314,9 +314,16 @@ impl Session {
             preauth.update(&exchange.response);
         }
         let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
-        let challenge = spnego::parse(&challenge_blob)
-            .map_err(|error| Error::Auth(error.to_string()))?
-            .response_token
+        let token =
+            spnego::parse(&challenge_blob).map_err(|error| Error::Auth(error.to_string()))?;
+        if let spnego::SpnegoToken::Resp(resp) = &token
+            && resp.neg_state == Some(spnego::NegState::Reject)
+        {
+            return Err(Error::Auth("the server rejected NTLMSSP".into()));
+        }
+        let challenge = token
+            .mech_token()
+            .map(<[u8]>::to_vec)
             .ok_or_else(|| Error::Auth("the server's answer carried no NTLM challenge".into()))?;
         let authenticated = ntlm
             .authenticate_message(&challenge)
