@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt, AsyncWriteExt as _, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
-use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, RequestEnvelope, Request, Response};
+use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use wnet::error::{Cause, WinError, codes};
 use wnet::workstation::Workstation;
 
@@ -69,7 +69,10 @@ pub fn current_uid() -> u32 {
     fs::metadata("/proc/self").map_or(u32::MAX, |meta| meta.uid())
 }
 
-fn io_error<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> AgentError + 'a {
+fn io_error<'a>(
+    what: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> AgentError + 'a {
     move |source| AgentError::Io {
         what,
         path: path.to_owned(),
@@ -148,7 +151,8 @@ impl Agent {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(error) => return Err(io_error("cannot remove", &config.socket)(error)),
         }
-        let listener = UnixListener::bind(&config.socket).map_err(io_error("cannot bind", &config.socket))?;
+        let listener =
+            UnixListener::bind(&config.socket).map_err(io_error("cannot bind", &config.socket))?;
         fs::set_permissions(&config.socket, fs::Permissions::from_mode(0o600))
             .map_err(io_error("cannot protect", &config.socket))?;
         Ok(Agent {
@@ -166,8 +170,9 @@ impl Agent {
         let clients = Arc::new(AtomicUsize::new(0));
         let last_activity = Arc::new(std::sync::Mutex::new(Instant::now()));
         let mut idle_check = tokio::time::interval(IDLE_CHECK);
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(io_error("cannot watch signals for", &self.config.socket))?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(io_error("cannot watch signals for", &self.config.socket))?;
         let uid = current_uid();
         tracing::info!(socket = %self.config.socket.display(), pid = std::process::id(), "agent listening");
         loop {
@@ -260,7 +265,9 @@ impl Client {
             self.touch();
             let (response, stop) = self.answer(&line).await;
             self.touch();
-            let Ok(mut reply) = serde_json::to_vec(&response) else { break };
+            let Ok(mut reply) = serde_json::to_vec(&response) else {
+                break;
+            };
             reply.push(b'\n');
             if write_half.write_all(&reply).await.is_err() {
                 break;

@@ -21,7 +21,11 @@ fn alice(lab: &SambaLab) -> Credentials {
     Credentials::new(&*user.name, "", user.password.as_str())
 }
 
-async fn open_session(lab: &SambaLab, credentials: &Credentials, options: &SessionOptions) -> Result<Session, Error> {
+async fn open_session(
+    lab: &SambaLab,
+    credentials: &Credentials,
+    options: &SessionOptions,
+) -> Result<Session, Error> {
     let connection = connect_tcp(address(lab), TIMEOUT).await?;
     let negotiated = negotiate(&connection, options.require_signing).await?;
     Session::setup(&connection, &negotiated, credentials, options).await
@@ -54,7 +58,10 @@ async fn negotiates_smb_3_1_1_and_lists_a_share_like_the_server_sees_it() {
 
     let file = tree.open_existing("smb2-probe.txt").await.expect("open");
     assert_eq!(file.attributes.end_of_file, 19);
-    assert_eq!(file.read_at(0, 4096).await.unwrap(), b"hello from the lab\n");
+    assert_eq!(
+        file.read_at(0, 4096).await.unwrap(),
+        b"hello from the lab\n"
+    );
     assert_eq!(file.read_at(19, 4096).await.unwrap(), b"");
     file.close().await.unwrap();
     tree.disconnect().await.unwrap();
@@ -68,7 +75,9 @@ async fn signing_and_encryption_when_required() {
         require_signing: true,
         ..SessionOptions::default()
     };
-    let signed_session = open_session(&lab, &alice(&lab), &signed).await.expect("signed session");
+    let signed_session = open_session(&lab, &alice(&lab), &signed)
+        .await
+        .expect("signed session");
     assert!(signed_session.is_signing());
     let tree = signed_session
         .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
@@ -80,7 +89,9 @@ async fn signing_and_encryption_when_required() {
         require_encryption: true,
         ..SessionOptions::default()
     };
-    let session = open_session(&lab, &alice(&lab), &sealed).await.expect("encrypted session");
+    let session = open_session(&lab, &alice(&lab), &sealed)
+        .await
+        .expect("encrypted session");
     assert!(session.is_encrypting());
     let tree = session
         .tree_connect(&lab.smb_path("readonly").replace('/', "\\"))
@@ -96,7 +107,11 @@ async fn failures_carry_the_servers_status() {
     let error = open_session(&lab, &wrong, &SessionOptions::default())
         .await
         .expect_err("a wrong password fails");
-    assert_eq!(error.status(), Some(NtStatus::STATUS_LOGON_FAILURE), "{error}");
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_LOGON_FAILURE),
+        "{error}"
+    );
 
     let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
         .await
@@ -105,7 +120,11 @@ async fn failures_carry_the_servers_status() {
         .tree_connect(&format!("\\\\{}\\no-such-share", lab.address))
         .await
         .expect_err("a missing share fails");
-    assert_eq!(error.status(), Some(NtStatus::STATUS_BAD_NETWORK_NAME), "{error}");
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_BAD_NETWORK_NAME),
+        "{error}"
+    );
 
     let bob = lab.user("wnetbob").expect("wnetbob");
     let bob = Credentials::new(&*bob.name, "", bob.password.as_str());
@@ -114,7 +133,11 @@ async fn failures_carry_the_servers_status() {
         .tree_connect(&lab.smb_path("alice").replace('/', "\\"))
         .await
         .expect_err("bob may not use alice's share");
-    assert_eq!(error.status(), Some(NtStatus::STATUS_ACCESS_DENIED), "{error}");
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_ACCESS_DENIED),
+        "{error}"
+    );
 
     let tree = session
         .tree_connect(&lab.smb_path("public").replace('/', "\\"))
@@ -147,7 +170,9 @@ async fn a_silent_server_times_out() {
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(socket);
     });
-    let connection = connect_tcp(address, Duration::from_millis(300)).await.unwrap();
+    let connection = connect_tcp(address, Duration::from_millis(300))
+        .await
+        .unwrap();
     let started = Instant::now();
     let error = negotiate(&connection, false).await.expect_err("no answer");
     assert!(matches!(error, Error::Timeout { .. }), "{error}");

@@ -133,7 +133,9 @@ impl AgentClient {
         match serde_json::from_str::<Response>(&reply) {
             Ok(Response::Error(error)) => Err(error.into()),
             Ok(response) => Ok(response),
-            Err(error) => Err(no_agent(format!("unreadable answer from the agent: {error}"))),
+            Err(error) => Err(no_agent(format!(
+                "unreadable answer from the agent: {error}"
+            ))),
         }
     }
 }
@@ -175,7 +177,10 @@ pub fn start_agent() -> Result<(), WinError> {
         command.process_group(0);
     }
     let mut child = command.spawn().map_err(|error| {
-        no_agent(format!("cannot start the wnet agent {}: {error}", program.display()))
+        no_agent(format!(
+            "cannot start the wnet agent {}: {error}",
+            program.display()
+        ))
     })?;
     std::thread::spawn(move || {
         let _ = child.wait();

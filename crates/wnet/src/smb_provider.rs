@@ -67,16 +67,19 @@ impl ProviderConfig {
     /// (comma-separated `hosts`, `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated) and the
     /// NetBIOS variables of [`NameServiceConfig::from_env`].
     pub fn from_env() -> Result<ProviderConfig, WinError> {
-        let invalid = |what: String| {
-            WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what))
-        };
+        let invalid =
+            |what: String| WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what));
         let mut config = ProviderConfig::default();
         if let Some(seconds) = env_var("WNET_SMB_TIMEOUT") {
             let seconds: f64 = seconds
                 .parse()
                 .ok()
                 .filter(|seconds: &f64| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e6)
-                .ok_or_else(|| invalid(format!("WNET_SMB_TIMEOUT={seconds}: not a number of seconds")))?;
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "WNET_SMB_TIMEOUT={seconds}: not a number of seconds"
+                    ))
+                })?;
             config.timeout = Duration::from_secs_f64(seconds);
         }
         if let Some(order) = env_var("WNET_RESOLVE_ORDER") {
@@ -104,21 +107,27 @@ impl ProviderConfig {
                 })
                 .collect::<Result<_, _>>()?;
         }
-        config.name_service =
-            NameServiceConfig::from_env(wnet_nbt::config::NAME_SERVICE_UDP_PORT).map_err(|error| invalid(error.to_string()))?;
+        config.name_service = NameServiceConfig::from_env(wnet_nbt::config::NAME_SERVICE_UDP_PORT)
+            .map_err(|error| invalid(error.to_string()))?;
         Ok(config)
     }
 }
 
 fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 /// This host's name, upper-cased and cut to 15 characters (the NetBIOS form).
 pub fn local_hostname() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let name = name.trim().split('.').next().unwrap_or_default();
-    let mut name: String = name.chars().take(15).collect::<String>().to_ascii_uppercase();
+    let mut name: String = name
+        .chars()
+        .take(15)
+        .collect::<String>()
+        .to_ascii_uppercase();
     if name.is_empty() {
         name = "WNET".into();
     }
@@ -204,13 +213,14 @@ impl SmbProvider {
 
     async fn dns_lookup(&self, server: &str) -> Option<Ipv4Addr> {
         let lookup = tokio::net::lookup_host((server, SMB_PORT));
-        let addresses = tokio::time::timeout(self.config.timeout, lookup).await.ok()?.ok()?;
-        addresses
-            .filter_map(|address| match address.ip() {
-                IpAddr::V4(v4) => Some(v4),
-                IpAddr::V6(_) => None,
-            })
-            .next()
+        let mut addresses = tokio::time::timeout(self.config.timeout, lookup)
+            .await
+            .ok()?
+            .ok()?;
+        addresses.find_map(|address| match address.ip() {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        })
     }
 
     /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session).
@@ -267,20 +277,28 @@ impl SmbProvider {
         Err(last_error.unwrap_or_else(|| WinError::new(codes::ERROR_BAD_NETPATH)))
     }
 
-    async fn connect_netbios(&self, server: &str, target: SocketAddrV4) -> Result<Connection, WinError> {
-        let called_text = if server.parse::<Ipv4Addr>().is_ok() || server.len() > 15 || server.contains('.') {
-            "*SMBSERVER"
-        } else {
-            server
-        };
-        let bad_path = |detail: String| WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Other(detail));
-        let called = NetbiosName::new(called_text, 0x20)
-            .map_err(|error| bad_path(error.to_string()))?;
+    async fn connect_netbios(
+        &self,
+        server: &str,
+        target: SocketAddrV4,
+    ) -> Result<Connection, WinError> {
+        let called_text =
+            if server.parse::<Ipv4Addr>().is_ok() || server.len() > 15 || server.contains('.') {
+                "*SMBSERVER"
+            } else {
+                server
+            };
+        let bad_path =
+            |detail: String| WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Other(detail));
+        let called =
+            NetbiosName::new(called_text, 0x20).map_err(|error| bad_path(error.to_string()))?;
         let calling = NetbiosName::new(&self.config.workstation, 0x00)
             .map_err(|error| bad_path(error.to_string()))?;
         let scope = &self.config.name_service.scope;
-        let called = ScopedName::with_scope(called, scope).map_err(|error| bad_path(error.to_string()))?;
-        let calling = ScopedName::with_scope(calling, scope).map_err(|error| bad_path(error.to_string()))?;
+        let called =
+            ScopedName::with_scope(called, scope).map_err(|error| bad_path(error.to_string()))?;
+        let calling =
+            ScopedName::with_scope(calling, scope).map_err(|error| bad_path(error.to_string()))?;
         let session_config = SessionConfig {
             port: target.port(),
             connect_timeout: self.config.timeout,
@@ -290,7 +308,10 @@ impl SmbProvider {
         let session = call(&[target], &called, &calling, &session_config)
             .await
             .map_err(|error| bad_path(format!("NetBIOS session to {target}: {error}")))?;
-        Ok(Connection::start(session.into_stream(), self.config.timeout))
+        Ok(Connection::start(
+            session.into_stream(),
+            self.config.timeout,
+        ))
     }
 }
 
@@ -318,9 +339,10 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
                 .raw_os_error()
                 .map_or_else(|| Cause::Other(source.to_string()), Cause::Os),
         ),
-        Error::Timeout { .. } | Error::Closed(_) => {
-            WinError::with_cause(codes::ERROR_NETNAME_DELETED, Cause::Other(error.to_string()))
-        }
+        Error::Timeout { .. } | Error::Closed(_) => WinError::with_cause(
+            codes::ERROR_NETNAME_DELETED,
+            Cause::Other(error.to_string()),
+        ),
         Error::Unsupported(_) => {
             WinError::with_cause(codes::ERROR_NOT_SUPPORTED, Cause::Other(error.to_string()))
         }
@@ -371,10 +393,22 @@ mod tests {
     #[test]
     fn statuses_map_as_windows_does() {
         let code = |status| status_error(status).code;
-        assert_eq!(code(NtStatus::STATUS_LOGON_FAILURE), codes::ERROR_LOGON_FAILURE);
-        assert_eq!(code(NtStatus::STATUS_WRONG_PASSWORD), codes::ERROR_INVALID_PASSWORD);
-        assert_eq!(code(NtStatus::STATUS_BAD_NETWORK_NAME), codes::ERROR_BAD_NET_NAME);
-        assert_eq!(code(NtStatus::STATUS_ACCESS_DENIED), codes::ERROR_ACCESS_DENIED);
+        assert_eq!(
+            code(NtStatus::STATUS_LOGON_FAILURE),
+            codes::ERROR_LOGON_FAILURE
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_WRONG_PASSWORD),
+            codes::ERROR_INVALID_PASSWORD
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_BAD_NETWORK_NAME),
+            codes::ERROR_BAD_NET_NAME
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_ACCESS_DENIED),
+            codes::ERROR_ACCESS_DENIED
+        );
         let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
         assert_eq!(error.ntstatus(), Some(0xC000_006D));
     }

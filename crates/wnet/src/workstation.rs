@@ -81,11 +81,17 @@ fn dialect_name(value: u16) -> String {
 }
 
 fn smb_credentials(credentials: &WireCredentials) -> Credentials {
-    Credentials::new(&*credentials.user, &*credentials.domain, credentials.password.0.as_str())
+    Credentials::new(
+        &*credentials.user,
+        &*credentials.domain,
+        credentials.password.0.as_str(),
+    )
 }
 
 fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
-    table.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    table
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
@@ -208,21 +214,12 @@ impl Workstation {
         Ok((session, user_label(credentials), false))
     }
 
-    async fn add_connection(
+    /// Windows' checks of the local name and flags, before any network traffic.
+    fn check_local_name_and_flags(
         &self,
-        remote_name: &str,
         local_name: Option<&str>,
-        credentials: Option<&WireCredentials>,
         flags: u32,
-        resource_kind: u32,
-    ) -> Result<Response, WinError> {
-        let unc = UncName::parse(remote_name)?;
-        let Some(share) = unc.share.clone() else {
-            return Err(WinError::with_cause(
-                codes::ERROR_BAD_NET_NAME,
-                Cause::Other(format!("{remote_name} names a server, not a share")),
-            ));
-        };
+    ) -> Result<(), WinError> {
         if let Some(local) = local_name.filter(|local| !local.is_empty()) {
             if !is_valid_local_name(local) {
                 return Err(WinError::new(codes::ERROR_BAD_DEVICE));
@@ -247,7 +244,9 @@ impl Workstation {
         if flags & connect::CONNECT_REDIRECT != 0 {
             return Err(WinError::with_cause(
                 codes::ERROR_NOT_SUPPORTED,
-                Cause::Other("CONNECT_REDIRECT needs local devices, which are not built yet".into()),
+                Cause::Other(
+                    "CONNECT_REDIRECT needs local devices, which are not built yet".into(),
+                ),
             ));
         }
         if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
@@ -256,6 +255,25 @@ impl Workstation {
                 Cause::Other("wnet never prompts: pass the user name and password".into()),
             ));
         }
+        Ok(())
+    }
+
+    async fn add_connection(
+        &self,
+        remote_name: &str,
+        local_name: Option<&str>,
+        credentials: Option<&WireCredentials>,
+        flags: u32,
+        resource_kind: u32,
+    ) -> Result<Response, WinError> {
+        let unc = UncName::parse(remote_name)?;
+        let Some(share) = unc.share.clone() else {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{remote_name} names a server, not a share")),
+            ));
+        };
+        self.check_local_name_and_flags(local_name, flags)?;
         let options = SessionOptions {
             require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
             require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
@@ -264,50 +282,16 @@ impl Workstation {
         let server_key = unc.server.to_ascii_lowercase();
         let share_path = format!("\\\\{}\\{share}", unc.server);
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
-        let tree = match session.tree_connect(&share_path).await {
-            Ok(tree) => tree,
+        let connected = connect_tree(&session, &share_path, &unc.path, resource_kind).await;
+        let (tree, share_kind) = match connected {
+            Ok(connected) => connected,
             Err(error) => {
                 if !reused {
                     let _ = session.logoff().await;
                 }
-                return Err(map_error(&error));
+                return Err(error);
             }
         };
-        if !unc.path.is_empty() {
-            let path = unc.path.join("\\");
-            let checked = tree.stat(&path).await;
-            let is_directory = checked.as_ref().is_ok_and(|attributes| attributes.is_directory());
-            if !is_directory {
-                let _ = tree.disconnect().await;
-                if !reused {
-                    let _ = session.logoff().await;
-                }
-                let cause = match checked {
-                    Err(error) => map_error(&error).cause,
-                    Ok(_) => Some(Cause::Other(format!("{path} is not a directory"))),
-                };
-                return Err(WinError {
-                    code: codes::ERROR_BAD_NET_NAME,
-                    cause,
-                });
-            }
-        }
-        let share_kind = match tree.share_type() {
-            wnet_smb2::wire::share_type::PRINT => resource_type::RESOURCETYPE_PRINT,
-            wnet_smb2::wire::share_type::PIPE => resource_type::RESOURCETYPE_ANY,
-            _ => resource_type::RESOURCETYPE_DISK,
-        };
-        if resource_kind == resource_type::RESOURCETYPE_PRINT
-            && share_kind != resource_type::RESOURCETYPE_PRINT
-            || resource_kind == resource_type::RESOURCETYPE_DISK
-                && share_kind == resource_type::RESOURCETYPE_PRINT
-        {
-            let _ = tree.disconnect().await;
-            if !reused {
-                let _ = session.logoff().await;
-            }
-            return Err(WinError::new(codes::ERROR_BAD_DEV_TYPE));
-        }
         let entry = ConnectionEntry {
             local_name: None,
             remote_name: unc.to_windows(),
@@ -323,13 +307,19 @@ impl Workstation {
         );
         let duplicate_tree = {
             let mut table = lock(&self.table);
-            table.servers.entry(server_key.clone()).or_insert(ServerEntry {
-                session: session.clone(),
-                user: user.clone(),
-            });
+            table
+                .servers
+                .entry(server_key.clone())
+                .or_insert(ServerEntry {
+                    session: session.clone(),
+                    user: user.clone(),
+                });
             let duplicate = table.connections.iter().any(|row| {
                 row.entry.local_name.is_none()
-                    && row.entry.remote_name.eq_ignore_ascii_case(&entry.remote_name)
+                    && row
+                        .entry
+                        .remote_name
+                        .eq_ignore_ascii_case(&entry.remote_name)
             });
             if duplicate {
                 Some(tree)
@@ -452,7 +442,8 @@ impl Workstation {
             })?;
             Ok(Response::ResourceInformation {
                 remote_name: format!("\\\\{}\\{share}", unc.server),
-                remaining_path: (!unc.path.is_empty()).then(|| format!("\\{}", unc.path.join("\\"))),
+                remaining_path: (!unc.path.is_empty())
+                    .then(|| format!("\\{}", unc.path.join("\\"))),
                 is_directory: attributes.is_directory(),
             })
         }
@@ -476,6 +467,54 @@ impl Workstation {
         }
         for server in servers {
             let _ = server.session.logoff().await;
+        }
+    }
+}
+
+/// Connects to the share, checks a path below it (a directory) and the resource type asked
+/// for; the tree is disconnected again when a check fails.
+async fn connect_tree(
+    session: &Session,
+    share_path: &str,
+    path: &[String],
+    resource_kind: u32,
+) -> Result<(Tree, u32), WinError> {
+    let tree = session
+        .tree_connect(share_path)
+        .await
+        .map_err(|error| map_error(&error))?;
+    let share_kind = match tree.share_type() {
+        wnet_smb2::wire::share_type::PRINT => resource_type::RESOURCETYPE_PRINT,
+        wnet_smb2::wire::share_type::PIPE => resource_type::RESOURCETYPE_ANY,
+        _ => resource_type::RESOURCETYPE_DISK,
+    };
+    let wrong_type = (resource_kind == resource_type::RESOURCETYPE_PRINT
+        && share_kind != resource_type::RESOURCETYPE_PRINT)
+        || (resource_kind == resource_type::RESOURCETYPE_DISK
+            && share_kind == resource_type::RESOURCETYPE_PRINT);
+    let problem = if wrong_type {
+        Some(WinError::new(codes::ERROR_BAD_DEV_TYPE))
+    } else if path.is_empty() {
+        None
+    } else {
+        let path = path.join("\\");
+        match tree.stat(&path).await {
+            Ok(attributes) if attributes.is_directory() => None,
+            Ok(_) => Some(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{path} is not a directory")),
+            )),
+            Err(error) => Some(WinError {
+                code: codes::ERROR_BAD_NET_NAME,
+                cause: map_error(&error).cause,
+            }),
+        }
+    };
+    match problem {
+        None => Ok((tree, share_kind)),
+        Some(error) => {
+            let _ = tree.disconnect().await;
+            Err(error)
         }
     }
 }
@@ -507,8 +546,14 @@ mod tests {
     fn users_compare_as_windows_does() {
         assert!(same_user("wnetalice", &credentials("WNETALICE", "")));
         assert!(same_user("LAB\\wnetalice", &credentials("wnetalice", "")));
-        assert!(same_user("LAB\\wnetalice", &credentials("wnetalice", "lab")));
-        assert!(!same_user("LAB\\wnetalice", &credentials("wnetalice", "OTHER")));
+        assert!(same_user(
+            "LAB\\wnetalice",
+            &credentials("wnetalice", "lab")
+        ));
+        assert!(!same_user(
+            "LAB\\wnetalice",
+            &credentials("wnetalice", "OTHER")
+        ));
         assert!(!same_user("wnetalice", &credentials("wnetbob", "")));
         assert!(!same_user("", &credentials("wnetbob", "")));
     }

@@ -179,12 +179,15 @@ impl Connection {
         tree_id: u32,
     ) -> Result<Exchange, Error> {
         let command = request.command();
-        tokio::time::timeout(self.timeout, self.exchange_untimed(request, session_id, tree_id))
-            .await
-            .map_err(|_| Error::Timeout {
-                command,
-                after: self.timeout,
-            })?
+        tokio::time::timeout(
+            self.timeout,
+            self.exchange_untimed(request, session_id, tree_id),
+        )
+        .await
+        .map_err(|_| Error::Timeout {
+            command,
+            after: self.timeout,
+        })?
     }
 
     /// Sends `request` and returns its response if the status is success (or one of
@@ -311,7 +314,7 @@ async fn write_loop<W: AsyncWrite>(
     tokio::pin!(writer);
     while let Some(frame) = frames.recv().await {
         if let Err(error) = writer.write_all(&frame).await {
-            close(&shared, format!("write failed: {error}"));
+            close(&shared, &format!("write failed: {error}"));
             return;
         }
     }
@@ -333,7 +336,8 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
         if prefix[0] == 0x85 {
             continue;
         }
-        let length = usize::from(prefix[1]) << 16 | usize::from(prefix[2]) << 8 | usize::from(prefix[3]);
+        let length =
+            usize::from(prefix[1]) << 16 | usize::from(prefix[2]) << 8 | usize::from(prefix[3]);
         if prefix[0] != 0 || length > MAX_FRAME {
             break format!("bad frame header {prefix:02x?}");
         }
@@ -345,7 +349,7 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
             break reason;
         }
     };
-    close(&shared, reason);
+    close(&shared, &reason);
 }
 
 /// Handles one received frame: decrypts it, splits a compound, and hands each response to
@@ -391,6 +395,7 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
 }
 
 fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
+    let message_id = header.message_id;
     shared.credits.add_permits(usize::from(header.credits));
     if header.message_id == UNSOLICITED_MESSAGE_ID {
         return; // oplock/lease breaks: we ask for neither
@@ -410,18 +415,18 @@ fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
                 command: header.command,
             })
         }
-        _ => Ok((message, header.clone())),
+        _ => Ok((message, header)),
     };
-    if let Some(waiter) = lock(&shared.pending).remove(&header.message_id) {
+    if let Some(waiter) = lock(&shared.pending).remove(&message_id) {
         let _ = waiter.send(reply);
     }
 }
 
-fn close(shared: &Shared, reason: String) {
+fn close(shared: &Shared, reason: &str) {
     tracing::debug!(%reason, "SMB2 connection closed");
-    lock(&shared.closed).get_or_insert(reason.clone());
+    lock(&shared.closed).get_or_insert_with(|| reason.to_owned());
     shared.credits.close();
     for (_, waiter) in lock(&shared.pending).drain() {
-        let _ = waiter.send(Err(Error::Closed(reason.clone())));
+        let _ = waiter.send(Err(Error::Closed(reason.to_owned())));
     }
 }

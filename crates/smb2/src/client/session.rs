@@ -60,7 +60,10 @@ pub struct Negotiated {
 }
 
 /// Negotiates the dialect on a fresh connection.
-pub async fn negotiate(connection: &Connection, require_signing: bool) -> Result<Negotiated, Error> {
+pub async fn negotiate(
+    connection: &Connection,
+    require_signing: bool,
+) -> Result<Negotiated, Error> {
     let mut salt = [0u8; 32];
     let mut client_guid = [0u8; 16];
     random(&mut salt)?;
@@ -72,14 +75,14 @@ pub async fn negotiate(connection: &Connection, require_signing: bool) -> Result
     preauth_context.extend_from_slice(&salt);
     let ciphers = [AES_128_GCM, AES_128_CCM];
     let mut encryption_context = (ciphers.len() as u16).to_le_bytes().to_vec();
-    ciphers
-        .iter()
-        .for_each(|id| encryption_context.extend_from_slice(&id.to_le_bytes()));
+    for id in ciphers {
+        encryption_context.extend_from_slice(&id.to_le_bytes());
+    }
     let algorithms = [AES_GMAC, AES_CMAC, HMAC_SHA256];
     let mut signing_context = (algorithms.len() as u16).to_le_bytes().to_vec();
-    algorithms
-        .iter()
-        .for_each(|id| signing_context.extend_from_slice(&id.to_le_bytes()));
+    for id in algorithms {
+        signing_context.extend_from_slice(&id.to_le_bytes());
+    }
     let mut mode = security_mode::SIGNING_ENABLED;
     if require_signing {
         mode |= security_mode::SIGNING_REQUIRED;
@@ -196,6 +199,58 @@ struct SessionSecurity {
     decryption_key: [u8; 16],
 }
 
+impl SessionSecurity {
+    /// Derives the session's keys and decides what is signed and sealed; checks the signature
+    /// 3.1.1 servers put on the final SESSION_SETUP response.
+    fn establish(
+        negotiated: &Negotiated,
+        options: &SessionOptions,
+        session_id: u64,
+        session_key: &[u8; 16],
+        preauth: &PreauthHash,
+        response: &SessionSetupResponse,
+        exchange: &crate::client::Exchange,
+    ) -> Result<SessionSecurity, Error> {
+        let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
+        let anonymous_or_guest =
+            response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+        let keys = crypto::derive_keys(
+            negotiated.dialect,
+            session_key,
+            is_311.then(|| preauth.value()),
+        )
+        .map_err(|error| Error::Crypto(error.to_string()))?;
+        if is_311 && !anonymous_or_guest {
+            let signed = exchange.header.flags & flags::SIGNED != 0;
+            if !signed
+                || !crypto::verify(
+                    negotiated.signing_algorithm,
+                    &keys.signing,
+                    &exchange.response,
+                )
+            {
+                return Err(Error::BadSignature {
+                    command: Command::SessionSetup,
+                });
+            }
+        }
+        let encrypt =
+            options.require_encryption || response.session_flags & session_flags::ENCRYPT_DATA != 0;
+        Ok(SessionSecurity {
+            session_id,
+            dialect: negotiated.dialect,
+            algorithm: negotiated.signing_algorithm,
+            signing_key: (!anonymous_or_guest).then_some(keys.signing),
+            sign_all: !anonymous_or_guest
+                && (options.require_signing || negotiated.server_requires_signing),
+            encrypt: AtomicBool::new(encrypt && !anonymous_or_guest),
+            cipher: negotiated.cipher,
+            encryption_key: keys.encryption,
+            decryption_key: keys.decryption,
+        })
+    }
+}
+
 impl MessageSecurity for SessionSecurity {
     fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
         if self.encrypt.load(Ordering::Relaxed)
@@ -266,7 +321,10 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("session_id", &format_args!("{:#x}", self.inner.session_id))
-            .field("dialect", &format_args!("{:#06x}", self.inner.negotiated.dialect))
+            .field(
+                "dialect",
+                &format_args!("{:#06x}", self.inner.negotiated.dialect),
+            )
             .field("flags", &self.inner.flags)
             .finish_non_exhaustive()
     }
@@ -348,38 +406,19 @@ impl Session {
                     .into(),
             ));
         }
-        let keys = crypto::derive_keys(
-            negotiated.dialect,
-            &authenticated.session_key,
-            is_311.then(|| preauth.value()),
-        )
-        .map_err(|error| Error::Crypto(error.to_string()))?;
-        let encrypt = options.require_encryption
-            || response.session_flags & session_flags::ENCRYPT_DATA != 0;
-        let security = Arc::new(SessionSecurity {
+        let security = Arc::new(SessionSecurity::establish(
+            negotiated,
+            options,
             session_id,
-            dialect: negotiated.dialect,
-            algorithm: negotiated.signing_algorithm,
-            signing_key: (!anonymous_or_guest).then_some(keys.signing),
-            sign_all: !anonymous_or_guest
-                && (options.require_signing || negotiated.server_requires_signing),
-            encrypt: AtomicBool::new(encrypt && !anonymous_or_guest),
-            cipher: negotiated.cipher,
-            encryption_key: keys.encryption,
-            decryption_key: keys.decryption,
-        });
-        // 3.1.1 servers sign the final SESSION_SETUP response with the new key.
-        if is_311 && !anonymous_or_guest {
-            let signed = exchange.header.flags & flags::SIGNED != 0;
-            if !signed
-                || !crypto::verify(negotiated.signing_algorithm, &keys.signing, &exchange.response)
-            {
-                return Err(Error::BadSignature {
-                    command: Command::SessionSetup,
-                });
-            }
-        }
-        connection.set_security(session_id, Arc::clone(&security) as Arc<dyn MessageSecurity>);
+            &authenticated.session_key,
+            &preauth,
+            &response,
+            &exchange,
+        )?);
+        connection.set_security(
+            session_id,
+            Arc::clone(&security) as Arc<dyn MessageSecurity>,
+        );
         Ok(Session {
             inner: Arc::new(SessionInner {
                 connection: connection.clone(),
@@ -432,7 +471,11 @@ impl Session {
         let request = Request::TreeConnect(TreeConnectRequest {
             path: path.to_owned(),
         });
-        let exchange = self.inner.connection.call(&request, self.id(), 0, &[]).await?;
+        let exchange = self
+            .inner
+            .connection
+            .call(&request, self.id(), 0, &[])
+            .await?;
         let response = TreeConnectResponse::decode(&exchange.response)?;
         if response.share_flags & crate::wire::SHARE_FLAG_ENCRYPT_DATA != 0 {
             if self.inner.security.cipher.is_none() || self.inner.security.signing_key.is_none() {

@@ -15,9 +15,7 @@ const MAX_ROUNDS: usize = 10_000;
 /// The shares of the server the session is connected to, hidden ones included, as the
 /// server lists them. `server` is the server's name as the caller knows it.
 pub async fn list_shares(session: &Session, server: &str) -> Result<Vec<ShareInfo1>, Error> {
-    let ipc = session
-        .tree_connect(&format!("\\\\{server}\\IPC$"))
-        .await?;
+    let ipc = session.tree_connect(&format!("\\\\{server}\\IPC$")).await?;
     let pipe = match ipc.open_pipe(PIPE_NAME).await {
         Ok(pipe) => pipe,
         Err(error) => {
@@ -93,5 +91,7 @@ async fn enumerate(pipe: &crate::client::OpenFile, server: &str) -> Result<Vec<S
         }
         resume = page.resume_handle;
     }
-    Err(Error::Rpc("NetrShareEnum kept asking for more rounds".into()))
+    Err(Error::Rpc(
+        "NetrShareEnum kept asking for more rounds".into(),
+    ))
 }

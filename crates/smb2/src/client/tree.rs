@@ -17,15 +17,15 @@ const DIRECTORY_BUFFER: u32 = 65_536;
 #[derive(Debug, Clone)]
 pub struct Tree {
     session: Session,
-    tree_id: u32,
+    id: u32,
     response: TreeConnectResponse,
 }
 
 impl Tree {
-    pub(crate) fn new(session: Session, tree_id: u32, response: TreeConnectResponse) -> Tree {
+    pub(crate) fn new(session: Session, id: u32, response: TreeConnectResponse) -> Tree {
         Tree {
             session,
-            tree_id,
+            id,
             response,
         }
     }
@@ -37,7 +37,7 @@ impl Tree {
 
     /// The tree id.
     pub fn id(&self) -> u32 {
-        self.tree_id
+        self.id
     }
 
     /// The share's type (`wire::share_type`).
@@ -53,7 +53,7 @@ impl Tree {
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Vec<u8>, Error> {
         self.session
             .connection()
-            .call(request, self.session.id(), self.tree_id, also_ok)
+            .call(request, self.session.id(), self.id, also_ok)
             .await
             .map(|exchange| exchange.response)
     }
@@ -175,7 +175,10 @@ impl OpenFile {
             .tree
             .call(
                 &request,
-                &[NtStatus::STATUS_END_OF_FILE, NtStatus::STATUS_BUFFER_OVERFLOW],
+                &[
+                    NtStatus::STATUS_END_OF_FILE,
+                    NtStatus::STATUS_BUFFER_OVERFLOW,
+                ],
             )
             .await?;
         let header = crate::wire::Header::decode(&response)?;
@@ -232,7 +235,9 @@ impl OpenFile {
             if read.data_length == 0 {
                 break;
             }
-            output.extend_from_slice(&response[read.data_offset..read.data_offset + read.data_length]);
+            output.extend_from_slice(
+                &response[read.data_offset..read.data_offset + read.data_length],
+            );
         }
         Ok(output)
     }

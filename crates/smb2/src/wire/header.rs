@@ -183,12 +183,11 @@ impl Header {
         out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&self.next_command.to_le_bytes());
         out.extend_from_slice(&self.message_id.to_le_bytes());
-        match self.async_id {
-            Some(async_id) => out.extend_from_slice(&async_id.to_le_bytes()),
-            None => {
-                out.extend_from_slice(&0u32.to_le_bytes());
-                out.extend_from_slice(&self.tree_id.to_le_bytes());
-            }
+        if let Some(async_id) = self.async_id {
+            out.extend_from_slice(&async_id.to_le_bytes());
+        } else {
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&self.tree_id.to_le_bytes());
         }
         out.extend_from_slice(&self.session_id.to_le_bytes());
         out.extend_from_slice(&self.signature);

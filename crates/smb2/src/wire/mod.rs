@@ -65,7 +65,7 @@ pub fn utf16le(text: &str) -> Vec<u8> {
 
 /// Decodes UTF-16LE bytes; `field` names the field in the error.
 pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, WireError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(WireError::BadUtf16(field));
     }
     let units = bytes
