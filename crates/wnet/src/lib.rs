@@ -11,6 +11,8 @@
 
 pub mod agent_client;
 pub mod agent_protocol;
+pub mod api;
+pub mod browse;
 pub mod config_dir;
 pub mod credentials;
 pub mod error;

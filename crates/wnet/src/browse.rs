@@ -1,0 +1,181 @@
+//! Browsing without SMB1: workgroups and servers found through the NetBIOS name service.
+//!
+//! - Workgroups: the group names (`<00>`, `<1E>`) and master-browser names (`<1D>`) in the
+//!   node status of every local master browser that answers a broadcast for
+//!   `\x01\x02__MSBROWSE__\x02<01>`, and of every configured WINS server; plus the configured
+//!   workgroup.
+//! - Servers of a workgroup: every node that answers for the group `WORKGROUP<00>` (by
+//!   broadcast and through WINS), named by the unique `<20>` name of its node status.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig};
+use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions, interface_broadcasts};
+use wnet_nbt::wire::{NetbiosName, NodeName};
+
+use crate::error::{Cause, WinError, codes};
+
+/// The name of a local master browser's group, `\x01\x02__MSBROWSE__\x02<01>`.
+const MSBROWSE: &str = "\u{1}\u{2}__MSBROWSE__\u{2}";
+
+/// The workgroup this machine is in: `$WNET_WORKGROUP`, else `WORKGROUP` as on Windows.
+pub fn local_workgroup() -> String {
+    std::env::var("WNET_WORKGROUP")
+        .ok()
+        .map(|name| name.trim().to_ascii_uppercase())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "WORKGROUP".to_owned())
+}
+
+/// A server found by browsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowsedServer {
+    /// Its NetBIOS name (the `<20>` name).
+    pub name: String,
+    /// Its address.
+    pub address: Ipv4Addr,
+}
+
+/// A NetBIOS browser over one name-service socket.
+#[derive(Debug)]
+pub struct Browser {
+    client: NameServiceClient,
+}
+
+fn no_network(detail: String) -> WinError {
+    WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Other(detail))
+}
+
+impl Browser {
+    /// A browser with the name-service settings of the environment.
+    pub async fn from_env() -> Result<Browser, WinError> {
+        let config = NameServiceConfig::from_env(NAME_SERVICE_UDP_PORT).map_err(|error| {
+            WinError::with_cause(
+                codes::ERROR_INVALID_PARAMETER,
+                Cause::Other(error.to_string()),
+            )
+        })?;
+        let client = NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+            .await
+            .map_err(|error| no_network(format!("name service socket: {error}")))?;
+        Ok(Browser { client })
+    }
+
+    fn broadcasts(&self) -> Vec<SocketAddrV4> {
+        let configured = &self.client.config().broadcast_addresses;
+        if configured.is_empty() {
+            interface_broadcasts().unwrap_or_default()
+        } else {
+            configured.clone()
+        }
+    }
+
+    /// Every address that answers for `name`, by broadcast and through the name servers.
+    async fn responders(&self, name: NetbiosName) -> Vec<Ipv4Addr> {
+        let config = self.client.config();
+        let scoped = self.client.scoped(name);
+        let mut found = Vec::new();
+        let plans = [
+            (self.broadcasts(), true, false, config.broadcast),
+            (config.name_servers.clone(), false, true, config.unicast),
+        ];
+        for (targets, broadcast, recursion, retransmit) in plans {
+            if targets.is_empty() {
+                continue;
+            }
+            let options = QueryOptions {
+                targets,
+                broadcast,
+                recursion,
+                retransmit,
+                collect_all: true,
+            };
+            if let Ok(answer) = self.client.query(&scoped, &options).await {
+                for address in answer.addresses {
+                    if !address.address.is_broadcast() && !found.contains(&address.address) {
+                        found.push(address.address);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The name table of the node at `address`.
+    pub async fn node_names(&self, address: Ipv4Addr) -> Vec<NodeName> {
+        let target = SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT);
+        self.client
+            .node_status(target, self.client.config().unicast)
+            .await
+            .map(|answer| answer.names)
+            .unwrap_or_default()
+    }
+
+    /// The workgroups and domains visible from here, sorted.
+    pub async fn workgroups(&self) -> Vec<String> {
+        let mut workgroups = vec![local_workgroup()];
+        let mut nodes = match NetbiosName::new(MSBROWSE, 0x01) {
+            Ok(name) => self.responders(name).await,
+            Err(_) => Vec::new(),
+        };
+        for server in &self.client.config().name_servers {
+            if !nodes.contains(server.ip()) {
+                nodes.push(*server.ip());
+            }
+        }
+        for node in nodes {
+            for entry in self.node_names(node).await {
+                let suffix = entry.name.suffix();
+                let is_workgroup_name = (entry.is_group() && matches!(suffix, 0x00 | 0x1E))
+                    || (!entry.is_group() && suffix == 0x1D);
+                let name = entry.name.name().trim_end().to_owned();
+                if is_workgroup_name && !name.starts_with('\u{1}') && !workgroups.contains(&name) {
+                    workgroups.push(name);
+                }
+            }
+        }
+        workgroups.sort();
+        workgroups
+    }
+
+    /// The servers of `workgroup`, sorted by name.
+    pub async fn servers(&self, workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
+        let group = NetbiosName::new(workgroup, 0x00).map_err(|error| {
+            WinError::with_cause(codes::ERROR_BAD_NET_NAME, Cause::Other(error.to_string()))
+        })?;
+        let mut servers = BTreeMap::new();
+        for address in self.responders(group).await {
+            let names = self.node_names(address).await;
+            if let Some(server) = names
+                .iter()
+                .find(|entry| !entry.is_group() && entry.name.suffix() == 0x20)
+            {
+                servers.insert(
+                    server.name.name().trim_end().to_owned(),
+                    BrowsedServer {
+                        name: server.name.name().trim_end().to_owned(),
+                        address,
+                    },
+                );
+            }
+        }
+        Ok(servers.into_values().collect())
+    }
+
+    /// The workgroup of the server at `address` (its `<00>` group name).
+    pub async fn workgroup_of(&self, address: Ipv4Addr) -> Option<String> {
+        self.node_names(address)
+            .await
+            .into_iter()
+            .find(|entry| entry.is_group() && entry.name.suffix() == 0x00)
+            .map(|entry| entry.name.name().trim_end().to_owned())
+    }
+
+    /// The address of `server` through the name service (its `<20>` name).
+    pub async fn resolve(&self, server: &str) -> Option<Ipv4Addr> {
+        let name = NetbiosName::new(server, 0x20).ok()?;
+        let answer = self.client.resolve(&self.client.scoped(name)).await.ok()?;
+        answer.addresses.first().map(|found| found.address)
+    }
+}
