@@ -45,8 +45,11 @@ pub fn run(cli: &Cli) -> std::process::ExitCode {
         Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
         Command::Responder(args) => verbs::responder::run(args, json),
         Command::Scan(args) => verbs::scan::run(args, json, timeout),
-        // Every other verb lands with its own issue; until then each one says so and fails.
-        other => Err(Exit::not_implemented(other.verb())),
+        Command::Use(args) => verbs::net::run_use(&args.args, json, cli.global.verbose),
+        Command::View(args) => verbs::net::run_view(&args.args, json),
+        Command::User(args) => verbs::net::run_user(&args.args, json),
+        Command::Unc(args) => verbs::net::run_unc(&args.args, json),
+        Command::Agent(args) => verbs::net::run_agent(&args.args, json),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

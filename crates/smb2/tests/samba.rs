@@ -224,3 +224,20 @@ async fn lists_the_servers_shares_over_srvsvc() {
     expected.sort();
     assert_eq!(listed, expected);
 }
+
+#[tokio::test]
+async fn anonymous_sessions_are_null_sessions() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let result = open_session(&lab, &Credentials::anonymous(), &SessionOptions::default()).await;
+    let session = result.expect("Samba accepts a null session");
+    assert!(session.is_anonymous(), "{session:?}");
+    // restrict anonymous = 2: the null session may not list shares.
+    let error = wnet_smb2::client::list_shares(&session, &lab.address.to_string())
+        .await
+        .expect_err("anonymous listing refused");
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_ACCESS_DENIED),
+        "{error}"
+    );
+}

@@ -282,16 +282,20 @@ impl SmbProvider {
         server: &str,
         target: SocketAddrV4,
     ) -> Result<Connection, WinError> {
-        let called_text =
-            if server.parse::<Ipv4Addr>().is_ok() || server.len() > 15 || server.contains('.') {
-                "*SMBSERVER"
-            } else {
-                server
-            };
         let bad_path =
             |detail: String| WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Other(detail));
-        let called =
-            NetbiosName::new(called_text, 0x20).map_err(|error| bad_path(error.to_string()))?;
+        let by_name =
+            server.parse::<Ipv4Addr>().is_err() && server.len() <= 15 && !server.contains('.');
+        let called = if by_name {
+            NetbiosName::new(server, 0x20).map_err(|error| bad_path(error.to_string()))?
+        } else {
+            // "*SMBSERVER" (space-padded, suffix 20) is the name SMB servers answer to when
+            // the caller knows only an address; `NetbiosName::new` refuses '*'.
+            let mut bytes = [b' '; 16];
+            bytes[..10].copy_from_slice(b"*SMBSERVER");
+            bytes[15] = 0x20;
+            NetbiosName::from_bytes(bytes)
+        };
         let calling = NetbiosName::new(&self.config.workstation, 0x00)
             .map_err(|error| bad_path(error.to_string()))?;
         let scope = &self.config.name_service.scope;

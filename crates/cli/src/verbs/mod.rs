@@ -2,6 +2,7 @@
 
 pub(crate) mod lookup;
 pub(crate) mod nbtstat;
+pub(crate) mod net;
 pub(crate) mod responder;
 pub(crate) mod scan;
 

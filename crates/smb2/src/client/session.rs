@@ -210,10 +210,13 @@ impl SessionSecurity {
         preauth: &PreauthHash,
         response: &SessionSetupResponse,
         exchange: &crate::client::Exchange,
+        anonymous: bool,
     ) -> Result<SessionSecurity, Error> {
         let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
-        let anonymous_or_guest =
-            response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+        // Samba 4.17 leaves IS_NULL clear for an anonymous NTLM logon, so what we sent counts
+        // too: anonymous sessions have no key to sign with.
+        let anonymous_or_guest = anonymous
+            || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
         let keys = crypto::derive_keys(
             negotiated.dialect,
             session_key,
@@ -308,6 +311,7 @@ struct SessionInner {
     negotiated: Negotiated,
     session_id: u64,
     flags: u16,
+    anonymous: bool,
     security: Arc<SessionSecurity>,
 }
 
@@ -397,8 +401,8 @@ impl Session {
             preauth.update(&exchange.request);
         }
         let response = SessionSetupResponse::decode(&exchange.response)?;
-        let anonymous_or_guest =
-            response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+        let anonymous_or_guest = credentials.is_anonymous()
+            || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
         if anonymous_or_guest && (options.require_signing || options.require_encryption) {
             return Err(Error::Unsupported(
                 "the server logged the session on as guest or anonymous, which cannot sign or \
@@ -414,6 +418,7 @@ impl Session {
             &preauth,
             &response,
             &exchange,
+            credentials.is_anonymous(),
         )?);
         connection.set_security(
             session_id,
@@ -425,6 +430,7 @@ impl Session {
                 negotiated: negotiated.clone(),
                 session_id,
                 flags: response.session_flags,
+                anonymous: credentials.is_anonymous(),
                 security,
             }),
         })
@@ -452,7 +458,7 @@ impl Session {
 
     /// Whether the session is anonymous (a null session).
     pub fn is_anonymous(&self) -> bool {
-        self.inner.flags & session_flags::IS_NULL != 0
+        self.inner.anonymous || self.inner.flags & session_flags::IS_NULL != 0
     }
 
     /// Whether every message is signed.

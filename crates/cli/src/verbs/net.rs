@@ -1,0 +1,585 @@
+//! The WNet verbs, in the syntax of Windows' `net use` / `net view`:
+//!
+//! - `wnet use` — list connections (and remembered ones);
+//! - `wnet use [DEVICE|*] \\server\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]
+//!   [/savecred] [/integrity] [/privacy]` — connect;
+//! - `wnet use DEVICE|\\server\share /delete [/force]` — cancel;
+//! - `wnet view [\\server [/all]] [/domain[:NAME]]` — servers, workgroups or shares;
+//! - `wnet user [NAME]`, `wnet unc PATH`, `wnet agent start|stop|status`.
+//!
+//! Options take Windows' `/name:value` form or Unix's `--name value`. A password is never
+//! needed on the command line: `*` or no password with `/user` prompts (or reads
+//! `WNET_PASSWORD`).
+
+use std::io::IsTerminal as _;
+
+use serde_json::json;
+use wnet::agent_client::{AgentClient, agent_socket_path, start_agent};
+use wnet::agent_protocol::{Request, Response};
+use wnet::api;
+use wnet::error::WinError;
+use wnet::remembered::{RememberedStore, remembered_path};
+use wnet::resource::{NetResource, connect, info_level, resource_type};
+
+use crate::exit::Exit;
+
+/// A failed WNet call as the CLI reports it: Windows' "System error N has occurred." with
+/// the standard text and the cause.
+fn win_failed(error: &WinError) -> Exit {
+    let cause = error
+        .cause
+        .as_ref()
+        .map(|cause| format!("\n({cause})"))
+        .unwrap_or_default();
+    Exit::failed(
+        "win32",
+        format!(
+            "System error {} has occurred.\n\n{}{cause}",
+            error.code,
+            error.message()
+        ),
+    )
+}
+
+/// Command-line words split into options (`/name[:value]`, `--name [value]`) and operands.
+struct Words {
+    operands: Vec<String>,
+    options: Vec<(String, Option<String>)>,
+}
+
+/// Options that take a value after `--name`.
+const VALUED: &[&str] = &["user", "persistent", "domain", "level"];
+
+fn split_words(args: &[String]) -> Result<Words, Exit> {
+    let mut operands = Vec::new();
+    let mut options = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((name, value)) => (name.to_ascii_lowercase(), Some(value.to_owned())),
+                None if VALUED.contains(&long.to_ascii_lowercase().as_str()) => {
+                    let value = words
+                        .next()
+                        .ok_or_else(|| Exit::usage(format!("--{long} needs a value")))?;
+                    (long.to_ascii_lowercase(), Some(value.clone()))
+                }
+                None => (long.to_ascii_lowercase(), None),
+            };
+            options.push((name, value));
+        } else if word.starts_with('/')
+            && !word.starts_with("//")
+            && word.len() > 1
+            && !word[1..].contains('/')
+        {
+            let body = &word[1..];
+            let (name, value) = match body.split_once(':') {
+                Some((name, value)) => (name.to_ascii_lowercase(), Some(value.to_owned())),
+                None => (body.to_ascii_lowercase(), None),
+            };
+            options.push((name, value));
+        } else {
+            operands.push(word.clone());
+        }
+    }
+    Ok(Words { operands, options })
+}
+
+impl Words {
+    fn flag(&self, names: &[&str]) -> bool {
+        self.options
+            .iter()
+            .any(|(name, _)| names.contains(&name.as_str()))
+    }
+
+    fn value(&self, names: &[&str]) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(name, _)| names.contains(&name.as_str()))
+            .and_then(|(_, value)| value.as_deref())
+    }
+
+    fn reject_unknown(&self, known: &[&str]) -> Result<(), Exit> {
+        match self
+            .options
+            .iter()
+            .find(|(name, _)| !known.contains(&name.as_str()))
+        {
+            Some((name, _)) => Err(Exit::usage(format!("unknown option {name:?}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn is_remote(word: &str) -> bool {
+    word.starts_with("\\\\") || word.starts_with("//")
+}
+
+fn prompt_password(user: &str, remote: &str) -> Result<String, Exit> {
+    if let Ok(password) = std::env::var("WNET_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|error| Exit::failed("input", format!("cannot read a password: {error}")))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    rpassword::prompt_password(format!(
+        "Enter the password for '{user}' to connect to '{remote}': "
+    ))
+    .map_err(|error| Exit::failed("input", format!("cannot read a password: {error}")))
+}
+
+/// `wnet use ...`.
+pub(crate) fn run_use(args: &[String], json: bool, verbose: u8) -> Result<(), Exit> {
+    let words = split_words(args)?;
+    words.reject_unknown(&[
+        "user",
+        "u",
+        "persistent",
+        "p",
+        "delete",
+        "d",
+        "force",
+        "y",
+        "savecred",
+        "integrity",
+        "privacy",
+        "requireintegrity",
+        "requireprivacy",
+        "writethrough",
+    ])?;
+    if words.flag(&["delete", "d"]) {
+        return delete(&words, json);
+    }
+    if words.operands.is_empty() {
+        return list_connections(json);
+    }
+    connect_share(&words, json, verbose)
+}
+
+fn delete(words: &Words, json: bool) -> Result<(), Exit> {
+    let [name] = words.operands.as_slice() else {
+        return Err(Exit::usage(
+            "wnet use NAME /delete needs exactly one device or \\\\server\\share",
+        ));
+    };
+    let flags = if words
+        .value(&["persistent", "p"])
+        .is_some_and(|value| value.eq_ignore_ascii_case("no"))
+    {
+        0
+    } else {
+        connect::CONNECT_UPDATE_PROFILE
+    };
+    api::cancel_connection(name, flags, words.flag(&["force", "y"]))
+        .map_err(|error| win_failed(&error))?;
+    if json {
+        println!("{}", json!({ "deleted": name }));
+    } else {
+        println!("{name} was deleted successfully.");
+    }
+    Ok(())
+}
+
+fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
+    let (device, remote, password) = match words.operands.as_slice() {
+        [remote] if is_remote(remote) => (None, remote.clone(), None),
+        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.clone())),
+        [device, remote] if is_remote(remote) => (Some(device.clone()), remote.clone(), None),
+        [device, remote, password] if is_remote(remote) => {
+            (Some(device.clone()), remote.clone(), Some(password.clone()))
+        }
+        _ => {
+            return Err(Exit::usage(
+                "usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]",
+            ));
+        }
+    };
+    let user = words.value(&["user", "u"]).map(str::to_owned);
+    let password = match (password.as_deref(), &user) {
+        (Some("*"), _) | (None, Some(_)) => Some(prompt_password(
+            user.as_deref().unwrap_or_default(),
+            &remote,
+        )?),
+        (Some(password), _) => Some(password.to_owned()),
+        (None, None) => None,
+    };
+    let mut flags = 0;
+    match words
+        .value(&["persistent", "p"])
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("yes") => flags |= connect::CONNECT_UPDATE_PROFILE,
+        Some("no") | None => flags |= connect::CONNECT_TEMPORARY,
+        Some(other) => {
+            return Err(Exit::usage(format!(
+                "/persistent takes yes or no, not {other:?}"
+            )));
+        }
+    }
+    if words.flag(&["savecred"]) {
+        flags |= connect::CONNECT_CMD_SAVECRED | connect::CONNECT_COMMANDLINE;
+    }
+    if words.flag(&["integrity", "requireintegrity"]) {
+        flags |= connect::CONNECT_REQUIRE_INTEGRITY;
+    }
+    if words.flag(&["privacy", "requireprivacy"]) {
+        flags |= connect::CONNECT_REQUIRE_PRIVACY;
+    }
+    if words.flag(&["writethrough"]) {
+        flags |= connect::CONNECT_WRITE_THROUGH_SEMANTICS;
+    }
+    let local_name = match device.as_deref() {
+        Some("*") => {
+            flags |= connect::CONNECT_REDIRECT;
+            None
+        }
+        other => other.map(str::to_owned),
+    };
+    let resource = NetResource {
+        resource_type: resource_type::RESOURCETYPE_DISK,
+        local_name,
+        remote_name: Some(remote.clone()),
+        ..NetResource::default()
+    };
+    let added = api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+        .map_err(|error| win_failed(&error))?;
+    if verbose > 0 {
+        eprintln!(
+            "credentials: {}; {}",
+            added.source,
+            if added.session_reused {
+                "reused the agent's session with the server"
+            } else {
+                "new session"
+            }
+        );
+    }
+    if json {
+        println!(
+            "{}",
+            json!({
+                "remote": added.entry.remote_name,
+                "local": added.entry.local_name,
+                "user": added.user,
+                "credentials": added.source,
+                "session_reused": added.session_reused,
+                "dialect": added.entry.dialect,
+                "signing": added.entry.signing,
+                "encryption": added.entry.encryption,
+            })
+        );
+    } else {
+        println!("The command completed successfully.");
+    }
+    Ok(())
+}
+
+fn list_connections(json: bool) -> Result<(), Exit> {
+    let connections = api::connections().map_err(|error| win_failed(&error))?;
+    let remembered = remembered_path()
+        .map(|path| RememberedStore::load(&path))
+        .transpose()
+        .map_err(|error| win_failed(&error.to_win_error()))?;
+    let mut rows = Vec::new();
+    for entry in &connections {
+        rows.push(json!({
+            "status": "OK",
+            "local": entry.local_name,
+            "remote": entry.remote_name,
+            "user": entry.user,
+            "dialect": entry.dialect,
+            "signing": entry.signing,
+            "encryption": entry.encryption,
+        }));
+    }
+    for entry in remembered.iter().flat_map(RememberedStore::entries) {
+        let connected = connections.iter().any(|connection| {
+            connection
+                .local_name
+                .as_deref()
+                .is_some_and(|local| local.eq_ignore_ascii_case(&entry.local_name))
+        });
+        if !connected {
+            rows.push(json!({
+                "status": "Unavailable",
+                "local": entry.local_name,
+                "remote": entry.remote_name,
+                "user": entry.user_name,
+            }));
+        }
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("There are no entries in the list.");
+        return Ok(());
+    }
+    println!("New connections will not be remembered.\n");
+    println!("{:<13}{:<11}{:<29}Network", "Status", "Local", "Remote");
+    println!("{}", "-".repeat(79));
+    for row in &rows {
+        println!(
+            "{:<13}{:<11}{:<29}Microsoft Windows Network",
+            row["status"].as_str().unwrap_or_default(),
+            row["local"].as_str().unwrap_or_default(),
+            row["remote"].as_str().unwrap_or_default(),
+        );
+    }
+    println!("The command completed successfully.");
+    Ok(())
+}
+
+fn share_type_name(share_type: u32) -> &'static str {
+    match share_type & 0xFF {
+        0 => "Disk",
+        1 => "Print",
+        2 => "Device",
+        3 => "IPC",
+        _ => "Other",
+    }
+}
+
+/// `wnet view ...`.
+pub(crate) fn run_view(args: &[String], json: bool) -> Result<(), Exit> {
+    let words = split_words(args)?;
+    words.reject_unknown(&["all", "domain", "user"])?;
+    match words.operands.as_slice() {
+        [server] if is_remote(server) => view_shares(server, &words, json),
+        [] => {
+            if words.flag(&["domain"]) && words.value(&["domain"]).is_none() {
+                let workgroups = api::browse_workgroups().map_err(|error| win_failed(&error))?;
+                if json {
+                    println!("{}", json!({ "workgroups": workgroups }));
+                } else {
+                    println!("Domain\n\n{}", "-".repeat(79));
+                    for workgroup in workgroups {
+                        println!("{workgroup}");
+                    }
+                    println!("The command completed successfully.");
+                }
+                return Ok(());
+            }
+            let workgroup = words
+                .value(&["domain"])
+                .map_or_else(wnet::browse::local_workgroup, str::to_ascii_uppercase);
+            let servers = api::browse_servers(&workgroup).map_err(|error| win_failed(&error))?;
+            if json {
+                let rows: Vec<_> = servers
+                    .iter()
+                    .map(|server| json!({ "name": server.name, "address": server.address.to_string() }))
+                    .collect();
+                println!("{}", json!({ "workgroup": workgroup, "servers": rows }));
+                return Ok(());
+            }
+            println!("{:<22}Remark\n\n{}", "Server Name", "-".repeat(79));
+            for server in servers {
+                println!("{:<22}{}", format!("\\\\{}", server.name), server.address);
+            }
+            println!("The command completed successfully.");
+            Ok(())
+        }
+        _ => Err(Exit::usage(
+            "usage: wnet view [\\\\server [/all]] [/domain[:NAME]]",
+        )),
+    }
+}
+
+fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
+    let name = server
+        .trim_start_matches(['\\', '/'])
+        .trim_end_matches(['\\', '/']);
+    let show_all = words.flag(&["all"]);
+    let user = words.value(&["user"]);
+    let password = match user {
+        Some(user) => Some(prompt_password(user, server)?),
+        None => None,
+    };
+    let shares =
+        api::server_shares(name, user, password.as_deref()).map_err(|error| win_failed(&error))?;
+    let shown: Vec<_> = shares
+        .iter()
+        .filter(|share| show_all || !share.name.ends_with('$'))
+        .collect();
+    let devices: Vec<String> = api::connections()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| entry.local_name.map(|local| (local, entry.remote_name)))
+        .map(|(local, remote)| format!("{local}={remote}"))
+        .collect();
+    if json {
+        let rows: Vec<_> = shown
+            .iter()
+            .map(|share| {
+                json!({
+                    "name": share.name,
+                    "type": share_type_name(share.share_type),
+                    "share_type": share.share_type,
+                    "comment": share.comment,
+                })
+            })
+            .collect();
+        println!("{}", json!({ "server": name, "shares": rows }));
+        return Ok(());
+    }
+    println!("Shared resources at \\\\{name}\n\n");
+    println!("{:<14}{:<6}{:<9}Comment", "Share name", "Type", "Used as");
+    println!("{}", "-".repeat(79));
+    for share in shown {
+        let remote = format!("\\\\{name}\\{}", share.name);
+        let used_as = devices
+            .iter()
+            .find_map(|pair| {
+                let (local, connected) = pair.split_once('=')?;
+                connected
+                    .eq_ignore_ascii_case(&remote)
+                    .then(|| local.to_owned())
+            })
+            .unwrap_or_default();
+        println!(
+            "{:<14}{:<6}{:<9}{}",
+            share.name,
+            share_type_name(share.share_type),
+            used_as,
+            share.comment
+        );
+    }
+    println!("The command completed successfully.");
+    Ok(())
+}
+
+/// `wnet user [NAME]`.
+pub(crate) fn run_user(args: &[String], json: bool) -> Result<(), Exit> {
+    let name = match args {
+        [] => None,
+        [name] => Some(name.as_str()),
+        _ => return Err(Exit::usage("usage: wnet user [DEVICE|\\\\server\\share]")),
+    };
+    let user = api::get_user(name).map_err(|error| win_failed(&error))?;
+    if json {
+        println!("{}", json!({ "name": name, "user": user }));
+    } else {
+        println!("{user}");
+    }
+    Ok(())
+}
+
+/// `wnet unc PATH`.
+pub(crate) fn run_unc(args: &[String], json: bool) -> Result<(), Exit> {
+    let [path] = args else {
+        return Err(Exit::usage("usage: wnet unc PATH"));
+    };
+    let name = api::get_universal_name(path, info_level::REMOTE_NAME_INFO_LEVEL)
+        .map_err(|error| win_failed(&error))?;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "universal_name": name.universal_name,
+                "connection_name": name.connection_name,
+                "remaining_path": name.remaining_path,
+            })
+        );
+    } else {
+        println!("{}", name.universal_name);
+    }
+    Ok(())
+}
+
+/// `wnet agent start|stop|status`.
+pub(crate) fn run_agent(args: &[String], json: bool) -> Result<(), Exit> {
+    let action = args.first().map_or("status", String::as_str);
+    if args.len() > 1 {
+        return Err(Exit::usage("usage: wnet agent start|stop|status"));
+    }
+    let socket = agent_socket_path();
+    match action {
+        "start" => {
+            if AgentClient::connect_running().is_none() {
+                start_agent().map_err(|error| win_failed(&error))?;
+            }
+            let mut agent = AgentClient::connect().map_err(|error| win_failed(&error))?;
+            print_status(&mut agent, json, &socket)
+        }
+        "stop" => {
+            let stopped = match AgentClient::connect_running() {
+                Some(mut agent) => {
+                    agent
+                        .call(Request::Stop)
+                        .map_err(|error| win_failed(&error))?;
+                    true
+                }
+                None => false,
+            };
+            if json {
+                println!("{}", json!({ "stopped": stopped }));
+            } else if stopped {
+                println!("The wnet agent was stopped.");
+            } else {
+                println!("The wnet agent is not running.");
+            }
+            Ok(())
+        }
+        "status" => match AgentClient::connect_running() {
+            Some(mut agent) => print_status(&mut agent, json, &socket),
+            None => Err(Exit::failed(
+                "not_running",
+                format!(
+                    "The wnet agent is not running (socket {}).",
+                    socket.display()
+                ),
+            )),
+        },
+        other => Err(Exit::usage(format!(
+            "wnet agent: unknown action {other:?} (start, stop, status)"
+        ))),
+    }
+}
+
+fn print_status(agent: &mut AgentClient, json: bool, socket: &std::path::Path) -> Result<(), Exit> {
+    match agent
+        .call(Request::Status)
+        .map_err(|error| win_failed(&error))?
+    {
+        Response::Status {
+            pid,
+            version,
+            connections,
+            sessions,
+            idle_timeout_secs,
+        } => {
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "running": true,
+                        "pid": pid,
+                        "protocol": version,
+                        "connections": connections,
+                        "sessions": sessions,
+                        "idle_timeout_secs": idle_timeout_secs,
+                        "socket": socket,
+                    })
+                );
+            } else {
+                println!(
+                    "The wnet agent is running: pid {pid}, {connections} connection(s), \
+                     {sessions} session(s), socket {}, exits after {idle_timeout_secs} s idle.",
+                    socket.display()
+                );
+            }
+            Ok(())
+        }
+        other => Err(Exit::failed(
+            "agent",
+            format!("unexpected answer: {other:?}"),
+        )),
+    }
+}
