@@ -205,7 +205,6 @@ impl SessionSecurity {
     fn establish(
         negotiated: &Negotiated,
         options: &SessionOptions,
-        session_id: u64,
         session_key: &[u8; 16],
         preauth: &PreauthHash,
         response: &SessionSetupResponse,
@@ -240,7 +239,7 @@ impl SessionSecurity {
         let encrypt =
             options.require_encryption || response.session_flags & session_flags::ENCRYPT_DATA != 0;
         Ok(SessionSecurity {
-            session_id,
+            session_id: exchange.header.session_id,
             dialect: negotiated.dialect,
             algorithm: negotiated.signing_algorithm,
             signing_key: (!anonymous_or_guest).then_some(keys.signing),
@@ -413,7 +412,6 @@ impl Session {
         let security = Arc::new(SessionSecurity::establish(
             negotiated,
             options,
-            session_id,
             &authenticated.session_key,
             &preauth,
             &response,
