@@ -42,10 +42,10 @@ pub struct GlobalArgs {
     pub timeout: Option<Duration>,
 }
 
-/// Arguments of a verb whose implementation has not landed yet; accepted so that the verb can
-/// say so instead of failing on its arguments.
+/// Arguments in the syntax of Windows' `net` command (`/user:NAME`, `/delete`, operands in
+/// order), which the verb parses itself; `--name value` works too.
 #[derive(Debug, Args)]
-pub struct PendingArgs {
+pub struct WindowsArgs {
     /// The verb's arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub args: Vec<String>,
@@ -130,10 +130,13 @@ pub struct ResponderArgs {
 /// The verbs of `wnet`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Connect a share, list connections or cancel one (like `net use`).
-    Use(PendingArgs),
-    /// List servers of a domain or the shares of a server (like `net view`).
-    View(PendingArgs),
+    /// Connect a share, list connections or cancel one (like `net use`):
+    /// `use [DEVICE] \\server\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]
+    /// [/savecred] [/integrity] [/privacy]`, `use NAME /delete`.
+    Use(WindowsArgs),
+    /// List servers of a workgroup, the workgroups, or a server's shares (like `net view`):
+    /// `view [\\server [/all]] [/domain[:NAME]]`.
+    View(WindowsArgs),
     /// NetBIOS name tables, cache and sessions (like `nbtstat`).
     Nbtstat(NbtstatArgs),
     /// Node status of every address in ranges and lists (like `nbtscan`).
@@ -143,11 +146,11 @@ pub enum Command {
     /// Register NetBIOS names and answer for them until interrupted.
     Responder(ResponderArgs),
     /// The user name behind a connection (`WNetGetUser`).
-    User(PendingArgs),
+    User(WindowsArgs),
     /// The universal (UNC) name of a local path (`WNetGetUniversalName`).
-    Unc(PendingArgs),
+    Unc(WindowsArgs),
     /// Start, stop or query the per-user agent.
-    Agent(PendingArgs),
+    Agent(WindowsArgs),
 }
 
 impl Command {

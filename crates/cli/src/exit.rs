@@ -5,7 +5,7 @@ use std::process::ExitCode;
 /// A failure that ends the command, with the exit code scripts can test.
 ///
 /// Exit codes: 0 success; 1 the operation failed; 2 the command line is wrong (clap's usage
-/// errors); 3 the verb is not implemented yet.
+/// errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exit {
     /// The process exit code.
@@ -17,18 +17,6 @@ pub struct Exit {
 }
 
 impl Exit {
-    /// Exit code of a verb that is not implemented yet.
-    pub const NOT_IMPLEMENTED: u8 = 3;
-
-    /// The failure of a verb whose implementation has not landed yet.
-    pub fn not_implemented(verb: &str) -> Self {
-        Exit {
-            code: Self::NOT_IMPLEMENTED,
-            kind: "not_implemented",
-            message: format!("wnet {verb}: not yet implemented"),
-        }
-    }
-
     /// The operation failed (exit code 1), with a kind for JSON and a message for people.
     pub fn failed(kind: &'static str, message: impl Into<String>) -> Self {
         Exit {

@@ -14,15 +14,6 @@ const VERBS: [&str; 9] = [
     "responder",
 ];
 
-/// Each verb not implemented yet, with arguments its grammar accepts.
-const PENDING_VERB_LINES: [&[&str]; 5] = [
-    &["use", "X:", r"\\server\share"],
-    &["view", r"\\server"],
-    &["user"],
-    &["unc", "/tmp"],
-    &["agent", "status"],
-];
-
 fn wnet(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wnet"))
         // Should a test ever resolve without --server or --broadcast, its broadcasts stay
@@ -77,33 +68,63 @@ fn version_is_the_crate_version() {
     );
 }
 
+/// A private, empty runtime directory: no agent runs there, none is started by these lines.
+fn isolated_runtime() -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = std::env::temp_dir().join(format!("wnet-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    dir
+}
+
+fn wnet_isolated(args: &[&str]) -> Output {
+    let runtime = isolated_runtime();
+    Command::new(env!("CARGO_BIN_EXE_wnet"))
+        .env("WNET_BROADCAST_ADDRESSES", "127.255.255.255")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WNET_CONFIG_DIR", runtime.join("config"))
+        .env_remove("WNET_AGENT_SOCKET")
+        .env_remove("RUST_LOG")
+        .args(args)
+        .output()
+        .expect("wnet runs")
+}
+
 #[test]
-fn unimplemented_verbs_say_so_and_exit_3() {
-    for line in PENDING_VERB_LINES {
-        let verb = line[0];
-        let output = wnet(line);
-        assert_eq!(output.status.code(), Some(3), "{verb}: {}", stderr(&output));
-        assert_eq!(
-            stderr(&output).trim(),
-            format!("wnet {verb}: not yet implemented")
-        );
-        assert!(stdout(&output).is_empty());
-    }
+fn wnet_errors_are_windows_system_errors() {
+    // No agent runs, so no connection exists: WNetGetUniversalName says ERROR_NOT_CONNECTED.
+    let output = wnet_isolated(&["unc", "/tmp"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("System error 2250 has occurred."),
+        "{}",
+        stderr(&output)
+    );
+    let output = wnet_isolated(&["agent", "status"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("not running"));
 }
 
 #[test]
 fn json_errors_are_one_object_on_stdout() {
-    let output = wnet(&["--json", "view", r"\\server"]);
-    assert_eq!(output.status.code(), Some(3));
+    let output = wnet_isolated(&["--json", "user", "Q:"]);
+    assert_eq!(output.status.code(), Some(1));
     let body: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON");
-    assert_eq!(body["error"], "not_implemented");
-    assert_eq!(body["message"], "wnet view: not yet implemented");
+    assert_eq!(body["error"], "win32");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("2250")),
+        "{body}"
+    );
 }
 
 #[test]
 fn global_flags_are_accepted_after_the_verb() {
-    let output = wnet(&["view", "-v", "--timeout", "500", "--json"]);
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let output = wnet_isolated(&["unc", "-v", "--timeout", "500", "--json", "/tmp"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let body: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON");
+    assert_eq!(body["error"], "win32");
 }
 
 #[test]
@@ -119,6 +140,13 @@ fn verb_grammars_reject_bad_arguments() {
         &["lookup"],
         &["lookup", "X", "--server", "host.example"],
         &["responder", "--port", "70000"],
+        &["use", r"\\server\share", "/bogus"],
+        &["use", "a", "b", "c", "d"],
+        &["use", "/delete"],
+        &["view", "a", "b"],
+        &["user", "a", "b"],
+        &["unc"],
+        &["agent", "restart"],
     ] {
         let output = wnet(line);
         assert_eq!(
@@ -150,13 +178,13 @@ fn usage_errors_exit_2_with_a_reason() {
 
 #[test]
 fn verbose_logging_goes_to_stderr() {
-    let output = wnet(&["-vv", "view"]);
-    assert_eq!(output.status.code(), Some(3));
+    let output = wnet_isolated(&["-vv", "unc", "/tmp"]);
+    assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("wnet starting"),
         "{}",
         stderr(&output)
     );
-    let quiet = wnet(&["view"]);
+    let quiet = wnet_isolated(&["unc", "/tmp"]);
     assert!(!stderr(&quiet).contains("wnet starting"));
 }
