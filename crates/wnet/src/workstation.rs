@@ -301,10 +301,18 @@ impl Workstation {
             signing: session.is_signing(),
             encryption: session.is_encrypting(),
         };
-        let source = credentials.map_or_else(
-            || "anonymous (no credentials given or found)".to_owned(),
-            |credentials| credentials.source.clone(),
-        );
+        let source = if reused {
+            format!(
+                "the agent's session with {} as {}",
+                unc.server,
+                if user.is_empty() { "anonymous" } else { &user }
+            )
+        } else {
+            credentials.map_or_else(
+                || "anonymous (no credentials given or found)".to_owned(),
+                |credentials| credentials.source.clone(),
+            )
+        };
         let duplicate_tree = {
             let mut table = lock(&self.table);
             table

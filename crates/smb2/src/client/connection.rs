@@ -242,6 +242,7 @@ impl Connection {
             *next += u64::from(charge);
             id
         };
+        tracing::debug!(command = ?request.command(), message_id, session_id, tree_id, "smb2 request");
         let mut header = Header::request(request.command(), message_id, session_id, tree_id);
         header.credit_charge = if request.command() == Command::Negotiate {
             0
