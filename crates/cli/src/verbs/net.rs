@@ -250,7 +250,11 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
     let added = api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
         .map_err(|error| win_failed(&error))?;
     if verbose > 0 {
-        let session = if added.session_reused { "" } else { "; new session" };
+        let session = if added.session_reused {
+            ""
+        } else {
+            "; new session"
+        };
         eprintln!("credentials: {}{session}", added.source);
     }
     if json {

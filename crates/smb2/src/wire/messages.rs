@@ -802,7 +802,8 @@ impl ReadResponse {
         let data_offset = usize::from(reader.u8("DataOffset")?);
         reader.skip(1, "Reserved")?;
         let data_length = reader.u32("DataLength")? as usize;
-        optional_slice(message, data_offset, data_length, "Read data")?;
+        // Checked even when empty: callers slice the message at `data_offset`.
+        slice(message, data_offset, data_length, "Read data")?;
         Ok(ReadResponse {
             data_offset,
             data_length,
@@ -1049,6 +1050,23 @@ mod tests {
             decode_directory_entries(&looping),
             Err(WireError::BadEntryOffset(0))
         );
+    }
+
+    /// Found by the smb2_response fuzz target: an empty READ answer whose DataOffset points
+    /// past the message must not decode (callers slice at that offset).
+    #[test]
+    fn empty_read_data_must_lie_inside_the_message() {
+        let mut bytes = Vec::new();
+        Header::request(Command::Read, 0, 0, 0).encode(&mut bytes);
+        bytes.extend_from_slice(&17u16.to_le_bytes());
+        bytes.push(0xF0); // DataOffset beyond the end
+        bytes.push(0);
+        bytes.extend_from_slice(&0u32.to_le_bytes()); // DataLength 0
+        bytes.extend_from_slice(&[0; 9]);
+        assert!(matches!(
+            ReadResponse::decode(&bytes),
+            Err(WireError::OutOfBounds { .. })
+        ));
     }
 
     proptest::proptest! {

@@ -1,0 +1,32 @@
+//! Any bytes after a valid SMB2 response header, as every response body the client decodes,
+//! and as a FileDirectoryInformation buffer: decoding never panics, and what a READ response
+//! says about its data lies inside the message.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wnet_smb2::wire::{
+    Command, CreateResponse, Header, NegotiateResponse, ReadResponse, SessionSetupResponse,
+    TreeConnectResponse, decode_directory_entries, decode_error_response, decode_ioctl_response,
+    decode_output_buffer, decode_write_response,
+};
+
+fuzz_target!(|bytes: &[u8]| {
+    let _ = Header::decode(bytes);
+    let mut message = Vec::with_capacity(64 + bytes.len());
+    let mut header = Header::request(Command::Read, 1, 2, 3);
+    header.flags = 1;
+    header.encode(&mut message);
+    message.extend_from_slice(bytes);
+    let _ = NegotiateResponse::decode(&message);
+    let _ = SessionSetupResponse::decode(&message);
+    let _ = TreeConnectResponse::decode(&message);
+    let _ = CreateResponse::decode(&message);
+    if let Ok(read) = ReadResponse::decode(&message) {
+        assert!(read.data_offset + read.data_length <= message.len());
+    }
+    let _ = decode_write_response(&message);
+    let _ = decode_ioctl_response(&message);
+    let _ = decode_output_buffer(&message, Command::QueryDirectory);
+    let _ = decode_error_response(&message);
+    let _ = decode_directory_entries(bytes);
+});
