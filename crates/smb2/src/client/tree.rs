@@ -10,6 +10,8 @@ use crate::wire::{
     decode_output_buffer, decode_write_response, disposition, share_access,
 };
 
+/// How many QUERY_DIRECTORY answers one listing may take.
+const MAX_DIRECTORY_ROUNDS: usize = 100_000;
 /// The output buffer asked for by each QUERY_DIRECTORY (one credit's worth).
 const DIRECTORY_BUFFER: u32 = 65_536;
 
@@ -246,7 +248,8 @@ impl OpenFile {
     pub async fn query_directory(&self, pattern: &str) -> Result<Vec<DirectoryEntry>, Error> {
         let mut entries = Vec::new();
         let mut flags = RESTART_SCANS;
-        loop {
+        // Bounded: a server that never says STATUS_NO_MORE_FILES gets an error, not a loop.
+        for _ in 0..MAX_DIRECTORY_ROUNDS {
             let request = Request::QueryDirectory(QueryDirectoryRequest {
                 file_id: self.file_id,
                 information_class: FILE_DIRECTORY_INFORMATION,
@@ -258,13 +261,13 @@ impl OpenFile {
             let response = match self.tree.call(&request, &[]).await {
                 Ok(response) => response,
                 Err(Error::Status { status, .. }) if status == NtStatus::STATUS_NO_MORE_FILES => {
-                    break;
+                    return Ok(entries);
                 }
                 Err(error) => return Err(error),
             };
             let buffer = decode_output_buffer(&response, Command::QueryDirectory)?;
             if buffer.is_empty() {
-                break;
+                return Ok(entries);
             }
             entries.extend(
                 decode_directory_entries(buffer)?
@@ -272,7 +275,9 @@ impl OpenFile {
                     .filter(|entry| entry.name != "." && entry.name != ".."),
             );
         }
-        Ok(entries)
+        Err(Error::Unsupported(format!(
+            "the directory listing did not end after {MAX_DIRECTORY_ROUNDS} answers"
+        )))
     }
 
     /// Closes the handle.
