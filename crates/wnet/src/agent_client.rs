@@ -86,21 +86,35 @@ impl AgentClient {
         if let Some(client) = AgentClient::connect_running() {
             return Ok(client);
         }
-        start_agent()?;
+        let mut child = spawn_agent()?;
         let socket = agent_socket_path();
         let deadline = Instant::now() + START_TIMEOUT;
-        loop {
+        let result = loop {
             match UnixStream::connect(&socket) {
-                Ok(stream) => return AgentClient::from_stream(stream),
-                Err(error) if Instant::now() >= deadline => {
-                    return Err(no_agent(format!(
-                        "the wnet agent did not open {} within {START_TIMEOUT:?}: {error}",
-                        socket.display()
-                    )));
+                Ok(stream) => break AgentClient::from_stream(stream),
+                Err(error) => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        break Err(no_agent(format!(
+                            "the wnet agent exited ({status}) before opening {}: {}",
+                            socket.display(),
+                            last_log_line(&socket)
+                        )));
+                    }
+                    if Instant::now() >= deadline {
+                        break Err(no_agent(format!(
+                            "the wnet agent did not open {} within {START_TIMEOUT:?}: {error}",
+                            socket.display()
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(_) => std::thread::sleep(Duration::from_millis(20)),
             }
-        }
+        };
+        // A thread reaps the agent when it exits, so that it never lingers as a zombie.
+        std::thread::spawn(move || {
+            let _ = child.wait();
+        });
+        result
     }
 
     fn from_stream(stream: UnixStream) -> Result<AgentClient, WinError> {
@@ -140,12 +154,43 @@ impl AgentClient {
     }
 }
 
-/// Starts the agent in the background, its stderr appended to `agent.log` beside the socket.
-/// A thread waits for it so that it never lingers as a zombie of this process.
+/// The agent's log: `agent.log` beside the socket.
+pub fn agent_log_path() -> PathBuf {
+    agent_socket_path()
+        .parent()
+        .map_or_else(|| PathBuf::from("agent.log"), |dir| dir.join("agent.log"))
+}
+
+fn last_log_line(socket: &std::path::Path) -> String {
+    let log = socket
+        .parent()
+        .map_or_else(|| PathBuf::from("agent.log"), |dir| dir.join("agent.log"));
+    std::fs::read_to_string(&log)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| format!("see {}", log.display()))
+}
+
+/// Starts the agent in the background (`wnet agent start`); a thread reaps it when it exits.
 pub fn start_agent() -> Result<(), WinError> {
+    let mut child = spawn_agent()?;
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// Spawns the agent, its stderr appended to `agent.log` beside the socket, in its own
+/// process group so that a Ctrl-C meant for the caller does not stop it.
+fn spawn_agent() -> Result<std::process::Child, WinError> {
     let socket = agent_socket_path();
     let dir = socket.parent().map(PathBuf::from).unwrap_or_default();
-    let log_path = dir.join("agent.log");
+    let log_path = agent_log_path();
     if !dir.as_os_str().is_empty() {
         use std::os::unix::fs::DirBuilderExt as _;
         std::fs::DirBuilder::new()
@@ -173,17 +218,12 @@ pub fn start_agent() -> Result<(), WinError> {
         .stderr(log);
     {
         use std::os::unix::process::CommandExt as _;
-        // Its own process group: a Ctrl-C meant for the caller does not stop the agent.
         command.process_group(0);
     }
-    let mut child = command.spawn().map_err(|error| {
+    command.spawn().map_err(|error| {
         no_agent(format!(
             "cannot start the wnet agent {}: {error}",
             program.display()
         ))
-    })?;
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
-    Ok(())
+    })
 }
