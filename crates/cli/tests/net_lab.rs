@@ -208,8 +208,14 @@ impl Sandbox {
 
     /// `wnet ARGS` in this sandbox, not yet run.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wnet"));
+        let mut command = self.program(env!("CARGO_BIN_EXE_wnet"));
         command.args(args);
+        command
+    }
+
+    /// `program` with this sandbox's environment, not yet run.
+    fn program(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
         // None of the caller's settings: every WNET_* variable goes, then the sandbox's.
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("WNET_") {
@@ -857,6 +863,75 @@ fn connections_end_with_their_agent() {
     assert_eq!(sandbox.connections(), Vec::<Value>::new());
     let user = sandbox.wnet(&["user", &unc("public")]);
     assert_system_error(&user, 2250);
+}
+
+/// A command right after `wnet agent stop` starts a new agent instead of reaching the one
+/// going away (which used to reset it: System error 1222).
+#[test]
+fn a_command_right_after_stop_starts_a_new_agent() {
+    let sandbox = Sandbox::new();
+    let password = sandbox.password("wnetalice");
+    let user = "/user:wnetalice";
+    for round in 0..10 {
+        let output = sandbox.wnet(&["use", &unc("public"), &password, user]);
+        assert!(
+            output.status.success(),
+            "round {round}: {}",
+            text(&output.stderr)
+        );
+        // More connections, so the stopping agent's shutdown takes longer (it disconnects
+        // each over the network before it ends).
+        for share in ["readonly", "alice", "hidden$"] {
+            assert_success(&sandbox.wnet(&["use", &unc(share), &password, user]));
+        }
+        // Straight from the stop to the next command: no polling delay in between.
+        let stop = run(sandbox
+            .program("sh")
+            .arg("-c")
+            .arg(r#""$0" agent stop >/dev/null && exec "$0" use "$1" "$2" "$3""#)
+            .args([env!("CARGO_BIN_EXE_wnet"), &unc("public"), &password, user]));
+        assert!(
+            stop.status.success(),
+            "round {round}: the command right after the stop failed: {}",
+            text(&stop.stderr)
+        );
+        assert_success(&sandbox.wnet(&["agent", "stop"]));
+    }
+}
+
+/// Two users racing for one server: exactly one gets it, the other gets 1219, as if it had
+/// come second (both used to succeed, leaving two users connected to one server).
+#[test]
+fn racing_users_of_one_server_leave_one_user() {
+    let sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    let bob = sandbox.password("wnetbob");
+    for round in 0..5 {
+        let (first, second) = thread::scope(|scope| {
+            let first =
+                scope.spawn(|| sandbox.wnet(&["use", &unc("public"), &alice, "/user:wnetalice"]));
+            let second =
+                scope.spawn(|| sandbox.wnet(&["use", &unc("readonly"), &bob, "/user:wnetbob"]));
+            (first.join().unwrap(), second.join().unwrap())
+        });
+        let outcomes = [&first, &second].map(|output| {
+            if output.status.success() {
+                None
+            } else {
+                system_error(output)
+            }
+        });
+        assert!(
+            matches!(outcomes, [None, Some(1219)] | [Some(1219), None]),
+            "round {round}: one must win and the other get 1219: {outcomes:?} ({} / {})",
+            text(&first.stderr),
+            text(&second.stderr)
+        );
+        let rows = sandbox.connections();
+        assert_eq!(rows.len(), 1, "round {round}: {rows:?}");
+        assert_eq!(sandbox.agent_status().expect("running")["sessions"], 1);
+        sandbox.stop_agent();
+    }
 }
 
 /// A tiny client run as uid/gid 65534: connects to `socket`, sends a status request and
