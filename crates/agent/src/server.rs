@@ -214,8 +214,21 @@ impl Agent {
                 }
             }
         }
-        self.workstation.shutdown().await;
+        // Stop answering before the shutdown, which logs off over the network and may take
+        // a request timeout per server: a client that connected now would wait in the
+        // listener's backlog and be reset when this process ends, and an agent started for it
+        // would find the lock still held and give up. So the socket goes first (while the lock
+        // is held, so that it cannot be a new agent's), then the listener and the lock.
         let _ = fs::remove_file(&self.config.socket);
+        let Agent {
+            listener,
+            _lock: lock,
+            workstation,
+            ..
+        } = self;
+        drop(listener);
+        drop(lock);
+        workstation.shutdown().await;
         tracing::info!("agent stopped");
         Ok(())
     }

@@ -62,11 +62,26 @@ fn user_label(credentials: Option<&WireCredentials>) -> String {
 }
 
 fn same_user(existing: &str, asked: &WireCredentials) -> bool {
+    same_account(existing, &asked.user, &asked.domain)
+}
+
+/// Whether the session label `existing` (`DOMAIN\user`, `user` or empty) is `domain\user`.
+fn same_account(existing: &str, user: &str, domain: &str) -> bool {
     let (existing_domain, existing_user) = existing.split_once('\\').unwrap_or(("", existing));
-    existing_user.eq_ignore_ascii_case(&asked.user)
-        && (asked.domain.is_empty()
+    existing_user.eq_ignore_ascii_case(user)
+        && (domain.is_empty()
             || existing_domain.is_empty()
-            || existing_domain.eq_ignore_ascii_case(&asked.domain))
+            || existing_domain.eq_ignore_ascii_case(domain))
+}
+
+fn credential_conflict(server: &str, user: &str) -> WinError {
+    WinError::with_cause(
+        codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+        Cause::Other(format!(
+            "the agent holds a session with {server} as {}",
+            if user.is_empty() { "anonymous" } else { user }
+        )),
+    )
 }
 
 fn dialect_name(value: u16) -> String {
@@ -182,13 +197,7 @@ impl Workstation {
             if let Some(asked) = credentials.filter(|asked| asked.explicit)
                 && !same_user(&user, asked)
             {
-                return Err(WinError::with_cause(
-                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
-                    Cause::Other(format!(
-                        "the agent holds a session with {server} as {}",
-                        if user.is_empty() { "anonymous" } else { &user }
-                    )),
-                ));
+                return Err(credential_conflict(server, &user));
             }
             if (options.require_signing && !session.is_signing())
                 || (options.require_encryption && !session.is_encrypting())
@@ -315,29 +324,51 @@ impl Workstation {
         };
         let duplicate_tree = {
             let mut table = lock(&self.table);
-            table
+            // The table is not locked across the session setup, so another request may have
+            // made a session with this server meanwhile: one user per server still holds.
+            let held = table
                 .servers
-                .entry(server_key.clone())
-                .or_insert(ServerEntry {
-                    session: session.clone(),
-                    user: user.clone(),
+                .get(&server_key)
+                .map(|held| held.user.clone())
+                .filter(|held| {
+                    let (domain, name) = user.split_once('\\').unwrap_or(("", &user));
+                    !reused && !same_account(held, name, domain)
                 });
-            let duplicate = table.connections.iter().any(|row| {
-                row.entry.local_name.is_none()
-                    && row
-                        .entry
-                        .remote_name
-                        .eq_ignore_ascii_case(&entry.remote_name)
-            });
-            if duplicate {
-                Some(tree)
+            if let Some(held) = held {
+                Err((tree, held))
             } else {
-                table.connections.push(ConnectionRow {
-                    entry: entry.clone(),
-                    server_key,
-                    tree,
+                table
+                    .servers
+                    .entry(server_key.clone())
+                    .or_insert(ServerEntry {
+                        session: session.clone(),
+                        user: user.clone(),
+                    });
+                let duplicate = table.connections.iter().any(|row| {
+                    row.entry.local_name.is_none()
+                        && row
+                            .entry
+                            .remote_name
+                            .eq_ignore_ascii_case(&entry.remote_name)
                 });
-                None
+                if duplicate {
+                    Ok(Some(tree))
+                } else {
+                    table.connections.push(ConnectionRow {
+                        entry: entry.clone(),
+                        server_key,
+                        tree,
+                    });
+                    Ok(None)
+                }
+            }
+        };
+        let duplicate_tree = match duplicate_tree {
+            Ok(duplicate) => duplicate,
+            Err((tree, held)) => {
+                let _ = tree.disconnect().await;
+                let _ = session.logoff().await;
+                return Err(credential_conflict(&unc.server, &held));
             }
         };
         // Windows counts a second deviceless connection to the same resource as the same.
