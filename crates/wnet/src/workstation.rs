@@ -312,7 +312,7 @@ impl Workstation {
         };
         let source = if reused {
             format!(
-                "the agent's session with {} as {}",
+                "reused the agent's session with {} as {}",
                 unc.server,
                 if user.is_empty() { "anonymous" } else { &user }
             )
