@@ -322,47 +322,8 @@ impl Workstation {
                 |credentials| credentials.source.clone(),
             )
         };
-        let duplicate_tree = {
-            let mut table = lock(&self.table);
-            // The table is not locked across the session setup, so another request may have
-            // made a session with this server meanwhile: one user per server still holds.
-            let held = table
-                .servers
-                .get(&server_key)
-                .map(|held| held.user.clone())
-                .filter(|held| {
-                    let (domain, name) = user.split_once('\\').unwrap_or(("", &user));
-                    !reused && !same_account(held, name, domain)
-                });
-            if let Some(held) = held {
-                Err((tree, held))
-            } else {
-                table
-                    .servers
-                    .entry(server_key.clone())
-                    .or_insert(ServerEntry {
-                        session: session.clone(),
-                        user: user.clone(),
-                    });
-                let duplicate = table.connections.iter().any(|row| {
-                    row.entry.local_name.is_none()
-                        && row
-                            .entry
-                            .remote_name
-                            .eq_ignore_ascii_case(&entry.remote_name)
-                });
-                if duplicate {
-                    Ok(Some(tree))
-                } else {
-                    table.connections.push(ConnectionRow {
-                        entry: entry.clone(),
-                        server_key,
-                        tree,
-                    });
-                    Ok(None)
-                }
-            }
-        };
+        let duplicate_tree =
+            self.record_connection(server_key, &session, &user, reused, &entry, tree);
         let duplicate_tree = match duplicate_tree {
             Ok(duplicate) => duplicate,
             Err((tree, held)) => {
@@ -381,6 +342,59 @@ impl Workstation {
             source,
             entry,
         })
+    }
+
+    /// Adds the connection (and the session, if new) to the table. `Ok(Some(tree))`: the
+    /// same deviceless connection exists already, so this tree is surplus; `Err`: another
+    /// user's session with the server appeared meanwhile (its user returned).
+    fn record_connection(
+        &self,
+        server_key: String,
+        session: &Session,
+        user: &str,
+        reused: bool,
+        entry: &ConnectionEntry,
+        tree: Tree,
+    ) -> Result<Option<Tree>, (Tree, String)> {
+        let mut table = lock(&self.table);
+        // The table is not locked across the session setup, so another request may have
+        // made a session with this server meanwhile: one user per server still holds.
+        let held = table
+            .servers
+            .get(&server_key)
+            .map(|held| held.user.clone())
+            .filter(|held| {
+                let (domain, name) = user.split_once('\\').unwrap_or(("", user));
+                !reused && !same_account(held, name, domain)
+            });
+        if let Some(held) = held {
+            Err((tree, held))
+        } else {
+            table
+                .servers
+                .entry(server_key.clone())
+                .or_insert(ServerEntry {
+                    session: session.clone(),
+                    user: user.to_owned(),
+                });
+            let duplicate = table.connections.iter().any(|row| {
+                row.entry.local_name.is_none()
+                    && row
+                        .entry
+                        .remote_name
+                        .eq_ignore_ascii_case(&entry.remote_name)
+            });
+            if duplicate {
+                Ok(Some(tree))
+            } else {
+                table.connections.push(ConnectionRow {
+                    entry: entry.clone(),
+                    server_key,
+                    tree,
+                });
+                Ok(None)
+            }
+        }
     }
 
     async fn cancel_connection(&self, name: &str, _force: bool) -> Result<Response, WinError> {
