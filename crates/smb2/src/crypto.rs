@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// Size of the SMB2 header that starts every message ([MS-SMB2] 2.2.1).
-pub const SMB2_HEADER_SIZE: usize = 64;
+pub const SMB2_HEADER_SIZE: usize = crate::wire::HEADER_LENGTH;
 /// Offset of the 4-byte Flags field in the SMB2 header.
 const FLAGS_OFFSET: usize = 16;
 /// Offset of the 2-byte Command field in the SMB2 header.
@@ -26,14 +26,10 @@ const COMMAND_OFFSET: usize = 12;
 const MESSAGE_ID_OFFSET: usize = 24;
 /// Offset of the 16-byte Signature field in the SMB2 header.
 const SIGNATURE_OFFSET: usize = 48;
-/// SMB2_FLAGS_SERVER_TO_REDIR: the message is a response.
-const FLAGS_SERVER_TO_REDIR: u32 = 0x0000_0001;
-/// SMB2_FLAGS_SIGNED: the message is signed.
-const FLAGS_SIGNED: u32 = 0x0000_0008;
+use crate::wire::flags::{SERVER_TO_REDIR as FLAGS_SERVER_TO_REDIR, SIGNED as FLAGS_SIGNED};
 /// SMB2 CANCEL.
 const COMMAND_CANCEL: u16 = 0x000C;
-/// ProtocolId of an SMB2 message.
-const SMB2_PROTOCOL_ID: [u8; 4] = [0xFE, b'S', b'M', b'B'];
+use crate::wire::PROTOCOL_ID as SMB2_PROTOCOL_ID;
 /// ProtocolId of an SMB2 TRANSFORM_HEADER ([MS-SMB2] 2.2.41).
 pub const TRANSFORM_PROTOCOL_ID: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 /// Size of the SMB2 TRANSFORM_HEADER.
@@ -43,12 +39,10 @@ const TRANSFORM_NONCE_OFFSET: usize = 20;
 /// Flags/EncryptionAlgorithm value of an encrypted message (0x0001 in every dialect).
 const TRANSFORM_FLAGS_ENCRYPTED: u16 = 0x0001;
 
-/// SMB 3.x dialect numbers as they appear in the NEGOTIATE exchange.
-const DIALECT_2_0_2: u16 = 0x0202;
-const DIALECT_2_1: u16 = 0x0210;
-const DIALECT_3_0: u16 = 0x0300;
-const DIALECT_3_0_2: u16 = 0x0302;
-const DIALECT_3_1_1: u16 = 0x0311;
+use crate::wire::dialect::{
+    SMB_2_0_2 as DIALECT_2_0_2, SMB_2_1 as DIALECT_2_1, SMB_3_0 as DIALECT_3_0,
+    SMB_3_0_2 as DIALECT_3_0_2, SMB_3_1_1 as DIALECT_3_1_1,
+};
 
 /// Errors of the signing, key derivation and encryption functions.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

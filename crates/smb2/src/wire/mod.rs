@@ -6,6 +6,7 @@ mod header;
 mod messages;
 mod reader;
 
+pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
 pub use messages::*;
 pub use reader::Reader;
