@@ -64,9 +64,9 @@ pub enum AgentError {
     },
 }
 
-/// The uid this process runs as.
+/// The uid this process runs as (`u32::MAX`, which no peer has, if unknown).
 pub fn current_uid() -> u32 {
-    fs::metadata("/proc/self").map_or(u32::MAX, |meta| meta.uid())
+    wnet_nbt::user_state::current_uid().unwrap_or(u32::MAX)
 }
 
 fn io_error<'a>(

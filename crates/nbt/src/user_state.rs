@@ -6,12 +6,17 @@ use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
+/// The uid this process runs as (the owner of `/proc/self`); `None` without procfs.
+pub fn current_uid() -> Option<u32> {
+    fs::metadata("/proc/self").ok().map(|meta| meta.uid())
+}
+
 /// `$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`.
 pub fn user_runtime_dir() -> PathBuf {
     if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|dir| !dir.is_empty()) {
         PathBuf::from(runtime).join("wnet")
     } else {
-        let uid = fs::metadata("/proc/self").map_or(0, |meta| meta.uid());
+        let uid = current_uid().unwrap_or(0);
         PathBuf::from(format!("/tmp/wnet-{uid}"))
     }
 }

@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
+use wnet_nbt::config::env_var;
+
 use crate::error::{Cause, WinError, codes};
 
 /// Default idle period after which the agent exits when it holds no connection.
@@ -17,10 +19,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one request may take: an add-connection runs several network steps, each bounded
 /// by the provider's own timeout.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
-
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
-}
 
 /// The agent's socket: `$WNET_AGENT_SOCKET`, else `agent.sock` in the per-user runtime
 /// directory (`$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`).
@@ -156,15 +154,17 @@ impl AgentClient {
 
 /// The agent's log: `agent.log` beside the socket.
 pub fn agent_log_path() -> PathBuf {
-    agent_socket_path()
+    log_beside(&agent_socket_path())
+}
+
+fn log_beside(socket: &std::path::Path) -> PathBuf {
+    socket
         .parent()
         .map_or_else(|| PathBuf::from("agent.log"), |dir| dir.join("agent.log"))
 }
 
 fn last_log_line(socket: &std::path::Path) -> String {
-    let log = socket
-        .parent()
-        .map_or_else(|| PathBuf::from("agent.log"), |dir| dir.join("agent.log"));
+    let log = log_beside(socket);
     std::fs::read_to_string(&log)
         .ok()
         .and_then(|text| {
@@ -190,7 +190,7 @@ pub fn start_agent() -> Result<(), WinError> {
 fn spawn_agent() -> Result<std::process::Child, WinError> {
     let socket = agent_socket_path();
     let dir = socket.parent().map(PathBuf::from).unwrap_or_default();
-    let log_path = agent_log_path();
+    let log_path = log_beside(&socket);
     if !dir.as_os_str().is_empty() {
         use std::os::unix::fs::DirBuilderExt as _;
         std::fs::DirBuilder::new()

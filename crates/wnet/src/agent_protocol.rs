@@ -121,6 +121,16 @@ pub struct ConnectionEntry {
     pub encryption: bool,
 }
 
+impl ConnectionEntry {
+    /// Whether the entry redirects the local device `name` (compared as Windows does, without
+    /// regard to case).
+    pub fn has_local_name(&self, name: &str) -> bool {
+        self.local_name
+            .as_deref()
+            .is_some_and(|local| local.eq_ignore_ascii_case(name))
+    }
+}
+
 /// A share of a server.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ShareEntry {

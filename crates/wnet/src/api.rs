@@ -276,9 +276,7 @@ pub fn current_user() -> String {
         .or_else(|| env("USER"))
         .or_else(|| env("LOGNAME"))
         .unwrap_or_else(|| {
-            use std::os::unix::fs::MetadataExt as _;
-            std::fs::metadata("/proc/self")
-                .map_or_else(|_| String::new(), |meta| meta.uid().to_string())
+            wnet_nbt::user_state::current_uid().map_or_else(String::new, |uid| uid.to_string())
         })
 }
 
@@ -288,10 +286,7 @@ fn find_connection<'a>(
 ) -> Option<&'a ConnectionEntry> {
     let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
     connections.iter().find(|entry| {
-        entry
-            .local_name
-            .as_deref()
-            .is_some_and(|local| local.eq_ignore_ascii_case(name))
+        entry.has_local_name(name)
             || remote
                 .as_deref()
                 .is_some_and(|remote| entry.remote_name.eq_ignore_ascii_case(remote))
@@ -319,12 +314,9 @@ pub fn get_connection(local_name: &str) -> Result<String, WinError> {
         return Err(WinError::new(codes::ERROR_BAD_DEVICE));
     }
     let connections = connections()?;
-    let found = connections.iter().find(|entry| {
-        entry
-            .local_name
-            .as_deref()
-            .is_some_and(|local| local.eq_ignore_ascii_case(local_name))
-    });
+    let found = connections
+        .iter()
+        .find(|entry| entry.has_local_name(local_name));
     if let Some(entry) = found {
         return Ok(entry.remote_name.clone());
     }
@@ -460,30 +452,34 @@ fn share_resource(server: &str, share: &ShareEntry, scope_value: u32) -> NetReso
     }
 }
 
-fn server_resource(name: &str) -> NetResource {
+/// A GLOBALNET container of the provider: a workgroup or a server.
+fn container_resource(remote_name: String, display: u32, comment: Option<String>) -> NetResource {
     NetResource {
         scope: scope::RESOURCE_GLOBALNET,
         resource_type: resource_type::RESOURCETYPE_ANY,
-        display_type: display_type::RESOURCEDISPLAYTYPE_SERVER,
+        display_type: display,
         usage: usage::RESOURCEUSAGE_CONTAINER,
         local_name: None,
-        remote_name: Some(format!("\\\\{name}")),
-        comment: Some(String::new()),
+        remote_name: Some(remote_name),
+        comment,
         provider: Some(PROVIDER_NAME.to_owned()),
     }
 }
 
+fn server_resource(name: &str) -> NetResource {
+    container_resource(
+        format!("\\\\{name}"),
+        display_type::RESOURCEDISPLAYTYPE_SERVER,
+        Some(String::new()),
+    )
+}
+
 fn workgroup_resource(name: &str) -> NetResource {
-    NetResource {
-        scope: scope::RESOURCE_GLOBALNET,
-        resource_type: resource_type::RESOURCETYPE_ANY,
-        display_type: display_type::RESOURCEDISPLAYTYPE_DOMAIN,
-        usage: usage::RESOURCEUSAGE_CONTAINER,
-        local_name: None,
-        remote_name: Some(name.to_owned()),
-        comment: None,
-        provider: Some(PROVIDER_NAME.to_owned()),
-    }
+    container_resource(
+        name.to_owned(),
+        display_type::RESOURCEDISPLAYTYPE_DOMAIN,
+        None,
+    )
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, WinError> {

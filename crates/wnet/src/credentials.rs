@@ -658,38 +658,17 @@ pub fn default_credentials(
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-
-    /// A fresh directory under the system's temporary directory, removed on drop.
-    struct TempDir(PathBuf);
+    use crate::test_dir::TempDir;
 
     impl TempDir {
-        fn new() -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "wnet-credentials-test-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
-            TempDir(dir)
-        }
-
         fn file(&self, text: &str, mode: u32) -> PathBuf {
             let path = self.0.join("credentials");
             fs::write(&path, text).unwrap_or_else(|error| panic!("write: {error}"));
             fs::set_permissions(&path, fs::Permissions::from_mode(mode))
                 .unwrap_or_else(|error| panic!("chmod: {error}"));
             path
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
         }
     }
 
@@ -808,7 +787,7 @@ password = p=w#;x
 
     #[test]
     fn files_other_users_can_access_are_refused() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("credentials");
         for mode in [0o644, 0o640, 0o604, 0o660, 0o700] {
             let path = dir.file(SAMPLE, mode);
             match CredentialFile::load(&path) {
@@ -849,7 +828,7 @@ password = p=w#;x
             // Only root can give a file away; nothing to check otherwise.
             return;
         }
-        let dir = TempDir::new();
+        let dir = TempDir::new("credentials");
         let path = dir.file(SAMPLE, 0o600);
         std::os::unix::fs::chown(&path, Some(65_534), None)
             .unwrap_or_else(|error| panic!("chown: {error}"));
@@ -863,7 +842,7 @@ password = p=w#;x
 
     #[test]
     fn a_missing_file_is_an_empty_store_and_an_unreadable_one_an_error() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("credentials");
         let store = CredentialFile::load(&dir.0.join("absent"))
             .unwrap_or_else(|error| panic!("missing: {error}"));
         assert!(store.servers().next().is_none());
@@ -880,7 +859,7 @@ password = p=w#;x
 
     #[test]
     fn set_and_remove_keep_the_other_sections_and_comments() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("credentials");
         let path = dir.0.join("sub").join("credentials");
         let mut store = parsed(SAMPLE);
         store
@@ -969,7 +948,7 @@ password = p=w#;x
 
     #[test]
     fn the_environment_comes_first_then_the_file_then_anonymous() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("credentials");
         let path = dir.file(SAMPLE, 0o600);
         let env_of = |vars: &'static [(&'static str, &'static str)]| {
             move |name: &str| {

@@ -20,6 +20,8 @@ pub mod last_error;
 pub mod remembered;
 pub mod resource;
 pub mod smb_provider;
+#[cfg(test)]
+mod test_dir;
 pub mod unc;
 pub mod workstation;
 

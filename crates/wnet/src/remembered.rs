@@ -251,33 +251,10 @@ impl RememberedStore {
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
     use crate::resource::PROVIDER_NAME;
-
-    /// A fresh directory under the system's temporary directory, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "wnet-remembered-test-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TempDir;
 
     fn entry(local: &str, remote: &str, user: &str) -> RememberedConnection {
         RememberedConnection {
@@ -301,7 +278,7 @@ mod tests {
 
     #[test]
     fn entries_survive_a_save_and_load_in_a_private_file() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("remembered");
         let path = dir.0.join("config").join(REMEMBERED_FILE_NAME);
         let mut store = loaded(&path);
         assert!(
@@ -335,7 +312,7 @@ mod tests {
 
     #[test]
     fn add_replaces_and_remove_forgets_by_local_name() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("remembered");
         let mut store = RememberedStore::empty(&dir.0.join(REMEMBERED_FILE_NAME));
         store.add(entry("Z:", r"\\a\one", ""));
         store.add(entry("Y:", r"\\a\two", ""));
@@ -382,7 +359,7 @@ mod tests {
 
     #[test]
     fn duplicate_entries_in_the_file_collapse_to_the_last() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("remembered");
         let path = dir.0.join(REMEMBERED_FILE_NAME);
         let file = StoreFile {
             version: 1,
@@ -397,7 +374,7 @@ mod tests {
 
     #[test]
     fn corrupt_files_and_unknown_versions_are_bad_profiles() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("remembered");
         let path = dir.0.join(REMEMBERED_FILE_NAME);
         for text in [
             "",
@@ -441,7 +418,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_file_cannot_open_the_profile() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("remembered");
         // A directory where the file should be cannot be read, even by root.
         let path = dir.0.join(REMEMBERED_FILE_NAME);
         fs::create_dir(&path).unwrap_or_else(|error| panic!("mkdir: {error}"));

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
-use wnet_nbt::config::NameServiceConfig;
+use wnet_nbt::config::{NameServiceConfig, env_var};
 use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
@@ -111,12 +111,6 @@ impl ProviderConfig {
             .map_err(|error| invalid(error.to_string()))?;
         Ok(config)
     }
-}
-
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }
 
 /// This host's name, upper-cased and cut to 15 characters (the NetBIOS form).

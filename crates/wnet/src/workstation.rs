@@ -17,7 +17,7 @@ use wnet_smb2::{Session, Tree};
 use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
 use crate::error::{Cause, WinError, codes};
 use crate::resource::{connect, resource_type};
-use crate::smb_provider::{ServerSession, SmbProvider, map_error, status_error};
+use crate::smb_provider::{ServerSession, SmbProvider, map_error};
 use crate::unc::UncName;
 
 /// A session with one server, shared by the connections to it.
@@ -233,12 +233,11 @@ impl Workstation {
             if !is_valid_local_name(local) {
                 return Err(WinError::new(codes::ERROR_BAD_DEVICE));
             }
-            if self.connections().iter().any(|entry| {
-                entry
-                    .local_name
-                    .as_deref()
-                    .is_some_and(|used| used.eq_ignore_ascii_case(local))
-            }) {
+            if self
+                .connections()
+                .iter()
+                .any(|entry| entry.has_local_name(local))
+            {
                 return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
             }
             return Err(WinError::with_cause(
@@ -400,12 +399,7 @@ impl Workstation {
     async fn cancel_connection(&self, name: &str, _force: bool) -> Result<Response, WinError> {
         let removed: Vec<ConnectionRow> = {
             let mut table = lock(&self.table);
-            let by_local = |row: &ConnectionRow| {
-                row.entry
-                    .local_name
-                    .as_deref()
-                    .is_some_and(|local| local.eq_ignore_ascii_case(name))
-            };
+            let by_local = |row: &ConnectionRow| row.entry.has_local_name(name);
             let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
             let by_remote = |row: &ConnectionRow| {
                 row.entry.local_name.is_none()
@@ -461,10 +455,7 @@ impl Workstation {
         if !reused {
             let _ = session.logoff().await;
         }
-        let shares = listed.map_err(|error| match error.status() {
-            Some(status) => status_error(status),
-            None => map_error(&error),
-        })?;
+        let shares = listed.map_err(|error| map_error(&error))?;
         Ok(Response::Shares {
             shares: shares.into_iter().map(share_entry).collect(),
         })

@@ -296,12 +296,9 @@ fn list_connections(json: bool) -> Result<(), Exit> {
         }));
     }
     for entry in remembered.iter().flat_map(RememberedStore::entries) {
-        let connected = connections.iter().any(|connection| {
-            connection
-                .local_name
-                .as_deref()
-                .is_some_and(|local| local.eq_ignore_ascii_case(&entry.local_name))
-        });
+        let connected = connections
+            .iter()
+            .any(|connection| connection.has_local_name(&entry.local_name));
         if !connected {
             rows.push(json!({
                 "status": "Unavailable",
@@ -405,12 +402,7 @@ fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
         .iter()
         .filter(|share| show_all || !share.name.ends_with('$'))
         .collect();
-    let devices: Vec<String> = api::connections()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|entry| entry.local_name.map(|local| (local, entry.remote_name)))
-        .map(|(local, remote)| format!("{local}={remote}"))
-        .collect();
+    let connections = api::connections().unwrap_or_default();
     if json {
         let rows: Vec<_> = shown
             .iter()
@@ -431,14 +423,10 @@ fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
     println!("{}", "-".repeat(79));
     for share in shown {
         let remote = format!("\\\\{name}\\{}", share.name);
-        let used_as = devices
+        let used_as = connections
             .iter()
-            .find_map(|pair| {
-                let (local, connected) = pair.split_once('=')?;
-                connected
-                    .eq_ignore_ascii_case(&remote)
-                    .then(|| local.to_owned())
-            })
+            .filter(|entry| entry.remote_name.eq_ignore_ascii_case(&remote))
+            .find_map(|entry| entry.local_name.as_deref())
             .unwrap_or_default();
         println!(
             "{:<14}{:<6}{:<9}{}",

@@ -42,7 +42,8 @@ pub trait MessageSecurity: Send + Sync {
 /// bytes as sent, which 3.1.1's pre-authentication hash needs.
 #[derive(Debug)]
 pub struct Exchange {
-    /// The request as encoded (before signing).
+    /// The request as encoded (before signing), kept only for NEGOTIATE and SESSION_SETUP,
+    /// whose bytes 3.1.1's pre-authentication hash covers; empty for every other command.
     pub request: Vec<u8>,
     /// The final response message.
     pub response: Vec<u8>,
@@ -258,7 +259,16 @@ impl Connection {
         let mut message = Vec::with_capacity(HEADER_LENGTH + 128 + request.payload_size());
         header.encode(&mut message);
         request.encode_body(&mut message);
-        let sent = message.clone();
+        // Copying every request (a write carries up to megabytes) would only serve the
+        // pre-authentication hash, which covers NEGOTIATE and SESSION_SETUP alone.
+        let sent = if matches!(
+            request.command(),
+            Command::Negotiate | Command::SessionSetup
+        ) {
+            message.clone()
+        } else {
+            Vec::new()
+        };
         let security = self
             .shared
             .security
@@ -387,6 +397,11 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
                 .filter(|&end| end <= frame.len())
                 .ok_or("compound NextCommand beyond the frame")?
         };
+        if start == 0 && end == frame.len() {
+            // A lone message (no compound): hand over the frame itself, uncopied.
+            deliver(shared, frame, header, encrypted);
+            return Ok(());
+        }
         deliver(shared, frame[start..end].to_vec(), header, encrypted);
         if end >= frame.len() {
             return Ok(());

@@ -1,6 +1,6 @@
 //! A connected share and the files opened on it.
 
-use crate::client::{Error, Session};
+use crate::client::{Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
 use crate::wire::{
     CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
@@ -52,18 +52,17 @@ impl Tree {
         self.response.maximal_access
     }
 
-    async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Vec<u8>, Error> {
+    async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
         self.session
             .connection()
             .call(request, self.session.id(), self.id, also_ok)
             .await
-            .map(|exchange| exchange.response)
     }
 
     /// Opens or creates a file, directory or pipe.
     pub async fn create(&self, request: CreateRequest) -> Result<OpenFile, Error> {
-        let response = self.call(&Request::Create(request), &[]).await?;
-        let created = CreateResponse::decode(&response)?;
+        let exchange = self.call(&Request::Create(request), &[]).await?;
+        let created = CreateResponse::decode(&exchange.response)?;
         Ok(OpenFile {
             tree: self.clone(),
             file_id: created.file_id,
@@ -167,13 +166,19 @@ impl OpenFile {
 
     /// Reads up to `length` bytes at `offset`; an empty result is the end of the file.
     pub async fn read_at(&self, offset: u64, length: u32) -> Result<Vec<u8>, Error> {
+        self.read_chunk(offset, length).await.map(|(_, data)| data)
+    }
+
+    /// One READ: its status (success, or STATUS_BUFFER_OVERFLOW when a pipe message goes on)
+    /// and its data, empty at the end of the file.
+    async fn read_chunk(&self, offset: u64, length: u32) -> Result<(NtStatus, Vec<u8>), Error> {
         let request = Request::Read(ReadRequest {
             file_id: self.file_id,
             offset,
             length,
             minimum_count: 0,
         });
-        let response = self
+        let exchange = self
             .tree
             .call(
                 &request,
@@ -183,12 +188,14 @@ impl OpenFile {
                 ],
             )
             .await?;
-        let header = crate::wire::Header::decode(&response)?;
-        if NtStatus(header.status) == NtStatus::STATUS_END_OF_FILE {
-            return Ok(Vec::new());
+        let status = NtStatus(exchange.header.status);
+        if status == NtStatus::STATUS_END_OF_FILE {
+            return Ok((status, Vec::new()));
         }
-        let read = ReadResponse::decode(&response)?;
-        Ok(response[read.data_offset..read.data_offset + read.data_length].to_vec())
+        let read = ReadResponse::decode(&exchange.response)?;
+        let data =
+            exchange.response[read.data_offset..read.data_offset + read.data_length].to_vec();
+        Ok((status, data))
     }
 
     /// Writes `data` at `offset`; returns how many bytes the server wrote.
@@ -199,8 +206,8 @@ impl OpenFile {
             data,
             write_through: false,
         });
-        let response = self.tree.call(&request, &[]).await?;
-        Ok(decode_write_response(&response)?)
+        let exchange = self.tree.call(&request, &[]).await?;
+        Ok(decode_write_response(&exchange.response)?)
     }
 
     /// Writes `input` to a named pipe and returns the pipe's answer (FSCTL_PIPE_TRANSCEIVE),
@@ -212,34 +219,22 @@ impl OpenFile {
             input,
             max_output_response: max_output,
         });
-        let response = self
+        let exchange = self
             .tree
             .call(&request, &[NtStatus::STATUS_BUFFER_OVERFLOW])
             .await?;
-        let mut output = decode_ioctl_response(&response)?;
-        let mut status = NtStatus(crate::wire::Header::decode(&response)?.status);
+        let mut output = decode_ioctl_response(&exchange.response)?;
+        let mut status = NtStatus(exchange.header.status);
         // A bounded number of follow-up reads: each returns at least one byte or ends.
         let mut reads = 0;
         while status == NtStatus::STATUS_BUFFER_OVERFLOW && reads < 4096 {
             reads += 1;
-            let request = Request::Read(ReadRequest {
-                file_id: self.file_id,
-                offset: 0,
-                length: max_output,
-                minimum_count: 0,
-            });
-            let response = self
-                .tree
-                .call(&request, &[NtStatus::STATUS_BUFFER_OVERFLOW])
-                .await?;
-            status = NtStatus(crate::wire::Header::decode(&response)?.status);
-            let read = ReadResponse::decode(&response)?;
-            if read.data_length == 0 {
+            let (next_status, data) = self.read_chunk(0, max_output).await?;
+            if data.is_empty() {
                 break;
             }
-            output.extend_from_slice(
-                &response[read.data_offset..read.data_offset + read.data_length],
-            );
+            status = next_status;
+            output.extend_from_slice(&data);
         }
         Ok(output)
     }
@@ -259,7 +254,7 @@ impl OpenFile {
             });
             flags = 0;
             let response = match self.tree.call(&request, &[]).await {
-                Ok(response) => response,
+                Ok(exchange) => exchange.response,
                 Err(Error::Status { status, .. }) if status == NtStatus::STATUS_NO_MORE_FILES => {
                     return Ok(entries);
                 }
