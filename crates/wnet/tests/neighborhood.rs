@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wnet_testlab::{SambaLab, run_bounded};
@@ -39,30 +39,46 @@ fn globalnet_walks_from_the_provider_to_the_labs_shares() {
     )
     .unwrap();
     let agent = runtime.join("agent.sock");
-    let output = run_bounded(
-        Command::new(example())
-            .env("WNET_AGENT_SOCKET", &agent)
-            .env("WNET_AGENT_IDLE", "2")
-            .env("WNET_CONFIG_DIR", runtime.join("config"))
-            .env("WNET_RESOLVE_ORDER", "hosts,netbios")
-            .env("WNET_WINS_SERVERS", lab.address.to_string())
-            .env("WNET_BROADCAST_ADDRESSES", lab.broadcast.to_string())
-            .env("WNET_WORKGROUP", &lab.workgroup)
-            .env("WNET_USER", &alice.name)
-            .env("WNET_PASSWORD", &alice.password),
-        Duration::from_secs(60),
-    )
-    .expect("the example runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let items: Vec<Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect();
+    let walk = || {
+        let output = run_bounded(
+            Command::new(example())
+                .env("WNET_AGENT_SOCKET", &agent)
+                .env("WNET_AGENT_IDLE", "2")
+                .env("WNET_CONFIG_DIR", runtime.join("config"))
+                .env("WNET_RESOLVE_ORDER", "hosts,netbios")
+                .env("WNET_WINS_SERVERS", lab.address.to_string())
+                .env("WNET_BROADCAST_ADDRESSES", lab.broadcast.to_string())
+                .env("WNET_WORKGROUP", &lab.workgroup)
+                .env("WNET_USER", &alice.name)
+                .env("WNET_PASSWORD", &alice.password),
+            Duration::from_secs(60),
+        )
+        .expect("the example runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+            .collect::<Vec<Value>>()
+    };
+    // Right after a lab (re)start, nmbd may not have registered the workgroup with its WINS
+    // server yet, so the walk is repeated, bounded, until the server shows up.
+    let server = format!("\\\\{}", lab.server_name);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let items = loop {
+        let items = walk();
+        let found = items
+            .iter()
+            .any(|item| item["remote_name"] == server.as_str());
+        if found || Instant::now() >= deadline {
+            break items;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     let errors: Vec<&Value> = items
         .iter()
         .filter(|item| item.get("error").is_some())
@@ -88,7 +104,6 @@ fn globalnet_walks_from_the_provider_to_the_labs_shares() {
         "{:?}",
         at(1)
     );
-    let server = format!("\\\\{}", lab.server_name);
     assert!(
         at(2)
             .iter()
