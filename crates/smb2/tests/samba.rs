@@ -241,3 +241,151 @@ async fn anonymous_sessions_are_null_sessions() {
         "{error}"
     );
 }
+
+/// The file operations a mounted drive needs, checked against the share's directory on disk:
+/// create and write in parallel 1 MiB (multi-credit) requests, read them back the same way,
+/// truncate, set the write time, rename over an existing file, delete, make and remove a
+/// directory, and the volume's size.
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // one walk through the operations, in the order a user does them
+async fn file_operations_show_on_the_servers_disk() {
+    use wnet_smb2::wire::file_info::BasicInformation;
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let share = lab.share("public").expect("a public share");
+    let dir = share.path.join("smb2-fileops");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    // Made by root here; the lab's users write in it through smbd.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::write(dir.join("old.txt"), b"to be replaced").unwrap();
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on");
+    let tree = session
+        .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+        .await
+        .expect("tree connect");
+    assert!(tree.max_read_size() >= 1 << 20 && tree.max_write_size() >= 1 << 20);
+
+    let read_write = access::FILE_READ_DATA
+        | access::FILE_WRITE_DATA
+        | access::FILE_READ_ATTRIBUTES
+        | access::FILE_WRITE_ATTRIBUTES
+        | access::DELETE
+        | access::SYNCHRONIZE;
+    let file = tree
+        .create(CreateRequest {
+            name: "smb2-fileops\\data.bin".into(),
+            desired_access: read_write,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::CREATE,
+            create_options: create_options::NON_DIRECTORY_FILE,
+        })
+        .await
+        .expect("create");
+    let chunk = 1usize << 20;
+    let data: Vec<u8> = (0..3 * chunk).map(|i| (i * 7 % 251) as u8).collect();
+    let writes = data.chunks(chunk).enumerate().map(|(index, part)| {
+        let file = file.clone();
+        let part = part.to_vec();
+        async move { file.write_at((index * chunk) as u64, part).await }
+    });
+    for written in futures_join_all(writes).await {
+        assert_eq!(written.expect("write") as usize, chunk);
+    }
+    let reads = (0..3).map(|index| {
+        let file = file.clone();
+        async move { file.read_at((index * chunk) as u64, chunk as u32).await }
+    });
+    let read: Vec<u8> = futures_join_all(reads)
+        .await
+        .into_iter()
+        .flat_map(|part| part.expect("read"))
+        .collect();
+    assert!(read == data, "the data read back differs");
+    file.flush().await.expect("flush");
+    assert_eq!(std::fs::read(dir.join("data.bin")).unwrap(), data);
+
+    file.set_end_of_file(1000).await.expect("truncate");
+    assert_eq!(file.query_attributes().await.unwrap().end_of_file, 1000);
+    // 2001-09-09T01:46:40Z as a FILETIME.
+    let filetime = (1_000_000_000u64 + 11_644_473_600) * 10_000_000;
+    file.set_basic_information(BasicInformation {
+        last_write_time: filetime,
+        ..BasicInformation::default()
+    })
+    .await
+    .expect("set times");
+    file.rename("smb2-fileops\\old.txt", true)
+        .await
+        .expect("rename over an existing file");
+    let closed = file.close_with_attributes().await.expect("close");
+    assert_eq!(closed.map(|attributes| attributes.end_of_file), Some(1000));
+    let renamed = std::fs::metadata(dir.join("old.txt")).unwrap();
+    assert_eq!(renamed.len(), 1000);
+    assert_eq!(
+        renamed
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        1_000_000_000
+    );
+    assert!(!dir.join("data.bin").exists());
+
+    let doomed = tree
+        .create(CreateRequest {
+            name: "smb2-fileops\\old.txt".into(),
+            desired_access: access::DELETE | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: create_options::NON_DIRECTORY_FILE,
+        })
+        .await
+        .expect("open for delete");
+    doomed.set_delete_pending(true).await.expect("delete");
+    doomed.close().await.unwrap();
+    assert!(!dir.join("old.txt").exists());
+
+    let made = tree
+        .create(CreateRequest {
+            name: "smb2-fileops\\sub".into(),
+            desired_access: access::FILE_READ_ATTRIBUTES | access::DELETE | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::CREATE,
+            create_options: create_options::DIRECTORY_FILE,
+        })
+        .await
+        .expect("mkdir");
+    assert!(dir.join("sub").is_dir());
+    made.set_delete_pending(true).await.expect("rmdir");
+    made.close().await.unwrap();
+    assert!(!dir.join("sub").exists());
+
+    let size = tree.fs_full_size().await.expect("volume size");
+    assert!(size.total_units > 0 && size.unit_size() >= 512);
+    assert!(size.caller_available_units <= size.total_units);
+    tree.disconnect().await.unwrap();
+    session.logoff().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs futures concurrently (each on its own task) and returns their outputs in order.
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(task.await.expect("the task ran to its end"));
+    }
+    outputs
+}

@@ -2,12 +2,18 @@
 
 use crate::client::{Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
+use crate::wire::file_info::{
+    self, BasicInformation, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
+    FILE_END_OF_FILE_INFORMATION, FILE_FS_FULL_SIZE_INFORMATION, FILE_NETWORK_OPEN_INFORMATION,
+    FILE_RENAME_INFORMATION, FsFullSize, INFO_FILE, INFO_FILESYSTEM,
+};
 use crate::wire::{
     CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
     FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FileAttributes, FileId, IoctlRequest,
-    QueryDirectoryRequest, RESTART_SCANS, ReadRequest, ReadResponse, Request, TreeConnectResponse,
-    WriteRequest, access, create_options, decode_directory_entries, decode_ioctl_response,
-    decode_output_buffer, decode_write_response, disposition, share_access,
+    QueryDirectoryRequest, QueryInfoRequest, RESTART_SCANS, ReadRequest, ReadResponse, Request,
+    SetInfoRequest, TreeConnectResponse, WriteRequest, access, create_options,
+    decode_close_response, decode_directory_entries, decode_ioctl_response, decode_output_buffer,
+    decode_write_response, disposition, share_access,
 };
 
 /// How many QUERY_DIRECTORY answers one listing may take.
@@ -50,6 +56,35 @@ impl Tree {
     /// The most access the user has to the share.
     pub fn maximal_access(&self) -> u32 {
         self.response.maximal_access
+    }
+
+    /// The largest READ the server accepts.
+    pub fn max_read_size(&self) -> u32 {
+        self.session.negotiated().max_read_size
+    }
+
+    /// The largest WRITE the server accepts.
+    pub fn max_write_size(&self) -> u32 {
+        self.session.negotiated().max_write_size
+    }
+
+    /// The size and free space of the share's volume.
+    pub async fn fs_full_size(&self) -> Result<FsFullSize, Error> {
+        let root = self
+            .create(CreateRequest {
+                name: String::new(),
+                desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: share_access::ALL,
+                create_disposition: disposition::OPEN,
+                create_options: create_options::DIRECTORY_FILE,
+            })
+            .await?;
+        let buffer = root
+            .query_info(INFO_FILESYSTEM, FILE_FS_FULL_SIZE_INFORMATION, 32)
+            .await;
+        root.close().await?;
+        Ok(file_info::decode_fs_full_size(&buffer?)?)
     }
 
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
@@ -149,8 +184,9 @@ impl Tree {
 }
 
 /// An open file, directory or pipe. Close it with [`OpenFile::close`]; a dropped handle stays
-/// open on the server until the tree or session goes.
-#[derive(Debug)]
+/// open on the server until the tree or session goes. Clones name the same server handle (so
+/// requests on it can run concurrently); close it once.
+#[derive(Debug, Clone)]
 pub struct OpenFile {
     tree: Tree,
     file_id: FileId,
@@ -200,14 +236,104 @@ impl OpenFile {
 
     /// Writes `data` at `offset`; returns how many bytes the server wrote.
     pub async fn write_at(&self, offset: u64, data: Vec<u8>) -> Result<u32, Error> {
+        self.write_at_with(offset, data, false).await
+    }
+
+    /// Writes `data` at `offset`, through to stable storage when `write_through`
+    /// (SMB2_WRITEFLAG_WRITE_THROUGH); returns how many bytes the server wrote.
+    pub async fn write_at_with(
+        &self,
+        offset: u64,
+        data: Vec<u8>,
+        write_through: bool,
+    ) -> Result<u32, Error> {
         let request = Request::Write(WriteRequest {
             file_id: self.file_id,
             offset,
             data,
-            write_through: false,
+            write_through,
         });
         let exchange = self.tree.call(&request, &[]).await?;
         Ok(decode_write_response(&exchange.response)?)
+    }
+
+    /// Asks the server to write the file's data to stable storage (FLUSH).
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.tree
+            .call(&Request::Flush(self.file_id), &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// One QUERY_INFO: the answer's buffer.
+    pub async fn query_info(
+        &self,
+        info_type: u8,
+        information_class: u8,
+        output_buffer_length: u32,
+    ) -> Result<Vec<u8>, Error> {
+        let request = Request::QueryInfo(QueryInfoRequest {
+            file_id: self.file_id,
+            info_type,
+            information_class,
+            output_buffer_length,
+        });
+        let exchange = self.tree.call(&request, &[]).await?;
+        Ok(decode_output_buffer(&exchange.response, Command::QueryInfo)?.to_vec())
+    }
+
+    /// The file's current times, sizes and attributes (FileNetworkOpenInformation).
+    pub async fn query_attributes(&self) -> Result<FileAttributes, Error> {
+        let buffer = self
+            .query_info(INFO_FILE, FILE_NETWORK_OPEN_INFORMATION, 56)
+            .await?;
+        Ok(file_info::decode_network_open_information(&buffer)?)
+    }
+
+    /// One SET_INFO of a file information class.
+    pub async fn set_file_info(&self, information_class: u8, buffer: Vec<u8>) -> Result<(), Error> {
+        let request = Request::SetInfo(SetInfoRequest {
+            file_id: self.file_id,
+            info_type: INFO_FILE,
+            information_class,
+            buffer,
+        });
+        self.tree.call(&request, &[]).await.map(|_| ())
+    }
+
+    /// Sets the file's size, cutting or extending it with zeros.
+    pub async fn set_end_of_file(&self, size: u64) -> Result<(), Error> {
+        self.set_file_info(
+            FILE_END_OF_FILE_INFORMATION,
+            file_info::end_of_file_information(size),
+        )
+        .await
+    }
+
+    /// Sets times and attributes (zero fields stay as they are).
+    pub async fn set_basic_information(&self, basic: BasicInformation) -> Result<(), Error> {
+        self.set_file_info(FILE_BASIC_INFORMATION, basic.encode())
+            .await
+    }
+
+    /// Renames the file to `new_path` (from the share's root), replacing an existing file
+    /// there when `replace`. The handle must have been opened with DELETE access.
+    pub async fn rename(&self, new_path: &str, replace: bool) -> Result<(), Error> {
+        self.set_file_info(
+            FILE_RENAME_INFORMATION,
+            file_info::rename_information(new_path, replace),
+        )
+        .await
+    }
+
+    /// Marks the file (or empty directory) for deletion when its last handle closes. The
+    /// handle must have been opened with DELETE access.
+    pub async fn set_delete_pending(&self, delete: bool) -> Result<(), Error> {
+        self.set_file_info(
+            FILE_DISPOSITION_INFORMATION,
+            file_info::disposition_information(delete),
+        )
+        .await
     }
 
     /// Writes `input` to a named pipe and returns the pipe's answer (FSCTL_PIPE_TRANSCEIVE),
@@ -282,5 +408,16 @@ impl OpenFile {
             query_attributes: false,
         });
         self.tree.call(&request, &[]).await.map(|_| ())
+    }
+
+    /// Closes the handle and returns the file's attributes as of the close
+    /// (SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB), when the server gives them.
+    pub async fn close_with_attributes(self) -> Result<Option<FileAttributes>, Error> {
+        let request = Request::Close(CloseRequest {
+            file_id: self.file_id,
+            query_attributes: true,
+        });
+        let exchange = self.tree.call(&request, &[]).await?;
+        Ok(decode_close_response(&exchange.response)?)
     }
 }

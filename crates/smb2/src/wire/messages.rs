@@ -265,6 +265,19 @@ pub struct QueryInfoRequest {
     pub output_buffer_length: u32,
 }
 
+/// SET_INFO request (MS-SMB2 §2.2.39); the buffers come from [`crate::wire::file_info`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetInfoRequest {
+    /// The file.
+    pub file_id: FileId,
+    /// SMB2_0_INFO_FILE or SMB2_0_INFO_FILESYSTEM.
+    pub info_type: u8,
+    /// The information class.
+    pub information_class: u8,
+    /// The encoded information.
+    pub buffer: Vec<u8>,
+}
+
 /// IOCTL request (MS-SMB2 §2.2.31), always an FSCTL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IoctlRequest {
@@ -308,6 +321,8 @@ pub enum Request {
     QueryDirectory(QueryDirectoryRequest),
     /// QUERY_INFO.
     QueryInfo(QueryInfoRequest),
+    /// SET_INFO.
+    SetInfo(SetInfoRequest),
     /// IOCTL.
     Ioctl(IoctlRequest),
     /// ECHO.
@@ -330,6 +345,7 @@ impl Request {
             Request::Write(_) => Command::Write,
             Request::QueryDirectory(_) => Command::QueryDirectory,
             Request::QueryInfo(_) => Command::QueryInfo,
+            Request::SetInfo(_) => Command::SetInfo,
             Request::Ioctl(_) => Command::Ioctl,
             Request::Echo => Command::Echo,
         }
@@ -343,6 +359,7 @@ impl Request {
             Request::Write(write) => write.data.len(),
             Request::QueryDirectory(query) => query.output_buffer_length as usize,
             Request::QueryInfo(query) => query.output_buffer_length as usize,
+            Request::SetInfo(set) => set.buffer.len(),
             Request::Ioctl(ioctl) => ioctl.input.len().max(ioctl.max_output_response as usize),
             _ => 0,
         }
@@ -450,6 +467,17 @@ impl Request {
                 put_u32(message, 0); // Flags
                 message.extend_from_slice(&query.file_id.0);
                 message.push(0);
+            }
+            Request::SetInfo(set) => {
+                put_u16(message, 33);
+                message.push(set.info_type);
+                message.push(set.information_class);
+                put_u32(message, set.buffer.len() as u32);
+                put_u16(message, (HEADER_LENGTH + 32) as u16); // BufferOffset
+                put_u16(message, 0); // Reserved
+                put_u32(message, 0); // AdditionalInformation
+                message.extend_from_slice(&set.file_id.0);
+                message.extend_from_slice(&set.buffer);
             }
             Request::Ioctl(ioctl) => {
                 put_u16(message, 57);
@@ -818,6 +846,30 @@ pub fn decode_write_response(message: &[u8]) -> Result<u32, WireError> {
     reader.u32("Count")
 }
 
+/// Decodes a CLOSE response (MS-SMB2 §2.2.16): the attributes when the server filled them in
+/// (SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB set in its Flags).
+pub fn decode_close_response(message: &[u8]) -> Result<Option<FileAttributes>, WireError> {
+    let mut reader = body(message, Command::Close, 60)?;
+    let flags = reader.u16("Flags")?;
+    reader.skip(4, "Reserved")?;
+    let creation_time = reader.u64("CreationTime")?;
+    let last_access_time = reader.u64("LastAccessTime")?;
+    let last_write_time = reader.u64("LastWriteTime")?;
+    let change_time = reader.u64("ChangeTime")?;
+    let allocation_size = reader.u64("AllocationSize")?;
+    let end_of_file = reader.u64("EndofFile")?;
+    let attributes = reader.u32("FileAttributes")?;
+    Ok((flags & 0x0001 != 0).then_some(FileAttributes {
+        creation_time,
+        last_access_time,
+        last_write_time,
+        change_time,
+        allocation_size,
+        end_of_file,
+        attributes,
+    }))
+}
+
 /// IOCTL response (MS-SMB2 §2.2.32): the output bytes.
 pub fn decode_ioctl_response(message: &[u8]) -> Result<Vec<u8>, WireError> {
     let mut reader = body(message, Command::Ioctl, 49)?;
@@ -985,6 +1037,15 @@ mod tests {
                     output_buffer_length: 100,
                 }),
                 41,
+            ),
+            (
+                Request::SetInfo(SetInfoRequest {
+                    file_id,
+                    info_type: 1,
+                    information_class: 20,
+                    buffer: vec![0; 8],
+                }),
+                32 + 8,
             ),
         ] {
             let bytes = message(&request);

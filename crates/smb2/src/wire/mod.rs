@@ -2,6 +2,7 @@
 //! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
 //! never panics and reports the field and offset that did not hold.
 
+pub mod file_info;
 mod header;
 mod messages;
 mod reader;
