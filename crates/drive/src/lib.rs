@@ -1,0 +1,190 @@
+//! Redirected drives: an SMB2/3 share served as a FUSE file system by the agent.
+//!
+//! [`mount`] mounts a connected [`Tree`] at a directory (a drive letter's directory under the
+//! drives dir, or one the user named) and serves every file operation over the tree's
+//! session: lookups and attributes with a short cache, directory listings with their
+//! attributes in one walk (readdirplus), reads split into multi-credit READs in flight
+//! together, writes gathered into 1 MiB WRITEs sent behind the writer (see [`handles`]),
+//! truncate, rename, delete, mkdir/rmdir and statfs. [`Drive::unmount`] takes it away, by
+//! force when files are open (they fail with EIO from then on, nothing waits).
+//!
+//! Root mounts directly; other users go through `fusermount3`, as FUSE file systems do.
+
+pub mod attributes;
+pub mod errno;
+mod filesystem;
+pub mod handles;
+pub mod inodes;
+pub mod mounts;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fuser::{Config, MountOption};
+use wnet_smb2::Tree;
+
+use crate::attributes::Owner;
+use crate::filesystem::{DriveState, SmbFilesystem};
+
+/// How long attributes and directory listings are trusted, unless configured.
+pub const DEFAULT_CACHE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How a drive behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriveOptions {
+    /// How long the kernel and the drive trust a file's attributes
+    /// (`WNET_DRIVE_ATTR_TIMEOUT`, seconds).
+    pub attribute_timeout: Duration,
+    /// How long a directory listing is reused (`WNET_DRIVE_DIR_TIMEOUT`, seconds).
+    pub directory_timeout: Duration,
+    /// Every write goes through to the server's disk before it returns
+    /// (CONNECT_WRITE_THROUGH_SEMANTICS).
+    pub write_through: bool,
+}
+
+impl Default for DriveOptions {
+    fn default() -> Self {
+        DriveOptions {
+            attribute_timeout: DEFAULT_CACHE_TIMEOUT,
+            directory_timeout: DEFAULT_CACHE_TIMEOUT,
+            write_through: false,
+        }
+    }
+}
+
+fn seconds(value: Option<String>) -> Option<Duration> {
+    value
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds <= 3600.0)
+        .map(Duration::from_secs_f64)
+}
+
+impl DriveOptions {
+    /// The defaults, with the cache timeouts from the environment where set (invalid values
+    /// are ignored).
+    pub fn from_env(write_through: bool) -> DriveOptions {
+        let defaults = DriveOptions::default();
+        DriveOptions {
+            attribute_timeout: seconds(std::env::var("WNET_DRIVE_ATTR_TIMEOUT").ok())
+                .unwrap_or(defaults.attribute_timeout),
+            directory_timeout: seconds(std::env::var("WNET_DRIVE_DIR_TIMEOUT").ok())
+                .unwrap_or(defaults.directory_timeout),
+            write_through,
+        }
+    }
+}
+
+/// A mounted share. Dropping it unmounts it by force.
+pub struct Drive {
+    session: Option<fuser::BackgroundSession>,
+    state: Arc<DriveState>,
+    mount_point: PathBuf,
+}
+
+impl std::fmt::Debug for Drive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Drive")
+            .field("mount_point", &self.mount_point)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Mounts `tree` at `mount_point` (an existing directory), named `source` in the mount table
+/// (`//server/share`). Its file operations run on `runtime`. Blocking: call it outside the
+/// runtime's own threads (e.g. from `spawn_blocking`).
+pub fn mount(
+    tree: Tree,
+    mount_point: &Path,
+    source: &str,
+    options: DriveOptions,
+    runtime: tokio::runtime::Handle,
+) -> io::Result<Drive> {
+    let owner = Owner {
+        uid: nix::unistd::getuid().as_raw(),
+        gid: nix::unistd::getgid().as_raw(),
+    };
+    let state = Arc::new(DriveState::new(tree, runtime, options, owner));
+    let filesystem = SmbFilesystem {
+        state: Arc::clone(&state),
+    };
+    let mut config = Config::default();
+    config.mount_options = vec![
+        MountOption::FSName(source.to_owned()),
+        MountOption::Subtype("wnet".to_owned()),
+        MountOption::DefaultPermissions,
+        MountOption::NoDev,
+        MountOption::NoSuid,
+        MountOption::NoAtime,
+    ];
+    config.n_threads = Some(2);
+    let session = fuser::spawn_mount(filesystem, mount_point, &config)?;
+    Ok(Drive {
+        session: Some(session),
+        state,
+        mount_point: mount_point.to_owned(),
+    })
+}
+
+impl Drive {
+    /// Where the share is mounted.
+    pub fn mount_point(&self) -> &Path {
+        &self.mount_point
+    }
+
+    /// How many files are open on it.
+    pub fn open_files(&self) -> usize {
+        self.state.open_files()
+    }
+
+    /// Whether the SMB connection behind it is still up.
+    pub fn is_connected(&self) -> bool {
+        self.state
+            .tree
+            .session()
+            .connection()
+            .closed_reason()
+            .is_none()
+    }
+
+    /// Unmounts. Without `force`, a busy mount (a file open, a process's working directory
+    /// in it) is detached lazily and goes when it is no longer used; with `force`, every
+    /// operation on it fails with EIO from now on (pending ones at once) before it is
+    /// detached. Blocking.
+    pub fn unmount(mut self, force: bool) -> io::Result<()> {
+        self.take_down(force)
+    }
+
+    fn take_down(&mut self, force: bool) -> io::Result<()> {
+        let Some(session) = self.session.take() else {
+            return Ok(());
+        };
+        if force {
+            self.state.abort.send_replace(true);
+        }
+        let plain = if force {
+            Err(io::Error::from(io::ErrorKind::ResourceBusy))
+        } else {
+            mounts::unmount(&self.mount_point, false)
+        };
+        if plain.is_ok() {
+            // The kernel ends the FUSE connection: the session's threads return.
+            let _ = session.join();
+            return Ok(());
+        }
+        let detached = mounts::unmount(&self.mount_point, true);
+        // The threads serve (with EIO once forced) until the last user lets go; they are not
+        // waited for.
+        drop(session);
+        detached
+    }
+}
+
+impl Drop for Drive {
+    fn drop(&mut self) {
+        if let Err(error) = self.take_down(true) {
+            tracing::warn!(mount_point = %self.mount_point.display(), %error, "unmount failed");
+        }
+    }
+}
