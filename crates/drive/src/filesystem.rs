@@ -31,6 +31,11 @@ use crate::inodes::{InodeTable, ROOT, child_path};
 
 /// The largest request the kernel is asked to send (its own limit may be lower).
 const MAX_REQUEST: u32 = 1 << 20;
+/// How files are opened: without the kernel's page cache (FOPEN_DIRECT_IO), so a read or
+/// write of the caller's buffer is one request answered straight from (or into) it — the
+/// page cache would only add a copy of every byte, and the drive reads ahead itself.
+/// mmap still works where the kernel allows it with direct I/O (FUSE_DIRECT_IO_ALLOW_MMAP).
+const FILE_OPEN_FLAGS: FopenFlags = FopenFlags::FOPEN_DIRECT_IO;
 /// The size writes are gathered to.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -174,44 +179,6 @@ async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
 }
 
-/// Reads `size` bytes at `offset` in requests of at most `max_read`, all in flight at once.
-async fn read_range(
-    file: &OpenFile,
-    offset: u64,
-    size: u32,
-    max_read: u32,
-) -> Result<Vec<u8>, Errno> {
-    let max_read = max_read.clamp(4096, 8 << 20);
-    if size <= max_read {
-        return file
-            .read_at(offset, size)
-            .await
-            .map_err(|error| errno(&error));
-    }
-    let mut parts = Vec::new();
-    let mut start = 0u32;
-    while start < size {
-        let length = max_read.min(size - start);
-        let file = file.clone();
-        let at = offset + u64::from(start);
-        parts.push(tokio::spawn(async move { file.read_at(at, length).await }));
-        start += length;
-    }
-    let mut data = Vec::with_capacity(size as usize);
-    for part in parts {
-        let part = part
-            .await
-            .map_err(|_| Errno::EIO)?
-            .map_err(|error| errno(&error))?;
-        let short = (part.len() as u32) < max_read;
-        data.extend_from_slice(&part);
-        if short {
-            break; // the end of the file
-        }
-    }
-    Ok(data)
-}
-
 /// The SMB file system of one mounted share.
 pub(crate) struct SmbFilesystem {
     pub(crate) state: Arc<DriveState>,
@@ -256,6 +223,7 @@ impl Filesystem for SmbFilesystem {
         // Each is best effort: a kernel without it works, only slower.
         let _ = config.add_capabilities(InitFlags::FUSE_DO_READDIRPLUS);
         let _ = config.add_capabilities(InitFlags::FUSE_PARALLEL_DIROPS);
+        let _ = config.add_capabilities(InitFlags::FUSE_DIRECT_IO_ALLOW_MMAP);
         let _ = config.set_max_write(MAX_REQUEST);
         if let Err(nearest) = config.set_max_readahead(MAX_REQUEST) {
             let _ = config.set_max_readahead(nearest);
@@ -557,7 +525,7 @@ impl Filesystem for SmbFilesystem {
             move |outcome| match outcome {
                 Ok(file) => {
                     let fh = state.register(ino.0, file, writable);
-                    reply.opened(FileHandle(fh), FopenFlags::empty());
+                    reply.opened(FileHandle(fh), FILE_OPEN_FLAGS);
                 }
                 Err(errno) => reply.error(errno),
             },
@@ -585,10 +553,10 @@ impl Filesystem for SmbFilesystem {
                 if handle.is_dirty() {
                     handle.barrier().await?;
                 }
-                read_range(&handle.file, offset, size, max_read).await
+                handle.read(offset, size, max_read).await
             },
             move |outcome| match outcome {
-                Ok(data) => reply.data(&data),
+                Ok(data) => reply.data(data.as_slice()),
                 Err(errno) => reply.error(errno),
             },
         );
@@ -613,6 +581,11 @@ impl Filesystem for SmbFilesystem {
             return reply.error(Errno::EBADF);
         };
         lock(&self.state.inodes).invalidate(ino.0);
+        for other in lock(&self.state.handles).values() {
+            if other.ino == ino.0 && !Arc::ptr_eq(other, &handle) {
+                other.forget_read_ahead();
+            }
+        }
         handle.write(offset, data, reply);
     }
 
@@ -911,7 +884,7 @@ impl Filesystem for SmbFilesystem {
                         &state.attr(ino, &attributes),
                         Generation(0),
                         FileHandle(fh),
-                        FopenFlags::empty(),
+                        FILE_OPEN_FLAGS,
                     );
                 }
                 Err(errno) => reply.error(errno),

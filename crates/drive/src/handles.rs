@@ -8,18 +8,61 @@
 //! it, so a failed copy never ends in a successful `close`. With write-through (the
 //! connection's CONNECT_WRITE_THROUGH_SEMANTICS), each write is sent at once with
 //! SMB2_WRITEFLAG_WRITE_THROUGH and answered when the server has written it.
+//!
+//! Reads of a file read from start to end are served ahead: once the reads are sequential,
+//! the handle keeps up to [`READ_AHEAD_CHUNKS`] 1 MiB READs under way beyond the last one,
+//! so the kernel's requests are answered from memory instead of one round trip each. A read
+//! elsewhere, or a write to the file, drops what was read ahead.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use fuser::{Errno, ReplyWrite};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
-use wnet_smb2::client::OpenFile;
+use wnet_smb2::client::{OpenFile, ReadBuffer};
 
 use crate::errno::errno;
 
 /// How many WRITEs of one file may be under way at once.
 pub const WRITES_IN_FLIGHT: u32 = 8;
+/// The size of the READs a sequential reader is served ahead with.
+pub const READ_AHEAD_CHUNK: u32 = 1 << 20;
+/// How many of them may be under way beyond the reader.
+pub const READ_AHEAD_CHUNKS: u64 = 8;
+
+type ChunkResult = Option<Result<Arc<ReadBuffer>, Errno>>;
+
+/// The answer to a read: one piece of a READ's buffer, uncopied, or bytes gathered from
+/// several.
+#[derive(Debug)]
+pub enum ReadData {
+    /// `range` of one READ's data.
+    Shared(Arc<ReadBuffer>, std::ops::Range<usize>),
+    /// Gathered bytes.
+    Owned(Vec<u8>),
+}
+
+impl ReadData {
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            ReadData::Shared(buffer, range) => &buffer[range.clone()],
+            ReadData::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// What was read ahead for one handle.
+#[derive(Default)]
+struct ReadAhead {
+    /// Where the next sequential read starts.
+    next: u64,
+    /// How many reads in a row were sequential.
+    streak: u64,
+    /// Chunk index → its READ (done or under way).
+    chunks: BTreeMap<u64, watch::Receiver<ChunkResult>>,
+}
 
 /// How writes of one handle are sent.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +94,7 @@ pub struct Handle {
     writer: Option<mpsc::UnboundedSender<WriteCommand>>,
     /// Writes were sent since the last barrier.
     dirty: AtomicBool,
+    read_ahead: Mutex<ReadAhead>,
 }
 
 impl std::fmt::Debug for Handle {
@@ -71,6 +115,7 @@ impl Handle {
             file,
             writer: None,
             dirty: AtomicBool::new(false),
+            read_ahead: Mutex::new(ReadAhead::default()),
         }
     }
 
@@ -90,12 +135,110 @@ impl Handle {
             file,
             writer: Some(commands),
             dirty: AtomicBool::new(false),
+            read_ahead: Mutex::new(ReadAhead::default()),
         }
     }
 
     /// Whether writes may be buffered in this handle.
     pub fn is_dirty(&self) -> bool {
         self.dirty.load(Ordering::Acquire)
+    }
+
+    /// Drops what was read ahead (the file changed).
+    pub fn forget_read_ahead(&self) {
+        let mut read_ahead = self
+            .read_ahead
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        read_ahead.chunks.clear();
+        read_ahead.streak = 0;
+    }
+
+    /// Reads `size` bytes at `offset`: from what was read ahead when the reads are
+    /// sequential (starting more READs ahead), else with READs of at most `max_read` sent
+    /// together. Shorter at the end of the file.
+    pub async fn read(&self, offset: u64, size: u32, max_read: u32) -> Result<ReadData, Errno> {
+        if size == 0 {
+            return Ok(ReadData::Owned(Vec::new()));
+        }
+        let chunk = u64::from(READ_AHEAD_CHUNK.min(max_read.max(4096)));
+        let end = offset + u64::from(size);
+        let wanted = {
+            let mut read_ahead = self
+                .read_ahead
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let first = offset / chunk;
+            let sequential = offset == read_ahead.next || read_ahead.chunks.contains_key(&first);
+            read_ahead.next = end;
+            if sequential {
+                read_ahead.streak += 1;
+                let last = (end - 1) / chunk;
+                let ahead = read_ahead.streak.min(READ_AHEAD_CHUNKS);
+                read_ahead.chunks.retain(|&index, _| index >= first);
+                for index in first..=last + ahead {
+                    read_ahead
+                        .chunks
+                        .entry(index)
+                        .or_insert_with(|| self.start_chunk(index * chunk, chunk as u32));
+                }
+                Some(
+                    (first..=last)
+                        .filter_map(|index| {
+                            read_ahead.chunks.get(&index).map(|rx| (index, rx.clone()))
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                read_ahead.chunks.clear();
+                read_ahead.streak = 0;
+                None
+            }
+        };
+        let Some(wanted) = wanted else {
+            return read_direct(&self.file, offset, size, max_read)
+                .await
+                .map(ReadData::Owned);
+        };
+        let single = wanted.len() == 1;
+        let mut data = Vec::new();
+        for (index, mut receiver) in wanted {
+            let bytes = match receiver.wait_for(Option::is_some).await {
+                Ok(result) => match result.as_ref() {
+                    Some(Ok(bytes)) => Arc::clone(bytes),
+                    Some(Err(errno)) => return Err(*errno),
+                    None => return Err(Errno::EIO),
+                },
+                Err(_) => return Err(Errno::EIO),
+            };
+            let chunk_start = index * chunk;
+            let from = (offset.max(chunk_start) - chunk_start).min(bytes.len() as u64) as usize;
+            let to = (end.min(chunk_start + chunk) - chunk_start).min(bytes.len() as u64) as usize;
+            if single {
+                return Ok(ReadData::Shared(bytes, from..to.max(from)));
+            }
+            if from < to {
+                data.extend_from_slice(&bytes[from..to]);
+            }
+            if (bytes.len() as u64) < chunk {
+                break; // the end of the file
+            }
+        }
+        Ok(ReadData::Owned(data))
+    }
+
+    fn start_chunk(&self, offset: u64, length: u32) -> watch::Receiver<ChunkResult> {
+        let (sender, receiver) = watch::channel(None);
+        let file = self.file.clone();
+        tokio::spawn(async move {
+            let result = file
+                .read_buffer_at(offset, length)
+                .await
+                .map(Arc::new)
+                .map_err(|error| errno(&error));
+            let _ = sender.send(Some(result));
+        });
+        receiver
     }
 
     /// Queues a write (called in the order the kernel sent them); the reply follows when it
@@ -106,6 +249,7 @@ impl Handle {
             return;
         };
         self.dirty.store(true, Ordering::Release);
+        self.forget_read_ahead();
         let command = WriteCommand::Write {
             offset,
             data: data.to_vec(),
@@ -131,6 +275,44 @@ impl Handle {
         self.dirty.store(false, Ordering::Release);
         outcome
     }
+}
+
+/// Reads `size` bytes at `offset` in READs of at most `max_read`, all in flight at once.
+async fn read_direct(
+    file: &OpenFile,
+    offset: u64,
+    size: u32,
+    max_read: u32,
+) -> Result<Vec<u8>, Errno> {
+    let max_read = max_read.clamp(4096, 8 << 20);
+    if size <= max_read {
+        return file
+            .read_at(offset, size)
+            .await
+            .map_err(|error| errno(&error));
+    }
+    let mut parts = Vec::new();
+    let mut start = 0u32;
+    while start < size {
+        let length = max_read.min(size - start);
+        let file = file.clone();
+        let at = offset + u64::from(start);
+        parts.push(tokio::spawn(async move { file.read_at(at, length).await }));
+        start += length;
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    for part in parts {
+        let part = part
+            .await
+            .map_err(|_| Errno::EIO)?
+            .map_err(|error| errno(&error))?;
+        let short = (part.len() as u32) < max_read;
+        data.extend_from_slice(&part);
+        if short {
+            break; // the end of the file
+        }
+    }
+    Ok(data)
 }
 
 struct Writes {

@@ -2,7 +2,7 @@
 //! operations, each checked against the share's directory on the server's disk.
 
 use std::fs;
-use std::io::{Read as _, Write as _};
+
 use std::net::{SocketAddr, SocketAddrV4};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

@@ -352,9 +352,16 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
         if prefix[0] != 0 || length > MAX_FRAME {
             break format!("bad frame header {prefix:02x?}");
         }
-        let mut frame = vec![0; length];
-        if let Err(error) = reader.read_exact(&mut frame).await {
-            break format!("read failed: {error}");
+        // Read into spare capacity: no zeroing of megabyte frames first.
+        let mut frame = Vec::with_capacity(length);
+        match (&mut reader)
+            .take(length as u64)
+            .read_to_end(&mut frame)
+            .await
+        {
+            Ok(read) if read == length => {}
+            Ok(_) => break "the server closed the connection mid-message".to_owned(),
+            Err(error) => break format!("read failed: {error}"),
         }
         if let Err(reason) = dispatch_frame(&shared, frame) {
             break reason;

@@ -11,7 +11,7 @@ use std::time::Duration;
 pub use connection::{Connection, Exchange, MessageSecurity};
 pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
 pub use shares::list_shares;
-pub use tree::{OpenFile, Tree};
+pub use tree::{OpenFile, ReadBuffer, Tree};
 
 use crate::ntstatus::NtStatus;
 use crate::wire::{Command, WireError};

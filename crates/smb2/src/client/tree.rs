@@ -183,6 +183,22 @@ impl Tree {
     }
 }
 
+/// The data of one READ, left in the response message it arrived in (no copy).
+#[derive(Debug, Default, Clone)]
+pub struct ReadBuffer {
+    message: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl std::ops::Deref for ReadBuffer {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.message[self.start..self.end]
+    }
+}
+
 /// An open file, directory or pipe. Close it with [`OpenFile::close`]; a dropped handle stays
 /// open on the server until the tree or session goes. Clones name the same server handle (so
 /// requests on it can run concurrently); close it once.
@@ -202,12 +218,20 @@ impl OpenFile {
 
     /// Reads up to `length` bytes at `offset`; an empty result is the end of the file.
     pub async fn read_at(&self, offset: u64, length: u32) -> Result<Vec<u8>, Error> {
+        self.read_chunk(offset, length)
+            .await
+            .map(|(_, data)| data.to_vec())
+    }
+
+    /// Reads up to `length` bytes at `offset` into the response's own buffer, uncopied; an
+    /// empty result is the end of the file.
+    pub async fn read_buffer_at(&self, offset: u64, length: u32) -> Result<ReadBuffer, Error> {
         self.read_chunk(offset, length).await.map(|(_, data)| data)
     }
 
     /// One READ: its status (success, or STATUS_BUFFER_OVERFLOW when a pipe message goes on)
     /// and its data, empty at the end of the file.
-    async fn read_chunk(&self, offset: u64, length: u32) -> Result<(NtStatus, Vec<u8>), Error> {
+    async fn read_chunk(&self, offset: u64, length: u32) -> Result<(NtStatus, ReadBuffer), Error> {
         let request = Request::Read(ReadRequest {
             file_id: self.file_id,
             offset,
@@ -226,12 +250,17 @@ impl OpenFile {
             .await?;
         let status = NtStatus(exchange.header.status);
         if status == NtStatus::STATUS_END_OF_FILE {
-            return Ok((status, Vec::new()));
+            return Ok((status, ReadBuffer::default()));
         }
         let read = ReadResponse::decode(&exchange.response)?;
-        let data =
-            exchange.response[read.data_offset..read.data_offset + read.data_length].to_vec();
-        Ok((status, data))
+        Ok((
+            status,
+            ReadBuffer {
+                start: read.data_offset,
+                end: read.data_offset + read.data_length,
+                message: exchange.response,
+            },
+        ))
     }
 
     /// Writes `data` at `offset`; returns how many bytes the server wrote.
@@ -356,11 +385,12 @@ impl OpenFile {
         while status == NtStatus::STATUS_BUFFER_OVERFLOW && reads < 4096 {
             reads += 1;
             let (next_status, data) = self.read_chunk(0, max_output).await?;
+            let data = &*data;
             if data.is_empty() {
                 break;
             }
             status = next_status;
-            output.extend_from_slice(&data);
+            output.extend_from_slice(data);
         }
         Ok(output)
     }
