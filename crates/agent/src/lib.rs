@@ -7,4 +7,5 @@
 //! It depends on the WNet core (`wnet`) for types and the SMB provider. It must not depend on the
 //! CLI or on Python, which are its clients.
 
+pub mod drives;
 pub mod server;

@@ -4,8 +4,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::sync::Arc;
 use wnet::smb_provider::{ProviderConfig, SmbProvider};
 use wnet::workstation::Workstation;
+
+use wnet_agent::drives::{FuseRedirector, MountRecord, clean_stale_mounts};
 use wnet_agent::server::{Agent, AgentConfig, AgentError};
 
 const USAGE: &str = "usage: wnet-agent [--socket PATH] [--idle-timeout SECONDS] [-v|-vv]
@@ -73,8 +76,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let record = MountRecord::new(config.socket.with_file_name("mounts"));
+    let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone());
+    let workstation = Workstation::new(provider).with_redirector(Arc::new(redirector));
     let result = runtime.block_on(async {
-        let agent = Agent::bind(config, Workstation::new(provider))?;
+        let agent = Agent::bind(config, workstation)?;
+        // We hold the per-user lock: mounts a dead agent left are ours to detach.
+        clean_stale_mounts(&record);
+        let workstation = agent.workstation();
+        tokio::spawn(async move { workstation.restore_remembered().await });
         agent.serve().await
     });
     match result {

@@ -163,6 +163,11 @@ impl Agent {
         })
     }
 
+    /// The workstation the agent serves.
+    pub fn workstation(&self) -> Arc<Workstation> {
+        Arc::clone(&self.workstation)
+    }
+
     /// Serves until stopped (a Stop request, SIGTERM or SIGINT) or idle; then disconnects
     /// everything and removes the socket.
     pub async fn serve(self) -> Result<(), AgentError> {

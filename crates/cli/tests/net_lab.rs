@@ -153,9 +153,9 @@ impl Sandbox {
 
     /// A sandbox that does not take the lab (for a test that holds it exclusively).
     fn without_lab() -> Sandbox {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         // Checked here, before a sandbox exists whose drop would need it.
         agent_program();
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let root = std::env::temp_dir().join(format!(
             "wnet-net-lab-{}-{}",
             std::process::id(),
@@ -460,17 +460,12 @@ fn a_second_user_for_the_same_server_is_a_credential_conflict() {
     assert_eq!(rows[0]["user"], "wnetalice");
 }
 
-/// Local names and malformed paths are refused before any connection is made.
+/// Malformed local names and paths are refused before any connection is made.
 #[test]
-fn devices_and_malformed_names_are_refused() {
+fn malformed_devices_and_names_are_refused() {
     let sandbox = Sandbox::new();
     let alice = sandbox.password("wnetalice");
     let public = unc("public");
-
-    let drive = sandbox.wnet(&["use", "Z:", &public, &alice, "/user:wnetalice"]);
-    let stderr = assert_system_error(&drive, 50);
-    assert!(stderr.contains("The request is not supported."), "{stderr}");
-    assert!(stderr.contains("FUSE"), "the cause says why: {stderr}");
 
     let bad_device = sandbox.wnet(&["use", "ZZ:", &public, &alice, "/user:wnetalice"]);
     let stderr = assert_system_error(&bad_device, 1200);
@@ -478,6 +473,17 @@ fn devices_and_malformed_names_are_refused() {
         stderr.contains("The specified device name is invalid."),
         "{stderr}"
     );
+    let not_a_directory = sandbox.root.join("a-file");
+    fs::write(&not_a_directory, b"").expect("a file");
+    let file_device = sandbox.wnet(&[
+        "use",
+        &not_a_directory.display().to_string(),
+        &public,
+        &alice,
+        "/user:wnetalice",
+    ]);
+    let stderr = assert_system_error(&file_device, 1200);
+    assert!(stderr.contains("is not a directory"), "{stderr}");
 
     let malformed = sandbox.wnet(&["use", r"\\", &alice, "/user:wnetalice"]);
     let code = system_error(&malformed);
@@ -489,6 +495,142 @@ fn devices_and_malformed_names_are_refused() {
     assert_eq!(malformed.status.code(), Some(1));
 
     assert_eq!(sandbox.connections(), Vec::<Value>::new());
+}
+
+/// Whether a FUSE mount sits at `path`.
+fn is_mounted(path: &Path) -> bool {
+    fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .any(|line| line.split(' ').nth(4) == Some(&*path.display().to_string()))
+}
+
+/// `wnet use Z: \\server\share` mounts the share at the drive's directory: a file written
+/// there is on the server's disk, `wnet unc` names it by drive and by path, the letter cannot
+/// be taken twice, a cancel with a file open is ERROR_OPEN_FILES, and a forced cancel takes
+/// the mount away (the open file fails, nothing hangs).
+#[test]
+fn a_drive_letter_mounts_the_share() {
+    let sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    let public = unc("public");
+    let output = sandbox.wnet(&["use", "z:", &public, &alice, "/user:wnetalice"]);
+    assert_success(&output);
+    let mount = sandbox.runtime_dir().join("wnet").join("drives").join("Z");
+    assert!(
+        text(&output.stdout).contains(&format!("Z: is mounted at {}.", mount.display())),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        is_mounted(&mount),
+        "{} is not a mount point",
+        mount.display()
+    );
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["local"], "Z:");
+    assert_eq!(rows[0]["status"], "OK");
+    assert_eq!(rows[0]["mount_point"], mount.display().to_string());
+
+    let share_dir = sandbox.lab().share("public").expect("public").path.clone();
+    let name = format!("drive-{}", std::process::id());
+    fs::create_dir(mount.join(&name)).expect("mkdir through the drive");
+    fs::write(mount.join(&name).join("f.txt"), b"through Z:\n").expect("write through the drive");
+    assert_eq!(
+        fs::read(share_dir.join(&name).join("f.txt")).expect("the file on the server"),
+        b"through Z:\n"
+    );
+    let expected = format!(r"{public}\{name}\f.txt");
+    for path in [
+        format!(r"Z:\{name}\f.txt"),
+        mount.join(&name).join("f.txt").display().to_string(),
+    ] {
+        let output = sandbox.wnet(&["unc", &path]);
+        assert_success(&output);
+        assert_eq!(text(&output.stdout).trim(), expected, "wnet unc {path}");
+    }
+
+    let again = sandbox.wnet(&["use", "Z:", &unc("readonly"), &alice, "/user:wnetalice"]);
+    assert_system_error(&again, 85);
+
+    let held = fs::File::open(mount.join(&name).join("f.txt")).expect("open through the drive");
+    let refused = sandbox.wnet(&["use", "Z:", "/delete"]);
+    let stderr = assert_system_error(&refused, 2401);
+    assert!(stderr.contains("open"), "{stderr}");
+    assert!(is_mounted(&mount), "a refused cancel leaves the drive");
+
+    let forced = sandbox.wnet(&["use", "Z:", "/delete", "/y"]);
+    assert_success(&forced);
+    let started = Instant::now();
+    let mut buffer = [0u8; 16];
+    let read = std::io::Read::read(&mut &held, &mut buffer);
+    assert!(
+        read.is_err(),
+        "a read after the forced cancel fails: {read:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "and fails at once"
+    );
+    drop(held);
+    assert!(!is_mounted(&mount), "the drive is gone");
+    assert_eq!(sandbox.connections(), Vec::<Value>::new());
+    let _ = fs::remove_dir_all(share_dir.join(&name));
+}
+
+/// A drive connected with /persistent:yes and /savecred is remembered: it goes with the
+/// agent (no mount left behind), is listed as Unavailable, comes back when the agent starts
+/// again, and `wnet use /restore` reconnects it after a cancel that kept it remembered.
+#[test]
+fn remembered_drives_come_back_with_the_agent() {
+    let sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    let public = unc("public");
+    let output = sandbox.wnet(&[
+        "use",
+        "Y:",
+        &public,
+        &alice,
+        "/user:wnetalice",
+        "/persistent:yes",
+        "/savecred",
+    ]);
+    assert_success(&output);
+    let mount = sandbox.runtime_dir().join("wnet").join("drives").join("Y");
+    assert!(is_mounted(&mount));
+
+    sandbox.stop_agent();
+    assert!(!is_mounted(&mount), "the agent took its drive with it");
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "Unavailable");
+
+    assert_success(&sandbox.wnet(&["agent", "start"]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !is_mounted(&mount) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        is_mounted(&mount),
+        "the agent restored the drive when it started"
+    );
+    let rows = sandbox.connections();
+    assert_eq!(rows[0]["status"], "OK", "{rows:?}");
+    assert_eq!(rows[0]["user"], "wnetalice");
+
+    assert_success(&sandbox.wnet(&["use", "Y:", "/delete", "/persistent:no"]));
+    assert!(!is_mounted(&mount));
+    let restored = sandbox.wnet(&["--json", "use", "/restore"]);
+    assert_success(&restored);
+    let rows = json(&restored);
+    assert_eq!(rows[0]["local"], "Y:", "{rows}");
+    assert_eq!(rows[0]["restored"], true, "{rows}");
+    assert!(is_mounted(&mount), "/restore mounted it again");
+
+    assert_success(&sandbox.wnet(&["use", "Y:", "/delete"]));
+    assert!(!is_mounted(&mount));
+    assert_eq!(sandbox.connections(), Vec::<Value>::new(), "and forgot it");
 }
 
 /// A second share of a server already connected reuses the agent's session, and `-v`

@@ -6,8 +6,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The file system type of our mounts (`fuse.` + the subtype).
+/// The file system type of our mounts when `fusermount3` made them (`fuse.` + the subtype);
+/// a direct mount (root) shows plain `fuse`.
 pub const FS_TYPE: &str = "fuse.wnet";
+
+/// Whether a mount entry is a FUSE mount that may be ours (plain `fuse` or `fuse.wnet`).
+fn is_fuse(entry: &MountEntry) -> bool {
+    entry.fs_type == FS_TYPE || entry.fs_type == "fuse"
+}
 
 /// One line of `/proc/self/mountinfo`, as much of it as we use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,11 +90,11 @@ pub fn mount_table() -> Vec<MountEntry> {
         .unwrap_or_default()
 }
 
-/// Whether one of our FUSE mounts sits at `path`.
+/// Whether a FUSE mount (ours, or one like it) sits at `path`.
 pub fn is_wnet_mount(path: &Path) -> bool {
     mount_table()
         .iter()
-        .any(|entry| entry.fs_type == FS_TYPE && entry.mount_point == path)
+        .any(|entry| is_fuse(entry) && entry.mount_point == path)
 }
 
 /// Unmounts `path`: directly when allowed (root), else through `fusermount3 -u`; `lazy`
@@ -130,7 +136,7 @@ fn fusermount_unmount(path: &Path, lazy: bool) -> io::Result<()> {
 pub fn clean_stale_mounts(uid: u32, drives_dir: &Path, mount_points: &[PathBuf]) -> Vec<PathBuf> {
     let mut cleaned = Vec::new();
     for entry in mount_table() {
-        let ours = entry.fs_type == FS_TYPE
+        let ours = is_fuse(&entry)
             && entry.fuse_user() == Some(uid)
             && (entry.mount_point.starts_with(drives_dir)
                 || mount_points.contains(&entry.mount_point));

@@ -34,17 +34,17 @@ impl Mounted {
             .worker_threads(2)
             .enable_all()
             .build()
-            .unwrap();
+            .expect("test setup");
         let share = lab.share("public").expect("a public share").path.clone();
         let on_disk = share.join(name);
         let _ = fs::remove_dir_all(&on_disk);
-        fs::create_dir(&on_disk).unwrap();
-        fs::set_permissions(&on_disk, fs::Permissions::from_mode(0o777)).unwrap();
+        fs::create_dir(&on_disk).expect("test setup");
+        fs::set_permissions(&on_disk, fs::Permissions::from_mode(0o777)).expect("test setup");
         let tree = runtime.block_on(connect(&lab));
         let mount_point =
             std::env::temp_dir().join(format!("wnet-drive-{name}-{}", std::process::id()));
         let _ = mounts::unmount(&mount_point, true);
-        fs::create_dir_all(&mount_point).unwrap();
+        fs::create_dir_all(&mount_point).expect("test setup");
         let drive = mount(
             tree,
             &mount_point,
@@ -94,8 +94,14 @@ async fn connect(lab: &SambaLab) -> Tree {
 
 fn sorted_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .expect("test setup")
+        .map(|entry| {
+            entry
+                .expect("test setup")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     names.sort();
     names

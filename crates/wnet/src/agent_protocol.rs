@@ -119,6 +119,16 @@ pub struct ConnectionEntry {
     pub signing: bool,
     /// Whether messages are encrypted.
     pub encryption: bool,
+    /// Where a redirected device is mounted.
+    #[serde(default)]
+    pub mount_point: Option<String>,
+    /// Whether the connection's SMB session is still up ("OK"; else "Disconnected").
+    #[serde(default = "connected_by_default")]
+    pub connected: bool,
+}
+
+fn connected_by_default() -> bool {
+    true
 }
 
 impl ConnectionEntry {

@@ -225,6 +225,82 @@ fn load_remembered() -> Result<RememberedStore, WinError> {
     }
 }
 
+/// What restoring one remembered device did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The remembered device.
+    pub remembered: RememberedConnection,
+    /// `Ok` when it is connected now (or was already), else why not.
+    pub result: Result<(), WinError>,
+}
+
+/// Reconnects the remembered devices that are not connected (`wnet use --restore`), each with
+/// the default credentials for its server (environment, then the credential file); a device
+/// that needs a password it cannot find fails with the logon error, and a hint.
+pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
+    let store = load_remembered()?;
+    if store.entries().is_empty() {
+        return Ok(Vec::new());
+    }
+    let connected = connections()?;
+    Ok(store
+        .entries()
+        .iter()
+        .map(|remembered| {
+            let already = connected.iter().any(|entry| {
+                entry.has_local_name(&crate::drives::canonical_local_name(&remembered.local_name))
+            });
+            let result = if already {
+                Ok(())
+            } else {
+                let resource = NetResource {
+                    local_name: Some(remembered.local_name.clone()),
+                    remote_name: Some(remembered.remote_name.clone()),
+                    resource_type: remembered.resource_type,
+                    ..NetResource::default()
+                };
+                let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
+                add_connection(&resource, None, None, flags)
+                    .map(|_| ())
+                    .map_err(|error| restore_hint(error, remembered))
+            };
+            Restored {
+                remembered: remembered.clone(),
+                result,
+            }
+        })
+        .collect())
+}
+
+/// A failed restore's error, with what to do when it was the credentials.
+pub fn restore_hint(error: WinError, remembered: &RememberedConnection) -> WinError {
+    let credentials = matches!(
+        error.code,
+        codes::ERROR_LOGON_FAILURE | codes::ERROR_ACCESS_DENIED | codes::ERROR_INVALID_PASSWORD
+    );
+    if !credentials {
+        return error;
+    }
+    let user = if remembered.user_name.is_empty() {
+        "USER".to_owned()
+    } else {
+        remembered.user_name.clone()
+    };
+    WinError::with_cause(
+        error.code,
+        Cause::Other(format!(
+            "{}: the remembered connection needs credentials; save them with `wnet use {} {} \
+             /user:{user} * /savecred`, or set WNET_USER and WNET_PASSWORD ({})",
+            remembered.local_name,
+            remembered.local_name,
+            remembered.remote_name,
+            error
+                .cause
+                .map_or_else(String::new, |cause| cause.to_string())
+        )),
+    )
+}
+
 /// The agent's connection table; empty when no agent runs (none is started to ask).
 pub fn connections() -> Result<Vec<ConnectionEntry>, WinError> {
     let Some(mut agent) = AgentClient::connect_running() else {
@@ -400,7 +476,11 @@ pub fn get_universal_name(local_path: &str, level: u32) -> Result<UniversalName,
         let Some(local) = entry.local_name.as_deref() else {
             continue;
         };
-        if let Some(rest) = remaining_after(local_path, local) {
+        let under_mount = entry
+            .mount_point
+            .as_deref()
+            .and_then(|mount_point| remaining_after(local_path, mount_point));
+        if let Some(rest) = remaining_after(local_path, local).or(under_mount) {
             return Ok(UniversalName {
                 universal_name: format!("{}{rest}", entry.remote_name),
                 connection_name: entry.remote_name.clone(),

@@ -15,6 +15,7 @@ pub mod api;
 pub mod browse;
 pub mod config_dir;
 pub mod credentials;
+pub mod drives;
 pub mod error;
 pub mod last_error;
 pub mod remembered;

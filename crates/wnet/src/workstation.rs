@@ -6,8 +6,8 @@
 //! The table is locked only to read or change it, never across a network round trip, so a
 //! slow server holds up only the requests that need it.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use wnet_smb2::client::{Credentials, SessionOptions, list_shares};
 use wnet_smb2::rpc::srvsvc::ShareInfo1;
@@ -15,6 +15,9 @@ use wnet_smb2::wire::dialect;
 use wnet_smb2::{Session, Tree};
 
 use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
+use crate::drives::{
+    RedirectedDevice, Redirector, canonical_local_name, is_drive_letter, prepare_mount_point,
+};
 use crate::error::{Cause, WinError, codes};
 use crate::resource::{connect, resource_type};
 use crate::smb_provider::{ServerSession, SmbProvider, map_error};
@@ -33,18 +36,47 @@ struct ConnectionRow {
     /// Lower-cased server name, the key of the sessions table.
     server_key: String,
     tree: Tree,
+    /// The mounted share of a redirected device.
+    device: Option<Box<dyn RedirectedDevice>>,
 }
 
 #[derive(Default)]
 struct Table {
     servers: HashMap<String, ServerEntry>,
     connections: Vec<ConnectionRow>,
+    /// Local names being connected right now (not in `connections` yet).
+    reserved: HashSet<String>,
+}
+
+impl Table {
+    fn local_name_in_use(&self, local: &str) -> bool {
+        self.reserved.contains(local)
+            || self
+                .connections
+                .iter()
+                .any(|row| row.entry.has_local_name(local))
+    }
 }
 
 /// The agent's state and the logic of each request.
 pub struct Workstation {
     provider: SmbProvider,
     table: Mutex<Table>,
+    redirector: Option<Arc<dyn Redirector>>,
+}
+
+/// Frees a reserved local name when the connection attempt ends, whichever way.
+struct Reservation<'a> {
+    table: &'a Mutex<Table>,
+    local: Option<String>,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(local) = self.local.take() {
+            lock(self.table).reserved.remove(&local);
+        }
+    }
 }
 
 impl std::fmt::Debug for Workstation {
@@ -111,9 +143,8 @@ fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
 
 /// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
 pub fn is_valid_local_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
-        || (name.starts_with('/') && !name.contains('\0'))
+    is_drive_letter(name)
+        || (name.starts_with('/') && name.trim_end_matches('/').len() > 1 && !name.contains('\0'))
 }
 
 impl Workstation {
@@ -122,7 +153,16 @@ impl Workstation {
         Workstation {
             provider,
             table: Mutex::new(Table::default()),
+            redirector: None,
         }
+    }
+
+    /// The workstation redirecting local devices with `redirector` (without one, a local
+    /// name is ERROR_NOT_SUPPORTED).
+    #[must_use]
+    pub fn with_redirector(mut self, redirector: Arc<dyn Redirector>) -> Workstation {
+        self.redirector = Some(redirector);
+        self
     }
 
     /// How many connections and sessions it holds.
@@ -171,12 +211,15 @@ impl Workstation {
         result.unwrap_or_else(|error| Response::Error((&error).into()))
     }
 
-    /// The connection table.
+    /// The connection table, each entry saying whether its session is still up.
     pub fn connections(&self) -> Vec<ConnectionEntry> {
         lock(&self.table)
             .connections
             .iter()
-            .map(|row| row.entry.clone())
+            .map(|row| ConnectionEntry {
+                connected: row.tree.session().connection().closed_reason().is_none(),
+                ..row.entry.clone()
+            })
             .collect()
     }
 
@@ -223,47 +266,117 @@ impl Workstation {
         Ok((session, user_label(credentials), false))
     }
 
-    /// Windows' checks of the local name and flags, before any network traffic.
-    fn check_local_name_and_flags(
+    /// Windows' checks of the local name and flags, before any network traffic; reserves the
+    /// local device to redirect (the one named, or with CONNECT_REDIRECT and none named, the
+    /// highest free drive letter, as `net use *` picks).
+    fn reserve_local_name(
         &self,
         local_name: Option<&str>,
         flags: u32,
-    ) -> Result<(), WinError> {
-        if let Some(local) = local_name.filter(|local| !local.is_empty()) {
-            if !is_valid_local_name(local) {
-                return Err(WinError::new(codes::ERROR_BAD_DEVICE));
-            }
-            if self
-                .connections()
-                .iter()
-                .any(|entry| entry.has_local_name(local))
-            {
-                return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
-            }
-            return Err(WinError::with_cause(
-                codes::ERROR_NOT_SUPPORTED,
-                Cause::Other(
-                    "redirecting a local device needs the agent's FUSE drives, which are not \
-                     built yet; connect without a local name"
-                        .into(),
-                ),
-            ));
-        }
-        if flags & connect::CONNECT_REDIRECT != 0 {
-            return Err(WinError::with_cause(
-                codes::ERROR_NOT_SUPPORTED,
-                Cause::Other(
-                    "CONNECT_REDIRECT needs local devices, which are not built yet".into(),
-                ),
-            ));
-        }
+    ) -> Result<Reservation<'_>, WinError> {
         if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
             return Err(WinError::with_cause(
                 codes::ERROR_NOT_SUPPORTED,
                 Cause::Other("wnet never prompts: pass the user name and password".into()),
             ));
         }
-        Ok(())
+        let named = local_name.filter(|local| !local.is_empty());
+        if named.is_none() && flags & connect::CONNECT_REDIRECT == 0 {
+            return Ok(Reservation {
+                table: &self.table,
+                local: None,
+            });
+        }
+        if let Some(local) = named
+            && !is_valid_local_name(local)
+        {
+            return Err(WinError::new(codes::ERROR_BAD_DEVICE));
+        }
+        if self.redirector.is_none() {
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other("this agent redirects no local devices (no FUSE)".into()),
+            ));
+        }
+        let mut table = lock(&self.table);
+        let local = match named {
+            Some(local) => {
+                let local = canonical_local_name(local);
+                if table.local_name_in_use(&local) {
+                    return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
+                }
+                local
+            }
+            None => (b'D'..=b'Z')
+                .rev()
+                .map(|letter| format!("{}:", char::from(letter)))
+                .find(|letter| !table.local_name_in_use(letter))
+                .ok_or_else(|| WinError::new(codes::ERROR_NO_MORE_DEVICES))?,
+        };
+        table.reserved.insert(local.clone());
+        Ok(Reservation {
+            table: &self.table,
+            local: Some(local),
+        })
+    }
+
+    /// Connects the share and, with a local device, mounts it there; a failure leaves no
+    /// tree connected.
+    async fn connect_and_redirect(
+        &self,
+        session: &Session,
+        unc: &UncName,
+        share_path: &str,
+        local: Option<&str>,
+        resource_kind: u32,
+        flags: u32,
+    ) -> Result<(Tree, u32, Option<Box<dyn RedirectedDevice>>), WinError> {
+        let (tree, share_kind) =
+            connect_tree(session, share_path, &unc.path, resource_kind).await?;
+        let Some(local) = local else {
+            return Ok((tree, share_kind, None));
+        };
+        if share_kind != resource_type::RESOURCETYPE_DISK {
+            let _ = tree.disconnect().await;
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEV_TYPE,
+                Cause::Other(format!("{share_path} is not a disk share")),
+            ));
+        }
+        let write_through = flags & connect::CONNECT_WRITE_THROUGH_SEMANTICS != 0;
+        match self
+            .redirect(local, &tree, &unc.to_windows(), write_through)
+            .await
+        {
+            Ok(device) => Ok((tree, share_kind, Some(device))),
+            Err(error) => {
+                let _ = tree.disconnect().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Mounts `tree` at the reserved local device.
+    async fn redirect(
+        &self,
+        local: &str,
+        tree: &Tree,
+        remote_name: &str,
+        write_through: bool,
+    ) -> Result<Box<dyn RedirectedDevice>, WinError> {
+        let Some(redirector) = self.redirector.clone() else {
+            return Err(WinError::new(codes::ERROR_NOT_SUPPORTED));
+        };
+        let mount_point = prepare_mount_point(local)?;
+        let tree = tree.clone();
+        let remote_name = remote_name.to_owned();
+        tokio::task::spawn_blocking(move || {
+            redirector.redirect(tree, &mount_point, &remote_name, write_through)
+        })
+        .await
+        .map_err(|error| {
+            WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(error.to_string()))
+        })?
     }
 
     async fn add_connection(
@@ -281,7 +394,14 @@ impl Workstation {
                 Cause::Other(format!("{remote_name} names a server, not a share")),
             ));
         };
-        self.check_local_name_and_flags(local_name, flags)?;
+        let reservation = self.reserve_local_name(local_name, flags)?;
+        let local = reservation.local.clone();
+        if local.is_some() && resource_kind == resource_type::RESOURCETYPE_PRINT {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEV_TYPE,
+                Cause::Other("printer devices are not redirected here; connect without one".into()),
+            ));
+        }
         let options = SessionOptions {
             require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
             require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
@@ -290,9 +410,18 @@ impl Workstation {
         let server_key = unc.server.to_ascii_lowercase();
         let share_path = format!("\\\\{}\\{share}", unc.server);
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
-        let connected = connect_tree(&session, &share_path, &unc.path, resource_kind).await;
-        let (tree, share_kind) = match connected {
-            Ok(connected) => connected,
+        let redirected = self
+            .connect_and_redirect(
+                &session,
+                &unc,
+                &share_path,
+                local.as_deref(),
+                resource_kind,
+                flags,
+            )
+            .await;
+        let (tree, share_kind, device) = match redirected {
+            Ok(redirected) => redirected,
             Err(error) => {
                 if !reused {
                     let _ = session.logoff().await;
@@ -301,13 +430,17 @@ impl Workstation {
             }
         };
         let entry = ConnectionEntry {
-            local_name: None,
+            local_name: local.clone(),
             remote_name: unc.to_windows(),
             user: user.clone(),
             resource_type: share_kind,
             dialect: dialect_name(session.negotiated().dialect),
             signing: session.is_signing(),
             encryption: session.is_encrypting(),
+            mount_point: device
+                .as_ref()
+                .map(|device| device.mount_point().display().to_string()),
+            connected: true,
         };
         let source = if reused {
             format!(
@@ -322,10 +455,14 @@ impl Workstation {
             )
         };
         let duplicate_tree =
-            self.record_connection(server_key, &session, &user, reused, &entry, tree);
+            self.record_connection(server_key, &session, &user, reused, &entry, tree, device);
+        drop(reservation);
         let duplicate_tree = match duplicate_tree {
             Ok(duplicate) => duplicate,
-            Err((tree, held)) => {
+            Err((tree, device, held)) => {
+                if let Some(device) = device {
+                    unmount(device, true).await;
+                }
                 let _ = tree.disconnect().await;
                 let _ = session.logoff().await;
                 return Err(credential_conflict(&unc.server, &held));
@@ -346,6 +483,8 @@ impl Workstation {
     /// Adds the connection (and the session, if new) to the table. `Ok(Some(tree))`: the
     /// same deviceless connection exists already, so this tree is surplus; `Err`: another
     /// user's session with the server appeared meanwhile (its user returned).
+    #[allow(clippy::too_many_arguments)] // one row's parts, each needed
+    #[allow(clippy::type_complexity)] // the parts handed back to undo
     fn record_connection(
         &self,
         server_key: String,
@@ -354,7 +493,8 @@ impl Workstation {
         reused: bool,
         entry: &ConnectionEntry,
         tree: Tree,
-    ) -> Result<Option<Tree>, (Tree, String)> {
+        device: Option<Box<dyn RedirectedDevice>>,
+    ) -> Result<Option<Tree>, (Tree, Option<Box<dyn RedirectedDevice>>, String)> {
         let mut table = lock(&self.table);
         // The table is not locked across the session setup, so another request may have
         // made a session with this server meanwhile: one user per server still holds.
@@ -367,7 +507,7 @@ impl Workstation {
                 !reused && !same_account(held, name, domain)
             });
         if let Some(held) = held {
-            Err((tree, held))
+            Err((tree, device, held))
         } else {
             table
                 .servers
@@ -376,13 +516,14 @@ impl Workstation {
                     session: session.clone(),
                     user: user.to_owned(),
                 });
-            let duplicate = table.connections.iter().any(|row| {
-                row.entry.local_name.is_none()
-                    && row
-                        .entry
-                        .remote_name
-                        .eq_ignore_ascii_case(&entry.remote_name)
-            });
+            let duplicate = device.is_none()
+                && table.connections.iter().any(|row| {
+                    row.entry.local_name.is_none()
+                        && row
+                            .entry
+                            .remote_name
+                            .eq_ignore_ascii_case(&entry.remote_name)
+                });
             if duplicate {
                 Ok(Some(tree))
             } else {
@@ -390,16 +531,18 @@ impl Workstation {
                     entry: entry.clone(),
                     server_key,
                     tree,
+                    device,
                 });
                 Ok(None)
             }
         }
     }
 
-    async fn cancel_connection(&self, name: &str, _force: bool) -> Result<Response, WinError> {
+    async fn cancel_connection(&self, name: &str, force: bool) -> Result<Response, WinError> {
+        let local = canonical_local_name(name);
         let removed: Vec<ConnectionRow> = {
             let mut table = lock(&self.table);
-            let by_local = |row: &ConnectionRow| row.entry.has_local_name(name);
+            let by_local = |row: &ConnectionRow| row.entry.has_local_name(&local);
             let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
             let by_remote = |row: &ConnectionRow| {
                 row.entry.local_name.is_none()
@@ -407,6 +550,22 @@ impl Workstation {
                         .as_deref()
                         .is_some_and(|remote| row.entry.remote_name.eq_ignore_ascii_case(remote))
             };
+            // Windows refuses to cancel a device with open files unless forced.
+            let open_files: usize = table
+                .connections
+                .iter()
+                .filter(|row| by_local(row))
+                .filter_map(|row| row.device.as_ref())
+                .map(|device| device.open_files())
+                .sum();
+            if open_files > 0 && !force {
+                return Err(WinError::with_cause(
+                    codes::ERROR_OPEN_FILES,
+                    Cause::Other(format!(
+                        "{open_files} file(s) open on {local}; close them or force the cancel"
+                    )),
+                ));
+            }
             let (gone, kept): (Vec<_>, Vec<_>) = table
                 .connections
                 .drain(..)
@@ -417,12 +576,17 @@ impl Workstation {
         if removed.is_empty() {
             return Err(WinError::new(codes::ERROR_NOT_CONNECTED));
         }
-        for row in &removed {
+        let mut servers = Vec::new();
+        for mut row in removed {
+            if let Some(device) = row.device.take() {
+                unmount(device, force).await;
+            }
             if let Err(error) = row.tree.disconnect().await {
                 tracing::debug!(%error, remote = row.entry.remote_name, "tree disconnect failed");
             }
+            servers.push(row.server_key);
         }
-        self.drop_unused_sessions(removed.iter().map(|row| row.server_key.as_str()))
+        self.drop_unused_sessions(servers.iter().map(String::as_str))
             .await;
         Ok(Response::Ok)
     }
@@ -498,6 +662,55 @@ impl Workstation {
         result
     }
 
+    /// Reconnects the remembered devices that are not connected (at agent start), each with
+    /// the default credentials for its server; a failure is logged with what to do.
+    pub async fn restore_remembered(&self) {
+        let Some(path) = crate::remembered::remembered_path() else {
+            return;
+        };
+        let store = match crate::remembered::RememberedStore::load(&path) {
+            Ok(store) => store,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the remembered connections");
+                return;
+            }
+        };
+        for remembered in store.entries() {
+            let local = canonical_local_name(&remembered.local_name);
+            if lock(&self.table).local_name_in_use(&local) {
+                continue;
+            }
+            let server = match UncName::parse(&remembered.remote_name) {
+                Ok(unc) => unc.server,
+                Err(error) => {
+                    tracing::warn!(remote = remembered.remote_name, %error, "cannot restore");
+                    continue;
+                }
+            };
+            let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
+            let result = match crate::api::resolve_credentials(&server, None, None) {
+                Ok(credentials) => {
+                    self.add_connection(
+                        &remembered.remote_name,
+                        Some(&local),
+                        credentials.as_ref(),
+                        flags,
+                        remembered.resource_type,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(_) => tracing::info!(%local, remote = remembered.remote_name, "restored"),
+                Err(error) => {
+                    let error = crate::api::restore_hint(error, remembered);
+                    tracing::warn!(%local, remote = remembered.remote_name, %error, "cannot restore");
+                }
+            }
+        }
+    }
+
     /// Disconnects everything (agent shutdown).
     pub async fn shutdown(&self) {
         let (rows, servers) = {
@@ -506,12 +719,26 @@ impl Workstation {
             let servers: Vec<ServerEntry> = table.servers.drain().map(|(_, entry)| entry).collect();
             (rows, servers)
         };
-        for row in rows {
+        for mut row in rows {
+            if let Some(device) = row.device.take() {
+                unmount(device, true).await;
+            }
             let _ = row.tree.disconnect().await;
         }
         for server in servers {
             let _ = server.session.logoff().await;
         }
+    }
+}
+
+/// Unmounts a device (off the runtime's threads: it waits for the kernel); a failure is
+/// logged, the connection goes either way.
+async fn unmount(device: Box<dyn RedirectedDevice>, force: bool) {
+    let mount_point = device.mount_point().display().to_string();
+    match tokio::task::spawn_blocking(move || device.unmount(force)).await {
+        Ok(Ok(())) => tracing::debug!(%mount_point, force, "unmounted"),
+        Ok(Err(error)) => tracing::warn!(%mount_point, %error, "unmount failed"),
+        Err(error) => tracing::warn!(%mount_point, %error, "unmount task failed"),
     }
 }
 

@@ -151,9 +151,13 @@ pub(crate) fn run_use(args: &[String], json: bool, verbose: u8) -> Result<(), Ex
         "requireintegrity",
         "requireprivacy",
         "writethrough",
+        "restore",
     ])?;
     if words.flag(&["delete", "d"]) {
         return delete(&words, json);
+    }
+    if words.flag(&["restore"]) {
+        return restore(json);
     }
     if words.operands.is_empty() {
         return list_connections(json);
@@ -185,29 +189,8 @@ fn delete(words: &Words, json: bool) -> Result<(), Exit> {
     Ok(())
 }
 
-fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
-    let (device, remote, password) = match words.operands.as_slice() {
-        [remote] if is_remote(remote) => (None, remote.clone(), None),
-        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.clone())),
-        [device, remote] if is_remote(remote) => (Some(device.clone()), remote.clone(), None),
-        [device, remote, password] if is_remote(remote) => {
-            (Some(device.clone()), remote.clone(), Some(password.clone()))
-        }
-        _ => {
-            return Err(Exit::usage(
-                "usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]",
-            ));
-        }
-    };
-    let user = words.value(&["user", "u"]).map(str::to_owned);
-    let password = match (password.as_deref(), &user) {
-        (Some("*"), _) | (None, Some(_)) => Some(prompt_password(
-            user.as_deref().unwrap_or_default(),
-            &remote,
-        )?),
-        (Some(password), _) => Some(password.to_owned()),
-        (None, None) => None,
-    };
+/// The CONNECT_* flags of `wnet use`'s switches.
+fn connect_flags(words: &Words) -> Result<u32, Exit> {
     let mut flags = 0;
     match words
         .value(&["persistent", "p"])
@@ -234,6 +217,33 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
     if words.flag(&["writethrough"]) {
         flags |= connect::CONNECT_WRITE_THROUGH_SEMANTICS;
     }
+    Ok(flags)
+}
+
+fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
+    let (device, remote, password) = match words.operands.as_slice() {
+        [remote] if is_remote(remote) => (None, remote.clone(), None),
+        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.clone())),
+        [device, remote] if is_remote(remote) => (Some(device.clone()), remote.clone(), None),
+        [device, remote, password] if is_remote(remote) => {
+            (Some(device.clone()), remote.clone(), Some(password.clone()))
+        }
+        _ => {
+            return Err(Exit::usage(
+                "usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]",
+            ));
+        }
+    };
+    let user = words.value(&["user", "u"]).map(str::to_owned);
+    let password = match (password.as_deref(), &user) {
+        (Some("*"), _) | (None, Some(_)) => Some(prompt_password(
+            user.as_deref().unwrap_or_default(),
+            &remote,
+        )?),
+        (Some(password), _) => Some(password.to_owned()),
+        (None, None) => None,
+    };
+    let mut flags = connect_flags(words)?;
     let local_name = match device.as_deref() {
         Some("*") => {
             flags |= connect::CONNECT_REDIRECT;
@@ -263,6 +273,7 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
             json!({
                 "remote": added.entry.remote_name,
                 "local": added.entry.local_name,
+                "mount_point": added.entry.mount_point,
                 "user": added.user,
                 "credentials": added.source,
                 "session_reused": added.session_reused,
@@ -272,6 +283,64 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
             })
         );
     } else {
+        if let Some(local) = &added.entry.local_name {
+            if device.as_deref() == Some("*") {
+                println!(
+                    "Drive {local} is now connected to {}.",
+                    added.entry.remote_name
+                );
+            }
+            if let Some(mount_point) = &added.entry.mount_point {
+                println!("{local} is mounted at {mount_point}.");
+            }
+        }
+        println!("The command completed successfully.");
+    }
+    Ok(())
+}
+
+/// `wnet use /restore`: reconnects the remembered devices.
+fn restore(json: bool) -> Result<(), Exit> {
+    let restored = api::restore_remembered().map_err(|error| win_failed(&error))?;
+    let failed = restored.iter().filter(|one| one.result.is_err()).count();
+    if json {
+        let rows: Vec<_> = restored
+            .iter()
+            .map(|one| {
+                json!({
+                    "local": one.remembered.local_name,
+                    "remote": one.remembered.remote_name,
+                    "restored": one.result.is_ok(),
+                    "error": one.result.as_ref().err().map(|error| error.code),
+                    "message": one.result.as_ref().err().map(ToString::to_string),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else if restored.is_empty() {
+        println!("There are no remembered connections.");
+    } else {
+        for one in &restored {
+            let remembered = &one.remembered;
+            match &one.result {
+                Ok(()) => println!(
+                    "{} is connected to {}.",
+                    remembered.local_name, remembered.remote_name
+                ),
+                Err(error) => eprintln!(
+                    "{} could not be connected to {}: {error}",
+                    remembered.local_name, remembered.remote_name
+                ),
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Exit::failed(
+            "use",
+            format!("{failed} remembered connection(s) could not be restored"),
+        ));
+    }
+    if !json {
         println!("The command completed successfully.");
     }
     Ok(())
@@ -286,9 +355,10 @@ fn list_connections(json: bool) -> Result<(), Exit> {
     let mut rows = Vec::new();
     for entry in &connections {
         rows.push(json!({
-            "status": "OK",
+            "status": if entry.connected { "OK" } else { "Disconnected" },
             "local": entry.local_name,
             "remote": entry.remote_name,
+            "mount_point": entry.mount_point,
             "user": entry.user,
             "dialect": entry.dialect,
             "signing": entry.signing,
@@ -326,6 +396,9 @@ fn list_connections(json: bool) -> Result<(), Exit> {
             row["local"].as_str().unwrap_or_default(),
             row["remote"].as_str().unwrap_or_default(),
         );
+        if let Some(mount_point) = row["mount_point"].as_str() {
+            println!("{:<24}mounted at {mount_point}", "");
+        }
     }
     println!("The command completed successfully.");
     Ok(())
