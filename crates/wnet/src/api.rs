@@ -247,9 +247,8 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
         .entries()
         .iter()
         .map(|remembered| {
-            let already = connected.iter().any(|entry| {
-                entry.has_local_name(&crate::drives::canonical_local_name(&remembered.local_name))
-            });
+            let local = crate::drives::canonical_local_name(&remembered.local_name);
+            let already = connected.iter().any(|entry| entry.has_local_name(&local));
             let result = if already {
                 Ok(())
             } else {
@@ -260,9 +259,24 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
                     ..NetResource::default()
                 };
                 let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
-                add_connection(&resource, None, None, flags)
-                    .map(|_| ())
-                    .map_err(|error| restore_hint(error, remembered))
+                match add_connection(&resource, None, None, flags) {
+                    Ok(_) => Ok(()),
+                    // The agent, started by this very call, may have restored it first.
+                    Err(error)
+                        if error.code == codes::ERROR_ALREADY_ASSIGNED
+                            && connections().is_ok_and(|now| {
+                                now.iter().any(|entry| {
+                                    entry.has_local_name(&local)
+                                        && entry
+                                            .remote_name
+                                            .eq_ignore_ascii_case(&remembered.remote_name)
+                                })
+                            }) =>
+                    {
+                        Ok(())
+                    }
+                    Err(error) => Err(restore_hint(error, remembered)),
+                }
             };
             Restored {
                 remembered: remembered.clone(),
@@ -289,14 +303,13 @@ pub fn restore_hint(error: WinError, remembered: &RememberedConnection) -> WinEr
     WinError::with_cause(
         error.code,
         Cause::Other(format!(
-            "{}: the remembered connection needs credentials; save them with `wnet use {} {} \
-             /user:{user} * /savecred`, or set WNET_USER and WNET_PASSWORD ({})",
-            remembered.local_name,
-            remembered.local_name,
-            remembered.remote_name,
+            "the remembered connection {local} needs credentials; save them with `wnet use \
+             {local} {remote} /user:{user} * /savecred`, or set WNET_USER and WNET_PASSWORD ({})",
             error
                 .cause
-                .map_or_else(String::new, |cause| cause.to_string())
+                .map_or_else(String::new, |cause| cause.to_string()),
+            local = remembered.local_name,
+            remote = remembered.remote_name,
         )),
     )
 }
