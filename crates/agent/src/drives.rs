@@ -1,14 +1,21 @@
 //! The agent's drives: shares mounted with FUSE (`wnet-drive`) at redirected local devices,
 //! a record of them beside the socket, and the clean-up of what a crashed agent left.
+//!
+//! With `WNET_DRIVE_BACKEND=cifs` the kernel's SMB client mounts them instead (`mount.cifs`
+//! from cifs-utils, root only, the kernel's `cifs` file system): the kernel then makes its own
+//! session with the same credentials, handed to `mount.cifs` in a 0600 file in the agent's
+//! private directory that is removed right after. The server name must resolve through the
+//! system's resolver (or be an address). Open files on such a drive are the kernel's: a cancel
+//! without force unmounts it only when it is not busy.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wnet::drives::{RedirectedDevice, Redirector, drives_dir};
+use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
 use wnet::error::{Cause, WinError, codes};
 use wnet_drive::{Drive, DriveOptions};
-use wnet_smb2::Tree;
 
 /// The mount points the agent holds, written to a file so that the next agent can detach
 /// them if this one dies without unmounting.
@@ -74,46 +81,198 @@ pub fn clean_stale_mounts(record: &MountRecord) {
     record.update(Vec::clear);
 }
 
-/// Mounts shares with FUSE, serving them on the agent's runtime.
+/// How drives are mounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// FUSE, served by the agent over its own SMB session (the default).
+    Fuse,
+    /// The kernel's CIFS client (`WNET_DRIVE_BACKEND=cifs`).
+    KernelCifs,
+}
+
+impl Backend {
+    /// The backend `WNET_DRIVE_BACKEND` names (`fuse`, the default, or `cifs`).
+    pub fn from_env() -> Result<Backend, String> {
+        match std::env::var("WNET_DRIVE_BACKEND").ok().as_deref() {
+            None | Some("" | "fuse") => Ok(Backend::Fuse),
+            Some("cifs") => Ok(Backend::KernelCifs),
+            Some(other) => Err(format!("WNET_DRIVE_BACKEND is fuse or cifs, not {other:?}")),
+        }
+    }
+}
+
+/// Mounts shares with FUSE, serving them on the agent's runtime (or with the kernel's CIFS
+/// client, when asked).
 #[derive(Debug)]
 pub struct FuseRedirector {
     runtime: tokio::runtime::Handle,
     record: MountRecord,
+    backend: Backend,
 }
 
 impl FuseRedirector {
     /// A redirector serving file operations on `runtime`, recording its mounts in `record`.
-    pub fn new(runtime: tokio::runtime::Handle, record: MountRecord) -> FuseRedirector {
-        FuseRedirector { runtime, record }
+    pub fn new(runtime: tokio::runtime::Handle, record: MountRecord, backend: Backend) -> Self {
+        FuseRedirector {
+            runtime,
+            record,
+            backend,
+        }
     }
-}
 
-impl Redirector for FuseRedirector {
-    fn redirect(
-        &self,
-        tree: Tree,
-        mount_point: &Path,
-        remote_name: &str,
-        write_through: bool,
-    ) -> Result<Box<dyn RedirectedDevice>, WinError> {
-        let source = remote_name.replace('\\', "/");
-        let options = DriveOptions::from_env(write_through);
-        let drive = wnet_drive::mount(tree, mount_point, &source, options, self.runtime.clone())
-            .map_err(|error| {
-                WinError::with_cause(
-                    codes::ERROR_BAD_DEVICE,
-                    Cause::Other(format!(
-                        "cannot mount {source} at {}: {error}",
-                        mount_point.display()
-                    )),
-                )
-            })?;
-        self.record.add(mount_point);
+    fn mount_fuse(&self, request: RedirectRequest) -> Result<Box<dyn RedirectedDevice>, WinError> {
+        let source = request.remote_name.replace('\\', "/");
+        let options = DriveOptions::from_env(request.write_through);
+        let mount_point = request.mount_point;
+        let drive = wnet_drive::mount(
+            request.tree,
+            &mount_point,
+            &source,
+            options,
+            self.runtime.clone(),
+        )
+        .map_err(|error| {
+            WinError::with_cause(
+                codes::ERROR_BAD_DEVICE,
+                Cause::Other(format!(
+                    "cannot mount {source} at {}: {error}",
+                    mount_point.display()
+                )),
+            )
+        })?;
+        self.record.add(&mount_point);
         tracing::info!(%source, mount_point = %mount_point.display(), "mounted");
         Ok(Box::new(FuseDevice {
             drive,
             record: self.record.clone(),
         }))
+    }
+
+    fn mount_cifs(&self, request: &RedirectRequest) -> Result<Box<dyn RedirectedDevice>, WinError> {
+        let not_supported =
+            |why: String| WinError::with_cause(codes::ERROR_NOT_SUPPORTED, Cause::Other(why));
+        if !nix::unistd::getuid().is_root() {
+            return Err(not_supported("kernel CIFS drives need root".into()));
+        }
+        let program = ["/usr/sbin/mount.cifs", "/sbin/mount.cifs"]
+            .into_iter()
+            .map(Path::new)
+            .find(|path| path.is_file())
+            .ok_or_else(|| not_supported("mount.cifs is missing (Debian's cifs-utils)".into()))?;
+        let filesystems = std::fs::read_to_string("/proc/filesystems").unwrap_or_default();
+        if !filesystems.lines().any(|line| line.ends_with("\tcifs")) {
+            return Err(not_supported("this kernel has no cifs file system".into()));
+        }
+        let source = request.remote_name.replace('\\', "/");
+        let mut options = format!(
+            "uid={},gid={},vers=3.1.1{}{}",
+            nix::unistd::getuid(),
+            nix::unistd::getgid(),
+            if request.require_privacy { ",seal" } else { "" },
+            if request.write_through {
+                ",cache=none"
+            } else {
+                ""
+            },
+        );
+        let credentials_file = if let Some(credentials) = &request.credentials {
+            let path = self
+                .record
+                .path
+                .with_file_name(format!("cifs-credentials-{}", std::process::id()));
+            write_private(
+                &path,
+                &format!(
+                    "username={}\npassword={}\ndomain={}\n",
+                    credentials.user, credentials.password.0, credentials.domain
+                ),
+            )
+            .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
+            options.push_str(",credentials=");
+            options.push_str(&path.display().to_string());
+            Some(path)
+        } else {
+            options.push_str(",guest");
+            None
+        };
+        let output = Command::new(program)
+            .arg(&source)
+            .arg(&request.mount_point)
+            .arg("-o")
+            .arg(&options)
+            .output();
+        if let Some(path) = credentials_file {
+            let _ = std::fs::remove_file(path);
+        }
+        let output = output.map_err(|error| not_supported(format!("mount.cifs: {error}")))?;
+        if !output.status.success() {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEVICE,
+                Cause::Other(format!(
+                    "mount.cifs {source}: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )),
+            ));
+        }
+        tracing::info!(%source, mount_point = %request.mount_point.display(), "mounted with kernel CIFS");
+        Ok(Box::new(CifsDevice {
+            mount_point: request.mount_point.clone(),
+        }))
+    }
+}
+
+/// Writes `text` to a new file only its owner may read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+}
+
+impl Redirector for FuseRedirector {
+    fn redirect(&self, request: RedirectRequest) -> Result<Box<dyn RedirectedDevice>, WinError> {
+        match self.backend {
+            Backend::Fuse => self.mount_fuse(request),
+            Backend::KernelCifs => self.mount_cifs(&request),
+        }
+    }
+}
+
+/// A share the kernel's CIFS client mounted.
+struct CifsDevice {
+    mount_point: PathBuf,
+}
+
+impl RedirectedDevice for CifsDevice {
+    fn mount_point(&self) -> &Path {
+        &self.mount_point
+    }
+
+    fn open_files(&self) -> usize {
+        0 // the kernel's; a busy mount is detached lazily on cancel
+    }
+
+    fn is_connected(&self) -> bool {
+        true
+    }
+
+    fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError> {
+        let plain = if force {
+            Err(std::io::Error::from(std::io::ErrorKind::ResourceBusy))
+        } else {
+            wnet_drive::mounts::unmount(&self.mount_point, false)
+        };
+        plain
+            .or_else(|_| wnet_drive::mounts::unmount(&self.mount_point, true))
+            .map_err(|error| {
+                WinError::with_cause(
+                    codes::ERROR_UNEXP_NET_ERR,
+                    Cause::Other(format!("umount {}: {error}", self.mount_point.display())),
+                )
+            })
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wnet::smb_provider::{ProviderConfig, SmbProvider};
 use wnet::workstation::Workstation;
 
-use wnet_agent::drives::{FuseRedirector, MountRecord, clean_stale_mounts};
+use wnet_agent::drives::{Backend, FuseRedirector, MountRecord, clean_stale_mounts};
 use wnet_agent::server::{Agent, AgentConfig, AgentError};
 
 const USAGE: &str = "usage: wnet-agent [--socket PATH] [--idle-timeout SECONDS] [-v|-vv]
@@ -76,8 +76,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let backend = match Backend::from_env() {
+        Ok(backend) => backend,
+        Err(error) => {
+            eprintln!("wnet-agent: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let record = MountRecord::new(config.socket.with_file_name("mounts"));
-    let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone());
+    let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone(), backend);
     let workstation = Workstation::new(provider).with_redirector(Arc::new(redirector));
     let result = runtime.block_on(async {
         let agent = Agent::bind(config, workstation)?;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use wnet_nbt::config::env_var;
 use wnet_smb2::Tree;
 
+use crate::agent_protocol::WireCredentials;
 use crate::error::{Cause, WinError, codes};
 
 /// The directory holding the drive letters' mount points.
@@ -97,16 +98,27 @@ pub trait RedirectedDevice: Send + Sync {
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError>;
 }
 
+/// What a redirection mounts, and how.
+#[derive(Debug, Clone)]
+pub struct RedirectRequest {
+    /// The connected share (what a FUSE drive serves its operations over).
+    pub tree: Tree,
+    /// Where to mount it (an existing directory).
+    pub mount_point: PathBuf,
+    /// `\\server\share`.
+    pub remote_name: String,
+    /// CONNECT_WRITE_THROUGH_SEMANTICS.
+    pub write_through: bool,
+    /// CONNECT_REQUIRE_PRIVACY (a kernel CIFS mount is then sealed).
+    pub require_privacy: bool,
+    /// The session's credentials (a kernel CIFS mount makes its own session with them).
+    pub credentials: Option<WireCredentials>,
+}
+
 /// Mounts shares at local devices.
 pub trait Redirector: Send + Sync {
-    /// Mounts `tree` (the share `remote_name`) at `mount_point` (blocking).
-    fn redirect(
-        &self,
-        tree: Tree,
-        mount_point: &Path,
-        remote_name: &str,
-        write_through: bool,
-    ) -> Result<Box<dyn RedirectedDevice>, WinError>;
+    /// Mounts the share of `request` at its mount point (blocking).
+    fn redirect(&self, request: RedirectRequest) -> Result<Box<dyn RedirectedDevice>, WinError>;
 }
 
 #[cfg(test)]

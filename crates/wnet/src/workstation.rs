@@ -16,7 +16,8 @@ use wnet_smb2::{Session, Tree};
 
 use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
 use crate::drives::{
-    RedirectedDevice, Redirector, canonical_local_name, is_drive_letter, prepare_mount_point,
+    RedirectRequest, RedirectedDevice, Redirector, canonical_local_name, is_drive_letter,
+    prepare_mount_point,
 };
 use crate::error::{Cause, WinError, codes};
 use crate::resource::{connect, resource_type};
@@ -326,13 +327,15 @@ impl Workstation {
         &self,
         session: &Session,
         unc: &UncName,
-        share_path: &str,
         local: Option<&str>,
         resource_kind: u32,
         flags: u32,
+        credentials: Option<&WireCredentials>,
     ) -> Result<(Tree, u32, Option<Box<dyn RedirectedDevice>>), WinError> {
+        let share = unc.share.as_deref().unwrap_or_default();
+        let share_path = format!("\\\\{}\\{share}", unc.server);
         let (tree, share_kind) =
-            connect_tree(session, share_path, &unc.path, resource_kind).await?;
+            connect_tree(session, &share_path, &unc.path, resource_kind).await?;
         let Some(local) = local else {
             return Ok((tree, share_kind, None));
         };
@@ -343,9 +346,8 @@ impl Workstation {
                 Cause::Other(format!("{share_path} is not a disk share")),
             ));
         }
-        let write_through = flags & connect::CONNECT_WRITE_THROUGH_SEMANTICS != 0;
         match self
-            .redirect(local, &tree, &unc.to_windows(), write_through)
+            .redirect(local, &tree, &unc.to_windows(), flags, credentials)
             .await
         {
             Ok(device) => Ok((tree, share_kind, Some(device))),
@@ -362,21 +364,25 @@ impl Workstation {
         local: &str,
         tree: &Tree,
         remote_name: &str,
-        write_through: bool,
+        flags: u32,
+        credentials: Option<&WireCredentials>,
     ) -> Result<Box<dyn RedirectedDevice>, WinError> {
         let Some(redirector) = self.redirector.clone() else {
             return Err(WinError::new(codes::ERROR_NOT_SUPPORTED));
         };
-        let mount_point = prepare_mount_point(local)?;
-        let tree = tree.clone();
-        let remote_name = remote_name.to_owned();
-        tokio::task::spawn_blocking(move || {
-            redirector.redirect(tree, &mount_point, &remote_name, write_through)
-        })
-        .await
-        .map_err(|error| {
-            WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(error.to_string()))
-        })?
+        let request = RedirectRequest {
+            tree: tree.clone(),
+            mount_point: prepare_mount_point(local)?,
+            remote_name: remote_name.to_owned(),
+            write_through: flags & connect::CONNECT_WRITE_THROUGH_SEMANTICS != 0,
+            require_privacy: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+            credentials: credentials.cloned(),
+        };
+        tokio::task::spawn_blocking(move || redirector.redirect(request))
+            .await
+            .map_err(|error| {
+                WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(error.to_string()))
+            })?
     }
 
     async fn add_connection(
@@ -388,12 +394,12 @@ impl Workstation {
         resource_kind: u32,
     ) -> Result<Response, WinError> {
         let unc = UncName::parse(remote_name)?;
-        let Some(share) = unc.share.clone() else {
+        if unc.share.is_none() {
             return Err(WinError::with_cause(
                 codes::ERROR_BAD_NET_NAME,
                 Cause::Other(format!("{remote_name} names a server, not a share")),
             ));
-        };
+        }
         let reservation = self.reserve_local_name(local_name, flags)?;
         let local = reservation.local.clone();
         if local.is_some() && resource_kind == resource_type::RESOURCETYPE_PRINT {
@@ -408,16 +414,15 @@ impl Workstation {
             workstation: String::new(),
         };
         let server_key = unc.server.to_ascii_lowercase();
-        let share_path = format!("\\\\{}\\{share}", unc.server);
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
         let redirected = self
             .connect_and_redirect(
                 &session,
                 &unc,
-                &share_path,
                 local.as_deref(),
                 resource_kind,
                 flags,
+                credentials,
             )
             .await;
         let (tree, share_kind, device) = match redirected {
