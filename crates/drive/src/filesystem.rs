@@ -179,6 +179,24 @@ async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
 }
 
+/// Caches fresh attributes of `ino` and answers with them (or the failure).
+fn reply_attributes(
+    state: &DriveState,
+    ino: INodeNo,
+    outcome: Result<FileAttributes, Errno>,
+    reply: ReplyAttr,
+) {
+    match outcome {
+        Ok(attributes) => {
+            if let Ok(path) = state.path(ino) {
+                lock(&state.inodes).cache(&path, attributes);
+            }
+            reply.attr(&state.ttl(), &state.attr(ino.0, &attributes));
+        }
+        Err(errno) => reply.error(errno),
+    }
+}
+
 /// The SMB file system of one mounted share.
 pub(crate) struct SmbFilesystem {
     pub(crate) state: Arc<DriveState>,
@@ -285,15 +303,7 @@ impl Filesystem for SmbFilesystem {
                 }
                 .map_err(|error| errno(&error))
             },
-            move |outcome| match outcome {
-                Ok(attributes) => {
-                    if let Ok(path) = state.path(ino) {
-                        lock(&state.inodes).cache(&path, attributes);
-                    }
-                    reply.attr(&state.ttl(), &state.attr(ino.0, &attributes));
-                }
-                Err(errno) => reply.error(errno),
-            },
+            move |outcome| reply_attributes(&state, ino, outcome, reply),
         );
     }
 
@@ -379,15 +389,7 @@ impl Filesystem for SmbFilesystem {
                 }
                 result
             },
-            move |outcome| match outcome {
-                Ok(attributes) => {
-                    if let Ok(path) = state.path(ino) {
-                        lock(&state.inodes).cache(&path, attributes);
-                    }
-                    reply.attr(&state.ttl(), &state.attr(ino.0, &attributes));
-                }
-                Err(errno) => reply.error(errno),
-            },
+            move |outcome| reply_attributes(&state, ino, outcome, reply),
         );
     }
 

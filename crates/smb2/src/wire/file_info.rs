@@ -1,6 +1,7 @@
 //! The information classes the client sets and queries (MS-FSCC §2.4 and §2.5): sans-IO
 //! encoders for SET_INFO buffers and decoders for QUERY_INFO answers.
 
+use crate::wire::messages::read_file_attributes;
 use crate::wire::reader::Reader;
 use crate::wire::{FileAttributes, WireError};
 
@@ -81,16 +82,7 @@ pub fn end_of_file_information(size: u64) -> Vec<u8> {
 
 /// Decodes FileNetworkOpenInformation (56 bytes).
 pub fn decode_network_open_information(buffer: &[u8]) -> Result<FileAttributes, WireError> {
-    let mut reader = Reader::at(buffer, 0);
-    Ok(FileAttributes {
-        creation_time: reader.u64("CreationTime")?,
-        last_access_time: reader.u64("LastAccessTime")?,
-        last_write_time: reader.u64("LastWriteTime")?,
-        change_time: reader.u64("ChangeTime")?,
-        allocation_size: reader.u64("AllocationSize")?,
-        end_of_file: reader.u64("EndOfFile")?,
-        attributes: reader.u32("FileAttributes")?,
-    })
+    read_file_attributes(&mut Reader::at(buffer, 0))
 }
 
 /// A volume's size (FileFsFullSizeInformation).

@@ -789,26 +789,12 @@ impl CreateResponse {
         let mut reader = body(message, Command::Create, 89)?;
         reader.skip(2, "OplockLevel/Flags")?;
         let create_action = reader.u32("CreateAction")?;
-        let creation_time = reader.u64("CreationTime")?;
-        let last_access_time = reader.u64("LastAccessTime")?;
-        let last_write_time = reader.u64("LastWriteTime")?;
-        let change_time = reader.u64("ChangeTime")?;
-        let allocation_size = reader.u64("AllocationSize")?;
-        let end_of_file = reader.u64("EndofFile")?;
-        let attributes = reader.u32("FileAttributes")?;
+        let attributes = read_file_attributes(&mut reader)?;
         reader.skip(4, "Reserved2")?;
         let file_id = FileId(reader.array("FileId")?);
         Ok(CreateResponse {
             create_action,
-            attributes: FileAttributes {
-                creation_time,
-                last_access_time,
-                last_write_time,
-                change_time,
-                allocation_size,
-                end_of_file,
-                attributes,
-            },
+            attributes,
             file_id,
         })
     }
@@ -852,22 +838,22 @@ pub fn decode_close_response(message: &[u8]) -> Result<Option<FileAttributes>, W
     let mut reader = body(message, Command::Close, 60)?;
     let flags = reader.u16("Flags")?;
     reader.skip(4, "Reserved")?;
-    let creation_time = reader.u64("CreationTime")?;
-    let last_access_time = reader.u64("LastAccessTime")?;
-    let last_write_time = reader.u64("LastWriteTime")?;
-    let change_time = reader.u64("ChangeTime")?;
-    let allocation_size = reader.u64("AllocationSize")?;
-    let end_of_file = reader.u64("EndofFile")?;
-    let attributes = reader.u32("FileAttributes")?;
-    Ok((flags & 0x0001 != 0).then_some(FileAttributes {
-        creation_time,
-        last_access_time,
-        last_write_time,
-        change_time,
-        allocation_size,
-        end_of_file,
-        attributes,
-    }))
+    let attributes = read_file_attributes(&mut reader)?;
+    Ok((flags & 0x0001 != 0).then_some(attributes))
+}
+
+/// Reads the four times, the allocation size, the end of file and the attributes, in the
+/// order CREATE, CLOSE and FileNetworkOpenInformation share.
+pub(crate) fn read_file_attributes(reader: &mut Reader<'_>) -> Result<FileAttributes, WireError> {
+    Ok(FileAttributes {
+        creation_time: reader.u64("CreationTime")?,
+        last_access_time: reader.u64("LastAccessTime")?,
+        last_write_time: reader.u64("LastWriteTime")?,
+        change_time: reader.u64("ChangeTime")?,
+        allocation_size: reader.u64("AllocationSize")?,
+        end_of_file: reader.u64("EndOfFile")?,
+        attributes: reader.u32("FileAttributes")?,
+    })
 }
 
 /// IOCTL response (MS-SMB2 §2.2.32): the output bytes.
