@@ -118,6 +118,13 @@ impl DriveState {
     fn forget_listing(&self, directory: &str) {
         lock(&self.listings).remove(directory);
     }
+
+    /// Forgets the listings of `directory` and of every directory below it (it moved or was
+    /// replaced: a new directory of that name must not be answered with its listing).
+    fn forget_listings_under(&self, directory: &str) {
+        let prefix = format!("{directory}\\");
+        lock(&self.listings).retain(|path, _| path != directory && !path.starts_with(&prefix));
+    }
 }
 
 /// Runs an operation as a task on the drive's runtime, answering EIO when the mount is
@@ -493,6 +500,8 @@ impl Filesystem for SmbFilesystem {
             move |outcome| match outcome {
                 Ok(()) => {
                     lock(&state.inodes).rename(&from, &to);
+                    state.forget_listings_under(&from);
+                    state.forget_listings_under(&to);
                     reply.ok();
                 }
                 Err(errno) => reply.error(errno),
@@ -783,11 +792,19 @@ impl Filesystem for SmbFilesystem {
                 }
                 continue;
             }
-            let (name, attributes) = &listing[index - 2];
+            let (name, listed) = &listing[index - 2];
             let mut inodes = lock(&self.state.inodes);
             let child = inodes.ino(&child_path(&path, name));
-            let attr = self.state.attr(child, attributes);
-            if reply.add(INodeNo(child), next, name, &ttl, &attr, Generation(0)) {
+            // The listing cached each entry's attributes in the inode table when it was
+            // taken; what is there now is as new or newer (a stat, a setattr, a close). None
+            // means the file changed through the mount since (a write): the listing's
+            // attributes are then given with no time to live, so that the kernel asks again.
+            let (attributes, entry_ttl) = match inodes.fresh_attributes(child, Duration::MAX) {
+                Some(current) => (current, ttl),
+                None => (*listed, Duration::ZERO),
+            };
+            let attr = self.state.attr(child, &attributes);
+            if reply.add(INodeNo(child), next, name, &entry_ttl, &attr, Generation(0)) {
                 break;
             }
             // The kernel holds a reference to each entry it accepted (not to . and ..).

@@ -6,7 +6,7 @@ mod common;
 
 use std::fs::{self, OpenOptions};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
-use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::{FileExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -507,4 +507,281 @@ fn attributes_line(stdout: &[u8]) -> String {
         .unwrap_or_else(|| panic!("allinfo printed no attributes: {text}"))
         .trim()
         .to_owned()
+}
+
+/// Reading back what one open file just wrote, writes past the end (a hole), pread past the
+/// end, O_EXCL.
+#[test]
+fn open_files_read_and_write_as_posix_files_do() {
+    let mounted = Mounted::new("drive-posix", short_caches());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    let data = common::random_bytes(3 << 20);
+
+    // O_RDWR: what was written is read back before the file is closed.
+    {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(here.join("rw.bin"))
+            .unwrap();
+        file.write_all(&data).unwrap();
+        file.seek(SeekFrom::Start(1000)).unwrap();
+        let mut back = vec![0; 5000];
+        file.read_exact(&mut back).unwrap();
+        assert_eq!(back, &data[1000..6000], "read back before close");
+        // Overwrite in the middle, read the whole file again.
+        file.seek(SeekFrom::Start(2 << 20)).unwrap();
+        file.write_all(b"overwritten").unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        let mut whole = Vec::new();
+        file.read_to_end(&mut whole).unwrap();
+        let mut expected = data.clone();
+        expected[2 << 20..(2 << 20) + 11].copy_from_slice(b"overwritten");
+        assert_eq!(whole.len(), expected.len());
+        assert!(whole == expected, "the whole file after an overwrite");
+    }
+    let mut expected = data.clone();
+    expected[2 << 20..(2 << 20) + 11].copy_from_slice(b"overwritten");
+    assert!(fs::read(there.join("rw.bin")).unwrap() == expected);
+
+    // A hole: a write 5 MiB past the start of an empty file.
+    {
+        let mut file = fs::File::create(here.join("sparse.bin")).unwrap();
+        file.seek(SeekFrom::Start(5 << 20)).unwrap();
+        file.write_all(b"end").unwrap();
+    }
+    let sparse = fs::read(there.join("sparse.bin")).unwrap();
+    assert_eq!(sparse.len(), (5 << 20) + 3);
+    assert!(
+        sparse[..5 << 20].iter().all(|&byte| byte == 0),
+        "zeros before"
+    );
+    assert_eq!(&sparse[5 << 20..], b"end");
+
+    // pread at and past the end: nothing.
+    {
+        let file = fs::File::open(here.join("rw.bin")).unwrap();
+        let mut buffer = [0u8; 100];
+        assert_eq!(file.read_at(&mut buffer, 3 << 20).unwrap(), 0);
+        assert_eq!(file.read_at(&mut buffer, 10 << 20).unwrap(), 0);
+        assert_eq!(file.read_at(&mut buffer, (3 << 20) - 10).unwrap(), 10);
+    }
+
+    // O_EXCL of an existing name.
+    assert_eq!(
+        errno_of(
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(here.join("rw.bin")),
+            "O_EXCL of an existing file"
+        ),
+        Errno::EEXIST
+    );
+}
+
+/// A file renamed or unlinked while open, and names with spaces and non-ASCII letters.
+#[test]
+fn open_files_outlive_rename_and_unlink_and_names_keep_their_letters() {
+    let mounted = Mounted::new("drive-names", short_caches());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+
+    // Renamed while open: the open file keeps working, at its new name.
+    {
+        let mut file = fs::File::create(here.join("moving.txt")).unwrap();
+        file.write_all(b"before ").unwrap();
+        file.flush().unwrap();
+        fs::rename(here.join("moving.txt"), here.join("moved.txt")).unwrap();
+        file.write_all(b"after").unwrap();
+    }
+    assert_eq!(fs::read(there.join("moved.txt")).unwrap(), b"before after");
+    assert!(!there.join("moving.txt").exists());
+
+    // Unlinked while open for reading: the reader still reads it; the name is gone.
+    fs::write(here.join("doomed.txt"), b"still readable").unwrap();
+    {
+        let mut file = fs::File::open(here.join("doomed.txt")).unwrap();
+        fs::remove_file(here.join("doomed.txt")).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "still readable");
+        assert_eq!(
+            errno_of(fs::metadata(here.join("doomed.txt")), "stat of the name"),
+            Errno::ENOENT
+        );
+    }
+    assert!(
+        common::wait_until(Duration::from_secs(5), || !there
+            .join("doomed.txt")
+            .exists()),
+        "gone from the server once closed"
+    );
+
+    // Names with spaces and letters beyond ASCII, both ways.
+    for name in ["with space.txt", "café ☕ naïve.txt", "Ünïcödé dir"] {
+        if name.ends_with("dir") {
+            fs::create_dir(here.join(name)).unwrap();
+            assert!(there.join(name).is_dir(), "{name}");
+        } else {
+            fs::write(here.join(name), name.as_bytes()).unwrap();
+            assert_eq!(fs::read(there.join(name)).unwrap(), name.as_bytes());
+        }
+    }
+    fs::write(there.join("größe – ok.txt"), b"from the server").unwrap();
+    assert_eq!(
+        fs::read(here.join("größe – ok.txt")).unwrap(),
+        b"from the server"
+    );
+    let name = "café ☕ naïve.txt";
+    let allinfo = mounted.smbclient(&format!("allinfo \"{}\"", mounted.remote(name)));
+    assert!(
+        String::from_utf8_lossy(&allinfo.stdout)
+            .contains(&format!("stream: [::$DATA], {} bytes", name.len())),
+        "smbclient sees the file under its name: {}",
+        String::from_utf8_lossy(&allinfo.stdout)
+    );
+}
+
+/// mmap (which direct I/O still allows): a shared mapping's stores reach the server, and a
+/// mapping reads what the server has.
+#[test]
+fn mapped_files_read_and_write_through_to_the_server() {
+    let mounted = Mounted::new("drive-mmap", short_caches());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    let data = common::random_bytes(1 << 20);
+    fs::write(there.join("mapped.bin"), &data).unwrap();
+    fs::set_permissions(there.join("mapped.bin"), fs::Permissions::from_mode(0o666)).unwrap();
+    let script = "import mmap, sys, hashlib
+with open(sys.argv[1], 'r+b') as f:
+    m = mmap.mmap(f.fileno(), 0)
+    print(hashlib.sha256(m[:]).hexdigest())
+    m[4096:4096 + 6] = b'mapped'
+    m.flush()
+    m.close()
+";
+    let output = run(
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(here.join("mapped.bin")),
+        TOOL_LIMIT,
+    );
+    common::assert_success("python3 mmap", &output);
+    let hash = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let mut original = data.clone();
+    assert_eq!(
+        hash,
+        {
+            let scratch = common::Scratch::new("mmap");
+            fs::write(scratch.join("original.bin"), &original).unwrap();
+            common::sha256_file(&scratch.join("original.bin"))
+        },
+        "the mapping reads what the server has"
+    );
+    original[4096..4102].copy_from_slice(b"mapped");
+    assert!(
+        fs::read(there.join("mapped.bin")).unwrap() == original,
+        "the mapping's store is on the server"
+    );
+}
+
+/// With write-through (CONNECT_WRITE_THROUGH_SEMANTICS) every write is sent as it comes:
+/// dd with small blocks, python's pieces, and an overwrite land exactly.
+#[test]
+fn write_through_mounts_write_every_byte() {
+    let mounted = Mounted::new(
+        "drive-write-through",
+        DriveOptions {
+            write_through: true,
+            ..short_caches()
+        },
+    );
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    let scratch = common::Scratch::new("write-through");
+    common::random_file(&scratch.join("source.bin"), 8 << 20);
+    let dd = run(
+        Command::new("dd")
+            .arg(format!("if={}", scratch.join("source.bin").display()))
+            .arg(format!("of={}", here.join("dd.bin").display()))
+            .arg("bs=64k"),
+        TOOL_LIMIT,
+    );
+    common::assert_success("dd", &dd);
+    assert_eq!(
+        common::sha256_file(&there.join("dd.bin")),
+        common::sha256_file(&scratch.join("source.bin"))
+    );
+    {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(here.join("dd.bin"))
+            .unwrap();
+        file.seek(SeekFrom::Start(12345)).unwrap();
+        file.write_all(b"through").unwrap();
+        // No close yet: with write-through it is on the server already.
+        let mut on_disk = vec![0; 7];
+        fs::File::open(there.join("dd.bin"))
+            .unwrap()
+            .read_exact_at(&mut on_disk, 12345)
+            .unwrap();
+        assert_eq!(on_disk, b"through");
+    }
+}
+
+/// The drive's own changes show at once, whatever its caches hold (default timeouts): sizes
+/// in a listing right after a write, and a directory made where another was just renamed
+/// away is empty.
+#[test]
+fn listings_show_the_mounts_own_changes_at_once() {
+    let mounted = Mounted::new("drive-coherent", DriveOptions::default());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+
+    fs::write(here.join("f.txt"), b"").unwrap();
+    fs::create_dir(here.join("d")).unwrap();
+    fs::write(here.join("d/x.txt"), b"x").unwrap();
+    // Listed (and cached) before the changes.
+    assert_eq!(common::listing(here).get("f.txt"), Some(&0));
+    assert_eq!(sorted_names(&here.join("d")), ["x.txt"]);
+
+    fs::write(here.join("f.txt"), vec![1u8; 100]).unwrap();
+    assert_eq!(
+        common::listing(here).get("f.txt"),
+        Some(&100),
+        "the listing right after a write shows the new size"
+    );
+    let ls = sh(&format!("ls -l '{}'", here.display()));
+    let ls = String::from_utf8_lossy(&ls.stdout);
+    let line = ls
+        .lines()
+        .find(|line| line.ends_with(" f.txt"))
+        .unwrap_or_else(|| panic!("ls -l lists f.txt: {ls}"));
+    assert_eq!(line.split_whitespace().nth(4), Some("100"), "ls -l: {line}");
+    OpenOptions::new()
+        .write(true)
+        .open(here.join("f.txt"))
+        .unwrap()
+        .set_len(40)
+        .unwrap();
+    assert_eq!(
+        common::listing(here).get("f.txt"),
+        Some(&40),
+        "after truncate"
+    );
+
+    fs::rename(here.join("d"), here.join("e")).unwrap();
+    fs::create_dir(here.join("d")).unwrap();
+    assert_eq!(
+        sorted_names(&here.join("d")),
+        Vec::<String>::new(),
+        "a new directory where one was renamed away is empty"
+    );
+    assert_eq!(sorted_names(&here.join("e")), ["x.txt"]);
+    assert_eq!(sorted_names(&there.join("d")), Vec::<String>::new());
 }
