@@ -544,7 +544,7 @@ impl Filesystem for SmbFilesystem {
     fn read(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        ino: INodeNo,
         fh: FileHandle,
         offset: u64,
         size: u32,
@@ -555,10 +555,22 @@ impl Filesystem for SmbFilesystem {
         let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
             return reply.error(Errno::EBADF);
         };
+        // A read sees every write that returned before it, through any handle of the file:
+        // writes still buffered in other handles go to the server first (their failures are
+        // theirs to report).
+        let others: Vec<Arc<Handle>> = self
+            .state
+            .dirty_handles(ino.0)
+            .into_iter()
+            .filter(|other| !Arc::ptr_eq(other, &handle))
+            .collect();
         let max_read = self.state.tree.max_read_size();
         spawn(
             &self.state,
             async move {
+                for other in others {
+                    let _ = other.barrier().await;
+                }
                 if handle.is_dirty() {
                     handle.barrier().await?;
                 }

@@ -785,3 +785,37 @@ fn listings_show_the_mounts_own_changes_at_once() {
     assert_eq!(sorted_names(&here.join("e")), ["x.txt"]);
     assert_eq!(sorted_names(&there.join("d")), Vec::<String>::new());
 }
+
+/// A write that returned is seen by a read through another open file of the same file (not
+/// only once the writer closes), as on a local file system: a log read while it is written.
+#[test]
+fn a_reader_sees_writes_of_another_open_file_at_once() {
+    let mounted = Mounted::new("drive-read-after-write", DriveOptions::default());
+    let here = &mounted.through_mount;
+    let mut writer = fs::File::create(here.join("log.txt")).unwrap();
+    let mut reader = fs::File::open(here.join("log.txt")).unwrap();
+    let mut buffer = [0u8; 100];
+    // Plain read(2)s, no fstat in between (which would flush the writer by itself).
+    assert_eq!(reader.read(&mut buffer).unwrap(), 0, "empty at first");
+    writer.write_all(b"first line\n").unwrap();
+    let read = reader.read(&mut buffer).unwrap();
+    assert_eq!(
+        &buffer[..read],
+        b"first line\n",
+        "the first write, read at once"
+    );
+    writer.write_all(b"second line\n").unwrap();
+    let read = reader.read(&mut buffer).unwrap();
+    assert_eq!(&buffer[..read], b"second line\n", "the next one");
+    let mut fresh = [0u8; 100];
+    let read = fs::File::open(here.join("log.txt"))
+        .unwrap()
+        .read(&mut fresh)
+        .unwrap();
+    assert_eq!(&fresh[..read], b"first line\nsecond line\n", "a new reader");
+    drop(writer);
+    assert_eq!(
+        fs::read(mounted.on_disk.join("log.txt")).unwrap(),
+        b"first line\nsecond line\n"
+    );
+}
