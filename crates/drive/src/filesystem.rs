@@ -115,6 +115,14 @@ impl DriveState {
             .collect()
     }
 
+    /// An open handle of `ino` that may write (and so set attributes).
+    fn writable_handle(&self, ino: u64) -> Option<Arc<Handle>> {
+        lock(&self.handles)
+            .values()
+            .find(|handle| handle.ino == ino && handle.is_writable())
+            .cloned()
+    }
+
     fn forget_listing(&self, directory: &str) {
         lock(&self.listings).remove(directory);
     }
@@ -332,7 +340,13 @@ impl Filesystem for SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         lock(&self.state.inodes).invalidate(ino.0);
-        let handle = fh.and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned());
+        // Attributes are set through a handle that may write them: the caller's, else one
+        // open for writing — a server updates the write time when a handle that wrote closes,
+        // unless the time was set through that very handle (cp -p sets times before closing).
+        let handle = fh
+            .and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned())
+            .filter(|handle| handle.is_writable())
+            .or_else(|| self.state.writable_handle(ino.0));
         let dirty = self.state.dirty_handles(ino.0);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();

@@ -819,3 +819,49 @@ fn a_reader_sees_writes_of_another_open_file_at_once() {
         b"first line\nsecond line\n"
     );
 }
+
+/// Tools that keep times — `cp -p` (which sets them on the open copy before closing it) and
+/// `tar x` (which sets them by name after closing) — leave those times on the server, not the
+/// time the copy was closed.
+#[test]
+fn times_kept_by_cp_p_and_tar_stay_on_the_server() {
+    let mounted = Mounted::new("drive-kept-times", DriveOptions::default());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    let scratch = common::Scratch::new("kept-times");
+    common::random_file(&scratch.join("src.bin"), 3 << 20);
+    fs::create_dir_all(scratch.join("tree/sub")).unwrap();
+    fs::write(scratch.join("tree/sub/f.txt"), b"in a tarball").unwrap();
+    sh(&format!(
+        "cd '{0}' && touch -d '2005-05-05 05:05:05.5 UTC' src.bin \
+         && touch -d '2006-06-06 06:06:06 UTC' tree/sub/f.txt tree/sub \
+         && tar -cf tree.tar tree \
+         && cp -p src.bin '{1}/cp-p.bin' && tar -C '{1}' -xf tree.tar",
+        scratch.0.display(),
+        here.display()
+    ));
+    let cp_time = UNIX_EPOCH + Duration::new(1_115_269_505, 500_000_000);
+    let tar_time = UNIX_EPOCH + Duration::from_secs(1_149_573_966);
+    // Whatever the drive still does in the background after the last close is done by then.
+    std::thread::sleep(Duration::from_secs(1));
+    for (path, expected) in [
+        ("cp-p.bin", cp_time),
+        ("tree/sub/f.txt", tar_time),
+        ("tree/sub", tar_time),
+    ] {
+        assert_eq!(
+            mtime(&fs::metadata(there.join(path)).unwrap()),
+            expected,
+            "{path} on the server's disk"
+        );
+        assert_eq!(
+            mtime(&fs::metadata(here.join(path)).unwrap()),
+            expected,
+            "{path} through the mount"
+        );
+    }
+    assert_eq!(
+        common::sha256_file(&there.join("cp-p.bin")),
+        common::sha256_file(&scratch.join("src.bin"))
+    );
+}
