@@ -275,26 +275,38 @@ fn a_fresh_mount_copies_after_the_restart(scratch: &Scratch) {
     );
 }
 
-/// A python3 program that opens `path` read-only, reads a byte, says `open`, waits (at most
-/// 60 s) for the file `go` to appear, then reads `length` bytes at `offset` and prints
-/// `read <n>` or `errno <e>`.
-const READER: &str = "import os, sys, time
-path, go, offset, length = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-fd = os.open(path, os.O_RDONLY)
-os.read(fd, 1)
+/// A python3 program that opens `path` — to read (`read`: reads a byte first) or to write
+/// (`write`: writes 1000 bytes, which the drive keeps buffered) — says `open`, waits (at most
+/// 60 s) for the file `go` to appear, then reads `length` bytes at `offset` (prints `read <n>`)
+/// or writes 1000 more bytes and closes (prints `wrote`), or prints `errno <e>` for the first
+/// failure.
+const USER: &str = "import os, sys, time
+mode, path, go, offset, length = sys.argv[1:3] + sys.argv[3:4] + [int(a) for a in sys.argv[4:6]]
+if mode == 'read':
+    fd = os.open(path, os.O_RDONLY)
+    os.read(fd, 1)
+else:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.write(fd, b'w' * 1000)
 print('open', flush=True)
 deadline = time.monotonic() + 60
 while not os.path.exists(go) and time.monotonic() < deadline:
     time.sleep(0.01)
 try:
-    print('read', len(os.pread(fd, length, offset)), flush=True)
+    if mode == 'read':
+        print('read', len(os.pread(fd, length, offset)), flush=True)
+    else:
+        os.write(fd, b'w' * 1000)
+        os.close(fd)
+        print('wrote', flush=True)
 except OSError as error:
     print('errno', error.errno, flush=True)
 ";
 
-fn start_reader(
+fn start_user(
     scratch: &Scratch,
     label: &str,
+    mode: &str,
     path: &Path,
     offset: u64,
     length: u64,
@@ -303,7 +315,8 @@ fn start_reader(
     let child = spawn(
         Command::new("python3")
             .arg("-c")
-            .arg(READER)
+            .arg(USER)
+            .arg(mode)
             .arg(path)
             .arg(&go)
             .arg(offset.to_string())
@@ -312,6 +325,22 @@ fn start_reader(
         label,
     );
     (child, go)
+}
+
+/// Lets the user process `label` go on (creating its go file, when given) and checks that it
+/// ends within 5 s, having met EIO or ENOTCONN. Returns what it said.
+fn fails_with_eio(scratch: &Scratch, child: &mut Child, label: &str, go: Option<&Path>) -> String {
+    if let Some(go) = go {
+        File::create(go).expect("the go file");
+    }
+    let status = wait_bounded(child, Duration::from_secs(5), label);
+    let said = said(scratch, label);
+    assert!(status.success(), "{label} ran: {said}");
+    assert!(
+        said.contains("errno 5") || said.contains("errno 107"),
+        "{label} gets EIO or ENOTCONN after the forced unmount: {said}"
+    );
+    said
 }
 
 /// A forced unmount while one process holds a file open and another is blocked in a read
@@ -342,25 +371,32 @@ fn forced_unmount_fails_open_and_blocked_files_with_eio() {
     random_file(&there.join("held.bin"), 4 * MIB);
     random_file(&there.join("blocked.bin"), 8 * MIB);
 
-    let (mut holder, holder_go) = start_reader(&scratch, "holder", &here.join("held.bin"), 0, 4096);
-    let (mut blocked, blocked_go) = start_reader(
+    let (mut holder, holder_go) =
+        start_user(&scratch, "holder", "read", &here.join("held.bin"), 0, 4096);
+    let (mut blocked, blocked_go) = start_user(
         &scratch,
         "blocked",
+        "read",
         &here.join("blocked.bin"),
         6 * MIB,
         65536,
     );
-    let both_open = wait_until(Duration::from_secs(30), || {
-        said(&scratch, "holder").contains("open") && said(&scratch, "blocked").contains("open")
+    let (mut writer, writer_go) =
+        start_user(&scratch, "writer", "write", &here.join("written.bin"), 0, 0);
+    let all_open = wait_until(Duration::from_secs(30), || {
+        ["holder", "blocked", "writer"]
+            .iter()
+            .all(|label| said(&scratch, label).contains("open"))
     });
     assert!(
-        both_open,
-        "both readers opened their files: {} / {}",
+        all_open,
+        "all three opened their files: {} / {} / {}",
         said(&scratch, "holder"),
-        said(&scratch, "blocked")
+        said(&scratch, "blocked"),
+        said(&scratch, "writer")
     );
     assert!(
-        mounted.drive().open_files() >= 2,
+        mounted.drive().open_files() >= 3,
         "the drive counts the open files: {}",
         mounted.drive().open_files()
     );
@@ -394,27 +430,17 @@ fn forced_unmount_fails_open_and_blocked_files_with_eio() {
         "the mount is gone from /proc/self/mountinfo"
     );
 
-    // The blocked read fails at once (long before the request's own 10 s timeout).
-    let status = wait_bounded(&mut blocked, Duration::from_secs(5), "the blocked reader");
-    let blocked_said = said(&scratch, "blocked");
-    assert!(status.success(), "the reader ran: {blocked_said}");
-    assert!(
-        blocked_said.contains("errno 5") || blocked_said.contains("errno 107"),
-        "the blocked read gets EIO or ENOTCONN: {blocked_said}"
-    );
-    // The holder's next read fails too.
-    File::create(&holder_go).expect("the go file");
-    let status = wait_bounded(&mut holder, Duration::from_secs(5), "the holder");
-    let holder_said = said(&scratch, "holder");
-    assert!(status.success(), "the holder ran: {holder_said}");
-    assert!(
-        holder_said.contains("errno 5") || holder_said.contains("errno 107"),
-        "a read of a file held open across a forced unmount gets EIO or ENOTCONN: {holder_said}"
-    );
+    // The blocked read fails at once (long before the request's own 10 s timeout); the
+    // holder's next read fails too, and so does the writer's next write (its buffered bytes
+    // are not reported written).
+    let blocked_said = fails_with_eio(&scratch, &mut blocked, "blocked", None);
+    let holder_said = fails_with_eio(&scratch, &mut holder, "holder", Some(&holder_go));
+    let writer_said = fails_with_eio(&scratch, &mut writer, "writer", Some(&writer_go));
     eprintln!(
-        "blocked reader: {}; holder: {}; {:?} after the unmount",
+        "blocked reader: {}; holder: {}; writer: {}; {:?} after the unmount",
         blocked_said.trim().replace('\n', " "),
         holder_said.trim().replace('\n', " "),
+        writer_said.trim().replace('\n', " "),
         started.elapsed()
     );
     drop(stopped);
