@@ -158,6 +158,16 @@ fn smbd_killed_mid_copy_fails_the_copy_without_hanging() {
         &scratch,
         "cp",
     );
+    // A third program has written bytes the drive still holds when smbd dies; they go to
+    // the server only when it closes the file.
+    let (mut closer, closer_go) =
+        start_user(&scratch, "closer", "write", &here.join("closed.bin"), 0, 0);
+    assert!(
+        wait_until(Duration::from_secs(30), || said(&scratch, "closer")
+            .contains("open")),
+        "the closer wrote: {}",
+        said(&scratch, "closer")
+    );
     // Mid-copy: some of each file is through, not all.
     let underway = wait_until(Duration::from_secs(60), || {
         file_size(&there.join("written.bin")) >= 16 * MIB
@@ -173,6 +183,14 @@ fn smbd_killed_mid_copy_fails_the_copy_without_hanging() {
     );
     eprintln!("smbd killed with {written_then} bytes written and {copied_then} copied");
 
+    File::create(&closer_go).expect("the go file");
+    let closer_status = wait_bounded(&mut closer, Duration::from_secs(30), "the closer");
+    let closer_said = said(&scratch, "closer");
+    assert!(closer_status.success(), "the closer ran: {closer_said}");
+    assert!(
+        closer_said.contains("errno 5"),
+        "close reports that the buffered bytes never reached the server: {closer_said}"
+    );
     let wrote = wait_bounded(&mut writer, Duration::from_secs(60), "dd");
     let read = wait_bounded(&mut reader, Duration::from_secs(60), "cp");
     eprintln!(
