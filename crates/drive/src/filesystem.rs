@@ -115,8 +115,23 @@ impl DriveState {
             .collect()
     }
 
+    /// An open handle of `ino` that may write (and so set attributes).
+    fn writable_handle(&self, ino: u64) -> Option<Arc<Handle>> {
+        lock(&self.handles)
+            .values()
+            .find(|handle| handle.ino == ino && handle.is_writable())
+            .cloned()
+    }
+
     fn forget_listing(&self, directory: &str) {
         lock(&self.listings).remove(directory);
+    }
+
+    /// Forgets the listings of `directory` and of every directory below it (it moved or was
+    /// replaced: a new directory of that name must not be answered with its listing).
+    fn forget_listings_under(&self, directory: &str) {
+        let prefix = format!("{directory}\\");
+        lock(&self.listings).retain(|path, _| path != directory && !path.starts_with(&prefix));
     }
 }
 
@@ -335,7 +350,13 @@ impl Filesystem for SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         lock(&self.state.inodes).invalidate(ino.0);
-        let handle = fh.and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned());
+        // Attributes are set through a handle that may write them: the caller's, else one
+        // open for writing — a server updates the write time when a handle that wrote closes,
+        // unless the time was set through that very handle (cp -p sets times before closing).
+        let handle = fh
+            .and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned())
+            .filter(|handle| handle.is_writable())
+            .or_else(|| self.state.writable_handle(ino.0));
         let dirty = self.state.dirty_handles(ino.0);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
@@ -495,6 +516,8 @@ impl Filesystem for SmbFilesystem {
             move |outcome| match outcome {
                 Ok(()) => {
                     lock(&state.inodes).rename(&from, &to);
+                    state.forget_listings_under(&from);
+                    state.forget_listings_under(&to);
                     reply.ok();
                 }
                 Err(errno) => reply.error(errno),
@@ -537,7 +560,7 @@ impl Filesystem for SmbFilesystem {
     fn read(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        ino: INodeNo,
         fh: FileHandle,
         offset: u64,
         size: u32,
@@ -548,10 +571,22 @@ impl Filesystem for SmbFilesystem {
         let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
             return reply.error(Errno::EBADF);
         };
+        // A read sees every write that returned before it, through any handle of the file:
+        // writes still buffered in other handles go to the server first (their failures are
+        // theirs to report).
+        let others: Vec<Arc<Handle>> = self
+            .state
+            .dirty_handles(ino.0)
+            .into_iter()
+            .filter(|other| !Arc::ptr_eq(other, &handle))
+            .collect();
         let max_read = self.state.tree.max_read_size();
         spawn(
             &self.state,
             async move {
+                for other in others {
+                    let _ = other.barrier().await;
+                }
                 if handle.is_dirty() {
                     handle.barrier().await?;
                 }
@@ -785,11 +820,19 @@ impl Filesystem for SmbFilesystem {
                 }
                 continue;
             }
-            let (name, attributes) = &listing[index - 2];
+            let (name, listed) = &listing[index - 2];
             let mut inodes = lock(&self.state.inodes);
             let child = inodes.ino(&child_path(&path, name));
-            let attr = self.state.attr(child, attributes);
-            if reply.add(INodeNo(child), next, name, &ttl, &attr, Generation(0)) {
+            // The listing cached each entry's attributes in the inode table when it was
+            // taken; what is there now is as new or newer (a stat, a setattr, a close). None
+            // means the file changed through the mount since (a write): the listing's
+            // attributes are then given with no time to live, so that the kernel asks again.
+            let (attributes, entry_ttl) = match inodes.fresh_attributes(child, Duration::MAX) {
+                Some(current) => (current, ttl),
+                None => (*listed, Duration::ZERO),
+            };
+            let attr = self.state.attr(child, &attributes);
+            if reply.add(INodeNo(child), next, name, &entry_ttl, &attr, Generation(0)) {
                 break;
             }
             // The kernel holds a reference to each entry it accepted (not to . and ..).

@@ -139,6 +139,11 @@ impl Handle {
         }
     }
 
+    /// Whether the file was opened for writing through this handle.
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_some()
+    }
+
     /// Whether writes may be buffered in this handle.
     pub fn is_dirty(&self) -> bool {
         self.dirty.load(Ordering::Acquire)

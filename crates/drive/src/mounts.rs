@@ -6,14 +6,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The file system type of our mounts when `fusermount3` made them (`fuse.` + the subtype);
-/// a direct mount (root) shows plain `fuse`.
+/// The file system type of our mounts (`fuse.` + the subtype) when `fusermount3` mounts them.
 pub const FS_TYPE: &str = "fuse.wnet";
-
-/// Whether a mount entry is a FUSE mount that may be ours (plain `fuse` or `fuse.wnet`).
-fn is_fuse(entry: &MountEntry) -> bool {
-    entry.fs_type == FS_TYPE || entry.fs_type == "fuse"
-}
+/// The file system type of our mounts when root mounts them directly: fuser's own `mount(2)`
+/// passes the type `fuse` and drops the subtype, so they are known by their source instead.
+pub const DIRECT_FS_TYPE: &str = "fuse";
 
 /// One line of `/proc/self/mountinfo`, as much of it as we use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +26,16 @@ pub struct MountEntry {
 }
 
 impl MountEntry {
+    /// Whether this is a wnet drive: type `fuse.wnet`, or a direct FUSE mount (type `fuse`,
+    /// see [`DIRECT_FS_TYPE`]) whose source is a share (`//server/share`).
+    pub fn is_wnet(&self) -> bool {
+        self.fs_type == FS_TYPE
+            || (self.fs_type == DIRECT_FS_TYPE
+                && self.source.strip_prefix("//").is_some_and(|rest| {
+                    rest.split('/').filter(|part| !part.is_empty()).count() == 2
+                }))
+    }
+
     /// The `user_id=` of a FUSE mount: whose it is.
     pub fn fuse_user(&self) -> Option<u32> {
         self.super_options
@@ -90,11 +97,11 @@ pub fn mount_table() -> Vec<MountEntry> {
         .unwrap_or_default()
 }
 
-/// Whether a FUSE mount (ours, or one like it) sits at `path`.
+/// Whether one of our FUSE mounts sits at `path`.
 pub fn is_wnet_mount(path: &Path) -> bool {
     mount_table()
         .iter()
-        .any(|entry| is_fuse(entry) && entry.mount_point == path)
+        .any(|entry| entry.is_wnet() && entry.mount_point == path)
 }
 
 /// Unmounts `path`: directly when allowed (root), else through `fusermount3 -u`; `lazy`
@@ -136,7 +143,7 @@ fn fusermount_unmount(path: &Path, lazy: bool) -> io::Result<()> {
 pub fn clean_stale_mounts(uid: u32, drives_dir: &Path, mount_points: &[PathBuf]) -> Vec<PathBuf> {
     let mut cleaned = Vec::new();
     for entry in mount_table() {
-        let ours = is_fuse(&entry)
+        let ours = entry.is_wnet()
             && entry.fuse_user() == Some(uid)
             && (entry.mount_point.starts_with(drives_dir)
                 || mount_points.contains(&entry.mount_point));
@@ -162,13 +169,16 @@ mod tests {
 22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw
 85 22 0:45 / /run/user/1000/wnet/drives/Z rw,nosuid,nodev,relatime shared:40 - fuse.wnet //labserver/public rw,user_id=1000,group_id=1000,default_permissions
 86 22 0:46 / /mnt/with\\040space rw shared:41 - fuse.wnet //srv/a\\134b rw,user_id=0,group_id=0
+87 22 0:47 / /root/drives/Y rw,nosuid,nodev,noatime - fuse //198.51.100.2/public rw,user_id=0,group_id=0,default_permissions
+88 22 0:48 / /home/u/sshfs rw,nosuid,nodev - fuse.sshfs u@host:/ rw,user_id=1000,group_id=1000
+89 22 0:49 / /home/u/other rw,nosuid,nodev - fuse /dev/fuse rw,user_id=1000,group_id=1000
 bad line without separator
 ";
 
     #[test]
     fn mountinfo_lines_parse_with_escapes() {
         let entries = parse_mountinfo(SAMPLE);
-        assert_eq!(entries.len(), 3);
+        assert_eq!(entries.len(), 6);
         assert_eq!(entries[1].fs_type, FS_TYPE);
         assert_eq!(
             entries[1].mount_point,
@@ -180,5 +190,12 @@ bad line without separator
         assert_eq!(entries[2].source, "//srv/a\\b");
         assert_eq!(entries[2].fuse_user(), Some(0));
         assert_eq!(entries[0].fuse_user(), None);
+    }
+
+    #[test]
+    fn direct_mounts_of_shares_are_ours_other_fuse_mounts_are_not() {
+        let entries = parse_mountinfo(SAMPLE);
+        let ours: Vec<bool> = entries.iter().map(MountEntry::is_wnet).collect();
+        assert_eq!(ours, [false, true, true, true, false, false]);
     }
 }

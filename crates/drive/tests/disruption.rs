@@ -1,0 +1,504 @@
+//! The drive when things go wrong: smbd killed in the middle of a copy, the mount forced away
+//! under open files and under a read the server does not answer, and a plain unmount. Every
+//! wait is bounded: a hang fails the test.
+//!
+//! The tests that stop or kill lab processes hold the lab alone (an exclusive lease) and
+//! touch only smbd processes of the lab, by PID. The lab's namespace is never taken down
+//! while the drive may still send to it: the drive is unmounted and its runtime stopped
+//! before the lab is restarted.
+
+mod common;
+
+use std::fs::{self, File};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use wnet_drive::{DriveOptions, mounts};
+use wnet_testlab::SambaLab;
+
+use common::{
+    LabHold, Mounted, Scratch, TOOL_LIMIT, assert_success, is_mounted, random_file, run,
+    sha256_file, wait_until,
+};
+
+const MIB: u64 = 1 << 20;
+
+/// Brings the lab back up when dropped, so that a failing test leaves it as it found it.
+/// Declared before the drive, so that the drive is gone first.
+struct LabBackUp;
+
+impl Drop for LabBackUp {
+    fn drop(&mut self) {
+        if let Err(error) = SambaLab::up() {
+            eprintln!("could not bring the Samba lab back up: {error}");
+        }
+    }
+}
+
+/// Lab processes stopped with SIGSTOP, continued (SIGCONT) when dropped.
+struct Stopped(Vec<u32>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            let _ = signal(pid, Signal::SIGCONT);
+        }
+    }
+}
+
+/// Sends `signal` to the lab process `pid`.
+fn signal(pid: u32, signal: Signal) -> nix::Result<()> {
+    kill(
+        Pid::from_raw(i32::try_from(pid).expect("a PID fits in pid_t")),
+        signal,
+    )
+}
+
+/// The lab's smbd processes (the main one and one per client connection).
+fn smbd_processes(lab: &SambaLab) -> Vec<u32> {
+    lab.processes()
+        .into_iter()
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "smbd")
+        })
+        .collect()
+}
+
+/// Kills every smbd process of the lab (by PID) and waits, bounded, until they are gone.
+fn kill_smbd(lab: &SambaLab) {
+    let smbd = smbd_processes(lab);
+    assert!(!smbd.is_empty(), "the lab runs smbd");
+    for &pid in &smbd {
+        let _ = signal(pid, Signal::SIGKILL);
+    }
+    let gone = wait_until(Duration::from_secs(10), || {
+        lab.processes().iter().all(|pid| !smbd.contains(pid))
+    });
+    assert!(gone, "smbd {smbd:?} still running 10 s after SIGKILL");
+}
+
+/// Starts `command` with its output in files of `scratch` named after `label`.
+fn spawn(command: &mut Command, scratch: &Scratch, label: &str) -> Child {
+    let stdout = File::create(scratch.join(&format!("{label}.out"))).expect("an output file");
+    let stderr = File::create(scratch.join(&format!("{label}.err"))).expect("an output file");
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(stdout))
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {label}: {error}"))
+}
+
+/// Waits for `child` at most `limit`; a child still running then is killed and fails the test.
+fn wait_bounded(child: &mut Child, limit: Duration, label: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for a child") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{label} hung: still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn said(scratch: &Scratch, label: &str) -> String {
+    let out = fs::read_to_string(scratch.join(&format!("{label}.out"))).unwrap_or_default();
+    let err = fs::read_to_string(scratch.join(&format!("{label}.err"))).unwrap_or_default();
+    format!("{out}{err}")
+}
+
+fn file_size(path: &Path) -> u64 {
+    fs::metadata(path).map_or(0, |metadata| metadata.len())
+}
+
+/// smbd is killed while `dd` writes a 256 MiB file through the mount and `cp` reads another
+/// out of it: each either fails (non-zero exit) or produced the whole, identical file —
+/// never a short or corrupt file reported as a success — and neither hangs. Operations on
+/// the mount then fail within a bound. smbd restarted, a fresh mount copies correctly.
+#[test]
+fn smbd_killed_mid_copy_fails_the_copy_without_hanging() {
+    common::require_root();
+    let _alone = SambaLab::acquire_exclusive().expect("the Samba lab, alone");
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().expect("the Samba lab");
+    let scratch = Scratch::new("killed");
+    let mut mounted = Mounted::on(
+        LabHold::Exclusive(lab.clone()),
+        "public",
+        "drive-killed",
+        DriveOptions::default(),
+    );
+    let here = mounted.through_mount.clone();
+    let there = mounted.on_disk.clone();
+    random_file(&scratch.join("source.bin"), 256 * MIB);
+    random_file(&there.join("remote.bin"), 256 * MIB);
+    fs::set_permissions(there.join("remote.bin"), fs::Permissions::from_mode(0o666))
+        .expect("chmod");
+
+    let mut writer = spawn(
+        Command::new("dd")
+            .arg(format!("if={}", scratch.join("source.bin").display()))
+            .arg(format!("of={}", here.join("written.bin").display()))
+            .arg("bs=1M"),
+        &scratch,
+        "dd",
+    );
+    let mut reader = spawn(
+        Command::new("cp")
+            .arg(here.join("remote.bin"))
+            .arg(scratch.join("copied.bin")),
+        &scratch,
+        "cp",
+    );
+    // A third program has written bytes the drive still holds when smbd dies; they go to
+    // the server only when it closes the file.
+    let (mut closer, closer_go) =
+        start_user(&scratch, "closer", "write", &here.join("closed.bin"), 0, 0);
+    assert!(
+        wait_until(Duration::from_secs(30), || said(&scratch, "closer")
+            .contains("open")),
+        "the closer wrote: {}",
+        said(&scratch, "closer")
+    );
+    // Mid-copy: some of each file is through, not all.
+    let underway = wait_until(Duration::from_secs(60), || {
+        file_size(&there.join("written.bin")) >= 16 * MIB
+            && file_size(&scratch.join("copied.bin")) >= 16 * MIB
+    });
+    let written_then = file_size(&there.join("written.bin"));
+    let copied_then = file_size(&scratch.join("copied.bin"));
+    kill_smbd(&lab);
+    let killed_at = Instant::now();
+    assert!(
+        underway,
+        "both copies were under way (written {written_then}, copied {copied_then})"
+    );
+    eprintln!("smbd killed with {written_then} bytes written and {copied_then} copied");
+
+    File::create(&closer_go).expect("the go file");
+    let closer_status = wait_bounded(&mut closer, Duration::from_secs(30), "the closer");
+    let closer_said = said(&scratch, "closer");
+    assert!(closer_status.success(), "the closer ran: {closer_said}");
+    assert!(
+        closer_said.contains("errno 5"),
+        "close reports that the buffered bytes never reached the server: {closer_said}"
+    );
+    let wrote = wait_bounded(&mut writer, Duration::from_secs(60), "dd");
+    let read = wait_bounded(&mut reader, Duration::from_secs(60), "cp");
+    eprintln!(
+        "dd {wrote} and cp {read} {:?} after the kill\ndd: {}\ncp: {}",
+        killed_at.elapsed(),
+        said(&scratch, "dd"),
+        said(&scratch, "cp")
+    );
+    let source = sha256_file(&scratch.join("source.bin"));
+    if wrote.success() {
+        assert_eq!(
+            sha256_file(&there.join("written.bin")),
+            source,
+            "dd reported success: the file must be whole"
+        );
+    } else {
+        assert!(
+            file_size(&there.join("written.bin")) < 256 * MIB
+                || sha256_file(&there.join("written.bin")) != source
+                || written_then == 256 * MIB,
+            "dd failed although the file was complete"
+        );
+    }
+    if read.success() {
+        assert_eq!(
+            sha256_file(&scratch.join("copied.bin")),
+            sha256_file(&there.join("remote.bin")),
+            "cp reported success: the copy must be whole"
+        );
+    }
+    assert!(
+        !wrote.success() || !read.success(),
+        "at least one copy must notice that the server went away"
+    );
+
+    the_mount_fails_within_bounds(&mounted);
+
+    // smbd restarted (only once the drive is gone: the restart recreates the namespace) and a
+    // fresh mount works.
+    mounted.shut_down();
+    drop(mounted);
+    a_fresh_mount_copies_after_the_restart(&scratch);
+}
+
+/// With the server gone, the drive says so and its operations fail with EIO, quickly.
+fn the_mount_fails_within_bounds(mounted: &Mounted) {
+    let here = &mounted.through_mount;
+    assert!(
+        !mounted.drive().is_connected(),
+        "the drive knows it lost its server"
+    );
+    let started = Instant::now();
+    let stat = run(
+        Command::new("stat").arg(here.join("never-there")),
+        Duration::from_secs(30),
+    );
+    assert!(!stat.status.success(), "stat with the server gone");
+    let listing = run(
+        Command::new("ls").arg("-l").arg(&mounted.mount_point),
+        Duration::from_secs(30),
+    );
+    eprintln!(
+        "stat and ls with the server gone: {:?}: {}{}",
+        started.elapsed(),
+        String::from_utf8_lossy(&stat.stderr),
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    assert!(!listing.status.success(), "ls with the server gone");
+    assert!(
+        String::from_utf8_lossy(&stat.stderr).contains("Input/output error"),
+        "EIO for a lookup with the server gone: {}",
+        String::from_utf8_lossy(&stat.stderr)
+    );
+}
+
+/// Restarts the lab and copies a file through a fresh mount of it.
+fn a_fresh_mount_copies_after_the_restart(scratch: &Scratch) {
+    let lab = SambaLab::up().expect("the Samba lab again");
+    let mounted = Mounted::on(
+        LabHold::Exclusive(lab),
+        "public",
+        "drive-killed",
+        DriveOptions::default(),
+    );
+    random_file(&scratch.join("again.bin"), 8 * MIB);
+    let dd = run(
+        Command::new("dd")
+            .arg(format!("if={}", scratch.join("again.bin").display()))
+            .arg(format!(
+                "of={}",
+                mounted.through_mount.join("again.bin").display()
+            ))
+            .arg("bs=1M"),
+        TOOL_LIMIT,
+    );
+    assert_success("dd after the restart", &dd);
+    assert_eq!(
+        sha256_file(&mounted.on_disk.join("again.bin")),
+        sha256_file(&scratch.join("again.bin"))
+    );
+}
+
+/// A python3 program that opens `path` — to read (`read`: reads a byte first) or to write
+/// (`write`: writes 1000 bytes, which the drive keeps buffered) — says `open`, waits (at most
+/// 60 s) for the file `go` to appear, then reads `length` bytes at `offset` (prints `read <n>`)
+/// or writes 1000 more bytes and closes (prints `wrote`), or prints `errno <e>` for the first
+/// failure.
+const USER: &str = "import os, sys, time
+mode, path, go, offset, length = sys.argv[1:3] + sys.argv[3:4] + [int(a) for a in sys.argv[4:6]]
+if mode == 'read':
+    fd = os.open(path, os.O_RDONLY)
+    os.read(fd, 1)
+else:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.write(fd, b'w' * 1000)
+print('open', flush=True)
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.01)
+try:
+    if mode == 'read':
+        print('read', len(os.pread(fd, length, offset)), flush=True)
+    else:
+        os.write(fd, b'w' * 1000)
+        os.close(fd)
+        print('wrote', flush=True)
+except OSError as error:
+    print('errno', error.errno, flush=True)
+";
+
+fn start_user(
+    scratch: &Scratch,
+    label: &str,
+    mode: &str,
+    path: &Path,
+    offset: u64,
+    length: u64,
+) -> (Child, std::path::PathBuf) {
+    let go = scratch.join(&format!("{label}.go"));
+    let child = spawn(
+        Command::new("python3")
+            .arg("-c")
+            .arg(USER)
+            .arg(mode)
+            .arg(path)
+            .arg(&go)
+            .arg(offset.to_string())
+            .arg(length.to_string()),
+        scratch,
+        label,
+    );
+    (child, go)
+}
+
+/// Lets the user process `label` go on (creating its go file, when given) and checks that it
+/// ends within 5 s, having met EIO or ENOTCONN. Returns what it said.
+fn fails_with_eio(scratch: &Scratch, child: &mut Child, label: &str, go: Option<&Path>) -> String {
+    if let Some(go) = go {
+        File::create(go).expect("the go file");
+    }
+    let status = wait_bounded(child, Duration::from_secs(5), label);
+    let said = said(scratch, label);
+    assert!(status.success(), "{label} ran: {said}");
+    assert!(
+        said.contains("errno 5") || said.contains("errno 107"),
+        "{label} gets EIO or ENOTCONN after the forced unmount: {said}"
+    );
+    said
+}
+
+/// A forced unmount while one process holds a file open and another is blocked in a read
+/// the server does not answer (its smbd stopped): both get EIO (or ENOTCONN) at once, nothing
+/// hangs, and the mount is gone from the mount table.
+#[test]
+fn forced_unmount_fails_open_and_blocked_files_with_eio() {
+    common::require_root();
+    let _alone = SambaLab::acquire_exclusive().expect("the Samba lab, alone");
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().expect("the Samba lab");
+    let scratch = Scratch::new("forced");
+    let before = smbd_processes(&lab);
+    let mut mounted = Mounted::on(
+        LabHold::Exclusive(lab.clone()),
+        "public",
+        "drive-forced",
+        DriveOptions::default(),
+    );
+    // The smbd process that serves this drive's connection (the lab is ours alone).
+    let ours: Vec<u32> = smbd_processes(&lab)
+        .into_iter()
+        .filter(|pid| !before.contains(pid))
+        .collect();
+    assert_eq!(ours.len(), 1, "one new smbd for the drive's connection");
+    let there = mounted.on_disk.clone();
+    let here = mounted.through_mount.clone();
+    random_file(&there.join("held.bin"), 4 * MIB);
+    random_file(&there.join("blocked.bin"), 8 * MIB);
+
+    let (mut holder, holder_go) =
+        start_user(&scratch, "holder", "read", &here.join("held.bin"), 0, 4096);
+    let (mut blocked, blocked_go) = start_user(
+        &scratch,
+        "blocked",
+        "read",
+        &here.join("blocked.bin"),
+        6 * MIB,
+        65536,
+    );
+    let (mut writer, writer_go) =
+        start_user(&scratch, "writer", "write", &here.join("written.bin"), 0, 0);
+    let all_open = wait_until(Duration::from_secs(30), || {
+        ["holder", "blocked", "writer"]
+            .iter()
+            .all(|label| said(&scratch, label).contains("open"))
+    });
+    assert!(
+        all_open,
+        "all three opened their files: {} / {} / {}",
+        said(&scratch, "holder"),
+        said(&scratch, "blocked"),
+        said(&scratch, "writer")
+    );
+    assert!(
+        mounted.drive().open_files() >= 3,
+        "the drive counts the open files: {}",
+        mounted.drive().open_files()
+    );
+
+    // The server stops answering this connection; the second reader's read now waits for it.
+    for &pid in &ours {
+        signal(pid, Signal::SIGSTOP).expect("SIGSTOP our smbd");
+    }
+    let stopped = Stopped(ours);
+    File::create(&blocked_go).expect("the go file");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        blocked.try_wait().expect("wait").is_none(),
+        "the read waits for the stopped server: {}",
+        said(&scratch, "blocked")
+    );
+
+    let started = Instant::now();
+    let (done, unmounted) = std::sync::mpsc::channel();
+    let drive = mounted.drive.take().expect("the drive");
+    std::thread::spawn(move || {
+        let _ = done.send(drive.unmount(true));
+    });
+    let result = unmounted
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the forced unmount returns within 10 s");
+    result.expect("the forced unmount succeeds");
+    eprintln!("forced unmount took {:?}", started.elapsed());
+    assert!(
+        !is_mounted(&mounted.mount_point),
+        "the mount is gone from /proc/self/mountinfo"
+    );
+
+    // The blocked read fails at once (long before the request's own 10 s timeout); the
+    // holder's next read fails too, and so does the writer's next write (its buffered bytes
+    // are not reported written).
+    let blocked_said = fails_with_eio(&scratch, &mut blocked, "blocked", None);
+    let holder_said = fails_with_eio(&scratch, &mut holder, "holder", Some(&holder_go));
+    let writer_said = fails_with_eio(&scratch, &mut writer, "writer", Some(&writer_go));
+    eprintln!(
+        "blocked reader: {}; holder: {}; writer: {}; {:?} after the unmount",
+        blocked_said.trim().replace('\n', " "),
+        holder_said.trim().replace('\n', " "),
+        writer_said.trim().replace('\n', " "),
+        started.elapsed()
+    );
+    drop(stopped);
+}
+
+/// A plain unmount with nothing open removes the mount at once; the files stay on the server.
+/// The drive counts open files while they are open.
+#[test]
+fn unmount_with_nothing_open_removes_the_mount() {
+    let mut mounted = Mounted::new("drive-unmount", DriveOptions::default());
+    let here = mounted.through_mount.clone();
+    {
+        fs::write(here.join("kept.txt"), b"kept after the unmount").expect("write");
+        let _open = File::open(here.join("kept.txt")).expect("open");
+        assert_eq!(mounted.drive().open_files(), 1, "one file open");
+    }
+    // The kernel releases a closed file in the background.
+    assert!(
+        wait_until(Duration::from_secs(5), || mounted.drive().open_files() == 0),
+        "no file open after close: {}",
+        mounted.drive().open_files()
+    );
+    assert!(mounts::is_wnet_mount(&mounted.mount_point));
+    let started = Instant::now();
+    mounted.unmount(false).expect("a plain unmount");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !is_mounted(&mounted.mount_point),
+        "the mount is gone from /proc/self/mountinfo"
+    );
+    assert!(
+        !here.exists(),
+        "the mount point is an empty directory again"
+    );
+    assert_eq!(
+        fs::read(mounted.on_disk.join("kept.txt")).expect("the file on the server"),
+        b"kept after the unmount"
+    );
+}
