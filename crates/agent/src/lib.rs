@@ -7,4 +7,7 @@
 //! It depends on the WNet core (`wnet`) for types and the SMB provider. It must not depend on the
 //! CLI or on Python, which are its clients.
 
+mod run;
 pub mod server;
+
+pub use run::run;
