@@ -2,8 +2,9 @@
 Samba lab's link, and the lab tests hold the lab the way the Rust tests do.
 
 - The whole session: no DNS (server names resolve through /etc/hosts, then NetBIOS through
-  the lab's WINS server), broadcasts only onto the lab's link, the NCB interface's only LANA
-  on the lab's link, and none of the caller's other WNET_* settings. These are set at import,
+  the lab's WINS server), broadcasts only onto the lab's link, no loopback LANA and, once the
+  lab is up, the lab's link as the NCB interface's only LANA, and none of the caller's other
+  WNET_* settings. These are set at import,
   before the native module can read them (the NCB engine reads its settings once).
 - ``lab`` (session): ``lab/samba up`` (idempotent), its ``status --json``, and a shared flock
   lease on the lab's lock file, the same lease ``crates/testlab`` takes, so that no test
@@ -62,10 +63,10 @@ def _confine_session():
             "WNET_WORKGROUP": WORKGROUP,
             "WNET_SMB_TIMEOUT": "5",
             "WNET_AGENT_TIMEOUT": "60",
-            # The NCB interface: no loopback LANA, and only the lab's link (or none at all when
-            # the lab's link is not up yet: then NCBENUM finds no LANA).
+            # The NCB interface: no loopback LANA, and no LANA at all until the ``lab`` fixture
+            # names the lab's link (the engine reads this at its first command).
             "WNET_NETBIOS_LOOPBACK": "off",
-            "WNET_NETBIOS_INTERFACES": _lab_interface() or "wnet-no-such-interface",
+            "WNET_NETBIOS_INTERFACES": "wnet-no-such-interface",
         }
     )
 
@@ -97,8 +98,11 @@ def lab():
         assert status.returncode == 0, f"lab/samba status failed: {status.stderr}"
         shape = json.loads(status.stdout)
         assert shape["address"] == SERVER, "the lab moved"
-        if os.environ["WNET_NETBIOS_INTERFACES"] != _lab_interface():
-            pytest.fail("the lab's link came up after the NCB engine was configured; rerun")
+        interface = _lab_interface()
+        assert interface, f"no interface holds {HOST_ADDRESS} with the lab up"
+        # Before any test runs an NCB command (only lab tests do): the engine's one LANA is
+        # then the lab's link.
+        os.environ["WNET_NETBIOS_INTERFACES"] = interface
         yield shape
     finally:
         lease.close()
