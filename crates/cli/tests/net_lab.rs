@@ -153,9 +153,9 @@ impl Sandbox {
 
     /// A sandbox that does not take the lab (for a test that holds it exclusively).
     fn without_lab() -> Sandbox {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         // Checked here, before a sandbox exists whose drop would need it.
         agent_program();
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let root = std::env::temp_dir().join(format!(
             "wnet-net-lab-{}-{}",
             std::process::id(),
