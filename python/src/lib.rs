@@ -14,6 +14,7 @@ mod errors;
 mod handle;
 mod ncb;
 mod netresource;
+mod pythonic;
 mod win32wnet;
 
 use pyo3::prelude::*;
@@ -118,6 +119,17 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(_agent_main, module)?)?;
     module.add_function(wrap_pyfunction!(_agent_status, module)?)?;
     module.add_function(wrap_pyfunction!(_agent_stop, module)?)?;
+    module.add_class::<pythonic::ScanResults>()?;
+    module.add_function(wrap_pyfunction!(pythonic::_connect, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_cancel, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_connections, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_shares, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_servers, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_workgroups, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_universal_name, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_lookup, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_node_status, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_scan, module)?)?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
     // agent is started as `python -m wnet._agent` (unless $WNET_AGENT_PROGRAM names one).
     let executable: Option<std::path::PathBuf> = py

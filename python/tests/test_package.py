@@ -37,3 +37,20 @@ def test_the_installed_distribution_holds_the_compatibility_modules():
 
 def native_file() -> str:
     return wnet._native.__file__
+
+
+def test_the_stubs_type_check_the_examples_strictly(tmp_path):
+    import subprocess
+    import sys
+
+    examples = pathlib.Path(__file__).resolve().parents[2] / "examples" / "python"
+    for target in (["-p", "wnet", "-p", "win32wnet", "-p", "pywintypes", "-p", "netbios",
+                    "-p", "win32netcon"], [str(examples)]):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path), *target],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,  # the installed package, not the sources
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -213,7 +213,8 @@ def test_globalnet_walk_from_the_root_to_the_lab_shares(alice_by_default):
     assert server.dwDisplayType == win32netcon.RESOURCEDISPLAYTYPE_SERVER
     shares = children(server)
     names = sorted(share.lpRemoteName.rsplit("\\", 1)[1] for share in shares)
-    assert names == ["alice", "public", "readonly"]  # hidden$ is hidden, as on Windows
+    # IPC$ ends in $ and is hidden, as Windows hides it; hidden$ is not browseable at all.
+    assert names == ["alice", "public", "readonly"]
     for share in shares:
         assert share.dwDisplayType == win32netcon.RESOURCEDISPLAYTYPE_SHARE
         assert share.dwUsage == win32netcon.RESOURCEUSAGE_CONNECTABLE
