@@ -9,6 +9,7 @@
 //! Its submodules `win32wnet` and `pywintypes` hold pywin32's surface; the top-level modules of
 //! the same names (`python/win32wnet.py`, `python/pywintypes.py`) re-export them.
 
+mod blocking;
 mod convert;
 mod errors;
 mod handle;

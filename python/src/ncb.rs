@@ -189,23 +189,28 @@ impl PyNcb {
         }
         let ncb = self.ncb.clone();
         let attached = Arc::clone(&self.attached);
-        let code = py.detach(move || {
-            match memory.filter(|_| asynch && starts) {
-                // The command finishes on the engine's thread: its bytes are copied back
-                // there (while Python runs), unless a read of the NCB did it first.
-                Some(memory) => ncb.set_post(move |finished| {
-                    let _ = Python::try_attach(|py| {
-                        let mut attached = attached.lock().unwrap_or_else(PoisonError::into_inner);
-                        if attached.copy_back {
-                            attached.copy_back = false;
-                            let _ = write_memory(memory.bind(py), &finished.buffer);
-                        }
-                    });
-                }),
-                None => ncb.set_post(|_| {}),
+        // Ctrl-C ends the wait, not the command: the NCB stays pending until it completes.
+        let code = crate::blocking::interruptible(py, move || {
+            // (A refused NCB keeps the completion routine of the command still running on it.)
+            if starts {
+                match memory.filter(|_| asynch) {
+                    // The command finishes on the engine's thread: its bytes are copied back
+                    // there (while Python runs), unless a read of the NCB did it first.
+                    Some(memory) => ncb.set_post(move |finished| {
+                        let _ = Python::try_attach(|py| {
+                            let mut attached =
+                                attached.lock().unwrap_or_else(PoisonError::into_inner);
+                            if attached.copy_back {
+                                attached.copy_back = false;
+                                let _ = write_memory(memory.bind(py), &finished.buffer);
+                            }
+                        });
+                    }),
+                    None => ncb.set_post(|_| {}),
+                }
             }
             wnet_netbios::netbios(&ncb)
-        });
+        })?;
         self.sync(py)?;
         Ok(code)
     }

@@ -19,6 +19,7 @@ use wnet_nbt::name_service::scanner::{ScanEvent, ScanOptions, scan};
 use wnet_nbt::targets::ScanTarget;
 use wnet_nbt::wire::NetbiosName;
 
+use crate::blocking::interruptible;
 use crate::errors::win_error;
 
 /// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT).
@@ -43,23 +44,24 @@ fn entry_dict<'py>(
 /// it, with `session_reused`.
 #[pyfunction]
 #[pyo3(signature = (remote, device, user, password, flags))]
-pub(crate) fn _connect<'py>(
-    py: Python<'py>,
+pub(crate) fn _connect(
+    py: Python<'_>,
     remote: String,
     device: Option<String>,
-    user: Option<&str>,
-    password: Option<&str>,
+    user: Option<String>,
+    password: Option<String>,
     flags: u32,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'_, PyDict>> {
     let resource = NetResource {
         resource_type: wnet::resource::resource_type::RESOURCETYPE_DISK,
         local_name: device,
         remote_name: Some(remote),
         ..NetResource::default()
     };
-    let added = py
-        .detach(|| api::add_connection(&resource, password, user, flags))
-        .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;
+    let added = interruptible(py, move || {
+        api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+    })?
+    .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;
     let dict = entry_dict(py, &added.entry)?;
     dict.set_item("session_reused", added.session_reused)?;
     Ok(dict)
@@ -67,16 +69,15 @@ pub(crate) fn _connect<'py>(
 
 /// Cancels a connection by local or remote name.
 #[pyfunction]
-pub(crate) fn _cancel(py: Python<'_>, name: &str, flags: u32, force: bool) -> PyResult<()> {
-    py.detach(|| api::cancel_connection(name, flags, force))
+pub(crate) fn _cancel(py: Python<'_>, name: String, flags: u32, force: bool) -> PyResult<()> {
+    interruptible(py, move || api::cancel_connection(&name, flags, force))?
         .map_err(|error| win_error(py, &error, "WNetCancelConnection2"))
 }
 
 /// The agent's connection table.
 #[pyfunction]
 pub(crate) fn _connections(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
-    let entries = py
-        .detach(api::connections)
+    let entries = interruptible(py, api::connections)?
         .map_err(|error| win_error(py, &error, "WNetOpenEnum"))?;
     entries.iter().map(|entry| entry_dict(py, entry)).collect()
 }
@@ -86,13 +87,14 @@ pub(crate) fn _connections(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
 #[pyo3(signature = (server, user, password))]
 pub(crate) fn _shares(
     py: Python<'_>,
-    server: &str,
-    user: Option<&str>,
-    password: Option<&str>,
+    server: String,
+    user: Option<String>,
+    password: Option<String>,
 ) -> PyResult<Vec<(String, u32, String)>> {
-    let shares = py
-        .detach(|| api::server_shares(server, user, password))
-        .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
+    let shares = interruptible(py, move || {
+        api::server_shares(&server, user.as_deref(), password.as_deref())
+    })?
+    .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
     Ok(shares
         .into_iter()
         .map(|share| (share.name, share.share_type, share.comment))
@@ -107,8 +109,7 @@ pub(crate) fn _servers(
     workgroup: Option<String>,
 ) -> PyResult<Vec<(String, String)>> {
     let workgroup = workgroup.unwrap_or_else(wnet::browse::local_workgroup);
-    let servers = py
-        .detach(|| api::browse_servers(&workgroup))
+    let servers = interruptible(py, move || api::browse_servers(&workgroup))?
         .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
     Ok(servers
         .into_iter()
@@ -119,18 +120,17 @@ pub(crate) fn _servers(
 /// The workgroups visible from here.
 #[pyfunction]
 pub(crate) fn _workgroups(py: Python<'_>) -> PyResult<Vec<String>> {
-    py.detach(api::browse_workgroups)
+    interruptible(py, api::browse_workgroups)?
         .map_err(|error| win_error(py, &error, "WNetEnumResource"))
 }
 
 /// The universal name of a local path: `(universal, connection, remaining)`.
 #[pyfunction]
-pub(crate) fn _universal_name(py: Python<'_>, path: &str) -> PyResult<(String, String, String)> {
-    let name = py
-        .detach(|| {
-            api::get_universal_name(path, wnet::resource::info_level::REMOTE_NAME_INFO_LEVEL)
-        })
-        .map_err(|error| win_error(py, &error, "WNetGetUniversalName"))?;
+pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String, String, String)> {
+    let name = interruptible(py, move || {
+        api::get_universal_name(&path, wnet::resource::info_level::REMOTE_NAME_INFO_LEVEL)
+    })?
+    .map_err(|error| win_error(py, &error, "WNetGetUniversalName"))?;
     Ok((
         name.universal_name,
         name.connection_name,
@@ -210,7 +210,7 @@ pub(crate) fn _lookup(
         config.broadcast = retransmit_within(timeout, config.broadcast)?;
     }
     let runtime = runtime(py)?;
-    let answer = py.detach(|| {
+    let answer = interruptible(py, move || {
         runtime.block_on(async {
             let client =
                 NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
@@ -218,7 +218,7 @@ pub(crate) fn _lookup(
             let name = client.scoped(name);
             client.resolve(&name).await
         })
-    });
+    })?;
     let answer = answer.map_err(|error| query_error(py, &error, "lookup"))?;
     Ok(answer
         .addresses
@@ -263,7 +263,7 @@ pub(crate) fn _node_status(
     let config = name_config()?;
     let retransmit = retransmit_within(timeout, config.unicast)?;
     let runtime = runtime(py)?;
-    let answer = py.detach(|| {
+    let answer = interruptible(py, move || {
         runtime.block_on(async {
             let client =
                 NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
@@ -275,7 +275,7 @@ pub(crate) fn _node_status(
                 )
                 .await
         })
-    });
+    })?;
     answer
         .map(|answer| node_status_tuple(&answer))
         .map_err(|error| query_error(py, &error, "node_status"))

@@ -9,6 +9,7 @@ use wnet::NetResource;
 use wnet::api;
 use wnet::error::codes;
 
+use crate::blocking::interruptible;
 use crate::convert::{c_int, dword_mask, optional_wide_string, type_name, wide_string};
 use crate::errors::{code_error, win_error};
 use crate::handle::{HandleKind, PyHandle};
@@ -156,9 +157,11 @@ fn add_connection(py: Python<'_>, arguments: AddArguments, funcname: &str) -> Py
         user,
         flags,
     } = arguments;
-    py.detach(|| api::add_connection(&resource, password.as_deref(), user.as_deref(), flags))
-        .map(|_| ())
-        .map_err(|error| win_error(py, &error, funcname))
+    interruptible(py, move || {
+        api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+    })?
+    .map(|_| ())
+    .map_err(|error| win_error(py, &error, funcname))
 }
 
 /// WNetAddConnection2(NetResource, Password, UserName, Flags)
@@ -222,7 +225,7 @@ pub(crate) fn cancel_connection2(
     let flags = dword_mask(flags)?;
     let force = dword_mask(force)? != 0;
     let name = wide_string(name, false)?.unwrap_or_default();
-    py.detach(|| api::cancel_connection(&name, flags, force))
+    interruptible(py, move || api::cancel_connection(&name, flags, force))?
         .map_err(|error| win_error(py, &error, "WNetCancelConnection2"))
 }
 
@@ -240,9 +243,10 @@ pub(crate) fn open_enum(
     let resource_type = c_int(resource_type)?.cast_unsigned();
     let usage = c_int(usage)?.cast_unsigned();
     let resource = as_resource(resource, true)?;
-    let handle = py
-        .detach(|| api::open_enum(scope, resource_type, usage, resource.as_ref()))
-        .map_err(|error| win_error(py, &error, "WNetOpenEnum"))?;
+    let handle = interruptible(py, move || {
+        api::open_enum(scope, resource_type, usage, resource.as_ref())
+    })?
+    .map_err(|error| win_error(py, &error, "WNetOpenEnum"))?;
     Ok(PyHandle::new(i64::from(handle), HandleKind::NetEnum))
 }
 
@@ -308,7 +312,7 @@ pub(crate) fn enum_resource<'py>(
 #[pyo3(name = "WNetGetUser", signature = (connection = None, /))]
 pub(crate) fn get_user(py: Python<'_>, connection: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
     let connection = optional_wide_string(connection)?;
-    py.detach(|| api::get_user(connection.as_deref()))
+    interruptible(py, move || api::get_user(connection.as_deref()))?
         .map_err(|error| win_error(py, &error, "WNetGetUser"))
 }
 
@@ -327,7 +331,7 @@ pub(crate) fn get_connection(
             "WNetGetConnection",
         ));
     };
-    py.detach(|| api::get_connection(&connection))
+    interruptible(py, move || api::get_connection(&connection))?
         .map_err(|error| win_error(py, &error, "WNetGetConnection"))
 }
 
@@ -342,9 +346,10 @@ pub(crate) fn get_universal_name<'py>(
     let level = level.map_or(Ok(1), c_int)?;
     let path = wide_string(local_path, false)?.unwrap_or_default();
     // Windows fails the first (sizing) call for every error, hence pywin32's funcname.
-    let name = py
-        .detach(|| api::get_universal_name(&path, level.cast_unsigned()))
-        .map_err(|error| win_error(py, &error, "WNetGetUniversalName (for buffer size)"))?;
+    let name = interruptible(py, move || {
+        api::get_universal_name(&path, level.cast_unsigned())
+    })?
+    .map_err(|error| win_error(py, &error, "WNetGetUniversalName (for buffer size)"))?;
     match level {
         1 => Ok(name.universal_name.into_pyobject(py)?.into_any()),
         2 => Ok((
@@ -372,8 +377,7 @@ pub(crate) fn get_resource_information(
         ))
     })?;
     let resource = resource.borrow().to_resource();
-    let (found, system) = py
-        .detach(|| api::get_resource_information(&resource))
+    let (found, system) = interruptible(py, move || api::get_resource_information(&resource))?
         .map_err(|error| win_error(py, &error, "WNetGetResourceInformation"))?;
     Ok((PyNetResource::from_resource(found), system))
 }
@@ -386,7 +390,7 @@ pub(crate) fn get_resource_parent(
     resource: &Bound<'_, PyAny>,
 ) -> PyResult<PyNetResource> {
     let resource = required_resource(Some(resource))?;
-    py.detach(|| api::get_resource_parent(&resource))
+    interruptible(py, move || api::get_resource_parent(&resource))?
         .map(PyNetResource::from_resource)
         .map_err(|error| win_error(py, &error, "WNetGetResourceParent"))
 }

@@ -163,3 +163,18 @@ def test_the_example_scripts_run_against_the_lab(world):
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout, result.stdout
     assert wnet.connections() == []
+
+
+def test_ctrl_c_interrupts_a_name_query_within_a_second(world):
+    import os
+    import signal
+    import threading
+    import time
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        wnet.node_status(NOBODY, timeout=3)
+    timer.join()
+    assert time.monotonic() - started < 1.3

@@ -375,3 +375,20 @@ def test_after_the_agent_stops_or_dies(world):
     assert connected_names() == [unc("readonly")]
     assert box.agent_pid() not in (None, first, second)
     win32wnet.WNetCancelConnection2(unc("readonly"), 0, True)
+
+
+def test_ctrl_c_interrupts_a_blocking_call_within_a_second(world, monkeypatch):
+    # The agent this call starts gives up on the silent host after 2 s per step.
+    monkeypatch.setenv("WNET_SMB_TIMEOUT", "2")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        win32wnet.WNetAddConnection2(resource(unc("x", NOBODY)), "pw", "wnetalice")
+    interrupted = time.monotonic() - started
+    timer.join()
+    assert interrupted < 1.3, f"the interrupt took {interrupted:.2f} s"
+    # The abandoned call ends on its own thread (bounded by the agent's timeouts) before the
+    # sandbox stops the agent; a later call works.
+    time.sleep(max(0.0, started + 6 - time.monotonic()))
+    assert connected() == []
