@@ -79,26 +79,9 @@ pub(crate) fn optional_wide_string(value: Option<&Bound<'_, PyAny>>) -> PyResult
     }
 }
 
-/// Assigns through the attribute's descriptor on `target`'s type, as `object.__setattr__`
-/// would (for classes whose `__setattr__` exists only to give deletion its own message).
-pub(crate) fn generic_setattr(
-    target: &Bound<'_, PyAny>,
-    name: &Bound<'_, PyAny>,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<()> {
-    let class = target.get_type();
-    let class_name = class.name()?;
-    let descriptor = class.getattr("__dict__")?.get_item(name).ok();
-    match descriptor {
-        Some(descriptor) if descriptor.hasattr("__set__")? => {
-            descriptor.call_method1("__set__", (target, value))?;
-            Ok(())
-        }
-        Some(_) => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-            "'{class_name}' object attribute '{name}' is read-only"
-        ))),
-        None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-            "'{class_name}' object has no attribute '{name}'"
-        ))),
-    }
+/// The error of assigning an attribute a class does not have (or a method).
+pub(crate) fn no_such_attribute(class: &str, name: &str) -> PyErr {
+    pyo3::exceptions::PyAttributeError::new_err(format!(
+        "'{class}' object has no attribute '{name}'"
+    ))
 }

@@ -17,6 +17,55 @@ use crate::convert::{c_long, type_name};
 
 /// The ANSI code page pywin32 uses for NCB names (`mbcs` on an English Windows).
 const NAME_CODEC: &str = "cp1252";
+/// Code page 1252's characters for the bytes 0x80..=0x9F (`None`: undefined there); every
+/// other byte is its Latin-1 character.
+const CP1252_HIGH: [Option<char>; 32] = [
+    Some('\u{20AC}'),
+    None,
+    Some('\u{201A}'),
+    Some('\u{0192}'),
+    Some('\u{201E}'),
+    Some('\u{2026}'),
+    Some('\u{2020}'),
+    Some('\u{2021}'),
+    Some('\u{02C6}'),
+    Some('\u{2030}'),
+    Some('\u{0160}'),
+    Some('\u{2039}'),
+    Some('\u{0152}'),
+    None,
+    Some('\u{017D}'),
+    None,
+    None,
+    Some('\u{2018}'),
+    Some('\u{2019}'),
+    Some('\u{201C}'),
+    Some('\u{201D}'),
+    Some('\u{2022}'),
+    Some('\u{2013}'),
+    Some('\u{2014}'),
+    Some('\u{02DC}'),
+    Some('\u{2122}'),
+    Some('\u{0161}'),
+    Some('\u{203A}'),
+    Some('\u{0153}'),
+    None,
+    Some('\u{017E}'),
+    Some('\u{0178}'),
+];
+
+/// `bytes.decode("cp1252", "ignore")`, without a round trip through Python's codecs (names
+/// are read often).
+fn decode_cp1252(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .filter_map(|&byte| match byte {
+            0x80..=0x9F => CP1252_HIGH[usize::from(byte - 0x80)],
+            _ => Some(char::from(byte)),
+        })
+        .collect()
+}
+
 /// The largest buffer an NCB can describe (`ncb_length` is a WORD).
 const MAX_BUFFER: usize = 65_535;
 
@@ -113,17 +162,14 @@ impl PyNcb {
         Ok(())
     }
 
-    fn name(&self, py: Python<'_>, read: impl FnOnce(&Ncb) -> [u8; 16]) -> PyResult<String> {
+    fn name(&self, read: impl FnOnce(&Ncb) -> [u8; 16]) -> String {
         let field = read(&self.ncb.lock());
         // strncpy: the name ends at the first NUL.
         let end = field
             .iter()
             .position(|&byte| byte == 0)
             .unwrap_or(field.len());
-        let bytes = PyBytes::new(py, &field[..end]);
-        bytes
-            .call_method1("decode", (NAME_CODEC, "ignore"))?
-            .extract()
+        decode_cp1252(&field[..end])
     }
 
     fn set_name(
@@ -234,12 +280,25 @@ impl PyNcb {
 
     // pywin32's own setattro refuses every deletion with its message; assignments go to the
     // attributes' setters as usual (a setattro slot has both halves, so both are defined).
-    fn __setattr__(
-        slf: &Bound<'_, Self>,
-        name: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        crate::convert::generic_setattr(slf.as_any(), name, value)
+    fn __setattr__(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let ncb = slf.get();
+        match name {
+            "Command" => ncb.set_Command(value),
+            "Retcode" => ncb.set_Retcode(value),
+            "Lsn" => ncb.set_Lsn(value),
+            "Num" => ncb.set_Num(value),
+            "Rto" => ncb.set_Rto(value),
+            "Sto" => ncb.set_Sto(value),
+            "Lana_num" => ncb.set_Lana_num(value),
+            "Cmd_cplt" => ncb.set_Cmd_cplt(value),
+            "Bufflen" => Err(PyAttributeError::new_err("readonly attribute")),
+            "Callname" => ncb.set_Callname(value),
+            "Name" => ncb.set_Name(value),
+            "Event" => ncb.set_Event(value),
+            "Post" => ncb.set_Post(value),
+            "Buffer" => ncb.set_Buffer(value),
+            other => Err(crate::convert::no_such_attribute("PyNCB", other)),
+        }
     }
 
     fn __delattr__(_slf: &Bound<'_, Self>, _name: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -340,16 +399,16 @@ impl PyNcb {
     }
 
     #[getter]
-    fn Callname(&self, py: Python<'_>) -> PyResult<String> {
-        self.name(py, |ncb| ncb.callname)
+    fn Callname(&self) -> String {
+        self.name(|ncb| ncb.callname)
     }
     #[setter]
     fn set_Callname(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set_name(value, |ncb, field| ncb.callname = field)
     }
     #[getter]
-    fn Name(&self, py: Python<'_>) -> PyResult<String> {
-        self.name(py, |ncb| ncb.name)
+    fn Name(&self) -> String {
+        self.name(|ncb| ncb.name)
     }
     #[setter]
     fn set_Name(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {

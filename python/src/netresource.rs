@@ -48,12 +48,18 @@ impl PyNetResource {
 
     // pywin32's own setattro refuses every deletion with its message; assignments go to the
     // attributes' setters as usual (a setattro slot has both halves, so both are defined).
-    fn __setattr__(
-        slf: &Bound<'_, Self>,
-        name: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        crate::convert::generic_setattr(slf.as_any(), name, value)
+    fn __setattr__(&mut self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        match name {
+            "dwScope" => self.set_dwScope(value),
+            "dwType" => self.set_dwType(value),
+            "dwDisplayType" => self.set_dwDisplayType(value),
+            "dwUsage" => self.set_dwUsage(value),
+            "lpLocalName" => self.set_lpLocalName(value),
+            "lpRemoteName" => self.set_lpRemoteName(value),
+            "lpComment" => self.set_lpComment(value),
+            "lpProvider" => self.set_lpProvider(value),
+            other => Err(crate::convert::no_such_attribute("PyNETRESOURCE", other)),
+        }
     }
 
     fn __delattr__(_slf: &Bound<'_, Self>, _name: &Bound<'_, PyAny>) -> PyResult<()> {
