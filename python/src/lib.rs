@@ -100,14 +100,12 @@ fn _agent_status(py: Python<'_>) -> PyResult<Option<Bound<'_, PyDict>>> {
     Ok(Some(state))
 }
 
-/// Asks the agent of this process's socket to stop; whether one was running.
+/// Stops the agent of this process's socket (waiting until it has let go of the socket);
+/// whether one was running.
 #[pyfunction]
-fn _agent_stop(py: Python<'_>) -> bool {
-    use wnet::agent_protocol::Request;
-    py.detach(|| {
-        wnet::agent_client::AgentClient::connect_running()
-            .is_some_and(|mut agent| agent.call(Request::Stop).is_ok())
-    })
+fn _agent_stop(py: Python<'_>) -> PyResult<bool> {
+    py.detach(wnet::agent_client::stop_agent)
+        .map_err(|error| errors::win_error(py, &error, "agent stop"))
 }
 
 /// The native part of the `wnet` package.

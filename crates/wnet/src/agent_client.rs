@@ -216,6 +216,27 @@ pub fn start_agent() -> Result<(), WinError> {
     Ok(())
 }
 
+/// Stops the running agent, if any (`wnet agent stop`): whether one was running. Returns once
+/// the agent has removed its socket (5 s at most), so that a call made right after starts a
+/// new agent instead of reaching the one that is going away.
+pub fn stop_agent() -> Result<bool, WinError> {
+    let Some(mut agent) = AgentClient::connect_running() else {
+        return Ok(false);
+    };
+    let socket = agent_socket_path();
+    let inode = |path: &std::path::Path| {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::symlink_metadata(path).ok().map(|meta| meta.ino())
+    };
+    let before = inode(&socket);
+    agent.call(Request::Stop)?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while before.is_some() && inode(&socket) == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(true)
+}
+
 /// Spawns the agent, its stderr appended to `agent.log` beside the socket, in its own
 /// process group so that a Ctrl-C meant for the caller does not stop it.
 fn spawn_agent() -> Result<std::process::Child, WinError> {
