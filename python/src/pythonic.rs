@@ -101,20 +101,25 @@ pub(crate) fn _shares(
         .collect())
 }
 
-/// The servers of `workgroup` (this machine's when `None`): `(name, address)`.
+/// The servers of `workgroup` (this machine's when `None`): the workgroup asked, and
+/// `(name, address)` for each server.
 #[pyfunction]
 #[pyo3(signature = (workgroup))]
 pub(crate) fn _servers(
     py: Python<'_>,
     workgroup: Option<String>,
-) -> PyResult<Vec<(String, String)>> {
+) -> PyResult<(String, Vec<(String, String)>)> {
     let workgroup = workgroup.unwrap_or_else(wnet::browse::local_workgroup);
-    let servers = interruptible(py, move || api::browse_servers(&workgroup))?
+    let asked = workgroup.clone();
+    let servers = interruptible(py, move || api::browse_servers(&asked))?
         .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
-    Ok(servers
-        .into_iter()
-        .map(|server| (server.name, server.address.to_string()))
-        .collect())
+    Ok((
+        workgroup,
+        servers
+            .into_iter()
+            .map(|server| (server.name, server.address.to_string()))
+            .collect(),
+    ))
 }
 
 /// The workgroups visible from here.

@@ -80,6 +80,10 @@ def test_shares_and_browsing(world):
     assert WORKGROUP in [group.upper() for group in wnet.workgroups()]
     servers = list(wnet.browse(WORKGROUP))
     assert any(s.name.upper() == SERVER_NAME and s.address == SERVER for s in servers)
+    assert all(s.workgroup == WORKGROUP for s in servers)
+    # This machine's workgroup (WNET_WORKGROUP) by default.
+    default = list(wnet.browse())
+    assert default and all(s.workgroup == WORKGROUP for s in default)
 
 
 def test_lookup_and_node_status(world):

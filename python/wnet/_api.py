@@ -151,9 +151,9 @@ def workgroups() -> List[str]:
 def browse(workgroup: Optional[str] = None) -> Iterator[Server]:
     """The servers of ``workgroup`` (this machine's, ``WNET_WORKGROUP``, by default)."""
     with raising():
-        found = _native._servers(workgroup)
+        asked, found = _native._servers(workgroup)
     for name, address in found:
-        yield Server(name=name, address=address, workgroup=workgroup or "")
+        yield Server(name=name, address=address, workgroup=asked)
 
 
 @dataclasses.dataclass(frozen=True)
