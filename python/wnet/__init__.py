@@ -1,9 +1,77 @@
 """wnet: the Windows Networking API (WNet and NetBIOS) on Linux.
 
-This package is the Pythonic front of the Rust crates; the pywin32-compatible modules
-(``win32wnet``, ``win32netcon``, ``netbios``, ``pywintypes``) are built beside it.
+This package is the Pythonic front of the Rust crates: ``connect`` (a context manager),
+``connections``, ``shares``, ``browse``, ``workgroups``, ``universal_name``, ``lookup``,
+``node_status`` and ``scan`` return frozen dataclasses; failures raise ``wnet.Error`` and its
+subclasses, which are also ``pywintypes.error``. ``wnet.aio`` has asyncio variants. The
+pywin32-compatible modules (``win32wnet``, ``win32netcon``, ``netbios``, ``pywintypes``) are
+installed beside it.
 """
 
+from wnet._api import (
+    Connection,
+    NameAddress,
+    NodeName,
+    NodeStatus,
+    ScanResult,
+    Server,
+    Share,
+    UniversalName,
+    browse,
+    connect,
+    connections,
+    disconnect,
+    lookup,
+    node_status,
+    scan,
+    shares,
+    universal_name,
+    workgroups,
+)
+from wnet._errors import (
+    AccessDenied,
+    BadNetName,
+    BadNetPath,
+    CredentialConflict,
+    Error,
+    LogonFailure,
+    NameNotFound,
+    NoNetwork,
+    NotConnected,
+    NotSupported,
+    Timeout,
+)
 from wnet._native import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "AccessDenied",
+    "BadNetName",
+    "BadNetPath",
+    "Connection",
+    "CredentialConflict",
+    "Error",
+    "LogonFailure",
+    "NameAddress",
+    "NameNotFound",
+    "NoNetwork",
+    "NodeName",
+    "NodeStatus",
+    "NotConnected",
+    "NotSupported",
+    "ScanResult",
+    "Server",
+    "Share",
+    "Timeout",
+    "UniversalName",
+    "__version__",
+    "browse",
+    "connect",
+    "connections",
+    "disconnect",
+    "lookup",
+    "node_status",
+    "scan",
+    "shares",
+    "universal_name",
+    "workgroups",
+]

@@ -8,4 +8,7 @@
 //! CLI or on Python, which are its clients.
 
 pub mod drives;
+mod run;
 pub mod server;
+
+pub use run::run;

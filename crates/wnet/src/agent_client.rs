@@ -1,10 +1,12 @@
 //! The library's side of the agent: where its socket is, starting it on demand, and one
 //! request/response exchange per call (blocking, with a timeout).
 
+use std::ffi::OsString;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
@@ -42,6 +44,35 @@ fn request_timeout() -> Duration {
         .and_then(|value| value.parse::<f64>().ok())
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64)
+}
+
+/// The command this process starts the agent with, when its host is not a wnet program.
+static AGENT_COMMAND: RwLock<Option<(PathBuf, Vec<OsString>)>> = RwLock::new(None);
+
+/// Sets how this process starts the agent: `program` with `args` before the agent's own
+/// (`--socket PATH`). For hosts where no `wnet-agent` sits beside the executable: the Python
+/// extension, whose executable is the Python interpreter, sets `python -m wnet._agent`.
+/// `$WNET_AGENT_PROGRAM` still comes first.
+pub fn set_agent_command(program: impl Into<PathBuf>, args: Vec<OsString>) {
+    *AGENT_COMMAND
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = Some((program.into(), args));
+}
+
+/// The agent's command: `$WNET_AGENT_PROGRAM`, else the one set by [`set_agent_command`],
+/// else [`agent_program`]'s search; the program and the arguments that precede the agent's.
+fn agent_command() -> (PathBuf, Vec<OsString>) {
+    if let Some(program) = env_var("WNET_AGENT_PROGRAM") {
+        return (program.into(), Vec::new());
+    }
+    if let Some(command) = AGENT_COMMAND
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+    {
+        return command;
+    }
+    (agent_program(), Vec::new())
 }
 
 /// The agent program: `$WNET_AGENT_PROGRAM`, else `wnet-agent` beside this program (or one
@@ -185,6 +216,27 @@ pub fn start_agent() -> Result<(), WinError> {
     Ok(())
 }
 
+/// Stops the running agent, if any (`wnet agent stop`): whether one was running. Returns once
+/// the agent has removed its socket (5 s at most), so that a call made right after starts a
+/// new agent instead of reaching the one that is going away.
+pub fn stop_agent() -> Result<bool, WinError> {
+    let Some(mut agent) = AgentClient::connect_running() else {
+        return Ok(false);
+    };
+    let socket = agent_socket_path();
+    let inode = |path: &std::path::Path| {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::symlink_metadata(path).ok().map(|meta| meta.ino())
+    };
+    let before = inode(&socket);
+    agent.call(Request::Stop)?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while before.is_some() && inode(&socket) == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(true)
+}
+
 /// Spawns the agent, its stderr appended to `agent.log` beside the socket, in its own
 /// process group so that a Ctrl-C meant for the caller does not stop it.
 fn spawn_agent() -> Result<std::process::Child, WinError> {
@@ -208,9 +260,10 @@ fn spawn_agent() -> Result<std::process::Child, WinError> {
             .open(&log_path)
             .map_err(|error| no_agent(format!("cannot open {}: {error}", log_path.display())))?
     };
-    let program = agent_program();
+    let (program, leading) = agent_command();
     let mut command = Command::new(&program);
     command
+        .args(&leading)
         .arg("--socket")
         .arg(&socket)
         .stdin(Stdio::null())

@@ -14,7 +14,7 @@
 use std::io::IsTerminal as _;
 
 use serde_json::json;
-use wnet::agent_client::{AgentClient, agent_socket_path, start_agent};
+use wnet::agent_client::{AgentClient, agent_socket_path, start_agent, stop_agent};
 use wnet::agent_protocol::{Request, Response};
 use wnet::api;
 use wnet::error::WinError;
@@ -567,30 +567,7 @@ pub(crate) fn run_agent(args: &[String], json: bool) -> Result<(), Exit> {
             print_status(&mut agent, json, &socket)
         }
         "stop" => {
-            let stopped = match AgentClient::connect_running() {
-                Some(mut agent) => {
-                    let inode = |path: &std::path::Path| {
-                        use std::os::unix::fs::MetadataExt as _;
-                        std::fs::symlink_metadata(path).ok().map(|meta| meta.ino())
-                    };
-                    let before = inode(&socket);
-                    agent
-                        .call(Request::Stop)
-                        .map_err(|error| win_failed(&error))?;
-                    // The agent removes its socket as it stops listening. Wait for that (5 s at
-                    // most), so that a command run right after this one starts a new agent
-                    // instead of reaching the one that is going away.
-                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-                    while before.is_some()
-                        && inode(&socket) == before
-                        && std::time::Instant::now() < deadline
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(10));
-                    }
-                    true
-                }
-                None => false,
-            };
+            let stopped = stop_agent().map_err(|error| win_failed(&error))?;
             if json {
                 println!("{}", json!({ "stopped": stopped }));
             } else if stopped {

@@ -1,0 +1,147 @@
+"""bench/python: the Python package against the Python peers, in one run on the Samba lab.
+
+- node status of the lab server: ``wnet.node_status`` against impacket's
+  ``NetBIOS.getnodestatus`` and pysmb's ``NetBIOS.queryIPForName``;
+- a server's share list: ``wnet.shares`` (agent running, and agent started on demand)
+  against impacket's ``SMBConnection.listShares`` and pysmb's ``SMBConnection.listShares``
+  (each a whole connect, authenticate, list, log off; smbprotocol has no share listing);
+- ``wnet.scan`` of 1,024 loopback addresses against the ``wnet scan`` command;
+- attribute reads on ``NETRESOURCE``/``NCB`` against a plain Python object.
+
+A benchmark, not a test: run by ``bash bench/python`` (which sets the environment up), prints
+medians and ratios. Traffic goes to the lab (198.51.100.2) and to loopback only.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+
+SERVER = "198.51.100.2"
+USER = "wnetalice"
+
+
+def median_ms(call, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def row(label, ms, base=None):
+    ratio = "" if base is None else f"   {ms / base:.2f}x"
+    print(f"  {label:52} {ms:9.2f} ms{ratio}")
+
+
+def main(runs, password, wnet_cli):
+    import wnet
+    from wnet import _native
+
+    from impacket.nmb import NetBIOS as ImpacketNetBIOS
+    from impacket.smbconnection import SMBConnection as ImpacketConnection
+    from nmb.NetBIOS import NetBIOS as PysmbNetBIOS
+    from smb.SMBConnection import SMBConnection as PysmbConnection
+
+    def impacket_status():
+        names = ImpacketNetBIOS().getnodestatus("*", destaddr=SERVER, timeout=2)
+        assert names
+
+    pysmb_nb = PysmbNetBIOS(broadcast=False)
+
+    def pysmb_status():
+        assert pysmb_nb.queryIPForName(SERVER, timeout=2)
+
+    def wnet_status():
+        assert wnet.node_status(SERVER, timeout=2).names
+
+    print(f"== node status of {SERVER} (median of {runs})")
+    for call in (impacket_status, pysmb_status, wnet_status):
+        call()  # warm up
+    impacket_ms = median_ms(impacket_status, runs)
+    pysmb_ms = median_ms(pysmb_status, runs)
+    wnet_ms = median_ms(wnet_status, runs)
+    fastest = min(impacket_ms, pysmb_ms)
+    row("impacket NetBIOS.getnodestatus", impacket_ms, fastest)
+    row("pysmb NetBIOS.queryIPForName", pysmb_ms, fastest)
+    row("wnet.node_status", wnet_ms, fastest)
+
+    def impacket_shares():
+        conn = ImpacketConnection(SERVER, SERVER, timeout=10)
+        conn.login(USER, password)
+        assert conn.listShares()
+        conn.logoff()
+        conn.close()
+
+    def pysmb_shares():
+        conn = PysmbConnection(USER, password, "wnetbench", "LABSERVER", use_ntlm_v2=True,
+                               is_direct_tcp=True)  # fmt: skip
+        assert conn.connect(SERVER, 445, timeout=10)
+        assert conn.listShares(timeout=10)
+        conn.close()
+
+    def wnet_shares():
+        assert list(wnet.shares(SERVER, USER, password))
+
+    def wnet_shares_cold():
+        _native._agent_stop()
+        wnet_shares()
+
+    print(f"== the share list of {SERVER} (median of {runs})")
+    for call in (impacket_shares, pysmb_shares, wnet_shares):
+        call()
+    impacket_ms = median_ms(impacket_shares, runs)
+    pysmb_ms = median_ms(pysmb_shares, runs)
+    warm_ms = median_ms(wnet_shares, runs)
+    cold_ms = median_ms(wnet_shares_cold, runs)
+    fastest = min(impacket_ms, pysmb_ms)
+    row("impacket SMBConnection.listShares (whole)", impacket_ms, fastest)
+    row("pysmb SMBConnection.listShares (whole)", pysmb_ms, fastest)
+    row("wnet.shares, agent running", warm_ms, fastest)
+    row("wnet.shares, agent started on demand", cold_ms, fastest)
+    _native._agent_stop()
+
+    print(f"== node-status scan of 127.0.0.0/22, 1,024 addresses (median of {min(runs, 5)})")
+
+    def cli_scan():
+        subprocess.run([wnet_cli, "--timeout", "300ms", "scan", "127.0.0.0/22"],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+    def python_scan():
+        assert len(list(wnet.scan("127.0.0.0/22", timeout=0.3))) == 1024
+
+    cli_ms = median_ms(cli_scan, min(runs, 5))
+    py_ms = median_ms(python_scan, min(runs, 5))
+    row("wnet scan (command)", cli_ms, cli_ms)
+    row("wnet.scan (Python)", py_ms, cli_ms)
+
+    import win32wnet
+
+    class Plain:
+        def __init__(self):
+            self.dwType = 1
+            self.Command = 0x33
+
+    plain = Plain()
+    nr = win32wnet.NETRESOURCE()
+    nr.dwType = 1
+    ncb = win32wnet.NCB()
+    ncb.Command = 0x33
+    print("== attribute reads (best of 5 x 1,000,000)")
+    number = 1_000_000
+    base = None
+    for label, stmt, env in (
+        ("plain object .dwType", "o.dwType", {"o": plain}),
+        ("NETRESOURCE.dwType", "o.dwType", {"o": nr}),
+        ("NCB.Command", "o.Command", {"o": ncb}),
+    ):
+        best = min(timeit.repeat(stmt, globals=env, number=number, repeat=5))
+        base = base or best
+        print(f"  {label:52} {best / number * 1e9:9.1f} ns   {best / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), os.environ["WNET_BENCH_PASSWORD"], sys.argv[2])

@@ -1,0 +1,119 @@
+//! The agent's command line (`wnet-agent [--socket PATH] [--idle-timeout SECONDS] [-v|-vv]`),
+//! as a library function so that a host other than the `wnet-agent` executable can run the
+//! agent: the Python package starts it as `python -m wnet._agent`, which calls [`run`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wnet::smb_provider::{ProviderConfig, SmbProvider};
+use wnet::workstation::Workstation;
+
+use crate::drives::{Backend, FuseRedirector, MountRecord, clean_stale_mounts};
+use crate::server::{Agent, AgentConfig, AgentError};
+
+const USAGE: &str = "usage: wnet-agent [--socket PATH] [--idle-timeout SECONDS] [-v|-vv]
+
+The per-user wnet workstation agent: holds SMB sessions, the connection table and the drives
+it mounts, and answers the WNet library over a private Unix socket. Started on demand; exits
+when idle (with no connection).
+
+Defaults: --socket $WNET_AGENT_SOCKET or $XDG_RUNTIME_DIR/wnet/agent.sock;
+--idle-timeout $WNET_AGENT_IDLE or 300. Logs go to stderr (WNET_LOG sets the filter).";
+
+/// Runs the agent with the command-line arguments `args` (without the program name) until it
+/// stops; returns the process exit code (0 stopped normally or another agent already runs,
+/// 1 failed, 2 bad arguments or configuration).
+pub fn run(args: impl IntoIterator<Item = String>) -> u8 {
+    let mut socket = wnet::agent_client::agent_socket_path();
+    let mut idle = wnet::agent_client::agent_idle_timeout();
+    let mut verbosity = 0;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--socket" => match args.next() {
+                Some(path) => socket = path.into(),
+                None => return usage("--socket needs a path"),
+            },
+            "--idle-timeout" => match args.next().and_then(|value| value.parse::<f64>().ok()) {
+                Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+                    idle = Duration::from_secs_f64(seconds);
+                }
+                _ => return usage("--idle-timeout needs a number of seconds"),
+            },
+            "-v" => verbosity = 1,
+            "-vv" => verbosity = 2,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            other => return usage(&format!("unknown argument {other:?}")),
+        }
+    }
+    let default_filter = ["info", "debug", "trace"][verbosity];
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WNET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A host that already logs (an embedding program) keeps its own subscriber.
+        .try_init()
+        .ok();
+
+    let provider = match ProviderConfig::from_env() {
+        Ok(config) => SmbProvider::new(config),
+        Err(error) => {
+            eprintln!("wnet-agent: {error}");
+            return 2;
+        }
+    };
+    let config = AgentConfig {
+        socket,
+        idle_timeout: idle,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("wnet-agent: cannot start a runtime: {error}");
+            return 1;
+        }
+    };
+    let backend = match Backend::from_env() {
+        Ok(backend) => backend,
+        Err(error) => {
+            eprintln!("wnet-agent: {error}");
+            return 2;
+        }
+    };
+    let record = MountRecord::new(config.socket.with_file_name("mounts"));
+    let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone(), backend);
+    let workstation = Workstation::new(provider).with_redirector(Arc::new(redirector));
+    let result = runtime.block_on(async {
+        let agent = Agent::bind(config, workstation)?;
+        // We hold the per-user lock: mounts a dead agent left are ours to detach.
+        clean_stale_mounts(&record);
+        let workstation = agent.workstation();
+        tokio::spawn(async move { workstation.restore_remembered().await });
+        agent.serve().await
+    });
+    match result {
+        Ok(()) => 0,
+        Err(AgentError::AlreadyRunning(lock)) => {
+            eprintln!("wnet-agent: already running (lock {})", lock.display());
+            0
+        }
+        Err(error) => {
+            eprintln!("wnet-agent: {error}");
+            1
+        }
+    }
+}
+
+fn usage(problem: &str) -> u8 {
+    eprintln!("wnet-agent: {problem}\n{USAGE}");
+    2
+}

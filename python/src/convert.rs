@@ -1,0 +1,87 @@
+//! Argument conversions with pywin32's rules: C `int`/`long` as 32-bit signed values (Windows
+//! is LLP64), DWORD flags taken modulo 2^32, and wide-string parameters that accept `str` (and
+//! `None` where pywin32 allows it) but never `bytes`.
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::PyInt;
+
+/// A C `long` on Windows (32 bits), as `PyLong_AsLong` reads it there: any object with
+/// `__index__`; OverflowError outside the 32-bit range.
+pub(crate) fn c_long(value: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let wide: i64 = value.extract()?;
+    i32::try_from(wide)
+        .map_err(|_| PyOverflowError::new_err("Python int too large to convert to C long"))
+}
+
+/// A C `int` (the `i` format): as [`c_long`], with `PyArg_Parse`'s overflow messages.
+pub(crate) fn c_int(value: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let wide: i64 = value.extract()?;
+    i32::try_from(wide).map_err(|_| {
+        PyOverflowError::new_err(if wide > 0 {
+            "signed integer is greater than maximum"
+        } else {
+            "signed integer is less than minimum"
+        })
+    })
+}
+
+/// An unsigned long with no overflow check (the `k` format): an `int` (not merely an object
+/// with `__index__`), taken modulo 2^32.
+pub(crate) fn dword_mask(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    if !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "an integer is required (got type {})",
+            type_name(value)
+        )));
+    }
+    value.bitand(0xFFFF_FFFF_u32)?.extract()
+}
+
+/// The name of `value`'s type, as Python's messages spell it.
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "object".to_owned(), |name| name.to_string())
+}
+
+/// A wide-string parameter (`PyWinObject_AsWCHAR`): `str`, or `None` when `none_ok`. As
+/// Windows reads a wide C string, the value ends at an embedded NUL.
+pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<Option<String>> {
+    if value.is_none() {
+        return if none_ok {
+            Ok(None)
+        } else {
+            Err(PyTypeError::new_err(
+                "None is not a valid string in this context",
+            ))
+        };
+    }
+    if value.is_instance_of::<pyo3::types::PyString>() {
+        let text: String = value.extract()?;
+        return Ok(Some(match text.split_once('\0') {
+            Some((before, _)) => before.to_owned(),
+            None => text,
+        }));
+    }
+    Err(PyTypeError::new_err(format!(
+        "Objects of type '{}' can not be converted to Unicode.",
+        type_name(value)
+    )))
+}
+
+/// An optional argument given as `None` or absent.
+pub(crate) fn optional_wide_string(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match value {
+        Some(value) => wide_string(value, true),
+        None => Ok(None),
+    }
+}
+
+/// The error of assigning an attribute a class does not have (or a method).
+pub(crate) fn no_such_attribute(class: &str, name: &str) -> PyErr {
+    pyo3::exceptions::PyAttributeError::new_err(format!(
+        "'{class}' object has no attribute '{name}'"
+    ))
+}

@@ -1,0 +1,394 @@
+//! The native side of the Pythonic `wnet` API: plain values (tuples, dicts, lists) out of the
+//! Rust crates, which `python/wnet` turns into frozen dataclasses and its exception hierarchy.
+//! Errors are `pywintypes.error` with the winerror.h code and the NTSTATUS kept; name-service
+//! failures become ERROR_BAD_NETPATH (the name is unknown) or ERROR_SEM_TIMEOUT (no answer).
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyStopIteration, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wnet::api;
+use wnet::error::codes;
+use wnet::{Cause, NetResource, WinError};
+use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
+use wnet_nbt::name_service::client::{NameServiceClient, NodeStatusAnswer, QueryError};
+use wnet_nbt::name_service::scanner::{ScanEvent, ScanOptions, scan};
+use wnet_nbt::targets::ScanTarget;
+use wnet_nbt::wire::NetbiosName;
+
+use crate::blocking::interruptible;
+use crate::errors::win_error;
+
+/// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT).
+const ERROR_SEM_TIMEOUT: u32 = 121;
+
+fn entry_dict<'py>(
+    py: Python<'py>,
+    entry: &wnet::agent_protocol::ConnectionEntry,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("remote_name", &entry.remote_name)?;
+    dict.set_item("local_name", &entry.local_name)?;
+    dict.set_item("user", &entry.user)?;
+    dict.set_item("resource_type", entry.resource_type)?;
+    dict.set_item("dialect", &entry.dialect)?;
+    dict.set_item("signing", entry.signing)?;
+    dict.set_item("encryption", entry.encryption)?;
+    Ok(dict)
+}
+
+/// Connects `remote` (deviceless, or redirecting `device`); the connection as the agent holds
+/// it, with `session_reused`.
+#[pyfunction]
+#[pyo3(signature = (remote, device, user, password, flags))]
+pub(crate) fn _connect(
+    py: Python<'_>,
+    remote: String,
+    device: Option<String>,
+    user: Option<String>,
+    password: Option<String>,
+    flags: u32,
+) -> PyResult<Bound<'_, PyDict>> {
+    let resource = NetResource {
+        resource_type: wnet::resource::resource_type::RESOURCETYPE_DISK,
+        local_name: device,
+        remote_name: Some(remote),
+        ..NetResource::default()
+    };
+    let added = interruptible(py, move || {
+        api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+    })?
+    .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;
+    let dict = entry_dict(py, &added.entry)?;
+    dict.set_item("session_reused", added.session_reused)?;
+    Ok(dict)
+}
+
+/// Cancels a connection by local or remote name.
+#[pyfunction]
+pub(crate) fn _cancel(py: Python<'_>, name: String, flags: u32, force: bool) -> PyResult<()> {
+    interruptible(py, move || api::cancel_connection(&name, flags, force))?
+        .map_err(|error| win_error(py, &error, "WNetCancelConnection2"))
+}
+
+/// The agent's connection table.
+#[pyfunction]
+pub(crate) fn _connections(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    let entries = interruptible(py, api::connections)?
+        .map_err(|error| win_error(py, &error, "WNetOpenEnum"))?;
+    entries.iter().map(|entry| entry_dict(py, entry)).collect()
+}
+
+/// The shares of `server`, hidden ones included: `(name, srvsvc type, comment)`.
+#[pyfunction]
+#[pyo3(signature = (server, user, password))]
+pub(crate) fn _shares(
+    py: Python<'_>,
+    server: String,
+    user: Option<String>,
+    password: Option<String>,
+) -> PyResult<Vec<(String, u32, String)>> {
+    let shares = interruptible(py, move || {
+        api::server_shares(&server, user.as_deref(), password.as_deref())
+    })?
+    .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
+    Ok(shares
+        .into_iter()
+        .map(|share| (share.name, share.share_type, share.comment))
+        .collect())
+}
+
+/// The servers of `workgroup` (this machine's when `None`): the workgroup asked, and
+/// `(name, address)` for each server.
+#[pyfunction]
+#[pyo3(signature = (workgroup))]
+pub(crate) fn _servers(
+    py: Python<'_>,
+    workgroup: Option<String>,
+) -> PyResult<(String, Vec<(String, String)>)> {
+    let workgroup = workgroup.unwrap_or_else(wnet::browse::local_workgroup);
+    let asked = workgroup.clone();
+    let servers = interruptible(py, move || api::browse_servers(&asked))?
+        .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
+    Ok((
+        workgroup,
+        servers
+            .into_iter()
+            .map(|server| (server.name, server.address.to_string()))
+            .collect(),
+    ))
+}
+
+/// The workgroups visible from here.
+#[pyfunction]
+pub(crate) fn _workgroups(py: Python<'_>) -> PyResult<Vec<String>> {
+    interruptible(py, api::browse_workgroups)?
+        .map_err(|error| win_error(py, &error, "WNetEnumResource"))
+}
+
+/// The universal name of a local path: `(universal, connection, remaining)`.
+#[pyfunction]
+pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String, String, String)> {
+    let name = interruptible(py, move || {
+        api::get_universal_name(&path, wnet::resource::info_level::REMOTE_NAME_INFO_LEVEL)
+    })?
+    .map_err(|error| win_error(py, &error, "WNetGetUniversalName"))?;
+    Ok((
+        name.universal_name,
+        name.connection_name,
+        name.remaining_path,
+    ))
+}
+
+fn query_error(py: Python<'_>, error: &QueryError, funcname: &str) -> PyErr {
+    let code = match error {
+        QueryError::NotFound { .. } => codes::ERROR_BAD_NETPATH,
+        QueryError::Timeout { .. } => ERROR_SEM_TIMEOUT,
+        _ => codes::ERROR_UNEXP_NET_ERR,
+    };
+    let win = WinError::with_cause(code, Cause::Other(error.to_string()));
+    let raised = win_error(py, &win, funcname);
+    if code == ERROR_SEM_TIMEOUT {
+        // Windows' text for the code, which the WNet table does not hold.
+        let value = raised.value(py);
+        let text = "The semaphore timeout period has expired.";
+        let _ = value.setattr("strerror", text);
+        let _ = value.setattr("args", (code, funcname, text));
+    }
+    raised
+}
+
+fn runtime(py: Python<'_>) -> PyResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            win_error(
+                py,
+                &WinError::with_cause(
+                    codes::ERROR_NOT_ENOUGH_MEMORY,
+                    Cause::Other(error.to_string()),
+                ),
+                "runtime",
+            )
+        })
+}
+
+/// The name service settings of the environment (`WNET_WINS_SERVERS`, `WNET_NODE_TYPE`, …).
+fn name_config() -> PyResult<NameServiceConfig> {
+    NameServiceConfig::from_env(NAME_SERVICE_UDP_PORT)
+        .map_err(|error| PyValueError::new_err(error.to_string()))
+}
+
+/// Four sends spread over `timeout` seconds (RFC 1002's pattern), or `default`.
+fn retransmit_within(timeout: Option<f64>, default: Retransmit) -> PyResult<Retransmit> {
+    match timeout {
+        None => Ok(default),
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(Retransmit {
+            interval: Duration::from_secs_f64(seconds) / 4,
+            retries: 3,
+        }),
+        Some(_) => Err(PyValueError::new_err(
+            "timeout must be a positive number of seconds",
+        )),
+    }
+}
+
+/// Resolves a NetBIOS name (`NAME`, `NAME#XX`) as the node type says (name servers,
+/// broadcast): `(address, group)` for each address found.
+#[pyfunction]
+#[pyo3(signature = (name, timeout))]
+pub(crate) fn _lookup(
+    py: Python<'_>,
+    name: &str,
+    timeout: Option<f64>,
+) -> PyResult<Vec<(String, bool)>> {
+    let name: NetbiosName = name
+        .parse()
+        .map_err(|error: wnet_nbt::wire::NameError| PyValueError::new_err(error.to_string()))?;
+    let mut config = name_config()?;
+    if timeout.is_some() {
+        config.unicast = retransmit_within(timeout, config.unicast)?;
+        config.broadcast = retransmit_within(timeout, config.broadcast)?;
+    }
+    let runtime = runtime(py)?;
+    let answer = interruptible(py, move || {
+        runtime.block_on(async {
+            let client =
+                NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+                    .await?;
+            let name = client.scoped(name);
+            client.resolve(&name).await
+        })
+    })?;
+    let answer = answer.map_err(|error| query_error(py, &error, "lookup"))?;
+    Ok(answer
+        .addresses
+        .into_iter()
+        .map(|found| (found.address.to_string(), found.group))
+        .collect())
+}
+
+/// A node status answer as `(address, [(name, suffix, group, flags)], mac)`.
+type NodeStatusTuple = (String, Vec<(String, u8, bool, u16)>, [u8; 6]);
+
+fn node_status_tuple(answer: &NodeStatusAnswer) -> NodeStatusTuple {
+    (
+        answer.from.ip().to_string(),
+        answer
+            .names
+            .iter()
+            .map(|entry| {
+                (
+                    entry.name.name(),
+                    entry.name.suffix(),
+                    entry.is_group(),
+                    entry.flags,
+                )
+            })
+            .collect(),
+        answer.mac,
+    )
+}
+
+/// The name table and MAC of the node at `address`.
+#[pyfunction]
+#[pyo3(signature = (address, timeout))]
+pub(crate) fn _node_status(
+    py: Python<'_>,
+    address: &str,
+    timeout: Option<f64>,
+) -> PyResult<NodeStatusTuple> {
+    let address: Ipv4Addr = address
+        .parse()
+        .map_err(|_| PyValueError::new_err(format!("{address:?} is not an IPv4 address")))?;
+    let config = name_config()?;
+    let retransmit = retransmit_within(timeout, config.unicast)?;
+    let runtime = runtime(py)?;
+    let answer = interruptible(py, move || {
+        runtime.block_on(async {
+            let client =
+                NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+                    .await?;
+            client
+                .node_status(
+                    SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT),
+                    retransmit,
+                )
+                .await
+        })
+    })?;
+    answer
+        .map(|answer| node_status_tuple(&answer))
+        .map_err(|error| query_error(py, &error, "node_status"))
+}
+
+/// One scan result: `(address, status or None when silent)`.
+type ScanItem = (String, Option<NodeStatusTuple>);
+
+/// The results of a running scan, as they arrive.
+#[pyclass(name = "_ScanResults", frozen)]
+pub(crate) struct ScanResults {
+    results: std::sync::Mutex<mpsc::Receiver<Result<ScanItem, String>>>,
+}
+
+#[pymethods]
+impl ScanResults {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// The next result; waits (without the GIL, answering Ctrl-C) until one arrives.
+    fn __next__(&self, py: Python<'_>) -> PyResult<ScanItem> {
+        let receive = || {
+            self.results
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .recv_timeout(Duration::from_millis(100))
+        };
+        loop {
+            match py.detach(receive) {
+                Ok(Ok(item)) => return Ok(item),
+                Ok(Err(problem)) => {
+                    let error =
+                        WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(problem));
+                    return Err(win_error(py, &error, "scan"));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyStopIteration::new_err(()));
+                }
+            }
+        }
+    }
+}
+
+/// Starts a node-status scan of `targets` (addresses, `a.b.c.d/n`, `a.b.c.d-e`) on a thread of
+/// its own; its results arrive through the returned iterator.
+#[pyfunction]
+#[pyo3(signature = (targets, rate, timeout, retries))]
+pub(crate) fn _scan(
+    targets: Vec<String>,
+    rate: u32,
+    timeout: f64,
+    retries: u32,
+) -> PyResult<ScanResults> {
+    let targets = targets
+        .into_iter()
+        .map(|text| text.parse::<ScanTarget>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+    if !(timeout.is_finite() && timeout > 0.0) {
+        return Err(PyValueError::new_err(
+            "timeout must be a positive number of seconds",
+        ));
+    }
+    let config = name_config()?;
+    let options = ScanOptions {
+        rate,
+        timeout: Duration::from_secs_f64(timeout),
+        retries,
+        scope: config.scope,
+        ..ScanOptions::default()
+    };
+    let (sender, receiver) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("wnet-scan".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    let _ = sender.send(Err(error.to_string()));
+                    return;
+                }
+            };
+            let results = sender.clone();
+            let outcome = runtime.block_on(scan(
+                wnet_nbt::targets::addresses(&targets),
+                &options,
+                move |event| {
+                    let item = match event {
+                        ScanEvent::Found { target, status } => {
+                            (target.to_string(), Some(node_status_tuple(&status)))
+                        }
+                        ScanEvent::Silent(target) => (target.to_string(), None),
+                    };
+                    // The caller may have stopped reading; the scan still ends on its own.
+                    let _ = results.send(Ok(item));
+                },
+            ));
+            if let Err(error) = outcome {
+                let _ = sender.send(Err(error.to_string()));
+            }
+        })
+        .map_err(|error| PyValueError::new_err(format!("cannot start the scan: {error}")))?;
+    Ok(ScanResults {
+        results: std::sync::Mutex::new(receiver),
+    })
+}

@@ -1,2 +1,0 @@
-__version__: str
-__all__: list[str]

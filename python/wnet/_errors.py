@@ -1,0 +1,100 @@
+"""The exceptions of the Pythonic API: one class per Windows error a caller acts on, each a
+``pywintypes.error`` too (so ``except pywintypes.error`` still catches it), with the
+``winerror`` code, the ``funcname`` of the WNet function behind it, Windows' ``strerror`` and
+the SMB ``ntstatus`` when the server gave one."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Type
+
+if TYPE_CHECKING:
+    from pywintypes import error as _base_error
+else:
+    # The class pywintypes.error is (importing the pywintypes module here would be circular:
+    # it imports wnet._native, which runs this package's __init__).
+    from wnet._native import pywintypes as _pywintypes
+
+    _base_error = _pywintypes.error
+
+
+class Error(_base_error):
+    """A wnet failure: ``winerror``, ``funcname``, ``strerror`` and ``ntstatus``."""
+
+    ntstatus: Optional[int] = None
+
+
+class AccessDenied(Error):
+    """ERROR_ACCESS_DENIED (5): the user may not use the resource."""
+
+
+class NotSupported(Error):
+    """ERROR_NOT_SUPPORTED (50)."""
+
+
+class BadNetPath(Error):
+    """ERROR_BAD_NETPATH (53): the server was not found or does not answer."""
+
+
+class NameNotFound(BadNetPath):
+    """A NetBIOS name that no name server or broadcast knows (53)."""
+
+
+class BadNetName(Error):
+    """ERROR_BAD_NET_NAME (67): the server has no such share."""
+
+
+class Timeout(Error):
+    """ERROR_SEM_TIMEOUT (121): no answer in time."""
+
+
+class CredentialConflict(Error):
+    """ERROR_SESSION_CREDENTIAL_CONFLICT (1219): the server is already used as another user."""
+
+
+class NoNetwork(Error):
+    """ERROR_NO_NETWORK (1222): the agent or the network is unavailable."""
+
+
+class LogonFailure(Error):
+    """ERROR_LOGON_FAILURE (1326) or ERROR_INVALID_PASSWORD (86): wrong user or password."""
+
+
+class NotConnected(Error):
+    """ERROR_NOT_CONNECTED (2250): no such connection."""
+
+
+_BY_CODE: Dict[int, Type[Error]] = {
+    5: AccessDenied,
+    50: NotSupported,
+    53: BadNetPath,
+    67: BadNetName,
+    86: LogonFailure,
+    121: Timeout,
+    1219: CredentialConflict,
+    1222: NoNetwork,
+    1326: LogonFailure,
+    2250: NotConnected,
+}
+
+
+def translate(error: BaseException, name_lookup: bool = False) -> Error:
+    """The Pythonic exception for a ``pywintypes.error`` from the native module."""
+    code = getattr(error, "winerror", None)
+    if not isinstance(code, int):
+        code = -1
+    cls = NameNotFound if name_lookup and code == 53 else _BY_CODE.get(code, Error)
+    translated = cls(*error.args)
+    translated.ntstatus = getattr(error, "ntstatus", None)
+    return translated
+
+
+@contextlib.contextmanager
+def raising(name_lookup: bool = False) -> Iterator[None]:
+    """Turns the native module's ``pywintypes.error`` into the Pythonic classes."""
+    try:
+        yield
+    except Error:
+        raise
+    except _base_error as error:
+        raise translate(error, name_lookup) from None

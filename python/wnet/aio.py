@@ -1,0 +1,55 @@
+"""asyncio variants of the calls that wait on the network: each runs the blocking call on the
+event loop's default executor (the native call releases the GIL), so the loop keeps going."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import AsyncIterator, Iterable, List, Optional, TypeVar, Union
+
+import wnet._api as _api
+
+T = TypeVar("T")
+
+
+async def _in_thread(call: "functools.partial[T]") -> T:
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+async def lookup(name: str, timeout: Optional[float] = None) -> List[_api.NameAddress]:
+    """``wnet.lookup`` without blocking the event loop."""
+    return await _in_thread(functools.partial(_api.lookup, name, timeout))
+
+
+async def node_status(address: str, timeout: Optional[float] = None) -> _api.NodeStatus:
+    """``wnet.node_status`` without blocking the event loop."""
+    return await _in_thread(functools.partial(_api.node_status, address, timeout))
+
+
+async def connect(
+    remote: str,
+    user: Optional[str] = None,
+    password: Optional[str] = None,
+    device: Optional[str] = None,
+    remember: bool = False,
+) -> _api.Connection:
+    """``wnet.connect`` without blocking the event loop."""
+    return await _in_thread(
+        functools.partial(_api.connect, remote, user, password, device, remember)
+    )
+
+
+async def scan(
+    targets: Union[str, Iterable[str]],
+    rate: int = 10_000,
+    timeout: float = 1.0,
+    retries: int = 1,
+) -> AsyncIterator[_api.ScanResult]:
+    """``wnet.scan`` as an async iterator: results as they arrive."""
+    results = _api.scan(targets, rate, timeout, retries)
+    done = object()
+    while True:
+        item = await _in_thread(functools.partial(next, results, done))
+        if item is done:
+            return
+        yield item
