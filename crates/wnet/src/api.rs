@@ -449,9 +449,13 @@ fn remaining_after(path: &str, local: &str) -> Option<String> {
 /// `(mount point, \\server\share, path inside the share)` of each cifs/smb3 mount of
 /// `/proc/self/mountinfo`.
 fn cifs_mounts() -> Vec<(String, String, String)> {
-    let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
-        return Vec::new();
-    };
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .map(|mountinfo| cifs_mounts_in(&mountinfo))
+        .unwrap_or_default()
+}
+
+/// The cifs/smb3 mounts of mountinfo text.
+fn cifs_mounts_in(mountinfo: &str) -> Vec<(String, String, String)> {
     mountinfo
         .lines()
         .filter_map(|line| {
@@ -927,6 +931,32 @@ pub fn get_resource_parent(resource: &NetResource) -> Result<NetResource, WinErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cifs_mounts_of_mountinfo_name_their_share() {
+        let mountinfo = "\
+22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw
+90 22 0:50 / /mnt/lab\\040share rw,relatime shared:60 - cifs //labserver/public/sub/dir rw,vers=3.1.1
+91 22 0:51 / /mnt/other rw shared:61 - smb3 //srv/data rw
+92 22 0:52 / /mnt/fuse rw - fuse //srv/data rw,user_id=0
+";
+        let mounts = cifs_mounts_in(mountinfo);
+        assert_eq!(
+            mounts,
+            [
+                (
+                    "/mnt/lab share".to_owned(),
+                    "\\\\labserver\\public".to_owned(),
+                    "\\sub\\dir".to_owned()
+                ),
+                (
+                    "/mnt/other".to_owned(),
+                    "\\\\srv\\data".to_owned(),
+                    String::new()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn local_prefixes_split_paths() {
