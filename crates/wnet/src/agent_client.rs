@@ -51,7 +51,7 @@ static AGENT_COMMAND: RwLock<Option<(PathBuf, Vec<OsString>)>> = RwLock::new(Non
 
 /// Sets how this process starts the agent: `program` with `args` before the agent's own
 /// (`--socket PATH`). For hosts where no `wnet-agent` sits beside the executable: the Python
-/// extension, whose executable is the Python interpreter, sets `python -m wnet._agent`.
+/// extension, whose executable is the Python interpreter, has it run its `wnet._agent` module.
 /// `$WNET_AGENT_PROGRAM` still comes first.
 pub fn set_agent_command(program: impl Into<PathBuf>, args: Vec<OsString>) {
     *AGENT_COMMAND
