@@ -122,6 +122,9 @@ def test_a_local_device_is_not_supported_yet(world):
         win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), None, "wnetalice", alice
     )
     assert e.winerror == 50
+    # The positional form ignores keywords, as pywin32's does (no TypeError for these).
+    e = failure(win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), Flags=1, Bogus=2)
+    assert e.winerror == 50
     assert connected() == []
 
 
