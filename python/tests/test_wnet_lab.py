@@ -406,3 +406,13 @@ def test_the_agent_starts_from_a_directory_holding_another_wnet(world, tmp_path,
     win32wnet.WNetAddConnection2(resource(unc("public")), password(lab, "wnetalice"), "wnetalice")
     assert connected_names() == [unc("public")]
     win32wnet.WNetCancelConnection2(unc("public"), 0, True)
+
+
+def test_forward_slash_names_are_accepted_and_answered_in_windows_form(world):
+    lab, _ = world
+    forward = f"//{SERVER}/public"
+    win32wnet.WNetAddConnection2(resource(forward), password(lab, "wnetalice"), "wnetalice")
+    assert connected_names() == [unc("public")]
+    assert win32wnet.WNetGetUser(forward) == win32wnet.WNetGetUser(unc("public"))
+    win32wnet.WNetCancelConnection2(unc("public"), 0, True)
+    assert connected() == []
