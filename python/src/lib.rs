@@ -65,6 +65,11 @@ fn pywintypes_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     Ok(module)
 }
 
+/// What the interpreter runs to be the agent: `sys.path[0]` is the current directory under
+/// `-c`.
+const AGENT_BOOTSTRAP: &str =
+    "import sys; del sys.path[0]; from wnet._agent import main; sys.exit(main())";
+
 /// Runs the agent (`python -m wnet._agent ARGS`) until it stops; returns its exit code.
 #[pyfunction]
 fn _agent_main(py: Python<'_>, args: Vec<String>) -> u8 {
@@ -130,14 +135,19 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pythonic::_node_status, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_scan, module)?)?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
-    // agent is started as `python -m wnet._agent` (unless $WNET_AGENT_PROGRAM names one).
+    // interpreter runs `wnet._agent` (unless $WNET_AGENT_PROGRAM names an agent), the current
+    // directory dropped from its import path first (a `wnet` source tree there must not stand
+    // in for the installed package).
     let executable: Option<std::path::PathBuf> = py
         .import("sys")?
         .getattr("executable")?
         .extract::<Option<std::path::PathBuf>>()?
         .filter(|path| !path.as_os_str().is_empty());
     if let Some(executable) = executable {
-        wnet::agent_client::set_agent_command(executable, vec!["-m".into(), "wnet._agent".into()]);
+        wnet::agent_client::set_agent_command(
+            executable,
+            vec!["-c".into(), AGENT_BOOTSTRAP.into()],
+        );
     }
     Ok(())
 }

@@ -162,6 +162,22 @@ class Sandbox:
             os.kill(pid, signal.SIGTERM)
             _wait_gone(pid, 5)
 
+    def stray_agents(self):
+        """Agents still running on this sandbox's socket path (its path is unique to the test,
+        so they are the test's own): PIDs."""
+        needle = str(self.socket).encode()
+        found = []
+        for entry in pathlib.Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if needle in cmdline and not _process_gone(int(entry.name)):
+                found.append(int(entry.name))
+        return found
+
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
@@ -176,6 +192,14 @@ def sandbox(tmp_path, monkeypatch):
         yield box
     finally:
         box.stop_agent()
+        # An agent that came up after the one stopped (a start that lost a race) is a leak:
+        # stop it, by its PID, and fail the test that left it.
+        strays = box.stray_agents()
+        for pid in strays:
+            os.kill(pid, signal.SIGTERM)
+            _wait_gone(pid, 5)
+        if strays:
+            pytest.fail(f"agents left running after the test: {strays}")
 
 
 @pytest.fixture

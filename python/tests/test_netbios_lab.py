@@ -15,7 +15,17 @@ from conftest import SERVER, SERVER_NAME, WORKGROUP
 import netbios
 import win32wnet
 
-pytestmark = pytest.mark.usefixtures("lab")
+pytestmark = pytest.mark.usefixtures("lab", "reset_lana")
+
+
+@pytest.fixture(scope="module")
+def reset_lana(lab):
+    """NCBRESET on LANA 0, as a Windows program does before its first command there (without
+    it, commands answer NRC_ENVNOTDEF); each test can then run alone."""
+    ncb = netbios.NCB()
+    ncb.Command = netbios.NCBRESET
+    ncb.Lana_num = 0
+    assert netbios.Netbios(ncb) == netbios.NRC_GOODRET
 
 
 def lab_mac():
@@ -185,3 +195,20 @@ def test_eight_threads_at_once():
     assert not errors
     assert all(result is not None and result[0] == 0 for result in results)
     assert all(result[1] == results[0][1] for result in results)
+
+
+def test_an_ncb_in_use_is_refused_until_its_command_completes():
+    ncb = win32wnet.NCB()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
+    ncb.Callname = "NOSUCHHOST"  # resolution takes its full timeout (about a second)
+    ncb.Buffer = win32wnet.NCBBuffer(60)
+    assert win32wnet.Netbios(ncb) == netbios.NRC_GOODRET
+    assert ncb.Cmd_cplt == -1
+    assert win32wnet.Netbios(ncb) == netbios.NRC_TOOMANY
+    deadline = time.monotonic() + 10
+    while ncb.Cmd_cplt == -1:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert ncb.Cmd_cplt == netbios.NRC_CMDTMO and ncb.Retcode == netbios.NRC_CMDTMO

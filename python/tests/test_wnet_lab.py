@@ -74,7 +74,7 @@ def test_keyword_form_connects_lists_and_cancels(world):
     # The agent runs from the installed package, as the extension arranged.
     status = box.agent_pid()
     cmdline = open(f"/proc/{status}/cmdline", "rb").read().split(b"\0")
-    assert cmdline[1:3] == [b"-m", b"wnet._agent"]
+    assert cmdline[1] == b"-c" and b"from wnet._agent import main" in cmdline[2]
     assert win32wnet.WNetCancelConnection2(unc("public"), 0, True) is None
     assert connected() == []
     e = failure(win32wnet.WNetCancelConnection2, unc("public"), 0, True)
@@ -121,6 +121,9 @@ def test_a_local_device_is_not_supported_yet(world):
     e = failure(
         win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), None, "wnetalice", alice
     )
+    assert e.winerror == 50
+    # The positional form ignores keywords, as pywin32's does (no TypeError for these).
+    e = failure(win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), Flags=1, Bogus=2)
     assert e.winerror == 50
     assert connected() == []
 
@@ -391,4 +394,25 @@ def test_ctrl_c_interrupts_a_blocking_call_within_a_second(world, monkeypatch):
     # The abandoned call ends on its own thread (bounded by the agent's timeouts) before the
     # sandbox stops the agent; a later call works.
     time.sleep(max(0.0, started + 6 - time.monotonic()))
+    assert connected() == []
+
+
+def test_the_agent_starts_from_a_directory_holding_another_wnet(world, tmp_path, monkeypatch):
+    lab, _ = world
+    impostor = tmp_path / "cwd" / "wnet"
+    impostor.mkdir(parents=True)
+    (impostor / "__init__.py").write_text("raise ImportError('not the installed wnet')\n")
+    monkeypatch.chdir(impostor.parent)
+    win32wnet.WNetAddConnection2(resource(unc("public")), password(lab, "wnetalice"), "wnetalice")
+    assert connected_names() == [unc("public")]
+    win32wnet.WNetCancelConnection2(unc("public"), 0, True)
+
+
+def test_forward_slash_names_are_accepted_and_answered_in_windows_form(world):
+    lab, _ = world
+    forward = f"//{SERVER}/public"
+    win32wnet.WNetAddConnection2(resource(forward), password(lab, "wnetalice"), "wnetalice")
+    assert connected_names() == [unc("public")]
+    assert win32wnet.WNetGetUser(forward) == win32wnet.WNetGetUser(unc("public"))
+    win32wnet.WNetCancelConnection2(unc("public"), 0, True)
     assert connected() == []

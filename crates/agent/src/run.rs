@@ -1,6 +1,7 @@
 //! The agent's command line (`wnet-agent [--socket PATH] [--idle-timeout SECONDS] [-v|-vv]`),
 //! as a library function so that a host other than the `wnet-agent` executable can run the
-//! agent: the Python package starts it as `python -m wnet._agent`, which calls [`run`].
+//! agent: the Python package starts the interpreter on its module `wnet._agent`, which calls
+//! [`run`].
 
 use std::sync::Arc;
 use std::time::Duration;

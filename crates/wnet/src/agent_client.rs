@@ -6,7 +6,7 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
@@ -46,12 +46,15 @@ fn request_timeout() -> Duration {
         .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64)
 }
 
+/// Held while this process starts an agent (see [`AgentClient::connect`]).
+static STARTING: Mutex<()> = Mutex::new(());
+
 /// The command this process starts the agent with, when its host is not a wnet program.
 static AGENT_COMMAND: RwLock<Option<(PathBuf, Vec<OsString>)>> = RwLock::new(None);
 
 /// Sets how this process starts the agent: `program` with `args` before the agent's own
 /// (`--socket PATH`). For hosts where no `wnet-agent` sits beside the executable: the Python
-/// extension, whose executable is the Python interpreter, sets `python -m wnet._agent`.
+/// extension, whose executable is the Python interpreter, has it run its `wnet._agent` module.
 /// `$WNET_AGENT_PROGRAM` still comes first.
 pub fn set_agent_command(program: impl Into<PathBuf>, args: Vec<OsString>) {
     *AGENT_COMMAND
@@ -112,6 +115,13 @@ impl AgentClient {
     /// Connects to the agent, starting it first if none runs (ERROR_NO_NETWORK, with the
     /// reason, when it cannot be started).
     pub fn connect() -> Result<AgentClient, WinError> {
+        if let Some(client) = AgentClient::connect_running() {
+            return Ok(client);
+        }
+        // One start at a time in this process: threads that find no agent together would
+        // otherwise each start one, and a loser that comes up after the winner has gone (an
+        // interpreter takes a while to start) would stay behind as an agent nobody asked for.
+        let _starting = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(client) = AgentClient::connect_running() {
             return Ok(client);
         }
