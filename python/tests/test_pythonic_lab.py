@@ -50,8 +50,14 @@ def test_errors_are_a_hierarchy_and_pywintypes_errors(world):
         wnet.connect(rf"\\{NOBODY}\public", "wnetalice", "pw")
     with pytest.raises(wnet.NotConnected):
         wnet.disconnect(rf"\\{SERVER}\public")
-    with pytest.raises(wnet.NotSupported):
-        wnet.connect(rf"\\{SERVER}\public", "wnetalice", password(lab, "wnetalice"), device="Z:")
+    # A device: the share is mounted there while the context lasts.
+    with wnet.connect(
+        rf"\\{SERVER}\public", "wnetalice", password(lab, "wnetalice"), device="Z:"
+    ) as drive:
+        assert drive.local_name == "Z:"
+        assert [c.local_name for c in wnet.connections()] == ["Z:"]
+        assert wnet.universal_name("Z:\\").universal_name == rf"\\{SERVER}\public"
+    assert wnet.connections() == []
     wnet.connect(rf"\\{SERVER}\public", "wnetalice", password(lab, "wnetalice"))
     with pytest.raises(wnet.CredentialConflict) as info:
         wnet.connect(rf"\\{SERVER}\readonly", "wnetbob", password(lab, "wnetbob"))

@@ -8,6 +8,7 @@ Each test has its own runtime and configuration directories, so its own agent, w
 
 import json
 import os
+import pathlib
 import signal
 import threading
 import time
@@ -113,18 +114,50 @@ def test_legacy_form_with_provider_and_flags(world):
     win32wnet.WNetCancelConnection2(unc("public"), 0, True)
 
 
-def test_a_local_device_is_not_supported_yet(world):
-    lab, _ = world
+def _is_mounted(path):
+    with open("/proc/self/mountinfo") as mountinfo:
+        return any(line.split(" ")[4] == str(path) for line in mountinfo)
+
+
+def test_a_drive_letter_maps_the_share_in_both_forms(world, tmp_path):
+    lab, sandbox = world
     alice = password(lab, "wnetalice")
-    e = failure(win32wnet.WNetAddConnection2, resource(unc("public"), "Z:"), alice, "wnetalice")
-    assert e.args == (50, "WNetAddConnection2", "The request is not supported.")
-    e = failure(
-        win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), None, "wnetalice", alice
-    )
-    assert e.winerror == 50
-    # The positional form ignores keywords, as pywin32's does (no TypeError for these).
-    e = failure(win32wnet.WNetAddConnection2, 1, "Z:", unc("public"), Flags=1, Bogus=2)
-    assert e.winerror == 50
+    share_dir = pathlib.Path(next(s["path"] for s in lab["shares"] if s["name"] == "public"))
+    mount = sandbox.runtime_dir / "wnet" / "drives" / "Z"
+    name = f"py-drive-{os.getpid()}"
+
+    # The NETRESOURCE form: Z: is mounted, and a file written there is on the server.
+    win32wnet.WNetAddConnection2(resource(unc("public"), "Z:"), alice, "wnetalice")
+    try:
+        assert _is_mounted(mount)
+        assert win32wnet.WNetGetConnection("Z:") == unc("public")
+        (mount / name).write_bytes(b"written through Z: from Python\n")
+        assert (share_dir / name).read_bytes() == b"written through Z: from Python\n"
+        assert win32wnet.WNetGetUniversalName(rf"Z:\{name}") == rf"{unc('public')}\{name}"
+        assert win32wnet.WNetGetUniversalName(str(mount / name)) == rf"{unc('public')}\{name}"
+        # Z: is taken.
+        e = failure(win32wnet.WNetAddConnection2, resource(unc("readonly"), "Z:"), alice, "wnetalice")
+        assert e.winerror == 85
+        # A file open on the drive: the cancel is refused until forced.
+        with open(mount / name, "rb"):
+            e = failure(win32wnet.WNetCancelConnection2, "Z:", 0, 0)
+            assert e.args == (
+                2401,
+                "WNetCancelConnection2",
+                "This network connection has files open or requests pending.",
+            )
+        win32wnet.WNetCancelConnection2("Z:", 0, 0)
+    finally:
+        (share_dir / name).unlink(missing_ok=True)
+    assert not _is_mounted(mount)
+
+    # The legacy positional form (type, local, remote, provider, user, password).
+    win32wnet.WNetAddConnection2(1, "Y:", unc("public"), None, "wnetalice", alice)
+    y = sandbox.runtime_dir / "wnet" / "drives" / "Y"
+    assert _is_mounted(y)
+    assert sorted(os.listdir(y)) == sorted(os.listdir(share_dir))
+    win32wnet.WNetCancelConnection2("Y:", 0, 1)
+    assert not _is_mounted(y)
     assert connected() == []
 
 
