@@ -531,13 +531,14 @@ impl Filesystem for SmbFilesystem {
         let (wanted, writable) = desired_access(flags);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
+        let open_path = path.clone();
         spawn(
             &self.state,
             async move {
                 open(
                     &tree,
                     open_request(
-                        path,
+                        open_path,
                         wanted,
                         disposition::OPEN,
                         create_options::NON_DIRECTORY_FILE,
@@ -549,6 +550,17 @@ impl Filesystem for SmbFilesystem {
                 Ok(file) => {
                     let fh = state.register(ino.0, file, writable);
                     reply.opened(FileHandle(fh), FILE_OPEN_FLAGS);
+                }
+                Err(Errno::ENOENT) => {
+                    // Gone from the server while the kernel still had it (deleted elsewhere
+                    // within the cache's timeout). The name is dropped from the inode table,
+                    // so that nothing cached answers for it, and ESTALE makes the kernel look
+                    // it up once more (with LOOKUP_REVAL), now answered by the server: the
+                    // caller gets ENOENT, or with O_CREAT (which FUSE's open does not pass
+                    // on) the file is created.
+                    lock(&state.inodes).remove(&path);
+                    state.forget_listing(path.rsplit_once('\\').map_or("", |(parent, _)| parent));
+                    reply.error(Errno::ESTALE);
                 }
                 Err(errno) => reply.error(errno),
             },
