@@ -220,6 +220,15 @@ fn deletes_and_mkdir_give_posix_errors() {
     assert!(!there.join("dir").exists(), "rm -r removed the tree");
     assert_eq!(sorted_names(there), ["file"]);
     assert_eq!(sorted_names(here), ["file"]);
+
+    // A file made read-only (chmod a-w: the READONLY attribute) is deleted as on a local
+    // file system, where the directory's permissions decide.
+    fs::set_permissions(here.join("file"), fs::Permissions::from_mode(0o444)).unwrap();
+    fs::remove_file(here.join("file")).expect("rm of a read-only file");
+    assert!(
+        !there.join("file").exists(),
+        "rm removed the read-only file"
+    );
 }
 
 /// truncate (shrink and grow, by path and on an open file with writes pending), O_TRUNC, and
