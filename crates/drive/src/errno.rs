@@ -21,7 +21,9 @@ pub fn status_errno(status: NtStatus) -> Errno {
         | NtStatus::STATUS_DELETE_PENDING
         | NtStatus::STATUS_NOT_FOUND => Errno::ENOENT,
         NtStatus::STATUS_OBJECT_NAME_COLLISION => Errno::EEXIST,
-        NtStatus::STATUS_ACCESS_DENIED | NtStatus::STATUS_NETWORK_ACCESS_DENIED => Errno::EACCES,
+        NtStatus::STATUS_ACCESS_DENIED
+        | NtStatus::STATUS_NETWORK_ACCESS_DENIED
+        | NtStatus::STATUS_CANNOT_DELETE => Errno::EACCES,
         NtStatus::STATUS_MEDIA_WRITE_PROTECTED => Errno::EROFS,
         NtStatus::STATUS_NOT_A_DIRECTORY => Errno::ENOTDIR,
         NtStatus::STATUS_FILE_IS_A_DIRECTORY => Errno::EISDIR,
@@ -54,6 +56,7 @@ mod tests {
             Errno::EEXIST
         );
         assert_eq!(status_errno(NtStatus::STATUS_ACCESS_DENIED), Errno::EACCES);
+        assert_eq!(status_errno(NtStatus::STATUS_CANNOT_DELETE), Errno::EACCES);
         assert_eq!(
             status_errno(NtStatus::STATUS_DIRECTORY_NOT_EMPTY),
             Errno::ENOTEMPTY

@@ -16,12 +16,12 @@ use fuser::{
     ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 use tokio::sync::watch;
-use wnet_smb2::Tree;
 use wnet_smb2::client::OpenFile;
 use wnet_smb2::wire::file_info::BasicInformation;
 use wnet_smb2::wire::{
     CreateRequest, FileAttributes, access, create_options, disposition, share_access,
 };
+use wnet_smb2::{NtStatus, Tree};
 
 use crate::DriveOptions;
 use crate::attributes::{Owner, attributes_for_mode, file_attr, to_filetime};
@@ -533,13 +533,14 @@ impl Filesystem for SmbFilesystem {
         let (wanted, writable) = desired_access(flags);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
+        let open_path = path.clone();
         spawn(
             &self.state,
             async move {
                 open(
                     &tree,
                     open_request(
-                        path,
+                        open_path,
                         wanted,
                         disposition::OPEN,
                         create_options::NON_DIRECTORY_FILE,
@@ -551,6 +552,17 @@ impl Filesystem for SmbFilesystem {
                 Ok(file) => {
                     let fh = state.register(ino.0, file, writable);
                     reply.opened(FileHandle(fh), FILE_OPEN_FLAGS);
+                }
+                Err(Errno::ENOENT) => {
+                    // Gone from the server while the kernel still had it (deleted elsewhere
+                    // within the cache's timeout). The name is dropped from the inode table,
+                    // so that nothing cached answers for it, and ESTALE makes the kernel look
+                    // it up once more (with LOOKUP_REVAL), now answered by the server: the
+                    // caller gets ENOENT, or with O_CREAT (which FUSE's open does not pass
+                    // on) the file is created.
+                    lock(&state.inodes).remove(&path);
+                    state.forget_listing(path.rsplit_once('\\').map_or("", |(parent, _)| parent));
+                    reply.error(Errno::ESTALE);
                 }
                 Err(errno) => reply.error(errno),
             },
@@ -951,6 +963,7 @@ impl SmbFilesystem {
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
         let remove_path = path.clone();
+        let remove_path_again = path.clone();
         spawn(
             &self.state,
             async move {
@@ -969,7 +982,13 @@ impl SmbFilesystem {
                     ),
                 )
                 .await?;
-                let marked = file.set_delete_pending(true).await;
+                let mut marked = file.set_delete_pending(true).await;
+                if !directory
+                    && matches!(&marked, Err(error)
+                        if error.status() == Some(NtStatus::STATUS_CANNOT_DELETE))
+                {
+                    marked = delete_read_only(&tree, &remove_path_again, &file).await;
+                }
                 let closed = file.close().await;
                 marked.map_err(|error| errno(&error))?;
                 closed.map_err(|error| errno(&error))
@@ -984,6 +1003,49 @@ impl SmbFilesystem {
             },
         );
     }
+}
+
+/// Marks `file` (open for deletion at `path`) delete-pending although it has the READONLY
+/// attribute, which SMB refuses (STATUS_CANNOT_DELETE) where POSIX lets the directory's
+/// permissions decide: the attribute is cleared first, and put back if the file still cannot
+/// be deleted.
+async fn delete_read_only(
+    tree: &Tree,
+    path: &str,
+    file: &OpenFile,
+) -> Result<(), wnet_smb2::Error> {
+    let attributes = tree
+        .create(open_request(
+            path.to_owned(),
+            access::FILE_READ_ATTRIBUTES | access::FILE_WRITE_ATTRIBUTES | access::SYNCHRONIZE,
+            disposition::OPEN,
+            create_options::NON_DIRECTORY_FILE,
+        ))
+        .await?;
+    let current = attributes.attributes;
+    let result = async {
+        if let Some(writable) = attributes_for_mode(&current, 0o200) {
+            attributes
+                .set_basic_information(BasicInformation {
+                    attributes: writable,
+                    ..BasicInformation::default()
+                })
+                .await?;
+        }
+        let marked = file.set_delete_pending(true).await;
+        if marked.is_err() {
+            let _ = attributes
+                .set_basic_information(BasicInformation {
+                    attributes: current.attributes,
+                    ..BasicInformation::default()
+                })
+                .await;
+        }
+        marked
+    }
+    .await;
+    let _ = attributes.close().await;
+    result
 }
 
 impl DriveState {

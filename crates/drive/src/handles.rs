@@ -12,11 +12,13 @@
 //! Reads of a file read from start to end are served ahead: once the reads are sequential,
 //! the handle keeps up to [`READ_AHEAD_CHUNKS`] 1 MiB READs under way beyond the last one,
 //! so the kernel's requests are answered from memory instead of one round trip each. A read
-//! elsewhere, or a write to the file, drops what was read ahead.
+//! elsewhere, or a write to the file, drops what was read ahead. The end of the file, as a
+//! READ found it, is trusted only for [`END_OF_FILE_KEPT`]: the file may grow on the server.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use fuser::{Errno, ReplyWrite};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
@@ -31,7 +33,13 @@ pub const READ_AHEAD_CHUNK: u32 = 1 << 20;
 /// How many of them may be under way beyond the reader.
 pub const READ_AHEAD_CHUNKS: u64 = 8;
 
-type ChunkResult = Option<Result<Arc<ReadBuffer>, Errno>>;
+/// How long a READ that found the end of the file answers reads at that end: long enough for
+/// the read that follows at once (every reader reads until it gets nothing), short enough
+/// that one that comes back later (`tail -f`) finds what was appended on the server since.
+pub const END_OF_FILE_KEPT: Duration = Duration::from_millis(100);
+
+/// A READ read ahead: under way (`None`), or its data and when it came.
+type ChunkResult = Option<Result<(Arc<ReadBuffer>, Instant), Errno>>;
 
 /// The answer to a read: one piece of a READ's buffer, uncopied, or bytes gathered from
 /// several.
@@ -159,6 +167,15 @@ impl Handle {
         read_ahead.streak = 0;
     }
 
+    /// Drops the chunks read ahead from chunk `index` on.
+    fn forget_read_ahead_from(&self, index: u64) {
+        self.read_ahead
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .chunks
+            .retain(|&kept, _| kept < index);
+    }
+
     /// Reads `size` bytes at `offset`: from what was read ahead when the reads are
     /// sequential (starting more READs ahead), else with READs of at most `max_read` sent
     /// together. Shorter at the end of the file.
@@ -208,14 +225,23 @@ impl Handle {
         let single = wanted.len() == 1;
         let mut data = Vec::new();
         for (index, mut receiver) in wanted {
-            let bytes = match receiver.wait_for(Option::is_some).await {
+            let (bytes, read_at) = match receiver.wait_for(Option::is_some).await {
                 Ok(result) => match result.as_ref() {
-                    Some(Ok(bytes)) => Arc::clone(bytes),
+                    Some(Ok((bytes, read_at))) => (Arc::clone(bytes), *read_at),
                     Some(Err(errno)) => return Err(*errno),
                     None => return Err(Errno::EIO),
                 },
                 Err(_) => return Err(Errno::EIO),
             };
+            let short = (bytes.len() as u64) < chunk;
+            if short && read_at.elapsed() > END_OF_FILE_KEPT {
+                // An end of the file found a while ago: read again (and ahead, from the next
+                // read on) from the server.
+                self.forget_read_ahead_from(index);
+                return read_direct(&self.file, offset, size, max_read)
+                    .await
+                    .map(ReadData::Owned);
+            }
             let chunk_start = index * chunk;
             let from = (offset.max(chunk_start) - chunk_start).min(bytes.len() as u64) as usize;
             let to = (end.min(chunk_start + chunk) - chunk_start).min(bytes.len() as u64) as usize;
@@ -225,7 +251,7 @@ impl Handle {
             if from < to {
                 data.extend_from_slice(&bytes[from..to]);
             }
-            if (bytes.len() as u64) < chunk {
+            if short {
                 break; // the end of the file
             }
         }
@@ -239,7 +265,7 @@ impl Handle {
             let result = file
                 .read_buffer_at(offset, length)
                 .await
-                .map(Arc::new)
+                .map(|buffer| (Arc::new(buffer), Instant::now()))
                 .map_err(|error| errno(&error));
             let _ = sender.send(Some(result));
         });

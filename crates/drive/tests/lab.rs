@@ -220,6 +220,15 @@ fn deletes_and_mkdir_give_posix_errors() {
     assert!(!there.join("dir").exists(), "rm -r removed the tree");
     assert_eq!(sorted_names(there), ["file"]);
     assert_eq!(sorted_names(here), ["file"]);
+
+    // A file made read-only (chmod a-w: the READONLY attribute) is deleted as on a local
+    // file system, where the directory's permissions decide.
+    fs::set_permissions(here.join("file"), fs::Permissions::from_mode(0o444)).unwrap();
+    fs::remove_file(here.join("file")).expect("rm of a read-only file");
+    assert!(
+        !there.join("file").exists(),
+        "rm removed the read-only file"
+    );
 }
 
 /// truncate (shrink and grow, by path and on an open file with writes pending), O_TRUNC, and
@@ -863,5 +872,104 @@ fn times_kept_by_cp_p_and_tar_stay_on_the_server() {
     assert_eq!(
         common::sha256_file(&there.join("cp-p.bin")),
         common::sha256_file(&scratch.join("src.bin"))
+    );
+}
+
+/// A file that grows on the server while it is open through the mount (a log another machine
+/// appends to, followed with `tail -f`): a reader that had read to the end finds the new
+/// bytes at the old end when it comes back.
+#[test]
+fn a_reader_at_the_end_sees_what_the_server_appends() {
+    let mounted = Mounted::new("drive-growing", short_caches());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    let first = common::random_bytes(100_000);
+    fs::write(there.join("grows.log"), &first).unwrap();
+    let mut reader = fs::File::open(here.join("grows.log")).unwrap();
+    let mut seen = Vec::new();
+    reader.read_to_end(&mut seen).unwrap();
+    assert!(seen == first, "the first part");
+
+    let second = common::random_bytes(50_000);
+    OpenOptions::new()
+        .append(true)
+        .open(there.join("grows.log"))
+        .unwrap()
+        .write_all(&second)
+        .unwrap();
+    // Later than the drive trusts an end of file it found (END_OF_FILE_KEPT).
+    std::thread::sleep(Duration::from_millis(300));
+    let mut more = Vec::new();
+    reader.read_to_end(&mut more).unwrap();
+    assert_eq!(
+        more.len(),
+        second.len(),
+        "the appended bytes, read at the old end"
+    );
+    assert!(more == second);
+
+    // And with `tail -f`.
+    let mut tail = std::process::Command::new("tail")
+        .args(["-c", "+1", "-f", "-s", "0.1"])
+        .arg(here.join("grows.log"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    OpenOptions::new()
+        .append(true)
+        .open(there.join("grows.log"))
+        .unwrap()
+        .write_all(b"\nthe last line\n")
+        .unwrap();
+    let mut stdout = tail.stdout.take().unwrap();
+    let (sender, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buffer = vec![0u8; 65536];
+        while let Ok(read) = stdout.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            all.extend_from_slice(&buffer[..read]);
+            if all.ends_with(b"the last line\n") {
+                let _ = sender.send(all.len());
+                break;
+            }
+        }
+    });
+    let got = received.recv_timeout(Duration::from_secs(5));
+    let _ = tail.kill();
+    let _ = tail.wait();
+    assert_eq!(
+        got.ok(),
+        Some(150_000 + 15),
+        "tail -f shows the line the server appended"
+    );
+}
+
+/// A file the server deleted while the mount still has it cached (default timeouts): opening
+/// it says ENOENT (not a stale handle), and creating it again works at once.
+#[test]
+fn a_file_deleted_on_the_server_can_be_created_again_at_once() {
+    let mounted = Mounted::new("drive-recreate", DriveOptions::default());
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    for name in ["x.txt", "y.txt"] {
+        fs::write(there.join(name), b"first").unwrap();
+        fs::set_permissions(there.join(name), fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    // Listed and read through the mount: the kernel and the drive know both.
+    assert_eq!(sorted_names(here), ["x.txt", "y.txt"]);
+    assert_eq!(fs::read(here.join("x.txt")).unwrap(), b"first");
+    fs::remove_file(there.join("x.txt")).unwrap();
+    fs::remove_file(there.join("y.txt")).unwrap();
+
+    fs::write(here.join("x.txt"), b"second").expect("create it again");
+    assert_eq!(fs::read(there.join("x.txt")).unwrap(), b"second");
+    assert_eq!(
+        errno_of(fs::read(here.join("y.txt")), "reading a deleted file"),
+        Errno::ENOENT
     );
 }
