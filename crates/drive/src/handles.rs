@@ -382,6 +382,11 @@ impl Writes {
         let Ok(permit) = permit else {
             return;
         };
+        if self.failure().is_some() {
+            // A write failed while this one waited for room: it would only fail too, after
+            // as long again (a server that stopped answering: a whole request timeout).
+            return;
+        }
         let file = self.file.clone();
         let failure = Arc::clone(&self.failure);
         tokio::spawn(async move {

@@ -468,6 +468,95 @@ fn forced_unmount_fails_open_and_blocked_files_with_eio() {
     drop(stopped);
 }
 
+/// The server stops answering (its smbd for this drive stopped, the connection kept open)
+/// while `dd` writes through the mount and `cp` reads out of it: both fail within one SMB
+/// request timeout (10 s) and a margin, instead of hanging, and neither reports an
+/// incomplete file done.
+#[test]
+fn an_unanswering_server_fails_copies_within_the_request_timeout() {
+    common::require_root();
+    let _alone = SambaLab::acquire_exclusive().expect("the Samba lab, alone");
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().expect("the Samba lab");
+    let scratch = Scratch::new("unanswering");
+    let before = smbd_processes(&lab);
+    let mounted = Mounted::on(
+        LabHold::Exclusive(lab.clone()),
+        "public",
+        "drive-unanswering",
+        DriveOptions::default(),
+    );
+    let ours: Vec<u32> = smbd_processes(&lab)
+        .into_iter()
+        .filter(|pid| !before.contains(pid))
+        .collect();
+    assert_eq!(ours.len(), 1, "one new smbd for the drive's connection");
+    let here = mounted.through_mount.clone();
+    let there = mounted.on_disk.clone();
+    random_file(&scratch.join("source.bin"), 256 * MIB);
+    random_file(&there.join("remote.bin"), 256 * MIB);
+
+    let mut writer = spawn(
+        Command::new("dd")
+            .arg(format!("if={}", scratch.join("source.bin").display()))
+            .arg(format!("of={}", here.join("written.bin").display()))
+            .arg("bs=1M"),
+        &scratch,
+        "dd",
+    );
+    let mut reader = spawn(
+        Command::new("cp")
+            .arg(here.join("remote.bin"))
+            .arg(scratch.join("copied.bin")),
+        &scratch,
+        "cp",
+    );
+    let underway = wait_until(Duration::from_secs(60), || {
+        file_size(&there.join("written.bin")) >= 16 * MIB
+            && file_size(&scratch.join("copied.bin")) >= 16 * MIB
+    });
+    for &pid in &ours {
+        signal(pid, Signal::SIGSTOP).expect("SIGSTOP our smbd");
+    }
+    let stopped = Stopped(ours);
+    let stopped_at = Instant::now();
+    assert!(underway, "both copies were under way");
+
+    let (wrote, read) = std::thread::scope(|scope| {
+        let read = scope.spawn(|| {
+            let status = wait_bounded(&mut reader, Duration::from_secs(60), "cp");
+            eprintln!("cp ended {:?} after smbd stopped", stopped_at.elapsed());
+            status
+        });
+        let wrote = wait_bounded(&mut writer, Duration::from_secs(60), "dd");
+        eprintln!("dd ended {:?} after smbd stopped", stopped_at.elapsed());
+        (wrote, read.join().expect("the cp waiter"))
+    });
+    let took = stopped_at.elapsed();
+    eprintln!(
+        "dd {wrote} and cp {read} {took:?} after smbd stopped\ndd: {}\ncp: {}",
+        said(&scratch, "dd"),
+        said(&scratch, "cp")
+    );
+    assert!(
+        took < Duration::from_secs(16),
+        "both ended within one request timeout (10 s) and a margin: {took:?}"
+    );
+    assert!(
+        !wrote.success() || file_size(&there.join("written.bin")) == 256 * MIB,
+        "dd did not report an incomplete file as written"
+    );
+    assert!(
+        !read.success() || file_size(&scratch.join("copied.bin")) == 256 * MIB,
+        "cp did not report an incomplete copy as done"
+    );
+    assert!(
+        !wrote.success() && !read.success(),
+        "both copies notice that the server stopped answering"
+    );
+    drop(stopped);
+}
+
 /// A plain unmount with nothing open removes the mount at once; the files stay on the server.
 /// The drive counts open files while they are open.
 #[test]
