@@ -231,6 +231,15 @@ impl SmbFilesystem {
         reply.entry(&state.ttl(), &state.attr(ino, &attributes), Generation(0));
     }
 
+    /// The path of `name` in `parent`, about to be made or removed: the parent's listing and
+    /// attributes (its times change) are forgotten.
+    fn changing_child(&self, parent: INodeNo, name: &OsStr) -> Result<String, Errno> {
+        let (parent_path, path) = self.child(parent, name)?;
+        self.state.forget_listing(&parent_path);
+        lock(&self.state.inodes).invalidate(parent.0);
+        Ok(path)
+    }
+
     fn readdir_entries(&self, ino: INodeNo, fh: FileHandle) -> Result<(u64, Listing), Errno> {
         lock(&self.state.directories)
             .get(&fh.0)
@@ -423,12 +432,10 @@ impl Filesystem for SmbFilesystem {
         _umask: u32,
         reply: ReplyEntry,
     ) {
-        let (parent_path, path) = match self.child(parent, name) {
-            Ok(paths) => paths,
+        let path = match self.changing_child(parent, name) {
+            Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
-        self.state.forget_listing(&parent_path);
-        lock(&self.state.inodes).invalidate(parent.0);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
         let create_path = path.clone();
@@ -899,12 +906,10 @@ impl Filesystem for SmbFilesystem {
         flags: i32,
         reply: ReplyCreate,
     ) {
-        let (parent_path, path) = match self.child(parent, name) {
-            Ok(paths) => paths,
+        let path = match self.changing_child(parent, name) {
+            Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
-        self.state.forget_listing(&parent_path);
-        lock(&self.state.inodes).invalidate(parent.0);
         let open_flags = OpenFlags(flags);
         let (wanted, writable) = desired_access(open_flags);
         let create_disposition = if flags & nix::libc::O_EXCL != 0 {
@@ -954,12 +959,10 @@ impl SmbFilesystem {
     /// unlink and rmdir: open for deletion, mark delete-pending (which is where a directory
     /// that is not empty says so), close.
     fn remove(&self, parent: INodeNo, name: &OsStr, directory: bool, reply: ReplyEmpty) {
-        let (parent_path, path) = match self.child(parent, name) {
-            Ok(paths) => paths,
+        let path = match self.changing_child(parent, name) {
+            Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
-        self.state.forget_listing(&parent_path);
-        lock(&self.state.inodes).invalidate(parent.0);
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
         let remove_path = path.clone();
