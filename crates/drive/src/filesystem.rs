@@ -101,6 +101,11 @@ impl DriveState {
         file_attr(ino, attributes, self.owner)
     }
 
+    /// The open file behind a FUSE file handle.
+    fn handle(&self, fh: FileHandle) -> Option<Arc<Handle>> {
+        lock(&self.handles).get(&fh.0).cloned()
+    }
+
     /// The open files of the mount.
     pub(crate) fn open_files(&self) -> usize {
         lock(&self.handles).len()
@@ -192,6 +197,14 @@ fn open_request(
 
 async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
+}
+
+/// Answers an operation that returns nothing but its outcome.
+fn reply_empty(outcome: Result<(), Errno>, reply: ReplyEmpty) {
+    match outcome {
+        Ok(()) => reply.ok(),
+        Err(errno) => reply.error(errno),
+    }
 }
 
 /// Caches fresh attributes of `ino` and answers with them (or the failure).
@@ -312,7 +325,7 @@ impl Filesystem for SmbFilesystem {
                 return reply.attr(&self.state.ttl(), &self.state.attr(ino.0, &attributes));
             }
         }
-        let handle = fh.and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned());
+        let handle = fh.and_then(|fh| self.state.handle(fh));
         let state = Arc::clone(&self.state);
         let tree = state.tree.clone();
         spawn(
@@ -363,7 +376,7 @@ impl Filesystem for SmbFilesystem {
         // open for writing — a server updates the write time when a handle that wrote closes,
         // unless the time was set through that very handle (cp -p sets times before closing).
         let handle = fh
-            .and_then(|fh| lock(&self.state.handles).get(&fh.0).cloned())
+            .and_then(|fh| self.state.handle(fh))
             .filter(|handle| handle.is_writable())
             .or_else(|| self.state.writable_handle(ino.0));
         let dirty = self.state.dirty_handles(ino.0);
@@ -587,7 +600,7 @@ impl Filesystem for SmbFilesystem {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
+        let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
         // A read sees every write that returned before it, through any handle of the file:
@@ -633,7 +646,7 @@ impl Filesystem for SmbFilesystem {
         if self.state.is_aborted() {
             return reply.error(Errno::EIO);
         }
-        let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
+        let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
         lock(&self.state.inodes).invalidate(ino.0);
@@ -653,16 +666,13 @@ impl Filesystem for SmbFilesystem {
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
-        let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
+        let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
         spawn(
             &self.state,
             async move { handle.barrier().await },
-            move |outcome| match outcome {
-                Ok(()) => reply.ok(),
-                Err(errno) => reply.error(errno),
-            },
+            move |outcome| reply_empty(outcome, reply),
         );
     }
 
@@ -704,7 +714,7 @@ impl Filesystem for SmbFilesystem {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        let Some(handle) = lock(&self.state.handles).get(&fh.0).cloned() else {
+        let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
         spawn(
@@ -713,10 +723,7 @@ impl Filesystem for SmbFilesystem {
                 handle.barrier().await?;
                 handle.file.flush().await.map_err(|error| errno(&error))
             },
-            move |outcome| match outcome {
-                Ok(()) => reply.ok(),
-                Err(errno) => reply.error(errno),
-            },
+            move |outcome| reply_empty(outcome, reply),
         );
     }
 

@@ -42,6 +42,16 @@ impl Drop for LabBackUp {
 /// Lab processes stopped with SIGSTOP, continued (SIGCONT) when dropped.
 struct Stopped(Vec<u32>);
 
+impl Stopped {
+    /// Stops `pids` (SIGSTOP) until the result is dropped.
+    fn now(pids: Vec<u32>) -> Stopped {
+        for &pid in &pids {
+            signal(pid, Signal::SIGSTOP).expect("SIGSTOP our smbd");
+        }
+        Stopped(pids)
+    }
+}
+
 impl Drop for Stopped {
     fn drop(&mut self) {
         for &pid in &self.0 {
@@ -66,6 +76,24 @@ fn smbd_processes(lab: &SambaLab) -> Vec<u32> {
             fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "smbd")
         })
         .collect()
+}
+
+/// Mounts the public share (directory `name`) on a lab held alone, and finds the smbd process
+/// that serves the drive's connection: the one that was not there before.
+fn mount_alone(lab: &SambaLab, name: &str) -> (Mounted, Vec<u32>) {
+    let before = smbd_processes(lab);
+    let mounted = Mounted::on(
+        LabHold::Exclusive(lab.clone()),
+        "public",
+        name,
+        DriveOptions::default(),
+    );
+    let ours: Vec<u32> = smbd_processes(lab)
+        .into_iter()
+        .filter(|pid| !before.contains(pid))
+        .collect();
+    assert_eq!(ours.len(), 1, "one new smbd for the drive's connection");
+    (mounted, ours)
 }
 
 /// Kills every smbd process of the lab (by PID) and waits, bounded, until they are gone.
@@ -375,19 +403,7 @@ fn forced_unmount_fails_open_and_blocked_files_with_eio() {
     let _back_up = LabBackUp;
     let lab = SambaLab::up().expect("the Samba lab");
     let scratch = Scratch::new("forced");
-    let before = smbd_processes(&lab);
-    let mut mounted = Mounted::on(
-        LabHold::Exclusive(lab.clone()),
-        "public",
-        "drive-forced",
-        DriveOptions::default(),
-    );
-    // The smbd process that serves this drive's connection (the lab is ours alone).
-    let ours: Vec<u32> = smbd_processes(&lab)
-        .into_iter()
-        .filter(|pid| !before.contains(pid))
-        .collect();
-    assert_eq!(ours.len(), 1, "one new smbd for the drive's connection");
+    let (mut mounted, ours) = mount_alone(&lab, "drive-forced");
     let there = mounted.on_disk.clone();
     let here = mounted.through_mount.clone();
     random_file(&there.join("held.bin"), 4 * MIB);
@@ -424,10 +440,7 @@ fn forced_unmount_fails_open_and_blocked_files_with_eio() {
     );
 
     // The server stops answering this connection; the second reader's read now waits for it.
-    for &pid in &ours {
-        signal(pid, Signal::SIGSTOP).expect("SIGSTOP our smbd");
-    }
-    let stopped = Stopped(ours);
+    let stopped = Stopped::now(ours);
     File::create(&blocked_go).expect("the go file");
     std::thread::sleep(Duration::from_millis(500));
     assert!(
@@ -479,18 +492,7 @@ fn an_unanswering_server_fails_copies_within_the_request_timeout() {
     let _back_up = LabBackUp;
     let lab = SambaLab::up().expect("the Samba lab");
     let scratch = Scratch::new("unanswering");
-    let before = smbd_processes(&lab);
-    let mounted = Mounted::on(
-        LabHold::Exclusive(lab.clone()),
-        "public",
-        "drive-unanswering",
-        DriveOptions::default(),
-    );
-    let ours: Vec<u32> = smbd_processes(&lab)
-        .into_iter()
-        .filter(|pid| !before.contains(pid))
-        .collect();
-    assert_eq!(ours.len(), 1, "one new smbd for the drive's connection");
+    let (mounted, ours) = mount_alone(&lab, "drive-unanswering");
     let here = mounted.through_mount.clone();
     let there = mounted.on_disk.clone();
     random_file(&scratch.join("source.bin"), 256 * MIB);
@@ -515,10 +517,7 @@ fn an_unanswering_server_fails_copies_within_the_request_timeout() {
         file_size(&there.join("written.bin")) >= 16 * MIB
             && file_size(&scratch.join("copied.bin")) >= 16 * MIB
     });
-    for &pid in &ours {
-        signal(pid, Signal::SIGSTOP).expect("SIGSTOP our smbd");
-    }
-    let stopped = Stopped(ours);
+    let stopped = Stopped::now(ours);
     let stopped_at = Instant::now();
     assert!(underway, "both copies were under way");
 

@@ -11,35 +11,12 @@ use wnet_nbt::wire::{
     DataDatagram, DataKind, DatagramPacket, NetbiosName, ScopedName, SourceNodeType,
 };
 
-struct Golden {
-    step: String,
-    index: u64,
-    bytes: Vec<u8>,
-}
+mod common;
+
+use common::{Golden, on_port};
 
 fn datagrams() -> Vec<Golden> {
-    let text = include_str!("../testdata/samba/packets.json");
-    let json: serde_json::Value = serde_json::from_str(text).expect("packets.json is JSON");
-    json["packets"]
-        .as_array()
-        .expect("a packets array")
-        .iter()
-        .filter(|packet| {
-            packet["from"].as_str().expect("from").ends_with(":138")
-                || packet["to"].as_str().expect("to").ends_with(":138")
-        })
-        .map(|packet| {
-            let hex = packet["hex"].as_str().expect("hex");
-            Golden {
-                step: packet["step"].as_str().expect("step").to_owned(),
-                index: packet["index"].as_u64().expect("index"),
-                bytes: (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
-                    .collect(),
-            }
-        })
-        .collect()
+    on_port(138)
 }
 
 fn data(golden: &Golden) -> DataDatagram {

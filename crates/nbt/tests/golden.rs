@@ -8,42 +8,12 @@ use wnet_nbt::wire::{
     NbEntry, NetbiosName, Packet, PacketKind, RecordData, ScopedName, Statistics,
 };
 
-struct Golden {
-    step: String,
-    index: u64,
-    from: String,
-    to: String,
-    bytes: Vec<u8>,
-}
+mod common;
 
-fn golden() -> Vec<Golden> {
-    let text = include_str!("../testdata/samba/packets.json");
-    let json: serde_json::Value = serde_json::from_str(text).expect("packets.json is JSON");
-    json["packets"]
-        .as_array()
-        .expect("a packets array")
-        .iter()
-        .map(|packet| {
-            let hex = packet["hex"].as_str().expect("hex");
-            Golden {
-                step: packet["step"].as_str().expect("step").to_owned(),
-                index: packet["index"].as_u64().expect("index"),
-                from: packet["from"].as_str().expect("from").to_owned(),
-                to: packet["to"].as_str().expect("to").to_owned(),
-                bytes: (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
-                    .collect(),
-            }
-        })
-        .collect()
-}
+use common::{golden, on_port};
 
-fn name_service_packets() -> Vec<Golden> {
-    golden()
-        .into_iter()
-        .filter(|p| p.from.ends_with(":137") || p.to.ends_with(":137"))
-        .collect()
+fn name_service_packets() -> Vec<common::Golden> {
+    on_port(137)
 }
 
 fn find(step: &str, index: u64) -> Packet {
