@@ -368,13 +368,15 @@ impl RecordData {
     }
 }
 
-/// A resource record (RFC 1002 §4.2.1.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A resource record (RFC 1002 §4.2.1.3). Two records are equal when their contents are:
+/// `name_pointer` says only how the name was written.
+#[derive(Debug, Clone)]
 pub struct ResourceRecord {
     /// RR_NAME.
     pub name: RecordName,
     /// The offset RR_NAME was sent as a compression pointer to, if it was: the record is
-    /// encoded with that pointer, which must point at `name` earlier in the packet.
+    /// encoded with that pointer when the bytes there name `name` in the packet being
+    /// encoded, else with the name in full.
     pub name_pointer: Option<u16>,
     /// RR_TYPE.
     pub record_type: u16,
@@ -385,6 +387,18 @@ pub struct ResourceRecord {
     /// RDATA.
     pub data: RecordData,
 }
+
+impl PartialEq for ResourceRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.record_type == other.record_type
+            && self.record_class == other.record_class
+            && self.ttl == other.ttl
+            && self.data == other.data
+    }
+}
+
+impl Eq for ResourceRecord {}
 
 impl ResourceRecord {
     /// A record of class IN, its name written in full.
@@ -412,6 +426,25 @@ impl ResourceRecord {
         }
     }
 
+    /// The name the labels say, as this record's type reads names.
+    fn record_name(record_type: u16, labels: WireLabels<'_>) -> Result<RecordName, WireError> {
+        Ok(if RecordName::is_domain_type(record_type) {
+            RecordName::Domain(labels.into_domain_name())
+        } else {
+            RecordName::Netbios(labels.into_scoped_name()?)
+        })
+    }
+
+    /// Whether a compression pointer to `target` in `packet` (the bytes encoded so far)
+    /// names this record's name. A decoded record's pointer may not: names written
+    /// partly compressed are re-encoded in full, which moves what follows them.
+    fn pointer_names_it(&self, packet: &[u8], target: u16) -> bool {
+        let mut reader = Reader::at(packet, usize::from(target));
+        WireLabels::read(&mut reader)
+            .and_then(|labels| Self::record_name(self.record_type, labels))
+            .is_ok_and(|name| name == self.name)
+    }
+
     /// Reads one record at the reader's position.
     fn read(reader: &mut Reader<'_>) -> Result<ResourceRecord, WireError> {
         let labels = WireLabels::read(reader)?;
@@ -420,11 +453,7 @@ impl ResourceRecord {
         let ttl = reader.u32("TTL")?;
         let mut rdata = reader.untrusted_u16("RDLENGTH")?.window(reader, "RDATA")?;
         let name_pointer = labels.pointer();
-        let name = if RecordName::is_domain_type(record_type) {
-            RecordName::Domain(labels.into_domain_name())
-        } else {
-            RecordName::Netbios(labels.into_scoped_name()?)
-        };
+        let name = Self::record_name(record_type, labels)?;
         Ok(ResourceRecord {
             name,
             name_pointer,
@@ -435,10 +464,13 @@ impl ResourceRecord {
         })
     }
 
-    /// Appends the record; RDATA over 65535 bytes is cut there, so RDLENGTH always says
-    /// what follows.
-    fn encode(&self, out: &mut Vec<u8>) {
-        match self.name_pointer {
+    /// Appends the record to the packet that starts at `packet_start` in `out`; RDATA over
+    /// 65535 bytes is cut there, so RDLENGTH always says what follows.
+    fn encode(&self, out: &mut Vec<u8>, packet_start: usize) {
+        let pointer = self
+            .name_pointer
+            .filter(|&target| self.pointer_names_it(&out[packet_start..], target));
+        match pointer {
             Some(target) => out.extend_from_slice(
                 &((u16::from(crate::wire::name::POINTER_TAG) << 8) | (target & 0x3FFF))
                     .to_be_bytes(),
@@ -978,6 +1010,7 @@ impl Packet {
         fn capped<T>(section: &[T]) -> &[T] {
             &section[..section.len().min(MAX_SECTION_ENTRIES)]
         }
+        let packet_start = out.len();
         let questions = capped(&self.questions);
         let answers = capped(&self.answers);
         let authorities = capped(&self.authorities);
@@ -998,7 +1031,7 @@ impl Packet {
             out.extend_from_slice(&question.question_class.to_be_bytes());
         }
         for record in answers.iter().chain(authorities).chain(additionals) {
-            record.encode(out);
+            record.encode(out, packet_start);
         }
         out.extend_from_slice(&self.trailing);
     }
