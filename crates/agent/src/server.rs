@@ -204,6 +204,10 @@ impl Agent {
                 _ = terminate.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,
                 _ = idle_check.tick() => {
+                    if self.workstation.has_expired_sessions() {
+                        let workstation = Arc::clone(&self.workstation);
+                        tokio::spawn(async move { workstation.close_expired_sessions().await });
+                    }
                     let idle_for = last_activity
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)

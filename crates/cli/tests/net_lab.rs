@@ -817,6 +817,85 @@ fn view_lists_the_shares_of_the_server() {
     );
 }
 
+/// `wnet view \\server` with `user`'s credentials from the environment (password given).
+fn view_as(sandbox: &Sandbox, user: &str, password: &str) -> Output {
+    sandbox.wnet_with(
+        &["view", &format!(r"\\{SERVER}")],
+        &[("WNET_USER", user), ("WNET_PASSWORD", password)],
+    )
+}
+
+/// The number of SMB sessions the running agent holds (kept idle ones included).
+fn agent_sessions(sandbox: &Sandbox) -> Value {
+    sandbox.agent_status().expect("the agent runs")["sessions"].clone()
+}
+
+/// A listing's session is kept for the next listing with the same credentials — user *and*
+/// password: a wrong password is refused as before instead of riding on the kept session, and
+/// another user gets a session of their own (a kept session claims no server for its user).
+#[test]
+fn listings_keep_a_session_for_the_same_credentials_only() {
+    let sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    let bob = sandbox.password("wnetbob");
+
+    assert_success(&view_as(&sandbox, "wnetalice", &alice));
+    let status = sandbox.agent_status().expect("the agent runs");
+    assert_eq!(status["connections"], 0, "{status}");
+    assert_eq!(
+        status["sessions"], 1,
+        "the listing's session is kept: {status}"
+    );
+
+    assert_success(&view_as(&sandbox, "wnetalice", &alice));
+    assert_eq!(agent_sessions(&sandbox), 1, "the kept session was reused");
+
+    let wrong = view_as(&sandbox, "wnetalice", "not-the-password");
+    let stderr = assert_system_error(&wrong, 1326);
+    assert!(stderr.contains("NTSTATUS 0xc000006d"), "{stderr}");
+    assert_eq!(agent_sessions(&sandbox), 1);
+
+    assert_success(&view_as(&sandbox, "wnetbob", &bob));
+    assert_eq!(agent_sessions(&sandbox), 2, "bob's own session, kept too");
+
+    // A connection as bob now: no conflict with alice's kept session.
+    sandbox.connect("public", "wnetbob");
+    assert_eq!(sandbox.connections().len(), 1);
+}
+
+/// Kept sessions are logged off when their time is up (WNET_IDLE_SESSION_TIMEOUT), and with
+/// 0 none is kept.
+#[test]
+fn kept_sessions_end_after_the_idle_session_timeout() {
+    let mut sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    sandbox.set("WNET_IDLE_SESSION_TIMEOUT", "1");
+    assert_success(&view_as(&sandbox, "wnetalice", &alice));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent_sessions(&sandbox) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the kept session outlived its timeout by 19 s"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    sandbox.stop_agent();
+
+    sandbox.set("WNET_IDLE_SESSION_TIMEOUT", "0");
+    assert_success(&view_as(&sandbox, "wnetalice", &alice));
+    assert_eq!(agent_sessions(&sandbox), 0, "nothing kept with 0");
+
+    sandbox.set("WNET_IDLE_SESSION_TIMEOUT", "soon");
+    sandbox.stop_agent();
+    let refused = view_as(&sandbox, "wnetalice", &alice);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("WNET_IDLE_SESSION_TIMEOUT=soon"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
 /// Runs `wnet ARGS` until `found` holds for its output (about 20 s at most), for answers that
 /// depend on nmbd having registered its names (just after the lab came up).
 fn retry_until(
@@ -1250,6 +1329,66 @@ fn kill_smbd(lab: &SambaLab) {
     while lab.processes().iter().any(|pid| smbd.contains(pid)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The server drops the connection under a kept listing session (its smbd for that
+/// connection is killed, the server itself stays): the next listing is not an error — the
+/// agent notices and lists over a new session. The test holds the lab alone, since it kills
+/// every connection's smbd.
+#[test]
+fn a_listing_survives_the_server_dropping_the_kept_session() {
+    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
+    let sandbox = Sandbox::without_lab();
+    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    assert_success(&view_as(&sandbox, "wnetalice", &password));
+    assert_eq!(agent_sessions(&sandbox), 1);
+
+    // smbd serves each connection in a child of its main process: kill the children only.
+    let smbd: Vec<u32> = lab
+        .processes()
+        .into_iter()
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "smbd")
+        })
+        .collect();
+    let parent_of = |pid: u32| -> Option<u32> {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("PPid:"))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let children: Vec<u32> = smbd
+        .iter()
+        .copied()
+        .filter(|pid| parent_of(*pid).is_some_and(|parent| smbd.contains(&parent)))
+        .collect();
+    assert!(
+        !children.is_empty(),
+        "no smbd serves a connection: {smbd:?}"
+    );
+    for pid in &children {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+
+    let again = view_as(&sandbox, "wnetalice", &password);
+    assert_success(&again);
+    assert!(
+        text(&again.stdout).contains("public"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        agent_sessions(&sandbox),
+        1,
+        "the dead session replaced, not added to"
+    );
 }
 
 /// smbd is killed under a held session: the next operation fails with a Windows error within

@@ -17,6 +17,7 @@ pub mod config_dir;
 pub mod credentials;
 pub mod drives;
 pub mod error;
+mod idle_sessions;
 pub mod last_error;
 pub mod remembered;
 pub mod resource;

@@ -23,6 +23,8 @@ pub const SMB_PORT: u16 = 445;
 pub const NETBIOS_SESSION_PORT: u16 = 139;
 /// Default timeout of each network step.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a session opened for a listing is kept by default after its last use.
+pub const DEFAULT_IDLE_SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One way of turning a server name into an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub struct ProviderConfig {
     pub name_service: NameServiceConfig,
     /// Our workstation name (NTLM, NetBIOS calling name).
     pub workstation: String,
+    /// How long a session that a listing or a resource lookup opened is kept after its last
+    /// use, for the next one with the same credentials (zero: logged off at once).
+    pub idle_session_timeout: Duration,
 }
 
 impl Default for ProviderConfig {
@@ -58,29 +63,40 @@ impl Default for ProviderConfig {
             ports: vec![SMB_PORT, NETBIOS_SESSION_PORT],
             name_service: NameServiceConfig::default(),
             workstation: local_hostname(),
+            idle_session_timeout: DEFAULT_IDLE_SESSION_TIMEOUT,
         }
     }
 }
 
 impl ProviderConfig {
-    /// The defaults, changed by `WNET_SMB_TIMEOUT` (seconds), `WNET_RESOLVE_ORDER`
-    /// (comma-separated `hosts`, `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated) and the
-    /// NetBIOS variables of [`NameServiceConfig::from_env`].
+    /// The defaults, changed by `WNET_SMB_TIMEOUT` (seconds), `WNET_IDLE_SESSION_TIMEOUT`
+    /// (seconds, 0 keeps no idle session), `WNET_RESOLVE_ORDER` (comma-separated `hosts`,
+    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated) and the NetBIOS variables of
+    /// [`NameServiceConfig::from_env`].
     pub fn from_env() -> Result<ProviderConfig, WinError> {
         let invalid =
             |what: String| WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what));
+        let seconds_of =
+            |variable: &str, zero_allowed: bool| -> Result<Option<Duration>, WinError> {
+                let Some(text) = env_var(variable) else {
+                    return Ok(None);
+                };
+                text.parse()
+                    .ok()
+                    .filter(|seconds: &f64| {
+                        seconds.is_finite()
+                            && (*seconds > 0.0 || (zero_allowed && *seconds == 0.0))
+                            && *seconds < 1e6
+                    })
+                    .map(|seconds| Some(Duration::from_secs_f64(seconds)))
+                    .ok_or_else(|| invalid(format!("{variable}={text}: not a number of seconds")))
+            };
         let mut config = ProviderConfig::default();
-        if let Some(seconds) = env_var("WNET_SMB_TIMEOUT") {
-            let seconds: f64 = seconds
-                .parse()
-                .ok()
-                .filter(|seconds: &f64| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e6)
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "WNET_SMB_TIMEOUT={seconds}: not a number of seconds"
-                    ))
-                })?;
-            config.timeout = Duration::from_secs_f64(seconds);
+        if let Some(timeout) = seconds_of("WNET_SMB_TIMEOUT", false)? {
+            config.timeout = timeout;
+        }
+        if let Some(timeout) = seconds_of("WNET_IDLE_SESSION_TIMEOUT", true)? {
+            config.idle_session_timeout = timeout;
         }
         if let Some(order) = env_var("WNET_RESOLVE_ORDER") {
             config.resolve_order = order

@@ -2,12 +2,16 @@
 //! and the answer to each agent request. Windows' rules live here: one user per server
 //! (ERROR_SESSION_CREDENTIAL_CONFLICT), a session reused by every connection to its server,
 //! deviceless connections counted once per remote name, ERROR_NOT_CONNECTED for unknown names.
+//! A session that a listing opened is kept idle for a while ([`crate::idle_sessions`]) for the
+//! next listing with the same credentials; it holds no connection, so it claims no server for
+//! its user.
 //!
 //! The table is locked only to read or change it, never across a network round trip, so a
 //! slow server holds up only the requests that need it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use wnet_smb2::client::{Credentials, SessionOptions, list_shares};
 use wnet_smb2::rpc::srvsvc::ShareInfo1;
@@ -20,6 +24,7 @@ use crate::drives::{
     prepare_mount_point,
 };
 use crate::error::{Cause, WinError, codes};
+use crate::idle_sessions::{CredentialDigest, IdleSessions};
 use crate::resource::{connect, resource_type};
 use crate::smb_provider::{ServerSession, SmbProvider, map_error};
 use crate::unc::UncName;
@@ -41,12 +46,24 @@ struct ConnectionRow {
     device: Option<Box<dyn RedirectedDevice>>,
 }
 
-#[derive(Default)]
 struct Table {
     servers: HashMap<String, ServerEntry>,
     connections: Vec<ConnectionRow>,
     /// Local names being connected right now (not in `connections` yet).
     reserved: HashSet<String>,
+    /// Sessions that listings and resource lookups opened, kept for the next one.
+    idle: IdleSessions,
+}
+
+/// Where a listing's session came from, and so where it goes afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListingSession {
+    /// A session the connections to the server share: it stays theirs.
+    Held,
+    /// A kept idle session.
+    Kept(CredentialDigest),
+    /// Set up for this call; kept afterwards when `Some`.
+    New(Option<CredentialDigest>),
 }
 
 impl Table {
@@ -151,9 +168,15 @@ pub fn is_valid_local_name(name: &str) -> bool {
 impl Workstation {
     /// A workstation over `provider`, with no sessions yet.
     pub fn new(provider: SmbProvider) -> Workstation {
+        let idle = IdleSessions::new(provider.config().idle_session_timeout);
         Workstation {
             provider,
-            table: Mutex::new(Table::default()),
+            table: Mutex::new(Table {
+                servers: HashMap::new(),
+                connections: Vec::new(),
+                reserved: HashSet::new(),
+                idle,
+            }),
             redirector: None,
         }
     }
@@ -166,10 +189,28 @@ impl Workstation {
         self
     }
 
-    /// How many connections and sessions it holds.
+    /// How many connections and sessions it holds (idle sessions kept after listings
+    /// included).
     pub fn counts(&self) -> (usize, usize) {
         let table = lock(&self.table);
-        (table.connections.len(), table.servers.len())
+        (
+            table.connections.len(),
+            table.servers.len() + table.idle.len(),
+        )
+    }
+
+    /// Logs off the idle sessions whose time is up (the agent calls this periodically).
+    pub async fn close_expired_sessions(&self) {
+        let expired = lock(&self.table).idle.expired(Instant::now());
+        for session in expired {
+            tracing::debug!("logging off an idle session");
+            let _ = session.logoff().await;
+        }
+    }
+
+    /// Whether an idle session's time is up.
+    pub fn has_expired_sessions(&self) -> bool {
+        lock(&self.table).idle.any_expired(Instant::now())
     }
 
     /// Answers one request (all but [`Request::Status`] and [`Request::Stop`], which the
@@ -612,19 +653,92 @@ impl Workstation {
         }
     }
 
+    /// A session for a listing or a resource lookup: the one the connections to `server`
+    /// share, else a kept idle one with the same credentials, else a new one.
+    async fn listing_session(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<(Session, ListingSession), WinError> {
+        let key = server.to_ascii_lowercase();
+        {
+            let mut table = lock(&self.table);
+            let digest = table.idle.digest(credentials);
+            if !table.servers.contains_key(&key)
+                && let Some(digest) = digest
+                && let Some(session) = table.idle.take(&key, digest)
+            {
+                return Ok((session, ListingSession::Kept(digest)));
+            }
+        }
+        let (session, _, reused) = self
+            .session_for(server, credentials, &SessionOptions::default())
+            .await?;
+        if reused {
+            return Ok((session, ListingSession::Held));
+        }
+        let digest = lock(&self.table).idle.digest(credentials);
+        Ok((session, ListingSession::New(digest)))
+    }
+
+    /// Hands a listing's session back: kept for the next listing, or logged off.
+    async fn release_listing_session(&self, server: &str, session: Session, from: ListingSession) {
+        let digest = match from {
+            ListingSession::Held => return,
+            ListingSession::Kept(digest) | ListingSession::New(Some(digest)) => digest,
+            ListingSession::New(None) => {
+                let _ = session.logoff().await;
+                return;
+            }
+        };
+        let surplus = lock(&self.table).idle.keep(
+            &server.to_ascii_lowercase(),
+            digest,
+            session,
+            Instant::now(),
+        );
+        if let Some(surplus) = surplus {
+            let _ = surplus.logoff().await;
+        }
+    }
+
+    /// Runs `work` on a listing session: with a kept session whose connection turns out to be
+    /// gone (the server restarted, say), once more on a new one.
+    async fn on_listing_session<T, F>(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        work: impl Fn(Session) -> F,
+    ) -> Result<T, WinError>
+    where
+        F: Future<Output = Result<T, WinError>>,
+    {
+        let (mut session, mut from) = self.listing_session(server, credentials).await?;
+        let mut result = work(session.clone()).await;
+        if matches!(from, ListingSession::Kept(_))
+            && matches!(&result, Err(error) if error.code == codes::ERROR_NETNAME_DELETED)
+        {
+            tracing::debug!(server, "the kept session is gone; listing on a new one");
+            let _ = session.logoff().await;
+            (session, from) = self.listing_session(server, credentials).await?;
+            result = work(session.clone()).await;
+        }
+        self.release_listing_session(server, session, from).await;
+        result
+    }
+
     async fn shares(
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
     ) -> Result<Response, WinError> {
-        let (session, _, reused) = self
-            .session_for(server, credentials, &SessionOptions::default())
+        let shares = self
+            .on_listing_session(server, credentials, |session| async move {
+                list_shares(&session, server)
+                    .await
+                    .map_err(|error| map_error(&error))
+            })
             .await?;
-        let listed = list_shares(&session, server).await;
-        if !reused {
-            let _ = session.logoff().await;
-        }
-        let shares = listed.map_err(|error| map_error(&error))?;
         Ok(Response::Shares {
             shares: shares.into_iter().map(share_entry).collect(),
         })
@@ -639,32 +753,30 @@ impl Workstation {
         let Some(share) = unc.share.clone() else {
             return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
         };
-        let (session, _, reused) = self
-            .session_for(&unc.server, credentials, &SessionOptions::default())
-            .await?;
-        let result = async {
-            let tree = session
-                .tree_connect(&format!("\\\\{}\\{share}", unc.server))
-                .await
-                .map_err(|error| map_error(&error))?;
-            let stat = tree.stat(&unc.path.join("\\")).await;
-            let _ = tree.disconnect().await;
-            let attributes = stat.map_err(|error| WinError {
-                code: codes::ERROR_BAD_NET_NAME,
-                cause: map_error(&error).cause,
-            })?;
-            Ok(Response::ResourceInformation {
-                remote_name: format!("\\\\{}\\{share}", unc.server),
-                remaining_path: (!unc.path.is_empty())
-                    .then(|| format!("\\{}", unc.path.join("\\"))),
-                is_directory: attributes.is_directory(),
+        let share_path = format!("\\\\{}\\{share}", unc.server);
+        let path = unc.path.join("\\");
+        let attributes = self
+            .on_listing_session(&unc.server, credentials, |session| {
+                let (share_path, path) = (&share_path, &path);
+                async move {
+                    let tree = session
+                        .tree_connect(share_path)
+                        .await
+                        .map_err(|error| map_error(&error))?;
+                    let stat = tree.stat(path).await;
+                    let _ = tree.disconnect().await;
+                    stat.map_err(|error| WinError {
+                        code: codes::ERROR_BAD_NET_NAME,
+                        cause: map_error(&error).cause,
+                    })
+                }
             })
-        }
-        .await;
-        if !reused {
-            let _ = session.logoff().await;
-        }
-        result
+            .await?;
+        Ok(Response::ResourceInformation {
+            remote_name: share_path,
+            remaining_path: (!unc.path.is_empty()).then(|| format!("\\{path}")),
+            is_directory: attributes.is_directory(),
+        })
     }
 
     /// Reconnects the remembered devices that are not connected (at agent start), each with
@@ -721,7 +833,8 @@ impl Workstation {
         let (rows, servers) = {
             let mut table = lock(&self.table);
             let rows: Vec<ConnectionRow> = table.connections.drain(..).collect();
-            let servers: Vec<ServerEntry> = table.servers.drain().map(|(_, entry)| entry).collect();
+            let mut servers: Vec<Session> = table.idle.drain();
+            servers.extend(table.servers.drain().map(|(_, entry)| entry.session));
             (rows, servers)
         };
         for mut row in rows {
@@ -730,8 +843,8 @@ impl Workstation {
             }
             let _ = row.tree.disconnect().await;
         }
-        for server in servers {
-            let _ = server.session.logoff().await;
+        for session in servers {
+            let _ = session.logoff().await;
         }
     }
 }

@@ -1,0 +1,208 @@
+//! Sessions kept for a while after a listing or a resource lookup that opened them, as
+//! Windows' redirector keeps an idle session: the next listing of the same server with the
+//! same credentials then costs no NEGOTIATE and SESSION_SETUP.
+//!
+//! A kept session is found again only with the same credentials — user, domain *and*
+//! password — so a wrong password never rides on a session another call authenticated. The
+//! store holds no password: it compares a keyed digest of the credentials (HMAC-SHA256 under a
+//! key drawn at start, never written anywhere).
+
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use wnet_smb2::Session;
+
+use crate::agent_protocol::WireCredentials;
+
+/// The most sessions kept at once; beyond it, the oldest is logged off.
+pub(crate) const CAPACITY: usize = 32;
+
+/// What identifies the credentials a session was set up with, without holding them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CredentialDigest([u8; 32]);
+
+struct IdleSession {
+    /// Lower-cased server name, as the caller named it.
+    server_key: String,
+    digest: CredentialDigest,
+    session: Session,
+    expires: Instant,
+}
+
+/// The kept sessions, oldest first.
+pub(crate) struct IdleSessions {
+    /// The digest key; `None` (no randomness available) keeps nothing.
+    key: Option<[u8; 32]>,
+    timeout: Duration,
+    sessions: Vec<IdleSession>,
+}
+
+impl std::fmt::Debug for IdleSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdleSessions")
+            .field("timeout", &self.timeout)
+            .field("kept", &self.sessions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdleSessions {
+    /// A store keeping sessions for `timeout` after their last use (zero keeps none).
+    pub(crate) fn new(timeout: Duration) -> IdleSessions {
+        let mut key = [0; 32];
+        let key = match getrandom::fill(&mut key) {
+            Ok(()) => Some(key),
+            Err(error) => {
+                tracing::warn!(%error, "no randomness for the session digest; idle sessions are not kept");
+                None
+            }
+        };
+        IdleSessions {
+            key,
+            timeout,
+            sessions: Vec::new(),
+        }
+    }
+
+    /// How many sessions are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The digest of `credentials` (`None`: anonymous), or `None` when nothing is kept.
+    pub(crate) fn digest(&self, credentials: Option<&WireCredentials>) -> Option<CredentialDigest> {
+        let key = self.key.filter(|_| !self.timeout.is_zero())?;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?;
+        match credentials {
+            None => mac.update(b"anonymous"),
+            Some(credentials) => {
+                // Each field with its length, so that no two different triples run together
+                // into the same bytes; names compare case-insensitively, as Windows does.
+                for field in [
+                    credentials.domain.to_lowercase().as_str(),
+                    credentials.user.to_lowercase().as_str(),
+                    credentials.password.0.as_str(),
+                ] {
+                    mac.update(&(field.len() as u64).to_le_bytes());
+                    mac.update(field.as_bytes());
+                }
+            }
+        }
+        Some(CredentialDigest(mac.finalize().into_bytes().into()))
+    }
+
+    /// Takes the kept session with `server_key` for `digest`, if it is still connected.
+    pub(crate) fn take(&mut self, server_key: &str, digest: CredentialDigest) -> Option<Session> {
+        let index = self
+            .sessions
+            .iter()
+            .position(|kept| kept.server_key == server_key && kept.digest == digest)?;
+        let kept = self.sessions.remove(index);
+        kept.session
+            .connection()
+            .closed_reason()
+            .is_none()
+            .then_some(kept.session)
+    }
+
+    /// Keeps `session` for the store's timeout. Returns the sessions to log off: `session`
+    /// itself when an equal one is kept already (two listings ran at once) or its connection
+    /// is gone, else the oldest one when the store is full.
+    pub(crate) fn keep(
+        &mut self,
+        server_key: &str,
+        digest: CredentialDigest,
+        session: Session,
+        now: Instant,
+    ) -> Option<Session> {
+        let duplicate = self
+            .sessions
+            .iter()
+            .any(|kept| kept.server_key == server_key && kept.digest == digest);
+        if duplicate || session.connection().closed_reason().is_some() {
+            return Some(session);
+        }
+        self.sessions.push(IdleSession {
+            server_key: server_key.to_owned(),
+            digest,
+            session,
+            expires: now + self.timeout,
+        });
+        (self.sessions.len() > CAPACITY).then(|| self.sessions.remove(0).session)
+    }
+
+    /// Takes the sessions whose time is up at `now`.
+    pub(crate) fn expired(&mut self, now: Instant) -> Vec<Session> {
+        let (expired, kept) = std::mem::take(&mut self.sessions)
+            .into_iter()
+            .partition(|kept| kept.expires <= now);
+        self.sessions = kept;
+        expired.into_iter().map(|kept| kept.session).collect()
+    }
+
+    /// Whether a session's time is up at `now`.
+    pub(crate) fn any_expired(&self, now: Instant) -> bool {
+        self.sessions.iter().any(|kept| kept.expires <= now)
+    }
+
+    /// Takes every kept session (shutdown).
+    pub(crate) fn drain(&mut self) -> Vec<Session> {
+        self.sessions.drain(..).map(|kept| kept.session).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent_protocol::WireSecret;
+
+    fn credentials(domain: &str, user: &str, password: &str) -> WireCredentials {
+        WireCredentials {
+            user: user.into(),
+            domain: domain.into(),
+            password: WireSecret(password.into()),
+            source: "test".into(),
+            explicit: true,
+        }
+    }
+
+    #[test]
+    fn digests_tell_credentials_apart_by_every_field() {
+        let store = IdleSessions::new(Duration::from_secs(60));
+        let digest = |c: Option<&WireCredentials>| store.digest(c).unwrap();
+        let alice = credentials("LAB", "alice", "pw1");
+        assert_eq!(
+            digest(Some(&alice)),
+            digest(Some(&credentials("lab", "ALICE", "pw1")))
+        );
+        assert_ne!(
+            digest(Some(&alice)),
+            digest(Some(&credentials("LAB", "alice", "pw2")))
+        );
+        assert_ne!(
+            digest(Some(&alice)),
+            digest(Some(&credentials("LAB", "bob", "pw1")))
+        );
+        assert_ne!(
+            digest(Some(&alice)),
+            digest(Some(&credentials("", "alice", "pw1")))
+        );
+        // Field boundaries count: ("ab", "c") is not ("a", "bc").
+        assert_ne!(
+            digest(Some(&credentials("ab", "c", "x"))),
+            digest(Some(&credentials("a", "bc", "x")))
+        );
+        assert_ne!(digest(None), digest(Some(&credentials("", "", ""))));
+        // Another store (another agent) digests with another key.
+        let other = IdleSessions::new(Duration::from_secs(60));
+        assert_ne!(other.digest(Some(&alice)), store.digest(Some(&alice)));
+    }
+
+    #[test]
+    fn a_zero_timeout_keeps_nothing() {
+        let store = IdleSessions::new(Duration::ZERO);
+        assert_eq!(store.digest(None), None);
+        assert_eq!(store.len(), 0);
+    }
+}
