@@ -1,7 +1,8 @@
 """bench/python: the Python package against the Python peers, in one run on the Samba lab.
 
 - node status of the lab server: ``wnet.node_status`` against impacket's
-  ``NetBIOS.getnodestatus`` and pysmb's ``NetBIOS.queryIPForName``;
+  ``NetBIOS.getnodestatus`` and pysmb's ``NetBIOS.queryIPForName``, beside the floor (a
+  hand-made request on a bare UDP socket, its answer unparsed);
 - a server's share list: ``wnet.shares`` (agent running, and agent started on demand)
   against impacket's ``SMBConnection.listShares`` and pysmb's ``SMBConnection.listShares``
   (each a whole connect, authenticate, list, log off; smbprotocol has no share listing);
@@ -13,6 +14,7 @@ medians and ratios. Traffic goes to the lab (198.51.100.2) and to loopback only.
 """
 
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +36,7 @@ def median_ms(call, runs):
 
 def row(label, ms, base=None):
     ratio = "" if base is None else f"   {ms / base:.2f}x"
-    print(f"  {label:52} {ms:9.2f} ms{ratio}")
+    print(f"  {label:52} {ms:9.3f} ms{ratio}")
 
 
 def main(runs, password, wnet_cli):
@@ -58,13 +60,30 @@ def main(runs, password, wnet_cli):
     def wnet_status():
         assert wnet.node_status(SERVER, timeout=2).names
 
+    # The floor: one hand-made NBSTAT request for "*" on a bare UDP socket, and its answer
+    # received, with no parsing; no library can be faster than the network and nmbd.
+    encoded_star = b"CK" + b"AA" * 15
+    nbstat_request = (
+        b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+        + b"\x20" + encoded_star + b"\x00\x00\x21\x00\x01"
+    )
+    floor_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    floor_socket.settimeout(2)
+
+    def bare_socket_status():
+        floor_socket.sendto(nbstat_request, (SERVER, 137))
+        assert floor_socket.recv(2048)[:2] == nbstat_request[:2]
+
     print(f"== node status of {SERVER} (median of {runs})")
-    for call in (impacket_status, pysmb_status, wnet_status):
+    for call in (bare_socket_status, impacket_status, pysmb_status, wnet_status):
         call()  # warm up
+    floor_ms = median_ms(bare_socket_status, runs)
     impacket_ms = median_ms(impacket_status, runs)
     pysmb_ms = median_ms(pysmb_status, runs)
     wnet_ms = median_ms(wnet_status, runs)
+    floor_socket.close()
     fastest = min(impacket_ms, pysmb_ms)
+    row("a bare UDP socket (the floor: no parsing)", floor_ms, fastest)
     row("impacket NetBIOS.getnodestatus", impacket_ms, fastest)
     row("pysmb NetBIOS.queryIPForName", pysmb_ms, fastest)
     row("wnet.node_status", wnet_ms, fastest)

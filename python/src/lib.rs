@@ -13,6 +13,7 @@ mod blocking;
 mod convert;
 mod errors;
 mod handle;
+mod name_service;
 mod ncb;
 mod netresource;
 mod pythonic;

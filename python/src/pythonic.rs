@@ -21,6 +21,7 @@ use wnet_nbt::wire::NetbiosName;
 
 use crate::blocking::interruptible;
 use crate::errors::win_error;
+use crate::name_service::NameService;
 
 /// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT).
 const ERROR_SEM_TIMEOUT: u32 = 121;
@@ -161,20 +162,18 @@ fn query_error(py: Python<'_>, error: &QueryError, funcname: &str) -> PyErr {
     raised
 }
 
-fn runtime(py: Python<'_>) -> PyResult<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            win_error(
-                py,
-                &WinError::with_cause(
-                    codes::ERROR_NOT_ENOUGH_MEMORY,
-                    Cause::Other(error.to_string()),
-                ),
-                "runtime",
-            )
-        })
+/// The process's name service (its runtime built on first use).
+fn name_service(py: Python<'_>) -> PyResult<std::sync::Arc<NameService>> {
+    NameService::get().map_err(|error| {
+        win_error(
+            py,
+            &WinError::with_cause(
+                codes::ERROR_NOT_ENOUGH_MEMORY,
+                Cause::Other(error.to_string()),
+            ),
+            "runtime",
+        )
+    })
 }
 
 /// The name service settings of the environment (`WNET_WINS_SERVERS`, `WNET_NODE_TYPE`, …).
@@ -214,15 +213,14 @@ pub(crate) fn _lookup(
         config.unicast = retransmit_within(timeout, config.unicast)?;
         config.broadcast = retransmit_within(timeout, config.broadcast)?;
     }
-    let runtime = runtime(py)?;
-    let answer = interruptible(py, move || {
-        runtime.block_on(async {
-            let client =
-                NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
-                    .await?;
-            let name = client.scoped(name);
-            client.resolve(&name).await
-        })
+    // A client of its own: its name cache lives as long as this call, so every lookup asks
+    // the network, as before.
+    let service = name_service(py)?;
+    let answer = service.run(py, async move {
+        let client =
+            NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).await?;
+        let name = client.scoped(name);
+        client.resolve(&name).await
     })?;
     let answer = answer.map_err(|error| query_error(py, &error, "lookup"))?;
     Ok(answer
@@ -267,19 +265,17 @@ pub(crate) fn _node_status(
         .map_err(|_| PyValueError::new_err(format!("{address:?} is not an IPv4 address")))?;
     let config = name_config()?;
     let retransmit = retransmit_within(timeout, config.unicast)?;
-    let runtime = runtime(py)?;
-    let answer = interruptible(py, move || {
-        runtime.block_on(async {
-            let client =
-                NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
-                    .await?;
-            client
-                .node_status(
-                    SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT),
-                    retransmit,
-                )
-                .await
-        })
+    let service = name_service(py)?;
+    let client = service
+        .client(py, config)?
+        .map_err(|error| query_error(py, &QueryError::from(error), "node_status"))?;
+    let answer = service.run(py, async move {
+        client
+            .node_status(
+                SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT),
+                retransmit,
+            )
+            .await
     })?;
     answer
         .map(|answer| node_status_tuple(&answer))
