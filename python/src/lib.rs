@@ -17,6 +17,7 @@ mod name_service;
 mod ncb;
 mod netresource;
 mod pythonic;
+mod slots;
 mod win32wnet;
 
 use pyo3::prelude::*;
@@ -26,17 +27,12 @@ use pyo3::types::PyDict;
 fn win32wnet_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = PyModule::new(py, "win32wnet")?;
     module.add("error", errors::error_class(py)?)?;
-    module.add_class::<netresource::PyNetResource>()?;
-    module.add_class::<ncb::PyNcb>()?;
-    let resource_type = py.get_type::<netresource::PyNetResource>();
-    module.add("NETRESOURCE", &resource_type)?;
-    module.add("NETRESOURCEType", &resource_type)?;
+    let resource_type = netresource::netresource_type(py)?.class(py);
+    module.add("NETRESOURCE", resource_type)?;
+    module.add("NETRESOURCEType", resource_type)?;
     let ncb_type = py.get_type::<ncb::PyNcb>();
     module.add("NCB", &ncb_type)?;
     module.add("NCBType", &ncb_type)?;
-    // add_class registered them under their type names too; pywin32 has only the aliases.
-    module.delattr("PyNETRESOURCE")?;
-    module.delattr("PyNCB")?;
     module.add_function(wrap_pyfunction!(ncb::ncb_buffer, &module)?)?;
     module.add_function(wrap_pyfunction!(ncb::netbios, &module)?)?;
     module.add_function(wrap_pyfunction!(win32wnet::add_connection2, &module)?)?;

@@ -1,44 +1,86 @@
 //! `win32wnet.NETRESOURCE` (pywin32's `PyNETRESOURCE`): winnetwk.h's `NETRESOURCE` with its
 //! four DWORDs read as signed 32-bit ints and its four strings as `str` or `None`.
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PySystemError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
 use wnet::NetResource;
 
 use crate::convert::{c_long, wide_string};
+use crate::slots::{SlottedType, refuse_arguments};
 
+/// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`).
+const SLOTS: [&str; 8] = [
+    "dwScope",
+    "dwType",
+    "dwDisplayType",
+    "dwUsage",
+    "lpLocalName",
+    "lpRemoteName",
+    "lpComment",
+    "lpProvider",
+];
+/// The first of the string slots.
+const FIRST_STRING: usize = 4;
+
+/// The public type, made at module init.
+static NETRESOURCE: PyOnceLock<SlottedType> = PyOnceLock::new();
+
+/// The base of `win32wnet.NETRESOURCE`, which keeps its values in slots (see `slots`).
+///
 /// A network resource (`NETRESOURCE`).
-#[pyclass(name = "PyNETRESOURCE")]
-#[derive(Debug, Clone, Default)]
-pub(crate) struct PyNetResource {
-    scope: i32,
-    resource_type: i32,
-    display_type: i32,
-    usage: i32,
-    local_name: Option<String>,
-    remote_name: Option<String>,
-    comment: Option<String>,
-    provider: Option<String>,
+#[pyclass(name = "PyNETRESOURCE", module = "wnet._native", subclass, frozen)]
+pub(crate) struct NetResourceBase;
+
+/// Makes `win32wnet.NETRESOURCE` (once).
+pub(crate) fn netresource_type(py: Python<'_>) -> PyResult<&SlottedType> {
+    NETRESOURCE.get_or_try_init(py, || {
+        let new = wrap_pyfunction!(new_netresource, py)?;
+        SlottedType::build(
+            py,
+            &py.get_type::<NetResourceBase>(),
+            "PyNETRESOURCE",
+            &SLOTS,
+            new.as_any(),
+        )
+    })
 }
 
-fn no_delete() -> PyErr {
-    PyAttributeError::new_err("can't delete NETRESOURCE attributes")
+fn the_type(py: Python<'_>) -> PyResult<&SlottedType> {
+    NETRESOURCE
+        .get(py)
+        .ok_or_else(|| PySystemError::new_err("win32wnet.NETRESOURCE is not made yet"))
 }
 
-fn int_field(value: &Bound<'_, PyAny>) -> PyResult<i32> {
-    c_long(value)
+/// `NETRESOURCE()`: all zeros, the strings `None`.
+#[pyfunction]
+#[pyo3(signature = (cls, *args, **kwargs))]
+fn new_netresource<'py>(
+    cls: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    refuse_arguments("NETRESOURCE", args, kwargs)?;
+    let object = py
+        .get_type::<NetResourceBase>()
+        .call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
+    let class = the_type(py)?;
+    for slot in 0..FIRST_STRING {
+        class.store(&object, slot, 0)?;
+    }
+    for slot in FIRST_STRING..SLOTS.len() {
+        class.store(&object, slot, py.None())?;
+    }
+    Ok(object)
 }
 
-fn string_field(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    wide_string(value, true)
-}
-
-#[allow(non_snake_case)] // pywin32's attribute names
 #[pymethods]
-impl PyNetResource {
+impl NetResourceBase {
     #[new]
-    fn py_new() -> PyNetResource {
-        PyNetResource::default()
+    fn py_new() -> NetResourceBase {
+        NetResourceBase
     }
 
     /// pywin32's default repr (the type has no module).
@@ -46,134 +88,71 @@ impl PyNetResource {
         format!("<PyNETRESOURCE object at {:#x}>", slf.as_ptr() as usize)
     }
 
-    // pywin32's own setattro refuses every deletion with its message; assignments go to the
-    // attributes' setters as usual (a setattro slot has both halves, so both are defined).
-    fn __setattr__(&mut self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        match name {
-            "dwScope" => self.set_dwScope(value),
-            "dwType" => self.set_dwType(value),
-            "dwDisplayType" => self.set_dwDisplayType(value),
-            "dwUsage" => self.set_dwUsage(value),
-            "lpLocalName" => self.set_lpLocalName(value),
-            "lpRemoteName" => self.set_lpRemoteName(value),
-            "lpComment" => self.set_lpComment(value),
-            "lpProvider" => self.set_lpProvider(value),
-            other => Err(crate::convert::no_such_attribute("PyNETRESOURCE", other)),
+    /// Checks and converts `value` by pywin32's rules, then stores it in its slot.
+    fn __setattr__(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let class = the_type(py)?;
+        match SLOTS.iter().position(|slot| *slot == name) {
+            Some(slot) if slot < FIRST_STRING => class.store(slf.as_any(), slot, c_long(value)?),
+            Some(slot) => class.store(slf.as_any(), slot, wide_string(value, true)?),
+            None => Err(crate::convert::no_such_attribute("PyNETRESOURCE", name)),
         }
     }
 
+    /// pywin32 refuses every deletion, of the integers too.
     fn __delattr__(_slf: &Bound<'_, Self>, _name: &Bound<'_, PyAny>) -> PyResult<()> {
-        Err(no_delete())
+        Err(pyo3::exceptions::PyAttributeError::new_err(
+            "can't delete NETRESOURCE attributes",
+        ))
     }
 
-    #[getter]
-    fn dwScope(&self) -> i32 {
-        self.scope
-    }
-    #[setter]
-    fn set_dwScope(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.scope = int_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn dwType(&self) -> i32 {
-        self.resource_type
-    }
-    #[setter]
-    fn set_dwType(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.resource_type = int_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn dwDisplayType(&self) -> i32 {
-        self.display_type
-    }
-    #[setter]
-    fn set_dwDisplayType(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.display_type = int_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn dwUsage(&self) -> i32 {
-        self.usage
-    }
-    #[setter]
-    fn set_dwUsage(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.usage = int_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn lpLocalName(&self) -> Option<&str> {
-        self.local_name.as_deref()
-    }
-    #[setter]
-    fn set_lpLocalName(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.local_name = string_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn lpRemoteName(&self) -> Option<&str> {
-        self.remote_name.as_deref()
-    }
-    #[setter]
-    fn set_lpRemoteName(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.remote_name = string_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn lpComment(&self) -> Option<&str> {
-        self.comment.as_deref()
-    }
-    #[setter]
-    fn set_lpComment(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.comment = string_field(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn lpProvider(&self) -> Option<&str> {
-        self.provider.as_deref()
-    }
-    #[setter]
-    fn set_lpProvider(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.provider = string_field(value)?;
-        Ok(())
+    /// pywin32's objects cannot be pickled or copied.
+    fn __reduce_ex__(_slf: &Bound<'_, Self>, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'PyNETRESOURCE' object"))
     }
 }
 
-impl PyNetResource {
-    /// The Rust resource (the DWORDs as Windows holds them: unsigned).
-    pub(crate) fn to_resource(&self) -> NetResource {
-        NetResource {
-            scope: self.scope.cast_unsigned(),
-            resource_type: self.resource_type.cast_unsigned(),
-            display_type: self.display_type.cast_unsigned(),
-            usage: self.usage.cast_unsigned(),
-            local_name: self.local_name.clone(),
-            remote_name: self.remote_name.clone(),
-            comment: self.comment.clone(),
-            provider: self.provider.clone(),
-        }
-    }
+/// The Rust resource of a `NETRESOURCE` (the DWORDs as Windows holds them: unsigned).
+fn to_resource(object: &Bound<'_, PyAny>) -> PyResult<NetResource> {
+    let int = |slot: usize| -> PyResult<u32> {
+        Ok(object
+            .getattr(SLOTS[slot])?
+            .extract::<i32>()?
+            .cast_unsigned())
+    };
+    let string =
+        |slot: usize| -> PyResult<Option<String>> { object.getattr(SLOTS[slot])?.extract() };
+    Ok(NetResource {
+        scope: int(0)?,
+        resource_type: int(1)?,
+        display_type: int(2)?,
+        usage: int(3)?,
+        local_name: string(4)?,
+        remote_name: string(5)?,
+        comment: string(6)?,
+        provider: string(7)?,
+    })
+}
 
-    /// A new object holding its own copy of `resource`.
-    pub(crate) fn from_resource(resource: NetResource) -> PyNetResource {
-        let cut = |text: Option<String>| {
-            text.map(|text| match text.split_once('\0') {
-                Some((before, _)) => before.to_owned(),
-                None => text,
-            })
-        };
-        PyNetResource {
-            scope: resource.scope.cast_signed(),
-            resource_type: resource.resource_type.cast_signed(),
-            display_type: resource.display_type.cast_signed(),
-            usage: resource.usage.cast_signed(),
-            local_name: cut(resource.local_name),
-            remote_name: cut(resource.remote_name),
-            comment: cut(resource.comment),
-            provider: cut(resource.provider),
-        }
-    }
+/// A new `NETRESOURCE` holding its own copy of `resource` (the DWORDs read as signed).
+pub(crate) fn from_resource(py: Python<'_>, resource: NetResource) -> PyResult<Bound<'_, PyAny>> {
+    let class = the_type(py)?;
+    let object = class.instance(py)?;
+    let cut = |text: Option<String>| {
+        text.map(|text| match text.split_once('\0') {
+            Some((before, _)) => before.to_owned(),
+            None => text,
+        })
+    };
+    class.store(&object, 0, resource.scope.cast_signed())?;
+    class.store(&object, 1, resource.resource_type.cast_signed())?;
+    class.store(&object, 2, resource.display_type.cast_signed())?;
+    class.store(&object, 3, resource.usage.cast_signed())?;
+    class.store(&object, 4, cut(resource.local_name))?;
+    class.store(&object, 5, cut(resource.remote_name))?;
+    class.store(&object, 6, cut(resource.comment))?;
+    class.store(&object, 7, cut(resource.provider))?;
+    Ok(object)
 }
 
 /// `PyWinObject_AsNETRESOURCE`: a NETRESOURCE, or `None` when `none_ok`.
@@ -184,10 +163,16 @@ pub(crate) fn as_resource(
     if none_ok && value.is_none() {
         return Ok(None);
     }
-    match value.cast::<PyNetResource>() {
-        Ok(resource) => Ok(Some(resource.borrow().to_resource())),
-        Err(_) => Err(PyTypeError::new_err(
-            "The object is not a PyNETRESOURCE object",
-        )),
+    exact_resource(value)?
+        .map(Some)
+        .ok_or_else(|| PyTypeError::new_err("The object is not a PyNETRESOURCE object"))
+}
+
+/// The resource of `value` if it is a `NETRESOURCE` (exactly), else `None`.
+pub(crate) fn exact_resource(value: &Bound<'_, PyAny>) -> PyResult<Option<NetResource>> {
+    if the_type(value.py())?.is_instance(value) {
+        to_resource(value).map(Some)
+    } else {
+        Ok(None)
     }
 }

@@ -13,7 +13,7 @@ use crate::blocking::interruptible;
 use crate::convert::{c_int, dword_mask, optional_wide_string, type_name, wide_string};
 use crate::errors::{code_error, win_error};
 use crate::handle::{HandleKind, PyHandle};
-use crate::netresource::{PyNetResource, as_resource};
+use crate::netresource::{as_resource, exact_resource, from_resource};
 
 /// The arguments of WNetAddConnection2/3 once parsed.
 struct AddArguments {
@@ -301,7 +301,7 @@ pub(crate) fn enum_resource<'py>(
         }
         wanted = wanted.saturating_sub(u32::try_from(items.len()).unwrap_or(u32::MAX));
         for item in items {
-            result.append(Py::new(py, PyNetResource::from_resource(item))?)?;
+            result.append(from_resource(py, item)?)?;
         }
     }
     Ok(result)
@@ -366,33 +366,32 @@ pub(crate) fn get_universal_name<'py>(
 /// Finds the type and provider of a network resource
 #[pyfunction]
 #[pyo3(name = "WNetGetResourceInformation", signature = (resource, /))]
-pub(crate) fn get_resource_information(
-    py: Python<'_>,
-    resource: &Bound<'_, PyAny>,
-) -> PyResult<(PyNetResource, Option<String>)> {
-    let resource = resource.cast::<PyNetResource>().map_err(|_| {
+pub(crate) fn get_resource_information<'py>(
+    py: Python<'py>,
+    resource: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, Option<String>)> {
+    let resource = exact_resource(resource)?.ok_or_else(|| {
         PyTypeError::new_err(format!(
             "argument 1 must be PyNETRESOURCE, not {}",
             type_name(resource)
         ))
     })?;
-    let resource = resource.borrow().to_resource();
     let (found, system) = interruptible(py, move || api::get_resource_information(&resource))?
         .map_err(|error| win_error(py, &error, "WNetGetResourceInformation"))?;
-    Ok((PyNetResource::from_resource(found), system))
+    Ok((from_resource(py, found)?, system))
 }
 
 /// Finds the parent resource of a network resource
 #[pyfunction]
 #[pyo3(name = "WNetGetResourceParent", signature = (resource, /))]
-pub(crate) fn get_resource_parent(
-    py: Python<'_>,
-    resource: &Bound<'_, PyAny>,
-) -> PyResult<PyNetResource> {
+pub(crate) fn get_resource_parent<'py>(
+    py: Python<'py>,
+    resource: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
     let resource = required_resource(Some(resource))?;
-    interruptible(py, move || api::get_resource_parent(&resource))?
-        .map(PyNetResource::from_resource)
-        .map_err(|error| win_error(py, &error, "WNetGetResourceParent"))
+    let parent = interruptible(py, move || api::get_resource_parent(&resource))?
+        .map_err(|error| win_error(py, &error, "WNetGetResourceParent"))?;
+    from_resource(py, parent)
 }
 
 /// Retrieves extended error information set by a network provider when one of the WNet* functions fails
