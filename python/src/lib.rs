@@ -30,9 +30,9 @@ fn win32wnet_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let resource_type = netresource::netresource_type(py)?.class(py);
     module.add("NETRESOURCE", resource_type)?;
     module.add("NETRESOURCEType", resource_type)?;
-    let ncb_type = py.get_type::<ncb::PyNcb>();
-    module.add("NCB", &ncb_type)?;
-    module.add("NCBType", &ncb_type)?;
+    let ncb_type = ncb::ncb_type(py)?.class(py);
+    module.add("NCB", ncb_type)?;
+    module.add("NCBType", ncb_type)?;
     module.add_function(wrap_pyfunction!(ncb::ncb_buffer, &module)?)?;
     module.add_function(wrap_pyfunction!(ncb::netbios, &module)?)?;
     module.add_function(wrap_pyfunction!(win32wnet::add_connection2, &module)?)?;

@@ -7,13 +7,15 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pyo3::exceptions::{PyAttributeError, PyBufferError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyBufferError, PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use wnet_netbios::nb30::nrc;
 use wnet_netbios::{Ncb, SharedNcb};
 
 use crate::convert::{c_long, type_name};
+use crate::slots::{SlottedType, refuse_arguments};
 
 /// The ANSI code page pywin32 uses for NCB names (`mbcs` on an English Windows).
 const NAME_CODEC: &str = "cp1252";
@@ -78,13 +80,72 @@ struct Attached {
     memory: Option<Py<PyAny>>,
     /// A command's bytes are still to be copied into `memory`.
     copy_back: bool,
-    /// `Event` and `Post`: 32-bit values, kept but unused (no Windows events or callbacks here).
-    event: i32,
-    post: i32,
 }
 
+/// The attributes kept in slots, in slot order (see `slots`). `Buffer` is not among them: it
+/// is a getter of the base, as pywin32 does not list it in `dir()`.
+const SLOTS: [&str; 13] = [
+    "Command", "Retcode", "Lsn", "Num", "Bufflen", "Callname", "Name", "Rto", "Sto", "Lana_num",
+    "Cmd_cplt", "Event", "Post",
+];
+const COMMAND: usize = 0;
+const RETCODE: usize = 1;
+const LSN: usize = 2;
+const NUM: usize = 3;
+const BUFFLEN: usize = 4;
+const CALLNAME: usize = 5;
+const NAME: usize = 6;
+const RTO: usize = 7;
+const STO: usize = 8;
+const LANA_NUM: usize = 9;
+const CMD_CPLT: usize = 10;
+const EVENT: usize = 11;
+const POST: usize = 12;
+
+/// The public type, made at module init.
+static NCB: PyOnceLock<SlottedType> = PyOnceLock::new();
+
+/// Makes `win32wnet.NCB` (once).
+pub(crate) fn ncb_type(py: Python<'_>) -> PyResult<&SlottedType> {
+    NCB.get_or_try_init(py, || {
+        let new = wrap_pyfunction!(new_ncb, py)?;
+        SlottedType::build(py, &py.get_type::<PyNcb>(), "PyNCB", &SLOTS, new.as_any())
+    })
+}
+
+fn the_type(py: Python<'_>) -> PyResult<&SlottedType> {
+    NCB.get(py)
+        .ok_or_else(|| PySystemError::new_err("win32wnet.NCB is not made yet"))
+}
+
+/// `NCB()`: the whole NCB zeroed, no buffer.
+#[pyfunction]
+#[pyo3(signature = (cls, *args, **kwargs))]
+fn new_ncb<'py>(
+    cls: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    refuse_arguments("NCB", args, kwargs)?;
+    let object = py
+        .get_type::<PyNcb>()
+        .call_method1(pyo3::intern!(py, "__new__"), (cls,))?
+        .cast_into::<PyNcb>()?;
+    PyNcb::refresh(&object)?;
+    let class = the_type(py)?;
+    class.store(object.as_any(), EVENT, 0)?;
+    class.store(object.as_any(), POST, 0)?;
+    Ok(object.into_any())
+}
+
+/// The base of `win32wnet.NCB`, which keeps nb30.h's fields in slots (see `slots`) and the
+/// control block itself, which an ASYNCH command fills on the engine's thread, here. The
+/// slots are written from the control block after each change: an assignment, a command's
+/// return, an ASYNCH command's completion (on the engine's thread, with the GIL), `Reset()`.
+///
 /// A NetBIOS control block (`NCB`).
-#[pyclass(name = "PyNCB", frozen)]
+#[pyclass(name = "PyNCB", module = "wnet._native", subclass, frozen)]
 pub(crate) struct PyNcb {
     ncb: SharedNcb,
     attached: Arc<Mutex<Attached>>,
@@ -116,6 +177,29 @@ fn write_memory(memory: &Bound<'_, PyAny>, data: &[u8]) -> PyResult<()> {
     view.set_item(slice, PyBytes::new(memory.py(), &data[..count]))
 }
 
+/// A 16-byte name field as pywin32 reads it: up to the first NUL (`strncpy`), in code page
+/// 1252.
+fn read_name(field: &[u8; 16]) -> String {
+    let end = field
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(field.len());
+    decode_cp1252(&field[..end])
+}
+
+/// A completion routine that writes the finished command into the slots of `object` (and its
+/// bytes into the caller's memory), once; it holds the object until then, as Windows needs an
+/// NCB kept while its command runs.
+fn refresh_on_completion(object: Py<PyNcb>) -> impl FnMut(&Ncb) + Send + 'static {
+    let mut object = Some(object);
+    move |_finished| {
+        if let Some(object) = object.take() {
+            // (No interpreter, no one to read the slots.)
+            let _ = Python::try_attach(|py| PyNcb::refresh(object.bind(py)));
+        }
+    }
+}
+
 impl PyNcb {
     fn attached(&self) -> MutexGuard<'_, Attached> {
         self.attached.lock().unwrap_or_else(PoisonError::into_inner)
@@ -139,19 +223,53 @@ impl PyNcb {
         Ok(())
     }
 
-    fn byte(&self, py: Python<'_>, read: impl FnOnce(&Ncb) -> u8) -> PyResult<i8> {
-        self.sync(py)?;
-        Ok(read(&self.ncb.lock()).cast_signed())
+    /// Writes the control block into the slots (`Cmd_cplt` last, as Windows does), after
+    /// copying a finished command's bytes into the caller's memory.
+    fn refresh(object: &Bound<'_, PyNcb>) -> PyResult<()> {
+        let py = object.py();
+        object.get().sync(py)?;
+        // One look at the control block (its buffer is not copied).
+        let (bytes, length, callname, name) = {
+            let ncb = object.get().ncb.lock();
+            let bytes = [
+                (COMMAND, ncb.command),
+                (RETCODE, ncb.retcode),
+                (LSN, ncb.lsn),
+                (NUM, ncb.num),
+                (RTO, ncb.rto),
+                (STO, ncb.sto),
+                (LANA_NUM, ncb.lana_num),
+                (CMD_CPLT, ncb.cmd_cplt),
+            ];
+            (bytes, ncb.length, ncb.callname, ncb.name)
+        };
+        let class = the_type(py)?;
+        let object = object.as_any();
+        class.store(object, BUFFLEN, length.cast_signed())?;
+        class.store(object, CALLNAME, read_name(&callname))?;
+        class.store(object, NAME, read_name(&name))?;
+        for (slot, byte) in bytes {
+            class.store(object, slot, byte.cast_signed())?;
+        }
+        Ok(())
     }
 
-    /// Stores the low byte of a C long, warning (as CPython's `T_BYTE` members do) when the
-    /// value does not fit a signed char; the byte is stored either way.
-    fn set_byte(&self, value: &Bound<'_, PyAny>, write: impl FnOnce(&mut Ncb, u8)) -> PyResult<()> {
+    /// Stores the low byte of a C long in the NCB and its slot, then warns (as CPython's
+    /// `T_BYTE` members do) when the value does not fit a signed char: the byte is stored
+    /// either way.
+    fn set_byte(
+        object: &Bound<'_, PyNcb>,
+        slot: usize,
+        value: &Bound<'_, PyAny>,
+        write: impl FnOnce(&mut Ncb, u8),
+    ) -> PyResult<()> {
+        let py = object.py();
         let long = c_long(value)?;
         // `(char)v`: the low byte.
-        write(&mut self.ncb.lock(), long.to_le_bytes()[0]);
+        let byte = long.to_le_bytes()[0];
+        write(&mut object.get().ncb.lock(), byte);
+        the_type(py)?.store(object.as_any(), slot, byte.cast_signed())?;
         if !(-128..=127).contains(&long) {
-            let py = value.py();
             PyErr::warn(
                 py,
                 &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
@@ -162,18 +280,9 @@ impl PyNcb {
         Ok(())
     }
 
-    fn name(&self, read: impl FnOnce(&Ncb) -> [u8; 16]) -> String {
-        let field = read(&self.ncb.lock());
-        // strncpy: the name ends at the first NUL.
-        let end = field
-            .iter()
-            .position(|&byte| byte == 0)
-            .unwrap_or(field.len());
-        decode_cp1252(&field[..end])
-    }
-
     fn set_name(
-        &self,
+        object: &Bound<'_, PyNcb>,
+        slot: usize,
         value: &Bound<'_, PyAny>,
         write: impl FnOnce(&mut Ncb, [u8; 16]),
     ) -> PyResult<()> {
@@ -203,14 +312,42 @@ impl PyNcb {
         if count == 0 {
             field[0] = 0;
         }
-        write(&mut self.ncb.lock(), field);
-        Ok(())
+        write(&mut object.get().ncb.lock(), field);
+        the_type(object.py())?.store(object.as_any(), slot, read_name(&field))
+    }
+
+    /// Takes a writable buffer (or an object whose `_buffer_` is one) of at most 65,535
+    /// bytes; `Bufflen` becomes its length.
+    fn set_buffer(object: &Bound<'_, PyNcb>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if value.is_none() {
+            return Err(PyTypeError::new_err("Buffer cannot be None"));
+        }
+        let memory = match value.getattr_opt("_buffer_")? {
+            Some(inner) => inner,
+            None => value.clone(),
+        };
+        let length = byte_view(&memory)?.len()?;
+        if length > MAX_BUFFER {
+            return Err(PyValueError::new_err("Buffer can be at most 65535 bytes"));
+        }
+        let ncb = object.get();
+        ncb.sync(value.py())?;
+        ncb.ncb.lock().length = length as u16;
+        {
+            let mut attached = ncb.attached();
+            attached.user_buffer = Some(value.clone().unbind());
+            attached.memory = Some(memory.unbind());
+            attached.copy_back = false;
+        }
+        the_type(object.py())?.store(object.as_any(), BUFFLEN, (length as u16).cast_signed())
     }
 
     /// Runs the NCB's command (`Netbios(ncb)`), the GIL released while it runs.
-    pub(crate) fn run(&self, py: Python<'_>) -> PyResult<u8> {
-        self.sync(py)?;
-        let memory = self
+    fn run(object: &Bound<'_, PyNcb>) -> PyResult<u8> {
+        let py = object.py();
+        let this = object.get();
+        this.sync(py)?;
+        let memory = this
             .attached()
             .memory
             .as_ref()
@@ -222,7 +359,7 @@ impl PyNcb {
             None => Vec::new(),
         };
         let (starts, asynch) = {
-            let mut ncb = self.ncb.lock();
+            let mut ncb = this.ncb.lock();
             // An NCB still in use is refused by the engine, its buffer untouched.
             let starts = ncb.cmd_cplt != nrc::NRC_PENDING;
             if starts {
@@ -231,34 +368,31 @@ impl PyNcb {
             (starts, ncb.command & wnet_netbios::nb30::ASYNCH != 0)
         };
         if starts {
-            self.attached().copy_back = memory.is_some();
+            this.attached().copy_back = memory.is_some();
         }
-        let ncb = self.ncb.clone();
-        let attached = Arc::clone(&self.attached);
-        // Ctrl-C ends the wait, not the command: the NCB stays pending until it completes.
-        let code = crate::blocking::interruptible(py, move || {
-            // (A refused NCB keeps the completion routine of the command still running on it.)
+        let ncb = this.ncb.clone();
+        // An ASYNCH command finishes on the engine's thread: its completion writes the slots
+        // there (while Python runs). A refused NCB keeps the completion routine of the command
+        // still running on it.
+        let completion = (starts && asynch).then(|| object.clone().unbind());
+        let ran = crate::blocking::interruptible(py, move || {
             if starts {
-                match memory.filter(|_| asynch) {
-                    // The command finishes on the engine's thread: its bytes are copied back
-                    // there (while Python runs), unless a read of the NCB did it first.
-                    Some(memory) => ncb.set_post(move |finished| {
-                        let _ = Python::try_attach(|py| {
-                            let mut attached =
-                                attached.lock().unwrap_or_else(PoisonError::into_inner);
-                            if attached.copy_back {
-                                attached.copy_back = false;
-                                let _ = write_memory(memory.bind(py), &finished.buffer);
-                            }
-                        });
-                    }),
+                match completion {
+                    Some(object) => ncb.set_post(refresh_on_completion(object)),
                     None => ncb.set_post(|_| {}),
                 }
             }
             wnet_netbios::netbios(&ncb)
-        })?;
-        self.sync(py)?;
-        Ok(code)
+        });
+        if ran.is_err() && starts && !asynch {
+            // Ctrl-C ends the wait, not the command: the NCB stays pending until it completes,
+            // and then its completion writes the slots (or, if it has already, this does).
+            let ncb = this.ncb.clone();
+            let completion = refresh_on_completion(object.clone().unbind());
+            py.detach(move || ncb.set_post(completion));
+        }
+        PyNcb::refresh(object)?;
+        ran
     }
 }
 
@@ -278,25 +412,24 @@ impl PyNcb {
         format!("<PyNCB object at {:#x}>", slf.as_ptr() as usize)
     }
 
-    // pywin32's own setattro refuses every deletion with its message; assignments go to the
-    // attributes' setters as usual (a setattro slot has both halves, so both are defined).
+    /// Checks and converts `value` by pywin32's rules, then stores it in the NCB and its slot.
     fn __setattr__(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let ncb = slf.get();
         match name {
-            "Command" => ncb.set_Command(value),
-            "Retcode" => ncb.set_Retcode(value),
-            "Lsn" => ncb.set_Lsn(value),
-            "Num" => ncb.set_Num(value),
-            "Rto" => ncb.set_Rto(value),
-            "Sto" => ncb.set_Sto(value),
-            "Lana_num" => ncb.set_Lana_num(value),
-            "Cmd_cplt" => ncb.set_Cmd_cplt(value),
+            "Command" => Self::set_byte(slf, COMMAND, value, |ncb, byte| ncb.command = byte),
+            "Retcode" => Self::set_byte(slf, RETCODE, value, |ncb, byte| ncb.retcode = byte),
+            "Lsn" => Self::set_byte(slf, LSN, value, |ncb, byte| ncb.lsn = byte),
+            "Num" => Self::set_byte(slf, NUM, value, |ncb, byte| ncb.num = byte),
+            "Rto" => Self::set_byte(slf, RTO, value, |ncb, byte| ncb.rto = byte),
+            "Sto" => Self::set_byte(slf, STO, value, |ncb, byte| ncb.sto = byte),
+            "Lana_num" => Self::set_byte(slf, LANA_NUM, value, |ncb, byte| ncb.lana_num = byte),
+            "Cmd_cplt" => Self::set_byte(slf, CMD_CPLT, value, |ncb, byte| ncb.cmd_cplt = byte),
             "Bufflen" => Err(PyAttributeError::new_err("readonly attribute")),
-            "Callname" => ncb.set_Callname(value),
-            "Name" => ncb.set_Name(value),
-            "Event" => ncb.set_Event(value),
-            "Post" => ncb.set_Post(value),
-            "Buffer" => ncb.set_Buffer(value),
+            "Callname" => Self::set_name(slf, CALLNAME, value, |ncb, field| ncb.callname = field),
+            "Name" => Self::set_name(slf, NAME, value, |ncb, field| ncb.name = field),
+            // 32-bit values, kept but unused (no Windows events or callbacks here).
+            "Event" => the_type(slf.py())?.store(slf.as_any(), EVENT, c_long(value)?),
+            "Post" => the_type(slf.py())?.store(slf.as_any(), POST, c_long(value)?),
+            "Buffer" => Self::set_buffer(slf, value),
             other => Err(crate::convert::no_such_attribute("PyNCB", other)),
         }
     }
@@ -305,10 +438,19 @@ impl PyNcb {
         Err(no_delete())
     }
 
+    /// pywin32's objects cannot be pickled or copied.
+    fn __reduce_ex__(_slf: &Bound<'_, Self>, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyTypeError::new_err("cannot pickle 'PyNCB' object"))
+    }
+
     /// Zeroes the whole NCB and drops its buffer.
-    fn Reset(&self) {
-        *self.ncb.lock() = Ncb::new();
-        *self.attached() = Attached::default();
+    fn Reset(slf: &Bound<'_, Self>) -> PyResult<()> {
+        *slf.get().ncb.lock() = Ncb::new();
+        *slf.get().attached() = Attached::default();
+        Self::refresh(slf)?;
+        let class = the_type(slf.py())?;
+        class.store(slf.as_any(), EVENT, 0)?;
+        class.store(slf.as_any(), POST, 0)
     }
 
     /// The attribute names, without `Buffer` (pywin32 does not list it).
@@ -322,118 +464,6 @@ impl PyNcb {
         Ok(names.into_iter().filter(|name| name != "Buffer").collect())
     }
 
-    #[getter]
-    fn Command(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.command)
-    }
-    #[setter]
-    fn set_Command(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.command = byte)
-    }
-    #[getter]
-    fn Retcode(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.retcode)
-    }
-    #[setter]
-    fn set_Retcode(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.retcode = byte)
-    }
-    #[getter]
-    fn Lsn(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.lsn)
-    }
-    #[setter]
-    fn set_Lsn(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.lsn = byte)
-    }
-    #[getter]
-    fn Num(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.num)
-    }
-    #[setter]
-    fn set_Num(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.num = byte)
-    }
-    #[getter]
-    fn Rto(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.rto)
-    }
-    #[setter]
-    fn set_Rto(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.rto = byte)
-    }
-    #[getter]
-    fn Sto(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.sto)
-    }
-    #[setter]
-    fn set_Sto(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.sto = byte)
-    }
-    #[getter]
-    fn Lana_num(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.lana_num)
-    }
-    #[setter]
-    fn set_Lana_num(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.lana_num = byte)
-    }
-    #[getter]
-    fn Cmd_cplt(&self, py: Python<'_>) -> PyResult<i8> {
-        self.byte(py, |ncb| ncb.cmd_cplt)
-    }
-    #[setter]
-    fn set_Cmd_cplt(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_byte(value, |ncb, byte| ncb.cmd_cplt = byte)
-    }
-
-    /// `ncb_length`, signed 16-bit, read-only (assigning `Buffer` sets it).
-    #[getter]
-    fn Bufflen(&self, py: Python<'_>) -> PyResult<i16> {
-        self.sync(py)?;
-        Ok(self.ncb.lock().length.cast_signed())
-    }
-    #[setter]
-    fn set_Bufflen(_slf: &Bound<'_, Self>, _value: &Bound<'_, PyAny>) -> PyResult<()> {
-        Err(PyAttributeError::new_err("readonly attribute"))
-    }
-
-    #[getter]
-    fn Callname(&self) -> String {
-        self.name(|ncb| ncb.callname)
-    }
-    #[setter]
-    fn set_Callname(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_name(value, |ncb, field| ncb.callname = field)
-    }
-    #[getter]
-    fn Name(&self) -> String {
-        self.name(|ncb| ncb.name)
-    }
-    #[setter]
-    fn set_Name(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_name(value, |ncb, field| ncb.name = field)
-    }
-
-    #[getter]
-    fn Event(&self) -> i32 {
-        self.attached().event
-    }
-    #[setter]
-    fn set_Event(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.attached().event = c_long(value)?;
-        Ok(())
-    }
-    #[getter]
-    fn Post(&self) -> i32 {
-        self.attached().post
-    }
-    #[setter]
-    fn set_Post(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.attached().post = c_long(value)?;
-        Ok(())
-    }
-
     /// The object assigned to `Buffer`, or `None`.
     #[getter]
     fn Buffer(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
@@ -443,29 +473,6 @@ impl PyNcb {
             .user_buffer
             .as_ref()
             .map(|buffer| buffer.clone_ref(py)))
-    }
-    /// Takes a writable buffer (or an object whose `_buffer_` is one) of at most 65,535
-    /// bytes; `Bufflen` becomes its length.
-    #[setter]
-    fn set_Buffer(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        if value.is_none() {
-            return Err(PyTypeError::new_err("Buffer cannot be None"));
-        }
-        let memory = match value.getattr_opt("_buffer_")? {
-            Some(inner) => inner,
-            None => value.clone(),
-        };
-        let length = byte_view(&memory)?.len()?;
-        if length > MAX_BUFFER {
-            return Err(PyValueError::new_err("Buffer can be at most 65535 bytes"));
-        }
-        self.sync(value.py())?;
-        self.ncb.lock().length = length as u16;
-        let mut attached = self.attached();
-        attached.user_buffer = Some(value.clone().unbind());
-        attached.memory = Some(memory.unbind());
-        attached.copy_back = false;
-        Ok(())
     }
 }
 
@@ -493,8 +500,11 @@ pub(crate) fn ncb_buffer<'py>(size: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 #[pyfunction]
 #[pyo3(name = "Netbios", signature = (ncb, /))]
 pub(crate) fn netbios(ncb: &Bound<'_, PyAny>) -> PyResult<u8> {
-    let ncb = ncb.cast::<PyNcb>().map_err(|_| {
-        PyTypeError::new_err(format!("argument 1 must be PyNCB, not {}", type_name(ncb)))
-    })?;
-    ncb.get().run(ncb.py())
+    if !the_type(ncb.py())?.is_instance(ncb) {
+        return Err(PyTypeError::new_err(format!(
+            "argument 1 must be PyNCB, not {}",
+            type_name(ncb)
+        )));
+    }
+    PyNcb::run(ncb.cast::<PyNcb>()?)
 }

@@ -2,6 +2,8 @@
 types, attributes and their integer and string rules, argument parsing, the enumeration
 handle, and the constants (pywin32's values, as ../shared/reference/win32wnet-api.md lists)."""
 
+import copy
+import pickle
 import struct
 import warnings
 
@@ -117,6 +119,14 @@ def test_netresource_has_no_dict_no_subclass_no_delete():
     members = {"dwScope", "dwType", "dwDisplayType", "dwUsage"}
     members |= {"lpLocalName", "lpRemoteName", "lpComment", "lpProvider"}
     assert members <= set(dir(nr))
+    with pytest.raises(AttributeError):
+        nr.__dict__  # noqa: B018 - the read is the test
+    # No pickling or copying, as pywin32's.
+    for copier in (pickle.dumps, copy.copy):
+        with pytest.raises(TypeError):
+            copier(nr)
+        with pytest.raises(TypeError):
+            copier(win32wnet.NCB())
     # Identity equality and hashing, as pywin32's (its compare() is not wired).
     other = win32wnet.NETRESOURCE()
     assert nr != other and nr == nr
@@ -138,6 +148,14 @@ def test_ncb_starts_zeroed():
     with pytest.raises(TypeError):
         win32wnet.NCB(1)
     assert type(ncb).__name__ == "PyNCB"
+    assert type(ncb).__module__ == "builtins"
+    with pytest.raises(TypeError):
+
+        class Sub(win32wnet.NCB):  # noqa: F841
+            pass
+
+    with pytest.raises(AttributeError):
+        ncb.__dict__  # noqa: B018 - the read is the test
     assert repr(ncb).startswith("<PyNCB object at 0x")
 
 

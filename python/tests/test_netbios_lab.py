@@ -176,6 +176,47 @@ def test_asynch_results_reach_the_buffer_without_reading_the_ncb():
         time.sleep(0.005)
 
 
+def test_asynch_completion_reaches_a_busy_polling_loop():
+    # The NCB's attributes are written on completion, from the engine's thread: a loop that
+    # never sleeps (and so holds the GIL but for the interpreter's switches) still sees it.
+    ncb = win32wnet.NCB()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
+    ncb.Callname = SERVER_NAME
+    buf = win32wnet.NCBBuffer(60 + 18 * 20)
+    ncb.Buffer = buf
+    assert win32wnet.Netbios(ncb) == netbios.NRC_GOODRET
+    deadline = time.monotonic() + 10
+    while ncb.Cmd_cplt == -1 and time.monotonic() < deadline:
+        pass
+    assert (ncb.Cmd_cplt, ncb.Retcode) == (0, 0)
+    assert ncb.Bufflen > 60
+    assert (SERVER_NAME.encode(), 0x20, netbios.REGISTERED) in parse_names(buf)[1]
+
+
+def test_an_interrupted_command_still_completes_its_ncb():
+    import os
+    import signal
+
+    ncb = win32wnet.NCB()
+    ncb.Command = netbios.NCBASTAT
+    ncb.Callname = "NOSUCHHOST"  # resolution takes its full timeout (about a second)
+    ncb.Buffer = win32wnet.NCBBuffer(60)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        win32wnet.Netbios(ncb)
+    timer.join()
+    # Ctrl-C ended the wait, not the command: the NCB reads pending until the command ends.
+    assert ncb.Cmd_cplt == -1
+    deadline = time.monotonic() + 10
+    while ncb.Cmd_cplt == -1:
+        assert time.monotonic() < deadline, "the interrupted command never completed"
+        time.sleep(0.01)
+    assert ncb.Cmd_cplt == netbios.NRC_CMDTMO and ncb.Retcode == netbios.NRC_CMDTMO
+
+
 def test_eight_threads_at_once():
     results = [None] * 8
     errors = []
