@@ -223,6 +223,54 @@ async fn lists_the_servers_shares_over_srvsvc() {
     ));
     expected.sort();
     assert_eq!(listed, expected);
+    // The second listing runs on the pipe the first kept open, and lists the same.
+    let again = wnet_smb2::client::list_shares(&session, &lab.address.to_string())
+        .await
+        .expect("NetrShareEnum on the kept pipe");
+    let mut again: Vec<(String, u32, String)> = again
+        .into_iter()
+        .map(|share| (share.name, share.share_type, share.remark))
+        .collect();
+    again.sort();
+    assert_eq!(again, expected);
+}
+
+/// The pipe a listing keeps breaks when the server's RPC worker ends (samba-dcerpcd starts
+/// another on demand): the next listing notices and lists on a new pipe.
+#[tokio::test]
+async fn a_listing_survives_its_kept_pipe_breaking() {
+    let _alone = SambaLab::acquire_exclusive().expect("the Samba lab, alone");
+    let lab = SambaLab::up().expect("the Samba lab");
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on");
+    let server = lab.address.to_string();
+    let first = wnet_smb2::client::list_shares(&session, &server)
+        .await
+        .expect("NetrShareEnum");
+    let workers: Vec<u32> = lab
+        .processes()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim().starts_with("rpcd_"))
+        })
+        .collect();
+    assert!(!workers.is_empty(), "no RPC worker serves the pipe");
+    for pid in &workers {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let second = wnet_smb2::client::list_shares(&session, &server)
+        .await
+        .expect("NetrShareEnum on a new pipe");
+    let names = |shares: &[wnet_smb2::rpc::srvsvc::ShareInfo1]| {
+        let mut names: Vec<String> = shares.iter().map(|share| share.name.clone()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&second), names(&first));
 }
 
 #[tokio::test]

@@ -2,9 +2,10 @@
 //! authenticated sessions (NTLMv2 in SPNEGO; guest and anonymous where the server allows),
 //! with the session's signing and encryption registered on the connection.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::client::shares::SrvsvcPipe;
 use crate::client::{Connection, Error, MessageSecurity, Tree};
 use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
 use crate::ntlm::{NtlmClient, NtlmCredentials};
@@ -312,6 +313,8 @@ struct SessionInner {
     flags: u16,
     anonymous: bool,
     security: Arc<SessionSecurity>,
+    /// A bound `IPC$\srvsvc` pipe kept for the next share listing.
+    srvsvc: Mutex<Option<SrvsvcPipe>>,
 }
 
 /// An authenticated session. Cheap to clone.
@@ -430,8 +433,31 @@ impl Session {
                 flags: response.session_flags,
                 anonymous: credentials.is_anonymous(),
                 security,
+                srvsvc: Mutex::new(None),
             }),
         })
+    }
+
+    /// The kept srvsvc pipe, if there is one (the caller has it alone until it gives it back).
+    pub(crate) fn take_srvsvc_pipe(&self) -> Option<SrvsvcPipe> {
+        self.inner
+            .srvsvc
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Keeps `pipe` for the next listing; one already kept is closed instead.
+    pub(crate) fn keep_srvsvc_pipe(&self, pipe: SrvsvcPipe) {
+        let surplus = self
+            .inner
+            .srvsvc
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(pipe);
+        if let Some(surplus) = surplus {
+            surplus.close_in_background();
+        }
     }
 
     /// The connection the session runs on.

@@ -1,6 +1,6 @@
 //! Share enumeration: srvsvc NetrShareEnum (level 1) over DCE/RPC on `IPC$\srvsvc`.
 
-use crate::client::{Error, Session};
+use crate::client::{Error, OpenFile, Session, Tree};
 use crate::rpc::srvsvc::{
     MAX_PREFERRED_LENGTH, OPNUM_NETR_SHARE_ENUM, PIPE_NAME, SRVSVC, ShareInfo1,
     net_share_enum_request, parse_net_share_enum_response, unc_server_name,
@@ -14,84 +14,153 @@ const MAX_ROUNDS: usize = 10_000;
 
 /// The shares of the server the session is connected to, hidden ones included, as the
 /// server lists them. `server` is the server's name as the caller knows it.
+///
+/// The first listing on a session opens `IPC$\srvsvc` and binds it; the bound pipe stays open
+/// with the session for the next listing (the tree connect, open and bind are three of a
+/// listing's four round trips), until the session ends or a listing on it fails, when it is
+/// closed by a task spawned on the current tokio runtime and a new one tried once.
 pub async fn list_shares(session: &Session, server: &str) -> Result<Vec<ShareInfo1>, Error> {
-    let ipc = session.tree_connect(&format!("\\\\{server}\\IPC$")).await?;
-    let pipe = match ipc.open_pipe(PIPE_NAME).await {
-        Ok(pipe) => pipe,
-        Err(error) => {
-            let _ = ipc.disconnect().await;
-            return Err(error);
+    if let Some(mut kept) = session.take_srvsvc_pipe() {
+        match kept.enumerate(server).await {
+            Ok(shares) => {
+                session.keep_srvsvc_pipe(kept);
+                return Ok(shares);
+            }
+            // Perhaps only the pipe failed: one more try on a new one.
+            Err(_) => kept.close_in_background(),
         }
-    };
-    let result = enumerate(&pipe, server).await;
-    let closed = pipe.close().await;
-    let disconnected = ipc.disconnect().await;
-    let shares = result?;
-    closed?;
-    disconnected?;
-    Ok(shares)
+    }
+    let mut pipe = SrvsvcPipe::open(session, server).await?;
+    match pipe.enumerate(server).await {
+        Ok(shares) => {
+            session.keep_srvsvc_pipe(pipe);
+            Ok(shares)
+        }
+        Err(error) => {
+            pipe.close_in_background();
+            Err(error)
+        }
+    }
 }
 
-async fn enumerate(pipe: &crate::client::OpenFile, server: &str) -> Result<Vec<ShareInfo1>, Error> {
-    let rpc = |error: crate::rpc::RpcError| Error::Rpc(error.to_string());
-    let mut call_id = 1;
-    let bind = bind_request(call_id, SRVSVC, MAX_FRAGMENT, MAX_FRAGMENT);
-    let answer = pipe.transceive(bind, u32::from(MAX_FRAGMENT)).await?;
-    let ack = parse_bind_ack(&answer).map_err(rpc)?;
-    ack.accepted(0).map_err(rpc)?;
-    let max_xmit = ack.max_xmit_frag.min(MAX_FRAGMENT);
+/// `IPC$\srvsvc`, open and bound, with the RPC call numbers it has used.
+#[derive(Debug)]
+pub(crate) struct SrvsvcPipe {
+    ipc: Tree,
+    pipe: OpenFile,
+    /// The largest fragment the server takes.
+    max_xmit: u16,
+    /// The call ID of the last request sent.
+    call_id: u32,
+}
 
-    let server_name = unc_server_name(server);
-    let mut shares = Vec::new();
-    let mut resume = None;
-    for _ in 0..MAX_ROUNDS {
-        call_id += 1;
-        let stub = net_share_enum_request(&server_name, 1, MAX_PREFERRED_LENGTH, resume);
-        let fragments = request_pdus(call_id, 0, OPNUM_NETR_SHARE_ENUM, &stub, max_xmit);
-        let mut assembler = ResponseAssembler::new(call_id);
-        let mut complete = None;
-        let last = fragments.len().saturating_sub(1);
-        for (index, fragment) in fragments.into_iter().enumerate() {
-            if index < last {
-                pipe.write_at(0, fragment).await?;
-            } else {
-                let answer = pipe.transceive(fragment, u32::from(MAX_FRAGMENT)).await?;
-                complete = assembler.push(&answer).map_err(rpc)?;
+impl SrvsvcPipe {
+    /// Connects `IPC$`, opens `srvsvc` and binds it; what was opened is closed on failure.
+    async fn open(session: &Session, server: &str) -> Result<SrvsvcPipe, Error> {
+        let ipc = session.tree_connect(&format!("\\\\{server}\\IPC$")).await?;
+        let pipe = match ipc.open_pipe(PIPE_NAME).await {
+            Ok(pipe) => pipe,
+            Err(error) => {
+                let _ = ipc.disconnect().await;
+                return Err(error);
             }
-        }
-        // The rest of a multi-fragment answer is read from the pipe, a bounded number of
-        // times: each read returns at least one fragment or the pipe errs.
-        let mut reads = 0;
-        let stub = loop {
-            if let Some(stub) = complete.take() {
-                break stub;
-            }
-            reads += 1;
-            if reads > MAX_ROUNDS {
-                return Err(Error::Rpc("the response never ended".into()));
-            }
-            let chunk = pipe.read_at(0, u32::from(MAX_FRAGMENT)).await?;
-            if chunk.is_empty() {
-                return Err(Error::Rpc("the pipe ended inside a response".into()));
-            }
-            complete = assembler.push(&chunk).map_err(rpc)?;
         };
-        let page = parse_net_share_enum_response(&stub).map_err(rpc)?;
-        let more = page.is_more_data();
-        if page.status != 0 && !more {
-            return Err(Error::Rpc(format!(
-                "NetrShareEnum failed with Win32 error {}",
-                page.status
-            )));
+        let call_id = 1;
+        let bind = bind_request(call_id, SRVSVC, MAX_FRAGMENT, MAX_FRAGMENT);
+        let bound = async {
+            let answer = pipe.transceive(bind, u32::from(MAX_FRAGMENT)).await?;
+            let ack = parse_bind_ack(&answer).map_err(rpc_error)?;
+            ack.accepted(0).map_err(rpc_error)?;
+            Ok::<u16, Error>(ack.max_xmit_frag.min(MAX_FRAGMENT))
         }
-        let got_any = !page.shares.is_empty();
-        shares.extend(page.shares);
-        if !more || !got_any || page.resume_handle.is_none() {
-            return Ok(shares);
+        .await;
+        let kept = SrvsvcPipe {
+            ipc,
+            pipe,
+            max_xmit: 0,
+            call_id,
+        };
+        match bound {
+            Ok(max_xmit) => Ok(SrvsvcPipe { max_xmit, ..kept }),
+            Err(error) => {
+                kept.close_in_background();
+                Err(error)
+            }
         }
-        resume = page.resume_handle;
     }
-    Err(Error::Rpc(
-        "NetrShareEnum kept asking for more rounds".into(),
-    ))
+
+    /// Closes the pipe and disconnects the tree, without waiting (their failure changes
+    /// nothing read).
+    pub(crate) fn close_in_background(self) {
+        tokio::spawn(async move {
+            let _ = self.pipe.close().await;
+            let _ = self.ipc.disconnect().await;
+        });
+    }
+
+    /// NetrShareEnum at level 1, as many rounds as the server asks for.
+    async fn enumerate(&mut self, server: &str) -> Result<Vec<ShareInfo1>, Error> {
+        let pipe = &self.pipe;
+        let max_xmit = self.max_xmit;
+        let server_name = unc_server_name(server);
+        let mut shares = Vec::new();
+        let mut resume = None;
+        for _ in 0..MAX_ROUNDS {
+            self.call_id = self.call_id.wrapping_add(1);
+            let call_id = self.call_id;
+            let stub = net_share_enum_request(&server_name, 1, MAX_PREFERRED_LENGTH, resume);
+            let fragments = request_pdus(call_id, 0, OPNUM_NETR_SHARE_ENUM, &stub, max_xmit);
+            let mut assembler = ResponseAssembler::new(call_id);
+            let mut complete = None;
+            let last = fragments.len().saturating_sub(1);
+            for (index, fragment) in fragments.into_iter().enumerate() {
+                if index < last {
+                    pipe.write_at(0, fragment).await?;
+                } else {
+                    let answer = pipe.transceive(fragment, u32::from(MAX_FRAGMENT)).await?;
+                    complete = assembler.push(&answer).map_err(rpc_error)?;
+                }
+            }
+            // The rest of a multi-fragment answer is read from the pipe, a bounded number of
+            // times: each read returns at least one fragment or the pipe errs.
+            let mut reads = 0;
+            let stub = loop {
+                if let Some(stub) = complete.take() {
+                    break stub;
+                }
+                reads += 1;
+                if reads > MAX_ROUNDS {
+                    return Err(Error::Rpc("the response never ended".into()));
+                }
+                let chunk = pipe.read_at(0, u32::from(MAX_FRAGMENT)).await?;
+                if chunk.is_empty() {
+                    return Err(Error::Rpc("the pipe ended inside a response".into()));
+                }
+                complete = assembler.push(&chunk).map_err(rpc_error)?;
+            };
+            let page = parse_net_share_enum_response(&stub).map_err(rpc_error)?;
+            let more = page.is_more_data();
+            if page.status != 0 && !more {
+                return Err(Error::Rpc(format!(
+                    "NetrShareEnum failed with Win32 error {}",
+                    page.status
+                )));
+            }
+            let got_any = !page.shares.is_empty();
+            shares.extend(page.shares);
+            if !more || !got_any || page.resume_handle.is_none() {
+                return Ok(shares);
+            }
+            resume = page.resume_handle;
+        }
+        Err(Error::Rpc(
+            "NetrShareEnum kept asking for more rounds".into(),
+        ))
+    }
+}
+
+/// An RPC failure as the client reports it.
+#[allow(clippy::needless_pass_by_value)] // a `map_err` function: it gets the error by value
+fn rpc_error(error: crate::rpc::RpcError) -> Error {
+    Error::Rpc(error.to_string())
 }
