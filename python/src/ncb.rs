@@ -139,11 +139,11 @@ fn new_ncb<'py>(
     Ok(object.into_any())
 }
 
-/// The base of `win32wnet.NCB`, which keeps nb30.h's fields in slots (see `slots`) and the
-/// control block itself, which an ASYNCH command fills on the engine's thread, here. The
-/// slots are written from the control block after each change: an assignment, a command's
-/// return, an ASYNCH command's completion (on the engine's thread, with the GIL), `Reset()`.
-///
+// The base of `win32wnet.NCB`, which keeps nb30.h's fields in slots (see `slots`) and the
+// control block itself, which an ASYNCH command fills on the engine's thread, here. The slots
+// are written from the control block after each change: an assignment, a command's return, an
+// ASYNCH command's completion (on the engine's thread, with the GIL), `Reset()`. The doc
+// comment is the type's docstring.
 /// A NetBIOS control block (`NCB`).
 #[pyclass(name = "PyNCB", module = "wnet._native", subclass, frozen)]
 pub(crate) struct PyNcb {

@@ -27,8 +27,8 @@ const FIRST_STRING: usize = 4;
 /// The public type, made at module init.
 static NETRESOURCE: PyOnceLock<SlottedType> = PyOnceLock::new();
 
-/// The base of `win32wnet.NETRESOURCE`, which keeps its values in slots (see `slots`).
-///
+// The base of `win32wnet.NETRESOURCE`, which keeps its values in slots (see `slots`); the doc
+// comment is the type's docstring.
 /// A network resource (`NETRESOURCE`).
 #[pyclass(name = "PyNETRESOURCE", module = "wnet._native", subclass, frozen)]
 pub(crate) struct NetResourceBase;

@@ -111,6 +111,53 @@ def test_lookup_and_node_status(world):
         wnet.node_status("not an address")
 
 
+def test_name_queries_from_eight_threads_share_one_runtime(world):
+    # Node status shares one socket and one runtime across threads, each query matched to its
+    # answer; lookups and silent hosts mixed in must not hold the others up or cross answers.
+    import threading
+
+    errors = []
+    statuses = []
+
+    def work(index):
+        try:
+            for _ in range(5):
+                if index % 4 == 3:
+                    with pytest.raises(wnet.Timeout):
+                        wnet.node_status(NOBODY, timeout=0.3)
+                elif index % 4 == 2:
+                    assert wnet.NameAddress(SERVER, False) in wnet.lookup(SERVER_NAME)
+                else:
+                    statuses.append(wnet.node_status(SERVER, timeout=3))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(statuses) == 4 * 5
+    assert all(status == statuses[0] and status.has(SERVER_NAME, 0x20) for status in statuses)
+
+
+def test_a_forked_child_queries_on_its_own(world):
+    import os
+
+    assert wnet.node_status(SERVER).has(SERVER_NAME, 0x20)  # the parent's runtime exists
+    child = os.fork()
+    if child == 0:
+        try:
+            ok = wnet.node_status(SERVER, timeout=3).has(SERVER_NAME, 0x20)
+        except BaseException:  # noqa: BLE001 - the exit code says it
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert wnet.node_status(SERVER).has(SERVER_NAME, 0x20)  # and the parent's still works
+
+
 def test_scan_reports_every_address_as_it_arrives(world):
     results = list(wnet.scan([f"{SERVER}", "198.51.100.76-78"], timeout=0.3, retries=0))
     by_address = {result.address: result for result in results}
