@@ -15,7 +15,7 @@ use wnet_netbios::nb30::nrc;
 use wnet_netbios::{Ncb, SharedNcb};
 
 use crate::convert::{c_long, type_name};
-use crate::slots::{SlottedType, refuse_arguments};
+use crate::slots::{SlottedType, new_base_object};
 
 /// The ANSI code page pywin32 uses for NCB names (`mbcs` on an English Windows).
 const NAME_CODEC: &str = "cp1252";
@@ -127,11 +127,7 @@ fn new_ncb<'py>(
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
-    refuse_arguments("NCB", args, kwargs)?;
-    let object = py
-        .get_type::<PyNcb>()
-        .call_method1(pyo3::intern!(py, "__new__"), (cls,))?
-        .cast_into::<PyNcb>()?;
+    let object = new_base_object::<PyNcb>("NCB", cls, args, kwargs)?.cast_into::<PyNcb>()?;
     PyNcb::refresh(&object)?;
     let class = the_type(py)?;
     class.store(object.as_any(), EVENT, 0)?;

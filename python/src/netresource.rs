@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyTuple};
 use wnet::NetResource;
 
 use crate::convert::{c_long, wide_string};
-use crate::slots::{SlottedType, refuse_arguments};
+use crate::slots::{SlottedType, new_base_object};
 
 /// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`).
 const SLOTS: [&str; 8] = [
@@ -62,10 +62,7 @@ fn new_netresource<'py>(
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
-    refuse_arguments("NETRESOURCE", args, kwargs)?;
-    let object = py
-        .get_type::<NetResourceBase>()
-        .call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
+    let object = new_base_object::<NetResourceBase>("NETRESOURCE", cls, args, kwargs)?;
     let class = the_type(py)?;
     for slot in 0..FIRST_STRING {
         class.store(&object, slot, 0)?;

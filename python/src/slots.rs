@@ -12,10 +12,10 @@
 //! `__new__` (a Rust function) makes the object through the base and fills every slot, so no
 //! attribute is ever unset.
 
-use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use pyo3::{IntoPyObjectExt, PyTypeInfo};
 
 /// A public type made of a Rust base and slots, with a setter per slot.
 pub(crate) struct SlottedType {
@@ -110,9 +110,23 @@ fn refuse_subclass(cls: &Bound<'_, PyType>, _kwargs: Option<&Bound<'_, PyDict>>)
     )))
 }
 
+/// The start of a public type's `__new__(cls, *args, **kwargs)`: pywin32's argument check
+/// (`function` takes none), then the object, made by the Rust base `Base` (its slots empty).
+pub(crate) fn new_base_object<'py, Base: PyTypeInfo>(
+    function: &str,
+    cls: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    refuse_arguments(function, args, kwargs)?;
+    py.get_type::<Base>()
+        .call_method1(pyo3::intern!(py, "__new__"), (cls,))
+}
+
 /// pywin32's constructors take no arguments (`PyArg_ParseTupleAndKeywords(args, kw, ":NAME")`):
 /// the error for any that are given.
-pub(crate) fn refuse_arguments(
+fn refuse_arguments(
     function: &str,
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,

@@ -143,14 +143,20 @@ def test_failures_are_nrc_codes_not_exceptions():
     assert win32wnet.Netbios(ncb) == netbios.NRC_BUFLEN
 
 
-def test_asynch_command_completes_in_the_background():
+def asynch_adapter_status(callname, room=60 + 18 * 20):
+    """An NCB set up for an ASYNCH NCBASTAT of ``callname``, and its buffer."""
     ncb = win32wnet.NCB()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 0xB3 does not fit a signed char
         ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
-    ncb.Callname = SERVER_NAME
-    buf = win32wnet.NCBBuffer(60 + 18 * 20)
+    ncb.Callname = callname
+    buf = win32wnet.NCBBuffer(room)
     ncb.Buffer = buf
+    return ncb, buf
+
+
+def test_asynch_command_completes_in_the_background():
+    ncb, buf = asynch_adapter_status(SERVER_NAME)
     assert win32wnet.Netbios(ncb) == netbios.NRC_GOODRET
     deadline = time.monotonic() + 10
     while ncb.Cmd_cplt == -1:  # NRC_PENDING read signed
@@ -162,13 +168,7 @@ def test_asynch_command_completes_in_the_background():
 
 
 def test_asynch_results_reach_the_buffer_without_reading_the_ncb():
-    ncb = win32wnet.NCB()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
-    ncb.Callname = SERVER_NAME
-    buf = win32wnet.NCBBuffer(60 + 18 * 20)
-    ncb.Buffer = buf
+    ncb, buf = asynch_adapter_status(SERVER_NAME)
     assert win32wnet.Netbios(ncb) == 0
     deadline = time.monotonic() + 10
     while bytes(buf[60:69]) != SERVER_NAME.encode():
@@ -179,13 +179,7 @@ def test_asynch_results_reach_the_buffer_without_reading_the_ncb():
 def test_asynch_completion_reaches_a_busy_polling_loop():
     # The NCB's attributes are written on completion, from the engine's thread: a loop that
     # never sleeps (and so holds the GIL but for the interpreter's switches) still sees it.
-    ncb = win32wnet.NCB()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
-    ncb.Callname = SERVER_NAME
-    buf = win32wnet.NCBBuffer(60 + 18 * 20)
-    ncb.Buffer = buf
+    ncb, buf = asynch_adapter_status(SERVER_NAME)
     assert win32wnet.Netbios(ncb) == netbios.NRC_GOODRET
     deadline = time.monotonic() + 10
     while ncb.Cmd_cplt == -1 and time.monotonic() < deadline:
@@ -239,12 +233,8 @@ def test_eight_threads_at_once():
 
 
 def test_an_ncb_in_use_is_refused_until_its_command_completes():
-    ncb = win32wnet.NCB()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ncb.Command = netbios.NCBASTAT | netbios.ASYNCH
-    ncb.Callname = "NOSUCHHOST"  # resolution takes its full timeout (about a second)
-    ncb.Buffer = win32wnet.NCBBuffer(60)
+    # NOSUCHHOST: resolution takes its full timeout (about a second).
+    ncb, _ = asynch_adapter_status("NOSUCHHOST", room=60)
     assert win32wnet.Netbios(ncb) == netbios.NRC_GOODRET
     assert ncb.Cmd_cplt == -1
     assert win32wnet.Netbios(ncb) == netbios.NRC_TOOMANY

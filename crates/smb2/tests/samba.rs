@@ -204,11 +204,7 @@ async fn lists_the_servers_shares_over_srvsvc() {
     let shares = wnet_smb2::client::list_shares(&session, &lab.address.to_string())
         .await
         .expect("NetrShareEnum");
-    let mut listed: Vec<(String, u32, String)> = shares
-        .into_iter()
-        .map(|share| (share.name, share.share_type, share.remark))
-        .collect();
-    listed.sort();
+    let listed = sorted_listing(shares);
     // Samba leaves non-browseable shares out; the rest are listed with their comments.
     let mut expected: Vec<(String, u32, String)> = lab
         .shares
@@ -227,12 +223,17 @@ async fn lists_the_servers_shares_over_srvsvc() {
     let again = wnet_smb2::client::list_shares(&session, &lab.address.to_string())
         .await
         .expect("NetrShareEnum on the kept pipe");
-    let mut again: Vec<(String, u32, String)> = again
+    assert_eq!(sorted_listing(again), expected);
+}
+
+/// A listing as `(name, type, remark)`, sorted.
+fn sorted_listing(shares: Vec<wnet_smb2::rpc::srvsvc::ShareInfo1>) -> Vec<(String, u32, String)> {
+    let mut listed: Vec<(String, u32, String)> = shares
         .into_iter()
         .map(|share| (share.name, share.share_type, share.remark))
         .collect();
-    again.sort();
-    assert_eq!(again, expected);
+    listed.sort();
+    listed
 }
 
 /// The pipe a listing keeps breaks when the server's RPC worker ends (samba-dcerpcd starts
@@ -262,15 +263,22 @@ async fn a_listing_survives_its_kept_pipe_breaking() {
             .args(["-KILL", &pid.to_string()])
             .status();
     }
+    // Until samba-dcerpcd has reaped them it may still hand a new pipe to a dead worker.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while workers
+        .iter()
+        .any(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the killed workers were never reaped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let second = wnet_smb2::client::list_shares(&session, &server)
         .await
         .expect("NetrShareEnum on a new pipe");
-    let names = |shares: &[wnet_smb2::rpc::srvsvc::ShareInfo1]| {
-        let mut names: Vec<String> = shares.iter().map(|share| share.name.clone()).collect();
-        names.sort();
-        names
-    };
-    assert_eq!(names(&second), names(&first));
+    assert_eq!(sorted_listing(second), sorted_listing(first));
 }
 
 #[tokio::test]
