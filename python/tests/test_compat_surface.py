@@ -494,6 +494,17 @@ def test_get_connection_user_universal_name_without_connections(sandbox):
         win32wnet.WNetGetUser(5)
 
 
+def test_the_current_user_without_user_variables_is_the_passwd_name(monkeypatch):
+    import os
+    import pwd
+
+    for variable in ("WNET_USER", "USER", "LOGNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    assert win32wnet.WNetGetUser() == pwd.getpwuid(os.getuid()).pw_name
+    monkeypatch.setenv("USER", "someone")
+    assert win32wnet.WNetGetUser() == "someone"
+
+
 def test_resource_information_and_parent_argument_rules():
     with pytest.raises(TypeError, match="argument 1 must be PyNETRESOURCE, not NoneType"):
         win32wnet.WNetGetResourceInformation(None)

@@ -365,7 +365,9 @@ pub fn current_user() -> String {
         .or_else(|| env("USER"))
         .or_else(|| env("LOGNAME"))
         .unwrap_or_else(|| {
-            wnet_nbt::user_state::current_uid().map_or_else(String::new, |uid| uid.to_string())
+            wnet_nbt::user_state::current_uid().map_or_else(String::new, |uid| {
+                wnet_nbt::user_state::user_name_of(uid).unwrap_or_else(|| uid.to_string())
+            })
         })
 }
 
