@@ -125,8 +125,10 @@ impl AgentClient {
         if let Some(client) = AgentClient::connect_running() {
             return Ok(client);
         }
-        let mut child = spawn_agent()?;
         let socket = agent_socket_path();
+        // Where this agent's lines begin in the log (earlier agents' lines stay above).
+        let log_start = std::fs::metadata(log_beside(&socket)).map_or(0, |meta| meta.len());
+        let mut child = spawn_agent()?;
         let deadline = Instant::now() + START_TIMEOUT;
         let result = loop {
             match UnixStream::connect(&socket) {
@@ -136,7 +138,7 @@ impl AgentClient {
                         break Err(no_agent(format!(
                             "the wnet agent exited ({status}) before opening {}: {}",
                             socket.display(),
-                            last_log_line(&socket)
+                            last_log_line(&socket, log_start)
                         )));
                     }
                     if Instant::now() >= deadline {
@@ -204,17 +206,24 @@ fn log_beside(socket: &std::path::Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("agent.log"), |dir| dir.join("agent.log"))
 }
 
-fn last_log_line(socket: &std::path::Path) -> String {
+fn last_log_line(socket: &std::path::Path, start: u64) -> String {
     let log = log_beside(socket);
-    std::fs::read_to_string(&log)
+    std::fs::read(&log)
         .ok()
-        .and_then(|text| {
-            text.lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .map(str::to_owned)
-        })
+        .and_then(|bytes| last_line_since(&bytes, start))
         .unwrap_or_else(|| format!("see {}", log.display()))
+}
+
+/// The last non-blank line of `log` written at or after byte `start` (the whole log if it is
+/// shorter than that: it was replaced).
+fn last_line_since(log: &[u8], start: u64) -> Option<String> {
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    let new = log.get(start..).unwrap_or(log);
+    String::from_utf8_lossy(new)
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .map(str::to_owned)
 }
 
 /// Starts the agent in the background (`wnet agent start`); a thread reaps it when it exits.
@@ -289,4 +298,28 @@ fn spawn_agent() -> Result<std::process::Child, WinError> {
             program.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_line_since;
+
+    #[test]
+    fn an_agent_that_exits_early_is_explained_by_its_own_lines_only() {
+        let earlier = b"old agent: listening\nold agent: stopped\n";
+        let mut log = earlier.to_vec();
+        let start = log.len() as u64;
+        // Nothing new: no line from an earlier agent stands in for this one's.
+        assert_eq!(last_line_since(&log, start), None);
+        log.extend_from_slice(b"new agent: cannot bind the socket: permission denied\n\n");
+        assert_eq!(
+            last_line_since(&log, start).as_deref(),
+            Some("new agent: cannot bind the socket: permission denied")
+        );
+        // A log replaced by a shorter one is read whole.
+        assert_eq!(
+            last_line_since(b"fresh: failed\n", start).as_deref(),
+            Some("fresh: failed")
+        );
+    }
 }
