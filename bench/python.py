@@ -34,6 +34,17 @@ def median_ms(call, runs):
     return statistics.median(times) * 1000
 
 
+def interleaved_medians_ms(calls, runs):
+    """The median time of each of ``calls``, run one after another ``runs`` times round."""
+    times = [[] for _ in calls]
+    for _ in range(runs):
+        for call, spent in zip(calls, times):
+            start = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
+
+
 def row(label, ms, base=None):
     ratio = "" if base is None else f"   {ms / base:.2f}x"
     print(f"  {label:52} {ms:9.3f} ms{ratio}")
@@ -77,10 +88,11 @@ def main(runs, password, wnet_cli):
     print(f"== node status of {SERVER} (median of {runs})")
     for call in (bare_socket_status, impacket_status, pysmb_status, wnet_status):
         call()  # warm up
-    floor_ms = median_ms(bare_socket_status, runs)
-    impacket_ms = median_ms(impacket_status, runs)
-    pysmb_ms = median_ms(pysmb_status, runs)
-    wnet_ms = median_ms(wnet_status, runs)
+    # Round robin, so that the link's drift over the run weighs on every client alike (one
+    # round trip is ~0.07 ms; a block of runs after another sees a different link).
+    floor_ms, impacket_ms, pysmb_ms, wnet_ms = interleaved_medians_ms(
+        (bare_socket_status, impacket_status, pysmb_status, wnet_status), runs
+    )
     floor_socket.close()
     fastest = min(impacket_ms, pysmb_ms)
     row("a bare UDP socket (the floor: no parsing)", floor_ms, fastest)

@@ -216,8 +216,8 @@ def _node_status(raw: Tuple[str, List[Tuple[str, int, bool, int]], bytes]) -> No
     address, names, mac = raw
     return NodeStatus(
         address=address,
-        names=tuple(NodeName(*entry) for entry in names),
-        mac="-".join(f"{byte:02X}" for byte in mac),
+        names=tuple([NodeName(*entry) for entry in names]),
+        mac=mac.hex("-").upper(),
     )
 
 
