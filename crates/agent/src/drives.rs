@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
 use wnet::error::{Cause, WinError, codes};
 use wnet_drive::{Drive, DriveOptions};
+use wnet_smb2::Tree;
 
 /// The mount points the agent holds, written to a file so that the next agent can detach
 /// them if this one dies without unmounting.
@@ -259,6 +260,10 @@ impl RedirectedDevice for CifsDevice {
         true
     }
 
+    fn reconnected(&self, _tree: Tree) {
+        // The kernel's client keeps its own session, and reconnects it itself.
+    }
+
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError> {
         let plain = if force {
             Err(std::io::Error::from(std::io::ErrorKind::ResourceBusy))
@@ -292,6 +297,10 @@ impl RedirectedDevice for FuseDevice {
 
     fn is_connected(&self) -> bool {
         self.drive.is_connected()
+    }
+
+    fn reconnected(&self, tree: Tree) {
+        self.drive.reconnected(tree);
     }
 
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError> {

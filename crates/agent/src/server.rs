@@ -208,6 +208,10 @@ impl Agent {
                         let workstation = Arc::clone(&self.workstation);
                         tokio::spawn(async move { workstation.close_expired_sessions().await });
                     }
+                    if self.workstation.has_lost_connections() {
+                        let workstation = Arc::clone(&self.workstation);
+                        tokio::spawn(async move { workstation.reconnect_lost_connections().await });
+                    }
                     let idle_for = last_activity
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -1331,21 +1331,9 @@ fn kill_smbd(lab: &SambaLab) {
     }
 }
 
-/// The server drops the connection under a kept listing session (its smbd for that
-/// connection is killed, the server itself stays): the next listing is not an error — the
-/// agent notices and lists over a new session. The test holds the lab alone, since it kills
-/// every connection's smbd.
-#[test]
-fn a_listing_survives_the_server_dropping_the_kept_session() {
-    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
-    let _back_up = LabBackUp;
-    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
-    let sandbox = Sandbox::without_lab();
-    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
-    assert_success(&view_as(&sandbox, "wnetalice", &password));
-    assert_eq!(agent_sessions(&sandbox), 1);
-
-    // smbd serves each connection in a child of its main process: kill the children only.
+/// Kills the smbd processes that serve connections (children of smbd's main process, which
+/// stays and takes new connections), by PID: to a client, the server dropped its connection.
+fn kill_smbd_connections(lab: &SambaLab) {
     let smbd: Vec<u32> = lab
         .processes()
         .into_iter()
@@ -1376,6 +1364,79 @@ fn a_listing_survives_the_server_dropping_the_kept_session() {
             .args(["-KILL", &pid.to_string()])
             .status();
     }
+}
+
+/// The server drops a mapped drive's connection (the smbd serving it is killed; the server
+/// stays): the agent connects it again by itself, with the credentials it was made with, and
+/// the drive serves files over the new connection — reads, writes, `wnet use` saying OK — with
+/// one session still. The test holds the lab alone, since it kills every connection's smbd.
+#[test]
+fn a_mapped_drive_reconnects_after_the_server_drops_it() {
+    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
+    let sandbox = Sandbox::without_lab();
+    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let output = sandbox.wnet(&["use", "Y:", &unc("public"), &password, "/user:wnetalice"]);
+    assert_success(&output);
+    let mount = sandbox.runtime_dir().join("wnet").join("drives").join("Y");
+    let share_dir = lab.share("public").expect("public").path.clone();
+    let before = format!("reconnect-before-{}.txt", std::process::id());
+    fs::write(mount.join(&before), b"written before\n").expect("write through the drive");
+    assert_eq!(
+        fs::read(share_dir.join(&before)).expect("on the server"),
+        b"written before\n"
+    );
+
+    kill_smbd_connections(&lab);
+    // Until the agent has connected again, operations fail (EIO); then they work. Bounded.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let read_back = loop {
+        match fs::read(mount.join(&before)) {
+            Ok(bytes) => break bytes,
+            Err(error) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the drive never served files again after the server dropped it: {error}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
+    assert_eq!(read_back, b"written before\n");
+    let after = format!("reconnect-after-{}.txt", std::process::id());
+    fs::write(mount.join(&after), b"written after\n").expect("write after the reconnection");
+    assert_eq!(
+        fs::read(share_dir.join(&after)).expect("on the server"),
+        b"written after\n"
+    );
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["local"], "Y:");
+    assert_eq!(rows[0]["status"], "OK", "{rows:?}");
+    assert_eq!(
+        agent_sessions(&sandbox),
+        1,
+        "the lost session replaced, not added to"
+    );
+    assert_success(&sandbox.wnet(&["use", "Y:", "/delete"]));
+}
+
+/// The server drops the connection under a kept listing session (its smbd for that
+/// connection is killed, the server itself stays): the next listing is not an error — the
+/// agent notices and lists over a new session. The test holds the lab alone, since it kills
+/// every connection's smbd.
+#[test]
+fn a_listing_survives_the_server_dropping_the_kept_session() {
+    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
+    let sandbox = Sandbox::without_lab();
+    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    assert_success(&view_as(&sandbox, "wnetalice", &password));
+    assert_eq!(agent_sessions(&sandbox), 1);
+
+    kill_smbd_connections(&lab);
 
     let again = view_as(&sandbox, "wnetalice", &password);
     assert_success(&again);

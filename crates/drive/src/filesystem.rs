@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use fuser::{
@@ -44,7 +44,8 @@ type Listing = Arc<Vec<(String, FileAttributes)>>;
 
 /// What the file system and its owner (the mounted [`crate::Drive`]) share.
 pub(crate) struct DriveState {
-    pub(crate) tree: Tree,
+    /// The share the operations run over; replaced when the agent reconnects it.
+    tree: RwLock<Tree>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) options: DriveOptions,
     pub(crate) owner: Owner,
@@ -54,6 +55,23 @@ pub(crate) struct DriveState {
     listings: Mutex<HashMap<String, (Listing, Instant)>>,
     next_handle: AtomicU64,
     pub(crate) abort: watch::Sender<bool>,
+}
+
+impl DriveState {
+    /// The share as it is connected now.
+    pub(crate) fn tree(&self) -> Tree {
+        self.tree
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs the operations over `tree` from now on (the share connected again, after its
+    /// connection was lost). Files opened before stay on the old connection, and fail.
+    pub(crate) fn replace_tree(&self, tree: Tree) {
+        *self.tree.write().unwrap_or_else(PoisonError::into_inner) = tree;
+        lock(&self.listings).clear();
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,7 +86,7 @@ impl DriveState {
         owner: Owner,
     ) -> DriveState {
         DriveState {
-            tree,
+            tree: RwLock::new(tree),
             runtime,
             options,
             owner,
@@ -297,7 +315,7 @@ impl Filesystem for SmbFilesystem {
             return Self::entry(&self.state, &path, attributes, reply);
         }
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let stat_path = path.clone();
         spawn(
             &self.state,
@@ -327,7 +345,7 @@ impl Filesystem for SmbFilesystem {
         }
         let handle = fh.and_then(|fh| self.state.handle(fh));
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         spawn(
             &self.state,
             async move {
@@ -381,7 +399,7 @@ impl Filesystem for SmbFilesystem {
             .or_else(|| self.state.writable_handle(ino.0));
         let dirty = self.state.dirty_handles(ino.0);
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let time = |time: Option<TimeOrNow>| match time {
             Some(TimeOrNow::SpecificTime(time)) => to_filetime(time),
             Some(TimeOrNow::Now) => to_filetime(SystemTime::now()),
@@ -450,7 +468,7 @@ impl Filesystem for SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let create_path = path.clone();
         spawn(
             &self.state,
@@ -514,7 +532,7 @@ impl Filesystem for SmbFilesystem {
             inodes.invalidate(newparent.0);
         }
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let (source, target) = (from.clone(), to.clone());
         spawn(
             &self.state,
@@ -552,7 +570,7 @@ impl Filesystem for SmbFilesystem {
         };
         let (wanted, writable) = desired_access(flags);
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let open_path = path.clone();
         spawn(
             &self.state,
@@ -612,7 +630,7 @@ impl Filesystem for SmbFilesystem {
             .into_iter()
             .filter(|other| !Arc::ptr_eq(other, &handle))
             .collect();
-        let max_read = self.state.tree.max_read_size();
+        let max_read = self.state.tree().max_read_size();
         spawn(
             &self.state,
             async move {
@@ -742,7 +760,7 @@ impl Filesystem for SmbFilesystem {
             return reply.opened(FileHandle(fh), FopenFlags::empty());
         }
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let list_path = path.clone();
         spawn(
             &self.state,
@@ -880,7 +898,7 @@ impl Filesystem for SmbFilesystem {
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
-        let tree = self.state.tree.clone();
+        let tree = self.state.tree();
         spawn(
             &self.state,
             async move { tree.fs_full_size().await.map_err(|error| errno(&error)) },
@@ -927,7 +945,7 @@ impl Filesystem for SmbFilesystem {
             disposition::OPEN_IF
         };
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let create_path = path.clone();
         spawn(
             &self.state,
@@ -971,7 +989,7 @@ impl SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         let state = Arc::clone(&self.state);
-        let tree = state.tree.clone();
+        let tree = state.tree();
         let remove_path = path.clone();
         let remove_path_again = path.clone();
         spawn(
@@ -1067,7 +1085,7 @@ impl DriveState {
                 file,
                 WriteOptions {
                     chunk: WRITE_CHUNK
-                        .min(self.tree.max_write_size() as usize)
+                        .min(self.tree().max_write_size() as usize)
                         .max(4096),
                     write_through: self.options.write_through,
                 },

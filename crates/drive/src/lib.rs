@@ -141,11 +141,18 @@ impl Drive {
     /// Whether the SMB connection behind it is still up.
     pub fn is_connected(&self) -> bool {
         self.state
-            .tree
+            .tree()
             .session()
             .connection()
             .closed_reason()
             .is_none()
+    }
+
+    /// Serves the drive over `tree` from now on: the same share, connected again after its
+    /// connection was lost. Files opened before stay on the old connection (their operations
+    /// fail with EIO); new opens, lookups and listings go to `tree`.
+    pub fn reconnected(&self, tree: Tree) {
+        self.state.replace_tree(tree);
     }
 
     /// Unmounts. Without `force`, a busy mount (a file open, a process's working directory

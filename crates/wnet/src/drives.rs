@@ -94,6 +94,9 @@ pub trait RedirectedDevice: Send + Sync {
     fn open_files(&self) -> usize;
     /// Whether its SMB connection is still up.
     fn is_connected(&self) -> bool;
+    /// Serves the share over `tree` from now on: the same share, connected again after its
+    /// connection was lost.
+    fn reconnected(&self, tree: Tree);
     /// Unmounts it (blocking); `force` fails every operation on it with EIO first.
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError>;
 }

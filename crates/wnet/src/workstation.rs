@@ -10,8 +10,9 @@
 //! slow server holds up only the requests that need it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wnet_smb2::client::{Credentials, SessionOptions, list_shares};
 use wnet_smb2::rpc::srvsvc::ShareInfo1;
@@ -34,6 +35,14 @@ struct ServerEntry {
     session: Session,
     /// `DOMAIN\user` (or `user`, or empty for anonymous) as the session authenticated.
     user: String,
+    /// What made the session, kept in memory (never written anywhere) to make it again when
+    /// its connection is lost: the credentials (`None`: anonymous) and the session options.
+    credentials: Option<WireCredentials>,
+    options: SessionOptions,
+    /// After a failed reconnection, when the next may be tried.
+    retry_at: Option<Instant>,
+    /// Failed reconnections in a row (each doubles the wait before the next).
+    failed_reconnections: u32,
 }
 
 /// One row of the connection table.
@@ -81,6 +90,8 @@ pub struct Workstation {
     provider: SmbProvider,
     table: Mutex<Table>,
     redirector: Option<Arc<dyn Redirector>>,
+    /// A reconnection of lost connections is running.
+    reconnecting: AtomicBool,
 }
 
 /// Frees a reserved local name when the connection attempt ends, whichever way.
@@ -153,6 +164,29 @@ fn smb_credentials(credentials: &WireCredentials) -> Credentials {
     )
 }
 
+/// How long after a failed reconnection the next is tried; it doubles with each failure in a
+/// row, up to [`RECONNECT_RETRY_MAX`].
+const RECONNECT_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait between reconnections.
+const RECONNECT_RETRY_MAX: Duration = Duration::from_secs(80);
+
+/// The connections of one server to connect again, and what to do it with.
+struct LostServer {
+    server_key: String,
+    /// The server's name as the first lost connection names it.
+    server: String,
+    /// The session held, when it is still up (another connection made a new one).
+    live_session: Option<Session>,
+    credentials: Option<WireCredentials>,
+    options: SessionOptions,
+    /// `(local name, remote name, resource type)` of each lost connection.
+    rows: Vec<(Option<String>, String, u32)>,
+}
+
+fn is_up(session: &Session) -> bool {
+    session.connection().closed_reason().is_none()
+}
+
 fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
     table
         .lock()
@@ -178,6 +212,7 @@ impl Workstation {
                 idle,
             }),
             redirector: None,
+            reconnecting: AtomicBool::new(false),
         }
     }
 
@@ -259,7 +294,7 @@ impl Workstation {
             .connections
             .iter()
             .map(|row| ConnectionEntry {
-                connected: row.tree.session().connection().closed_reason().is_none(),
+                connected: is_up(row.tree.session()),
                 ..row.entry.clone()
             })
             .collect()
@@ -295,10 +330,12 @@ impl Workstation {
                     )),
                 ));
             }
-            if session.connection().closed_reason().is_none() {
+            if is_up(&session) {
                 return Ok((session, user, true));
             }
-            lock(&self.table).servers.remove(&key);
+            // The held session's connection is lost: a new session for this connection (the
+            // entry stays, with what reconnects its connections, until the new one replaces
+            // it).
         }
         let smb = credentials.map(smb_credentials);
         let ServerSession { session, .. } = self
@@ -500,8 +537,16 @@ impl Workstation {
                 |credentials| credentials.source.clone(),
             )
         };
+        let server = ServerEntry {
+            session: session.clone(),
+            user: user.clone(),
+            credentials: credentials.cloned(),
+            options,
+            retry_at: None,
+            failed_reconnections: 0,
+        };
         let duplicate_tree =
-            self.record_connection(server_key, &session, &user, reused, &entry, tree, device);
+            self.record_connection(server_key, server, reused, &entry, tree, device);
         drop(reservation);
         let duplicate_tree = match duplicate_tree {
             Ok(duplicate) => duplicate,
@@ -534,8 +579,7 @@ impl Workstation {
     fn record_connection(
         &self,
         server_key: String,
-        session: &Session,
-        user: &str,
+        server: ServerEntry,
         reused: bool,
         entry: &ConnectionEntry,
         tree: Tree,
@@ -544,6 +588,7 @@ impl Workstation {
         let mut table = lock(&self.table);
         // The table is not locked across the session setup, so another request may have
         // made a session with this server meanwhile: one user per server still holds.
+        let user = server.user.as_str();
         let held = table
             .servers
             .get(&server_key)
@@ -555,13 +600,14 @@ impl Workstation {
         if let Some(held) = held {
             Err((tree, device, held))
         } else {
-            table
-                .servers
-                .entry(server_key.clone())
-                .or_insert(ServerEntry {
-                    session: session.clone(),
-                    user: user.to_owned(),
-                });
+            match table.servers.get_mut(&server_key) {
+                // The session held was lost: the new one (same user) takes its place.
+                Some(held) if !reused && !is_up(&held.session) => *held = server,
+                Some(_) => {}
+                None => {
+                    table.servers.insert(server_key.clone(), server);
+                }
+            }
             let duplicate = device.is_none()
                 && table.connections.iter().any(|row| {
                     row.entry.local_name.is_none()
@@ -826,6 +872,151 @@ impl Workstation {
                 }
             }
         }
+    }
+
+    /// Whether a connection has lost its server's connection and may be made again now.
+    pub fn has_lost_connections(&self) -> bool {
+        let table = lock(&self.table);
+        let now = Instant::now();
+        table.connections.iter().any(|row| {
+            !is_up(row.tree.session())
+                && table
+                    .servers
+                    .get(&row.server_key)
+                    .is_some_and(|server| server.retry_at.is_none_or(|at| at <= now))
+        })
+    }
+
+    /// Connects again the connections whose server's connection was lost (the server
+    /// restarted, the network dropped): a new session with the credentials and options that
+    /// made the lost one (or the session held, if another connection made a new one), a new
+    /// tree for each connection, and its device served over it. A server that cannot be
+    /// reached is tried again after [`RECONNECT_RETRY`], doubled with each failure in a row
+    /// up to [`RECONNECT_RETRY_MAX`]. One reconnection runs at a time (the agent calls this
+    /// periodically).
+    pub async fn reconnect_lost_connections(&self) {
+        if self.reconnecting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for lost in self.lost_servers() {
+            let server_key = lost.server_key.clone();
+            if let Err(error) = self.reconnect_server(lost).await {
+                tracing::info!(server = %server_key, %error, "reconnection failed; will try again");
+                if let Some(server) = lock(&self.table).servers.get_mut(&server_key) {
+                    let wait = RECONNECT_RETRY
+                        .saturating_mul(1 << server.failed_reconnections.min(4))
+                        .min(RECONNECT_RETRY_MAX);
+                    server.failed_reconnections = server.failed_reconnections.saturating_add(1);
+                    server.retry_at = Some(Instant::now() + wait);
+                }
+            }
+        }
+        self.reconnecting.store(false, Ordering::SeqCst);
+    }
+
+    /// The servers with lost connections that are due for a try.
+    fn lost_servers(&self) -> Vec<LostServer> {
+        let table = lock(&self.table);
+        let now = Instant::now();
+        let mut lost: Vec<LostServer> = Vec::new();
+        for row in &table.connections {
+            if is_up(row.tree.session()) {
+                continue;
+            }
+            let Some(server) = table.servers.get(&row.server_key) else {
+                continue;
+            };
+            if server.retry_at.is_some_and(|at| at > now) {
+                continue;
+            }
+            let connection = (
+                row.entry.local_name.clone(),
+                row.entry.remote_name.clone(),
+                row.entry.resource_type,
+            );
+            if let Some(known) = lost
+                .iter_mut()
+                .find(|known| known.server_key == row.server_key)
+            {
+                known.rows.push(connection);
+                continue;
+            }
+            let Ok(unc) = UncName::parse(&row.entry.remote_name) else {
+                continue;
+            };
+            lost.push(LostServer {
+                server_key: row.server_key.clone(),
+                server: unc.server,
+                live_session: Some(server.session.clone()).filter(is_up),
+                credentials: server.credentials.clone(),
+                options: server.options.clone(),
+                rows: vec![connection],
+            });
+        }
+        lost
+    }
+
+    async fn reconnect_server(&self, lost: LostServer) -> Result<(), WinError> {
+        let (session, new_session) = if let Some(session) = lost.live_session {
+            (session, false)
+        } else {
+            let smb = lost.credentials.as_ref().map(smb_credentials);
+            let ServerSession { session, .. } = self
+                .provider
+                .open_session(&lost.server, smb.as_ref(), &lost.options)
+                .await?;
+            (session, true)
+        };
+        let mut trees = Vec::new();
+        for (local_name, remote_name, resource_kind) in lost.rows {
+            let unc = UncName::parse(&remote_name)?;
+            let share = unc.share.as_deref().unwrap_or_default();
+            let share_path = format!("\\\\{}\\{share}", unc.server);
+            match connect_tree(&session, &share_path, &[], resource_kind).await {
+                Ok((tree, _)) => trees.push((local_name, remote_name, tree)),
+                Err(error) => {
+                    for (_, _, tree) in trees {
+                        let _ = tree.disconnect().await;
+                    }
+                    if new_session {
+                        let _ = session.logoff().await;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        // The table may have changed meanwhile: each tree goes to its connection if that is
+        // still there and still lost.
+        let mut surplus = Vec::new();
+        {
+            let mut table = lock(&self.table);
+            if new_session && let Some(server) = table.servers.get_mut(&lost.server_key) {
+                server.session = session.clone();
+                server.retry_at = None;
+                server.failed_reconnections = 0;
+            }
+            for (local_name, remote_name, tree) in trees {
+                let row = table.connections.iter_mut().find(|row| {
+                    row.entry.local_name == local_name
+                        && row.entry.remote_name == remote_name
+                        && !is_up(row.tree.session())
+                });
+                match row {
+                    Some(row) => {
+                        if let Some(device) = &row.device {
+                            device.reconnected(tree.clone());
+                        }
+                        row.tree = tree;
+                        tracing::info!(remote = %remote_name, local = ?local_name, "reconnected");
+                    }
+                    None => surplus.push(tree),
+                }
+            }
+        }
+        for tree in surplus {
+            let _ = tree.disconnect().await;
+        }
+        Ok(())
     }
 
     /// Disconnects everything (agent shutdown).
