@@ -1334,6 +1334,17 @@ fn kill_smbd(lab: &SambaLab) {
 /// Kills the smbd processes that serve connections (children of smbd's main process, which
 /// stays and takes new connections), by PID: to a client, the server dropped its connection.
 fn kill_smbd_connections(lab: &SambaLab) {
+    let children = smbd_connection_processes(lab);
+    assert!(!children.is_empty(), "no smbd serves a connection");
+    for pid in &children {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+}
+
+/// The lab's smbd processes that serve a connection each (the children of smbd's main one).
+fn smbd_connection_processes(lab: &SambaLab) -> Vec<u32> {
     let smbd: Vec<u32> = lab
         .processes()
         .into_iter()
@@ -1350,20 +1361,10 @@ fn kill_smbd_connections(lab: &SambaLab) {
             .parse()
             .ok()
     };
-    let children: Vec<u32> = smbd
-        .iter()
+    smbd.iter()
         .copied()
         .filter(|pid| parent_of(*pid).is_some_and(|parent| smbd.contains(&parent)))
-        .collect();
-    assert!(
-        !children.is_empty(),
-        "no smbd serves a connection: {smbd:?}"
-    );
-    for pid in &children {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-    }
+        .collect()
 }
 
 /// The server drops a mapped drive's connection (the smbd serving it is killed; the server
@@ -1420,6 +1421,84 @@ fn a_mapped_drive_reconnects_after_the_server_drops_it() {
         "the lost session replaced, not added to"
     );
     assert_success(&sandbox.wnet(&["use", "Y:", "/delete"]));
+}
+
+/// The smbd serving a mapped drive stops answering (SIGSTOP; the server's main process still
+/// takes new connections): the first operation fails after one request timeout
+/// (WNET_SMB_TIMEOUT=5) and the agent takes the connection as lost (`wnet use` says so, as
+/// Windows does after its session timeout), then connects it again, and the drive works while
+/// the old smbd is still stopped.
+#[test]
+fn a_drive_whose_server_stops_answering_is_connected_again() {
+    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
+    let sandbox = Sandbox::without_lab();
+    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let before = smbd_connection_processes(&lab);
+    let output = sandbox.wnet(&["use", "X:", &unc("public"), &password, "/user:wnetalice"]);
+    assert_success(&output);
+    let ours: Vec<u32> = smbd_connection_processes(&lab)
+        .into_iter()
+        .filter(|pid| !before.contains(pid))
+        .collect();
+    assert_eq!(
+        ours.len(),
+        1,
+        "one smbd serves the agent's connection: {ours:?}"
+    );
+    let mount = sandbox.runtime_dir().join("wnet").join("drives").join("X");
+    let share_dir = lab.share("public").expect("public").path.clone();
+    let name = format!("hung-{}.txt", std::process::id());
+    fs::write(share_dir.join(&name), b"on the server\n").expect("a file on the server");
+
+    let _ = Command::new("kill")
+        .args(["-STOP", &ours[0].to_string()])
+        .status();
+    let continued = continue_when_dropped(ours[0]);
+    let started = Instant::now();
+    let stuck = fs::read(mount.join(&name));
+    let took = started.elapsed();
+    assert!(
+        stuck.is_err(),
+        "a read from a stopped server cannot succeed"
+    );
+    assert!(
+        took < Duration::from_secs(20),
+        "the read failed within bounds: {took:?}"
+    );
+    // Connected again (a new smbd), the old one still stopped.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let read_back = loop {
+        match fs::read(mount.join(&name)) {
+            Ok(bytes) => break bytes,
+            Err(error) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the drive never worked again after its server stopped answering: {error}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
+    assert_eq!(read_back, b"on the server\n");
+    let rows = sandbox.connections();
+    assert_eq!(rows[0]["status"], "OK", "{rows:?}");
+    drop(continued);
+    assert_success(&sandbox.wnet(&["use", "X:", "/delete"]));
+}
+
+/// Continues the stopped process `pid` (SIGCONT) when dropped, however the test ends.
+fn continue_when_dropped(pid: u32) -> impl Drop {
+    struct Continue(u32);
+    impl Drop for Continue {
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .args(["-CONT", &self.0.to_string()])
+                .status();
+        }
+    }
+    Continue(pid)
 }
 
 /// The server drops the connection under a kept listing session (its smbd for that

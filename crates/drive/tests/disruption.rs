@@ -553,6 +553,10 @@ fn an_unanswering_server_fails_copies_within_the_request_timeout() {
         !wrote.success() && !read.success(),
         "both copies notice that the server stopped answering"
     );
+    assert!(
+        !mounted.drive().is_connected(),
+        "the drive takes a server that stopped answering as gone"
+    );
     drop(stopped);
 }
 

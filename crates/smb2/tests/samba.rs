@@ -177,6 +177,11 @@ async fn a_silent_server_times_out() {
     let error = negotiate(&connection, false).await.expect_err("no answer");
     assert!(matches!(error, Error::Timeout { .. }), "{error}");
     assert!(started.elapsed() < Duration::from_secs(5));
+    // The silent server is taken as gone: the connection is closed, and says why.
+    let reason = connection
+        .closed_reason()
+        .expect("the connection is closed");
+    assert!(reason.contains("did not answer"), "{reason}");
     silent.abort();
 }
 

@@ -64,13 +64,13 @@ struct Shared {
 }
 
 /// A connection to an SMB2 server. Cheap to clone; the tasks stop when the last clone is
-/// dropped or the server goes away.
+/// dropped, the server goes away, or a request goes unanswered for the timeout.
 #[derive(Clone)]
 pub struct Connection {
     shared: Arc<Shared>,
     frames: mpsc::Sender<Vec<u8>>,
     timeout: Duration,
-    _tasks: Arc<Tasks>,
+    tasks: Arc<Tasks>,
 }
 
 struct Tasks {
@@ -112,7 +112,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Connection {
     /// Starts the reader and writer tasks over an established stream (TCP to port 445, or a
     /// NetBIOS session on 139, whose message framing is the same). `timeout` bounds every
-    /// request.
+    /// request; one that runs out closes the connection.
     pub fn start<S>(stream: S, timeout: Duration) -> Connection
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
@@ -133,7 +133,7 @@ impl Connection {
             shared,
             frames,
             timeout,
-            _tasks: Arc::new(Tasks { reader, writer }),
+            tasks: Arc::new(Tasks { reader, writer }),
         }
     }
 
@@ -185,9 +185,22 @@ impl Connection {
             self.exchange_untimed(request, session_id, tree_id),
         )
         .await
-        .map_err(|_| Error::Timeout {
-            command,
-            after: self.timeout,
+        .map_err(|_| {
+            // A server that leaves a request unanswered this long is taken as gone, as
+            // Windows' redirector takes it: the connection is closed (its socket too), so the
+            // requests waiting on it fail now instead of each waiting out its own timeout, and
+            // its owner sees it lost (and may connect again).
+            let reason = format!(
+                "the server did not answer {command:?} within {:?}",
+                self.timeout
+            );
+            close(&self.shared, &reason);
+            self.tasks.reader.abort();
+            self.tasks.writer.abort();
+            Error::Timeout {
+                command,
+                after: self.timeout,
+            }
         })?
     }
 
