@@ -59,16 +59,20 @@ pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<O
         };
     }
     if value.is_instance_of::<pyo3::types::PyString>() {
-        let text: String = value.extract()?;
-        return Ok(Some(match text.split_once('\0') {
-            Some((before, _)) => before.to_owned(),
-            None => text,
-        }));
+        return Ok(Some(up_to_nul(value.extract()?)));
     }
     Err(PyTypeError::new_err(format!(
         "Objects of type '{}' can not be converted to Unicode.",
         type_name(value)
     )))
+}
+
+/// `text` up to its first NUL, as Windows reads a wide C string.
+pub(crate) fn up_to_nul(text: String) -> String {
+    match text.split_once('\0') {
+        Some((before, _)) => before.to_owned(),
+        None => text,
+    }
 }
 
 /// An optional argument given as `None` or absent.

@@ -7,7 +7,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 use wnet::NetResource;
 
-use crate::convert::{c_long, wide_string};
+use crate::convert::{c_long, up_to_nul, wide_string};
 use crate::slots::{SlottedType, new_base_object};
 
 /// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`).
@@ -134,13 +134,8 @@ fn to_resource(object: &Bound<'_, PyAny>) -> PyResult<NetResource> {
 /// A new `NETRESOURCE` holding its own copy of `resource` (the DWORDs read as signed).
 pub(crate) fn from_resource(py: Python<'_>, resource: NetResource) -> PyResult<Bound<'_, PyAny>> {
     let class = the_type(py)?;
-    let object = class.instance(py)?;
-    let cut = |text: Option<String>| {
-        text.map(|text| match text.split_once('\0') {
-            Some((before, _)) => before.to_owned(),
-            None => text,
-        })
-    };
+    let object = class.unfilled_instance::<NetResourceBase>(py)?;
+    let cut = |text: Option<String>| text.map(up_to_nul);
     class.store(&object, 0, resource.scope.cast_signed())?;
     class.store(&object, 1, resource.resource_type.cast_signed())?;
     class.store(&object, 2, resource.display_type.cast_signed())?;

@@ -77,9 +77,13 @@ impl SlottedType {
         value.get_type().is(self.class.bind(value.py()))
     }
 
-    /// A new object of the public type, its slots as `__new__` fills them.
-    pub(crate) fn instance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.class.bind(py).call0()
+    /// A new object of the public type, made by its Rust base `Base`, its slots still empty
+    /// (the caller fills every one).
+    pub(crate) fn unfilled_instance<'py, Base: PyTypeInfo>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        base_new::<Base>(self.class.bind(py).as_any())
     }
 
     /// Stores `value` in slot number `slot` of `object`, unchecked (the caller converted it).
@@ -118,8 +122,13 @@ pub(crate) fn new_base_object<'py, Base: PyTypeInfo>(
     args: &Bound<'py, PyTuple>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let py = cls.py();
     refuse_arguments(function, args, kwargs)?;
+    base_new::<Base>(cls)
+}
+
+/// `Base.__new__(cls)`: an object of `cls` (a subclass of `Base`) with `Base`'s Rust part.
+fn base_new<'py, Base: PyTypeInfo>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
     py.get_type::<Base>()
         .call_method1(pyo3::intern!(py, "__new__"), (cls,))
 }

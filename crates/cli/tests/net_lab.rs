@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wnet_testlab::{InUse, SambaLab, run_bounded};
+use wnet_testlab::{InUse, LabLease, SambaLab, run_bounded};
 
 /// The lab server's address.
 const SERVER: &str = "198.51.100.2";
@@ -1309,6 +1309,18 @@ impl Drop for LabBackUp {
     }
 }
 
+/// The lab held alone and up (brought back up however the test ends, before it is let go), a
+/// sandbox with no hold of its own on the lab, and wnetalice's password. The first item holds
+/// the lab: keep it bound for the whole test.
+fn lab_alone() -> ((LabBackUp, LabLease), SambaLab, Sandbox, String) {
+    let lease = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
+    let back_up = LabBackUp;
+    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
+    let sandbox = Sandbox::without_lab();
+    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    ((back_up, lease), lab, sandbox, password)
+}
+
 /// Kills every smbd process of the lab (by PID) and waits, bounded, until they are gone.
 fn kill_smbd(lab: &SambaLab) {
     let smbd: Vec<u32> = lab
@@ -1373,11 +1385,7 @@ fn smbd_connection_processes(lab: &SambaLab) -> Vec<u32> {
 /// one session still. The test holds the lab alone, since it kills every connection's smbd.
 #[test]
 fn a_mapped_drive_reconnects_after_the_server_drops_it() {
-    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
-    let _back_up = LabBackUp;
-    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
-    let sandbox = Sandbox::without_lab();
-    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let (_alone, lab, sandbox, password) = lab_alone();
     let output = sandbox.wnet(&["use", "Y:", &unc("public"), &password, "/user:wnetalice"]);
     assert_success(&output);
     let mount = sandbox.runtime_dir().join("wnet").join("drives").join("Y");
@@ -1430,11 +1438,7 @@ fn a_mapped_drive_reconnects_after_the_server_drops_it() {
 /// the old smbd is still stopped.
 #[test]
 fn a_drive_whose_server_stops_answering_is_connected_again() {
-    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
-    let _back_up = LabBackUp;
-    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
-    let sandbox = Sandbox::without_lab();
-    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let (_alone, lab, sandbox, password) = lab_alone();
     let before = smbd_connection_processes(&lab);
     let output = sandbox.wnet(&["use", "X:", &unc("public"), &password, "/user:wnetalice"]);
     assert_success(&output);
@@ -1507,11 +1511,7 @@ fn continue_when_dropped(pid: u32) -> impl Drop {
 /// every connection's smbd.
 #[test]
 fn a_listing_survives_the_server_dropping_the_kept_session() {
-    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
-    let _back_up = LabBackUp;
-    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
-    let sandbox = Sandbox::without_lab();
-    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let (_alone, lab, sandbox, password) = lab_alone();
     assert_success(&view_as(&sandbox, "wnetalice", &password));
     assert_eq!(agent_sessions(&sandbox), 1);
 
@@ -1540,11 +1540,7 @@ fn a_listing_survives_the_server_dropping_the_kept_session() {
 /// by the kill and fails to reconnect at once (port closed), or waits for one request timeout.
 #[test]
 fn a_server_that_goes_away_fails_operations_within_bounds() {
-    let _alone = SambaLab::acquire_exclusive().unwrap_or_else(|error| panic!("{error}"));
-    let _back_up = LabBackUp;
-    let lab = SambaLab::up().unwrap_or_else(|error| panic!("the Samba lab: {error}"));
-    let sandbox = Sandbox::without_lab();
-    let password = lab.user("wnetalice").expect("wnetalice").password.clone();
+    let (_alone, lab, sandbox, password) = lab_alone();
     let connected = sandbox.wnet(&["use", &unc("public"), &password, "/user:wnetalice"]);
     assert_success(&connected);
     // Listing works before.

@@ -140,12 +140,7 @@ impl Drive {
 
     /// Whether the SMB connection behind it is still up.
     pub fn is_connected(&self) -> bool {
-        self.state
-            .tree()
-            .session()
-            .connection()
-            .closed_reason()
-            .is_none()
+        self.state.tree().session().is_connected()
     }
 
     /// Serves the drive over `tree` from now on: the same share, connected again after its

@@ -365,9 +365,13 @@ pub fn current_user() -> String {
         .or_else(|| env("USER"))
         .or_else(|| env("LOGNAME"))
         .unwrap_or_else(|| {
-            wnet_nbt::user_state::current_uid().map_or_else(String::new, |uid| {
-                wnet_nbt::user_state::user_name_of(uid).unwrap_or_else(|| uid.to_string())
-            })
+            // The account database's name for this process's uid (the uid itself if it has
+            // none).
+            let uid = nix::unistd::getuid();
+            nix::unistd::User::from_uid(uid)
+                .ok()
+                .flatten()
+                .map_or_else(|| uid.to_string(), |user| user.name)
         })
 }
 

@@ -120,7 +120,7 @@ impl IdleSessions {
             .sessions
             .iter()
             .any(|kept| kept.server_key == server_key && kept.digest == digest);
-        if duplicate || session.connection().closed_reason().is_some() {
+        if duplicate || !session.is_connected() {
             return Some(session);
         }
         self.sessions.push(IdleSession {

@@ -76,6 +76,17 @@ enum ListingSession {
 }
 
 impl Table {
+    /// The server entry of `row` when the row's connection is lost and a reconnection is due
+    /// at `now`.
+    fn lost_server_due(&self, row: &ConnectionRow, now: Instant) -> Option<&ServerEntry> {
+        if row.tree.session().is_connected() {
+            return None;
+        }
+        self.servers
+            .get(&row.server_key)
+            .filter(|server| server.retry_at.is_none_or(|at| at <= now))
+    }
+
     fn local_name_in_use(&self, local: &str) -> bool {
         self.reserved.contains(local)
             || self
@@ -181,10 +192,6 @@ struct LostServer {
     options: SessionOptions,
     /// `(local name, remote name, resource type)` of each lost connection.
     rows: Vec<(Option<String>, String, u32)>,
-}
-
-fn is_up(session: &Session) -> bool {
-    session.connection().closed_reason().is_none()
 }
 
 fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
@@ -294,7 +301,7 @@ impl Workstation {
             .connections
             .iter()
             .map(|row| ConnectionEntry {
-                connected: is_up(row.tree.session()),
+                connected: row.tree.session().is_connected(),
                 ..row.entry.clone()
             })
             .collect()
@@ -330,7 +337,7 @@ impl Workstation {
                     )),
                 ));
             }
-            if is_up(&session) {
+            if session.is_connected() {
                 return Ok((session, user, true));
             }
             // The held session's connection is lost: a new session for this connection (the
@@ -602,7 +609,7 @@ impl Workstation {
         } else {
             match table.servers.get_mut(&server_key) {
                 // The session held was lost: the new one (same user) takes its place.
-                Some(held) if !reused && !is_up(&held.session) => *held = server,
+                Some(held) if !reused && !held.session.is_connected() => *held = server,
                 Some(_) => {}
                 None => {
                     table.servers.insert(server_key.clone(), server);
@@ -878,13 +885,10 @@ impl Workstation {
     pub fn has_lost_connections(&self) -> bool {
         let table = lock(&self.table);
         let now = Instant::now();
-        table.connections.iter().any(|row| {
-            !is_up(row.tree.session())
-                && table
-                    .servers
-                    .get(&row.server_key)
-                    .is_some_and(|server| server.retry_at.is_none_or(|at| at <= now))
-        })
+        table
+            .connections
+            .iter()
+            .any(|row| table.lost_server_due(row, now).is_some())
     }
 
     /// Connects again the connections whose server's connection was lost (the server
@@ -904,7 +908,7 @@ impl Workstation {
                 tracing::info!(server = %server_key, %error, "reconnection failed; will try again");
                 if let Some(server) = lock(&self.table).servers.get_mut(&server_key) {
                     let wait = RECONNECT_RETRY
-                        .saturating_mul(1 << server.failed_reconnections.min(4))
+                        .saturating_mul(2_u32.saturating_pow(server.failed_reconnections))
                         .min(RECONNECT_RETRY_MAX);
                     server.failed_reconnections = server.failed_reconnections.saturating_add(1);
                     server.retry_at = Some(Instant::now() + wait);
@@ -920,15 +924,9 @@ impl Workstation {
         let now = Instant::now();
         let mut lost: Vec<LostServer> = Vec::new();
         for row in &table.connections {
-            if is_up(row.tree.session()) {
-                continue;
-            }
-            let Some(server) = table.servers.get(&row.server_key) else {
+            let Some(server) = table.lost_server_due(row, now) else {
                 continue;
             };
-            if server.retry_at.is_some_and(|at| at > now) {
-                continue;
-            }
             let connection = (
                 row.entry.local_name.clone(),
                 row.entry.remote_name.clone(),
@@ -947,7 +945,7 @@ impl Workstation {
             lost.push(LostServer {
                 server_key: row.server_key.clone(),
                 server: unc.server,
-                live_session: Some(server.session.clone()).filter(is_up),
+                live_session: Some(server.session.clone()).filter(Session::is_connected),
                 credentials: server.credentials.clone(),
                 options: server.options.clone(),
                 rows: vec![connection],
@@ -999,7 +997,7 @@ impl Workstation {
                 let row = table.connections.iter_mut().find(|row| {
                     row.entry.local_name == local_name
                         && row.entry.remote_name == remote_name
-                        && !is_up(row.tree.session())
+                        && !row.tree.session().is_connected()
                 });
                 match row {
                     Some(row) => {

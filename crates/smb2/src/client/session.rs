@@ -465,6 +465,11 @@ impl Session {
         &self.inner.connection
     }
 
+    /// Whether the session's connection is still up.
+    pub fn is_connected(&self) -> bool {
+        self.inner.connection.closed_reason().is_none()
+    }
+
     /// The session id.
     pub fn id(&self) -> u64 {
         self.inner.session_id

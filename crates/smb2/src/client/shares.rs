@@ -20,27 +20,16 @@ const MAX_ROUNDS: usize = 10_000;
 /// listing's four round trips), until the session ends or a listing on it fails, when it is
 /// closed by a task spawned on the current tokio runtime and a new one tried once.
 pub async fn list_shares(session: &Session, server: &str) -> Result<Vec<ShareInfo1>, Error> {
-    if let Some(mut kept) = session.take_srvsvc_pipe() {
-        match kept.enumerate(server).await {
-            Ok(shares) => {
-                session.keep_srvsvc_pipe(kept);
-                return Ok(shares);
-            }
-            // Perhaps only the pipe failed: one more try on a new one.
-            Err(_) => kept.close_in_background(),
+    if let Some(kept) = session.take_srvsvc_pipe() {
+        // Perhaps only the pipe failed: one more try on a new one.
+        if let Ok(shares) = kept.enumerate_and_keep(session, server).await {
+            return Ok(shares);
         }
     }
-    let mut pipe = SrvsvcPipe::open(session, server).await?;
-    match pipe.enumerate(server).await {
-        Ok(shares) => {
-            session.keep_srvsvc_pipe(pipe);
-            Ok(shares)
-        }
-        Err(error) => {
-            pipe.close_in_background();
-            Err(error)
-        }
-    }
+    SrvsvcPipe::open(session, server)
+        .await?
+        .enumerate_and_keep(session, server)
+        .await
 }
 
 /// `IPC$\srvsvc`, open and bound, with the RPC call numbers it has used.
@@ -74,19 +63,40 @@ impl SrvsvcPipe {
             Ok::<u16, Error>(ack.max_xmit_frag.min(MAX_FRAGMENT))
         }
         .await;
-        let kept = SrvsvcPipe {
-            ipc,
-            pipe,
-            max_xmit: 0,
-            call_id,
-        };
         match bound {
-            Ok(max_xmit) => Ok(SrvsvcPipe { max_xmit, ..kept }),
+            Ok(max_xmit) => Ok(SrvsvcPipe {
+                ipc,
+                pipe,
+                max_xmit,
+                call_id,
+            }),
             Err(error) => {
-                kept.close_in_background();
+                let unbound = SrvsvcPipe {
+                    ipc,
+                    pipe,
+                    max_xmit: 0,
+                    call_id,
+                };
+                unbound.close_in_background();
                 Err(error)
             }
         }
+    }
+
+    /// Lists the shares, then keeps the pipe with `session` for the next listing, or closes
+    /// it when the listing failed.
+    async fn enumerate_and_keep(
+        mut self,
+        session: &Session,
+        server: &str,
+    ) -> Result<Vec<ShareInfo1>, Error> {
+        let listed = self.enumerate(server).await;
+        if listed.is_ok() {
+            session.keep_srvsvc_pipe(self);
+        } else {
+            self.close_in_background();
+        }
+        listed
     }
 
     /// Closes the pipe and disconnects the tree, without waiting (their failure changes
