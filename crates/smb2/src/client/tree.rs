@@ -9,11 +9,11 @@ use crate::wire::file_info::{
 };
 use crate::wire::{
     CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
-    FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FileAttributes, FileId, IoctlRequest,
-    QueryDirectoryRequest, QueryInfoRequest, RESTART_SCANS, ReadRequest, ReadResponse, Request,
-    SetInfoRequest, TreeConnectResponse, WriteRequest, access, create_options,
-    decode_close_response, decode_directory_entries, decode_ioctl_response, decode_output_buffer,
-    decode_write_response, disposition, share_access,
+    FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FSCTL_SET_ZERO_DATA, FileAttributes, FileId,
+    IoctlRequest, QueryDirectoryRequest, QueryInfoRequest, RESTART_SCANS, ReadRequest,
+    ReadResponse, Request, SetInfoRequest, TreeConnectResponse, WriteRequest, access,
+    create_options, decode_close_response, decode_directory_entries, decode_ioctl_response,
+    decode_output_buffer, decode_write_response, disposition, share_access,
 };
 
 /// How many QUERY_DIRECTORY answers one listing may take.
@@ -363,6 +363,21 @@ impl OpenFile {
             file_info::disposition_information(delete),
         )
         .await
+    }
+
+    /// Zeroes the bytes from `offset` up to `end` (FSCTL_SET_ZERO_DATA); the size stays.
+    pub async fn zero_range(&self, offset: u64, end: u64) -> Result<(), Error> {
+        let mut input = Vec::with_capacity(16);
+        input.extend_from_slice(&offset.to_le_bytes());
+        input.extend_from_slice(&end.to_le_bytes());
+        let request = Request::Ioctl(IoctlRequest {
+            ctl_code: FSCTL_SET_ZERO_DATA,
+            file_id: self.file_id,
+            input,
+            max_output_response: 0,
+        });
+        self.tree.call(&request, &[]).await?;
+        Ok(())
     }
 
     /// Writes `input` to a named pipe and returns the pipe's answer (FSCTL_PIPE_TRANSCEIVE),

@@ -294,6 +294,10 @@ pub struct IoctlRequest {
 /// FSCTL_PIPE_TRANSCEIVE: write to a named pipe and read its answer in one round trip.
 pub const FSCTL_PIPE_TRANSCEIVE: u32 = 0x0011_C017;
 
+/// FSCTL_SET_ZERO_DATA: zero a range of a file, deallocating it where the server can
+/// (MS-FSCC §2.3.85; input: FILE_ZERO_DATA_INFORMATION, two 64-bit offsets).
+pub const FSCTL_SET_ZERO_DATA: u32 = 0x0009_80C8;
+
 /// A request body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
