@@ -26,7 +26,8 @@ use wnet_smb2::{NtStatus, Tree};
 use crate::DriveOptions;
 use crate::attributes::{Owner, attributes_for_mode, file_attr, to_filetime};
 use crate::errno::errno;
-use crate::handles::{Handle, WriteOptions};
+use crate::files::{Clock, FileState, WriteOptions};
+use crate::handles::Handle;
 use crate::inodes::{InodeTable, ROOT, child_path};
 
 /// The largest request the kernel is asked to send (its own limit may be lower).
@@ -39,8 +40,31 @@ const FILE_OPEN_FLAGS: FopenFlags = FopenFlags::FOPEN_DIRECT_IO;
 /// The size writes are gathered to.
 const WRITE_CHUNK: usize = 1 << 20;
 
+/// The longest name a directory entry may have, in bytes (NAME_MAX).
+const NAME_MAX: usize = 255;
+
+/// Names the drive gives files unlinked while open (see [`SmbFilesystem::hide`]); never
+/// listed or looked up through the mount.
+const UNLINKED_PREFIX: &str = ".wnet-unlinked-";
+
 /// A directory's listing, as one QUERY_DIRECTORY walk returned it.
-type Listing = Arc<Vec<(String, FileAttributes)>>;
+struct ListingData {
+    entries: Vec<(String, FileAttributes)>,
+    /// When the walk was asked for, on the drive's clock.
+    fetched_at: u64,
+}
+
+impl ListingData {
+    /// Whether the listing names `name` (SMB names ignore case).
+    fn has(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        self.entries
+            .iter()
+            .any(|(listed, _)| listed.to_lowercase() == name)
+    }
+}
+
+type Listing = Arc<ListingData>;
 
 /// What the file system and its owner (the mounted [`crate::Drive`]) share.
 pub(crate) struct DriveState {
@@ -51,8 +75,16 @@ pub(crate) struct DriveState {
     pub(crate) owner: Owner,
     inodes: Mutex<InodeTable>,
     pub(crate) handles: Mutex<HashMap<u64, Arc<Handle>>>,
+    /// The shared state of each file the mount has open (by inode), kept until the kernel
+    /// forgets the inode: the size it reports must stay the drive's own after a close too.
+    files: Mutex<HashMap<u64, Arc<FileState>>>,
+    clock: Arc<Clock>,
+    /// Serial numbers of the names of files unlinked while open.
+    unlinked: AtomicU64,
     directories: Mutex<HashMap<u64, (u64, Listing)>>,
     listings: Mutex<HashMap<String, (Listing, Instant)>>,
+    /// Bumped whenever a listing is forgotten: a listing taken across a bump is not kept.
+    listings_generation: AtomicU64,
     next_handle: AtomicU64,
     pub(crate) abort: watch::Sender<bool>,
 }
@@ -70,7 +102,9 @@ impl DriveState {
     /// connection was lost). Files opened before stay on the old connection, and fail.
     pub(crate) fn replace_tree(&self, tree: Tree) {
         *self.tree.write().unwrap_or_else(PoisonError::into_inner) = tree;
-        lock(&self.listings).clear();
+        let mut listings = lock(&self.listings);
+        self.listings_generation.fetch_add(1, Ordering::AcqRel);
+        listings.clear();
     }
 }
 
@@ -92,8 +126,12 @@ impl DriveState {
             owner,
             inodes: Mutex::new(InodeTable::new()),
             handles: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            clock: Arc::new(Clock::default()),
+            unlinked: AtomicU64::new(1),
             directories: Mutex::new(HashMap::new()),
             listings: Mutex::new(HashMap::new()),
+            listings_generation: AtomicU64::new(0),
             next_handle: AtomicU64::new(1),
             abort: watch::channel(false).0,
         }
@@ -129,16 +167,16 @@ impl DriveState {
         lock(&self.handles).len()
     }
 
-    /// Write handles of `ino` with writes that may still be buffered.
-    fn dirty_handles(&self, ino: u64) -> Vec<Arc<Handle>> {
+    /// The open descriptors of `ino`.
+    fn handles_of(&self, ino: u64) -> Vec<Arc<Handle>> {
         lock(&self.handles)
             .values()
-            .filter(|handle| handle.ino == ino && handle.is_dirty())
+            .filter(|handle| handle.ino == ino)
             .cloned()
             .collect()
     }
 
-    /// An open handle of `ino` that may write (and so set attributes).
+    /// An open descriptor of `ino` that may write (and so set attributes and the size).
     fn writable_handle(&self, ino: u64) -> Option<Arc<Handle>> {
         lock(&self.handles)
             .values()
@@ -146,15 +184,70 @@ impl DriveState {
             .cloned()
     }
 
+    /// The descriptor to work on `ino` through: the caller's, else any open one (the file
+    /// may have lost its name: unlinked while open).
+    fn handle_for(&self, ino: u64, fh: Option<FileHandle>) -> Option<Arc<Handle>> {
+        fh.and_then(|fh| self.handle(fh))
+            .filter(|handle| handle.ino == ino)
+            .or_else(|| lock(&self.handles).values().find(|h| h.ino == ino).cloned())
+    }
+
+    /// The shared state of `ino`, if the mount has had it open.
+    fn file_state(&self, ino: u64) -> Option<Arc<FileState>> {
+        lock(&self.files).get(&ino).cloned()
+    }
+
+    /// The tick to date a request to the server with, before it is sent.
+    fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// `attributes` of `ino` from an answer dated `fetched_at`, as the drive reports them
+    /// (with its own size where the answer may predate the drive's changes).
+    fn reported(&self, ino: u64, attributes: FileAttributes, fetched_at: u64) -> FileAttributes {
+        match self.file_state(ino) {
+            Some(file) => file.reported(attributes, fetched_at),
+            None => attributes,
+        }
+    }
+
+    /// The file `ino` changed through the mount: what was read ahead of it and what is
+    /// cached of its attributes and its directory's listing are dropped.
+    fn changed(&self, ino: u64) {
+        for handle in self.handles_of(ino) {
+            handle.forget_read_ahead();
+        }
+        let parent = {
+            let mut inodes = lock(&self.inodes);
+            inodes.invalidate(ino);
+            inodes.path(ino).map(|path| parent_of(&path).to_owned())
+        };
+        if let Some(parent) = parent {
+            self.forget_listing(&parent);
+        }
+    }
+
     fn forget_listing(&self, directory: &str) {
-        lock(&self.listings).remove(directory);
+        let mut listings = lock(&self.listings);
+        self.listings_generation.fetch_add(1, Ordering::AcqRel);
+        listings.remove(directory);
+    }
+
+    /// The listing of `directory`, if one was taken less than the directory timeout ago.
+    fn fresh_listing(&self, directory: &str) -> Option<Listing> {
+        lock(&self.listings)
+            .get(directory)
+            .filter(|(_, at)| at.elapsed() < self.options.directory_timeout)
+            .map(|(listing, _)| Arc::clone(listing))
     }
 
     /// Forgets the listings of `directory` and of every directory below it (it moved or was
     /// replaced: a new directory of that name must not be answered with its listing).
     fn forget_listings_under(&self, directory: &str) {
         let prefix = format!("{directory}\\");
-        lock(&self.listings).retain(|path, _| path != directory && !path.starts_with(&prefix));
+        let mut listings = lock(&self.listings);
+        self.listings_generation.fetch_add(1, Ordering::AcqRel);
+        listings.retain(|path, _| path != directory && !path.starts_with(&prefix));
     }
 }
 
@@ -181,11 +274,19 @@ where
 }
 
 fn name_str(name: &OsStr) -> Result<&str, Errno> {
+    if name.len() > NAME_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
     let name = name.to_str().ok_or(Errno::EINVAL)?;
     if name.is_empty() || name.contains('\\') {
         return Err(Errno::EINVAL);
     }
     Ok(name)
+}
+
+/// The directory `path` is in (the root for the root's entries).
+fn parent_of(path: &str) -> &str {
+    path.rsplit_once('\\').map_or("", |(parent, _)| parent)
 }
 
 fn desired_access(flags: OpenFlags) -> (u32, bool) {
@@ -225,15 +326,18 @@ fn reply_empty(outcome: Result<(), Errno>, reply: ReplyEmpty) {
     }
 }
 
-/// Caches fresh attributes of `ino` and answers with them (or the failure).
+/// Caches fresh attributes of `ino` (from an answer dated `fetched_at`) and answers with
+/// them (or the failure).
 fn reply_attributes(
     state: &DriveState,
     ino: INodeNo,
+    fetched_at: u64,
     outcome: Result<FileAttributes, Errno>,
     reply: ReplyAttr,
 ) {
     match outcome {
         Ok(attributes) => {
+            let attributes = state.reported(ino.0, attributes, fetched_at);
             if let Ok(path) = state.path(ino) {
                 lock(&state.inodes).cache(&path, attributes);
             }
@@ -256,9 +360,18 @@ impl SmbFilesystem {
         Ok((parent_path, path))
     }
 
-    /// Answers `reply` with the entry of `path` (counting the lookup).
-    fn entry(state: &DriveState, path: &str, attributes: FileAttributes, reply: ReplyEntry) {
-        let ino = lock(&state.inodes).lookup(path, attributes);
+    /// Answers `reply` with the entry of `path` (counting the lookup), from attributes of an
+    /// answer dated `fetched_at`.
+    fn entry(
+        state: &DriveState,
+        path: &str,
+        attributes: FileAttributes,
+        fetched_at: u64,
+        reply: ReplyEntry,
+    ) {
+        let ino = lock(&state.inodes).ino(path);
+        let attributes = state.reported(ino, attributes, fetched_at);
+        lock(&state.inodes).lookup(path, attributes);
         reply.entry(&state.ttl(), &state.attr(ino, &attributes), Generation(0));
     }
 
@@ -307,58 +420,88 @@ impl Filesystem for SmbFilesystem {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        let Ok((_, path)) = self.child(parent, name) else {
-            return reply.error(Errno::ENOENT);
+        let (parent_path, path) = match self.child(parent, name) {
+            Ok(paths) => paths,
+            Err(errno) => return reply.error(errno),
         };
+        if name.to_string_lossy().starts_with(UNLINKED_PREFIX) {
+            return reply.error(Errno::ENOENT);
+        }
         let cached = lock(&self.state.inodes).fresh_attributes_of(&path, self.state.ttl());
         if let Some(attributes) = cached {
-            return Self::entry(&self.state, &path, attributes, reply);
+            // Cached attributes are stored as reported: nothing to date.
+            return Self::entry(&self.state, &path, attributes, u64::MAX, reply);
+        }
+        // A fresh listing of the directory that does not name it: it does not exist (asked
+        // again of the server once the listing is older than the directory timeout).
+        if let Some(listing) = self.state.fresh_listing(&parent_path)
+            && !listing.has(&name.to_string_lossy())
+        {
+            return reply.error(Errno::ENOENT);
         }
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let stat_path = path.clone();
+        let fetched_at = state.now();
         spawn(
             &self.state,
             async move { tree.stat(&stat_path).await.map_err(|error| errno(&error)) },
             move |outcome| match outcome {
-                Ok(attributes) => Self::entry(&state, &path, attributes, reply),
+                Ok(attributes) => Self::entry(&state, &path, attributes, fetched_at, reply),
                 Err(errno) => reply.error(errno),
             },
         );
     }
 
     fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {
-        lock(&self.state.inodes).forget(ino.0, nlookup);
+        let gone = {
+            let mut inodes = lock(&self.state.inodes);
+            inodes.forget(ino.0, nlookup);
+            !inodes.contains(ino.0)
+        };
+        if gone {
+            // The kernel keeps no size of it any more; descriptors still closing hold the
+            // state themselves.
+            lock(&self.state.files).remove(&ino.0);
+        }
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
-        let path = match self.state.path(ino) {
-            Ok(path) => path,
-            Err(errno) => return reply.error(errno),
-        };
-        let dirty = self.state.dirty_handles(ino.0);
-        if dirty.is_empty() {
-            let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
-            if let Some(attributes) = cached {
-                return reply.attr(&self.state.ttl(), &self.state.attr(ino.0, &attributes));
-            }
+        let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
+        if let Some(attributes) = cached {
+            return reply.attr(&self.state.ttl(), &self.state.attr(ino.0, &attributes));
         }
-        let handle = fh.and_then(|fh| self.state.handle(fh));
+        // Through an open descriptor when there is one (fstat, and a file unlinked while
+        // open has no name to ask by), else by name. Writes still on their way go first, so
+        // that the server's times are those they leave, as its size is.
+        let handle = self.state.handle_for(ino.0, fh);
+        let file_state = self
+            .state
+            .file_state(ino.0)
+            .filter(|file_state| file_state.has_unsettled_writes());
+        let path = self.state.path(ino);
+        if handle.is_none()
+            && let Err(errno) = path
+        {
+            return reply.error(errno);
+        }
         let state = Arc::clone(&self.state);
         let tree = state.tree();
+        let fetched_at = state.now();
         spawn(
             &self.state,
             async move {
-                for handle in dirty {
-                    handle.barrier().await?;
+                if let Some(file_state) = file_state {
+                    file_state.barrier(None).await?;
                 }
-                match handle {
-                    Some(handle) => handle.file.query_attributes().await,
-                    None => tree.stat(&path).await,
+                match (handle, path) {
+                    (Some(handle), _) => handle.file.query_attributes().await,
+                    (None, Ok(path)) => tree.stat(&path).await,
+                    (None, Err(errno)) => return Err(errno),
                 }
                 .map_err(|error| errno(&error))
             },
-            move |outcome| reply_attributes(&state, ino, outcome, reply),
+            move |outcome| reply_attributes(&state, ino, fetched_at, outcome, reply),
         );
     }
 
@@ -385,19 +528,27 @@ impl Filesystem for SmbFilesystem {
         {
             return reply.error(Errno::EPERM);
         }
-        let path = match self.state.path(ino) {
-            Ok(path) => path,
-            Err(errno) => return reply.error(errno),
-        };
-        lock(&self.state.inodes).invalidate(ino.0);
         // Attributes are set through a handle that may write them: the caller's, else one
         // open for writing — a server updates the write time when a handle that wrote closes,
         // unless the time was set through that very handle (cp -p sets times before closing).
+        // A file unlinked while open has no name left: only its descriptors reach it.
         let handle = fh
             .and_then(|fh| self.state.handle(fh))
-            .filter(|handle| handle.is_writable())
+            .filter(|handle| handle.ino == ino.0 && handle.is_writable())
             .or_else(|| self.state.writable_handle(ino.0));
-        let dirty = self.state.dirty_handles(ino.0);
+        let path = self.state.path(ino);
+        if handle.is_none()
+            && let Err(errno) = path
+        {
+            return reply.error(errno);
+        }
+        let file_state = self.state.file_state(ino.0);
+        if size.is_some() {
+            // A truncation is seen by every descriptor at once: nothing read ahead survives.
+            self.state.changed(ino.0);
+        } else {
+            lock(&self.state.inodes).invalidate(ino.0);
+        }
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let time = |time: Option<TimeOrNow>| match time {
@@ -406,11 +557,15 @@ impl Filesystem for SmbFilesystem {
             None => 0,
         };
         let (atime, mtime) = (time(atime), time(mtime));
+        let fetched_at = state.now();
+        let resized_state = Arc::clone(&self.state);
         spawn(
             &self.state,
             async move {
-                for handle in dirty {
-                    handle.barrier().await?;
+                // The writes queued before (through any descriptor) reach the server first:
+                // a truncation or a time set after them must not be undone by them.
+                if let Some(file_state) = &file_state {
+                    file_state.barrier(None).await?;
                 }
                 let mut wanted = access::FILE_READ_ATTRIBUTES
                     | access::FILE_WRITE_ATTRIBUTES
@@ -418,16 +573,23 @@ impl Filesystem for SmbFilesystem {
                 if size.is_some() {
                     wanted |= access::FILE_WRITE_DATA;
                 }
-                let (file, opened_here) = match handle.filter(|_| size.is_none()) {
-                    Some(handle) => (handle.file.clone(), false),
-                    None => (
+                let (file, opened_here) = match (handle, path) {
+                    (Some(handle), _) => (handle.file.clone(), false),
+                    (None, Ok(path)) => (
                         open(&tree, open_request(path, wanted, disposition::OPEN, 0)).await?,
                         true,
                     ),
+                    (None, Err(errno)) => return Err(errno),
                 };
                 let result = async {
                     if let Some(size) = size {
                         file.set_end_of_file(size).await?;
+                        if let Some(file_state) = &file_state {
+                            file_state.resized(size);
+                        }
+                        for handle in resized_state.handles_of(ino.0) {
+                            handle.forget_read_ahead();
+                        }
                     }
                     let mut basic = BasicInformation {
                         last_access_time: atime,
@@ -450,7 +612,7 @@ impl Filesystem for SmbFilesystem {
                 }
                 result
             },
-            move |outcome| reply_attributes(&state, ino, outcome, reply),
+            move |outcome| reply_attributes(&state, ino, fetched_at, outcome, reply),
         );
     }
 
@@ -488,7 +650,7 @@ impl Filesystem for SmbFilesystem {
                 Ok(attributes)
             },
             move |outcome| match outcome {
-                Ok(attributes) => Self::entry(&state, &path, attributes, reply),
+                Ok(attributes) => Self::entry(&state, &path, attributes, u64::MAX, reply),
                 Err(errno) => reply.error(errno),
             },
         );
@@ -531,12 +693,22 @@ impl Filesystem for SmbFilesystem {
             inodes.invalidate(parent.0);
             inodes.invalidate(newparent.0);
         }
+        // A target the mount has open is replaced as POSIX replaces it: its descriptors keep
+        // the old file, hidden away until they close.
+        let hiding_places = if replace {
+            self.state.hiding_places_if_open(&to)
+        } else {
+            None
+        };
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let (source, target) = (from.clone(), to.clone());
         spawn(
             &self.state,
             async move {
+                if let Some(places) = hiding_places {
+                    hide(&tree, &target, &places).await;
+                }
                 let file = open(
                     &tree,
                     open_request(
@@ -572,6 +744,7 @@ impl Filesystem for SmbFilesystem {
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let open_path = path.clone();
+        let fetched_at = state.now();
         spawn(
             &self.state,
             async move {
@@ -588,7 +761,7 @@ impl Filesystem for SmbFilesystem {
             },
             move |outcome| match outcome {
                 Ok(file) => {
-                    let fh = state.register(ino.0, file, writable);
+                    let fh = state.register(ino.0, file, writable, fetched_at);
                     reply.opened(FileHandle(fh), FILE_OPEN_FLAGS);
                 }
                 Err(Errno::ENOENT) => {
@@ -610,7 +783,7 @@ impl Filesystem for SmbFilesystem {
     fn read(
         &self,
         _req: &Request,
-        ino: INodeNo,
+        _ino: INodeNo,
         fh: FileHandle,
         offset: u64,
         size: u32,
@@ -621,23 +794,14 @@ impl Filesystem for SmbFilesystem {
         let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
-        // A read sees every write that returned before it, through any handle of the file:
-        // writes still buffered in other handles go to the server first (their failures are
-        // theirs to report).
-        let others: Vec<Arc<Handle>> = self
-            .state
-            .dirty_handles(ino.0)
-            .into_iter()
-            .filter(|other| !Arc::ptr_eq(other, &handle))
-            .collect();
+        // A read sees every write that returned before it, through any descriptor of the
+        // file: the writes still on their way go to the server first (the failures of other
+        // descriptors' writes are theirs to report).
         let max_read = self.state.tree().max_read_size();
         spawn(
             &self.state,
             async move {
-                for other in others {
-                    let _ = other.barrier().await;
-                }
-                if handle.is_dirty() {
+                if handle.state.has_unsettled_writes() {
                     handle.barrier().await?;
                 }
                 handle.read(offset, size, max_read).await
@@ -667,12 +831,10 @@ impl Filesystem for SmbFilesystem {
         let Some(handle) = self.state.handle(fh) else {
             return reply.error(Errno::EBADF);
         };
-        lock(&self.state.inodes).invalidate(ino.0);
-        for other in lock(&self.state.handles).values() {
-            if other.ino == ino.0 && !Arc::ptr_eq(other, &handle) {
-                other.forget_read_ahead();
-            }
-        }
+        // Every descriptor's read-ahead, the cached attributes and the directory's listing
+        // are dropped before the write is queued: a read or stat that comes after it cannot
+        // be answered from before it.
+        self.state.changed(ino.0);
         handle.write(offset, data, reply);
     }
 
@@ -716,12 +878,78 @@ impl Filesystem for SmbFilesystem {
         }
         state.runtime.clone().spawn(async move {
             let _ = handle.barrier().await;
+            let fetched_at = state.now();
             if let Ok(Some(attributes)) = handle.file.clone().close_with_attributes().await
                 && let Ok(path) = state.path(ino)
             {
+                let attributes = state.reported(ino.0, attributes, fetched_at);
                 lock(&state.inodes).cache(&path, attributes);
             }
         });
+    }
+
+    fn fallocate(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        length: u64,
+        mode: i32,
+        reply: ReplyEmpty,
+    ) {
+        use nix::libc::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE};
+        let Some(handle) = self.state.handle(fh) else {
+            return reply.error(Errno::EBADF);
+        };
+        if !handle.is_writable() {
+            return reply.error(Errno::EBADF);
+        }
+        let Some(end) = offset.checked_add(length) else {
+            return reply.error(Errno::EFBIG);
+        };
+        let keep_size = mode & FALLOC_FL_KEEP_SIZE != 0;
+        let zero = match mode & !FALLOC_FL_KEEP_SIZE {
+            0 => false,
+            FALLOC_FL_ZERO_RANGE => true,
+            FALLOC_FL_PUNCH_HOLE if keep_size => true,
+            _ => return reply.error(Errno::EOPNOTSUPP),
+        };
+        // SMB servers allocate as data is written: reserving space is not asked for, only
+        // the size (unless kept) and the zeroed range are real changes.
+        let grows = !keep_size && end > handle.state.size();
+        if !zero && !grows {
+            return reply_empty(Ok(()), reply);
+        }
+        self.state.changed(ino.0);
+        let state = Arc::clone(&self.state);
+        spawn(
+            &self.state,
+            async move {
+                handle.barrier().await?;
+                let size = handle.state.size();
+                if zero && offset < size {
+                    handle
+                        .file
+                        .zero_range(offset, end.min(size))
+                        .await
+                        .map_err(|error| errno(&error))?;
+                }
+                if grows && end > size {
+                    handle
+                        .file
+                        .set_end_of_file(end)
+                        .await
+                        .map_err(|error| errno(&error))?;
+                    handle.state.resized(end);
+                }
+                for other in state.handles_of(ino.0) {
+                    other.forget_read_ahead();
+                }
+                Ok(())
+            },
+            move |outcome| reply_empty(outcome, reply),
+        );
     }
 
     fn fsync(
@@ -750,11 +978,7 @@ impl Filesystem for SmbFilesystem {
             Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
-        let cached = lock(&self.state.listings)
-            .get(&path)
-            .filter(|(_, at)| at.elapsed() < self.state.options.directory_timeout)
-            .map(|(listing, _)| Arc::clone(listing));
-        if let Some(listing) = cached {
+        if let Some(listing) = self.state.fresh_listing(&path) {
             let fh = self.state.new_handle();
             lock(&self.state.directories).insert(fh, (ino.0, listing));
             return reply.opened(FileHandle(fh), FopenFlags::empty());
@@ -762,6 +986,8 @@ impl Filesystem for SmbFilesystem {
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let list_path = path.clone();
+        let fetched_at = state.now();
+        let generation = state.listings_generation.load(Ordering::Acquire);
         spawn(
             &self.state,
             async move {
@@ -771,19 +997,29 @@ impl Filesystem for SmbFilesystem {
             },
             move |outcome| match outcome {
                 Ok(entries) => {
-                    let listing: Listing = Arc::new(
-                        entries
+                    let listing: Listing = Arc::new(ListingData {
+                        entries: entries
                             .into_iter()
+                            .filter(|entry| !entry.name.starts_with(UNLINKED_PREFIX))
                             .map(|entry| (entry.name, entry.attributes))
                             .collect(),
-                    );
+                        fetched_at,
+                    });
                     {
                         let mut inodes = lock(&state.inodes);
-                        for (name, attributes) in listing.iter() {
-                            inodes.cache(&child_path(&path, name), *attributes);
+                        for (name, attributes) in &listing.entries {
+                            let child = child_path(&path, name);
+                            let ino = inodes.ino(&child);
+                            inodes.cache(&child, state.reported(ino, *attributes, fetched_at));
                         }
                     }
-                    lock(&state.listings).insert(path, (Arc::clone(&listing), Instant::now()));
+                    // Kept for the next listing and for lookups only if nothing in the drive
+                    // changed while it was taken (it might miss a name made since).
+                    let mut listings = lock(&state.listings);
+                    if state.listings_generation.load(Ordering::Acquire) == generation {
+                        listings.insert(path, (Arc::clone(&listing), Instant::now()));
+                    }
+                    drop(listings);
                     let fh = state.new_handle();
                     lock(&state.directories).insert(fh, (ino.0, listing));
                     reply.opened(FileHandle(fh), FopenFlags::empty());
@@ -808,12 +1044,12 @@ impl Filesystem for SmbFilesystem {
         let parent = self.parent_ino(ino.0);
         let path = self.state.path(ino).unwrap_or_default();
         let dots = [(".", ino.0), ("..", parent)];
-        for index in offset as usize..listing.len() + 2 {
+        for index in offset as usize..listing.entries.len() + 2 {
             let next = index as u64 + 1;
             let full = if let Some((name, dot_ino)) = dots.get(index) {
                 reply.add(INodeNo(*dot_ino), next, FileType::Directory, name)
             } else {
-                let (name, attributes) = &listing[index - 2];
+                let (name, attributes) = &listing.entries[index - 2];
                 let child = lock(&self.state.inodes).ino(&child_path(&path, name));
                 let kind = if attributes.is_directory() {
                     FileType::Directory
@@ -850,7 +1086,7 @@ impl Filesystem for SmbFilesystem {
                 attributes: wnet_smb2::wire::file_attributes::DIRECTORY,
                 ..FileAttributes::default()
             });
-        for index in offset as usize..listing.len() + 2 {
+        for index in offset as usize..listing.entries.len() + 2 {
             let next = index as u64 + 1;
             if index < 2 {
                 let (name, dot_ino) = if index == 0 {
@@ -864,16 +1100,21 @@ impl Filesystem for SmbFilesystem {
                 }
                 continue;
             }
-            let (name, listed) = &listing[index - 2];
+            let (name, listed) = &listing.entries[index - 2];
             let mut inodes = lock(&self.state.inodes);
             let child = inodes.ino(&child_path(&path, name));
             // The listing cached each entry's attributes in the inode table when it was
             // taken; what is there now is as new or newer (a stat, a setattr, a close). None
             // means the file changed through the mount since (a write): the listing's
-            // attributes are then given with no time to live, so that the kernel asks again.
+            // attributes are then given with no time to live, so that the kernel asks again,
+            // and with the size the drive's own writes left (the kernel takes the size of
+            // every entry it is given, and appends there).
             let (attributes, entry_ttl) = match inodes.fresh_attributes(child, Duration::MAX) {
                 Some(current) => (current, ttl),
-                None => (*listed, Duration::ZERO),
+                None => (
+                    self.state.reported(child, *listed, listing.fetched_at),
+                    Duration::ZERO,
+                ),
             };
             let attr = self.state.attr(child, &attributes);
             if reply.add(INodeNo(child), next, name, &entry_ttl, &attr, Generation(0)) {
@@ -944,12 +1185,23 @@ impl Filesystem for SmbFilesystem {
         } else {
             disposition::OPEN_IF
         };
+        let truncates = create_disposition == disposition::OVERWRITE_IF;
+        // Re-created with O_TRUNC while open: the writes queued before go first, so that
+        // none lands after the truncation.
+        let earlier_writes = lock(&self.state.inodes)
+            .find(&path)
+            .and_then(|ino| self.state.file_state(ino))
+            .filter(|_| truncates);
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let create_path = path.clone();
+        let fetched_at = state.now();
         spawn(
             &self.state,
             async move {
+                if let Some(file_state) = earlier_writes {
+                    file_state.barrier(None).await?;
+                }
                 open(
                     &tree,
                     open_request(
@@ -963,9 +1215,18 @@ impl Filesystem for SmbFilesystem {
             },
             move |outcome| match outcome {
                 Ok(file) => {
-                    let attributes = file.attributes;
-                    let ino = lock(&state.inodes).lookup(&path, attributes);
-                    let fh = state.register(ino, file, writable);
+                    let ino = lock(&state.inodes).ino(&path);
+                    if truncates {
+                        if let Some(file_state) = state.file_state(ino) {
+                            file_state.resized(file.attributes.end_of_file);
+                        }
+                        for handle in state.handles_of(ino) {
+                            handle.forget_read_ahead();
+                        }
+                    }
+                    let attributes = state.reported(ino, file.attributes, fetched_at);
+                    lock(&state.inodes).lookup(&path, attributes);
+                    let fh = state.register(ino, file, writable, fetched_at);
                     reply.created(
                         &state.ttl(),
                         &state.attr(ino, &attributes),
@@ -982,16 +1243,20 @@ impl Filesystem for SmbFilesystem {
 
 impl SmbFilesystem {
     /// unlink and rmdir: open for deletion, mark delete-pending (which is where a directory
-    /// that is not empty says so), close.
+    /// that is not empty says so), close. A file the mount still has open is first renamed
+    /// out of the way (see [`DriveState::hiding_places`]): its descriptors keep working, the
+    /// name is free at once, and the server deletes it when the last descriptor closes.
     fn remove(&self, parent: INodeNo, name: &OsStr, directory: bool, reply: ReplyEmpty) {
         let path = match self.changing_child(parent, name) {
             Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
+        let hiding_places = (!directory)
+            .then(|| self.state.hiding_places_if_open(&path))
+            .flatten();
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let remove_path = path.clone();
-        let remove_path_again = path.clone();
         spawn(
             &self.state,
             async move {
@@ -1003,19 +1268,31 @@ impl SmbFilesystem {
                 let file = open(
                     &tree,
                     open_request(
-                        remove_path,
+                        remove_path.clone(),
                         access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
                         disposition::OPEN,
                         options,
                     ),
                 )
                 .await?;
+                let mut deleted_path = remove_path;
+                for place in hiding_places.unwrap_or_default() {
+                    match file.rename(&place, false).await {
+                        Ok(()) => {
+                            deleted_path = place;
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::debug!(%error, place, "cannot hide a file unlinked while open there");
+                        }
+                    }
+                }
                 let mut marked = file.set_delete_pending(true).await;
                 if !directory
                     && matches!(&marked, Err(error)
                         if error.status() == Some(NtStatus::STATUS_CANNOT_DELETE))
                 {
-                    marked = delete_read_only(&tree, &remove_path_again, &file).await;
+                    marked = delete_read_only(&tree, &deleted_path, &file).await;
                 }
                 let closed = file.close().await;
                 marked.map_err(|error| errno(&error))?;
@@ -1031,6 +1308,59 @@ impl SmbFilesystem {
             },
         );
     }
+}
+
+impl DriveState {
+    /// Where a file the mount has open goes when its name is unlinked or replaced, best
+    /// first: a hidden name in the share's root (so that its directory can be removed), else
+    /// in its own directory. `None` when no descriptor has `path` open.
+    fn hiding_places_if_open(&self, path: &str) -> Option<Vec<String>> {
+        let ino = lock(&self.inodes).find(path)?;
+        if self.handles_of(ino).is_empty() {
+            return None;
+        }
+        let since_epoch = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let tag = format!(
+            "{UNLINKED_PREFIX}{:x}-{:x}-{:x}",
+            std::process::id(),
+            since_epoch.as_nanos() & 0xffff_ffff_ffff,
+            self.unlinked.fetch_add(1, Ordering::Relaxed)
+        );
+        let parent = parent_of(path);
+        let mut places = vec![tag.clone()];
+        if !parent.is_empty() {
+            places.push(child_path(parent, &tag));
+        }
+        Some(places)
+    }
+}
+
+/// Moves the file at `path` (replaced by a rename while the mount has it open) to the first
+/// of `places` that takes it and marks it delete-pending; left where it is when none does
+/// (the rename then replaces it as the server sees fit).
+async fn hide(tree: &Tree, path: &str, places: &[String]) {
+    let Ok(file) = tree
+        .create(open_request(
+            path.to_owned(),
+            access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+            disposition::OPEN,
+            create_options::NON_DIRECTORY_FILE,
+        ))
+        .await
+    else {
+        return;
+    };
+    for place in places {
+        if file.rename(place, false).await.is_ok() {
+            if let Err(error) = file.set_delete_pending(true).await {
+                tracing::debug!(%error, place, "a hidden replaced file stays");
+            }
+            break;
+        }
+    }
+    let _ = file.close().await;
 }
 
 /// Marks `file` (open for deletion at `path`) delete-pending although it has the READONLY
@@ -1077,24 +1407,33 @@ async fn delete_read_only(
 }
 
 impl DriveState {
-    /// Records an open file and returns its FUSE handle.
-    fn register(&self, ino: u64, file: OpenFile, writable: bool) -> u64 {
-        let handle = if writable {
-            Handle::writer(
-                ino,
-                file,
-                WriteOptions {
-                    chunk: WRITE_CHUNK
-                        .min(self.tree().max_write_size() as usize)
-                        .max(4096),
-                    write_through: self.options.write_through,
-                },
-                &self.runtime,
-                self.abort.subscribe(),
-            )
-        } else {
-            Handle::reader(ino, file)
+    /// Records a descriptor of `ino` open through `file` (whose CREATE answer is dated
+    /// `fetched_at`) and returns its FUSE handle. The file's shared state is made with its
+    /// first descriptor.
+    fn register(&self, ino: u64, file: OpenFile, writable: bool, fetched_at: u64) -> u64 {
+        let file_state = {
+            let mut files = lock(&self.files);
+            if let Some(existing) = files.get(&ino) {
+                existing.reported(file.attributes, fetched_at);
+                Arc::clone(existing)
+            } else {
+                let made = Arc::new(FileState::new(
+                    file.attributes.end_of_file,
+                    Arc::clone(&self.clock),
+                    WriteOptions {
+                        chunk: WRITE_CHUNK
+                            .min(self.tree().max_write_size() as usize)
+                            .max(4096),
+                        write_through: self.options.write_through,
+                    },
+                    &self.runtime,
+                    self.abort.subscribe(),
+                ));
+                files.insert(ino, Arc::clone(&made));
+                made
+            }
         };
+        let handle = Handle::new(ino, file, file_state, writable);
         let fh = self.new_handle();
         lock(&self.handles).insert(fh, Arc::new(handle));
         fh

@@ -71,6 +71,16 @@ impl InodeTable {
         self.nodes.get(&ino).and_then(|node| node.path.clone())
     }
 
+    /// The inode of `path`, if it has one.
+    pub fn find(&self, path: &str) -> Option<u64> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Whether the node `ino` is still known (the kernel has not forgotten it).
+    pub fn contains(&self, ino: u64) -> bool {
+        self.nodes.contains_key(&ino)
+    }
+
     /// The inode of `path`, made if new, without counting a lookup.
     pub fn ino(&mut self, path: &str) -> u64 {
         if let Some(&ino) = self.by_path.get(path) {

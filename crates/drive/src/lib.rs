@@ -4,14 +4,17 @@
 //! drives dir, or one the user named) and serves every file operation over the tree's
 //! session: lookups and attributes with a short cache, directory listings with their
 //! attributes in one walk (readdirplus), reads split into multi-credit READs in flight
-//! together, writes gathered into 1 MiB WRITEs sent behind the writer (see [`handles`]),
-//! truncate, rename, delete, mkdir/rmdir and statfs. [`Drive::unmount`] takes it away, by
-//! force when files are open (they fail with EIO from then on, nothing waits).
+//! together, writes gathered into 1 MiB WRITEs sent behind the writer in one queue per file
+//! whatever the number of descriptors (see [`files`] and [`handles`]), truncate, fallocate,
+//! rename, delete (a file still open is hidden until it closes), mkdir/rmdir and statfs.
+//! [`Drive::unmount`] takes it away, by force when files are open (they fail with EIO from
+//! then on, nothing waits).
 //!
 //! Root mounts directly; other users go through `fusermount3`, as FUSE file systems do.
 
 pub mod attributes;
 pub mod errno;
+pub mod files;
 mod filesystem;
 pub mod handles;
 pub mod inodes;
