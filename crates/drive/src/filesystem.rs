@@ -28,7 +28,7 @@ use crate::attributes::{Owner, attributes_for_mode, file_attr, to_filetime};
 use crate::errno::errno;
 use crate::files::{Clock, FileState, WriteOptions};
 use crate::handles::Handle;
-use crate::inodes::{InodeTable, ROOT, child_path};
+use crate::inodes::{Dated, InodeTable, ROOT, child_path};
 
 /// The largest request the kernel is asked to send (its own limit may be lower).
 const MAX_REQUEST: u32 = 1 << 20;
@@ -202,12 +202,14 @@ impl DriveState {
         self.clock.now()
     }
 
-    /// `attributes` of `ino` from an answer dated `fetched_at`, as the drive reports them
-    /// (with its own size where the answer may predate the drive's changes).
-    fn reported(&self, ino: u64, attributes: FileAttributes, fetched_at: u64) -> FileAttributes {
+    /// Attributes of `ino` from a server's answer, as the drive reports them: with its own
+    /// size where the answer may predate the drive's changes. Cached attributes are reported
+    /// again at every use, so that a change made after they were cached is never hidden by
+    /// them.
+    fn reported(&self, ino: u64, dated: Dated) -> FileAttributes {
         match self.file_state(ino) {
-            Some(file) => file.reported(attributes, fetched_at),
-            None => attributes,
+            Some(file) => file.reported(dated.attributes, dated.fetched_at),
+            None => dated.attributes,
         }
     }
 
@@ -337,10 +339,14 @@ fn reply_attributes(
 ) {
     match outcome {
         Ok(attributes) => {
-            let attributes = state.reported(ino.0, attributes, fetched_at);
+            let dated = Dated {
+                attributes,
+                fetched_at,
+            };
             if let Ok(path) = state.path(ino) {
-                lock(&state.inodes).cache(&path, attributes);
+                lock(&state.inodes).cache(&path, dated);
             }
+            let attributes = state.reported(ino.0, dated);
             reply.attr(&state.ttl(), &state.attr(ino.0, &attributes));
         }
         Err(errno) => reply.error(errno),
@@ -369,9 +375,12 @@ impl SmbFilesystem {
         fetched_at: u64,
         reply: ReplyEntry,
     ) {
-        let ino = lock(&state.inodes).ino(path);
-        let attributes = state.reported(ino, attributes, fetched_at);
-        lock(&state.inodes).lookup(path, attributes);
+        let dated = Dated {
+            attributes,
+            fetched_at,
+        };
+        let ino = lock(&state.inodes).lookup(path, dated);
+        let attributes = state.reported(ino, dated);
         reply.entry(&state.ttl(), &state.attr(ino, &attributes), Generation(0));
     }
 
@@ -428,9 +437,14 @@ impl Filesystem for SmbFilesystem {
             return reply.error(Errno::ENOENT);
         }
         let cached = lock(&self.state.inodes).fresh_attributes_of(&path, self.state.ttl());
-        if let Some(attributes) = cached {
-            // Cached attributes are stored as reported: nothing to date.
-            return Self::entry(&self.state, &path, attributes, u64::MAX, reply);
+        if let Some(dated) = cached {
+            return Self::entry(
+                &self.state,
+                &path,
+                dated.attributes,
+                dated.fetched_at,
+                reply,
+            );
         }
         // A fresh listing of the directory that does not name it: it does not exist (asked
         // again of the server once the listing is older than the directory timeout).
@@ -468,7 +482,8 @@ impl Filesystem for SmbFilesystem {
 
     fn getattr(&self, _req: &Request, ino: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
         let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
-        if let Some(attributes) = cached {
+        if let Some(dated) = cached {
+            let attributes = self.state.reported(ino.0, dated);
             return reply.attr(&self.state.ttl(), &self.state.attr(ino.0, &attributes));
         }
         // Through an open descriptor when there is one (fstat, and a file unlinked while
@@ -631,6 +646,7 @@ impl Filesystem for SmbFilesystem {
         };
         let state = Arc::clone(&self.state);
         let tree = state.tree();
+        let fetched_at = state.now();
         let create_path = path.clone();
         spawn(
             &self.state,
@@ -650,7 +666,7 @@ impl Filesystem for SmbFilesystem {
                 Ok(attributes)
             },
             move |outcome| match outcome {
-                Ok(attributes) => Self::entry(&state, &path, attributes, u64::MAX, reply),
+                Ok(attributes) => Self::entry(&state, &path, attributes, fetched_at, reply),
                 Err(errno) => reply.error(errno),
             },
         );
@@ -882,8 +898,13 @@ impl Filesystem for SmbFilesystem {
             if let Ok(Some(attributes)) = handle.file.clone().close_with_attributes().await
                 && let Ok(path) = state.path(ino)
             {
-                let attributes = state.reported(ino.0, attributes, fetched_at);
-                lock(&state.inodes).cache(&path, attributes);
+                lock(&state.inodes).cache(
+                    &path,
+                    Dated {
+                        attributes,
+                        fetched_at,
+                    },
+                );
             }
         });
     }
@@ -1009,8 +1030,13 @@ impl Filesystem for SmbFilesystem {
                         let mut inodes = lock(&state.inodes);
                         for (name, attributes) in &listing.entries {
                             let child = child_path(&path, name);
-                            let ino = inodes.ino(&child);
-                            inodes.cache(&child, state.reported(ino, *attributes, fetched_at));
+                            inodes.cache(
+                                &child,
+                                Dated {
+                                    attributes: *attributes,
+                                    fetched_at,
+                                },
+                            );
                         }
                     }
                     // Kept for the next listing and for lookups only if nothing in the drive
@@ -1082,10 +1108,13 @@ impl Filesystem for SmbFilesystem {
         let ttl = self.state.ttl();
         let dot_attributes = lock(&self.state.inodes)
             .fresh_attributes(ino.0, Duration::MAX)
-            .unwrap_or(FileAttributes {
-                attributes: wnet_smb2::wire::file_attributes::DIRECTORY,
-                ..FileAttributes::default()
-            });
+            .map_or(
+                FileAttributes {
+                    attributes: wnet_smb2::wire::file_attributes::DIRECTORY,
+                    ..FileAttributes::default()
+                },
+                |dated| dated.attributes,
+            );
         for index in offset as usize..listing.entries.len() + 2 {
             let next = index as u64 + 1;
             if index < 2 {
@@ -1109,13 +1138,17 @@ impl Filesystem for SmbFilesystem {
             // attributes are then given with no time to live, so that the kernel asks again,
             // and with the size the drive's own writes left (the kernel takes the size of
             // every entry it is given, and appends there).
-            let (attributes, entry_ttl) = match inodes.fresh_attributes(child, Duration::MAX) {
+            let (dated, entry_ttl) = match inodes.fresh_attributes(child, Duration::MAX) {
                 Some(current) => (current, ttl),
                 None => (
-                    self.state.reported(child, *listed, listing.fetched_at),
+                    Dated {
+                        attributes: *listed,
+                        fetched_at: listing.fetched_at,
+                    },
                     Duration::ZERO,
                 ),
             };
+            let attributes = self.state.reported(child, dated);
             let attr = self.state.attr(child, &attributes);
             if reply.add(INodeNo(child), next, name, &entry_ttl, &attr, Generation(0)) {
                 break;
@@ -1224,9 +1257,13 @@ impl Filesystem for SmbFilesystem {
                             handle.forget_read_ahead();
                         }
                     }
-                    let attributes = state.reported(ino, file.attributes, fetched_at);
-                    lock(&state.inodes).lookup(&path, attributes);
+                    let dated = Dated {
+                        attributes: file.attributes,
+                        fetched_at,
+                    };
+                    lock(&state.inodes).lookup(&path, dated);
                     let fh = state.register(ino, file, writable, fetched_at);
+                    let attributes = state.reported(ino, dated);
                     reply.created(
                         &state.ttl(),
                         &state.attr(ino, &attributes),

@@ -14,12 +14,23 @@ use wnet_smb2::wire::FileAttributes;
 /// The root's inode number (FUSE_ROOT_ID).
 pub const ROOT: u64 = 1;
 
+/// Attributes as a server's answer gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated {
+    /// The attributes.
+    pub attributes: FileAttributes,
+    /// When the request they answer was sent, on the drive's clock
+    /// ([`crate::files::Clock`]).
+    pub fetched_at: u64,
+}
+
 #[derive(Debug)]
 struct Node {
     /// `None` once the name was removed or replaced.
     path: Option<String>,
     lookups: u64,
-    attributes: Option<(FileAttributes, Instant)>,
+    /// The latest attributes and when they were cached.
+    attributes: Option<(Dated, Instant)>,
 }
 
 /// Inode numbers and what is known of each.
@@ -102,7 +113,7 @@ impl InodeTable {
 
     /// The inode of `path` with one more lookup (the kernel now holds a reference), and its
     /// attributes cached.
-    pub fn lookup(&mut self, path: &str, attributes: FileAttributes) -> u64 {
+    pub fn lookup(&mut self, path: &str, attributes: Dated) -> u64 {
         let ino = self.ino(path);
         if let Some(node) = self.nodes.get_mut(&ino) {
             node.lookups += 1;
@@ -138,7 +149,7 @@ impl InodeTable {
     }
 
     /// Caches `path`'s attributes (a directory listing's entries, a fresh stat).
-    pub fn cache(&mut self, path: &str, attributes: FileAttributes) {
+    pub fn cache(&mut self, path: &str, attributes: Dated) {
         let ino = self.ino(path);
         if let Some(node) = self.nodes.get_mut(&ino) {
             node.attributes = Some((attributes, Instant::now()));
@@ -146,13 +157,13 @@ impl InodeTable {
     }
 
     /// `ino`'s attributes if cached less than `timeout` ago.
-    pub fn fresh_attributes(&self, ino: u64, timeout: Duration) -> Option<FileAttributes> {
+    pub fn fresh_attributes(&self, ino: u64, timeout: Duration) -> Option<Dated> {
         let (attributes, at) = self.nodes.get(&ino)?.attributes?;
         (at.elapsed() < timeout).then_some(attributes)
     }
 
     /// The cached attributes of `path` if younger than `timeout`.
-    pub fn fresh_attributes_of(&self, path: &str, timeout: Duration) -> Option<FileAttributes> {
+    pub fn fresh_attributes_of(&self, path: &str, timeout: Duration) -> Option<Dated> {
         self.by_path
             .get(path)
             .and_then(|&ino| self.fresh_attributes(ino, timeout))
@@ -213,10 +224,13 @@ impl InodeTable {
 mod tests {
     use super::*;
 
-    fn attributes(size: u64) -> FileAttributes {
-        FileAttributes {
-            end_of_file: size,
-            ..FileAttributes::default()
+    fn attributes(size: u64) -> Dated {
+        Dated {
+            attributes: FileAttributes {
+                end_of_file: size,
+                ..FileAttributes::default()
+            },
+            fetched_at: 0,
         }
     }
 
