@@ -450,3 +450,177 @@ where
     }
     outputs
 }
+
+/// A directory of the public share that the lab's users may write in, made afresh.
+fn scratch_dir(lab: &SambaLab, name: &str) -> std::path::PathBuf {
+    let share = lab.share("public").expect("a public share");
+    let dir = share.path.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).expect("the scratch directory");
+    // Made by root here; the lab's users write in it through smbd.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .expect("the scratch directory open to all");
+    dir
+}
+
+/// `Tree::stat` runs CREATE and CLOSE as one compound, and `Tree::set_info_by_path` CREATE,
+/// SET_INFO and CLOSE: on a plain, a signed and an encrypted session they give what the
+/// separate requests give, a missing file fails with the CREATE's status, and a SET_INFO that
+/// fails leaves no handle open behind it.
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // the same walk on three kinds of session
+async fn compounds_on_plain_signed_and_encrypted_sessions() {
+    use wnet_smb2::wire::file_info::{
+        self, BasicInformation, FILE_BASIC_INFORMATION, FILE_RENAME_INFORMATION,
+    };
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-compound");
+    let plain = SessionOptions::default();
+    let signed = SessionOptions {
+        require_signing: true,
+        ..SessionOptions::default()
+    };
+    let sealed = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    for (kind, options) in [("plain", plain), ("signed", signed), ("sealed", sealed)] {
+        let session = open_session(&lab, &alice(&lab), &options)
+            .await
+            .expect("alice logs on");
+        assert_eq!(session.is_signing(), kind == "signed", "{kind}");
+        assert_eq!(session.is_encrypting(), kind == "sealed", "{kind}");
+        let tree = session
+            .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+            .await
+            .expect("tree connect");
+        let name = format!("{kind}.txt");
+        let path = format!("smb2-compound\\{name}");
+        // Made through smbd, so that alice owns it and may set its times.
+        let made = open_for_writing(&tree, &path).await.expect("create");
+        made.write_at(0, b"0123456789".to_vec()).await.unwrap();
+        made.close().await.unwrap();
+
+        let stat = tree.stat(&path).await.expect("stat");
+        let open = tree.open_existing(&path).await.expect("open");
+        assert_eq!(stat, open.attributes, "{kind}: stat differs from CREATE");
+        assert_eq!(stat.end_of_file, 10);
+        open.close().await.unwrap();
+        assert!(tree.stat("smb2-compound").await.unwrap().is_directory());
+        let error = tree
+            .stat("smb2-compound\\missing.txt")
+            .await
+            .expect_err("a missing file");
+        assert!(
+            matches!(&error, Error::Status { command, status }
+                if *command == wnet_smb2::wire::Command::Create
+                    && *status == NtStatus::STATUS_OBJECT_NAME_NOT_FOUND),
+            "{kind}: {error}"
+        );
+
+        // New times by path, then a rename by path: each one round trip.
+        let filetime = (1_000_000_000u64 + 11_644_473_600) * 10_000_000;
+        tree.set_info_by_path(
+            &path,
+            access::FILE_WRITE_ATTRIBUTES | access::SYNCHRONIZE,
+            FILE_BASIC_INFORMATION,
+            BasicInformation {
+                last_write_time: filetime,
+                ..BasicInformation::default()
+            }
+            .encode(),
+        )
+        .await
+        .expect("set times by path");
+        let modified = std::fs::metadata(dir.join(&name))
+            .unwrap()
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(modified.as_secs(), 1_000_000_000, "{kind}");
+        let renamed = format!("smb2-compound\\{kind}-renamed.txt");
+        tree.set_info_by_path(
+            &path,
+            access::DELETE | access::SYNCHRONIZE,
+            FILE_RENAME_INFORMATION,
+            file_info::rename_information(&renamed, false),
+        )
+        .await
+        .expect("rename by path");
+        assert!(dir.join(format!("{kind}-renamed.txt")).exists());
+        assert!(!dir.join(&name).exists());
+
+        // A rename onto an existing file without replace fails in SET_INFO; the CLOSE of
+        // the compound must still have closed the file: an exclusive open succeeds.
+        std::fs::write(dir.join("taken.txt"), b"x").unwrap();
+        let error = tree
+            .set_info_by_path(
+                &renamed,
+                access::DELETE | access::SYNCHRONIZE,
+                FILE_RENAME_INFORMATION,
+                file_info::rename_information("smb2-compound\\taken.txt", false),
+            )
+            .await
+            .expect_err("the target exists");
+        assert_eq!(
+            error.status(),
+            Some(NtStatus::STATUS_OBJECT_NAME_COLLISION),
+            "{kind}: {error}"
+        );
+        let exclusive = tree
+            .create(CreateRequest {
+                name: renamed.clone(),
+                desired_access: access::DELETE | access::FILE_READ_DATA | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: 0,
+                create_disposition: disposition::OPEN,
+                create_options: create_options::NON_DIRECTORY_FILE,
+            })
+            .await
+            .expect("no handle left open by the failed compound");
+        exclusive.set_delete_pending(true).await.unwrap();
+        exclusive.close().await.unwrap();
+        let error = tree
+            .set_info_by_path(
+                "smb2-compound\\missing.txt",
+                access::DELETE | access::SYNCHRONIZE,
+                FILE_RENAME_INFORMATION,
+                file_info::rename_information("smb2-compound\\other.txt", false),
+            )
+            .await
+            .expect_err("a missing file");
+        assert_eq!(
+            error.status(),
+            Some(NtStatus::STATUS_OBJECT_NAME_NOT_FOUND),
+            "{kind}: {error}"
+        );
+        // The connection still works after the compounds (credits and message ids agree).
+        tree.list_directory("smb2-compound").await.expect("listing");
+        tree.disconnect().await.unwrap();
+        session.logoff().await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Opens (or creates) `path` of the public share for reading and writing on `tree`.
+async fn open_for_writing(
+    tree: &wnet_smb2::Tree,
+    path: &str,
+) -> Result<wnet_smb2::client::OpenFile, Error> {
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
+    let request = CreateRequest {
+        name: path.to_owned(),
+        desired_access: access::FILE_READ_DATA
+            | access::FILE_WRITE_DATA
+            | access::FILE_READ_ATTRIBUTES
+            | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share_access::ALL,
+        create_disposition: disposition::OPEN_IF,
+        create_options: create_options::NON_DIRECTORY_FILE,
+    };
+    tree.create(request).await
+}

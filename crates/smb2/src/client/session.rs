@@ -254,31 +254,62 @@ impl SessionSecurity {
     }
 }
 
-impl MessageSecurity for SessionSecurity {
-    fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
-        if self.encrypt.load(Ordering::Relaxed)
-            && let Some(cipher) = self.cipher
-        {
-            let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
-            let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
-            return crypto::encrypt(
-                cipher,
-                &self.encryption_key,
-                self.session_id,
-                &message,
-                nonce,
-            )
-            .map_err(crypto_error);
-        }
+impl SessionSecurity {
+    /// Whether messages are sealed rather than signed.
+    fn sealing(&self) -> Option<Cipher> {
+        self.cipher.filter(|_| self.encrypt.load(Ordering::Relaxed))
+    }
+
+    /// Puts `message` (one message, or a whole compound) in a transform.
+    fn seal(&self, cipher: Cipher, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
+        let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
+        crypto::encrypt(
+            cipher,
+            &self.encryption_key,
+            self.session_id,
+            message,
+            nonce,
+        )
+        .map_err(crypto_error)
+    }
+
+    /// Signs one message when the session signs (a 3.1.1 tree connect always is).
+    fn sign(&self, message: &mut [u8], command: Command) -> Result<(), Error> {
         let tree_connect_311 =
             self.dialect == dialect::SMB_3_1_1 && command == Command::TreeConnect;
         if let Some(key) = &self.signing_key
             && (self.sign_all || tree_connect_311)
         {
-            crypto::sign(self.algorithm, key, &mut message)
+            crypto::sign(self.algorithm, key, message)
                 .map_err(|error| Error::Crypto(error.to_string()))?;
         }
+        Ok(())
+    }
+}
+
+impl MessageSecurity for SessionSecurity {
+    fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
+        if let Some(cipher) = self.sealing() {
+            return self.seal(cipher, &message);
+        }
+        self.sign(&mut message, command)?;
         Ok(message)
+    }
+
+    fn protect_compound(&self, messages: Vec<(Vec<u8>, Command)>) -> Result<Vec<u8>, Error> {
+        let sealing = self.sealing();
+        let mut chain = Vec::with_capacity(messages.iter().map(|(message, _)| message.len()).sum());
+        for (mut message, command) in messages {
+            if sealing.is_none() {
+                self.sign(&mut message, command)?;
+            }
+            chain.extend_from_slice(&message);
+        }
+        match sealing {
+            Some(cipher) => self.seal(cipher, &chain),
+            None => Ok(chain),
+        }
     }
 
     fn accept(&self, message: &[u8], header: &Header, encrypted: bool) -> bool {

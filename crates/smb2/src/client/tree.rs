@@ -105,6 +105,99 @@ impl Tree {
         })
     }
 
+    /// Opens `create`, runs `middle` on the opened file ([`FileId::RELATED`]) and closes it,
+    /// all in one related compound: one round trip. Returns the CREATE's answer and the
+    /// exchanges of `middle`. The first failure in the chain is the error (after a failed
+    /// CREATE the server fails the rest with its status); when the file was opened but the
+    /// compound's CLOSE failed, it is closed on its own.
+    async fn on_path(
+        &self,
+        create: CreateRequest,
+        middle: Vec<Request>,
+    ) -> Result<(CreateResponse, Vec<Exchange>), Error> {
+        let mut requests = Vec::with_capacity(middle.len() + 2);
+        requests.push(Request::Create(create));
+        requests.extend(middle);
+        requests.push(Request::Close(CloseRequest {
+            file_id: FileId::RELATED,
+            query_attributes: false,
+        }));
+        let mut exchanges = self
+            .session
+            .connection()
+            .exchange_compound(&requests, self.session.id(), self.id)
+            .await?;
+        if exchanges.len() != requests.len() {
+            return Err(Error::Closed("a compound came back incomplete".into()));
+        }
+        let failure = |exchange: &Exchange| {
+            let status = NtStatus(exchange.header.status);
+            (status != NtStatus::STATUS_SUCCESS).then_some(Error::Status {
+                command: exchange.header.command,
+                status,
+            })
+        };
+        let (Some(create), Some(close)) = (exchanges.first(), exchanges.last()) else {
+            return Err(Error::Closed("a compound came back incomplete".into()));
+        };
+        if let Some(error) = failure(create) {
+            return Err(error);
+        }
+        let created = CreateResponse::decode(&create.response)?;
+        let close_failed = failure(close);
+        let middle_error = exchanges
+            .get(1..exchanges.len().saturating_sub(1))
+            .unwrap_or_default()
+            .iter()
+            .find_map(failure);
+        if let Some(close_error) = close_failed {
+            let file = OpenFile {
+                tree: self.clone(),
+                file_id: created.file_id,
+                attributes: created.attributes,
+            };
+            let closed = file.close().await;
+            if middle_error.is_none() {
+                tracing::debug!(%close_error, "compound CLOSE failed; closed on its own");
+                closed?;
+            }
+        }
+        if let Some(error) = middle_error {
+            return Err(error);
+        }
+        exchanges.pop();
+        exchanges.remove(0);
+        Ok((created, exchanges))
+    }
+
+    /// Sets one file information class (`wire::file_info`) on `path` in one round trip:
+    /// CREATE with `desired_access`, SET_INFO and CLOSE as one compound. A rename
+    /// (FileRenameInformation, with DELETE access) or new attributes (FileBasicInformation,
+    /// with FILE_WRITE_ATTRIBUTES) by path.
+    pub async fn set_info_by_path(
+        &self,
+        path: &str,
+        desired_access: u32,
+        information_class: u8,
+        buffer: Vec<u8>,
+    ) -> Result<(), Error> {
+        let create = CreateRequest {
+            name: path.to_owned(),
+            desired_access,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: 0,
+        };
+        let set = Request::SetInfo(SetInfoRequest {
+            file_id: FileId::RELATED,
+            info_type: INFO_FILE,
+            information_class,
+            buffer,
+        });
+        self.on_path(create, vec![set]).await.map(|_| ())
+    }
+
     /// Opens an existing file or directory for reading its attributes (and listing it).
     pub async fn open_existing(&self, path: &str) -> Result<OpenFile, Error> {
         self.create(CreateRequest {
@@ -120,21 +213,19 @@ impl Tree {
         .await
     }
 
-    /// The attributes of `path` (empty for the share's root), opened and closed again.
+    /// The attributes of `path` (empty for the share's root) as the CREATE that opens it
+    /// gives them: CREATE and CLOSE in one compound, one round trip.
     pub async fn stat(&self, path: &str) -> Result<FileAttributes, Error> {
-        let file = self
-            .create(CreateRequest {
-                name: path.to_owned(),
-                desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
-                file_attributes: 0,
-                share_access: share_access::ALL,
-                create_disposition: disposition::OPEN,
-                create_options: 0,
-            })
-            .await?;
-        let attributes = file.attributes;
-        file.close().await?;
-        Ok(attributes)
+        let create = CreateRequest {
+            name: path.to_owned(),
+            desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: 0,
+        };
+        let (created, _) = self.on_path(create, Vec::new()).await?;
+        Ok(created.attributes)
     }
 
     /// Opens a named pipe of IPC$ (`srvsvc`) for reading and writing.

@@ -2,11 +2,13 @@
 //! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
 //! never panics and reports the field and offset that did not hold.
 
+mod compound;
 pub mod file_info;
 mod header;
 mod messages;
 mod reader;
 
+pub use compound::{ChainSlot, encode_chain};
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
 pub use messages::*;
