@@ -499,7 +499,7 @@ async fn compounds_on_plain_signed_and_encrypted_sessions() {
         let name = format!("{kind}.txt");
         let path = format!("smb2-compound\\{name}");
         // Made through smbd, so that alice owns it and may set its times.
-        let made = open_for_writing(&tree, &path).await.expect("create");
+        let made = open_for_writing(&tree, &path, None).await.expect("create");
         made.write_at(0, b"0123456789".to_vec()).await.unwrap();
         made.close().await.unwrap();
 
@@ -605,10 +605,12 @@ async fn compounds_on_plain_signed_and_encrypted_sessions() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Opens (or creates) `path` of the public share for reading and writing on `tree`.
+/// Opens `path` of the public share for reading and writing on `tree`, with a lease when
+/// `lease` names one.
 async fn open_for_writing(
     tree: &wnet_smb2::Tree,
     path: &str,
+    lease: Option<([u8; 16], u32)>,
 ) -> Result<wnet_smb2::client::OpenFile, Error> {
     use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
     let request = CreateRequest {
@@ -622,5 +624,124 @@ async fn open_for_writing(
         create_disposition: disposition::OPEN_IF,
         create_options: create_options::NON_DIRECTORY_FILE,
     };
-    tree.create(request).await
+    match lease {
+        Some((key, wanted)) => tree.create_with_lease(request, key, wanted).await,
+        None => tree.create(request).await,
+    }
+}
+
+/// Samba grants a sole opener a read-write-handle lease; a second client opening the file for
+/// writing makes it break the lease (write caching goes) and hold the second open until the
+/// first acknowledges, which then completes well inside the 35 s break timeout.
+#[tokio::test]
+async fn leases_are_granted_broken_and_acknowledged() {
+    use wnet_smb2::wire::lease::lease_state::{HANDLE, READ, WRITE};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-lease");
+    let path = "smb2-lease\\leased.txt";
+    let share = lab.smb_path("public").replace('/', "\\");
+    let first = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("first client");
+    let mut breaks = first.lease_breaks();
+    let first_tree = first.tree_connect(&share).await.expect("tree connect");
+    let key = *b"wnet-lease-key-1";
+    let leased = open_for_writing(&first_tree, path, Some((key, READ | HANDLE | WRITE)))
+        .await
+        .expect("open with a lease");
+    let granted = leased.lease_state();
+    assert_eq!(
+        granted & (READ | WRITE),
+        READ | WRITE,
+        "granted {granted:#x}"
+    );
+    leased
+        .write_at(0, b"cached".to_vec())
+        .await
+        .expect("a write under the lease");
+
+    // Another client (its own connection, so its own client GUID) opens for writing.
+    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("second client");
+    let second_tree = second.tree_connect(&share).await.expect("tree connect");
+    let started = Instant::now();
+    let contender = tokio::spawn(async move { open_for_writing(&second_tree, path, None).await });
+    let lease_break = tokio::time::timeout(Duration::from_secs(5), breaks.recv())
+        .await
+        .expect("a lease break within 5 s")
+        .expect("the connection is up");
+    assert_eq!(lease_break.key, key);
+    assert_eq!(lease_break.current_state, granted);
+    assert_eq!(lease_break.new_state & WRITE, 0, "{lease_break:?}");
+    assert!(lease_break.ack_required, "{lease_break:?}");
+    assert!(
+        !contender.is_finished(),
+        "the second open did not wait for the acknowledgment"
+    );
+    first_tree
+        .acknowledge_lease_break(key, lease_break.new_state)
+        .await
+        .expect("the acknowledgment");
+    let opened = contender
+        .await
+        .expect("the contender ran")
+        .expect("the second open completes");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the second open took {:?}",
+        started.elapsed()
+    );
+    // An acknowledgment the server no longer waits for is not an error.
+    first_tree
+        .acknowledge_lease_break(key, lease_break.new_state)
+        .await
+        .expect("a late acknowledgment");
+    opened.close().await.expect("close");
+    leased.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Samba sends lease breaks unencrypted (SessionId 0) even to an encrypting session, and an
+/// encrypting connection refuses unencrypted ones, so an encrypting session asks for no
+/// lease: it is granted none, and a second client's open goes through at once.
+#[tokio::test]
+async fn an_encrypting_session_holds_no_lease() {
+    use wnet_smb2::wire::lease::lease_state::{HANDLE, READ, WRITE};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-lease-sealed");
+    let path = "smb2-lease-sealed\\sealed.txt";
+    let share = lab.smb_path("public").replace('/', "\\");
+    let sealed = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    let first = open_session(&lab, &alice(&lab), &sealed)
+        .await
+        .expect("first client");
+    let mut breaks = first.lease_breaks();
+    let first_tree = first.tree_connect(&share).await.expect("tree connect");
+    let opened = open_for_writing(
+        &first_tree,
+        path,
+        Some((*b"wnet-lease-key-2", READ | HANDLE | WRITE)),
+    )
+    .await
+    .expect("open");
+    assert_eq!(opened.lease_state(), 0);
+    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("second client");
+    let second_tree = second.tree_connect(&share).await.expect("tree connect");
+    let started = Instant::now();
+    let contender = open_for_writing(&second_tree, path, None)
+        .await
+        .expect("the second open");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(breaks.try_recv().is_err(), "a break for a lease never held");
+    contender.close().await.unwrap();
+    opened.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

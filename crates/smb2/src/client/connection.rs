@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::client::Error;
 use crate::ntstatus::NtStatus;
+use crate::wire::lease::LeaseBreak;
 use crate::wire::{ChainSlot, Command, Header, Request, encode_chain};
 
 /// The largest frame accepted from a server: 8 MiB reads plus headers, with room to spare.
@@ -34,6 +35,9 @@ pub trait MessageSecurity: Send + Sync {
     /// set); each is signed on its own, or the whole chain is encrypted in one transform
     /// (MS-SMB2 §3.2.4.1.1, §3.2.4.1.4). Returns the bytes of the frame.
     fn protect_compound(&self, messages: Vec<(Vec<u8>, Command)>) -> Result<Vec<u8>, Error>;
+    /// Whether the session encrypts its messages; then unsolicited messages on the
+    /// connection are accepted only encrypted.
+    fn encrypts(&self) -> bool;
     /// Whether an incoming message may be accepted: a signed one must carry a good
     /// signature, and one that arrived neither signed nor encrypted only when the session
     /// does not require signing (interim responses excepted by the caller).
@@ -65,6 +69,8 @@ struct Shared {
     credits: Semaphore,
     security: RwLock<HashMap<u64, Arc<dyn MessageSecurity>>>,
     charge_credits: std::sync::atomic::AtomicBool,
+    /// Where lease break notifications go ([`Connection::lease_breaks`]).
+    lease_subscribers: Mutex<Vec<mpsc::UnboundedSender<LeaseBreak>>>,
 }
 
 /// A connection to an SMB2 server. Cheap to clone; the tasks stop when the last clone is
@@ -129,6 +135,7 @@ impl Connection {
             credits: Semaphore::new(1),
             security: RwLock::new(HashMap::new()),
             charge_credits: std::sync::atomic::AtomicBool::new(false),
+            lease_subscribers: Mutex::new(Vec::new()),
         });
         let (frames, frame_queue) = mpsc::channel(WRITE_QUEUE);
         let reader = tokio::spawn(read_loop(read_half, Arc::clone(&shared)));
@@ -261,6 +268,21 @@ impl Connection {
                 status,
             })
         }
+    }
+
+    /// Subscribes to the lease break notifications the server sends on this connection
+    /// (MS-SMB2 §2.2.23.2). Leases belong to the client, not to a session, and the server
+    /// sends their breaks with SessionId 0, so every subscriber of the connection receives
+    /// every break; a break that arrives while nobody subscribes is dropped (subscribe
+    /// before opening with a lease). The channel is unbounded so that the reader task never
+    /// waits for a slow subscriber: read it. A dropped receiver unsubscribes.
+    ///
+    /// Breaks are accepted unsigned (the worst a forged one can do is make the client drop
+    /// its caches), but once any session of the connection encrypts, only encrypted ones.
+    pub fn lease_breaks(&self) -> mpsc::UnboundedReceiver<LeaseBreak> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        lock(&self.shared.lease_subscribers).push(sender);
+        receiver
     }
 
     /// Takes the credits `requests` consume (one per 64 KiB of payload each, once 2.1 charges
@@ -519,7 +541,8 @@ fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
     let message_id = header.message_id;
     shared.credits.add_permits(usize::from(header.credits));
     if header.message_id == UNSOLICITED_MESSAGE_ID {
-        return; // oplock/lease breaks: we ask for neither
+        deliver_unsolicited(shared, &message, &header, encrypted);
+        return;
     }
     if header.status == NtStatus::STATUS_PENDING.0 && header.async_id.is_some() {
         return; // interim response; the final one follows
@@ -543,6 +566,41 @@ fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
     }
 }
 
+/// Hands a lease break notification to the connection's subscribers. Oplock breaks (we never
+/// ask for oplocks), other unsolicited messages, malformed notifications and, on a connection
+/// with an encrypting session, unencrypted ones are dropped with a debug log.
+fn deliver_unsolicited(shared: &Shared, message: &[u8], header: &Header, encrypted: bool) {
+    if header.command != Command::OplockBreak {
+        tracing::debug!(command = ?header.command, "unsolicited message dropped");
+        return;
+    }
+    if !encrypted
+        && shared
+            .security
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .any(|security| security.encrypts())
+    {
+        tracing::debug!("unencrypted break notification on an encrypted connection dropped");
+        return;
+    }
+    let lease_break = match LeaseBreak::decode(message) {
+        Ok(lease_break) => lease_break,
+        Err(error) => {
+            // An oplock break (StructureSize 24) lands here too.
+            tracing::debug!(%error, "break notification dropped");
+            return;
+        }
+    };
+    tracing::debug!(?lease_break, "lease break");
+    let mut subscribers = lock(&shared.lease_subscribers);
+    subscribers.retain(|subscriber| subscriber.send(lease_break).is_ok());
+    if subscribers.is_empty() {
+        tracing::debug!("lease break arrived with no subscriber");
+    }
+}
+
 fn close(shared: &Shared, reason: &str) {
     tracing::debug!(%reason, "SMB2 connection closed");
     lock(&shared.closed).get_or_insert_with(|| reason.to_owned());
@@ -554,11 +612,14 @@ fn close(shared: &Shared, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::lease::LEASE_BREAK_NOTIFICATION_SIZE;
     use crate::wire::{CloseRequest, CreateRequest, FileId, QueryInfoRequest, flags};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// A session that neither signs nor seals.
-    struct Plain;
+    /// A session that neither signs nor seals, but may say it encrypts.
+    struct Plain {
+        encrypts: bool,
+    }
 
     impl MessageSecurity for Plain {
         fn protect(&self, message: Vec<u8>, _: Command) -> Result<Vec<u8>, Error> {
@@ -569,6 +630,9 @@ mod tests {
                 .into_iter()
                 .flat_map(|(message, _)| message)
                 .collect())
+        }
+        fn encrypts(&self) -> bool {
+            self.encrypts
         }
         fn accept(&self, _: &[u8], _: &Header, _: bool) -> bool {
             true
@@ -633,7 +697,7 @@ mod tests {
     async fn a_compound_is_one_frame_and_its_answers_come_back_in_order() {
         let (client, mut server) = tokio::io::duplex(1 << 16);
         let connection = Connection::start(client, Duration::from_secs(5));
-        connection.set_security(1, Arc::new(Plain));
+        connection.set_security(1, Arc::new(Plain { encrypts: false }));
         let requests = [
             Request::Create(CreateRequest {
                 name: "a".into(),
@@ -718,5 +782,95 @@ mod tests {
                 ]
             );
         }
+    }
+
+    /// An unencrypted lease break notification (as Samba sends it), `size` its StructureSize,
+    /// cut to `length` body bytes.
+    fn notification_frame(size: u16, length: usize) -> Vec<u8> {
+        let mut message = Vec::new();
+        let mut header = Header::request(Command::OplockBreak, UNSOLICITED_MESSAGE_ID, 0, 0);
+        header.flags = crate::wire::flags::SERVER_TO_REDIR;
+        header.credits = 0;
+        header.encode(&mut message);
+        let mut body = size.to_le_bytes().to_vec();
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&1u32.to_le_bytes()); // ACK_REQUIRED
+        body.extend_from_slice(&[0x42; 16]);
+        body.extend_from_slice(&7u32.to_le_bytes());
+        body.extend_from_slice(&3u32.to_le_bytes());
+        body.extend_from_slice(&[0; 12]);
+        body.truncate(length);
+        message.extend_from_slice(&body);
+        let mut frame = frame_header(message.len()).unwrap().to_vec();
+        frame.extend_from_slice(&message);
+        frame
+    }
+
+    /// Sends `frames` from a fake server and returns what a subscriber received.
+    async fn breaks_received(encrypting: bool, frames: &[Vec<u8>]) -> Vec<LeaseBreak> {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let connection = Connection::start(client, Duration::from_secs(5));
+        connection.set_security(
+            1,
+            Arc::new(Plain {
+                encrypts: encrypting,
+            }),
+        );
+        let mut breaks = connection.lease_breaks();
+        let dropped = connection.lease_breaks();
+        drop(dropped); // a gone subscriber is skipped, not an error
+        for frame in frames {
+            server.write_all(frame).await.unwrap();
+        }
+        // An echo answered after the notifications: once it is back, they were handled.
+        let echo = tokio::spawn({
+            let connection = connection.clone();
+            async move { connection.exchange(&Request::Echo, 1, 0).await }
+        });
+        let mut request = [0u8; 4 + 68];
+        tokio::io::AsyncReadExt::read_exact(&mut server, &mut request)
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        let mut header = Header::decode(&request[4..]).unwrap();
+        header.flags = crate::wire::flags::SERVER_TO_REDIR;
+        header.encode(&mut response);
+        response.extend_from_slice(&[4, 0, 0, 0]);
+        let mut frame = frame_header(response.len()).unwrap().to_vec();
+        frame.extend_from_slice(&response);
+        server.write_all(&frame).await.unwrap();
+        echo.await.unwrap().unwrap();
+        let mut received = Vec::new();
+        while let Ok(lease_break) = breaks.try_recv() {
+            received.push(lease_break);
+        }
+        received
+    }
+
+    #[tokio::test]
+    async fn lease_breaks_reach_subscribers_unless_the_connection_encrypts() {
+        let good = notification_frame(LEASE_BREAK_NOTIFICATION_SIZE, 44);
+        let received = breaks_received(false, std::slice::from_ref(&good)).await;
+        assert_eq!(
+            received,
+            [LeaseBreak {
+                key: [0x42; 16],
+                current_state: 7,
+                new_state: 3,
+                epoch: 1,
+                ack_required: true,
+            }]
+        );
+        // Unencrypted on an encrypting connection: dropped.
+        assert!(
+            breaks_received(true, std::slice::from_ref(&good))
+                .await
+                .is_empty()
+        );
+        // Oplock breaks and truncated notifications are dropped; the connection goes on.
+        let oplock = notification_frame(24, 24);
+        let truncated = notification_frame(LEASE_BREAK_NOTIFICATION_SIZE, 30);
+        let received = breaks_received(false, &[oplock, truncated, good]).await;
+        assert_eq!(received.len(), 1);
     }
 }

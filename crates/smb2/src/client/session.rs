@@ -11,6 +11,7 @@ use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
 use crate::ntlm::{NtlmClient, NtlmCredentials};
 use crate::ntstatus::NtStatus;
 use crate::spnego;
+use crate::wire::lease::LeaseBreak;
 use crate::wire::{
     Command, Header, NegotiateContext, NegotiateRequest, NegotiateResponse, Request,
     SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
@@ -57,6 +58,8 @@ pub struct Negotiated {
     pub max_transact_size: u32,
     /// The server's GUID.
     pub server_guid: [u8; 16],
+    /// The server's capabilities (`wire::capabilities`): LEASING says it grants leases.
+    pub capabilities: u32,
     preauth: PreauthHash,
 }
 
@@ -90,7 +93,7 @@ pub async fn negotiate(
     }
     let request = Request::Negotiate(NegotiateRequest {
         security_mode: mode,
-        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION,
+        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING,
         client_guid,
         dialects: DIALECTS.to_vec(),
         contexts: vec![
@@ -155,6 +158,7 @@ pub async fn negotiate(
         max_write_size: response.max_write_size,
         max_transact_size: response.max_transact_size,
         server_guid: response.server_guid,
+        capabilities: response.capabilities,
         preauth,
     })
 }
@@ -310,6 +314,10 @@ impl MessageSecurity for SessionSecurity {
             Some(cipher) => self.seal(cipher, &chain),
             None => Ok(chain),
         }
+    }
+
+    fn encrypts(&self) -> bool {
+        self.sealing().is_some()
     }
 
     fn accept(&self, message: &[u8], header: &Header, encrypted: bool) -> bool {
@@ -529,6 +537,13 @@ impl Session {
     /// Whether every message is encrypted.
     pub fn is_encrypting(&self) -> bool {
         self.inner.security.encrypt.load(Ordering::Relaxed)
+    }
+
+    /// Subscribes to the lease break notifications of the session's connection; see
+    /// [`Connection::lease_breaks`]: leases are the client's, so a subscriber receives the
+    /// breaks of every session on the connection, and a break nobody subscribed to is lost.
+    pub fn lease_breaks(&self) -> tokio::sync::mpsc::UnboundedReceiver<LeaseBreak> {
+        self.inner.connection.lease_breaks()
     }
 
     /// Connects to a share, `\\server\share` (the server part as the server knows itself or

@@ -5,6 +5,7 @@
 mod compound;
 pub mod file_info;
 mod header;
+pub mod lease;
 mod messages;
 mod reader;
 
@@ -57,6 +58,14 @@ pub enum WireError {
     /// A UTF-16 field has an odd length or an unpaired surrogate.
     #[error("{0}: not valid UTF-16")]
     BadUtf16(&'static str),
+    /// A structure whose length the protocol fixes came with another length.
+    #[error("{field}: {found} bytes, which is not a length it may have")]
+    BadLength {
+        /// The structure.
+        field: &'static str,
+        /// The length it came with.
+        found: usize,
+    },
     /// A directory entry's NextEntryOffset does not move forward inside the buffer.
     #[error("directory entry at offset {0} has a NextEntryOffset that leaves the buffer")]
     BadEntryOffset(usize),
