@@ -1,9 +1,12 @@
 //! Any bytes after a valid SMB2 response header, as every response body the client decodes,
-//! and as a FileDirectoryInformation buffer: decoding never panics, and what a READ response
-//! says about its data lies inside the message.
+//! as a FileDirectoryInformation buffer and as a create context chain: decoding never panics,
+//! and what a READ response says about its data lies inside the message.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use wnet_smb2::wire::lease::{
+    GrantedLease, LeaseBreak, decode_create_contexts, decode_lease_break_response, granted_lease,
+};
 use wnet_smb2::wire::{
     Command, CreateResponse, Header, NegotiateResponse, ReadResponse, SessionSetupResponse,
     TreeConnectResponse, decode_directory_entries, decode_error_response, decode_ioctl_response,
@@ -20,7 +23,16 @@ fuzz_target!(|bytes: &[u8]| {
     let _ = NegotiateResponse::decode(&message);
     let _ = SessionSetupResponse::decode(&message);
     let _ = TreeConnectResponse::decode(&message);
-    let _ = CreateResponse::decode(&message);
+    if let Ok(created) = CreateResponse::decode(&message) {
+        let _ = granted_lease(&message, &created);
+    }
+    let _ = LeaseBreak::decode(&message);
+    let _ = decode_lease_break_response(&message);
+    if let Ok(contexts) = decode_create_contexts(bytes, 0, bytes.len()) {
+        for context in contexts {
+            let _ = GrantedLease::decode(context.data);
+        }
+    }
     if let Ok(read) = ReadResponse::decode(&message) {
         assert!(read.data_offset + read.data_length <= message.len());
     }

@@ -450,3 +450,298 @@ where
     }
     outputs
 }
+
+/// A directory of the public share that the lab's users may write in, made afresh.
+fn scratch_dir(lab: &SambaLab, name: &str) -> std::path::PathBuf {
+    let share = lab.share("public").expect("a public share");
+    let dir = share.path.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).expect("the scratch directory");
+    // Made by root here; the lab's users write in it through smbd.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .expect("the scratch directory open to all");
+    dir
+}
+
+/// `Tree::stat` runs CREATE and CLOSE as one compound, and `Tree::set_info_by_path` CREATE,
+/// SET_INFO and CLOSE: on a plain, a signed and an encrypted session they give what the
+/// separate requests give, a missing file fails with the CREATE's status, and a SET_INFO that
+/// fails leaves no handle open behind it.
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // the same walk on three kinds of session
+async fn compounds_on_plain_signed_and_encrypted_sessions() {
+    use wnet_smb2::wire::file_info::{
+        self, BasicInformation, FILE_BASIC_INFORMATION, FILE_RENAME_INFORMATION,
+    };
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-compound");
+    let plain = SessionOptions::default();
+    let signed = SessionOptions {
+        require_signing: true,
+        ..SessionOptions::default()
+    };
+    let sealed = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    for (kind, options) in [("plain", plain), ("signed", signed), ("sealed", sealed)] {
+        let session = open_session(&lab, &alice(&lab), &options)
+            .await
+            .expect("alice logs on");
+        assert_eq!(session.is_signing(), kind == "signed", "{kind}");
+        assert_eq!(session.is_encrypting(), kind == "sealed", "{kind}");
+        let tree = session
+            .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+            .await
+            .expect("tree connect");
+        let name = format!("{kind}.txt");
+        let path = format!("smb2-compound\\{name}");
+        // Made through smbd, so that alice owns it and may set its times.
+        let made = open_for_writing(&tree, &path, None).await.expect("create");
+        made.write_at(0, b"0123456789".to_vec()).await.unwrap();
+        made.close().await.unwrap();
+
+        let stat = tree.stat(&path).await.expect("stat");
+        let open = tree.open_existing(&path).await.expect("open");
+        assert_eq!(stat, open.attributes, "{kind}: stat differs from CREATE");
+        assert_eq!(stat.end_of_file, 10);
+        open.close().await.unwrap();
+        assert!(tree.stat("smb2-compound").await.unwrap().is_directory());
+        let error = tree
+            .stat("smb2-compound\\missing.txt")
+            .await
+            .expect_err("a missing file");
+        assert!(
+            matches!(&error, Error::Status { command, status }
+                if *command == wnet_smb2::wire::Command::Create
+                    && *status == NtStatus::STATUS_OBJECT_NAME_NOT_FOUND),
+            "{kind}: {error}"
+        );
+
+        // New times by path, then a rename by path: each one round trip.
+        let filetime = (1_000_000_000u64 + 11_644_473_600) * 10_000_000;
+        tree.set_info_by_path(
+            &path,
+            access::FILE_WRITE_ATTRIBUTES | access::SYNCHRONIZE,
+            FILE_BASIC_INFORMATION,
+            BasicInformation {
+                last_write_time: filetime,
+                ..BasicInformation::default()
+            }
+            .encode(),
+        )
+        .await
+        .expect("set times by path");
+        let modified = std::fs::metadata(dir.join(&name))
+            .unwrap()
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(modified.as_secs(), 1_000_000_000, "{kind}");
+        let renamed = format!("smb2-compound\\{kind}-renamed.txt");
+        tree.set_info_by_path(
+            &path,
+            access::DELETE | access::SYNCHRONIZE,
+            FILE_RENAME_INFORMATION,
+            file_info::rename_information(&renamed, false),
+        )
+        .await
+        .expect("rename by path");
+        assert!(dir.join(format!("{kind}-renamed.txt")).exists());
+        assert!(!dir.join(&name).exists());
+
+        // A rename onto an existing file without replace fails in SET_INFO; the CLOSE of
+        // the compound must still have closed the file: an exclusive open succeeds.
+        std::fs::write(dir.join("taken.txt"), b"x").unwrap();
+        let error = tree
+            .set_info_by_path(
+                &renamed,
+                access::DELETE | access::SYNCHRONIZE,
+                FILE_RENAME_INFORMATION,
+                file_info::rename_information("smb2-compound\\taken.txt", false),
+            )
+            .await
+            .expect_err("the target exists");
+        assert_eq!(
+            error.status(),
+            Some(NtStatus::STATUS_OBJECT_NAME_COLLISION),
+            "{kind}: {error}"
+        );
+        let exclusive = tree
+            .create(CreateRequest {
+                name: renamed.clone(),
+                desired_access: access::DELETE | access::FILE_READ_DATA | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: 0,
+                create_disposition: disposition::OPEN,
+                create_options: create_options::NON_DIRECTORY_FILE,
+            })
+            .await
+            .expect("no handle left open by the failed compound");
+        exclusive.set_delete_pending(true).await.unwrap();
+        exclusive.close().await.unwrap();
+        let error = tree
+            .set_info_by_path(
+                "smb2-compound\\missing.txt",
+                access::DELETE | access::SYNCHRONIZE,
+                FILE_RENAME_INFORMATION,
+                file_info::rename_information("smb2-compound\\other.txt", false),
+            )
+            .await
+            .expect_err("a missing file");
+        assert_eq!(
+            error.status(),
+            Some(NtStatus::STATUS_OBJECT_NAME_NOT_FOUND),
+            "{kind}: {error}"
+        );
+        // The connection still works after the compounds (credits and message ids agree).
+        tree.list_directory("smb2-compound").await.expect("listing");
+        tree.disconnect().await.unwrap();
+        session.logoff().await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Opens `path` of the public share for reading and writing on `tree`, with a lease when
+/// `lease` names one.
+async fn open_for_writing(
+    tree: &wnet_smb2::Tree,
+    path: &str,
+    lease: Option<([u8; 16], u32)>,
+) -> Result<wnet_smb2::client::OpenFile, Error> {
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
+    let request = CreateRequest {
+        name: path.to_owned(),
+        desired_access: access::FILE_READ_DATA
+            | access::FILE_WRITE_DATA
+            | access::FILE_READ_ATTRIBUTES
+            | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share_access::ALL,
+        create_disposition: disposition::OPEN_IF,
+        create_options: create_options::NON_DIRECTORY_FILE,
+    };
+    match lease {
+        Some((key, wanted)) => tree.create_with_lease(request, key, wanted).await,
+        None => tree.create(request).await,
+    }
+}
+
+/// Samba grants a sole opener a read-write-handle lease; a second client opening the file for
+/// writing makes it break the lease (write caching goes) and hold the second open until the
+/// first acknowledges, which then completes well inside the 35 s break timeout.
+#[tokio::test]
+async fn leases_are_granted_broken_and_acknowledged() {
+    use wnet_smb2::wire::lease::lease_state::{HANDLE, READ, WRITE};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-lease");
+    let path = "smb2-lease\\leased.txt";
+    let share = lab.smb_path("public").replace('/', "\\");
+    let first = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("first client");
+    let mut breaks = first.lease_breaks();
+    let first_tree = first.tree_connect(&share).await.expect("tree connect");
+    let key = *b"wnet-lease-key-1";
+    let leased = open_for_writing(&first_tree, path, Some((key, READ | HANDLE | WRITE)))
+        .await
+        .expect("open with a lease");
+    let granted = leased.lease_state();
+    assert_eq!(
+        granted & (READ | WRITE),
+        READ | WRITE,
+        "granted {granted:#x}"
+    );
+    leased
+        .write_at(0, b"cached".to_vec())
+        .await
+        .expect("a write under the lease");
+
+    // Another client (its own connection, so its own client GUID) opens for writing.
+    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("second client");
+    let second_tree = second.tree_connect(&share).await.expect("tree connect");
+    let started = Instant::now();
+    let contender = tokio::spawn(async move { open_for_writing(&second_tree, path, None).await });
+    let lease_break = tokio::time::timeout(Duration::from_secs(5), breaks.recv())
+        .await
+        .expect("a lease break within 5 s")
+        .expect("the connection is up");
+    assert_eq!(lease_break.key, key);
+    assert_eq!(lease_break.current_state, granted);
+    assert_eq!(lease_break.new_state & WRITE, 0, "{lease_break:?}");
+    assert!(lease_break.ack_required, "{lease_break:?}");
+    assert!(
+        !contender.is_finished(),
+        "the second open did not wait for the acknowledgment"
+    );
+    first_tree
+        .acknowledge_lease_break(key, lease_break.new_state)
+        .await
+        .expect("the acknowledgment");
+    let opened = contender
+        .await
+        .expect("the contender ran")
+        .expect("the second open completes");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the second open took {:?}",
+        started.elapsed()
+    );
+    // An acknowledgment the server no longer waits for is not an error.
+    first_tree
+        .acknowledge_lease_break(key, lease_break.new_state)
+        .await
+        .expect("a late acknowledgment");
+    opened.close().await.expect("close");
+    leased.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Samba sends lease breaks unencrypted (SessionId 0) even to an encrypting session, and an
+/// encrypting connection refuses unencrypted ones, so an encrypting session asks for no
+/// lease: it is granted none, and a second client's open goes through at once.
+#[tokio::test]
+async fn an_encrypting_session_holds_no_lease() {
+    use wnet_smb2::wire::lease::lease_state::{HANDLE, READ, WRITE};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-lease-sealed");
+    let path = "smb2-lease-sealed\\sealed.txt";
+    let share = lab.smb_path("public").replace('/', "\\");
+    let sealed = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    let first = open_session(&lab, &alice(&lab), &sealed)
+        .await
+        .expect("first client");
+    let mut breaks = first.lease_breaks();
+    let first_tree = first.tree_connect(&share).await.expect("tree connect");
+    let opened = open_for_writing(
+        &first_tree,
+        path,
+        Some((*b"wnet-lease-key-2", READ | HANDLE | WRITE)),
+    )
+    .await
+    .expect("open");
+    assert_eq!(opened.lease_state(), 0);
+    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("second client");
+    let second_tree = second.tree_connect(&share).await.expect("tree connect");
+    let started = Instant::now();
+    let contender = open_for_writing(&second_tree, path, None)
+        .await
+        .expect("the second open");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(breaks.try_recv().is_err(), "a break for a lease never held");
+    contender.close().await.unwrap();
+    opened.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

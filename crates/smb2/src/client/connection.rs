@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::client::Error;
 use crate::ntstatus::NtStatus;
-use crate::wire::{Command, HEADER_LENGTH, Header, Request};
+use crate::wire::lease::LeaseBreak;
+use crate::wire::{ChainSlot, Command, Header, Request, encode_chain};
 
 /// The largest frame accepted from a server: 8 MiB reads plus headers, with room to spare.
 const MAX_FRAME: usize = 16 << 20;
@@ -30,6 +31,13 @@ pub trait MessageSecurity: Send + Sync {
     /// Signs and/or encrypts an outgoing message as the session requires (`command` says
     /// which request it is; a 3.1.1 tree connect is always signed).
     fn protect(&self, message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error>;
+    /// Protects a related compound: `messages` are padded and chained already (NextCommand
+    /// set); each is signed on its own, or the whole chain is encrypted in one transform
+    /// (MS-SMB2 §3.2.4.1.1, §3.2.4.1.4). Returns the bytes of the frame.
+    fn protect_compound(&self, messages: Vec<(Vec<u8>, Command)>) -> Result<Vec<u8>, Error>;
+    /// Whether the session encrypts its messages; then unsolicited messages on the
+    /// connection are accepted only encrypted.
+    fn encrypts(&self) -> bool;
     /// Whether an incoming message may be accepted: a signed one must carry a good
     /// signature, and one that arrived neither signed nor encrypted only when the session
     /// does not require signing (interim responses excepted by the caller).
@@ -61,6 +69,8 @@ struct Shared {
     credits: Semaphore,
     security: RwLock<HashMap<u64, Arc<dyn MessageSecurity>>>,
     charge_credits: std::sync::atomic::AtomicBool,
+    /// Where lease break notifications go ([`Connection::lease_breaks`]).
+    lease_subscribers: Mutex<Vec<mpsc::UnboundedSender<LeaseBreak>>>,
 }
 
 /// A connection to an SMB2 server. Cheap to clone; the tasks stop when the last clone is
@@ -125,6 +135,7 @@ impl Connection {
             credits: Semaphore::new(1),
             security: RwLock::new(HashMap::new()),
             charge_credits: std::sync::atomic::AtomicBool::new(false),
+            lease_subscribers: Mutex::new(Vec::new()),
         });
         let (frames, frame_queue) = mpsc::channel(WRITE_QUEUE);
         let reader = tokio::spawn(read_loop(read_half, Arc::clone(&shared)));
@@ -179,29 +190,63 @@ impl Connection {
         session_id: u64,
         tree_id: u32,
     ) -> Result<Exchange, Error> {
-        let command = request.command();
-        tokio::time::timeout(
-            self.timeout,
-            self.exchange_untimed(request, session_id, tree_id),
+        self.timed(
+            request.command(),
+            self.exchange_chain(std::slice::from_ref(request), session_id, tree_id),
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Closed("no response".into()))
+    }
+
+    /// Sends `requests` as one related compound (MS-SMB2 §3.2.4.1.4) in one transport frame
+    /// and waits for every final response, whatever their statuses; the responses come back
+    /// in the requests' order. Each message after the first is flagged
+    /// SMB2_FLAGS_RELATED_OPERATIONS, so a request naming [`crate::wire::FileId::RELATED`]
+    /// works on the file the chain's CREATE opened. Messages are 8-byte aligned, each signed
+    /// on its own when the session signs; the whole chain goes in one transform when it
+    /// encrypts. Each message consumes its own credits.
+    pub async fn exchange_compound(
+        &self,
+        requests: &[Request],
+        session_id: u64,
+        tree_id: u32,
+    ) -> Result<Vec<Exchange>, Error> {
+        let Some(first) = requests.first() else {
+            return Ok(Vec::new());
+        };
+        self.timed(
+            first.command(),
+            self.exchange_chain(requests, session_id, tree_id),
         )
         .await
-        .map_err(|_| {
-            // A server that leaves a request unanswered this long is taken as gone, as
-            // Windows' redirector takes it: the connection is closed (its socket too), so the
-            // requests waiting on it fail now instead of each waiting out its own timeout, and
-            // its owner sees it lost (and may connect again).
-            let reason = format!(
-                "the server did not answer {command:?} within {:?}",
-                self.timeout
-            );
-            close(&self.shared, &reason);
-            self.tasks.reader.abort();
-            self.tasks.writer.abort();
-            Error::Timeout {
-                command,
-                after: self.timeout,
-            }
-        })?
+    }
+
+    /// Runs `exchange` under the connection's timeout.
+    async fn timed<T>(
+        &self,
+        command: Command,
+        exchange: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| {
+                // A server that leaves a request unanswered this long is taken as gone, as
+                // Windows' redirector takes it: the connection is closed (its socket too), so
+                // the requests waiting on it fail now instead of each waiting out its own
+                // timeout, and its owner sees it lost (and may connect again).
+                let reason = format!(
+                    "the server did not answer {command:?} within {:?}",
+                    self.timeout
+                );
+                close(&self.shared, &reason);
+                self.tasks.reader.abort();
+                self.tasks.writer.abort();
+                Error::Timeout {
+                    command,
+                    after: self.timeout,
+                }
+            })?
     }
 
     /// Sends `request` and returns its response if the status is success (or one of
@@ -225,63 +270,103 @@ impl Connection {
         }
     }
 
-    async fn exchange_untimed(
-        &self,
-        request: &Request,
-        session_id: u64,
-        tree_id: u32,
-    ) -> Result<Exchange, Error> {
-        if let Some(reason) = self.closed_reason() {
-            return Err(Error::Closed(reason));
-        }
-        let charge = if self
+    /// Subscribes to the lease break notifications the server sends on this connection
+    /// (MS-SMB2 §2.2.23.2). Leases belong to the client, not to a session, and the server
+    /// sends their breaks with SessionId 0, so every subscriber of the connection receives
+    /// every break; a break that arrives while nobody subscribes is dropped (subscribe
+    /// before opening with a lease). The channel is unbounded so that the reader task never
+    /// waits for a slow subscriber: read it. A dropped receiver unsubscribes.
+    ///
+    /// Breaks are accepted unsigned (the worst a forged one can do is make the client drop
+    /// its caches), but once any session of the connection encrypts, only encrypted ones.
+    pub fn lease_breaks(&self) -> mpsc::UnboundedReceiver<LeaseBreak> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        lock(&self.shared.lease_subscribers).push(sender);
+        receiver
+    }
+
+    /// Takes the credits `requests` consume (one per 64 KiB of payload each, once 2.1 charges
+    /// credits) and their message ids, and says what each message's header carries.
+    async fn reserve(&self, requests: &[Request]) -> Result<Vec<ChainSlot>, Error> {
+        let charge_credits = self
             .shared
             .charge_credits
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            request.credit_charge()
-        } else {
-            1
-        };
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let charges: Vec<u16> = requests
+            .iter()
+            .map(|request| {
+                if charge_credits {
+                    request.credit_charge()
+                } else {
+                    1
+                }
+            })
+            .collect();
+        let total: u32 = charges.iter().map(|&charge| u32::from(charge)).sum();
         let permits = self
             .shared
             .credits
-            .acquire_many(u32::from(charge))
+            .acquire_many(total)
             .await
             .map_err(|_| Error::Closed("connection closed".into()))?;
         permits.forget();
-        let message_id = {
+        let mut message_id = {
             let mut next = lock(&self.shared.next_message_id);
             let id = *next;
-            *next += u64::from(charge);
+            *next += u64::from(total);
             id
         };
-        tracing::debug!(command = ?request.command(), message_id, session_id, tree_id, "smb2 request");
-        let mut header = Header::request(request.command(), message_id, session_id, tree_id);
-        header.credit_charge = if request.command() == Command::Negotiate {
-            0
-        } else {
-            charge
-        };
         let available = self.shared.credits.available_permits();
-        header.credits = if available < CREDIT_TARGET {
-            charge.saturating_add(64)
-        } else {
-            charge
-        };
-        let mut message = Vec::with_capacity(HEADER_LENGTH + 128 + request.payload_size());
-        header.encode(&mut message);
-        request.encode_body(&mut message);
+        let mut slots = Vec::with_capacity(requests.len());
+        for (index, (request, &charge)) in requests.iter().zip(&charges).enumerate() {
+            slots.push(ChainSlot {
+                message_id,
+                credit_charge: if request.command() == Command::Negotiate {
+                    0
+                } else {
+                    charge
+                },
+                // Ask for more credits once per frame, on its first message.
+                credits: if index == 0 && available < CREDIT_TARGET {
+                    charge.saturating_add(64)
+                } else {
+                    charge
+                },
+            });
+            message_id += u64::from(charge);
+        }
+        Ok(slots)
+    }
+
+    /// Sends `requests` (one, or a related compound) in one frame and waits for each final
+    /// response, in order.
+    async fn exchange_chain(
+        &self,
+        requests: &[Request],
+        session_id: u64,
+        tree_id: u32,
+    ) -> Result<Vec<Exchange>, Error> {
+        if let Some(reason) = self.closed_reason() {
+            return Err(Error::Closed(reason));
+        }
+        let slots = self.reserve(requests).await?;
+        for (request, slot) in requests.iter().zip(&slots) {
+            tracing::debug!(command = ?request.command(), message_id = slot.message_id, session_id, tree_id, "smb2 request");
+        }
+        let mut messages = encode_chain(requests, &slots, session_id, tree_id);
         // Copying every request (a write carries up to megabytes) would only serve the
         // pre-authentication hash, which covers NEGOTIATE and SESSION_SETUP alone.
-        let sent = if matches!(
-            request.command(),
-            Command::Negotiate | Command::SessionSetup
-        ) {
-            message.clone()
-        } else {
-            Vec::new()
-        };
+        let sent: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|(message, command)| {
+                if matches!(command, Command::Negotiate | Command::SessionSetup) {
+                    message.clone()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let message_ids: Vec<u64> = slots.iter().map(|slot| slot.message_id).collect();
         let security = self
             .shared
             .security
@@ -289,21 +374,38 @@ impl Connection {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&session_id)
             .cloned();
-        let message = match security {
-            Some(security) => security.protect(message, request.command())?,
-            None => message,
+        let wire = match security {
+            Some(security) if messages.len() > 1 => security.protect_compound(messages)?,
+            Some(security) => {
+                let (message, command) = messages.remove(0);
+                security.protect(message, command)?
+            }
+            None => messages
+                .into_iter()
+                .flat_map(|(message, _)| message)
+                .collect(),
         };
-        let mut frame = Vec::with_capacity(4 + message.len());
-        frame.extend_from_slice(&frame_header(message.len())?);
-        frame.extend_from_slice(&message);
+        let mut frame = Vec::with_capacity(4 + wire.len());
+        frame.extend_from_slice(&frame_header(wire.len())?);
+        frame.extend_from_slice(&wire);
 
-        let (reply_sender, reply) = oneshot::channel();
-        lock(&self.shared.pending).insert(message_id, reply_sender);
-        let _guard = PendingGuard {
-            shared: &self.shared,
-            message_id,
-        };
-        // The reader may have failed every pending request just before this one joined them.
+        let mut replies = Vec::with_capacity(message_ids.len());
+        let mut guards = Vec::with_capacity(message_ids.len());
+        {
+            let mut pending = lock(&self.shared.pending);
+            for &message_id in &message_ids {
+                let (reply_sender, reply) = oneshot::channel();
+                pending.insert(message_id, reply_sender);
+                replies.push(reply);
+            }
+        }
+        for &message_id in &message_ids {
+            guards.push(PendingGuard {
+                shared: &self.shared,
+                message_id,
+            });
+        }
+        // The reader may have failed every pending request just before these joined them.
         if let Some(reason) = self.closed_reason() {
             return Err(Error::Closed(reason));
         }
@@ -311,14 +413,19 @@ impl Connection {
             .send(frame)
             .await
             .map_err(|_| Error::Closed("connection closed".into()))?;
-        let (response, header) = reply
-            .await
-            .map_err(|_| Error::Closed(self.closed_reason().unwrap_or_default()))??;
-        Ok(Exchange {
-            request: sent,
-            response,
-            header,
-        })
+        let mut exchanges = Vec::with_capacity(replies.len());
+        for (reply, request) in replies.into_iter().zip(sent) {
+            let (response, header) = reply
+                .await
+                .map_err(|_| Error::Closed(self.closed_reason().unwrap_or_default()))??;
+            exchanges.push(Exchange {
+                request,
+                response,
+                header,
+            });
+        }
+        drop(guards);
+        Ok(exchanges)
     }
 }
 
@@ -434,7 +541,8 @@ fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
     let message_id = header.message_id;
     shared.credits.add_permits(usize::from(header.credits));
     if header.message_id == UNSOLICITED_MESSAGE_ID {
-        return; // oplock/lease breaks: we ask for neither
+        deliver_unsolicited(shared, &message, &header, encrypted);
+        return;
     }
     if header.status == NtStatus::STATUS_PENDING.0 && header.async_id.is_some() {
         return; // interim response; the final one follows
@@ -458,11 +566,311 @@ fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
     }
 }
 
+/// Hands a lease break notification to the connection's subscribers. Oplock breaks (we never
+/// ask for oplocks), other unsolicited messages, malformed notifications and, on a connection
+/// with an encrypting session, unencrypted ones are dropped with a debug log.
+fn deliver_unsolicited(shared: &Shared, message: &[u8], header: &Header, encrypted: bool) {
+    if header.command != Command::OplockBreak {
+        tracing::debug!(command = ?header.command, "unsolicited message dropped");
+        return;
+    }
+    if !encrypted
+        && shared
+            .security
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .any(|security| security.encrypts())
+    {
+        tracing::debug!("unencrypted break notification on an encrypted connection dropped");
+        return;
+    }
+    let lease_break = match LeaseBreak::decode(message) {
+        Ok(lease_break) => lease_break,
+        Err(error) => {
+            // An oplock break (StructureSize 24) lands here too.
+            tracing::debug!(%error, "break notification dropped");
+            return;
+        }
+    };
+    tracing::debug!(?lease_break, "lease break");
+    let mut subscribers = lock(&shared.lease_subscribers);
+    subscribers.retain(|subscriber| subscriber.send(lease_break).is_ok());
+    if subscribers.is_empty() {
+        tracing::debug!("lease break arrived with no subscriber");
+    }
+}
+
 fn close(shared: &Shared, reason: &str) {
     tracing::debug!(%reason, "SMB2 connection closed");
     lock(&shared.closed).get_or_insert_with(|| reason.to_owned());
     shared.credits.close();
     for (_, waiter) in lock(&shared.pending).drain() {
         let _ = waiter.send(Err(Error::Closed(reason.to_owned())));
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::lease::LEASE_BREAK_NOTIFICATION_SIZE;
+    use crate::wire::{CloseRequest, CreateRequest, FileId, QueryInfoRequest, flags};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A session that neither signs nor seals, but may say it encrypts.
+    struct Plain {
+        encrypts: bool,
+    }
+
+    impl MessageSecurity for Plain {
+        fn protect(&self, message: Vec<u8>, _: Command) -> Result<Vec<u8>, Error> {
+            Ok(message)
+        }
+        fn protect_compound(&self, messages: Vec<(Vec<u8>, Command)>) -> Result<Vec<u8>, Error> {
+            Ok(messages
+                .into_iter()
+                .flat_map(|(message, _)| message)
+                .collect())
+        }
+        fn encrypts(&self) -> bool {
+            self.encrypts
+        }
+        fn accept(&self, _: &[u8], _: &Header, _: bool) -> bool {
+            true
+        }
+        fn decrypt(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
+            Err(Error::Crypto("no".into()))
+        }
+    }
+
+    fn frame(messages: &[Vec<u8>]) -> Vec<u8> {
+        let body: Vec<u8> = messages.concat();
+        let mut frame = frame_header(body.len()).unwrap().to_vec();
+        frame.extend_from_slice(&body);
+        frame
+    }
+
+    /// A response to `request` with `status`, padded to 8 and chained when `chained`.
+    fn response(request: &Header, status: u32, chained: bool) -> Vec<u8> {
+        let mut header = request.clone();
+        header.flags = flags::SERVER_TO_REDIR | (request.flags & flags::RELATED_OPERATIONS);
+        header.status = status;
+        header.next_command = 0;
+        let mut message = Vec::new();
+        header.encode(&mut message);
+        message.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0, 0]); // an error body
+        if chained {
+            while message.len() % 8 != 0 {
+                message.push(0);
+            }
+            let next = message.len() as u32;
+            message[20..24].copy_from_slice(&next.to_le_bytes());
+        }
+        message
+    }
+
+    /// Reads one frame and returns the headers of its chained messages, checking that each
+    /// NextCommand is 8-aligned.
+    async fn read_chain(server: &mut tokio::io::DuplexStream) -> Vec<Header> {
+        let mut prefix = [0u8; 4];
+        server.read_exact(&mut prefix).await.unwrap();
+        let length = u32::from_be_bytes(prefix) as usize;
+        let mut chain = vec![0; length];
+        server.read_exact(&mut chain).await.unwrap();
+        let mut headers = Vec::new();
+        let mut start = 0;
+        loop {
+            let header = Header::decode(&chain[start..]).unwrap();
+            let next = header.next_command as usize;
+            headers.push(header);
+            if next == 0 {
+                return headers;
+            }
+            assert_eq!(next % 8, 0);
+            start += next;
+        }
+    }
+
+    /// A compound of three goes out in one frame, chained and related; its answers come back
+    /// in order whether the server compounds them (first round) or sends them one by one in
+    /// another order (second round), and the credits and message ids go on from there.
+    #[tokio::test]
+    async fn a_compound_is_one_frame_and_its_answers_come_back_in_order() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let connection = Connection::start(client, Duration::from_secs(5));
+        connection.set_security(1, Arc::new(Plain { encrypts: false }));
+        let requests = [
+            Request::Create(CreateRequest {
+                name: "a".into(),
+                desired_access: 0x80,
+                file_attributes: 0,
+                share_access: 7,
+                create_disposition: 1,
+                create_options: 0,
+            }),
+            Request::QueryInfo(QueryInfoRequest {
+                file_id: FileId::RELATED,
+                info_type: 1,
+                information_class: 34,
+                output_buffer_length: 56,
+            }),
+            Request::Close(CloseRequest {
+                file_id: FileId::RELATED,
+                query_attributes: false,
+            }),
+        ];
+        // The connection starts with one credit: an ECHO answered with ten more.
+        let echo = tokio::spawn({
+            let connection = connection.clone();
+            async move { connection.exchange(&Request::Echo, 1, 0).await }
+        });
+        let mut request = [0u8; 4 + 68];
+        server.read_exact(&mut request).await.unwrap();
+        let mut answer = response(&Header::decode(&request[4..]).unwrap(), 0, false);
+        answer[14..16].copy_from_slice(&10u16.to_le_bytes());
+        server.write_all(&frame(&[answer])).await.unwrap();
+        echo.await.unwrap().unwrap();
+        for round in 0..2u32 {
+            let sender = tokio::spawn({
+                let connection = connection.clone();
+                let requests = requests.clone();
+                async move { connection.exchange_compound(&requests, 1, 2).await }
+            });
+            let headers = read_chain(&mut server).await;
+            let commands: Vec<Command> = headers.iter().map(|h| h.command).collect();
+            assert_eq!(
+                commands,
+                [Command::Create, Command::QueryInfo, Command::Close]
+            );
+            let ids: Vec<u64> = headers.iter().map(|h| h.message_id).collect();
+            let first = 1 + u64::from(round) * 3;
+            assert_eq!(ids, [first, first + 1, first + 2]);
+            assert_eq!(
+                headers
+                    .iter()
+                    .map(|h| h.flags & flags::RELATED_OPERATIONS != 0)
+                    .collect::<Vec<_>>(),
+                [false, true, true]
+            );
+            // Each answer grants credits back (the first more, for the next round).
+            let statuses = [0, 0xC000_0034, 0xC000_0034];
+            if round == 0 {
+                let mut answers: Vec<Vec<u8>> = headers
+                    .iter()
+                    .zip(statuses)
+                    .enumerate()
+                    .map(|(index, (header, status))| response(header, status, index < 2))
+                    .collect();
+                answers[0][14..16].copy_from_slice(&3u16.to_le_bytes());
+                server.write_all(&frame(&answers)).await.unwrap();
+            } else {
+                for index in [2, 0, 1] {
+                    let answer = response(&headers[index], statuses[index], false);
+                    server.write_all(&frame(&[answer])).await.unwrap();
+                }
+            }
+            let exchanges = sender.await.unwrap().unwrap();
+            let got: Vec<(Command, u32)> = exchanges
+                .iter()
+                .map(|e| (e.header.command, e.header.status))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    (Command::Create, 0),
+                    (Command::QueryInfo, 0xC000_0034),
+                    (Command::Close, 0xC000_0034)
+                ]
+            );
+        }
+    }
+
+    /// An unencrypted lease break notification (as Samba sends it), `size` its StructureSize,
+    /// cut to `length` body bytes.
+    fn notification_frame(size: u16, length: usize) -> Vec<u8> {
+        let mut message = Vec::new();
+        let mut header = Header::request(Command::OplockBreak, UNSOLICITED_MESSAGE_ID, 0, 0);
+        header.flags = crate::wire::flags::SERVER_TO_REDIR;
+        header.credits = 0;
+        header.encode(&mut message);
+        let mut body = size.to_le_bytes().to_vec();
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&1u32.to_le_bytes()); // ACK_REQUIRED
+        body.extend_from_slice(&[0x42; 16]);
+        body.extend_from_slice(&7u32.to_le_bytes());
+        body.extend_from_slice(&3u32.to_le_bytes());
+        body.extend_from_slice(&[0; 12]);
+        body.truncate(length);
+        message.extend_from_slice(&body);
+        let mut frame = frame_header(message.len()).unwrap().to_vec();
+        frame.extend_from_slice(&message);
+        frame
+    }
+
+    /// Sends `frames` from a fake server and returns what a subscriber received.
+    async fn breaks_received(encrypting: bool, frames: &[Vec<u8>]) -> Vec<LeaseBreak> {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let connection = Connection::start(client, Duration::from_secs(5));
+        connection.set_security(
+            1,
+            Arc::new(Plain {
+                encrypts: encrypting,
+            }),
+        );
+        let mut breaks = connection.lease_breaks();
+        let dropped = connection.lease_breaks();
+        drop(dropped); // a gone subscriber is skipped, not an error
+        for frame in frames {
+            server.write_all(frame).await.unwrap();
+        }
+        // An echo answered after the notifications: once it is back, they were handled.
+        let echo = tokio::spawn({
+            let connection = connection.clone();
+            async move { connection.exchange(&Request::Echo, 1, 0).await }
+        });
+        let mut request = [0u8; 4 + 68];
+        tokio::io::AsyncReadExt::read_exact(&mut server, &mut request)
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        let mut header = Header::decode(&request[4..]).unwrap();
+        header.flags = crate::wire::flags::SERVER_TO_REDIR;
+        header.encode(&mut response);
+        response.extend_from_slice(&[4, 0, 0, 0]);
+        let mut frame = frame_header(response.len()).unwrap().to_vec();
+        frame.extend_from_slice(&response);
+        server.write_all(&frame).await.unwrap();
+        echo.await.unwrap().unwrap();
+        let mut received = Vec::new();
+        while let Ok(lease_break) = breaks.try_recv() {
+            received.push(lease_break);
+        }
+        received
+    }
+
+    #[tokio::test]
+    async fn lease_breaks_reach_subscribers_unless_the_connection_encrypts() {
+        let good = notification_frame(LEASE_BREAK_NOTIFICATION_SIZE, 44);
+        let received = breaks_received(false, std::slice::from_ref(&good)).await;
+        assert_eq!(
+            received,
+            [LeaseBreak {
+                key: [0x42; 16],
+                current_state: 7,
+                new_state: 3,
+                epoch: 1,
+                ack_required: true,
+            }]
+        );
+        // Unencrypted on an encrypting connection: dropped.
+        assert!(
+            breaks_received(true, std::slice::from_ref(&good))
+                .await
+                .is_empty()
+        );
+        // Oplock breaks and truncated notifications are dropped; the connection goes on.
+        let oplock = notification_frame(24, 24);
+        let truncated = notification_frame(LEASE_BREAK_NOTIFICATION_SIZE, 30);
+        let received = breaks_received(false, &[oplock, truncated, good]).await;
+        assert_eq!(received.len(), 1);
     }
 }

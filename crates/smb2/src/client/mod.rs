@@ -13,6 +13,8 @@ pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
 pub use shares::list_shares;
 pub use tree::{OpenFile, ReadBuffer, Tree};
 
+pub use crate::wire::lease::LeaseBreak;
+
 use crate::ntstatus::NtStatus;
 use crate::wire::{Command, WireError};
 

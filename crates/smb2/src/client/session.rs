@@ -11,6 +11,7 @@ use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
 use crate::ntlm::{NtlmClient, NtlmCredentials};
 use crate::ntstatus::NtStatus;
 use crate::spnego;
+use crate::wire::lease::LeaseBreak;
 use crate::wire::{
     Command, Header, NegotiateContext, NegotiateRequest, NegotiateResponse, Request,
     SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
@@ -57,6 +58,8 @@ pub struct Negotiated {
     pub max_transact_size: u32,
     /// The server's GUID.
     pub server_guid: [u8; 16],
+    /// The server's capabilities (`wire::capabilities`): LEASING says it grants leases.
+    pub capabilities: u32,
     preauth: PreauthHash,
 }
 
@@ -90,7 +93,7 @@ pub async fn negotiate(
     }
     let request = Request::Negotiate(NegotiateRequest {
         security_mode: mode,
-        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION,
+        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING,
         client_guid,
         dialects: DIALECTS.to_vec(),
         contexts: vec![
@@ -155,6 +158,7 @@ pub async fn negotiate(
         max_write_size: response.max_write_size,
         max_transact_size: response.max_transact_size,
         server_guid: response.server_guid,
+        capabilities: response.capabilities,
         preauth,
     })
 }
@@ -254,31 +258,66 @@ impl SessionSecurity {
     }
 }
 
-impl MessageSecurity for SessionSecurity {
-    fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
-        if self.encrypt.load(Ordering::Relaxed)
-            && let Some(cipher) = self.cipher
-        {
-            let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
-            let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
-            return crypto::encrypt(
-                cipher,
-                &self.encryption_key,
-                self.session_id,
-                &message,
-                nonce,
-            )
-            .map_err(crypto_error);
-        }
+impl SessionSecurity {
+    /// Whether messages are sealed rather than signed.
+    fn sealing(&self) -> Option<Cipher> {
+        self.cipher.filter(|_| self.encrypt.load(Ordering::Relaxed))
+    }
+
+    /// Puts `message` (one message, or a whole compound) in a transform.
+    fn seal(&self, cipher: Cipher, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
+        let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
+        crypto::encrypt(
+            cipher,
+            &self.encryption_key,
+            self.session_id,
+            message,
+            nonce,
+        )
+        .map_err(crypto_error)
+    }
+
+    /// Signs one message when the session signs (a 3.1.1 tree connect always is).
+    fn sign(&self, message: &mut [u8], command: Command) -> Result<(), Error> {
         let tree_connect_311 =
             self.dialect == dialect::SMB_3_1_1 && command == Command::TreeConnect;
         if let Some(key) = &self.signing_key
             && (self.sign_all || tree_connect_311)
         {
-            crypto::sign(self.algorithm, key, &mut message)
+            crypto::sign(self.algorithm, key, message)
                 .map_err(|error| Error::Crypto(error.to_string()))?;
         }
+        Ok(())
+    }
+}
+
+impl MessageSecurity for SessionSecurity {
+    fn protect(&self, mut message: Vec<u8>, command: Command) -> Result<Vec<u8>, Error> {
+        if let Some(cipher) = self.sealing() {
+            return self.seal(cipher, &message);
+        }
+        self.sign(&mut message, command)?;
         Ok(message)
+    }
+
+    fn protect_compound(&self, messages: Vec<(Vec<u8>, Command)>) -> Result<Vec<u8>, Error> {
+        let sealing = self.sealing();
+        let mut chain = Vec::with_capacity(messages.iter().map(|(message, _)| message.len()).sum());
+        for (mut message, command) in messages {
+            if sealing.is_none() {
+                self.sign(&mut message, command)?;
+            }
+            chain.extend_from_slice(&message);
+        }
+        match sealing {
+            Some(cipher) => self.seal(cipher, &chain),
+            None => Ok(chain),
+        }
+    }
+
+    fn encrypts(&self) -> bool {
+        self.sealing().is_some()
     }
 
     fn accept(&self, message: &[u8], header: &Header, encrypted: bool) -> bool {
@@ -498,6 +537,13 @@ impl Session {
     /// Whether every message is encrypted.
     pub fn is_encrypting(&self) -> bool {
         self.inner.security.encrypt.load(Ordering::Relaxed)
+    }
+
+    /// Subscribes to the lease break notifications of the session's connection; see
+    /// [`Connection::lease_breaks`]: leases are the client's, so a subscriber receives the
+    /// breaks of every session on the connection, and a break nobody subscribed to is lost.
+    pub fn lease_breaks(&self) -> tokio::sync::mpsc::UnboundedReceiver<LeaseBreak> {
+        self.inner.connection.lease_breaks()
     }
 
     /// Connects to a share, `\\server\share` (the server part as the server knows itself or

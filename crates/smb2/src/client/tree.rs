@@ -1,5 +1,7 @@
 //! A connected share and the files opened on it.
 
+#[cfg(doc)]
+use crate::client::Connection;
 use crate::client::{Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
 use crate::wire::file_info::{
@@ -7,13 +9,16 @@ use crate::wire::file_info::{
     FILE_END_OF_FILE_INFORMATION, FILE_FS_FULL_SIZE_INFORMATION, FILE_NETWORK_OPEN_INFORMATION,
     FILE_RENAME_INFORMATION, FsFullSize, INFO_FILE, INFO_FILESYSTEM,
 };
+use crate::wire::lease::{
+    LeaseBreakAck, LeaseRequest, LeaseVersion, decode_lease_break_response, granted_lease,
+};
 use crate::wire::{
     CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
     FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FSCTL_SET_ZERO_DATA, FileAttributes, FileId,
     IoctlRequest, QueryDirectoryRequest, QueryInfoRequest, RESTART_SCANS, ReadRequest,
-    ReadResponse, Request, SetInfoRequest, TreeConnectResponse, WriteRequest, access,
+    ReadResponse, Request, SetInfoRequest, TreeConnectResponse, WriteRequest, access, capabilities,
     create_options, decode_close_response, decode_directory_entries, decode_ioctl_response,
-    decode_output_buffer, decode_write_response, disposition, share_access,
+    decode_output_buffer, decode_write_response, dialect, disposition, share_access,
 };
 
 /// How many QUERY_DIRECTORY answers one listing may take.
@@ -102,7 +107,192 @@ impl Tree {
             tree: self.clone(),
             file_id: created.file_id,
             attributes: created.attributes,
+            lease_state: 0,
         })
+    }
+
+    /// Opens or creates a file asking for a lease (MS-SMB2 §3.2.4.3.8) under `key` with the
+    /// `wire::lease::lease_state` bits `wanted`: an `RqLs` v2 context on the 3.x dialects, v1
+    /// on 2.1, and a plain [`Tree::create`] on 2.0.2, when the server lacks the LEASING
+    /// capability, or when the session encrypts (its breaks would come unencrypted and be
+    /// refused; see [`Connection::lease_breaks`]). [`OpenFile::lease_state`] says what the
+    /// server granted (0 for none). A grant for another key, or a lease context that does not
+    /// decode, counts as none (the caller then caches nothing); the open stands either way.
+    ///
+    /// Subscribe with [`Session::lease_breaks`] before opening, so that no break is missed.
+    pub async fn create_with_lease(
+        &self,
+        request: CreateRequest,
+        key: [u8; 16],
+        wanted: u32,
+    ) -> Result<OpenFile, Error> {
+        let negotiated = self.session.negotiated();
+        // Lease breaks come with SessionId 0, and Samba (4.17) sends them unencrypted even
+        // to an encrypting session; an encrypting connection accepts only encrypted ones
+        // (else a man in the middle could drop a break unnoticed while the cache goes
+        // stale). So an encrypting session asks for no lease: nothing is cached.
+        let version = if negotiated.capabilities & capabilities::LEASING == 0
+            || self.session.is_encrypting()
+        {
+            None
+        } else {
+            match negotiated.dialect {
+                dialect::SMB_2_0_2 => None,
+                dialect::SMB_2_1 => Some(LeaseVersion::V1),
+                _ => Some(LeaseVersion::V2),
+            }
+        };
+        let Some(version) = version else {
+            return self.create(request).await;
+        };
+        let lease = LeaseRequest {
+            key,
+            state: wanted,
+            version,
+        };
+        let exchange = self
+            .call(&Request::CreateWithLease(request, lease), &[])
+            .await?;
+        let created = CreateResponse::decode(&exchange.response)?;
+        let lease_state = match granted_lease(&exchange.response, &created) {
+            Ok(Some(granted)) if granted.key == key => granted.state,
+            Ok(Some(_)) => {
+                tracing::debug!("the server granted a lease for another key: taken as none");
+                0
+            }
+            Ok(None) => 0,
+            Err(error) => {
+                tracing::debug!(%error, "malformed lease context: taken as no lease");
+                0
+            }
+        };
+        Ok(OpenFile {
+            tree: self.clone(),
+            file_id: created.file_id,
+            attributes: created.attributes,
+            lease_state,
+        })
+    }
+
+    /// Acknowledges a lease break (MS-SMB2 §2.2.24.2) for `key`, keeping the
+    /// `wire::lease::lease_state` bits `state` (the break's `new_state`, or less), and reads
+    /// the server's response. Send it only for breaks with `ack_required`.
+    ///
+    /// A server that has finished the break already — its break timeout ran out
+    /// (STATUS_UNSUCCESSFUL: the lease is not breaking), or the lease's last open closed
+    /// (STATUS_OBJECT_NAME_NOT_FOUND) — leaves nothing to acknowledge: those give `Ok(())`.
+    /// Any other failure, such as STATUS_REQUEST_NOT_ACCEPTED for a state that is not a
+    /// subset of the break's, is an [`Error::Status`].
+    pub async fn acknowledge_lease_break(&self, key: [u8; 16], state: u32) -> Result<(), Error> {
+        let request = Request::LeaseBreakAck(LeaseBreakAck { key, state });
+        match self.call(&request, &[]).await {
+            Ok(exchange) => {
+                decode_lease_break_response(&exchange.response)?;
+                Ok(())
+            }
+            Err(Error::Status { status, .. })
+                if status == NtStatus::STATUS_UNSUCCESSFUL
+                    || status == NtStatus::STATUS_OBJECT_NAME_NOT_FOUND =>
+            {
+                tracing::debug!(%status, "lease break over before its acknowledgment");
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Opens `create`, runs `middle` on the opened file ([`FileId::RELATED`]) and closes it,
+    /// all in one related compound: one round trip. Returns the CREATE's answer and the
+    /// exchanges of `middle`. The first failure in the chain is the error (after a failed
+    /// CREATE the server fails the rest with its status); when the file was opened but the
+    /// compound's CLOSE failed, it is closed on its own.
+    async fn on_path(
+        &self,
+        create: CreateRequest,
+        middle: Vec<Request>,
+    ) -> Result<(CreateResponse, Vec<Exchange>), Error> {
+        let mut requests = Vec::with_capacity(middle.len() + 2);
+        requests.push(Request::Create(create));
+        requests.extend(middle);
+        requests.push(Request::Close(CloseRequest {
+            file_id: FileId::RELATED,
+            query_attributes: false,
+        }));
+        let mut exchanges = self
+            .session
+            .connection()
+            .exchange_compound(&requests, self.session.id(), self.id)
+            .await?;
+        if exchanges.len() != requests.len() {
+            return Err(Error::Closed("a compound came back incomplete".into()));
+        }
+        let failure = |exchange: &Exchange| {
+            let status = NtStatus(exchange.header.status);
+            (status != NtStatus::STATUS_SUCCESS).then_some(Error::Status {
+                command: exchange.header.command,
+                status,
+            })
+        };
+        let (Some(create), Some(close)) = (exchanges.first(), exchanges.last()) else {
+            return Err(Error::Closed("a compound came back incomplete".into()));
+        };
+        if let Some(error) = failure(create) {
+            return Err(error);
+        }
+        let created = CreateResponse::decode(&create.response)?;
+        let close_failed = failure(close);
+        let middle_error = exchanges
+            .get(1..exchanges.len().saturating_sub(1))
+            .unwrap_or_default()
+            .iter()
+            .find_map(failure);
+        if let Some(close_error) = close_failed {
+            let file = OpenFile {
+                tree: self.clone(),
+                file_id: created.file_id,
+                attributes: created.attributes,
+                lease_state: 0,
+            };
+            let closed = file.close().await;
+            if middle_error.is_none() {
+                tracing::debug!(%close_error, "compound CLOSE failed; closed on its own");
+                closed?;
+            }
+        }
+        if let Some(error) = middle_error {
+            return Err(error);
+        }
+        exchanges.pop();
+        exchanges.remove(0);
+        Ok((created, exchanges))
+    }
+
+    /// Sets one file information class (`wire::file_info`) on `path` in one round trip:
+    /// CREATE with `desired_access`, SET_INFO and CLOSE as one compound. A rename
+    /// (FileRenameInformation, with DELETE access) or new attributes (FileBasicInformation,
+    /// with FILE_WRITE_ATTRIBUTES) by path.
+    pub async fn set_info_by_path(
+        &self,
+        path: &str,
+        desired_access: u32,
+        information_class: u8,
+        buffer: Vec<u8>,
+    ) -> Result<(), Error> {
+        let create = CreateRequest {
+            name: path.to_owned(),
+            desired_access,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: 0,
+        };
+        let set = Request::SetInfo(SetInfoRequest {
+            file_id: FileId::RELATED,
+            info_type: INFO_FILE,
+            information_class,
+            buffer,
+        });
+        self.on_path(create, vec![set]).await.map(|_| ())
     }
 
     /// Opens an existing file or directory for reading its attributes (and listing it).
@@ -120,21 +310,19 @@ impl Tree {
         .await
     }
 
-    /// The attributes of `path` (empty for the share's root), opened and closed again.
+    /// The attributes of `path` (empty for the share's root) as the CREATE that opens it
+    /// gives them: CREATE and CLOSE in one compound, one round trip.
     pub async fn stat(&self, path: &str) -> Result<FileAttributes, Error> {
-        let file = self
-            .create(CreateRequest {
-                name: path.to_owned(),
-                desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
-                file_attributes: 0,
-                share_access: share_access::ALL,
-                create_disposition: disposition::OPEN,
-                create_options: 0,
-            })
-            .await?;
-        let attributes = file.attributes;
-        file.close().await?;
-        Ok(attributes)
+        let create = CreateRequest {
+            name: path.to_owned(),
+            desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: 0,
+        };
+        let (created, _) = self.on_path(create, Vec::new()).await?;
+        Ok(created.attributes)
     }
 
     /// Opens a named pipe of IPC$ (`srvsvc`) for reading and writing.
@@ -208,12 +396,20 @@ pub struct OpenFile {
     file_id: FileId,
     /// The attributes CREATE returned.
     pub attributes: FileAttributes,
+    lease_state: u32,
 }
 
 impl OpenFile {
     /// The file id.
     pub fn id(&self) -> FileId {
         self.file_id
+    }
+
+    /// The `wire::lease::lease_state` bits the server granted when the file was opened with
+    /// [`Tree::create_with_lease`]; 0 when it granted none (or the file was opened without
+    /// asking). Breaks that come later are not reflected here.
+    pub fn lease_state(&self) -> u32 {
+        self.lease_state
     }
 
     /// Reads up to `length` bytes at `offset`; an empty result is the end of the file.

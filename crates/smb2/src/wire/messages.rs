@@ -3,6 +3,7 @@
 //! counted from the start of the message as the protocol wants; a response body is decoded
 //! from the whole message for the same reason.
 
+use super::lease::{LeaseBreakAck, LeaseRequest, OPLOCK_LEVEL_LEASE};
 use super::reader::{Reader, optional_slice, slice};
 use super::{Command, HEADER_LENGTH, WireError, from_utf16le, utf16le};
 
@@ -313,6 +314,9 @@ pub enum Request {
     TreeDisconnect,
     /// CREATE.
     Create(CreateRequest),
+    /// CREATE asking for a lease: RequestedOplockLevel SMB2_OPLOCK_LEVEL_LEASE and an `RqLs`
+    /// create context.
+    CreateWithLease(CreateRequest, LeaseRequest),
     /// CLOSE.
     Close(CloseRequest),
     /// FLUSH.
@@ -331,6 +335,8 @@ pub enum Request {
     Ioctl(IoctlRequest),
     /// ECHO.
     Echo,
+    /// OPLOCK_BREAK carrying a lease break acknowledgment.
+    LeaseBreakAck(LeaseBreakAck),
 }
 
 impl Request {
@@ -342,7 +348,7 @@ impl Request {
             Request::Logoff => Command::Logoff,
             Request::TreeConnect(_) => Command::TreeConnect,
             Request::TreeDisconnect => Command::TreeDisconnect,
-            Request::Create(_) => Command::Create,
+            Request::Create(_) | Request::CreateWithLease(..) => Command::Create,
             Request::Close(_) => Command::Close,
             Request::Flush(_) => Command::Flush,
             Request::Read(_) => Command::Read,
@@ -352,6 +358,7 @@ impl Request {
             Request::SetInfo(_) => Command::SetInfo,
             Request::Ioctl(_) => Command::Ioctl,
             Request::Echo => Command::Echo,
+            Request::LeaseBreakAck(_) => Command::OplockBreak,
         }
     }
 
@@ -404,7 +411,9 @@ impl Request {
                 put_u16(message, path.len() as u16);
                 message.extend_from_slice(&path);
             }
-            Request::Create(create) => encode_create(create, message),
+            Request::Create(create) => encode_create(create, None, message),
+            Request::CreateWithLease(create, lease) => encode_create(create, Some(lease), message),
+            Request::LeaseBreakAck(ack) => ack.encode_body(message),
             Request::Close(close) => {
                 put_u16(message, 24);
                 put_u16(message, u16::from(close.query_attributes));
@@ -538,11 +547,15 @@ fn encode_negotiate(negotiate: &NegotiateRequest, message: &mut Vec<u8>) {
     }
 }
 
-fn encode_create(create: &CreateRequest, message: &mut Vec<u8>) {
+fn encode_create(create: &CreateRequest, lease: Option<&LeaseRequest>, message: &mut Vec<u8>) {
     let name = utf16le(&create.name);
     put_u16(message, 57);
     message.push(0); // SecurityFlags
-    message.push(0); // RequestedOplockLevel: none
+    message.push(if lease.is_some() {
+        OPLOCK_LEVEL_LEASE
+    } else {
+        0
+    }); // RequestedOplockLevel
     put_u32(message, 2); // ImpersonationLevel: Impersonation
     put_u64(message, 0); // SmbCreateFlags
     put_u64(message, 0); // Reserved
@@ -553,11 +566,22 @@ fn encode_create(create: &CreateRequest, message: &mut Vec<u8>) {
     put_u32(message, create.create_options);
     put_u16(message, (HEADER_LENGTH + 56) as u16);
     put_u16(message, name.len() as u16);
-    put_u32(message, 0); // CreateContextsOffset
-    put_u32(message, 0); // CreateContextsLength
+    let contexts_at = message.len();
+    put_u32(message, 0); // CreateContextsOffset, patched below
+    put_u32(message, 0); // CreateContextsLength, patched below
     message.extend_from_slice(&name);
     if name.is_empty() {
         message.push(0);
+    }
+    if let Some(lease) = lease {
+        // The contexts start 8-aligned from the header's start (MS-SMB2 §2.2.13).
+        pad_to_8(message);
+        let context = lease.encode_context();
+        let offset = message.len() as u32;
+        message[contexts_at..contexts_at + 4].copy_from_slice(&offset.to_le_bytes());
+        message[contexts_at + 4..contexts_at + 8]
+            .copy_from_slice(&(context.len() as u32).to_le_bytes());
+        message.extend_from_slice(&context);
     }
 }
 
@@ -779,27 +803,41 @@ impl FileAttributes {
 /// CREATE response (MS-SMB2 §2.2.14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateResponse {
+    /// The oplock level granted; [`OPLOCK_LEVEL_LEASE`] when a lease context says what was
+    /// granted.
+    pub oplock_level: u8,
     /// What the server did (superseded, opened, created, overwritten).
     pub create_action: u32,
     /// The file's attributes.
     pub attributes: FileAttributes,
     /// The handle.
     pub file_id: FileId,
+    /// Where the create contexts lie in the message, as the server said (unchecked until
+    /// [`crate::wire::lease::decode_create_contexts`] reads them).
+    pub create_contexts_offset: u32,
+    /// Their length in bytes.
+    pub create_contexts_length: u32,
 }
 
 impl CreateResponse {
     /// Decodes a CREATE response message.
     pub fn decode(message: &[u8]) -> Result<CreateResponse, WireError> {
         let mut reader = body(message, Command::Create, 89)?;
-        reader.skip(2, "OplockLevel/Flags")?;
+        let oplock_level = reader.u8("OplockLevel")?;
+        reader.skip(1, "Flags")?;
         let create_action = reader.u32("CreateAction")?;
         let attributes = read_file_attributes(&mut reader)?;
         reader.skip(4, "Reserved2")?;
         let file_id = FileId(reader.array("FileId")?);
+        let create_contexts_offset = reader.u32("CreateContextsOffset")?;
+        let create_contexts_length = reader.u32("CreateContextsLength")?;
         Ok(CreateResponse {
+            oplock_level,
             create_action,
             attributes,
             file_id,
+            create_contexts_offset,
+            create_contexts_length,
         })
     }
 }
@@ -1129,7 +1167,11 @@ mod tests {
             let _ = NegotiateResponse::decode(&bytes);
             let _ = SessionSetupResponse::decode(&bytes);
             let _ = TreeConnectResponse::decode(&bytes);
-            let _ = CreateResponse::decode(&bytes);
+            if let Ok(created) = CreateResponse::decode(&bytes) {
+                let _ = super::super::lease::granted_lease(&bytes, &created);
+            }
+            let _ = super::super::lease::LeaseBreak::decode(&bytes);
+            let _ = super::super::lease::decode_create_contexts(&tail, 0, tail.len());
             let _ = ReadResponse::decode(&bytes);
             let _ = decode_write_response(&bytes);
             let _ = decode_ioctl_response(&bytes);

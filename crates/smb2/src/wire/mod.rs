@@ -2,11 +2,14 @@
 //! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
 //! never panics and reports the field and offset that did not hold.
 
+mod compound;
 pub mod file_info;
 mod header;
+pub mod lease;
 mod messages;
 mod reader;
 
+pub use compound::{ChainSlot, encode_chain};
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
 pub use messages::*;
@@ -55,6 +58,14 @@ pub enum WireError {
     /// A UTF-16 field has an odd length or an unpaired surrogate.
     #[error("{0}: not valid UTF-16")]
     BadUtf16(&'static str),
+    /// A structure whose length the protocol fixes came with another length.
+    #[error("{field}: {found} bytes, which is not a length it may have")]
+    BadLength {
+        /// The structure.
+        field: &'static str,
+        /// The length it came with.
+        found: usize,
+    },
     /// A directory entry's NextEntryOffset does not move forward inside the buffer.
     #[error("directory entry at offset {0} has a NextEntryOffset that leaves the buffer")]
     BadEntryOffset(usize),
