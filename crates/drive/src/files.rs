@@ -20,7 +20,7 @@
 //! once with SMB2_WRITEFLAG_WRITE_THROUGH and answered when the server has written it.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use fuser::{Errno, ReplyWrite};
@@ -108,6 +108,9 @@ enum WriteCommand {
 
 /// One open file of the mount, as every descriptor on it sees it.
 pub struct FileState {
+    /// The lease the drive holds on the file (`lease_state` bits): as the latest open was
+    /// granted it, or the latest break left it.
+    lease: AtomicU32,
     clock: Arc<Clock>,
     view: Arc<Mutex<View>>,
     writes: mpsc::UnboundedSender<WriteCommand>,
@@ -146,6 +149,7 @@ impl FileState {
             aborted,
         ));
         FileState {
+            lease: AtomicU32::new(0),
             clock,
             view,
             writes,
@@ -167,6 +171,16 @@ impl FileState {
             attributes.allocation_size = attributes.allocation_size.max(view.size);
         }
         attributes
+    }
+
+    /// The lease the drive holds on the file (`lease_state` bits).
+    pub fn lease(&self) -> u32 {
+        self.lease.load(Ordering::Acquire)
+    }
+
+    /// The drive now holds `state` of the file's lease.
+    pub fn set_lease(&self, state: u32) {
+        self.lease.store(state, Ordering::Release);
     }
 
     /// The file's size as the drive knows it.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use fuser::{
@@ -16,8 +16,10 @@ use fuser::{
     ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 use tokio::sync::watch;
+use wnet_smb2::client::LeaseBreak;
 use wnet_smb2::client::OpenFile;
 use wnet_smb2::wire::file_info::BasicInformation;
+use wnet_smb2::wire::lease::lease_state;
 use wnet_smb2::wire::{
     CreateRequest, FileAttributes, access, create_options, disposition, share_access,
 };
@@ -29,6 +31,7 @@ use crate::errno::errno;
 use crate::files::{Clock, FileState, WriteOptions};
 use crate::handles::Handle;
 use crate::inodes::{Dated, InodeTable, ROOT, child_path};
+use crate::leases::{LeaseKeys, wanted};
 
 /// The largest request the kernel is asked to send (its own limit may be lower).
 const MAX_REQUEST: u32 = 1 << 20;
@@ -81,6 +84,9 @@ pub(crate) struct DriveState {
     clock: Arc<Clock>,
     /// Serial numbers of the names of files unlinked while open.
     unlinked: AtomicU64,
+    lease_keys: LeaseKeys,
+    /// Tells the kernel to drop what it cached of a file another client changed.
+    notifier: OnceLock<fuser::Notifier>,
     directories: Mutex<HashMap<u64, (u64, Listing)>>,
     listings: Mutex<HashMap<String, (Listing, Instant)>>,
     /// Bumped whenever a listing is forgotten: a listing taken across a bump is not kept.
@@ -100,7 +106,8 @@ impl DriveState {
 
     /// Runs the operations over `tree` from now on (the share connected again, after its
     /// connection was lost). Files opened before stay on the old connection, and fail.
-    pub(crate) fn replace_tree(&self, tree: Tree) {
+    pub(crate) fn replace_tree(self: &Arc<Self>, tree: Tree) {
+        self.watch_lease_breaks(&tree);
         *self.tree.write().unwrap_or_else(PoisonError::into_inner) = tree;
         let mut listings = lock(&self.listings);
         self.listings_generation.fetch_add(1, Ordering::AcqRel);
@@ -129,6 +136,8 @@ impl DriveState {
             files: Mutex::new(HashMap::new()),
             clock: Arc::new(Clock::default()),
             unlinked: AtomicU64::new(1),
+            lease_keys: LeaseKeys::new(),
+            notifier: OnceLock::new(),
             directories: Mutex::new(HashMap::new()),
             listings: Mutex::new(HashMap::new()),
             listings_generation: AtomicU64::new(0),
@@ -756,28 +765,32 @@ impl Filesystem for SmbFilesystem {
             Ok(path) => path,
             Err(errno) => return reply.error(errno),
         };
-        let (wanted, writable) = desired_access(flags);
+        let (access_wanted, writable) = desired_access(flags);
         let state = Arc::clone(&self.state);
         let tree = state.tree();
         let open_path = path.clone();
         let fetched_at = state.now();
+        let key = state.lease_keys.key(ino.0);
         spawn(
             &self.state,
             async move {
-                open(
-                    &tree,
+                tree.create_with_lease(
                     open_request(
                         open_path,
-                        wanted,
+                        access_wanted,
                         disposition::OPEN,
                         create_options::NON_DIRECTORY_FILE,
                     ),
+                    key,
+                    wanted(writable),
                 )
                 .await
+                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(file) => {
-                    let fh = state.register(ino.0, file, writable, fetched_at);
+                    let lease = file.lease_state();
+                    let fh = state.register(ino.0, file, writable, fetched_at, lease);
                     reply.opened(FileHandle(fh), FILE_OPEN_FLAGS);
                 }
                 Err(Errno::ENOENT) => {
@@ -814,13 +827,20 @@ impl Filesystem for SmbFilesystem {
         // file: the writes still on their way go to the server first (the failures of other
         // descriptors' writes are theirs to report).
         let max_read = self.state.tree().max_read_size();
+        // What was read ahead is good until a break while the drive holds a READ lease;
+        // without one, for the attribute timeout only.
+        let trust = if handle.state.lease() & lease_state::READ != 0 {
+            Duration::MAX
+        } else {
+            self.state.ttl()
+        };
         spawn(
             &self.state,
             async move {
                 if handle.state.has_unsettled_writes() {
                     handle.barrier().await?;
                 }
-                handle.read(offset, size, max_read).await
+                handle.read(offset, size, max_read, trust).await
             },
             move |outcome| match outcome {
                 Ok(data) => reply.data(data.as_slice()),
@@ -1210,7 +1230,7 @@ impl Filesystem for SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         let open_flags = OpenFlags(flags);
-        let (wanted, writable) = desired_access(open_flags);
+        let (access_wanted, writable) = desired_access(open_flags);
         let create_disposition = if flags & nix::libc::O_EXCL != 0 {
             disposition::CREATE
         } else if flags & nix::libc::O_TRUNC != 0 {
@@ -1229,26 +1249,33 @@ impl Filesystem for SmbFilesystem {
         let tree = state.tree();
         let create_path = path.clone();
         let fetched_at = state.now();
+        let keyed = lock(&self.state.inodes).ino(&path);
+        let key = state.lease_keys.key(keyed);
         spawn(
             &self.state,
             async move {
                 if let Some(file_state) = earlier_writes {
                     file_state.barrier(None).await?;
                 }
-                open(
-                    &tree,
+                tree.create_with_lease(
                     open_request(
                         create_path,
-                        wanted,
+                        access_wanted,
                         create_disposition,
                         create_options::NON_DIRECTORY_FILE,
                     ),
+                    key,
+                    wanted(writable),
                 )
                 .await
+                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(file) => {
                     let ino = lock(&state.inodes).ino(&path);
+                    // The name went to another node meanwhile: the lease is keyed to the old
+                    // one, and its breaks would not reach this file: taken as none.
+                    let lease = if ino == keyed { file.lease_state() } else { 0 };
                     if truncates {
                         if let Some(file_state) = state.file_state(ino) {
                             file_state.resized(file.attributes.end_of_file);
@@ -1262,7 +1289,7 @@ impl Filesystem for SmbFilesystem {
                         fetched_at,
                     };
                     lock(&state.inodes).lookup(&path, dated);
-                    let fh = state.register(ino, file, writable, fetched_at);
+                    let fh = state.register(ino, file, writable, fetched_at, lease);
                     let attributes = state.reported(ino, dated);
                     reply.created(
                         &state.ttl(),
@@ -1348,6 +1375,84 @@ impl SmbFilesystem {
 }
 
 impl DriveState {
+    /// Takes the lease breaks of `tree`'s connection from now on, until the drive is gone
+    /// (or forced away).
+    pub(crate) fn watch_lease_breaks(self: &Arc<Self>, tree: &Tree) {
+        let mut breaks = tree.session().lease_breaks();
+        let state = Arc::downgrade(self);
+        let mut aborted = self.abort.subscribe();
+        let tree = tree.clone();
+        self.runtime.spawn(async move {
+            loop {
+                let lease_break = tokio::select! {
+                    lease_break = breaks.recv() => lease_break,
+                    changed = aborted.changed() => {
+                        if changed.is_err() || *aborted.borrow() {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                let Some(lease_break) = lease_break else {
+                    return; // the connection is gone
+                };
+                let Some(state) = Weak::upgrade(&state) else {
+                    return;
+                };
+                // Each break on its own: one that waits for writes holds up no other.
+                tokio::spawn(state.lease_broken(tree.clone(), lease_break));
+            }
+        });
+    }
+
+    /// Gives back what a break takes: the writes held back first when WRITE goes, the
+    /// caches when READ goes; then acknowledges it.
+    async fn lease_broken(self: Arc<Self>, tree: Tree, lease_break: LeaseBreak) {
+        let Some(ino) = self.lease_keys.ino(&lease_break.key) else {
+            return; // another mount's lease on the same connection
+        };
+        let new_state = lease_break.new_state;
+        tracing::debug!(
+            ino,
+            current = lease_break.current_state,
+            new_state,
+            "lease break"
+        );
+        if let Some(file) = self.file_state(ino) {
+            file.set_lease(new_state);
+            if new_state & lease_state::READ == 0 {
+                self.changed_elsewhere(ino);
+            }
+            if new_state & lease_state::WRITE == 0
+                && let Err(errno) = file.barrier(None).await
+            {
+                tracing::debug!(ino, ?errno, "writes held back failed at a lease break");
+            }
+        }
+        if lease_break.ack_required
+            && let Err(error) = tree
+                .acknowledge_lease_break(lease_break.key, new_state)
+                .await
+        {
+            tracing::debug!(ino, %error, "lease break acknowledgment failed");
+        }
+    }
+
+    /// Another client changed the file `ino`: nothing cached of it answers again, in the
+    /// drive or in the kernel.
+    fn changed_elsewhere(&self, ino: u64) {
+        self.changed(ino);
+        if let Some(notifier) = self.notifier.get() {
+            // The kernel may have forgotten the inode already: nothing to drop then.
+            let _ = notifier.inval_inode(INodeNo(ino), 0, 0);
+        }
+    }
+
+    /// Lets the drive tell the kernel what to drop (see [`DriveState::changed_elsewhere`]).
+    pub(crate) fn set_notifier(&self, notifier: fuser::Notifier) {
+        let _ = self.notifier.set(notifier);
+    }
+
     /// Where a file the mount has open goes when its name is unlinked or replaced, best
     /// first: a hidden name in the share's root (so that its directory can be removed), else
     /// in its own directory. `None` when no descriptor has `path` open.
@@ -1445,9 +1550,16 @@ async fn delete_read_only(
 
 impl DriveState {
     /// Records a descriptor of `ino` open through `file` (whose CREATE answer is dated
-    /// `fetched_at`) and returns its FUSE handle. The file's shared state is made with its
-    /// first descriptor.
-    fn register(&self, ino: u64, file: OpenFile, writable: bool, fetched_at: u64) -> u64 {
+    /// `fetched_at`, and granted `lease`) and returns its FUSE handle. The file's shared
+    /// state is made with its first descriptor.
+    fn register(
+        &self,
+        ino: u64,
+        file: OpenFile,
+        writable: bool,
+        fetched_at: u64,
+        lease: u32,
+    ) -> u64 {
         let file_state = {
             let mut files = lock(&self.files);
             if let Some(existing) = files.get(&ino) {
@@ -1470,6 +1582,7 @@ impl DriveState {
                 made
             }
         };
+        file_state.set_lease(lease);
         let handle = Handle::new(ino, file, file_state, writable);
         let fh = self.new_handle();
         lock(&self.handles).insert(fh, Arc::new(handle));

@@ -126,8 +126,15 @@ impl Handle {
 
     /// Reads `size` bytes at `offset`: from what was read ahead when the reads are
     /// sequential (starting more READs ahead), else with READs of at most `max_read` sent
-    /// together. Shorter at the end of the file.
-    pub async fn read(&self, offset: u64, size: u32, max_read: u32) -> Result<ReadData, Errno> {
+    /// together. Shorter at the end of the file. What was read ahead more than `trust` ago
+    /// is read again (the file may have changed on the server since).
+    pub async fn read(
+        &self,
+        offset: u64,
+        size: u32,
+        max_read: u32,
+        trust: Duration,
+    ) -> Result<ReadData, Errno> {
         if size == 0 {
             return Ok(ReadData::Owned(Vec::new()));
         }
@@ -182,9 +189,10 @@ impl Handle {
                 Err(_) => return Err(Errno::EIO),
             };
             let short = (bytes.len() as u64) < chunk;
-            if short && read_at.elapsed() > END_OF_FILE_KEPT {
-                // An end of the file found a while ago: read again (and ahead, from the next
-                // read on) from the server.
+            let age = read_at.elapsed();
+            if (short && age > END_OF_FILE_KEPT) || age > trust {
+                // An end of the file found a while ago, or data read before the file may have
+                // changed: read again (and ahead, from the next read on) from the server.
                 self.forget_read_ahead_from(index);
                 return read_direct(&self.file, offset, size, max_read)
                     .await

@@ -18,6 +18,7 @@ pub mod files;
 mod filesystem;
 pub mod handles;
 pub mod inodes;
+pub mod leases;
 pub mod mounts;
 
 use std::io;
@@ -108,7 +109,11 @@ pub fn mount(
         uid: nix::unistd::getuid().as_raw(),
         gid: nix::unistd::getgid().as_raw(),
     };
+    // Lease breaks are listened for before the first open: one that comes before anyone
+    // listens is lost.
+    let breaks_of = tree.clone();
     let state = Arc::new(DriveState::new(tree, runtime, options, owner));
+    state.watch_lease_breaks(&breaks_of);
     let filesystem = SmbFilesystem {
         state: Arc::clone(&state),
     };
@@ -123,6 +128,7 @@ pub fn mount(
     ];
     config.n_threads = Some(2);
     let session = fuser::spawn_mount(filesystem, mount_point, &config)?;
+    state.set_notifier(session.notifier());
     Ok(Drive {
         session: Some(session),
         state,

@@ -430,3 +430,77 @@ fn fallocate_grows_and_zeroes_files() {
         "on the server"
     );
 }
+
+/// Another SMB client's write and truncation of a file the mount has open and has read
+/// ahead are seen through the mount after the server breaks the drive's lease, even with
+/// caches trusted for a minute (without the break, the old bytes and size would stay).
+#[test]
+fn another_clients_changes_are_seen_after_a_lease_break() {
+    let minute = Duration::from_secs(60);
+    let mounted = Mounted::new(
+        "coherence-lease",
+        DriveOptions {
+            attribute_timeout: minute,
+            directory_timeout: minute,
+            ..DriveOptions::default()
+        },
+    );
+    let here = &mounted.through_mount;
+    let there = &mounted.on_disk;
+    fs::write(there.join("shared.bin"), vec![b'x'; 2 << 20]).unwrap();
+    fs::set_permissions(there.join("shared.bin"), fs::Permissions::from_mode(0o666)).unwrap();
+
+    let mut reader = File::open(here.join("shared.bin")).unwrap();
+    let mut start = [0u8; 10];
+    reader.read_exact(&mut start).unwrap();
+    assert_eq!(reader.metadata().unwrap().len(), 2 << 20);
+
+    // The other client: its own connection and session.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let other = runtime.block_on(common::connect(mounted.lab(), "public"));
+    let file = runtime
+        .block_on(other.create(wnet_smb2::wire::CreateRequest {
+            name: format!("{}\\shared.bin", mounted.name),
+            desired_access: wnet_smb2::wire::access::FILE_READ_DATA
+                | wnet_smb2::wire::access::FILE_WRITE_DATA
+                | wnet_smb2::wire::access::FILE_READ_ATTRIBUTES
+                | wnet_smb2::wire::access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: wnet_smb2::wire::share_access::ALL,
+            create_disposition: wnet_smb2::wire::disposition::OPEN,
+            create_options: 0,
+        }))
+        .expect("the other client opens the file");
+    runtime
+        .block_on(file.write_at(100, b"CHANGED!".to_vec()))
+        .expect("the other client writes");
+    let read_at_100 = |reader: &File| {
+        let mut bytes = [0u8; 8];
+        reader.read_exact_at(&mut bytes, 100).map(|()| bytes)
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || read_at_100(&reader)
+            .is_ok_and(|bytes| &bytes == b"CHANGED!")),
+        "the reader sees the other client's write: {:?}",
+        read_at_100(&reader).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    );
+
+    runtime
+        .block_on(file.set_end_of_file(50))
+        .expect("the other client truncates");
+    assert!(
+        wait_until(Duration::from_secs(10), || reader
+            .metadata()
+            .is_ok_and(|metadata| metadata.len() == 50)),
+        "the reader's fstat sees the truncation: {:?}",
+        reader.metadata().map(|metadata| metadata.len())
+    );
+    reader.seek(SeekFrom::Start(0)).unwrap();
+    let mut all = Vec::new();
+    reader.read_to_end(&mut all).unwrap();
+    assert_eq!(all, vec![b'x'; 50], "the reader reads what is left");
+    runtime.block_on(file.close()).expect("close");
+}
