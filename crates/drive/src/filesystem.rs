@@ -18,7 +18,9 @@ use fuser::{
 use tokio::sync::watch;
 use wnet_smb2::client::LeaseBreak;
 use wnet_smb2::client::OpenFile;
-use wnet_smb2::wire::file_info::BasicInformation;
+use wnet_smb2::wire::file_info::{
+    BasicInformation, FILE_BASIC_INFORMATION, FILE_RENAME_INFORMATION, rename_information,
+};
 use wnet_smb2::wire::lease::lease_state;
 use wnet_smb2::wire::{
     CreateRequest, FileAttributes, access, create_options, disposition, share_access,
@@ -393,6 +395,17 @@ impl SmbFilesystem {
         reply.entry(&state.ttl(), &state.attr(ino, &attributes), Generation(0));
     }
 
+    /// Answers that a name does not exist, for the kernel to remember for the attribute
+    /// timeout (a negative entry: inode 0): asking again for a name that is not there costs
+    /// no round trip. The kernel forgets it at once when the name is made through the mount.
+    fn no_entry(state: &DriveState, reply: ReplyEntry) {
+        reply.entry(
+            &state.ttl(),
+            &state.attr(0, &FileAttributes::default()),
+            Generation(0),
+        );
+    }
+
     /// The path of `name` in `parent`, about to be made or removed: the parent's listing and
     /// attributes (its times change) are forgotten.
     fn changing_child(&self, parent: INodeNo, name: &OsStr) -> Result<String, Errno> {
@@ -443,7 +456,7 @@ impl Filesystem for SmbFilesystem {
             Err(errno) => return reply.error(errno),
         };
         if name.to_string_lossy().starts_with(UNLINKED_PREFIX) {
-            return reply.error(Errno::ENOENT);
+            return Self::no_entry(&self.state, reply);
         }
         let cached = lock(&self.state.inodes).fresh_attributes_of(&path, self.state.ttl());
         if let Some(dated) = cached {
@@ -460,7 +473,7 @@ impl Filesystem for SmbFilesystem {
         if let Some(listing) = self.state.fresh_listing(&parent_path)
             && !listing.has(&name.to_string_lossy())
         {
-            return reply.error(Errno::ENOENT);
+            return Self::no_entry(&self.state, reply);
         }
         let state = Arc::clone(&self.state);
         let tree = state.tree();
@@ -471,6 +484,7 @@ impl Filesystem for SmbFilesystem {
             async move { tree.stat(&stat_path).await.map_err(|error| errno(&error)) },
             move |outcome| match outcome {
                 Ok(attributes) => Self::entry(&state, &path, attributes, fetched_at, reply),
+                Err(Errno::ENOENT) => Self::no_entry(&state, reply),
                 Err(errno) => reply.error(errno),
             },
         );
@@ -583,6 +597,7 @@ impl Filesystem for SmbFilesystem {
         let (atime, mtime) = (time(atime), time(mtime));
         let fetched_at = state.now();
         let resized_state = Arc::clone(&self.state);
+        let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
         spawn(
             &self.state,
             async move {
@@ -590,6 +605,13 @@ impl Filesystem for SmbFilesystem {
                 // a truncation or a time set after them must not be undone by them.
                 if let Some(file_state) = &file_state {
                     file_state.barrier(None).await?;
+                }
+                if handle.is_none()
+                    && size.is_none()
+                    && let Ok(path) = &path
+                {
+                    let current = cached.map(|dated| dated.attributes);
+                    return set_basic_by_path(&tree, path, current, mode, atime, mtime).await;
                 }
                 let mut wanted = access::FILE_READ_ATTRIBUTES
                     | access::FILE_WRITE_ATTRIBUTES
@@ -734,19 +756,15 @@ impl Filesystem for SmbFilesystem {
                 if let Some(places) = hiding_places {
                     hide(&tree, &target, &places).await;
                 }
-                let file = open(
-                    &tree,
-                    open_request(
-                        source,
-                        access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
-                        disposition::OPEN,
-                        0,
-                    ),
+                // Open, rename and close in one round trip.
+                tree.set_info_by_path(
+                    &source,
+                    access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+                    FILE_RENAME_INFORMATION,
+                    rename_information(&target, replace),
                 )
-                .await?;
-                let renamed = file.rename(&target, replace).await;
-                let _ = file.close().await;
-                renamed.map_err(|error| errno(&error))
+                .await
+                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(()) => {
@@ -1477,6 +1495,59 @@ impl DriveState {
         }
         Some(places)
     }
+}
+
+/// chmod and touch by name: the mode's READONLY bit and the times set in one compound round
+/// trip (CREATE, SET_INFO, CLOSE), from the attributes `current`ly known (a stat first when
+/// none are). Returns the attributes the file has now.
+async fn set_basic_by_path(
+    tree: &Tree,
+    path: &str,
+    current: Option<FileAttributes>,
+    mode: Option<u32>,
+    atime: u64,
+    mtime: u64,
+) -> Result<FileAttributes, Errno> {
+    let current = match current {
+        Some(current) => current,
+        None => tree.stat(path).await.map_err(|error| errno(&error))?,
+    };
+    let basic = BasicInformation {
+        last_access_time: atime,
+        last_write_time: mtime,
+        attributes: mode
+            .and_then(|mode| attributes_for_mode(&current, mode))
+            .unwrap_or(0),
+        ..BasicInformation::default()
+    };
+    if basic == BasicInformation::default() {
+        return Ok(current);
+    }
+    tree.set_info_by_path(
+        path,
+        access::FILE_WRITE_ATTRIBUTES | access::SYNCHRONIZE,
+        FILE_BASIC_INFORMATION,
+        basic.encode(),
+    )
+    .await
+    .map_err(|error| errno(&error))?;
+    Ok(with_basic(current, &basic))
+}
+
+/// `attributes` after `basic` was set on the file: what it set changed, the change time is
+/// now.
+fn with_basic(mut attributes: FileAttributes, basic: &BasicInformation) -> FileAttributes {
+    if basic.attributes != 0 {
+        attributes.attributes = basic.attributes;
+    }
+    if basic.last_access_time != 0 {
+        attributes.last_access_time = basic.last_access_time;
+    }
+    if basic.last_write_time != 0 {
+        attributes.last_write_time = basic.last_write_time;
+    }
+    attributes.change_time = to_filetime(SystemTime::now());
+    attributes
 }
 
 /// Moves the file at `path` (replaced by a rename while the mount has it open) to the first
