@@ -286,6 +286,19 @@ impl Tree {
             create_disposition: disposition::OPEN,
             create_options: 0,
         };
+        self.set_info_on(create, information_class, buffer).await
+    }
+
+    /// Sets one file information class on what `create` opens (or makes), in one round trip:
+    /// CREATE, SET_INFO and CLOSE as one compound. As [`Tree::set_info_by_path`], for a
+    /// caller that needs its own create options or disposition (a delete that must find a
+    /// file, not a directory).
+    pub async fn set_info_on(
+        &self,
+        create: CreateRequest,
+        information_class: u8,
+        buffer: Vec<u8>,
+    ) -> Result<(), Error> {
         let set = Request::SetInfo(SetInfoRequest {
             file_id: FileId::RELATED,
             info_type: INFO_FILE,
@@ -293,6 +306,14 @@ impl Tree {
             buffer,
         });
         self.on_path(create, vec![set]).await.map(|_| ())
+    }
+
+    /// Opens (or makes) what `create` names and closes it again in one round trip (CREATE
+    /// and CLOSE as one compound); returns its attributes as the CREATE found them. A
+    /// directory made with `disposition::CREATE`, a stat.
+    pub async fn create_and_close(&self, create: CreateRequest) -> Result<FileAttributes, Error> {
+        let (created, _) = self.on_path(create, Vec::new()).await?;
+        Ok(created.attributes)
     }
 
     /// Opens an existing file or directory for reading its attributes (and listing it).
@@ -321,8 +342,7 @@ impl Tree {
             create_disposition: disposition::OPEN,
             create_options: 0,
         };
-        let (created, _) = self.on_path(create, Vec::new()).await?;
-        Ok(created.attributes)
+        self.create_and_close(create).await
     }
 
     /// Opens a named pipe of IPC$ (`srvsvc`) for reading and writing.
