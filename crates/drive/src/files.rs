@@ -20,7 +20,7 @@
 //! once with SMB2_WRITEFLAG_WRITE_THROUGH and answered when the server has written it.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use fuser::{Errno, ReplyWrite};
@@ -111,6 +111,9 @@ pub struct FileState {
     /// The lease the drive holds on the file (`lease_state` bits): as the latest open was
     /// granted it, or the latest break left it.
     lease: AtomicU32,
+    /// SMB handles of the file still open: its descriptors, and those closing in the
+    /// background after the kernel let them go.
+    open_handles: AtomicUsize,
     clock: Arc<Clock>,
     view: Arc<Mutex<View>>,
     writes: mpsc::UnboundedSender<WriteCommand>,
@@ -150,6 +153,7 @@ impl FileState {
         ));
         FileState {
             lease: AtomicU32::new(0),
+            open_handles: AtomicUsize::new(0),
             clock,
             view,
             writes,
@@ -181,6 +185,24 @@ impl FileState {
     /// The drive now holds `state` of the file's lease.
     pub fn set_lease(&self, state: u32) {
         self.lease.store(state, Ordering::Release);
+    }
+
+    /// An SMB handle of the file was opened.
+    pub fn opened(&self) {
+        self.open_handles.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// An SMB handle of the file was closed.
+    pub fn closed(&self) {
+        let _ = self
+            .open_handles
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| open.checked_sub(1));
+    }
+
+    /// Whether the server still has the file open for the drive (a name removed or
+    /// replaced now would stay on the server until the handles close).
+    pub fn is_open(&self) -> bool {
+        self.open_handles.load(Ordering::Acquire) > 0
     }
 
     /// The file's size as the drive knows it.

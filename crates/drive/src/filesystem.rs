@@ -19,7 +19,8 @@ use tokio::sync::watch;
 use wnet_smb2::client::LeaseBreak;
 use wnet_smb2::client::OpenFile;
 use wnet_smb2::wire::file_info::{
-    BasicInformation, FILE_BASIC_INFORMATION, FILE_RENAME_INFORMATION, rename_information,
+    BasicInformation, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
+    FILE_RENAME_INFORMATION, disposition_information, rename_information,
 };
 use wnet_smb2::wire::lease::lease_state;
 use wnet_smb2::wire::{
@@ -44,6 +45,9 @@ const MAX_REQUEST: u32 = 1 << 20;
 const FILE_OPEN_FLAGS: FopenFlags = FopenFlags::FOPEN_DIRECT_IO;
 /// The size writes are gathered to.
 const WRITE_CHUNK: usize = 1 << 20;
+
+/// At most this many paths are remembered as absent (the oldest go first).
+const MAX_ABSENT: usize = 16_384;
 
 /// The longest name a directory entry may have, in bytes (NAME_MAX).
 const NAME_MAX: usize = 255;
@@ -93,6 +97,8 @@ pub(crate) struct DriveState {
     listings: Mutex<HashMap<String, (Listing, Instant)>>,
     /// Bumped whenever a listing is forgotten: a listing taken across a bump is not kept.
     listings_generation: AtomicU64,
+    /// Paths known not to exist, and since when (see [`DriveState::is_absent`]).
+    absent: Mutex<HashMap<String, Instant>>,
     next_handle: AtomicU64,
     pub(crate) abort: watch::Sender<bool>,
 }
@@ -143,6 +149,7 @@ impl DriveState {
             directories: Mutex::new(HashMap::new()),
             listings: Mutex::new(HashMap::new()),
             listings_generation: AtomicU64::new(0),
+            absent: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             abort: watch::channel(false).0,
         }
@@ -244,6 +251,42 @@ impl DriveState {
         let mut listings = lock(&self.listings);
         self.listings_generation.fetch_add(1, Ordering::AcqRel);
         listings.remove(directory);
+    }
+
+    /// Whether `path` was found not to exist (or removed through the mount) less than the
+    /// attribute timeout ago.
+    fn is_absent(&self, path: &str) -> bool {
+        lock(&self.absent)
+            .get(path)
+            .is_some_and(|at| at.elapsed() < self.ttl())
+    }
+
+    /// Remembers that `path` does not exist, for the attribute timeout.
+    fn remember_absent(&self, path: String) {
+        let ttl = self.ttl();
+        let mut absent = lock(&self.absent);
+        if absent.len() >= MAX_ABSENT {
+            absent.retain(|_, at| at.elapsed() < ttl);
+            if absent.len() >= MAX_ABSENT {
+                absent.clear();
+            }
+        }
+        absent.insert(path, Instant::now());
+    }
+
+    /// `path` is about to exist (made through the mount).
+    fn forget_absent(&self, path: &str) {
+        lock(&self.absent).remove(path);
+    }
+
+    /// A directory was moved to `path`: neither it nor anything below it is absent.
+    fn forget_absent_under(&self, path: &str) {
+        let prefix = format!("{path}\\");
+        let mut absent = lock(&self.absent);
+        absent.remove(path);
+        if !absent.is_empty() {
+            absent.retain(|absent, _| !absent.starts_with(&prefix));
+        }
     }
 
     /// The listing of `directory`, if one was taken less than the directory timeout ago.
@@ -411,7 +454,8 @@ impl SmbFilesystem {
     fn changing_child(&self, parent: INodeNo, name: &OsStr) -> Result<String, Errno> {
         let (parent_path, path) = self.child(parent, name)?;
         self.state.forget_listing(&parent_path);
-        lock(&self.state.inodes).invalidate(parent.0);
+        self.state.forget_absent(&path);
+        lock(&self.state.inodes).touch_directory(parent.0, to_filetime(SystemTime::now()));
         Ok(path)
     }
 
@@ -458,6 +502,9 @@ impl Filesystem for SmbFilesystem {
         if name.to_string_lossy().starts_with(UNLINKED_PREFIX) {
             return Self::no_entry(&self.state, reply);
         }
+        if self.state.is_absent(&path) {
+            return Self::no_entry(&self.state, reply);
+        }
         let cached = lock(&self.state.inodes).fresh_attributes_of(&path, self.state.ttl());
         if let Some(dated) = cached {
             return Self::entry(
@@ -479,12 +526,20 @@ impl Filesystem for SmbFilesystem {
         let tree = state.tree();
         let stat_path = path.clone();
         let fetched_at = state.now();
+        // A name made through the mount while the lookup was under way is not remembered as
+        // absent (every change forgets a listing, which moves the generation).
+        let generation = state.listings_generation.load(Ordering::Acquire);
         spawn(
             &self.state,
             async move { tree.stat(&stat_path).await.map_err(|error| errno(&error)) },
             move |outcome| match outcome {
                 Ok(attributes) => Self::entry(&state, &path, attributes, fetched_at, reply),
-                Err(Errno::ENOENT) => Self::no_entry(&state, reply),
+                Err(Errno::ENOENT) => {
+                    if state.listings_generation.load(Ordering::Acquire) == generation {
+                        state.remember_absent(path);
+                    }
+                    Self::no_entry(&state, reply);
+                }
                 Err(errno) => reply.error(errno),
             },
         );
@@ -497,9 +552,12 @@ impl Filesystem for SmbFilesystem {
             !inodes.contains(ino.0)
         };
         if gone {
-            // The kernel keeps no size of it any more; descriptors still closing hold the
-            // state themselves.
-            lock(&self.state.files).remove(&ino.0);
+            // The kernel keeps no size of it any more. A file still closing in the background
+            // keeps its state until it is closed (see `release`).
+            let mut files = lock(&self.state.files);
+            if files.get(&ino.0).is_some_and(|file| !file.is_open()) {
+                files.remove(&ino.0);
+            }
         }
     }
 
@@ -581,6 +639,8 @@ impl Filesystem for SmbFilesystem {
             return reply.error(errno);
         }
         let file_state = self.state.file_state(ino.0);
+        // What is known of the file before the change (chmod starts from its attributes).
+        let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
         if size.is_some() {
             // A truncation is seen by every descriptor at once: nothing read ahead survives.
             self.state.changed(ino.0);
@@ -597,7 +657,6 @@ impl Filesystem for SmbFilesystem {
         let (atime, mtime) = (time(atime), time(mtime));
         let fetched_at = state.now();
         let resized_state = Arc::clone(&self.state);
-        let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
         spawn(
             &self.state,
             async move {
@@ -682,19 +741,15 @@ impl Filesystem for SmbFilesystem {
         spawn(
             &self.state,
             async move {
-                let directory = open(
-                    &tree,
-                    open_request(
-                        create_path,
-                        access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
-                        disposition::CREATE,
-                        create_options::DIRECTORY_FILE,
-                    ),
-                )
-                .await?;
-                let attributes = directory.attributes;
-                let _ = directory.close().await;
-                Ok(attributes)
+                // Made and closed in one round trip.
+                tree.create_and_close(open_request(
+                    create_path,
+                    access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+                    disposition::CREATE,
+                    create_options::DIRECTORY_FILE,
+                ))
+                .await
+                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(attributes) => Self::entry(&state, &path, attributes, fetched_at, reply),
@@ -737,8 +792,9 @@ impl Filesystem for SmbFilesystem {
         }
         {
             let mut inodes = lock(&self.state.inodes);
-            inodes.invalidate(parent.0);
-            inodes.invalidate(newparent.0);
+            let now = to_filetime(SystemTime::now());
+            inodes.touch_directory(parent.0, now);
+            inodes.touch_directory(newparent.0, now);
         }
         // A target the mount has open is replaced as POSIX replaces it: its descriptors keep
         // the old file, hidden away until they close.
@@ -771,6 +827,8 @@ impl Filesystem for SmbFilesystem {
                     lock(&state.inodes).rename(&from, &to);
                     state.forget_listings_under(&from);
                     state.forget_listings_under(&to);
+                    state.forget_absent_under(&to);
+                    state.remember_absent(from);
                     reply.ok();
                 }
                 Err(errno) => reply.error(errno),
@@ -933,7 +991,12 @@ impl Filesystem for SmbFilesystem {
         state.runtime.clone().spawn(async move {
             let _ = handle.barrier().await;
             let fetched_at = state.now();
-            if let Ok(Some(attributes)) = handle.file.clone().close_with_attributes().await
+            let closed = handle.file.clone().close_with_attributes().await;
+            handle.state.closed();
+            if !handle.state.is_open() && !lock(&state.inodes).contains(ino.0) {
+                lock(&state.files).remove(&ino.0);
+            }
+            if let Ok(Some(attributes)) = closed
                 && let Ok(path) = state.path(ino)
             {
                 lock(&state.inodes).cache(
@@ -1347,16 +1410,32 @@ impl SmbFilesystem {
                 } else {
                     create_options::NON_DIRECTORY_FILE
                 };
-                let file = open(
-                    &tree,
+                let delete = || {
                     open_request(
                         remove_path.clone(),
                         access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
                         disposition::OPEN,
                         options,
-                    ),
-                )
-                .await?;
+                    )
+                };
+                if hiding_places.is_none() {
+                    // Opened, marked delete-pending and closed in one round trip; a read-only
+                    // file (STATUS_CANNOT_DELETE) takes the long way below.
+                    match tree
+                        .set_info_on(
+                            delete(),
+                            FILE_DISPOSITION_INFORMATION,
+                            disposition_information(true),
+                        )
+                        .await
+                    {
+                        Err(error)
+                            if !directory
+                                && error.status() == Some(NtStatus::STATUS_CANNOT_DELETE) => {}
+                        outcome => return outcome.map_err(|error| errno(&error)),
+                    }
+                }
+                let file = open(&tree, delete()).await?;
                 let mut deleted_path = remove_path;
                 for place in hiding_places.unwrap_or_default() {
                     match file.rename(&place, false).await {
@@ -1384,6 +1463,7 @@ impl SmbFilesystem {
                 Ok(()) => {
                     lock(&state.inodes).remove(&path);
                     state.forget_listing(&path);
+                    state.remember_absent(path);
                     reply.ok();
                 }
                 Err(errno) => reply.error(errno),
@@ -1476,7 +1556,8 @@ impl DriveState {
     /// in its own directory. `None` when no descriptor has `path` open.
     fn hiding_places_if_open(&self, path: &str) -> Option<Vec<String>> {
         let ino = lock(&self.inodes).find(path)?;
-        if self.handles_of(ino).is_empty() {
+        // Open through a descriptor, or still closing in the background.
+        if !self.file_state(ino).is_some_and(|file| file.is_open()) {
             return None;
         }
         let since_epoch = SystemTime::now()
@@ -1654,6 +1735,7 @@ impl DriveState {
             }
         };
         file_state.set_lease(lease);
+        file_state.opened();
         let handle = Handle::new(ino, file, file_state, writable);
         let fh = self.new_handle();
         lock(&self.handles).insert(fh, Arc::new(handle));

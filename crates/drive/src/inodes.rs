@@ -169,6 +169,18 @@ impl InodeTable {
             .and_then(|&ino| self.fresh_attributes(ino, timeout))
     }
 
+    /// A directory's entries changed through the mount: its cached times become `now` (a
+    /// FILETIME), as the server sets them, and what else is cached stays (the kernel asks
+    /// for a directory's attributes before every change in it, to check permissions).
+    pub fn touch_directory(&mut self, ino: u64, now: u64) {
+        if let Some(node) = self.nodes.get_mut(&ino)
+            && let Some((dated, _)) = node.attributes.as_mut()
+        {
+            dated.attributes.last_write_time = now;
+            dated.attributes.change_time = now;
+        }
+    }
+
     /// Forgets what is cached of `ino`'s attributes (it changed).
     pub fn invalidate(&mut self, ino: u64) {
         if let Some(node) = self.nodes.get_mut(&ino) {
