@@ -196,7 +196,9 @@ impl FileState {
     pub fn closed(&self) {
         let _ = self
             .open_handles
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| open.checked_sub(1));
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                open.checked_sub(1)
+            });
     }
 
     /// Whether the server still has the file open for the drive (a name removed or

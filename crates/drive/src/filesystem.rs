@@ -374,6 +374,25 @@ async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
 }
 
+/// Opens a file asking for a lease under `key`. A server that refuses the lease key
+/// (STATUS_INVALID_PARAMETER: Samba does so while the key still names a file deleted or
+/// replaced behind the drive's back, whose last handle is closing) is asked again without
+/// one: the open then says what became of the name.
+async fn open_with_lease(
+    tree: &Tree,
+    request: CreateRequest,
+    key: [u8; 16],
+    wanted: u32,
+) -> Result<OpenFile, Errno> {
+    match tree.create_with_lease(request.clone(), key, wanted).await {
+        Err(error) if error.status() == Some(NtStatus::STATUS_INVALID_PARAMETER) => {
+            tracing::debug!(%error, name = %request.name, "lease refused: opened without one");
+            open(tree, request).await
+        }
+        outcome => outcome.map_err(|error| errno(&error)),
+    }
+}
+
 /// Answers an operation that returns nothing but its outcome.
 fn reply_empty(outcome: Result<(), Errno>, reply: ReplyEmpty) {
     match outcome {
@@ -850,7 +869,8 @@ impl Filesystem for SmbFilesystem {
         spawn(
             &self.state,
             async move {
-                tree.create_with_lease(
+                open_with_lease(
+                    &tree,
                     open_request(
                         open_path,
                         access_wanted,
@@ -861,7 +881,6 @@ impl Filesystem for SmbFilesystem {
                     wanted(writable),
                 )
                 .await
-                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(file) => {
@@ -1338,7 +1357,8 @@ impl Filesystem for SmbFilesystem {
                 if let Some(file_state) = earlier_writes {
                     file_state.barrier(None).await?;
                 }
-                tree.create_with_lease(
+                open_with_lease(
+                    &tree,
                     open_request(
                         create_path,
                         access_wanted,
@@ -1349,7 +1369,6 @@ impl Filesystem for SmbFilesystem {
                     wanted(writable),
                 )
                 .await
-                .map_err(|error| errno(&error))
             },
             move |outcome| match outcome {
                 Ok(file) => {
