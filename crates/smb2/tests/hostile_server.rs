@@ -35,11 +35,16 @@ async fn logon(server: &HostileServer) -> (Connection, Session) {
     (connection, session)
 }
 
-/// Asserts that the connection was closed because of a refused response.
-fn assert_closed(session: &Session) {
+/// Asserts that the connection was closed because of a refused response to `command`.
+fn assert_closed_by(session: &Session, command: Command) {
     assert!(!session.is_connected(), "the connection must be closed");
     let reason = session.connection().closed_reason().unwrap_or_default();
-    assert!(reason.contains("TreeConnect"), "{reason}");
+    assert!(reason.contains(&format!("{command:?}")), "{reason}");
+}
+
+/// Asserts that the connection was closed because of a refused TREE_CONNECT response.
+fn assert_closed(session: &Session) {
+    assert_closed_by(session, Command::TreeConnect);
 }
 
 /// The control: a correct server on each dialect gets the client through NEGOTIATE, an
@@ -222,4 +227,40 @@ async fn a_plaintext_response_on_an_encrypting_session_is_refused() {
         "{error}"
     );
     assert_closed(&session);
+}
+
+/// Not only TREE_CONNECT: in a CREATE and CLOSE compound on a signing session, the CLOSE
+/// answered unsigned under SessionId 0 fails the compound and closes the connection.
+#[tokio::test]
+async fn a_later_compound_answer_under_session_zero_is_refused() {
+    let script = Script::new(dialect::SMB_3_1_1).misbehave(
+        Command::Close,
+        Misbehave {
+            session_id: Some(0),
+            signature: Signature::Missing,
+            plaintext: false,
+        },
+    );
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let tree = session
+        .tree_connect(r"\\hostile\share")
+        .await
+        .expect("the tree connect is answered correctly");
+    let error = tree
+        .stat("a.txt")
+        .await
+        .expect_err("the unsigned CLOSE must be refused");
+    assert!(
+        matches!(
+            error,
+            Error::SessionMismatch {
+                command: Command::Close,
+                found: 0,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_closed_by(&session, Command::Close);
 }

@@ -868,6 +868,41 @@ mod tests {
         }
     }
 
+    /// A response repeating another command than the request with its message id is
+    /// refused with a typed error, and the connection is closed before the caller sees it.
+    #[tokio::test]
+    async fn a_response_with_another_command_is_refused_and_closes_the_connection() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let connection = Connection::start(client, Duration::from_secs(5));
+        let echo = tokio::spawn({
+            let connection = connection.clone();
+            async move { connection.exchange(&Request::Echo, 0, 0).await }
+        });
+        let mut request = [0u8; 4 + 68];
+        server.read_exact(&mut request).await.unwrap();
+        let mut header = Header::decode(&request[4..]).unwrap();
+        header.command = Command::Close;
+        server
+            .write_all(&frame(&[response(&header, 0, false)]))
+            .await
+            .unwrap();
+        let error = echo
+            .await
+            .unwrap()
+            .expect_err("a CLOSE cannot answer an ECHO");
+        assert!(
+            matches!(
+                error,
+                Error::UnexpectedResponse {
+                    command: Command::Echo,
+                    found: Command::Close
+                }
+            ),
+            "{error}"
+        );
+        assert!(connection.closed_reason().is_some());
+    }
+
     /// An unencrypted lease break notification (as Samba sends it), `size` its StructureSize,
     /// cut to `length` body bytes.
     fn notification_frame(size: u16, length: usize) -> Vec<u8> {
