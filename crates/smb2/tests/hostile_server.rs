@@ -15,6 +15,13 @@ use wnet_smb2::{Connection, Error, Session, connect_tcp};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 const DIALECTS: [u16; 3] = [dialect::SMB_3_1_1, dialect::SMB_3_0_2, dialect::SMB_2_1];
+const SHARE: &str = r"\\hostile\share";
+/// The finding's response: unsigned, under SessionId 0.
+const UNSIGNED_UNDER_SESSION_ZERO: Misbehave = Misbehave {
+    session_id: Some(0),
+    signature: Signature::Missing,
+    plaintext: false,
+};
 
 fn credentials() -> Credentials {
     Credentials::new(Script::USER, "", Script::PASSWORD)
@@ -33,6 +40,18 @@ async fn logon(server: &HostileServer) -> (Connection, Session) {
     .await
     .expect("session setup");
     (connection, session)
+}
+
+/// Sets up a session with a server playing `script` and returns it with the error its
+/// TREE_CONNECT ended in.
+async fn refused_tree_connect(script: Script) -> (Session, Error) {
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let error = session
+        .tree_connect(SHARE)
+        .await
+        .expect_err("the answer must be refused");
+    (session, error)
 }
 
 /// Asserts that the connection was closed because of a refused response to `command`.
@@ -58,7 +77,7 @@ async fn a_correctly_signing_server_is_accepted_on_every_dialect() {
         assert_eq!(session.negotiated().dialect, dialect);
         assert!(session.is_signing());
         let tree = session
-            .tree_connect(r"\\hostile\share")
+            .tree_connect(SHARE)
             .await
             .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
         assert_eq!(tree.id(), TREE_ID);
@@ -81,7 +100,7 @@ async fn a_correctly_encrypting_server_is_accepted() {
         let (_connection, session) = logon(&server).await;
         assert!(session.is_encrypting());
         let tree = session
-            .tree_connect(r"\\hostile\share")
+            .tree_connect(SHARE)
             .await
             .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
         let file = tree.open_existing("a.txt").await.expect("create");
@@ -95,20 +114,9 @@ async fn a_correctly_encrypting_server_is_accepted() {
 #[tokio::test]
 async fn an_unsigned_tree_connect_under_session_zero_is_refused() {
     for dialect in DIALECTS {
-        let script = Script::new(dialect).misbehave(
-            Command::TreeConnect,
-            Misbehave {
-                session_id: Some(0),
-                signature: Signature::Missing,
-                plaintext: false,
-            },
-        );
-        let server = HostileServer::start(script).await;
-        let (_connection, session) = logon(&server).await;
-        let error = session
-            .tree_connect(r"\\hostile\share")
-            .await
-            .expect_err("an unsigned answer under session 0 must be refused");
+        let script =
+            Script::new(dialect).misbehave(Command::TreeConnect, UNSIGNED_UNDER_SESSION_ZERO);
+        let (session, error) = refused_tree_connect(script).await;
         assert!(
             matches!(
                 error,
@@ -136,12 +144,7 @@ async fn a_missing_or_wrong_signature_is_refused_and_closes_the_connection() {
                 ..Misbehave::default()
             },
         );
-        let server = HostileServer::start(script).await;
-        let (_connection, session) = logon(&server).await;
-        let error = session
-            .tree_connect(r"\\hostile\share")
-            .await
-            .expect_err("a bad signature must be refused");
+        let (session, error) = refused_tree_connect(script).await;
         assert!(
             matches!(
                 error,
@@ -182,7 +185,7 @@ async fn a_response_claiming_another_sessions_id_is_refused() {
     .expect("a second session");
     assert_eq!(second.id(), session_id(1));
     let error = first
-        .tree_connect(r"\\hostile\share")
+        .tree_connect(SHARE)
         .await
         .expect_err("another session's answer must be refused");
     assert!(
@@ -210,13 +213,8 @@ async fn a_plaintext_response_on_an_encrypting_session_is_refused() {
             ..Misbehave::default()
         },
     );
-    let server = HostileServer::start(script).await;
-    let (_connection, session) = logon(&server).await;
+    let (session, error) = refused_tree_connect(script).await;
     assert!(session.is_encrypting());
-    let error = session
-        .tree_connect(r"\\hostile\share")
-        .await
-        .expect_err("a plaintext answer must be refused");
     assert!(
         matches!(
             error,
@@ -233,18 +231,12 @@ async fn a_plaintext_response_on_an_encrypting_session_is_refused() {
 /// answered unsigned under SessionId 0 fails the compound and closes the connection.
 #[tokio::test]
 async fn a_later_compound_answer_under_session_zero_is_refused() {
-    let script = Script::new(dialect::SMB_3_1_1).misbehave(
-        Command::Close,
-        Misbehave {
-            session_id: Some(0),
-            signature: Signature::Missing,
-            plaintext: false,
-        },
-    );
+    let script =
+        Script::new(dialect::SMB_3_1_1).misbehave(Command::Close, UNSIGNED_UNDER_SESSION_ZERO);
     let server = HostileServer::start(script).await;
     let (_connection, session) = logon(&server).await;
     let tree = session
-        .tree_connect(r"\\hostile\share")
+        .tree_connect(SHARE)
         .await
         .expect("the tree connect is answered correctly");
     let error = tree

@@ -70,7 +70,7 @@ pub enum Error {
         command: Command,
         /// The SessionId of the request.
         expected: u64,
-        /// The SessionId the response carried.
+        /// The SessionId the response carried (in its header, or its transform's).
         found: u64,
     },
     /// A response arrived unencrypted on a session that encrypts. The connection is closed.
