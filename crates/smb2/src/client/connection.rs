@@ -26,7 +26,8 @@ const CREDIT_TARGET: usize = 512;
 const WRITE_QUEUE: usize = 64;
 
 /// Signing, verification and encryption of one session's messages. The connection asks the
-/// session registered under a message's session id; it knows no cryptography itself.
+/// session registered under the session id of the request a message answers (MS-SMB2
+/// §3.2.5.1.3), never the session the response claims; it knows no cryptography itself.
 pub trait MessageSecurity: Send + Sync {
     /// Signs and/or encrypts an outgoing message as the session requires (`command` says
     /// which request it is; a 3.1.1 tree connect is always signed).
@@ -40,7 +41,8 @@ pub trait MessageSecurity: Send + Sync {
     fn encrypts(&self) -> bool;
     /// Whether an incoming message may be accepted: a signed one must carry a good
     /// signature, and one that arrived neither signed nor encrypted only when the session
-    /// does not require signing (interim responses excepted by the caller).
+    /// does not require signing (interim responses excepted by the caller). The caller has
+    /// already refused a plaintext message on a session that [`encrypts`](Self::encrypts).
     fn accept(&self, message: &[u8], header: &Header, encrypted: bool) -> bool;
     /// Decrypts an incoming transform message.
     fn decrypt(&self, transform: &[u8]) -> Result<Vec<u8>, Error>;
@@ -61,8 +63,18 @@ pub struct Exchange {
 
 type Reply = Result<(Vec<u8>, Header), Error>;
 
+/// A request waiting for its response, with what verifying the response needs.
+struct Pending {
+    reply: oneshot::Sender<Reply>,
+    /// The SessionId the request was sent under: its keys verify the response.
+    session_id: u64,
+    /// The request's command, which the response must repeat.
+    command: Command,
+}
+
 struct Shared {
-    pending: Mutex<HashMap<u64, oneshot::Sender<Reply>>>,
+    /// Requests waiting for their responses, by message id.
+    pending: Mutex<HashMap<u64, Pending>>,
     /// Why the connection ended, once it has.
     closed: Mutex<Option<String>>,
     next_message_id: Mutex<u64>,
@@ -393,9 +405,16 @@ impl Connection {
         let mut guards = Vec::with_capacity(message_ids.len());
         {
             let mut pending = lock(&self.shared.pending);
-            for &message_id in &message_ids {
+            for (&message_id, request) in message_ids.iter().zip(requests) {
                 let (reply_sender, reply) = oneshot::channel();
-                pending.insert(message_id, reply_sender);
+                pending.insert(
+                    message_id,
+                    Pending {
+                        reply: reply_sender,
+                        session_id,
+                        command: request.command(),
+                    },
+                );
                 replies.push(reply);
             }
         }
@@ -493,8 +512,8 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
 /// Handles one received frame: decrypts it, splits a compound, and hands each response to
 /// its waiting request. An error ends the connection.
 fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
-    let encrypted = frame.starts_with(&[0xFD, b'S', b'M', b'B']);
-    let frame = if encrypted {
+    let mut sealed_by = None;
+    let frame = if frame.starts_with(&[0xFD, b'S', b'M', b'B']) {
         let session_id = frame
             .get(44..52)
             .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
@@ -507,6 +526,7 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
             .get(&session_id)
             .cloned()
             .ok_or_else(|| format!("encrypted message for unknown session {session_id:#x}"))?;
+        sealed_by = Some(session_id);
         security
             .decrypt(&frame)
             .map_err(|error| format!("decryption failed: {error}"))?
@@ -526,10 +546,9 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
         };
         if start == 0 && end == frame.len() {
             // A lone message (no compound): hand over the frame itself, uncopied.
-            deliver(shared, frame, header, encrypted);
-            return Ok(());
+            return deliver(shared, frame, header, sealed_by);
         }
-        deliver(shared, frame[start..end].to_vec(), header, encrypted);
+        deliver(shared, frame[start..end].to_vec(), header, sealed_by)?;
         if end >= frame.len() {
             return Ok(());
         }
@@ -537,33 +556,98 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
     }
 }
 
-fn deliver(shared: &Shared, message: Vec<u8>, header: Header, encrypted: bool) {
-    let message_id = header.message_id;
+/// Hands one response to the request it answers, after checking it as MS-SMB2 §3.2.5.1.3
+/// says: with the keys of the session that sent the request (by message id), whatever
+/// SessionId the response claims. `sealed_by` is the session whose keys decrypted the frame.
+///
+/// A response that names another session than its request's (NEGOTIATE and a SESSION_SETUP
+/// sent without a session excepted: the server assigns the id), repeats another command,
+/// arrives in plaintext on an encrypting session, or lacks a good signature where the session
+/// requires one fails its request with a typed error and ends the connection (the error is
+/// the reason): a server, or a path to it, that forges or strips protection cannot be trusted
+/// with anything else on it.
+fn deliver(
+    shared: &Shared,
+    message: Vec<u8>,
+    header: Header,
+    sealed_by: Option<u64>,
+) -> Result<(), String> {
     shared.credits.add_permits(usize::from(header.credits));
     if header.message_id == UNSOLICITED_MESSAGE_ID {
-        deliver_unsolicited(shared, &message, &header, encrypted);
-        return;
+        deliver_unsolicited(shared, &message, &header, sealed_by.is_some());
+        return Ok(());
     }
     if header.status == NtStatus::STATUS_PENDING.0 && header.async_id.is_some() {
-        return; // interim response; the final one follows
+        return Ok(()); // interim response, never signed (§3.3.4.1.1); the final one follows
+    }
+    let Some(pending) = lock(&shared.pending).remove(&header.message_id) else {
+        tracing::debug!(message_id = header.message_id, command = ?header.command, "response to no pending request dropped");
+        return Ok(());
+    };
+    match check_response(shared, &pending, &message, &header, sealed_by) {
+        Ok(()) => {
+            let _ = pending.reply.send(Ok((message, header)));
+            Ok(())
+        }
+        Err(error) => {
+            // Close first, so that whoever gets the error finds the connection closed.
+            let reason = error.to_string();
+            close(shared, &reason);
+            let _ = pending.reply.send(Err(error));
+            Err(reason)
+        }
+    }
+}
+
+/// Whether `header`'s message may answer `pending` (see [`deliver`]).
+fn check_response(
+    shared: &Shared,
+    pending: &Pending,
+    message: &[u8],
+    header: &Header,
+    sealed_by: Option<u64>,
+) -> Result<(), Error> {
+    let command = pending.command;
+    if header.command != command {
+        return Err(Error::UnexpectedResponse {
+            command,
+            found: header.command,
+        });
+    }
+    // The server assigns the SessionId in the first SESSION_SETUP response (§3.2.5.3.1);
+    // NEGOTIATE has none. Every other response names its request's session.
+    let server_assigns_id = command == Command::Negotiate
+        || (command == Command::SessionSetup && pending.session_id == 0);
+    let session_id = if server_assigns_id {
+        header.session_id
+    } else {
+        pending.session_id
+    };
+    if header.session_id != session_id || sealed_by.is_some_and(|sealer| sealer != session_id) {
+        return Err(Error::SessionMismatch {
+            command,
+            expected: session_id,
+            found: sealed_by
+                .filter(|&sealer| sealer != session_id)
+                .unwrap_or(header.session_id),
+        });
     }
     let security = shared
         .security
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(&header.session_id)
+        .get(&session_id)
         .cloned();
-    let reply = match security {
-        Some(security) if !security.accept(&message, &header, encrypted) => {
-            Err(Error::BadSignature {
-                command: header.command,
-            })
-        }
-        _ => Ok((message, header)),
+    let Some(security) = security else {
+        return Ok(()); // no keys yet (session setup) or no longer (logoff): nothing to check
     };
-    if let Some(waiter) = lock(&shared.pending).remove(&message_id) {
-        let _ = waiter.send(reply);
+    if sealed_by.is_none() && security.encrypts() {
+        return Err(Error::NotEncrypted { command });
     }
+    if !security.accept(message, header, sealed_by.is_some()) {
+        return Err(Error::BadSignature { command });
+    }
+    Ok(())
 }
 
 /// Hands a lease break notification to the connection's subscribers. Oplock breaks (we never
@@ -605,8 +689,8 @@ fn close(shared: &Shared, reason: &str) {
     tracing::debug!(%reason, "SMB2 connection closed");
     lock(&shared.closed).get_or_insert_with(|| reason.to_owned());
     shared.credits.close();
-    for (_, waiter) in lock(&shared.pending).drain() {
-        let _ = waiter.send(Err(Error::Closed(reason.to_owned())));
+    for (_, pending) in lock(&shared.pending).drain() {
+        let _ = pending.reply.send(Err(Error::Closed(reason.to_owned())));
     }
 }
 #[cfg(test)]
@@ -784,6 +868,41 @@ mod tests {
         }
     }
 
+    /// A response repeating another command than the request with its message id is
+    /// refused with a typed error, and the connection is closed before the caller sees it.
+    #[tokio::test]
+    async fn a_response_with_another_command_is_refused_and_closes_the_connection() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let connection = Connection::start(client, Duration::from_secs(5));
+        let echo = tokio::spawn({
+            let connection = connection.clone();
+            async move { connection.exchange(&Request::Echo, 0, 0).await }
+        });
+        let mut request = [0u8; 4 + 68];
+        server.read_exact(&mut request).await.unwrap();
+        let mut header = Header::decode(&request[4..]).unwrap();
+        header.command = Command::Close;
+        server
+            .write_all(&frame(&[response(&header, 0, false)]))
+            .await
+            .unwrap();
+        let error = echo
+            .await
+            .unwrap()
+            .expect_err("a CLOSE cannot answer an ECHO");
+        assert!(
+            matches!(
+                error,
+                Error::UnexpectedResponse {
+                    command: Command::Echo,
+                    found: Command::Close
+                }
+            ),
+            "{error}"
+        );
+        assert!(connection.closed_reason().is_some());
+    }
+
     /// An unencrypted lease break notification (as Samba sends it), `size` its StructureSize,
     /// cut to `length` body bytes.
     fn notification_frame(size: u16, length: usize) -> Vec<u8> {
@@ -822,10 +941,11 @@ mod tests {
         for frame in frames {
             server.write_all(frame).await.unwrap();
         }
-        // An echo answered after the notifications: once it is back, they were handled.
+        // An echo answered after the notifications: once it is back, they were handled. It
+        // goes without a session: a plaintext answer on the encrypting one would be refused.
         let echo = tokio::spawn({
             let connection = connection.clone();
-            async move { connection.exchange(&Request::Echo, 1, 0).await }
+            async move { connection.exchange(&Request::Echo, 0, 0).await }
         });
         let mut request = [0u8; 4 + 68];
         tokio::io::AsyncReadExt::read_exact(&mut server, &mut request)

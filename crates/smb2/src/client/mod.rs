@@ -52,11 +52,41 @@ pub enum Error {
     /// A response did not decode.
     #[error("malformed response: {0}")]
     Protocol(#[from] WireError),
-    /// A response's signature was missing or wrong.
+    /// A response's signature was missing or wrong on a session that signs. The connection
+    /// is closed.
     #[error("{command:?} response failed signature verification")]
     BadSignature {
         /// The request whose response it was.
         command: Command,
+    },
+    /// A response named another session than the request it answers (MS-SMB2 §3.2.5.1.3),
+    /// in its header or in the transform that carried it. The connection is closed.
+    #[error(
+        "{command:?} response came under session {found:#x}, but its request was sent under \
+         session {expected:#x}"
+    )]
+    SessionMismatch {
+        /// The request whose response it was.
+        command: Command,
+        /// The SessionId of the request.
+        expected: u64,
+        /// The SessionId the response carried (in its header, or its transform's).
+        found: u64,
+    },
+    /// A response arrived unencrypted on a session that encrypts. The connection is closed.
+    #[error("{command:?} response arrived unencrypted on a session that encrypts")]
+    NotEncrypted {
+        /// The request whose response it was.
+        command: Command,
+    },
+    /// A response carried another command than the request with its message id. The
+    /// connection is closed.
+    #[error("{command:?} request was answered with a {found:?} response")]
+    UnexpectedResponse {
+        /// The request.
+        command: Command,
+        /// The command of the response.
+        found: Command,
     },
     /// A message too large for the transport's 24-bit length.
     #[error("message of {0} bytes is too large to send")]

@@ -330,9 +330,9 @@ impl MessageSecurity for SessionSecurity {
         if header.flags & flags::SIGNED != 0 {
             crypto::verify(self.algorithm, key, message)
         } else {
-            // Unsigned answers are refused where signing is required, except errors such as
-            // STATUS_USER_SESSION_DELETED that a server cannot sign.
-            !self.sign_all || !NtStatus(header.status).is_success()
+            // MS-SMB2 §3.2.5.1.3: where signing is required every response is verified,
+            // error statuses too (the caller has excepted interim responses and breaks).
+            !self.sign_all
         }
     }
 

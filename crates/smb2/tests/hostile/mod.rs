@@ -1,0 +1,623 @@
+//! A scriptable hostile SMB2 server for tests, on 127.0.0.1.
+//!
+//! It speaks just enough SMB2 to take one client connection through NEGOTIATE (3.1.1 with
+//! pre-authentication integrity, 3.0.2 or 2.1, as the [`Script`] says), SESSION_SETUP with
+//! NTLMv2 in SPNEGO (it checks the client's NTProofStr against the script's password and
+//! derives the real session key, so it can sign and seal like a server would), TREE_CONNECT,
+//! CREATE and CLOSE; anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
+//! on the connection; their ids are [`session_id`]`(0)`, `(1)`, ...
+//!
+//! Where it behaves it is correct: responses are signed with the session's key when the
+//! session signs, and sealed with its server-to-client key when the session encrypts. Per
+//! command, the script can make it misbehave ([`Misbehave`]): claim another SessionId, leave
+//! the signature off, sign with the wrong key or with the claimed session's key, or answer in
+//! plaintext on an encrypting session.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use hmac::{Hmac, KeyInit, Mac};
+use md4::{Digest, Md4};
+use md5::Md5;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use wnet_smb2::crypto::{self, Cipher, PreauthHash, SessionKeys, SigningAlgorithm};
+use wnet_smb2::spnego;
+use wnet_smb2::wire::{
+    Command, HEADER_LENGTH, Header, capabilities, context_type, dialect, flags, security_mode,
+    session_flags,
+};
+
+/// NTSTATUS values the server sends.
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_MORE_PROCESSING_REQUIRED: u32 = 0xC000_0016;
+const STATUS_LOGON_FAILURE: u32 = 0xC000_006D;
+const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+/// The TreeId of every tree the server connects.
+pub(crate) const TREE_ID: u32 = 7;
+/// The FileId of every file the server opens.
+pub(crate) const FILE_ID: [u8; 16] = [0x11; 16];
+/// A key no session has: what [`Signature::Wrong`] signs with.
+const WRONG_KEY: [u8; 16] = [0x5A; 16];
+/// Credits granted by every response.
+const CREDITS: u16 = 64;
+
+/// The SessionId the server gives the `n`th session set up on the connection (from 0).
+pub(crate) fn session_id(n: u64) -> u64 {
+    0x0000_4000_0000_0041 + n
+}
+
+/// How a response's signature is made (when the response goes in plaintext).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Signature {
+    /// As a correct server would: with the request's session's key where that session signs.
+    #[default]
+    Proper,
+    /// With the key of the session the header claims ([`Misbehave::session_id`]).
+    Claimed,
+    /// With a key no session has.
+    Wrong,
+    /// None: SMB2_FLAGS_SIGNED clear and the Signature field zero.
+    Missing,
+}
+
+/// How the server misbehaves in the responses to one command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Misbehave {
+    /// Put this SessionId in the response header instead of the request's.
+    pub(crate) session_id: Option<u64>,
+    /// How the response is signed.
+    pub(crate) signature: Signature,
+    /// Send the response in plaintext even when the session encrypts.
+    pub(crate) plaintext: bool,
+}
+
+/// What the server does on its one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Script {
+    /// The dialect it chooses: 3.1.1, 3.0.2 or 2.1.
+    pub(crate) dialect: u16,
+    /// Whether its NEGOTIATE response says signing is required.
+    pub(crate) require_signing: bool,
+    /// Whether sessions get SMB2_SESSION_FLAG_ENCRYPT_DATA (3.x only).
+    pub(crate) encrypt_data: bool,
+    /// The account the client must log on with.
+    pub(crate) user: String,
+    /// Its domain.
+    pub(crate) domain: String,
+    /// Its password.
+    pub(crate) password: String,
+    /// Per command, how its responses misbehave; commands not listed behave.
+    pub(crate) misbehave: Vec<(Command, Misbehave)>,
+}
+
+impl Script {
+    /// A well-behaved server choosing `dialect`, requiring signing, not encrypting, with
+    /// the account [`Script::USER`] / [`Script::PASSWORD`] (no domain).
+    pub(crate) fn new(dialect: u16) -> Script {
+        Script {
+            dialect,
+            require_signing: true,
+            encrypt_data: false,
+            user: Script::USER.into(),
+            domain: String::new(),
+            password: Script::PASSWORD.into(),
+            misbehave: Vec::new(),
+        }
+    }
+
+    /// The default account's user name.
+    pub(crate) const USER: &'static str = "mallory";
+    /// The default account's password.
+    pub(crate) const PASSWORD: &'static str = "Hostile-pw1";
+
+    /// Makes the responses to `command` misbehave.
+    pub(crate) fn misbehave(mut self, command: Command, misbehave: Misbehave) -> Script {
+        self.misbehave.push((command, misbehave));
+        self
+    }
+
+    /// Makes sessions encrypt (SMB2_SESSION_FLAG_ENCRYPT_DATA).
+    pub(crate) fn encrypting(mut self) -> Script {
+        self.encrypt_data = true;
+        self
+    }
+
+    fn misbehaviour(&self, command: Command) -> Misbehave {
+        self.misbehave
+            .iter()
+            .find(|(listed, _)| *listed == command)
+            .map(|(_, misbehave)| *misbehave)
+            .unwrap_or_default()
+    }
+}
+
+/// A running hostile server; dropping it stops it.
+pub(crate) struct HostileServer {
+    /// Where it listens.
+    pub(crate) address: SocketAddr,
+    task: JoinHandle<Result<(), String>>,
+}
+
+impl HostileServer {
+    /// Listens on 127.0.0.1 (a free port) and serves one connection by `script`.
+    pub(crate) async fn start(script: Script) -> HostileServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let address = listener.local_addr().expect("a bound address");
+        let task = tokio::spawn(async move {
+            let (stream, _) = listener
+                .accept()
+                .await
+                .map_err(|error| format!("accept: {error}"))?;
+            ServerConnection::new(script).serve(stream).await
+        });
+        HostileServer { address, task }
+    }
+
+    /// Waits for the connection to end (the client hanging up) and says how it went.
+    pub(crate) async fn finish(mut self) -> Result<(), String> {
+        (&mut self.task)
+            .await
+            .map_err(|error| format!("server task: {error}"))?
+    }
+}
+
+impl Drop for HostileServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct ServerSession {
+    /// 3.1.1's pre-authentication hash of this session's setup.
+    preauth: PreauthHash,
+    /// Set once the session is authenticated.
+    keys: Option<SessionKeys>,
+}
+
+struct ServerConnection {
+    script: Script,
+    algorithm: SigningAlgorithm,
+    cipher: Option<Cipher>,
+    /// The connection's pre-authentication hash after NEGOTIATE.
+    preauth: PreauthHash,
+    server_challenge: [u8; 8],
+    sessions: HashMap<u64, ServerSession>,
+}
+
+impl ServerConnection {
+    fn new(script: Script) -> ServerConnection {
+        let algorithm = if script.dialect >= dialect::SMB_3_0 {
+            SigningAlgorithm::AesCmac
+        } else {
+            SigningAlgorithm::HmacSha256
+        };
+        let cipher = match script.dialect {
+            dialect::SMB_3_1_1 => Some(Cipher::Aes128Gcm),
+            dialect::SMB_3_0 | dialect::SMB_3_0_2 => Some(Cipher::Aes128Ccm),
+            _ => None,
+        };
+        ServerConnection {
+            script,
+            algorithm,
+            cipher,
+            preauth: PreauthHash::new(),
+            server_challenge: *b"hostile!",
+            sessions: HashMap::new(),
+        }
+    }
+
+    async fn serve(mut self, mut stream: TcpStream) -> Result<(), String> {
+        loop {
+            let mut prefix = [0u8; 4];
+            if stream.read_exact(&mut prefix).await.is_err() {
+                return Ok(()); // the client hung up
+            }
+            let length =
+                usize::from(prefix[1]) << 16 | usize::from(prefix[2]) << 8 | usize::from(prefix[3]);
+            let mut frame = vec![0; length];
+            stream
+                .read_exact(&mut frame)
+                .await
+                .map_err(|error| format!("read: {error}"))?;
+            let frame = if frame.starts_with(&crypto::TRANSFORM_PROTOCOL_ID) {
+                let id = crypto::transform_session_id(&frame).map_err(|e| e.to_string())?;
+                let cipher = self.cipher.ok_or("an encrypted request without a cipher")?;
+                let key = self
+                    .keys(id)
+                    .ok_or("an encrypted request for a session without keys")?
+                    .encryption;
+                crypto::decrypt(cipher, &key, &frame).map_err(|e| format!("decrypt: {e}"))?
+            } else {
+                frame
+            };
+            // A compound: answer each message in its own frame.
+            let mut start = 0;
+            while start < frame.len() {
+                let message = &frame[start..];
+                let header = Header::decode(message).map_err(|error| error.to_string())?;
+                let end = match header.next_command {
+                    0 => frame.len(),
+                    next => start + next as usize,
+                };
+                let response = self.answer(&frame[start..end.min(frame.len())])?;
+                let mut out = (response.len() as u32).to_be_bytes();
+                out[0] = 0;
+                stream
+                    .write_all(&[&out[..], &response].concat())
+                    .await
+                    .map_err(|error| format!("write: {error}"))?;
+                start = end;
+            }
+        }
+    }
+
+    fn keys(&self, session_id: u64) -> Option<&SessionKeys> {
+        self.sessions.get(&session_id)?.keys.as_ref()
+    }
+
+    /// The protected response to one request message.
+    fn answer(&mut self, request: &[u8]) -> Result<Vec<u8>, String> {
+        let header = Header::decode(request).map_err(|error| error.to_string())?;
+        let mut session = header.session_id;
+        let mut tree_id = header.tree_id;
+        let (status, body) = match header.command {
+            Command::Negotiate => {
+                self.preauth.update(request);
+                (STATUS_SUCCESS, self.negotiate_body())
+            }
+            Command::SessionSetup => {
+                let (status, body, id) = self.session_setup(request, header.session_id)?;
+                session = id;
+                (status, body)
+            }
+            Command::TreeConnect => {
+                tree_id = TREE_ID;
+                (STATUS_SUCCESS, tree_connect_body())
+            }
+            Command::Create => (STATUS_SUCCESS, create_body()),
+            Command::Close => (STATUS_SUCCESS, close_body()),
+            Command::Logoff | Command::TreeDisconnect | Command::Echo => {
+                (STATUS_SUCCESS, vec![4, 0, 0, 0])
+            }
+            _ => (STATUS_NOT_SUPPORTED, error_body()),
+        };
+        let misbehave = self.script.misbehaviour(header.command);
+        let claimed = misbehave.session_id.unwrap_or(session);
+        let mut message = Vec::with_capacity(HEADER_LENGTH + body.len());
+        Header {
+            credit_charge: header.credit_charge,
+            status,
+            command: header.command,
+            credits: CREDITS,
+            flags: flags::SERVER_TO_REDIR,
+            next_command: 0,
+            message_id: header.message_id,
+            async_id: None,
+            tree_id,
+            session_id: claimed,
+            signature: [0; 16],
+        }
+        .encode(&mut message);
+        message.extend_from_slice(&body);
+
+        let keys = self.keys(session);
+        let seal = keys.is_some()
+            && self.script.encrypt_data
+            && self.cipher.is_some()
+            && !matches!(header.command, Command::Negotiate | Command::SessionSetup)
+            && !misbehave.plaintext;
+        if seal && let (Some(keys), Some(cipher)) = (keys, self.cipher) {
+            let nonce = crypto::random_nonce(cipher).map_err(|e| e.to_string())?;
+            return crypto::encrypt(cipher, &keys.decryption, session, &message, nonce)
+                .map_err(|error| error.to_string());
+        }
+        let key = match misbehave.signature {
+            Signature::Proper => keys
+                .filter(|_| {
+                    self.script.require_signing
+                        || header.flags & flags::SIGNED != 0
+                        || header.command == Command::SessionSetup
+                })
+                .map(|keys| keys.signing),
+            Signature::Claimed => self.keys(claimed).map(|keys| keys.signing),
+            Signature::Wrong => Some(WRONG_KEY),
+            Signature::Missing => None,
+        };
+        if let Some(key) = key {
+            crypto::sign(self.algorithm, &key, &mut message).map_err(|e| e.to_string())?;
+        }
+        if header.command == Command::Negotiate {
+            self.preauth.update(&message);
+        } else if header.command == Command::SessionSetup
+            && status == STATUS_MORE_PROCESSING_REQUIRED
+            && let Some(server_session) = self.sessions.get_mut(&session)
+        {
+            server_session.preauth.update(&message);
+        }
+        Ok(message)
+    }
+
+    /// The body of the NEGOTIATE response (MS-SMB2 §2.2.4), with 3.1.1's contexts.
+    fn negotiate_body(&self) -> Vec<u8> {
+        let is_311 = self.script.dialect == dialect::SMB_3_1_1;
+        let mut contexts: Vec<(u16, Vec<u8>)> = Vec::new();
+        if is_311 {
+            let mut preauth = vec![1, 0, 32, 0, 1, 0]; // one hash (SHA-512), a 32-byte salt
+            preauth.extend_from_slice(&[0x33; 32]);
+            contexts.push((context_type::PREAUTH_INTEGRITY, preauth));
+            contexts.push((context_type::ENCRYPTION, vec![1, 0, 2, 0])); // AES-128-GCM
+            contexts.push((context_type::SIGNING, vec![1, 0, 1, 0])); // AES-CMAC
+        }
+        let mut mode = security_mode::SIGNING_ENABLED;
+        if self.script.require_signing {
+            mode |= security_mode::SIGNING_REQUIRED;
+        }
+        let caps = if self.script.dialect >= dialect::SMB_3_0 {
+            capabilities::ENCRYPTION
+        } else {
+            0
+        };
+        let mut body = Vec::new();
+        body.extend_from_slice(&65u16.to_le_bytes());
+        body.extend_from_slice(&mode.to_le_bytes());
+        body.extend_from_slice(&self.script.dialect.to_le_bytes());
+        body.extend_from_slice(&(contexts.len() as u16).to_le_bytes());
+        body.extend_from_slice(&[0x48; 16]); // ServerGuid
+        body.extend_from_slice(&caps.to_le_bytes());
+        for max in [1u32 << 20; 3] {
+            body.extend_from_slice(&max.to_le_bytes()); // MaxTransact/Read/WriteSize
+        }
+        body.extend_from_slice(&[0; 16]); // SystemTime, ServerStartTime
+        let buffer_offset = (HEADER_LENGTH + 64) as u16;
+        body.extend_from_slice(&buffer_offset.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes()); // no security blob: NTLM is assumed
+        let context_offset = if is_311 { u32::from(buffer_offset) } else { 0 };
+        body.extend_from_slice(&context_offset.to_le_bytes());
+        for (index, (kind, data)) in contexts.iter().enumerate() {
+            if index > 0 {
+                while !(HEADER_LENGTH + body.len()).is_multiple_of(8) {
+                    body.push(0);
+                }
+            }
+            body.extend_from_slice(&kind.to_le_bytes());
+            body.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            body.extend_from_slice(&[0; 4]);
+            body.extend_from_slice(data);
+        }
+        body
+    }
+
+    /// Handles one SESSION_SETUP leg: NTLM NEGOTIATE in, CHALLENGE out; AUTHENTICATE in,
+    /// the session's keys derived. Returns the status, the body and the session id.
+    fn session_setup(
+        &mut self,
+        request: &[u8],
+        session_id: u64,
+    ) -> Result<(u32, Vec<u8>, u64), String> {
+        let offset = usize::from(u16_at(request, HEADER_LENGTH + 12)?);
+        let length = usize::from(u16_at(request, HEADER_LENGTH + 14)?);
+        let blob = request
+            .get(offset..offset + length)
+            .ok_or("SESSION_SETUP security buffer beyond the message")?;
+        let token = spnego::parse(blob).map_err(|error| error.to_string())?;
+        let ntlm = token.mech_token().ok_or("no NTLM token in SPNEGO")?;
+        if session_id == 0 {
+            let id = session_id_for(self.sessions.len());
+            let mut preauth = self.preauth.clone();
+            preauth.update(request);
+            self.sessions.insert(
+                id,
+                ServerSession {
+                    preauth,
+                    keys: None,
+                },
+            );
+            let challenge = spnego::response_token(&self.challenge_message());
+            return Ok((
+                STATUS_MORE_PROCESSING_REQUIRED,
+                session_setup_body(0, &challenge),
+                id,
+            ));
+        }
+        let session = self
+            .sessions
+            .get_mut(&session_id)
+            .ok_or("SESSION_SETUP for an unknown session")?;
+        session.preauth.update(request);
+        let Some(session_key) = ntlmv2_session_key(
+            ntlm,
+            self.server_challenge,
+            &self.script.user,
+            &self.script.domain,
+            &self.script.password,
+        )?
+        else {
+            return Ok((STATUS_LOGON_FAILURE, error_body(), session_id));
+        };
+        let keys = crypto::derive_keys(
+            self.script.dialect,
+            &session_key,
+            (self.script.dialect == dialect::SMB_3_1_1).then(|| session.preauth.value()),
+        )
+        .map_err(|error| error.to_string())?;
+        session.keys = Some(keys);
+        let flags = if self.script.encrypt_data {
+            session_flags::ENCRYPT_DATA
+        } else {
+            0
+        };
+        // SPNEGO negTokenResp { negState accept-completed }.
+        let accepted = [0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
+        Ok((
+            STATUS_SUCCESS,
+            session_setup_body(flags, &accepted),
+            session_id,
+        ))
+    }
+
+    /// A CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2) without NTLMSSP_NEGOTIATE_KEY_ECH, so the
+    /// session key is the SessionBaseKey.
+    fn challenge_message(&self) -> Vec<u8> {
+        use wnet_smb2::ntlm::*;
+        let name = utf16le("HOSTILE");
+        let mut target_info = Vec::new();
+        for (id, value) in [
+            (MSV_AV_NB_DOMAIN_NAME, name.as_slice()),
+            (MSV_AV_NB_COMPUTER_NAME, name.as_slice()),
+            (MSV_AV_EOL, &[][..]),
+        ] {
+            target_info.extend_from_slice(&id.to_le_bytes());
+            target_info.extend_from_slice(&(value.len() as u16).to_le_bytes());
+            target_info.extend_from_slice(value);
+        }
+        let negotiate_flags = NEGOTIATE_UNICODE
+            | REQUEST_TARGET
+            | NEGOTIATE_SIGN
+            | NEGOTIATE_NTLM
+            | NEGOTIATE_ALWAYS_SIGN
+            | TARGET_TYPE_SERVER
+            | NEGOTIATE_EXTENDED_SESSIONSECURITY
+            | NEGOTIATE_TARGET_INFO
+            | NEGOTIATE_128;
+        let header_length = 56u32;
+        let mut message = NTLMSSP_SIGNATURE.to_vec();
+        message.extend_from_slice(&2u32.to_le_bytes());
+        push_security_buffer(&mut message, name.len(), header_length);
+        message.extend_from_slice(&negotiate_flags.to_le_bytes());
+        message.extend_from_slice(&self.server_challenge);
+        message.extend_from_slice(&[0; 8]);
+        push_security_buffer(
+            &mut message,
+            target_info.len(),
+            header_length + name.len() as u32,
+        );
+        message.extend_from_slice(&[0; 8]); // Version
+        message.extend_from_slice(&name);
+        message.extend_from_slice(&target_info);
+        message
+    }
+}
+
+fn session_id_for(n: usize) -> u64 {
+    session_id(n as u64)
+}
+
+/// The session key of an NTLMv2 AUTHENTICATE_MESSAGE ([MS-NLMP] 3.3.2, 3.4.5.1): `None` when
+/// its NTProofStr does not match the password.
+fn ntlmv2_session_key(
+    authenticate: &[u8],
+    server_challenge: [u8; 8],
+    user: &str,
+    domain: &str,
+    password: &str,
+) -> Result<Option<[u8; 16]>, String> {
+    if authenticate.get(..8) != Some(&wnet_smb2::ntlm::NTLMSSP_SIGNATURE[..]) {
+        return Err("not an NTLMSSP message".into());
+    }
+    let nt_length = usize::from(u16_at(authenticate, 20)?);
+    let nt_offset = u32_at(authenticate, 24)? as usize;
+    let nt_response = authenticate
+        .get(nt_offset..nt_offset + nt_length)
+        .ok_or("NtChallengeResponse beyond the message")?;
+    if nt_response.len() < 16 + 28 {
+        return Ok(None); // not NTLMv2
+    }
+    let negotiate_flags = u32_at(authenticate, 60)?;
+    if negotiate_flags & wnet_smb2::ntlm::NEGOTIATE_KEY_EXCH != 0 {
+        return Err("the client asked for key exchange, which was not offered".into());
+    }
+    let (nt_proof, temp) = nt_response.split_at(16);
+    let nt_hash: [u8; 16] = Md4::digest(utf16le(password)).into();
+    let identity = utf16le(&(user.to_uppercase() + domain));
+    let response_key = hmac_md5(&nt_hash, &[&identity]);
+    if hmac_md5(&response_key, &[&server_challenge, temp]) != nt_proof {
+        return Ok(None);
+    }
+    Ok(Some(hmac_md5(&response_key, &[nt_proof])))
+}
+
+fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
+    let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn push_security_buffer(message: &mut Vec<u8>, length: usize, offset: u32) {
+    let length = length as u16;
+    message.extend_from_slice(&length.to_le_bytes());
+    message.extend_from_slice(&length.to_le_bytes());
+    message.extend_from_slice(&offset.to_le_bytes());
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Result<u16, String> {
+    bytes
+        .get(at..at + 2)
+        .and_then(|b| b.try_into().ok())
+        .map(u16::from_le_bytes)
+        .ok_or_else(|| format!("message too short for a u16 at {at}"))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Result<u32, String> {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .ok_or_else(|| format!("message too short for a u32 at {at}"))
+}
+
+/// SESSION_SETUP response body (MS-SMB2 §2.2.6).
+fn session_setup_body(flags: u16, blob: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&9u16.to_le_bytes());
+    body.extend_from_slice(&flags.to_le_bytes());
+    body.extend_from_slice(&((HEADER_LENGTH + 8) as u16).to_le_bytes());
+    body.extend_from_slice(&(blob.len() as u16).to_le_bytes());
+    body.extend_from_slice(blob);
+    body
+}
+
+/// TREE_CONNECT response body (MS-SMB2 §2.2.10): a disk share, full access.
+fn tree_connect_body() -> Vec<u8> {
+    let mut body = vec![16, 0, 1, 0];
+    body.extend_from_slice(&0u32.to_le_bytes()); // ShareFlags
+    body.extend_from_slice(&0u32.to_le_bytes()); // Capabilities
+    body.extend_from_slice(&0x001F_01FFu32.to_le_bytes()); // MaximalAccess
+    body
+}
+
+/// CREATE response body (MS-SMB2 §2.2.14): a file opened, no create contexts.
+fn create_body() -> Vec<u8> {
+    let mut body = vec![89, 0, 0, 0];
+    body.extend_from_slice(&1u32.to_le_bytes()); // FILE_OPENED
+    body.extend_from_slice(&[0; 32]); // times
+    body.extend_from_slice(&4096u64.to_le_bytes()); // AllocationSize
+    body.extend_from_slice(&5u64.to_le_bytes()); // EndOfFile
+    body.extend_from_slice(&0x80u32.to_le_bytes()); // FILE_ATTRIBUTE_NORMAL
+    body.extend_from_slice(&[0; 4]);
+    body.extend_from_slice(&FILE_ID);
+    body.extend_from_slice(&[0; 8]); // CreateContextsOffset, CreateContextsLength
+    body.push(0); // the one byte of Buffer that StructureSize 89 counts
+    body
+}
+
+/// CLOSE response body (MS-SMB2 §2.2.16) without attributes.
+fn close_body() -> Vec<u8> {
+    let mut body = vec![60, 0, 0, 0];
+    body.extend_from_slice(&[0; 56]);
+    body
+}
+
+/// ERROR response body (MS-SMB2 §2.2.2).
+fn error_body() -> Vec<u8> {
+    vec![9, 0, 0, 0, 0, 0, 0, 0, 0]
+}
