@@ -340,6 +340,28 @@ fn name_str(name: &OsStr) -> Result<&str, Errno> {
     Ok(name)
 }
 
+/// Whether a name the server listed may show through the mount: not one the drive hides
+/// (files unlinked while open), and not one a POSIX directory cannot hold — empty, `.`,
+/// `..`, over 255 bytes, or with `/`, `\\` or NUL, which a hostile server could send to
+/// alias another file or break a path. Those are skipped and logged.
+fn listable(name: &str) -> bool {
+    if name.starts_with(UNLINKED_PREFIX) {
+        return false;
+    }
+    let posix = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.len() <= NAME_MAX
+        && !name.contains(['/', '\\', '\0']);
+    if !posix {
+        tracing::warn!(
+            name = name.escape_debug().to_string(),
+            "the server listed a name no POSIX directory can hold: skipped"
+        );
+    }
+    posix
+}
+
 /// The directory `path` is in (the root for the root's entries).
 fn parent_of(path: &str) -> &str {
     path.rsplit_once('\\').map_or("", |(parent, _)| parent)
@@ -1141,7 +1163,7 @@ impl Filesystem for SmbFilesystem {
                     let listing: Listing = Arc::new(ListingData {
                         entries: entries
                             .into_iter()
-                            .filter(|entry| !entry.name.starts_with(UNLINKED_PREFIX))
+                            .filter(|entry| listable(&entry.name))
                             .map(|entry| (entry.name, entry.attributes))
                             .collect(),
                         fetched_at,
@@ -1759,5 +1781,42 @@ impl DriveState {
         let fh = self.new_handle();
         lock(&self.handles).insert(fh, Arc::new(handle));
         fh
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_no_posix_directory_can_hold_are_not_listed() {
+        for name in ["a.txt", "with space", "café ☕", &"n".repeat(255)] {
+            assert!(listable(name), "{name}");
+        }
+        for name in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "../../etc/passwd",
+            "a\\b",
+            "nul\0inside",
+            &"n".repeat(256),
+            ".wnet-unlinked-1-2-3",
+        ] {
+            assert!(!listable(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn parents_and_name_limits() {
+        assert_eq!(parent_of("a\\b\\c"), "a\\b");
+        assert_eq!(parent_of("a"), "");
+        assert_eq!(
+            name_str(OsStr::new(&"n".repeat(256))),
+            Err(Errno::ENAMETOOLONG)
+        );
+        assert_eq!(name_str(OsStr::new("a\\b")), Err(Errno::EINVAL));
+        assert_eq!(name_str(OsStr::new("ok")), Ok("ok"));
     }
 }
