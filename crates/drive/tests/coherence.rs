@@ -22,7 +22,7 @@ use nix::fcntl::{FallocateFlags, fallocate};
 use nix::unistd::{Whence, lseek};
 use wnet_drive::DriveOptions;
 
-use common::{Mounted, TOOL_LIMIT, os_error, run, wait_until};
+use common::{Mounted, TOOL_LIMIT, os_error, run, sorted_names, wait_until};
 
 /// Lists `dir` again and again on another thread until the returned flag is raised; the
 /// handle gives how many listings it made.
@@ -333,12 +333,7 @@ fn an_unlinked_file_works_until_closed() {
         4096,
         "the open one is apart"
     );
-    let mut names: Vec<String> = fs::read_dir(here)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["doomed.txt"]);
+    assert_eq!(sorted_names(here), ["doomed.txt"]);
 
     // A directory whose only file is unlinked while open can be removed.
     fs::create_dir(here.join("dir")).unwrap();

@@ -7,7 +7,6 @@ mod common;
 use std::fs::{self, OpenOptions};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::os::unix::fs::{FileExt as _, MetadataExt as _, PermissionsExt as _};
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +14,7 @@ use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
 use wnet_drive::DriveOptions;
 
-use common::{Mounted, TOOL_LIMIT, os_error, run, sh};
+use common::{Mounted, TOOL_LIMIT, os_error, run, sh, sorted_names};
 
 /// Options with caches short enough that a test sees the server's changes after a short sleep.
 fn short_caches() -> DriveOptions {
@@ -24,21 +23,6 @@ fn short_caches() -> DriveOptions {
         directory_timeout: Duration::from_millis(100),
         ..DriveOptions::default()
     }
-}
-
-fn sorted_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap_or_else(|error| panic!("list {}: {error}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("a directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 fn errno_of<T: std::fmt::Debug>(result: std::io::Result<T>, what: &str) -> Errno {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use wnet_drive::DriveOptions;
 
-use common::{Mounted, Scratch};
+use common::{Mounted, Scratch, sorted_names};
 
 /// The names the operations pick from.
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
@@ -114,23 +114,8 @@ fn outcome<T>(result: io::Result<T>) -> Result<T, (io::ErrorKind, Option<i32>)> 
     result.map_err(|error| (error.kind(), error.raw_os_error()))
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap_or_else(|error| panic!("list {}: {error}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("a directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    names_in(dir)
+    sorted_names(dir)
         .into_iter()
         .map(|name| {
             let data = fs::read(dir.join(&name))
@@ -342,8 +327,8 @@ impl Model {
         }
         self.check(
             "the listing",
-            &names_in(&self.mounted),
-            &names_in(&self.local),
+            &sorted_names(&self.mounted),
+            &sorted_names(&self.local),
         );
         let mounted = contents(&self.mounted);
         for (name, data) in &contents(&self.local) {

@@ -339,6 +339,22 @@ pub(crate) fn listing(dir: &Path) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// The names in `dir`, sorted.
+pub(crate) fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("list {}: {error}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// Whether something is mounted at `path` (any file system), per /proc/self/mountinfo.
 pub(crate) fn is_mounted(path: &Path) -> bool {
     mounts::mount_table()
