@@ -29,6 +29,18 @@ ensure_installed() {
   return 0
 }
 
+# The documentation range's guard. While no lab holds it, 198.51.100.0/24 is unreachable on this
+# host: a test or benchmark pointed at a stopped lab fails at once (EHOSTUNREACH) instead of
+# sending its packets to the default gateway, off the machine. The labs' own routes (the Samba
+# lab's connected /24, the broadcast lab's /26) win over it while they are up: it has a higher
+# metric, or a shorter prefix. Added by every `up` and `down`; it is never removed.
+readonly GUARD_RANGE=198.51.100.0/24
+readonly GUARD_METRIC=4242
+guard_range() {
+  ip route replace unreachable "$GUARD_RANGE" metric "$GUARD_METRIC" ||
+    die "cannot add the unreachable route that keeps $GUARD_RANGE on this host"
+}
+
 # PIDs of the lab's daemons: processes whose program is a Samba daemon (smbd, nmbd and the
 # helpers smbd starts: samba-dcerpcd, rpcd_*) and whose command line names LAB_MARKER, the lab's
 # own smb.conf. No other process has that path, so these are the lab's. Zombies have no command

@@ -253,3 +253,53 @@ fn lab_restarts_idempotently_and_stops_without_leftovers() {
     let restarted = SambaLab::up().expect("lab up again");
     assert_ne!(restarted.pids, first.pids);
 }
+
+/// What `ip route get` says of `address` (no packet is sent).
+fn route_to(address: &str) -> String {
+    text(&run(Command::new("ip").args(["route", "get", address])))
+}
+
+/// While the lab is down, its documentation range is unreachable on this host: a client
+/// pointed at the stopped lab fails at once with EHOSTUNREACH instead of sending its packets
+/// to the default gateway; while it is up, its own route wins over the guard.
+#[test]
+fn a_stopped_lab_leaves_its_range_unreachable() {
+    let _alone = SambaLab::acquire_exclusive().expect("exclusive use of the lab");
+    let lab = SambaLab::up().expect("lab up");
+    let address = lab.address.to_string();
+    let routes = text(&run(Command::new("ip").args([
+        "route",
+        "show",
+        "198.51.100.0/24",
+    ])));
+    assert!(
+        routes.contains("unreachable 198.51.100.0/24 metric 4242"),
+        "the guard route is in place while the lab is up: {routes}"
+    );
+    assert!(
+        route_to(&address).contains("dev wnl-host"),
+        "the lab's own route wins while it is up: {}",
+        route_to(&address)
+    );
+
+    SambaLab::down().expect("lab down");
+    let route = route_to(&address);
+    // Checked before anything is sent: without the guard the route would lead off the machine.
+    assert!(
+        route.starts_with("unreachable") || route.contains("No route to host"),
+        "the stopped lab's address must be unreachable, not routed off the machine: {route}"
+    );
+    let refused = std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::new(lab.address.into(), 445),
+        Duration::from_secs(5),
+    )
+    .expect_err("nothing answers for a stopped lab");
+    assert_eq!(
+        refused.raw_os_error(),
+        Some(113), // EHOSTUNREACH: refused on this host, no packet sent
+        "{refused}"
+    );
+
+    SambaLab::up().expect("lab up again");
+    assert!(route_to(&address).contains("dev wnl-host"));
+}
