@@ -2,7 +2,7 @@
 //! tree. Operations run as tasks on the agent's runtime, so a slow one holds up no other;
 //! the FUSE threads only dispatch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,8 +52,8 @@ const MAX_ABSENT: usize = 16_384;
 /// The longest name a directory entry may have, in bytes (NAME_MAX).
 const NAME_MAX: usize = 255;
 
-/// Names the drive gives files unlinked while open (see [`SmbFilesystem::hide`]); never
-/// listed or looked up through the mount.
+/// Names the drive gives files unlinked while open (see
+/// [`DriveState::hiding_places_if_open`]); never listed or looked up through the mount.
 const UNLINKED_PREFIX: &str = ".wnet-unlinked-";
 
 /// A directory's listing, as one QUERY_DIRECTORY walk returned it.
@@ -61,15 +61,29 @@ struct ListingData {
     entries: Vec<(String, FileAttributes)>,
     /// When the walk was asked for, on the drive's clock.
     fetched_at: u64,
+    /// The entries' names in lower case, made at the first lookup that asks.
+    names: OnceLock<HashSet<String>>,
 }
 
 impl ListingData {
+    fn new(entries: Vec<(String, FileAttributes)>, fetched_at: u64) -> ListingData {
+        ListingData {
+            entries,
+            fetched_at,
+            names: OnceLock::new(),
+        }
+    }
+
     /// Whether the listing names `name` (SMB names ignore case).
     fn has(&self, name: &str) -> bool {
-        let name = name.to_lowercase();
-        self.entries
-            .iter()
-            .any(|(listed, _)| listed.to_lowercase() == name)
+        self.names
+            .get_or_init(|| {
+                self.entries
+                    .iter()
+                    .map(|(listed, _)| listed.to_lowercase())
+                    .collect()
+            })
+            .contains(&name.to_lowercase())
     }
 }
 
@@ -342,7 +356,7 @@ fn name_str(name: &OsStr) -> Result<&str, Errno> {
 
 /// Whether a name the server listed may show through the mount: not one the drive hides
 /// (files unlinked while open), and not one a POSIX directory cannot hold — empty, `.`,
-/// `..`, over 255 bytes, or with `/`, `\\` or NUL, which a hostile server could send to
+/// `..`, over 255 bytes, or with `/`, `\` or NUL, which a hostile server could send to
 /// alias another file or break a path. Those are skipped and logged.
 fn listable(name: &str) -> bool {
     if name.starts_with(UNLINKED_PREFIX) {
@@ -1160,14 +1174,14 @@ impl Filesystem for SmbFilesystem {
             },
             move |outcome| match outcome {
                 Ok(entries) => {
-                    let listing: Listing = Arc::new(ListingData {
-                        entries: entries
+                    let listing: Listing = Arc::new(ListingData::new(
+                        entries
                             .into_iter()
                             .filter(|entry| listable(&entry.name))
                             .map(|entry| (entry.name, entry.attributes))
                             .collect(),
                         fetched_at,
-                    });
+                    ));
                     {
                         let mut inodes = lock(&state.inodes);
                         for (name, attributes) in &listing.entries {
@@ -1430,7 +1444,7 @@ impl Filesystem for SmbFilesystem {
 impl SmbFilesystem {
     /// unlink and rmdir: open for deletion, mark delete-pending (which is where a directory
     /// that is not empty says so), close. A file the mount still has open is first renamed
-    /// out of the way (see [`DriveState::hiding_places`]): its descriptors keep working, the
+    /// out of the way (see [`DriveState::hiding_places_if_open`]): its descriptors keep working, the
     /// name is free at once, and the server deletes it when the last descriptor closes.
     fn remove(&self, parent: INodeNo, name: &OsStr, directory: bool, reply: ReplyEmpty) {
         let path = match self.changing_child(parent, name) {
