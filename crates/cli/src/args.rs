@@ -125,6 +125,10 @@ pub struct ResponderArgs {
     /// The UDP port to answer on.
     #[arg(long, default_value_t = 137, value_name = "N")]
     pub port: u16,
+    /// Give a name up when another host sends a NAME CONFLICT DEMAND or NAME RELEASE for it
+    /// (off by default, as Windows' NoNameReleaseOnDemand: anyone on the LAN can send them).
+    #[arg(long)]
+    pub release_on_demand: bool,
 }
 
 /// The verbs of `wnet`.

@@ -41,6 +41,7 @@ async fn responder(address: Ipv4Addr, port: u16, peers: &[Ipv4Addr], mac: [u8; 6
         mac,
         capacity: 32,
         broadcast_bind: None,
+        release_on_demand: false,
     })
     .await
     .expect("a responder")
@@ -272,4 +273,75 @@ async fn nodes_on_their_own_loopback_addresses_share_broadcasts() {
     assert_eq!(addresses, [Ipv4Addr::new(127, 0, 0, 32)]);
     first.shutdown().await;
     second.shutdown().await;
+}
+
+/// Sends a spoofed NAME CONFLICT DEMAND and a NAME RELEASE for `victim`'s name from another
+/// host (another loopback address), as a LAN attacker would.
+fn spoof_demands(victim: SocketAddrV4, spoofer: Ipv4Addr, target: &str) {
+    use wnet_nbt::wire::name_service::{NbEntry, Packet};
+    let socket = UdpSocket::bind(SocketAddrV4::new(spoofer, 0)).expect("the spoofer's socket");
+    let entry = NbEntry::new(*victim.ip(), false, 0);
+    let subject = ScopedName::new(name(target));
+    let conflict = Packet::conflict_demand(0x4242, subject.clone(), entry);
+    let release = Packet::release_request(0x4243, subject, entry, false);
+    for packet in [conflict, release] {
+        socket
+            .send_to(&packet.encode(), victim)
+            .expect("the spoofed packet is sent");
+    }
+}
+
+/// As Windows' NoNameReleaseOnDemand: a spoofed conflict demand or release from another host
+/// takes no name away by default; with `release_on_demand` the responder gives it up.
+#[tokio::test]
+async fn spoofed_conflict_demands_and_releases_take_no_name_by_default() {
+    let port = free_port();
+    let address = Ipv4Addr::new(127, 0, 0, 61);
+    let victim = SocketAddrV4::new(address, port);
+    let responder = responder(address, port, &[], [0; 6]).await;
+    responder.add_name(name("KEEPME"), false).await.unwrap();
+    spoof_demands(victim, Ipv4Addr::new(127, 0, 0, 62), "KEEPME");
+    let client = client().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let answer = client
+        .query(&ScopedName::new(name("KEEPME")), &unicast(victim))
+        .await
+        .expect("the name is still answered for");
+    assert_eq!(answer.addresses[0].address, address);
+    assert!(
+        responder
+            .names()
+            .await
+            .iter()
+            .all(|local| local.state == NameState::Active),
+        "the name stays active"
+    );
+    responder.shutdown().await;
+
+    // Honoured when asked for.
+    let port = free_port();
+    let address = Ipv4Addr::new(127, 0, 0, 63);
+    let victim = SocketAddrV4::new(address, port);
+    let mut config = ResponderConfig::new(victim, address).unopposed();
+    config.release_on_demand = true;
+    let responder = Responder::start(config).await.expect("a responder");
+    responder.add_name(name("GIVEUP"), false).await.unwrap();
+    spoof_demands(victim, Ipv4Addr::new(127, 0, 0, 64), "GIVEUP");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        responder
+            .names()
+            .await
+            .iter()
+            .all(|local| local.state == NameState::Conflict),
+        "given up on demand"
+    );
+    match client
+        .query(&ScopedName::new(name("GIVEUP")), &unicast(victim))
+        .await
+    {
+        Err(QueryError::NotFound { .. }) => {}
+        other => panic!("a name given up is not answered for: {other:?}"),
+    }
+    responder.shutdown().await;
 }

@@ -228,6 +228,7 @@ async fn registration_with_samba_s_wins_server_is_granted_and_released() {
         mac: [0; 6],
         capacity: 4,
         broadcast_bind: None,
+        release_on_demand: false,
     })
     .await
     .expect("a responder");

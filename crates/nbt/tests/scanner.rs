@@ -33,6 +33,7 @@ async fn scan_finds_every_responder_and_reports_the_silent_ones() {
             mac: [2, 0, 0, 0, 0, last],
             capacity: 8,
             broadcast_bind: None,
+            release_on_demand: false,
         })
         .await
         .expect("a responder");

@@ -1,5 +1,6 @@
-//! `wnet responder --name NAME[#XX]... [--group NAME[#XX]...] [--bind ADDR] [--port N]`:
-//! registers the names, answers for them until interrupted, then releases them.
+//! `wnet responder --name NAME[#XX]... [--group NAME[#XX]...] [--bind ADDR] [--port N]
+//! [--release-on-demand]`: registers the names, answers for them until interrupted, then
+//! releases them.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -69,6 +70,7 @@ pub(crate) fn run(args: &ResponderArgs, json: bool) -> Result<(), Exit> {
             mac,
             capacity: CAPACITY,
             broadcast_bind: None,
+            release_on_demand: args.release_on_demand,
         })
         .await
         .map_err(|error| {

@@ -54,6 +54,11 @@ pub struct ResponderConfig {
     /// address) also binds the broadcast address, shared with the other nodes
     /// (SO_REUSEADDR). Answers still leave from `bind`.
     pub broadcast_bind: Option<SocketAddrV4>,
+    /// Give a name up when another host demands it: an unsolicited NAME CONFLICT DEMAND, a
+    /// NAME RELEASE naming it, or a conflict demand answering our registration from anyone
+    /// but our name server. Off by default, as Windows' NoNameReleaseOnDemand: anyone on the
+    /// LAN can send those, and a name given up is a name a spoofer can then take.
+    pub release_on_demand: bool,
 }
 
 impl ResponderConfig {
@@ -73,6 +78,7 @@ impl ResponderConfig {
             mac: [0; 6],
             capacity: 254,
             broadcast_bind: None,
+            release_on_demand: false,
         }
     }
 
@@ -269,7 +275,8 @@ async fn forward_answers(
         let Ok(packet) = Packet::decode(&datagram.bytes) else {
             continue;
         };
-        if answers.send(Answer { name, packet }).is_err() {
+        let from = datagram.from;
+        if answers.send(Answer { name, packet, from }).is_err() {
             break;
         }
     }
@@ -279,6 +286,8 @@ async fn forward_answers(
 struct Answer {
     name: NetbiosName,
     packet: Packet,
+    /// Who sent it.
+    from: SocketAddrV4,
 }
 
 struct Engine {
@@ -519,7 +528,20 @@ impl Engine {
                 self.table
                     .on_response(&answer.name, packet.header.rcode, ttl, now.into_std());
             }
-            PacketKind::ConflictDemand => self.table.on_conflict_demand(&answer.name),
+            PacketKind::ConflictDemand => {
+                // Our name server may tell us to give a name up; anyone else only when asked
+                // to listen to them.
+                let from_our_server = matches!(
+                    self.config.registrar,
+                    Registrar::NameServer { server, .. } if server == answer.from
+                );
+                if from_our_server || self.config.release_on_demand {
+                    self.table.on_conflict_demand(&answer.name);
+                } else {
+                    tracing::info!(name = %answer.name, from = %answer.from,
+                        "a name conflict demand ignored (release on demand is off)");
+                }
+            }
             PacketKind::Wack => {
                 self.table
                     .on_wait_for_acknowledgement(&answer.name, ttl, now.into_std());
@@ -571,8 +593,16 @@ impl Engine {
                     Some(Packet::registration_response(trn, subject, rcode, 0, claim))
                 })
             }
-            PacketKind::ConflictDemand => {
-                self.table.on_conflict_demand(&subject.name);
+            PacketKind::ConflictDemand | PacketKind::Release => {
+                let ours = self.table.answers_for(&subject.name) == Some(false);
+                if ours && self.config.release_on_demand {
+                    tracing::info!(name = %subject.name, from = %datagram.from,
+                        "giving the name up on demand");
+                    self.table.on_conflict_demand(&subject.name);
+                } else if ours {
+                    tracing::info!(name = %subject.name, from = %datagram.from,
+                        "a demand to give the name up ignored (release on demand is off)");
+                }
                 None
             }
             _ => None,
