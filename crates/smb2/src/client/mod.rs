@@ -10,7 +10,7 @@ use std::time::Duration;
 
 pub use connection::{Connection, Exchange, MessageSecurity};
 pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
-pub use shares::list_shares;
+pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{
     DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile, ReadBuffer, Tree,
 };
