@@ -3,13 +3,19 @@
 //! claim; one that is unsigned where the session signs, signed with another key, under
 //! another session, or plaintext on an encrypting session fails its request with a typed
 //! error and closes the connection. Control cases show the harness itself is correct.
+//!
+//! Server-driven sizes are bounded: a directory listing that never ends fails with
+//! [`Error::LimitExceeded`] (entries, bytes, or answers without a new entry), the
+//! directory is closed, and the session stays usable.
 
 mod hostile;
 
 use std::time::Duration;
 
-use hostile::{HostileServer, Misbehave, Script, Signature, TREE_ID, session_id};
-use wnet_smb2::client::{Credentials, SessionOptions, negotiate};
+use hostile::{DirectoryAnswers, HostileServer, Misbehave, Script, Signature, TREE_ID, session_id};
+use wnet_smb2::client::{
+    Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, SessionOptions, negotiate,
+};
 use wnet_smb2::wire::{Command, dialect};
 use wnet_smb2::{Connection, Error, Session, connect_tcp};
 
@@ -255,4 +261,137 @@ async fn a_later_compound_answer_under_session_zero_is_refused() {
         "{error}"
     );
     assert_closed_by(&session, Command::Close);
+}
+
+/// How long a bounded listing may take before the test calls it a hang.
+const LISTING_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Lists the root of a server answering QUERY_DIRECTORY as `answers` says, within `limits`;
+/// returns the error the listing ended in, the session, and the server.
+async fn endless_listing(
+    answers: DirectoryAnswers,
+    limits: DirectoryLimits,
+) -> (Error, Session, wnet_smb2::Tree, HostileServer) {
+    let server = HostileServer::start(Script::new(dialect::SMB_3_1_1).directory(answers)).await;
+    let (_connection, session) = logon(&server).await;
+    let tree = session.tree_connect(SHARE).await.expect("tree connect");
+    let listed = tokio::time::timeout(LISTING_DEADLINE, tree.list_directory_within("", limits))
+        .await
+        .expect("the listing must end, not hang");
+    let error = listed.expect_err("an endless listing must fail");
+    (error, session, tree, server)
+}
+
+/// After a listing failed on a limit, the directory was closed and the session still
+/// answers: the connection is not torn down.
+async fn assert_still_usable(session: &Session, tree: &wnet_smb2::Tree) {
+    assert!(
+        session.is_connected(),
+        "a limit must not close the connection"
+    );
+    tree.stat("a.txt")
+        .await
+        .expect("the session must stay usable after the listing failed");
+}
+
+/// The finding: a server that sends new names forever. With the entry limit at 10,000 and
+/// 500 names an answer, the 21st answer passes it: LimitExceeded names the entries.
+#[tokio::test]
+async fn an_endless_listing_ends_at_the_entry_limit() {
+    let limits = DirectoryLimits {
+        max_entries: 10_000,
+        ..DirectoryLimits::default()
+    };
+    let (error, session, tree, server) =
+        endless_listing(DirectoryAnswers::Endless { per_answer: 500 }, limits).await;
+    assert!(
+        matches!(
+            error,
+            Error::LimitExceeded {
+                what: "directory entries",
+                limit: 10_000
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(server.directory_answers(), 21);
+    assert_still_usable(&session, &tree).await;
+}
+
+/// The same server against a byte limit of 1 MiB (and the default entry limit): the
+/// answer that passes it ends the listing.
+#[tokio::test]
+async fn an_endless_listing_ends_at_the_byte_limit() {
+    let limits = DirectoryLimits {
+        max_bytes: 1 << 20,
+        ..DirectoryLimits::default()
+    };
+    let (error, session, tree, _server) =
+        endless_listing(DirectoryAnswers::Endless { per_answer: 500 }, limits).await;
+    assert!(
+        matches!(
+            error,
+            Error::LimitExceeded {
+                what: "bytes of directory entries",
+                limit: 1_048_576
+            }
+        ),
+        "{error}"
+    );
+    assert_still_usable(&session, &tree).await;
+}
+
+/// A server answering STATUS_SUCCESS with nothing new (only `.` and `..`) forever, under
+/// the default limits: the third such answer ends the listing.
+#[tokio::test]
+async fn a_listing_of_only_dots_forever_ends_after_three_answers() {
+    let (error, session, tree, server) =
+        endless_listing(DirectoryAnswers::OnlyDots, DirectoryLimits::default()).await;
+    assert!(
+        matches!(
+            error,
+            Error::LimitExceeded {
+                what: "directory answers without a new entry",
+                limit: 2
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(server.directory_answers(), 3);
+    assert_still_usable(&session, &tree).await;
+}
+
+/// The default limits themselves, through `list_directory`: a server streaming 800 new
+/// names an answer (64,000 bytes, one 64 KiB buffer's worth) is stopped one entry past
+/// [`MAX_DIRECTORY_ENTRIES`], after streaming over a million names. The server does not
+/// require signing here: signing 84 MB each way takes some 10 s in a debug build and has
+/// nothing to do with the bound (3 s without).
+#[tokio::test]
+async fn an_endless_listing_ends_at_the_default_entry_limit() {
+    let mut script =
+        Script::new(dialect::SMB_3_1_1).directory(DirectoryAnswers::Endless { per_answer: 800 });
+    script.require_signing = false;
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let tree = session.tree_connect(SHARE).await.expect("tree connect");
+    let started = std::time::Instant::now();
+    let listed = tokio::time::timeout(LISTING_DEADLINE, tree.list_directory(""))
+        .await
+        .expect("the listing must end, not hang");
+    eprintln!("a million names streamed in {:?}", started.elapsed());
+    let error = listed.expect_err("an endless listing must fail");
+    assert!(
+        matches!(
+            error,
+            Error::LimitExceeded { what: "directory entries", limit }
+                if limit == MAX_DIRECTORY_ENTRIES as u64
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        server.directory_answers(),
+        // The answers that fill the limit, and the one that passes it.
+        MAX_DIRECTORY_ENTRIES / 800 + 1
+    );
+    assert_still_usable(&session, &tree).await;
 }

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 pub use connection::{Connection, Exchange, MessageSecurity};
 pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
-pub use shares::list_shares;
-pub use tree::{OpenFile, ReadBuffer, Tree};
+pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
+pub use tree::{
+    DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile, ReadBuffer, Tree,
+};
 
 pub use crate::wire::lease::LeaseBreak;
 
@@ -87,6 +89,17 @@ pub enum Error {
         command: Command,
         /// The command of the response.
         found: Command,
+    },
+    /// The server sent more than the client takes for one result (a directory listing, a
+    /// share list); what was gathered so far is dropped. A server sending without end is
+    /// the likely cause; a caller who expects more can raise the limit where the operation
+    /// takes one ([`DirectoryLimits`]).
+    #[error("the server sent more {what} than the limit of {limit}")]
+    LimitExceeded {
+        /// What was counted: `"directory entries"`, `"bytes of directory entries"`, ...
+        what: &'static str,
+        /// The limit that was passed.
+        limit: u64,
     },
     /// A message too large for the transport's 24-bit length.
     #[error("message of {0} bytes is too large to send")]

@@ -1,5 +1,6 @@
 //! Share enumeration: srvsvc NetrShareEnum (level 1) over DCE/RPC on `IPC$\srvsvc`.
 
+use crate::client::tree::limit_exceeded;
 use crate::client::{Error, OpenFile, Session, Tree};
 use crate::rpc::srvsvc::{
     MAX_PREFERRED_LENGTH, OPNUM_NETR_SHARE_ENUM, PIPE_NAME, SRVSVC, ShareInfo1,
@@ -11,6 +12,17 @@ use crate::rpc::{ResponseAssembler, bind_request, parse_bind_ack, request_pdus};
 const MAX_FRAGMENT: u16 = 4280;
 /// How many ERROR_MORE_DATA rounds one listing may take (each returns at least one share).
 const MAX_ROUNDS: usize = 10_000;
+/// The most shares one listing returns (2^20), over all its rounds: far more than any real
+/// server has, few enough to bound a client's memory against one that streams them.
+pub const MAX_SHARES: usize = 1_048_576;
+/// The most NetrShareEnum stub bytes one listing takes over all its rounds (256 MiB). One
+/// answer is bounded on its own by its fragments' reassembly
+/// ([`crate::rpc::pdu::DEFAULT_MAX_RESPONSE`], 16 MiB); this bounds their sum.
+pub const MAX_SHARE_LIST_BYTES: usize = 256 * 1024 * 1024;
+// Every round that goes on brings a share, so the round cap stays under the share cap; one
+// answer at its largest fits the byte cap.
+const _: () = assert!(MAX_ROUNDS <= MAX_SHARES);
+const _: () = assert!(crate::rpc::pdu::DEFAULT_MAX_RESPONSE <= MAX_SHARE_LIST_BYTES);
 
 /// The shares of the server the session is connected to, hidden ones included, as the
 /// server lists them. `server` is the server's name as the caller knows it.
@@ -113,7 +125,7 @@ impl SrvsvcPipe {
         let pipe = &self.pipe;
         let max_xmit = self.max_xmit;
         let server_name = unc_server_name(server);
-        let mut shares = Vec::new();
+        let mut listing = ShareListing::new(MAX_SHARES, MAX_SHARE_LIST_BYTES);
         let mut resume = None;
         for _ in 0..MAX_ROUNDS {
             self.call_id = self.call_id.wrapping_add(1);
@@ -148,6 +160,7 @@ impl SrvsvcPipe {
                 }
                 complete = assembler.push(&chunk).map_err(rpc_error)?;
             };
+            listing.take_stub(stub.len())?;
             let page = parse_net_share_enum_response(&stub).map_err(rpc_error)?;
             let more = page.is_more_data();
             if page.status != 0 && !more {
@@ -157,15 +170,52 @@ impl SrvsvcPipe {
                 )));
             }
             let got_any = !page.shares.is_empty();
-            shares.extend(page.shares);
+            listing.take_shares(page.shares)?;
             if !more || !got_any || page.resume_handle.is_none() {
-                return Ok(shares);
+                return Ok(listing.shares);
             }
             resume = page.resume_handle;
         }
-        Err(Error::Rpc(
-            "NetrShareEnum kept asking for more rounds".into(),
-        ))
+        Err(limit_exceeded("NetrShareEnum rounds", MAX_ROUNDS))
+    }
+}
+
+/// A share list being gathered over NetrShareEnum rounds within its limits (sans-IO: the
+/// stubs' sizes and the decoded shares in, the list out).
+#[derive(Debug)]
+struct ShareListing {
+    shares: Vec<ShareInfo1>,
+    bytes: usize,
+    max_shares: usize,
+    max_bytes: usize,
+}
+
+impl ShareListing {
+    fn new(max_shares: usize, max_bytes: usize) -> ShareListing {
+        ShareListing {
+            shares: Vec::new(),
+            bytes: 0,
+            max_shares,
+            max_bytes,
+        }
+    }
+
+    /// Counts the reassembled stub of one answer, before it is decoded.
+    fn take_stub(&mut self, length: usize) -> Result<(), Error> {
+        self.bytes = self.bytes.saturating_add(length);
+        if self.bytes > self.max_bytes {
+            return Err(limit_exceeded("bytes of share list", self.max_bytes));
+        }
+        Ok(())
+    }
+
+    /// Adds the shares of one answer.
+    fn take_shares(&mut self, shares: Vec<ShareInfo1>) -> Result<(), Error> {
+        if self.shares.len().saturating_add(shares.len()) > self.max_shares {
+            return Err(limit_exceeded("shares", self.max_shares));
+        }
+        self.shares.extend(shares);
+        Ok(())
     }
 }
 
@@ -173,4 +223,61 @@ impl SrvsvcPipe {
 #[allow(clippy::needless_pass_by_value)] // a `map_err` function: it gets the error by value
 fn rpc_error(error: crate::rpc::RpcError) -> Error {
     Error::Rpc(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shares(count: usize) -> Vec<ShareInfo1> {
+        (0..count)
+            .map(|n| ShareInfo1 {
+                name: format!("s{n}"),
+                share_type: 0,
+                remark: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shares_up_to_the_limit_are_kept_one_more_fails() {
+        let mut listing = ShareListing::new(5, 1024);
+        listing.take_shares(shares(3)).expect("within the limit");
+        listing
+            .take_shares(shares(2))
+            .expect("exactly at the limit");
+        assert_eq!(listing.shares.len(), 5);
+        let error = listing
+            .take_shares(shares(1))
+            .expect_err("one share more than the limit");
+        assert!(
+            matches!(
+                error,
+                Error::LimitExceeded {
+                    what: "shares",
+                    limit: 5
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn stub_bytes_over_all_rounds_are_bounded() {
+        let mut listing = ShareListing::new(5, 1024);
+        listing.take_stub(1000).expect("within the limit");
+        listing.take_stub(24).expect("exactly at the limit");
+        let error = listing.take_stub(1).expect_err("one byte beyond");
+        assert!(
+            matches!(
+                error,
+                Error::LimitExceeded {
+                    what: "bytes of share list",
+                    limit: 1024
+                }
+            ),
+            "{error}"
+        );
+        assert!(listing.take_stub(usize::MAX).is_err(), "no overflow");
+    }
 }

@@ -21,10 +21,116 @@ use crate::wire::{
     decode_output_buffer, decode_write_response, dialect, disposition, share_access,
 };
 
-/// How many QUERY_DIRECTORY answers one listing may take.
-const MAX_DIRECTORY_ROUNDS: usize = 100_000;
+/// The most entries one directory listing returns by default (2^20): a directory of a
+/// million files still lists; a server streaming names without end is stopped.
+pub const MAX_DIRECTORY_ENTRIES: usize = 1_048_576;
+/// The most FileDirectoryInformation bytes one directory listing takes by default, over all
+/// its answers (256 MiB). An entry is 64 bytes and its UTF-16 name, 8-aligned (MS-FSCC
+/// §2.4.10): a million entries with 100-character names are 264 MB, and fit.
+pub const MAX_DIRECTORY_BYTES: usize = 256 * 1024 * 1024;
+/// How many QUERY_DIRECTORY answers of one listing may bring no new entry: only `.` and `..`
+/// are left out, so a server may send them alone in an answer each, and no more.
+const MAX_ANSWERS_WITHOUT_ENTRIES: usize = 2;
 /// The output buffer asked for by each QUERY_DIRECTORY (one credit's worth).
 const DIRECTORY_BUFFER: u32 = 65_536;
+
+/// Bounds on one directory listing ([`OpenFile::query_directory_within`],
+/// [`Tree::list_directory_within`]); a listing that would pass one fails with
+/// [`Error::LimitExceeded`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryLimits {
+    /// The most entries the listing returns (`.` and `..` not counted).
+    pub max_entries: usize,
+    /// The most FileDirectoryInformation bytes the server may send for the listing, over
+    /// all its answers (`.` and `..` counted).
+    pub max_bytes: usize,
+}
+
+impl Default for DirectoryLimits {
+    /// [`MAX_DIRECTORY_ENTRIES`] and [`MAX_DIRECTORY_BYTES`].
+    fn default() -> DirectoryLimits {
+        DirectoryLimits {
+            max_entries: MAX_DIRECTORY_ENTRIES,
+            max_bytes: MAX_DIRECTORY_BYTES,
+        }
+    }
+}
+
+impl DirectoryLimits {
+    /// How many QUERY_DIRECTORY answers a listing within these limits can take: every answer
+    /// that does not end it brings a new entry, or is one of the few allowed without.
+    fn max_answers(&self) -> usize {
+        self.max_entries
+            .saturating_add(MAX_ANSWERS_WITHOUT_ENTRIES)
+            .saturating_add(1)
+    }
+}
+
+/// A directory listing being gathered, answer by answer, within its [`DirectoryLimits`]
+/// (sans-IO: the buffers of the QUERY_DIRECTORY answers in, the entries out).
+#[derive(Debug)]
+struct DirectoryListing {
+    limits: DirectoryLimits,
+    entries: Vec<DirectoryEntry>,
+    bytes: usize,
+    answers_without_entries: usize,
+}
+
+impl DirectoryListing {
+    fn new(limits: DirectoryLimits) -> DirectoryListing {
+        DirectoryListing {
+            limits,
+            entries: Vec::new(),
+            bytes: 0,
+            answers_without_entries: 0,
+        }
+    }
+
+    /// Takes the (non-empty) FileDirectoryInformation buffer of one answer: its entries
+    /// other than `.` and `..` join the listing. Fails when a limit is passed, counted
+    /// before decoding so that nothing beyond a limit is kept.
+    fn take_answer(&mut self, buffer: &[u8]) -> Result<(), Error> {
+        self.bytes = self.bytes.saturating_add(buffer.len());
+        if self.bytes > self.limits.max_bytes {
+            return Err(limit_exceeded(
+                "bytes of directory entries",
+                self.limits.max_bytes,
+            ));
+        }
+        let before = self.entries.len();
+        for entry in decode_directory_entries(buffer)? {
+            if entry.name == "." || entry.name == ".." {
+                continue;
+            }
+            if self.entries.len() >= self.limits.max_entries {
+                return Err(limit_exceeded("directory entries", self.limits.max_entries));
+            }
+            self.entries.push(entry);
+        }
+        if self.entries.len() == before {
+            self.answers_without_entries += 1;
+            if self.answers_without_entries > MAX_ANSWERS_WITHOUT_ENTRIES {
+                return Err(limit_exceeded(
+                    "directory answers without a new entry",
+                    MAX_ANSWERS_WITHOUT_ENTRIES,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn into_entries(self) -> Vec<DirectoryEntry> {
+        self.entries
+    }
+}
+
+/// [`Error::LimitExceeded`] for a `usize` limit.
+pub(crate) fn limit_exceeded(what: &'static str, limit: usize) -> Error {
+    Error::LimitExceeded {
+        what,
+        limit: u64::try_from(limit).unwrap_or(u64::MAX),
+    }
+}
 
 /// A connected share. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -364,8 +470,21 @@ impl Tree {
         .await
     }
 
-    /// Lists a directory (`""` for the share's root), without `.` and `..`.
+    /// Lists a directory (`""` for the share's root), without `.` and `..`, within the
+    /// default [`DirectoryLimits`].
     pub async fn list_directory(&self, path: &str) -> Result<Vec<DirectoryEntry>, Error> {
+        self.list_directory_within(path, DirectoryLimits::default())
+            .await
+    }
+
+    /// Lists a directory as [`Tree::list_directory`], within `limits`. A listing that passes
+    /// one fails with [`Error::LimitExceeded`]; the directory is closed either way, and the
+    /// session stays usable.
+    pub async fn list_directory_within(
+        &self,
+        path: &str,
+        limits: DirectoryLimits,
+    ) -> Result<Vec<DirectoryEntry>, Error> {
         let directory = self
             .create(CreateRequest {
                 name: path.to_owned(),
@@ -378,7 +497,7 @@ impl Tree {
                 create_options: create_options::DIRECTORY_FILE,
             })
             .await?;
-        let entries = directory.query_directory("*").await;
+        let entries = directory.query_directory_within("*", limits).await;
         let closed = directory.close().await;
         let entries = entries?;
         closed?;
@@ -626,12 +745,26 @@ impl OpenFile {
         Ok(output)
     }
 
-    /// Lists the entries of an open directory matching `pattern`, without `.` and `..`.
+    /// Lists the entries of an open directory matching `pattern`, without `.` and `..`,
+    /// within the default [`DirectoryLimits`].
     pub async fn query_directory(&self, pattern: &str) -> Result<Vec<DirectoryEntry>, Error> {
-        let mut entries = Vec::new();
+        self.query_directory_within(pattern, DirectoryLimits::default())
+            .await
+    }
+
+    /// Lists the entries of an open directory as [`OpenFile::query_directory`], within
+    /// `limits`: a server that sends more entries or bytes than they allow, or answers
+    /// without new entries more often than a listing can, gets [`Error::LimitExceeded`]
+    /// instead of a loop. The handle stays open.
+    pub async fn query_directory_within(
+        &self,
+        pattern: &str,
+        limits: DirectoryLimits,
+    ) -> Result<Vec<DirectoryEntry>, Error> {
+        let mut listing = DirectoryListing::new(limits);
         let mut flags = RESTART_SCANS;
-        // Bounded: a server that never says STATUS_NO_MORE_FILES gets an error, not a loop.
-        for _ in 0..MAX_DIRECTORY_ROUNDS {
+        // The listing's limits end the loop first; the round cap is a second guard.
+        for _ in 0..limits.max_answers() {
             let request = Request::QueryDirectory(QueryDirectoryRequest {
                 file_id: self.file_id,
                 information_class: FILE_DIRECTORY_INFORMATION,
@@ -643,23 +776,17 @@ impl OpenFile {
             let response = match self.tree.call(&request, &[]).await {
                 Ok(exchange) => exchange.response,
                 Err(Error::Status { status, .. }) if status == NtStatus::STATUS_NO_MORE_FILES => {
-                    return Ok(entries);
+                    return Ok(listing.into_entries());
                 }
                 Err(error) => return Err(error),
             };
             let buffer = decode_output_buffer(&response, Command::QueryDirectory)?;
             if buffer.is_empty() {
-                return Ok(entries);
+                return Ok(listing.into_entries());
             }
-            entries.extend(
-                decode_directory_entries(buffer)?
-                    .into_iter()
-                    .filter(|entry| entry.name != "." && entry.name != ".."),
-            );
+            listing.take_answer(buffer)?;
         }
-        Err(Error::Unsupported(format!(
-            "the directory listing did not end after {MAX_DIRECTORY_ROUNDS} answers"
-        )))
+        Err(limit_exceeded("directory answers", limits.max_answers()))
     }
 
     /// Closes the handle.
@@ -680,5 +807,151 @@ impl OpenFile {
         });
         let exchange = self.tree.call(&request, &[]).await?;
         Ok(decode_close_response(&exchange.response)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FileDirectoryInformation buffer (MS-FSCC §2.4.10) holding `names`, each entry
+    /// 8-aligned.
+    fn directory_buffer(names: &[&str]) -> Vec<u8> {
+        let mut buffer = Vec::new();
+        for (index, name) in names.iter().enumerate() {
+            let name: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let length = (64 + name.len()).next_multiple_of(8);
+            let next = if index + 1 < names.len() { length } else { 0 };
+            let start = buffer.len();
+            buffer.extend_from_slice(&u32::try_from(next).expect("a small entry").to_le_bytes());
+            buffer.extend_from_slice(&[0; 56]); // FileIndex, times, sizes, attributes
+            buffer.extend_from_slice(
+                &u32::try_from(name.len())
+                    .expect("a short name")
+                    .to_le_bytes(),
+            );
+            buffer.extend_from_slice(&name);
+            buffer.resize(start + if next == 0 { 64 + name.len() } else { length }, 0);
+        }
+        buffer
+    }
+
+    fn names(listing: DirectoryListing) -> Vec<String> {
+        listing
+            .into_entries()
+            .into_iter()
+            .map(|entry| entry.name)
+            .collect()
+    }
+
+    const SMALL: DirectoryLimits = DirectoryLimits {
+        max_entries: 3,
+        max_bytes: 4096,
+    };
+
+    #[test]
+    fn a_listing_within_its_limits_keeps_every_entry_but_the_dots() {
+        let mut listing = DirectoryListing::new(SMALL);
+        listing
+            .take_answer(&directory_buffer(&[".", "..", "a"]))
+            .expect("within the limits");
+        listing
+            .take_answer(&directory_buffer(&["b", "c"]))
+            .expect("exactly at the entry limit");
+        assert_eq!(names(listing), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn one_entry_more_than_the_limit_fails_naming_the_entries() {
+        let mut listing = DirectoryListing::new(SMALL);
+        listing
+            .take_answer(&directory_buffer(&["a", "b"]))
+            .expect("within the limits");
+        let error = listing
+            .take_answer(&directory_buffer(&["c", "d"]))
+            .expect_err("four entries with a limit of three");
+        assert!(
+            matches!(
+                error,
+                Error::LimitExceeded {
+                    what: "directory entries",
+                    limit: 3
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the server sent more directory entries than the limit of 3"
+        );
+    }
+
+    #[test]
+    fn bytes_beyond_the_limit_fail_before_they_are_decoded() {
+        let answer = directory_buffer(&["a"]);
+        let limits = DirectoryLimits {
+            max_entries: 100,
+            max_bytes: answer.len() * 2,
+        };
+        let mut listing = DirectoryListing::new(limits);
+        listing.take_answer(&answer).expect("first answer");
+        listing
+            .take_answer(&answer)
+            .expect("exactly at the byte limit");
+        // Not even decodable: the limit is checked first.
+        let error = listing
+            .take_answer(&[0xff])
+            .expect_err("one byte beyond the limit");
+        assert!(
+            matches!(
+                error,
+                Error::LimitExceeded { what: "bytes of directory entries", limit }
+                    if limit == limits.max_bytes as u64
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn answers_without_new_entries_end_after_the_two_dots() {
+        let mut listing = DirectoryListing::new(DirectoryLimits::default());
+        listing
+            .take_answer(&directory_buffer(&["."]))
+            .expect("`.` alone");
+        listing
+            .take_answer(&directory_buffer(&[".."]))
+            .expect("`..` alone");
+        let error = listing
+            .take_answer(&directory_buffer(&[".", ".."]))
+            .expect_err("a third answer without a new entry");
+        assert!(
+            matches!(
+                error,
+                Error::LimitExceeded {
+                    what: "directory answers without a new entry",
+                    limit: 2
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_answer_cap_follows_the_entry_limit() {
+        // One answer per entry, two with only a dot each, and the one that ends the listing.
+        assert_eq!(
+            DirectoryLimits::default().max_answers(),
+            MAX_DIRECTORY_ENTRIES + 3
+        );
+        assert_eq!(SMALL.max_answers(), 6);
+    }
+
+    #[test]
+    fn a_million_entries_with_long_names_fit_the_default_limits() {
+        let name = "n".repeat(100);
+        let entry = directory_buffer(&[&name, &name]).len() / 2;
+        assert_eq!(entry, 264);
+        assert!(1_000_000 * entry <= MAX_DIRECTORY_BYTES);
+        const { assert!(1_000_000 <= MAX_DIRECTORY_ENTRIES) };
     }
 }

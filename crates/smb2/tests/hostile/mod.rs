@@ -4,7 +4,8 @@
 //! pre-authentication integrity, 3.0.2 or 2.1, as the [`Script`] says), SESSION_SETUP with
 //! NTLMv2 in SPNEGO (it checks the client's NTProofStr against the script's password and
 //! derives the real session key, so it can sign and seal like a server would), TREE_CONNECT,
-//! CREATE and CLOSE; anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
+//! CREATE, CLOSE and, when the script says how ([`DirectoryAnswers`]), QUERY_DIRECTORY;
+//! anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
 //! on the connection; their ids are [`session_id`]`(0)`, `(1)`, ...
 //!
 //! Where it behaves it is correct: responses are signed with the session's key when the
@@ -15,6 +16,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hmac::{Hmac, KeyInit, Mac};
 use md4::{Digest, Md4};
@@ -46,6 +49,22 @@ const CREDITS: u16 = 64;
 /// The SessionId the server gives the `n`th session set up on the connection (from 0).
 pub(crate) fn session_id(n: u64) -> u64 {
     0x0000_4000_0000_0041 + n
+}
+
+/// How the server answers QUERY_DIRECTORY (FileDirectoryInformation, MS-FSCC §2.4.10).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum DirectoryAnswers {
+    /// STATUS_NOT_SUPPORTED, as for any command the server does not know.
+    #[default]
+    NotSupported,
+    /// Without end: every answer brings `per_answer` new names (`f0`, `f1`, ...), and the
+    /// listing never reaches STATUS_NO_MORE_FILES.
+    Endless {
+        /// Names in each answer.
+        per_answer: usize,
+    },
+    /// Without end, and without anything new: every answer holds only `.` and `..`.
+    OnlyDots,
 }
 
 /// How a response's signature is made (when the response goes in plaintext).
@@ -90,6 +109,8 @@ pub(crate) struct Script {
     pub(crate) password: String,
     /// Per command, how its responses misbehave; commands not listed behave.
     pub(crate) misbehave: Vec<(Command, Misbehave)>,
+    /// How it answers QUERY_DIRECTORY.
+    pub(crate) directory: DirectoryAnswers,
 }
 
 impl Script {
@@ -104,6 +125,7 @@ impl Script {
             domain: String::new(),
             password: Script::PASSWORD.into(),
             misbehave: Vec::new(),
+            directory: DirectoryAnswers::NotSupported,
         }
     }
 
@@ -115,6 +137,12 @@ impl Script {
     /// Makes the responses to `command` misbehave.
     pub(crate) fn misbehave(mut self, command: Command, misbehave: Misbehave) -> Script {
         self.misbehave.push((command, misbehave));
+        self
+    }
+
+    /// Makes the server answer QUERY_DIRECTORY as `answers` says.
+    pub(crate) fn directory(mut self, answers: DirectoryAnswers) -> Script {
+        self.directory = answers;
         self
     }
 
@@ -138,6 +166,7 @@ pub(crate) struct HostileServer {
     /// Where it listens.
     pub(crate) address: SocketAddr,
     task: JoinHandle<Result<(), String>>,
+    directory_answers: Arc<AtomicUsize>,
 }
 
 impl HostileServer {
@@ -147,14 +176,25 @@ impl HostileServer {
             .await
             .expect("a loopback port");
         let address = listener.local_addr().expect("a bound address");
+        let directory_answers = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&directory_answers);
         let task = tokio::spawn(async move {
             let (stream, _) = listener
                 .accept()
                 .await
                 .map_err(|error| format!("accept: {error}"))?;
-            ServerConnection::new(script).serve(stream).await
+            ServerConnection::new(script, counter).serve(stream).await
         });
-        HostileServer { address, task }
+        HostileServer {
+            address,
+            task,
+            directory_answers,
+        }
+    }
+
+    /// How many QUERY_DIRECTORY requests the server has answered so far.
+    pub(crate) fn directory_answers(&self) -> usize {
+        self.directory_answers.load(Ordering::Relaxed)
     }
 
     /// Waits for the connection to end (the client hanging up) and says how it went.
@@ -186,10 +226,14 @@ struct ServerConnection {
     preauth: PreauthHash,
     server_challenge: [u8; 8],
     sessions: HashMap<u64, ServerSession>,
+    /// How many names QUERY_DIRECTORY has sent.
+    names_sent: usize,
+    /// How many QUERY_DIRECTORY requests it has answered, shared with [`HostileServer`].
+    directory_answers: Arc<AtomicUsize>,
 }
 
 impl ServerConnection {
-    fn new(script: Script) -> ServerConnection {
+    fn new(script: Script, directory_answers: Arc<AtomicUsize>) -> ServerConnection {
         let algorithm = if script.dialect >= dialect::SMB_3_0 {
             SigningAlgorithm::AesCmac
         } else {
@@ -207,6 +251,8 @@ impl ServerConnection {
             preauth: PreauthHash::new(),
             server_challenge: *b"hostile!",
             sessions: HashMap::new(),
+            names_sent: 0,
+            directory_answers,
         }
     }
 
@@ -280,6 +326,9 @@ impl ServerConnection {
             }
             Command::Create => (STATUS_SUCCESS, create_body()),
             Command::Close => (STATUS_SUCCESS, close_body()),
+            Command::QueryDirectory if self.script.directory != DirectoryAnswers::NotSupported => {
+                (STATUS_SUCCESS, self.query_directory_body())
+            }
             Command::Logoff | Command::TreeDisconnect | Command::Echo => {
                 (STATUS_SUCCESS, vec![4, 0, 0, 0])
             }
@@ -339,6 +388,27 @@ impl ServerConnection {
             server_session.preauth.update(&message);
         }
         Ok(message)
+    }
+
+    /// The body of a QUERY_DIRECTORY response (MS-SMB2 §2.2.34) by the script's
+    /// [`DirectoryAnswers`].
+    fn query_directory_body(&mut self) -> Vec<u8> {
+        self.directory_answers.fetch_add(1, Ordering::Relaxed);
+        let names: Vec<String> = match self.script.directory {
+            DirectoryAnswers::NotSupported => Vec::new(),
+            DirectoryAnswers::Endless { per_answer } => {
+                let first = self.names_sent;
+                self.names_sent += per_answer;
+                (first..self.names_sent).map(|n| format!("f{n}")).collect()
+            }
+            DirectoryAnswers::OnlyDots => vec![".".into(), "..".into()],
+        };
+        let buffer = directory_information(&names);
+        let mut body = vec![9, 0];
+        body.extend_from_slice(&((HEADER_LENGTH + 8) as u16).to_le_bytes());
+        body.extend_from_slice(&(buffer.len() as u32).to_le_bytes());
+        body.extend_from_slice(&buffer);
+        body
     }
 
     /// The body of the NEGOTIATE response (MS-SMB2 §2.2.4), with 3.1.1's contexts.
@@ -608,6 +678,26 @@ fn create_body() -> Vec<u8> {
     body.extend_from_slice(&[0; 8]); // CreateContextsOffset, CreateContextsLength
     body.push(0); // the one byte of Buffer that StructureSize 89 counts
     body
+}
+
+/// A FileDirectoryInformation buffer (MS-FSCC §2.4.10) naming `names`, entries 8-aligned.
+fn directory_information(names: &[String]) -> Vec<u8> {
+    let mut buffer = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let start = buffer.len();
+        let name = utf16le(name);
+        let length = (64 + name.len()).next_multiple_of(8);
+        let next = if index + 1 < names.len() { length } else { 0 };
+        buffer.extend_from_slice(&(next as u32).to_le_bytes());
+        buffer.extend_from_slice(&[0; 52]); // FileIndex, times, sizes
+        buffer.extend_from_slice(&0x80u32.to_le_bytes()); // FILE_ATTRIBUTE_NORMAL
+        buffer.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        buffer.extend_from_slice(&name);
+        if next != 0 {
+            buffer.resize(start + length, 0);
+        }
+    }
+    buffer
 }
 
 /// CLOSE response body (MS-SMB2 §2.2.16) without attributes.
