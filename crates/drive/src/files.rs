@@ -22,12 +22,14 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use fuser::{Errno, ReplyWrite};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use wnet_smb2::client::OpenFile;
 use wnet_smb2::wire::FileAttributes;
 
+use crate::attributes::to_filetime;
 use crate::errno::errno;
 
 /// How many WRITEs of one file may be under way at once.
@@ -89,6 +91,8 @@ struct View {
     changed_at: u64,
     /// Writes queued and not yet answered by the server.
     unsettled: u64,
+    /// When the drive last wrote to or truncated the file (a FILETIME; 0 for never).
+    written_at: u64,
 }
 
 enum WriteCommand {
@@ -142,6 +146,7 @@ impl FileState {
             size,
             changed_at: 0,
             unsettled: 0,
+            written_at: 0,
         }));
         let (writes, queue) = mpsc::unbounded_channel();
         runtime.spawn(write_loop(
@@ -162,7 +167,8 @@ impl FileState {
 
     /// `attributes` from an answer dated `fetched_at`, as the drive must report them: when
     /// the answer may predate a change the drive made (or writes are still on their way), the
-    /// size is the drive's; otherwise the server's size is taken as the file's.
+    /// size is the drive's and the write and change times are at least those of its latest
+    /// write; otherwise the server's size is taken as the file's.
     pub fn reported(&self, mut attributes: FileAttributes, fetched_at: u64) -> FileAttributes {
         if attributes.is_directory() {
             return attributes;
@@ -173,6 +179,8 @@ impl FileState {
         } else {
             attributes.end_of_file = view.size;
             attributes.allocation_size = attributes.allocation_size.max(view.size);
+            attributes.last_write_time = attributes.last_write_time.max(view.written_at);
+            attributes.change_time = attributes.change_time.max(view.written_at);
         }
         attributes
     }
@@ -222,6 +230,7 @@ impl FileState {
         let mut view = lock(&self.view);
         view.size = size;
         view.changed_at = self.clock.tick();
+        view.written_at = to_filetime(SystemTime::now());
     }
 
     /// Queues a write through `file` (in the order the kernel sent them); the reply follows
@@ -248,6 +257,7 @@ impl FileState {
             view.size = view.size.max(end);
             view.unsettled += 1;
             view.changed_at = self.clock.tick();
+            view.written_at = to_filetime(SystemTime::now());
         }
         let command = WriteCommand::Write {
             file: file.clone(),
@@ -603,6 +613,22 @@ mod tests {
         let later = state.clock.now();
         assert_eq!(state.reported(attributes(50), later).end_of_file, 50);
         assert!(!state.has_unsettled_writes());
+    }
+
+    #[test]
+    fn an_older_answer_shows_the_time_of_the_drives_latest_write() {
+        let (state, _runtime) = state(10);
+        let before = state.clock.now();
+        state.resized(20);
+        let old = FileAttributes {
+            end_of_file: 10,
+            last_write_time: 1,
+            change_time: 1,
+            ..FileAttributes::default()
+        };
+        let reported = state.reported(old, before);
+        assert!(reported.last_write_time > 1 && reported.change_time > 1);
+        assert_eq!(reported.end_of_file, 20);
     }
 
     #[test]
