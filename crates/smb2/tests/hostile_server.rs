@@ -395,3 +395,41 @@ async fn an_endless_listing_ends_at_the_default_entry_limit() {
     );
     assert_still_usable(&session, &tree).await;
 }
+
+/// Encryption that cannot be provided is not pretended: a 2.1 server setting
+/// SMB2_SESSION_FLAG_ENCRYPT_DATA (2.1 has no cipher), or a caller requiring encryption of a
+/// 2.1 server, fails the session setup with a clear error instead of a plaintext session that
+/// says it encrypts.
+#[tokio::test]
+async fn encryption_a_dialect_cannot_provide_fails_the_session() {
+    let server = HostileServer::start(Script::new(dialect::SMB_2_1).encrypting()).await;
+    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+    let negotiated = negotiate(&connection, false).await.expect("negotiate");
+    let refused = Session::setup(
+        &connection,
+        &negotiated,
+        &credentials(),
+        &SessionOptions::default(),
+    )
+    .await
+    .expect_err("a 2.1 session cannot encrypt");
+    assert!(
+        matches!(&refused, Error::Unsupported(text) if text.contains("encrypt")),
+        "{refused}"
+    );
+
+    let server = HostileServer::start(Script::new(dialect::SMB_2_1)).await;
+    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+    let negotiated = negotiate(&connection, false).await.expect("negotiate");
+    let options = SessionOptions {
+        require_encryption: true,
+        ..SessionOptions::default()
+    };
+    let refused = Session::setup(&connection, &negotiated, &credentials(), &options)
+        .await
+        .expect_err("privacy cannot be provided on 2.1");
+    assert!(
+        matches!(&refused, Error::Unsupported(text) if text.contains("encrypt")),
+        "{refused}"
+    );
+}

@@ -243,6 +243,14 @@ impl SessionSecurity {
         }
         let encrypt =
             options.require_encryption || response.session_flags & session_flags::ENCRYPT_DATA != 0;
+        if encrypt && !anonymous_or_guest && negotiated.cipher.is_none() {
+            // A server that asks for encryption on a dialect without a cipher (2.0.2, 2.1)
+            // would get plaintext while the session claimed to encrypt: no session at all.
+            return Err(Error::Unsupported(format!(
+                "the server requires encryption, which SMB dialect {:#06x} cannot provide",
+                negotiated.dialect
+            )));
+        }
         Ok(SessionSecurity {
             session_id: exchange.header.session_id,
             dialect: negotiated.dialect,
