@@ -132,9 +132,9 @@ impl std::fmt::Debug for FileState {
 }
 
 impl FileState {
-    /// The state of a file just opened, whose size the open's answer (dated `fetched_at`)
-    /// gave; its write queue runs on `runtime` until the state is dropped, and fails
-    /// everything once `aborted` (the mount forced away).
+    /// The state of a file just opened, of the `size` the open's answer gave; its write
+    /// queue runs on `runtime` until the state is dropped, and fails everything once
+    /// `aborted` (the mount forced away).
     pub fn new(
         size: u64,
         clock: Arc<Clock>,

@@ -245,12 +245,26 @@ impl DriveState {
         }
     }
 
-    /// The file `ino` changed through the mount: what was read ahead of it and what is
-    /// cached of its attributes and its directory's listing are dropped.
-    fn changed(&self, ino: u64) {
+    /// Drops what every descriptor of `ino` read ahead.
+    fn forget_read_ahead_of(&self, ino: u64) {
         for handle in self.handles_of(ino) {
             handle.forget_read_ahead();
         }
+    }
+
+    /// The file `ino` was truncated, extended or re-created at `size` on the server: its
+    /// state says so and no descriptor reads ahead from before.
+    fn resized(&self, ino: u64, size: u64) {
+        if let Some(file) = self.file_state(ino) {
+            file.resized(size);
+        }
+        self.forget_read_ahead_of(ino);
+    }
+
+    /// The file `ino` changed through the mount: what was read ahead of it and what is
+    /// cached of its attributes and its directory's listing are dropped.
+    fn changed(&self, ino: u64) {
+        self.forget_read_ahead_of(ino);
         let parent = {
             let mut inodes = lock(&self.inodes);
             inodes.invalidate(ino);
@@ -744,12 +758,7 @@ impl Filesystem for SmbFilesystem {
                 let result = async {
                     if let Some(size) = size {
                         file.set_end_of_file(size).await?;
-                        if let Some(file_state) = &file_state {
-                            file_state.resized(size);
-                        }
-                        for handle in resized_state.handles_of(ino.0) {
-                            handle.forget_read_ahead();
-                        }
+                        resized_state.resized(ino.0, size);
                     }
                     let mut basic = BasicInformation {
                         last_access_time: atime,
@@ -1118,10 +1127,9 @@ impl Filesystem for SmbFilesystem {
                         .set_end_of_file(end)
                         .await
                         .map_err(|error| errno(&error))?;
-                    handle.state.resized(end);
-                }
-                for other in state.handles_of(ino.0) {
-                    other.forget_read_ahead();
+                    state.resized(ino.0, end);
+                } else {
+                    state.forget_read_ahead_of(ino.0);
                 }
                 Ok(())
             },
@@ -1413,12 +1421,7 @@ impl Filesystem for SmbFilesystem {
                     // one, and its breaks would not reach this file: taken as none.
                     let lease = if ino == keyed { file.lease_state() } else { 0 };
                     if truncates {
-                        if let Some(file_state) = state.file_state(ino) {
-                            file_state.resized(file.attributes.end_of_file);
-                        }
-                        for handle in state.handles_of(ino) {
-                            handle.forget_read_ahead();
-                        }
+                        state.resized(ino, file.attributes.end_of_file);
                     }
                     let dated = Dated {
                         attributes: file.attributes,
@@ -1491,25 +1494,12 @@ impl SmbFilesystem {
                     }
                 }
                 let file = open(&tree, delete()).await?;
-                let mut deleted_path = remove_path;
-                for place in hiding_places.unwrap_or_default() {
-                    match file.rename(&place, false).await {
-                        Ok(()) => {
-                            deleted_path = place;
-                            break;
-                        }
-                        Err(error) => {
-                            tracing::debug!(%error, place, "cannot hide a file unlinked while open there");
-                        }
-                    }
-                }
-                let mut marked = file.set_delete_pending(true).await;
-                if !directory
-                    && matches!(&marked, Err(error)
-                        if error.status() == Some(NtStatus::STATUS_CANNOT_DELETE))
-                {
-                    marked = delete_read_only(&tree, &deleted_path, &file).await;
-                }
+                let moved = match &hiding_places {
+                    Some(places) => move_aside(&file, places).await,
+                    None => None,
+                };
+                let deleted_path = moved.unwrap_or(remove_path);
+                let marked = mark_deleted(&tree, &deleted_path, &file, directory).await;
                 let closed = file.close().await;
                 marked.map_err(|error| errno(&error))?;
                 closed.map_err(|error| errno(&error))
@@ -1701,15 +1691,40 @@ async fn hide(tree: &Tree, path: &str, places: &[String]) {
     else {
         return;
     };
-    for place in places {
-        if file.rename(place, false).await.is_ok() {
-            if let Err(error) = file.set_delete_pending(true).await {
-                tracing::debug!(%error, place, "a hidden replaced file stays");
-            }
-            break;
-        }
+    if let Some(place) = move_aside(&file, places).await
+        && let Err(error) = mark_deleted(tree, &place, &file, false).await
+    {
+        tracing::debug!(%error, place, "a hidden replaced file stays");
     }
     let _ = file.close().await;
+}
+
+/// Renames `file` (open with DELETE access) to the first of `places` that takes it, and
+/// returns where it went; `None` when none did.
+async fn move_aside(file: &OpenFile, places: &[String]) -> Option<String> {
+    for place in places {
+        match file.rename(place, false).await {
+            Ok(()) => return Some(place.clone()),
+            Err(error) => tracing::debug!(%error, place, "cannot move an open file aside there"),
+        }
+    }
+    None
+}
+
+/// Marks `file`, open for deletion at `path`, delete-pending; a file with the READONLY
+/// attribute has it cleared first (see [`delete_read_only`]).
+async fn mark_deleted(
+    tree: &Tree,
+    path: &str,
+    file: &OpenFile,
+    directory: bool,
+) -> Result<(), wnet_smb2::Error> {
+    match file.set_delete_pending(true).await {
+        Err(error) if !directory && error.status() == Some(NtStatus::STATUS_CANNOT_DELETE) => {
+            delete_read_only(tree, path, file).await
+        }
+        marked => marked,
+    }
 }
 
 /// Marks `file` (open for deletion at `path`) delete-pending although it has the READONLY
