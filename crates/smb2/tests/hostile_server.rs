@@ -294,6 +294,14 @@ async fn assert_still_usable(session: &Session, tree: &wnet_smb2::Tree) {
         .expect("the session must stay usable after the listing failed");
 }
 
+/// Fails unless `error` is the limit `what` of `limit` being passed.
+fn assert_limit(error: &Error, what: &str, limit: u64) {
+    assert!(
+        matches!(error, Error::LimitExceeded { what: passed, limit: of } if *passed == what && *of == limit),
+        "{error}"
+    );
+}
+
 /// The finding: a server that sends new names forever. With the entry limit at 10,000 and
 /// 500 names an answer, the 21st answer passes it: LimitExceeded names the entries.
 #[tokio::test]
@@ -304,16 +312,7 @@ async fn an_endless_listing_ends_at_the_entry_limit() {
     };
     let (error, session, tree, server) =
         endless_listing(DirectoryAnswers::Endless { per_answer: 500 }, limits).await;
-    assert!(
-        matches!(
-            error,
-            Error::LimitExceeded {
-                what: "directory entries",
-                limit: 10_000
-            }
-        ),
-        "{error}"
-    );
+    assert_limit(&error, "directory entries", 10_000);
     assert_eq!(server.directory_answers(), 21);
     assert_still_usable(&session, &tree).await;
 }
@@ -328,16 +327,7 @@ async fn an_endless_listing_ends_at_the_byte_limit() {
     };
     let (error, session, tree, _server) =
         endless_listing(DirectoryAnswers::Endless { per_answer: 500 }, limits).await;
-    assert!(
-        matches!(
-            error,
-            Error::LimitExceeded {
-                what: "bytes of directory entries",
-                limit: 1_048_576
-            }
-        ),
-        "{error}"
-    );
+    assert_limit(&error, "bytes of directory entries", 1_048_576);
     assert_still_usable(&session, &tree).await;
 }
 
@@ -347,16 +337,7 @@ async fn an_endless_listing_ends_at_the_byte_limit() {
 async fn a_listing_of_only_dots_forever_ends_after_three_answers() {
     let (error, session, tree, server) =
         endless_listing(DirectoryAnswers::OnlyDots, DirectoryLimits::default()).await;
-    assert!(
-        matches!(
-            error,
-            Error::LimitExceeded {
-                what: "directory answers without a new entry",
-                limit: 2
-            }
-        ),
-        "{error}"
-    );
+    assert_limit(&error, "directory answers without a new entry", 2);
     assert_eq!(server.directory_answers(), 3);
     assert_still_usable(&session, &tree).await;
 }
@@ -380,14 +361,7 @@ async fn an_endless_listing_ends_at_the_default_entry_limit() {
         .expect("the listing must end, not hang");
     eprintln!("a million names streamed in {:?}", started.elapsed());
     let error = listed.expect_err("an endless listing must fail");
-    assert!(
-        matches!(
-            error,
-            Error::LimitExceeded { what: "directory entries", limit }
-                if limit == MAX_DIRECTORY_ENTRIES as u64
-        ),
-        "{error}"
-    );
+    assert_limit(&error, "directory entries", MAX_DIRECTORY_ENTRIES as u64);
     assert_eq!(
         server.directory_answers(),
         // The answers that fill the limit, and the one that passes it.
