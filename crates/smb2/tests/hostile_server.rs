@@ -4,6 +4,11 @@
 //! another session, or plaintext on an encrypting session fails its request with a typed
 //! error and closes the connection. Control cases show the harness itself is correct.
 //!
+//! A guest logon for explicit credentials is refused (insecure guest logons, error 1272 in
+//! the layers above); a 3.0.2 final SESSION_SETUP response with a bad or missing signature
+//! fails the session; a negotiation that FSCTL_VALIDATE_NEGOTIATE_INFO does not confirm
+//! closes the connection.
+//!
 //! Server-driven sizes are bounded: a directory listing that never ends fails with
 //! [`Error::LimitExceeded`] (entries, bytes, or answers without a new entry), the
 //! directory is closed, and the session stays usable.
@@ -87,6 +92,11 @@ async fn a_correctly_signing_server_is_accepted_on_every_dialect() {
             .await
             .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
         assert_eq!(tree.id(), TREE_ID);
+        assert_eq!(
+            session.is_negotiate_validated(),
+            dialect == dialect::SMB_3_0_2,
+            "dialect {dialect:#06x}"
+        );
         let file = tree.open_existing("a.txt").await.expect("create");
         file.close().await.expect("close");
         assert!(session.is_connected());
@@ -406,4 +416,123 @@ async fn encryption_a_dialect_cannot_provide_fails_the_session() {
         matches!(&refused, Error::Unsupported(text) if text.contains("encrypt")),
         "{refused}"
     );
+}
+
+/// The finding: a server answering explicit credentials with SMB2_SESSION_FLAG_IS_GUEST got
+/// a session (unsigned). Insecure guest logons are refused by default, as Windows refuses
+/// them (AllowInsecureGuestAuth); allowed, the session is a guest's and signs nothing.
+#[tokio::test]
+async fn a_guest_logon_for_credentials_is_refused_unless_allowed() {
+    for dialect in DIALECTS {
+        let server = HostileServer::start(Script::new(dialect).guest()).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        let negotiated = negotiate(&connection, false).await.expect("negotiate");
+        let error = Session::setup(
+            &connection,
+            &negotiated,
+            &credentials(),
+            &SessionOptions::default(),
+        )
+        .await
+        .expect_err("a guest logon must be refused");
+        assert!(
+            matches!(error, Error::GuestLogonBlocked),
+            "dialect {dialect:#06x}: {error}"
+        );
+
+        let server = HostileServer::start(Script::new(dialect).guest()).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        let negotiated = negotiate(&connection, false).await.expect("negotiate");
+        let allowed = SessionOptions {
+            allow_insecure_guest: true,
+            ..SessionOptions::default()
+        };
+        let session = Session::setup(&connection, &negotiated, &credentials(), &allowed)
+            .await
+            .expect("guest allowed");
+        assert!(session.is_guest() && !session.is_signing() && !session.is_encrypting());
+        let required = SessionOptions {
+            require_signing: true,
+            ..allowed
+        };
+        let server = HostileServer::start(Script::new(dialect).guest()).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        let negotiated = negotiate(&connection, true).await.expect("negotiate");
+        let error = Session::setup(&connection, &negotiated, &credentials(), &required)
+            .await
+            .expect_err("a guest cannot sign");
+        assert!(matches!(error, Error::Unsupported(_)), "{error}");
+    }
+}
+
+/// The finding: the final SESSION_SETUP response of 3.0 and 3.0.2 was never verified. One
+/// signed with a key the session does not have, or unsigned where signing is required,
+/// fails the session.
+#[tokio::test]
+async fn a_3_0_session_setup_that_cannot_prove_the_key_fails() {
+    for signature in [Signature::Wrong, Signature::Missing] {
+        let script = Script::new(dialect::SMB_3_0_2).misbehave(
+            Command::SessionSetup,
+            Misbehave {
+                signature,
+                ..Misbehave::default()
+            },
+        );
+        let server = HostileServer::start(script).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        let negotiated = negotiate(&connection, false).await.expect("negotiate");
+        let error = Session::setup(
+            &connection,
+            &negotiated,
+            &credentials(),
+            &SessionOptions::default(),
+        )
+        .await
+        .expect_err("the session must fail");
+        assert!(
+            matches!(
+                error,
+                Error::BadSignature {
+                    command: Command::SessionSetup
+                }
+            ),
+            "{signature:?}: {error}"
+        );
+    }
+}
+
+/// The finding: FSCTL_VALIDATE_NEGOTIATE_INFO was never sent, so a downgraded negotiation
+/// went unnoticed. A server whose signed answer claims another dialect than the one it
+/// chose fails the first tree connect and the connection is closed.
+#[tokio::test]
+async fn a_negotiation_the_server_does_not_confirm_closes_the_connection() {
+    let script = Script::new(dialect::SMB_3_0_2).validated_dialect(dialect::SMB_3_1_1);
+    let (session, error) = refused_tree_connect(script).await;
+    assert!(
+        matches!(&error, Error::NegotiateNotValidated(reason) if reason.contains("dialect")),
+        "{error}"
+    );
+    assert!(!session.is_connected(), "the connection must be closed");
+    assert!(!session.is_negotiate_validated());
+}
+
+/// The answer to FSCTL_VALIDATE_NEGOTIATE_INFO must be signed even where the session does
+/// not sign everything: unsigned, it proves nothing, and the connection is closed.
+#[tokio::test]
+async fn an_unsigned_validation_answer_closes_the_connection() {
+    let mut script = Script::new(dialect::SMB_3_0_2).misbehave(
+        Command::Ioctl,
+        Misbehave {
+            signature: Signature::Missing,
+            ..Misbehave::default()
+        },
+    );
+    script.require_signing = false;
+    let (session, error) = refused_tree_connect(script).await;
+    assert!(!session.is_signing());
+    assert!(
+        matches!(&error, Error::NegotiateNotValidated(reason) if reason.contains("not signed")),
+        "{error}"
+    );
+    assert!(!session.is_connected(), "the connection must be closed");
 }

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
-use wnet_smb2::client::{Credentials, SessionOptions, negotiate};
+use wnet_smb2::client::{Credentials, SessionOptions, negotiate, negotiate_dialects};
 use wnet_smb2::wire::dialect;
 use wnet_smb2::{Error, NtStatus, Session, connect_tcp};
 use wnet_testlab::SambaLab;
@@ -744,4 +744,48 @@ async fn an_encrypting_session_holds_no_lease() {
     contender.close().await.unwrap();
     opened.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every dialect, signed where the client requires it and where it does not: the final
+/// SESSION_SETUP response verifies where it is signed (MS-SMB2 §3.2.5.3.1), and on 3.0 and
+/// 3.0.2 FSCTL_VALIDATE_NEGOTIATE_INFO confirms the negotiation, with Samba's real answer.
+#[tokio::test]
+async fn every_dialect_verifies_its_session_and_3_0_validates_the_negotiation() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    for offered in [
+        dialect::SMB_2_0_2,
+        dialect::SMB_2_1,
+        dialect::SMB_3_0,
+        dialect::SMB_3_0_2,
+        dialect::SMB_3_1_1,
+    ] {
+        for require_signing in [false, true] {
+            let options = SessionOptions {
+                require_signing,
+                ..SessionOptions::default()
+            };
+            let connection = connect_tcp(address(&lab), TIMEOUT).await.expect("connect");
+            let negotiated = negotiate_dialects(&connection, require_signing, &[offered])
+                .await
+                .expect("negotiate");
+            assert_eq!(negotiated.dialect, offered);
+            let session = Session::setup(&connection, &negotiated, &alice(&lab), &options)
+                .await
+                .unwrap_or_else(|error| panic!("{offered:#06x}: alice logs on: {error}"));
+            assert_eq!(session.is_signing(), require_signing, "{offered:#06x}");
+            let tree = session
+                .tree_connect(&lab.smb_path("public").replace('/', "\\"))
+                .await
+                .unwrap_or_else(|error| panic!("{offered:#06x}: tree connect: {error}"));
+            let validates = matches!(offered, dialect::SMB_3_0 | dialect::SMB_3_0_2);
+            assert_eq!(
+                session.is_negotiate_validated(),
+                validates,
+                "{offered:#06x}"
+            );
+            tree.list_directory("")
+                .await
+                .unwrap_or_else(|error| panic!("{offered:#06x}: listing: {error}"));
+        }
+    }
 }

@@ -195,6 +195,14 @@ impl Connection {
         lock(&self.shared.closed).clone()
     }
 
+    /// Closes the connection because of what a caller found (a negotiation that did not
+    /// validate): every waiting request fails with `reason`, and so does every later one.
+    pub fn abort(&self, reason: &str) {
+        close(&self.shared, reason);
+        self.tasks.reader.abort();
+        self.tasks.writer.abort();
+    }
+
     /// Sends `request` and waits for its final response, whatever its status.
     pub async fn exchange(
         &self,

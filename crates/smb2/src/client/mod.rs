@@ -9,7 +9,9 @@ mod tree;
 use std::time::Duration;
 
 pub use connection::{Connection, Exchange, MessageSecurity};
-pub use session::{Credentials, Negotiated, Session, SessionOptions, negotiate};
+pub use session::{
+    Credentials, Negotiated, Session, SessionOptions, negotiate, negotiate_dialects,
+};
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{
     DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile, ReadBuffer, Tree,
@@ -101,6 +103,26 @@ pub enum Error {
         /// The limit that was passed.
         limit: u64,
     },
+    /// The server logged the session on as guest (SMB2_SESSION_FLAG_IS_GUEST): it checked no
+    /// password, and a guest session can neither sign nor encrypt, so anyone on the path
+    /// could have answered. Refused unless the caller allows insecure guest logons
+    /// ([`SessionOptions::allow_insecure_guest`], Windows' AllowInsecureGuestAuth).
+    #[error(
+        "the server logged the session on as guest, without checking the password; insecure \
+         guest logons are refused (AllowInsecureGuestAuth)"
+    )]
+    GuestLogonBlocked,
+    /// The server logged a session on as anonymous (SMB2_SESSION_FLAG_IS_NULL) although the
+    /// caller gave credentials: nothing was authenticated, so the session is refused.
+    #[error("the server logged the session on as anonymous although credentials were given")]
+    UnexpectedAnonymous,
+    /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §3.2.5.14.12) showed that the NEGOTIATE the
+    /// server answered is not the one the client sent, or the server would not confirm it:
+    /// someone on the path may have tampered with it (a downgrade). The connection is closed.
+    #[error(
+        "the server did not confirm the negotiation ({0}); the connection may be tampered with"
+    )]
+    NegotiateNotValidated(String),
     /// A message too large for the transport's 24-bit length.
     #[error("message of {0} bytes is too large to send")]
     TooLarge(usize),

@@ -13,9 +13,10 @@ use crate::ntstatus::NtStatus;
 use crate::spnego;
 use crate::wire::lease::LeaseBreak;
 use crate::wire::{
-    Command, Header, NegotiateContext, NegotiateRequest, NegotiateResponse, Request,
-    SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
-    capabilities, context_type, dialect, flags, security_mode, session_flags,
+    Command, FileId, Header, IoctlRequest, NegotiateContext, NegotiateRequest, NegotiateResponse,
+    Request, SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
+    capabilities, context_type, decode_ioctl_response, dialect, flags, security_mode,
+    session_flags,
 };
 
 /// The credentials a session authenticates with.
@@ -60,60 +61,48 @@ pub struct Negotiated {
     pub server_guid: [u8; 16],
     /// The server's capabilities (`wire::capabilities`): LEASING says it grants leases.
     pub capabilities: u32,
+    /// The server's SecurityMode (`wire::security_mode`), as VALIDATE_NEGOTIATE_INFO repeats it.
+    server_security_mode: u16,
+    /// What the client's NEGOTIATE said, which VALIDATE_NEGOTIATE_INFO sends again.
+    client: ClientNegotiate,
     preauth: PreauthHash,
 }
 
-/// Negotiates the dialect on a fresh connection.
+/// The fields of the client's NEGOTIATE request that FSCTL_VALIDATE_NEGOTIATE_INFO repeats
+/// (MS-SMB2 §2.2.31.4).
+#[derive(Debug, Clone)]
+struct ClientNegotiate {
+    capabilities: u32,
+    guid: [u8; 16],
+    security_mode: u16,
+    dialects: Vec<u16>,
+}
+
+/// Negotiates the dialect on a fresh connection, offering 2.0.2 up to 3.1.1.
 pub async fn negotiate(
     connection: &Connection,
     require_signing: bool,
 ) -> Result<Negotiated, Error> {
-    let mut salt = [0u8; 32];
-    let mut client_guid = [0u8; 16];
-    random(&mut salt)?;
-    random(&mut client_guid)?;
-    let mut preauth_context = Vec::with_capacity(38);
-    preauth_context.extend_from_slice(&1u16.to_le_bytes()); // HashAlgorithmCount
-    preauth_context.extend_from_slice(&32u16.to_le_bytes()); // SaltLength
-    preauth_context.extend_from_slice(&SHA_512.to_le_bytes());
-    preauth_context.extend_from_slice(&salt);
-    let ciphers = [AES_128_GCM, AES_128_CCM];
-    let mut encryption_context = (ciphers.len() as u16).to_le_bytes().to_vec();
-    for id in ciphers {
-        encryption_context.extend_from_slice(&id.to_le_bytes());
+    negotiate_dialects(connection, require_signing, &DIALECTS).await
+}
+
+/// Negotiates on a fresh connection offering only `dialects` (`wire::dialect` values, each
+/// one wnet speaks): as Samba's `client max protocol`, for a server that misbehaves with the
+/// newer ones, and for tests of one dialect.
+pub async fn negotiate_dialects(
+    connection: &Connection,
+    require_signing: bool,
+    dialects: &[u16],
+) -> Result<Negotiated, Error> {
+    if dialects.is_empty() || dialects.iter().any(|offered| !DIALECTS.contains(offered)) {
+        return Err(Error::Unsupported(format!(
+            "cannot offer dialects {dialects:04x?}: wnet speaks {DIALECTS:04x?}"
+        )));
     }
-    let algorithms = [AES_GMAC, AES_CMAC, HMAC_SHA256];
-    let mut signing_context = (algorithms.len() as u16).to_le_bytes().to_vec();
-    for id in algorithms {
-        signing_context.extend_from_slice(&id.to_le_bytes());
-    }
-    let mut mode = security_mode::SIGNING_ENABLED;
-    if require_signing {
-        mode |= security_mode::SIGNING_REQUIRED;
-    }
-    let request = Request::Negotiate(NegotiateRequest {
-        security_mode: mode,
-        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING,
-        client_guid,
-        dialects: DIALECTS.to_vec(),
-        contexts: vec![
-            NegotiateContext {
-                context_type: context_type::PREAUTH_INTEGRITY,
-                data: preauth_context,
-            },
-            NegotiateContext {
-                context_type: context_type::ENCRYPTION,
-                data: encryption_context,
-            },
-            NegotiateContext {
-                context_type: context_type::SIGNING,
-                data: signing_context,
-            },
-        ],
-    });
+    let (client, request) = negotiate_request(require_signing, dialects)?;
     let exchange = connection.call(&request, 0, 0, &[]).await?;
     let response = NegotiateResponse::decode(&exchange.response)?;
-    if !DIALECTS.contains(&response.dialect) {
+    if !dialects.contains(&response.dialect) {
         return Err(Error::Unsupported(format!(
             "the server chose dialect {:#06x}, which was not offered",
             response.dialect
@@ -159,8 +148,68 @@ pub async fn negotiate(
         max_transact_size: response.max_transact_size,
         server_guid: response.server_guid,
         capabilities: response.capabilities,
+        server_security_mode: response.security_mode,
+        client,
         preauth,
     })
+}
+
+/// The NEGOTIATE request offering `dialects`, with 3.1.1's contexts (a fresh salt), and what
+/// of it VALIDATE_NEGOTIATE_INFO repeats.
+fn negotiate_request(
+    require_signing: bool,
+    dialects: &[u16],
+) -> Result<(ClientNegotiate, Request), Error> {
+    let mut salt = [0u8; 32];
+    let mut client_guid = [0u8; 16];
+    random(&mut salt)?;
+    random(&mut client_guid)?;
+    let mut preauth_context = Vec::with_capacity(38);
+    preauth_context.extend_from_slice(&1u16.to_le_bytes()); // HashAlgorithmCount
+    preauth_context.extend_from_slice(&32u16.to_le_bytes()); // SaltLength
+    preauth_context.extend_from_slice(&SHA_512.to_le_bytes());
+    preauth_context.extend_from_slice(&salt);
+    let ciphers = [AES_128_GCM, AES_128_CCM];
+    let mut encryption_context = (ciphers.len() as u16).to_le_bytes().to_vec();
+    for id in ciphers {
+        encryption_context.extend_from_slice(&id.to_le_bytes());
+    }
+    let algorithms = [AES_GMAC, AES_CMAC, HMAC_SHA256];
+    let mut signing_context = (algorithms.len() as u16).to_le_bytes().to_vec();
+    for id in algorithms {
+        signing_context.extend_from_slice(&id.to_le_bytes());
+    }
+    let mut mode = security_mode::SIGNING_ENABLED;
+    if require_signing {
+        mode |= security_mode::SIGNING_REQUIRED;
+    }
+    let client = ClientNegotiate {
+        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING,
+        guid: client_guid,
+        security_mode: mode,
+        dialects: dialects.to_vec(),
+    };
+    let request = Request::Negotiate(NegotiateRequest {
+        security_mode: mode,
+        capabilities: client.capabilities,
+        client_guid,
+        dialects: client.dialects.clone(),
+        contexts: vec![
+            NegotiateContext {
+                context_type: context_type::PREAUTH_INTEGRITY,
+                data: preauth_context,
+            },
+            NegotiateContext {
+                context_type: context_type::ENCRYPTION,
+                data: encryption_context,
+            },
+            NegotiateContext {
+                context_type: context_type::SIGNING,
+                data: signing_context,
+            },
+        ],
+    });
+    Ok((client, request))
 }
 
 /// The first algorithm id of a signing or encryption context (`count` then ids).
@@ -186,6 +235,10 @@ pub struct SessionOptions {
     pub require_signing: bool,
     /// Encrypt every message (CONNECT_REQUIRE_PRIVACY).
     pub require_encryption: bool,
+    /// Accept a session the server logs on as guest (Windows' AllowInsecureGuestAuth). Off by
+    /// default: a guest session checked no password and can neither sign nor encrypt, so
+    /// [`Session::setup`] fails with [`Error::GuestLogonBlocked`].
+    pub allow_insecure_guest: bool,
     /// The workstation name sent in NTLM.
     pub workstation: String,
 }
@@ -206,7 +259,7 @@ struct SessionSecurity {
 
 impl SessionSecurity {
     /// Derives the session's keys and decides what is signed and sealed; checks the signature
-    /// 3.1.1 servers put on the final SESSION_SETUP response.
+    /// servers put on the final SESSION_SETUP response.
     fn establish(
         negotiated: &Negotiated,
         options: &SessionOptions,
@@ -227,19 +280,27 @@ impl SessionSecurity {
             is_311.then(|| preauth.value()),
         )
         .map_err(|error| Error::Crypto(error.to_string()))?;
-        if is_311 && !anonymous_or_guest {
-            let signed = exchange.header.flags & flags::SIGNED != 0;
-            if !signed
+        let sign_all =
+            !anonymous_or_guest && (options.require_signing || negotiated.server_requires_signing);
+        // MS-SMB2 §3.2.5.3.1: a 3.1.1 server signs the final response, which proves it knew
+        // the key and saw the same pre-authentication hash. 3.0 and 3.0.2 servers sign it
+        // where the session signs (Samba and Windows do); a signature that is there must be
+        // right whatever the dialect, and one that is missing where signing is required is a
+        // server that cannot prove it holds the key.
+        let signed = exchange.header.flags & flags::SIGNED != 0;
+        let must_be_signed = is_311 || (negotiated.dialect >= dialect::SMB_3_0 && sign_all);
+        if !anonymous_or_guest
+            && (signed || must_be_signed)
+            && (!signed
                 || !crypto::verify(
                     negotiated.signing_algorithm,
                     &keys.signing,
                     &exchange.response,
-                )
-            {
-                return Err(Error::BadSignature {
-                    command: Command::SessionSetup,
-                });
-            }
+                ))
+        {
+            return Err(Error::BadSignature {
+                command: Command::SessionSetup,
+            });
         }
         let encrypt =
             options.require_encryption || response.session_flags & session_flags::ENCRYPT_DATA != 0;
@@ -256,8 +317,7 @@ impl SessionSecurity {
             dialect: negotiated.dialect,
             algorithm: negotiated.signing_algorithm,
             signing_key: (!anonymous_or_guest).then_some(keys.signing),
-            sign_all: !anonymous_or_guest
-                && (options.require_signing || negotiated.server_requires_signing),
+            sign_all,
             encrypt: AtomicBool::new(encrypt && !anonymous_or_guest),
             cipher: negotiated.cipher,
             encryption_key: keys.encryption,
@@ -286,12 +346,17 @@ impl SessionSecurity {
         .map_err(crypto_error)
     }
 
-    /// Signs one message when the session signs (a 3.1.1 tree connect always is).
+    /// Signs one message when the session signs. A 3.1.1 tree connect always is, and so is
+    /// every IOCTL on 3.0 and 3.0.2, so that FSCTL_VALIDATE_NEGOTIATE_INFO is (MS-SMB2
+    /// §3.2.4.1.1; a signed request any server takes).
     fn sign(&self, message: &mut [u8], command: Command) -> Result<(), Error> {
-        let tree_connect_311 =
-            self.dialect == dialect::SMB_3_1_1 && command == Command::TreeConnect;
+        let always_signed = match command {
+            Command::TreeConnect => self.dialect == dialect::SMB_3_1_1,
+            Command::Ioctl => matches!(self.dialect, dialect::SMB_3_0 | dialect::SMB_3_0_2),
+            _ => false,
+        };
         if let Some(key) = &self.signing_key
-            && (self.sign_all || tree_connect_311)
+            && (self.sign_all || always_signed)
         {
             crypto::sign(self.algorithm, key, message)
                 .map_err(|error| Error::Crypto(error.to_string()))?;
@@ -362,6 +427,8 @@ struct SessionInner {
     security: Arc<SessionSecurity>,
     /// A bound `IPC$\srvsvc` pipe kept for the next share listing.
     srvsvc: Mutex<Option<SrvsvcPipe>>,
+    /// Whether FSCTL_VALIDATE_NEGOTIATE_INFO has confirmed the negotiation (3.0 and 3.0.2).
+    negotiate_validated: AtomicBool,
 }
 
 /// An authenticated session. Cheap to clone.
@@ -380,6 +447,34 @@ impl std::fmt::Debug for Session {
             )
             .field("flags", &self.inner.flags)
             .finish_non_exhaustive()
+    }
+}
+
+/// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31.4).
+const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
+/// The size of VALIDATE_NEGOTIATE_INFO's answer (MS-SMB2 §2.2.32.6).
+const VALIDATE_NEGOTIATE_RESPONSE_LEN: usize = 24;
+
+/// The server's VALIDATE_NEGOTIATE_INFO answer (MS-SMB2 §2.2.32.6).
+struct ValidateNegotiateAnswer {
+    capabilities: u32,
+    guid: [u8; 16],
+    security_mode: u16,
+    dialect: u16,
+}
+
+impl ValidateNegotiateAnswer {
+    /// Decodes exactly [`VALIDATE_NEGOTIATE_RESPONSE_LEN`] bytes.
+    fn decode(output: &[u8]) -> Option<ValidateNegotiateAnswer> {
+        let output: &[u8; VALIDATE_NEGOTIATE_RESPONSE_LEN] = output.try_into().ok()?;
+        let mut guid = [0u8; 16];
+        guid.copy_from_slice(&output[4..20]);
+        Some(ValidateNegotiateAnswer {
+            capabilities: u32::from_le_bytes([output[0], output[1], output[2], output[3]]),
+            guid,
+            security_mode: u16::from_le_bytes([output[20], output[21]]),
+            dialect: u16::from_le_bytes([output[22], output[23]]),
+        })
     }
 }
 
@@ -450,6 +545,12 @@ impl Session {
             preauth.update(&exchange.request);
         }
         let response = SessionSetupResponse::decode(&exchange.response)?;
+        if response.session_flags & session_flags::IS_GUEST != 0 && !options.allow_insecure_guest {
+            return Err(Error::GuestLogonBlocked);
+        }
+        if response.session_flags & session_flags::IS_NULL != 0 && !credentials.is_anonymous() {
+            return Err(Error::UnexpectedAnonymous);
+        }
         let anonymous_or_guest = credentials.is_anonymous()
             || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
         if anonymous_or_guest && (options.require_signing || options.require_encryption) {
@@ -481,6 +582,7 @@ impl Session {
                 anonymous: credentials.is_anonymous(),
                 security,
                 srvsvc: Mutex::new(None),
+                negotiate_validated: AtomicBool::new(false),
             }),
         })
     }
@@ -537,6 +639,12 @@ impl Session {
         self.inner.anonymous || self.inner.flags & session_flags::IS_NULL != 0
     }
 
+    /// Whether FSCTL_VALIDATE_NEGOTIATE_INFO has confirmed the negotiation: true once a tree
+    /// is connected on a 3.0 or 3.0.2 session with a key, false on every other session.
+    pub fn is_negotiate_validated(&self) -> bool {
+        self.inner.negotiate_validated.load(Ordering::Relaxed)
+    }
+
     /// Whether every message is signed.
     pub fn is_signing(&self) -> bool {
         self.inner.security.sign_all
@@ -566,6 +674,11 @@ impl Session {
             .call(&request, self.id(), 0, &[])
             .await?;
         let response = TreeConnectResponse::decode(&exchange.response)?;
+        let tree_id = exchange.header.tree_id;
+        if let Err(error) = self.validate_negotiate(tree_id).await {
+            self.inner.connection.abort(&error.to_string());
+            return Err(error);
+        }
         if response.share_flags & crate::wire::SHARE_FLAG_ENCRYPT_DATA != 0 {
             if self.inner.security.cipher.is_none() || self.inner.security.signing_key.is_none() {
                 return Err(Error::Unsupported(format!(
@@ -574,7 +687,115 @@ impl Session {
             }
             self.inner.security.encrypt.store(true, Ordering::Relaxed);
         }
-        Ok(Tree::new(self.clone(), exchange.header.tree_id, response))
+        Ok(Tree::new(self.clone(), tree_id, response))
+    }
+
+    /// Runs FSCTL_VALIDATE_NEGOTIATE_INFO on the first tree of a 3.0 or 3.0.2 session that
+    /// has a key (MS-SMB2 §3.2.5.14.12): the server repeats, in a signed answer, what it
+    /// negotiated with what the client sent, so a NEGOTIATE rewritten on the path (fewer
+    /// dialects, signing not required) shows. 3.1.1 needs none (its pre-authentication hash
+    /// covers the NEGOTIATE); guest and anonymous sessions cannot sign the answer.
+    ///
+    /// As Samba's client, a signed (or sealed) STATUS_NOT_SUPPORTED, STATUS_INVALID_DEVICE_REQUEST or
+    /// STATUS_FILE_CLOSED is taken from servers that do not implement the control; any other
+    /// failure, an unsigned answer or a value that differs fails it.
+    async fn validate_negotiate(&self, tree_id: u32) -> Result<(), Error> {
+        let negotiated = &self.inner.negotiated;
+        if !matches!(negotiated.dialect, dialect::SMB_3_0 | dialect::SMB_3_0_2)
+            || self.inner.security.signing_key.is_none()
+            || self.inner.negotiate_validated.load(Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        let client = &negotiated.client;
+        let mut input = Vec::with_capacity(24 + 2 * client.dialects.len());
+        input.extend_from_slice(&client.capabilities.to_le_bytes());
+        input.extend_from_slice(&client.guid);
+        input.extend_from_slice(&client.security_mode.to_le_bytes());
+        input.extend_from_slice(&(client.dialects.len() as u16).to_le_bytes());
+        for offered in &client.dialects {
+            input.extend_from_slice(&offered.to_le_bytes());
+        }
+        let request = Request::Ioctl(IoctlRequest {
+            ctl_code: FSCTL_VALIDATE_NEGOTIATE_INFO,
+            file_id: FileId::NONE,
+            input,
+            max_output_response: VALIDATE_NEGOTIATE_RESPONSE_LEN as u32,
+        });
+        let exchange = self
+            .inner
+            .connection
+            .exchange(&request, self.id(), tree_id)
+            .await?;
+        // An encrypting session's answer arrived sealed (the connection refuses plaintext
+        // there), which proves the key as a signature would.
+        if exchange.header.flags & flags::SIGNED == 0 && !self.is_encrypting() {
+            return Err(Error::NegotiateNotValidated(
+                "its answer to FSCTL_VALIDATE_NEGOTIATE_INFO was not signed".into(),
+            ));
+        }
+        let status = NtStatus(exchange.header.status);
+        match status {
+            NtStatus::STATUS_SUCCESS => {}
+            NtStatus::STATUS_NOT_SUPPORTED
+            | NtStatus::STATUS_INVALID_DEVICE_REQUEST
+            | NtStatus::STATUS_FILE_CLOSED => {
+                self.inner
+                    .negotiate_validated
+                    .store(true, Ordering::Relaxed);
+                return Ok(());
+            }
+            _ => {
+                return Err(Error::NegotiateNotValidated(format!(
+                    "FSCTL_VALIDATE_NEGOTIATE_INFO failed with {status}"
+                )));
+            }
+        }
+        let output = decode_ioctl_response(&exchange.response)?;
+        let answer = ValidateNegotiateAnswer::decode(&output).ok_or_else(|| {
+            Error::NegotiateNotValidated(format!(
+                "its FSCTL_VALIDATE_NEGOTIATE_INFO answer has {} bytes, not {}",
+                output.len(),
+                VALIDATE_NEGOTIATE_RESPONSE_LEN
+            ))
+        })?;
+        let differs = |what: &str, said: String, now: String| {
+            Err(Error::NegotiateNotValidated(format!(
+                "NEGOTIATE said {what} {said}, validation says {now}"
+            )))
+        };
+        if answer.dialect != negotiated.dialect {
+            return differs(
+                "dialect",
+                format!("{:#06x}", negotiated.dialect),
+                format!("{:#06x}", answer.dialect),
+            );
+        }
+        if answer.guid != negotiated.server_guid {
+            return differs(
+                "server GUID",
+                format!("{:02x?}", negotiated.server_guid),
+                format!("{:02x?}", answer.guid),
+            );
+        }
+        if answer.security_mode != negotiated.server_security_mode {
+            return differs(
+                "security mode",
+                format!("{:#x}", negotiated.server_security_mode),
+                format!("{:#x}", answer.security_mode),
+            );
+        }
+        if answer.capabilities != negotiated.capabilities {
+            return differs(
+                "capabilities",
+                format!("{:#x}", negotiated.capabilities),
+                format!("{:#x}", answer.capabilities),
+            );
+        }
+        self.inner
+            .negotiate_validated
+            .store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Logs the session off and forgets its keys.

@@ -100,6 +100,9 @@ pub struct FileId(pub [u8; 16]);
 impl FileId {
     /// The id every pipe and compound uses for "the file of the previous request".
     pub const RELATED: FileId = FileId([0xFF; 16]);
+    /// The id of an IOCTL that names no file (FSCTL_VALIDATE_NEGOTIATE_INFO): every bit set,
+    /// the same bytes as [`FileId::RELATED`].
+    pub const NONE: FileId = FileId([0xFF; 16]);
 }
 
 /// Access mask bits (MS-SMB2 §2.2.13.1).

@@ -4,15 +4,17 @@
 //! pre-authentication integrity, 3.0.2 or 2.1, as the [`Script`] says), SESSION_SETUP with
 //! NTLMv2 in SPNEGO (it checks the client's NTProofStr against the script's password and
 //! derives the real session key, so it can sign and seal like a server would), TREE_CONNECT,
-//! CREATE, CLOSE and, when the script says how ([`DirectoryAnswers`]), QUERY_DIRECTORY;
-//! anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
+//! CREATE, CLOSE, FSCTL_VALIDATE_NEGOTIATE_INFO and, when the script says how
+//! ([`DirectoryAnswers`]), QUERY_DIRECTORY; anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
 //! on the connection; their ids are [`session_id`]`(0)`, `(1)`, ...
 //!
 //! Where it behaves it is correct: responses are signed with the session's key when the
 //! session signs, and sealed with its server-to-client key when the session encrypts. Per
 //! command, the script can make it misbehave ([`Misbehave`]): claim another SessionId, leave
 //! the signature off, sign with the wrong key or with the claimed session's key, or answer in
-//! plaintext on an encrypting session.
+//! plaintext on an encrypting session. The script can also make it log sessions on as guest
+//! ([`Script::guest`]) or claim another dialect when it validates the negotiation
+//! ([`Script::validated_dialect`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -37,6 +39,10 @@ const STATUS_SUCCESS: u32 = 0;
 const STATUS_MORE_PROCESSING_REQUIRED: u32 = 0xC000_0016;
 const STATUS_LOGON_FAILURE: u32 = 0xC000_006D;
 const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+/// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31).
+const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
+/// The ServerGuid the server negotiates with.
+const SERVER_GUID: [u8; 16] = [0x48; 16];
 /// The TreeId of every tree the server connects.
 pub(crate) const TREE_ID: u32 = 7;
 /// The FileId of every file the server opens.
@@ -111,6 +117,11 @@ pub(crate) struct Script {
     pub(crate) misbehave: Vec<(Command, Misbehave)>,
     /// How it answers QUERY_DIRECTORY.
     pub(crate) directory: DirectoryAnswers,
+    /// Whether it logs every session on as guest (SMB2_SESSION_FLAG_IS_GUEST, no keys),
+    /// whatever the password.
+    pub(crate) guest: bool,
+    /// The dialect its FSCTL_VALIDATE_NEGOTIATE_INFO answer claims; `None`: the one chosen.
+    pub(crate) validated_dialect: Option<u16>,
 }
 
 impl Script {
@@ -126,6 +137,8 @@ impl Script {
             password: Script::PASSWORD.into(),
             misbehave: Vec::new(),
             directory: DirectoryAnswers::NotSupported,
+            guest: false,
+            validated_dialect: None,
         }
     }
 
@@ -143,6 +156,18 @@ impl Script {
     /// Makes the server answer QUERY_DIRECTORY as `answers` says.
     pub(crate) fn directory(mut self, answers: DirectoryAnswers) -> Script {
         self.directory = answers;
+        self
+    }
+
+    /// Makes the server log every session on as guest.
+    pub(crate) fn guest(mut self) -> Script {
+        self.guest = true;
+        self
+    }
+
+    /// Makes the server claim `dialect` when it validates the negotiation.
+    pub(crate) fn validated_dialect(mut self, dialect: u16) -> Script {
+        self.validated_dialect = Some(dialect);
         self
     }
 
@@ -172,9 +197,13 @@ pub(crate) struct HostileServer {
 impl HostileServer {
     /// Listens on 127.0.0.1 (a free port) and serves one connection by `script`.
     pub(crate) async fn start(script: Script) -> HostileServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
+        HostileServer::start_at(script, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Listens on `address` (a loopback address; port 0 for a free one) and serves one
+    /// connection by `script`.
+    pub(crate) async fn start_at(script: Script, address: SocketAddr) -> HostileServer {
+        let listener = TcpListener::bind(address).await.expect("a loopback port");
         let address = listener.local_addr().expect("a bound address");
         let directory_answers = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&directory_answers);
@@ -325,6 +354,11 @@ impl ServerConnection {
                 (STATUS_SUCCESS, tree_connect_body())
             }
             Command::Create => (STATUS_SUCCESS, create_body()),
+            Command::Ioctl
+                if u32_at(request, HEADER_LENGTH + 4)? == FSCTL_VALIDATE_NEGOTIATE_INFO =>
+            {
+                (STATUS_SUCCESS, self.validate_negotiate_body())
+            }
             Command::Close => (STATUS_SUCCESS, close_body()),
             Command::QueryDirectory if self.script.directory != DirectoryAnswers::NotSupported => {
                 (STATUS_SUCCESS, self.query_directory_body())
@@ -411,6 +445,43 @@ impl ServerConnection {
         body
     }
 
+    /// The server's SecurityMode.
+    fn security_mode(&self) -> u16 {
+        if self.script.require_signing {
+            security_mode::SIGNING_ENABLED | security_mode::SIGNING_REQUIRED
+        } else {
+            security_mode::SIGNING_ENABLED
+        }
+    }
+
+    /// The server's Capabilities.
+    fn capabilities(&self) -> u32 {
+        if self.script.dialect >= dialect::SMB_3_0 {
+            capabilities::ENCRYPTION
+        } else {
+            0
+        }
+    }
+
+    /// The body of an IOCTL response (MS-SMB2 §2.2.32) carrying VALIDATE_NEGOTIATE_INFO's
+    /// answer (§2.2.32.6): what the server negotiated, the dialect as the script says.
+    fn validate_negotiate_body(&self) -> Vec<u8> {
+        let mut output = self.capabilities().to_le_bytes().to_vec();
+        output.extend_from_slice(&SERVER_GUID);
+        output.extend_from_slice(&self.security_mode().to_le_bytes());
+        let claimed = self.script.validated_dialect.unwrap_or(self.script.dialect);
+        output.extend_from_slice(&claimed.to_le_bytes());
+        let mut body = vec![49, 0, 0, 0];
+        body.extend_from_slice(&FSCTL_VALIDATE_NEGOTIATE_INFO.to_le_bytes());
+        body.extend_from_slice(&[0xFF; 16]); // FileId
+        body.extend_from_slice(&[0; 8]); // InputOffset, InputCount
+        body.extend_from_slice(&((HEADER_LENGTH + 48) as u32).to_le_bytes());
+        body.extend_from_slice(&(output.len() as u32).to_le_bytes());
+        body.extend_from_slice(&[0; 8]); // Flags, Reserved2
+        body.extend_from_slice(&output);
+        body
+    }
+
     /// The body of the NEGOTIATE response (MS-SMB2 §2.2.4), with 3.1.1's contexts.
     fn negotiate_body(&self) -> Vec<u8> {
         let is_311 = self.script.dialect == dialect::SMB_3_1_1;
@@ -422,21 +493,14 @@ impl ServerConnection {
             contexts.push((context_type::ENCRYPTION, vec![1, 0, 2, 0])); // AES-128-GCM
             contexts.push((context_type::SIGNING, vec![1, 0, 1, 0])); // AES-CMAC
         }
-        let mut mode = security_mode::SIGNING_ENABLED;
-        if self.script.require_signing {
-            mode |= security_mode::SIGNING_REQUIRED;
-        }
-        let caps = if self.script.dialect >= dialect::SMB_3_0 {
-            capabilities::ENCRYPTION
-        } else {
-            0
-        };
+        let mode = self.security_mode();
+        let caps = self.capabilities();
         let mut body = Vec::new();
         body.extend_from_slice(&65u16.to_le_bytes());
         body.extend_from_slice(&mode.to_le_bytes());
         body.extend_from_slice(&self.script.dialect.to_le_bytes());
         body.extend_from_slice(&(contexts.len() as u16).to_le_bytes());
-        body.extend_from_slice(&[0x48; 16]); // ServerGuid
+        body.extend_from_slice(&SERVER_GUID);
         body.extend_from_slice(&caps.to_le_bytes());
         for max in [1u32 << 20; 3] {
             body.extend_from_slice(&max.to_le_bytes()); // MaxTransact/Read/WriteSize
@@ -508,6 +572,15 @@ impl ServerConnection {
         else {
             return Ok((STATUS_LOGON_FAILURE, error_body(), session_id));
         };
+        if self.script.guest {
+            // A guest logon: no password checked, no key, so nothing signed or sealed.
+            let accepted = [0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
+            return Ok((
+                STATUS_SUCCESS,
+                session_setup_body(session_flags::IS_GUEST, &accepted),
+                session_id,
+            ));
+        }
         let keys = crypto::derive_keys(
             self.script.dialect,
             &session_key,
