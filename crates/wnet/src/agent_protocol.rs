@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Cause, WinError};
+use crate::security_policy::SecurityPolicy;
 
 /// The protocol version this library speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -104,6 +105,7 @@ pub enum Request {
 
 /// A connection of the agent's table.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // a wire record: each flag is a fact shown as is
 pub struct ConnectionEntry {
     /// The local device, if one is redirected.
     pub local_name: Option<String>,
@@ -119,6 +121,12 @@ pub struct ConnectionEntry {
     pub signing: bool,
     /// Whether messages are encrypted.
     pub encryption: bool,
+    /// Whether the server logged the session on as guest (only where the policy allows it).
+    #[serde(default)]
+    pub guest: bool,
+    /// The policy the session was made under.
+    #[serde(default)]
+    pub policy: SecurityPolicy,
     /// Where a redirected device is mounted.
     #[serde(default)]
     pub mount_point: Option<String>,

@@ -86,6 +86,8 @@ pub mod codes {
     pub const ERROR_ALREADY_INITIALIZED: u32 = 1247;
     /// No more local devices.
     pub const ERROR_NO_MORE_DEVICES: u32 = 1248;
+    /// Guest access blocked by the insecure-guest-logon policy.
+    pub const ERROR_SMB_GUEST_LOGON_BLOCKED: u32 = 1272;
     /// No logon servers available (WN_NOT_VALIDATED).
     pub const ERROR_NO_LOGON_SERVERS: u32 = 1311;
     /// The user name or password is incorrect.
@@ -180,6 +182,11 @@ pub fn message(code: u32) -> &'static str {
             "There are currently no logon servers available to service the logon request."
         }
         ERROR_LOGON_FAILURE => "The user name or password is incorrect.",
+        ERROR_SMB_GUEST_LOGON_BLOCKED => {
+            "You can't access this shared folder because your organization's security policies \
+             block unauthenticated guest access. These policies help protect your PC from \
+             unsafe or malicious devices on the network."
+        }
         ERROR_CONNECTED_OTHER_PASSWORD => {
             "The network connection was made successfully, but the user had to be prompted for a \
              password other than the one originally specified."
@@ -307,6 +314,7 @@ mod tests {
             ERROR_NOT_CONTAINER,
             ERROR_EXTENDED_ERROR,
             ERROR_SESSION_CREDENTIAL_CONFLICT,
+            ERROR_SMB_GUEST_LOGON_BLOCKED,
             ERROR_NO_NETWORK,
             ERROR_OPEN_FILES,
             ERROR_DEVICE_IN_USE,

@@ -13,6 +13,8 @@ use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{Connection, Credentials, SessionOptions, negotiate};
+
+use crate::security_policy::SecurityPolicy;
 use wnet_smb2::{NtStatus, Session};
 
 use crate::error::{Cause, WinError, codes};
@@ -53,6 +55,8 @@ pub struct ProviderConfig {
     /// How long a session that a listing or a resource lookup opened is kept after its last
     /// use, for the next one with the same credentials (zero: logged off at once).
     pub idle_session_timeout: Duration,
+    /// What every session must prove: signing, no guest logons.
+    pub security: SecurityPolicy,
 }
 
 impl Default for ProviderConfig {
@@ -64,6 +68,7 @@ impl Default for ProviderConfig {
             name_service: NameServiceConfig::default(),
             workstation: local_hostname(),
             idle_session_timeout: DEFAULT_IDLE_SESSION_TIMEOUT,
+            security: SecurityPolicy::default(),
         }
     }
 }
@@ -71,8 +76,9 @@ impl Default for ProviderConfig {
 impl ProviderConfig {
     /// The defaults, changed by `WNET_SMB_TIMEOUT` (seconds), `WNET_IDLE_SESSION_TIMEOUT`
     /// (seconds, 0 keeps no idle session), `WNET_RESOLVE_ORDER` (comma-separated `hosts`,
-    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated) and the NetBIOS variables of
-    /// [`NameServiceConfig::from_env`].
+    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated), the NetBIOS variables of
+    /// [`NameServiceConfig::from_env`] and the security policy ([`SecurityPolicy::load`]:
+    /// the settings file, then its variables).
     pub fn from_env() -> Result<ProviderConfig, WinError> {
         let invalid =
             |what: String| WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what));
@@ -125,6 +131,7 @@ impl ProviderConfig {
         }
         config.name_service = NameServiceConfig::from_env(wnet_nbt::config::NAME_SERVICE_UDP_PORT)
             .map_err(|error| invalid(error.to_string()))?;
+        config.security = SecurityPolicy::load().map_err(|error| error.to_win_error())?;
         Ok(config)
     }
 }
@@ -233,31 +240,34 @@ impl SmbProvider {
         })
     }
 
-    /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session).
+    /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
+    /// under the configured [`SecurityPolicy`]: an authenticated session signs every message
+    /// where it requires signatures, and a guest logon is refused unless it allows them.
     pub async fn open_session(
         &self,
         server: &str,
         credentials: Option<&Credentials>,
         options: &SessionOptions,
     ) -> Result<ServerSession, WinError> {
+        let anonymous = Credentials::anonymous();
+        let credentials = credentials.unwrap_or(&anonymous);
+        let mut options = options.clone();
+        // An anonymous session has no key to sign with: the caller asked for one by giving
+        // no credentials, and only an explicit /integrity refuses it.
+        options.require_signing |=
+            self.config.security.require_security_signature && !credentials.is_anonymous();
+        options.allow_insecure_guest = self.config.security.allow_insecure_guest_auth;
         let address = self.resolve(server).await?;
         let (connection, address) = self.connect(server, address).await?;
         let negotiated = negotiate(&connection, options.require_signing)
             .await
             .map_err(|error| map_error(&error))?;
-        let anonymous = Credentials::anonymous();
-        let mut options = options.clone();
         if options.workstation.is_empty() {
             options.workstation.clone_from(&self.config.workstation);
         }
-        let session = Session::setup(
-            &connection,
-            &negotiated,
-            credentials.unwrap_or(&anonymous),
-            &options,
-        )
-        .await
-        .map_err(|error| map_error(&error))?;
+        let session = Session::setup(&connection, &negotiated, credentials, &options)
+            .await
+            .map_err(|error| map_error(&error))?;
         Ok(ServerSession { session, address })
     }
 
@@ -357,6 +367,16 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
             codes::ERROR_NETNAME_DELETED,
             Cause::Other(error.to_string()),
         ),
+        Error::GuestLogonBlocked => WinError::with_cause(
+            codes::ERROR_SMB_GUEST_LOGON_BLOCKED,
+            Cause::Other(format!(
+                "{error}; to allow them (insecure), set AllowInsecureGuestAuth = 1 and \
+                 RequireSecuritySignature = 0 in the settings file"
+            )),
+        ),
+        Error::UnexpectedAnonymous => {
+            WinError::with_cause(codes::ERROR_LOGON_FAILURE, Cause::Other(error.to_string()))
+        }
         Error::Unsupported(_) => {
             WinError::with_cause(codes::ERROR_NOT_SUPPORTED, Cause::Other(error.to_string()))
         }

@@ -175,6 +175,26 @@ fn smb_credentials(credentials: &WireCredentials) -> Credentials {
     )
 }
 
+/// Where a connection's credentials came from, for `-v` output.
+fn credential_source(
+    reused: bool,
+    server: &str,
+    user: &str,
+    credentials: Option<&WireCredentials>,
+) -> String {
+    if reused {
+        format!(
+            "reused the agent's session with {server} as {}",
+            if user.is_empty() { "anonymous" } else { user }
+        )
+    } else {
+        credentials.map_or_else(
+            || "anonymous (no credentials given or found)".to_owned(),
+            |credentials| credentials.source.clone(),
+        )
+    }
+}
+
 /// How long after a failed reconnection the next is tried; it doubles with each failure in a
 /// row, up to [`RECONNECT_RETRY_MAX`].
 const RECONNECT_RETRY: Duration = Duration::from_secs(5);
@@ -496,7 +516,7 @@ impl Workstation {
         let options = SessionOptions {
             require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
             require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
-            workstation: String::new(),
+            ..SessionOptions::default()
         };
         let server_key = unc.server.to_ascii_lowercase();
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
@@ -527,23 +547,14 @@ impl Workstation {
             dialect: dialect_name(session.negotiated().dialect),
             signing: session.is_signing(),
             encryption: session.is_encrypting(),
+            guest: session.is_guest(),
+            policy: self.provider.config().security,
             mount_point: device
                 .as_ref()
                 .map(|device| device.mount_point().display().to_string()),
             connected: true,
         };
-        let source = if reused {
-            format!(
-                "reused the agent's session with {} as {}",
-                unc.server,
-                if user.is_empty() { "anonymous" } else { &user }
-            )
-        } else {
-            credentials.map_or_else(
-                || "anonymous (no credentials given or found)".to_owned(),
-                |credentials| credentials.source.clone(),
-            )
-        };
+        let source = credential_source(reused, &unc.server, &user, credentials);
         let server = ServerEntry {
             session: session.clone(),
             user: user.clone(),

@@ -280,6 +280,8 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
                 "dialect": added.entry.dialect,
                 "signing": added.entry.signing,
                 "encryption": added.entry.encryption,
+                "guest": added.entry.guest,
+                "policy": added.entry.policy,
             })
         );
     } else {
@@ -363,6 +365,8 @@ fn list_connections(json: bool) -> Result<(), Exit> {
             "dialect": entry.dialect,
             "signing": entry.signing,
             "encryption": entry.encryption,
+            "guest": entry.guest,
+            "policy": entry.policy,
         }));
     }
     for entry in remembered.iter().flat_map(RememberedStore::entries) {
