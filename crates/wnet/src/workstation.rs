@@ -496,7 +496,7 @@ impl Workstation {
         let options = SessionOptions {
             require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
             require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
-            workstation: String::new(),
+            ..SessionOptions::default()
         };
         let server_key = unc.server.to_ascii_lowercase();
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
