@@ -6,8 +6,18 @@
 //! NTLMv2 response (3.3.2) and, with NTLMSSP_NEGOTIATE_KEY_EXCH, a random exported session key
 //! encrypted with the key exchange key (3.1.5.1.2, 3.4.5.1).
 //!
-//! The AUTHENTICATE_MESSAGE carries no MIC and the client adds no MsvAvFlags, so SPNEGO does not
-//! need a mechListMIC. Passwords and keys are zeroed when dropped and never printed.
+//! NTLMv1 and LM are refused outright: the client never negotiates NTLMSSP_NEGOTIATE_LM_KEY,
+//! never sends an LM or NTLMv1 response, and refuses a CHALLENGE_MESSAGE that cannot carry NTLMv2
+//! as Windows does it (one without TargetInfo or without extended session security).
+//!
+//! Against relaying ([MS-NLMP] 3.1.5.1.2), the client copies the server's TargetInfo and adds
+//! MsvAvFlags with the MIC bit, MsvAvChannelBindings (zero: no channel binding) and, when it is
+//! given one, MsvAvTargetName (the SPN, `cifs/<server>`), all covered by the NTProofStr; the
+//! AUTHENTICATE_MESSAGE carries a MIC over the three messages. Like Windows, and unlike the
+//! specification's minimum (a MIC only when the server sent MsvAvTimestamp), the MIC is sent on
+//! every NTLMv2 authentication, so a man in the middle cannot turn it off by stripping the
+//! timestamp. [`NtlmAuthenticated::mech_list_mic`] then gives the SPNEGO mechListMIC that a
+//! server expects with it. Passwords and keys are zeroed when dropped and never printed.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,6 +39,8 @@ pub const REQUEST_TARGET: u32 = 0x0000_0004;
 pub const NEGOTIATE_SIGN: u32 = 0x0000_0010;
 /// NTLMSSP_NEGOTIATE_SEAL: session key for message confidentiality.
 pub const NEGOTIATE_SEAL: u32 = 0x0000_0020;
+/// NTLMSSP_NEGOTIATE_LM_KEY: LM session keys (NTLMv1 only; never negotiated here).
+pub const NEGOTIATE_LM_KEY: u32 = 0x0000_0080;
 /// NTLMSSP_NEGOTIATE_NTLM: NTLM authentication.
 pub const NEGOTIATE_NTLM: u32 = 0x0000_0200;
 /// NTLMSSP_ANONYMOUS: an anonymous AUTHENTICATE_MESSAGE.
@@ -76,8 +88,16 @@ pub const MSV_AV_NB_DOMAIN_NAME: u16 = 0x0002;
 pub const MSV_AV_DNS_COMPUTER_NAME: u16 = 0x0003;
 /// AvId MsvAvDnsDomainName: the server's DNS domain name.
 pub const MSV_AV_DNS_DOMAIN_NAME: u16 = 0x0004;
+/// AvId MsvAvFlags: a 32-bit set of `AV_FLAG_*` bits.
+pub const MSV_AV_FLAGS: u16 = 0x0006;
 /// AvId MsvAvTimestamp: the server's FILETIME.
 pub const MSV_AV_TIMESTAMP: u16 = 0x0007;
+/// AvId MsvAvTargetName: the SPN of the server the client means to reach (UTF-16LE).
+pub const MSV_AV_TARGET_NAME: u16 = 0x0009;
+/// AvId MsvAvChannelBindings: the MD5 hash of the channel bindings (zero without binding).
+pub const MSV_AV_CHANNEL_BINDINGS: u16 = 0x000A;
+/// MsvAvFlags bit: the AUTHENTICATE_MESSAGE carries a MIC.
+pub const AV_FLAG_MIC_PRESENT: u32 = 0x0000_0002;
 
 /// The Version structure (2.2.2.10) the client sends: 10.0, build 0, NTLMSSP_REVISION_W2K3.
 /// It is informational only.
@@ -87,6 +107,10 @@ const CLIENT_VERSION: [u8; 8] = [10, 0, 0, 0, 0, 0, 0, 0x0F];
 const CHALLENGE_HEADER_LEN: usize = 48;
 /// Size of the AUTHENTICATE_MESSAGE fixed fields with the Version and without a MIC.
 const AUTHENTICATE_HEADER_LEN: usize = 72;
+/// Where the MIC is in an AUTHENTICATE_MESSAGE that has one: after the Version.
+pub const MIC_OFFSET: usize = 72;
+/// Size of the AUTHENTICATE_MESSAGE fixed fields with the Version and the MIC.
+const AUTHENTICATE_HEADER_LEN_WITH_MIC: usize = MIC_OFFSET + 16;
 
 /// Errors of the NTLM exchange.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +158,11 @@ pub enum NtlmError {
         /// AvLen of the pair.
         len: u16,
     },
+    /// The CHALLENGE_MESSAGE leaves only NTLMv1 or LM, which this client refuses.
+    #[error(
+        "the server's CHALLENGE_MESSAGE {0}, so it cannot take NTLMv2; NTLMv1 and LM are refused"
+    )]
+    NtlmV2Unavailable(&'static str),
     /// The server did not accept NTLMSSP_NEGOTIATE_UNICODE.
     #[error("the server's CHALLENGE_MESSAGE does not offer Unicode (NTLMSSP_NEGOTIATE_UNICODE)")]
     UnicodeNotOffered,
@@ -262,12 +291,101 @@ pub struct NtlmAuthenticated {
     pub message: Vec<u8>,
     /// The exported session key ([MS-NLMP] 3.1.5.1.2); all zero for an anonymous session.
     pub session_key: [u8; 16],
+    /// The NegotiateFlags of the AUTHENTICATE_MESSAGE.
+    flags: u32,
+    /// Whether the AUTHENTICATE_MESSAGE carries a MIC.
+    has_mic: bool,
+}
+
+impl NtlmAuthenticated {
+    /// Whether the AUTHENTICATE_MESSAGE carries a MIC (every NTLMv2 logon; not anonymous).
+    pub fn has_mic(&self) -> bool {
+        self.has_mic
+    }
+
+    /// The SPNEGO mechListMIC ([RFC 4178] 5, [MS-SPNG] 3.3.5.1): the NTLM signature
+    /// ([MS-NLMP] 3.4.4.2, sequence number 0) of `mech_types`, the DER MechTypeList the client
+    /// sent, with the client-to-server keys. `None` without a MIC, where servers expect none.
+    pub fn mech_list_mic(&self, mech_types: &[u8]) -> Option<[u8; 16]> {
+        self.has_mic.then(|| {
+            ntlm_signature(
+                &self.session_key,
+                self.flags,
+                Direction::ClientToServer,
+                mech_types,
+            )
+        })
+    }
+
+    /// Whether `mic` is the server's mechListMIC over `mech_types` (the server-to-client keys,
+    /// sequence number 0). Always false without a MIC: there is no key to check it with.
+    pub fn verify_server_mech_list_mic(&self, mech_types: &[u8], mic: &[u8]) -> bool {
+        self.has_mic
+            && ntlm_signature(
+                &self.session_key,
+                self.flags,
+                Direction::ServerToClient,
+                mech_types,
+            )[..]
+                == *mic
+    }
+}
+
+/// Which way a signature goes, which picks the signing and sealing keys ([MS-NLMP] 3.4.5.2,
+/// 3.4.5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+/// The NTLM message signature with extended session security ([MS-NLMP] 3.4.4.2) for the first
+/// message of a direction (sequence number 0, a fresh RC4 handle): Version 1, the first 8 bytes
+/// of HMAC_MD5(SigningKey, SeqNum || message), RC4-sealed with the SealingKey when
+/// NTLMSSP_NEGOTIATE_KEY_EXCH was negotiated, and SeqNum.
+fn ntlm_signature(
+    exported_session_key: &[u8; 16],
+    flags: u32,
+    direction: Direction,
+    message: &[u8],
+) -> [u8; 16] {
+    let (sign_magic, seal_magic): (&[u8], &[u8]) = match direction {
+        Direction::ClientToServer => (
+            b"session key to client-to-server signing key magic constant\0",
+            b"session key to client-to-server sealing key magic constant\0",
+        ),
+        Direction::ServerToClient => (
+            b"session key to server-to-client signing key magic constant\0",
+            b"session key to server-to-client sealing key magic constant\0",
+        ),
+    };
+    let signing_key = Zeroizing::new(md5(&[exported_session_key, sign_magic]));
+    let sequence = 0u32.to_le_bytes();
+    let mut checksum = hmac_md5(&*signing_key, &[&sequence, message])[..8].to_vec();
+    if flags & NEGOTIATE_KEY_EXCH != 0 {
+        let key_len = if flags & NEGOTIATE_128 != 0 {
+            16
+        } else if flags & NEGOTIATE_56 != 0 {
+            7
+        } else {
+            5
+        };
+        let sealing_key = Zeroizing::new(md5(&[&exported_session_key[..key_len], seal_magic]));
+        checksum = rc4(&*sealing_key, &checksum);
+    }
+    let mut signature = [0u8; 16];
+    signature[..4].copy_from_slice(&1u32.to_le_bytes());
+    signature[4..12].copy_from_slice(&checksum);
+    signature[12..].copy_from_slice(&sequence);
+    signature
 }
 
 impl std::fmt::Debug for NtlmAuthenticated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NtlmAuthenticated")
             .field("message_len", &self.message.len())
+            .field("flags", &format_args!("{:#010x}", self.flags))
+            .field("has_mic", &self.has_mic)
             .field("session_key", &"<redacted>")
             .finish()
     }
@@ -560,10 +678,11 @@ impl Drop for FixedInputs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Start,
-    NegotiateSent,
+    /// The NEGOTIATE_MESSAGE sent, which the MIC covers.
+    NegotiateSent(Vec<u8>),
     Done,
 }
 
@@ -571,8 +690,11 @@ enum State {
 pub struct NtlmClient {
     credentials: NtlmCredentials,
     workstation: String,
+    /// The SPN sent as MsvAvTargetName; empty for none.
+    target_name: String,
     state: State,
     fixed: Option<FixedInputs>,
+    corrupt_mic: bool,
 }
 
 impl std::fmt::Debug for NtlmClient {
@@ -580,6 +702,7 @@ impl std::fmt::Debug for NtlmClient {
         f.debug_struct("NtlmClient")
             .field("credentials", &self.credentials)
             .field("workstation", &self.workstation)
+            .field("target_name", &self.target_name)
             .field("state", &self.state)
             .finish_non_exhaustive()
     }
@@ -591,9 +714,27 @@ impl NtlmClient {
         NtlmClient {
             credentials,
             workstation: workstation.to_owned(),
+            target_name: String::new(),
             state: State::Start,
             fixed: None,
+            corrupt_mic: false,
         }
+    }
+
+    /// Names the server the client means to reach: `spn` (such as `cifs/fileserver`) is sent
+    /// as MsvAvTargetName, inside the NTLMv2 response, so a server that is given the response by
+    /// a relay sees that it was meant for another.
+    #[must_use]
+    pub fn with_target_name(mut self, spn: impl Into<String>) -> Self {
+        self.target_name = spn.into();
+        self
+    }
+
+    /// Flips a bit of the MIC after computing it, to prove that a server checks MICs: for tests
+    /// only.
+    #[doc(hidden)]
+    pub fn corrupt_mic_for_tests(&mut self) {
+        self.corrupt_mic = true;
     }
 
     /// A client whose client challenge, exported session key and fallback timestamp (used when
@@ -620,7 +761,6 @@ impl NtlmClient {
     /// The NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1) with [`CLIENT_FLAGS`], no domain or workstation
     /// and the client's Version.
     pub fn negotiate_message(&mut self) -> Vec<u8> {
-        self.state = State::NegotiateSent;
         let mut message = Vec::with_capacity(40);
         message.extend_from_slice(NTLMSSP_SIGNATURE);
         message.extend_from_slice(&1u32.to_le_bytes());
@@ -628,6 +768,7 @@ impl NtlmClient {
         message.extend_from_slice(&[0; 8]); // DomainNameFields
         message.extend_from_slice(&[0; 8]); // WorkstationFields
         message.extend_from_slice(&CLIENT_VERSION);
+        self.state = State::NegotiateSent(message.clone());
         message
     }
 
@@ -635,14 +776,18 @@ impl NtlmClient {
     /// ([MS-NLMP] 3.1.5.1.2).
     ///
     /// The NegotiateFlags sent are the client's flags that the server also set, plus
-    /// NTLMSSP_REQUEST_TARGET, as Windows does. With MsvAvTimestamp in TargetInfo, the server's
-    /// time goes into the NTLMv2 response and the LmChallengeResponse is Z(24); otherwise the
-    /// client's clock is used and the LMv2 response is sent.
+    /// NTLMSSP_REQUEST_TARGET, as Windows does (so never NTLMSSP_NEGOTIATE_LM_KEY). A challenge
+    /// without TargetInfo or without NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY is refused
+    /// ([`NtlmError::NtlmV2Unavailable`]). The NTLMv2 response carries the server's AV pairs
+    /// with MsvAvFlags (MIC present), MsvAvChannelBindings and MsvAvTargetName added, and the
+    /// message carries the MIC. With MsvAvTimestamp in TargetInfo, the server's time goes into
+    /// the NTLMv2 response and the LmChallengeResponse is Z(24); otherwise the client's clock is
+    /// used and the LMv2 response is sent.
     pub fn authenticate_message(
         &mut self,
-        challenge: &[u8],
+        challenge_bytes: &[u8],
     ) -> Result<NtlmAuthenticated, NtlmError> {
-        match self.state {
+        let negotiate = match &self.state {
             State::Start => {
                 return Err(NtlmError::OutOfOrder(
                     "authenticate_message called before negotiate_message",
@@ -653,22 +798,20 @@ impl NtlmClient {
                     "authenticate_message called a second time",
                 ));
             }
-            State::NegotiateSent => {}
-        }
-        let challenge = ChallengeMessage::parse(challenge)?;
-        if challenge.flags & NEGOTIATE_UNICODE == 0 {
-            return Err(NtlmError::UnicodeNotOffered);
-        }
+            State::NegotiateSent(negotiate) => negotiate.clone(),
+        };
+        let challenge = ChallengeMessage::parse(challenge_bytes)?;
+        check_ntlmv2_possible(&challenge)?;
         let mut flags = (challenge.flags & CLIENT_FLAGS) | REQUEST_TARGET;
         let anonymous = self.credentials.is_anonymous();
 
         let lm_response;
         let nt_response;
         let mut encrypted_session_key = Vec::new();
-        let mut session_key = [0u8; 16];
+        let mut session_key = Zeroizing::new([0u8; 16]);
         if anonymous {
             // [MS-NLMP] 3.1.5.1.2: LmChallengeResponse Z(1), empty NtChallengeResponse, no
-            // session key.
+            // session key, no MIC.
             flags = (flags | NEGOTIATE_ANONYMOUS) & !NEGOTIATE_KEY_EXCH;
             lm_response = vec![0u8];
             nt_response = Vec::new();
@@ -681,6 +824,7 @@ impl NtlmClient {
                 Some(fixed) => fixed.timestamp,
                 None => filetime_now(),
             });
+            let target_info = client_target_info(&challenge, &self.target_name)?;
             let response_key = ntowf_v2(
                 self.credentials.password.as_str(),
                 &self.credentials.user,
@@ -691,7 +835,7 @@ impl NtlmClient {
                 challenge.server_challenge,
                 client_challenge,
                 timestamp,
-                &challenge.target_info,
+                &target_info,
             );
             nt_response = v2.nt_response;
             lm_response = if challenge.timestamp.is_some() {
@@ -701,13 +845,13 @@ impl NtlmClient {
             };
             // For NTLMv2 the KeyExchangeKey is the SessionBaseKey ([MS-NLMP] 3.4.5.1).
             if flags & NEGOTIATE_KEY_EXCH != 0 {
-                session_key = match &self.fixed {
+                *session_key = match &self.fixed {
                     Some(fixed) => fixed.exported_session_key,
                     None => random_bytes::<16>()?,
                 };
-                encrypted_session_key = rc4(&*v2.session_base_key, &session_key);
+                encrypted_session_key = rc4(&*v2.session_base_key, &*session_key);
             } else {
-                session_key = *v2.session_base_key;
+                *session_key = *v2.session_base_key;
             }
         }
 
@@ -719,9 +863,11 @@ impl NtlmClient {
         } else {
             [0; 8]
         };
-        let message = build_authenticate(
+        let has_mic = !anonymous;
+        let mut message = build_authenticate(
             flags,
             version,
+            has_mic,
             &[
                 ("DomainName", &domain),
                 ("UserName", &user),
@@ -730,20 +876,89 @@ impl NtlmClient {
                 ("NtChallengeResponse", &nt_response),
                 ("EncryptedRandomSessionKey", &encrypted_session_key),
             ],
-        );
-        let message = match message {
-            Ok(message) => message,
-            Err(error) => {
-                session_key.zeroize();
-                return Err(error);
+        )?;
+        if has_mic {
+            // MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE), the
+            // MIC field zero while it is computed ([MS-NLMP] 3.1.5.1.2).
+            let mut mic = hmac_md5(&*session_key, &[&negotiate, challenge_bytes, &message]);
+            if self.corrupt_mic {
+                mic[0] ^= 0x01;
             }
-        };
+            message[MIC_OFFSET..MIC_OFFSET + 16].copy_from_slice(&mic);
+        }
         self.state = State::Done;
         Ok(NtlmAuthenticated {
             message,
-            session_key,
+            session_key: *session_key,
+            flags,
+            has_mic,
         })
     }
+}
+
+/// Refuses a challenge that leaves NTLMv1 or LM. NTLMv2 as Windows sends it needs Unicode,
+/// TargetInfo (the AV pairs that carry MsvAvFlags and MsvAvTargetName) and extended session
+/// security (the signature of the mechListMIC); a server offering neither is an NTLMv1 server, or
+/// a man in the middle downgrading.
+fn check_ntlmv2_possible(challenge: &ChallengeMessage) -> Result<(), NtlmError> {
+    if challenge.flags & NEGOTIATE_UNICODE == 0 {
+        return Err(NtlmError::UnicodeNotOffered);
+    }
+    if challenge.target_info.is_empty() {
+        return Err(NtlmError::NtlmV2Unavailable("carries no TargetInfo"));
+    }
+    if challenge.flags & NEGOTIATE_EXTENDED_SESSIONSECURITY == 0 {
+        return Err(NtlmError::NtlmV2Unavailable(
+            "does not offer extended session security",
+        ));
+    }
+    Ok(())
+}
+
+/// The AV pairs the client sends in its NTLMv2 response ([MS-NLMP] 3.1.5.1.2): the server's,
+/// less any MsvAvFlags, MsvAvTargetName and MsvAvChannelBindings, then MsvAvFlags (the server's
+/// bits and the MIC bit), MsvAvChannelBindings (Z(16): no channel binding), MsvAvTargetName when
+/// `spn` is not empty, and MsvAvEOL.
+fn client_target_info(challenge: &ChallengeMessage, spn: &str) -> Result<Vec<u8>, NtlmError> {
+    let mut av_flags = AV_FLAG_MIC_PRESENT;
+    let mut info = Vec::with_capacity(challenge.target_info.len() + 64 + 2 * spn.len());
+    for (id, value) in av_pairs(&challenge.target_info) {
+        match id {
+            MSV_AV_FLAGS => {
+                if let Ok(bytes) = <[u8; 4]>::try_from(value) {
+                    av_flags |= u32::from_le_bytes(bytes);
+                }
+            }
+            MSV_AV_TARGET_NAME | MSV_AV_CHANNEL_BINDINGS => {}
+            _ => push_av_pair(&mut info, id, value)?,
+        }
+    }
+    push_av_pair(&mut info, MSV_AV_FLAGS, &av_flags.to_le_bytes())?;
+    push_av_pair(&mut info, MSV_AV_CHANNEL_BINDINGS, &[0; 16])?;
+    if !spn.is_empty() {
+        push_av_pair(&mut info, MSV_AV_TARGET_NAME, &utf16le(spn))?;
+    }
+    push_av_pair(&mut info, MSV_AV_EOL, &[])?;
+    Ok(info)
+}
+
+fn push_av_pair(info: &mut Vec<u8>, id: u16, value: &[u8]) -> Result<(), NtlmError> {
+    let len = u16::try_from(value.len()).map_err(|_| NtlmError::FieldTooLong {
+        field: "an AV pair of the NTLMv2 response",
+        len: value.len(),
+    })?;
+    info.extend_from_slice(&id.to_le_bytes());
+    info.extend_from_slice(&len.to_le_bytes());
+    info.extend_from_slice(value);
+    Ok(())
+}
+
+fn md5(parts: &[&[u8]]) -> [u8; 16] {
+    let mut hash = Md5::new();
+    for part in parts {
+        hash.update(part);
+    }
+    hash.finalize().into()
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], NtlmError> {
@@ -752,16 +967,22 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], NtlmError> {
     Ok(bytes)
 }
 
-/// Lays out an AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3) without a MIC. `payload` is in payload
-/// order (domain, user, workstation, LM, NT, session key); the header's security buffers are in
-/// the order LM, NT, domain, user, workstation, session key.
+/// Lays out an AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3), with a zero MIC field after the Version
+/// when `with_mic`. `payload` is in payload order (domain, user, workstation, LM, NT, session
+/// key); the header's security buffers are in the order LM, NT, domain, user, workstation,
+/// session key.
 fn build_authenticate(
     flags: u32,
     version: [u8; 8],
+    with_mic: bool,
     payload: &[(&'static str, &[u8]); 6],
 ) -> Result<Vec<u8>, NtlmError> {
     let mut fields = [(0u16, 0u32); 6];
-    let mut offset = AUTHENTICATE_HEADER_LEN;
+    let mut offset = if with_mic {
+        AUTHENTICATE_HEADER_LEN_WITH_MIC
+    } else {
+        AUTHENTICATE_HEADER_LEN
+    };
     for (slot, (name, bytes)) in fields.iter_mut().zip(payload) {
         let too_long = || NtlmError::FieldTooLong {
             field: name,
@@ -783,6 +1004,9 @@ fn build_authenticate(
     }
     message.extend_from_slice(&flags.to_le_bytes());
     message.extend_from_slice(&version);
+    if with_mic {
+        message.extend_from_slice(&[0; 16]);
+    }
     for (_, bytes) in payload {
         message.extend_from_slice(bytes);
     }
@@ -893,19 +1117,100 @@ mod tests {
         );
     }
 
+    /// The MIC of an AUTHENTICATE_MESSAGE recomputed from the bytes exchanged
+    /// ([MS-NLMP] 3.1.5.1.2): HMAC-MD5 of the three messages with the MIC field zero.
+    fn recomputed_mic(
+        key: &[u8; 16],
+        negotiate: &[u8],
+        challenge: &[u8],
+        message: &[u8],
+    ) -> Vec<u8> {
+        let mut zeroed = message.to_vec();
+        zeroed[72..88].fill(0);
+        let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(negotiate);
+        mac.update(challenge);
+        mac.update(&zeroed);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// A security buffer of an AUTHENTICATE_MESSAGE: Len at `at`, offset at `at + 4`.
+    fn field(message: &[u8], at: usize) -> &[u8] {
+        let len = usize::from(le_u16(message, at));
+        let offset = le_u32(message, at + 4) as usize;
+        &message[offset..offset + len]
+    }
+
+    /// The AV pairs of the NTLMv2 response of an AUTHENTICATE_MESSAGE, read independently.
+    fn sent_av_pairs(message: &[u8]) -> Vec<(u16, Vec<u8>)> {
+        let nt = field(message, 20);
+        let mut rest = &nt[44..];
+        let mut pairs = Vec::new();
+        loop {
+            let id = u16::from_le_bytes([rest[0], rest[1]]);
+            let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+            pairs.push((id, rest[4..4 + len].to_vec()));
+            rest = &rest[4 + len..];
+            if id == MSV_AV_EOL {
+                break;
+            }
+        }
+        // Z(4) ends the blob (Windows pads with more zeros).
+        assert!(
+            rest.len() >= 4 && rest.iter().all(|&b| b == 0),
+            "{rest:02x?}"
+        );
+        pairs
+    }
+
     #[test]
-    fn ms_nlmp_4_2_4_authenticate_message() {
+    fn ms_nlmp_4_2_4_authenticate_message_with_mic() {
         let mut client = spec_client();
         let negotiate = client.negotiate_message();
-        let result = client.authenticate_message(&hex(SPEC_CHALLENGE)).unwrap();
+        let challenge = hex(SPEC_CHALLENGE);
+        let result = client.authenticate_message(&challenge).unwrap();
+        let message = &result.message;
         let want = hex(SPEC_AUTHENTICATE);
-        // Everything but the informational Version (bytes 64..72) is the specification's.
-        assert_eq!(result.message.len(), want.len());
-        assert_eq!(result.message[..64], want[..64]);
-        assert_eq!(result.message[72..], want[72..]);
-        assert_eq!(result.message[64..72], CLIENT_VERSION);
-        // The exported session key is the random session key of the example.
+        // The Version, then the MIC: the payload starts at 88, not 72.
+        assert_eq!(message[64..72], CLIENT_VERSION);
+        assert_eq!(
+            le_u32(message, 32),
+            88,
+            "DomainName comes first in the payload"
+        );
+        assert!(result.has_mic());
+        // The example's flags, domain, user, workstation and LMv2 response (no timestamp).
+        assert_eq!(message[60..64], want[60..64]);
+        for at in [12, 28, 36, 44] {
+            assert_eq!(field(message, at), field(&want, at), "field at {at}");
+        }
+        // The NTLMv2 blob: the example's, with MsvAvFlags (MIC) and MsvAvChannelBindings (Z(16))
+        // added before MsvAvEOL.
+        let nt = field(message, 20);
+        let spec_nt = field(&want, 20);
+        assert_eq!(nt[16..44], spec_nt[16..44]);
+        assert_eq!(
+            nt[44..],
+            hex(
+                "02000c0044006f006d00610069006e00 01000c00530065007200760065007200
+                 06000400 02000000
+                 0a001000 00000000000000000000000000000000
+                 00000000 00000000"
+            )[..]
+        );
+        // The NTProofStr over that blob, from the example's ResponseKeyNT.
+        let response_key = hex("0c868a403bfd7a93a3001ef22ef02e3f");
+        let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(&response_key).unwrap();
+        mac.update(&hex("0123456789abcdef"));
+        mac.update(&nt[16..]);
+        assert_eq!(nt[..16], mac.finalize().into_bytes()[..]);
+        // The exported session key is the random session key of the example; the MIC is keyed
+        // with it.
         assert_eq!(result.session_key, [0x55; 16]);
+        assert_eq!(
+            message[72..88],
+            recomputed_mic(&[0x55; 16], &negotiate, &challenge, message)[..]
+        );
         // The client's NEGOTIATE flags are the flags of the example's AUTHENTICATE.
         assert_eq!(negotiate[12..16], want[60..64]);
     }
@@ -946,39 +1251,204 @@ mod tests {
 
         let mut client = NtlmClient::with_fixed_randomness(
             NtlmCredentials::new("administrator", "DRIVER311", "secret"),
-            "CIFS/SUT311",
+            "WS",
             [0x11; 8],
             [0x22; 16],
             0,
-        );
-        client.negotiate_message();
-        let result = client
-            .authenticate_message(&hex(WINDOWS_CHALLENGE))
-            .unwrap();
+        )
+        .with_target_name("cifs/SUT311");
+        let negotiate = client.negotiate_message();
+        let challenge_bytes = hex(WINDOWS_CHALLENGE);
+        let result = client.authenticate_message(&challenge_bytes).unwrap();
         let message = &result.message;
         // The same NegotiateFlags as the Windows client's AUTHENTICATE in that example.
         assert_eq!(le_u32(message, 60), 0xe288_8215);
         // With MsvAvTimestamp the LmChallengeResponse is Z(24) ...
-        let lm_len = usize::from(le_u16(message, 12));
-        let lm_at = le_u32(message, 16) as usize;
-        assert_eq!(message[lm_at..lm_at + lm_len], [0u8; 24]);
-        // ... and the server's time is in the NTLMv2 response, followed by its AV pairs.
-        let nt_len = usize::from(le_u16(message, 20));
-        let nt_at = le_u32(message, 24) as usize;
-        let nt = &message[nt_at..nt_at + nt_len];
+        assert_eq!(field(message, 12), [0u8; 24]);
+        // ... and the server's time is in the NTLMv2 response, followed by its AV pairs and the
+        // client's: MsvAvFlags with the MIC bit, no channel binding, the SPN it was given.
+        let nt = field(message, 20);
         assert_eq!(nt[24..32], 0x01d0_aecb_adf5_a1a1u64.to_le_bytes());
         assert_eq!(nt[32..40], [0x11; 8]);
-        assert_eq!(nt[44..nt.len() - 4], challenge.target_info[..]);
+        let server_pairs = challenge.target_info.len() - 4;
+        assert_eq!(
+            nt[44..44 + server_pairs],
+            challenge.target_info[..server_pairs]
+        );
+        let pairs = sent_av_pairs(message);
+        let value = |id: u16| {
+            let found: Vec<&Vec<u8>> = pairs
+                .iter()
+                .filter(|(i, _)| *i == id)
+                .map(|(_, v)| v)
+                .collect();
+            assert_eq!(found.len(), 1, "one AV pair {id:#x}");
+            found[0].clone()
+        };
+        assert_eq!(
+            value(MSV_AV_TIMESTAMP),
+            0x01d0_aecb_adf5_a1a1u64.to_le_bytes()
+        );
+        assert_eq!(value(MSV_AV_FLAGS), AV_FLAG_MIC_PRESENT.to_le_bytes());
+        assert_eq!(value(MSV_AV_CHANNEL_BINDINGS), [0; 16]);
+        assert_eq!(utf16le_to_string(&value(MSV_AV_TARGET_NAME)), "cifs/SUT311");
+        assert_eq!(pairs.last(), Some(&(MSV_AV_EOL, Vec::new())));
+        // The MIC, after the Version, covers the three messages under the exported key.
+        assert_eq!(
+            le_u32(message, 32),
+            88,
+            "DomainName, the first of the payload"
+        );
+        assert_eq!(
+            message[72..88],
+            recomputed_mic(&[0x22; 16], &negotiate, &challenge_bytes, message)[..]
+        );
         // KEY_EXCH: a 16-byte encrypted key is sent and the exported key is the random one.
         assert_eq!(le_u16(message, 52), 16);
         assert_eq!(result.session_key, [0x22; 16]);
         assert_eq!(
             format!("{result:?}"),
             format!(
-                "NtlmAuthenticated {{ message_len: {}, session_key: \"<redacted>\" }}",
+                "NtlmAuthenticated {{ message_len: {}, flags: 0xe2888215, has_mic: true, \
+                 session_key: \"<redacted>\" }}",
                 message.len()
             )
         );
+    }
+
+    // The rest of Microsoft's SMB 3.1.1 example (crypto::tests): the NEGOTIATE_MESSAGE and the
+    // Windows client's AUTHENTICATE_MESSAGE, whose exported session key the blog publishes.
+    const WINDOWS_NEGOTIATE: &str = "4e544c4d5353500001000000978208e2 0000000000000000
+        0000000000000000 060380250000000f";
+
+    /// The Windows client's AUTHENTICATE_MESSAGE: the NTLM token of the example's second
+    /// SESSION_SETUP request, whose security buffer starts at byte 88.
+    fn windows_authenticate() -> Vec<u8> {
+        let request = hex(crate::crypto::tests::SESSION_SETUP_REQUEST_2);
+        let blob = &request[64 + 24..];
+        let token = crate::spnego::parse(blob).unwrap();
+        token.mech_token().unwrap().to_vec()
+    }
+
+    #[test]
+    fn windows_mic_and_mech_list_mics_are_reproduced() {
+        let session_key = [
+            0x27, 0x0e, 0x1b, 0xa8, 0x96, 0x58, 0x5e, 0xeb, 0x7a, 0xf3, 0x47, 0x2d, 0x3b, 0x4c,
+            0x75, 0xa7,
+        ];
+        let authenticate = windows_authenticate();
+        // The Windows AUTHENTICATE has MsvAvFlags = MIC present and MsvAvTargetName cifs/SUT311,
+        // and its MIC is the HMAC this client computes.
+        let pairs = sent_av_pairs(&authenticate);
+        assert!(pairs.contains(&(MSV_AV_FLAGS, AV_FLAG_MIC_PRESENT.to_le_bytes().to_vec())));
+        assert!(pairs.contains(&(MSV_AV_TARGET_NAME, utf16le("cifs/SUT311"))));
+        assert_eq!(
+            authenticate[72..88],
+            recomputed_mic(
+                &session_key,
+                &hex(WINDOWS_NEGOTIATE),
+                &hex(WINDOWS_CHALLENGE),
+                &authenticate
+            )[..]
+        );
+        // The SPNEGO mechListMICs of both sides over the mechanism list [NTLMSSP].
+        let authenticated = NtlmAuthenticated {
+            message: authenticate.clone(),
+            session_key,
+            flags: le_u32(&authenticate, 60),
+            has_mic: true,
+        };
+        let mech_types = crate::spnego::mech_types();
+        assert_eq!(
+            authenticated
+                .mech_list_mic(&mech_types)
+                .map(|mic| mic.to_vec()),
+            Some(hex("0100000063775a9a5fd97f0600000000"))
+        );
+        assert!(
+            authenticated
+                .verify_server_mech_list_mic(&mech_types, &hex("010000003b453cdc3524164200000000"))
+        );
+        assert!(
+            !authenticated
+                .verify_server_mech_list_mic(&mech_types, &hex("0100000063775a9a5fd97f0600000000"))
+        );
+    }
+
+    #[test]
+    fn servers_av_flags_are_kept_and_its_target_name_replaced() {
+        // The Windows challenge with MsvAvFlags 0x1 (constrained) and a MsvAvTargetName
+        // "cifs/evil" added by the server before MsvAvEOL.
+        let mut challenge = hex(WINDOWS_CHALLENGE);
+        let eol = challenge.len() - 4;
+        let extra = [
+            hex("06000400 01000000"),
+            [hex("09001200"), utf16le("cifs/evil")].concat(),
+        ]
+        .concat();
+        challenge.splice(eol..eol, extra.iter().copied());
+        let info_len = le_u16(&challenge, 40) + extra.len() as u16;
+        challenge[40..42].copy_from_slice(&info_len.to_le_bytes());
+        challenge[42..44].copy_from_slice(&info_len.to_le_bytes());
+        let mut client = NtlmClient::new(NtlmCredentials::new("u", "d", "p"), "WS")
+            .with_target_name("cifs/SUT311");
+        client.negotiate_message();
+        let result = client.authenticate_message(&challenge).unwrap();
+        let pairs = sent_av_pairs(&result.message);
+        let flags: Vec<_> = pairs.iter().filter(|(id, _)| *id == MSV_AV_FLAGS).collect();
+        assert_eq!(flags, [&(MSV_AV_FLAGS, 3u32.to_le_bytes().to_vec())]);
+        let names: Vec<_> = pairs
+            .iter()
+            .filter(|(id, _)| *id == MSV_AV_TARGET_NAME)
+            .collect();
+        assert_eq!(names, [&(MSV_AV_TARGET_NAME, utf16le("cifs/SUT311"))]);
+    }
+
+    #[test]
+    fn ntlmv1_and_lm_are_refused() {
+        // A challenge without TargetInfo (an NTLMv1 server's) is refused.
+        let mut no_info = hex(SPEC_CHALLENGE)[..0x38].to_vec();
+        no_info[40..48].fill(0);
+        no_info[12..20].fill(0);
+        let mut client = spec_client();
+        client.negotiate_message();
+        let error = client.authenticate_message(&no_info).unwrap_err();
+        assert_eq!(error, NtlmError::NtlmV2Unavailable("carries no TargetInfo"));
+        assert!(
+            error.to_string().contains("NTLMv1 and LM are refused"),
+            "{error}"
+        );
+        // So is one without extended session security, even anonymously.
+        let mut no_ess = hex(SPEC_CHALLENGE);
+        let flags = le_u32(&no_ess, 20) & !NEGOTIATE_EXTENDED_SESSIONSECURITY;
+        no_ess[20..24].copy_from_slice(&flags.to_le_bytes());
+        for credentials in [
+            NtlmCredentials::new("u", "d", "p"),
+            NtlmCredentials::anonymous(),
+        ] {
+            let mut client = NtlmClient::new(credentials, "WS");
+            client.negotiate_message();
+            assert_eq!(
+                client.authenticate_message(&no_ess),
+                Err(NtlmError::NtlmV2Unavailable(
+                    "does not offer extended session security"
+                ))
+            );
+        }
+        // A server offering NTLMSSP_NEGOTIATE_LM_KEY does not get it, and with a timestamp the
+        // LmChallengeResponse is Z(24), never an LM or NTLMv1 response.
+        let mut lm_key = hex(WINDOWS_CHALLENGE);
+        let flags = le_u32(&lm_key, 20) | NEGOTIATE_LM_KEY;
+        lm_key[20..24].copy_from_slice(&flags.to_le_bytes());
+        let mut client = NtlmClient::new(NtlmCredentials::new("u", "d", "p"), "WS");
+        assert_eq!(
+            le_u32(&client.negotiate_message(), 12) & NEGOTIATE_LM_KEY,
+            0
+        );
+        let result = client.authenticate_message(&lm_key).unwrap();
+        assert_eq!(le_u32(&result.message, 60) & NEGOTIATE_LM_KEY, 0);
+        assert_eq!(field(&result.message, 12), [0; 24]);
+        assert!(field(&result.message, 20).len() > 24, "an NTLMv2 response");
     }
 
     #[test]
@@ -1001,10 +1471,10 @@ mod tests {
         let mut client = spec_client();
         client.negotiate_message();
         let result = client.authenticate_message(&challenge).unwrap();
-        assert_eq!(
-            result.session_key.to_vec(),
-            hex("8de40ccadbc14a82f15cb0ad0de95ca3")
-        );
+        // SessionBaseKey = HMAC-MD5(ResponseKeyNT, NTProofStr), from the example's key.
+        let nt_proof = &field(&result.message, 20)[..16];
+        let response_key = hex("0c868a403bfd7a93a3001ef22ef02e3f");
+        assert_eq!(result.session_key, hmac_md5(&response_key, &[nt_proof]));
         assert_eq!(le_u16(&result.message, 52), 0);
         assert_eq!(le_u32(&result.message, 60) & NEGOTIATE_KEY_EXCH, 0);
     }
@@ -1029,6 +1499,10 @@ mod tests {
             assert_eq!(le_u16(message, field), 0, "field at {field}");
         }
         assert_eq!(le_u16(message, 44), 4); // "WS"
+        // No MIC: the payload starts right after the Version.
+        assert!(!result.has_mic());
+        assert_eq!(result.mech_list_mic(&crate::spnego::mech_types()), None);
+        assert_eq!(le_u32(message, 32), 72);
         assert_eq!(message.len(), AUTHENTICATE_HEADER_LEN + 4 + 1);
     }
 
@@ -1126,13 +1600,19 @@ mod tests {
     }
 
     #[test]
-    fn empty_target_info_is_accepted() {
+    fn empty_target_info_parses_but_is_refused() {
         let mut message = hex(SPEC_CHALLENGE)[..0x38].to_vec();
         message[40..48].fill(0);
         message[12..20].fill(0);
         let challenge = ChallengeMessage::parse(&message).unwrap();
         assert!(challenge.target_info.is_empty());
         assert!(challenge.target_name.is_empty());
+        let mut client = NtlmClient::new(NtlmCredentials::anonymous(), "WS");
+        client.negotiate_message();
+        assert!(matches!(
+            client.authenticate_message(&message),
+            Err(NtlmError::NtlmV2Unavailable(_))
+        ));
     }
 
     #[test]

@@ -227,18 +227,34 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 /// The client's first token: a GSS-API InitialContextToken for SPNEGO whose NegTokenInit offers
 /// NTLMSSP only and carries `mech_token` (the NTLM NEGOTIATE_MESSAGE) as mechToken.
 pub fn init_token(mech_token: &[u8]) -> Vec<u8> {
-    let mech_types = tlv(context(0), &tlv(TAG_SEQUENCE, &tlv(TAG_OID, NTLMSSP_OID)));
+    let mech_types = tlv(context(0), &mech_types());
     let token = tlv(context(2), &tlv(TAG_OCTET_STRING, mech_token));
     let neg_token_init = tlv(TAG_SEQUENCE, &[mech_types, token].concat());
     let inner = [tlv(TAG_OID, SPNEGO_OID), tlv(context(0), &neg_token_init)].concat();
     tlv(TAG_APPLICATION_0, &inner)
 }
 
+/// The DER MechTypeList of the client's NegTokenInit (a SEQUENCE holding the NTLMSSP OID): what
+/// the mechListMIC signs ([RFC 4178] 5).
+pub fn mech_types() -> Vec<u8> {
+    tlv(TAG_SEQUENCE, &tlv(TAG_OID, NTLMSSP_OID))
+}
+
 /// A NegTokenResp carrying `mech_token` (the NTLM AUTHENTICATE_MESSAGE) as responseToken and
 /// nothing else.
 pub fn response_token(mech_token: &[u8]) -> Vec<u8> {
-    let token = tlv(context(2), &tlv(TAG_OCTET_STRING, mech_token));
-    tlv(context(1), &tlv(TAG_SEQUENCE, &token))
+    response_token_with_mic(mech_token, None)
+}
+
+/// A NegTokenResp carrying `mech_token` as responseToken and, if there is one, `mech_list_mic`
+/// as mechListMIC, as Windows sends the AUTHENTICATE_MESSAGE when NTLM has a MIC
+/// ([MS-SPNG] 3.3.5.1).
+pub fn response_token_with_mic(mech_token: &[u8], mech_list_mic: Option<&[u8]>) -> Vec<u8> {
+    let mut fields = tlv(context(2), &tlv(TAG_OCTET_STRING, mech_token));
+    if let Some(mic) = mech_list_mic {
+        fields.extend_from_slice(&tlv(context(3), &tlv(TAG_OCTET_STRING, mic)));
+    }
+    tlv(context(1), &tlv(TAG_SEQUENCE, &fields))
 }
 
 /// One DER element: its tag, its content and where the element and its content start in the

@@ -12,17 +12,24 @@
 //! Server-driven sizes are bounded: a directory listing that never ends fails with
 //! [`Error::LimitExceeded`] (entries, bytes, or answers without a new entry), the
 //! directory is closed, and the session stays usable.
+//!
+//! NTLM: the client's AUTHENTICATE_MESSAGE carries a MIC and mechListMIC the server verifies
+//! and the SPN `cifs/<name>` it meant to reach, so a server handed the logon by a relay sees it
+//! was meant for another; the server's mechListMIC is verified.
 
 mod hostile;
 
 use std::time::Duration;
 
-use hostile::{DirectoryAnswers, HostileServer, Misbehave, Script, Signature, TREE_ID, session_id};
+use hostile::{
+    DirectoryAnswers, HostileServer, Misbehave, NtlmLogon, Script, ServerMechListMic, Signature,
+    TREE_ID, session_id,
+};
 use wnet_smb2::client::{
     Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, SessionOptions, negotiate,
 };
 use wnet_smb2::wire::{Command, dialect};
-use wnet_smb2::{Connection, Error, Session, connect_tcp};
+use wnet_smb2::{Connection, Error, NtStatus, Session, connect_tcp};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 const DIALECTS: [u16; 3] = [dialect::SMB_3_1_1, dialect::SMB_3_0_2, dialect::SMB_2_1];
@@ -535,4 +542,108 @@ async fn an_unsigned_validation_answer_closes_the_connection() {
         "{error}"
     );
     assert!(!session.is_connected(), "the connection must be closed");
+}
+
+/// Sets up a session with `server` as the user who typed `name` for it.
+async fn logon_as_typed(
+    server: &HostileServer,
+    options: &SessionOptions,
+) -> Result<Session, Error> {
+    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+    let negotiated = negotiate(&connection, false).await.expect("negotiate");
+    Session::setup(&connection, &negotiated, &credentials(), options).await
+}
+
+fn typed(name: &str) -> SessionOptions {
+    SessionOptions {
+        target_name: name.into(),
+        ..SessionOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn the_authenticate_carries_a_valid_mic_and_the_spn() {
+    for dialect in DIALECTS {
+        let server = HostileServer::start(Script::new(dialect)).await;
+        let session = logon_as_typed(&server, &typed("hostile"))
+            .await
+            .expect("session setup");
+        assert!(session.is_signing());
+        assert_eq!(
+            server.ntlm_logons(),
+            [NtlmLogon {
+                av_flags: Some(0x2),
+                target_name: Some("cifs/hostile".into()),
+                mic_valid: true,
+                mech_list_mic_valid: Some(true),
+            }],
+            "dialect {dialect:#06x}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_relayed_logon_shows_the_server_it_was_meant_for() {
+    // The user typed \\fileserver; a relay hands the logon to this server, which knows itself
+    // as cifs/hostile: the SPN inside the NTProofStr says the logon was not meant for it.
+    let script = Script::new(dialect::SMB_3_1_1).requiring_target_name("cifs/hostile");
+    let server = HostileServer::start(script).await;
+    let refused = logon_as_typed(&server, &typed("fileserver"))
+        .await
+        .expect_err("a logon meant for another server is refused");
+    assert_eq!(
+        refused.status(),
+        Some(NtStatus::STATUS_ACCESS_DENIED),
+        "{refused}"
+    );
+    let logons = server.ntlm_logons();
+    assert_eq!(logons.len(), 1);
+    assert_eq!(logons[0].target_name.as_deref(), Some("cifs/fileserver"));
+    assert!(logons[0].mic_valid);
+
+    // Control: the same server accepts a logon meant for it.
+    let script = Script::new(dialect::SMB_3_1_1).requiring_target_name("cifs/hostile");
+    let server = HostileServer::start(script).await;
+    logon_as_typed(&server, &typed("hostile"))
+        .await
+        .expect("a logon meant for this server");
+}
+
+#[tokio::test]
+async fn a_wrong_mic_is_refused_by_a_checking_server() {
+    let server = HostileServer::start(Script::new(dialect::SMB_3_1_1)).await;
+    let options = SessionOptions {
+        corrupt_ntlm_mic_for_tests: true,
+        ..typed("hostile")
+    };
+    let refused = logon_as_typed(&server, &options)
+        .await
+        .expect_err("a wrong MIC is refused");
+    assert_eq!(
+        refused.status(),
+        Some(NtStatus::STATUS_INVALID_PARAMETER),
+        "{refused}"
+    );
+    let logons = server.ntlm_logons();
+    assert_eq!(logons.len(), 1);
+    assert!(!logons[0].mic_valid);
+}
+
+#[tokio::test]
+async fn the_servers_mech_list_mic_is_verified() {
+    let script = Script::new(dialect::SMB_3_1_1).mech_list_mic(ServerMechListMic::Correct);
+    let server = HostileServer::start(script).await;
+    logon_as_typed(&server, &typed("hostile"))
+        .await
+        .expect("a right mechListMIC is accepted");
+
+    let script = Script::new(dialect::SMB_3_1_1).mech_list_mic(ServerMechListMic::Wrong);
+    let server = HostileServer::start(script).await;
+    let refused = logon_as_typed(&server, &typed("hostile"))
+        .await
+        .expect_err("a wrong mechListMIC fails the session");
+    assert!(
+        matches!(&refused, Error::Auth(text) if text.contains("mechListMIC")),
+        "{refused}"
+    );
 }

@@ -28,7 +28,12 @@ async fn open_session(
 ) -> Result<Session, Error> {
     let connection = connect_tcp(address(lab), TIMEOUT).await?;
     let negotiated = negotiate(&connection, options.require_signing).await?;
-    Session::setup(&connection, &negotiated, credentials, options).await
+    // The name the user would type: NTLM sends cifs/<it> as MsvAvTargetName.
+    let mut options = options.clone();
+    if options.target_name.is_empty() {
+        options.target_name = lab.address.to_string();
+    }
+    Session::setup(&connection, &negotiated, credentials, &options).await
 }
 
 #[tokio::test]
@@ -788,4 +793,30 @@ async fn every_dialect_verifies_its_session_and_3_0_validates_the_negotiation() 
                 .unwrap_or_else(|error| panic!("{offered:#06x}: listing: {error}"));
         }
     }
+}
+
+#[tokio::test]
+async fn samba_checks_the_ntlm_mic() {
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    // The client's MIC, MsvAvFlags, MsvAvTargetName and mechListMIC are accepted ...
+    let session = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("alice logs on with a MIC");
+    assert!(!session.is_guest() && !session.is_anonymous());
+    session.logoff().await.unwrap();
+    // ... and Samba does check the MIC: a wrong one is refused, so the logon above means the
+    // MIC was right.
+    let corrupted = SessionOptions {
+        corrupt_ntlm_mic_for_tests: true,
+        ..SessionOptions::default()
+    };
+    let error = open_session(&lab, &alice(&lab), &corrupted)
+        .await
+        .expect_err("a wrong MIC is refused");
+    // Samba's answer to a MIC that does not verify (auth_ntlmssp's MIC check).
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_INVALID_PARAMETER),
+        "{error}"
+    );
 }

@@ -265,6 +265,10 @@ impl SmbProvider {
         if options.workstation.is_empty() {
             options.workstation.clone_from(&self.config.workstation);
         }
+        // The name the user typed, as Windows does: NTLM names the service cifs/<server>.
+        if options.target_name.is_empty() {
+            options.target_name = server.to_owned();
+        }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
             .map_err(|error| map_error(&error))?;

@@ -177,7 +177,10 @@ pub(crate) async fn connect(lab: &SambaLab, share: &str) -> Tree {
     let credentials = Credentials::new(&*user.name, "", user.password.as_str());
     let address = SocketAddr::V4(SocketAddrV4::new(lab.address, lab.ports.smb));
     let connection = connect_tcp(address, SMB_TIMEOUT).await.expect("connect");
-    let options = SessionOptions::default();
+    let options = SessionOptions {
+        target_name: lab.address.to_string(),
+        ..SessionOptions::default()
+    };
     let negotiated = negotiate(&connection, false).await.expect("negotiate");
     let session = Session::setup(&connection, &negotiated, &credentials, &options)
         .await

@@ -230,6 +230,7 @@ fn random(buffer: &mut [u8]) -> Result<(), Error> {
 
 /// What the caller requires of a session.
 #[derive(Debug, Clone, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent switches, each a caller's choice
 pub struct SessionOptions {
     /// Sign every message (CONNECT_REQUIRE_INTEGRITY).
     pub require_signing: bool,
@@ -241,6 +242,60 @@ pub struct SessionOptions {
     pub allow_insecure_guest: bool,
     /// The workstation name sent in NTLM.
     pub workstation: String,
+    /// The server's name as the user gave it (host name or address): NTLM names the service it
+    /// authenticates to as `cifs/<target_name>` (MsvAvTargetName), so a server handed the
+    /// logon by a relay can tell it was meant for another. Empty sends no name.
+    pub target_name: String,
+    /// Sends a wrong NTLM MIC, to prove that a server checks it: for tests only.
+    #[doc(hidden)]
+    pub corrupt_ntlm_mic_for_tests: bool,
+}
+
+impl SessionOptions {
+    /// The SPN of the server, `cifs/<target_name>`, or empty without a target name.
+    pub fn service_principal_name(&self) -> String {
+        if self.target_name.is_empty() {
+            String::new()
+        } else {
+            format!("cifs/{}", self.target_name)
+        }
+    }
+}
+
+/// The NTLM CHALLENGE_MESSAGE in the server's first SPNEGO answer.
+fn ntlm_challenge(blob: &[u8]) -> Result<Vec<u8>, Error> {
+    let token = spnego::parse(blob).map_err(|error| Error::Auth(error.to_string()))?;
+    if let spnego::SpnegoToken::Resp(resp) = &token
+        && resp.neg_state == Some(spnego::NegState::Reject)
+    {
+        return Err(Error::Auth("the server rejected NTLMSSP".into()));
+    }
+    token
+        .mech_token()
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| Error::Auth("the server's answer carried no NTLM challenge".into()))
+}
+
+/// Checks the mechListMIC of the server's final SPNEGO token, when it sends one and the client
+/// has the key to check it: a wrong one means the token or the mechanism list was tampered with.
+fn verify_server_mech_list_mic(
+    blob: &[u8],
+    authenticated: &crate::ntlm::NtlmAuthenticated,
+    mech_types: &[u8],
+) -> Result<(), Error> {
+    if blob.is_empty() || !authenticated.has_mic() {
+        return Ok(());
+    }
+    let token = spnego::parse(blob).map_err(|error| Error::Auth(error.to_string()))?;
+    if let spnego::SpnegoToken::Resp(resp) = &token
+        && let Some(mic) = &resp.mech_list_mic
+        && !authenticated.verify_server_mech_list_mic(mech_types, mic)
+    {
+        return Err(Error::Auth(
+            "the server's SPNEGO mechListMIC is wrong: the exchange was tampered with".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// How a session's messages are signed and sealed.
@@ -492,7 +547,11 @@ impl Session {
                 negotiated.dialect
             )));
         }
-        let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation);
+        let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation)
+            .with_target_name(options.service_principal_name());
+        if options.corrupt_ntlm_mic_for_tests {
+            ntlm.corrupt_mic_for_tests();
+        }
         let mut preauth = negotiated.preauth.clone();
         let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
         let mode = if options.require_signing || negotiated.server_requires_signing {
@@ -520,25 +579,22 @@ impl Session {
             preauth.update(&exchange.response);
         }
         let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
-        let token =
-            spnego::parse(&challenge_blob).map_err(|error| Error::Auth(error.to_string()))?;
-        if let spnego::SpnegoToken::Resp(resp) = &token
-            && resp.neg_state == Some(spnego::NegState::Reject)
-        {
-            return Err(Error::Auth("the server rejected NTLMSSP".into()));
-        }
-        let challenge = token
-            .mech_token()
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| Error::Auth("the server's answer carried no NTLM challenge".into()))?;
+        let challenge = ntlm_challenge(&challenge_blob)?;
         let authenticated = ntlm
             .authenticate_message(&challenge)
             .map_err(|error| Error::Auth(error.to_string()))?;
 
+        // With an NTLM MIC, SPNEGO's mechListMIC protects the mechanism list ([MS-SPNG]
+        // 3.3.5.1); servers that see the MIC flag require it.
+        let mech_types = spnego::mech_types();
+        let mech_list_mic = authenticated.mech_list_mic(&mech_types);
         let second = Request::SessionSetup(SessionSetupRequest {
             security_mode: mode,
             capabilities: 0,
-            security_buffer: spnego::response_token(&authenticated.message),
+            security_buffer: spnego::response_token_with_mic(
+                &authenticated.message,
+                mech_list_mic.as_ref().map(<[u8; 16]>::as_slice),
+            ),
         });
         let exchange = connection.call(&second, session_id, 0, &[]).await?;
         if is_311 {
@@ -551,6 +607,7 @@ impl Session {
         if response.session_flags & session_flags::IS_NULL != 0 && !credentials.is_anonymous() {
             return Err(Error::UnexpectedAnonymous);
         }
+        verify_server_mech_list_mic(&response.security_buffer, &authenticated, &mech_types)?;
         let anonymous_or_guest = credentials.is_anonymous()
             || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
         if anonymous_or_guest && (options.require_signing || options.require_encryption) {

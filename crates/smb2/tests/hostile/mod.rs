@@ -3,9 +3,11 @@
 //! It speaks just enough SMB2 to take one client connection through NEGOTIATE (3.1.1 with
 //! pre-authentication integrity, 3.0.2 or 2.1, as the [`Script`] says), SESSION_SETUP with
 //! NTLMv2 in SPNEGO (it checks the client's NTProofStr against the script's password and
-//! derives the real session key, so it can sign and seal like a server would), TREE_CONNECT,
-//! CREATE, CLOSE, FSCTL_VALIDATE_NEGOTIATE_INFO and, when the script says how
-//! ([`DirectoryAnswers`]), QUERY_DIRECTORY; anything else gets STATUS_NOT_SUPPORTED. Several sessions may be set up
+//! derives the real session key, so it can sign and seal like a server would; it checks the
+//! MIC and the SPNEGO mechListMIC as Samba does and records what each AUTHENTICATE_MESSAGE
+//! carried, [`NtlmLogon`]), TREE_CONNECT, CREATE, CLOSE, FSCTL_VALIDATE_NEGOTIATE_INFO and,
+//! when the script says how ([`DirectoryAnswers`]), QUERY_DIRECTORY; anything else gets
+//! STATUS_NOT_SUPPORTED. Several sessions may be set up
 //! on the connection; their ids are [`session_id`]`(0)`, `(1)`, ...
 //!
 //! Where it behaves it is correct: responses are signed with the session's key when the
@@ -18,8 +20,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use hmac::{Hmac, KeyInit, Mac};
 use md4::{Digest, Md4};
@@ -38,6 +40,8 @@ use wnet_smb2::wire::{
 const STATUS_SUCCESS: u32 = 0;
 const STATUS_MORE_PROCESSING_REQUIRED: u32 = 0xC000_0016;
 const STATUS_LOGON_FAILURE: u32 = 0xC000_006D;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000_000D;
+const STATUS_ACCESS_DENIED: u32 = 0xC000_0022;
 const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31).
 const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
@@ -122,6 +126,37 @@ pub(crate) struct Script {
     pub(crate) guest: bool,
     /// The dialect its FSCTL_VALIDATE_NEGOTIATE_INFO answer claims; `None`: the one chosen.
     pub(crate) validated_dialect: Option<u16>,
+    /// The SPN it insists the client named (MsvAvTargetName), refusing others with
+    /// STATUS_ACCESS_DENIED as a hardened server does; `None` accepts any.
+    pub(crate) required_target_name: Option<String>,
+    /// The mechListMIC of its final SPNEGO token.
+    pub(crate) mech_list_mic: ServerMechListMic,
+}
+
+/// The mechListMIC the server puts in its final SPNEGO token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ServerMechListMic {
+    /// None (accept-completed only).
+    #[default]
+    Absent,
+    /// The right one, with the server-to-client keys.
+    Correct,
+    /// One signed with the client-to-server keys: what a tampering relay could not do better.
+    Wrong,
+}
+
+/// What one AUTHENTICATE_MESSAGE carried, as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NtlmLogon {
+    /// MsvAvFlags of the NTLMv2 response, if present.
+    pub(crate) av_flags: Option<u32>,
+    /// MsvAvTargetName (the SPN the client meant to reach), if present.
+    pub(crate) target_name: Option<String>,
+    /// Whether the MIC (bytes 72..88) is HMAC_MD5(session key, NEGOTIATE || CHALLENGE ||
+    /// AUTHENTICATE with the MIC zeroed).
+    pub(crate) mic_valid: bool,
+    /// Whether the client's SPNEGO mechListMIC verifies; `None` if it sent none.
+    pub(crate) mech_list_mic_valid: Option<bool>,
 }
 
 impl Script {
@@ -139,6 +174,8 @@ impl Script {
             directory: DirectoryAnswers::NotSupported,
             guest: false,
             validated_dialect: None,
+            required_target_name: None,
+            mech_list_mic: ServerMechListMic::Absent,
         }
     }
 
@@ -171,6 +208,18 @@ impl Script {
         self
     }
 
+    /// Makes the server refuse logons that do not name `spn` as MsvAvTargetName.
+    pub(crate) fn requiring_target_name(mut self, spn: &str) -> Script {
+        self.required_target_name = Some(spn.into());
+        self
+    }
+
+    /// Makes the server's final SPNEGO token carry `mic` as its mechListMIC.
+    pub(crate) fn mech_list_mic(mut self, mic: ServerMechListMic) -> Script {
+        self.mech_list_mic = mic;
+        self
+    }
+
     /// Makes sessions encrypt (SMB2_SESSION_FLAG_ENCRYPT_DATA).
     pub(crate) fn encrypting(mut self) -> Script {
         self.encrypt_data = true;
@@ -192,6 +241,7 @@ pub(crate) struct HostileServer {
     pub(crate) address: SocketAddr,
     task: JoinHandle<Result<(), String>>,
     directory_answers: Arc<AtomicUsize>,
+    logons: Arc<Mutex<Vec<NtlmLogon>>>,
 }
 
 impl HostileServer {
@@ -207,18 +257,28 @@ impl HostileServer {
         let address = listener.local_addr().expect("a bound address");
         let directory_answers = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&directory_answers);
+        let logons = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&logons);
         let task = tokio::spawn(async move {
             let (stream, _) = listener
                 .accept()
                 .await
                 .map_err(|error| format!("accept: {error}"))?;
-            ServerConnection::new(script, counter).serve(stream).await
+            ServerConnection::new(script, counter, seen)
+                .serve(stream)
+                .await
         });
         HostileServer {
             address,
             task,
             directory_answers,
+            logons,
         }
+    }
+
+    /// What the AUTHENTICATE_MESSAGEs with a valid NTProofStr carried, in order.
+    pub(crate) fn ntlm_logons(&self) -> Vec<NtlmLogon> {
+        self.logons.lock().expect("the logons lock").clone()
     }
 
     /// How many QUERY_DIRECTORY requests the server has answered so far.
@@ -245,6 +305,9 @@ struct ServerSession {
     preauth: PreauthHash,
     /// Set once the session is authenticated.
     keys: Option<SessionKeys>,
+    /// The client's NEGOTIATE_MESSAGE and the server's CHALLENGE_MESSAGE, which the MIC covers.
+    negotiate: Vec<u8>,
+    challenge: Vec<u8>,
 }
 
 struct ServerConnection {
@@ -259,10 +322,16 @@ struct ServerConnection {
     names_sent: usize,
     /// How many QUERY_DIRECTORY requests it has answered, shared with [`HostileServer`].
     directory_answers: Arc<AtomicUsize>,
+    /// What the logons carried, shared with [`HostileServer`].
+    logons: Arc<Mutex<Vec<NtlmLogon>>>,
 }
 
 impl ServerConnection {
-    fn new(script: Script, directory_answers: Arc<AtomicUsize>) -> ServerConnection {
+    fn new(
+        script: Script,
+        directory_answers: Arc<AtomicUsize>,
+        logons: Arc<Mutex<Vec<NtlmLogon>>>,
+    ) -> ServerConnection {
         let algorithm = if script.dialect >= dialect::SMB_3_0 {
             SigningAlgorithm::AesCmac
         } else {
@@ -282,6 +351,7 @@ impl ServerConnection {
             sessions: HashMap::new(),
             names_sent: 0,
             directory_answers,
+            logons,
         }
     }
 
@@ -543,14 +613,17 @@ impl ServerConnection {
             let id = session_id_for(self.sessions.len());
             let mut preauth = self.preauth.clone();
             preauth.update(request);
+            let challenge = self.challenge_message();
             self.sessions.insert(
                 id,
                 ServerSession {
                     preauth,
                     keys: None,
+                    negotiate: ntlm.to_vec(),
+                    challenge: challenge.clone(),
                 },
             );
-            let challenge = spnego::response_token(&self.challenge_message());
+            let challenge = spnego::response_token(&challenge);
             return Ok((
                 STATUS_MORE_PROCESSING_REQUIRED,
                 session_setup_body(0, &challenge),
@@ -572,6 +645,33 @@ impl ServerConnection {
         else {
             return Ok((STATUS_LOGON_FAILURE, error_body(), session_id));
         };
+        let client_mech_list_mic = match &token {
+            spnego::SpnegoToken::Resp(resp) => resp.mech_list_mic.clone(),
+            spnego::SpnegoToken::Init(_) => None,
+        };
+        let logon = inspect_authenticate(
+            ntlm,
+            &session.negotiate,
+            &session.challenge,
+            &session_key,
+            client_mech_list_mic.as_deref(),
+        )?;
+        self.logons
+            .lock()
+            .map_err(|_| "the logons lock is poisoned")?
+            .push(logon.clone());
+        // As Samba: a MIC announced by MsvAvFlags must verify, and so must the mechListMIC
+        // that comes with it.
+        if logon.av_flags.is_some_and(|flags| flags & 2 != 0)
+            && (!logon.mic_valid || logon.mech_list_mic_valid != Some(true))
+        {
+            return Ok((STATUS_INVALID_PARAMETER, error_body(), session_id));
+        }
+        if let Some(spn) = &self.script.required_target_name
+            && logon.target_name.as_ref() != Some(spn)
+        {
+            return Ok((STATUS_ACCESS_DENIED, error_body(), session_id));
+        }
         if self.script.guest {
             // A guest logon: no password checked, no key, so nothing signed or sealed.
             let accepted = [0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
@@ -593,8 +693,7 @@ impl ServerConnection {
         } else {
             0
         };
-        // SPNEGO negTokenResp { negState accept-completed }.
-        let accepted = [0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
+        let accepted = accept_completed(self.script.mech_list_mic, &session_key);
         Ok((
             STATUS_SUCCESS,
             session_setup_body(flags, &accepted),
@@ -681,6 +780,96 @@ fn ntlmv2_session_key(
         return Ok(None);
     }
     Ok(Some(hmac_md5(&response_key, &[nt_proof])))
+}
+
+/// SPNEGO negTokenResp { negState accept-completed [, mechListMIC] }.
+fn accept_completed(mech_list_mic: ServerMechListMic, session_key: &[u8; 16]) -> Vec<u8> {
+    let magic = match mech_list_mic {
+        ServerMechListMic::Absent => {
+            return vec![0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
+        }
+        ServerMechListMic::Correct => SERVER_TO_CLIENT,
+        ServerMechListMic::Wrong => CLIENT_TO_SERVER,
+    };
+    let mic = ntlm_signature(session_key, magic, &spnego::mech_types());
+    [
+        &[
+            0xa1, 0x1b, 0x30, 0x19, 0xa0, 0x03, 0x0a, 0x01, 0x00, 0xa3, 0x12, 0x04, 0x10,
+        ][..],
+        &mic,
+    ]
+    .concat()
+}
+
+/// The signing-key magic constants of [MS-NLMP] 3.4.5.2.
+const CLIENT_TO_SERVER: &[u8] = b"session key to client-to-server signing key magic constant\0";
+const SERVER_TO_CLIENT: &[u8] = b"session key to server-to-client signing key magic constant\0";
+
+/// The NTLM signature (extended session security, no key exchange, sequence number 0) of
+/// `message` with the signing key of `magic` ([MS-NLMP] 3.4.4.2).
+fn ntlm_signature(session_key: &[u8; 16], magic: &[u8], message: &[u8]) -> [u8; 16] {
+    let signing_key: [u8; 16] = Md5::new()
+        .chain_update(session_key)
+        .chain_update(magic)
+        .finalize()
+        .into();
+    let checksum = hmac_md5(&signing_key, &[&0u32.to_le_bytes(), message]);
+    let mut signature = [0u8; 16];
+    signature[..4].copy_from_slice(&1u32.to_le_bytes());
+    signature[4..12].copy_from_slice(&checksum[..8]);
+    signature
+}
+
+/// Reads the AV pairs of an NTLMv2 AUTHENTICATE_MESSAGE (whose NTProofStr has verified) and
+/// checks its MIC and the client's mechListMIC.
+fn inspect_authenticate(
+    authenticate: &[u8],
+    negotiate: &[u8],
+    challenge: &[u8],
+    session_key: &[u8; 16],
+    mech_list_mic: Option<&[u8]>,
+) -> Result<NtlmLogon, String> {
+    let nt_length = usize::from(u16_at(authenticate, 20)?);
+    let nt_offset = u32_at(authenticate, 24)? as usize;
+    let nt_response = authenticate
+        .get(nt_offset..nt_offset + nt_length)
+        .ok_or("NtChallengeResponse beyond the message")?;
+    let mut logon = NtlmLogon {
+        av_flags: None,
+        target_name: None,
+        mic_valid: false,
+        mech_list_mic_valid: None,
+    };
+    let mut at = 44;
+    loop {
+        let id = u16_at(nt_response, at)?;
+        let len = usize::from(u16_at(nt_response, at + 2)?);
+        let value = nt_response
+            .get(at + 4..at + 4 + len)
+            .ok_or("an AV pair runs past the NTLMv2 response")?;
+        match id {
+            0x0000 => break,
+            0x0006 => logon.av_flags = Some(u32_at(value, 0)?),
+            0x0009 => {
+                let units: Vec<u16> = value
+                    .chunks_exact(2)
+                    .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                    .collect();
+                logon.target_name = Some(String::from_utf16_lossy(&units));
+            }
+            _ => {}
+        }
+        at += 4 + len;
+    }
+    if let Some(mic) = authenticate.get(72..88) {
+        let mut zeroed = authenticate.to_vec();
+        zeroed[72..88].fill(0);
+        logon.mic_valid = hmac_md5(session_key, &[negotiate, challenge, &zeroed]) == mic;
+    }
+    logon.mech_list_mic_valid = mech_list_mic.map(|mic| {
+        ntlm_signature(session_key, CLIENT_TO_SERVER, &spnego::mech_types())[..] == *mic
+    });
+    Ok(logon)
 }
 
 fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
