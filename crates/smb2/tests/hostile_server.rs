@@ -647,3 +647,46 @@ async fn the_servers_mech_list_mic_is_verified() {
         "{refused}"
     );
 }
+
+/// A share that asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA) turns the session's
+/// encryption on; it is reported only once a sealed answer has come back. A server that
+/// keeps answering in plaintext fails the tree connect, and the connection is closed,
+/// instead of a connection reported as encrypted that never was.
+#[tokio::test]
+async fn share_encryption_is_reported_only_once_proven() {
+    for dialect in [dialect::SMB_3_1_1, dialect::SMB_3_0_2] {
+        let server = HostileServer::start(Script::new(dialect).encrypting_share()).await;
+        let (_connection, session) = logon(&server).await;
+        assert!(!session.is_encrypting());
+        let tree = session
+            .tree_connect(SHARE)
+            .await
+            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+        assert!(session.is_encrypting());
+        let file = tree.open_existing("a.txt").await.expect("create");
+        file.close().await.expect("close");
+
+        // 3.0.2 proves the keys with its sealed VALIDATE_NEGOTIATE_INFO, 3.1.1 with an ECHO.
+        let first_sealed = if dialect == dialect::SMB_3_1_1 {
+            Command::Echo
+        } else {
+            Command::Ioctl
+        };
+        let script = Script::new(dialect).encrypting_share().misbehave(
+            first_sealed,
+            Misbehave {
+                plaintext: true,
+                ..Misbehave::default()
+            },
+        );
+        let (session, error) = refused_tree_connect(script).await;
+        assert!(
+            matches!(
+                error,
+                Error::NotEncrypted { command } if command == first_sealed
+            ),
+            "dialect {dialect:#06x}: {error}"
+        );
+        assert!(!session.is_connected());
+    }
+}

@@ -732,17 +732,30 @@ impl Session {
             .await?;
         let response = TreeConnectResponse::decode(&exchange.response)?;
         let tree_id = exchange.header.tree_id;
-        if let Err(error) = self.validate_negotiate(tree_id).await {
-            self.inner.connection.abort(&error.to_string());
-            return Err(error);
-        }
+        let mut encryption_starts = false;
         if response.share_flags & crate::wire::SHARE_FLAG_ENCRYPT_DATA != 0 {
             if self.inner.security.cipher.is_none() || self.inner.security.signing_key.is_none() {
                 return Err(Error::Unsupported(format!(
                     "share {path} requires encryption, which this session cannot do"
                 )));
             }
-            self.inner.security.encrypt.store(true, Ordering::Relaxed);
+            encryption_starts = !self.inner.security.encrypt.swap(true, Ordering::Relaxed);
+        }
+        let validated = match self.validate_negotiate(tree_id).await {
+            Ok(validated) => validated,
+            Err(error) => {
+                self.inner.connection.abort(&error.to_string());
+                return Err(error);
+            }
+        };
+        if encryption_starts && !validated {
+            // Nothing sealed has come back yet: one sealed ECHO proves the server seals with
+            // this session's keys before anyone is told the share is encrypted (a plaintext
+            // or forged answer closes the connection).
+            self.inner
+                .connection
+                .call(&Request::Echo, self.id(), 0, &[])
+                .await?;
         }
         Ok(Tree::new(self.clone(), tree_id, response))
     }
@@ -753,16 +766,17 @@ impl Session {
     /// dialects, signing not required) shows. 3.1.1 needs none (its pre-authentication hash
     /// covers the NEGOTIATE); guest and anonymous sessions cannot sign the answer.
     ///
-    /// As Samba's client, a signed (or sealed) STATUS_NOT_SUPPORTED, STATUS_INVALID_DEVICE_REQUEST or
-    /// STATUS_FILE_CLOSED is taken from servers that do not implement the control; any other
-    /// failure, an unsigned answer or a value that differs fails it.
-    async fn validate_negotiate(&self, tree_id: u32) -> Result<(), Error> {
+    /// As Samba's client, a signed (or sealed) STATUS_NOT_SUPPORTED,
+    /// STATUS_INVALID_DEVICE_REQUEST or STATUS_FILE_CLOSED is taken from servers that do not implement the control; any other
+    /// failure, an unsigned answer or a value that differs fails it. Returns whether the
+    /// exchange took place.
+    async fn validate_negotiate(&self, tree_id: u32) -> Result<bool, Error> {
         let negotiated = &self.inner.negotiated;
         if !matches!(negotiated.dialect, dialect::SMB_3_0 | dialect::SMB_3_0_2)
             || self.inner.security.signing_key.is_none()
             || self.inner.negotiate_validated.load(Ordering::Relaxed)
         {
-            return Ok(());
+            return Ok(false);
         }
         let client = &negotiated.client;
         let mut input = Vec::with_capacity(24 + 2 * client.dialects.len());
@@ -800,7 +814,7 @@ impl Session {
                 self.inner
                     .negotiate_validated
                     .store(true, Ordering::Relaxed);
-                return Ok(());
+                return Ok(true);
             }
             _ => {
                 return Err(Error::NegotiateNotValidated(format!(
@@ -852,7 +866,7 @@ impl Session {
         self.inner
             .negotiate_validated
             .store(true, Ordering::Relaxed);
-        Ok(())
+        Ok(true)
     }
 
     /// Logs the session off and forgets its keys.

@@ -104,6 +104,7 @@ pub(crate) struct Misbehave {
 
 /// What the server does on its one connection.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent behaviours a test switches on
 pub(crate) struct Script {
     /// The dialect it chooses: 3.1.1, 3.0.2 or 2.1.
     pub(crate) dialect: u16,
@@ -121,6 +122,9 @@ pub(crate) struct Script {
     pub(crate) misbehave: Vec<(Command, Misbehave)>,
     /// How it answers QUERY_DIRECTORY.
     pub(crate) directory: DirectoryAnswers,
+    /// Whether its share asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA); every response
+    /// after the TREE_CONNECT is then sealed.
+    pub(crate) share_encrypts: bool,
     /// Whether it logs every session on as guest (SMB2_SESSION_FLAG_IS_GUEST, no keys),
     /// whatever the password.
     pub(crate) guest: bool,
@@ -172,6 +176,7 @@ impl Script {
             password: Script::PASSWORD.into(),
             misbehave: Vec::new(),
             directory: DirectoryAnswers::NotSupported,
+            share_encrypts: false,
             guest: false,
             validated_dialect: None,
             required_target_name: None,
@@ -193,6 +198,12 @@ impl Script {
     /// Makes the server answer QUERY_DIRECTORY as `answers` says.
     pub(crate) fn directory(mut self, answers: DirectoryAnswers) -> Script {
         self.directory = answers;
+        self
+    }
+
+    /// Makes the server's share ask for encryption.
+    pub(crate) fn encrypting_share(mut self) -> Script {
+        self.share_encrypts = true;
         self
     }
 
@@ -320,6 +331,8 @@ struct ServerConnection {
     sessions: HashMap<u64, ServerSession>,
     /// How many names QUERY_DIRECTORY has sent.
     names_sent: usize,
+    /// Whether a share that encrypts has been connected: from then on responses are sealed.
+    share_sealing: bool,
     /// How many QUERY_DIRECTORY requests it has answered, shared with [`HostileServer`].
     directory_answers: Arc<AtomicUsize>,
     /// What the logons carried, shared with [`HostileServer`].
@@ -350,6 +363,7 @@ impl ServerConnection {
             server_challenge: *b"hostile!",
             sessions: HashMap::new(),
             names_sent: 0,
+            share_sealing: false,
             directory_answers,
             logons,
         }
@@ -421,7 +435,10 @@ impl ServerConnection {
             }
             Command::TreeConnect => {
                 tree_id = TREE_ID;
-                (STATUS_SUCCESS, tree_connect_body())
+                (
+                    STATUS_SUCCESS,
+                    tree_connect_body(self.script.share_encrypts),
+                )
             }
             Command::Create => (STATUS_SUCCESS, create_body()),
             Command::Ioctl
@@ -457,9 +474,13 @@ impl ServerConnection {
         .encode(&mut message);
         message.extend_from_slice(&body);
 
+        let share_sealing = self.share_sealing;
+        if header.command == Command::TreeConnect && self.script.share_encrypts {
+            self.share_sealing = true; // from the next response on
+        }
         let keys = self.keys(session);
         let seal = keys.is_some()
-            && self.script.encrypt_data
+            && (self.script.encrypt_data || share_sealing)
             && self.cipher.is_some()
             && !matches!(header.command, Command::Negotiate | Command::SessionSetup)
             && !misbehave.plaintext;
@@ -918,10 +939,12 @@ fn session_setup_body(flags: u16, blob: &[u8]) -> Vec<u8> {
     body
 }
 
-/// TREE_CONNECT response body (MS-SMB2 §2.2.10): a disk share, full access.
-fn tree_connect_body() -> Vec<u8> {
+/// TREE_CONNECT response body (MS-SMB2 §2.2.10): a disk share, full access, flagged
+/// SMB2_SHAREFLAG_ENCRYPT_DATA when `encrypts`.
+fn tree_connect_body(encrypts: bool) -> Vec<u8> {
     let mut body = vec![16, 0, 1, 0];
-    body.extend_from_slice(&0u32.to_le_bytes()); // ShareFlags
+    let share_flags: u32 = if encrypts { 0x0000_8000 } else { 0 };
+    body.extend_from_slice(&share_flags.to_le_bytes());
     body.extend_from_slice(&0u32.to_le_bytes()); // Capabilities
     body.extend_from_slice(&0x001F_01FFu32.to_le_bytes()); // MaximalAccess
     body
