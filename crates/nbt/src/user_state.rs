@@ -166,7 +166,7 @@ fn io_error<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
 }
 
 /// Checks that `dir` is a directory owned by this user, not a symbolic link, and meets
-/// `rule`. With `create`, a missing `dir` is made first (its parents as needed, itself with
+/// `rule`. With `create`, a missing `dir` is made first (its missing parents and itself with
 /// mode 0700). Returns whether it exists (always true with `create`).
 pub fn check_dir(dir: &Path, rule: DirRule, create: bool) -> Result<bool, StateError> {
     match fs::symlink_metadata(dir) {
@@ -186,7 +186,11 @@ pub fn check_dir(dir: &Path, rule: DirRule, create: bool) -> Result<bool, StateE
                 return Ok(false);
             }
             if let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(io_error("create", parent))?;
             }
             // Not recursive: mkdir makes the last component itself, or fails if anything
             // (a link included) is there; whatever is there is then checked below.
