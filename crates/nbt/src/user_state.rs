@@ -346,9 +346,14 @@ fn open_error<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(io::Error) 
     }
 }
 
-/// Opens the state file at `path` for reading: `None` if there is none; an error if it is a
-/// symbolic link, not a regular file, another user's, or writable by group or others.
+/// Opens the state file at `path` for reading: `None` if there is none; an error if its
+/// directory is not ours or writable by group or others ([`DirRule::NotWritableByOthers`]), or
+/// if the file is a symbolic link, not a regular file, another user's, or writable by group or
+/// others.
 pub fn open_private_read(path: &Path) -> Result<Option<File>, StateError> {
+    if !check_dir(parent_of(path), DirRule::NotWritableByOthers, false)? {
+        return Ok(None);
+    }
     // O_NONBLOCK: a FIFO planted under the name must not hang the open.
     let opened = fs::OpenOptions::new()
         .read(true)
@@ -601,6 +606,15 @@ mod tests {
                 "{error:?}"
             );
         }
+
+        // In a directory others may write, even a file of ours is not trusted.
+        fs::set_permissions(&scratch.0, fs::Permissions::from_mode(0o777)).unwrap();
+        let error = open_private_read(&path).unwrap_err();
+        assert!(
+            matches!(error, StateError::WritableByOthers { .. }),
+            "{error:?}"
+        );
+        fs::set_permissions(&scratch.0, fs::Permissions::from_mode(0o700)).unwrap();
 
         if can_chown() {
             std::os::unix::fs::chown(&path, Some(OTHER), Some(OTHER)).unwrap();
