@@ -36,10 +36,11 @@ pub enum AgentError {
     /// Another agent of this user holds the lock.
     #[error("another wnet agent is running for this user (lock {0})")]
     AlreadyRunning(PathBuf),
-    /// The socket's directory is not this user's, or is a symbolic link (see
-    /// `wnet_nbt::user_state`; one of ours with looser bits is tightened to 0700 instead).
+    /// The socket's directory or the lock file in it is not this user's, or is a symbolic
+    /// link (see `wnet_nbt::user_state`; a directory of ours with looser bits is tightened to
+    /// 0700 instead).
     #[error(transparent)]
-    InsecureDirectory(#[from] wnet_nbt::user_state::StateError),
+    InsecureState(#[from] wnet_nbt::user_state::StateError),
     /// A file-system or socket operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -103,12 +104,8 @@ impl Agent {
             .to_owned();
         private_directory(&dir)?;
         let lock_path = config.socket.with_extension("lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_error("cannot open", &lock_path))?;
+        // 0600, never through a link, and only a file of ours.
+        let lock = wnet_nbt::user_state::open_private_append(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(AgentError::AlreadyRunning(lock_path)),
