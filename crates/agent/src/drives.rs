@@ -8,7 +8,6 @@
 //! system's resolver (or be an address). Open files on such a drive are the kernel's: a cancel
 //! without force unmounts it only when it is not busy.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
 use wnet::error::{Cause, WinError, codes};
 use wnet_drive::{Drive, DriveOptions};
+use wnet_nbt::user_state::{open_private_read, write_private};
 use wnet_smb2::Tree;
 
 /// The mount points the agent holds, written to a file so that the next agent can detach
@@ -35,16 +35,26 @@ impl MountRecord {
         }
     }
 
-    /// The mount points a previous agent recorded.
+    /// The mount points a previous agent recorded: none if the record is not a file of this
+    /// user's that nobody else could have written (see `wnet_nbt::user_state`), since the
+    /// agent detaches what it lists.
     pub fn previous(&self) -> Vec<PathBuf> {
-        std::fs::read_to_string(&self.path)
-            .map(|text| {
-                text.lines()
-                    .filter(|line| !line.is_empty())
-                    .map(PathBuf::from)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let file = match open_private_read(&self.path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Vec::new(),
+            Err(error) => {
+                tracing::warn!(%error, "ignoring the mount record");
+                return Vec::new();
+            }
+        };
+        let mut text = String::new();
+        if std::io::Read::read_to_string(&mut &file, &mut text).is_err() {
+            return Vec::new();
+        }
+        text.lines()
+            .filter(|line| !line.is_empty())
+            .map(PathBuf::from)
+            .collect()
     }
 
     fn update(&self, change: impl FnOnce(&mut Vec<PathBuf>)) {
@@ -55,9 +65,7 @@ impl MountRecord {
             text.push_str(&path.display().to_string());
             text.push('\n');
         }
-        let written =
-            std::fs::File::create(&self.path).and_then(|mut file| file.write_all(text.as_bytes()));
-        if let Err(error) = written {
+        if let Err(error) = write_private(&self.path, text.as_bytes()) {
             tracing::warn!(path = %self.path.display(), %error, "cannot write the mount record");
         }
     }
@@ -181,14 +189,12 @@ impl FuseRedirector {
                 .record
                 .path
                 .with_file_name(format!("cifs-credentials-{}", std::process::id()));
-            write_private(
-                &path,
-                &format!(
-                    "username={}\npassword={}\ndomain={}\n",
-                    credentials.user, credentials.password.0, credentials.domain
-                ),
-            )
-            .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
+            let text = format!(
+                "username={}\npassword={}\ndomain={}\n",
+                credentials.user, credentials.password.0, credentials.domain
+            );
+            write_private(&path, text.as_bytes())
+                .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
             options.push_str(",credentials=");
             options.push_str(&path.display().to_string());
             Some(path)
@@ -220,17 +226,6 @@ impl FuseRedirector {
             mount_point: request.mount_point.clone(),
         }))
     }
-}
-
-/// Writes `text` to a new file only its owner may read.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .and_then(|mut file| file.write_all(text.as_bytes()))
 }
 
 impl Redirector for FuseRedirector {
@@ -314,5 +309,48 @@ impl RedirectedDevice for FuseDevice {
                 Cause::Other(format!("unmount {}: {error}", mount_point.display())),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _, symlink};
+
+    use super::*;
+
+    fn scratch(label: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("wnet-agent-{label}-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_mount_record_is_ours_and_never_written_through_a_link() {
+        let dir = scratch("mount-record");
+        let victim = dir.join("victim");
+        fs::write(&victim, b"keep me\n").unwrap();
+        let path = dir.join("mounts");
+        symlink(&victim, &path).unwrap();
+        let record = MountRecord::new(path.clone());
+        // A planted link is neither read nor written through.
+        assert!(record.previous().is_empty());
+        record.add(Path::new("/run/user/0/wnet/drives/Z"));
+        assert_eq!(fs::read(&victim).unwrap(), b"keep me\n");
+        assert_eq!(
+            record.previous(),
+            [PathBuf::from("/run/user/0/wnet/drives/Z")]
+        );
+        // A record others could have written is ignored: the agent detaches what it lists.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(record.previous().is_empty());
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            assert!(record.previous().is_empty());
+        }
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,7 @@
 //! idle period with no connection held and no client attached.
 
 use std::fs::{self, File};
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,21 +36,11 @@ pub enum AgentError {
     /// Another agent of this user holds the lock.
     #[error("another wnet agent is running for this user (lock {0})")]
     AlreadyRunning(PathBuf),
-    /// The socket's directory is not private to this user.
-    #[error(
-        "{path} must be a directory owned by uid {uid} with mode 0700, but it is owned by uid \
-         {owner} with mode {mode:o}"
-    )]
-    InsecureDirectory {
-        /// The directory.
-        path: PathBuf,
-        /// Our uid.
-        uid: u32,
-        /// Its owner.
-        owner: u32,
-        /// Its mode bits.
-        mode: u32,
-    },
+    /// The socket's directory or the lock file in it is not this user's, or is a symbolic
+    /// link (see `wnet_nbt::user_state`; a directory of ours with looser bits is tightened to
+    /// 0700 instead).
+    #[error(transparent)]
+    InsecureState(#[from] wnet_nbt::user_state::StateError),
     /// A file-system or socket operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -80,24 +70,10 @@ fn io_error<'a>(
     }
 }
 
-/// Makes the socket's directory (0700) or checks that the existing one is ours and private.
+/// Makes the socket's directory (0700) or checks that the existing one is ours, private and
+/// not a link, as the clients check it.
 fn private_directory(dir: &Path) -> Result<(), AgentError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_error("cannot create", dir))?;
-    let meta = fs::metadata(dir).map_err(io_error("cannot inspect", dir))?;
-    let uid = current_uid();
-    let mode = meta.permissions().mode() & 0o777;
-    if meta.uid() != uid || mode & 0o077 != 0 || !meta.is_dir() {
-        return Err(AgentError::InsecureDirectory {
-            path: dir.to_owned(),
-            uid,
-            owner: meta.uid(),
-            mode,
-        });
-    }
+    wnet_nbt::user_state::check_dir(dir, wnet_nbt::user_state::DirRule::Private, true)?;
     Ok(())
 }
 
@@ -128,12 +104,8 @@ impl Agent {
             .to_owned();
         private_directory(&dir)?;
         let lock_path = config.socket.with_extension("lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_error("cannot open", &lock_path))?;
+        // 0600, never through a link, and only a file of ours.
+        let lock = wnet_nbt::user_state::open_private_append(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(AgentError::AlreadyRunning(lock_path)),
@@ -366,5 +338,27 @@ fn request_name(request: &Request) -> &'static str {
         Request::Shares { .. } => "shares",
         Request::ResourceInformation { .. } => "resource_information",
         Request::Stop => "stop",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{DirBuilderExt as _, symlink};
+
+    use super::*;
+
+    #[test]
+    fn a_symlinked_socket_directory_is_refused() {
+        let dir =
+            std::env::temp_dir().join(format!("wnet-agent-socket-dir-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+        let real = dir.join("real");
+        fs::DirBuilder::new().mode(0o700).create(&real).unwrap();
+        let link = dir.join("wnet");
+        symlink(&real, &link).unwrap();
+        let error = private_directory(&link).unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,19 +3,23 @@
 //! agent holds the cache, this file is where it lives).
 //!
 //! The file is `$WNET_NAME_CACHE` if set, else `$XDG_RUNTIME_DIR/wnet/name-cache.json`, else
-//! `/tmp/wnet-<uid>/name-cache.json`; its directory is made private (0700). It is rewritten
-//! whole, through a temporary file and a rename, so a reader never sees half of it. A missing
-//! or unreadable file is an empty cache: the cache is an optimisation, never a reason to fail.
+//! `/tmp/wnet-<uid>/name-cache.json`; its directory is made private (0700) and checked as
+//! `wnet_nbt::user_state` describes. It is rewritten whole, through a temporary file and a
+//! rename, so a reader never sees half of it. A missing or unreadable file is an empty cache:
+//! the cache is an optimisation, never a reason to fail. A file another user could have
+//! written (not ours, writable by group or others, a link) is ignored with a warning, so that
+//! nobody can make a name resolve to an address of their choosing.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use wnet_nbt::name_service::client::NameServiceClient;
-use wnet_nbt::user_state::{user_runtime_dir, write_private};
+use wnet_nbt::user_state::{
+    open_private_read, private_runtime_dir, user_runtime_dir, write_private,
+};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
 /// One cached answer as the file stores it.
@@ -53,14 +57,30 @@ pub(crate) fn cache_path() -> PathBuf {
     if let Some(path) = std::env::var_os("WNET_NAME_CACHE").filter(|path| !path.is_empty()) {
         return PathBuf::from(path);
     }
-    user_runtime_dir().join("name-cache.json")
+    // The checked directory; if it is refused, the unchecked path, which `load` and `store`
+    // then refuse too (the warning says why).
+    let dir = private_runtime_dir().unwrap_or_else(|error| {
+        tracing::warn!("the name cache is not kept: {error}");
+        user_runtime_dir()
+    });
+    dir.join("name-cache.json")
 }
 
 /// The valid entries of the file at `path`, soonest to expire first.
 pub(crate) fn load(path: &Path, now: SystemTime) -> Vec<CacheFileEntry> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Vec::new();
+    let file = match open_private_read(path) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Vec::new(),
+        Err(error) => {
+            tracing::warn!("ignoring the name cache: {error}");
+            return Vec::new();
+        }
     };
+    let mut text = String::new();
+    if let Err(error) = std::io::Read::read_to_string(&mut &file, &mut text) {
+        tracing::warn!("ignoring the name cache {}: {error}", path.display());
+        return Vec::new();
+    }
     let mut entries: Vec<CacheFileEntry> = match serde_json::from_str(&text) {
         Ok(entries) => entries,
         Err(error) => {
@@ -132,6 +152,7 @@ fn hex_decode(text: &str) -> Option<[u8; 16]> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::os::unix::fs::MetadataExt as _;
 
     use super::*;
@@ -178,9 +199,46 @@ mod tests {
         assert_eq!(names, ["SOON", "LATER"]);
         assert_eq!(loaded[0].remaining(now), Duration::from_secs(100));
 
-        fs::write(&path, b"{not json").unwrap();
+        write_private(&path, b"{not json").unwrap();
         assert!(load(&path, now).is_empty());
         assert!(load(&dir.join("missing.json"), now).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_cache_planted_by_another_user_is_ignored() {
+        let dir = std::env::temp_dir().join(format!("wnet-cache-planted-{}", std::process::id()));
+        let path = dir.join("name-cache.json");
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut planted = entry("FILESRV", 5_000);
+        planted.addresses = vec![Ipv4Addr::new(6, 6, 6, 6)];
+        write_atomically(&path, std::slice::from_ref(&planted)).unwrap();
+        assert_eq!(load(&path, now).len(), 1, "ours is read");
+
+        // Writable by others: anyone could have put 6.6.6.6 there.
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+        assert!(load(&path, now).is_empty());
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+
+        // Another user's file (needs root to make one; CI runs the tests as root).
+        if wnet_nbt::user_state::current_uid() == Some(0) {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            let loaded = load(&path, now);
+            assert!(
+                loaded
+                    .iter()
+                    .all(|entry| !entry.addresses.contains(&Ipv4Addr::new(6, 6, 6, 6))),
+                "{loaded:?}"
+            );
+            assert!(loaded.is_empty());
+        }
+
+        // A link to a cache elsewhere is not followed.
+        fs::remove_file(&path).unwrap();
+        let elsewhere = dir.join("elsewhere.json");
+        write_atomically(&elsewhere, std::slice::from_ref(&planted)).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert!(load(&path, now).is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,14 +6,19 @@
 //! file when the table empties. Readers skip files whose process is gone.
 //!
 //! The directory is `$WNET_NETBIOS_STATE_DIR`, else `$XDG_RUNTIME_DIR/wnet/netbios`, else
-//! `/tmp/wnet-<uid>/netbios`; it is created 0700 and files 0600.
+//! `/tmp/wnet-<uid>/netbios`; it is created 0700 and files 0600, and both are checked as
+//! `wnet_nbt::user_state` describes: nothing is published into a directory that is not ours,
+//! and a table file that is not ours (or that others could write) is not shown.
 
 use std::fs;
 use std::net::SocketAddrV4;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use wnet_nbt::user_state::{user_runtime_dir, write_private};
+use wnet_nbt::user_state::{
+    DirRule, StateError, check_dir, open_private_read, private_runtime_dir, user_runtime_dir,
+    write_private,
+};
 
 /// One session as published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,10 +49,28 @@ pub fn state_dir() -> PathBuf {
     }
 }
 
+/// [`state_dir`], checked: the runtime directory as private (0700, ours), the directory
+/// itself as ours and not writable by others (made if missing when `create`).
+fn checked_state_dir(create: bool) -> Result<PathBuf, StateError> {
+    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let dir = match set("WNET_NETBIOS_STATE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => private_runtime_dir()?.join("netbios"),
+    };
+    check_dir(&dir, DirRule::NotWritableByOthers, create)?;
+    Ok(dir)
+}
+
 /// Replaces LANA `lana`'s published table of this process with `sessions` (removes it when
 /// empty). Failures are logged: showing sessions must never break them.
 pub(crate) fn publish(lana: u8, sessions: &[PublishedSession]) {
-    let dir = state_dir();
+    let dir = match checked_state_dir(!sessions.is_empty()) {
+        Ok(dir) => dir,
+        Err(error) => {
+            tracing::warn!("not publishing the session table: {error}");
+            return;
+        }
+    };
     let path = dir.join(format!("sessions-{}-{lana}.json", std::process::id()));
     let outcome = if sessions.is_empty() {
         match fs::remove_file(&path) {
@@ -72,7 +95,14 @@ fn write_atomically(path: &Path, sessions: &[PublishedSession]) -> std::io::Resu
 
 /// Every published session of live processes, by process, LANA and LSN.
 pub fn published_sessions() -> Vec<PublishedSession> {
-    let Ok(entries) = fs::read_dir(state_dir()) else {
+    let dir = match checked_state_dir(false) {
+        Ok(dir) => dir,
+        Err(error) => {
+            tracing::warn!("not reading published session tables: {error}");
+            return Vec::new();
+        }
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut sessions: Vec<PublishedSession> = entries
@@ -82,13 +112,27 @@ pub fn published_sessions() -> Vec<PublishedSession> {
             let name = name.to_string_lossy();
             name.starts_with("sessions-") && name.ends_with(".json")
         })
-        .filter_map(|entry| fs::read(entry.path()).ok())
+        .filter_map(|entry| read_table(&entry.path()))
         .filter_map(|bytes| serde_json::from_slice::<Vec<PublishedSession>>(&bytes).ok())
         .flatten()
         .filter(|session| Path::new(&format!("/proc/{}", session.pid)).exists())
         .collect();
     sessions.sort_by_key(|session| (session.pid, session.lana, session.lsn));
     sessions
+}
+
+/// The bytes of a published table, if it is a file of ours that nobody else could have written.
+fn read_table(path: &Path) -> Option<Vec<u8>> {
+    let file = match open_private_read(path) {
+        Ok(file) => file?,
+        Err(error) => {
+            tracing::warn!("ignoring a published session table: {error}");
+            return None;
+        }
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &file, &mut bytes).ok()?;
+    Some(bytes)
 }
 
 #[cfg(test)]
@@ -116,6 +160,26 @@ mod tests {
         let read: Vec<PublishedSession> =
             serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(read, [session]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn tables_others_could_have_written_are_not_read() {
+        let dir =
+            std::env::temp_dir().join(format!("wnet-published-planted-{}", std::process::id()));
+        let path = dir.join("sessions-1-3.json");
+        write_atomically(&path, &[]).unwrap();
+        assert_eq!(read_table(&path).as_deref(), Some(&b"[]"[..]));
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+        assert_eq!(read_table(&path), None);
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        if wnet_nbt::user_state::current_uid() == Some(0) {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            assert_eq!(read_table(&path), None);
+        }
+        let link = dir.join("sessions-2-3.json");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert_eq!(read_table(&link), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

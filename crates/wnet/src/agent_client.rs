@@ -1,16 +1,25 @@
 //! The library's side of the agent: where its socket is, starting it on demand, and one
 //! request/response exchange per call (blocking, with a timeout).
+//!
+//! Whom the client talks to is checked before it sends anything, since its requests carry
+//! passwords: the socket's directory must be this user's and private (see
+//! `wnet_nbt::user_state`), the socket file must be this user's, and the process that accepted
+//! the connection must run as this user (`SO_PEERCRED`); otherwise the call fails with
+//! ERROR_ACCESS_DENIED naming the socket and the uid found. root talking to another user's
+//! agent is refused as well. The agent's log is opened without following links.
 
 use std::ffi::OsString;
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use wnet_nbt::config::env_var;
+use wnet_nbt::user_state::{DirRule, check_dir, open_private_append, open_private_read};
 
 use crate::error::{Cause, WinError, codes};
 
@@ -99,6 +108,87 @@ fn no_agent(detail: String) -> WinError {
     WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Other(detail))
 }
 
+/// The agent's socket, or what leads to it, is not this user's: nothing is sent.
+fn refused(detail: String) -> WinError {
+    WinError::with_cause(codes::ERROR_ACCESS_DENIED, Cause::Other(detail))
+}
+
+/// The effective uid of this process, which the agent must share.
+fn my_uid() -> u32 {
+    nix::unistd::geteuid().as_raw()
+}
+
+/// The directory the socket is in.
+fn socket_dir(socket: &Path) -> &Path {
+    socket
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Connects to the agent at `socket` if one answers there (`None` if none does), after
+/// checking that the socket's directory and the socket are this user's, and before anything
+/// is sent, that the process that accepted runs as this user.
+fn open_agent_socket(socket: &Path) -> Result<Option<UnixStream>, WinError> {
+    let uid = my_uid();
+    match check_dir(socket_dir(socket), DirRule::Private, false) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(error) => return Err(refused(format!("the wnet agent's directory: {error}"))),
+    }
+    match std::fs::symlink_metadata(socket) {
+        Ok(meta) if meta.uid() != uid => {
+            return Err(refused(format!(
+                "the wnet agent socket {} is owned by uid {}, not by you (uid {uid}): nothing \
+                 was sent to it; remove it",
+                socket.display(),
+                meta.uid()
+            )));
+        }
+        Ok(meta) if !meta.file_type().is_socket() => {
+            return Err(refused(format!(
+                "{} is not a socket: remove it",
+                socket.display()
+            )));
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(no_agent(format!(
+                "cannot inspect {}: {error}",
+                socket.display()
+            )));
+        }
+    }
+    let Ok(stream) = UnixStream::connect(socket) else {
+        return Ok(None);
+    };
+    check_peer(&stream, socket, uid)?;
+    Ok(Some(stream))
+}
+
+/// Refuses the connection unless the process at its other end runs as `uid` (`SO_PEERCRED`,
+/// the credentials it had when it called `listen`).
+fn check_peer(stream: &UnixStream, socket: &Path, uid: u32) -> Result<(), WinError> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let peer = getsockopt(stream, PeerCredentials).map_err(|errno| {
+        refused(format!(
+            "cannot learn who serves {} (SO_PEERCRED: {errno}): nothing was sent to it",
+            socket.display()
+        ))
+    })?;
+    if peer.uid() != uid {
+        return Err(refused(format!(
+            "the process serving {} (pid {}) runs as uid {}, not as you (uid {uid}): nothing \
+             was sent to it",
+            socket.display(),
+            peer.pid(),
+            peer.uid()
+        )));
+    }
+    Ok(())
+}
+
 /// A connection to the agent.
 #[derive(Debug)]
 pub struct AgentClient {
@@ -106,23 +196,33 @@ pub struct AgentClient {
 }
 
 impl AgentClient {
-    /// Connects to a running agent; `None` when none answers.
+    /// Connects to a running agent; `None` when none answers, or when the one that answers
+    /// is not this user's (see the module's documentation; [`AgentClient::connect`] says so).
     pub fn connect_running() -> Option<AgentClient> {
-        let stream = UnixStream::connect(agent_socket_path()).ok()?;
-        AgentClient::from_stream(stream).ok()
+        AgentClient::try_connect_running().ok().flatten()
+    }
+
+    /// Connects to a running agent: `None` when none answers; ERROR_ACCESS_DENIED when the
+    /// socket, its directory or the process serving it is not this user's.
+    fn try_connect_running() -> Result<Option<AgentClient>, WinError> {
+        match open_agent_socket(&agent_socket_path())? {
+            Some(stream) => AgentClient::from_stream(stream).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Connects to the agent, starting it first if none runs (ERROR_NO_NETWORK, with the
-    /// reason, when it cannot be started).
+    /// reason, when it cannot be started; ERROR_ACCESS_DENIED when the socket, its directory
+    /// or the process serving it is not this user's).
     pub fn connect() -> Result<AgentClient, WinError> {
-        if let Some(client) = AgentClient::connect_running() {
+        if let Some(client) = AgentClient::try_connect_running()? {
             return Ok(client);
         }
         // One start at a time in this process: threads that find no agent together would
         // otherwise each start one, and a loser that comes up after the winner has gone (an
         // interpreter takes a while to start) would stay behind as an agent nobody asked for.
         let _starting = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = AgentClient::connect_running() {
+        if let Some(client) = AgentClient::try_connect_running()? {
             return Ok(client);
         }
         let socket = agent_socket_path();
@@ -131,9 +231,10 @@ impl AgentClient {
         let mut child = spawn_agent()?;
         let deadline = Instant::now() + START_TIMEOUT;
         let result = loop {
-            match UnixStream::connect(&socket) {
-                Ok(stream) => break AgentClient::from_stream(stream),
-                Err(error) => {
+            match open_agent_socket(&socket) {
+                Ok(Some(stream)) => break AgentClient::from_stream(stream),
+                Err(error) => break Err(error),
+                Ok(None) => {
                     if let Ok(Some(status)) = child.try_wait() {
                         break Err(no_agent(format!(
                             "the wnet agent exited ({status}) before opening {}: {}",
@@ -143,7 +244,7 @@ impl AgentClient {
                     }
                     if Instant::now() >= deadline {
                         break Err(no_agent(format!(
-                            "the wnet agent did not open {} within {START_TIMEOUT:?}: {error}",
+                            "the wnet agent did not open {} within {START_TIMEOUT:?}",
                             socket.display()
                         )));
                     }
@@ -208,9 +309,13 @@ fn log_beside(socket: &std::path::Path) -> PathBuf {
 
 fn last_log_line(socket: &std::path::Path, start: u64) -> String {
     let log = log_beside(socket);
-    std::fs::read(&log)
-        .ok()
-        .and_then(|bytes| last_line_since(&bytes, start))
+    let mut bytes = Vec::new();
+    let read = match open_private_read(&log) {
+        Ok(Some(file)) => (&file).read_to_end(&mut bytes).is_ok(),
+        _ => false,
+    };
+    read.then_some(())
+        .and_then(|()| last_line_since(&bytes, start))
         .unwrap_or_else(|| format!("see {}", log.display()))
 }
 
@@ -260,25 +365,12 @@ pub fn stop_agent() -> Result<bool, WinError> {
 /// process group so that a Ctrl-C meant for the caller does not stop it.
 fn spawn_agent() -> Result<std::process::Child, WinError> {
     let socket = agent_socket_path();
-    let dir = socket.parent().map(PathBuf::from).unwrap_or_default();
     let log_path = log_beside(&socket);
-    if !dir.as_os_str().is_empty() {
-        use std::os::unix::fs::DirBuilderExt as _;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|error| no_agent(format!("cannot create {}: {error}", dir.display())))?;
-    }
-    let log = {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&log_path)
-            .map_err(|error| no_agent(format!("cannot open {}: {error}", log_path.display())))?
-    };
+    // Makes the directory (0700) or checks it, then opens the log without following a link.
+    let log = open_private_append(&log_path).map_err(|error| match error {
+        wnet_nbt::user_state::StateError::Io { .. } => no_agent(error.to_string()),
+        _ => refused(format!("cannot start the wnet agent: {error}")),
+    })?;
     let (program, leading) = agent_command();
     let mut command = Command::new(&program);
     command
@@ -302,7 +394,154 @@ fn spawn_agent() -> Result<std::process::Child, WinError> {
 
 #[cfg(test)]
 mod tests {
-    use super::last_line_since;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::net::UnixListener;
+    use std::process::{Command, Stdio};
+
+    use super::*;
+    use crate::test_dir::TempDir;
+
+    /// "Another user" in these tests (nobody).
+    const OTHER: u32 = 65534;
+
+    /// A private (0700) directory of ours for a socket, inside `scratch`.
+    fn private_dir(scratch: &TempDir) -> PathBuf {
+        let dir = scratch.0.join("wnet");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    fn is_root() -> bool {
+        let root = my_uid() == 0;
+        if !root {
+            eprintln!("skipped: playing another uid needs root");
+        }
+        root
+    }
+
+    #[test]
+    fn an_agent_of_our_own_uid_is_reached() {
+        let scratch = TempDir::new("agent-client");
+        let socket = private_dir(&scratch).join("agent.sock");
+        assert!(
+            open_agent_socket(&socket).unwrap().is_none(),
+            "no socket yet"
+        );
+        let _listener = UnixListener::bind(&socket).unwrap();
+        assert!(open_agent_socket(&socket).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_peer_of_another_uid_is_refused_by_its_credentials() {
+        let scratch = TempDir::new("agent-client");
+        let socket = private_dir(&scratch).join("agent.sock");
+        let _listener = UnixListener::bind(&socket).unwrap();
+        let stream = UnixStream::connect(&socket).unwrap();
+        check_peer(&stream, &socket, my_uid()).unwrap();
+        let error = check_peer(&stream, &socket, my_uid() + 1).unwrap_err();
+        assert_eq!(error.code, codes::ERROR_ACCESS_DENIED);
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("runs as uid {}", my_uid())),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_socket_file_of_another_user_is_refused_before_connecting() {
+        if !is_root() {
+            return;
+        }
+        let scratch = TempDir::new("agent-client");
+        let socket = private_dir(&scratch).join("agent.sock");
+        let listener = UnixListener::bind(&socket).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        std::os::unix::fs::lchown(&socket, Some(OTHER), Some(OTHER)).unwrap();
+        let error = open_agent_socket(&socket).unwrap_err();
+        assert_eq!(error.code, codes::ERROR_ACCESS_DENIED);
+        let text = error.to_string();
+        assert!(text.contains("owned by uid 65534"), "{text}");
+        assert!(text.contains(&socket.display().to_string()), "{text}");
+        // Not even connected.
+        let accepted = listener.accept().map(|_| ()).map_err(|error| error.kind());
+        assert_eq!(accepted, Err(std::io::ErrorKind::WouldBlock));
+    }
+
+    #[test]
+    fn a_hijacked_socket_directory_is_refused() {
+        if !is_root() {
+            return;
+        }
+        let scratch = TempDir::new("agent-client");
+        let dir = private_dir(&scratch);
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        std::os::unix::fs::chown(&dir, Some(OTHER), Some(OTHER)).unwrap();
+        let error = open_agent_socket(&dir.join("agent.sock")).unwrap_err();
+        assert_eq!(error.code, codes::ERROR_ACCESS_DENIED);
+        assert!(error.to_string().contains("owned by uid 65534"), "{error}");
+    }
+
+    /// A fake agent: a listener run as nobody that reports how many bytes it received.
+    const FAKE_AGENT: &str = r#"
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+print("READY", flush=True)
+s.settimeout(20)
+conn, _ = s.accept()
+conn.settimeout(5)
+data = b""
+try:
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except OSError as error:
+    print("RECV-ERROR", error, flush=True)
+print("RECEIVED", len(data), flush=True)
+"#;
+
+    #[test]
+    fn a_fake_agent_of_another_uid_receives_nothing() {
+        use std::io::BufRead as _;
+        if !is_root() {
+            return;
+        }
+        let scratch = TempDir::new("agent-client");
+        let dir = private_dir(&scratch);
+        // Nobody binds the socket in a directory of its own; we then move it into ours and
+        // make the file ours, so that only SO_PEERCRED can tell.
+        let theirs = scratch.0.join("theirs");
+        fs::create_dir(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(OTHER), Some(OTHER)).unwrap();
+        let their_socket = theirs.join("agent.sock");
+        let mut server = Command::new("setpriv")
+            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .args(["/usr/bin/python3", "-c", FAKE_AGENT])
+            .arg(&their_socket)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "READY");
+        let socket = dir.join("agent.sock");
+        fs::rename(&their_socket, &socket).unwrap();
+        std::os::unix::fs::lchown(&socket, Some(0), Some(0)).unwrap();
+
+        let error = open_agent_socket(&socket).unwrap_err();
+        assert_eq!(error.code, codes::ERROR_ACCESS_DENIED);
+        let text = error.to_string();
+        assert!(text.contains("runs as uid 65534"), "{text}");
+        assert!(text.contains(&socket.display().to_string()), "{text}");
+        let report: Vec<String> = lines.map(Result::unwrap).collect();
+        server.wait().unwrap();
+        assert_eq!(report, ["RECEIVED 0"]);
+    }
 
     #[test]
     fn an_agent_that_exits_early_is_explained_by_its_own_lines_only() {

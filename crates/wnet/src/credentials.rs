@@ -8,10 +8,10 @@
 //! text this module produces ever contains a password.
 //!
 //! The credential file is refused, as ssh refuses a private key, when other users could read
-//! it or when it belongs to someone else.
+//! it or when it belongs to someone else; it is never read through a symbolic link, nor from a
+//! directory that is not the user's or that others can write (see `wnet_nbt::user_state`).
 
 use std::fmt;
-use std::fs;
 use std::io::{self, Read as _};
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroize as _;
 
 use crate::config_dir::config_dir;
+use wnet_nbt::user_state::{StateError, open_private_read};
 
 /// The environment variable naming the user for [`default_credentials`].
 pub const USER_VARIABLE: &str = "WNET_USER";
@@ -370,21 +371,29 @@ impl CredentialFile {
             path: path.to_owned(),
             source,
         };
-        let mut file = match fs::File::open(path) {
-            Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Ok(CredentialFile::new());
+        // Opened without following a link, in a directory of ours that others cannot write;
+        // ownership and group/other write bits are checked on the open file.
+        let mut file = match open_private_read(path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(CredentialFile::new()),
+            Err(StateError::OtherOwner { owner, .. }) => {
+                return Err(CredentialError::OtherOwner {
+                    path: path.to_owned(),
+                    uid: owner,
+                });
             }
-            Err(error) => return Err(io_error(error)),
+            Err(StateError::WritableByOthers {
+                path: refused,
+                mode,
+            }) if refused == path => {
+                return Err(CredentialError::Insecure {
+                    path: path.to_owned(),
+                    mode,
+                });
+            }
+            Err(error) => return Err(io_error(io::Error::from(error))),
         };
         let meta = file.metadata().map_err(io_error)?;
-        let me = fs::metadata("/proc/self").map_err(io_error)?.uid();
-        if meta.uid() != me {
-            return Err(CredentialError::OtherOwner {
-                path: path.to_owned(),
-                uid: meta.uid(),
-            });
-        }
         let mode = meta.mode() & 0o7777;
         if mode & 0o077 != 0 {
             return Err(CredentialError::Insecure {
@@ -657,6 +666,7 @@ pub fn default_credentials(
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
@@ -838,6 +848,32 @@ password = p=w#;x
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_link_or_a_directory_others_can_write_is_refused() {
+        let dir = TempDir::new("credentials");
+        let path = dir.file(SAMPLE, 0o600);
+        let link = dir.0.join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap_or_else(|error| panic!("{error}"));
+        match CredentialFile::load(&link) {
+            Err(error @ CredentialError::Io { .. }) => {
+                assert!(error.to_string().contains("symbolic link"), "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
+        fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o777))
+            .unwrap_or_else(|error| panic!("chmod: {error}"));
+        match CredentialFile::load(&path) {
+            Err(error @ CredentialError::Io { .. }) => {
+                let text = error.to_string();
+                assert!(text.contains("writable by other users"), "{text}");
+                assert!(!text.contains("Alice-lab-pw1"), "{text}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nor is anything saved there.
+        assert!(parsed(SAMPLE).save(&path).is_err());
     }
 
     #[test]

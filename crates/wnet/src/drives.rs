@@ -55,13 +55,12 @@ pub fn mount_point(local_name: &str) -> PathBuf {
 pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
     let path = mount_point(local_name);
     if is_drive_letter(local_name) {
-        use std::os::unix::fs::DirBuilderExt as _;
+        use wnet_nbt::user_state::{DirRule, check_dir};
         let dir = drives_dir();
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .and_then(|()| match std::fs::create_dir(&path) {
+        // Made 0700 if missing; else it must be ours, not a link, not writable by others.
+        check_dir(&dir, DirRule::NotWritableByOthers, true)
+            .map_err(std::io::Error::from)
+            .and_then(|_| match std::fs::create_dir(&path) {
                 Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
                 other => other,
             })

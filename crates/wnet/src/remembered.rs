@@ -9,8 +9,11 @@
 //!
 //! It never holds a password: a remembered connection is restored with the default
 //! credentials (see [`crate::credentials`]) or the user name it remembers.
+//!
+//! It is read only if it is a regular file of the user's that group and others cannot write,
+//! in a directory of the user's that they cannot write either (no symbolic links followed);
+//! anything else is [`RememberedError::Io`] saying what is wrong. See `wnet_nbt::user_state`.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -154,18 +157,18 @@ impl RememberedStore {
     /// [`RememberedError::UnsupportedVersion`] if another format version wrote it. Of two
     /// entries for the same local name the later wins.
     pub fn load(path: &Path) -> Result<RememberedStore, RememberedError> {
-        let bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Ok(RememberedStore::empty(path));
-            }
-            Err(source) => {
-                return Err(RememberedError::Io {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
+        let io_error = |source| RememberedError::Io {
+            path: path.to_owned(),
+            source,
         };
+        // Only a file of ours that nobody else could have written, in a directory likewise.
+        let file = match wnet_nbt::user_state::open_private_read(path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(RememberedStore::empty(path)),
+            Err(error) => return Err(io_error(io::Error::from(error))),
+        };
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut &file, &mut bytes).map_err(io_error)?;
         let corrupt = |source| RememberedError::Corrupt {
             path: path.to_owned(),
             source,
@@ -250,6 +253,7 @@ impl RememberedStore {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
@@ -428,11 +432,53 @@ mod tests {
         assert_eq!(error.win32_code(), codes::ERROR_CANNOT_OPEN_PROFILE);
         let win = error.to_win_error();
         assert_eq!(win.code, codes::ERROR_CANNOT_OPEN_PROFILE);
-        assert!(matches!(win.cause, Some(Cause::Os(_))), "{win:?}");
+        // The cause says what is wrong (it is checked on the open file, not left to read(2)).
+        assert!(
+            matches!(&win.cause, Some(Cause::Other(text)) if text.contains("not a regular file")),
+            "{win:?}"
+        );
         // Nor can a store be saved there.
         let error = RememberedStore::empty(&path)
             .save()
             .map_or_else(|error| error, |()| panic!("saved over a directory"));
         assert_eq!(error.win32_code(), codes::ERROR_CANNOT_OPEN_PROFILE);
+    }
+
+    #[test]
+    fn a_store_another_user_could_have_written_is_refused_and_not_followed() {
+        let dir = TempDir::new("remembered");
+        let path = dir.0.join(REMEMBERED_FILE_NAME);
+        let mut store = RememberedStore::empty(&path);
+        store.add(entry("Z:", "\\\\server\\share", "alice"));
+        store.save().unwrap_or_else(|error| panic!("save: {error}"));
+        assert_eq!(loaded(&path).entries().len(), 1);
+
+        // A link to a store elsewhere.
+        let link_dir = TempDir::new("remembered");
+        let link = link_dir.0.join(REMEMBERED_FILE_NAME);
+        std::os::unix::fs::symlink(&path, &link).unwrap_or_else(|error| panic!("{error}"));
+        let error = RememberedStore::load(&link).map_or_else(|error| error, |s| panic!("{s:?}"));
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(error.win32_code(), codes::ERROR_CANNOT_OPEN_PROFILE);
+
+        // A store others may write.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666))
+            .unwrap_or_else(|error| panic!("chmod: {error}"));
+        let error = RememberedStore::load(&path).map_or_else(|error| error, |s| panic!("{s:?}"));
+        assert!(
+            error.to_string().contains("writable by other users"),
+            "{error}"
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|error| panic!("chmod: {error}"));
+
+        // Another user's store (root can make one; CI runs the tests as root).
+        if wnet_nbt::user_state::current_uid() == Some(0) {
+            std::os::unix::fs::chown(&path, Some(65_534), Some(65_534))
+                .unwrap_or_else(|error| panic!("chown: {error}"));
+            let error =
+                RememberedStore::load(&path).map_or_else(|error| error, |s| panic!("{s:?}"));
+            assert!(error.to_string().contains("owned by uid 65534"), "{error}");
+        }
     }
 }
