@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use wnet_nbt::user_state::open_private_read;
+
 use crate::config_dir::config_dir;
 use crate::error::{Cause, WinError, codes};
 
@@ -177,39 +179,23 @@ pub fn settings_path() -> Option<PathBuf> {
     config_dir().map(|dir| dir.join(SETTINGS_FILE_NAME))
 }
 
-/// The settings file's text, `None` if there is none. A file another user could have written
-/// is refused: it would decide what this user's connections must prove.
+/// The settings file's text, `None` if there is none. Read as every state file is
+/// ([`open_private_read`]): a file another user could have written, or one reached through a
+/// link, is refused — it would decide what this user's connections must prove.
 fn read_settings(path: &Path) -> Result<Option<String>, PolicyError> {
-    use std::os::unix::fs::MetadataExt as _;
-    let place = || path.display().to_string();
-    let metadata = match std::fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(PolicyError {
-                place: place(),
-                problem: error.to_string(),
-            });
-        }
+    use std::io::Read as _;
+    let refused = |problem: String| PolicyError {
+        place: path.display().to_string(),
+        problem,
     };
-    let own_uid = wnet_nbt::user_state::current_uid();
-    if !metadata.is_file() || Some(metadata.uid()) != own_uid || metadata.mode() & 0o022 != 0 {
-        return Err(PolicyError {
-            place: place(),
-            problem: format!(
-                "refused: it must be a regular file of yours that no one else can write \
-                 (owner uid {}, mode {:o}); chmod go-w it",
-                metadata.uid(),
-                metadata.mode() & 0o7777
-            ),
-        });
-    }
-    std::fs::read_to_string(path)
-        .map(Some)
-        .map_err(|error| PolicyError {
-            place: place(),
-            problem: error.to_string(),
-        })
+    let Some(mut file) = open_private_read(path).map_err(|error| refused(error.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .map_err(|error| refused(error.to_string()))?;
+    Ok(Some(text))
 }
 
 fn parse_switch(value: &str) -> Option<bool> {
@@ -283,7 +269,7 @@ mod tests {
         std::fs::write(&path, "AllowInsecureGuestAuth = 1\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
         let error = read_settings(&path).unwrap_err();
-        assert!(error.problem.contains("refused"), "{error}");
+        assert!(error.problem.contains("writ"), "{error}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(read_settings(&path).unwrap().is_some());
         let link = dir.0.join("link");
