@@ -690,3 +690,34 @@ async fn share_encryption_is_reported_only_once_proven() {
         assert!(!session.is_connected());
     }
 }
+
+/// The read, write and transact sizes of the NEGOTIATE response are the server's to say, but
+/// not without bounds: zero (which would have a reader loop without progress) or anything
+/// below 4 KiB fails the negotiation; a size past 8 MiB is capped there.
+#[tokio::test]
+async fn announced_io_sizes_are_bounded() {
+    for (announced, expected) in [
+        (0, None),
+        (4095, None),
+        (4096, Some(4096)),
+        (1 << 20, Some(1 << 20)),
+        (u32::MAX, Some(8 << 20)),
+    ] {
+        let mut script = Script::new(dialect::SMB_3_1_1);
+        script.io_size = announced;
+        let server = HostileServer::start(script).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        match (negotiate(&connection, false).await, expected) {
+            (Ok(negotiated), Some(expected)) => {
+                assert_eq!(negotiated.max_read_size, expected);
+                assert_eq!(negotiated.max_write_size, expected);
+                assert_eq!(negotiated.max_transact_size, expected);
+            }
+            (Err(error), None) => assert!(
+                matches!(&error, Error::Unsupported(reason) if reason.contains("announced a Max")),
+                "{announced}: {error}"
+            ),
+            (outcome, expected) => panic!("{announced}: {outcome:?}, expected {expected:?}"),
+        }
+    }
+}

@@ -51,7 +51,7 @@ pub struct Negotiated {
     pub signing_algorithm: SigningAlgorithm,
     /// The cipher, if the server can encrypt.
     pub cipher: Option<Cipher>,
-    /// Largest read, write and transact sizes.
+    /// Largest read (the server's MaxReadSize, capped at 8 MiB; the other two likewise).
     pub max_read_size: u32,
     /// Largest write.
     pub max_write_size: u32,
@@ -143,9 +143,9 @@ pub async fn negotiate_dialects(
         server_requires_signing: response.security_mode & security_mode::SIGNING_REQUIRED != 0,
         signing_algorithm,
         cipher,
-        max_read_size: response.max_read_size,
-        max_write_size: response.max_write_size,
-        max_transact_size: response.max_transact_size,
+        max_read_size: io_size("MaxReadSize", response.max_read_size)?,
+        max_write_size: io_size("MaxWriteSize", response.max_write_size)?,
+        max_transact_size: io_size("MaxTransactSize", response.max_transact_size)?,
         server_guid: response.server_guid,
         capabilities: response.capabilities,
         server_security_mode: response.security_mode,
@@ -210,6 +210,27 @@ fn negotiate_request(
         ],
     });
     Ok((client, request))
+}
+
+/// The smallest read, write or transact size a server may announce: MS-SMB2 §3.3.5.4 has
+/// servers offer at least 64 KiB; below 4 KiB no message fits a useful payload, and zero
+/// would have a reader loop without progress.
+const MIN_IO_SIZE: u32 = 4096;
+/// The largest read, write or transact size the client uses, whatever the server announces
+/// (Windows caps its own at 8 MiB): a message stays well within a 16 MiB frame and its
+/// credit charge within a few hundred credits.
+const MAX_IO_SIZE: u32 = 8 << 20;
+
+/// A size the server announced in its NEGOTIATE response, refused below [`MIN_IO_SIZE`] and
+/// capped at [`MAX_IO_SIZE`].
+fn io_size(field: &str, announced: u32) -> Result<u32, Error> {
+    if announced < MIN_IO_SIZE {
+        return Err(Error::Unsupported(format!(
+            "the server announced a {field} of {announced} bytes, below the {MIN_IO_SIZE} \
+             any SMB2 server offers"
+        )));
+    }
+    Ok(announced.min(MAX_IO_SIZE))
 }
 
 /// The first algorithm id of a signing or encryption context (`count` then ids).

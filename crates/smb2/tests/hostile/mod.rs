@@ -125,6 +125,8 @@ pub(crate) struct Script {
     /// Whether its share asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA); every response
     /// after the TREE_CONNECT is then sealed.
     pub(crate) share_encrypts: bool,
+    /// The MaxTransactSize, MaxReadSize and MaxWriteSize its NEGOTIATE response announces.
+    pub(crate) io_size: u32,
     /// Whether it logs every session on as guest (SMB2_SESSION_FLAG_IS_GUEST, no keys),
     /// whatever the password.
     pub(crate) guest: bool,
@@ -177,6 +179,7 @@ impl Script {
             misbehave: Vec::new(),
             directory: DirectoryAnswers::NotSupported,
             share_encrypts: false,
+            io_size: 1 << 20,
             guest: false,
             validated_dialect: None,
             required_target_name: None,
@@ -593,7 +596,7 @@ impl ServerConnection {
         body.extend_from_slice(&(contexts.len() as u16).to_le_bytes());
         body.extend_from_slice(&SERVER_GUID);
         body.extend_from_slice(&caps.to_le_bytes());
-        for max in [1u32 << 20; 3] {
+        for max in [self.script.io_size; 3] {
             body.extend_from_slice(&max.to_le_bytes()); // MaxTransact/Read/WriteSize
         }
         body.extend_from_slice(&[0; 16]); // SystemTime, ServerStartTime
