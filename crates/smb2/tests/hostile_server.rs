@@ -721,3 +721,55 @@ async fn announced_io_sizes_are_bounded() {
         }
     }
 }
+
+/// Credits are the server's to grant, but not without bounds either: a server granting the
+/// most a header can carry with every answer leaves the client holding at most 8,192.
+#[tokio::test]
+async fn granted_credits_are_capped() {
+    let mut script = Script::new(dialect::SMB_3_1_1);
+    script.credits = u16::MAX;
+    let server = HostileServer::start(script).await;
+    let (connection, session) = logon(&server).await;
+    let tree = session.tree_connect(SHARE).await.expect("tree connect");
+    for _ in 0..4 {
+        let file = tree.open_existing("a.txt").await.expect("create");
+        file.close().await.expect("close");
+    }
+    assert_eq!(connection.credits_available(), 8192);
+}
+
+/// A server that grants no credits leaves the client nothing to send with: the next request
+/// fails when the connection's timeout runs out (the connection is closed) instead of
+/// waiting for ever.
+#[tokio::test]
+async fn a_server_granting_no_credits_times_out_instead_of_hanging() {
+    let mut script = Script::new(dialect::SMB_3_1_1);
+    script.credits = 0;
+    let server = HostileServer::start(script).await;
+    let connection = connect_tcp(server.address, Duration::from_millis(500))
+        .await
+        .expect("connect");
+    let negotiated = negotiate(&connection, false).await.expect("negotiate");
+    assert_eq!(connection.credits_available(), 0);
+    let started = std::time::Instant::now();
+    let error = Session::setup(
+        &connection,
+        &negotiated,
+        &credentials(),
+        &SessionOptions::default(),
+    )
+    .await
+    .expect_err("no credit to send with");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                command: Command::SessionSetup,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(started.elapsed() < TIMEOUT, "{:?}", started.elapsed());
+    assert!(connection.closed_reason().is_some());
+}

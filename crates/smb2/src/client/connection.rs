@@ -22,6 +22,9 @@ const MAX_FRAME: usize = 16 << 20;
 const UNSOLICITED_MESSAGE_ID: u64 = u64::MAX;
 /// Credits the client tries to hold, so that reads and writes can be pipelined.
 const CREDIT_TARGET: usize = 512;
+/// The most credits the client holds, whatever servers grant: a server granting the
+/// maximum with every answer must not grow the count without bound.
+const MAX_CREDITS: usize = 8192;
 /// How many frames may wait for the writer task.
 const WRITE_QUEUE: usize = 64;
 
@@ -193,6 +196,12 @@ impl Connection {
     /// Whether the connection has ended, and why.
     pub fn closed_reason(&self) -> Option<String> {
         lock(&self.shared.closed).clone()
+    }
+
+    /// How many credits the client holds now (at most 8,192, whatever the server grants): how
+    /// many 64 KiB units it may send before an answer grants more.
+    pub fn credits_available(&self) -> usize {
+        self.shared.credits.available_permits()
     }
 
     /// Closes the connection because of what a caller found (a negotiation that did not
@@ -580,7 +589,10 @@ fn deliver(
     header: Header,
     sealed_by: Option<u64>,
 ) -> Result<(), String> {
-    shared.credits.add_permits(usize::from(header.credits));
+    let room = MAX_CREDITS.saturating_sub(shared.credits.available_permits());
+    shared
+        .credits
+        .add_permits(usize::from(header.credits).min(room));
     if header.message_id == UNSOLICITED_MESSAGE_ID {
         deliver_unsolicited(shared, &message, &header, sealed_by.is_some());
         return Ok(());

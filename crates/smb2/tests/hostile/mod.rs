@@ -53,8 +53,6 @@ pub(crate) const TREE_ID: u32 = 7;
 pub(crate) const FILE_ID: [u8; 16] = [0x11; 16];
 /// A key no session has: what [`Signature::Wrong`] signs with.
 const WRONG_KEY: [u8; 16] = [0x5A; 16];
-/// Credits granted by every response.
-const CREDITS: u16 = 64;
 
 /// The SessionId the server gives the `n`th session set up on the connection (from 0).
 pub(crate) fn session_id(n: u64) -> u64 {
@@ -125,6 +123,8 @@ pub(crate) struct Script {
     /// Whether its share asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA); every response
     /// after the TREE_CONNECT is then sealed.
     pub(crate) share_encrypts: bool,
+    /// The credits every response grants.
+    pub(crate) credits: u16,
     /// The MaxTransactSize, MaxReadSize and MaxWriteSize its NEGOTIATE response announces.
     pub(crate) io_size: u32,
     /// Whether it logs every session on as guest (SMB2_SESSION_FLAG_IS_GUEST, no keys),
@@ -180,6 +180,7 @@ impl Script {
             directory: DirectoryAnswers::NotSupported,
             share_encrypts: false,
             io_size: 1 << 20,
+            credits: 64,
             guest: false,
             validated_dialect: None,
             required_target_name: None,
@@ -465,7 +466,7 @@ impl ServerConnection {
             credit_charge: header.credit_charge,
             status,
             command: header.command,
-            credits: CREDITS,
+            credits: self.script.credits,
             flags: flags::SERVER_TO_REDIR,
             next_command: 0,
             message_id: header.message_id,
