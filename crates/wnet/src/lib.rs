@@ -21,6 +21,7 @@ mod idle_sessions;
 pub mod last_error;
 pub mod remembered;
 pub mod resource;
+pub mod secret_buffer;
 pub mod smb_provider;
 #[cfg(test)]
 mod test_dir;
