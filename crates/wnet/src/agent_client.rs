@@ -2,7 +2,7 @@
 //! request/response exchange per call (blocking, with a timeout).
 
 use std::ffi::OsString;
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
+use crate::secret_buffer::SecretBuffer;
 use wnet_nbt::config::env_var;
 
 use crate::error::{Cause, WinError, codes};
@@ -21,6 +22,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one request may take: an add-connection runs several network steps, each bounded
 /// by the provider's own timeout.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
+/// The longest request line sent (the agent accepts 1 MiB).
+const MAX_REQUEST: usize = 1 << 20;
+/// The longest response line read: a connection table or a share list (each bounded by the
+/// agent) with room to spare; a longer answer is an agent gone wrong.
+const MAX_RESPONSE: usize = 64 << 20;
 
 /// The agent's socket: `$WNET_AGENT_SOCKET`, else `agent.sock` in the per-user runtime
 /// directory (`$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`).
@@ -100,9 +106,15 @@ fn no_agent(detail: String) -> WinError {
 }
 
 /// A connection to the agent.
+///
+/// A request may carry a password: it is serialized into a [`SecretBuffer`] and that buffer is
+/// zeroed once written, and the response is read (without a `BufReader`, whose own buffer
+/// would keep the bytes) into another that is zeroed once parsed.
 #[derive(Debug)]
 pub struct AgentClient {
-    reader: BufReader<UnixStream>,
+    stream: UnixStream,
+    request: SecretBuffer,
+    response: SecretBuffer,
 }
 
 impl AgentClient {
@@ -164,33 +176,67 @@ impl AgentClient {
             .set_read_timeout(Some(timeout))
             .and_then(|()| stream.set_write_timeout(Some(timeout)))
             .map_err(|error| no_agent(format!("agent socket: {error}")))?;
-        Ok(AgentClient {
-            reader: BufReader::new(stream),
-        })
+        Ok(AgentClient::over(stream))
     }
 
-    /// Sends one request and reads its response; an error response becomes `Err`.
+    fn over(stream: UnixStream) -> AgentClient {
+        AgentClient {
+            stream,
+            request: SecretBuffer::new(1024, MAX_REQUEST),
+            response: SecretBuffer::new(4096, MAX_RESPONSE),
+        }
+    }
+
+    /// Sends one request and reads its response; an error response becomes `Err`. Neither
+    /// line stays in this client's memory afterwards.
     pub fn call(&mut self, request: Request) -> Result<Response, WinError> {
         let envelope = RequestEnvelope {
             version: PROTOCOL_VERSION,
             request,
         };
-        let mut line = serde_json::to_vec(&envelope)
-            .map_err(|error| no_agent(format!("cannot encode a request: {error}")))?;
-        line.push(b'\n');
-        let lost = |error: std::io::Error| no_agent(format!("lost the wnet agent: {error}"));
-        self.reader.get_mut().write_all(&line).map_err(lost)?;
-        let mut reply = String::new();
-        let read = self.reader.read_line(&mut reply).map_err(lost)?;
-        if read == 0 {
-            return Err(no_agent("the wnet agent closed the connection".into()));
+        let sent = self.send(&envelope);
+        self.request.clear();
+        // The envelope's password zeroes itself here.
+        drop(envelope);
+        sent?;
+        let line = self.receive();
+        let parsed = line.and_then(|length| {
+            serde_json::from_slice::<Response>(&self.response.filled()[..length])
+                .map_err(|error| no_agent(format!("unreadable answer from the agent: {error}")))
+        });
+        self.response.clear();
+        match parsed? {
+            Response::Error(error) => Err(error.into()),
+            response => Ok(response),
         }
-        match serde_json::from_str::<Response>(&reply) {
-            Ok(Response::Error(error)) => Err(error.into()),
-            Ok(response) => Ok(response),
-            Err(error) => Err(no_agent(format!(
-                "unreadable answer from the agent: {error}"
-            ))),
+    }
+
+    fn send(&mut self, envelope: &RequestEnvelope) -> Result<(), WinError> {
+        serde_json::to_writer(&mut self.request, envelope)
+            .and_then(|()| self.request.write_all(b"\n").map_err(serde_json::Error::io))
+            .map_err(|error| no_agent(format!("cannot encode a request: {error}")))?;
+        self.stream
+            .write_all(self.request.filled())
+            .map_err(|error| no_agent(format!("lost the wnet agent: {error}")))
+    }
+
+    /// Reads until the response buffer holds a whole line: its length.
+    fn receive(&mut self) -> Result<usize, WinError> {
+        loop {
+            if let Some(length) = self.response.line_len() {
+                return Ok(length);
+            }
+            if self.response.is_full() {
+                return Err(no_agent(format!(
+                    "the wnet agent's answer is longer than {MAX_RESPONSE} bytes"
+                )));
+            }
+            match self.stream.read(self.response.spare_mut()) {
+                Ok(0) => return Err(no_agent("the wnet agent closed the connection".into())),
+                Ok(read) => self.response.advance(read),
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(no_agent(format!("lost the wnet agent: {error}"))),
+            }
         }
     }
 }
@@ -302,7 +348,52 @@ fn spawn_agent() -> Result<std::process::Child, WinError> {
 
 #[cfg(test)]
 mod tests {
-    use super::last_line_since;
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::os::unix::net::UnixStream;
+
+    use super::{AgentClient, last_line_since};
+    use crate::agent_protocol::{Request, Response, WireCredentials, WireSecret};
+
+    #[test]
+    fn a_call_leaves_no_password_in_the_clients_buffers() {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let agent = std::thread::spawn(move || {
+            let mut reader = BufReader::new(theirs);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            reader
+                .get_mut()
+                .write_all(b"{\"result\":\"shares\",\"shares\":[]}\n")
+                .unwrap();
+            line
+        });
+        let mut client = AgentClient::over(ours);
+        let password = "Tr0ub4dor&3-in-a-long-password".repeat(100);
+        let response = client
+            .call(Request::Shares {
+                server: "srv".into(),
+                credentials: Some(WireCredentials {
+                    user: "alice".into(),
+                    domain: String::new(),
+                    password: WireSecret(password.clone()),
+                    source: "explicit".into(),
+                    explicit: true,
+                }),
+            })
+            .unwrap();
+        assert_eq!(response, Response::Shares { shares: Vec::new() });
+        // The line went out whole, in the protocol's format...
+        let sent = agent.join().unwrap();
+        assert!(
+            sent.starts_with("{\"version\":1,\"request\":{\"op\":\"shares\""),
+            "{sent}"
+        );
+        assert!(sent.contains(&format!("\"password\":\"{password}\"")));
+        // ...and neither the request (which grew past its first allocation) nor the response
+        // is left in the client.
+        assert!(client.request.is_zeroed(), "{:?}", client.request);
+        assert!(client.response.is_zeroed(), "{:?}", client.response);
+    }
 
     #[test]
     fn an_agent_that_exits_early_is_explained_by_its_own_lines_only() {
