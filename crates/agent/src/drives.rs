@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
 use wnet::error::{Cause, WinError, codes};
+use wnet::secret_buffer::SecretBuffer;
 use wnet_drive::{Drive, DriveOptions};
 use wnet_smb2::Tree;
 
@@ -181,14 +182,18 @@ impl FuseRedirector {
                 .record
                 .path
                 .with_file_name(format!("cifs-credentials-{}", std::process::id()));
-            write_private(
-                &path,
-                &format!(
-                    "username={}\npassword={}\ndomain={}\n",
-                    credentials.user, credentials.password.0, credentials.domain
-                ),
+            // mount.cifs reads the password from this file. Our copy of its text is built in
+            // a buffer that zeroes what it held (a `format!` string would leave copies behind
+            // as it grows, and none of them zeroed).
+            let mut text = SecretBuffer::new(256, usize::MAX);
+            write!(
+                text,
+                "username={}\npassword={}\ndomain={}\n",
+                credentials.user, credentials.password.0, credentials.domain
             )
             .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
+            write_private(&path, text.filled())
+                .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
             options.push_str(",credentials=");
             options.push_str(&path.display().to_string());
             Some(path)
@@ -223,14 +228,14 @@ impl FuseRedirector {
 }
 
 /// Writes `text` to a new file only its owner may read.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+fn write_private(path: &Path, text: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .and_then(|mut file| file.write_all(text))
 }
 
 impl Redirector for FuseRedirector {
