@@ -10,5 +10,7 @@
 pub mod drives;
 mod run;
 pub mod server;
+pub mod zeroing_alloc;
 
 pub use run::run;
+pub use zeroing_alloc::ZeroingAllocator;
