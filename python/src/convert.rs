@@ -99,4 +99,3 @@ pub(crate) fn no_such_attribute(class: &str, name: &str) -> PyErr {
         "'{class}' object has no attribute '{name}'"
     ))
 }
-

@@ -28,7 +28,7 @@ use pyo3::types::PyDict;
 /// copies are made where our code cannot zero them. Python's own objects (the `str` a password
 /// came in) are the interpreter's and are not affected.
 #[global_allocator]
-static ALLOCATOR: wnet_agent::ZeroingAllocator = wnet_agent::ZeroingAllocator;
+static ALLOCATOR: wnet::zeroing_alloc::ZeroingAllocator = wnet::zeroing_alloc::ZeroingAllocator;
 
 /// `wnet._native.win32wnet`: pywin32's `win32wnet`.
 fn win32wnet_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {

@@ -10,7 +10,6 @@
 pub mod drives;
 mod run;
 pub mod server;
-pub mod zeroing_alloc;
 
 pub use run::run;
-pub use zeroing_alloc::ZeroingAllocator;
+pub use wnet::zeroing_alloc::ZeroingAllocator;

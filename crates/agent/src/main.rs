@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 /// Every block is zeroed when freed: the agent handles passwords, and some of their copies are
-/// made where our code cannot zero them (see `wnet_agent::zeroing_alloc`).
+/// made where our code cannot zero them (see `wnet::zeroing_alloc`).
 #[global_allocator]
 static ALLOCATOR: wnet_agent::ZeroingAllocator = wnet_agent::ZeroingAllocator;
 

@@ -27,6 +27,7 @@ pub mod smb_provider;
 mod test_dir;
 pub mod unc;
 pub mod workstation;
+pub mod zeroing_alloc;
 
 pub use error::{Cause, WinError};
 pub use last_error::{ExtendedError, get_last_error, set_last_error};

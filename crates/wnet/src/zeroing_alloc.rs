@@ -2,7 +2,8 @@
 //! that copies of a password made inside our dependencies (serde_json unescapes a JSON string
 //! into a scratch buffer of its own, which it frees without zeroing) do not outlive their use
 //! in freed memory. Our own code zeroes its secrets itself (`WireSecret`, `SecretBuffer`);
-//! this covers what it cannot reach.
+//! this covers what it cannot reach. The programs that handle passwords install it: the agent,
+//! the `wnet` command and the Python extension.
 //!
 //! It is the one place in the workspace with `unsafe`: implementing [`GlobalAlloc`] is unsafe
 //! by definition, and each operation only forwards to [`System`] with the same layout.
