@@ -370,10 +370,12 @@ async fn next_line<R: AsyncRead + Unpin>(
     reader: &mut R,
     lines: &mut SecretBuffer,
 ) -> Option<usize> {
+    let mut searched = 0;
     loop {
-        if let Some(length) = lines.line_len() {
+        if let Some(length) = lines.line_len(searched) {
             return Some(length);
         }
+        searched = lines.filled().len();
         if lines.is_full() {
             return None;
         }

@@ -222,10 +222,12 @@ impl AgentClient {
 
     /// Reads until the response buffer holds a whole line: its length.
     fn receive(&mut self) -> Result<usize, WinError> {
+        let mut searched = 0;
         loop {
-            if let Some(length) = self.response.line_len() {
+            if let Some(length) = self.response.line_len(searched) {
                 return Ok(length);
             }
+            searched = self.response.filled().len();
             if self.response.is_full() {
                 return Err(no_agent(format!(
                     "the wnet agent's answer is longer than {MAX_RESPONSE} bytes"

@@ -55,12 +55,15 @@ impl SecretBuffer {
         self.filled = self.filled.saturating_add(read).min(self.storage.len());
     }
 
-    /// The length of the first line held, its `\n` included, if a whole line is held.
-    pub fn line_len(&self) -> Option<usize> {
+    /// The length of the first line held, its `\n` included, if a whole line is held; its end
+    /// is looked for from `searched` on (the bytes before were searched already, so that a
+    /// line read in many small pieces costs no more than one read whole).
+    pub fn line_len(&self, searched: usize) -> Option<usize> {
         self.filled()
+            .get(searched..)?
             .iter()
             .position(|byte| *byte == b'\n')
-            .map(|index| index + 1)
+            .map(|index| searched + index + 1)
     }
 
     /// Whether the buffer holds `limit` bytes and can take no more.
@@ -154,7 +157,8 @@ mod tests {
         buffer
             .write_all(b"{\"password\":\"hunter2\"}\nnext")
             .unwrap();
-        assert_eq!(buffer.line_len(), Some(23));
+        assert_eq!(buffer.line_len(0), Some(23));
+        assert_eq!(buffer.line_len(20), Some(23));
         buffer.consume(23);
         assert_eq!(buffer.filled(), b"next");
         // The storage, grown twice on the way, holds "next" and zeros: nothing of the line.
@@ -178,6 +182,7 @@ mod tests {
         assert!(buffer.is_full());
         assert!(buffer.spare_mut().is_empty());
         assert!(buffer.write_all(b"x").is_err());
-        assert_eq!(buffer.line_len(), None);
+        assert_eq!(buffer.line_len(0), None);
+        assert_eq!(buffer.line_len(7), None);
     }
 }
