@@ -5,6 +5,7 @@
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyInt;
+use zeroize::Zeroizing;
 
 /// A C `long` on Windows (32 bits), as `PyLong_AsLong` reads it there: any object with
 /// `__index__`; OverflowError outside the 32-bit range.
@@ -67,12 +68,21 @@ pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<O
     )))
 }
 
-/// `text` up to its first NUL, as Windows reads a wide C string.
-pub(crate) fn up_to_nul(text: String) -> String {
-    match text.split_once('\0') {
-        Some((before, _)) => before.to_owned(),
-        None => text,
+/// `text` up to its first NUL, as Windows reads a wide C string. Cut in place, so that a
+/// password's caller can zero the one allocation (its whole capacity) that ever held it.
+pub(crate) fn up_to_nul(mut text: String) -> String {
+    if let Some(nul) = text.find('\0') {
+        text.truncate(nul);
     }
+    text
+}
+
+/// A password argument: [`optional_wide_string`], zeroed when dropped. The Python `str` it
+/// came from cannot be zeroed from here (Python strings are immutable and shared).
+pub(crate) fn optional_password(
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Zeroizing<String>>> {
+    Ok(optional_wide_string(value)?.map(Zeroizing::new))
 }
 
 /// An optional argument given as `None` or absent.

@@ -23,6 +23,13 @@ mod win32wnet;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+/// Every block the extension's Rust code frees is zeroed first: passwords pass through it (as
+/// a client, and as the agent when the interpreter runs `wnet._agent`), and some of their
+/// copies are made where our code cannot zero them. Python's own objects (the `str` a password
+/// came in) are the interpreter's and are not affected.
+#[global_allocator]
+static ALLOCATOR: wnet::zeroing_alloc::ZeroingAllocator = wnet::zeroing_alloc::ZeroingAllocator;
+
 /// `wnet._native.win32wnet`: pywin32's `win32wnet`.
 fn win32wnet_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = PyModule::new(py, "win32wnet")?;

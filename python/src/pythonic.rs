@@ -18,6 +18,7 @@ use wnet_nbt::name_service::client::{NameServiceClient, NodeStatusAnswer, QueryE
 use wnet_nbt::name_service::scanner::{ScanEvent, ScanOptions, scan};
 use wnet_nbt::targets::ScanTarget;
 use wnet_nbt::wire::NetbiosName;
+use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
 use crate::errors::win_error;
@@ -53,6 +54,8 @@ pub(crate) fn _connect(
     password: Option<String>,
     flags: u32,
 ) -> PyResult<Bound<'_, PyDict>> {
+    // Our copy of the password is zeroed when the call is done (the caller's `str` cannot be).
+    let password = password.map(Zeroizing::new);
     let resource = NetResource {
         resource_type: wnet::resource::resource_type::RESOURCETYPE_DISK,
         local_name: device,
@@ -60,7 +63,12 @@ pub(crate) fn _connect(
         ..NetResource::default()
     };
     let added = interruptible(py, move || {
-        api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+        api::add_connection(
+            &resource,
+            password.as_deref().map(String::as_str),
+            user.as_deref(),
+            flags,
+        )
     })?
     .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;
     let dict = entry_dict(py, &added.entry)?;
@@ -92,8 +100,13 @@ pub(crate) fn _shares(
     user: Option<String>,
     password: Option<String>,
 ) -> PyResult<Vec<(String, u32, String)>> {
+    let password = password.map(Zeroizing::new);
     let shares = interruptible(py, move || {
-        api::server_shares(&server, user.as_deref(), password.as_deref())
+        api::server_shares(
+            &server,
+            user.as_deref(),
+            password.as_deref().map(String::as_str),
+        )
     })?
     .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
     Ok(shares

@@ -8,9 +8,12 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use wnet::NetResource;
 use wnet::api;
 use wnet::error::codes;
+use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
-use crate::convert::{c_int, dword_mask, optional_wide_string, type_name, wide_string};
+use crate::convert::{
+    c_int, dword_mask, optional_password, optional_wide_string, type_name, wide_string,
+};
 use crate::errors::{code_error, win_error};
 use crate::handle::{HandleKind, PyHandle};
 use crate::netresource::{as_resource, exact_resource, from_resource};
@@ -18,7 +21,8 @@ use crate::netresource::{as_resource, exact_resource, from_resource};
 /// The arguments of WNetAddConnection2/3 once parsed.
 struct AddArguments {
     resource: NetResource,
-    password: Option<String>,
+    /// Zeroed when dropped.
+    password: Option<Zeroizing<String>>,
     user: Option<String>,
     flags: u32,
 }
@@ -53,7 +57,7 @@ fn legacy_form(args: &Bound<'_, PyTuple>) -> PyResult<Option<AddArguments>> {
     let provider = optional_wide_string(item(3)?.as_ref())?;
     // This form takes the user name before the password.
     let user = optional_wide_string(item(4)?.as_ref())?;
-    let password = optional_wide_string(item(5)?.as_ref())?;
+    let password = optional_password(item(5)?.as_ref())?;
     Ok(Some(AddArguments {
         resource: NetResource {
             resource_type: resource_type.cast_unsigned(),
@@ -144,7 +148,7 @@ fn keyword_form(
     let resource = required_resource(bound[0].as_ref())?;
     Ok(AddArguments {
         resource,
-        password: optional_wide_string(bound[1].as_ref())?,
+        password: optional_password(bound[1].as_ref())?,
         user: optional_wide_string(bound[2].as_ref())?,
         flags,
     })
@@ -158,7 +162,12 @@ fn add_connection(py: Python<'_>, arguments: AddArguments, funcname: &str) -> Py
         flags,
     } = arguments;
     interruptible(py, move || {
-        api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+        api::add_connection(
+            &resource,
+            password.as_deref().map(String::as_str),
+            user.as_deref(),
+            flags,
+        )
     })?
     .map(|_| ())
     .map_err(|error| win_error(py, &error, funcname))
@@ -206,7 +215,7 @@ pub(crate) fn add_connection3(
     let resource = required_resource(bound[1].as_ref())?;
     let arguments = AddArguments {
         resource,
-        password: optional_wide_string(bound[2].as_ref())?,
+        password: optional_password(bound[2].as_ref())?,
         user: optional_wide_string(bound[3].as_ref())?,
         flags,
     };

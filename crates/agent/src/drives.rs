@@ -8,12 +8,14 @@
 //! system's resolver (or be an address). Open files on such a drive are the kernel's: a cancel
 //! without force unmounts it only when it is not busy.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
 use wnet::error::{Cause, WinError, codes};
+use wnet::secret_buffer::SecretBuffer;
 use wnet_drive::{Drive, DriveOptions};
 use wnet_nbt::user_state::{open_private_read, write_private};
 use wnet_smb2::Tree;
@@ -189,11 +191,17 @@ impl FuseRedirector {
                 .record
                 .path
                 .with_file_name(format!("cifs-credentials-{}", std::process::id()));
-            let text = format!(
+            // mount.cifs reads the password from this file. Our copy of its text is built in
+            // a buffer that zeroes what it held (a `format!` string would leave copies behind
+            // as it grows, and none of them zeroed).
+            let mut text = SecretBuffer::new(256, usize::MAX);
+            write!(
+                text,
                 "username={}\npassword={}\ndomain={}\n",
                 credentials.user, credentials.password.0, credentials.domain
-            );
-            write_private(&path, text.as_bytes())
+            )
+            .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
+            write_private(&path, text.filled())
                 .map_err(|error| not_supported(format!("{}: {error}", path.display())))?;
             options.push_str(",credentials=");
             options.push_str(&path.display().to_string());

@@ -12,3 +12,4 @@ mod run;
 pub mod server;
 
 pub use run::run;
+pub use wnet::zeroing_alloc::ZeroingAllocator;

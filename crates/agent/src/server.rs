@@ -9,15 +9,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use wnet::error::{Cause, WinError, codes};
+use wnet::secret_buffer::SecretBuffer;
 use wnet::workstation::Workstation;
 
-/// The longest request line accepted (requests are small; this bounds a hostile client).
+/// The longest request line accepted, its newline included (requests are small; this bounds
+/// a hostile client).
 const MAX_LINE: usize = 1 << 20;
+/// The line buffer's first allocation: room for any ordinary request.
+const INITIAL_LINE: usize = 4096;
 /// How often the idle check runs.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 
@@ -247,27 +251,32 @@ impl Client {
     }
 
     async fn serve(self, stream: UnixStream) {
-        let (read_half, mut write_half) = stream.into_split();
-        let mut lines = BufReader::new(read_half);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            let read = AsyncReadExt::take(&mut lines, MAX_LINE as u64 + 1)
-                .read_until(b'\n', &mut line)
-                .await;
-            match read {
-                Ok(0) | Err(_) => break,
-                Ok(_) if line.len() > MAX_LINE => break,
-                Ok(_) => {}
-            }
+        let (mut reader, mut writer) = stream.into_split();
+        let mut lines = SecretBuffer::new(INITIAL_LINE, MAX_LINE);
+        self.converse(&mut reader, &mut writer, &mut lines).await;
+        self.touch();
+        self.clients.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Answers request lines until the client goes, sends a line that is too long, or asks
+    /// the agent to stop. A request line may carry a password: it is read straight into
+    /// `lines` (no `BufReader`, whose own buffer would keep it), and zeroed there once
+    /// answered; `lines` is left holding nothing.
+    async fn converse<R, W>(&self, reader: &mut R, writer: &mut W, lines: &mut SecretBuffer)
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        while let Some(length) = next_line(reader, lines).await {
             self.touch();
-            let (response, stop) = self.answer(&line).await;
+            let (response, stop) = self.answer(&lines.filled()[..length]).await;
+            lines.consume(length);
             self.touch();
             let Ok(mut reply) = serde_json::to_vec(&response) else {
                 break;
             };
             reply.push(b'\n');
-            if write_half.write_all(&reply).await.is_err() {
+            if writer.write_all(&reply).await.is_err() {
                 break;
             }
             if stop {
@@ -275,8 +284,7 @@ impl Client {
                 break;
             }
         }
-        self.touch();
-        self.clients.fetch_sub(1, Ordering::SeqCst);
+        lines.clear();
     }
 
     async fn answer(&self, line: &[u8]) -> (Response, bool) {
@@ -328,6 +336,28 @@ impl Client {
     }
 }
 
+/// Reads until `lines` holds a whole line: its length, `None` when the client has gone, the
+/// read failed, or the line is longer than the buffer's limit.
+async fn next_line<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    lines: &mut SecretBuffer,
+) -> Option<usize> {
+    let mut searched = 0;
+    loop {
+        if let Some(length) = lines.line_len(searched) {
+            return Some(length);
+        }
+        searched = lines.filled().len();
+        if lines.is_full() {
+            return None;
+        }
+        match reader.read(lines.spare_mut()).await {
+            Ok(0) | Err(_) => return None,
+            Ok(read) => lines.advance(read),
+        }
+    }
+}
+
 /// The request's name for logs (never its arguments, which may hold a password).
 fn request_name(request: &Request) -> &'static str {
     match request {
@@ -346,6 +376,19 @@ mod tests {
     use std::os::unix::fs::{DirBuilderExt as _, symlink};
 
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::{Duration, Instant};
+
+    use tokio::sync::watch;
+    use wnet::agent_protocol::{
+        PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials, WireSecret,
+    };
+    use wnet::secret_buffer::SecretBuffer;
+    use wnet::smb_provider::{ProviderConfig, SmbProvider};
+    use wnet::workstation::Workstation;
+
+    use super::{Client, INITIAL_LINE, MAX_LINE};
 
     #[test]
     fn a_symlinked_socket_directory_is_refused() {
@@ -360,5 +403,60 @@ mod tests {
         let error = private_directory(&link).unwrap_err();
         assert!(error.to_string().contains("symbolic link"), "{error}");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A loopback port with nothing listening: a connection to it is refused at once.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    #[tokio::test]
+    async fn an_answered_request_leaves_no_password_in_the_line_buffer() {
+        let provider = SmbProvider::new(ProviderConfig {
+            ports: vec![closed_port()],
+            timeout: Duration::from_secs(5),
+            ..ProviderConfig::default()
+        });
+        let (stop, _stopped) = watch::channel(false);
+        let client = Client {
+            workstation: Arc::new(Workstation::new(provider)),
+            stop,
+            clients: Arc::new(AtomicUsize::new(1)),
+            last_activity: Arc::new(std::sync::Mutex::new(Instant::now())),
+            idle_timeout: Duration::from_secs(60),
+        };
+        // Longer than the buffer's first allocation, so that it grows while reading it.
+        let password = "correct-horse-battery-staple/".repeat(INITIAL_LINE / 16);
+        let request = RequestEnvelope {
+            version: PROTOCOL_VERSION,
+            request: Request::AddConnection {
+                remote_name: "\\\\127.0.0.1\\share".into(),
+                local_name: None,
+                credentials: Some(WireCredentials {
+                    user: "alice".into(),
+                    domain: String::new(),
+                    password: WireSecret(password),
+                    source: "explicit".into(),
+                    explicit: true,
+                }),
+                flags: 0,
+                resource_type: 1,
+            },
+        };
+        let mut line = serde_json::to_vec(&request).unwrap();
+        line.push(b'\n');
+        let (mut ours, theirs) = tokio::io::duplex(1 << 16);
+        ours.write_all(&line).await.unwrap();
+        ours.shutdown().await.unwrap();
+        let (mut reader, mut writer) = tokio::io::split(theirs);
+        let mut lines = SecretBuffer::new(INITIAL_LINE, MAX_LINE);
+        client.converse(&mut reader, &mut writer, &mut lines).await;
+        drop((reader, writer));
+        let mut reply = String::new();
+        ours.read_to_string(&mut reply).await.unwrap();
+        let answer: Response = serde_json::from_str(&reply).unwrap();
+        assert!(matches!(answer, Response::Error(_)), "{reply}");
+        assert!(lines.is_zeroed(), "{lines:?}");
     }
 }

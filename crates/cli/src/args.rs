@@ -44,11 +44,28 @@ pub struct GlobalArgs {
 
 /// Arguments in the syntax of Windows' `net` command (`/user:NAME`, `/delete`, operands in
 /// order), which the verb parses itself; `--name value` works too.
-#[derive(Debug, Args)]
+///
+/// They may hold a password (`wnet use \\server\share PASSWORD`): `Debug` shows only how many
+/// there are, and they are zeroed when dropped.
+#[derive(Args)]
 pub struct WindowsArgs {
     /// The verb's arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub args: Vec<String>,
+}
+
+impl std::fmt::Debug for WindowsArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowsArgs")
+            .field("count", &self.args.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for WindowsArgs {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.args);
+    }
 }
 
 /// `wnet lookup NAME[#XX] [--server ADDR] [--broadcast ADDR] [--all]`.

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Every block is zeroed when freed: a password given on the command line or asked for passes
+/// through clap's and the library's copies, some of which our code cannot zero.
+#[global_allocator]
+static ALLOCATOR: wnet::zeroing_alloc::ZeroingAllocator = wnet::zeroing_alloc::ZeroingAllocator;
+
 fn main() -> ExitCode {
     let cli = wnet_cli::Cli::parse();
     wnet_cli::init_tracing(cli.global.verbose);

@@ -9,7 +9,7 @@
 //! agent is refused as well. The agent's log is opened without following links.
 
 use std::ffi::OsString;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
+use crate::secret_buffer::SecretBuffer;
 use wnet_nbt::config::env_var;
 use wnet_nbt::user_state::{DirRule, check_dir, open_private_append, open_private_read};
 
@@ -30,6 +31,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one request may take: an add-connection runs several network steps, each bounded
 /// by the provider's own timeout.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
+/// The longest request line sent (the agent accepts 1 MiB).
+const MAX_REQUEST: usize = 1 << 20;
+/// The longest response line read: a connection table or a share list (each bounded by the
+/// agent) with room to spare; a longer answer is an agent gone wrong.
+const MAX_RESPONSE: usize = 64 << 20;
 
 /// The agent's socket: `$WNET_AGENT_SOCKET`, else `agent.sock` in the per-user runtime
 /// directory (`$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`).
@@ -190,9 +196,15 @@ fn check_peer(stream: &UnixStream, socket: &Path, uid: u32) -> Result<(), WinErr
 }
 
 /// A connection to the agent.
+///
+/// A request may carry a password: it is serialized into a [`SecretBuffer`] and that buffer is
+/// zeroed once written, and the response is read (without a `BufReader`, whose own buffer
+/// would keep the bytes) into another that is zeroed once parsed.
 #[derive(Debug)]
 pub struct AgentClient {
-    reader: BufReader<UnixStream>,
+    stream: UnixStream,
+    request: SecretBuffer,
+    response: SecretBuffer,
 }
 
 impl AgentClient {
@@ -265,33 +277,69 @@ impl AgentClient {
             .set_read_timeout(Some(timeout))
             .and_then(|()| stream.set_write_timeout(Some(timeout)))
             .map_err(|error| no_agent(format!("agent socket: {error}")))?;
-        Ok(AgentClient {
-            reader: BufReader::new(stream),
-        })
+        Ok(AgentClient::over(stream))
     }
 
-    /// Sends one request and reads its response; an error response becomes `Err`.
+    fn over(stream: UnixStream) -> AgentClient {
+        AgentClient {
+            stream,
+            request: SecretBuffer::new(1024, MAX_REQUEST),
+            response: SecretBuffer::new(4096, MAX_RESPONSE),
+        }
+    }
+
+    /// Sends one request and reads its response; an error response becomes `Err`. Neither
+    /// line stays in this client's memory afterwards.
     pub fn call(&mut self, request: Request) -> Result<Response, WinError> {
         let envelope = RequestEnvelope {
             version: PROTOCOL_VERSION,
             request,
         };
-        let mut line = serde_json::to_vec(&envelope)
-            .map_err(|error| no_agent(format!("cannot encode a request: {error}")))?;
-        line.push(b'\n');
-        let lost = |error: std::io::Error| no_agent(format!("lost the wnet agent: {error}"));
-        self.reader.get_mut().write_all(&line).map_err(lost)?;
-        let mut reply = String::new();
-        let read = self.reader.read_line(&mut reply).map_err(lost)?;
-        if read == 0 {
-            return Err(no_agent("the wnet agent closed the connection".into()));
+        let sent = self.send(&envelope);
+        self.request.clear();
+        // The envelope's password zeroes itself here.
+        drop(envelope);
+        sent?;
+        let line = self.receive();
+        let parsed = line.and_then(|length| {
+            serde_json::from_slice::<Response>(&self.response.filled()[..length])
+                .map_err(|error| no_agent(format!("unreadable answer from the agent: {error}")))
+        });
+        self.response.clear();
+        match parsed? {
+            Response::Error(error) => Err(error.into()),
+            response => Ok(response),
         }
-        match serde_json::from_str::<Response>(&reply) {
-            Ok(Response::Error(error)) => Err(error.into()),
-            Ok(response) => Ok(response),
-            Err(error) => Err(no_agent(format!(
-                "unreadable answer from the agent: {error}"
-            ))),
+    }
+
+    fn send(&mut self, envelope: &RequestEnvelope) -> Result<(), WinError> {
+        serde_json::to_writer(&mut self.request, envelope)
+            .and_then(|()| self.request.write_all(b"\n").map_err(serde_json::Error::io))
+            .map_err(|error| no_agent(format!("cannot encode a request: {error}")))?;
+        self.stream
+            .write_all(self.request.filled())
+            .map_err(|error| no_agent(format!("lost the wnet agent: {error}")))
+    }
+
+    /// Reads until the response buffer holds a whole line: its length.
+    fn receive(&mut self) -> Result<usize, WinError> {
+        let mut searched = 0;
+        loop {
+            if let Some(length) = self.response.line_len(searched) {
+                return Ok(length);
+            }
+            searched = self.response.filled().len();
+            if self.response.is_full() {
+                return Err(no_agent(format!(
+                    "the wnet agent's answer is longer than {MAX_RESPONSE} bytes"
+                )));
+            }
+            match self.stream.read(self.response.spare_mut()) {
+                Ok(0) => return Err(no_agent("the wnet agent closed the connection".into())),
+                Ok(read) => self.response.advance(read),
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(no_agent(format!("lost the wnet agent: {error}"))),
+            }
         }
     }
 }
@@ -401,6 +449,11 @@ mod tests {
 
     use super::*;
     use crate::test_dir::TempDir;
+    use std::io::{BufRead as _, BufReader};
+    use std::os::unix::net::UnixStream;
+
+    use super::{AgentClient, last_line_since};
+    use crate::agent_protocol::{Request, Response, WireCredentials, WireSecret};
 
     /// "Another user" in these tests (nobody).
     const OTHER: u32 = 65534;
@@ -541,6 +594,47 @@ print("RECEIVED", len(data), flush=True)
         let report: Vec<String> = lines.map(Result::unwrap).collect();
         server.wait().unwrap();
         assert_eq!(report, ["RECEIVED 0"]);
+    }
+
+    #[test]
+    fn a_call_leaves_no_password_in_the_clients_buffers() {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let agent = std::thread::spawn(move || {
+            let mut reader = BufReader::new(theirs);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            reader
+                .get_mut()
+                .write_all(b"{\"result\":\"shares\",\"shares\":[]}\n")
+                .unwrap();
+            line
+        });
+        let mut client = AgentClient::over(ours);
+        let password = "Tr0ub4dor&3-in-a-long-password".repeat(100);
+        let response = client
+            .call(Request::Shares {
+                server: "srv".into(),
+                credentials: Some(WireCredentials {
+                    user: "alice".into(),
+                    domain: String::new(),
+                    password: WireSecret(password.clone()),
+                    source: "explicit".into(),
+                    explicit: true,
+                }),
+            })
+            .unwrap();
+        assert_eq!(response, Response::Shares { shares: Vec::new() });
+        // The line went out whole, in the protocol's format...
+        let sent = agent.join().unwrap();
+        assert!(
+            sent.starts_with("{\"version\":1,\"request\":{\"op\":\"shares\""),
+            "{sent}"
+        );
+        assert!(sent.contains(&format!("\"password\":\"{password}\"")));
+        // ...and neither the request (which grew past its first allocation) nor the response
+        // is left in the client.
+        assert!(client.request.is_zeroed(), "{:?}", client.request);
+        assert!(client.response.is_zeroed(), "{:?}", client.response);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! [`Response::Error`] (ERROR_NOT_SUPPORTED) rather than guessing.
 //!
 //! Passwords cross the socket (it is private to the user) as [`WireSecret`], whose `Debug`
-//! never shows them; neither side logs them.
+//! never shows them and which zeroes them when dropped; neither side logs them. Both sides
+//! read and write the lines that carry them through a
+//! [`SecretBuffer`](crate::secret_buffer::SecretBuffer), zeroed once the line is used.
 
 use serde::{Deserialize, Serialize};
 

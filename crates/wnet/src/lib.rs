@@ -21,12 +21,14 @@ mod idle_sessions;
 pub mod last_error;
 pub mod remembered;
 pub mod resource;
+pub mod secret_buffer;
 pub mod security_policy;
 pub mod smb_provider;
 #[cfg(test)]
 mod test_dir;
 pub mod unc;
 pub mod workstation;
+pub mod zeroing_alloc;
 
 pub use error::{Cause, WinError};
 pub use last_error::{ExtendedError, get_last_error, set_last_error};

@@ -11,7 +11,7 @@
 //! needed on the command line: `*` or no password with `/user` prompts (or reads
 //! `WNET_PASSWORD`).
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Read};
 
 use serde_json::json;
 use wnet::agent_client::{AgentClient, agent_socket_path, start_agent, stop_agent};
@@ -20,6 +20,7 @@ use wnet::api;
 use wnet::error::WinError;
 use wnet::remembered::{RememberedStore, remembered_path};
 use wnet::resource::{NetResource, connect, info_level, resource_type};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::exit::Exit;
 
@@ -42,9 +43,20 @@ fn win_failed(error: &WinError) -> Exit {
 }
 
 /// Command-line words split into options (`/name[:value]`, `--name [value]`) and operands.
+/// An operand may be a password: the words are zeroed when dropped.
 struct Words {
     operands: Vec<String>,
     options: Vec<(String, Option<String>)>,
+}
+
+impl Drop for Words {
+    fn drop(&mut self) {
+        self.operands.zeroize();
+        for (name, value) in &mut self.options {
+            name.zeroize();
+            value.zeroize();
+        }
+    }
 }
 
 /// Options that take a value after `--name`.
@@ -116,21 +128,59 @@ fn is_remote(word: &str) -> bool {
     word.starts_with("\\\\") || word.starts_with("//")
 }
 
-fn prompt_password(user: &str, remote: &str) -> Result<String, Exit> {
+/// The password: `$WNET_PASSWORD`, else a line of standard input when it is not a terminal,
+/// else asked for on the terminal without echo. Zeroed when dropped.
+fn prompt_password(user: &str, remote: &str) -> Result<Zeroizing<String>, Exit> {
+    let unreadable =
+        |error: std::io::Error| Exit::failed("input", format!("cannot read a password: {error}"));
     if let Ok(password) = std::env::var("WNET_PASSWORD") {
-        return Ok(password);
+        return Ok(Zeroizing::new(password));
     }
     if !std::io::stdin().is_terminal() {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|error| Exit::failed("input", format!("cannot read a password: {error}")))?;
-        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+        // Standard input's own buffer would keep the line: read its descriptor directly.
+        use std::os::fd::AsFd as _;
+        let fd = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(unreadable)?;
+        return read_password_line(std::fs::File::from(fd)).map_err(unreadable);
     }
     rpassword::prompt_password(format!(
         "Enter the password for '{user}' to connect to '{remote}': "
     ))
-    .map_err(|error| Exit::failed("input", format!("cannot read a password: {error}")))
+    .map(Zeroizing::new)
+    .map_err(unreadable)
+}
+
+/// One line of `input`, read a byte at a time (nothing after the line is consumed, and no
+/// buffer but the zeroed result ever holds it), without its line break.
+fn read_password_line(mut input: impl Read) -> std::io::Result<Zeroizing<String>> {
+    let mut line = Zeroizing::new(Vec::with_capacity(256));
+    let mut byte = Zeroizing::new([0u8; 1]);
+    loop {
+        match input.read(&mut byte[..]) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => {
+                if line.len() == line.capacity() {
+                    // Grow by hand: a Vec's own growth would leave the old bytes unzeroed.
+                    let mut grown = Zeroizing::new(Vec::with_capacity(line.capacity() * 2));
+                    grown.extend_from_slice(&line);
+                    line = grown;
+                }
+                line.push(byte[0]);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let text = std::str::from_utf8(&line).map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "the password is not UTF-8")
+    })?;
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 /// `wnet use ...`.
@@ -223,11 +273,13 @@ fn connect_flags(words: &Words) -> Result<u32, Exit> {
 fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
     let (device, remote, password) = match words.operands.as_slice() {
         [remote] if is_remote(remote) => (None, remote.clone(), None),
-        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.clone())),
+        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.as_str())),
         [device, remote] if is_remote(remote) => (Some(device.clone()), remote.clone(), None),
-        [device, remote, password] if is_remote(remote) => {
-            (Some(device.clone()), remote.clone(), Some(password.clone()))
-        }
+        [device, remote, password] if is_remote(remote) => (
+            Some(device.clone()),
+            remote.clone(),
+            Some(password.as_str()),
+        ),
         _ => {
             return Err(Exit::usage(
                 "usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]",
@@ -235,14 +287,16 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
         }
     };
     let user = words.value(&["user", "u"]).map(str::to_owned);
-    let password = match (password.as_deref(), &user) {
+    // A password on the command line stays in `words` (zeroed with them); one asked for is
+    // zeroed when `prompted` goes.
+    let prompted = match (password, &user) {
         (Some("*"), _) | (None, Some(_)) => Some(prompt_password(
             user.as_deref().unwrap_or_default(),
             &remote,
         )?),
-        (Some(password), _) => Some(password.to_owned()),
-        (None, None) => None,
+        _ => None,
     };
+    let password = prompted.as_deref().map(String::as_str).or(password);
     let mut flags = connect_flags(words)?;
     let local_name = match device.as_deref() {
         Some("*") => {
@@ -257,7 +311,7 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
         remote_name: Some(remote.clone()),
         ..NetResource::default()
     };
-    let added = api::add_connection(&resource, password.as_deref(), user.as_deref(), flags)
+    let added = api::add_connection(&resource, password, user.as_deref(), flags)
         .map_err(|error| win_failed(&error))?;
     if verbose > 0 {
         let session = if added.session_reused {
@@ -473,8 +527,8 @@ fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
         Some(user) => Some(prompt_password(user, server)?),
         None => None,
     };
-    let shares =
-        api::server_shares(name, user, password.as_deref()).map_err(|error| win_failed(&error))?;
+    let shares = api::server_shares(name, user, password.as_deref().map(String::as_str))
+        .map_err(|error| win_failed(&error))?;
     let shown: Vec<_> = shares
         .iter()
         .filter(|share| show_all || !share.name.ends_with('$'))
@@ -635,5 +689,30 @@ fn print_status(agent: &mut AgentClient, json: bool, socket: &std::path::Path) -
             "agent",
             format!("unexpected answer: {other:?}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_password_line;
+    use crate::args::WindowsArgs;
+
+    #[test]
+    fn a_piped_password_is_one_line_and_nothing_more_is_consumed() {
+        let mut input: &[u8] = b"p\xc3\xa4ss word\\\"\r\nnext line\n";
+        let password = read_password_line(&mut input).unwrap();
+        assert_eq!(password.as_str(), "p\u{e4}ss word\\\"");
+        assert_eq!(input, b"next line\n");
+        let long = "x".repeat(1000);
+        assert_eq!(read_password_line(long.as_bytes()).unwrap().as_str(), long);
+        assert!(read_password_line(&b"\xff\n"[..]).is_err());
+    }
+
+    #[test]
+    fn a_password_argument_never_shows_in_debug() {
+        let args = WindowsArgs {
+            args: vec!["\\\\srv\\share".into(), "Hunter2-on-argv".into()],
+        };
+        assert!(!format!("{args:?} {args:#?}").contains("Hunter2"));
     }
 }
