@@ -579,8 +579,10 @@ impl CredentialFile {
         self.sections.len() != before
     }
 
-    /// The file's text. It contains the passwords: callers should not keep it about.
-    fn to_text(&self) -> String {
+    /// The file's text, as [`CredentialFile::save`] writes it. It contains the passwords:
+    /// callers should not keep it about (public for the fuzz targets' round trips).
+    #[doc(hidden)]
+    pub fn to_text(&self) -> String {
         let mut out = String::new();
         for line in &self.preamble {
             out.push_str(line);
