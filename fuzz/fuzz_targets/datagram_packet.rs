@@ -14,7 +14,9 @@ fuzz_target!(|bytes: &[u8]| {
     let Ok(packet) = DatagramPacket::decode(bytes) else {
         return;
     };
-    let again = packet.encode().expect("a decoded packet fits its 16-bit lengths");
+    let again = packet
+        .encode()
+        .expect("a decoded packet fits its 16-bit lengths");
     let decoded = DatagramPacket::decode(&again).expect("a re-encoded packet decodes");
     assert_eq!(decoded, packet);
     assert_eq!(decoded.encode().as_ref(), Ok(&again));

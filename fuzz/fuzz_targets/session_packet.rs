@@ -7,7 +7,9 @@ use wnet_nbt::wire::session::SessionPacket;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(packet) = SessionPacket::decode(bytes) {
-        let again = packet.encode().expect("a decoded packet fits its own length");
+        let again = packet
+            .encode()
+            .expect("a decoded packet fits its own length");
         assert_eq!(SessionPacket::decode(&again), Ok(packet));
     }
 });

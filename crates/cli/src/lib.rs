@@ -7,7 +7,9 @@
 mod args;
 mod duration;
 mod exit;
-mod name_cache_file;
+// Public for the fuzz targets only.
+#[doc(hidden)]
+pub mod name_cache_file;
 pub mod report;
 mod verbs;
 

@@ -24,31 +24,34 @@ use wnet_nbt::wire::{NetbiosName, ScopedName};
 
 /// One cached answer as the file stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct CacheFileEntry {
+pub struct CacheFileEntry {
     /// The 16 bytes of the name (15 characters and the suffix byte), in hex.
-    pub(crate) name: String,
+    pub name: String,
     /// The scope ID, empty for none.
-    pub(crate) scope: String,
+    pub scope: String,
     /// The addresses the name maps to.
-    pub(crate) addresses: Vec<Ipv4Addr>,
+    pub addresses: Vec<Ipv4Addr>,
     /// Whether it is a group name.
-    pub(crate) group: bool,
+    pub group: bool,
     /// When the answer stops being valid, in seconds since the Unix epoch.
-    pub(crate) expires_unix: u64,
+    pub expires_unix: u64,
 }
 
 impl CacheFileEntry {
     /// The name and scope, if the stored text is a valid name.
-    pub(crate) fn scoped_name(&self) -> Option<ScopedName> {
+    pub fn scoped_name(&self) -> Option<ScopedName> {
         let bytes = hex_decode(&self.name)?;
         let name = NetbiosName::from_bytes(bytes);
         ScopedName::with_scope(name, &self.scope).ok()
     }
 
-    /// Time left at `now` (zero once expired).
-    pub(crate) fn remaining(&self, now: SystemTime) -> Duration {
-        let expires = UNIX_EPOCH + Duration::from_secs(self.expires_unix);
-        expires.duration_since(now).unwrap_or(Duration::ZERO)
+    /// Time left at `now` (zero once expired, and for an expiry no clock can hold: the file
+    /// is anyone's to write, and `SystemTime` addition panics on overflow).
+    pub fn remaining(&self, now: SystemTime) -> Duration {
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(self.expires_unix))
+            .and_then(|expires| expires.duration_since(now).ok())
+            .unwrap_or(Duration::ZERO)
     }
 }
 
@@ -81,16 +84,24 @@ pub(crate) fn load(path: &Path, now: SystemTime) -> Vec<CacheFileEntry> {
         tracing::warn!("ignoring the name cache {}: {error}", path.display());
         return Vec::new();
     }
-    let mut entries: Vec<CacheFileEntry> = match serde_json::from_str(&text) {
-        Ok(entries) => entries,
-        Err(error) => {
-            tracing::warn!("ignoring the name cache {}: {error}", path.display());
-            return Vec::new();
-        }
-    };
+    parse(&text, now).unwrap_or_else(|error| {
+        tracing::warn!("ignoring the name cache {}: {error}", path.display());
+        Vec::new()
+    })
+}
+
+/// The valid entries of a cache file's text (unexpired at `now`, with a valid name), soonest
+/// to expire first; an error if the text is not the JSON [`to_bytes`] writes.
+pub fn parse(text: &str, now: SystemTime) -> Result<Vec<CacheFileEntry>, serde_json::Error> {
+    let mut entries: Vec<CacheFileEntry> = serde_json::from_str(text)?;
     entries.retain(|entry| !entry.remaining(now).is_zero() && entry.scoped_name().is_some());
     entries.sort_by_key(|entry| entry.expires_unix);
-    entries
+    Ok(entries)
+}
+
+/// The text of a cache file holding `entries`.
+pub fn to_bytes(entries: &[CacheFileEntry]) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(entries)
 }
 
 /// Puts the file's valid entries into `client`'s cache.
@@ -127,7 +138,7 @@ pub(crate) fn store(client: &NameServiceClient, path: &Path) {
 }
 
 fn write_atomically(path: &Path, entries: &[CacheFileEntry]) -> std::io::Result<()> {
-    let body = serde_json::to_vec(entries).map_err(std::io::Error::other)?;
+    let body = to_bytes(entries).map_err(std::io::Error::other)?;
     write_private(path, &body)
 }
 
@@ -176,6 +187,16 @@ mod tests {
         for bad in ["", "zz", &"g".repeat(32), &"é".repeat(16)] {
             assert_eq!(hex_decode(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_expiry_no_clock_can_hold_is_dropped_not_a_panic() {
+        let name = hex_encode(NetbiosName::new("FILESRV", 0x20).unwrap().as_bytes());
+        let text = format!(
+            r#"[{{"name":"{name}","scope":"","addresses":["198.51.100.7"],"group":false,"expires_unix":18446744073709551615}}]"#
+        );
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(parse(&text, now).unwrap(), []);
     }
 
     #[test]

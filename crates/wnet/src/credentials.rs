@@ -420,6 +420,9 @@ impl CredentialFile {
         let mut header_lines = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
+            // A file edited on Windows may end lines in `\r`s that `lines` keeps; kept lines
+            // are written back with `\n` alone, so that saving again changes nothing.
+            let raw = raw.trim_end_matches('\r');
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
                 match store.sections.last_mut() {
@@ -588,8 +591,10 @@ impl CredentialFile {
         self.sections.len() != before
     }
 
-    /// The file's text. It contains the passwords: callers should not keep it about.
-    fn to_text(&self) -> String {
+    /// The file's text, as [`CredentialFile::save`] writes it. It contains the passwords:
+    /// callers should not keep it about (public for the fuzz targets' round trips).
+    #[doc(hidden)]
+    pub fn to_text(&self) -> String {
         let mut out = String::new();
         for line in &self.preamble {
             out.push_str(line);
@@ -740,6 +745,16 @@ password = p=w#;x
         assert!(!creds("alice", "", "").is_anonymous());
         assert_eq!(creds("alice", "LAB", "x").qualified_user(), r"LAB\alice");
         assert_eq!(creds("alice", "", "x").qualified_user(), "alice");
+    }
+
+    #[test]
+    fn carriage_returns_at_line_ends_are_dropped_so_saving_twice_changes_nothing() {
+        // Found by the wnet_input fuzz target: `lines` leaves a bare `\r` that ends a line,
+        // which the written `\n` then turned into a CRLF, so each save dropped one more.
+        let text = "# lab\r\r\n\r\r\n[srv]\r\r\nusername = alice\r\r\nfoo = bar\r\r";
+        let once = parsed(text).to_text();
+        assert_eq!(once, "# lab\n\n[srv]\nusername = alice\nfoo = bar\n");
+        assert_eq!(parsed(&once).to_text(), once);
     }
 
     #[test]

@@ -169,11 +169,17 @@ impl RememberedStore {
         };
         let mut bytes = Vec::new();
         io::Read::read_to_end(&mut &file, &mut bytes).map_err(io_error)?;
+        RememberedStore::parse(&bytes, path)
+    }
+
+    /// Parses the bytes of a store file (see [`RememberedStore::load`]); `path` is where
+    /// [`RememberedStore::save`] will write it and names it in errors.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<RememberedStore, RememberedError> {
         let corrupt = |source| RememberedError::Corrupt {
             path: path.to_owned(),
             source,
         };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(corrupt)?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(corrupt)?;
         // The version is checked before the rest, so that a newer format is reported as such
         // rather than as corrupt.
         if let Some(version) = value.get("version").and_then(serde_json::Value::as_u64)
@@ -190,6 +196,17 @@ impl RememberedStore {
             store.add(entry);
         }
         Ok(store)
+    }
+
+    /// The bytes [`RememberedStore::save`] writes: the store as JSON, with a final newline.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let file = StoreFile {
+            version: FORMAT_VERSION,
+            connections: self.entries.clone(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&file)?;
+        bytes.push(b'\n');
+        Ok(bytes)
     }
 
     /// The file the store is read from and saved to.
@@ -235,18 +252,14 @@ impl RememberedStore {
     /// Writes the store to its file, replacing it whole, readable only by the user (0600, in a
     /// 0700 directory made if missing).
     pub fn save(&self) -> Result<(), RememberedError> {
-        let file = StoreFile {
-            version: FORMAT_VERSION,
-            connections: self.entries.clone(),
-        };
         let io_error = |source| RememberedError::Io {
             path: self.path.clone(),
             source,
         };
-        let mut bytes = serde_json::to_vec_pretty(&file)
+        let bytes = self
+            .to_bytes()
             .map_err(io::Error::other)
             .map_err(io_error)?;
-        bytes.push(b'\n');
         wnet_nbt::user_state::write_private(&self.path, &bytes).map_err(io_error)
     }
 }

@@ -4,6 +4,7 @@
 //! on every request.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::client::Error;
 use crate::ntstatus::NtStatus;
 use crate::wire::lease::LeaseBreak;
-use crate::wire::{ChainSlot, Command, Header, Request, encode_chain};
+use crate::wire::{ChainSlot, Command, Header, Request, WireError, encode_chain};
 
 /// The largest frame accepted from a server: 8 MiB reads plus headers, with room to spare.
 const MAX_FRAME: usize = 16 << 20;
@@ -529,47 +530,113 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
 /// Handles one received frame: decrypts it, splits a compound, and hands each response to
 /// its waiting request. An error ends the connection.
 fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
-    let mut sealed_by = None;
-    let frame = if frame.starts_with(&[0xFD, b'S', b'M', b'B']) {
-        let session_id = frame
-            .get(44..52)
-            .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-            .map(u64::from_le_bytes)
-            .ok_or("truncated transform header")?;
-        let security = shared
+    let (frame, sealed_by) = unseal_frame(frame, |session_id| {
+        shared
             .security
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&session_id)
             .cloned()
-            .ok_or_else(|| format!("encrypted message for unknown session {session_id:#x}"))?;
-        sealed_by = Some(session_id);
-        security
-            .decrypt(&frame)
-            .map_err(|error| format!("decryption failed: {error}"))?
-    } else {
-        frame
-    };
-    let mut start = 0;
-    loop {
-        let header = Header::decode(&frame[start..]).map_err(|error| error.to_string())?;
-        let end = if header.next_command == 0 {
-            frame.len()
-        } else {
-            start
-                .checked_add(header.next_command as usize)
-                .filter(|&end| end <= frame.len())
-                .ok_or("compound NextCommand beyond the frame")?
-        };
-        if start == 0 && end == frame.len() {
+    })
+    .map_err(|error| error.to_string())?;
+    let mut members = CompoundMembers::default();
+    while let Some(member) = members.next_member(&frame) {
+        let (range, header) = member.map_err(|error| error.to_string())?;
+        if range == (0..frame.len()) {
             // A lone message (no compound): hand over the frame itself, uncopied.
             return deliver(shared, frame, header, sealed_by);
         }
-        deliver(shared, frame[start..end].to_vec(), header, sealed_by)?;
-        if end >= frame.len() {
-            return Ok(());
+        deliver(shared, frame[range].to_vec(), header, sealed_by)?;
+    }
+    Ok(())
+}
+
+/// Why a received frame could not be opened or split; each ends the connection.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// A transform header too short to hold its SessionId.
+    #[error("truncated transform header")]
+    TruncatedTransform,
+    /// An encrypted message for a session the connection has no keys for.
+    #[error("encrypted message for unknown session {0:#x}")]
+    UnknownSession(u64),
+    /// The session could not decrypt the message.
+    #[error("decryption failed: {0}")]
+    Decryption(String),
+    /// A member's header does not decode.
+    #[error("{0}")]
+    Header(WireError),
+    /// A member's NextCommand points past the end of the frame.
+    #[error("compound NextCommand beyond the frame")]
+    NextCommandBeyondFrame,
+}
+
+/// Decrypts a frame that starts with a transform header (MS-SMB2 §3.2.5.1.1) with the keys of
+/// the session it names, which `security_for` looks up; returns the plaintext and that session.
+/// A frame without a transform header comes back as it is, sealed by no session. This is the
+/// part of the reader task that works on bytes alone (exposed for the fuzz targets).
+#[doc(hidden)]
+pub fn unseal_frame(
+    frame: Vec<u8>,
+    security_for: impl FnOnce(u64) -> Option<Arc<dyn MessageSecurity>>,
+) -> Result<(Vec<u8>, Option<u64>), FrameError> {
+    if !frame.starts_with(&[0xFD, b'S', b'M', b'B']) {
+        return Ok((frame, None));
+    }
+    let session_id = frame
+        .get(44..52)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_le_bytes)
+        .ok_or(FrameError::TruncatedTransform)?;
+    let security = security_for(session_id).ok_or(FrameError::UnknownSession(session_id))?;
+    let plaintext = security
+        .decrypt(&frame)
+        .map_err(|error| FrameError::Decryption(error.to_string()))?;
+    Ok((plaintext, Some(session_id)))
+}
+
+/// Walks the messages of a (decrypted) frame: a lone message, or a compound whose members
+/// NextCommand chains (MS-SMB2 §3.2.5.1.9). Each step yields where the next member lies and
+/// its header; after an error or the last member it yields nothing. It keeps no borrow of the
+/// frame between steps, so that the caller may take the frame itself for a lone message.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct CompoundMembers {
+    start: usize,
+    done: bool,
+}
+
+impl CompoundMembers {
+    /// The next member of `frame` (the same frame at every step): its range in the frame and
+    /// its header.
+    pub fn next_member(
+        &mut self,
+        frame: &[u8],
+    ) -> Option<Result<(Range<usize>, Header), FrameError>> {
+        if self.done {
+            return None;
         }
-        start = end;
+        let start = self.start;
+        let step = || {
+            let rest = frame.get(start..).unwrap_or_default();
+            let header = Header::decode(rest).map_err(FrameError::Header)?;
+            let end = if header.next_command == 0 {
+                frame.len()
+            } else {
+                start
+                    .checked_add(header.next_command as usize)
+                    .filter(|&end| end <= frame.len())
+                    .ok_or(FrameError::NextCommandBeyondFrame)?
+            };
+            Ok((start..end, header))
+        };
+        let member = step();
+        match &member {
+            Ok((range, _)) if range.end < frame.len() => self.start = range.end,
+            _ => self.done = true,
+        }
+        Some(member)
     }
 }
 
@@ -770,6 +837,67 @@ mod tests {
             message[20..24].copy_from_slice(&next.to_le_bytes());
         }
         message
+    }
+
+    fn members(frame: &[u8]) -> Vec<Result<(Range<usize>, Header), FrameError>> {
+        let mut members = CompoundMembers::default();
+        std::iter::from_fn(|| members.next_member(frame)).collect()
+    }
+
+    #[test]
+    fn a_frame_splits_into_its_compound_members_and_stops_at_a_bad_one() {
+        let first = Header::request(Command::Close, 7, 1, 2);
+        let lone = response(&first, 0, false);
+        assert_eq!(
+            members(&lone),
+            [Ok((0..lone.len(), Header::decode(&lone).unwrap()))]
+        );
+
+        let chained = response(&first, 0, true);
+        let second = response(&Header::request(Command::Close, 8, 1, 2), 0, false);
+        let compound = [chained.clone(), second.clone()].concat();
+        let split = members(&compound);
+        assert_eq!(split.len(), 2);
+        assert_eq!(split[0].as_ref().unwrap().0, 0..chained.len());
+        assert_eq!(split[1].as_ref().unwrap().0, chained.len()..compound.len());
+        assert_eq!(split[1].as_ref().unwrap().1.message_id, 8);
+
+        // A NextCommand past the end, and a member that is no header: one error, then nothing.
+        let mut beyond = chained.clone();
+        beyond[20..24].copy_from_slice(&4096u32.to_le_bytes());
+        assert_eq!(members(&beyond), [Err(FrameError::NextCommandBeyondFrame)]);
+        let garbage = [chained, vec![0; 64]].concat();
+        let split = members(&garbage);
+        assert_eq!(split.len(), 2);
+        assert!(matches!(split[1], Err(FrameError::Header(_))));
+    }
+
+    #[test]
+    fn only_a_transform_header_is_unsealed_and_only_with_its_sessions_keys() {
+        let plain = response(&Header::request(Command::Echo, 1, 0, 0), 0, false);
+        let no_keys = |_| -> Option<Arc<dyn MessageSecurity>> { panic!("not looked up") };
+        assert_eq!(unseal_frame(plain.clone(), no_keys), Ok((plain, None)));
+
+        let mut transform = vec![0xFD, b'S', b'M', b'B'];
+        transform.resize(51, 0);
+        assert_eq!(
+            unseal_frame(transform.clone(), |_| None),
+            Err(FrameError::TruncatedTransform)
+        );
+        transform.resize(52, 0);
+        transform[44] = 9;
+        assert_eq!(
+            unseal_frame(transform.clone(), |_| None),
+            Err(FrameError::UnknownSession(9))
+        );
+        let sealer = |id| -> Option<Arc<dyn MessageSecurity>> {
+            assert_eq!(id, 9);
+            Some(Arc::new(Plain { encrypts: true }))
+        };
+        assert!(matches!(
+            unseal_frame(transform, sealer),
+            Err(FrameError::Decryption(_))
+        ));
     }
 
     /// Reads one frame and returns the headers of its chained messages, checking that each

@@ -9,6 +9,9 @@ mod tree;
 use std::time::Duration;
 
 pub use connection::{Connection, Exchange, MessageSecurity};
+// The reader task's work on bytes alone, for the fuzz targets.
+#[doc(hidden)]
+pub use connection::{CompoundMembers, FrameError, unseal_frame};
 pub use session::{
     Credentials, Negotiated, Session, SessionOptions, negotiate, negotiate_dialects,
 };
