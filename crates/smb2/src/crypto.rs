@@ -6,11 +6,14 @@
 //! 128-bit: the client negotiates AES-128 ciphers only.
 
 use aes::Aes128;
+use aes::cipher::BlockCipherEncrypt as _;
 use aes_gcm::Aes128Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use ccm::Ccm;
 use ccm::consts::{U11, U16};
 use cmac::Cmac;
+use ghash::GHash;
+use ghash::universal_hash::UniversalHash as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
@@ -154,7 +157,7 @@ pub fn sign(
     flags |= FLAGS_SIGNED;
     message[FLAGS_OFFSET..FLAGS_OFFSET + 4].copy_from_slice(&flags.to_le_bytes());
     message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16].fill(0);
-    let signature = compute_signature(algorithm, key, message)?;
+    let signature = compute_signature(algorithm, key, message);
     message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16].copy_from_slice(&signature);
     Ok(())
 }
@@ -167,9 +170,7 @@ pub fn verify(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]) -> bo
     if check_smb2(message).is_err() {
         return false;
     }
-    let Ok(expected) = compute_signature(algorithm, key, message) else {
-        return false;
-    };
+    let expected = compute_signature(algorithm, key, message);
     expected
         .ct_eq(&message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16])
         .into()
@@ -187,11 +188,7 @@ fn check_smb2(message: &[u8]) -> Result<(), CryptoError> {
 
 /// The signature of `message` as if its Signature field were zero. `message` is at least a
 /// header long (checked by the callers).
-fn compute_signature(
-    algorithm: SigningAlgorithm,
-    key: &[u8; 16],
-    message: &[u8],
-) -> Result<[u8; 16], CryptoError> {
+fn compute_signature(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]) -> [u8; 16] {
     let head = &message[..SIGNATURE_OFFSET];
     let tail = &message[SIGNATURE_OFFSET + 16..];
     let zero = [0u8; 16];
@@ -212,32 +209,63 @@ fn compute_signature(
             signature.copy_from_slice(&mac.finalize().into_bytes());
         }
         SigningAlgorithm::AesGmac => {
-            // GMAC is GCM over an empty plaintext with the message as the AAD. The nonce is the
-            // MessageId followed by 4 bytes: bit 0 set for a server-to-client message, bit 1 for
-            // a CANCEL request ([MS-SMB2] 3.1.4.1).
-            let mut nonce = [0u8; 12];
-            nonce[..8].copy_from_slice(&message[MESSAGE_ID_OFFSET..MESSAGE_ID_OFFSET + 8]);
-            let flags = read_u32(message, FLAGS_OFFSET);
-            let command =
-                u16::from_le_bytes([message[COMMAND_OFFSET], message[COMMAND_OFFSET + 1]]);
-            let mut role = 0u32;
-            if flags & FLAGS_SERVER_TO_REDIR != 0 {
-                role |= 1;
-            }
-            if command == COMMAND_CANCEL {
-                role |= 2;
-            }
-            nonce[8..].copy_from_slice(&role.to_le_bytes());
-            let mut aad = message.to_vec();
-            aad[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16].fill(0);
-            let cipher = Aes128Gcm::new(key.into());
-            let tag = cipher
-                .encrypt_inout_detached((&nonce).into(), &aad, (&mut [][..]).into())
-                .map_err(|_| CryptoError::MessageTooLong { len: message.len() })?;
-            signature.copy_from_slice(&tag);
+            signature = gmac(key, &gmac_nonce(message), &[head, &zero, tail]);
         }
     }
-    Ok(signature)
+    signature
+}
+
+/// The GMAC nonce of a message: its MessageId, then 4 bytes with bit 0 set for a
+/// server-to-client message and bit 1 for a CANCEL request ([MS-SMB2] 3.1.4.1).
+fn gmac_nonce(message: &[u8]) -> [u8; 12] {
+    let mut nonce = [0u8; 12];
+    nonce[..8].copy_from_slice(&message[MESSAGE_ID_OFFSET..MESSAGE_ID_OFFSET + 8]);
+    let flags = read_u32(message, FLAGS_OFFSET);
+    let command = u16::from_le_bytes([message[COMMAND_OFFSET], message[COMMAND_OFFSET + 1]]);
+    let mut role = 0u32;
+    if flags & FLAGS_SERVER_TO_REDIR != 0 {
+        role |= 1;
+    }
+    if command == COMMAND_CANCEL {
+        role |= 2;
+    }
+    nonce[8..].copy_from_slice(&role.to_le_bytes());
+    nonce
+}
+
+/// AES-128-GMAC: the tag of GCM with an empty plaintext and `parts`, one after the other, as
+/// the additional data (NIST SP 800-38D). Computed with GHASH over the parts as they lie, so
+/// that a megabyte message is never copied to zero its Signature field: every part but the
+/// last must be a whole number of 16-byte blocks (the header's 48 bytes before the Signature
+/// field and the field itself are), since GHASH pads each call to a block.
+fn gmac(key: &[u8; 16], nonce: &[u8; 12], parts: &[&[u8]]) -> [u8; 16] {
+    let aes = <Aes128 as KeyInit>::new(key.into());
+    let mut hash_key = ghash::Block::default();
+    aes.encrypt_block(&mut hash_key);
+    let mut ghash = GHash::new(&hash_key);
+    let mut aad_len = 0u64;
+    for part in parts {
+        debug_assert!(
+            aad_len.is_multiple_of(16),
+            "only the last part may end mid-block"
+        );
+        ghash.update_padded(part);
+        aad_len += part.len() as u64;
+    }
+    // The lengths block: the additional data's length in bits, then the ciphertext's (zero).
+    let mut lengths = ghash::Block::default();
+    lengths[..8].copy_from_slice(&(aad_len * 8).to_be_bytes());
+    ghash.update(&[lengths]);
+    let hash = ghash.finalize();
+    let mut counter = ghash::Block::default();
+    counter[..12].copy_from_slice(nonce);
+    counter[15] = 1;
+    aes.encrypt_block(&mut counter);
+    let mut tag = [0u8; 16];
+    for (out, (hashed, masked)) in tag.iter_mut().zip(hash.iter().zip(counter.iter())) {
+        *out = hashed ^ masked;
+    }
+    tag
 }
 
 fn read_u32(buffer: &[u8], offset: usize) -> u32 {
@@ -895,6 +923,32 @@ pub(crate) mod tests {
             *byte = i as u8;
         }
         message
+    }
+
+    /// GMAC computed in place, over the header, a zero Signature field and the rest, is
+    /// GCM's tag over a zeroed copy, for messages that end on a block and mid-block, from a
+    /// bare header to a megabyte.
+    #[test]
+    fn gmac_in_place_matches_gcm_over_a_copy() {
+        let key = [0x42u8; 16];
+        for len in [64, 65, 79, 80, 100, 1 << 20, (1 << 20) + 17] {
+            let mut message = sample_message(0x0008, FLAGS_SERVER_TO_REDIR, 77);
+            message.resize(len, 0);
+            for (i, byte) in message.iter_mut().enumerate().skip(64) {
+                *byte = (i % 251) as u8;
+            }
+            message[48..64].copy_from_slice(&[0xEE; 16]); // a signature to be ignored
+            let mut copy = message.clone();
+            copy[48..64].fill(0);
+            let mut nonce = [0u8; 12];
+            nonce[..8].copy_from_slice(&77u64.to_le_bytes());
+            nonce[8] = 1;
+            let expected = Aes128Gcm::new((&key).into())
+                .encrypt_inout_detached((&nonce).into(), &copy, (&mut [][..]).into())
+                .unwrap();
+            let ours = compute_signature(SigningAlgorithm::AesGmac, &key, &message);
+            assert_eq!(ours[..], expected[..], "length {len}");
+        }
     }
 
     #[test]
