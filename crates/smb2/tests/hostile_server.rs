@@ -22,8 +22,8 @@ mod hostile;
 use std::time::Duration;
 
 use hostile::{
-    DirectoryAnswers, HostileServer, Misbehave, NtlmLogon, Script, ServerMechListMic, Signature,
-    TREE_ID, session_id,
+    CompoundAnswers, DirectoryAnswers, HostileServer, Misbehave, NtlmLogon, Script,
+    ServerMechListMic, Signature, TREE_ID, session_id,
 };
 use wnet_smb2::client::{
     Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, SessionOptions, negotiate,
@@ -278,6 +278,34 @@ async fn a_later_compound_answer_under_session_zero_is_refused() {
         "{error}"
     );
     assert_closed_by(&session, Command::Close);
+}
+
+/// A compound answered in one frame whose NextCommand would cut the first member inside its
+/// own header, or start the next one unaligned: the frame is refused as a whole and the
+/// connection closed, instead of members delivered cut short. A truthful chain in one frame
+/// (the control) is taken, every member's signature verified.
+#[tokio::test]
+async fn a_compound_whose_next_command_lies_closes_the_connection() {
+    for (lie, refused) in [(Some(16), true), (Some(68), true), (None, false)] {
+        let mut script = Script::new(dialect::SMB_3_1_1);
+        script.compounds = CompoundAnswers::OneFrame {
+            first_next_command: lie,
+        };
+        let server = HostileServer::start(script).await;
+        let (_connection, session) = logon(&server).await;
+        let tree = session.tree_connect(SHARE).await.expect("tree connect");
+        let stat = tree.stat("a.txt").await;
+        if refused {
+            let error = stat.expect_err("a lying compound must be refused");
+            assert!(matches!(error, Error::Closed(_)), "{lie:?}: {error}");
+            let reason = session.connection().closed_reason().unwrap_or_default();
+            assert!(reason.contains("NextCommand"), "{reason}");
+        } else {
+            assert!(session.is_connected(), "{stat:?}");
+            let file = tree.open_existing("a.txt").await.expect("create");
+            file.close().await.expect("close");
+        }
+    }
 }
 
 /// How long a bounded listing may take before the test calls it a hang.

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::client::Error;
 use crate::ntstatus::NtStatus;
 use crate::wire::lease::LeaseBreak;
-use crate::wire::{ChainSlot, Command, Header, Request, WireError, encode_chain};
+use crate::wire::{ChainSlot, Command, HEADER_LENGTH, Header, Request, WireError, encode_chain};
 
 /// The largest frame accepted from a server: 8 MiB reads plus headers, with room to spare.
 const MAX_FRAME: usize = 16 << 20;
@@ -567,6 +567,10 @@ pub enum FrameError {
     /// A member's header does not decode.
     #[error("{0}")]
     Header(WireError),
+    /// A member's NextCommand is shorter than a header or not a multiple of 8: the next
+    /// member would overlap this one's header or start unaligned.
+    #[error("compound NextCommand {0} is shorter than a header or not 8-byte aligned")]
+    NextCommandMisplaced(u32),
     /// A member's NextCommand points past the end of the frame.
     #[error("compound NextCommand beyond the frame")]
     NextCommandBeyondFrame,
@@ -623,6 +627,11 @@ impl CompoundMembers {
             let header = Header::decode(rest).map_err(FrameError::Header)?;
             let end = if header.next_command == 0 {
                 frame.len()
+            } else if (header.next_command as usize) < HEADER_LENGTH
+                || !header.next_command.is_multiple_of(8)
+            {
+                // MS-SMB2 §2.2.1: each member starts 8-byte aligned, after a whole header.
+                return Err(FrameError::NextCommandMisplaced(header.next_command));
             } else {
                 start
                     .checked_add(header.next_command as usize)
@@ -866,6 +875,16 @@ mod tests {
         let mut beyond = chained.clone();
         beyond[20..24].copy_from_slice(&4096u32.to_le_bytes());
         assert_eq!(members(&beyond), [Err(FrameError::NextCommandBeyondFrame)]);
+        // A NextCommand that would cut the member inside its own header, or unaligned.
+        for misplaced in [1u32, 8, 63, 68, 100] {
+            let mut short = compound.clone();
+            short[20..24].copy_from_slice(&misplaced.to_le_bytes());
+            assert_eq!(
+                members(&short),
+                [Err(FrameError::NextCommandMisplaced(misplaced))],
+                "{misplaced}"
+            );
+        }
         let garbage = [chained, vec![0; 64]].concat();
         let split = members(&garbage);
         assert_eq!(split.len(), 2);

@@ -54,6 +54,16 @@ pub(crate) const FILE_ID: [u8; 16] = [0x11; 16];
 /// A key no session has: what [`Signature::Wrong`] signs with.
 const WRONG_KEY: [u8; 16] = [0x5A; 16];
 
+/// Writes one message (or compound) in a transport frame.
+async fn write_frame(stream: &mut TcpStream, message: &[u8]) -> Result<(), String> {
+    let mut prefix = (message.len() as u32).to_be_bytes();
+    prefix[0] = 0;
+    stream
+        .write_all(&[&prefix[..], message].concat())
+        .await
+        .map_err(|error| format!("write: {error}"))
+}
+
 /// The SessionId the server gives the `n`th session set up on the connection (from 0).
 pub(crate) fn session_id(n: u64) -> u64 {
     0x0000_4000_0000_0041 + n
@@ -73,6 +83,31 @@ pub(crate) enum DirectoryAnswers {
     },
     /// Without end, and without anything new: every answer holds only `.` and `..`.
     OnlyDots,
+}
+
+/// How the server answers a compound request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum CompoundAnswers {
+    /// Each answer in a frame of its own (which MS-SMB2 allows).
+    #[default]
+    Separate,
+    /// All answers in one frame, chained by NextCommand as a server does; the first member's
+    /// NextCommand is `first_next_command` when set (a lie), else its padded length.
+    OneFrame {
+        /// The NextCommand the first member claims.
+        first_next_command: Option<u32>,
+    },
+}
+
+/// Where a response stands in the frame that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Last (or alone): NextCommand 0.
+    Last,
+    /// Followed by another: padded to 8 bytes, NextCommand its padded length.
+    Next,
+    /// Followed by another, NextCommand claiming this instead (a lie).
+    Claiming(u32),
 }
 
 /// How a response's signature is made (when the response goes in plaintext).
@@ -123,6 +158,8 @@ pub(crate) struct Script {
     /// Whether its share asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA); every response
     /// after the TREE_CONNECT is then sealed.
     pub(crate) share_encrypts: bool,
+    /// How it answers compound requests.
+    pub(crate) compounds: CompoundAnswers,
     /// The credits every response grants.
     pub(crate) credits: u16,
     /// The MaxTransactSize, MaxReadSize and MaxWriteSize its NEGOTIATE response announces.
@@ -181,6 +218,7 @@ impl Script {
             share_encrypts: false,
             io_size: 1 << 20,
             credits: 64,
+            compounds: CompoundAnswers::Separate,
             guest: false,
             validated_dialect: None,
             required_target_name: None,
@@ -397,8 +435,9 @@ impl ServerConnection {
             } else {
                 frame
             };
-            // A compound: answer each message in its own frame.
+            // A compound: each answer in its own frame, or all in one as the script says.
             let mut start = 0;
+            let mut chained = Vec::new();
             while start < frame.len() {
                 let message = &frame[start..];
                 let header = Header::decode(message).map_err(|error| error.to_string())?;
@@ -406,14 +445,23 @@ impl ServerConnection {
                     0 => frame.len(),
                     next => start + next as usize,
                 };
-                let response = self.answer(&frame[start..end.min(frame.len())])?;
-                let mut out = (response.len() as u32).to_be_bytes();
-                out[0] = 0;
-                stream
-                    .write_all(&[&out[..], &response].concat())
-                    .await
-                    .map_err(|error| format!("write: {error}"))?;
+                let compound = start > 0 || end < frame.len();
+                let CompoundAnswers::OneFrame { first_next_command } = self.script.compounds else {
+                    let response = self.answer(&frame[start..end.min(frame.len())], Link::Last)?;
+                    write_frame(&mut stream, &response).await?;
+                    start = end;
+                    continue;
+                };
+                let link = match first_next_command {
+                    _ if !compound || end >= frame.len() => Link::Last,
+                    Some(lie) if start == 0 => Link::Claiming(lie),
+                    _ => Link::Next,
+                };
+                chained.extend(self.answer(&frame[start..end.min(frame.len())], link)?);
                 start = end;
+            }
+            if !chained.is_empty() {
+                write_frame(&mut stream, &chained).await?;
             }
         }
     }
@@ -422,8 +470,9 @@ impl ServerConnection {
         self.sessions.get(&session_id)?.keys.as_ref()
     }
 
-    /// The protected response to one request message.
-    fn answer(&mut self, request: &[u8]) -> Result<Vec<u8>, String> {
+    /// The protected response to one request message; `link` says whether it is followed by
+    /// another in the same frame.
+    fn answer(&mut self, request: &[u8], link: Link) -> Result<Vec<u8>, String> {
         let header = Header::decode(request).map_err(|error| error.to_string())?;
         let mut session = header.session_id;
         let mut tree_id = header.tree_id;
@@ -477,6 +526,14 @@ impl ServerConnection {
         }
         .encode(&mut message);
         message.extend_from_slice(&body);
+        if link != Link::Last {
+            message.resize(message.len().next_multiple_of(8), 0);
+            let next = match link {
+                Link::Claiming(lie) => lie,
+                _ => message.len() as u32,
+            };
+            message[20..24].copy_from_slice(&next.to_le_bytes());
+        }
 
         let share_sealing = self.share_sealing;
         if header.command == Command::TreeConnect && self.script.share_encrypts {
