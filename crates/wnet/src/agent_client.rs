@@ -242,6 +242,9 @@ impl AgentClient {
         let log_start = std::fs::metadata(log_beside(&socket)).map_or(0, |meta| meta.len());
         let mut child = spawn_agent()?;
         let deadline = Instant::now() + START_TIMEOUT;
+        // The agent opens its socket some milliseconds after it starts: look often at first,
+        // then less (1, 2, 4 ... up to 20 ms), so that a started agent is reached at once.
+        let mut pause = Duration::from_millis(1);
         let result = loop {
             match open_agent_socket(&socket) {
                 Ok(Some(stream)) => break AgentClient::from_stream(stream),
@@ -260,7 +263,8 @@ impl AgentClient {
                             socket.display()
                         )));
                     }
-                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
                 }
             }
         };
