@@ -801,3 +801,42 @@ async fn a_server_granting_no_credits_times_out_instead_of_hanging() {
     assert!(started.elapsed() < TIMEOUT, "{:?}", started.elapsed());
     assert!(connection.closed_reason().is_some());
 }
+
+/// The client lists what the server sent, `.` and `..` aside, up to STATUS_NO_MORE_FILES:
+/// names a POSIX directory cannot hold reach the caller as sent, for the layer that maps them
+/// to a file system to refuse (the drive skips them: tests/hostile_names.rs of wnet-drive).
+#[tokio::test]
+async fn a_listing_passes_odd_names_on_as_sent() {
+    static NAMES: &[&str] = &[
+        ".",
+        "..",
+        "good.txt",
+        "a/b",
+        "c\\d",
+        "nul\0x",
+        "",
+        "also good",
+    ];
+    let server = HostileServer::start(
+        Script::new(dialect::SMB_3_1_1).directory(DirectoryAnswers::Names(NAMES)),
+    )
+    .await;
+    let (_connection, session) = logon(&server).await;
+    let tree = session.tree_connect(SHARE).await.expect("tree connect");
+    let listed: Vec<String> = tree
+        .list_directory("")
+        .await
+        .expect("a listing")
+        .into_iter()
+        .map(|entry| entry.name)
+        .collect();
+    assert_eq!(
+        listed,
+        ["good.txt", "a/b", "c\\d", "nul\0x", "", "also good"]
+    );
+    assert_eq!(
+        server.directory_answers(),
+        2,
+        "one answer, then STATUS_NO_MORE_FILES"
+    );
+}

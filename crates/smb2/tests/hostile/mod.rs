@@ -43,6 +43,7 @@ const STATUS_LOGON_FAILURE: u32 = 0xC000_006D;
 const STATUS_INVALID_PARAMETER: u32 = 0xC000_000D;
 const STATUS_ACCESS_DENIED: u32 = 0xC000_0022;
 const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+const STATUS_NO_MORE_FILES: u32 = 0x8000_0006;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31).
 const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
 /// The ServerGuid the server negotiates with.
@@ -83,6 +84,9 @@ pub(crate) enum DirectoryAnswers {
     },
     /// Without end, and without anything new: every answer holds only `.` and `..`.
     OnlyDots,
+    /// These names (as sent, whatever they hold) in the first answer of each listing, then
+    /// STATUS_NO_MORE_FILES.
+    Names(&'static [&'static str]),
 }
 
 /// How the server answers a compound request.
@@ -375,6 +379,8 @@ struct ServerConnection {
     names_sent: usize,
     /// Whether a share that encrypts has been connected: from then on responses are sealed.
     share_sealing: bool,
+    /// Whether the last CREATE opened a directory (what a POSTQUERY CLOSE reports).
+    opened_directory: bool,
     /// How many QUERY_DIRECTORY requests it has answered, shared with [`HostileServer`].
     directory_answers: Arc<AtomicUsize>,
     /// What the logons carried, shared with [`HostileServer`].
@@ -406,6 +412,7 @@ impl ServerConnection {
             sessions: HashMap::new(),
             names_sent: 0,
             share_sealing: false,
+            opened_directory: false,
             directory_answers,
             logons,
         }
@@ -470,10 +477,13 @@ impl ServerConnection {
         self.sessions.get(&session_id)?.keys.as_ref()
     }
 
-    /// The protected response to one request message; `link` says whether it is followed by
-    /// another in the same frame.
-    fn answer(&mut self, request: &[u8], link: Link) -> Result<Vec<u8>, String> {
-        let header = Header::decode(request).map_err(|error| error.to_string())?;
+    /// What the server answers to one request, before it is protected: the status, the
+    /// body, and the SessionId and TreeId the answer is for.
+    fn respond(
+        &mut self,
+        request: &[u8],
+        header: &Header,
+    ) -> Result<(u32, Vec<u8>, u64, u32), String> {
         let mut session = header.session_id;
         let mut tree_id = header.tree_id;
         let (status, body) = match header.command {
@@ -493,21 +503,41 @@ impl ServerConnection {
                     tree_connect_body(self.script.share_encrypts),
                 )
             }
-            Command::Create => (STATUS_SUCCESS, create_body()),
+            Command::Create => {
+                // The share's root, or anything opened as a directory, is a directory.
+                let options = u32_at(request, HEADER_LENGTH + 40)?;
+                let name_length = u16_at(request, HEADER_LENGTH + 46)?;
+                self.opened_directory = name_length == 0 || options & 1 != 0;
+                (STATUS_SUCCESS, create_body(self.opened_directory))
+            }
             Command::Ioctl
                 if u32_at(request, HEADER_LENGTH + 4)? == FSCTL_VALIDATE_NEGOTIATE_INFO =>
             {
                 (STATUS_SUCCESS, self.validate_negotiate_body())
             }
-            Command::Close => (STATUS_SUCCESS, close_body()),
+            Command::Close => {
+                let post_query = u16_at(request, HEADER_LENGTH + 2)? & 1 != 0;
+                (
+                    STATUS_SUCCESS,
+                    close_body(post_query.then_some(self.opened_directory)),
+                )
+            }
             Command::QueryDirectory if self.script.directory != DirectoryAnswers::NotSupported => {
-                (STATUS_SUCCESS, self.query_directory_body())
+                self.query_directory(request)?
             }
             Command::Logoff | Command::TreeDisconnect | Command::Echo => {
                 (STATUS_SUCCESS, vec![4, 0, 0, 0])
             }
             _ => (STATUS_NOT_SUPPORTED, error_body()),
         };
+        Ok((status, body, session, tree_id))
+    }
+
+    /// The protected response to one request message; `link` says whether it is followed by
+    /// another in the same frame.
+    fn answer(&mut self, request: &[u8], link: Link) -> Result<Vec<u8>, String> {
+        let header = Header::decode(request).map_err(|error| error.to_string())?;
+        let (status, body, session, tree_id) = self.respond(request, &header)?;
         let misbehave = self.script.misbehaviour(header.command);
         let claimed = misbehave.session_id.unwrap_or(session);
         let mut message = Vec::with_capacity(HEADER_LENGTH + body.len());
@@ -576,12 +606,28 @@ impl ServerConnection {
         Ok(message)
     }
 
-    /// The body of a QUERY_DIRECTORY response (MS-SMB2 §2.2.34) by the script's
+    /// The status and body of a QUERY_DIRECTORY response (MS-SMB2 §2.2.34) by the script's
     /// [`DirectoryAnswers`].
-    fn query_directory_body(&mut self) -> Vec<u8> {
+    fn query_directory(&mut self, request: &[u8]) -> Result<(u32, Vec<u8>), String> {
         self.directory_answers.fetch_add(1, Ordering::Relaxed);
+        // Flags (byte 3 of the body): SMB2_RESTART_SCANS (1) or SMB2_REOPEN (0x10) starts over.
+        let restart = request
+            .get(HEADER_LENGTH + 3)
+            .ok_or("QUERY_DIRECTORY too short")?
+            & 0x11
+            != 0;
+        if restart {
+            self.names_sent = 0;
+        }
         let names: Vec<String> = match self.script.directory {
             DirectoryAnswers::NotSupported => Vec::new(),
+            DirectoryAnswers::Names(names) => {
+                if self.names_sent > 0 {
+                    return Ok((STATUS_NO_MORE_FILES, error_body()));
+                }
+                self.names_sent = names.len().max(1);
+                names.iter().map(|&name| name.to_owned()).collect()
+            }
             DirectoryAnswers::Endless { per_answer } => {
                 let first = self.names_sent;
                 self.names_sent += per_answer;
@@ -594,7 +640,7 @@ impl ServerConnection {
         body.extend_from_slice(&((HEADER_LENGTH + 8) as u16).to_le_bytes());
         body.extend_from_slice(&(buffer.len() as u32).to_le_bytes());
         body.extend_from_slice(&buffer);
-        body
+        Ok((STATUS_SUCCESS, body))
     }
 
     /// The server's SecurityMode.
@@ -1011,14 +1057,14 @@ fn tree_connect_body(encrypts: bool) -> Vec<u8> {
     body
 }
 
-/// CREATE response body (MS-SMB2 §2.2.14): a file opened, no create contexts.
-fn create_body() -> Vec<u8> {
+/// CREATE response body (MS-SMB2 §2.2.14): a file (or directory) opened, no create contexts.
+fn create_body(directory: bool) -> Vec<u8> {
     let mut body = vec![89, 0, 0, 0];
     body.extend_from_slice(&1u32.to_le_bytes()); // FILE_OPENED
     body.extend_from_slice(&[0; 32]); // times
     body.extend_from_slice(&4096u64.to_le_bytes()); // AllocationSize
     body.extend_from_slice(&5u64.to_le_bytes()); // EndOfFile
-    body.extend_from_slice(&0x80u32.to_le_bytes()); // FILE_ATTRIBUTE_NORMAL
+    body.extend_from_slice(&file_attributes(directory).to_le_bytes());
     body.extend_from_slice(&[0; 4]);
     body.extend_from_slice(&FILE_ID);
     body.extend_from_slice(&[0; 8]); // CreateContextsOffset, CreateContextsLength
@@ -1046,11 +1092,26 @@ fn directory_information(names: &[String]) -> Vec<u8> {
     buffer
 }
 
-/// CLOSE response body (MS-SMB2 §2.2.16) without attributes.
-fn close_body() -> Vec<u8> {
-    let mut body = vec![60, 0, 0, 0];
-    body.extend_from_slice(&[0; 56]);
+/// CLOSE response body (MS-SMB2 §2.2.16): without attributes, or with those of a file or
+/// directory (`Some(directory)`) when the request asked for them (POSTQUERY_ATTRIB).
+fn close_body(attributes_of: Option<bool>) -> Vec<u8> {
+    let Some(directory) = attributes_of else {
+        let mut body = vec![60, 0, 0, 0];
+        body.extend_from_slice(&[0; 56]);
+        return body;
+    };
+    let mut body = vec![60, 0, 1, 0];
+    body.extend_from_slice(&[0; 4]); // Reserved
+    body.extend_from_slice(&[0; 32]); // times
+    body.extend_from_slice(&4096u64.to_le_bytes()); // AllocationSize
+    body.extend_from_slice(&(if directory { 0u64 } else { 5 }).to_le_bytes()); // EndOfFile
+    body.extend_from_slice(&file_attributes(directory).to_le_bytes());
     body
+}
+
+/// FILE_ATTRIBUTE_DIRECTORY or FILE_ATTRIBUTE_NORMAL.
+fn file_attributes(directory: bool) -> u32 {
+    if directory { 0x10 } else { 0x80 }
 }
 
 /// ERROR response body (MS-SMB2 §2.2.2).
