@@ -45,19 +45,22 @@ fn credentials() -> Credentials {
     Credentials::new(Script::USER, "", Script::PASSWORD)
 }
 
+/// Connects to `server`, negotiates (asking for signing where `options` require it) and
+/// sets up a session with the harness's account and `options`.
+async fn try_logon(server: &HostileServer, options: &SessionOptions) -> Result<Session, Error> {
+    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+    let negotiated = negotiate(&connection, options.require_signing)
+        .await
+        .expect("negotiate");
+    Session::setup(&connection, &negotiated, &credentials(), options).await
+}
+
 /// Connects to `server`, negotiates and sets up a session (signing required by the server).
 async fn logon(server: &HostileServer) -> (Connection, Session) {
-    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-    let negotiated = negotiate(&connection, false).await.expect("negotiate");
-    let session = Session::setup(
-        &connection,
-        &negotiated,
-        &credentials(),
-        &SessionOptions::default(),
-    )
-    .await
-    .expect("session setup");
-    (connection, session)
+    let session = try_logon(server, &SessionOptions::default())
+        .await
+        .expect("session setup");
+    (session.connection().clone(), session)
 }
 
 /// Sets up a session with a server playing `script` and returns it with the error its
@@ -422,29 +425,20 @@ async fn an_endless_listing_ends_at_the_default_entry_limit() {
 #[tokio::test]
 async fn encryption_a_dialect_cannot_provide_fails_the_session() {
     let server = HostileServer::start(Script::new(dialect::SMB_2_1).encrypting()).await;
-    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-    let negotiated = negotiate(&connection, false).await.expect("negotiate");
-    let refused = Session::setup(
-        &connection,
-        &negotiated,
-        &credentials(),
-        &SessionOptions::default(),
-    )
-    .await
-    .expect_err("a 2.1 session cannot encrypt");
+    let refused = try_logon(&server, &SessionOptions::default())
+        .await
+        .expect_err("a 2.1 session cannot encrypt");
     assert!(
         matches!(&refused, Error::Unsupported(text) if text.contains("encrypt")),
         "{refused}"
     );
 
     let server = HostileServer::start(Script::new(dialect::SMB_2_1)).await;
-    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-    let negotiated = negotiate(&connection, false).await.expect("negotiate");
     let options = SessionOptions {
         require_encryption: true,
         ..SessionOptions::default()
     };
-    let refused = Session::setup(&connection, &negotiated, &credentials(), &options)
+    let refused = try_logon(&server, &options)
         .await
         .expect_err("privacy cannot be provided on 2.1");
     assert!(
@@ -460,40 +454,27 @@ async fn encryption_a_dialect_cannot_provide_fails_the_session() {
 async fn a_guest_logon_for_credentials_is_refused_unless_allowed() {
     for dialect in DIALECTS {
         let server = HostileServer::start(Script::new(dialect).guest()).await;
-        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-        let negotiated = negotiate(&connection, false).await.expect("negotiate");
-        let error = Session::setup(
-            &connection,
-            &negotiated,
-            &credentials(),
-            &SessionOptions::default(),
-        )
-        .await
-        .expect_err("a guest logon must be refused");
+        let error = try_logon(&server, &SessionOptions::default())
+            .await
+            .expect_err("a guest logon must be refused");
         assert!(
             matches!(error, Error::GuestLogonBlocked),
             "dialect {dialect:#06x}: {error}"
         );
 
         let server = HostileServer::start(Script::new(dialect).guest()).await;
-        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-        let negotiated = negotiate(&connection, false).await.expect("negotiate");
         let allowed = SessionOptions {
             allow_insecure_guest: true,
             ..SessionOptions::default()
         };
-        let session = Session::setup(&connection, &negotiated, &credentials(), &allowed)
-            .await
-            .expect("guest allowed");
+        let session = try_logon(&server, &allowed).await.expect("guest allowed");
         assert!(session.is_guest() && !session.is_signing() && !session.is_encrypting());
         let required = SessionOptions {
             require_signing: true,
             ..allowed
         };
         let server = HostileServer::start(Script::new(dialect).guest()).await;
-        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-        let negotiated = negotiate(&connection, true).await.expect("negotiate");
-        let error = Session::setup(&connection, &negotiated, &credentials(), &required)
+        let error = try_logon(&server, &required)
             .await
             .expect_err("a guest cannot sign");
         assert!(matches!(error, Error::Unsupported(_)), "{error}");
@@ -514,16 +495,9 @@ async fn a_3_0_session_setup_that_cannot_prove_the_key_fails() {
             },
         );
         let server = HostileServer::start(script).await;
-        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-        let negotiated = negotiate(&connection, false).await.expect("negotiate");
-        let error = Session::setup(
-            &connection,
-            &negotiated,
-            &credentials(),
-            &SessionOptions::default(),
-        )
-        .await
-        .expect_err("the session must fail");
+        let error = try_logon(&server, &SessionOptions::default())
+            .await
+            .expect_err("the session must fail");
         assert!(
             matches!(
                 error,
@@ -572,16 +546,6 @@ async fn an_unsigned_validation_answer_closes_the_connection() {
     assert!(!session.is_connected(), "the connection must be closed");
 }
 
-/// Sets up a session with `server` as the user who typed `name` for it.
-async fn logon_as_typed(
-    server: &HostileServer,
-    options: &SessionOptions,
-) -> Result<Session, Error> {
-    let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
-    let negotiated = negotiate(&connection, false).await.expect("negotiate");
-    Session::setup(&connection, &negotiated, &credentials(), options).await
-}
-
 fn typed(name: &str) -> SessionOptions {
     SessionOptions {
         target_name: name.into(),
@@ -593,7 +557,7 @@ fn typed(name: &str) -> SessionOptions {
 async fn the_authenticate_carries_a_valid_mic_and_the_spn() {
     for dialect in DIALECTS {
         let server = HostileServer::start(Script::new(dialect)).await;
-        let session = logon_as_typed(&server, &typed("hostile"))
+        let session = try_logon(&server, &typed("hostile"))
             .await
             .expect("session setup");
         assert!(session.is_signing());
@@ -616,7 +580,7 @@ async fn a_relayed_logon_shows_the_server_it_was_meant_for() {
     // as cifs/hostile: the SPN inside the NTProofStr says the logon was not meant for it.
     let script = Script::new(dialect::SMB_3_1_1).requiring_target_name("cifs/hostile");
     let server = HostileServer::start(script).await;
-    let refused = logon_as_typed(&server, &typed("fileserver"))
+    let refused = try_logon(&server, &typed("fileserver"))
         .await
         .expect_err("a logon meant for another server is refused");
     assert_eq!(
@@ -632,7 +596,7 @@ async fn a_relayed_logon_shows_the_server_it_was_meant_for() {
     // Control: the same server accepts a logon meant for it.
     let script = Script::new(dialect::SMB_3_1_1).requiring_target_name("cifs/hostile");
     let server = HostileServer::start(script).await;
-    logon_as_typed(&server, &typed("hostile"))
+    try_logon(&server, &typed("hostile"))
         .await
         .expect("a logon meant for this server");
 }
@@ -644,7 +608,7 @@ async fn a_wrong_mic_is_refused_by_a_checking_server() {
         corrupt_ntlm_mic_for_tests: true,
         ..typed("hostile")
     };
-    let refused = logon_as_typed(&server, &options)
+    let refused = try_logon(&server, &options)
         .await
         .expect_err("a wrong MIC is refused");
     assert_eq!(
@@ -661,13 +625,13 @@ async fn a_wrong_mic_is_refused_by_a_checking_server() {
 async fn the_servers_mech_list_mic_is_verified() {
     let script = Script::new(dialect::SMB_3_1_1).mech_list_mic(ServerMechListMic::Correct);
     let server = HostileServer::start(script).await;
-    logon_as_typed(&server, &typed("hostile"))
+    try_logon(&server, &typed("hostile"))
         .await
         .expect("a right mechListMIC is accepted");
 
     let script = Script::new(dialect::SMB_3_1_1).mech_list_mic(ServerMechListMic::Wrong);
     let server = HostileServer::start(script).await;
-    let refused = logon_as_typed(&server, &typed("hostile"))
+    let refused = try_logon(&server, &typed("hostile"))
         .await
         .expect_err("a wrong mechListMIC fails the session");
     assert!(
