@@ -851,38 +851,34 @@ impl Session {
                 VALIDATE_NEGOTIATE_RESPONSE_LEN
             ))
         })?;
-        let differs = |what: &str, said: String, now: String| {
-            Err(Error::NegotiateNotValidated(format!(
-                "NEGOTIATE said {what} {said}, validation says {now}"
-            )))
-        };
-        if answer.dialect != negotiated.dialect {
-            return differs(
+        // Each field as NEGOTIATE said it and as the validation says it, both shown the same
+        // way (so that the texts differ exactly when the values do).
+        let fields = [
+            (
                 "dialect",
                 format!("{:#06x}", negotiated.dialect),
                 format!("{:#06x}", answer.dialect),
-            );
-        }
-        if answer.guid != negotiated.server_guid {
-            return differs(
+            ),
+            (
                 "server GUID",
                 format!("{:02x?}", negotiated.server_guid),
                 format!("{:02x?}", answer.guid),
-            );
-        }
-        if answer.security_mode != negotiated.server_security_mode {
-            return differs(
+            ),
+            (
                 "security mode",
                 format!("{:#x}", negotiated.server_security_mode),
                 format!("{:#x}", answer.security_mode),
-            );
-        }
-        if answer.capabilities != negotiated.capabilities {
-            return differs(
+            ),
+            (
                 "capabilities",
                 format!("{:#x}", negotiated.capabilities),
                 format!("{:#x}", answer.capabilities),
-            );
+            ),
+        ];
+        if let Some((what, said, now)) = fields.into_iter().find(|(_, said, now)| said != now) {
+            return Err(Error::NegotiateNotValidated(format!(
+                "NEGOTIATE said {what} {said}, validation says {now}"
+            )));
         }
         self.inner
             .negotiate_validated
