@@ -20,6 +20,7 @@ pub mod handles;
 pub mod inodes;
 pub mod leases;
 pub mod mounts;
+mod state;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,8 @@ use fuser::{Config, MountOption};
 use wnet_smb2::Tree;
 
 use crate::attributes::Owner;
-use crate::filesystem::{DriveState, SmbFilesystem};
+use crate::filesystem::SmbFilesystem;
+use crate::state::DriveState;
 
 /// How long attributes and directory listings are trusted, unless configured.
 pub const DEFAULT_CACHE_TIMEOUT: Duration = Duration::from_secs(1);
