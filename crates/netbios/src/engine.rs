@@ -36,7 +36,7 @@ struct Running {
 
 /// The engine shared by the runtime's tasks.
 pub(crate) struct Engine {
-    pub(crate) config: NetbiosConfig,
+    config: NetbiosConfig,
     lanas: Mutex<Vec<Lana>>,
     states: Mutex<HashMap<u8, Arc<LanaState>>>,
     running: Mutex<Vec<Running>>,

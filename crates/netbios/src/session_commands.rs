@@ -123,7 +123,6 @@ fn publish(state: &Arc<LanaState>) {
     published::publish(state.lana.number, &sessions);
 }
 
-/// Puts an established session in the table and starts its reader.
 /// An established session and who is at each end.
 struct Established {
     reader: SessionReader,
@@ -157,6 +156,8 @@ impl Established {
     }
 }
 
+/// Puts an established session in the table, starts its reader and publishes the table;
+/// its number, or NRC_LOCTFUL when the table is full.
 fn admit(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<Lsn, Nrc> {
     let lsn = admit_entry(state, session, request)?;
     publish(state);
