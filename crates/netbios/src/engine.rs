@@ -7,163 +7,39 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::OnceCell;
-use wnet_nbt::config::Retransmit;
-use wnet_nbt::name_service::client::NameServiceClient;
-use wnet_nbt::name_service::name_table::Registrar;
-use wnet_nbt::name_service::responder::{RegisterError, Responder, ResponderConfig};
-use wnet_nbt::wire::node_status::name_flags as wire_flags;
-use wnet_nbt::wire::{NetbiosName, ScopedName};
-
 use crate::lana::{Lana, NetbiosConfig, adapters, renumber};
+use crate::name_commands::{self, release_names};
 use crate::names::LocalNames;
-use crate::nb30::{
-    ASYNCH, AdapterStatus, FindNameBuffer, FindNameHeader, LanaEnum, NameBuffer, SessionHeader,
-    command, name_flags, nrc, write_with_records,
-};
+use crate::nb30::{Command, LanaEnum, Nrc, nrc};
 use crate::ncb::{Data, Ncb, SharedNcb};
-use crate::session_commands;
+use crate::outcome::{Outcome, room};
+use crate::state::{
+    DEFAULT_COMMANDS, DEFAULT_NAMES, DEFAULT_SESSIONS, LanaState, Limits, MAX_RESOURCES,
+};
+use crate::sync::lock;
+use crate::{datagram_commands, session_commands};
 
-/// Sessions per LANA when NCBRESET asks for 0.
-pub const DEFAULT_SESSIONS: u8 = 16;
-/// Names per LANA when NCBRESET asks for 0.
-pub const DEFAULT_NAMES: u8 = 8;
-/// Pending commands per LANA when NCBRESET asks for 0.
-pub const DEFAULT_COMMANDS: u8 = 16;
-/// The most sessions, names or commands a LANA can have.
-pub const MAX_RESOURCES: u8 = 254;
-/// The largest datagram NCBASTAT reports (RFC 1002's 576-byte datagram less its headers).
-const MAX_DATAGRAM: u16 = 512;
 /// How long NCBCANCEL waits for the command it cancels to finish.
 const CANCEL_WAIT: Duration = Duration::from_secs(5);
-
-/// What NCBRESET set up on a LANA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Sessions at most.
-    pub sessions: u8,
-    /// Pending commands at most.
-    pub commands: u8,
-    /// Names at most.
-    pub names: u8,
-}
-
-/// The tables of one LANA.
-#[derive(Debug)]
-pub(crate) struct LanaTables {
-    /// `None` until NCBRESET defines the environment.
-    pub(crate) limits: Option<Limits>,
-    pub(crate) names: LocalNames,
-}
-
-/// One LANA's state: its tables and its lazily started network engines.
-pub(crate) struct LanaState {
-    pub(crate) lana: Lana,
-    tables: Mutex<LanaTables>,
-    responder: OnceCell<Arc<Responder>>,
-    client: OnceCell<Arc<NameServiceClient>>,
-    pub(crate) sessions: Mutex<session_commands::Sessions>,
-    pub(crate) datagrams: OnceCell<Arc<crate::datagram_commands::LanaDatagrams>>,
-}
-
-impl LanaState {
-    fn new(lana: Lana) -> LanaState {
-        LanaState {
-            lana,
-            tables: Mutex::new(LanaTables {
-                limits: None,
-                names: LocalNames::new(0),
-            }),
-            responder: OnceCell::new(),
-            client: OnceCell::new(),
-            sessions: Mutex::new(session_commands::Sessions::default()),
-            datagrams: OnceCell::new(),
-        }
-    }
-
-    pub(crate) fn tables(&self) -> MutexGuard<'_, LanaTables> {
-        // The tables hold plain values; one left half-updated by a panic is still usable.
-        self.tables.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// A command in progress, for NCBCANCEL and NCBRESET.
 #[derive(Debug, Clone)]
 struct Running {
     ncb: SharedNcb,
-    command: u8,
+    /// `None` for a code nb30.h does not define.
+    command: Option<Command>,
     lana: u8,
-}
-
-/// What a finished command writes back into its NCB.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    pub(crate) code: u8,
-    pub(crate) lsn: Option<u8>,
-    pub(crate) num: Option<u8>,
-    pub(crate) length: Option<u16>,
-    /// Written at the start of the buffer.
-    pub(crate) data: Option<Vec<u8>>,
-    pub(crate) callname: Option<[u8; 16]>,
-    /// The NCB's own buffer, given back after a command borrowed it.
-    pub(crate) buffer: Option<Vec<u8>>,
-}
-
-impl Outcome {
-    pub(crate) fn code(code: u8) -> Outcome {
-        Outcome {
-            code,
-            ..Outcome::default()
-        }
-    }
-
-    /// Bytes for the buffer (and `length`), with `code`.
-    pub(crate) fn data(code: u8, data: Vec<u8>) -> Outcome {
-        Outcome {
-            code,
-            length: Some(u16::try_from(data.len()).unwrap_or(u16::MAX)),
-            data: Some(data),
-            ..Outcome::default()
-        }
-    }
-
-    fn apply(self, ncb: &mut Ncb) {
-        if let Some(buffer) = self.buffer {
-            ncb.buffer = buffer;
-        }
-        if let Some(lsn) = self.lsn {
-            ncb.lsn = lsn;
-        }
-        if let Some(num) = self.num {
-            ncb.num = num;
-        }
-        if let Some(data) = self.data {
-            let count = data.len().min(ncb.buffer.len());
-            ncb.buffer[..count].copy_from_slice(&data[..count]);
-        }
-        if let Some(length) = self.length {
-            ncb.length = length;
-        }
-        if let Some(callname) = self.callname {
-            ncb.callname = callname;
-        }
-    }
 }
 
 /// The engine shared by the runtime's tasks.
 pub(crate) struct Engine {
-    pub(crate) config: NetbiosConfig,
+    config: NetbiosConfig,
     lanas: Mutex<Vec<Lana>>,
     states: Mutex<HashMap<u8, Arc<LanaState>>>,
     running: Mutex<Vec<Running>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The NetBIOS interface of this process: LANAs, their name and session tables, and the
@@ -230,10 +106,9 @@ impl Netbios {
     ///
     /// Must not be called from inside an async task: a blocking call waits on this thread.
     pub fn submit(&self, ncb: &SharedNcb) -> u8 {
-        let command_byte = ncb.lock().command;
-        let asynch = command_byte & ASYNCH != 0;
-        let code = command_byte & !ASYNCH;
-        let data = match (sends_data(code), asynch) {
+        let (command, asynch) = Command::parse(ncb.lock().command);
+        let sends_data = command.is_ok_and(Command::sends_data);
+        let data = match (sends_data, asynch) {
             (false, _) => Data::None,
             (true, true) => Data::Copy,
             (true, false) => Data::Borrow,
@@ -243,12 +118,12 @@ impl Netbios {
             // Windows refuses an NCB that is still in use.
             return nrc::NRC_TOOMANY;
         }
-        match code {
-            command::NCBENUM => {
+        match command {
+            Ok(Command::Enumerate) => {
                 let outcome = self.engine.enumerate(&request);
                 return finish(ncb, outcome);
             }
-            command::NCBCANCEL => {
+            Ok(Command::Cancel) => {
                 let outcome = self.engine.cancel(&request);
                 return finish(ncb, outcome);
             }
@@ -264,7 +139,7 @@ impl Netbios {
         ncb.begin();
         lock(&self.engine.running).push(Running {
             ncb: ncb.clone(),
-            command: code,
+            command: command.ok(),
             lana: request.lana_num,
         });
         let engine = Arc::clone(&self.engine);
@@ -272,7 +147,7 @@ impl Netbios {
         let task = async move {
             let mut outcome = tokio::select! {
                 biased;
-                outcome = engine.execute(&state, code, &request) => outcome,
+                outcome = engine.execute(&state, command, &request) => outcome,
                 () = task_ncb.cancelled() => Outcome::code(nrc::NRC_CMDCAN),
             };
             if data == Data::Borrow {
@@ -325,41 +200,6 @@ fn finish(ncb: &SharedNcb, outcome: Outcome) -> u8 {
     code
 }
 
-/// The part of the NCB's buffer a command may fill (the request's `length` is already cut
-/// to the buffer).
-pub(crate) fn room(request: &Ncb) -> usize {
-    usize::from(request.length)
-}
-
-/// Whether the command sends the bytes of its buffer (the others only fill it).
-fn sends_data(code: u8) -> bool {
-    matches!(
-        code,
-        command::NCBSEND
-            | command::NCBSENDNA
-            | command::NCBCHAINSEND
-            | command::NCBCHAINSENDNA
-            | command::NCBDGSEND
-            | command::NCBDGSENDBC
-    )
-}
-
-/// Writes a fixed header and records into `request`'s buffer: NRC_BUFLEN when not even the
-/// header fits, NRC_INCOMP when not every record does, the partial data either way.
-fn structured(request: &Ncb, header: &[u8], records: &[&[u8]]) -> Outcome {
-    let mut out = vec![0u8; room(request)];
-    let (written, complete) = write_with_records(&mut out, header, records);
-    out.truncate(written);
-    let code = if written < header.len() {
-        nrc::NRC_BUFLEN
-    } else if complete {
-        nrc::NRC_GOODRET
-    } else {
-        nrc::NRC_INCOMP
-    };
-    Outcome::data(code, out)
-}
-
 impl Engine {
     /// The state of LANA `number`, if it exists.
     fn lana(&self, number: u8) -> Option<Arc<LanaState>> {
@@ -373,43 +213,66 @@ impl Engine {
         Some(Arc::clone(state))
     }
 
-    async fn execute(&self, state: &Arc<LanaState>, code: u8, request: &Ncb) -> Outcome {
-        match code {
-            command::NCBRESET => return self.reset(state, request).await,
+    /// Runs a command on a LANA; NCBENUM and NCBCANCEL were answered by `submit`.
+    async fn execute(
+        &self,
+        state: &Arc<LanaState>,
+        command: Result<Command, Nrc>,
+        request: &Ncb,
+    ) -> Outcome {
+        let command = match command {
+            Ok(Command::Reset) => return self.reset(state, request).await,
             // Windows NT answers these so: tracing and LAN alerts are not supported, an
             // action is not defined for NetBT, unlink is a no-op.
-            command::NCBTRACE | command::NCBLANSTALERT | command::NCBACTION => {
+            Ok(Command::Trace | Command::LanStatusAlert | Command::Action) => {
                 return Outcome::code(nrc::NRC_ILLCMD);
             }
-            command::NCBUNLINK => return Outcome::code(nrc::NRC_GOODRET),
-            _ => {}
-        }
-        if state.tables().limits.is_none() {
-            return Outcome::code(nrc::NRC_ENVNOTDEF);
-        }
-        match code {
-            command::NCBADDNAME => self.add_name(state, request, false).await,
-            command::NCBADDGRNAME => self.add_name(state, request, true).await,
-            command::NCBDELNAME => self.delete_name(state, request).await,
-            command::NCBASTAT => self.adapter_status(state, request).await,
-            command::NCBSSTAT => session_status(state, request),
-            command::NCBFINDNAME => self.find_name(state, request).await,
-            command::NCBCALL => self.call(state, request).await,
-            command::NCBLISTEN => self.listen(state, request).await,
-            command::NCBHANGUP => session_commands::hang_up(state, request).await,
-            command::NCBSEND | command::NCBSENDNA => {
+            Ok(Command::Unlink) => return Outcome::code(nrc::NRC_GOODRET),
+            _ if state.tables().limits.is_none() => {
+                return Outcome::code(nrc::NRC_ENVNOTDEF);
+            }
+            Err(code) => return Outcome::from(code),
+            Ok(command) => command,
+        };
+        let config = &self.config;
+        match command {
+            Command::AddName => name_commands::add_name(config, state, request, false).await,
+            Command::AddGroupName => name_commands::add_name(config, state, request, true).await,
+            Command::DeleteName => name_commands::delete_name(state, request).await,
+            Command::AdapterStatus => name_commands::adapter_status(config, state, request).await,
+            Command::SessionStatus => session_commands::session_status(state, request),
+            Command::FindName => name_commands::find_name(config, state, request).await,
+            Command::Call => session_commands::call(config, state, request).await,
+            Command::Listen => session_commands::listen(config, state, request).await,
+            Command::Hangup => session_commands::hang_up(state, request).await,
+            Command::Send | Command::SendNoAck => {
                 session_commands::send(state, request, false).await
             }
-            command::NCBCHAINSEND | command::NCBCHAINSENDNA => {
+            Command::ChainSend | Command::ChainSendNoAck => {
                 session_commands::send(state, request, true).await
             }
-            command::NCBRECV => session_commands::receive(state, request).await,
-            command::NCBRECVANY => session_commands::receive_any(state, request).await,
-            command::NCBDGSEND => self.send_datagram(state, request, false).await,
-            command::NCBDGSENDBC => self.send_datagram(state, request, true).await,
-            command::NCBDGRECV => self.receive_datagram(state, request, false).await,
-            command::NCBDGRECVBC => self.receive_datagram(state, request, true).await,
-            _ => Outcome::code(nrc::NRC_ILLCMD),
+            Command::Receive => session_commands::receive(state, request).await,
+            Command::ReceiveAny => session_commands::receive_any(state, request).await,
+            Command::DatagramSend => {
+                datagram_commands::send_datagram(config, state, request, false).await
+            }
+            Command::DatagramSendBroadcast => {
+                datagram_commands::send_datagram(config, state, request, true).await
+            }
+            Command::DatagramReceive => {
+                datagram_commands::receive_datagram(config, state, request, false).await
+            }
+            Command::DatagramReceiveBroadcast => {
+                datagram_commands::receive_datagram(config, state, request, true).await
+            }
+            // Answered above, or by `submit` before the command reaches a LANA.
+            Command::Reset
+            | Command::Trace
+            | Command::LanStatusAlert
+            | Command::Action
+            | Command::Unlink
+            | Command::Enumerate
+            | Command::Cancel => Outcome::code(nrc::NRC_ILLCMD),
         }
     }
 
@@ -451,12 +314,14 @@ impl Engine {
         }
         if matches!(
             running.command,
-            command::NCBADDNAME
-                | command::NCBADDGRNAME
-                | command::NCBDELNAME
-                | command::NCBRESET
-                | command::NCBSSTAT
-                | command::NCBCANCEL
+            Some(
+                Command::AddName
+                    | Command::AddGroupName
+                    | Command::DeleteName
+                    | Command::Reset
+                    | Command::SessionStatus
+                    | Command::Cancel
+            )
         ) {
             return Outcome::code(nrc::NRC_CANCEL);
         }
@@ -475,7 +340,7 @@ impl Engine {
         let others: Vec<SharedNcb> = lock(&self.running)
             .iter()
             .filter(|running| {
-                running.lana == state.lana.number && running.command != command::NCBRESET
+                running.lana == state.lana.number && running.command != Some(Command::Reset)
             })
             .map(|running| running.ncb.clone())
             .collect();
@@ -509,241 +374,6 @@ impl Engine {
         }
         Outcome::code(nrc::NRC_GOODRET)
     }
-
-    /// NCBADDNAME / NCBADDGRNAME: registers the name on the network, then numbers it.
-    async fn add_name(&self, state: &Arc<LanaState>, request: &Ncb, group: bool) -> Outcome {
-        if let Err(code) = state.tables().names.check_add(&request.name) {
-            return Outcome::code(code);
-        }
-        let responder = match self.responder(state).await {
-            Ok(responder) => responder,
-            Err(error) => {
-                tracing::error!(
-                    lana = state.lana.number,
-                    "name service cannot start: {error}"
-                );
-                return Outcome::code(nrc::NRC_SYSTEM);
-            }
-        };
-        let name = NetbiosName::from_bytes(request.name);
-        let code = match responder.add_name(name, group).await {
-            Ok(()) => None,
-            Err(RegisterError::Duplicate) => Some(nrc::NRC_DUPNAME),
-            Err(RegisterError::TableFull) => Some(nrc::NRC_NAMTFUL),
-            Err(RegisterError::Refused { .. }) => Some(nrc::NRC_INUSE),
-            Err(RegisterError::Unanswered) => Some(nrc::NRC_CMDTMO),
-            Err(RegisterError::Stopped) => Some(nrc::NRC_SYSTEM),
-        };
-        if let Some(code) = code {
-            return Outcome::code(code);
-        }
-        let added = state.tables().names.add(request.name, group);
-        match added {
-            Ok(number) => Outcome {
-                num: Some(number),
-                ..Outcome::code(nrc::NRC_GOODRET)
-            },
-            Err(code) => {
-                // Added meanwhile by another command, or the table filled up: give it back.
-                responder.release(name).await;
-                Outcome::code(code)
-            }
-        }
-    }
-
-    /// NCBDELNAME: releases the name; NRC_ACTSES (and deleted later) while sessions use it.
-    async fn delete_name(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        let in_use = session_commands::sessions_of_name(state, &request.name) > 0;
-        {
-            let mut tables = state.tables();
-            if tables.names.find(&request.name).is_none() {
-                return Outcome::code(nrc::NRC_NOWILD);
-            }
-            if in_use {
-                tables.names.mark_deregistered(&request.name);
-                return Outcome::code(nrc::NRC_ACTSES);
-            }
-            tables.names.remove(&request.name);
-        }
-        if let Some(responder) = state.responder.get() {
-            responder
-                .release(NetbiosName::from_bytes(request.name))
-                .await;
-        }
-        Outcome::code(nrc::NRC_GOODRET)
-    }
-
-    /// NCBASTAT: our adapter (`callname` `*`) or a remote node's.
-    async fn adapter_status(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        if request.callname[0] == b'*' {
-            return local_adapter_status(state, request);
-        }
-        let Some(address) = self.address_of(state, &request.callname).await else {
-            return Outcome::code(nrc::NRC_CMDTMO);
-        };
-        let Ok(client) = self.client(state).await else {
-            return Outcome::code(nrc::NRC_SYSTEM);
-        };
-        let target = SocketAddrV4::new(address, self.config.name_port);
-        let retransmit = Retransmit {
-            interval: Duration::from_millis(750),
-            retries: 2,
-        };
-        let Ok(answer) = client.node_status(target, retransmit).await else {
-            return Outcome::code(nrc::NRC_CMDTMO);
-        };
-        let status = AdapterStatus {
-            adapter_address: answer.mac,
-            rev_major: 3,
-            adapter_type: 0xFE,
-            max_dgram_size: MAX_DATAGRAM,
-            max_sess_pkt_size: u16::MAX,
-            name_count: u16::try_from(answer.names.len()).unwrap_or(u16::MAX),
-            ..AdapterStatus::default()
-        };
-        let names: Vec<[u8; NameBuffer::SIZE]> = answer
-            .names
-            .iter()
-            .map(|entry| {
-                NameBuffer {
-                    name: *entry.name.as_bytes(),
-                    name_num: 0,
-                    name_flags: remote_name_flags(entry.flags),
-                }
-                .to_bytes()
-            })
-            .collect();
-        let records: Vec<&[u8]> = names.iter().map(<[u8; 18]>::as_slice).collect();
-        structured(request, &status.to_bytes(), &records)
-    }
-
-    /// NCBFINDNAME: every node that holds `callname`.
-    async fn find_name(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        if room(request) < FindNameHeader::SIZE {
-            return Outcome::code(nrc::NRC_BUFLEN);
-        }
-        if request.callname[0] == b'*' {
-            return Outcome::code(nrc::NRC_NOWILD);
-        }
-        let Ok(client) = self.client(state).await else {
-            return Outcome::code(nrc::NRC_SYSTEM);
-        };
-        let name = self.scoped(request.callname);
-        let Ok(answer) = client.resolve(&name).await else {
-            return Outcome::code(nrc::NRC_CMDTMO);
-        };
-        let group = answer.addresses.iter().any(|found| found.group);
-        let header = FindNameHeader {
-            node_count: u16::try_from(answer.addresses.len()).unwrap_or(u16::MAX),
-            unique_group: u8::from(group),
-        };
-        let buffers: Vec<[u8; FindNameBuffer::SIZE]> = answer
-            .addresses
-            .iter()
-            .map(|found| {
-                FindNameBuffer {
-                    length: 14,
-                    destination_addr: FindNameBuffer::address_field(state.lana.address),
-                    source_addr: FindNameBuffer::address_field(found.address),
-                    ..FindNameBuffer::default()
-                }
-                .to_bytes()
-            })
-            .collect();
-        let records: Vec<&[u8]> = buffers.iter().map(<[u8; 33]>::as_slice).collect();
-        structured(request, &header.to_bytes(), &records)
-    }
-
-    pub(crate) fn scoped(&self, name: [u8; 16]) -> ScopedName {
-        ScopedName {
-            name: NetbiosName::from_bytes(name),
-            scope: self.config.name_service.scope.clone(),
-        }
-    }
-
-    /// The address of the node called `callname`: a dotted IPv4 address written as the name
-    /// (as Windows and Wine accept), else the name resolved on the LANA.
-    pub(crate) async fn address_of(
-        &self,
-        state: &Arc<LanaState>,
-        callname: &[u8; 16],
-    ) -> Option<Ipv4Addr> {
-        let text = String::from_utf8_lossy(callname);
-        if let Ok(address) = text.trim_end_matches([' ', '\0']).parse::<Ipv4Addr>() {
-            return Some(address);
-        }
-        let client = self.client(state).await.ok()?;
-        let answer = client.resolve(&self.scoped(*callname)).await.ok()?;
-        answer.addresses.first().map(|found| found.address)
-    }
-
-    /// The LANA's resolver: broadcasts on the LANA's broadcast address, asks the configured
-    /// name servers, from the LANA's address.
-    pub(crate) async fn client(
-        &self,
-        state: &Arc<LanaState>,
-    ) -> io::Result<Arc<NameServiceClient>> {
-        let client = state
-            .client
-            .get_or_try_init(|| async {
-                tracing::debug!(lana = state.lana.number, "starting the LANA's resolver");
-                let mut config = self.config.name_service.clone();
-                config.broadcast_addresses = vec![SocketAddrV4::new(
-                    state.lana.broadcast,
-                    self.config.name_port,
-                )];
-                NameServiceClient::bind(config, SocketAddrV4::new(state.lana.address, 0))
-                    .await
-                    .map(Arc::new)
-                    .inspect_err(|error| {
-                        tracing::error!(lana = state.lana.number, "resolver cannot start: {error}");
-                    })
-            })
-            .await?;
-        Ok(Arc::clone(client))
-    }
-
-    /// The LANA's responder, started on first use: it answers on the LANA's address and
-    /// hears its broadcasts, and registers by broadcast or with the first name server.
-    pub(crate) async fn responder(&self, state: &Arc<LanaState>) -> io::Result<Arc<Responder>> {
-        let responder = state
-            .responder
-            .get_or_try_init(|| async {
-                let settings = &self.config.name_service;
-                let port = self.config.name_port;
-                let broadcast = SocketAddrV4::new(state.lana.broadcast, port);
-                let (registrar, node_type) = Registrar::for_settings(settings);
-                Responder::start(ResponderConfig {
-                    registrar,
-                    broadcasts: vec![broadcast],
-                    scope: settings.scope.clone(),
-                    node_type,
-                    ttl: settings.registration_ttl,
-                    mac: state.lana.mac,
-                    capacity: usize::from(MAX_RESOURCES),
-                    broadcast_bind: Some(broadcast),
-                    ..ResponderConfig::new(state.lana.at(port), state.lana.address)
-                })
-                .await
-                .map(Arc::new)
-            })
-            .await?;
-        Ok(Arc::clone(responder))
-    }
-}
-
-/// Takes every name off the LANA's table and releases it on the network (the permanent node
-/// name was never registered).
-async fn release_names(state: &Arc<LanaState>) {
-    let released = state.tables().names.clear();
-    if let Some(responder) = state.responder.get() {
-        for name in released
-            .iter()
-            .filter(|name| name.number != crate::names::PERMANENT_NAME_NUMBER)
-        {
-            responder.release(NetbiosName::from_bytes(name.name)).await;
-        }
-    }
 }
 
 /// How long dropping an engine spends releasing its names at most.
@@ -775,86 +405,4 @@ impl Drop for Netbios {
             }
         });
     }
-}
-
-/// NAME_BUFFER flags of a name in a node status answer.
-fn remote_name_flags(flags: u16) -> u8 {
-    let group = if flags & wire_flags::GROUP != 0 {
-        name_flags::GROUP_NAME
-    } else {
-        name_flags::UNIQUE_NAME
-    };
-    let deregistering = flags & wire_flags::DEREGISTERING != 0;
-    let conflict = flags & wire_flags::CONFLICT != 0;
-    let state = match (conflict, deregistering) {
-        (true, true) => name_flags::DUPLICATE_DEREG,
-        (true, false) => name_flags::DUPLICATE,
-        (false, true) => name_flags::DEREGISTERED,
-        (false, false) => name_flags::REGISTERED,
-    };
-    group | state
-}
-
-/// NCBASTAT with `*`: our adapter and our names on it.
-fn local_adapter_status(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-    let (limits, names) = {
-        let tables = state.tables();
-        (tables.limits, tables.names.entries().to_vec())
-    };
-    let limits = limits.unwrap_or(Limits {
-        sessions: DEFAULT_SESSIONS,
-        commands: DEFAULT_COMMANDS,
-        names: DEFAULT_NAMES,
-    });
-    let open_sessions = session_commands::open_sessions(state);
-    let status = AdapterStatus {
-        adapter_address: state.lana.mac,
-        rev_major: 3,
-        adapter_type: 0xFE,
-        max_dgram_size: MAX_DATAGRAM,
-        pending_sess: u16::from(open_sessions),
-        max_cfg_sess: u16::from(limits.sessions),
-        max_sess: u16::from(MAX_RESOURCES),
-        max_cfg_ncbs: u16::from(limits.commands),
-        max_ncbs: u16::from(MAX_RESOURCES),
-        free_ncbs: u16::from(limits.commands),
-        max_sess_pkt_size: u16::MAX,
-        name_count: u16::try_from(names.len()).unwrap_or(u16::MAX),
-        ..AdapterStatus::default()
-    };
-    let buffers: Vec<[u8; NameBuffer::SIZE]> = names
-        .iter()
-        .map(|name| {
-            NameBuffer {
-                name: name.name,
-                name_num: name.number,
-                name_flags: name.flags(),
-            }
-            .to_bytes()
-        })
-        .collect();
-    let records: Vec<&[u8]> = buffers.iter().map(<[u8; 18]>::as_slice).collect();
-    structured(request, &status.to_bytes(), &records)
-}
-
-/// NCBSSTAT: the sessions of the name in `ncb_name` (`*` for all names).
-fn session_status(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-    if room(request) < SessionHeader::SIZE {
-        return Outcome::code(nrc::NRC_BUFLEN);
-    }
-    let number = if request.name[0] == b'*' {
-        0
-    } else {
-        match state.tables().names.find(&request.name) {
-            Some(entry) => entry.number,
-            None => return Outcome::code(nrc::NRC_NOWILD),
-        }
-    };
-    let (header, sessions) = session_commands::session_buffers(state, &request.name);
-    let header = SessionHeader {
-        sess_name: number,
-        ..header
-    };
-    let records: Vec<&[u8]> = sessions.iter().map(<[u8; 36]>::as_slice).collect();
-    structured(request, &header.to_bytes(), &records)
 }

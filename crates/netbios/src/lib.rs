@@ -11,14 +11,18 @@
 mod datagram_commands;
 mod engine;
 pub mod lana;
+mod name_commands;
 pub mod names;
 pub mod nb30;
 pub mod ncb;
+mod outcome;
 pub mod published;
 mod session_commands;
+mod session_table;
+mod state;
+mod sync;
 
-pub use engine::{
-    DEFAULT_COMMANDS, DEFAULT_NAMES, DEFAULT_SESSIONS, Limits, MAX_RESOURCES, Netbios, netbios,
-};
+pub use engine::{Netbios, netbios};
 pub use lana::{Lana, NetbiosConfig};
 pub use ncb::{Ncb, SharedNcb, name_field};
+pub use state::{DEFAULT_COMMANDS, DEFAULT_NAMES, DEFAULT_SESSIONS, Limits, MAX_RESOURCES};

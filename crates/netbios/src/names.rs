@@ -2,7 +2,7 @@
 //! states NCBASTAT reports. The network side (registration, defence, release) is the
 //! responder's; this table only holds what succeeded.
 
-use crate::nb30::{NCBNAMSZ, name_flags, nrc};
+use crate::nb30::{NCBNAMSZ, Nrc, name_flags, nrc};
 
 /// Name number of the permanent node name (NAME_NUMBER_1).
 pub const PERMANENT_NAME_NUMBER: u8 = 1;
@@ -60,22 +60,22 @@ impl LocalNames {
     /// Why `name` cannot be added, as an NRC code: a wildcard or empty name
     /// ([`nrc::NRC_NOWILD`]), one already here ([`nrc::NRC_DUPNAME`]), a full table
     /// ([`nrc::NRC_NAMTFUL`]).
-    pub fn check_add(&self, name: &[u8; NCBNAMSZ]) -> Result<(), u8> {
+    pub fn check_add(&self, name: &[u8; NCBNAMSZ]) -> Result<(), Nrc> {
         if name[0] == b'*' || name[0] == 0 {
-            return Err(nrc::NRC_NOWILD);
+            return Err(Nrc(nrc::NRC_NOWILD));
         }
         if self.find(name).is_some() {
-            return Err(nrc::NRC_DUPNAME);
+            return Err(Nrc(nrc::NRC_DUPNAME));
         }
         if self.entries.len() >= self.capacity {
-            return Err(nrc::NRC_NAMTFUL);
+            return Err(Nrc(nrc::NRC_NAMTFUL));
         }
         Ok(())
     }
 
     /// Adds `name` and returns its number: the next after the last one given, from 2 to 254
     /// and round again, skipping numbers in use (as Windows numbers names).
-    pub fn add(&mut self, name: [u8; NCBNAMSZ], group: bool) -> Result<u8, u8> {
+    pub fn add(&mut self, name: [u8; NCBNAMSZ], group: bool) -> Result<u8, Nrc> {
         self.check_add(&name)?;
         let mut number = self.last_number;
         for _ in 0..MAX_NAME_NUMBER {
@@ -95,7 +95,7 @@ impl LocalNames {
                 return Ok(number);
             }
         }
-        Err(nrc::NRC_NAMTFUL)
+        Err(Nrc(nrc::NRC_NAMTFUL))
     }
 
     /// Adds the permanent node name (number 1): ten zero bytes and the MAC address.
@@ -168,13 +168,19 @@ mod tests {
     fn duplicates_wildcards_and_a_full_table_are_refused() {
         let mut names = LocalNames::new(2);
         names.add(name_field(b"ONE"), false).unwrap();
-        assert_eq!(names.add(name_field(b"ONE"), true), Err(nrc::NRC_DUPNAME));
-        assert_eq!(names.add(name_field(b"*"), false), Err(nrc::NRC_NOWILD));
-        assert_eq!(names.add([0; 16], false), Err(nrc::NRC_NOWILD));
+        assert_eq!(
+            names.add(name_field(b"ONE"), true),
+            Err(Nrc(nrc::NRC_DUPNAME))
+        );
+        assert_eq!(
+            names.add(name_field(b"*"), false),
+            Err(Nrc(nrc::NRC_NOWILD))
+        );
+        assert_eq!(names.add([0; 16], false), Err(Nrc(nrc::NRC_NOWILD)));
         names.add(name_field(b"TWO"), false).unwrap();
         assert_eq!(
             names.add(name_field(b"THREE"), false),
-            Err(nrc::NRC_NAMTFUL)
+            Err(Nrc(nrc::NRC_NAMTFUL))
         );
     }
 

@@ -70,6 +70,121 @@ pub mod command {
 /// The flag that makes a command run in the background.
 pub const ASYNCH: u8 = 0x80;
 
+/// An NCB command, parsed once from `ncb_command` (see [`Command::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// NCBCALL.
+    Call,
+    /// NCBLISTEN.
+    Listen,
+    /// NCBHANGUP.
+    Hangup,
+    /// NCBSEND.
+    Send,
+    /// NCBRECV.
+    Receive,
+    /// NCBRECVANY.
+    ReceiveAny,
+    /// NCBCHAINSEND.
+    ChainSend,
+    /// NCBDGSEND.
+    DatagramSend,
+    /// NCBDGRECV.
+    DatagramReceive,
+    /// NCBDGSENDBC.
+    DatagramSendBroadcast,
+    /// NCBDGRECVBC.
+    DatagramReceiveBroadcast,
+    /// NCBADDNAME.
+    AddName,
+    /// NCBDELNAME.
+    DeleteName,
+    /// NCBRESET.
+    Reset,
+    /// NCBASTAT.
+    AdapterStatus,
+    /// NCBSSTAT.
+    SessionStatus,
+    /// NCBCANCEL.
+    Cancel,
+    /// NCBADDGRNAME.
+    AddGroupName,
+    /// NCBENUM.
+    Enumerate,
+    /// NCBUNLINK.
+    Unlink,
+    /// NCBSENDNA.
+    SendNoAck,
+    /// NCBCHAINSENDNA.
+    ChainSendNoAck,
+    /// NCBLANSTALERT.
+    LanStatusAlert,
+    /// NCBACTION.
+    Action,
+    /// NCBFINDNAME.
+    FindName,
+    /// NCBTRACE.
+    Trace,
+}
+
+impl Command {
+    /// Splits an `ncb_command` byte into its command and whether [`ASYNCH`] is set; a code
+    /// nb30.h does not define is NRC_ILLCMD.
+    pub fn parse(byte: u8) -> (Result<Command, Nrc>, bool) {
+        let asynch = byte & ASYNCH != 0;
+        let parsed = match byte & !ASYNCH {
+            command::NCBCALL => Command::Call,
+            command::NCBLISTEN => Command::Listen,
+            command::NCBHANGUP => Command::Hangup,
+            command::NCBSEND => Command::Send,
+            command::NCBRECV => Command::Receive,
+            command::NCBRECVANY => Command::ReceiveAny,
+            command::NCBCHAINSEND => Command::ChainSend,
+            command::NCBDGSEND => Command::DatagramSend,
+            command::NCBDGRECV => Command::DatagramReceive,
+            command::NCBDGSENDBC => Command::DatagramSendBroadcast,
+            command::NCBDGRECVBC => Command::DatagramReceiveBroadcast,
+            command::NCBADDNAME => Command::AddName,
+            command::NCBDELNAME => Command::DeleteName,
+            command::NCBRESET => Command::Reset,
+            command::NCBASTAT => Command::AdapterStatus,
+            command::NCBSSTAT => Command::SessionStatus,
+            command::NCBCANCEL => Command::Cancel,
+            command::NCBADDGRNAME => Command::AddGroupName,
+            command::NCBENUM => Command::Enumerate,
+            command::NCBUNLINK => Command::Unlink,
+            command::NCBSENDNA => Command::SendNoAck,
+            command::NCBCHAINSENDNA => Command::ChainSendNoAck,
+            command::NCBLANSTALERT => Command::LanStatusAlert,
+            command::NCBACTION => Command::Action,
+            command::NCBFINDNAME => Command::FindName,
+            command::NCBTRACE => Command::Trace,
+            _ => return (Err(Nrc(nrc::NRC_ILLCMD)), asynch),
+        };
+        (Ok(parsed), asynch)
+    }
+
+    /// Whether the command sends the bytes of its buffer (the others only fill it).
+    pub fn sends_data(self) -> bool {
+        matches!(
+            self,
+            Command::Send
+                | Command::SendNoAck
+                | Command::ChainSend
+                | Command::ChainSendNoAck
+                | Command::DatagramSend
+                | Command::DatagramSendBroadcast
+        )
+    }
+}
+
+/// An NRC return code (one of [`nrc`]'s), as the error of a command that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nrc(pub u8);
+
+/// The name number that means "any of our names" to NCBRECVANY and NCBDGRECV.
+pub const ANY_NAME: u8 = 0xFF;
+
 /// NRC return codes (`ncb_retcode`, `ncb_cmd_cplt` and `Netbios()`'s result).
 pub mod nrc {
     /// Good return.

@@ -7,6 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::nb30::{NCBNAMSZ, nrc};
+use crate::sync::lock;
 
 /// nb30.h's `NCB`. The buffer is owned: `length` is `ncb_length`, the part of `buffer` the
 /// command may use (a send's data, a receive's room); after a receive it is the number of
@@ -147,7 +148,7 @@ impl SharedNcb {
     /// results when it completes).
     pub fn lock(&self) -> MutexGuard<'_, Ncb> {
         // An NCB holds plain values; one left half-written by a panic is still readable.
-        self.slot.ncb.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.slot.ncb)
     }
 
     /// A copy of the NCB as it is now.
@@ -231,11 +232,7 @@ impl SharedNcb {
     /// Sets the completion routine (`ncb_post`): called on the completing thread with the
     /// finished NCB, after the fields are written and waiters woken.
     pub fn set_post(&self, post: impl FnMut(&Ncb) + Send + 'static) {
-        *self
-            .slot
-            .post
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(post));
+        *lock(&self.slot.post) = Some(Box::new(post));
     }
 
     /// Whether `self` and `other` are the same NCB.
@@ -253,11 +250,7 @@ impl SharedNcb {
 
     /// Writes a finished command's results and wakes whoever waits.
     pub(crate) fn complete(&self, finish: impl FnOnce(&mut Ncb), code: u8) {
-        let mut post = self
-            .slot
-            .post
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut post = lock(&self.slot.post);
         let finished = {
             let mut ncb = self.lock();
             finish(&mut ncb);

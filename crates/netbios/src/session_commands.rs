@@ -1,130 +1,33 @@
 //! The session commands (NCBCALL, NCBLISTEN, NCBSEND, NCBCHAINSEND, NCBRECV, NCBRECVANY,
-//! NCBHANGUP) over the NetBIOS session service, and the LANA's session table.
+//! NCBHANGUP) over the NetBIOS session service, and NCBSSTAT over the LANA's session table.
 //!
 //! Each session has a reader task that takes whole messages off the connection into a small
 //! inbox (a full inbox stops the reading, so a peer cannot make us buffer without end);
 //! NCBRECV and NCBRECVANY take from the inboxes, a part at a time when the caller's buffer is
 //! smaller than the message (NRC_INCOMP). Sends go straight to the connection.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
-use wnet_nbt::session::{
-    CallError, ReceiveError, Session, SessionListener, SessionReader, SessionWriter, call,
-};
-use wnet_nbt::wire::{NetbiosName, ScopedName};
+use wnet_nbt::session::{CallError, ReceiveError, Session, SessionReader, SessionWriter};
+use wnet_nbt::wire::NetbiosName;
 
-use crate::engine::{Engine, LanaState, Outcome};
-use crate::nb30::{NCBNAMSZ, SessionBuffer, SessionHeader, nrc, session_state};
+use crate::lana::NetbiosConfig;
+use crate::nb30::{ANY_NAME, NCBNAMSZ, Nrc, SessionBuffer, SessionHeader, nrc};
 use crate::ncb::Ncb;
+use crate::outcome::{Outcome, room, structured};
 use crate::published::{self, PublishedSession};
+use crate::session_table::{Inbox, Lsn, SessionEntry};
+use crate::state::{LanaState, scoped, session_config};
+use crate::sync::lock;
 
 /// Messages a session's inbox holds before its reader waits.
 const INBOX_MESSAGES: usize = 32;
-/// The name number NCBRECVANY takes for "any name".
-const ANY_NAME: u8 = 0xFF;
 
 /// Timeouts of NCB in 500 ms units; 0 is none.
 fn timeout_of(units: u8) -> Option<Duration> {
     (units != 0).then(|| Duration::from_millis(500) * u32::from(units))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// What a session's reader has taken off the connection.
-#[derive(Debug, Default)]
-struct Inbox {
-    messages: VecDeque<Vec<u8>>,
-    /// How much of the first message earlier receives took.
-    taken: usize,
-    /// How the session ended, once it has: NRC_SCLOSED or NRC_SABORT.
-    ended: Option<u8>,
-}
-
-/// One session of the table.
-pub(crate) struct SessionEntry {
-    lsn: u8,
-    local_name: [u8; NCBNAMSZ],
-    remote_name: [u8; NCBNAMSZ],
-    outgoing: bool,
-    peer: std::net::SocketAddrV4,
-    rto: Option<Duration>,
-    sto: Option<Duration>,
-    writer: tokio::sync::Mutex<SessionWriter>,
-    inbox: Mutex<Inbox>,
-    /// Signalled when the reader took a message or the session ended.
-    arrived: Arc<Notify>,
-    /// Signalled when a receive made room in the inbox.
-    room: Notify,
-    /// The reader task, and the keep-alive task if there is one.
-    tasks: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl SessionEntry {
-    fn state(&self) -> u8 {
-        if lock(&self.inbox).ended.is_some() {
-            session_state::SESSION_ABORTED
-        } else {
-            session_state::SESSION_ESTABLISHED
-        }
-    }
-
-    /// Takes what fits in `room` bytes of the next message; `None` if nothing has arrived.
-    fn take(&self, room: usize) -> Option<Outcome> {
-        let mut inbox = lock(&self.inbox);
-        let taken = inbox.taken;
-        let Some(message) = inbox.messages.front() else {
-            return inbox.ended.map(Outcome::code);
-        };
-        let rest = message.len() - taken;
-        if rest > room {
-            let part = message[taken..taken + room].to_vec();
-            inbox.taken += room;
-            return Some(Outcome::data(nrc::NRC_INCOMP, part));
-        }
-        let mut whole = inbox.messages.pop_front().unwrap_or_default();
-        if taken > 0 {
-            whole.drain(..taken);
-        }
-        inbox.taken = 0;
-        self.room.notify_one();
-        Some(Outcome::data(nrc::NRC_GOODRET, whole))
-    }
-
-    fn abort_tasks(&self) {
-        for task in lock(&self.tasks).drain(..) {
-            task.abort();
-        }
-    }
-}
-
-/// A LANA's sessions, numbered 1 to 254.
-#[derive(Default)]
-pub(crate) struct Sessions {
-    entries: BTreeMap<u8, Arc<SessionEntry>>,
-    last_lsn: u8,
-    /// Signalled when any session of the LANA receives (for NCBRECVANY).
-    pub(crate) arrived: Arc<Notify>,
-    listener: Option<Arc<SessionListener>>,
-}
-
-impl Sessions {
-    fn next_lsn(&mut self) -> Option<u8> {
-        let mut lsn = self.last_lsn;
-        for _ in 0..254 {
-            lsn = if lsn >= 254 { 1 } else { lsn + 1 };
-            if !self.entries.contains_key(&lsn) {
-                self.last_lsn = lsn;
-                return Some(lsn);
-            }
-        }
-        None
-    }
 }
 
 /// Sessions open on `name`.
@@ -142,7 +45,7 @@ pub(crate) fn open_sessions(state: &Arc<LanaState>) -> u8 {
 }
 
 /// NCBSSTAT's header and session records for `name` (`*` for all).
-pub(crate) fn session_buffers(
+fn session_buffers(
     state: &Arc<LanaState>,
     name: &[u8; NCBNAMSZ],
 ) -> (SessionHeader, Vec<[u8; SessionBuffer::SIZE]>) {
@@ -220,7 +123,6 @@ fn publish(state: &Arc<LanaState>) {
     published::publish(state.lana.number, &sessions);
 }
 
-/// Puts an established session in the table and starts its reader.
 /// An established session and who is at each end.
 struct Established {
     reader: SessionReader,
@@ -254,13 +156,15 @@ impl Established {
     }
 }
 
-fn admit(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<u8, u8> {
+/// Puts an established session in the table, starts its reader and publishes the table;
+/// its number, or NRC_LOCTFUL when the table is full.
+fn admit(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<Lsn, Nrc> {
     let lsn = admit_entry(state, session, request)?;
     publish(state);
     Ok(lsn)
 }
 
-fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<u8, u8> {
+fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> Result<Lsn, Nrc> {
     let Established {
         reader,
         writer,
@@ -276,9 +180,9 @@ fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> R
         .limits
         .map_or(0, |limits| usize::from(limits.sessions));
     if sessions.entries.len() >= limit {
-        return Err(nrc::NRC_LOCTFUL);
+        return Err(Nrc(nrc::NRC_LOCTFUL));
     }
-    let lsn = sessions.next_lsn().ok_or(nrc::NRC_LOCTFUL)?;
+    let Lsn(lsn) = sessions.next_lsn().ok_or(Nrc(nrc::NRC_LOCTFUL))?;
     let entry = Arc::new(SessionEntry {
         lsn,
         local_name,
@@ -302,7 +206,7 @@ fn admit_entry(state: &Arc<LanaState>, session: Established, request: &Ncb) -> R
     }
     *lock(&entry.tasks) = tasks;
     sessions.entries.insert(lsn, entry);
-    Ok(lsn)
+    Ok(Lsn(lsn))
 }
 
 /// The keep-alive task: a SESSION KEEP ALIVE every `interval` (RFC 1002 §4.3.7), so that a
@@ -352,129 +256,104 @@ async fn read_messages(entry: Arc<SessionEntry>, mut reader: SessionReader) {
     }
 }
 
-impl Engine {
-    /// NCBCALL: a session from our name `ncb_name` to `ncb_callname`.
-    pub(crate) async fn call(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        if state.tables().names.find(&request.name).is_none() {
-            return Outcome::code(nrc::NRC_NOWILD);
-        }
-        if request.callname[0] == b'*' {
-            return Outcome::code(nrc::NRC_NOWILD);
-        }
-        let literal = String::from_utf8_lossy(&request.callname)
-            .trim_end_matches([' ', '\0'])
-            .parse::<std::net::Ipv4Addr>()
-            .ok();
-        // A name written as an IPv4 address is called as *SMBSERVER, as Windows does.
-        let called = if literal.is_some() {
-            let mut name = [b' '; NCBNAMSZ];
-            name[..10].copy_from_slice(b"*SMBSERVER");
-            name
-        } else {
-            request.callname
-        };
-        let Some(address) = self.address_of(state, &request.callname).await else {
-            return Outcome::code(nrc::NRC_NOCALL);
-        };
-        let scoped = |name: [u8; NCBNAMSZ]| ScopedName {
-            name: NetbiosName::from_bytes(name),
-            scope: self.config.name_service.scope.clone(),
-        };
-        let target = std::net::SocketAddrV4::new(address, self.config.session_port);
-        let session = call(
-            &[target],
-            &scoped(called),
-            &scoped(request.name),
-            &self.session_config(),
-        )
-        .await;
-        let session = match session {
-            Ok(session) => session,
-            Err(error) => return Outcome::code(call_error_code(&error)),
-        };
-        match admit(
-            state,
-            Established::new(
-                session,
-                request.name,
-                called,
-                true,
-                self.config.session_keep_alive,
-            ),
-            request,
-        ) {
-            Ok(lsn) => Outcome {
-                lsn: Some(lsn),
-                ..Outcome::code(nrc::NRC_GOODRET)
-            },
-            Err(code) => Outcome::code(code),
-        }
+/// NCBCALL: a session from our name `ncb_name` to `ncb_callname`.
+pub(crate) async fn call(config: &NetbiosConfig, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+    if state.tables().names.find(&request.name).is_none() {
+        return Outcome::code(nrc::NRC_NOWILD);
     }
-
-    /// NCBLISTEN: waits for a call to our name `ncb_name` from `ncb_callname` (`*`: anyone);
-    /// the caller's name comes back in `ncb_callname`.
-    pub(crate) async fn listen(&self, state: &Arc<LanaState>, request: &Ncb) -> Outcome {
-        if state.tables().names.find(&request.name).is_none() {
-            return Outcome::code(nrc::NRC_NOWILD);
-        }
-        let listener = match self.listener(state).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                tracing::error!(
-                    lana = state.lana.number,
-                    "session service cannot start: {error}"
-                );
-                return Outcome::code(nrc::NRC_SYSTEM);
-            }
-        };
-        let ours = NetbiosName::from_bytes(request.name);
-        listener.add_name(ours);
-        let caller =
-            (request.callname[0] != b'*').then(|| NetbiosName::from_bytes(request.callname));
-        let Ok(session) = listener.listen(ours, caller).await else {
-            return Outcome::code(nrc::NRC_SABORT);
-        };
-        let remote = *session.calling_name().name.as_bytes();
-        match admit(
-            state,
-            Established::new(
-                session,
-                request.name,
-                remote,
-                false,
-                self.config.session_keep_alive,
-            ),
-            request,
-        ) {
-            Ok(lsn) => Outcome {
-                lsn: Some(lsn),
-                callname: Some(remote),
-                ..Outcome::code(nrc::NRC_GOODRET)
-            },
-            Err(code) => Outcome::code(code),
-        }
+    if request.callname[0] == b'*' {
+        return Outcome::code(nrc::NRC_NOWILD);
     }
-
-    /// The LANA's session listener, started on first use at the LANA's address.
-    async fn listener(&self, state: &Arc<LanaState>) -> std::io::Result<Arc<SessionListener>> {
-        if let Some(listener) = lock(&state.sessions).listener.clone() {
-            return Ok(listener);
-        }
-        let bound = SessionListener::bind(
-            state.lana.at(self.config.session_port),
-            self.session_config(),
-        )
-        .await?;
-        let mut sessions = lock(&state.sessions);
-        Ok(Arc::clone(sessions.listener.get_or_insert(Arc::new(bound))))
+    let literal = String::from_utf8_lossy(&request.callname)
+        .trim_end_matches([' ', '\0'])
+        .parse::<std::net::Ipv4Addr>()
+        .ok();
+    // A name written as an IPv4 address is called as *SMBSERVER, as Windows does.
+    let called = if literal.is_some() {
+        let mut name = [b' '; NCBNAMSZ];
+        name[..10].copy_from_slice(b"*SMBSERVER");
+        name
+    } else {
+        request.callname
+    };
+    let Some(address) = state.address_of(config, &request.callname).await else {
+        return Outcome::code(nrc::NRC_NOCALL);
+    };
+    let target = std::net::SocketAddrV4::new(address, config.session_port);
+    let session = wnet_nbt::session::call(
+        &[target],
+        &scoped(config, called),
+        &scoped(config, request.name),
+        &session_config(config),
+    )
+    .await;
+    let session = match session {
+        Ok(session) => session,
+        Err(error) => return Outcome::code(call_error_code(&error)),
+    };
+    match admit(
+        state,
+        Established::new(
+            session,
+            request.name,
+            called,
+            true,
+            config.session_keep_alive,
+        ),
+        request,
+    ) {
+        Ok(Lsn(lsn)) => Outcome {
+            lsn: Some(lsn),
+            ..Outcome::code(nrc::NRC_GOODRET)
+        },
+        Err(code) => Outcome::from(code),
     }
+}
 
-    fn session_config(&self) -> wnet_nbt::session::SessionConfig {
-        wnet_nbt::session::SessionConfig {
-            port: self.config.session_port,
-            connect_timeout: self.config.call_timeout,
-            ..wnet_nbt::session::SessionConfig::default()
+/// NCBLISTEN: waits for a call to our name `ncb_name` from `ncb_callname` (`*`: anyone);
+/// the caller's name comes back in `ncb_callname`.
+pub(crate) async fn listen(
+    config: &NetbiosConfig,
+    state: &Arc<LanaState>,
+    request: &Ncb,
+) -> Outcome {
+    if state.tables().names.find(&request.name).is_none() {
+        return Outcome::code(nrc::NRC_NOWILD);
+    }
+    let listener = match state.listener(config).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(
+                lana = state.lana.number,
+                "session service cannot start: {error}"
+            );
+            return Outcome::code(nrc::NRC_SYSTEM);
         }
+    };
+    let ours = NetbiosName::from_bytes(request.name);
+    listener.add_name(ours);
+    let caller = (request.callname[0] != b'*').then(|| NetbiosName::from_bytes(request.callname));
+    let Ok(session) = listener.listen(ours, caller).await else {
+        return Outcome::code(nrc::NRC_SABORT);
+    };
+    let remote = *session.calling_name().name.as_bytes();
+    match admit(
+        state,
+        Established::new(
+            session,
+            request.name,
+            remote,
+            false,
+            config.session_keep_alive,
+        ),
+        request,
+    ) {
+        Ok(Lsn(lsn)) => Outcome {
+            lsn: Some(lsn),
+            callname: Some(remote),
+            ..Outcome::code(nrc::NRC_GOODRET)
+        },
+        Err(code) => Outcome::from(code),
     }
 }
 
@@ -523,7 +402,7 @@ pub(crate) async fn receive(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
     let Some(entry) = entry(state, request.lsn) else {
         return Outcome::code(nrc::NRC_SNUMOUT);
     };
-    let room = crate::engine::room(request);
+    let room = room(request);
     let wait = async {
         loop {
             let arrived = entry.arrived.notified();
@@ -556,7 +435,7 @@ pub(crate) async fn receive_any(state: &Arc<LanaState>, request: &Ncb) -> Outcom
             None => return Outcome::code(nrc::NRC_ILLNN),
         }
     };
-    let room = crate::engine::room(request);
+    let room = room(request);
     let arrived = Arc::clone(&lock(&state.sessions).arrived);
     loop {
         let notified = arrived.notified();
@@ -610,4 +489,26 @@ fn call_error_code(error: &CallError) -> u8 {
         CallError::Timeout => nrc::NRC_CMDTMO,
         _ => nrc::NRC_SABORT,
     }
+}
+
+/// NCBSSTAT: the sessions of the name in `ncb_name` (`*` for all names).
+pub(crate) fn session_status(state: &Arc<LanaState>, request: &Ncb) -> Outcome {
+    if room(request) < SessionHeader::SIZE {
+        return Outcome::code(nrc::NRC_BUFLEN);
+    }
+    let number = if request.name[0] == b'*' {
+        0
+    } else {
+        match state.tables().names.find(&request.name) {
+            Some(entry) => entry.number,
+            None => return Outcome::code(nrc::NRC_NOWILD),
+        }
+    };
+    let (header, sessions) = session_buffers(state, &request.name);
+    let header = SessionHeader {
+        sess_name: number,
+        ..header
+    };
+    let records: Vec<&[u8]> = sessions.iter().map(<[u8; 36]>::as_slice).collect();
+    structured(request, &header.to_bytes(), &records)
 }
