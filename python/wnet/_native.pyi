@@ -1,7 +1,27 @@
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, final
 
 from wnet._api import Connection, Share
+
+__all__ = [
+    "__version__",
+    "win32wnet",
+    "pywintypes",
+    "_agent_main",
+    "_agent_status",
+    "_agent_stop",
+    "_ScanResults",
+    "_connect",
+    "_cancel",
+    "_connections",
+    "_shares",
+    "_servers",
+    "_workgroups",
+    "_universal_name",
+    "_lookup",
+    "_node_status",
+    "_scan",
+]
 
 __version__: str
 win32wnet: ModuleType
@@ -9,6 +29,7 @@ pywintypes: ModuleType
 
 _NodeStatus = Tuple[str, List[Tuple[str, int, bool, int]], bytes]
 
+@final
 class _ScanResults:
     def __iter__(self) -> Iterator[Tuple[str, Optional[_NodeStatus]]]: ...
     def __next__(self) -> Tuple[str, Optional[_NodeStatus]]: ...
