@@ -1,4 +1,4 @@
-from typing import Any, Optional
+from typing import Any, Optional, final
 
 class error(Exception):
     winerror: Any
@@ -7,6 +7,7 @@ class error(Exception):
     ntstatus: Optional[int]
     def __init__(self, *args: Any, **kw: Any) -> None: ...
 
+@final
 class HANDLEType:
     @property
     def handle(self) -> int: ...

@@ -1,7 +1,9 @@
-//! The native side of the Pythonic `wnet` API: plain values (tuples, dicts, lists) out of the
-//! Rust crates, which `python/wnet` turns into frozen dataclasses and its exception hierarchy.
-//! Errors are `pywintypes.error` with the winerror.h code and the NTSTATUS kept; name-service
-//! failures become ERROR_BAD_NETPATH (the name is unknown) or ERROR_SEM_TIMEOUT (no answer).
+//! The native side of the Pythonic `wnet` API: what it decides (connection flags, server
+//! names, share kinds, which shares are hidden) and the records it returns: connections and
+//! shares as the frozen dataclasses of `wnet._api`, built here; the other results as plain
+//! tuples and lists. Errors are raised as the `wnet.Error` subclass for their winerror.h code
+//! (each a `pywintypes.error`), with the NTSTATUS kept; name-service failures become
+//! ERROR_BAD_NETPATH (the name is unknown) or ERROR_SEM_TIMEOUT (no answer).
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::mpsc;
@@ -9,10 +11,14 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyStopIteration, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
 use wnet::api;
 use wnet::error::codes;
-use wnet::{Cause, NetResource, WinError};
+use wnet::resource::connect::{
+    CONNECT_REQUIRE_INTEGRITY, CONNECT_REQUIRE_PRIVACY, CONNECT_UPDATE_PROFILE,
+};
+use wnet::{Cause, NetResource, ShareKind, ShareType, WinError};
 use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, NodeStatusAnswer, QueryError};
 use wnet_nbt::name_service::scanner::{ScanEvent, ScanOptions, scan};
@@ -21,39 +27,83 @@ use wnet_nbt::wire::NetbiosName;
 use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
-use crate::errors::win_error;
+use crate::errors::{ERROR_SEM_TIMEOUT, Failed, wnet_error};
 use crate::name_service::NameService;
 
-/// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT).
-const ERROR_SEM_TIMEOUT: u32 = 121;
+/// The Pythonic API's exception for a failed call.
+fn win_error(py: Python<'_>, error: &WinError, funcname: &str) -> PyErr {
+    wnet_error(py, error, funcname, Failed::Call)
+}
 
-fn entry_dict<'py>(
+/// The record classes of `wnet._api` this module builds, looked up once.
+struct Records {
+    /// `wnet.Connection`.
+    connection: Py<PyType>,
+    /// `wnet.Share`.
+    share: Py<PyType>,
+}
+
+static RECORDS: PyOnceLock<Records> = PyOnceLock::new();
+
+fn records(py: Python<'_>) -> PyResult<&Records> {
+    RECORDS.get_or_try_init(py, || {
+        let module = py.import("wnet._api")?;
+        let class = |name: &str| -> PyResult<Py<PyType>> {
+            Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind())
+        };
+        Ok(Records {
+            connection: class("Connection")?,
+            share: class("Share")?,
+        })
+    })
+}
+
+/// A `wnet.Connection` for an entry of the agent's table.
+fn connection<'py>(
     py: Python<'py>,
     entry: &wnet::agent_protocol::ConnectionEntry,
-) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("remote_name", &entry.remote_name)?;
-    dict.set_item("local_name", &entry.local_name)?;
-    dict.set_item("user", &entry.user)?;
-    dict.set_item("resource_type", entry.resource_type)?;
-    dict.set_item("dialect", &entry.dialect)?;
-    dict.set_item("signing", entry.signing)?;
-    dict.set_item("encryption", entry.encryption)?;
-    Ok(dict)
+    session_reused: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let fields = PyDict::new(py);
+    fields.set_item("remote_name", &entry.remote_name)?;
+    fields.set_item("local_name", &entry.local_name)?;
+    fields.set_item("user", &entry.user)?;
+    fields.set_item("dialect", &entry.dialect)?;
+    fields.set_item("signing", entry.signing)?;
+    fields.set_item("encryption", entry.encryption)?;
+    fields.set_item("session_reused", session_reused)?;
+    records(py)?.connection.bind(py).call((), Some(&fields))
+}
+
+/// The winnetwk.h flags of a connection: `remember` keeps it across logons (a device's),
+/// `integrity` and `privacy` require SMB signing and encryption.
+fn connect_flags(remember: bool, integrity: bool, privacy: bool) -> u32 {
+    [
+        (remember, CONNECT_UPDATE_PROFILE),
+        (integrity, CONNECT_REQUIRE_INTEGRITY),
+        (privacy, CONNECT_REQUIRE_PRIVACY),
+    ]
+    .into_iter()
+    .filter(|(wanted, _)| *wanted)
+    .fold(0, |flags, (_, flag)| flags | flag)
 }
 
 /// Connects `remote` (deviceless, or redirecting `device`); the connection as the agent holds
 /// it, with `session_reused`.
 #[pyfunction]
-#[pyo3(signature = (remote, device, user, password, flags))]
+#[pyo3(signature = (remote, device, user, password, remember, integrity, privacy))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn _connect(
     py: Python<'_>,
     remote: String,
     device: Option<String>,
     user: Option<String>,
     password: Option<String>,
-    flags: u32,
-) -> PyResult<Bound<'_, PyDict>> {
+    remember: bool,
+    integrity: bool,
+    privacy: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    let flags = connect_flags(remember, integrity, privacy);
     // Our copy of the password is zeroed when the call is done (the caller's `str` cannot be).
     let password = password.map(Zeroizing::new);
     let resource = NetResource {
@@ -71,48 +121,86 @@ pub(crate) fn _connect(
         )
     })?
     .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;
-    let dict = entry_dict(py, &added.entry)?;
-    dict.set_item("session_reused", added.session_reused)?;
-    Ok(dict)
+    connection(py, &added.entry, added.session_reused)
 }
 
-/// Cancels a connection by local or remote name.
+/// Cancels a connection by local or remote name (`forget`: and its remembered entry).
 #[pyfunction]
-pub(crate) fn _cancel(py: Python<'_>, name: String, flags: u32, force: bool) -> PyResult<()> {
+pub(crate) fn _cancel(py: Python<'_>, name: String, force: bool, forget: bool) -> PyResult<()> {
+    let flags = if forget { CONNECT_UPDATE_PROFILE } else { 0 };
     interruptible(py, move || api::cancel_connection(&name, flags, force))?
         .map_err(|error| win_error(py, &error, "WNetCancelConnection2"))
 }
 
 /// The agent's connection table.
 #[pyfunction]
-pub(crate) fn _connections(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+pub(crate) fn _connections(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
     let entries = interruptible(py, api::connections)?
         .map_err(|error| win_error(py, &error, "WNetOpenEnum"))?;
-    entries.iter().map(|entry| entry_dict(py, entry)).collect()
+    entries
+        .iter()
+        .map(|entry| connection(py, entry, false))
+        .collect()
 }
 
-/// The shares of `server`, hidden ones included: `(name, srvsvc type, comment)`.
+/// The Pythonic name of a share's kind (`wnet.Share.kind`).
+fn kind_name(share_type: ShareType) -> &'static str {
+    match share_type.kind {
+        ShareKind::Disk => "disk",
+        ShareKind::PrintQueue => "print",
+        ShareKind::Device => "device",
+        ShareKind::Ipc => "ipc",
+        ShareKind::Unknown(_) => "unknown",
+    }
+}
+
+/// Whether a share is hidden from an enumeration, as Windows hides it: its name ends in `$`.
+fn is_hidden(name: &str) -> bool {
+    name.ends_with('$')
+}
+
+/// A server's name without the leading `\\` (or `//`) of its UNC form.
+fn server_name(server: &str) -> &str {
+    server.trim_start_matches(['\\', '/'])
+}
+
+/// The shares of `server` (`\\server` or `server`) as `wnet.Share`s; those whose names end in
+/// `$` only with `hidden`.
 #[pyfunction]
-#[pyo3(signature = (server, user, password))]
-pub(crate) fn _shares(
-    py: Python<'_>,
-    server: String,
+#[pyo3(signature = (server, user, password, hidden))]
+pub(crate) fn _shares<'py>(
+    py: Python<'py>,
+    server: &str,
     user: Option<String>,
     password: Option<String>,
-) -> PyResult<Vec<(String, u32, String)>> {
+    hidden: bool,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let password = password.map(Zeroizing::new);
+    let server = server_name(server).to_owned();
+    let asked = server.clone();
     let shares = interruptible(py, move || {
         api::server_shares(
-            &server,
+            &asked,
             user.as_deref(),
             password.as_deref().map(String::as_str),
         )
     })?
     .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
-    Ok(shares
+    let class = records(py)?.share.bind(py);
+    shares
         .into_iter()
-        .map(|share| (share.name, share.share_type, share.comment))
-        .collect())
+        .filter(|share| hidden || !is_hidden(&share.name))
+        .map(|share| {
+            let share_type = ShareType::from_stype(share.share_type);
+            let fields = PyDict::new(py);
+            fields.set_item("remote_name", format!("\\\\{server}\\{}", share.name))?;
+            fields.set_item("name", share.name)?;
+            fields.set_item("kind", kind_name(share_type))?;
+            fields.set_item("special", share_type.special)?;
+            fields.set_item("comment", share.comment)?;
+            class.call((), Some(&fields))
+        })
+        .collect()
 }
 
 /// The servers of `workgroup` (this machine's when `None`): the workgroup asked, and
@@ -157,14 +245,14 @@ pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String,
     ))
 }
 
-fn query_error(py: Python<'_>, error: &QueryError, funcname: &str) -> PyErr {
+fn query_error(py: Python<'_>, error: &QueryError, funcname: &str, failed: Failed) -> PyErr {
     let code = match error {
         QueryError::NotFound { .. } => codes::ERROR_BAD_NETPATH,
         QueryError::Timeout { .. } => ERROR_SEM_TIMEOUT,
         _ => codes::ERROR_UNEXP_NET_ERR,
     };
     let win = WinError::with_cause(code, Cause::Other(error.to_string()));
-    let raised = win_error(py, &win, funcname);
+    let raised = wnet_error(py, &win, funcname, failed);
     if code == ERROR_SEM_TIMEOUT {
         // Windows' text for the code, which the WNet table does not hold.
         let value = raised.value(py);
@@ -235,7 +323,7 @@ pub(crate) fn _lookup(
         let name = client.scoped(name);
         client.resolve(&name).await
     })?;
-    let answer = answer.map_err(|error| query_error(py, &error, "lookup"))?;
+    let answer = answer.map_err(|error| query_error(py, &error, "lookup", Failed::NameLookup))?;
     Ok(answer
         .addresses
         .into_iter()
@@ -281,7 +369,7 @@ pub(crate) fn _node_status(
     let service = name_service(py)?;
     let client = service
         .client(py, config)?
-        .map_err(|error| query_error(py, &QueryError::from(error), "node_status"))?;
+        .map_err(|error| query_error(py, &QueryError::from(error), "node_status", Failed::Call))?;
     let answer = service.run(py, async move {
         client
             .node_status(
@@ -292,7 +380,7 @@ pub(crate) fn _node_status(
     })?;
     answer
         .map(|answer| node_status_tuple(&answer))
-        .map_err(|error| query_error(py, &error, "node_status"))
+        .map_err(|error| query_error(py, &error, "node_status", Failed::Call))
 }
 
 /// One scan result: `(address, status or None when silent)`.

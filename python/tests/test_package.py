@@ -54,3 +54,21 @@ def test_the_stubs_type_check_the_examples_strictly(tmp_path):
             cwd=tmp_path,  # the installed package, not the sources
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_stubs_match_the_runtime(tmp_path):
+    # mypy's stubtest imports the installed modules and compares every stub with what it
+    # finds at runtime (names, signatures, classes); deliberate differences are allowlisted.
+    import subprocess
+    import sys
+
+    allowlist = pathlib.Path(__file__).resolve().parent / "stubtest_allowlist.txt"
+    modules = ["wnet", "win32wnet", "pywintypes", "netbios", "win32netcon"]
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", *modules, "--allowlist", str(allowlist)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,  # the installed package, not the sources
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

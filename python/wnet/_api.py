@@ -1,23 +1,15 @@
 """The Pythonic API over the native module: frozen dataclasses, iterators, a context manager
 for connections. Every call goes to the Rust crates (through ``wnet._native``), with the GIL
-released while it waits on the network or the agent."""
+released while it waits on the network or the agent; the native module decides (connection
+flags, server names, share kinds, hidden shares), builds the ``Connection`` and ``Share``
+records and raises the ``wnet.Error`` subclasses itself."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 from wnet import _native
-from wnet._errors import raising
-
-# winnetwk.h flags the API sets.
-_CONNECT_UPDATE_PROFILE = 0x1
-_CONNECT_REQUIRE_INTEGRITY = 0x4000
-_CONNECT_REQUIRE_PRIVACY = 0x8000
-
-# srvsvc share types (STYPE_*).
-_SHARE_KINDS = {0: "disk", 1: "print", 2: "device", 3: "ipc"}
-_STYPE_SPECIAL = 0x80000000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,26 +26,13 @@ class Connection:
 
     def close(self, force: bool = True) -> None:
         """Cancels the connection (by its local name if it has one, else its remote name)."""
-        with raising():
-            _native._cancel(self.local_name or self.remote_name, 0, force)
+        _native._cancel(self.local_name or self.remote_name, force, False)
 
     def __enter__(self) -> "Connection":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _connection(entry: Dict[str, Any]) -> Connection:
-    return Connection(
-        remote_name=entry["remote_name"],
-        local_name=entry["local_name"],
-        user=entry["user"],
-        dialect=entry["dialect"],
-        signing=entry["signing"],
-        encryption=entry["encryption"],
-        session_reused=entry.get("session_reused", False),
-    )
 
 
 def connect(
@@ -70,28 +49,18 @@ def connect(
     ``device``; ``remember`` keeps a device's connection across logons; ``integrity`` and
     ``privacy`` require SMB signing and encryption. Use it in a ``with`` block to cancel the
     connection at the end."""
-    flags = 0
-    if remember:
-        flags |= _CONNECT_UPDATE_PROFILE
-    if integrity:
-        flags |= _CONNECT_REQUIRE_INTEGRITY
-    if privacy:
-        flags |= _CONNECT_REQUIRE_PRIVACY
-    with raising():
-        return _connection(_native._connect(remote, device, user, password, flags))
+    return _native._connect(remote, device, user, password, remember, integrity, privacy)
 
 
 def disconnect(name: str, force: bool = True, forget: bool = False) -> None:
     """Cancels a connection by local device or remote name (``forget``: and its remembered
     entry)."""
-    with raising():
-        _native._cancel(name, _CONNECT_UPDATE_PROFILE if forget else 0, force)
+    _native._cancel(name, force, forget)
 
 
 def connections() -> List[Connection]:
     """The connections the agent holds (none when no agent runs)."""
-    with raising():
-        return [_connection(entry) for entry in _native._connections()]
+    return _native._connections()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,19 +87,7 @@ def shares(
 ) -> Iterator[Share]:
     """The shares of ``server`` (``$`` shares only with ``hidden``), over the agent's session
     with it or one made with ``user``/``password`` or the default credentials."""
-    server = server.lstrip("\\/")
-    with raising():
-        found = _native._shares(server, user, password)
-    for name, share_type, comment in found:
-        share = Share(
-            name=name,
-            remote_name=f"\\\\{server}\\{name}",
-            kind=_SHARE_KINDS.get(share_type & 0xFF, "unknown"),
-            special=bool(share_type & _STYPE_SPECIAL),
-            comment=comment,
-        )
-        if hidden or not share.hidden:
-            yield share
+    yield from _native._shares(server, user, password, hidden)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,14 +101,12 @@ class Server:
 
 def workgroups() -> List[str]:
     """The workgroups (and domains) visible from here."""
-    with raising():
-        return list(_native._workgroups())
+    return list(_native._workgroups())
 
 
 def browse(workgroup: Optional[str] = None) -> Iterator[Server]:
     """The servers of ``workgroup`` (this machine's, ``WNET_WORKGROUP``, by default)."""
-    with raising():
-        asked, found = _native._servers(workgroup)
+    asked, found = _native._servers(workgroup)
     for name, address in found:
         yield Server(name=name, address=address, workgroup=asked)
 
@@ -167,8 +122,7 @@ class UniversalName:
 
 def universal_name(path: str) -> UniversalName:
     """The UNC name of a path on a redirected device or an SMB mount."""
-    with raising():
-        return UniversalName(*_native._universal_name(path))
+    return UniversalName(*_native._universal_name(path))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,8 +136,7 @@ class NameAddress:
 def lookup(name: str, timeout: Optional[float] = None) -> List[NameAddress]:
     """Resolves a NetBIOS name (``NAME`` or ``NAME#XX``) by name servers and broadcast, as the
     node type says; raises ``NameNotFound`` or ``Timeout``."""
-    with raising(name_lookup=True):
-        return [NameAddress(address, group) for address, group in _native._lookup(name, timeout)]
+    return [NameAddress(address, group) for address, group in _native._lookup(name, timeout)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -223,8 +176,7 @@ def _node_status(raw: Tuple[str, List[Tuple[str, int, bool, int]], bytes]) -> No
 
 def node_status(address: str, timeout: Optional[float] = None) -> NodeStatus:
     """The name table and MAC of the node at ``address`` (``nbtstat -A``)."""
-    with raising():
-        return _node_status(_native._node_status(address, timeout))
+    return _node_status(_native._node_status(address, timeout))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,8 +197,6 @@ def scan(
     ``a.b.c.d-e`` ranges), from one socket, results as they arrive."""
     if isinstance(targets, str):
         targets = [targets]
-    with raising():
-        results = _native._scan(list(targets), rate, timeout, retries)
-    with raising():
-        for address, status in results:
-            yield ScanResult(address, None if status is None else _node_status(status))
+    results = _native._scan(list(targets), rate, timeout, retries)
+    for address, status in results:
+        yield ScanResult(address, None if status is None else _node_status(status))

@@ -1,12 +1,12 @@
 """The exceptions of the Pythonic API: one class per Windows error a caller acts on, each a
 ``pywintypes.error`` too (so ``except pywintypes.error`` still catches it), with the
 ``winerror`` code, the ``funcname`` of the WNet function behind it, Windows' ``strerror`` and
-the SMB ``ntstatus`` when the server gave one."""
+the SMB ``ntstatus`` when the server gave one. The native module raises them itself: it
+chooses the class for a code (``python/src/errors.rs``)."""
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Type
+from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     from pywintypes import error as _base_error
@@ -62,39 +62,3 @@ class LogonFailure(Error):
 
 class NotConnected(Error):
     """ERROR_NOT_CONNECTED (2250): no such connection."""
-
-
-_BY_CODE: Dict[int, Type[Error]] = {
-    5: AccessDenied,
-    50: NotSupported,
-    53: BadNetPath,
-    67: BadNetName,
-    86: LogonFailure,
-    121: Timeout,
-    1219: CredentialConflict,
-    1222: NoNetwork,
-    1326: LogonFailure,
-    2250: NotConnected,
-}
-
-
-def translate(error: BaseException, name_lookup: bool = False) -> Error:
-    """The Pythonic exception for a ``pywintypes.error`` from the native module."""
-    code = getattr(error, "winerror", None)
-    if not isinstance(code, int):
-        code = -1
-    cls = NameNotFound if name_lookup and code == 53 else _BY_CODE.get(code, Error)
-    translated = cls(*error.args)
-    translated.ntstatus = getattr(error, "ntstatus", None)
-    return translated
-
-
-@contextlib.contextmanager
-def raising(name_lookup: bool = False) -> Iterator[None]:
-    """Turns the native module's ``pywintypes.error`` into the Pythonic classes."""
-    try:
-        yield
-    except Error:
-        raise
-    except _base_error as error:
-        raise translate(error, name_lookup) from None

@@ -1,5 +1,27 @@
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, final
+
+from wnet._api import Connection, Share
+
+__all__ = [
+    "__version__",
+    "win32wnet",
+    "pywintypes",
+    "_agent_main",
+    "_agent_status",
+    "_agent_stop",
+    "_ScanResults",
+    "_connect",
+    "_cancel",
+    "_connections",
+    "_shares",
+    "_servers",
+    "_workgroups",
+    "_universal_name",
+    "_lookup",
+    "_node_status",
+    "_scan",
+]
 
 __version__: str
 win32wnet: ModuleType
@@ -7,6 +29,7 @@ pywintypes: ModuleType
 
 _NodeStatus = Tuple[str, List[Tuple[str, int, bool, int]], bytes]
 
+@final
 class _ScanResults:
     def __iter__(self) -> Iterator[Tuple[str, Optional[_NodeStatus]]]: ...
     def __next__(self) -> Tuple[str, Optional[_NodeStatus]]: ...
@@ -15,13 +38,19 @@ def _agent_main(args: List[str]) -> int: ...
 def _agent_status() -> Optional[Dict[str, Any]]: ...
 def _agent_stop() -> bool: ...
 def _connect(
-    remote: str, device: Optional[str], user: Optional[str], password: Optional[str], flags: int
-) -> Dict[str, Any]: ...
-def _cancel(name: str, flags: int, force: bool) -> None: ...
-def _connections() -> List[Dict[str, Any]]: ...
+    remote: str,
+    device: Optional[str],
+    user: Optional[str],
+    password: Optional[str],
+    remember: bool,
+    integrity: bool,
+    privacy: bool,
+) -> Connection: ...
+def _cancel(name: str, force: bool, forget: bool) -> None: ...
+def _connections() -> List[Connection]: ...
 def _shares(
-    server: str, user: Optional[str], password: Optional[str]
-) -> List[Tuple[str, int, str]]: ...
+    server: str, user: Optional[str], password: Optional[str], hidden: bool
+) -> List[Share]: ...
 def _servers(workgroup: Optional[str]) -> Tuple[str, List[Tuple[str, str]]]: ...
 def _workgroups() -> List[str]: ...
 def _universal_name(path: str) -> Tuple[str, str, str]: ...

@@ -533,16 +533,15 @@ pub fn get_universal_name(local_path: &str, level: u32) -> Result<UniversalName,
 }
 
 fn share_resource(server: &str, share: &ShareEntry, scope_value: u32) -> NetResource {
-    let base = share.share_type & 0xFF;
-    let hidden_admin = share.share_type & 0x8000_0000 != 0;
+    let decoded = crate::ShareType::from_stype(share.share_type);
     NetResource {
         scope: scope_value,
-        resource_type: match base {
-            0 => resource_type::RESOURCETYPE_DISK,
-            1 => resource_type::RESOURCETYPE_PRINT,
+        resource_type: match decoded.kind {
+            crate::ShareKind::Disk => resource_type::RESOURCETYPE_DISK,
+            crate::ShareKind::PrintQueue => resource_type::RESOURCETYPE_PRINT,
             _ => resource_type::RESOURCETYPE_ANY,
         },
-        display_type: if hidden_admin {
+        display_type: if decoded.special {
             display_type::RESOURCEDISPLAYTYPE_SHAREADMIN
         } else {
             display_type::RESOURCEDISPLAYTYPE_SHARE

@@ -34,3 +34,5 @@ pub use error::{Cause, WinError};
 pub use last_error::{ExtendedError, get_last_error, set_last_error};
 pub use resource::NetResource;
 pub use unc::UncName;
+/// A srvsvc share type decoded once, for every front end (`ShareEntry::share_type` holds it raw).
+pub use wnet_smb2::rpc::srvsvc::{ShareKind, ShareType};

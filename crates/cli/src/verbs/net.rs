@@ -20,6 +20,7 @@ use wnet::api;
 use wnet::error::WinError;
 use wnet::remembered::{RememberedStore, remembered_path};
 use wnet::resource::{NetResource, connect, info_level, resource_type};
+use wnet::{ShareKind, ShareType};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::exit::Exit;
@@ -463,12 +464,12 @@ fn list_connections(json: bool) -> Result<(), Exit> {
 }
 
 fn share_type_name(share_type: u32) -> &'static str {
-    match share_type & 0xFF {
-        0 => "Disk",
-        1 => "Print",
-        2 => "Device",
-        3 => "IPC",
-        _ => "Other",
+    match ShareType::from_stype(share_type).kind {
+        ShareKind::Disk => "Disk",
+        ShareKind::PrintQueue => "Print",
+        ShareKind::Device => "Device",
+        ShareKind::Ipc => "IPC",
+        ShareKind::Unknown(_) => "Other",
     }
 }
 

@@ -91,6 +91,63 @@ impl ShareInfo1 {
     pub fn is_temporary(&self) -> bool {
         self.share_type & STYPE_TEMPORARY != 0
     }
+
+    /// The share type decoded: its kind and flags.
+    pub fn decoded_type(&self) -> ShareType {
+        ShareType::from_stype(self.share_type)
+    }
+}
+
+/// The base type of a share (the [`STYPE_MASK`] bits of its type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShareKind {
+    /// [`STYPE_DISKTREE`]: a disk share.
+    Disk,
+    /// [`STYPE_PRINTQ`]: a print queue.
+    PrintQueue,
+    /// [`STYPE_DEVICE`]: a communication device.
+    Device,
+    /// [`STYPE_IPC`]: interprocess communication (`IPC$`).
+    Ipc,
+    /// A base type this crate does not know, as the server sent it.
+    Unknown(u8),
+}
+
+/// A srvsvc share type (`shi1_type`) decoded once: the kind, and the special (`$`,
+/// administrative) and temporary flags; the cluster bits are not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShareType {
+    /// The base type.
+    pub kind: ShareKind,
+    /// [`STYPE_SPECIAL`]: an administrative share such as `IPC$` or `C$`.
+    pub special: bool,
+    /// [`STYPE_TEMPORARY`]: a temporary share.
+    pub temporary: bool,
+}
+
+impl ShareType {
+    /// Decodes a `STYPE_*` value: its base type and flag bits.
+    pub fn from_stype(value: u32) -> Self {
+        let kind = match value & STYPE_MASK {
+            STYPE_DISKTREE => ShareKind::Disk,
+            STYPE_PRINTQ => ShareKind::PrintQueue,
+            STYPE_DEVICE => ShareKind::Device,
+            STYPE_IPC => ShareKind::Ipc,
+            // The mask keeps the low byte.
+            _ => ShareKind::Unknown(value.to_le_bytes()[0]),
+        };
+        Self {
+            kind,
+            special: value & STYPE_SPECIAL != 0,
+            temporary: value & STYPE_TEMPORARY != 0,
+        }
+    }
+}
+
+impl From<u32> for ShareType {
+    fn from(value: u32) -> Self {
+        Self::from_stype(value)
+    }
 }
 
 /// The decoded answer to `NetrShareEnum` at level 1.

@@ -5,7 +5,8 @@ use proptest::prelude::*;
 
 use super::pdu::{PFC_FIRST_FRAG, PFC_LAST_FRAG, REQUEST_HEADER_LEN};
 use super::srvsvc::{
-    self, ERROR_MORE_DATA, OPNUM_NETR_SHARE_ENUM, SRVSVC, STYPE_DISKTREE, STYPE_IPC, STYPE_SPECIAL,
+    self, ERROR_MORE_DATA, OPNUM_NETR_SHARE_ENUM, SRVSVC, STYPE_CLUSTER_FS, STYPE_DEVICE,
+    STYPE_DISKTREE, STYPE_IPC, STYPE_PRINTQ, STYPE_SPECIAL, STYPE_TEMPORARY, ShareKind, ShareType,
 };
 use super::*;
 
@@ -127,7 +128,30 @@ fn samba_responses_list_the_lab_shares() {
         let ipc = &shares.shares[3];
         assert!(ipc.is_special() && !ipc.is_temporary());
         assert_eq!(ipc.base_type(), STYPE_IPC);
+        assert_eq!(
+            ipc.decoded_type(),
+            ShareType {
+                kind: ShareKind::Ipc,
+                special: true,
+                temporary: false
+            }
+        );
     }
+}
+
+#[test]
+fn share_types_decode_kind_and_flags() {
+    let decoded = |value: u32| ShareType::from_stype(value);
+    assert_eq!(decoded(STYPE_DISKTREE).kind, ShareKind::Disk);
+    assert_eq!(decoded(STYPE_PRINTQ).kind, ShareKind::PrintQueue);
+    assert_eq!(decoded(STYPE_DEVICE).kind, ShareKind::Device);
+    assert_eq!(decoded(STYPE_IPC | STYPE_SPECIAL).kind, ShareKind::Ipc);
+    assert_eq!(decoded(0x47).kind, ShareKind::Unknown(0x47));
+    let flagged = decoded(STYPE_DISKTREE | STYPE_SPECIAL | STYPE_TEMPORARY | STYPE_CLUSTER_FS);
+    assert_eq!(flagged.kind, ShareKind::Disk);
+    assert!(flagged.special && flagged.temporary);
+    assert!(!decoded(STYPE_PRINTQ).special && !decoded(STYPE_PRINTQ).temporary);
+    assert_eq!(ShareType::from(STYPE_IPC), decoded(STYPE_IPC));
 }
 
 #[test]
