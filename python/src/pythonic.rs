@@ -24,9 +24,6 @@ use crate::blocking::interruptible;
 use crate::errors::win_error;
 use crate::name_service::NameService;
 
-/// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT).
-const ERROR_SEM_TIMEOUT: u32 = 121;
-
 fn entry_dict<'py>(
     py: Python<'py>,
     entry: &wnet::agent_protocol::ConnectionEntry,
@@ -158,21 +155,7 @@ pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String,
 }
 
 fn query_error(py: Python<'_>, error: &QueryError, funcname: &str) -> PyErr {
-    let code = match error {
-        QueryError::NotFound { .. } => codes::ERROR_BAD_NETPATH,
-        QueryError::Timeout { .. } => ERROR_SEM_TIMEOUT,
-        _ => codes::ERROR_UNEXP_NET_ERR,
-    };
-    let win = WinError::with_cause(code, Cause::Other(error.to_string()));
-    let raised = win_error(py, &win, funcname);
-    if code == ERROR_SEM_TIMEOUT {
-        // Windows' text for the code, which the WNet table does not hold.
-        let value = raised.value(py);
-        let text = "The semaphore timeout period has expired.";
-        let _ = value.setattr("strerror", text);
-        let _ = value.setattr("args", (code, funcname, text));
-    }
-    raised
+    win_error(py, &WinError::from(error), funcname)
 }
 
 /// The process's name service (its runtime built on first use).
