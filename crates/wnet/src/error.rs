@@ -245,7 +245,8 @@ pub enum Cause {
 }
 
 /// What failed in an SMB2/3 exchange that ended without a status from the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SmbFailure {
     /// The TCP connection could not be made.
@@ -271,7 +272,8 @@ pub enum SmbFailure {
 }
 
 /// How a NetBIOS name query failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NameQueryFailure {
     /// The name is not registered (a negative answer, or nobody answered a broadcast).
     NotFound,
