@@ -47,7 +47,7 @@ impl MessageSecurity for FixedKeys {
     }
     fn decrypt(&self, transform: &[u8]) -> Result<Vec<u8>, Error> {
         crypto::decrypt(self.cipher, &ENCRYPTION_KEY, transform)
-            .map_err(|error| Error::Crypto(error.to_string()))
+            .map_err(Error::Crypto)
     }
 }
 

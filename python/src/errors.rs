@@ -65,10 +65,6 @@ fn raise_as(class: PyResult<&Bound<'_, PyType>>, error: &WinError, funcname: &st
     build().unwrap_or_else(|failure| failure)
 }
 
-/// Windows' code for a network operation that timed out (ERROR_SEM_TIMEOUT), which the WNet
-/// table of `wnet::error::codes` does not hold.
-pub(crate) const ERROR_SEM_TIMEOUT: u32 = 121;
-
 /// The `wnet.Error` subclass (by name, in `wnet._errors`) for each code a caller acts on;
 /// every other code raises `wnet.Error` itself.
 const SUBCLASSES: [(u32, &str); 10] = [
@@ -77,7 +73,7 @@ const SUBCLASSES: [(u32, &str); 10] = [
     (codes::ERROR_BAD_NETPATH, "BadNetPath"),
     (codes::ERROR_BAD_NET_NAME, "BadNetName"),
     (codes::ERROR_INVALID_PASSWORD, "LogonFailure"),
-    (ERROR_SEM_TIMEOUT, "Timeout"),
+    (codes::ERROR_SEM_TIMEOUT, "Timeout"),
     (
         codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
         "CredentialConflict",

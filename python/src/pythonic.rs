@@ -27,7 +27,7 @@ use wnet_nbt::wire::NetbiosName;
 use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
-use crate::errors::{ERROR_SEM_TIMEOUT, Failed, wnet_error};
+use crate::errors::{Failed, wnet_error};
 use crate::name_service::NameService;
 
 /// The Pythonic API's exception for a failed call.
@@ -246,21 +246,7 @@ pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String,
 }
 
 fn query_error(py: Python<'_>, error: &QueryError, funcname: &str, failed: Failed) -> PyErr {
-    let code = match error {
-        QueryError::NotFound { .. } => codes::ERROR_BAD_NETPATH,
-        QueryError::Timeout { .. } => ERROR_SEM_TIMEOUT,
-        _ => codes::ERROR_UNEXP_NET_ERR,
-    };
-    let win = WinError::with_cause(code, Cause::Other(error.to_string()));
-    let raised = wnet_error(py, &win, funcname, failed);
-    if code == ERROR_SEM_TIMEOUT {
-        // Windows' text for the code, which the WNet table does not hold.
-        let value = raised.value(py);
-        let text = "The semaphore timeout period has expired.";
-        let _ = value.setattr("strerror", text);
-        let _ = value.setattr("args", (code, funcname, text));
-    }
-    raised
+    wnet_error(py, &WinError::from(error), funcname, failed)
 }
 
 /// The process's name service (its runtime built on first use).

@@ -62,6 +62,9 @@ mod tests {
             Errno::ENOTEMPTY
         );
         assert_eq!(status_errno(NtStatus(0xC000_9999)), Errno::EIO);
-        assert_eq!(errno(&Error::Closed("gone".into())), Errno::EIO);
+        assert_eq!(
+            errno(&Error::Closed(wnet_smb2::client::CloseReason::ServerClosed)),
+            Errno::EIO
+        );
     }
 }

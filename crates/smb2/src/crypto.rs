@@ -99,6 +99,9 @@ pub enum CryptoError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed: {0}")]
     Random(getrandom::Error),
+    /// An encrypted message arrived on a session that negotiated no cipher.
+    #[error("encrypted message but no cipher negotiated")]
+    NoCipher,
 }
 
 /// The algorithm that signs a session's messages ([MS-SMB2] 3.1.4.1).

@@ -75,10 +75,19 @@ async fn refused_tree_connect(script: Script) -> (Session, Error) {
     (session, error)
 }
 
+/// Why the session's connection closed, as its text (empty while it is open).
+fn closed_reason(session: &Session) -> String {
+    session
+        .connection()
+        .closed_reason()
+        .map(|reason| reason.to_string())
+        .unwrap_or_default()
+}
+
 /// Asserts that the connection was closed because of a refused response to `command`.
 fn assert_closed_by(session: &Session, command: Command) {
     assert!(!session.is_connected(), "the connection must be closed");
-    let reason = session.connection().closed_reason().unwrap_or_default();
+    let reason = closed_reason(session);
     assert!(reason.contains(&format!("{command:?}")), "{reason}");
 }
 
@@ -301,7 +310,7 @@ async fn a_compound_whose_next_command_lies_closes_the_connection() {
         if refused {
             let error = stat.expect_err("a lying compound must be refused");
             assert!(matches!(error, Error::Closed(_)), "{lie:?}: {error}");
-            let reason = session.connection().closed_reason().unwrap_or_default();
+            let reason = closed_reason(&session);
             assert!(reason.contains("NextCommand"), "{reason}");
         } else {
             assert!(session.is_connected(), "{stat:?}");
@@ -635,7 +644,7 @@ async fn the_servers_mech_list_mic_is_verified() {
         .await
         .expect_err("a wrong mechListMIC fails the session");
     assert!(
-        matches!(&refused, Error::Auth(text) if text.contains("mechListMIC")),
+        matches!(&refused, Error::Auth(_)) && refused.to_string().contains("mechListMIC"),
         "{refused}"
     );
 }

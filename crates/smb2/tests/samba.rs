@@ -185,7 +185,8 @@ async fn a_silent_server_times_out() {
     // The silent server is taken as gone: the connection is closed, and says why.
     let reason = connection
         .closed_reason()
-        .expect("the connection is closed");
+        .expect("the connection is closed")
+        .to_string();
     assert!(reason.contains("did not answer"), "{reason}");
     silent.abort();
 }

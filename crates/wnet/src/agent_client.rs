@@ -111,12 +111,12 @@ pub fn agent_program() -> PathBuf {
 }
 
 fn no_agent(detail: String) -> WinError {
-    WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Other(detail))
+    WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Agent(detail))
 }
 
 /// The agent's socket, or what leads to it, is not this user's: nothing is sent.
 fn refused(detail: String) -> WinError {
-    WinError::with_cause(codes::ERROR_ACCESS_DENIED, Cause::Other(detail))
+    WinError::with_cause(codes::ERROR_ACCESS_DENIED, Cause::Agent(detail))
 }
 
 /// The effective uid of this process, which the agent must share.

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Cause, WinError};
+use crate::error::{Cause, NameQueryFailure, SmbFailure, WinError};
 use crate::security_policy::SecurityPolicy;
 
 /// The protocol version this library speaks.
@@ -224,6 +224,83 @@ pub struct ErrorReply {
     pub ntstatus: Option<u32>,
     /// Any other cause, as text.
     pub detail: Option<String>,
+    /// What kind of cause `detail` explains, when it is typed (absent for `Cause::Other`;
+    /// a reply without it reads as before, `detail` alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CauseKind>,
+}
+
+/// The type of a [`Cause`] other than an NTSTATUS, whose text travels as
+/// [`ErrorReply::detail`].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CauseKind {
+    /// [`Cause::Nrc`].
+    Nrc {
+        /// The NRC code.
+        code: u8,
+    },
+    /// [`Cause::SessionRefused`].
+    SessionRefused {
+        /// The RFC 1002 code.
+        code: u8,
+    },
+    /// [`Cause::Os`].
+    Os {
+        /// The errno.
+        errno: i32,
+    },
+    /// [`Cause::Smb`].
+    Smb {
+        /// What failed.
+        failure: SmbFailure,
+    },
+    /// [`Cause::NameQuery`].
+    NameQuery {
+        /// How it failed.
+        failure: NameQueryFailure,
+    },
+    /// [`Cause::Agent`].
+    Agent,
+    /// [`Cause::Profile`].
+    Profile,
+    /// [`Cause::LocalPath`].
+    LocalPath,
+    /// [`Cause::Setting`].
+    Setting,
+}
+
+impl CauseKind {
+    /// The kind of `cause`, or `None` for an NTSTATUS (its own field) or untyped text.
+    fn of(cause: &Cause) -> Option<CauseKind> {
+        Some(match cause {
+            Cause::Nrc(code) => CauseKind::Nrc { code: *code },
+            Cause::SessionRefused(code) => CauseKind::SessionRefused { code: *code },
+            Cause::Os(errno) => CauseKind::Os { errno: *errno },
+            Cause::Smb { failure, .. } => CauseKind::Smb { failure: *failure },
+            Cause::NameQuery { failure, .. } => CauseKind::NameQuery { failure: *failure },
+            Cause::Agent(_) => CauseKind::Agent,
+            Cause::Profile(_) => CauseKind::Profile,
+            Cause::LocalPath(_) => CauseKind::LocalPath,
+            Cause::Setting(_) => CauseKind::Setting,
+            Cause::NtStatus(_) | Cause::Other(_) => return None,
+        })
+    }
+
+    /// The cause of this kind that `detail` explains.
+    fn cause(self, detail: String) -> Cause {
+        match self {
+            CauseKind::Nrc { code } => Cause::Nrc(code),
+            CauseKind::SessionRefused { code } => Cause::SessionRefused(code),
+            CauseKind::Os { errno } => Cause::Os(errno),
+            CauseKind::Smb { failure } => Cause::Smb { failure, detail },
+            CauseKind::NameQuery { failure } => Cause::NameQuery { failure, detail },
+            CauseKind::Agent => Cause::Agent(detail),
+            CauseKind::Profile => Cause::Profile(detail),
+            CauseKind::LocalPath => Cause::LocalPath(detail),
+            CauseKind::Setting => Cause::Setting(detail),
+        }
+    }
 }
 
 impl From<&WinError> for ErrorReply {
@@ -237,16 +314,20 @@ impl From<&WinError> for ErrorReply {
             code: error.code,
             ntstatus,
             detail,
+            kind: error.cause.as_ref().and_then(CauseKind::of),
         }
     }
 }
 
 impl From<ErrorReply> for WinError {
     fn from(reply: ErrorReply) -> WinError {
-        match (reply.ntstatus, reply.detail) {
-            (Some(status), _) => WinError::with_cause(reply.code, Cause::NtStatus(status)),
-            (None, Some(detail)) => WinError::with_cause(reply.code, Cause::Other(detail)),
-            (None, None) => WinError::new(reply.code),
+        match (reply.ntstatus, reply.detail, reply.kind) {
+            (Some(status), _, _) => WinError::with_cause(reply.code, Cause::NtStatus(status)),
+            (None, Some(detail), Some(kind)) => {
+                WinError::with_cause(reply.code, kind.cause(detail))
+            }
+            (None, Some(detail), None) => WinError::with_cause(reply.code, Cause::Other(detail)),
+            (None, None, _) => WinError::new(reply.code),
         }
     }
 }
@@ -289,5 +370,39 @@ mod tests {
             panic!("not an error: {json}");
         };
         assert_eq!(WinError::from(back), error);
+    }
+
+    #[test]
+    fn typed_causes_cross_and_old_replies_still_read() {
+        for cause in [
+            Cause::Smb {
+                failure: SmbFailure::ConnectionLost,
+                detail: "connection lost: the server closed the connection".into(),
+            },
+            Cause::NameQuery {
+                failure: NameQueryFailure::Timeout,
+                detail: "192.0.2.1:137: no answer within 750 ms".into(),
+            },
+            Cause::Profile("bad file".into()),
+            Cause::Os(2), // ENOENT
+            Cause::Nrc(0x14),
+            Cause::Other("words".into()),
+        ] {
+            let error = WinError::with_cause(59, cause);
+            let json = serde_json::to_string(&Response::Error(ErrorReply::from(&error))).unwrap();
+            let Response::Error(back) = serde_json::from_str(&json).unwrap() else {
+                panic!("not an error: {json}");
+            };
+            assert_eq!(WinError::from(back), error, "{json}");
+        }
+        // A reply of the fields before `kind` reads as it did: its detail as words.
+        let old = r#"{"result":"error","code":59,"ntstatus":null,"detail":"gone"}"#;
+        let Response::Error(back) = serde_json::from_str(old).unwrap() else {
+            panic!("not an error");
+        };
+        assert_eq!(
+            WinError::from(back),
+            WinError::with_cause(59, Cause::Other("gone".into()))
+        );
     }
 }

@@ -52,7 +52,7 @@ fn record(error: WinError) -> WinError {
 fn unexpected(response: &Response) -> WinError {
     WinError::with_cause(
         codes::ERROR_UNEXP_NET_ERR,
-        Cause::Other(format!("unexpected answer from the agent: {response:?}")),
+        Cause::Agent(format!("unexpected answer from the agent: {response:?}")),
     )
 }
 
@@ -106,7 +106,7 @@ pub fn resolve_credentials(
         credentials::default_credentials(server, &env, file.as_deref()).map_err(|error| {
             WinError::with_cause(
                 codes::ERROR_CANNOT_OPEN_PROFILE,
-                Cause::Other(error.to_string()),
+                Cause::Profile(error.to_string()),
             )
         })?;
     Ok(match source {

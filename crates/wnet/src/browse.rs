@@ -53,7 +53,7 @@ impl Browser {
         let config = NameServiceConfig::from_env(NAME_SERVICE_UDP_PORT).map_err(|error| {
             WinError::with_cause(
                 codes::ERROR_INVALID_PARAMETER,
-                Cause::Other(error.to_string()),
+                Cause::Setting(error.to_string()),
             )
         })?;
         let client = NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))

@@ -67,7 +67,7 @@ pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
             .map_err(|error| {
                 WinError::with_cause(
                     codes::ERROR_BAD_DEVICE,
-                    Cause::Other(format!("cannot make {}: {error}", path.display())),
+                    Cause::LocalPath(format!("cannot make {}: {error}", path.display())),
                 )
             })?;
         return Ok(path);
@@ -76,11 +76,11 @@ pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
         Ok(metadata) if metadata.is_dir() => Ok(path),
         Ok(_) => Err(WinError::with_cause(
             codes::ERROR_BAD_DEVICE,
-            Cause::Other(format!("{} is not a directory", path.display())),
+            Cause::LocalPath(format!("{} is not a directory", path.display())),
         )),
         Err(error) => Err(WinError::with_cause(
             codes::ERROR_BAD_DEVICE,
-            Cause::Other(format!("{}: {error}", path.display())),
+            Cause::LocalPath(format!("{}: {error}", path.display())),
         )),
     }
 }

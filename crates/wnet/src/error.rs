@@ -40,6 +40,8 @@ pub mod codes {
     pub const ERROR_INVALID_PASSWORD: u32 = 86;
     /// The parameter is incorrect (WN_BAD_VALUE).
     pub const ERROR_INVALID_PARAMETER: u32 = 87;
+    /// The semaphore timeout period has expired: a network operation got no answer in time.
+    pub const ERROR_SEM_TIMEOUT: u32 = 121;
     /// The data area passed to a system call is too small.
     pub const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
     /// The system call level is not correct (WN_BAD_LEVEL).
@@ -134,6 +136,7 @@ pub fn message(code: u32) -> &'static str {
         ERROR_ALREADY_ASSIGNED => "The local device name is already in use.",
         ERROR_INVALID_PASSWORD => "The specified network password is not correct.",
         ERROR_INVALID_PARAMETER => "The parameter is incorrect.",
+        ERROR_SEM_TIMEOUT => "The semaphore timeout period has expired.",
         ERROR_INSUFFICIENT_BUFFER => "The data area passed to a system call is too small.",
         ERROR_INVALID_LEVEL => "The system call level is not correct.",
         ERROR_BUSY => "The requested resource is in use.",
@@ -215,8 +218,101 @@ pub enum Cause {
     SessionRefused(u8),
     /// An operating-system error (errno) while talking to the server.
     Os(i32),
+    /// An SMB2/3 failure that carries no status from the server: what failed, and its text.
+    Smb {
+        /// What failed.
+        failure: SmbFailure,
+        /// The client's explanation.
+        detail: String,
+    },
+    /// A NetBIOS name query failed: how, and its text.
+    NameQuery {
+        /// How it failed.
+        failure: NameQueryFailure,
+        /// The client's explanation.
+        detail: String,
+    },
+    /// The wnet agent could not be reached, refused the caller, or answered nonsense.
+    Agent(String),
+    /// A credentials or remembered-connections file could not be read or written.
+    Profile(String),
+    /// A local directory (a mount point) cannot serve.
+    LocalPath(String),
+    /// A setting of the environment or the settings file is invalid.
+    Setting(String),
     /// Any other explanation, in words.
     Other(String),
+}
+
+/// What failed in an SMB2/3 exchange that ended without a status from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SmbFailure {
+    /// The TCP connection could not be made.
+    Connect,
+    /// The connection ended or a request went unanswered.
+    ConnectionLost,
+    /// Authentication could not proceed (NTLM, SPNEGO, an anonymous logon where credentials
+    /// were given).
+    Authentication,
+    /// A guest logon, refused by the insecure-guest-logon policy.
+    GuestLogonBlocked,
+    /// The server cannot give what the connection requires (a dialect, signing, encryption).
+    Unsupported,
+    /// A response was malformed or refused (a bad signature, another session, a tampered
+    /// negotiation).
+    Protocol,
+    /// Signing, sealing or key derivation failed.
+    Crypto,
+    /// A DCE/RPC exchange over a pipe failed.
+    Rpc,
+    /// The server sent more than the client takes, or a message was too large to send.
+    Limit,
+}
+
+/// How a NetBIOS name query failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameQueryFailure {
+    /// The name is not registered (a negative answer, or nobody answered a broadcast).
+    NotFound,
+    /// No answer came in time.
+    Timeout,
+    /// The query could not be sent or its answer was unusable.
+    Network,
+}
+
+impl NameQueryFailure {
+    /// The Win32 code Windows gives the failure.
+    pub fn code(self) -> u32 {
+        match self {
+            NameQueryFailure::NotFound => codes::ERROR_BAD_NETPATH,
+            NameQueryFailure::Timeout => codes::ERROR_SEM_TIMEOUT,
+            NameQueryFailure::Network => codes::ERROR_UNEXP_NET_ERR,
+        }
+    }
+}
+
+impl From<&wnet_nbt::name_service::client::QueryError> for WinError {
+    /// The one conversion of a name-query failure, for the CLI and Python alike:
+    /// ERROR_BAD_NETPATH for an unknown name, ERROR_SEM_TIMEOUT for no answer,
+    /// ERROR_UNEXP_NET_ERR otherwise, with the query's text as the cause.
+    fn from(error: &wnet_nbt::name_service::client::QueryError) -> WinError {
+        use wnet_nbt::name_service::client::QueryError;
+        let failure = match error {
+            QueryError::NotFound { .. } => NameQueryFailure::NotFound,
+            QueryError::Timeout { .. } => NameQueryFailure::Timeout,
+            _ => NameQueryFailure::Network,
+        };
+        WinError::with_cause(
+            failure.code(),
+            Cause::NameQuery {
+                failure,
+                detail: error.to_string(),
+            },
+        )
+    }
 }
 
 impl fmt::Display for Cause {
@@ -226,7 +322,12 @@ impl fmt::Display for Cause {
             Cause::Nrc(code) => write!(f, "NetBIOS return code {code:#04x}"),
             Cause::SessionRefused(code) => write!(f, "NetBIOS session refused ({code:#04x})"),
             Cause::Os(errno) => write!(f, "{}", std::io::Error::from_raw_os_error(*errno)),
-            Cause::Other(text) => f.write_str(text),
+            Cause::Smb { detail, .. } | Cause::NameQuery { detail, .. } => f.write_str(detail),
+            Cause::Agent(text)
+            | Cause::Profile(text)
+            | Cause::LocalPath(text)
+            | Cause::Setting(text)
+            | Cause::Other(text) => f.write_str(text),
         }
     }
 }
@@ -337,5 +438,41 @@ mod tests {
             "The user name or password is incorrect. (error 1326): NTSTATUS 0xc000006d"
         );
         assert_eq!(WinError::new(ERROR_NOT_CONNECTED).ntstatus(), None);
+    }
+
+    #[test]
+    fn name_query_failures_become_one_code_each() {
+        use wnet_nbt::name_service::client::QueryError;
+        let not_found = QueryError::NotFound {
+            name: "NOBODY".into(),
+            rcode: Some(3),
+        };
+        let timeout = QueryError::Timeout {
+            target: "192.0.2.1:137".parse().unwrap(),
+            waited: std::time::Duration::from_millis(750),
+        };
+        for (error, code, failure) in [
+            (not_found, ERROR_BAD_NETPATH, NameQueryFailure::NotFound),
+            (timeout, ERROR_SEM_TIMEOUT, NameQueryFailure::Timeout),
+            (
+                QueryError::NoSources,
+                ERROR_UNEXP_NET_ERR,
+                NameQueryFailure::Network,
+            ),
+        ] {
+            let win = WinError::from(&error);
+            assert_eq!(win.code, code);
+            assert_eq!(
+                win.cause,
+                Some(Cause::NameQuery {
+                    failure,
+                    detail: error.to_string()
+                })
+            );
+        }
+        assert_eq!(
+            message(ERROR_SEM_TIMEOUT),
+            "The semaphore timeout period has expired."
+        );
     }
 }

@@ -108,8 +108,8 @@ impl RememberedError {
         let cause = match self {
             RememberedError::Io { source, .. } => source
                 .raw_os_error()
-                .map_or_else(|| Cause::Other(self.to_string()), Cause::Os),
-            _ => Cause::Other(self.to_string()),
+                .map_or_else(|| Cause::Profile(self.to_string()), Cause::Os),
+            _ => Cause::Profile(self.to_string()),
         };
         WinError::with_cause(self.win32_code(), cause)
     }
@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(win.code, codes::ERROR_CANNOT_OPEN_PROFILE);
         // The cause says what is wrong (it is checked on the open file, not left to read(2)).
         assert!(
-            matches!(&win.cause, Some(Cause::Other(text)) if text.contains("not a regular file")),
+            matches!(&win.cause, Some(Cause::Profile(text)) if text.contains("not a regular file")),
             "{win:?}"
         );
         // Nor can a store be saved there.

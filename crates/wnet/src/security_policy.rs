@@ -85,7 +85,7 @@ impl PolicyError {
     pub fn to_win_error(&self) -> WinError {
         WinError::with_cause(
             codes::ERROR_INVALID_PARAMETER,
-            Cause::Other(self.to_string()),
+            Cause::Setting(self.to_string()),
         )
     }
 }

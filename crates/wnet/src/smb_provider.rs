@@ -358,33 +358,48 @@ fn hosts_lookup(server: &str) -> Option<Ipv4Addr> {
 
 /// The Win32 error for an SMB client error, with its cause.
 pub fn map_error(error: &wnet_smb2::Error) -> WinError {
+    use crate::error::SmbFailure;
     use wnet_smb2::Error;
+    let smb = |code, failure| {
+        let detail = error.to_string();
+        WinError::with_cause(code, Cause::Smb { failure, detail })
+    };
     match error {
         Error::Status { status, .. } => status_error(*status),
-        Error::Connect { source, .. } => WinError::with_cause(
-            codes::ERROR_BAD_NETPATH,
-            source
-                .raw_os_error()
-                .map_or_else(|| Cause::Other(source.to_string()), Cause::Os),
-        ),
-        Error::Timeout { .. } | Error::Closed(_) => WinError::with_cause(
-            codes::ERROR_NETNAME_DELETED,
-            Cause::Other(error.to_string()),
-        ),
+        Error::Connect { source, .. } => match source.raw_os_error() {
+            Some(errno) => WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Os(errno)),
+            None => WinError::with_cause(
+                codes::ERROR_BAD_NETPATH,
+                Cause::Smb {
+                    failure: SmbFailure::Connect,
+                    detail: source.to_string(),
+                },
+            ),
+        },
+        Error::Timeout { .. } | Error::Closed(_) => {
+            smb(codes::ERROR_NETNAME_DELETED, SmbFailure::ConnectionLost)
+        }
         Error::GuestLogonBlocked => WinError::with_cause(
             codes::ERROR_SMB_GUEST_LOGON_BLOCKED,
-            Cause::Other(format!(
-                "{error}; to allow them (insecure), set AllowInsecureGuestAuth = 1 and \
-                 RequireSecuritySignature = 0 in the settings file"
-            )),
+            Cause::Smb {
+                failure: SmbFailure::GuestLogonBlocked,
+                detail: format!(
+                    "{error}; to allow them (insecure), set AllowInsecureGuestAuth = 1 and \
+                     RequireSecuritySignature = 0 in the settings file"
+                ),
+            },
         ),
-        Error::UnexpectedAnonymous => {
-            WinError::with_cause(codes::ERROR_LOGON_FAILURE, Cause::Other(error.to_string()))
+        Error::UnexpectedAnonymous => smb(codes::ERROR_LOGON_FAILURE, SmbFailure::Authentication),
+        Error::Unsupported(_) => smb(codes::ERROR_NOT_SUPPORTED, SmbFailure::Unsupported),
+        Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) => {
+            smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Authentication)
         }
-        Error::Unsupported(_) => {
-            WinError::with_cause(codes::ERROR_NOT_SUPPORTED, Cause::Other(error.to_string()))
+        Error::Crypto(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Crypto),
+        Error::Rpc(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Rpc),
+        Error::LimitExceeded { .. } | Error::TooLarge(_) => {
+            smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Limit)
         }
-        _ => WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(error.to_string())),
+        _ => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Protocol),
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod scan;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
+use wnet::error::NameQueryFailure;
 use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryError};
 use wnet_nbt::wire::NetbiosName;
@@ -60,11 +61,16 @@ pub(crate) fn parse_name(text: &str) -> Result<NetbiosName, Exit> {
 
 /// The failure of a query, for people and scripts.
 pub(crate) fn query_failed(error: &QueryError) -> Exit {
-    match error {
-        QueryError::NotFound { .. } => Exit::failed("not_found", error.to_string()),
-        QueryError::Timeout { .. } => Exit::failed("timeout", error.to_string()),
-        _ => Exit::failed("network", error.to_string()),
-    }
+    let win = wnet::WinError::from(error);
+    let kind = match &win.cause {
+        Some(wnet::Cause::NameQuery { failure, .. }) => match failure {
+            NameQueryFailure::NotFound => "not_found",
+            NameQueryFailure::Timeout => "timeout",
+            NameQueryFailure::Network => "network",
+        },
+        _ => "network",
+    };
+    Exit::failed(kind, error.to_string())
 }
 
 /// The report form of a node status answer.

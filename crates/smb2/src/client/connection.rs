@@ -13,9 +13,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::client::Error;
+use crate::client::close_reason::{CloseReason, FrameError, Refusal};
 use crate::ntstatus::NtStatus;
 use crate::wire::lease::LeaseBreak;
-use crate::wire::{ChainSlot, Command, HEADER_LENGTH, Header, Request, WireError, encode_chain};
+use crate::wire::{ChainSlot, Command, HEADER_LENGTH, Header, Request, encode_chain};
 
 /// The largest frame accepted from a server: 8 MiB reads plus headers, with room to spare.
 const MAX_FRAME: usize = 16 << 20;
@@ -80,7 +81,7 @@ struct Shared {
     /// Requests waiting for their responses, by message id.
     pending: Mutex<HashMap<u64, Pending>>,
     /// Why the connection ended, once it has.
-    closed: Mutex<Option<String>>,
+    closed: Mutex<Option<CloseReason>>,
     next_message_id: Mutex<u64>,
     credits: Semaphore,
     security: RwLock<HashMap<u64, Arc<dyn MessageSecurity>>>,
@@ -195,7 +196,7 @@ impl Connection {
     }
 
     /// Whether the connection has ended, and why.
-    pub fn closed_reason(&self) -> Option<String> {
+    pub fn closed_reason(&self) -> Option<CloseReason> {
         lock(&self.shared.closed).clone()
     }
 
@@ -207,7 +208,7 @@ impl Connection {
 
     /// Closes the connection because of what a caller found (a negotiation that did not
     /// validate): every waiting request fails with `reason`, and so does every later one.
-    pub fn abort(&self, reason: &str) {
+    pub fn abort(&self, reason: &CloseReason) {
         close(&self.shared, reason);
         self.tasks.reader.abort();
         self.tasks.writer.abort();
@@ -226,7 +227,7 @@ impl Connection {
         )
         .await?
         .pop()
-        .ok_or_else(|| Error::Closed("no response".into()))
+        .ok_or(Error::Closed(CloseReason::NoResponse))
     }
 
     /// Sends `requests` as one related compound (MS-SMB2 §3.2.4.1.4) in one transport frame
@@ -265,10 +266,10 @@ impl Connection {
                 // Windows' redirector takes it: the connection is closed (its socket too), so
                 // the requests waiting on it fail now instead of each waiting out its own
                 // timeout, and its owner sees it lost (and may connect again).
-                let reason = format!(
-                    "the server did not answer {command:?} within {:?}",
-                    self.timeout
-                );
+                let reason = CloseReason::TimedOut {
+                    command,
+                    after: self.timeout,
+                };
                 close(&self.shared, &reason);
                 self.tasks.reader.abort();
                 self.tasks.writer.abort();
@@ -338,7 +339,7 @@ impl Connection {
             .credits
             .acquire_many(total)
             .await
-            .map_err(|_| Error::Closed("connection closed".into()))?;
+            .map_err(|_| Error::Closed(CloseReason::Ended))?;
         permits.forget();
         let mut message_id = {
             let mut next = lock(&self.shared.next_message_id);
@@ -449,12 +450,12 @@ impl Connection {
         self.frames
             .send(frame)
             .await
-            .map_err(|_| Error::Closed("connection closed".into()))?;
+            .map_err(|_| Error::Closed(CloseReason::Ended))?;
         let mut exchanges = Vec::with_capacity(replies.len());
         for (reply, request) in replies.into_iter().zip(sent) {
             let (response, header) = reply
                 .await
-                .map_err(|_| Error::Closed(self.closed_reason().unwrap_or_default()))??;
+                .map_err(|_| Error::Closed(self.closed_reason().unwrap_or(CloseReason::Ended)))??;
             exchanges.push(Exchange {
                 request,
                 response,
@@ -482,7 +483,13 @@ async fn write_loop<W: AsyncWrite>(
     tokio::pin!(writer);
     while let Some(frame) = frames.recv().await {
         if let Err(error) = writer.write_all(&frame).await {
-            close(&shared, &format!("write failed: {error}"));
+            close(
+                &shared,
+                &CloseReason::WriteFailed {
+                    kind: error.kind(),
+                    text: error.to_string(),
+                },
+            );
             return;
         }
     }
@@ -495,9 +502,9 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
         let mut prefix = [0u8; 4];
         if let Err(error) = reader.read_exact(&mut prefix).await {
             break if error.kind() == std::io::ErrorKind::UnexpectedEof {
-                "the server closed the connection".to_owned()
+                CloseReason::ServerClosed
             } else {
-                format!("read failed: {error}")
+                read_failed(&error)
             };
         }
         // A NetBIOS session keep-alive (port 139) carries nothing.
@@ -507,7 +514,7 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
         let length =
             usize::from(prefix[1]) << 16 | usize::from(prefix[2]) << 8 | usize::from(prefix[3]);
         if prefix[0] != 0 || length > MAX_FRAME {
-            break format!("bad frame header {prefix:02x?}");
+            break CloseReason::BadFrameHeader(prefix);
         }
         // Read into spare capacity: no zeroing of megabyte frames first.
         let mut frame = Vec::with_capacity(length);
@@ -517,8 +524,8 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
             .await
         {
             Ok(read) if read == length => {}
-            Ok(_) => break "the server closed the connection mid-message".to_owned(),
-            Err(error) => break format!("read failed: {error}"),
+            Ok(_) => break CloseReason::ServerClosedMidMessage,
+            Err(error) => break read_failed(&error),
         }
         if let Err(reason) = dispatch_frame(&shared, frame) {
             break reason;
@@ -527,9 +534,16 @@ async fn read_loop<R: AsyncRead>(reader: R, shared: Arc<Shared>) {
     close(&shared, &reason);
 }
 
+fn read_failed(error: &std::io::Error) -> CloseReason {
+    CloseReason::ReadFailed {
+        kind: error.kind(),
+        text: error.to_string(),
+    }
+}
+
 /// Handles one received frame: decrypts it, splits a compound, and hands each response to
 /// its waiting request. An error ends the connection.
-fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
+fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), CloseReason> {
     let (frame, sealed_by) = unseal_frame(frame, |session_id| {
         shared
             .security
@@ -538,10 +552,10 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
             .get(&session_id)
             .cloned()
     })
-    .map_err(|error| error.to_string())?;
+    .map_err(CloseReason::Frame)?;
     let mut members = CompoundMembers::default();
     while let Some(member) = members.next_member(&frame) {
-        let (range, header) = member.map_err(|error| error.to_string())?;
+        let (range, header) = member.map_err(CloseReason::Frame)?;
         if range == (0..frame.len()) {
             // A lone message (no compound): hand over the frame itself, uncopied.
             return deliver(shared, frame, header, sealed_by);
@@ -549,31 +563,6 @@ fn dispatch_frame(shared: &Shared, frame: Vec<u8>) -> Result<(), String> {
         deliver(shared, frame[range].to_vec(), header, sealed_by)?;
     }
     Ok(())
-}
-
-/// Why a received frame could not be opened or split; each ends the connection.
-#[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FrameError {
-    /// A transform header too short to hold its SessionId.
-    #[error("truncated transform header")]
-    TruncatedTransform,
-    /// An encrypted message for a session the connection has no keys for.
-    #[error("encrypted message for unknown session {0:#x}")]
-    UnknownSession(u64),
-    /// The session could not decrypt the message.
-    #[error("decryption failed: {0}")]
-    Decryption(String),
-    /// A member's header does not decode.
-    #[error("{0}")]
-    Header(WireError),
-    /// A member's NextCommand is shorter than a header or not a multiple of 8: the next
-    /// member would overlap this one's header or start unaligned.
-    #[error("compound NextCommand {0} is shorter than a header or not 8-byte aligned")]
-    NextCommandMisplaced(u32),
-    /// A member's NextCommand points past the end of the frame.
-    #[error("compound NextCommand beyond the frame")]
-    NextCommandBeyondFrame,
 }
 
 /// Decrypts a frame that starts with a transform header (MS-SMB2 §3.2.5.1.1) with the keys of
@@ -664,7 +653,7 @@ fn deliver(
     message: Vec<u8>,
     header: Header,
     sealed_by: Option<u64>,
-) -> Result<(), String> {
+) -> Result<(), CloseReason> {
     let room = MAX_CREDITS.saturating_sub(shared.credits.available_permits());
     shared
         .credits
@@ -685,11 +674,11 @@ fn deliver(
             let _ = pending.reply.send(Ok((message, header)));
             Ok(())
         }
-        Err(error) => {
+        Err(refusal) => {
             // Close first, so that whoever gets the error finds the connection closed.
-            let reason = error.to_string();
+            let reason = CloseReason::Refused(refusal.clone());
             close(shared, &reason);
-            let _ = pending.reply.send(Err(error));
+            let _ = pending.reply.send(Err(refusal.into()));
             Err(reason)
         }
     }
@@ -702,10 +691,10 @@ fn check_response(
     message: &[u8],
     header: &Header,
     sealed_by: Option<u64>,
-) -> Result<(), Error> {
+) -> Result<(), Refusal> {
     let command = pending.command;
     if header.command != command {
-        return Err(Error::UnexpectedResponse {
+        return Err(Refusal::UnexpectedResponse {
             command,
             found: header.command,
         });
@@ -720,7 +709,7 @@ fn check_response(
         pending.session_id
     };
     if header.session_id != session_id || sealed_by.is_some_and(|sealer| sealer != session_id) {
-        return Err(Error::SessionMismatch {
+        return Err(Refusal::SessionMismatch {
             command,
             expected: session_id,
             found: sealed_by
@@ -738,10 +727,10 @@ fn check_response(
         return Ok(()); // no keys yet (session setup) or no longer (logoff): nothing to check
     };
     if sealed_by.is_none() && security.encrypts() {
-        return Err(Error::NotEncrypted { command });
+        return Err(Refusal::NotEncrypted { command });
     }
     if !security.accept(message, header, sealed_by.is_some()) {
-        return Err(Error::BadSignature { command });
+        return Err(Refusal::BadSignature { command });
     }
     Ok(())
 }
@@ -781,12 +770,12 @@ fn deliver_unsolicited(shared: &Shared, message: &[u8], header: &Header, encrypt
     }
 }
 
-fn close(shared: &Shared, reason: &str) {
+fn close(shared: &Shared, reason: &CloseReason) {
     tracing::debug!(%reason, "SMB2 connection closed");
-    lock(&shared.closed).get_or_insert_with(|| reason.to_owned());
+    lock(&shared.closed).get_or_insert_with(|| reason.clone());
     shared.credits.close();
     for (_, pending) in lock(&shared.pending).drain() {
-        let _ = pending.reply.send(Err(Error::Closed(reason.to_owned())));
+        let _ = pending.reply.send(Err(Error::Closed(reason.clone())));
     }
 }
 #[cfg(test)]
@@ -818,7 +807,7 @@ mod tests {
             true
         }
         fn decrypt(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
-            Err(Error::Crypto("no".into()))
+            Err(Error::Crypto(crate::crypto::CryptoError::NoCipher))
         }
     }
 

@@ -1,6 +1,7 @@
 //! The async SMB2/3 client: a [`Connection`] carries messages; [`negotiate`] and
 //! [`Session::setup`] make it usable; a [`Tree`] is a connected share with its open files.
 
+mod close_reason;
 mod connection;
 mod session;
 mod shares;
@@ -8,10 +9,13 @@ mod tree;
 
 use std::time::Duration;
 
+pub use close_reason::{AuthError, CloseReason, Refusal};
 pub use connection::{Connection, Exchange, MessageSecurity};
 // The reader task's work on bytes alone, for the fuzz targets.
 #[doc(hidden)]
-pub use connection::{CompoundMembers, FrameError, unseal_frame};
+pub use close_reason::FrameError;
+#[doc(hidden)]
+pub use connection::{CompoundMembers, unseal_frame};
 pub use session::{
     Credentials, Negotiated, Session, SessionOptions, negotiate, negotiate_dialects,
 };
@@ -22,7 +26,11 @@ pub use tree::{
 
 pub use crate::wire::lease::LeaseBreak;
 
+use crate::crypto::CryptoError;
+use crate::ntlm::NtlmError;
 use crate::ntstatus::NtStatus;
+use crate::rpc::RpcError;
+use crate::spnego::SpnegoError;
 use crate::wire::{Command, WireError};
 
 /// Why an SMB2 operation failed.
@@ -55,7 +63,7 @@ pub enum Error {
     },
     /// The connection ended (the reason says how).
     #[error("connection lost: {0}")]
-    Closed(String),
+    Closed(CloseReason),
     /// A response did not decode.
     #[error("malformed response: {0}")]
     Protocol(#[from] WireError),
@@ -129,18 +137,24 @@ pub enum Error {
     /// A message too large for the transport's 24-bit length.
     #[error("message of {0} bytes is too large to send")]
     TooLarge(usize),
-    /// Authentication could not proceed (a malformed challenge, an unexpected token).
+    /// Authentication could not proceed (the server rejected NTLMSSP, a wrong mechListMIC).
     #[error("authentication: {0}")]
-    Auth(String),
-    /// Signing, sealing or unsealing failed.
+    Auth(#[from] AuthError),
+    /// The server's NTLM CHALLENGE_MESSAGE could not be answered.
+    #[error("authentication: {0}")]
+    Ntlm(#[from] NtlmError),
+    /// The server's SPNEGO token did not decode.
+    #[error("authentication: {0}")]
+    Spnego(#[from] SpnegoError),
+    /// Signing, sealing, unsealing or key derivation failed.
     #[error("cryptography: {0}")]
-    Crypto(String),
+    Crypto(#[from] CryptoError),
     /// The server cannot give what the caller requires (a dialect, signing, encryption).
     #[error("{0}")]
     Unsupported(String),
     /// A DCE/RPC exchange over a pipe failed.
     #[error("RPC: {0}")]
-    Rpc(String),
+    Rpc(#[from] RpcError),
 }
 
 impl Error {

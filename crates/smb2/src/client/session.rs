@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::client::shares::SrvsvcPipe;
-use crate::client::{Connection, Error, MessageSecurity, Tree};
+use crate::client::{AuthError, CloseReason, Connection, Error, MessageSecurity, Refusal, Tree};
 use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
 use crate::ntlm::{NtlmClient, NtlmCredentials};
 use crate::ntstatus::NtStatus;
@@ -246,7 +246,7 @@ fn first_id(context: Option<&[u8]>) -> Option<u16> {
 }
 
 fn random(buffer: &mut [u8]) -> Result<(), Error> {
-    getrandom::fill(buffer).map_err(|error| Error::Crypto(format!("no randomness: {error}")))
+    getrandom::fill(buffer).map_err(|error| Error::Crypto(crypto::CryptoError::Random(error)))
 }
 
 /// What the caller requires of a session.
@@ -285,16 +285,16 @@ impl SessionOptions {
 
 /// The NTLM CHALLENGE_MESSAGE in the server's first SPNEGO answer.
 fn ntlm_challenge(blob: &[u8]) -> Result<Vec<u8>, Error> {
-    let token = spnego::parse(blob).map_err(|error| Error::Auth(error.to_string()))?;
+    let token = spnego::parse(blob)?;
     if let spnego::SpnegoToken::Resp(resp) = &token
         && resp.neg_state == Some(spnego::NegState::Reject)
     {
-        return Err(Error::Auth("the server rejected NTLMSSP".into()));
+        return Err(AuthError::NtlmsspRejected.into());
     }
     token
         .mech_token()
         .map(<[u8]>::to_vec)
-        .ok_or_else(|| Error::Auth("the server's answer carried no NTLM challenge".into()))
+        .ok_or(Error::Auth(AuthError::NoChallenge))
 }
 
 /// Checks the mechListMIC of the server's final SPNEGO token, when it sends one and the client
@@ -307,14 +307,12 @@ fn verify_server_mech_list_mic(
     if blob.is_empty() || !authenticated.has_mic() {
         return Ok(());
     }
-    let token = spnego::parse(blob).map_err(|error| Error::Auth(error.to_string()))?;
+    let token = spnego::parse(blob)?;
     if let spnego::SpnegoToken::Resp(resp) = &token
         && let Some(mic) = &resp.mech_list_mic
         && !authenticated.verify_server_mech_list_mic(mech_types, mic)
     {
-        return Err(Error::Auth(
-            "the server's SPNEGO mechListMIC is wrong: the exchange was tampered with".into(),
-        ));
+        return Err(AuthError::BadMechListMic.into());
     }
     Ok(())
 }
@@ -354,8 +352,7 @@ impl SessionSecurity {
             negotiated.dialect,
             session_key,
             is_311.then(|| preauth.value()),
-        )
-        .map_err(|error| Error::Crypto(error.to_string()))?;
+        )?;
         let sign_all =
             !anonymous_or_guest && (options.require_signing || negotiated.server_requires_signing);
         // MS-SMB2 §3.2.5.3.1: a 3.1.1 server signs the final response, which proves it knew
@@ -410,16 +407,14 @@ impl SessionSecurity {
 
     /// Puts `message` (one message, or a whole compound) in a transform.
     fn seal(&self, cipher: Cipher, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let crypto_error = |error: crypto::CryptoError| Error::Crypto(error.to_string());
-        let nonce = crypto::random_nonce(cipher).map_err(crypto_error)?;
-        crypto::encrypt(
+        let nonce = crypto::random_nonce(cipher)?;
+        Ok(crypto::encrypt(
             cipher,
             &self.encryption_key,
             self.session_id,
             message,
             nonce,
-        )
-        .map_err(crypto_error)
+        )?)
     }
 
     /// Signs one message when the session signs. A 3.1.1 tree connect always is, and so is
@@ -434,8 +429,7 @@ impl SessionSecurity {
         if let Some(key) = &self.signing_key
             && (self.sign_all || always_signed)
         {
-            crypto::sign(self.algorithm, key, message)
-                .map_err(|error| Error::Crypto(error.to_string()))?;
+            crypto::sign(self.algorithm, key, message)?;
         }
         Ok(())
     }
@@ -486,11 +480,8 @@ impl MessageSecurity for SessionSecurity {
     }
 
     fn decrypt(&self, transform: &[u8]) -> Result<Vec<u8>, Error> {
-        let cipher = self
-            .cipher
-            .ok_or_else(|| Error::Crypto("encrypted message but no cipher negotiated".into()))?;
-        crypto::decrypt(cipher, &self.decryption_key, transform)
-            .map_err(|error| Error::Crypto(error.to_string()))
+        let cipher = self.cipher.ok_or(crypto::CryptoError::NoCipher)?;
+        Ok(crypto::decrypt(cipher, &self.decryption_key, transform)?)
     }
 }
 
@@ -590,9 +581,7 @@ impl Session {
             .call(&first, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
             .await?;
         if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
-            return Err(Error::Auth(
-                "the server finished authentication before seeing any credentials".into(),
-            ));
+            return Err(AuthError::FinishedEarly.into());
         }
         let session_id = exchange.header.session_id;
         if is_311 {
@@ -601,9 +590,7 @@ impl Session {
         }
         let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
         let challenge = ntlm_challenge(&challenge_blob)?;
-        let authenticated = ntlm
-            .authenticate_message(&challenge)
-            .map_err(|error| Error::Auth(error.to_string()))?;
+        let authenticated = ntlm.authenticate_message(&challenge)?;
 
         // With an NTLM MIC, SPNEGO's mechListMIC protects the mechanism list ([MS-SPNG]
         // 3.3.5.1); servers that see the MIC flag require it.
@@ -765,7 +752,13 @@ impl Session {
         let validated = match self.validate_negotiate(tree_id).await {
             Ok(validated) => validated,
             Err(error) => {
-                self.inner.connection.abort(&error.to_string());
+                let reason = match &error {
+                    Error::NegotiateNotValidated(reason) => {
+                        CloseReason::Refused(Refusal::NegotiateNotValidated(reason.clone()))
+                    }
+                    other => CloseReason::Aborted(other.to_string()),
+                };
+                self.inner.connection.abort(&reason);
                 return Err(error);
             }
         };

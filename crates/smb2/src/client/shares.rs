@@ -6,7 +6,7 @@ use crate::rpc::srvsvc::{
     MAX_PREFERRED_LENGTH, OPNUM_NETR_SHARE_ENUM, PIPE_NAME, SRVSVC, ShareInfo1,
     net_share_enum_request, parse_net_share_enum_response, unc_server_name,
 };
-use crate::rpc::{ResponseAssembler, bind_request, parse_bind_ack, request_pdus};
+use crate::rpc::{ResponseAssembler, RpcError, bind_request, parse_bind_ack, request_pdus};
 
 /// The fragment size we offer and accept (what Samba's own clients use).
 const MAX_FRAGMENT: u16 = 4280;
@@ -70,8 +70,8 @@ impl SrvsvcPipe {
         let bind = bind_request(call_id, SRVSVC, MAX_FRAGMENT, MAX_FRAGMENT);
         let bound = async {
             let answer = pipe.transceive(bind, u32::from(MAX_FRAGMENT)).await?;
-            let ack = parse_bind_ack(&answer).map_err(rpc_error)?;
-            ack.accepted(0).map_err(rpc_error)?;
+            let ack = parse_bind_ack(&answer)?;
+            ack.accepted(0)?;
             Ok::<u16, Error>(ack.max_xmit_frag.min(MAX_FRAGMENT))
         }
         .await;
@@ -140,7 +140,7 @@ impl SrvsvcPipe {
                     pipe.write_at(0, fragment).await?;
                 } else {
                     let answer = pipe.transceive(fragment, u32::from(MAX_FRAGMENT)).await?;
-                    complete = assembler.push(&answer).map_err(rpc_error)?;
+                    complete = assembler.push(&answer)?;
                 }
             }
             // The rest of a multi-fragment answer is read from the pipe, a bounded number of
@@ -152,22 +152,23 @@ impl SrvsvcPipe {
                 }
                 reads += 1;
                 if reads > MAX_ROUNDS {
-                    return Err(Error::Rpc("the response never ended".into()));
+                    return Err(RpcError::NeverEnded.into());
                 }
                 let chunk = pipe.read_at(0, u32::from(MAX_FRAGMENT)).await?;
                 if chunk.is_empty() {
-                    return Err(Error::Rpc("the pipe ended inside a response".into()));
+                    return Err(RpcError::PipeEnded.into());
                 }
-                complete = assembler.push(&chunk).map_err(rpc_error)?;
+                complete = assembler.push(&chunk)?;
             };
             listing.take_stub(stub.len())?;
-            let page = parse_net_share_enum_response(&stub).map_err(rpc_error)?;
+            let page = parse_net_share_enum_response(&stub)?;
             let more = page.is_more_data();
             if page.status != 0 && !more {
-                return Err(Error::Rpc(format!(
-                    "NetrShareEnum failed with Win32 error {}",
-                    page.status
-                )));
+                return Err(RpcError::Failed {
+                    operation: "NetrShareEnum",
+                    status: page.status,
+                }
+                .into());
             }
             let got_any = !page.shares.is_empty();
             listing.take_shares(page.shares)?;
@@ -217,12 +218,6 @@ impl ShareListing {
         self.shares.extend(shares);
         Ok(())
     }
-}
-
-/// An RPC failure as the client reports it.
-#[allow(clippy::needless_pass_by_value)] // a `map_err` function: it gets the error by value
-fn rpc_error(error: crate::rpc::RpcError) -> Error {
-    Error::Rpc(error.to_string())
 }
 
 #[cfg(test)]

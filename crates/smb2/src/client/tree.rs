@@ -2,7 +2,7 @@
 
 #[cfg(doc)]
 use crate::client::Connection;
-use crate::client::{Error, Exchange, Session};
+use crate::client::{CloseReason, Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
 use crate::wire::file_info::{
     self, BasicInformation, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
@@ -330,7 +330,7 @@ impl Tree {
             .exchange_compound(&requests, self.session.id(), self.id)
             .await?;
         if exchanges.len() != requests.len() {
-            return Err(Error::Closed("a compound came back incomplete".into()));
+            return Err(Error::Closed(CloseReason::IncompleteCompound));
         }
         let failure = |exchange: &Exchange| {
             let status = NtStatus(exchange.header.status);
@@ -340,7 +340,7 @@ impl Tree {
             })
         };
         let (Some(create), Some(close)) = (exchanges.first(), exchanges.last()) else {
-            return Err(Error::Closed("a compound came back incomplete".into()));
+            return Err(Error::Closed(CloseReason::IncompleteCompound));
         };
         if let Some(error) = failure(create) {
             return Err(error);

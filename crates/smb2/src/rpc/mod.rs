@@ -118,6 +118,20 @@ pub enum RpcError {
     /// The stub data is not valid NDR for the expected operation.
     #[error("NDR: {0}")]
     Ndr(#[from] NdrError),
+    /// A response went on for more reads of the pipe than the client makes.
+    #[error("the response never ended")]
+    NeverEnded,
+    /// The pipe returned nothing in the middle of a response.
+    #[error("the pipe ended inside a response")]
+    PipeEnded,
+    /// The operation answered with a Win32 error.
+    #[error("{operation} failed with Win32 error {status}")]
+    Failed {
+        /// The operation, such as `"NetrShareEnum"`.
+        operation: &'static str,
+        /// Its Win32 error code.
+        status: u32,
+    },
 }
 
 /// NCA status codes a FAULT PDU may carry (C706 appendix E; MS-RPCE 2.2.2.11).
