@@ -40,6 +40,12 @@ pub fn canonical_local_name(name: &str) -> String {
     }
 }
 
+/// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
+pub fn is_valid_local_name(name: &str) -> bool {
+    is_drive_letter(name)
+        || (name.starts_with('/') && name.trim_end_matches('/').len() > 1 && !name.contains('\0'))
+}
+
 /// Where the device `local_name` is mounted: `<drives dir>/X` for `X:`, the directory itself
 /// for an absolute path.
 pub fn mount_point(local_name: &str) -> PathBuf {
@@ -136,5 +142,14 @@ mod tests {
         assert_eq!(canonical_local_name("/"), "/");
         assert!(mount_point("q:").ends_with("drives/Q"));
         assert_eq!(mount_point("/mnt/s/"), PathBuf::from("/mnt/s"));
+    }
+
+    #[test]
+    fn local_names() {
+        assert!(is_valid_local_name("Z:"));
+        assert!(is_valid_local_name("/mnt/x"));
+        assert!(!is_valid_local_name("ZZ:"));
+        assert!(!is_valid_local_name("Z"));
+        assert!(!is_valid_local_name("relative/dir"));
     }
 }

@@ -14,6 +14,7 @@ pub mod agent_protocol;
 pub mod api;
 pub mod browse;
 pub mod config_dir;
+pub mod connect_credentials;
 pub mod credentials;
 pub mod drives;
 pub mod error;

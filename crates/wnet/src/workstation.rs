@@ -21,7 +21,7 @@ use wnet_smb2::{Session, Tree};
 
 use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
 use crate::drives::{
-    RedirectRequest, RedirectedDevice, Redirector, canonical_local_name, is_drive_letter,
+    RedirectRequest, RedirectedDevice, Redirector, canonical_local_name, is_valid_local_name,
     prepare_mount_point,
 };
 use crate::error::{Cause, WinError, codes};
@@ -218,12 +218,6 @@ fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
     table
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
-pub fn is_valid_local_name(name: &str) -> bool {
-    is_drive_letter(name)
-        || (name.starts_with('/') && name.trim_end_matches('/').len() > 1 && !name.contains('\0'))
 }
 
 impl Workstation {
@@ -869,7 +863,8 @@ impl Workstation {
                 }
             };
             let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
-            let result = match crate::api::resolve_credentials(&server, None, None) {
+            let result = match crate::connect_credentials::resolve_credentials(&server, None, None)
+            {
                 Ok(credentials) => {
                     self.add_connection(
                         &remembered.remote_name,
@@ -885,7 +880,7 @@ impl Workstation {
             match result {
                 Ok(_) => tracing::info!(%local, remote = remembered.remote_name, "restored"),
                 Err(error) => {
-                    let error = crate::api::restore_hint(error, remembered);
+                    let error = crate::remembered::restore_hint(error, remembered);
                     tracing::warn!(%local, remote = remembered.remote_name, %error, "cannot restore");
                 }
             }
@@ -1145,14 +1140,5 @@ mod tests {
         ));
         assert!(!same_user("wnetalice", &credentials("wnetbob", "")));
         assert!(!same_user("", &credentials("wnetbob", "")));
-    }
-
-    #[test]
-    fn local_names() {
-        assert!(is_valid_local_name("Z:"));
-        assert!(is_valid_local_name("/mnt/x"));
-        assert!(!is_valid_local_name("ZZ:"));
-        assert!(!is_valid_local_name("Z"));
-        assert!(!is_valid_local_name("relative/dir"));
     }
 }
