@@ -6,7 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wnet::smb_provider::{ProviderConfig, SmbProvider};
+use wnet::resolve::ProviderConfig;
+use wnet::smb_provider::SmbProvider;
 use wnet::workstation::Workstation;
 
 use crate::drives::{Backend, FuseRedirector, MountRecord, clean_stale_mounts};

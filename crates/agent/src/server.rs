@@ -384,8 +384,9 @@ mod tests {
     use wnet::agent_protocol::{
         PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials, WireSecret,
     };
+    use wnet::resolve::ProviderConfig;
     use wnet::secret_buffer::SecretBuffer;
-    use wnet::smb_provider::{ProviderConfig, SmbProvider};
+    use wnet::smb_provider::SmbProvider;
     use wnet::workstation::Workstation;
 
     use super::{Client, INITIAL_LINE, MAX_LINE};

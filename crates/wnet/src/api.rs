@@ -778,11 +778,9 @@ fn get_resource_information_inner(
     if unc.share.is_none() {
         runtime()?
             .block_on(async {
-                crate::smb_provider::SmbProvider::new(
-                    crate::smb_provider::ProviderConfig::from_env()?,
-                )
-                .resolve(&unc.server)
-                .await
+                crate::resolve::Resolver::new(crate::resolve::ProviderConfig::from_env()?)
+                    .resolve(&unc.server)
+                    .await
             })
             .map_err(|error| WinError {
                 code: codes::ERROR_BAD_NET_NAME,

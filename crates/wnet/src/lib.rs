@@ -21,6 +21,7 @@ pub mod error;
 mod idle_sessions;
 pub mod last_error;
 pub mod remembered;
+pub mod resolve;
 pub mod resource;
 pub mod secret_buffer;
 pub mod security_policy;

@@ -1,155 +1,17 @@
-//! The SMB provider ("Microsoft Windows Network"): finds a server (an address, the hosts file,
-//! the NetBIOS name service, DNS — in a configurable order), connects to it (445, else 139
-//! with a NetBIOS session request), negotiates SMB2/3 and authenticates, and lists shares —
-//! over `wnet-smb2`. Every failure becomes a [`WinError`] with the NTSTATUS or system error
-//! behind it.
+//! The SMB provider ("Microsoft Windows Network"): finds a server ([`crate::resolve`]),
+//! connects to it (445, else 139 with a NetBIOS session request), negotiates SMB2/3 and
+//! authenticates — over `wnet-smb2`. Every failure becomes a [`WinError`] with the NTSTATUS
+//! or system error behind it.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::time::Duration;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use tokio::sync::OnceCell;
-use wnet_nbt::config::{NameServiceConfig, env_var};
-use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{Connection, Credentials, SessionOptions, negotiate};
-
-use crate::security_policy::SecurityPolicy;
 use wnet_smb2::{NtStatus, Session};
 
 use crate::error::{Cause, WinError, codes};
-
-/// The SMB port over TCP.
-pub const SMB_PORT: u16 = 445;
-/// The NetBIOS session service port.
-pub const NETBIOS_SESSION_PORT: u16 = 139;
-/// Default timeout of each network step.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long a session opened for a listing is kept by default after its last use.
-pub const DEFAULT_IDLE_SESSION_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// One way of turning a server name into an address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResolveStep {
-    /// `/etc/hosts`.
-    Hosts,
-    /// The NetBIOS name service (`<20>` name; names of at most 15 characters without dots).
-    Netbios,
-    /// The system resolver (getaddrinfo, DNS).
-    Dns,
-}
-
-/// How the provider reaches servers.
-#[derive(Debug, Clone)]
-pub struct ProviderConfig {
-    /// The timeout of each network step (connect, each request).
-    pub timeout: Duration,
-    /// Resolution order for names that are not address literals.
-    pub resolve_order: Vec<ResolveStep>,
-    /// Ports to try in order; 139 means SMB inside a NetBIOS session.
-    pub ports: Vec<u16>,
-    /// NetBIOS name service settings.
-    pub name_service: NameServiceConfig,
-    /// Our workstation name (NTLM, NetBIOS calling name).
-    pub workstation: String,
-    /// How long a session that a listing or a resource lookup opened is kept after its last
-    /// use, for the next one with the same credentials (zero: logged off at once).
-    pub idle_session_timeout: Duration,
-    /// What every session must prove: signing, no guest logons.
-    pub security: SecurityPolicy,
-}
-
-impl Default for ProviderConfig {
-    fn default() -> Self {
-        ProviderConfig {
-            timeout: DEFAULT_TIMEOUT,
-            resolve_order: vec![ResolveStep::Hosts, ResolveStep::Netbios, ResolveStep::Dns],
-            ports: vec![SMB_PORT, NETBIOS_SESSION_PORT],
-            name_service: NameServiceConfig::default(),
-            workstation: local_hostname(),
-            idle_session_timeout: DEFAULT_IDLE_SESSION_TIMEOUT,
-            security: SecurityPolicy::default(),
-        }
-    }
-}
-
-impl ProviderConfig {
-    /// The defaults, changed by `WNET_SMB_TIMEOUT` (seconds), `WNET_IDLE_SESSION_TIMEOUT`
-    /// (seconds, 0 keeps no idle session), `WNET_RESOLVE_ORDER` (comma-separated `hosts`,
-    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated), the NetBIOS variables of
-    /// [`NameServiceConfig::from_env`] and the security policy ([`SecurityPolicy::load`]:
-    /// the settings file, then its variables).
-    pub fn from_env() -> Result<ProviderConfig, WinError> {
-        let invalid =
-            |what: String| WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what));
-        let seconds_of =
-            |variable: &str, zero_allowed: bool| -> Result<Option<Duration>, WinError> {
-                let Some(text) = env_var(variable) else {
-                    return Ok(None);
-                };
-                text.parse()
-                    .ok()
-                    .filter(|seconds: &f64| {
-                        seconds.is_finite()
-                            && (*seconds > 0.0 || (zero_allowed && *seconds == 0.0))
-                            && *seconds < 1e6
-                    })
-                    .map(|seconds| Some(Duration::from_secs_f64(seconds)))
-                    .ok_or_else(|| invalid(format!("{variable}={text}: not a number of seconds")))
-            };
-        let mut config = ProviderConfig::default();
-        if let Some(timeout) = seconds_of("WNET_SMB_TIMEOUT", false)? {
-            config.timeout = timeout;
-        }
-        if let Some(timeout) = seconds_of("WNET_IDLE_SESSION_TIMEOUT", true)? {
-            config.idle_session_timeout = timeout;
-        }
-        if let Some(order) = env_var("WNET_RESOLVE_ORDER") {
-            config.resolve_order = order
-                .split(',')
-                .map(|step| match step.trim().to_ascii_lowercase().as_str() {
-                    "hosts" => Ok(ResolveStep::Hosts),
-                    "netbios" | "nbt" => Ok(ResolveStep::Netbios),
-                    "dns" => Ok(ResolveStep::Dns),
-                    other => Err(invalid(format!(
-                        "WNET_RESOLVE_ORDER: unknown step {other:?} (hosts, netbios, dns)"
-                    ))),
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(ports) = env_var("WNET_SMB_PORTS") {
-            config.ports = ports
-                .split(',')
-                .map(|port| {
-                    port.trim()
-                        .parse::<u16>()
-                        .ok()
-                        .filter(|port| *port != 0)
-                        .ok_or_else(|| invalid(format!("WNET_SMB_PORTS: bad port {port:?}")))
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        config.name_service = NameServiceConfig::from_env(wnet_nbt::config::NAME_SERVICE_UDP_PORT)
-            .map_err(|error| invalid(error.to_string()))?;
-        config.security = SecurityPolicy::load().map_err(|error| error.to_win_error())?;
-        Ok(config)
-    }
-}
-
-/// This host's name, upper-cased and cut to 15 characters (the NetBIOS form).
-pub fn local_hostname() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let name = name.trim().split('.').next().unwrap_or_default();
-    let mut name: String = name
-        .chars()
-        .take(15)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if name.is_empty() {
-        name = "WNET".into();
-    }
-    name
-}
+use crate::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
 
 /// An authenticated session with a server, and how it was reached.
 #[derive(Debug, Clone)]
@@ -163,81 +25,25 @@ pub struct ServerSession {
 /// The SMB provider. One per agent; it keeps a NetBIOS name client for resolution.
 #[derive(Debug)]
 pub struct SmbProvider {
-    config: ProviderConfig,
-    names: OnceCell<NameServiceClient>,
+    resolver: Resolver,
 }
 
 impl SmbProvider {
     /// A provider with `config`.
     pub fn new(config: ProviderConfig) -> SmbProvider {
         SmbProvider {
-            config,
-            names: OnceCell::new(),
+            resolver: Resolver::new(config),
         }
     }
 
     /// Its configuration.
     pub fn config(&self) -> &ProviderConfig {
-        &self.config
+        self.resolver.config()
     }
 
     /// The server's IPv4 address. ERROR_BAD_NETPATH when no step finds it.
     pub async fn resolve(&self, server: &str) -> Result<Ipv4Addr, WinError> {
-        if let Ok(address) = server.parse::<Ipv4Addr>() {
-            return Ok(address);
-        }
-        let mut tried = Vec::new();
-        for step in &self.config.resolve_order {
-            let found = match step {
-                ResolveStep::Hosts => hosts_lookup(server),
-                ResolveStep::Netbios => self.netbios_lookup(server).await,
-                ResolveStep::Dns => self.dns_lookup(server).await,
-            };
-            if let Some(address) = found {
-                tracing::debug!(server, ?step, %address, "resolved");
-                return Ok(address);
-            }
-            tried.push(format!("{step:?}").to_ascii_lowercase());
-        }
-        Err(WinError::with_cause(
-            codes::ERROR_BAD_NETPATH,
-            Cause::Other(format!(
-                "cannot resolve {server} (tried: {})",
-                tried.join(", ")
-            )),
-        ))
-    }
-
-    async fn netbios_lookup(&self, server: &str) -> Option<Ipv4Addr> {
-        if server.len() > 15 || server.contains('.') {
-            return None;
-        }
-        let name = NetbiosName::new(server, 0x20).ok()?;
-        let client = self
-            .names
-            .get_or_try_init(|| {
-                NameServiceClient::bind(
-                    self.config.name_service.clone(),
-                    SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
-                )
-            })
-            .await
-            .ok()?;
-        let scoped = ScopedName::with_scope(name, &self.config.name_service.scope).ok()?;
-        let answer = client.resolve(&scoped).await.ok()?;
-        answer.addresses.first().map(|found| found.address)
-    }
-
-    async fn dns_lookup(&self, server: &str) -> Option<Ipv4Addr> {
-        let lookup = tokio::net::lookup_host((server, SMB_PORT));
-        let mut addresses = tokio::time::timeout(self.config.timeout, lookup)
-            .await
-            .ok()?
-            .ok()?;
-        addresses.find_map(|address| match address.ip() {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        })
+        self.resolver.resolve(server).await
     }
 
     /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
@@ -255,15 +61,15 @@ impl SmbProvider {
         // An anonymous session has no key to sign with: the caller asked for one by giving
         // no credentials, and only an explicit /integrity refuses it.
         options.require_signing |=
-            self.config.security.require_security_signature && !credentials.is_anonymous();
-        options.allow_insecure_guest = self.config.security.allow_insecure_guest_auth;
+            self.config().security.require_security_signature && !credentials.is_anonymous();
+        options.allow_insecure_guest = self.config().security.allow_insecure_guest_auth;
         let address = self.resolve(server).await?;
         let (connection, address) = self.connect(server, address).await?;
         let negotiated = negotiate(&connection, options.require_signing)
             .await
             .map_err(|error| map_error(&error))?;
         if options.workstation.is_empty() {
-            options.workstation.clone_from(&self.config.workstation);
+            options.workstation.clone_from(&self.config().workstation);
         }
         // The name the user typed, as Windows does: NTLM names the service cifs/<server>.
         if options.target_name.is_empty() {
@@ -281,12 +87,12 @@ impl SmbProvider {
         address: Ipv4Addr,
     ) -> Result<(Connection, SocketAddrV4), WinError> {
         let mut last_error = None;
-        for &port in &self.config.ports {
+        for &port in &self.config().ports {
             let target = SocketAddrV4::new(address, port);
             let attempt = if port == NETBIOS_SESSION_PORT {
                 self.connect_netbios(server, target).await
             } else {
-                wnet_smb2::connect_tcp(SocketAddr::V4(target), self.config.timeout)
+                wnet_smb2::connect_tcp(SocketAddr::V4(target), self.config().timeout)
                     .await
                     .map_err(|error| map_error(&error))
             };
@@ -320,17 +126,17 @@ impl SmbProvider {
             bytes[15] = 0x20;
             NetbiosName::from_bytes(bytes)
         };
-        let calling = NetbiosName::new(&self.config.workstation, 0x00)
+        let calling = NetbiosName::new(&self.config().workstation, 0x00)
             .map_err(|error| bad_path(error.to_string()))?;
-        let scope = &self.config.name_service.scope;
+        let scope = &self.config().name_service.scope;
         let called =
             ScopedName::with_scope(called, scope).map_err(|error| bad_path(error.to_string()))?;
         let calling =
             ScopedName::with_scope(calling, scope).map_err(|error| bad_path(error.to_string()))?;
         let session_config = SessionConfig {
             port: target.port(),
-            connect_timeout: self.config.timeout,
-            request_timeout: self.config.timeout,
+            connect_timeout: self.config().timeout,
+            request_timeout: self.config().timeout,
             ..SessionConfig::default()
         };
         let session = call(&[target], &called, &calling, &session_config)
@@ -338,22 +144,9 @@ impl SmbProvider {
             .map_err(|error| bad_path(format!("NetBIOS session to {target}: {error}")))?;
         Ok(Connection::start(
             session.into_stream(),
-            self.config.timeout,
+            self.config().timeout,
         ))
     }
-}
-
-/// `/etc/hosts` lookup (IPv4 only, case-insensitive), with no network traffic.
-fn hosts_lookup(server: &str) -> Option<Ipv4Addr> {
-    let hosts = std::fs::read_to_string("/etc/hosts").ok()?;
-    hosts.lines().find_map(|line| {
-        let line = line.split('#').next().unwrap_or_default();
-        let mut fields = line.split_whitespace();
-        let address: Ipv4Addr = fields.next()?.parse().ok()?;
-        fields
-            .any(|name| name.eq_ignore_ascii_case(server))
-            .then_some(address)
-    })
 }
 
 /// The Win32 error for an SMB client error, with its cause.
@@ -427,6 +220,7 @@ pub fn status_error(status: NtStatus) -> WinError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::ResolveStep;
 
     #[test]
     fn statuses_map_as_windows_does() {
@@ -449,12 +243,6 @@ mod tests {
         );
         let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
         assert_eq!(error.ntstatus(), Some(0xC000_006D));
-    }
-
-    #[test]
-    fn hosts_file_lookup_needs_no_network() {
-        assert_eq!(hosts_lookup("localhost"), Some(Ipv4Addr::LOCALHOST));
-        assert_eq!(hosts_lookup("no-such-host.invalid"), None);
     }
 
     #[tokio::test]

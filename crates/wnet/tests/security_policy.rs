@@ -14,8 +14,9 @@ use std::time::Duration;
 use hostile::{HostileServer, Script};
 use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
 use wnet::error::codes;
+use wnet::resolve::ProviderConfig;
 use wnet::security_policy::SecurityPolicy;
-use wnet::smb_provider::{ProviderConfig, SmbProvider};
+use wnet::smb_provider::SmbProvider;
 use wnet::workstation::Workstation;
 use wnet_smb2::wire::dialect;
 
