@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::smb_provider::SmbProvider;
+use crate::workstation::Workstation;
 use wnet::resolve::ProviderConfig;
-use wnet::smb_provider::SmbProvider;
-use wnet::workstation::Workstation;
 
 use crate::drives::{Backend, FuseRedirector, MountRecord, clean_stale_mounts};
 use crate::server::{Agent, AgentConfig, AgentError};

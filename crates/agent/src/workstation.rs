@@ -19,16 +19,15 @@ use wnet_smb2::rpc::srvsvc::ShareInfo1;
 use wnet_smb2::wire::dialect;
 use wnet_smb2::{Session, Tree};
 
-use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
-use crate::drives::{
-    RedirectRequest, RedirectedDevice, Redirector, canonical_local_name, is_valid_local_name,
-    prepare_mount_point,
-};
-use crate::error::{Cause, WinError, codes};
+use wnet::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
+use wnet::drives::{canonical_local_name, is_valid_local_name};
+use wnet::error::{Cause, WinError, codes};
+use wnet::resource::{connect, resource_type};
+use wnet::unc::UncName;
+
 use crate::idle_sessions::{CredentialDigest, IdleSessions};
-use crate::resource::{connect, resource_type};
+use crate::redirector::{RedirectRequest, RedirectedDevice, Redirector, prepare_mount_point};
 use crate::smb_provider::{ServerSession, SmbProvider, map_error};
-use crate::unc::UncName;
 
 /// A session with one server, shared by the connections to it.
 struct ServerEntry {
@@ -840,10 +839,10 @@ impl Workstation {
     /// Reconnects the remembered devices that are not connected (at agent start), each with
     /// the default credentials for its server; a failure is logged with what to do.
     pub async fn restore_remembered(&self) {
-        let Some(path) = crate::remembered::remembered_path() else {
+        let Some(path) = wnet::remembered::remembered_path() else {
             return;
         };
-        let store = match crate::remembered::RememberedStore::load(&path) {
+        let store = match wnet::remembered::RememberedStore::load(&path) {
             Ok(store) => store,
             Err(error) => {
                 tracing::warn!(%error, "cannot read the remembered connections");
@@ -863,8 +862,7 @@ impl Workstation {
                 }
             };
             let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
-            let result = match crate::connect_credentials::resolve_credentials(&server, None, None)
-            {
+            let result = match wnet::connect_credentials::resolve_credentials(&server, None, None) {
                 Ok(credentials) => {
                     self.add_connection(
                         &remembered.remote_name,
@@ -880,7 +878,7 @@ impl Workstation {
             match result {
                 Ok(_) => tracing::info!(%local, remote = remembered.remote_name, "restored"),
                 Err(error) => {
-                    let error = crate::remembered::restore_hint(error, remembered);
+                    let error = wnet::remembered::restore_hint(error, remembered);
                     tracing::warn!(%local, remote = remembered.remote_name, %error, "cannot restore");
                 }
             }
@@ -1114,7 +1112,7 @@ fn share_entry(share: ShareInfo1) -> ShareEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent_protocol::WireSecret;
+    use wnet::agent_protocol::WireSecret;
 
     fn credentials(user: &str, domain: &str) -> WireCredentials {
         WireCredentials {

@@ -1,4 +1,4 @@
-//! The SMB provider ("Microsoft Windows Network"): finds a server ([`crate::resolve`]),
+//! The SMB provider ("Microsoft Windows Network"): finds a server ([`wnet::resolve`]),
 //! connects to it (445, else 139 with a NetBIOS session request), negotiates SMB2/3 and
 //! authenticates — over `wnet-smb2`. Every failure becomes a [`WinError`] with the NTSTATUS
 //! or system error behind it.
@@ -10,8 +10,8 @@ use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{Connection, Credentials, SessionOptions, negotiate};
 use wnet_smb2::{NtStatus, Session};
 
-use crate::error::{Cause, WinError, codes};
-use crate::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
+use wnet::error::{Cause, WinError, codes};
+use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
 
 /// An authenticated session with a server, and how it was reached.
 #[derive(Debug, Clone)]
@@ -47,8 +47,9 @@ impl SmbProvider {
     }
 
     /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
-    /// under the configured [`SecurityPolicy`]: an authenticated session signs every message
-    /// where it requires signatures, and a guest logon is refused unless it allows them.
+    /// under the configured [`SecurityPolicy`](wnet::security_policy::SecurityPolicy): an
+    /// authenticated session signs every message where it requires signatures, and a guest
+    /// logon is refused unless it allows them.
     pub async fn open_session(
         &self,
         server: &str,
@@ -220,7 +221,7 @@ pub fn status_error(status: NtStatus) -> WinError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::ResolveStep;
+    use wnet::resolve::ResolveStep;
 
     #[test]
     fn statuses_map_as_windows_does() {
