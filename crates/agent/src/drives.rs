@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wnet::drives::{RedirectRequest, RedirectedDevice, Redirector, drives_dir};
+use wnet::drives::drives_dir;
 use wnet::error::{Cause, WinError, codes};
 use wnet::secret_buffer::SecretBuffer;
 use wnet_drive::{Drive, DriveOptions};
 use wnet_nbt::user_state::{open_private_read, write_private};
 use wnet_smb2::Tree;
+
+use crate::redirector::{RedirectRequest, RedirectedDevice, Redirector};
 
 /// The mount points the agent holds, written to a file so that the next agent can detach
 /// them if this one dies without unmounting.

@@ -4,12 +4,16 @@
 //! table, the FUSE mounts of redirected local devices, and the local RPC endpoint (a Unix socket
 //! in a 0700 directory, with a peer-uid check) through which `wnet` clients reach it.
 //!
-//! It depends on the WNet core (`wnet`) for types and the SMB provider. It must not depend on the
-//! CLI or on Python, which are its clients.
+//! It depends on the WNet core (`wnet`) for the protocol types, names, credentials and name
+//! resolution. It must not depend on the CLI or on Python, which are its clients.
 
 pub mod drives;
+mod idle_sessions;
+pub mod redirector;
 mod run;
 pub mod server;
+pub mod smb_provider;
+pub mod workstation;
 
 pub use run::run;
 pub use wnet::zeroing_alloc::ZeroingAllocator;

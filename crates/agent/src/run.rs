@@ -6,8 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wnet::smb_provider::{ProviderConfig, SmbProvider};
-use wnet::workstation::Workstation;
+use crate::smb_provider::SmbProvider;
+use crate::workstation::Workstation;
+use wnet::resolve::ProviderConfig;
 
 use crate::drives::{Backend, FuseRedirector, MountRecord, clean_stale_mounts};
 use crate::server::{Agent, AgentConfig, AgentError};

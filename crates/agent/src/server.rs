@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::workstation::Workstation;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use wnet::error::{Cause, WinError, codes};
 use wnet::secret_buffer::SecretBuffer;
-use wnet::workstation::Workstation;
 
 /// The longest request line accepted, its newline included (requests are small; this bounds
 /// a hostile client).
@@ -380,13 +380,14 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::time::{Duration, Instant};
 
+    use crate::smb_provider::SmbProvider;
+    use crate::workstation::Workstation;
     use tokio::sync::watch;
     use wnet::agent_protocol::{
         PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials, WireSecret,
     };
+    use wnet::resolve::ProviderConfig;
     use wnet::secret_buffer::SecretBuffer;
-    use wnet::smb_provider::{ProviderConfig, SmbProvider};
-    use wnet::workstation::Workstation;
 
     use super::{Client, INITIAL_LINE, MAX_LINE};
 

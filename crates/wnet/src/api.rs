@@ -11,11 +11,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{
-    ConnectionEntry, Request, Response, ShareEntry, WireCredentials, WireSecret,
-};
+use crate::agent_protocol::{ConnectionEntry, Request, Response, ShareEntry, WireCredentials};
 use crate::browse::{Browser, local_workgroup};
-use crate::credentials::{self, CredentialFile, CredentialSource, Credentials};
+use crate::connect_credentials::env;
+use crate::credentials::{self, CredentialFile, Credentials};
+use crate::drives::is_valid_local_name;
 use crate::error::{Cause, WinError, codes};
 use crate::last_error::set_last_error;
 use crate::remembered::{RememberedConnection, RememberedStore, remembered_path};
@@ -23,7 +23,9 @@ use crate::resource::{
     NetResource, PROVIDER_NAME, connect, display_type, info_level, resource_type, scope, usage,
 };
 use crate::unc::UncName;
-use crate::workstation::is_valid_local_name;
+
+pub use crate::connect_credentials::resolve_credentials;
+pub use crate::remembered::restore_hint;
 
 /// A wnet extension of `dwUsage` for `WNetOpenEnum`: list shares whose names end in `$`,
 /// which Windows' enumeration hides.
@@ -62,58 +64,6 @@ fn check_provider(resource: &NetResource) -> Result<(), WinError> {
         Some(name) if name.eq_ignore_ascii_case(PROVIDER_NAME) => Ok(()),
         Some(_) => Err(WinError::new(codes::ERROR_BAD_PROVIDER)),
     }
-}
-
-fn wire(credentials: &Credentials, source: &CredentialSource, explicit: bool) -> WireCredentials {
-    WireCredentials {
-        user: credentials.user.clone(),
-        domain: credentials.domain.clone(),
-        password: WireSecret(credentials.password.expose().to_owned()),
-        source: source.to_string(),
-        explicit,
-    }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
-}
-
-/// The credentials for `server`: the caller's, else the environment's, else the credential
-/// file's, else none (anonymous).
-pub fn resolve_credentials(
-    server: &str,
-    user: Option<&str>,
-    password: Option<&str>,
-) -> Result<Option<WireCredentials>, WinError> {
-    if user.is_some() || password.is_some() {
-        let name = user
-            .map(str::to_owned)
-            .or_else(|| env(credentials::USER_VARIABLE))
-            .or_else(|| env("USER"))
-            .unwrap_or_default();
-        let given = Credentials::from_name(
-            &name,
-            credentials::Secret::new(password.unwrap_or_default().to_owned()),
-        );
-        return Ok(Some(wire(
-            &given,
-            &CredentialSource::Explicit,
-            user.is_some(),
-        )));
-    }
-    let file = credentials::credential_file_path();
-    let (found, source) =
-        credentials::default_credentials(server, &env, file.as_deref()).map_err(|error| {
-            WinError::with_cause(
-                codes::ERROR_CANNOT_OPEN_PROFILE,
-                Cause::Profile(error.to_string()),
-            )
-        })?;
-    Ok(match source {
-        CredentialSource::Anonymous => None,
-        CredentialSource::Environment => Some(wire(&found, &source, true)),
-        _ => Some(wire(&found, &source, false)),
-    })
 }
 
 /// WNetAddConnection2/3: connects `resource.remote_name` (deviceless, or redirecting
@@ -284,34 +234,6 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
             }
         })
         .collect())
-}
-
-/// A failed restore's error, with what to do when it was the credentials.
-pub fn restore_hint(error: WinError, remembered: &RememberedConnection) -> WinError {
-    let credentials = matches!(
-        error.code,
-        codes::ERROR_LOGON_FAILURE | codes::ERROR_ACCESS_DENIED | codes::ERROR_INVALID_PASSWORD
-    );
-    if !credentials {
-        return error;
-    }
-    let user = if remembered.user_name.is_empty() {
-        "USER".to_owned()
-    } else {
-        remembered.user_name.clone()
-    };
-    WinError::with_cause(
-        error.code,
-        Cause::Other(format!(
-            "the remembered connection {local} needs credentials; save them with `wnet use \
-             {local} {remote} /user:{user} * /savecred`, or set WNET_USER and WNET_PASSWORD ({})",
-            error
-                .cause
-                .map_or_else(String::new, |cause| cause.to_string()),
-            local = remembered.local_name,
-            remote = remembered.remote_name,
-        )),
-    )
 }
 
 /// The agent's connection table; empty when no agent runs (none is started to ask).
@@ -855,11 +777,9 @@ fn get_resource_information_inner(
     if unc.share.is_none() {
         runtime()?
             .block_on(async {
-                crate::smb_provider::SmbProvider::new(
-                    crate::smb_provider::ProviderConfig::from_env()?,
-                )
-                .resolve(&unc.server)
-                .await
+                crate::resolve::Resolver::new(crate::resolve::ProviderConfig::from_env()?)
+                    .resolve(&unc.server)
+                    .await
             })
             .map_err(|error| WinError {
                 code: codes::ERROR_BAD_NET_NAME,

@@ -1,10 +1,10 @@
 //! The WNet core: the Windows Networking API (mpr.dll's `WNet*` functions) on Linux.
 //!
 //! This crate owns `NetResource`, `WinError` (Win32 codes with their standard texts and the
-//! NTSTATUS or NBT cause behind them), the per-thread last extended error, the provider trait
-//! and its SMB2/3 provider, the connection table, enumeration scopes, universal names, resource
-//! information and parent, user names and the remembered-connections store. It is a client of
-//! the per-user agent (`wnet-agent`), which holds the sessions and mounts.
+//! NTSTATUS or NBT cause behind them), the per-thread last extended error, name resolution for
+//! servers, enumeration scopes, universal names, resource information and parent, user names,
+//! credentials and the remembered-connections store. It is a client of the per-user agent
+//! (`wnet-agent`), which holds the SMB sessions, the connection table and the mounts.
 //!
 //! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
 //! the CLI or Python; the agent and the front ends depend on it.
@@ -14,20 +14,19 @@ pub mod agent_protocol;
 pub mod api;
 pub mod browse;
 pub mod config_dir;
+pub mod connect_credentials;
 pub mod credentials;
 pub mod drives;
 pub mod error;
-mod idle_sessions;
 pub mod last_error;
 pub mod remembered;
+pub mod resolve;
 pub mod resource;
 pub mod secret_buffer;
 pub mod security_policy;
-pub mod smb_provider;
 #[cfg(test)]
 mod test_dir;
 pub mod unc;
-pub mod workstation;
 pub mod zeroing_alloc;
 
 pub use error::{Cause, WinError};

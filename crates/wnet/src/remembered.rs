@@ -264,6 +264,34 @@ impl RememberedStore {
     }
 }
 
+/// A failed restore's error, with what to do when it was the credentials.
+pub fn restore_hint(error: WinError, remembered: &RememberedConnection) -> WinError {
+    let credentials = matches!(
+        error.code,
+        codes::ERROR_LOGON_FAILURE | codes::ERROR_ACCESS_DENIED | codes::ERROR_INVALID_PASSWORD
+    );
+    if !credentials {
+        return error;
+    }
+    let user = if remembered.user_name.is_empty() {
+        "USER".to_owned()
+    } else {
+        remembered.user_name.clone()
+    };
+    WinError::with_cause(
+        error.code,
+        Cause::Other(format!(
+            "the remembered connection {local} needs credentials; save them with `wnet use \
+             {local} {remote} /user:{user} * /savecred`, or set WNET_USER and WNET_PASSWORD ({})",
+            error
+                .cause
+                .map_or_else(String::new, |cause| cause.to_string()),
+            local = remembered.local_name,
+            remote = remembered.remote_name,
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;

@@ -14,9 +14,10 @@ use std::time::Duration;
 use hostile::{HostileServer, Script};
 use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
 use wnet::error::codes;
+use wnet::resolve::ProviderConfig;
 use wnet::security_policy::SecurityPolicy;
-use wnet::smb_provider::{ProviderConfig, SmbProvider};
-use wnet::workstation::Workstation;
+use wnet_agent::smb_provider::SmbProvider;
+use wnet_agent::workstation::Workstation;
 use wnet_smb2::wire::dialect;
 
 const RESOURCETYPE_DISK: u32 = 1;

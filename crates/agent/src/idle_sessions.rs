@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use wnet_smb2::Session;
 
-use crate::agent_protocol::WireCredentials;
+use wnet::agent_protocol::WireCredentials;
 
 /// The most sessions kept at once; beyond it, the oldest is logged off.
 pub(crate) const CAPACITY: usize = 32;
@@ -155,7 +155,7 @@ impl IdleSessions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent_protocol::WireSecret;
+    use wnet::agent_protocol::WireSecret;
 
     fn credentials(domain: &str, user: &str, password: &str) -> WireCredentials {
         WireCredentials {

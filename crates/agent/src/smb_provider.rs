@@ -1,0 +1,277 @@
+//! The SMB provider ("Microsoft Windows Network"): finds a server ([`wnet::resolve`]),
+//! connects to it (445, else 139 with a NetBIOS session request), negotiates SMB2/3 and
+//! authenticates — over `wnet-smb2`. Every failure becomes a [`WinError`] with the NTSTATUS
+//! or system error behind it.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+use wnet_nbt::session::{SessionConfig, call};
+use wnet_nbt::wire::{NetbiosName, ScopedName};
+use wnet_smb2::client::{Connection, Credentials, SessionOptions, negotiate};
+use wnet_smb2::{NtStatus, Session};
+
+use wnet::error::{Cause, WinError, codes};
+use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
+
+/// An authenticated session with a server, and how it was reached.
+#[derive(Debug, Clone)]
+pub struct ServerSession {
+    /// The SMB session.
+    pub session: Session,
+    /// The server's address.
+    pub address: SocketAddrV4,
+}
+
+/// The SMB provider. One per agent; it keeps a NetBIOS name client for resolution.
+#[derive(Debug)]
+pub struct SmbProvider {
+    resolver: Resolver,
+}
+
+impl SmbProvider {
+    /// A provider with `config`.
+    pub fn new(config: ProviderConfig) -> SmbProvider {
+        SmbProvider {
+            resolver: Resolver::new(config),
+        }
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        self.resolver.config()
+    }
+
+    /// The server's IPv4 address. ERROR_BAD_NETPATH when no step finds it.
+    pub async fn resolve(&self, server: &str) -> Result<Ipv4Addr, WinError> {
+        self.resolver.resolve(server).await
+    }
+
+    /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
+    /// under the configured [`SecurityPolicy`](wnet::security_policy::SecurityPolicy): an
+    /// authenticated session signs every message where it requires signatures, and a guest
+    /// logon is refused unless it allows them.
+    pub async fn open_session(
+        &self,
+        server: &str,
+        credentials: Option<&Credentials>,
+        options: &SessionOptions,
+    ) -> Result<ServerSession, WinError> {
+        let anonymous = Credentials::anonymous();
+        let credentials = credentials.unwrap_or(&anonymous);
+        let mut options = options.clone();
+        // An anonymous session has no key to sign with: the caller asked for one by giving
+        // no credentials, and only an explicit /integrity refuses it.
+        options.require_signing |=
+            self.config().security.require_security_signature && !credentials.is_anonymous();
+        options.allow_insecure_guest = self.config().security.allow_insecure_guest_auth;
+        let address = self.resolve(server).await?;
+        let (connection, address) = self.connect(server, address).await?;
+        let negotiated = negotiate(&connection, options.require_signing)
+            .await
+            .map_err(|error| map_error(&error))?;
+        if options.workstation.is_empty() {
+            options.workstation.clone_from(&self.config().workstation);
+        }
+        // The name the user typed, as Windows does: NTLM names the service cifs/<server>.
+        if options.target_name.is_empty() {
+            options.target_name = server.to_owned();
+        }
+        let session = Session::setup(&connection, &negotiated, credentials, &options)
+            .await
+            .map_err(|error| map_error(&error))?;
+        Ok(ServerSession { session, address })
+    }
+
+    async fn connect(
+        &self,
+        server: &str,
+        address: Ipv4Addr,
+    ) -> Result<(Connection, SocketAddrV4), WinError> {
+        let mut last_error = None;
+        for &port in &self.config().ports {
+            let target = SocketAddrV4::new(address, port);
+            let attempt = if port == NETBIOS_SESSION_PORT {
+                self.connect_netbios(server, target).await
+            } else {
+                wnet_smb2::connect_tcp(SocketAddr::V4(target), self.config().timeout)
+                    .await
+                    .map_err(|error| map_error(&error))
+            };
+            match attempt {
+                Ok(connection) => return Ok((connection, target)),
+                Err(error) => {
+                    tracing::debug!(%target, %error, "connect failed");
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| WinError::new(codes::ERROR_BAD_NETPATH)))
+    }
+
+    async fn connect_netbios(
+        &self,
+        server: &str,
+        target: SocketAddrV4,
+    ) -> Result<Connection, WinError> {
+        let bad_path =
+            |detail: String| WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Other(detail));
+        let by_name =
+            server.parse::<Ipv4Addr>().is_err() && server.len() <= 15 && !server.contains('.');
+        let called = if by_name {
+            NetbiosName::new(server, 0x20).map_err(|error| bad_path(error.to_string()))?
+        } else {
+            // "*SMBSERVER" (space-padded, suffix 20) is the name SMB servers answer to when
+            // the caller knows only an address; `NetbiosName::new` refuses '*'.
+            let mut bytes = [b' '; 16];
+            bytes[..10].copy_from_slice(b"*SMBSERVER");
+            bytes[15] = 0x20;
+            NetbiosName::from_bytes(bytes)
+        };
+        let calling = NetbiosName::new(&self.config().workstation, 0x00)
+            .map_err(|error| bad_path(error.to_string()))?;
+        let scope = &self.config().name_service.scope;
+        let called =
+            ScopedName::with_scope(called, scope).map_err(|error| bad_path(error.to_string()))?;
+        let calling =
+            ScopedName::with_scope(calling, scope).map_err(|error| bad_path(error.to_string()))?;
+        let session_config = SessionConfig {
+            port: target.port(),
+            connect_timeout: self.config().timeout,
+            request_timeout: self.config().timeout,
+            ..SessionConfig::default()
+        };
+        let session = call(&[target], &called, &calling, &session_config)
+            .await
+            .map_err(|error| bad_path(format!("NetBIOS session to {target}: {error}")))?;
+        Ok(Connection::start(
+            session.into_stream(),
+            self.config().timeout,
+        ))
+    }
+}
+
+/// The Win32 error for an SMB client error, with its cause.
+pub fn map_error(error: &wnet_smb2::Error) -> WinError {
+    use wnet::error::SmbFailure;
+    use wnet_smb2::Error;
+    let smb = |code, failure| {
+        let detail = error.to_string();
+        WinError::with_cause(code, Cause::Smb { failure, detail })
+    };
+    match error {
+        Error::Status { status, .. } => status_error(*status),
+        Error::Connect { source, .. } => match source.raw_os_error() {
+            Some(errno) => WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Os(errno)),
+            None => WinError::with_cause(
+                codes::ERROR_BAD_NETPATH,
+                Cause::Smb {
+                    failure: SmbFailure::Connect,
+                    detail: source.to_string(),
+                },
+            ),
+        },
+        Error::Timeout { .. } | Error::Closed(_) => {
+            smb(codes::ERROR_NETNAME_DELETED, SmbFailure::ConnectionLost)
+        }
+        Error::GuestLogonBlocked => WinError::with_cause(
+            codes::ERROR_SMB_GUEST_LOGON_BLOCKED,
+            Cause::Smb {
+                failure: SmbFailure::GuestLogonBlocked,
+                detail: format!(
+                    "{error}; to allow them (insecure), set AllowInsecureGuestAuth = 1 and \
+                     RequireSecuritySignature = 0 in the settings file"
+                ),
+            },
+        ),
+        Error::UnexpectedAnonymous => smb(codes::ERROR_LOGON_FAILURE, SmbFailure::Authentication),
+        Error::Unsupported(_) => smb(codes::ERROR_NOT_SUPPORTED, SmbFailure::Unsupported),
+        Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) => {
+            smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Authentication)
+        }
+        Error::Crypto(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Crypto),
+        Error::Rpc(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Rpc),
+        Error::LimitExceeded { .. } | Error::TooLarge(_) => {
+            smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Limit)
+        }
+        _ => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Protocol),
+    }
+}
+
+/// The Win32 error Windows' redirector gives for an NTSTATUS.
+pub fn status_error(status: NtStatus) -> WinError {
+    let code = match status {
+        NtStatus::STATUS_LOGON_FAILURE
+        | NtStatus::STATUS_NO_SUCH_USER
+        | NtStatus::STATUS_ACCOUNT_DISABLED
+        | NtStatus::STATUS_ACCOUNT_LOCKED_OUT
+        | NtStatus::STATUS_ACCOUNT_RESTRICTION
+        | NtStatus::STATUS_INVALID_LOGON_HOURS
+        | NtStatus::STATUS_INVALID_WORKSTATION
+        | NtStatus::STATUS_PASSWORD_EXPIRED
+        | NtStatus::STATUS_PASSWORD_MUST_CHANGE => codes::ERROR_LOGON_FAILURE,
+        NtStatus::STATUS_WRONG_PASSWORD => codes::ERROR_INVALID_PASSWORD,
+        NtStatus::STATUS_BAD_NETWORK_NAME => codes::ERROR_BAD_NET_NAME,
+        NtStatus::STATUS_BAD_NETWORK_PATH => codes::ERROR_BAD_NETPATH,
+        NtStatus::STATUS_ACCESS_DENIED | NtStatus::STATUS_NETWORK_ACCESS_DENIED => {
+            codes::ERROR_ACCESS_DENIED
+        }
+        NtStatus::STATUS_OBJECT_NAME_NOT_FOUND | NtStatus::STATUS_NO_SUCH_FILE => {
+            codes::ERROR_FILE_NOT_FOUND
+        }
+        NtStatus::STATUS_OBJECT_PATH_NOT_FOUND => codes::ERROR_PATH_NOT_FOUND,
+        NtStatus::STATUS_NOT_SUPPORTED | NtStatus::STATUS_NOT_IMPLEMENTED => {
+            codes::ERROR_NOT_SUPPORTED
+        }
+        NtStatus::STATUS_NETWORK_NAME_DELETED
+        | NtStatus::STATUS_USER_SESSION_DELETED
+        | NtStatus::STATUS_NETWORK_SESSION_EXPIRED => codes::ERROR_NETNAME_DELETED,
+        NtStatus::STATUS_REQUEST_NOT_ACCEPTED | NtStatus::STATUS_INSUFF_SERVER_RESOURCES => {
+            codes::ERROR_REQ_NOT_ACCEP
+        }
+        _ => codes::ERROR_UNEXP_NET_ERR,
+    };
+    WinError::with_cause(code, Cause::NtStatus(status.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wnet::resolve::ResolveStep;
+
+    #[test]
+    fn statuses_map_as_windows_does() {
+        let code = |status| status_error(status).code;
+        assert_eq!(
+            code(NtStatus::STATUS_LOGON_FAILURE),
+            codes::ERROR_LOGON_FAILURE
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_WRONG_PASSWORD),
+            codes::ERROR_INVALID_PASSWORD
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_BAD_NETWORK_NAME),
+            codes::ERROR_BAD_NET_NAME
+        );
+        assert_eq!(
+            code(NtStatus::STATUS_ACCESS_DENIED),
+            codes::ERROR_ACCESS_DENIED
+        );
+        let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
+        assert_eq!(error.ntstatus(), Some(0xC000_006D));
+    }
+
+    #[tokio::test]
+    async fn unresolvable_names_are_bad_netpaths() {
+        let provider = SmbProvider::new(ProviderConfig {
+            resolve_order: vec![ResolveStep::Hosts],
+            ..ProviderConfig::default()
+        });
+        let error = provider.resolve("no-such-host.invalid").await.unwrap_err();
+        assert_eq!(error.code, codes::ERROR_BAD_NETPATH);
+        assert_eq!(
+            provider.resolve("127.0.0.9").await.unwrap(),
+            Ipv4Addr::new(127, 0, 0, 9)
+        );
+    }
+}

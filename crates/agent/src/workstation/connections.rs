@@ -1,0 +1,400 @@
+//! The connection table's changes: adding a connection (with its local device reserved,
+//! connected and mounted) and cancelling one.
+
+use wnet_smb2::client::SessionOptions;
+use wnet_smb2::{Session, Tree};
+
+use wnet::agent_protocol::{ConnectionEntry, Response, WireCredentials};
+use wnet::drives::{canonical_local_name, is_valid_local_name};
+use wnet::error::{Cause, WinError, codes};
+use wnet::resource::{connect, resource_type};
+use wnet::unc::UncName;
+
+use crate::redirector::{RedirectRequest, RedirectedDevice, prepare_mount_point};
+use crate::smb_provider::map_error;
+
+use super::sessions::{credential_conflict, credential_source, dialect_name, same_account};
+use super::{ConnectionRow, Reservation, ServerEntry, Workstation, lock, unmount};
+
+impl Workstation {
+    /// Windows' checks of the local name and flags, before any network traffic; reserves the
+    /// local device to redirect (the one named, or with CONNECT_REDIRECT and none named, the
+    /// highest free drive letter, as `net use *` picks).
+    fn reserve_local_name(
+        &self,
+        local_name: Option<&str>,
+        flags: u32,
+    ) -> Result<Reservation<'_>, WinError> {
+        if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other("wnet never prompts: pass the user name and password".into()),
+            ));
+        }
+        let named = local_name.filter(|local| !local.is_empty());
+        if named.is_none() && flags & connect::CONNECT_REDIRECT == 0 {
+            return Ok(Reservation {
+                table: &self.table,
+                local: None,
+            });
+        }
+        if let Some(local) = named
+            && !is_valid_local_name(local)
+        {
+            return Err(WinError::new(codes::ERROR_BAD_DEVICE));
+        }
+        if self.redirector.is_none() {
+            return Err(WinError::with_cause(
+                codes::ERROR_NOT_SUPPORTED,
+                Cause::Other("this agent redirects no local devices (no FUSE)".into()),
+            ));
+        }
+        let mut table = lock(&self.table);
+        let local = match named {
+            Some(local) => {
+                let local = canonical_local_name(local);
+                if table.local_name_in_use(&local) {
+                    return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
+                }
+                local
+            }
+            None => (b'D'..=b'Z')
+                .rev()
+                .map(|letter| format!("{}:", char::from(letter)))
+                .find(|letter| !table.local_name_in_use(letter))
+                .ok_or_else(|| WinError::new(codes::ERROR_NO_MORE_DEVICES))?,
+        };
+        table.reserved.insert(local.clone());
+        Ok(Reservation {
+            table: &self.table,
+            local: Some(local),
+        })
+    }
+
+    /// Connects the share and, with a local device, mounts it there; a failure leaves no
+    /// tree connected.
+    async fn connect_and_redirect(
+        &self,
+        session: &Session,
+        unc: &UncName,
+        local: Option<&str>,
+        resource_kind: u32,
+        flags: u32,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<(Tree, u32, Option<Box<dyn RedirectedDevice>>), WinError> {
+        let share = unc.share.as_deref().unwrap_or_default();
+        let share_path = format!("\\\\{}\\{share}", unc.server);
+        let (tree, share_kind) =
+            connect_tree(session, &share_path, &unc.path, resource_kind).await?;
+        let Some(local) = local else {
+            return Ok((tree, share_kind, None));
+        };
+        if share_kind != resource_type::RESOURCETYPE_DISK {
+            let _ = tree.disconnect().await;
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEV_TYPE,
+                Cause::Other(format!("{share_path} is not a disk share")),
+            ));
+        }
+        match self
+            .redirect(local, &tree, &unc.to_windows(), flags, credentials)
+            .await
+        {
+            Ok(device) => Ok((tree, share_kind, Some(device))),
+            Err(error) => {
+                let _ = tree.disconnect().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Mounts `tree` at the reserved local device.
+    async fn redirect(
+        &self,
+        local: &str,
+        tree: &Tree,
+        remote_name: &str,
+        flags: u32,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Box<dyn RedirectedDevice>, WinError> {
+        let Some(redirector) = self.redirector.clone() else {
+            return Err(WinError::new(codes::ERROR_NOT_SUPPORTED));
+        };
+        let request = RedirectRequest {
+            tree: tree.clone(),
+            mount_point: prepare_mount_point(local)?,
+            remote_name: remote_name.to_owned(),
+            write_through: flags & connect::CONNECT_WRITE_THROUGH_SEMANTICS != 0,
+            require_privacy: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+            credentials: credentials.cloned(),
+        };
+        tokio::task::spawn_blocking(move || redirector.redirect(request))
+            .await
+            .map_err(|error| {
+                WinError::with_cause(codes::ERROR_UNEXP_NET_ERR, Cause::Other(error.to_string()))
+            })?
+    }
+
+    pub(super) async fn add_connection(
+        &self,
+        remote_name: &str,
+        local_name: Option<&str>,
+        credentials: Option<&WireCredentials>,
+        flags: u32,
+        resource_kind: u32,
+    ) -> Result<Response, WinError> {
+        let unc = UncName::parse(remote_name)?;
+        if unc.share.is_none() {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{remote_name} names a server, not a share")),
+            ));
+        }
+        let reservation = self.reserve_local_name(local_name, flags)?;
+        let local = reservation.local.clone();
+        if local.is_some() && resource_kind == resource_type::RESOURCETYPE_PRINT {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEV_TYPE,
+                Cause::Other("printer devices are not redirected here; connect without one".into()),
+            ));
+        }
+        let options = SessionOptions {
+            require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
+            require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+            ..SessionOptions::default()
+        };
+        let server_key = unc.server.to_ascii_lowercase();
+        let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
+        let redirected = self
+            .connect_and_redirect(
+                &session,
+                &unc,
+                local.as_deref(),
+                resource_kind,
+                flags,
+                credentials,
+            )
+            .await;
+        let (tree, share_kind, device) = match redirected {
+            Ok(redirected) => redirected,
+            Err(error) => {
+                if !reused {
+                    let _ = session.logoff().await;
+                }
+                return Err(error);
+            }
+        };
+        let entry = ConnectionEntry {
+            local_name: local.clone(),
+            remote_name: unc.to_windows(),
+            user: user.clone(),
+            resource_type: share_kind,
+            dialect: dialect_name(session.negotiated().dialect),
+            signing: session.is_signing(),
+            encryption: session.is_encrypting(),
+            guest: session.is_guest(),
+            policy: self.provider.config().security,
+            mount_point: device
+                .as_ref()
+                .map(|device| device.mount_point().display().to_string()),
+            connected: true,
+        };
+        let source = credential_source(reused, &unc.server, &user, credentials);
+        let server = ServerEntry {
+            session: session.clone(),
+            user: user.clone(),
+            credentials: credentials.cloned(),
+            options,
+            retry_at: None,
+            failed_reconnections: 0,
+        };
+        let duplicate_tree =
+            self.record_connection(server_key, server, reused, &entry, tree, device);
+        drop(reservation);
+        let duplicate_tree = match duplicate_tree {
+            Ok(duplicate) => duplicate,
+            Err((tree, device, held)) => {
+                if let Some(device) = device {
+                    unmount(device, true).await;
+                }
+                let _ = tree.disconnect().await;
+                let _ = session.logoff().await;
+                return Err(credential_conflict(&unc.server, &held));
+            }
+        };
+        // Windows counts a second deviceless connection to the same resource as the same.
+        if let Some(tree) = duplicate_tree {
+            let _ = tree.disconnect().await;
+        }
+        Ok(Response::Added {
+            user,
+            session_reused: reused,
+            source,
+            entry,
+        })
+    }
+
+    /// Adds the connection (and the session, if new) to the table. `Ok(Some(tree))`: the
+    /// same deviceless connection exists already, so this tree is surplus; `Err`: another
+    /// user's session with the server appeared meanwhile (its user returned).
+    #[allow(clippy::too_many_arguments)] // one row's parts, each needed
+    #[allow(clippy::type_complexity)] // the parts handed back to undo
+    fn record_connection(
+        &self,
+        server_key: String,
+        server: ServerEntry,
+        reused: bool,
+        entry: &ConnectionEntry,
+        tree: Tree,
+        device: Option<Box<dyn RedirectedDevice>>,
+    ) -> Result<Option<Tree>, (Tree, Option<Box<dyn RedirectedDevice>>, String)> {
+        let mut table = lock(&self.table);
+        // The table is not locked across the session setup, so another request may have
+        // made a session with this server meanwhile: one user per server still holds.
+        let user = server.user.as_str();
+        let held = table
+            .servers
+            .get(&server_key)
+            .map(|held| held.user.clone())
+            .filter(|held| {
+                let (domain, name) = user.split_once('\\').unwrap_or(("", user));
+                !reused && !same_account(held, name, domain)
+            });
+        if let Some(held) = held {
+            Err((tree, device, held))
+        } else {
+            match table.servers.get_mut(&server_key) {
+                // The session held was lost: the new one (same user) takes its place.
+                Some(held) if !reused && !held.session.is_connected() => *held = server,
+                Some(_) => {}
+                None => {
+                    table.servers.insert(server_key.clone(), server);
+                }
+            }
+            let duplicate = device.is_none()
+                && table.connections.iter().any(|row| {
+                    row.entry.local_name.is_none()
+                        && row
+                            .entry
+                            .remote_name
+                            .eq_ignore_ascii_case(&entry.remote_name)
+                });
+            if duplicate {
+                Ok(Some(tree))
+            } else {
+                table.connections.push(ConnectionRow {
+                    entry: entry.clone(),
+                    server_key,
+                    tree,
+                    device,
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    pub(super) async fn cancel_connection(
+        &self,
+        name: &str,
+        force: bool,
+    ) -> Result<Response, WinError> {
+        let local = canonical_local_name(name);
+        let removed: Vec<ConnectionRow> = {
+            let mut table = lock(&self.table);
+            let by_local = |row: &ConnectionRow| row.entry.has_local_name(&local);
+            let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
+            let by_remote = |row: &ConnectionRow| {
+                row.entry.local_name.is_none()
+                    && remote
+                        .as_deref()
+                        .is_some_and(|remote| row.entry.remote_name.eq_ignore_ascii_case(remote))
+            };
+            // Windows refuses to cancel a device with open files unless forced.
+            let open_files: usize = table
+                .connections
+                .iter()
+                .filter(|row| by_local(row))
+                .filter_map(|row| row.device.as_ref())
+                .map(|device| device.open_files())
+                .sum();
+            if open_files > 0 && !force {
+                return Err(WinError::with_cause(
+                    codes::ERROR_OPEN_FILES,
+                    Cause::Other(format!(
+                        "{open_files} file(s) open on {local}; close them or force the cancel"
+                    )),
+                ));
+            }
+            let (gone, kept): (Vec<_>, Vec<_>) = table
+                .connections
+                .drain(..)
+                .partition(|row| by_local(row) || by_remote(row));
+            table.connections = kept;
+            gone
+        };
+        if removed.is_empty() {
+            return Err(WinError::new(codes::ERROR_NOT_CONNECTED));
+        }
+        let mut servers = Vec::new();
+        for mut row in removed {
+            if let Some(device) = row.device.take() {
+                unmount(device, force).await;
+            }
+            if let Err(error) = row.tree.disconnect().await {
+                tracing::debug!(%error, remote = row.entry.remote_name, "tree disconnect failed");
+            }
+            servers.push(row.server_key);
+        }
+        self.drop_unused_sessions(servers.iter().map(String::as_str))
+            .await;
+        Ok(Response::Ok)
+    }
+}
+
+/// Connects to the share, checks a path below it (a directory) and the resource type asked
+/// for; the tree is disconnected again when a check fails.
+pub(super) async fn connect_tree(
+    session: &Session,
+    share_path: &str,
+    path: &[String],
+    resource_kind: u32,
+) -> Result<(Tree, u32), WinError> {
+    let tree = session
+        .tree_connect(share_path)
+        .await
+        .map_err(|error| map_error(&error))?;
+    let share_kind = match tree.share_type() {
+        wnet_smb2::wire::share_type::PRINT => resource_type::RESOURCETYPE_PRINT,
+        wnet_smb2::wire::share_type::PIPE => resource_type::RESOURCETYPE_ANY,
+        _ => resource_type::RESOURCETYPE_DISK,
+    };
+    let wrong_type = (resource_kind == resource_type::RESOURCETYPE_PRINT
+        && share_kind != resource_type::RESOURCETYPE_PRINT)
+        || (resource_kind == resource_type::RESOURCETYPE_DISK
+            && share_kind == resource_type::RESOURCETYPE_PRINT);
+    let problem = if wrong_type {
+        Some(WinError::new(codes::ERROR_BAD_DEV_TYPE))
+    } else if path.is_empty() {
+        None
+    } else {
+        let path = path.join("\\");
+        match tree.stat(&path).await {
+            Ok(attributes) if attributes.is_directory() => None,
+            Ok(_) => Some(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{path} is not a directory")),
+            )),
+            Err(error) => Some(WinError {
+                code: codes::ERROR_BAD_NET_NAME,
+                cause: map_error(&error).cause,
+            }),
+        }
+    };
+    match problem {
+        None => Ok((tree, share_kind)),
+        Some(error) => {
+            let _ = tree.disconnect().await;
+            Err(error)
+        }
+    }
+}

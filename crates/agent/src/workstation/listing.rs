@@ -1,0 +1,152 @@
+//! Listings and resource lookups: the shares of a server and the information of a path,
+//! over the session held, a kept idle one or a new one.
+
+use std::time::Instant;
+
+use wnet_smb2::Session;
+use wnet_smb2::client::{SessionOptions, list_shares};
+use wnet_smb2::rpc::srvsvc::ShareInfo1;
+
+use wnet::agent_protocol::{Response, ShareEntry, WireCredentials};
+use wnet::error::{WinError, codes};
+use wnet::unc::UncName;
+
+use crate::smb_provider::map_error;
+
+use super::{ListingSession, Workstation, lock};
+
+impl Workstation {
+    /// A session for a listing or a resource lookup: the one the connections to `server`
+    /// share, else a kept idle one with the same credentials, else a new one.
+    async fn listing_session(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<(Session, ListingSession), WinError> {
+        let key = server.to_ascii_lowercase();
+        {
+            let mut table = lock(&self.table);
+            let digest = table.idle.digest(credentials);
+            if !table.servers.contains_key(&key)
+                && let Some(digest) = digest
+                && let Some(session) = table.idle.take(&key, digest)
+            {
+                return Ok((session, ListingSession::Kept(digest)));
+            }
+        }
+        let (session, _, reused) = self
+            .session_for(server, credentials, &SessionOptions::default())
+            .await?;
+        if reused {
+            return Ok((session, ListingSession::Held));
+        }
+        let digest = lock(&self.table).idle.digest(credentials);
+        Ok((session, ListingSession::New(digest)))
+    }
+
+    /// Hands a listing's session back: kept for the next listing, or logged off.
+    async fn release_listing_session(&self, server: &str, session: Session, from: ListingSession) {
+        let digest = match from {
+            ListingSession::Held => return,
+            ListingSession::Kept(digest) | ListingSession::New(Some(digest)) => digest,
+            ListingSession::New(None) => {
+                let _ = session.logoff().await;
+                return;
+            }
+        };
+        let surplus = lock(&self.table).idle.keep(
+            &server.to_ascii_lowercase(),
+            digest,
+            session,
+            Instant::now(),
+        );
+        if let Some(surplus) = surplus {
+            let _ = surplus.logoff().await;
+        }
+    }
+
+    /// Runs `work` on a listing session: with a kept session whose connection turns out to be
+    /// gone (the server restarted, say), once more on a new one.
+    async fn on_listing_session<T, F>(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        work: impl Fn(Session) -> F,
+    ) -> Result<T, WinError>
+    where
+        F: Future<Output = Result<T, WinError>>,
+    {
+        let (mut session, mut from) = self.listing_session(server, credentials).await?;
+        let mut result = work(session.clone()).await;
+        if matches!(from, ListingSession::Kept(_))
+            && matches!(&result, Err(error) if error.code == codes::ERROR_NETNAME_DELETED)
+        {
+            tracing::debug!(server, "the kept session is gone; listing on a new one");
+            let _ = session.logoff().await;
+            (session, from) = self.listing_session(server, credentials).await?;
+            result = work(session.clone()).await;
+        }
+        self.release_listing_session(server, session, from).await;
+        result
+    }
+
+    pub(super) async fn shares(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Response, WinError> {
+        let shares = self
+            .on_listing_session(server, credentials, |session| async move {
+                list_shares(&session, server)
+                    .await
+                    .map_err(|error| map_error(&error))
+            })
+            .await?;
+        Ok(Response::Shares {
+            shares: shares.into_iter().map(share_entry).collect(),
+        })
+    }
+
+    pub(super) async fn resource_information(
+        &self,
+        remote_path: &str,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Response, WinError> {
+        let unc = UncName::parse(remote_path)?;
+        let Some(share) = unc.share.clone() else {
+            return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
+        };
+        let share_path = format!("\\\\{}\\{share}", unc.server);
+        let path = unc.path.join("\\");
+        let attributes = self
+            .on_listing_session(&unc.server, credentials, |session| {
+                let (share_path, path) = (&share_path, &path);
+                async move {
+                    let tree = session
+                        .tree_connect(share_path)
+                        .await
+                        .map_err(|error| map_error(&error))?;
+                    let stat = tree.stat(path).await;
+                    let _ = tree.disconnect().await;
+                    stat.map_err(|error| WinError {
+                        code: codes::ERROR_BAD_NET_NAME,
+                        cause: map_error(&error).cause,
+                    })
+                }
+            })
+            .await?;
+        Ok(Response::ResourceInformation {
+            remote_name: share_path,
+            remaining_path: (!unc.path.is_empty()).then(|| format!("\\{path}")),
+            is_directory: attributes.is_directory(),
+        })
+    }
+}
+
+fn share_entry(share: ShareInfo1) -> ShareEntry {
+    ShareEntry {
+        name: share.name,
+        share_type: share.share_type,
+        comment: share.remark,
+    }
+}

@@ -1,0 +1,250 @@
+//! The workstation: the SMB sessions and the connection table the agent holds for its user,
+//! and the answer to each agent request. Windows' rules live here: one user per server
+//! (ERROR_SESSION_CREDENTIAL_CONFLICT), a session reused by every connection to its server,
+//! deviceless connections counted once per remote name, ERROR_NOT_CONNECTED for unknown names.
+//! A session that a listing opened is kept idle for a while ([`crate::idle_sessions`]) for the
+//! next listing with the same credentials; it holds no connection, so it claims no server for
+//! its user.
+//!
+//! The table is locked only to read or change it, never across a network round trip, so a
+//! slow server holds up only the requests that need it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use wnet_smb2::client::SessionOptions;
+use wnet_smb2::{Session, Tree};
+
+use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
+use wnet::error::{WinError, codes};
+
+use crate::idle_sessions::{CredentialDigest, IdleSessions};
+use crate::redirector::{RedirectedDevice, Redirector};
+use crate::smb_provider::SmbProvider;
+
+mod connections;
+mod listing;
+mod reconnection;
+mod sessions;
+
+/// A session with one server, shared by the connections to it.
+struct ServerEntry {
+    session: Session,
+    /// `DOMAIN\user` (or `user`, or empty for anonymous) as the session authenticated.
+    user: String,
+    /// What made the session, kept in memory (never written anywhere) to make it again when
+    /// its connection is lost: the credentials (`None`: anonymous) and the session options.
+    credentials: Option<WireCredentials>,
+    options: SessionOptions,
+    /// After a failed reconnection, when the next may be tried.
+    retry_at: Option<Instant>,
+    /// Failed reconnections in a row (each doubles the wait before the next).
+    failed_reconnections: u32,
+}
+
+/// One row of the connection table.
+struct ConnectionRow {
+    entry: ConnectionEntry,
+    /// Lower-cased server name, the key of the sessions table.
+    server_key: String,
+    tree: Tree,
+    /// The mounted share of a redirected device.
+    device: Option<Box<dyn RedirectedDevice>>,
+}
+
+struct Table {
+    servers: HashMap<String, ServerEntry>,
+    connections: Vec<ConnectionRow>,
+    /// Local names being connected right now (not in `connections` yet).
+    reserved: HashSet<String>,
+    /// Sessions that listings and resource lookups opened, kept for the next one.
+    idle: IdleSessions,
+}
+
+/// Where a listing's session came from, and so where it goes afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListingSession {
+    /// A session the connections to the server share: it stays theirs.
+    Held,
+    /// A kept idle session.
+    Kept(CredentialDigest),
+    /// Set up for this call; kept afterwards when `Some`.
+    New(Option<CredentialDigest>),
+}
+
+impl Table {
+    /// The server entry of `row` when the row's connection is lost and a reconnection is due
+    /// at `now`.
+    fn lost_server_due(&self, row: &ConnectionRow, now: Instant) -> Option<&ServerEntry> {
+        if row.tree.session().is_connected() {
+            return None;
+        }
+        self.servers
+            .get(&row.server_key)
+            .filter(|server| server.retry_at.is_none_or(|at| at <= now))
+    }
+
+    fn local_name_in_use(&self, local: &str) -> bool {
+        self.reserved.contains(local)
+            || self
+                .connections
+                .iter()
+                .any(|row| row.entry.has_local_name(local))
+    }
+}
+
+/// The agent's state and the logic of each request.
+pub struct Workstation {
+    provider: SmbProvider,
+    table: Mutex<Table>,
+    redirector: Option<Arc<dyn Redirector>>,
+    /// A reconnection of lost connections is running.
+    reconnecting: AtomicBool,
+}
+
+/// Frees a reserved local name when the connection attempt ends, whichever way.
+struct Reservation<'a> {
+    table: &'a Mutex<Table>,
+    local: Option<String>,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(local) = self.local.take() {
+            lock(self.table).reserved.remove(&local);
+        }
+    }
+}
+
+impl std::fmt::Debug for Workstation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workstation").finish_non_exhaustive()
+    }
+}
+
+fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+    table
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Workstation {
+    /// A workstation over `provider`, with no sessions yet.
+    pub fn new(provider: SmbProvider) -> Workstation {
+        let idle = IdleSessions::new(provider.config().idle_session_timeout);
+        Workstation {
+            provider,
+            table: Mutex::new(Table {
+                servers: HashMap::new(),
+                connections: Vec::new(),
+                reserved: HashSet::new(),
+                idle,
+            }),
+            redirector: None,
+            reconnecting: AtomicBool::new(false),
+        }
+    }
+
+    /// The workstation redirecting local devices with `redirector` (without one, a local
+    /// name is ERROR_NOT_SUPPORTED).
+    #[must_use]
+    pub fn with_redirector(mut self, redirector: Arc<dyn Redirector>) -> Workstation {
+        self.redirector = Some(redirector);
+        self
+    }
+
+    /// How many connections and sessions it holds (idle sessions kept after listings
+    /// included).
+    pub fn counts(&self) -> (usize, usize) {
+        let table = lock(&self.table);
+        (
+            table.connections.len(),
+            table.servers.len() + table.idle.len(),
+        )
+    }
+
+    /// Answers one request (all but [`Request::Status`] and [`Request::Stop`], which the
+    /// agent answers itself).
+    pub async fn handle(&self, request: Request) -> Response {
+        let result = match request {
+            Request::AddConnection {
+                remote_name,
+                local_name,
+                credentials,
+                flags,
+                resource_type,
+            } => {
+                self.add_connection(
+                    &remote_name,
+                    local_name.as_deref(),
+                    credentials.as_ref(),
+                    flags,
+                    resource_type,
+                )
+                .await
+            }
+            Request::CancelConnection { name, force } => self.cancel_connection(&name, force).await,
+            Request::Connections => Ok(Response::Connections {
+                connections: self.connections(),
+            }),
+            Request::Shares {
+                server,
+                credentials,
+            } => self.shares(&server, credentials.as_ref()).await,
+            Request::ResourceInformation {
+                remote_path,
+                credentials,
+            } => {
+                self.resource_information(&remote_path, credentials.as_ref())
+                    .await
+            }
+            Request::Status | Request::Stop => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
+        };
+        result.unwrap_or_else(|error| Response::Error((&error).into()))
+    }
+
+    /// The connection table, each entry saying whether its session is still up.
+    pub fn connections(&self) -> Vec<ConnectionEntry> {
+        lock(&self.table)
+            .connections
+            .iter()
+            .map(|row| ConnectionEntry {
+                connected: row.tree.session().is_connected(),
+                ..row.entry.clone()
+            })
+            .collect()
+    }
+
+    /// Disconnects everything (agent shutdown).
+    pub async fn shutdown(&self) {
+        let (rows, servers) = {
+            let mut table = lock(&self.table);
+            let rows: Vec<ConnectionRow> = table.connections.drain(..).collect();
+            let mut servers: Vec<Session> = table.idle.drain();
+            servers.extend(table.servers.drain().map(|(_, entry)| entry.session));
+            (rows, servers)
+        };
+        for mut row in rows {
+            if let Some(device) = row.device.take() {
+                unmount(device, true).await;
+            }
+            let _ = row.tree.disconnect().await;
+        }
+        for session in servers {
+            let _ = session.logoff().await;
+        }
+    }
+}
+
+/// Unmounts a device (off the runtime's threads: it waits for the kernel); a failure is
+/// logged, the connection goes either way.
+async fn unmount(device: Box<dyn RedirectedDevice>, force: bool) {
+    let mount_point = device.mount_point().display().to_string();
+    match tokio::task::spawn_blocking(move || device.unmount(force)).await {
+        Ok(Ok(())) => tracing::debug!(%mount_point, force, "unmounted"),
+        Ok(Err(error)) => tracing::warn!(%mount_point, %error, "unmount failed"),
+        Err(error) => tracing::warn!(%mount_point, %error, "unmount task failed"),
+    }
+}

@@ -1,0 +1,226 @@
+//! Connections made again: the remembered devices at agent start, and the connections
+//! whose server's connection was lost.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use wnet_smb2::Session;
+use wnet_smb2::client::SessionOptions;
+
+use wnet::agent_protocol::WireCredentials;
+use wnet::drives::canonical_local_name;
+use wnet::error::WinError;
+use wnet::resource::connect;
+use wnet::unc::UncName;
+
+use crate::smb_provider::ServerSession;
+
+use super::connections::connect_tree;
+use super::sessions::smb_credentials;
+use super::{Workstation, lock};
+
+/// How long after a failed reconnection the next is tried; it doubles with each failure in a
+/// row, up to [`RECONNECT_RETRY_MAX`].
+const RECONNECT_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait between reconnections.
+const RECONNECT_RETRY_MAX: Duration = Duration::from_secs(80);
+
+/// The connections of one server to connect again, and what to do it with.
+struct LostServer {
+    server_key: String,
+    /// The server's name as the first lost connection names it.
+    server: String,
+    /// The session held, when it is still up (another connection made a new one).
+    live_session: Option<Session>,
+    credentials: Option<WireCredentials>,
+    options: SessionOptions,
+    /// `(local name, remote name, resource type)` of each lost connection.
+    rows: Vec<(Option<String>, String, u32)>,
+}
+
+impl Workstation {
+    /// Reconnects the remembered devices that are not connected (at agent start), each with
+    /// the default credentials for its server; a failure is logged with what to do.
+    pub async fn restore_remembered(&self) {
+        let Some(path) = wnet::remembered::remembered_path() else {
+            return;
+        };
+        let store = match wnet::remembered::RememberedStore::load(&path) {
+            Ok(store) => store,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the remembered connections");
+                return;
+            }
+        };
+        for remembered in store.entries() {
+            let local = canonical_local_name(&remembered.local_name);
+            if lock(&self.table).local_name_in_use(&local) {
+                continue;
+            }
+            let server = match UncName::parse(&remembered.remote_name) {
+                Ok(unc) => unc.server,
+                Err(error) => {
+                    tracing::warn!(remote = remembered.remote_name, %error, "cannot restore");
+                    continue;
+                }
+            };
+            let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
+            let result = match wnet::connect_credentials::resolve_credentials(&server, None, None) {
+                Ok(credentials) => {
+                    self.add_connection(
+                        &remembered.remote_name,
+                        Some(&local),
+                        credentials.as_ref(),
+                        flags,
+                        remembered.resource_type,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(_) => tracing::info!(%local, remote = remembered.remote_name, "restored"),
+                Err(error) => {
+                    let error = wnet::remembered::restore_hint(error, remembered);
+                    tracing::warn!(%local, remote = remembered.remote_name, %error, "cannot restore");
+                }
+            }
+        }
+    }
+
+    /// Whether a connection has lost its server's connection and may be made again now.
+    pub fn has_lost_connections(&self) -> bool {
+        let table = lock(&self.table);
+        let now = Instant::now();
+        table
+            .connections
+            .iter()
+            .any(|row| table.lost_server_due(row, now).is_some())
+    }
+
+    /// Connects again the connections whose server's connection was lost (the server
+    /// restarted, the network dropped): a new session with the credentials and options that
+    /// made the lost one (or the session held, if another connection made a new one), a new
+    /// tree for each connection, and its device served over it. A server that cannot be
+    /// reached is tried again after [`RECONNECT_RETRY`], doubled with each failure in a row
+    /// up to [`RECONNECT_RETRY_MAX`]. One reconnection runs at a time (the agent calls this
+    /// periodically).
+    pub async fn reconnect_lost_connections(&self) {
+        if self.reconnecting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for lost in self.lost_servers() {
+            let server_key = lost.server_key.clone();
+            if let Err(error) = self.reconnect_server(lost).await {
+                tracing::info!(server = %server_key, %error, "reconnection failed; will try again");
+                if let Some(server) = lock(&self.table).servers.get_mut(&server_key) {
+                    let wait = RECONNECT_RETRY
+                        .saturating_mul(2_u32.saturating_pow(server.failed_reconnections))
+                        .min(RECONNECT_RETRY_MAX);
+                    server.failed_reconnections = server.failed_reconnections.saturating_add(1);
+                    server.retry_at = Some(Instant::now() + wait);
+                }
+            }
+        }
+        self.reconnecting.store(false, Ordering::SeqCst);
+    }
+
+    /// The servers with lost connections that are due for a try.
+    fn lost_servers(&self) -> Vec<LostServer> {
+        let table = lock(&self.table);
+        let now = Instant::now();
+        let mut lost: Vec<LostServer> = Vec::new();
+        for row in &table.connections {
+            let Some(server) = table.lost_server_due(row, now) else {
+                continue;
+            };
+            let connection = (
+                row.entry.local_name.clone(),
+                row.entry.remote_name.clone(),
+                row.entry.resource_type,
+            );
+            if let Some(known) = lost
+                .iter_mut()
+                .find(|known| known.server_key == row.server_key)
+            {
+                known.rows.push(connection);
+                continue;
+            }
+            let Ok(unc) = UncName::parse(&row.entry.remote_name) else {
+                continue;
+            };
+            lost.push(LostServer {
+                server_key: row.server_key.clone(),
+                server: unc.server,
+                live_session: Some(server.session.clone()).filter(Session::is_connected),
+                credentials: server.credentials.clone(),
+                options: server.options.clone(),
+                rows: vec![connection],
+            });
+        }
+        lost
+    }
+
+    async fn reconnect_server(&self, lost: LostServer) -> Result<(), WinError> {
+        let (session, new_session) = if let Some(session) = lost.live_session {
+            (session, false)
+        } else {
+            let smb = lost.credentials.as_ref().map(smb_credentials);
+            let ServerSession { session, .. } = self
+                .provider
+                .open_session(&lost.server, smb.as_ref(), &lost.options)
+                .await?;
+            (session, true)
+        };
+        let mut trees = Vec::new();
+        for (local_name, remote_name, resource_kind) in lost.rows {
+            let unc = UncName::parse(&remote_name)?;
+            let share = unc.share.as_deref().unwrap_or_default();
+            let share_path = format!("\\\\{}\\{share}", unc.server);
+            match connect_tree(&session, &share_path, &[], resource_kind).await {
+                Ok((tree, _)) => trees.push((local_name, remote_name, tree)),
+                Err(error) => {
+                    for (_, _, tree) in trees {
+                        let _ = tree.disconnect().await;
+                    }
+                    if new_session {
+                        let _ = session.logoff().await;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        // The table may have changed meanwhile: each tree goes to its connection if that is
+        // still there and still lost.
+        let mut surplus = Vec::new();
+        {
+            let mut table = lock(&self.table);
+            if new_session && let Some(server) = table.servers.get_mut(&lost.server_key) {
+                server.session = session.clone();
+                server.retry_at = None;
+                server.failed_reconnections = 0;
+            }
+            for (local_name, remote_name, tree) in trees {
+                let row = table.connections.iter_mut().find(|row| {
+                    row.entry.local_name == local_name
+                        && row.entry.remote_name == remote_name
+                        && !row.tree.session().is_connected()
+                });
+                match row {
+                    Some(row) => {
+                        if let Some(device) = &row.device {
+                            device.reconnected(tree.clone());
+                        }
+                        row.tree = tree;
+                        tracing::info!(remote = %remote_name, local = ?local_name, "reconnected");
+                    }
+                    None => surplus.push(tree),
+                }
+            }
+        }
+        for tree in surplus {
+            let _ = tree.disconnect().await;
+        }
+        Ok(())
+    }
+}

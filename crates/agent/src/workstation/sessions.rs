@@ -1,0 +1,194 @@
+//! Sessions and their reuse: one user per server, the session held shared by every
+//! connection to its server, idle sessions logged off when their time is up.
+
+use std::time::Instant;
+
+use wnet_smb2::Session;
+use wnet_smb2::client::{Credentials, SessionOptions};
+use wnet_smb2::wire::dialect;
+
+use wnet::agent_protocol::WireCredentials;
+use wnet::error::{Cause, WinError, codes};
+
+use crate::smb_provider::ServerSession;
+
+use super::{Workstation, lock};
+
+fn user_label(credentials: Option<&WireCredentials>) -> String {
+    match credentials {
+        Some(credentials) if credentials.domain.is_empty() => credentials.user.clone(),
+        Some(credentials) => format!("{}\\{}", credentials.domain, credentials.user),
+        None => String::new(),
+    }
+}
+
+fn same_user(existing: &str, asked: &WireCredentials) -> bool {
+    same_account(existing, &asked.user, &asked.domain)
+}
+
+/// Whether the session label `existing` (`DOMAIN\user`, `user` or empty) is `domain\user`.
+pub(super) fn same_account(existing: &str, user: &str, domain: &str) -> bool {
+    let (existing_domain, existing_user) = existing.split_once('\\').unwrap_or(("", existing));
+    existing_user.eq_ignore_ascii_case(user)
+        && (domain.is_empty()
+            || existing_domain.is_empty()
+            || existing_domain.eq_ignore_ascii_case(domain))
+}
+
+pub(super) fn credential_conflict(server: &str, user: &str) -> WinError {
+    WinError::with_cause(
+        codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+        Cause::Other(format!(
+            "the agent holds a session with {server} as {}",
+            if user.is_empty() { "anonymous" } else { user }
+        )),
+    )
+}
+
+pub(super) fn dialect_name(value: u16) -> String {
+    match value {
+        dialect::SMB_2_0_2 => "2.0.2".into(),
+        dialect::SMB_2_1 => "2.1".into(),
+        dialect::SMB_3_0 => "3.0".into(),
+        dialect::SMB_3_0_2 => "3.0.2".into(),
+        dialect::SMB_3_1_1 => "3.1.1".into(),
+        other => format!("{other:#06x}"),
+    }
+}
+
+pub(super) fn smb_credentials(credentials: &WireCredentials) -> Credentials {
+    Credentials::new(
+        &*credentials.user,
+        &*credentials.domain,
+        credentials.password.0.as_str(),
+    )
+}
+
+/// Where a connection's credentials came from, for `-v` output.
+pub(super) fn credential_source(
+    reused: bool,
+    server: &str,
+    user: &str,
+    credentials: Option<&WireCredentials>,
+) -> String {
+    if reused {
+        format!(
+            "reused the agent's session with {server} as {}",
+            if user.is_empty() { "anonymous" } else { user }
+        )
+    } else {
+        credentials.map_or_else(
+            || "anonymous (no credentials given or found)".to_owned(),
+            |credentials| credentials.source.clone(),
+        )
+    }
+}
+
+impl Workstation {
+    /// Logs off the idle sessions whose time is up (the agent calls this periodically).
+    pub async fn close_expired_sessions(&self) {
+        let expired = lock(&self.table).idle.expired(Instant::now());
+        for session in expired {
+            tracing::debug!("logging off an idle session");
+            let _ = session.logoff().await;
+        }
+    }
+
+    /// Whether an idle session's time is up.
+    pub fn has_expired_sessions(&self) -> bool {
+        lock(&self.table).idle.any_expired(Instant::now())
+    }
+
+    /// The session with `server`: the one held, if its user fits, or a new one (not yet in
+    /// the table: the caller adds it). Returns whether it was reused.
+    pub(super) async fn session_for(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        options: &SessionOptions,
+    ) -> Result<(Session, String, bool), WinError> {
+        let key = server.to_ascii_lowercase();
+        let held = lock(&self.table)
+            .servers
+            .get(&key)
+            .map(|entry| (entry.session.clone(), entry.user.clone()));
+        if let Some((session, user)) = held {
+            if let Some(asked) = credentials.filter(|asked| asked.explicit)
+                && !same_user(&user, asked)
+            {
+                return Err(credential_conflict(server, &user));
+            }
+            if (options.require_signing && !session.is_signing())
+                || (options.require_encryption && !session.is_encrypting())
+            {
+                return Err(WinError::with_cause(
+                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+                    Cause::Other(format!(
+                        "the session held with {server} is not signed or encrypted as required; \
+                         cancel its connections first"
+                    )),
+                ));
+            }
+            if session.is_connected() {
+                return Ok((session, user, true));
+            }
+            // The held session's connection is lost: a new session for this connection (the
+            // entry stays, with what reconnects its connections, until the new one replaces
+            // it).
+        }
+        let smb = credentials.map(smb_credentials);
+        let ServerSession { session, .. } = self
+            .provider
+            .open_session(server, smb.as_ref(), options)
+            .await?;
+        Ok((session, user_label(credentials), false))
+    }
+
+    pub(super) async fn drop_unused_sessions<'a>(&self, servers: impl Iterator<Item = &'a str>) {
+        let mut unused = Vec::new();
+        {
+            let mut table = lock(&self.table);
+            for server in servers {
+                let in_use = table.connections.iter().any(|row| row.server_key == server);
+                if !in_use && let Some(entry) = table.servers.remove(server) {
+                    unused.push(entry.session);
+                }
+            }
+        }
+        for session in unused {
+            let _ = session.logoff().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wnet::agent_protocol::WireSecret;
+
+    fn credentials(user: &str, domain: &str) -> WireCredentials {
+        WireCredentials {
+            user: user.into(),
+            domain: domain.into(),
+            password: WireSecret(String::new()),
+            source: String::new(),
+            explicit: true,
+        }
+    }
+
+    #[test]
+    fn users_compare_as_windows_does() {
+        assert!(same_user("wnetalice", &credentials("WNETALICE", "")));
+        assert!(same_user("LAB\\wnetalice", &credentials("wnetalice", "")));
+        assert!(same_user(
+            "LAB\\wnetalice",
+            &credentials("wnetalice", "lab")
+        ));
+        assert!(!same_user(
+            "LAB\\wnetalice",
+            &credentials("wnetalice", "OTHER")
+        ));
+        assert!(!same_user("wnetalice", &credentials("wnetbob", "")));
+        assert!(!same_user("", &credentials("wnetbob", "")));
+    }
+}
