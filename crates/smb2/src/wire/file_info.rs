@@ -1,7 +1,7 @@
 //! The information classes the client sets and queries (MS-FSCC §2.4 and §2.5): sans-IO
 //! encoders for SET_INFO buffers and decoders for QUERY_INFO answers.
 
-use crate::wire::messages::read_file_attributes;
+use crate::wire::attributes::read_file_attributes;
 use crate::wire::reader::Reader;
 use crate::wire::{FileAttributes, WireError};
 

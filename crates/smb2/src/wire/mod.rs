@@ -2,6 +2,7 @@
 //! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
 //! never panics and reports the field and offset that did not hold.
 
+mod attributes;
 mod compound;
 pub mod file_info;
 mod header;
@@ -9,6 +10,7 @@ pub mod lease;
 mod messages;
 mod reader;
 
+pub use attributes::{FileAttributes, file_attributes};
 pub use compound::{ChainSlot, encode_chain};
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
