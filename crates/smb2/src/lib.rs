@@ -18,6 +18,7 @@
 pub mod client;
 pub mod crypto;
 pub mod ntlm;
+mod ntlmssp;
 pub mod ntstatus;
 pub mod rpc;
 pub mod spnego;

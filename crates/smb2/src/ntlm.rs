@@ -26,8 +26,7 @@ use md4::{Digest, Md4};
 use md5::Md5;
 use zeroize::{Zeroize, Zeroizing};
 
-/// The signature that starts every NTLMSSP message.
-pub const NTLMSSP_SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
+pub use crate::ntlmssp::NTLMSSP_SIGNATURE;
 
 /// NTLMSSP_NEGOTIATE_UNICODE: strings are UTF-16LE.
 pub const NEGOTIATE_UNICODE: u32 = 0x0000_0001;
@@ -1328,6 +1327,20 @@ mod tests {
         let blob = &request[64 + 24..];
         let token = crate::spnego::parse(blob).unwrap();
         token.mech_token().unwrap().to_vec()
+    }
+
+    /// The CHALLENGE_MESSAGE that SPNEGO carries in the example's first SESSION_SETUP
+    /// response parses (spnego's tests check the SPNEGO framing around it).
+    #[test]
+    fn windows_spnego_challenge_token_parses() {
+        let response = hex(crate::crypto::tests::SESSION_SETUP_RESPONSE_1);
+        // SecurityBufferOffset and SecurityBufferLength, 4 bytes into the body.
+        let offset = usize::from(le_u16(&response, 64 + 4));
+        let len = usize::from(le_u16(&response, 64 + 6));
+        let token = crate::spnego::parse(&response[offset..offset + len]).unwrap();
+        let ntlm = token.mech_token().unwrap();
+        assert_eq!(ntlm.len(), 148);
+        assert!(ChallengeMessage::parse(ntlm).is_ok());
     }
 
     #[test]
