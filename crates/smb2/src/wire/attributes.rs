@@ -3,7 +3,7 @@
 //! codecs and the information classes, which do not import each other.
 
 use super::WireError;
-use super::reader::Reader;
+use crate::bytes::Reader;
 
 /// File attributes (MS-FSCC §2.6).
 pub mod file_attributes {

@@ -5,8 +5,9 @@
 
 use super::attributes::{FileAttributes, read_file_attributes};
 use super::lease::{LeaseBreakAck, LeaseRequest, OPLOCK_LEVEL_LEASE};
-use super::reader::{Reader, optional_slice, slice};
-use super::{Command, HEADER_LENGTH, WireError, from_utf16le, utf16le};
+use super::{Command, HEADER_LENGTH, WireError};
+use crate::bytes::{Reader, optional_slice, slice};
+use crate::bytes::{from_utf16le, utf16le};
 
 /// Dialect revisions (MS-SMB2 §2.2.3).
 pub mod dialect {
@@ -835,7 +836,7 @@ impl ReadResponse {
 pub fn decode_write_response(message: &[u8]) -> Result<u32, WireError> {
     let mut reader = body(message, Command::Write, 17)?;
     reader.skip(2, "Reserved")?;
-    reader.u32("Count")
+    Ok(reader.u32("Count")?)
 }
 
 /// Decodes a CLOSE response (MS-SMB2 §2.2.16): the attributes when the server filled them in
@@ -863,7 +864,7 @@ pub fn decode_output_buffer(message: &[u8], command: Command) -> Result<&[u8], W
     let mut reader = body(message, command, 9)?;
     let offset = usize::from(reader.u16("OutputBufferOffset")?);
     let length = reader.u32("OutputBufferLength")? as usize;
-    optional_slice(message, offset, length, "OutputBuffer")
+    Ok(optional_slice(message, offset, length, "OutputBuffer")?)
 }
 
 /// The ErrorData of an error response (MS-SMB2 §2.2.2), for diagnostics.
@@ -929,7 +930,7 @@ pub fn buffer_at<'a>(
     length: usize,
     field: &'static str,
 ) -> Result<&'a [u8], WireError> {
-    slice(message, offset, length, field)
+    Ok(slice(message, offset, length, field)?)
 }
 
 #[cfg(test)]

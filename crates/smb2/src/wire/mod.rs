@@ -8,14 +8,13 @@ pub mod file_info;
 mod header;
 pub mod lease;
 mod messages;
-mod reader;
 
+pub use crate::bytes::{Reader, from_utf16le, utf16le};
 pub use attributes::{FileAttributes, file_attributes};
 pub use compound::{ChainSlot, encode_chain};
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
 pub use messages::*;
-pub use reader::Reader;
 
 /// Why bytes did not decode as the SMB2 message they claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,36 +72,33 @@ pub enum WireError {
     BadEntryOffset(usize),
 }
 
-/// Encodes `text` as UTF-16LE, as SMB2 names are.
-pub fn utf16le(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-/// Decodes UTF-16LE bytes; `field` names the field in the error.
-pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, WireError> {
-    if !bytes.len().is_multiple_of(2) {
-        return Err(WireError::BadUtf16(field));
-    }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| WireError::BadUtf16(field))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utf16_round_trip_and_errors() {
-        let bytes = utf16le("\\\\srv\\Share ü");
-        assert_eq!(from_utf16le(&bytes, "t").unwrap(), "\\\\srv\\Share ü");
-        assert_eq!(from_utf16le(&[0x41], "t"), Err(WireError::BadUtf16("t")));
-        assert_eq!(
-            from_utf16le(&[0x00, 0xD8], "t"),
-            Err(WireError::BadUtf16("t"))
-        );
+impl From<crate::bytes::ReadError> for WireError {
+    fn from(error: crate::bytes::ReadError) -> WireError {
+        use crate::bytes::ReadError;
+        match error {
+            ReadError::Truncated {
+                field,
+                offset,
+                needed,
+                available,
+            } => WireError::Truncated {
+                field,
+                offset,
+                needed,
+                available,
+            },
+            ReadError::OutOfBounds {
+                field,
+                offset,
+                length,
+                total,
+            } => WireError::OutOfBounds {
+                field,
+                offset,
+                length,
+                total,
+            },
+            ReadError::BadUtf16 { field } => WireError::BadUtf16(field),
+        }
     }
 }
