@@ -66,6 +66,17 @@ impl<'a> Reader<'a> {
         self.offset
     }
 
+    /// The whole slice the reader reads, from its start (buffers are located by offsets
+    /// from there).
+    pub fn message(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The bytes from the start up to the current offset.
+    pub fn consumed(&self) -> &'a [u8] {
+        self.bytes.get(..self.offset).unwrap_or(self.bytes)
+    }
+
     /// Bytes not yet read.
     pub fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.offset)
