@@ -33,12 +33,14 @@ pub enum ReadError {
         /// The message length.
         total: usize,
     },
-    /// A UTF-16 field has an odd length or an unpaired surrogate.
-    #[error("{field}: not valid UTF-16")]
-    BadUtf16 {
-        /// The field.
-        field: &'static str,
-    },
+}
+
+/// A UTF-16LE field has an odd length or an unpaired surrogate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: not valid UTF-16")]
+pub struct BadUtf16 {
+    /// The field.
+    pub field: &'static str,
 }
 
 /// Reads little-endian fields from a byte slice, failing with the field's name and offset
@@ -94,6 +96,11 @@ impl<'a> Reader<'a> {
         let taken = self.bytes.get(self.offset..end).ok_or(truncated)?;
         self.offset = end;
         Ok(taken)
+    }
+
+    /// Takes every byte that remains.
+    pub fn rest(&mut self, field: &'static str) -> Result<&'a [u8], ReadError> {
+        self.take(self.remaining(), field)
     }
 
     /// Skips `count` bytes.
@@ -196,13 +203,13 @@ pub fn utf16le_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
 
 /// Decodes UTF-16LE bytes; `field` names the field in the error (an odd length or an unpaired
 /// surrogate).
-pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, ReadError> {
+pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, BadUtf16> {
     if !bytes.len().is_multiple_of(2) {
-        return Err(ReadError::BadUtf16 { field });
+        return Err(BadUtf16 { field });
     }
     char::decode_utf16(utf16le_units(bytes))
         .collect::<Result<String, _>>()
-        .map_err(|_| ReadError::BadUtf16 { field })
+        .map_err(|_| BadUtf16 { field })
 }
 
 /// Decodes UTF-16LE bytes, replacing unpaired surrogates (and a trailing odd byte is ignored).
@@ -257,13 +264,10 @@ mod tests {
     fn utf16_round_trip_and_errors() {
         let bytes = utf16le("\\\\srv\\Share ü");
         assert_eq!(from_utf16le(&bytes, "t").unwrap(), "\\\\srv\\Share ü");
-        assert_eq!(
-            from_utf16le(&[0x41], "t"),
-            Err(ReadError::BadUtf16 { field: "t" })
-        );
+        assert_eq!(from_utf16le(&[0x41], "t"), Err(BadUtf16 { field: "t" }));
         assert_eq!(
             from_utf16le(&[0x00, 0xD8], "t"),
-            Err(ReadError::BadUtf16 { field: "t" })
+            Err(BadUtf16 { field: "t" })
         );
         assert_eq!(from_utf16le_lossy(&[0x41, 0, 0x00, 0xD8]), "A\u{FFFD}");
     }

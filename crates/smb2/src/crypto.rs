@@ -213,7 +213,7 @@ impl<'a> SigningView<'a> {
         let head = slice(message, 0, SIGNATURE_OFFSET, "header").map_err(too_short)?;
         let mut reader = Reader::at(message, SIGNATURE_OFFSET);
         let signature = reader.array("Signature").map_err(too_short)?;
-        let tail = reader.take(reader.remaining(), "body").map_err(too_short)?;
+        let tail = reader.rest("body").map_err(too_short)?;
         Ok(SigningView {
             command,
             flags,

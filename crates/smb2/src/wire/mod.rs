@@ -98,7 +98,12 @@ impl From<crate::bytes::ReadError> for WireError {
                 length,
                 total,
             },
-            ReadError::BadUtf16 { field } => WireError::BadUtf16(field),
         }
+    }
+}
+
+impl From<crate::bytes::BadUtf16> for WireError {
+    fn from(error: crate::bytes::BadUtf16) -> WireError {
+        WireError::BadUtf16(error.field)
     }
 }
