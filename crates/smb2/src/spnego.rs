@@ -116,20 +116,20 @@ impl fmt::Display for Oid {
                 value = 0;
             }
         }
-        if !valid || self.0.last().is_some_and(|&b| b & 0x80 != 0) {
+        let complete = valid && self.0.last().is_some_and(|&b| b & 0x80 == 0);
+        let Some((&first, rest)) = arcs.split_first().filter(|_| complete) else {
             for byte in &self.0 {
                 write!(f, "{byte:02x}")?;
             }
             return Ok(());
-        }
-        let first = arcs[0];
+        };
         let (a, b) = match first {
             0..40 => (0, first),
             40..80 => (1, first - 40),
             _ => (2, first - 80),
         };
         write!(f, "{a}.{b}")?;
-        for arc in &arcs[1..] {
+        for arc in rest {
             write!(f, ".{arc}")?;
         }
         Ok(())
