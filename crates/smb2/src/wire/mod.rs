@@ -107,3 +107,47 @@ impl From<crate::bytes::BadUtf16> for WireError {
         WireError::BadUtf16(error.field)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytes::{optional_slice, slice};
+
+    /// The reader's and the decoder's errors become the WireErrors they were before the
+    /// reader moved to `crate::bytes`.
+    #[test]
+    fn reader_errors_are_wire_errors() {
+        let mut reader = Reader::at(&[1, 0, 2, 0, 0, 0, 9], 0);
+        assert_eq!(reader.u16("a").unwrap(), 1);
+        assert_eq!(reader.u32("b").unwrap(), 2);
+        assert_eq!(
+            reader.u16("c").map_err(WireError::from),
+            Err(WireError::Truncated {
+                field: "c",
+                offset: 6,
+                needed: 2,
+                available: 1
+            })
+        );
+        assert_eq!(
+            slice(&[0; 4], 3, 2, "x").map_err(WireError::from),
+            Err(WireError::OutOfBounds {
+                field: "x",
+                offset: 3,
+                length: 2,
+                total: 4
+            })
+        );
+        assert_eq!(optional_slice(&[0; 4], 99, 0, "x").unwrap(), &[] as &[u8]);
+        let bytes = utf16le("\\\\srv\\Share ü");
+        assert_eq!(from_utf16le(&bytes, "t").unwrap(), "\\\\srv\\Share ü");
+        assert_eq!(
+            from_utf16le(&[0x41], "t").map_err(WireError::from),
+            Err(WireError::BadUtf16("t"))
+        );
+        assert_eq!(
+            from_utf16le(&[0x00, 0xD8], "t").map_err(WireError::from),
+            Err(WireError::BadUtf16("t"))
+        );
+    }
+}
