@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use crate::bytes::{Reader, slice};
+
 /// Size of the SMB2 header that starts every message ([MS-SMB2] 2.2.1).
 pub const SMB2_HEADER_SIZE: usize = crate::wire::HEADER_LENGTH;
 /// Offset of the 4-byte Flags field in the SMB2 header.
@@ -155,12 +157,10 @@ pub fn sign(
     key: &[u8; 16],
     message: &mut [u8],
 ) -> Result<(), CryptoError> {
-    check_smb2(message)?;
-    let mut flags = read_u32(message, FLAGS_OFFSET);
-    flags |= FLAGS_SIGNED;
+    let flags = SigningView::read(message)?.flags | FLAGS_SIGNED;
+    // SigningView::read checked that the whole header is there, so these ranges are in it.
     message[FLAGS_OFFSET..FLAGS_OFFSET + 4].copy_from_slice(&flags.to_le_bytes());
-    message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16].fill(0);
-    let signature = compute_signature(algorithm, key, message);
+    let signature = compute_signature(algorithm, key, &SigningView::read(message)?);
     message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16].copy_from_slice(&signature);
     Ok(())
 }
@@ -170,30 +170,67 @@ pub fn sign(
 /// The signature is recomputed over the message with the Signature field zeroed and compared in
 /// constant time. A buffer that is not an SMB2 message does not verify.
 pub fn verify(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]) -> bool {
-    if check_smb2(message).is_err() {
+    let Ok(view) = SigningView::read(message) else {
         return false;
-    }
-    let expected = compute_signature(algorithm, key, message);
-    expected
-        .ct_eq(&message[SIGNATURE_OFFSET..SIGNATURE_OFFSET + 16])
-        .into()
+    };
+    let expected = compute_signature(algorithm, key, &view);
+    expected.ct_eq(&view.signature).into()
 }
 
-fn check_smb2(message: &[u8]) -> Result<(), CryptoError> {
-    if message.len() < SMB2_HEADER_SIZE {
-        return Err(CryptoError::MessageTooShort { len: message.len() });
-    }
-    if message[..4] != SMB2_PROTOCOL_ID {
-        return Err(CryptoError::NotSmb2);
-    }
-    Ok(())
+/// What signing reads from an SMB2 message: the header fields the GMAC nonce uses, the bytes
+/// before the Signature field, the field, and the bytes after it.
+struct SigningView<'a> {
+    command: u16,
+    flags: u32,
+    message_id: u64,
+    head: &'a [u8],
+    signature: [u8; 16],
+    tail: &'a [u8],
 }
 
-/// The signature of `message` as if its Signature field were zero. `message` is at least a
-/// header long (checked by the callers).
-fn compute_signature(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]) -> [u8; 16] {
-    let head = &message[..SIGNATURE_OFFSET];
-    let tail = &message[SIGNATURE_OFFSET + 16..];
+impl<'a> SigningView<'a> {
+    /// Reads `message`, which must be at least a header long and start with the SMB2
+    /// ProtocolId.
+    fn read(message: &'a [u8]) -> Result<SigningView<'a>, CryptoError> {
+        let len = message.len();
+        if len < SMB2_HEADER_SIZE {
+            return Err(CryptoError::MessageTooShort { len });
+        }
+        let too_short = |_| CryptoError::MessageTooShort { len };
+        let mut reader = Reader::new(message);
+        if reader.array::<4>("ProtocolId").map_err(too_short)? != SMB2_PROTOCOL_ID {
+            return Err(CryptoError::NotSmb2);
+        }
+        reader
+            .skip(COMMAND_OFFSET - 4, "StructureSize")
+            .map_err(too_short)?;
+        let command = reader.u16("Command").map_err(too_short)?;
+        reader
+            .skip(FLAGS_OFFSET - COMMAND_OFFSET - 2, "CreditRequest")
+            .map_err(too_short)?;
+        let flags = reader.u32("Flags").map_err(too_short)?;
+        reader
+            .skip(MESSAGE_ID_OFFSET - FLAGS_OFFSET - 4, "NextCommand")
+            .map_err(too_short)?;
+        let message_id = reader.u64("MessageId").map_err(too_short)?;
+        let head = slice(message, 0, SIGNATURE_OFFSET, "header").map_err(too_short)?;
+        let mut reader = Reader::at(message, SIGNATURE_OFFSET);
+        let signature = reader.array("Signature").map_err(too_short)?;
+        let tail = reader.rest("body").map_err(too_short)?;
+        Ok(SigningView {
+            command,
+            flags,
+            message_id,
+            head,
+            signature,
+            tail,
+        })
+    }
+}
+
+/// The signature of a message as if its Signature field were zero.
+fn compute_signature(algorithm: SigningAlgorithm, key: &[u8; 16], view: &SigningView) -> [u8; 16] {
+    let (head, tail) = (view.head, view.tail);
     let zero = [0u8; 16];
     let mut signature = [0u8; 16];
     match algorithm {
@@ -212,7 +249,7 @@ fn compute_signature(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]
             signature.copy_from_slice(&mac.finalize().into_bytes());
         }
         SigningAlgorithm::AesGmac => {
-            signature = gmac(key, &gmac_nonce(message), &[head, &zero, tail]);
+            signature = gmac(key, &gmac_nonce(view), &[head, &zero, tail]);
         }
     }
     signature
@@ -220,16 +257,14 @@ fn compute_signature(algorithm: SigningAlgorithm, key: &[u8; 16], message: &[u8]
 
 /// The GMAC nonce of a message: its MessageId, then 4 bytes with bit 0 set for a
 /// server-to-client message and bit 1 for a CANCEL request ([MS-SMB2] 3.1.4.1).
-fn gmac_nonce(message: &[u8]) -> [u8; 12] {
+fn gmac_nonce(view: &SigningView) -> [u8; 12] {
     let mut nonce = [0u8; 12];
-    nonce[..8].copy_from_slice(&message[MESSAGE_ID_OFFSET..MESSAGE_ID_OFFSET + 8]);
-    let flags = read_u32(message, FLAGS_OFFSET);
-    let command = u16::from_le_bytes([message[COMMAND_OFFSET], message[COMMAND_OFFSET + 1]]);
+    nonce[..8].copy_from_slice(&view.message_id.to_le_bytes());
     let mut role = 0u32;
-    if flags & FLAGS_SERVER_TO_REDIR != 0 {
+    if view.flags & FLAGS_SERVER_TO_REDIR != 0 {
         role |= 1;
     }
-    if command == COMMAND_CANCEL {
+    if view.command == COMMAND_CANCEL {
         role |= 2;
     }
     nonce[8..].copy_from_slice(&role.to_le_bytes());
@@ -269,12 +304,6 @@ fn gmac(key: &[u8; 16], nonce: &[u8; 12], parts: &[&[u8]]) -> [u8; 16] {
         *out = hashed ^ masked;
     }
     tag
-}
-
-fn read_u32(buffer: &[u8], offset: usize) -> u32 {
-    let mut bytes = [0u8; 4];
-    bytes.copy_from_slice(&buffer[offset..offset + 4]);
-    u32::from_le_bytes(bytes)
 }
 
 fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
@@ -516,22 +545,60 @@ pub fn encrypt(
 
 /// The SessionId of a TRANSFORM_HEADER, to find the session whose key decrypts it.
 pub fn transform_session_id(transform: &[u8]) -> Result<u64, CryptoError> {
-    check_transform(transform)?;
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&transform[44..52]);
-    Ok(u64::from_le_bytes(id))
+    Ok(TransformHeader::read(transform)?.session_id)
 }
 
-fn check_transform(transform: &[u8]) -> Result<(), CryptoError> {
-    if transform.len() < TRANSFORM_HEADER_SIZE {
-        return Err(CryptoError::TransformTooShort {
-            len: transform.len(),
-        });
+/// A TRANSFORM_HEADER ([MS-SMB2] 2.2.41) as read from the start of an encrypted message.
+struct TransformHeader<'a> {
+    signature: [u8; 16],
+    nonce: [u8; 16],
+    original_message_size: u32,
+    flags: u16,
+    session_id: u64,
+    /// The header from its Nonce field to its end: the additional authenticated data.
+    aad: &'a [u8],
+    /// What follows the header.
+    ciphertext: &'a [u8],
+}
+
+impl<'a> TransformHeader<'a> {
+    /// Reads the header, checking its length and ProtocolId.
+    fn read(transform: &'a [u8]) -> Result<TransformHeader<'a>, CryptoError> {
+        let len = transform.len();
+        if len < TRANSFORM_HEADER_SIZE {
+            return Err(CryptoError::TransformTooShort { len });
+        }
+        let too_short = |_| CryptoError::TransformTooShort { len };
+        let mut reader = Reader::new(transform);
+        if reader.array::<4>("ProtocolId").map_err(too_short)? != TRANSFORM_PROTOCOL_ID {
+            return Err(CryptoError::NotTransform);
+        }
+        let signature = reader.array("Signature").map_err(too_short)?;
+        let nonce = reader.array("Nonce").map_err(too_short)?;
+        let original_message_size = reader.u32("OriginalMessageSize").map_err(too_short)?;
+        reader.skip(2, "Reserved").map_err(too_short)?;
+        let flags = reader.u16("Flags").map_err(too_short)?;
+        let session_id = reader.u64("SessionId").map_err(too_short)?;
+        let aad = slice(
+            transform,
+            TRANSFORM_NONCE_OFFSET,
+            TRANSFORM_HEADER_SIZE - TRANSFORM_NONCE_OFFSET,
+            "TRANSFORM_HEADER",
+        )
+        .map_err(too_short)?;
+        let ciphertext = reader
+            .take(reader.remaining(), "ciphertext")
+            .map_err(too_short)?;
+        Ok(TransformHeader {
+            signature,
+            nonce,
+            original_message_size,
+            flags,
+            session_id,
+            aad,
+            ciphertext,
+        })
     }
-    if transform[..4] != TRANSFORM_PROTOCOL_ID {
-        return Err(CryptoError::NotTransform);
-    }
-    Ok(())
 }
 
 /// Decrypts and authenticates an SMB2 TRANSFORM_HEADER and its ciphertext ([MS-SMB2]
@@ -540,21 +607,19 @@ fn check_transform(transform: &[u8]) -> Result<(), CryptoError> {
 /// Checks the ProtocolId, Flags/EncryptionAlgorithm = 0x0001 and that OriginalMessageSize is the
 /// length of the ciphertext; the caller checks the SessionId.
 pub fn decrypt(cipher: Cipher, key: &[u8; 16], transform: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    check_transform(transform)?;
-    let flags = u16::from_le_bytes([transform[42], transform[43]]);
-    if flags != TRANSFORM_FLAGS_ENCRYPTED {
-        return Err(CryptoError::TransformFlags(flags));
+    let header = TransformHeader::read(transform)?;
+    if header.flags != TRANSFORM_FLAGS_ENCRYPTED {
+        return Err(CryptoError::TransformFlags(header.flags));
     }
-    let declared = read_u32(transform, 36);
-    let actual = transform.len() - TRANSFORM_HEADER_SIZE;
+    let declared = header.original_message_size;
+    let actual = header.ciphertext.len();
     if usize::try_from(declared).ok() != Some(actual) {
         return Err(CryptoError::TransformSize { declared, actual });
     }
-    let (header, ciphertext) = transform.split_at(TRANSFORM_HEADER_SIZE);
-    let tag: &[u8; 16] = first_bytes(&header[4..20]);
-    let nonce_field = &header[TRANSFORM_NONCE_OFFSET..TRANSFORM_NONCE_OFFSET + 16];
-    let aad = &header[TRANSFORM_NONCE_OFFSET..];
-    let mut plaintext = ciphertext.to_vec();
+    let tag = &header.signature;
+    let nonce_field = &header.nonce;
+    let aad = header.aad;
+    let mut plaintext = header.ciphertext.to_vec();
     let result = match cipher {
         Cipher::Aes128Ccm => {
             let nonce: &[u8; 11] = first_bytes(nonce_field);
@@ -949,7 +1014,11 @@ pub(crate) mod tests {
             let expected = Aes128Gcm::new((&key).into())
                 .encrypt_inout_detached((&nonce).into(), &copy, (&mut [][..]).into())
                 .unwrap();
-            let ours = compute_signature(SigningAlgorithm::AesGmac, &key, &message);
+            let ours = compute_signature(
+                SigningAlgorithm::AesGmac,
+                &key,
+                &SigningView::read(&message).unwrap(),
+            );
             assert_eq!(ours[..], expected[..], "length {len}");
         }
     }
@@ -965,7 +1034,7 @@ pub(crate) mod tests {
             let mut message = sample_message(0x0008, 0, 17);
             sign(algorithm, &key, &mut message).unwrap();
             assert_eq!(
-                read_u32(&message, FLAGS_OFFSET) & FLAGS_SIGNED,
+                crate::bytes::u32_at(&message, FLAGS_OFFSET, "Flags").unwrap() & FLAGS_SIGNED,
                 FLAGS_SIGNED
             );
             assert_ne!(&message[48..64], &[0u8; 16]);
@@ -1093,7 +1162,10 @@ pub(crate) mod tests {
             assert_eq!(transform.len(), TRANSFORM_HEADER_SIZE + message.len());
             assert_eq!(&transform[..4], &TRANSFORM_PROTOCOL_ID);
             assert_eq!(&transform[20..36], &nonce);
-            assert_eq!(read_u32(&transform, 36), 100);
+            assert_eq!(
+                crate::bytes::u32_at(&transform, 36, "OriginalMessageSize").unwrap(),
+                100
+            );
             assert_eq!(&transform[42..44], &[1, 0]);
             assert_ne!(&transform[52..], &message[..]);
             assert_eq!(decrypt(cipher, &key, &transform).unwrap(), message);

@@ -15,9 +15,11 @@
 //! Nothing here knows about WNet, Win32 error codes or the agent: errors carry the NTSTATUS
 //! the server sent, and the WNet layer maps them.
 
+pub mod bytes;
 pub mod client;
 pub mod crypto;
 pub mod ntlm;
+mod ntlmssp;
 pub mod ntstatus;
 pub mod rpc;
 pub mod spnego;

@@ -26,8 +26,9 @@ use md4::{Digest, Md4};
 use md5::Md5;
 use zeroize::{Zeroize, Zeroizing};
 
-/// The signature that starts every NTLMSSP message.
-pub const NTLMSSP_SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
+use crate::bytes::{Reader, from_utf16le_lossy, optional_slice, utf16le};
+
+pub use crate::ntlmssp::NTLMSSP_SIGNATURE;
 
 /// NTLMSSP_NEGOTIATE_UNICODE: strings are UTF-16LE.
 pub const NEGOTIATE_UNICODE: u32 = 0x0000_0001;
@@ -415,21 +416,26 @@ pub struct ChallengeMessage {
 impl ChallengeMessage {
     /// Parses a CHALLENGE_MESSAGE, checking every offset and length against the message.
     pub fn parse(message: &[u8]) -> Result<Self, NtlmError> {
-        if message.len() < CHALLENGE_HEADER_LEN {
-            return Err(NtlmError::ChallengeTooShort { len: message.len() });
+        let len = message.len();
+        if len < CHALLENGE_HEADER_LEN {
+            return Err(NtlmError::ChallengeTooShort { len });
         }
-        if &message[..8] != NTLMSSP_SIGNATURE {
+        // The header's length is checked, so these reads cannot fail; if they did, the header
+        // would be too short.
+        let too_short = |_| NtlmError::ChallengeTooShort { len };
+        let mut reader = Reader::new(message);
+        if &reader.array::<8>("Signature").map_err(too_short)? != NTLMSSP_SIGNATURE {
             return Err(NtlmError::BadSignature);
         }
-        let message_type = le_u32(message, 8);
+        let message_type = reader.u32("MessageType").map_err(too_short)?;
         if message_type != 2 {
             return Err(NtlmError::WrongMessageType(message_type));
         }
-        let target_name = security_buffer(message, 12, "TargetName")?.to_vec();
-        let flags = le_u32(message, 20);
-        let mut server_challenge = [0u8; 8];
-        server_challenge.copy_from_slice(&message[24..32]);
-        let info_field = security_buffer(message, 40, "TargetInfo")?;
+        let target_name = security_buffer(&mut reader, "TargetName")?.to_vec();
+        let flags = reader.u32("NegotiateFlags").map_err(too_short)?;
+        let server_challenge = reader.array("ServerChallenge").map_err(too_short)?;
+        reader.skip(8, "Reserved").map_err(too_short)?;
+        let info_field = security_buffer(&mut reader, "TargetInfo")?;
         let (target_info, timestamp) = if info_field.is_empty() {
             (Vec::new(), None)
         } else {
@@ -448,7 +454,7 @@ impl ChallengeMessage {
     /// server uses OEM strings).
     pub fn target_name_string(&self) -> String {
         if self.flags & NEGOTIATE_UNICODE != 0 {
-            utf16le_to_string(&self.target_name)
+            from_utf16le_lossy(&self.target_name)
         } else {
             self.target_name.iter().map(|&b| char::from(b)).collect()
         }
@@ -460,52 +466,43 @@ impl ChallengeMessage {
     }
 }
 
-/// A security buffer's bytes: Len (2), MaxLen (2), BufferOffset (4) at `at`. `at + 8` is within
-/// the message (the callers checked the header length).
+/// A security buffer's bytes: reads its Len (2), MaxLen (2) and BufferOffset (4) from `reader`,
+/// a reader over the whole message, and returns the bytes they locate in the message.
 fn security_buffer<'a>(
-    message: &'a [u8],
-    at: usize,
+    reader: &mut Reader<'a>,
     field: &'static str,
 ) -> Result<&'a [u8], NtlmError> {
-    let len = le_u16(message, at);
-    let offset = le_u32(message, at + 4);
-    let out_of_bounds = || NtlmError::FieldOutOfBounds {
+    let message = reader.message();
+    let too_short = |_| NtlmError::ChallengeTooShort { len: message.len() };
+    let len = reader.u16(field).map_err(too_short)?;
+    reader.skip(2, field).map_err(too_short)?;
+    let offset = reader.u32(field).map_err(too_short)?;
+    let out_of_bounds = |_| NtlmError::FieldOutOfBounds {
         field,
         offset,
         len,
         message_len: message.len(),
     };
-    if len == 0 {
-        return Ok(&[]);
-    }
-    let start = usize::try_from(offset).map_err(|_| out_of_bounds())?;
-    let end = start
-        .checked_add(usize::from(len))
-        .ok_or_else(out_of_bounds)?;
-    message.get(start..end).ok_or_else(out_of_bounds)
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    optional_slice(message, start, usize::from(len), field).map_err(out_of_bounds)
 }
 
 /// Checks the AV pairs of TargetInfo ([MS-NLMP] 2.2.2.1) and returns them up to and including
 /// MsvAvEOL, with the MsvAvTimestamp value if there is one.
 fn parse_target_info(info: &[u8]) -> Result<(Vec<u8>, Option<u64>), NtlmError> {
-    let mut at = 0usize;
+    let mut reader = Reader::new(info);
     let mut timestamp = None;
     loop {
-        let Some(header) = info.get(at..at + 4) else {
-            return if at == info.len() {
-                Err(NtlmError::AvPairsUnterminated)
-            } else {
-                Err(NtlmError::AvPairTruncated { at })
-            };
-        };
-        let id = u16::from_le_bytes([header[0], header[1]]);
-        let len = u16::from_le_bytes([header[2], header[3]]);
-        let value = info
-            .get(at + 4..at + 4 + usize::from(len))
-            .ok_or(NtlmError::AvPairTruncated { at })?;
-        at += 4 + usize::from(len);
+        let at = reader.offset();
+        if reader.remaining() == 0 {
+            return Err(NtlmError::AvPairsUnterminated);
+        }
+        let truncated = |_| NtlmError::AvPairTruncated { at };
+        let id = reader.u16("AvId").map_err(truncated)?;
+        let len = reader.u16("AvLen").map_err(truncated)?;
+        let value = reader.take(usize::from(len), "Value").map_err(truncated)?;
         match id {
-            MSV_AV_EOL => return Ok((info[..at].to_vec(), timestamp)),
+            MSV_AV_EOL => return Ok((reader.consumed().to_vec(), timestamp)),
             MSV_AV_TIMESTAMP => {
                 let bytes: [u8; 8] = value
                     .try_into()
@@ -519,35 +516,13 @@ fn parse_target_info(info: &[u8]) -> Result<(Vec<u8>, Option<u64>), NtlmError> {
 
 /// The AV pairs of a TargetInfo already checked by [`parse_target_info`], MsvAvEOL excluded.
 fn av_pairs(info: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
-    let mut rest = info;
+    let mut reader = Reader::new(info);
     std::iter::from_fn(move || {
-        let header = rest.get(..4)?;
-        let id = u16::from_le_bytes([header[0], header[1]]);
-        let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
-        let value = rest.get(4..4 + len)?;
-        rest = &rest[4 + len..];
+        let id = reader.u16("AvId").ok()?;
+        let len = reader.u16("AvLen").ok()?;
+        let value = reader.take(usize::from(len), "Value").ok()?;
         (id != MSV_AV_EOL).then_some((id, value))
     })
-}
-
-fn le_u16(buffer: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([buffer[at], buffer[at + 1]])
-}
-
-fn le_u32(buffer: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([buffer[at], buffer[at + 1], buffer[at + 2], buffer[at + 3]])
-}
-
-fn utf16le(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-fn utf16le_to_string(bytes: &[u8]) -> String {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect();
-    String::from_utf16_lossy(&units)
 }
 
 /// Upper-cases as Windows does: character by character, keeping characters whose upper case is
@@ -1018,6 +993,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The little-endian u16 at `at` of a message the test built or was given.
+    fn le_u16(message: &[u8], at: usize) -> u16 {
+        crate::bytes::u16_at(message, at, "test field").unwrap()
+    }
+
+    /// The little-endian u32 at `at` of a message the test built or was given.
+    fn le_u32(message: &[u8], at: usize) -> u32 {
+        crate::bytes::u32_at(message, at, "test field").unwrap()
+    }
+
+    fn utf16le_to_string(bytes: &[u8]) -> String {
+        from_utf16le_lossy(bytes)
+    }
+
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(s.len().is_multiple_of(2), "odd hex length");
@@ -1328,6 +1317,20 @@ mod tests {
         let blob = &request[64 + 24..];
         let token = crate::spnego::parse(blob).unwrap();
         token.mech_token().unwrap().to_vec()
+    }
+
+    /// The CHALLENGE_MESSAGE that SPNEGO carries in the example's first SESSION_SETUP
+    /// response parses (spnego's tests check the SPNEGO framing around it).
+    #[test]
+    fn windows_spnego_challenge_token_parses() {
+        let response = hex(crate::crypto::tests::SESSION_SETUP_RESPONSE_1);
+        // SecurityBufferOffset and SecurityBufferLength, 4 bytes into the body.
+        let offset = usize::from(le_u16(&response, 64 + 4));
+        let len = usize::from(le_u16(&response, 64 + 6));
+        let token = crate::spnego::parse(&response[offset..offset + len]).unwrap();
+        let ntlm = token.mech_token().unwrap();
+        assert_eq!(ntlm.len(), 148);
+        assert!(ChallengeMessage::parse(ntlm).is_ok());
     }
 
     #[test]

@@ -134,6 +134,34 @@ pub enum RpcError {
     },
 }
 
+impl From<crate::bytes::ReadError> for RpcError {
+    /// A read past the end of a PDU: `needed` counts from the start of the PDU, as
+    /// `available` does.
+    fn from(error: crate::bytes::ReadError) -> RpcError {
+        use crate::bytes::ReadError;
+        match error {
+            ReadError::Truncated {
+                offset,
+                needed,
+                available,
+                ..
+            } => RpcError::Truncated {
+                needed: offset.saturating_add(needed),
+                available: offset.saturating_add(available),
+            },
+            ReadError::OutOfBounds {
+                offset,
+                length,
+                total,
+                ..
+            } => RpcError::Truncated {
+                needed: offset.saturating_add(length),
+                available: total,
+            },
+        }
+    }
+}
+
 /// NCA status codes a FAULT PDU may carry (C706 appendix E; MS-RPCE 2.2.2.11).
 pub mod nca {
     /// The server does not export the operation number (`nca_op_rng_error`).

@@ -9,6 +9,8 @@
 //! The reader checks every length against the bytes that remain before reading or allocating,
 //! so hostile counts fail with [`NdrError`] instead of allocating or panicking.
 
+use crate::bytes::{ReadError, Reader, from_utf16le, utf16le, utf16le_units};
+
 /// Malformed NDR stub data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -143,14 +145,14 @@ impl NdrWriter {
     /// Appends the pointee of a `[string] wchar_t*`: maximum count, offset 0, actual count
     /// (both counts include the NUL terminator), then the UTF-16LE code units and the NUL.
     pub fn wide_string(&mut self, s: &str) {
-        let units: Vec<u16> = s.encode_utf16().chain(std::iter::once(0)).collect();
-        let count = u32::try_from(units.len()).unwrap_or(u32::MAX);
+        let text = utf16le(s);
+        // Code units, with the NUL terminator.
+        let count = u32::try_from(text.len() / 2 + 1).unwrap_or(u32::MAX);
         self.u32(count);
         self.u32(0);
         self.u32(count);
-        for unit in units {
-            self.buf.extend_from_slice(&unit.to_le_bytes());
-        }
+        self.buf.extend_from_slice(&text);
+        self.buf.extend_from_slice(&[0, 0]);
     }
 
     /// Appends raw bytes (already NDR-encoded).
@@ -179,76 +181,70 @@ impl NdrWriter {
     }
 }
 
-/// Reads NDR 2.0 little-endian stub data, checking every access against the end.
+/// Reads NDR 2.0 little-endian stub data, checking every access against the end: the NDR
+/// layer (alignment of integers, pointers, conformant counts, strings) over
+/// [`crate::bytes::Reader`].
 #[derive(Debug, Clone)]
 pub struct NdrReader<'a> {
-    data: &'a [u8],
-    pos: usize,
+    reader: Reader<'a>,
+}
+
+impl From<ReadError> for NdrError {
+    fn from(error: ReadError) -> NdrError {
+        match error {
+            ReadError::Truncated { offset, needed, .. } => NdrError::Truncated { offset, needed },
+            ReadError::OutOfBounds { offset, length, .. } => NdrError::Truncated {
+                offset,
+                needed: length,
+            },
+        }
+    }
 }
 
 impl<'a> NdrReader<'a> {
     /// A reader at the start of `data`.
     pub fn new(data: &'a [u8]) -> Self {
-        Self { data, pos: 0 }
+        Self {
+            reader: Reader::new(data),
+        }
     }
 
     /// The current offset from the start of the stub.
     pub fn position(&self) -> usize {
-        self.pos
+        self.reader.offset()
     }
 
     /// Bytes not yet read.
     pub fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], NdrError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&end| end <= self.data.len())
-            .ok_or(NdrError::Truncated {
-                offset: self.pos,
-                needed: n,
-            })?;
-        let out = &self.data[self.pos..end];
-        self.pos = end;
-        Ok(out)
+        self.reader.remaining()
     }
 
     /// Skips padding up to a multiple of `n` bytes (1, 2, 4 or 8) from the start of the stub.
     pub fn align(&mut self, n: usize) -> Result<(), NdrError> {
-        let n = n.max(1);
-        let pad = (n - self.pos % n) % n;
-        self.take(pad).map(|_| ())
+        Ok(self.reader.align(n, "NDR alignment padding")?)
     }
 
     /// Reads one byte.
     pub fn u8(&mut self) -> Result<u8, NdrError> {
-        Ok(self.take(1)?[0])
+        Ok(self.reader.u8("NDR byte")?)
     }
 
     /// Aligns to 2 and reads a little-endian `u16`.
     pub fn u16(&mut self) -> Result<u16, NdrError> {
         self.align(2)?;
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
+        Ok(self.reader.u16("NDR short")?)
     }
 
     /// Aligns to 4 and reads a little-endian `u32`.
     pub fn u32(&mut self) -> Result<u32, NdrError> {
         self.align(4)?;
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(self.reader.u32("NDR long")?)
     }
 
     /// Aligns to 8 and reads a little-endian `u64`.
     pub fn u64(&mut self) -> Result<u64, NdrError> {
         self.align(8)?;
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
+        Ok(self.reader.u64("NDR hyper")?)
     }
 
     /// Reads a pointer's referent id: `None` for NULL.
@@ -260,7 +256,7 @@ impl<'a> NdrReader<'a> {
     /// bytes long, and checks that so many elements can fit in the bytes that remain, so a
     /// caller may allocate `count` elements.
     pub fn conformant_count(&mut self, min_element_size: usize) -> Result<u32, NdrError> {
-        let offset = self.pos;
+        let offset = self.position();
         let count = self.u32()?;
         self.check_fits(offset, count, min_element_size)?;
         Ok(count)
@@ -282,10 +278,10 @@ impl<'a> NdrReader<'a> {
     /// UTF-16LE code units, returning the text up to (not including) the first NUL. A string
     /// without a terminator is accepted as it is.
     pub fn wide_string(&mut self) -> Result<String, NdrError> {
-        let offset = self.pos;
+        let offset = self.position();
         let max = self.u32()?;
         let first = self.u32()?;
-        let actual_offset = self.pos;
+        let actual_offset = self.position();
         let actual = self.u32()?;
         let consistent = u64::from(first) + u64::from(actual) <= u64::from(max);
         if !consistent {
@@ -298,19 +294,19 @@ impl<'a> NdrReader<'a> {
         }
         self.check_fits(actual_offset, actual, 2)?;
         // check_fits guarantees actual * 2 <= remaining, so this cannot overflow.
-        let bytes = self.take(actual as usize * 2)?;
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .take_while(|&u| u != 0)
-            .collect();
-        String::from_utf16(&units).map_err(|_| NdrError::InvalidUtf16 { offset })
+        let bytes = self.reader.take(actual as usize * 2, "NDR string")?;
+        // The text ends at the first NUL, if there is one.
+        let text = utf16le_units(bytes)
+            .position(|unit| unit == 0)
+            .and_then(|nul| bytes.get(..nul * 2))
+            .unwrap_or(bytes);
+        from_utf16le(text, "NDR string").map_err(|_| NdrError::InvalidUtf16 { offset })
     }
 
     /// An [`NdrError::Invalid`] at the current offset.
     pub fn invalid(&self, what: &'static str) -> NdrError {
         NdrError::Invalid {
-            offset: self.pos,
+            offset: self.position(),
             what,
         }
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::RpcError;
+use crate::bytes::{ReadError, Reader};
 
 /// `rpc_vers`: connection-oriented DCE/RPC is version 5.
 pub const RPC_VERSION: u8 = 5;
@@ -147,14 +148,11 @@ impl SyntaxId {
         out
     }
 
-    fn read(r: &mut Cursor<'_>) -> Result<Self, RpcError> {
-        let b = r.take(20)?;
-        let mut uuid = [0u8; 16];
-        uuid.copy_from_slice(&b[..16]);
+    fn read(r: &mut Reader<'_>) -> Result<Self, ReadError> {
         Ok(Self {
-            uuid: Uuid::from_le_bytes(uuid),
-            version_major: u16::from_le_bytes([b[16], b[17]]),
-            version_minor: u16::from_le_bytes([b[18], b[19]]),
+            uuid: Uuid::from_le_bytes(r.array("transfer syntax uuid")?),
+            version_major: r.u16("transfer syntax version")?,
+            version_minor: r.u16("transfer syntax minor version")?,
         })
     }
 }
@@ -334,51 +332,6 @@ impl BindAck {
     }
 }
 
-/// A bounds-checked little-endian reader over one PDU.
-struct Cursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Self { data, pos: 0 }
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], RpcError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&end| end <= self.data.len())
-            .ok_or(RpcError::Truncated {
-                needed: self.pos.saturating_add(n),
-                available: self.data.len(),
-            })?;
-        let out = &self.data[self.pos..end];
-        self.pos = end;
-        Ok(out)
-    }
-
-    fn u8(&mut self) -> Result<u8, RpcError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, RpcError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    fn u32(&mut self) -> Result<u32, RpcError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn align(&mut self, n: usize) -> Result<(), RpcError> {
-        let pad = (n - self.pos % n) % n;
-        self.take(pad).map(|_| ())
-    }
-}
-
 /// The common header of a PDU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Header {
@@ -404,24 +357,22 @@ fn min_length(ptype: u8) -> usize {
 /// Reads and checks the common header of the PDU at the start of `data`. Only the 16 header
 /// bytes need to be there.
 fn parse_header(data: &[u8]) -> Result<Header, RpcError> {
-    let mut c = Cursor::new(data);
-    let major = c.u8()?;
-    let minor = c.u8()?;
-    let ptype = c.u8()?;
-    let flags = c.u8()?;
-    let drep = c.take(4)?;
-    let frag_length = c.u16()?;
-    let auth_length = c.u16()?;
-    let call_id = c.u32()?;
+    let mut c = Reader::new(data);
+    let major = c.u8("rpc_vers")?;
+    let minor = c.u8("rpc_vers_minor")?;
+    let ptype = c.u8("PTYPE")?;
+    let flags = c.u8("pfc_flags")?;
+    let drep: [u8; 4] = c.array("packed_drep")?;
+    let frag_length = c.u16("frag_length")?;
+    let auth_length = c.u16("auth_length")?;
+    let call_id = c.u32("call_id")?;
     if major != RPC_VERSION || minor > 1 {
         return Err(RpcError::UnsupportedVersion { major, minor });
     }
     // Integer representation in the high nibble of byte 0 (1 = little-endian), character
     // representation in its low nibble (0 = ASCII), floating point in byte 1 (0 = IEEE).
     if drep[0] != 0x10 || drep[1] != 0 {
-        return Err(RpcError::UnsupportedDataRepresentation([
-            drep[0], drep[1], drep[2], drep[3],
-        ]));
+        return Err(RpcError::UnsupportedDataRepresentation(drep));
     }
     if auth_length != 0 {
         return Err(RpcError::UnexpectedAuth { auth_length });
@@ -504,33 +455,33 @@ fn single_pdu(data: &[u8]) -> Result<Header, RpcError> {
 /// [`BindAck::accepted`]); a BIND_NAK is [`RpcError::BindNak`], a FAULT [`RpcError::Fault`].
 pub fn parse_bind_ack(data: &[u8]) -> Result<BindAck, RpcError> {
     let header = single_pdu(data)?;
-    let pdu = &data[..usize::from(header.frag_length)];
-    let mut c = Cursor::new(pdu);
-    c.take(HEADER_LEN)?;
+    // single_pdu checked that `data` is exactly one PDU.
+    let pdu = data;
+    let mut c = Reader::at(pdu, HEADER_LEN);
     match PacketType::from_u8(header.ptype) {
         PacketType::BindAck => {}
         PacketType::BindNak => {
             return Err(RpcError::BindNak {
-                reason: BindNakReason(c.u16()?),
+                reason: BindNakReason(c.u16("provider_reject_reason")?),
             });
         }
         PacketType::Fault => return Err(parse_fault(pdu)),
         _ => return Err(RpcError::UnexpectedPacketType(header.ptype)),
     }
-    let max_xmit_frag = c.u16()?;
-    let max_recv_frag = c.u16()?;
-    let assoc_group_id = c.u32()?;
-    let addr_len = c.u16()?;
-    let addr = c.take(usize::from(addr_len))?;
+    let max_xmit_frag = c.u16("max_xmit_frag")?;
+    let max_recv_frag = c.u16("max_recv_frag")?;
+    let assoc_group_id = c.u32("assoc_group_id")?;
+    let addr_len = c.u16("sec_addr length")?;
+    let addr = c.take(usize::from(addr_len), "sec_addr port_spec")?;
     let addr = addr.split(|&b| b == 0).next().unwrap_or_default();
     let secondary_address = String::from_utf8_lossy(addr).into_owned();
-    c.align(4)?;
-    let n_results = c.u8()?;
-    c.take(3)?; // reserved, reserved2
+    c.align(4, "sec_addr padding")?;
+    let n_results = c.u8("n_results")?;
+    c.skip(3, "reserved")?; // reserved, reserved2
     let mut results = Vec::with_capacity(usize::from(n_results));
     for _ in 0..n_results {
-        let result = c.u16()?;
-        let reason = c.u16()?;
+        let result = c.u16("result")?;
+        let reason = c.u16("reason")?;
         let transfer_syntax = SyntaxId::read(&mut c)?;
         results.push(match result {
             0 => ContextResult::Accepted { transfer_syntax },
@@ -556,11 +507,9 @@ pub fn parse_bind_ack(data: &[u8]) -> Result<BindAck, RpcError> {
 
 /// The status of a FAULT PDU (at least [`min_length`] bytes, checked by the header parser).
 fn parse_fault(pdu: &[u8]) -> RpcError {
-    let mut c = Cursor::new(pdu);
-    let status = c.take(HEADER_LEN + 8).and_then(|_| c.u32());
-    match status {
+    match Reader::at(pdu, HEADER_LEN + 8).u32("status") {
         Ok(status) => RpcError::Fault { status },
-        Err(e) => e,
+        Err(e) => e.into(),
     }
 }
 
@@ -703,7 +652,9 @@ impl ResponseAssembler {
         let mut consumed = 0;
         let mut result = Ok(None);
         while pending.len() - consumed >= HEADER_LEN {
-            let rest = &pending[consumed..];
+            let Some(rest) = pending.get(consumed..) else {
+                break;
+            };
             let header = match parse_header(rest) {
                 Ok(header) => header,
                 Err(e) => {
@@ -712,11 +663,11 @@ impl ResponseAssembler {
                 }
             };
             let len = usize::from(header.frag_length);
-            if rest.len() < len {
+            let Some(fragment) = rest.get(..len) else {
                 break;
-            }
+            };
             consumed += len;
-            match self.accept(header, &rest[..len]) {
+            match self.accept(header, fragment) {
                 Ok(false) => {}
                 Ok(true) => {
                     result = Ok(Some(std::mem::take(&mut self.stub)));
@@ -763,7 +714,7 @@ impl ResponseAssembler {
             return Err(RpcError::FragmentOrder);
         }
         self.started = true;
-        let stub = &pdu[RESPONSE_HEADER_LEN..];
+        let stub = Reader::at(pdu, RESPONSE_HEADER_LEN).rest("stub data")?;
         if self.stub.len().saturating_add(stub.len()) > self.limit {
             return Err(RpcError::ResponseTooLarge { limit: self.limit });
         }

@@ -1,8 +1,8 @@
 //! The information classes the client sets and queries (MS-FSCC §2.4 and §2.5): sans-IO
 //! encoders for SET_INFO buffers and decoders for QUERY_INFO answers.
 
-use crate::wire::messages::read_file_attributes;
-use crate::wire::reader::Reader;
+use crate::bytes::Reader;
+use crate::wire::attributes::read_file_attributes;
 use crate::wire::{FileAttributes, WireError};
 
 /// SMB2_0_INFO_FILE: the information is about a file.
@@ -60,7 +60,7 @@ impl BasicInformation {
 /// FileRenameInformation for SMB2: `new_name` is the full path from the share's root,
 /// backslash-separated, without a leading backslash.
 pub fn rename_information(new_name: &str, replace_if_exists: bool) -> Vec<u8> {
-    let name: Vec<u8> = new_name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let name: Vec<u8> = crate::bytes::utf16le(new_name);
     let mut buffer = Vec::with_capacity(20 + name.len());
     buffer.push(u8::from(replace_if_exists));
     buffer.extend_from_slice(&[0; 7]); // Reserved

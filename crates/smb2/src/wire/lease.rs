@@ -5,8 +5,8 @@
 //! Everything decoded here comes from the server: sizes are checked before any field is read,
 //! and a context or notification that does not hold is an error, never a panic.
 
-use super::reader::{Reader, slice};
 use super::{Command, CreateResponse, HEADER_LENGTH, WireError};
+use crate::bytes::{Reader, slice, u16_at};
 
 /// Lease states (MS-SMB2 §2.2.13.2.8, LeaseState): what the holder may cache.
 pub mod lease_state {
@@ -174,7 +174,9 @@ pub fn decode_create_contexts(
                 .filter(|&end| end <= chain.len())
                 .ok_or(WireError::BadEntryOffset(offset + start))?
         };
-        let context = &chain[start..end];
+        let context = chain
+            .get(start..end)
+            .ok_or(WireError::BadEntryOffset(offset + start))?;
         let name = slice(context, name_offset, name_length, "CreateContext name")?;
         let data = if data_length == 0 {
             &[][..]
@@ -232,15 +234,7 @@ impl LeaseBreak {
     /// notification; an oplock break (StructureSize 24), another command, or too few bytes
     /// are errors.
     pub fn decode(message: &[u8]) -> Result<LeaseBreak, WireError> {
-        let command = message
-            .get(12..14)
-            .map(|code| Command::from_code(u16::from_le_bytes([code[0], code[1]])))
-            .ok_or(WireError::Truncated {
-                field: "Command",
-                offset: 12,
-                needed: 2,
-                available: message.len().saturating_sub(12),
-            })?;
+        let command = Command::from_code(u16_at(message, 12, "Command")?);
         let mut reader = Reader::at(message, HEADER_LENGTH);
         let size = reader.u16("StructureSize")?;
         if command != Command::OplockBreak || size != LEASE_BREAK_NOTIFICATION_SIZE {

@@ -3,9 +3,11 @@
 //! counted from the start of the message as the protocol wants; a response body is decoded
 //! from the whole message for the same reason.
 
+use super::attributes::{FileAttributes, read_file_attributes};
 use super::lease::{LeaseBreakAck, LeaseRequest, OPLOCK_LEVEL_LEASE};
-use super::reader::{Reader, optional_slice, slice};
-use super::{Command, HEADER_LENGTH, WireError, from_utf16le, utf16le};
+use super::{Command, HEADER_LENGTH, WireError};
+use crate::bytes::{Reader, optional_slice, slice};
+use crate::bytes::{from_utf16le, utf16le};
 
 /// Dialect revisions (MS-SMB2 §2.2.3).
 pub mod dialect {
@@ -169,20 +171,6 @@ pub mod create_options {
     pub const DELETE_ON_CLOSE: u32 = 0x0000_1000;
 }
 
-/// File attributes (MS-FSCC §2.6).
-pub mod file_attributes {
-    /// Read-only.
-    pub const READONLY: u32 = 0x0000_0001;
-    /// Hidden.
-    pub const HIDDEN: u32 = 0x0000_0002;
-    /// A directory.
-    pub const DIRECTORY: u32 = 0x0000_0010;
-    /// Archive.
-    pub const ARCHIVE: u32 = 0x0000_0020;
-    /// No other attribute set.
-    pub const NORMAL: u32 = 0x0000_0080;
-}
-
 /// CREATE request (MS-SMB2 §2.2.13), without create contexts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateRequest {
@@ -191,7 +179,7 @@ pub struct CreateRequest {
     pub name: String,
     /// [`access`] bits.
     pub desired_access: u32,
-    /// [`file_attributes`] for a new file.
+    /// [`file_attributes`](crate::wire::file_attributes) for a new file.
     pub file_attributes: u32,
     /// [`share_access`] bits.
     pub share_access: u32,
@@ -777,32 +765,6 @@ impl TreeConnectResponse {
     }
 }
 
-/// A file's times, sizes and attributes as CREATE, CLOSE and directory entries give them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FileAttributes {
-    /// Creation time (FILETIME).
-    pub creation_time: u64,
-    /// Last access time.
-    pub last_access_time: u64,
-    /// Last write time.
-    pub last_write_time: u64,
-    /// Change time.
-    pub change_time: u64,
-    /// Allocated size.
-    pub allocation_size: u64,
-    /// End of file: the size.
-    pub end_of_file: u64,
-    /// [`file_attributes`].
-    pub attributes: u32,
-}
-
-impl FileAttributes {
-    /// Whether the file is a directory.
-    pub fn is_directory(&self) -> bool {
-        self.attributes & file_attributes::DIRECTORY != 0
-    }
-}
-
 /// CREATE response (MS-SMB2 §2.2.14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateResponse {
@@ -874,7 +836,7 @@ impl ReadResponse {
 pub fn decode_write_response(message: &[u8]) -> Result<u32, WireError> {
     let mut reader = body(message, Command::Write, 17)?;
     reader.skip(2, "Reserved")?;
-    reader.u32("Count")
+    Ok(reader.u32("Count")?)
 }
 
 /// Decodes a CLOSE response (MS-SMB2 §2.2.16): the attributes when the server filled them in
@@ -885,20 +847,6 @@ pub fn decode_close_response(message: &[u8]) -> Result<Option<FileAttributes>, W
     reader.skip(4, "Reserved")?;
     let attributes = read_file_attributes(&mut reader)?;
     Ok((flags & 0x0001 != 0).then_some(attributes))
-}
-
-/// Reads the four times, the allocation size, the end of file and the attributes, in the
-/// order CREATE, CLOSE and FileNetworkOpenInformation share.
-pub(crate) fn read_file_attributes(reader: &mut Reader<'_>) -> Result<FileAttributes, WireError> {
-    Ok(FileAttributes {
-        creation_time: reader.u64("CreationTime")?,
-        last_access_time: reader.u64("LastAccessTime")?,
-        last_write_time: reader.u64("LastWriteTime")?,
-        change_time: reader.u64("ChangeTime")?,
-        allocation_size: reader.u64("AllocationSize")?,
-        end_of_file: reader.u64("EndOfFile")?,
-        attributes: reader.u32("FileAttributes")?,
-    })
 }
 
 /// IOCTL response (MS-SMB2 §2.2.32): the output bytes.
@@ -916,7 +864,7 @@ pub fn decode_output_buffer(message: &[u8], command: Command) -> Result<&[u8], W
     let mut reader = body(message, command, 9)?;
     let offset = usize::from(reader.u16("OutputBufferOffset")?);
     let length = reader.u32("OutputBufferLength")? as usize;
-    optional_slice(message, offset, length, "OutputBuffer")
+    Ok(optional_slice(message, offset, length, "OutputBuffer")?)
 }
 
 /// The ErrorData of an error response (MS-SMB2 §2.2.2), for diagnostics.
@@ -982,13 +930,14 @@ pub fn buffer_at<'a>(
     length: usize,
     field: &'static str,
 ) -> Result<&'a [u8], WireError> {
-    slice(message, offset, length, field)
+    Ok(slice(message, offset, length, field)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Header;
     use super::*;
+    use crate::wire::file_attributes;
 
     fn message(request: &Request) -> Vec<u8> {
         let mut bytes = Vec::new();

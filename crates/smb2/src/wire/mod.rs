@@ -2,18 +2,19 @@
 //! client sends and the responses it reads. Requests are encoded, responses decoded; decoding
 //! never panics and reports the field and offset that did not hold.
 
+mod attributes;
 mod compound;
 pub mod file_info;
 mod header;
 pub mod lease;
 mod messages;
-mod reader;
 
+pub use crate::bytes::{Reader, from_utf16le, utf16le};
+pub use attributes::{FileAttributes, file_attributes};
 pub use compound::{ChainSlot, encode_chain};
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
 pub use messages::*;
-pub use reader::Reader;
 
 /// Why bytes did not decode as the SMB2 message they claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,35 +72,81 @@ pub enum WireError {
     BadEntryOffset(usize),
 }
 
-/// Encodes `text` as UTF-16LE, as SMB2 names are.
-pub fn utf16le(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+impl From<crate::bytes::ReadError> for WireError {
+    fn from(error: crate::bytes::ReadError) -> WireError {
+        use crate::bytes::ReadError;
+        match error {
+            ReadError::Truncated {
+                field,
+                offset,
+                needed,
+                available,
+            } => WireError::Truncated {
+                field,
+                offset,
+                needed,
+                available,
+            },
+            ReadError::OutOfBounds {
+                field,
+                offset,
+                length,
+                total,
+            } => WireError::OutOfBounds {
+                field,
+                offset,
+                length,
+                total,
+            },
+        }
+    }
 }
 
-/// Decodes UTF-16LE bytes; `field` names the field in the error.
-pub fn from_utf16le(bytes: &[u8], field: &'static str) -> Result<String, WireError> {
-    if !bytes.len().is_multiple_of(2) {
-        return Err(WireError::BadUtf16(field));
+impl From<crate::bytes::BadUtf16> for WireError {
+    fn from(error: crate::bytes::BadUtf16) -> WireError {
+        WireError::BadUtf16(error.field)
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| WireError::BadUtf16(field))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytes::{optional_slice, slice};
 
+    /// The reader's and the decoder's errors become the WireErrors they were before the
+    /// reader moved to `crate::bytes`.
     #[test]
-    fn utf16_round_trip_and_errors() {
+    fn reader_errors_are_wire_errors() {
+        let mut reader = Reader::at(&[1, 0, 2, 0, 0, 0, 9], 0);
+        assert_eq!(reader.u16("a").unwrap(), 1);
+        assert_eq!(reader.u32("b").unwrap(), 2);
+        assert_eq!(
+            reader.u16("c").map_err(WireError::from),
+            Err(WireError::Truncated {
+                field: "c",
+                offset: 6,
+                needed: 2,
+                available: 1
+            })
+        );
+        assert_eq!(
+            slice(&[0; 4], 3, 2, "x").map_err(WireError::from),
+            Err(WireError::OutOfBounds {
+                field: "x",
+                offset: 3,
+                length: 2,
+                total: 4
+            })
+        );
+        assert_eq!(optional_slice(&[0; 4], 99, 0, "x").unwrap(), &[] as &[u8]);
         let bytes = utf16le("\\\\srv\\Share ü");
         assert_eq!(from_utf16le(&bytes, "t").unwrap(), "\\\\srv\\Share ü");
-        assert_eq!(from_utf16le(&[0x41], "t"), Err(WireError::BadUtf16("t")));
         assert_eq!(
-            from_utf16le(&[0x00, 0xD8], "t"),
+            from_utf16le(&[0x41], "t").map_err(WireError::from),
+            Err(WireError::BadUtf16("t"))
+        );
+        assert_eq!(
+            from_utf16le(&[0x00, 0xD8], "t").map_err(WireError::from),
             Err(WireError::BadUtf16("t"))
         );
     }
