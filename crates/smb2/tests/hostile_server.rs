@@ -26,7 +26,7 @@ use hostile::{
     ServerMechListMic, Signature, TREE_ID, session_id,
 };
 use wnet_smb2::client::{
-    Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, SessionOptions, negotiate,
+    Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, Refusal, SessionOptions, negotiate,
 };
 use wnet_smb2::wire::{Command, dialect};
 use wnet_smb2::{Connection, Error, NtStatus, Session, connect_tcp};
@@ -155,11 +155,11 @@ async fn an_unsigned_tree_connect_under_session_zero_is_refused() {
         assert!(
             matches!(
                 error,
-                Error::SessionMismatch {
+                Error::Refused(Refusal::SessionMismatch {
                     command: Command::TreeConnect,
                     expected,
                     found: 0,
-                } if expected == session.id()
+                }) if expected == session.id()
             ),
             "dialect {dialect:#06x}: {error}"
         );
@@ -183,9 +183,9 @@ async fn a_missing_or_wrong_signature_is_refused_and_closes_the_connection() {
         assert!(
             matches!(
                 error,
-                Error::BadSignature {
+                Error::Refused(Refusal::BadSignature {
                     command: Command::TreeConnect
-                }
+                })
             ),
             "{signature:?}: {error}"
         );
@@ -226,11 +226,11 @@ async fn a_response_claiming_another_sessions_id_is_refused() {
     assert!(
         matches!(
             error,
-            Error::SessionMismatch {
+            Error::Refused(Refusal::SessionMismatch {
                 command: Command::TreeConnect,
                 expected,
                 found,
-            } if expected == session_id(0) && found == session_id(1)
+            }) if expected == session_id(0) && found == session_id(1)
         ),
         "{error}"
     );
@@ -253,9 +253,9 @@ async fn a_plaintext_response_on_an_encrypting_session_is_refused() {
     assert!(
         matches!(
             error,
-            Error::NotEncrypted {
+            Error::Refused(Refusal::NotEncrypted {
                 command: Command::TreeConnect
-            }
+            })
         ),
         "{error}"
     );
@@ -281,11 +281,11 @@ async fn a_later_compound_answer_under_session_zero_is_refused() {
     assert!(
         matches!(
             error,
-            Error::SessionMismatch {
+            Error::Refused(Refusal::SessionMismatch {
                 command: Command::Close,
                 found: 0,
                 ..
-            }
+            })
         ),
         "{error}"
     );
@@ -510,9 +510,9 @@ async fn a_3_0_session_setup_that_cannot_prove_the_key_fails() {
         assert!(
             matches!(
                 error,
-                Error::BadSignature {
+                Error::Refused(Refusal::BadSignature {
                     command: Command::SessionSetup
-                }
+                })
             ),
             "{signature:?}: {error}"
         );
@@ -527,7 +527,7 @@ async fn a_negotiation_the_server_does_not_confirm_closes_the_connection() {
     let script = Script::new(dialect::SMB_3_0_2).validated_dialect(dialect::SMB_3_1_1);
     let (session, error) = refused_tree_connect(script).await;
     assert!(
-        matches!(&error, Error::NegotiateNotValidated(reason) if reason.contains("dialect")),
+        matches!(&error, Error::Refused(Refusal::NegotiateNotValidated(reason)) if reason.contains("dialect")),
         "{error}"
     );
     assert!(!session.is_connected(), "the connection must be closed");
@@ -549,7 +549,7 @@ async fn an_unsigned_validation_answer_closes_the_connection() {
     let (session, error) = refused_tree_connect(script).await;
     assert!(!session.is_signing());
     assert!(
-        matches!(&error, Error::NegotiateNotValidated(reason) if reason.contains("not signed")),
+        matches!(&error, Error::Refused(Refusal::NegotiateNotValidated(reason)) if reason.contains("not signed")),
         "{error}"
     );
     assert!(!session.is_connected(), "the connection must be closed");
@@ -684,7 +684,7 @@ async fn share_encryption_is_reported_only_once_proven() {
         assert!(
             matches!(
                 error,
-                Error::NotEncrypted { command } if command == first_sealed
+                Error::Refused(Refusal::NotEncrypted { command }) if command == first_sealed
             ),
             "dialect {dialect:#06x}: {error}"
         );

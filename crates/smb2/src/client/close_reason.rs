@@ -63,18 +63,19 @@ pub enum CloseReason {
     IncompleteCompound,
 }
 
-/// A response the client refused, closing its connection: the typed errors of
-/// [`super::Error`] with the same names and texts, in a form the connection keeps.
+/// A response the client refused, closing its connection: what [`super::Error::Refused`]
+/// carries, and [`CloseReason::Refused`] keeps for every request that waited on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
-    /// See [`super::Error::BadSignature`].
+    /// A response's signature was missing or wrong on a session that signs.
     #[error("{command:?} response failed signature verification")]
     BadSignature {
         /// The request whose response it was.
         command: Command,
     },
-    /// See [`super::Error::SessionMismatch`].
+    /// A response named another session than the request it answers (MS-SMB2 §3.2.5.1.3),
+    /// in its header or in the transform that carried it.
     #[error(
         "{command:?} response came under session {found:#x}, but its request was sent under \
          session {expected:#x}"
@@ -87,13 +88,13 @@ pub enum Refusal {
         /// The SessionId the response carried.
         found: u64,
     },
-    /// See [`super::Error::NotEncrypted`].
+    /// A response arrived unencrypted on a session that encrypts.
     #[error("{command:?} response arrived unencrypted on a session that encrypts")]
     NotEncrypted {
         /// The request whose response it was.
         command: Command,
     },
-    /// See [`super::Error::UnexpectedResponse`].
+    /// A response carried another command than the request with its message id.
     #[error("{command:?} request was answered with a {found:?} response")]
     UnexpectedResponse {
         /// The request.
@@ -101,34 +102,13 @@ pub enum Refusal {
         /// The command of the response.
         found: Command,
     },
-    /// See [`super::Error::NegotiateNotValidated`].
+    /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §3.2.5.14.12) showed that the NEGOTIATE the
+    /// server answered is not the one the client sent, or the server would not confirm it:
+    /// someone on the path may have tampered with it (a downgrade).
     #[error(
         "the server did not confirm the negotiation ({0}); the connection may be tampered with"
     )]
     NegotiateNotValidated(String),
-}
-
-impl From<Refusal> for super::Error {
-    fn from(refusal: Refusal) -> Self {
-        use super::Error;
-        match refusal {
-            Refusal::BadSignature { command } => Error::BadSignature { command },
-            Refusal::SessionMismatch {
-                command,
-                expected,
-                found,
-            } => Error::SessionMismatch {
-                command,
-                expected,
-                found,
-            },
-            Refusal::NotEncrypted { command } => Error::NotEncrypted { command },
-            Refusal::UnexpectedResponse { command, found } => {
-                Error::UnexpectedResponse { command, found }
-            }
-            Refusal::NegotiateNotValidated(reason) => Error::NegotiateNotValidated(reason),
-        }
-    }
 }
 
 /// Why authentication failed where neither NTLM nor SPNEGO decoding did.

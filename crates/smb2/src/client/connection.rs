@@ -1049,10 +1049,10 @@ mod tests {
         assert!(
             matches!(
                 error,
-                Error::UnexpectedResponse {
+                Error::Refused(Refusal::UnexpectedResponse {
                     command: Command::Echo,
                     found: Command::Close
-                }
+                })
             ),
             "{error}"
         );

@@ -67,42 +67,11 @@ pub enum Error {
     /// A response did not decode.
     #[error("malformed response: {0}")]
     Protocol(#[from] WireError),
-    /// A response's signature was missing or wrong on a session that signs. The connection
-    /// is closed.
-    #[error("{command:?} response failed signature verification")]
-    BadSignature {
-        /// The request whose response it was.
-        command: Command,
-    },
-    /// A response named another session than the request it answers (MS-SMB2 §3.2.5.1.3),
-    /// in its header or in the transform that carried it. The connection is closed.
-    #[error(
-        "{command:?} response came under session {found:#x}, but its request was sent under \
-         session {expected:#x}"
-    )]
-    SessionMismatch {
-        /// The request whose response it was.
-        command: Command,
-        /// The SessionId of the request.
-        expected: u64,
-        /// The SessionId the response carried (in its header, or its transform's).
-        found: u64,
-    },
-    /// A response arrived unencrypted on a session that encrypts. The connection is closed.
-    #[error("{command:?} response arrived unencrypted on a session that encrypts")]
-    NotEncrypted {
-        /// The request whose response it was.
-        command: Command,
-    },
-    /// A response carried another command than the request with its message id. The
-    /// connection is closed.
-    #[error("{command:?} request was answered with a {found:?} response")]
-    UnexpectedResponse {
-        /// The request.
-        command: Command,
-        /// The command of the response.
-        found: Command,
-    },
+    /// A response was refused, and the connection with it: a bad or missing signature, another
+    /// session, plaintext on an encrypting session, another command, or a negotiation the
+    /// server did not confirm (see [`Refusal`]).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The server sent more than the client takes for one result (a directory listing, a
     /// share list); what was gathered so far is dropped. A server sending without end is
     /// the likely cause; a caller who expects more can raise the limit where the operation
@@ -127,13 +96,6 @@ pub enum Error {
     /// caller gave credentials: nothing was authenticated, so the session is refused.
     #[error("the server logged the session on as anonymous although credentials were given")]
     UnexpectedAnonymous,
-    /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §3.2.5.14.12) showed that the NEGOTIATE the
-    /// server answered is not the one the client sent, or the server would not confirm it:
-    /// someone on the path may have tampered with it (a downgrade). The connection is closed.
-    #[error(
-        "the server did not confirm the negotiation ({0}); the connection may be tampered with"
-    )]
-    NegotiateNotValidated(String),
     /// A message too large for the transport's 24-bit length.
     #[error("message of {0} bytes is too large to send")]
     TooLarge(usize),

@@ -371,9 +371,9 @@ impl SessionSecurity {
                     &exchange.response,
                 ))
         {
-            return Err(Error::BadSignature {
+            return Err(Error::Refused(Refusal::BadSignature {
                 command: Command::SessionSetup,
-            });
+            }));
         }
         let encrypt =
             options.require_encryption || response.session_flags & session_flags::ENCRYPT_DATA != 0;
@@ -753,7 +753,7 @@ impl Session {
             Ok(validated) => validated,
             Err(error) => {
                 let reason = match &error {
-                    Error::NegotiateNotValidated(reason) => {
+                    Error::Refused(Refusal::NegotiateNotValidated(reason)) => {
                         CloseReason::Refused(Refusal::NegotiateNotValidated(reason.clone()))
                     }
                     other => CloseReason::Aborted(other.to_string()),
@@ -815,9 +815,9 @@ impl Session {
         // An encrypting session's answer arrived sealed (the connection refuses plaintext
         // there), which proves the key as a signature would.
         if exchange.header.flags & flags::SIGNED == 0 && !self.is_encrypting() {
-            return Err(Error::NegotiateNotValidated(
+            return Err(Error::Refused(Refusal::NegotiateNotValidated(
                 "its answer to FSCTL_VALIDATE_NEGOTIATE_INFO was not signed".into(),
-            ));
+            )));
         }
         let status = NtStatus(exchange.header.status);
         match status {
@@ -831,18 +831,18 @@ impl Session {
                 return Ok(true);
             }
             _ => {
-                return Err(Error::NegotiateNotValidated(format!(
+                return Err(Error::Refused(Refusal::NegotiateNotValidated(format!(
                     "FSCTL_VALIDATE_NEGOTIATE_INFO failed with {status}"
-                )));
+                ))));
             }
         }
         let output = decode_ioctl_response(&exchange.response)?;
         let answer = ValidateNegotiateAnswer::decode(&output).ok_or_else(|| {
-            Error::NegotiateNotValidated(format!(
+            Error::Refused(Refusal::NegotiateNotValidated(format!(
                 "its FSCTL_VALIDATE_NEGOTIATE_INFO answer has {} bytes, not {}",
                 output.len(),
                 VALIDATE_NEGOTIATE_RESPONSE_LEN
-            ))
+            )))
         })?;
         // Each field as NEGOTIATE said it and as the validation says it, both shown the same
         // way (so that the texts differ exactly when the values do).
@@ -869,9 +869,9 @@ impl Session {
             ),
         ];
         if let Some((what, said, now)) = fields.into_iter().find(|(_, said, now)| said != now) {
-            return Err(Error::NegotiateNotValidated(format!(
+            return Err(Error::Refused(Refusal::NegotiateNotValidated(format!(
                 "NEGOTIATE said {what} {said}, validation says {now}"
-            )));
+            ))));
         }
         self.inner
             .negotiate_validated
