@@ -15,5 +15,4 @@ pub mod name_service;
 pub mod session;
 mod socket;
 pub mod targets;
-pub mod user_state;
 pub mod wire;
