@@ -17,7 +17,7 @@ use wnet::drives::drives_dir;
 use wnet::error::{Cause, WinError, codes};
 use wnet::secret_buffer::SecretBuffer;
 use wnet_drive::{Drive, DriveOptions};
-use wnet_nbt::user_state::{open_private_read, write_private};
+use wnet_host::user_state::{open_private_read, write_private};
 use wnet_smb2::Tree;
 
 use crate::redirector::{RedirectRequest, RedirectedDevice, Redirector};
@@ -40,7 +40,7 @@ impl MountRecord {
     }
 
     /// The mount points a previous agent recorded: none if the record is not a file of this
-    /// user's that nobody else could have written (see `wnet_nbt::user_state`), since the
+    /// user's that nobody else could have written (see `wnet_host::user_state`), since the
     /// agent detaches what it lists.
     pub fn previous(&self) -> Vec<PathBuf> {
         let file = match open_private_read(&self.path) {

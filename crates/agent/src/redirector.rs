@@ -14,7 +14,7 @@ use wnet_smb2::Tree;
 pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
     let path = mount_point(local_name);
     if is_drive_letter(local_name) {
-        use wnet_nbt::user_state::{DirRule, check_dir};
+        use wnet_host::user_state::{DirRule, check_dir};
         let dir = drives_dir();
         // Made 0700 if missing; else it must be ours, not a link, not writable by others.
         check_dir(&dir, DirRule::NotWritableByOthers, true)

@@ -41,10 +41,10 @@ pub enum AgentError {
     #[error("another wnet agent is running for this user (lock {0})")]
     AlreadyRunning(PathBuf),
     /// The socket's directory or the lock file in it is not this user's, or is a symbolic
-    /// link (see `wnet_nbt::user_state`; a directory of ours with looser bits is tightened to
+    /// link (see `wnet_host::user_state`; a directory of ours with looser bits is tightened to
     /// 0700 instead).
     #[error(transparent)]
-    InsecureState(#[from] wnet_nbt::user_state::StateError),
+    InsecureState(#[from] wnet_host::user_state::StateError),
     /// A file-system or socket operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -60,7 +60,7 @@ pub enum AgentError {
 
 /// The uid this process runs as (`u32::MAX`, which no peer has, if unknown).
 pub fn current_uid() -> u32 {
-    wnet_nbt::user_state::current_uid().unwrap_or(u32::MAX)
+    wnet_host::user_state::current_uid().unwrap_or(u32::MAX)
 }
 
 fn io_error<'a>(
@@ -77,7 +77,7 @@ fn io_error<'a>(
 /// Makes the socket's directory (0700) or checks that the existing one is ours, private and
 /// not a link, as the clients check it.
 fn private_directory(dir: &Path) -> Result<(), AgentError> {
-    wnet_nbt::user_state::check_dir(dir, wnet_nbt::user_state::DirRule::Private, true)?;
+    wnet_host::user_state::check_dir(dir, wnet_host::user_state::DirRule::Private, true)?;
     Ok(())
 }
 
@@ -109,7 +109,7 @@ impl Agent {
         private_directory(&dir)?;
         let lock_path = config.socket.with_extension("lock");
         // 0600, never through a link, and only a file of ours.
-        let lock = wnet_nbt::user_state::open_private_append(&lock_path)?;
+        let lock = wnet_host::user_state::open_private_append(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(AgentError::AlreadyRunning(lock_path)),

@@ -4,7 +4,7 @@
 //!
 //! The file is `$WNET_NAME_CACHE` if set, else `$XDG_RUNTIME_DIR/wnet/name-cache.json`, else
 //! `/tmp/wnet-<uid>/name-cache.json`; its directory is made private (0700) and checked as
-//! `wnet_nbt::user_state` describes. It is rewritten whole, through a temporary file and a
+//! `wnet_host::user_state` describes. It is rewritten whole, through a temporary file and a
 //! rename, so a reader never sees half of it. A missing or unreadable file is an empty cache:
 //! the cache is an optimisation, never a reason to fail. A file another user could have
 //! written (not ours, writable by group or others, a link) is ignored with a warning, so that
@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use wnet_nbt::name_service::client::NameServiceClient;
-use wnet_nbt::user_state::{
+use wnet_host::user_state::{
     open_private_read, private_runtime_dir, user_runtime_dir, write_private,
 };
+use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
 /// One cached answer as the file stores it.
@@ -242,7 +242,7 @@ mod tests {
         fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
 
         // Another user's file (needs root to make one; CI runs the tests as root).
-        if wnet_nbt::user_state::current_uid() == Some(0) {
+        if wnet_host::user_state::current_uid() == Some(0) {
             std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
             let loaded = load(&path, now);
             assert!(

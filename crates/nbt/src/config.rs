@@ -196,8 +196,9 @@ impl NameServiceConfig {
     }
 }
 
-/// A variable's value, `None` when unset or blank.
-pub fn env_var(name: &str) -> Option<String> {
+/// A variable's value, `None` when unset or blank: a private copy of `wnet_host::env_var`,
+/// since this crate depends on no other wnet crate.
+fn env_var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
         .filter(|value| !value.trim().is_empty())

@@ -11,9 +11,10 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
+use wnet_host::env_var;
 use wnet_nbt::config::{
     DATAGRAM_SERVICE_UDP_PORT, EnvError, NAME_SERVICE_UDP_PORT, NameServiceConfig,
-    SESSION_SERVICE_TCP_PORT, env_var,
+    SESSION_SERVICE_TCP_PORT,
 };
 use wnet_nbt::interfaces::{Ipv4Interface, ipv4_interfaces, mac_address};
 

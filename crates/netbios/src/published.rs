@@ -7,7 +7,7 @@
 //!
 //! The directory is `$WNET_NETBIOS_STATE_DIR`, else `$XDG_RUNTIME_DIR/wnet/netbios`, else
 //! `/tmp/wnet-<uid>/netbios`; it is created 0700 and files 0600, and both are checked as
-//! `wnet_nbt::user_state` describes: nothing is published into a directory that is not ours,
+//! `wnet_host::user_state` describes: nothing is published into a directory that is not ours,
 //! and a table file that is not ours (or that others could write) is not shown.
 
 use std::fs;
@@ -15,7 +15,7 @@ use std::net::SocketAddrV4;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use wnet_nbt::user_state::{
+use wnet_host::user_state::{
     DirRule, StateError, check_dir, open_private_read, private_runtime_dir, user_runtime_dir,
     write_private,
 };
@@ -173,7 +173,7 @@ mod tests {
         fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
         assert_eq!(read_table(&path), None);
         fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        if wnet_nbt::user_state::current_uid() == Some(0) {
+        if wnet_host::user_state::current_uid() == Some(0) {
             std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
             assert_eq!(read_table(&path), None);
         }

@@ -3,7 +3,7 @@
 //!
 //! Whom the client talks to is checked before it sends anything, since its requests carry
 //! passwords: the socket's directory must be this user's and private (see
-//! `wnet_nbt::user_state`), the socket file must be this user's, and the process that accepted
+//! `wnet_host::user_state`), the socket file must be this user's, and the process that accepted
 //! the connection must run as this user (`SO_PEERCRED`); otherwise the call fails with
 //! ERROR_ACCESS_DENIED naming the socket and the uid found. root talking to another user's
 //! agent is refused as well. The agent's log is opened without following links.
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use crate::secret_buffer::SecretBuffer;
-use wnet_nbt::config::env_var;
-use wnet_nbt::user_state::{DirRule, check_dir, open_private_append, open_private_read};
+use wnet_host::env_var;
+use wnet_host::user_state::{DirRule, check_dir, open_private_append, open_private_read};
 
 use crate::error::{Cause, WinError, codes};
 
@@ -41,7 +41,7 @@ const MAX_RESPONSE: usize = 64 << 20;
 /// directory (`$XDG_RUNTIME_DIR/wnet`, else `/tmp/wnet-<uid>`).
 pub fn agent_socket_path() -> PathBuf {
     env_var("WNET_AGENT_SOCKET").map_or_else(
-        || wnet_nbt::user_state::user_runtime_dir().join("agent.sock"),
+        || wnet_host::user_state::user_runtime_dir().join("agent.sock"),
         PathBuf::from,
     )
 }
@@ -420,7 +420,7 @@ fn spawn_agent() -> Result<std::process::Child, WinError> {
     let log_path = log_beside(&socket);
     // Makes the directory (0700) or checks it, then opens the log without following a link.
     let log = open_private_append(&log_path).map_err(|error| match error {
-        wnet_nbt::user_state::StateError::Io { .. } => no_agent(error.to_string()),
+        wnet_host::user_state::StateError::Io { .. } => no_agent(error.to_string()),
         _ => refused(format!("cannot start the wnet agent: {error}")),
     })?;
     let (program, leading) = agent_command();

@@ -3,7 +3,7 @@
 //!
 //! The directory is trusted only if it is the user's own, not a symbolic link, and not
 //! writable by group or others; a missing one is made with mode 0700. Its files are read and
-//! written through `wnet_nbt::user_state` (`open_private_read`, `write_private`), which check
+//! written through `wnet_host::user_state` (`open_private_read`, `write_private`), which check
 //! the directory that way each time and refuse a file that is not the user's, that others can
 //! write, or that is a link.
 

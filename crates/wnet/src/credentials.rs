@@ -9,7 +9,7 @@
 //!
 //! The credential file is refused, as ssh refuses a private key, when other users could read
 //! it or when it belongs to someone else; it is never read through a symbolic link, nor from a
-//! directory that is not the user's or that others can write (see `wnet_nbt::user_state`).
+//! directory that is not the user's or that others can write (see `wnet_host::user_state`).
 
 use std::fmt;
 use std::io::{self, Read as _};
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroize as _;
 
 use crate::config_dir::config_dir;
-use wnet_nbt::user_state::{StateError, open_private_read};
+use wnet_host::user_state::{StateError, open_private_read};
 
 /// The environment variable naming the user for [`default_credentials`].
 pub const USER_VARIABLE: &str = "WNET_USER";
@@ -610,7 +610,7 @@ impl CredentialFile {
     /// in a 0700 directory made if missing).
     pub fn save(&self, path: &Path) -> Result<(), CredentialError> {
         let mut text = self.to_text();
-        let written = wnet_nbt::user_state::write_private(path, text.as_bytes());
+        let written = wnet_host::user_state::write_private(path, text.as_bytes());
         text.zeroize();
         written.map_err(|source| CredentialError::Io {
             path: path.to_owned(),

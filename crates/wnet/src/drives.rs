@@ -8,12 +8,12 @@
 
 use std::path::PathBuf;
 
-use wnet_nbt::config::env_var;
+use wnet_host::env_var;
 
 /// The directory holding the drive letters' mount points.
 pub fn drives_dir() -> PathBuf {
     env_var("WNET_DRIVES_DIR").map_or_else(
-        || wnet_nbt::user_state::user_runtime_dir().join("drives"),
+        || wnet_host::user_state::user_runtime_dir().join("drives"),
         PathBuf::from,
     )
 }

@@ -12,7 +12,7 @@
 //!
 //! It is read only if it is a regular file of the user's that group and others cannot write,
 //! in a directory of the user's that they cannot write either (no symbolic links followed);
-//! anything else is [`RememberedError::Io`] saying what is wrong. See `wnet_nbt::user_state`.
+//! anything else is [`RememberedError::Io`] saying what is wrong. See `wnet_host::user_state`.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -162,7 +162,7 @@ impl RememberedStore {
             source,
         };
         // Only a file of ours that nobody else could have written, in a directory likewise.
-        let file = match wnet_nbt::user_state::open_private_read(path) {
+        let file = match wnet_host::user_state::open_private_read(path) {
             Ok(Some(file)) => file,
             Ok(None) => return Ok(RememberedStore::empty(path)),
             Err(error) => return Err(io_error(io::Error::from(error))),
@@ -260,7 +260,7 @@ impl RememberedStore {
             .to_bytes()
             .map_err(io::Error::other)
             .map_err(io_error)?;
-        wnet_nbt::user_state::write_private(&self.path, &bytes).map_err(io_error)
+        wnet_host::user_state::write_private(&self.path, &bytes).map_err(io_error)
     }
 }
 
@@ -514,7 +514,7 @@ mod tests {
             .unwrap_or_else(|error| panic!("chmod: {error}"));
 
         // Another user's store (root can make one; CI runs the tests as root).
-        if wnet_nbt::user_state::current_uid() == Some(0) {
+        if wnet_host::user_state::current_uid() == Some(0) {
             std::os::unix::fs::chown(&path, Some(65_534), Some(65_534))
                 .unwrap_or_else(|error| panic!("chown: {error}"));
             let error =

@@ -7,7 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
-use wnet_nbt::config::{NameServiceConfig, env_var};
+use wnet_host::env_var;
+use wnet_nbt::config::NameServiceConfig;
 use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use wnet_nbt::user_state::open_private_read;
+use wnet_host::user_state::open_private_read;
 
 use crate::config_dir::config_dir;
 use crate::error::{Cause, WinError, codes};
