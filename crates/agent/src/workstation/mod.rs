@@ -28,6 +28,8 @@ mod connections;
 mod listing;
 mod reconnection;
 mod sessions;
+#[cfg(test)]
+mod tests;
 
 /// A session with one server, shared by the connections to it.
 struct ServerEntry<S> {
