@@ -7,13 +7,16 @@
 //! store holds no password: it compares a keyed digest of the credentials (HMAC-SHA256 under a
 //! key drawn at start, never written anywhere).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use wnet_smb2::Session;
 
 use wnet::agent_protocol::WireCredentials;
+
+use crate::provider::ProviderSession;
 
 /// The most sessions kept at once; beyond it, the oldest is logged off.
 pub(crate) const CAPACITY: usize = 32;
@@ -22,23 +25,23 @@ pub(crate) const CAPACITY: usize = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CredentialDigest([u8; 32]);
 
-struct IdleSession {
+struct IdleSession<S> {
     /// Lower-cased server name, as the caller named it.
     server_key: String,
     digest: CredentialDigest,
-    session: Session,
+    session: S,
     expires: Instant,
 }
 
 /// The kept sessions, oldest first.
-pub(crate) struct IdleSessions {
+pub(crate) struct IdleSessions<S> {
     /// The digest key; `None` (no randomness available) keeps nothing.
     key: Option<[u8; 32]>,
     timeout: Duration,
-    sessions: Vec<IdleSession>,
+    sessions: Vec<IdleSession<S>>,
 }
 
-impl std::fmt::Debug for IdleSessions {
+impl<S> std::fmt::Debug for IdleSessions<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdleSessions")
             .field("timeout", &self.timeout)
@@ -47,9 +50,9 @@ impl std::fmt::Debug for IdleSessions {
     }
 }
 
-impl IdleSessions {
+impl<S: ProviderSession> IdleSessions<S> {
     /// A store keeping sessions for `timeout` after their last use (zero keeps none).
-    pub(crate) fn new(timeout: Duration) -> IdleSessions {
+    pub(crate) fn new(timeout: Duration) -> IdleSessions<S> {
         let mut key = [0; 32];
         let key = match getrandom::fill(&mut key) {
             Ok(()) => Some(key),
@@ -93,17 +96,13 @@ impl IdleSessions {
     }
 
     /// Takes the kept session with `server_key` for `digest`, if it is still connected.
-    pub(crate) fn take(&mut self, server_key: &str, digest: CredentialDigest) -> Option<Session> {
+    pub(crate) fn take(&mut self, server_key: &str, digest: CredentialDigest) -> Option<S> {
         let index = self
             .sessions
             .iter()
             .position(|kept| kept.server_key == server_key && kept.digest == digest)?;
         let kept = self.sessions.remove(index);
-        kept.session
-            .connection()
-            .closed_reason()
-            .is_none()
-            .then_some(kept.session)
+        kept.session.is_connected().then_some(kept.session)
     }
 
     /// Keeps `session` for the store's timeout. Returns the sessions to log off: `session`
@@ -113,9 +112,9 @@ impl IdleSessions {
         &mut self,
         server_key: &str,
         digest: CredentialDigest,
-        session: Session,
+        session: S,
         now: Instant,
-    ) -> Option<Session> {
+    ) -> Option<S> {
         let duplicate = self
             .sessions
             .iter()
@@ -133,7 +132,7 @@ impl IdleSessions {
     }
 
     /// Takes the sessions whose time is up at `now`.
-    pub(crate) fn expired(&mut self, now: Instant) -> Vec<Session> {
+    pub(crate) fn expired(&mut self, now: Instant) -> Vec<S> {
         let (expired, kept) = std::mem::take(&mut self.sessions)
             .into_iter()
             .partition(|kept| kept.expires <= now);
@@ -147,7 +146,7 @@ impl IdleSessions {
     }
 
     /// Takes every kept session (shutdown).
-    pub(crate) fn drain(&mut self) -> Vec<Session> {
+    pub(crate) fn drain(&mut self) -> Vec<S> {
         self.sessions.drain(..).map(|kept| kept.session).collect()
     }
 }
@@ -169,7 +168,7 @@ mod tests {
 
     #[test]
     fn digests_tell_credentials_apart_by_every_field() {
-        let store = IdleSessions::new(Duration::from_secs(60));
+        let store = IdleSessions::<wnet_smb2::Session>::new(Duration::from_secs(60));
         let digest = |c: Option<&WireCredentials>| store.digest(c).unwrap();
         let alice = credentials("LAB", "alice", "pw1");
         assert_eq!(
@@ -195,13 +194,13 @@ mod tests {
         );
         assert_ne!(digest(None), digest(Some(&credentials("", "", ""))));
         // Another store (another agent) digests with another key.
-        let other = IdleSessions::new(Duration::from_secs(60));
+        let other = IdleSessions::<wnet_smb2::Session>::new(Duration::from_secs(60));
         assert_ne!(other.digest(Some(&alice)), store.digest(Some(&alice)));
     }
 
     #[test]
     fn a_zero_timeout_keeps_nothing() {
-        let store = IdleSessions::new(Duration::ZERO);
+        let store = IdleSessions::<wnet_smb2::Session>::new(Duration::ZERO);
         assert_eq!(store.digest(None), None);
         assert_eq!(store.len(), 0);
     }

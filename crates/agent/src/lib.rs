@@ -9,6 +9,7 @@
 
 pub mod drives;
 mod idle_sessions;
+pub mod provider;
 pub mod redirector;
 mod run;
 pub mod server;

@@ -44,8 +44,8 @@ pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
     }
 }
 
-/// A share mounted at a local device.
-pub trait RedirectedDevice: Send + Sync {
+/// A share mounted at a local device, served over trees of type `T` (the provider's).
+pub trait RedirectedDevice<T = Tree>: Send + Sync {
     /// Where it is mounted.
     fn mount_point(&self) -> &Path;
     /// How many files are open on it.
@@ -54,16 +54,16 @@ pub trait RedirectedDevice: Send + Sync {
     fn is_connected(&self) -> bool;
     /// Serves the share over `tree` from now on: the same share, connected again after its
     /// connection was lost.
-    fn reconnected(&self, tree: Tree);
+    fn reconnected(&self, tree: T);
     /// Unmounts it (blocking); `force` fails every operation on it with EIO first.
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError>;
 }
 
 /// What a redirection mounts, and how.
 #[derive(Debug, Clone)]
-pub struct RedirectRequest {
+pub struct RedirectRequest<T = Tree> {
     /// The connected share (what a FUSE drive serves its operations over).
-    pub tree: Tree,
+    pub tree: T,
     /// Where to mount it (an existing directory).
     pub mount_point: PathBuf,
     /// `\\server\share`.
@@ -76,8 +76,11 @@ pub struct RedirectRequest {
     pub credentials: Option<WireCredentials>,
 }
 
-/// Mounts shares at local devices.
-pub trait Redirector: Send + Sync {
+/// Mounts shares connected as trees of type `T` (the provider's) at local devices.
+pub trait Redirector<T = Tree>: Send + Sync {
     /// Mounts the share of `request` at its mount point (blocking).
-    fn redirect(&self, request: RedirectRequest) -> Result<Box<dyn RedirectedDevice>, WinError>;
+    fn redirect(
+        &self,
+        request: RedirectRequest<T>,
+    ) -> Result<Box<dyn RedirectedDevice<T>>, WinError>;
 }

@@ -7,11 +7,14 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
-use wnet_smb2::client::{Connection, Credentials, SessionOptions, negotiate};
-use wnet_smb2::{NtStatus, Session};
+use wnet_smb2::client::{Connection, Credentials, SessionOptions, list_shares, negotiate};
+use wnet_smb2::{NtStatus, Session, Tree};
 
+use wnet::agent_protocol::{ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
+
+use crate::provider::{Provider, ProviderSession, ProviderTree};
 
 /// An authenticated session with a server, and how it was reached.
 #[derive(Debug, Clone)]
@@ -147,6 +150,106 @@ impl SmbProvider {
             session.into_stream(),
             self.config().timeout,
         ))
+    }
+}
+
+impl Provider for SmbProvider {
+    type Session = Session;
+    type Tree = Tree;
+
+    fn config(&self) -> &ProviderConfig {
+        self.resolver.config()
+    }
+
+    async fn open_session(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        options: &SessionOptions,
+    ) -> Result<Session, WinError> {
+        let smb = credentials.map(|credentials| {
+            Credentials::new(
+                &*credentials.user,
+                &*credentials.domain,
+                credentials.password.0.as_str(),
+            )
+        });
+        SmbProvider::open_session(self, server, smb.as_ref(), options)
+            .await
+            .map(|opened| opened.session)
+    }
+}
+
+impl ProviderSession for Session {
+    type Tree = Tree;
+
+    fn is_connected(&self) -> bool {
+        Session::is_connected(self)
+    }
+
+    fn is_signing(&self) -> bool {
+        Session::is_signing(self)
+    }
+
+    fn is_encrypting(&self) -> bool {
+        Session::is_encrypting(self)
+    }
+
+    fn is_guest(&self) -> bool {
+        Session::is_guest(self)
+    }
+
+    fn dialect(&self) -> u16 {
+        self.negotiated().dialect
+    }
+
+    async fn tree_connect(&self, share_path: &str) -> Result<Tree, WinError> {
+        Session::tree_connect(self, share_path)
+            .await
+            .map_err(|error| map_error(&error))
+    }
+
+    async fn list_shares(&self, server: &str) -> Result<Vec<ShareEntry>, WinError> {
+        let shares = list_shares(self, server)
+            .await
+            .map_err(|error| map_error(&error))?;
+        Ok(shares
+            .into_iter()
+            .map(|share| ShareEntry {
+                name: share.name,
+                share_type: share.share_type,
+                comment: share.remark,
+            })
+            .collect())
+    }
+
+    async fn logoff(&self) -> Result<(), WinError> {
+        Session::logoff(self)
+            .await
+            .map_err(|error| map_error(&error))
+    }
+}
+
+impl ProviderTree for Tree {
+    fn is_connected(&self) -> bool {
+        self.session().is_connected()
+    }
+
+    fn share_type(&self) -> u8 {
+        Tree::share_type(self)
+    }
+
+    async fn is_directory(&self, path: &str) -> Result<bool, WinError> {
+        self.stat(path)
+            .await
+            .map(|attributes| attributes.is_directory())
+            .map_err(|error| map_error(&error))
+    }
+
+    async fn disconnect(&self) -> Result<(), WinError> {
+        Tree::disconnect(self)
+            .await
+            .map_err(|error| map_error(&error))
     }
 }
 

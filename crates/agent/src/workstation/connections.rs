@@ -2,7 +2,6 @@
 //! connected and mounted) and cancelling one.
 
 use wnet_smb2::client::SessionOptions;
-use wnet_smb2::{Session, Tree};
 
 use wnet::agent_protocol::{ConnectionEntry, Response, WireCredentials};
 use wnet::drives::{canonical_local_name, is_valid_local_name};
@@ -10,13 +9,13 @@ use wnet::error::{Cause, WinError, codes};
 use wnet::resource::{connect, resource_type};
 use wnet::unc::UncName;
 
+use crate::provider::{Provider, ProviderSession, ProviderTree};
 use crate::redirector::{RedirectRequest, RedirectedDevice, prepare_mount_point};
-use crate::smb_provider::map_error;
 
 use super::sessions::{credential_conflict, credential_source, dialect_name, same_account};
 use super::{ConnectionRow, Reservation, ServerEntry, Workstation, lock, unmount};
 
-impl Workstation {
+impl<P: Provider> Workstation<P> {
     /// Windows' checks of the local name and flags, before any network traffic; reserves the
     /// local device to redirect (the one named, or with CONNECT_REDIRECT and none named, the
     /// highest free drive letter, as `net use *` picks).
@@ -24,7 +23,7 @@ impl Workstation {
         &self,
         local_name: Option<&str>,
         flags: u32,
-    ) -> Result<Reservation<'_>, WinError> {
+    ) -> Result<Reservation<'_, P>, WinError> {
         if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
             return Err(WinError::with_cause(
                 codes::ERROR_NOT_SUPPORTED,
@@ -75,13 +74,13 @@ impl Workstation {
     /// tree connected.
     async fn connect_and_redirect(
         &self,
-        session: &Session,
+        session: &P::Session,
         unc: &UncName,
         local: Option<&str>,
         resource_kind: u32,
         flags: u32,
         credentials: Option<&WireCredentials>,
-    ) -> Result<(Tree, u32, Option<Box<dyn RedirectedDevice>>), WinError> {
+    ) -> Result<(P::Tree, u32, Option<Box<dyn RedirectedDevice<P::Tree>>>), WinError> {
         let share = unc.share.as_deref().unwrap_or_default();
         let share_path = format!("\\\\{}\\{share}", unc.server);
         let (tree, share_kind) =
@@ -112,11 +111,11 @@ impl Workstation {
     async fn redirect(
         &self,
         local: &str,
-        tree: &Tree,
+        tree: &P::Tree,
         remote_name: &str,
         flags: u32,
         credentials: Option<&WireCredentials>,
-    ) -> Result<Box<dyn RedirectedDevice>, WinError> {
+    ) -> Result<Box<dyn RedirectedDevice<P::Tree>>, WinError> {
         let Some(redirector) = self.redirector.clone() else {
             return Err(WinError::new(codes::ERROR_NOT_SUPPORTED));
         };
@@ -189,7 +188,7 @@ impl Workstation {
             remote_name: unc.to_windows(),
             user: user.clone(),
             resource_type: share_kind,
-            dialect: dialect_name(session.negotiated().dialect),
+            dialect: dialect_name(session.dialect()),
             signing: session.is_signing(),
             encryption: session.is_encrypting(),
             guest: session.is_guest(),
@@ -242,12 +241,13 @@ impl Workstation {
     fn record_connection(
         &self,
         server_key: String,
-        server: ServerEntry,
+        server: ServerEntry<P::Session>,
         reused: bool,
         entry: &ConnectionEntry,
-        tree: Tree,
-        device: Option<Box<dyn RedirectedDevice>>,
-    ) -> Result<Option<Tree>, (Tree, Option<Box<dyn RedirectedDevice>>, String)> {
+        tree: P::Tree,
+        device: Option<Box<dyn RedirectedDevice<P::Tree>>>,
+    ) -> Result<Option<P::Tree>, (P::Tree, Option<Box<dyn RedirectedDevice<P::Tree>>>, String)>
+    {
         let mut table = lock(&self.table);
         // The table is not locked across the session setup, so another request may have
         // made a session with this server meanwhile: one user per server still holds.
@@ -299,11 +299,11 @@ impl Workstation {
         force: bool,
     ) -> Result<Response, WinError> {
         let local = canonical_local_name(name);
-        let removed: Vec<ConnectionRow> = {
+        let removed: Vec<ConnectionRow<P::Tree>> = {
             let mut table = lock(&self.table);
-            let by_local = |row: &ConnectionRow| row.entry.has_local_name(&local);
+            let by_local = |row: &ConnectionRow<P::Tree>| row.entry.has_local_name(&local);
             let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
-            let by_remote = |row: &ConnectionRow| {
+            let by_remote = |row: &ConnectionRow<P::Tree>| {
                 row.entry.local_name.is_none()
                     && remote
                         .as_deref()
@@ -353,16 +353,13 @@ impl Workstation {
 
 /// Connects to the share, checks a path below it (a directory) and the resource type asked
 /// for; the tree is disconnected again when a check fails.
-pub(super) async fn connect_tree(
-    session: &Session,
+pub(super) async fn connect_tree<S: ProviderSession>(
+    session: &S,
     share_path: &str,
     path: &[String],
     resource_kind: u32,
-) -> Result<(Tree, u32), WinError> {
-    let tree = session
-        .tree_connect(share_path)
-        .await
-        .map_err(|error| map_error(&error))?;
+) -> Result<(S::Tree, u32), WinError> {
+    let tree = session.tree_connect(share_path).await?;
     let share_kind = match tree.share_type() {
         wnet_smb2::wire::share_type::PRINT => resource_type::RESOURCETYPE_PRINT,
         wnet_smb2::wire::share_type::PIPE => resource_type::RESOURCETYPE_ANY,
@@ -378,15 +375,15 @@ pub(super) async fn connect_tree(
         None
     } else {
         let path = path.join("\\");
-        match tree.stat(&path).await {
-            Ok(attributes) if attributes.is_directory() => None,
-            Ok(_) => Some(WinError::with_cause(
+        match tree.is_directory(&path).await {
+            Ok(true) => None,
+            Ok(false) => Some(WinError::with_cause(
                 codes::ERROR_BAD_NET_NAME,
                 Cause::Other(format!("{path} is not a directory")),
             )),
             Err(error) => Some(WinError {
                 code: codes::ERROR_BAD_NET_NAME,
-                cause: map_error(&error).cause,
+                cause: error.cause,
             }),
         }
     };

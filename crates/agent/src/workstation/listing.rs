@@ -1,28 +1,26 @@
 //! Listings and resource lookups: the shares of a server and the information of a path,
 //! over the session held, a kept idle one or a new one.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
-use wnet_smb2::Session;
-use wnet_smb2::client::{SessionOptions, list_shares};
-use wnet_smb2::rpc::srvsvc::ShareInfo1;
+use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{Response, ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Response, WireCredentials};
 use wnet::error::{WinError, codes};
 use wnet::unc::UncName;
 
-use crate::smb_provider::map_error;
+use crate::provider::{Provider, ProviderSession, ProviderTree};
 
 use super::{ListingSession, Workstation, lock};
 
-impl Workstation {
+impl<P: Provider> Workstation<P> {
     /// A session for a listing or a resource lookup: the one the connections to `server`
     /// share, else a kept idle one with the same credentials, else a new one.
     async fn listing_session(
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
-    ) -> Result<(Session, ListingSession), WinError> {
+    ) -> Result<(P::Session, ListingSession), WinError> {
         let key = server.to_ascii_lowercase();
         {
             let mut table = lock(&self.table);
@@ -45,7 +43,12 @@ impl Workstation {
     }
 
     /// Hands a listing's session back: kept for the next listing, or logged off.
-    async fn release_listing_session(&self, server: &str, session: Session, from: ListingSession) {
+    async fn release_listing_session(
+        &self,
+        server: &str,
+        session: P::Session,
+        from: ListingSession,
+    ) {
         let digest = match from {
             ListingSession::Held => return,
             ListingSession::Kept(digest) | ListingSession::New(Some(digest)) => digest,
@@ -71,7 +74,7 @@ impl Workstation {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
-        work: impl Fn(Session) -> F,
+        work: impl Fn(P::Session) -> F,
     ) -> Result<T, WinError>
     where
         F: Future<Output = Result<T, WinError>>,
@@ -97,14 +100,10 @@ impl Workstation {
     ) -> Result<Response, WinError> {
         let shares = self
             .on_listing_session(server, credentials, |session| async move {
-                list_shares(&session, server)
-                    .await
-                    .map_err(|error| map_error(&error))
+                session.list_shares(server).await
             })
             .await?;
-        Ok(Response::Shares {
-            shares: shares.into_iter().map(share_entry).collect(),
-        })
+        Ok(Response::Shares { shares })
     }
 
     pub(super) async fn resource_information(
@@ -118,19 +117,16 @@ impl Workstation {
         };
         let share_path = format!("\\\\{}\\{share}", unc.server);
         let path = unc.path.join("\\");
-        let attributes = self
+        let is_directory = self
             .on_listing_session(&unc.server, credentials, |session| {
                 let (share_path, path) = (&share_path, &path);
                 async move {
-                    let tree = session
-                        .tree_connect(share_path)
-                        .await
-                        .map_err(|error| map_error(&error))?;
-                    let stat = tree.stat(path).await;
+                    let tree = session.tree_connect(share_path).await?;
+                    let stat = tree.is_directory(path).await;
                     let _ = tree.disconnect().await;
                     stat.map_err(|error| WinError {
                         code: codes::ERROR_BAD_NET_NAME,
-                        cause: map_error(&error).cause,
+                        cause: error.cause,
                     })
                 }
             })
@@ -138,15 +134,7 @@ impl Workstation {
         Ok(Response::ResourceInformation {
             remote_name: share_path,
             remaining_path: (!unc.path.is_empty()).then(|| format!("\\{path}")),
-            is_directory: attributes.is_directory(),
+            is_directory,
         })
-    }
-}
-
-fn share_entry(share: ShareInfo1) -> ShareEntry {
-    ShareEntry {
-        name: share.name,
-        share_type: share.share_type,
-        comment: share.remark,
     }
 }

@@ -12,15 +12,15 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use wnet_smb2::client::SessionOptions;
-use wnet_smb2::{Session, Tree};
 
 use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
 use wnet::error::{WinError, codes};
 
 use crate::idle_sessions::{CredentialDigest, IdleSessions};
+use crate::provider::{Provider, ProviderSession, ProviderTree};
 use crate::redirector::{RedirectedDevice, Redirector};
 use crate::smb_provider::SmbProvider;
 
@@ -28,10 +28,12 @@ mod connections;
 mod listing;
 mod reconnection;
 mod sessions;
+#[cfg(test)]
+mod tests;
 
 /// A session with one server, shared by the connections to it.
-struct ServerEntry {
-    session: Session,
+struct ServerEntry<S> {
+    session: S,
     /// `DOMAIN\user` (or `user`, or empty for anonymous) as the session authenticated.
     user: String,
     /// What made the session, kept in memory (never written anywhere) to make it again when
@@ -45,22 +47,22 @@ struct ServerEntry {
 }
 
 /// One row of the connection table.
-struct ConnectionRow {
+struct ConnectionRow<T> {
     entry: ConnectionEntry,
     /// Lower-cased server name, the key of the sessions table.
     server_key: String,
-    tree: Tree,
+    tree: T,
     /// The mounted share of a redirected device.
-    device: Option<Box<dyn RedirectedDevice>>,
+    device: Option<Box<dyn RedirectedDevice<T>>>,
 }
 
-struct Table {
-    servers: HashMap<String, ServerEntry>,
-    connections: Vec<ConnectionRow>,
+struct Table<P: Provider> {
+    servers: HashMap<String, ServerEntry<P::Session>>,
+    connections: Vec<ConnectionRow<P::Tree>>,
     /// Local names being connected right now (not in `connections` yet).
     reserved: HashSet<String>,
     /// Sessions that listings and resource lookups opened, kept for the next one.
-    idle: IdleSessions,
+    idle: IdleSessions<P::Session>,
 }
 
 /// Where a listing's session came from, and so where it goes afterwards.
@@ -74,11 +76,15 @@ enum ListingSession {
     New(Option<CredentialDigest>),
 }
 
-impl Table {
+impl<P: Provider> Table<P> {
     /// The server entry of `row` when the row's connection is lost and a reconnection is due
     /// at `now`.
-    fn lost_server_due(&self, row: &ConnectionRow, now: Instant) -> Option<&ServerEntry> {
-        if row.tree.session().is_connected() {
+    fn lost_server_due(
+        &self,
+        row: &ConnectionRow<P::Tree>,
+        now: Instant,
+    ) -> Option<&ServerEntry<P::Session>> {
+        if row.tree.is_connected() {
             return None;
         }
         self.servers
@@ -95,22 +101,22 @@ impl Table {
     }
 }
 
-/// The agent's state and the logic of each request.
-pub struct Workstation {
-    provider: SmbProvider,
-    table: Mutex<Table>,
-    redirector: Option<Arc<dyn Redirector>>,
+/// The agent's state and the logic of each request, over the network provider `P`.
+pub struct Workstation<P: Provider = SmbProvider> {
+    provider: P,
+    table: Mutex<Table<P>>,
+    redirector: Option<Arc<dyn Redirector<P::Tree>>>,
     /// A reconnection of lost connections is running.
     reconnecting: AtomicBool,
 }
 
 /// Frees a reserved local name when the connection attempt ends, whichever way.
-struct Reservation<'a> {
-    table: &'a Mutex<Table>,
+struct Reservation<'a, P: Provider> {
+    table: &'a Mutex<Table<P>>,
     local: Option<String>,
 }
 
-impl Drop for Reservation<'_> {
+impl<P: Provider> Drop for Reservation<'_, P> {
     fn drop(&mut self) {
         if let Some(local) = self.local.take() {
             lock(self.table).reserved.remove(&local);
@@ -118,21 +124,21 @@ impl Drop for Reservation<'_> {
     }
 }
 
-impl std::fmt::Debug for Workstation {
+impl<P: Provider> std::fmt::Debug for Workstation<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Workstation").finish_non_exhaustive()
     }
 }
 
-fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+fn lock<P: Provider>(table: &Mutex<Table<P>>) -> std::sync::MutexGuard<'_, Table<P>> {
     table
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-impl Workstation {
+impl<P: Provider> Workstation<P> {
     /// A workstation over `provider`, with no sessions yet.
-    pub fn new(provider: SmbProvider) -> Workstation {
+    pub fn new(provider: P) -> Workstation<P> {
         let idle = IdleSessions::new(provider.config().idle_session_timeout);
         Workstation {
             provider,
@@ -150,7 +156,7 @@ impl Workstation {
     /// The workstation redirecting local devices with `redirector` (without one, a local
     /// name is ERROR_NOT_SUPPORTED).
     #[must_use]
-    pub fn with_redirector(mut self, redirector: Arc<dyn Redirector>) -> Workstation {
+    pub fn with_redirector(mut self, redirector: Arc<dyn Redirector<P::Tree>>) -> Workstation<P> {
         self.redirector = Some(redirector);
         self
     }
@@ -211,7 +217,7 @@ impl Workstation {
             .connections
             .iter()
             .map(|row| ConnectionEntry {
-                connected: row.tree.session().is_connected(),
+                connected: row.tree.is_connected(),
                 ..row.entry.clone()
             })
             .collect()
@@ -221,8 +227,8 @@ impl Workstation {
     pub async fn shutdown(&self) {
         let (rows, servers) = {
             let mut table = lock(&self.table);
-            let rows: Vec<ConnectionRow> = table.connections.drain(..).collect();
-            let mut servers: Vec<Session> = table.idle.drain();
+            let rows: Vec<ConnectionRow<P::Tree>> = table.connections.drain(..).collect();
+            let mut servers: Vec<P::Session> = table.idle.drain();
             servers.extend(table.servers.drain().map(|(_, entry)| entry.session));
             (rows, servers)
         };
@@ -240,7 +246,7 @@ impl Workstation {
 
 /// Unmounts a device (off the runtime's threads: it waits for the kernel); a failure is
 /// logged, the connection goes either way.
-async fn unmount(device: Box<dyn RedirectedDevice>, force: bool) {
+async fn unmount<T: 'static>(device: Box<dyn RedirectedDevice<T>>, force: bool) {
     let mount_point = device.mount_point().display().to_string();
     match tokio::task::spawn_blocking(move || device.unmount(force)).await {
         Ok(Ok(())) => tracing::debug!(%mount_point, force, "unmounted"),

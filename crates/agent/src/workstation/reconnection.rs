@@ -2,9 +2,9 @@
 //! whose server's connection was lost.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use wnet_smb2::Session;
+use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 
 use wnet::agent_protocol::WireCredentials;
@@ -13,32 +13,31 @@ use wnet::error::WinError;
 use wnet::resource::connect;
 use wnet::unc::UncName;
 
-use crate::smb_provider::ServerSession;
+use crate::provider::{Provider, ProviderSession, ProviderTree};
 
 use super::connections::connect_tree;
-use super::sessions::smb_credentials;
 use super::{Workstation, lock};
 
 /// How long after a failed reconnection the next is tried; it doubles with each failure in a
 /// row, up to [`RECONNECT_RETRY_MAX`].
-const RECONNECT_RETRY: Duration = Duration::from_secs(5);
+pub(super) const RECONNECT_RETRY: Duration = Duration::from_secs(5);
 /// The longest wait between reconnections.
-const RECONNECT_RETRY_MAX: Duration = Duration::from_secs(80);
+pub(super) const RECONNECT_RETRY_MAX: Duration = Duration::from_secs(80);
 
 /// The connections of one server to connect again, and what to do it with.
-struct LostServer {
+struct LostServer<S> {
     server_key: String,
     /// The server's name as the first lost connection names it.
     server: String,
     /// The session held, when it is still up (another connection made a new one).
-    live_session: Option<Session>,
+    live_session: Option<S>,
     credentials: Option<WireCredentials>,
     options: SessionOptions,
     /// `(local name, remote name, resource type)` of each lost connection.
     rows: Vec<(Option<String>, String, u32)>,
 }
 
-impl Workstation {
+impl<P: Provider> Workstation<P> {
     /// Reconnects the remembered devices that are not connected (at agent start), each with
     /// the default credentials for its server; a failure is logged with what to do.
     pub async fn restore_remembered(&self) {
@@ -126,10 +125,10 @@ impl Workstation {
     }
 
     /// The servers with lost connections that are due for a try.
-    fn lost_servers(&self) -> Vec<LostServer> {
+    fn lost_servers(&self) -> Vec<LostServer<P::Session>> {
         let table = lock(&self.table);
         let now = Instant::now();
-        let mut lost: Vec<LostServer> = Vec::new();
+        let mut lost: Vec<LostServer<P::Session>> = Vec::new();
         for row in &table.connections {
             let Some(server) = table.lost_server_due(row, now) else {
                 continue;
@@ -152,7 +151,7 @@ impl Workstation {
             lost.push(LostServer {
                 server_key: row.server_key.clone(),
                 server: unc.server,
-                live_session: Some(server.session.clone()).filter(Session::is_connected),
+                live_session: Some(server.session.clone()).filter(ProviderSession::is_connected),
                 credentials: server.credentials.clone(),
                 options: server.options.clone(),
                 rows: vec![connection],
@@ -161,14 +160,13 @@ impl Workstation {
         lost
     }
 
-    async fn reconnect_server(&self, lost: LostServer) -> Result<(), WinError> {
+    async fn reconnect_server(&self, lost: LostServer<P::Session>) -> Result<(), WinError> {
         let (session, new_session) = if let Some(session) = lost.live_session {
             (session, false)
         } else {
-            let smb = lost.credentials.as_ref().map(smb_credentials);
-            let ServerSession { session, .. } = self
+            let session = self
                 .provider
-                .open_session(&lost.server, smb.as_ref(), &lost.options)
+                .open_session(&lost.server, lost.credentials.as_ref(), &lost.options)
                 .await?;
             (session, true)
         };
@@ -204,7 +202,7 @@ impl Workstation {
                 let row = table.connections.iter_mut().find(|row| {
                     row.entry.local_name == local_name
                         && row.entry.remote_name == remote_name
-                        && !row.tree.session().is_connected()
+                        && !row.tree.is_connected()
                 });
                 match row {
                     Some(row) => {

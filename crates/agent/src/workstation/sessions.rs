@@ -1,16 +1,15 @@
 //! Sessions and their reuse: one user per server, the session held shared by every
 //! connection to its server, idle sessions logged off when their time is up.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
-use wnet_smb2::Session;
-use wnet_smb2::client::{Credentials, SessionOptions};
+use wnet_smb2::client::SessionOptions;
 use wnet_smb2::wire::dialect;
 
 use wnet::agent_protocol::WireCredentials;
 use wnet::error::{Cause, WinError, codes};
 
-use crate::smb_provider::ServerSession;
+use crate::provider::{Provider, ProviderSession};
 
 use super::{Workstation, lock};
 
@@ -56,14 +55,6 @@ pub(super) fn dialect_name(value: u16) -> String {
     }
 }
 
-pub(super) fn smb_credentials(credentials: &WireCredentials) -> Credentials {
-    Credentials::new(
-        &*credentials.user,
-        &*credentials.domain,
-        credentials.password.0.as_str(),
-    )
-}
-
 /// Where a connection's credentials came from, for `-v` output.
 pub(super) fn credential_source(
     reused: bool,
@@ -84,7 +75,7 @@ pub(super) fn credential_source(
     }
 }
 
-impl Workstation {
+impl<P: Provider> Workstation<P> {
     /// Logs off the idle sessions whose time is up (the agent calls this periodically).
     pub async fn close_expired_sessions(&self) {
         let expired = lock(&self.table).idle.expired(Instant::now());
@@ -106,7 +97,7 @@ impl Workstation {
         server: &str,
         credentials: Option<&WireCredentials>,
         options: &SessionOptions,
-    ) -> Result<(Session, String, bool), WinError> {
+    ) -> Result<(P::Session, String, bool), WinError> {
         let key = server.to_ascii_lowercase();
         let held = lock(&self.table)
             .servers
@@ -136,10 +127,9 @@ impl Workstation {
             // entry stays, with what reconnects its connections, until the new one replaces
             // it).
         }
-        let smb = credentials.map(smb_credentials);
-        let ServerSession { session, .. } = self
+        let session = self
             .provider
-            .open_session(server, smb.as_ref(), options)
+            .open_session(server, credentials, options)
             .await?;
         Ok((session, user_label(credentials), false))
     }

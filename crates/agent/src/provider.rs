@@ -1,0 +1,73 @@
+//! What the workstation needs of a network provider: sessions with servers, the shares they
+//! connect and list. The agent's `SmbProvider` implements it over
+//! `wnet-smb2`; the workstation's tests implement it in memory, so that its rules (one user
+//! per server, session reuse, idle sessions, reconnection) run without a network.
+//!
+//! Every failure is a [`WinError`] already: the provider maps its protocol's errors.
+
+use std::future::Future;
+
+use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::error::WinError;
+use wnet::resolve::ProviderConfig;
+use wnet_smb2::client::SessionOptions;
+
+/// A network provider: makes authenticated sessions with servers.
+pub trait Provider: Send + Sync + 'static {
+    /// An authenticated session with one server.
+    type Session: ProviderSession<Tree = Self::Tree>;
+    /// A share connected over a session.
+    type Tree: ProviderTree;
+
+    /// Its configuration.
+    fn config(&self) -> &ProviderConfig;
+
+    /// A new session with `server` (`None`: anonymous), under `options`.
+    fn open_session(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        options: &SessionOptions,
+    ) -> impl Future<Output = Result<Self::Session, WinError>> + Send;
+}
+
+/// An authenticated session with a server; clones are the same session.
+pub trait ProviderSession: Clone + Send + Sync + 'static {
+    /// A share connected over it.
+    type Tree: ProviderTree;
+
+    /// Whether its connection is still up.
+    fn is_connected(&self) -> bool;
+    /// Whether it signs its messages.
+    fn is_signing(&self) -> bool;
+    /// Whether it encrypts its messages.
+    fn is_encrypting(&self) -> bool;
+    /// Whether the server logged it on as guest.
+    fn is_guest(&self) -> bool;
+    /// The SMB dialect negotiated (`wnet_smb2::wire::dialect`).
+    fn dialect(&self) -> u16;
+    /// Connects the share `\\server\share`.
+    fn tree_connect(
+        &self,
+        share_path: &str,
+    ) -> impl Future<Output = Result<Self::Tree, WinError>> + Send;
+    /// The server's shares.
+    fn list_shares(
+        &self,
+        server: &str,
+    ) -> impl Future<Output = Result<Vec<ShareEntry>, WinError>> + Send;
+    /// Logs it off.
+    fn logoff(&self) -> impl Future<Output = Result<(), WinError>> + Send;
+}
+
+/// A connected share; clones are the same connection.
+pub trait ProviderTree: Clone + Send + Sync + 'static {
+    /// Whether its session's connection is still up.
+    fn is_connected(&self) -> bool;
+    /// Its share type (`wnet_smb2::wire::share_type`).
+    fn share_type(&self) -> u8;
+    /// Whether `path` (below the share, `\`-separated) is a directory.
+    fn is_directory(&self, path: &str) -> impl Future<Output = Result<bool, WinError>> + Send;
+    /// Disconnects it.
+    fn disconnect(&self) -> impl Future<Output = Result<(), WinError>> + Send;
+}

@@ -1,0 +1,229 @@
+//! The workstation's rules over an in-memory network (no sockets, tokio's paused clock): the
+//! same rules the Samba lab tests (crates/cli/tests) check end to end, in milliseconds.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use wnet::agent_protocol::{Response, WireCredentials, WireSecret};
+use wnet::error::{WinError, codes};
+use wnet::resolve::ProviderConfig;
+use wnet::resource::resource_type::RESOURCETYPE_DISK;
+
+use super::Workstation;
+use super::reconnection::{RECONNECT_RETRY, RECONNECT_RETRY_MAX};
+
+mod memory;
+
+use memory::{Devices, MemoryProvider, MemoryRedirector, Network};
+
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn credentials(user: &str, password: &str) -> WireCredentials {
+    WireCredentials {
+        user: user.into(),
+        domain: String::new(),
+        password: WireSecret(password.into()),
+        source: "test".into(),
+        explicit: true,
+    }
+}
+
+/// A network with `srv` (shares `a` and `b`; accounts alice and bob) and a workstation over
+/// it redirecting into `devices`.
+fn setup() -> (Network, Devices, Workstation<MemoryProvider>) {
+    let network = Network::default();
+    network.add_server("srv", &["a", "b"], &[("alice", "pw-a"), ("bob", "pw-b")]);
+    let devices = Devices::default();
+    let workstation = Workstation::new(MemoryProvider {
+        network: network.clone(),
+        config: ProviderConfig {
+            idle_session_timeout: IDLE_TIMEOUT,
+            ..ProviderConfig::default()
+        },
+    })
+    .with_redirector(Arc::new(MemoryRedirector(devices.clone())));
+    (network, devices, workstation)
+}
+
+async fn add(
+    workstation: &Workstation<MemoryProvider>,
+    remote: &str,
+    local: Option<&str>,
+    user: &str,
+    password: &str,
+) -> Result<bool, WinError> {
+    let added = workstation
+        .add_connection(
+            remote,
+            local,
+            Some(&credentials(user, password)),
+            0,
+            RESOURCETYPE_DISK,
+        )
+        .await?;
+    match added {
+        Response::Added { session_reused, .. } => Ok(session_reused),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+/// An existing directory to redirect (a local name that is a path, so that no drive
+/// directory is made).
+fn local_dir(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("wnet-workstation-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.display().to_string()
+}
+
+#[tokio::test]
+async fn a_second_user_for_a_server_is_a_credential_conflict() {
+    let (network, _, workstation) = setup();
+    assert!(
+        !add(&workstation, r"\\srv\a", None, "alice", "pw-a")
+            .await
+            .unwrap()
+    );
+    let error = add(&workstation, r"\\srv\b", None, "bob", "pw-b")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, codes::ERROR_SESSION_CREDENTIAL_CONFLICT);
+    assert_eq!(error.code, 1219);
+    // Refused before any traffic: bob never got a session, alice's stays.
+    assert_eq!(network.opened(), 1);
+    assert_eq!(network.logged_off(), 0);
+    assert_eq!(workstation.counts(), (1, 1));
+}
+
+#[tokio::test]
+async fn a_second_share_on_a_server_reuses_its_session() {
+    let (network, _, workstation) = setup();
+    assert!(
+        !add(&workstation, r"\\srv\a", None, "alice", "pw-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        add(&workstation, r"\\SRV\b", None, "ALICE", "pw-a")
+            .await
+            .unwrap()
+    );
+    assert_eq!(network.opened(), 1);
+    assert_eq!(workstation.counts(), (2, 1));
+    // The session goes with the last connection using it.
+    workstation
+        .cancel_connection(r"\\srv\a", false)
+        .await
+        .unwrap();
+    assert_eq!(network.logged_off(), 0);
+    workstation
+        .cancel_connection(r"\\srv\b", false)
+        .await
+        .unwrap();
+    assert_eq!(network.logged_off(), 1);
+    assert_eq!(workstation.counts(), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn listing_sessions_are_kept_for_the_same_password_until_their_time_is_up() {
+    let (network, _, workstation) = setup();
+    let alice = credentials("alice", "pw-a");
+    let shares = workstation.shares("srv", Some(&alice)).await.unwrap();
+    assert!(matches!(shares, Response::Shares { shares } if shares.len() == 2));
+    workstation.shares("srv", Some(&alice)).await.unwrap();
+    assert_eq!(
+        network.opened(),
+        1,
+        "the second listing rides the kept session"
+    );
+    // The same user with another password never rides on it.
+    let error = workstation
+        .shares("srv", Some(&credentials("alice", "wrong")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, codes::ERROR_LOGON_FAILURE);
+    workstation
+        .shares("srv", Some(&credentials("bob", "pw-b")))
+        .await
+        .unwrap();
+    assert_eq!(network.opened(), 2);
+    assert_eq!(workstation.counts(), (0, 2));
+
+    tokio::time::advance(IDLE_TIMEOUT.saturating_sub(Duration::from_millis(1))).await;
+    assert!(!workstation.has_expired_sessions());
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert!(workstation.has_expired_sessions());
+    workstation.close_expired_sessions().await;
+    assert_eq!(network.logged_off(), 2);
+    assert_eq!(workstation.counts(), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn lost_connections_are_retried_with_a_doubling_wait_and_come_back() {
+    let (network, devices, workstation) = setup();
+    let dir = local_dir("reconnect");
+    add(&workstation, r"\\srv\a", Some(&dir), "alice", "pw-a")
+        .await
+        .unwrap();
+    assert!(!workstation.has_lost_connections());
+
+    network.drop_connections("srv", true);
+    assert!(workstation.has_lost_connections());
+    assert!(!workstation.connections()[0].connected);
+    let mut waits = Vec::new();
+    for _ in 0..6 {
+        workstation.reconnect_lost_connections().await;
+        // Due again once the wait is over (in whole seconds), not before.
+        let mut wait = Duration::ZERO;
+        while !workstation.has_lost_connections() {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            wait += Duration::from_secs(1);
+            assert!(wait <= RECONNECT_RETRY_MAX, "never due again");
+        }
+        waits.push(wait.as_secs());
+    }
+    assert_eq!(RECONNECT_RETRY, Duration::from_secs(5));
+    assert_eq!(waits, [5, 10, 20, 40, 80, 80]);
+    assert_eq!(network.opened(), 1, "no session while the server is down");
+
+    network.bring_up("srv");
+    workstation.reconnect_lost_connections().await;
+    assert!(!workstation.has_lost_connections());
+    assert!(workstation.connections()[0].connected);
+    assert_eq!(network.opened(), 2);
+    assert_eq!(devices.reconnected.load(Ordering::SeqCst), 1);
+
+    // The back-off starts over after a success.
+    network.drop_connections("srv", true);
+    workstation.reconnect_lost_connections().await;
+    tokio::time::advance(RECONNECT_RETRY.saturating_sub(Duration::from_millis(1))).await;
+    assert!(!workstation.has_lost_connections());
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert!(workstation.has_lost_connections());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_device_with_open_files_is_cancelled_only_when_forced() {
+    let (network, devices, workstation) = setup();
+    let dir = local_dir("open-files");
+    add(&workstation, r"\\srv\a", Some(&dir), "alice", "pw-a")
+        .await
+        .unwrap();
+    devices.open_files.store(1, Ordering::SeqCst);
+
+    let error = workstation
+        .cancel_connection(&dir, false)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, codes::ERROR_OPEN_FILES);
+    assert_eq!(error.code, 2401);
+    assert_eq!(workstation.counts(), (1, 1));
+    assert!(devices.unmounts.lock().unwrap().is_empty());
+
+    workstation.cancel_connection(&dir, true).await.unwrap();
+    assert_eq!(*devices.unmounts.lock().unwrap(), [true]);
+    assert_eq!(network.logged_off(), 1);
+    assert_eq!(workstation.counts(), (0, 0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
