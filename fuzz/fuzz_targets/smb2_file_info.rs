@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use wnet_smb2::wire::file_info::{
     FsFullSize, decode_fs_full_size, decode_network_open_information,
 };
-use wnet_smb2::wire::{Command, FileAttributes, Header, decode_close_response};
+use wnet_smb2::wire::{CloseResponse, Command, FileAttributes, Header};
 
 /// The times, sizes and attributes in the order CLOSE and FileNetworkOpenInformation share.
 fn encode_attributes(attributes: &FileAttributes, out: &mut Vec<u8>) {
@@ -42,7 +42,7 @@ fuzz_target!(|bytes: &[u8]| {
     match selector % 3 {
         0 => {
             let message = close_response(rest);
-            let Ok(attributes) = decode_close_response(&message) else {
+            let Ok(CloseResponse { attributes }) = CloseResponse::decode(&message) else {
                 return;
             };
             let mut body = Vec::new();
@@ -52,8 +52,8 @@ fuzz_target!(|bytes: &[u8]| {
             encode_attributes(&attributes.unwrap_or_default(), &mut body);
             assert_eq!(body.len(), 60);
             assert_eq!(
-                decode_close_response(&close_response(&body)),
-                Ok(attributes)
+                CloseResponse::decode(&close_response(&body)),
+                Ok(CloseResponse { attributes })
             );
         }
         1 => {

@@ -8,9 +8,9 @@ use wnet_smb2::wire::lease::{
     GrantedLease, LeaseBreak, decode_create_contexts, decode_lease_break_response, granted_lease,
 };
 use wnet_smb2::wire::{
-    Command, CreateResponse, Header, NegotiateResponse, ReadResponse, SessionSetupResponse,
-    TreeConnectResponse, decode_directory_entries, decode_error_response, decode_ioctl_response,
-    decode_output_buffer, decode_write_response,
+    Command, CreateResponse, DirectoryEntry, ErrorResponse, Header, IoctlResponse,
+    NegotiateResponse, QueryDirectoryResponse, ReadResponse, SessionSetupResponse,
+    TreeConnectResponse, WriteResponse,
 };
 
 fuzz_target!(|bytes: &[u8]| {
@@ -36,9 +36,9 @@ fuzz_target!(|bytes: &[u8]| {
     if let Ok(read) = ReadResponse::decode(&message) {
         assert!(read.data_offset + read.data_length <= message.len());
     }
-    let _ = decode_write_response(&message);
-    let _ = decode_ioctl_response(&message);
-    let _ = decode_output_buffer(&message, Command::QueryDirectory);
-    let _ = decode_error_response(&message);
-    let _ = decode_directory_entries(bytes);
+    let _ = WriteResponse::decode(&message);
+    let _ = IoctlResponse::decode(&message);
+    let _ = QueryDirectoryResponse::decode(&message);
+    let _ = ErrorResponse::decode(&message);
+    let _ = DirectoryEntry::decode_all(bytes);
 });

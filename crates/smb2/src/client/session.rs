@@ -13,10 +13,9 @@ use crate::ntstatus::NtStatus;
 use crate::spnego;
 use crate::wire::lease::LeaseBreak;
 use crate::wire::{
-    Command, FileId, Header, IoctlRequest, NegotiateContext, NegotiateRequest, NegotiateResponse,
-    Request, SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse,
-    capabilities, context_type, decode_ioctl_response, dialect, flags, security_mode,
-    session_flags,
+    Command, FileId, Header, IoctlRequest, IoctlResponse, NegotiateContext, NegotiateRequest,
+    NegotiateResponse, Request, SessionSetupRequest, SessionSetupResponse, TreeConnectRequest,
+    TreeConnectResponse, capabilities, context_type, dialect, flags, security_mode, session_flags,
 };
 
 /// The credentials a session authenticates with.
@@ -836,7 +835,7 @@ impl Session {
                 ))));
             }
         }
-        let output = decode_ioctl_response(&exchange.response)?;
+        let output = IoctlResponse::decode(&exchange.response)?.output;
         let answer = ValidateNegotiateAnswer::decode(&output).ok_or_else(|| {
             Error::Refused(Refusal::NegotiateNotValidated(format!(
                 "its FSCTL_VALIDATE_NEGOTIATE_INFO answer has {} bytes, not {}",

@@ -13,12 +13,12 @@ use crate::wire::lease::{
     LeaseBreakAck, LeaseRequest, LeaseVersion, decode_lease_break_response, granted_lease,
 };
 use crate::wire::{
-    CloseRequest, Command, CreateRequest, CreateResponse, DirectoryEntry,
+    CloseRequest, CloseResponse, CreateRequest, CreateResponse, DirectoryEntry,
     FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FSCTL_SET_ZERO_DATA, FileAttributes, FileId,
-    IoctlRequest, QueryDirectoryRequest, QueryInfoRequest, RESTART_SCANS, ReadRequest,
-    ReadResponse, Request, SetInfoRequest, TreeConnectResponse, WriteRequest, access, capabilities,
-    create_options, decode_close_response, decode_directory_entries, decode_ioctl_response,
-    decode_output_buffer, decode_write_response, dialect, disposition, share_access,
+    IoctlRequest, IoctlResponse, QueryDirectoryRequest, QueryDirectoryResponse, QueryInfoRequest,
+    QueryInfoResponse, RESTART_SCANS, ReadRequest, ReadResponse, Request, SetInfoRequest,
+    TreeConnectResponse, WriteRequest, WriteResponse, access, capabilities, create_options,
+    dialect, disposition, share_access,
 };
 
 /// The most entries one directory listing returns by default (2^20): a directory of a
@@ -98,7 +98,7 @@ impl DirectoryListing {
             ));
         }
         let before = self.entries.len();
-        for entry in decode_directory_entries(buffer)? {
+        for entry in DirectoryEntry::decode_all(buffer)? {
             if entry.name == "." || entry.name == ".." {
                 continue;
             }
@@ -618,7 +618,7 @@ impl OpenFile {
             write_through,
         });
         let exchange = self.tree.call(&request, &[]).await?;
-        Ok(decode_write_response(&exchange.response)?)
+        Ok(WriteResponse::decode(&exchange.response)?.count)
     }
 
     /// Asks the server to write the file's data to stable storage (FLUSH).
@@ -643,7 +643,9 @@ impl OpenFile {
             output_buffer_length,
         });
         let exchange = self.tree.call(&request, &[]).await?;
-        Ok(decode_output_buffer(&exchange.response, Command::QueryInfo)?.to_vec())
+        Ok(QueryInfoResponse::decode(&exchange.response)?
+            .output_buffer
+            .to_vec())
     }
 
     /// The file's current times, sizes and attributes (FileNetworkOpenInformation).
@@ -728,7 +730,7 @@ impl OpenFile {
             .tree
             .call(&request, &[NtStatus::STATUS_BUFFER_OVERFLOW])
             .await?;
-        let mut output = decode_ioctl_response(&exchange.response)?;
+        let mut output = IoctlResponse::decode(&exchange.response)?.output;
         let mut status = NtStatus(exchange.header.status);
         // A bounded number of follow-up reads: each returns at least one byte or ends.
         let mut reads = 0;
@@ -780,7 +782,7 @@ impl OpenFile {
                 }
                 Err(error) => return Err(error),
             };
-            let buffer = decode_output_buffer(&response, Command::QueryDirectory)?;
+            let buffer = QueryDirectoryResponse::decode(&response)?.output_buffer;
             if buffer.is_empty() {
                 return Ok(listing.into_entries());
             }
@@ -806,7 +808,7 @@ impl OpenFile {
             query_attributes: true,
         });
         let exchange = self.tree.call(&request, &[]).await?;
-        Ok(decode_close_response(&exchange.response)?)
+        Ok(CloseResponse::decode(&exchange.response)?.attributes)
     }
 }
 

@@ -3,18 +3,47 @@
 //! never panics and reports the field and offset that did not hold.
 
 mod attributes;
+mod codec;
 mod compound;
+mod create;
+mod directory;
+mod error_response;
 pub mod file_info;
 mod header;
+mod info;
+mod io;
+mod ioctl;
 pub mod lease;
-mod messages;
+mod negotiate;
+mod request;
+mod session;
+mod tree;
 
 pub use crate::bytes::{Reader, from_utf16le, utf16le};
 pub use attributes::{FileAttributes, file_attributes};
+pub use codec::buffer_at;
 pub use compound::{ChainSlot, encode_chain};
+pub use create::{
+    CloseRequest, CloseResponse, CreateRequest, CreateResponse, FileId, access, create_options,
+    disposition, share_access,
+};
+pub use directory::{
+    DirectoryEntry, FILE_DIRECTORY_INFORMATION, QueryDirectoryRequest, QueryDirectoryResponse,
+    RESTART_SCANS,
+};
+pub use error_response::ErrorResponse;
 pub(crate) use header::PROTOCOL_ID;
 pub use header::{Command, HEADER_LENGTH, Header, flags};
-pub use messages::*;
+pub use info::{QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
+pub use io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
+pub use ioctl::{FSCTL_PIPE_TRANSCEIVE, FSCTL_SET_ZERO_DATA, IoctlRequest, IoctlResponse};
+pub use negotiate::{
+    NegotiateContext, NegotiateRequest, NegotiateResponse, capabilities, context_type, dialect,
+    security_mode,
+};
+pub use request::Request;
+pub use session::{SessionSetupRequest, SessionSetupResponse, session_flags};
+pub use tree::{SHARE_FLAG_ENCRYPT_DATA, TreeConnectRequest, TreeConnectResponse, share_type};
 
 /// Why bytes did not decode as the SMB2 message they claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -149,5 +178,28 @@ mod tests {
             from_utf16le(&[0x00, 0xD8], "t").map_err(WireError::from),
             Err(WireError::BadUtf16("t"))
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn response_decoders_never_panic(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let mut bytes = Vec::new();
+            Header::request(Command::Negotiate, 0, 0, 0).encode(&mut bytes);
+            bytes.extend_from_slice(&tail);
+            let _ = NegotiateResponse::decode(&bytes);
+            let _ = SessionSetupResponse::decode(&bytes);
+            let _ = TreeConnectResponse::decode(&bytes);
+            if let Ok(created) = CreateResponse::decode(&bytes) {
+                let _ = lease::granted_lease(&bytes, &created);
+            }
+            let _ = lease::LeaseBreak::decode(&bytes);
+            let _ = lease::decode_create_contexts(&tail, 0, tail.len());
+            let _ = ReadResponse::decode(&bytes);
+            let _ = WriteResponse::decode(&bytes);
+            let _ = IoctlResponse::decode(&bytes);
+            let _ = QueryInfoResponse::decode(&bytes);
+            let _ = ErrorResponse::decode(&bytes);
+            let _ = DirectoryEntry::decode_all(&tail);
+        }
     }
 }
