@@ -283,6 +283,36 @@ fn a_drive_letter_mounts_the_share() {
 /// A drive connected with /persistent:yes and /savecred is remembered: it goes with the
 /// agent (no mount left behind), is listed as Unavailable, comes back when the agent starts
 /// again, and `wnet use /restore` reconnects it after a cancel that kept it remembered.
+/// As the demo tour does it: the agent stopped, `wnet use` starts a new one (which restores
+/// the remembered drive in the background), and `wnet use /restore` right after finds the
+/// drive reserved by that restoration: it waits for it and succeeds, instead of failing with
+/// ERROR_ALREADY_ASSIGNED (85).
+#[test]
+fn a_restore_racing_the_agents_own_restoration_succeeds() {
+    let sandbox = Sandbox::new();
+    let alice = sandbox.password("wnetalice");
+    let public = unc("public");
+    assert_success(&sandbox.wnet(&[
+        "use",
+        "X:",
+        &public,
+        &alice,
+        "/user:wnetalice",
+        "/persistent:yes",
+        "/savecred",
+    ]));
+    let mount = sandbox.runtime_dir().join("wnet").join("drives").join("X");
+    for _ in 0..3 {
+        sandbox.stop_agent();
+        assert!(!is_mounted(&mount));
+        assert_success(&sandbox.wnet(&["use"]));
+        let restored = sandbox.wnet(&["use", "/restore"]);
+        assert_success(&restored);
+        assert!(is_mounted(&mount), "{}", text(&restored.stdout));
+    }
+    assert_success(&sandbox.wnet(&["use", "X:", "/delete", "/persistent:no"]));
+}
+
 #[test]
 fn remembered_drives_come_back_with_the_agent() {
     let sandbox = Sandbox::new();

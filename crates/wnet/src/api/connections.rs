@@ -1,6 +1,8 @@
 //! Connections: add, cancel and look up connections in the agent's table, the user of a
 //! connection, and restoring remembered devices.
 
+use std::time::{Duration, Instant};
+
 use super::{check_provider, load_remembered, record, unexpected};
 use crate::agent_client::AgentClient;
 use crate::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
@@ -163,17 +165,11 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
                 let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
                 match add_connection(&resource, None, None, flags) {
                     Ok(_) => Ok(()),
-                    // The agent, started by this very call, may have restored it first.
+                    // The agent, started by this very call, restores remembered devices
+                    // itself: it may have done so first, or be doing it now.
                     Err(error)
                         if error.code == codes::ERROR_ALREADY_ASSIGNED
-                            && connections().is_ok_and(|now| {
-                                now.iter().any(|entry| {
-                                    entry.has_local_name(&local)
-                                        && entry
-                                            .remote_name
-                                            .eq_ignore_ascii_case(&remembered.remote_name)
-                                })
-                            }) =>
+                            && restored_by_agent(&local, &remembered.remote_name) =>
                     {
                         Ok(())
                     }
@@ -186,6 +182,29 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
             }
         })
         .collect())
+}
+
+/// How long `wnet use /restore` waits for the agent's own restoration of a device it finds
+/// reserved: one connection's worth of network steps, with room.
+const AGENT_RESTORE_WAIT: Duration = Duration::from_secs(30);
+
+/// Whether the agent holds `local` connected to `remote`, or comes to within
+/// [`AGENT_RESTORE_WAIT`]: a device the agent is restoring is reserved before its connection
+/// shows in the table. A device held for another remote name is an answer at once.
+fn restored_by_agent(local: &str, remote: &str) -> bool {
+    let deadline = Instant::now() + AGENT_RESTORE_WAIT;
+    loop {
+        let Ok(table) = connections() else {
+            return false;
+        };
+        if let Some(entry) = table.iter().find(|entry| entry.has_local_name(local)) {
+            return entry.remote_name.eq_ignore_ascii_case(remote);
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The agent's connection table; empty when no agent runs (none is started to ask).
