@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drives::LocalName;
 use crate::error::{Cause, NameQueryFailure, SmbFailure, WinError};
 use crate::security_policy::SecurityPolicy;
 
@@ -142,12 +143,12 @@ fn connected_by_default() -> bool {
 }
 
 impl ConnectionEntry {
-    /// Whether the entry redirects the local device `name` (compared as Windows does, without
-    /// regard to case).
+    /// Whether the entry redirects the local device `name` ([`LocalName`]'s rule: drive
+    /// letters without regard to case, directories exactly).
     pub fn has_local_name(&self, name: &str) -> bool {
         self.local_name
             .as_deref()
-            .is_some_and(|local| local.eq_ignore_ascii_case(name))
+            .is_some_and(|local| LocalName::new(local) == LocalName::new(name))
     }
 }
 

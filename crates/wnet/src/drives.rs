@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use wnet_host::env_var;
 
+use crate::error::{WinError, codes};
+
 /// The directory holding the drive letters' mount points.
 pub fn drives_dir() -> PathBuf {
     env_var("WNET_DRIVES_DIR").map_or_else(
@@ -24,16 +26,57 @@ pub fn is_drive_letter(name: &str) -> bool {
     bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
-/// The canonical spelling of a local name: an upper-case drive letter, or the directory
-/// without trailing slashes.
-pub fn canonical_local_name(name: &str) -> String {
-    if is_drive_letter(name) {
-        name.to_ascii_uppercase()
-    } else if name.len() > 1 {
-        name.trim_end_matches('/').to_owned()
-    } else {
-        name.to_owned()
+/// A local device name in its canonical spelling, compared by one rule everywhere: a drive
+/// letter upper-cased (`z:` is `Z:`, as on Windows), a directory exactly as POSIX names it,
+/// without trailing slashes (`/mnt/share/` is `/mnt/share`; `/mnt/Share` is another).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalName(String);
+
+impl LocalName {
+    /// `name` in its canonical spelling, valid or not (for comparing with names already
+    /// held; [`LocalName::parse`] checks a caller's).
+    pub fn new(name: &str) -> LocalName {
+        if is_drive_letter(name) {
+            return LocalName(name.to_ascii_uppercase());
+        }
+        let trimmed = name.trim_end_matches('/');
+        if trimmed.is_empty() && !name.is_empty() {
+            LocalName("/".to_owned())
+        } else {
+            LocalName(trimmed.to_owned())
+        }
     }
+
+    /// A caller's local name: `A:` … `Z:` or an absolute directory, else ERROR_BAD_DEVICE.
+    pub fn parse(name: &str) -> Result<LocalName, WinError> {
+        if is_valid_local_name(name) {
+            Ok(LocalName::new(name))
+        } else {
+            Err(WinError::new(codes::ERROR_BAD_DEVICE))
+        }
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it is a drive letter.
+    pub fn is_drive_letter(&self) -> bool {
+        is_drive_letter(&self.0)
+    }
+}
+
+impl std::fmt::Display for LocalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The canonical spelling of a local name ([`LocalName`]): an upper-case drive letter, or
+/// the directory without trailing slashes.
+pub fn canonical_local_name(name: &str) -> String {
+    LocalName::new(name).0
 }
 
 /// Whether `name` is a valid local device name here: `A:` … `Z:` or an absolute directory.
@@ -55,6 +98,35 @@ pub fn mount_point(local_name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One rule wherever two local names meet: the connection table (`has_local_name`), the
+    /// remembered store, and the agent's reservations all compare through `LocalName`.
+    #[test]
+    fn local_names_compare_by_one_rule() {
+        assert_eq!(LocalName::new("z:"), LocalName::new("Z:"));
+        assert_eq!(LocalName::new("/mnt/share/"), LocalName::new("/mnt/share"));
+        assert_ne!(LocalName::new("/mnt/Share"), LocalName::new("/mnt/share"));
+        assert_eq!(LocalName::new("//").as_str(), "/");
+        assert_eq!(LocalName::parse("q:").unwrap().as_str(), "Q:");
+        assert!(LocalName::parse("q:").unwrap().is_drive_letter());
+        for bad in ["", "Z", "ZZ:", "relative/dir", "/", "/a\0b"] {
+            assert_eq!(
+                LocalName::parse(bad).unwrap_err().code,
+                codes::ERROR_BAD_DEVICE,
+                "{bad:?}"
+            );
+        }
+        let entry = crate::agent_protocol::ConnectionEntry {
+            local_name: Some("/mnt/share".into()),
+            ..serde_json::from_value(serde_json::json!({
+                "local_name": null, "remote_name": "\\\\s\\x", "user": "", "resource_type": 1,
+                "dialect": "3.1.1", "signing": true, "encryption": false
+            }))
+            .unwrap()
+        };
+        assert!(entry.has_local_name("/mnt/share/"));
+        assert!(!entry.has_local_name("/MNT/SHARE"));
+    }
 
     #[test]
     fn local_names_and_their_mount_points() {

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config_dir::config_dir;
+use crate::drives::LocalName;
 use crate::error::{Cause, WinError, codes};
 
 /// The version of the file format this module reads and writes.
@@ -115,25 +116,9 @@ impl RememberedError {
     }
 }
 
-/// Whether two local names are the same: drive letters case-insensitively (`z:` is `Z:`),
-/// directories exactly, ignoring a trailing `/`.
+/// Whether two local names are the same device ([`LocalName`]'s rule).
 fn same_local(a: &str, b: &str) -> bool {
-    let is_drive = |name: &str| {
-        let bytes = name.as_bytes();
-        bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
-    };
-    if is_drive(a) && is_drive(b) {
-        return a.eq_ignore_ascii_case(b);
-    }
-    let trimmed = |name: &str| -> String {
-        let without = name.trim_end_matches('/');
-        if without.is_empty() && !name.is_empty() {
-            "/".to_owned()
-        } else {
-            without.to_owned()
-        }
-    };
-    trimmed(a) == trimmed(b)
+    LocalName::new(a) == LocalName::new(b)
 }
 
 /// The remembered connections of one user, and the file they live in.
