@@ -337,6 +337,22 @@ impl From<ErrorReply> for WinError {
 mod tests {
     use super::*;
 
+    /// An entry redirects a device by `LocalName`'s rule: a trailing slash does not matter,
+    /// the case of a directory does.
+    #[test]
+    fn an_entry_compares_local_names_by_one_rule() {
+        let entry = ConnectionEntry {
+            local_name: Some("/mnt/share".into()),
+            ..serde_json::from_value(serde_json::json!({
+                "local_name": null, "remote_name": "\\\\s\\x", "user": "", "resource_type": 1,
+                "dialect": "3.1.1", "signing": true, "encryption": false
+            }))
+            .unwrap()
+        };
+        assert!(entry.has_local_name("/mnt/share/"));
+        assert!(!entry.has_local_name("/MNT/SHARE"));
+    }
+
     #[test]
     fn requests_round_trip_and_passwords_stay_out_of_debug() {
         let request = RequestEnvelope {
