@@ -65,8 +65,14 @@ fn connection<'py>(
     session_reused: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let fields = PyDict::new(py);
-    fields.set_item("remote_name", &entry.remote_name)?;
-    fields.set_item("local_name", &entry.local_name)?;
+    fields.set_item("remote_name", entry.remote_name.to_string())?;
+    fields.set_item(
+        "local_name",
+        entry
+            .local_name
+            .as_ref()
+            .map(wnet::drives::LocalName::as_str),
+    )?;
     fields.set_item("user", &entry.user)?;
     fields.set_item("dialect", &entry.dialect)?;
     fields.set_item("signing", entry.signing)?;

@@ -5,15 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use wnet::agent_protocol::WireCredentials;
-use wnet::drives::{drives_dir, is_drive_letter, mount_point};
+use wnet::drives::{LocalName, drives_dir};
 use wnet::error::{Cause, WinError, codes};
 use wnet_smb2::Tree;
 
 /// Makes the mount point of `local_name` ready: a drive letter's directory is created (the
 /// drives dir private to the user); a named directory must exist and be a directory.
-pub fn prepare_mount_point(local_name: &str) -> Result<PathBuf, WinError> {
-    let path = mount_point(local_name);
-    if is_drive_letter(local_name) {
+pub fn prepare_mount_point(local_name: &LocalName) -> Result<PathBuf, WinError> {
+    let path = local_name.mount_point();
+    if local_name.is_drive_letter() {
         use wnet_host::user_state::{DirRule, check_dir};
         let dir = drives_dir();
         // Made 0700 if missing; else it must be ours, not a link, not writable by others.

@@ -432,7 +432,7 @@ mod tests {
         let request = RequestEnvelope {
             version: PROTOCOL_VERSION,
             request: Request::AddConnection {
-                remote_name: "\\\\127.0.0.1\\share".into(),
+                remote_name: wnet::UncName::parse(r"\\127.0.0.1\share").unwrap(),
                 local_name: None,
                 credentials: Some(WireCredentials {
                     user: "alice".into(),

@@ -48,7 +48,7 @@ fn credentials() -> WireCredentials {
 async fn add(workstation: &Workstation, share: &str) -> Response {
     workstation
         .handle(Request::AddConnection {
-            remote_name: share.to_owned(),
+            remote_name: wnet::UncName::parse(share).expect("a UNC name"),
             local_name: None,
             credentials: Some(credentials()),
             flags: 0,

@@ -11,8 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::drives::LocalName;
-use crate::error::{Cause, NameQueryFailure, SmbFailure, WinError};
+use crate::error::{Cause, NameQueryFailure, SmbFailure, WinError, codes};
 use crate::security_policy::SecurityPolicy;
+use crate::unc::UncName;
 
 /// The protocol version this library speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -67,10 +68,10 @@ pub enum Request {
     Status,
     /// WNetAddConnection2/3.
     AddConnection {
-        /// `\\server\share`.
-        remote_name: String,
+        /// `\\server\share`, perhaps with a directory below it.
+        remote_name: UncName,
         /// `Z:` or a directory; `None` for a deviceless connection.
-        local_name: Option<String>,
+        local_name: Option<LocalName>,
         /// Credentials; `None` tries an anonymous session.
         credentials: Option<WireCredentials>,
         /// CONNECT_* flags.
@@ -81,7 +82,7 @@ pub enum Request {
     /// WNetCancelConnection2 by local or remote name.
     CancelConnection {
         /// A local device or `\\server\share`.
-        name: String,
+        name: ConnectionName,
         /// Cancel even with open files.
         force: bool,
     },
@@ -98,7 +99,7 @@ pub enum Request {
     /// Checks that `\\server\share\path` exists (WNetGetResourceInformation).
     ResourceInformation {
         /// The full remote path.
-        remote_path: String,
+        remote_path: UncName,
         /// Credentials if the agent has no session with the server yet.
         credentials: Option<WireCredentials>,
     },
@@ -111,9 +112,9 @@ pub enum Request {
 #[allow(clippy::struct_excessive_bools)] // a wire record: each flag is a fact shown as is
 pub struct ConnectionEntry {
     /// The local device, if one is redirected.
-    pub local_name: Option<String>,
-    /// `\\server\share` as the caller gave it.
-    pub remote_name: String,
+    pub local_name: Option<LocalName>,
+    /// `\\server\share` (or a directory below it) as the caller named it.
+    pub remote_name: UncName,
     /// The user the session runs as (`DOMAIN\user`, or empty for anonymous).
     pub user: String,
     /// RESOURCETYPE_* (DISK, PRINT, or ANY for IPC).
@@ -145,10 +146,70 @@ fn connected_by_default() -> bool {
 impl ConnectionEntry {
     /// Whether the entry redirects the local device `name` ([`LocalName`]'s rule: drive
     /// letters without regard to case, directories exactly).
-    pub fn has_local_name(&self, name: &str) -> bool {
-        self.local_name
-            .as_deref()
-            .is_some_and(|local| LocalName::new(local) == LocalName::new(name))
+    pub fn has_local_name(&self, name: &LocalName) -> bool {
+        self.local_name.as_ref() == Some(name)
+    }
+
+    /// Whether WNetCancelConnection2 of `name` cancels this entry: a redirected device by its
+    /// local name, a deviceless connection by its remote name.
+    pub fn is_named_by(&self, name: &ConnectionName) -> bool {
+        match &self.local_name {
+            Some(local) => name.local.as_ref() == Some(local),
+            None => name
+                .remote
+                .as_ref()
+                .is_some_and(|remote| remote.matches(&self.remote_name)),
+        }
+    }
+}
+
+/// A name WNetCancelConnection2 accepts: a local device or a network name, parsed by their
+/// own rules (`//server/share` is both, an absolute directory and a network name). It
+/// crosses the agent protocol as the caller's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ConnectionName {
+    text: String,
+    /// The name as a local device, if it is a valid one.
+    pub local: Option<LocalName>,
+    /// The name as a network name, if it is a valid one.
+    pub remote: Option<UncName>,
+}
+
+impl ConnectionName {
+    /// `text` as a local device and as a network name; ERROR_NOT_CONNECTED when it is
+    /// neither (no connection can have it).
+    pub fn parse(text: &str) -> Result<ConnectionName, WinError> {
+        let local = LocalName::parse(text).ok();
+        let remote = UncName::parse(text).ok();
+        if local.is_none() && remote.is_none() {
+            return Err(WinError::new(codes::ERROR_NOT_CONNECTED));
+        }
+        Ok(ConnectionName {
+            text: text.to_owned(),
+            local,
+            remote,
+        })
+    }
+}
+
+impl std::fmt::Display for ConnectionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl TryFrom<String> for ConnectionName {
+    type Error = WinError;
+
+    fn try_from(text: String) -> Result<ConnectionName, WinError> {
+        ConnectionName::parse(&text)
+    }
+}
+
+impl From<ConnectionName> for String {
+    fn from(name: ConnectionName) -> String {
+        name.text
     }
 }
 
@@ -337,20 +398,63 @@ impl From<ErrorReply> for WinError {
 mod tests {
     use super::*;
 
+    fn entry(local_name: Option<&str>, remote_name: &str) -> ConnectionEntry {
+        serde_json::from_value(serde_json::json!({
+            "local_name": local_name, "remote_name": remote_name, "user": "",
+            "resource_type": 1, "dialect": "3.1.1", "signing": true, "encryption": false
+        }))
+        .unwrap()
+    }
+
+    fn name(text: &str) -> ConnectionName {
+        ConnectionName::parse(text).unwrap()
+    }
+
     /// An entry redirects a device by `LocalName`'s rule: a trailing slash does not matter,
     /// the case of a directory does.
     #[test]
     fn an_entry_compares_local_names_by_one_rule() {
-        let entry = ConnectionEntry {
-            local_name: Some("/mnt/share".into()),
-            ..serde_json::from_value(serde_json::json!({
-                "local_name": null, "remote_name": "\\\\s\\x", "user": "", "resource_type": 1,
-                "dialect": "3.1.1", "signing": true, "encryption": false
-            }))
-            .unwrap()
-        };
-        assert!(entry.has_local_name("/mnt/share/"));
-        assert!(!entry.has_local_name("/MNT/SHARE"));
+        let entry = entry(Some("/mnt/share/"), r"\\s\x");
+        assert_eq!(entry.local_name, Some(LocalName::new("/mnt/share")));
+        assert!(entry.has_local_name(&LocalName::new("/mnt/share/")));
+        assert!(!entry.has_local_name(&LocalName::new("/MNT/SHARE")));
+        assert!(entry.is_named_by(&name("/mnt/share")));
+        // A redirected device is cancelled by its device, never by its remote name.
+        assert!(!entry.is_named_by(&name(r"\\s\x")));
+    }
+
+    /// A deviceless connection is named by its remote name, in any case and either form;
+    /// `//s/x` is both a directory and a network name.
+    #[test]
+    fn a_deviceless_entry_is_named_by_its_remote_name() {
+        let entry = entry(None, "//s/x");
+        assert_eq!(entry.remote_name.to_string(), r"\\s\x");
+        assert!(entry.is_named_by(&name(r"\\S\X")));
+        assert!(entry.is_named_by(&name("//s/x")));
+        assert!(!entry.is_named_by(&name(r"\\s\y")));
+        let both = name("//s/x");
+        assert!(both.local.is_some() && both.remote.is_some());
+        assert_eq!(serde_json::to_string(&both).unwrap(), r#""//s/x""#);
+        assert_eq!(
+            ConnectionName::parse("nothing").unwrap_err().code,
+            codes::ERROR_NOT_CONNECTED
+        );
+    }
+
+    /// The agent reads only names that parse: a request with a bad one is refused whole.
+    #[test]
+    fn requests_with_malformed_names_do_not_read() {
+        for request in [
+            r#"{"op":"add_connection","remote_name":"C:\\x","local_name":null,"credentials":null,"flags":0,"resource_type":1}"#,
+            r#"{"op":"add_connection","remote_name":"\\\\s\\x","local_name":"ZZ:","credentials":null,"flags":0,"resource_type":1}"#,
+            r#"{"op":"cancel_connection","name":"nothing","force":false}"#,
+            r#"{"op":"resource_information","remote_path":"s\\x","credentials":null}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Request>(request).is_err(),
+                "{request}"
+            );
+        }
     }
 
     #[test]
@@ -358,7 +462,7 @@ mod tests {
         let request = RequestEnvelope {
             version: PROTOCOL_VERSION,
             request: Request::AddConnection {
-                remote_name: "\\\\srv\\share".into(),
+                remote_name: UncName::parse(r"\\srv\share").unwrap(),
                 local_name: None,
                 credentials: Some(WireCredentials {
                     user: "alice".into(),

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use wnet_host::env_var;
 
 use crate::error::{WinError, codes};
@@ -28,8 +30,11 @@ pub fn is_drive_letter(name: &str) -> bool {
 
 /// A local device name in its canonical spelling, compared by one rule everywhere: a drive
 /// letter upper-cased (`z:` is `Z:`, as on Windows), a directory exactly as POSIX names it,
-/// without trailing slashes (`/mnt/share/` is `/mnt/share`; `/mnt/Share` is another).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// without trailing slashes (`/mnt/share/` is `/mnt/share`; `/mnt/Share` is another). It
+/// crosses the agent protocol as that spelling and is checked again, by [`LocalName::parse`],
+/// when it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct LocalName(String);
 
 impl LocalName {
@@ -65,6 +70,29 @@ impl LocalName {
     pub fn is_drive_letter(&self) -> bool {
         is_drive_letter(&self.0)
     }
+
+    /// Where the device is mounted: `<drives dir>/X` for `X:`, the directory itself for an
+    /// absolute path.
+    pub fn mount_point(&self) -> PathBuf {
+        match self.0.strip_suffix(':') {
+            Some(letter) if self.is_drive_letter() => drives_dir().join(letter),
+            _ => PathBuf::from(&self.0),
+        }
+    }
+}
+
+impl TryFrom<String> for LocalName {
+    type Error = WinError;
+
+    fn try_from(name: String) -> Result<LocalName, WinError> {
+        LocalName::parse(&name)
+    }
+}
+
+impl From<LocalName> for String {
+    fn from(name: LocalName) -> String {
+        name.0
+    }
 }
 
 impl std::fmt::Display for LocalName {
@@ -83,16 +111,6 @@ pub fn canonical_local_name(name: &str) -> String {
 pub fn is_valid_local_name(name: &str) -> bool {
     is_drive_letter(name)
         || (name.starts_with('/') && name.trim_end_matches('/').len() > 1 && !name.contains('\0'))
-}
-
-/// Where the device `local_name` is mounted: `<drives dir>/X` for `X:`, the directory itself
-/// for an absolute path.
-pub fn mount_point(local_name: &str) -> PathBuf {
-    if is_drive_letter(local_name) {
-        drives_dir().join(local_name[..1].to_ascii_uppercase())
-    } else {
-        PathBuf::from(canonical_local_name(local_name))
-    }
 }
 
 #[cfg(test)]
@@ -119,14 +137,30 @@ mod tests {
     }
 
     #[test]
+    fn local_names_cross_in_their_canonical_spelling_and_are_checked_when_read() {
+        assert_eq!(
+            serde_json::to_string(&LocalName::new("z:")).unwrap(),
+            r#""Z:""#
+        );
+        let read: LocalName = serde_json::from_str(r#""/mnt/share/""#).unwrap();
+        assert_eq!(read.as_str(), "/mnt/share");
+        for bad in [r#""""#, r#""ZZ:""#, r#""relative""#] {
+            assert!(serde_json::from_str::<LocalName>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn local_names_and_their_mount_points() {
         assert!(is_drive_letter("x:") && is_drive_letter("Z:"));
         assert!(!is_drive_letter("/x") && !is_drive_letter("xy:") && !is_drive_letter("1:"));
         assert_eq!(canonical_local_name("x:"), "X:");
         assert_eq!(canonical_local_name("/mnt/share/"), "/mnt/share");
         assert_eq!(canonical_local_name("/"), "/");
-        assert!(mount_point("q:").ends_with("drives/Q"));
-        assert_eq!(mount_point("/mnt/s/"), PathBuf::from("/mnt/s"));
+        assert!(LocalName::new("q:").mount_point().ends_with("drives/Q"));
+        assert_eq!(
+            LocalName::new("/mnt/s/").mount_point(),
+            PathBuf::from("/mnt/s")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Network names: `\\server\share\path` and `//server/share/path` (separators may be mixed),
 //! parsed into their parts and written back in Windows form.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{WinError, codes};
 
 /// Characters Windows refuses in a server (NetBIOS or DNS) name.
@@ -20,8 +22,10 @@ const MAX_SHARE: usize = 80;
 /// The longest whole name (MAX_PATH).
 const MAX_NAME: usize = 260;
 
-/// A parsed network name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A parsed network name. It crosses the agent protocol as its Windows form and is parsed
+/// again, by [`UncName::parse`], when it is read, so a name the agent holds is always valid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct UncName {
     /// The server, as written.
     pub server: String,
@@ -111,6 +115,40 @@ impl UncName {
     pub fn to_windows(&self) -> String {
         format!("{}{}", self.resource(), self.remaining_path())
     }
+
+    /// The server name as the sessions table keys it (Windows compares server names without
+    /// regard to case).
+    pub fn server_key(&self) -> String {
+        self.server.to_ascii_lowercase()
+    }
+
+    /// Whether both name the same thing, as Windows compares network names: without regard
+    /// to case.
+    pub fn matches(&self, other: &UncName) -> bool {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        same(&self.server, &other.server)
+            && match (&self.share, &other.share) {
+                (Some(a), Some(b)) => same(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+            && self.path.len() == other.path.len()
+            && self.path.iter().zip(&other.path).all(|(a, b)| same(a, b))
+    }
+}
+
+impl TryFrom<String> for UncName {
+    type Error = WinError;
+
+    fn try_from(text: String) -> Result<UncName, WinError> {
+        UncName::parse(&text)
+    }
+}
+
+impl From<UncName> for String {
+    fn from(name: UncName) -> String {
+        name.to_windows()
+    }
 }
 
 impl std::fmt::Display for UncName {
@@ -152,6 +190,24 @@ mod tests {
             r"\\server\hidden$"
         );
         assert_eq!(parsed(r"\\198.51.100.2\public").server, "198.51.100.2");
+    }
+
+    #[test]
+    fn names_match_without_regard_to_case_and_cross_as_windows_text() {
+        assert!(parsed(r"\\SRV\Share\Dir").matches(&parsed("//srv/share/dir")));
+        assert!(!parsed(r"\\srv\share").matches(&parsed(r"\\srv\share\dir")));
+        assert!(!parsed(r"\\srv").matches(&parsed(r"\\srv\share")));
+        assert_eq!(parsed(r"\\Srv\a").server_key(), "srv");
+        let json = serde_json::to_string(&parsed("//srv/share/dir")).unwrap();
+        assert_eq!(json, r#""\\\\srv\\share\\dir""#);
+        assert_eq!(
+            serde_json::from_str::<UncName>(&json).unwrap(),
+            parsed(r"\\srv\share\dir")
+        );
+        // What the agent reads is parsed by the same rule as what the library sends.
+        for bad in [r#""C:\\dir""#, r#""\\\\ser*ver\\x""#, r#""""#] {
+            assert!(serde_json::from_str::<UncName>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

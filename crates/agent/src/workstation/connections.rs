@@ -3,8 +3,8 @@
 
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{ConnectionEntry, Response, WireCredentials};
-use wnet::drives::{canonical_local_name, is_valid_local_name};
+use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Response, WireCredentials};
+use wnet::drives::LocalName;
 use wnet::error::{Cause, WinError, codes};
 use wnet::resource::{connect, resource_type};
 use wnet::unc::UncName;
@@ -21,7 +21,7 @@ impl<P: Provider> Workstation<P> {
     /// highest free drive letter, as `net use *` picks).
     fn reserve_local_name(
         &self,
-        local_name: Option<&str>,
+        local_name: Option<&LocalName>,
         flags: u32,
     ) -> Result<Reservation<'_, P>, WinError> {
         if flags & connect::CONNECT_INTERACTIVE != 0 && flags & connect::CONNECT_PROMPT != 0 {
@@ -30,17 +30,11 @@ impl<P: Provider> Workstation<P> {
                 Cause::Other("wnet never prompts: pass the user name and password".into()),
             ));
         }
-        let named = local_name.filter(|local| !local.is_empty());
-        if named.is_none() && flags & connect::CONNECT_REDIRECT == 0 {
+        if local_name.is_none() && flags & connect::CONNECT_REDIRECT == 0 {
             return Ok(Reservation {
                 table: &self.table,
                 local: None,
             });
-        }
-        if let Some(local) = named
-            && !is_valid_local_name(local)
-        {
-            return Err(WinError::new(codes::ERROR_BAD_DEVICE));
         }
         if self.redirector.is_none() {
             return Err(WinError::with_cause(
@@ -49,17 +43,16 @@ impl<P: Provider> Workstation<P> {
             ));
         }
         let mut table = lock(&self.table);
-        let local = match named {
+        let local = match local_name {
             Some(local) => {
-                let local = canonical_local_name(local);
-                if table.local_name_in_use(&local) {
+                if table.local_name_in_use(local) {
                     return Err(WinError::new(codes::ERROR_ALREADY_ASSIGNED));
                 }
-                local
+                local.clone()
             }
             None => (b'D'..=b'Z')
                 .rev()
-                .map(|letter| format!("{}:", char::from(letter)))
+                .map(|letter| LocalName::new(&format!("{}:", char::from(letter))))
                 .find(|letter| !table.local_name_in_use(letter))
                 .ok_or_else(|| WinError::new(codes::ERROR_NO_MORE_DEVICES))?,
         };
@@ -76,13 +69,12 @@ impl<P: Provider> Workstation<P> {
         &self,
         session: &P::Session,
         unc: &UncName,
-        local: Option<&str>,
+        local: Option<&LocalName>,
         resource_kind: u32,
         flags: u32,
         credentials: Option<&WireCredentials>,
     ) -> Result<(P::Tree, u32, Option<Box<dyn RedirectedDevice<P::Tree>>>), WinError> {
-        let share = unc.share.as_deref().unwrap_or_default();
-        let share_path = format!("\\\\{}\\{share}", unc.server);
+        let share_path = unc.resource();
         let (tree, share_kind) =
             connect_tree(session, &share_path, &unc.path, resource_kind).await?;
         let Some(local) = local else {
@@ -110,7 +102,7 @@ impl<P: Provider> Workstation<P> {
     /// Mounts `tree` at the reserved local device.
     async fn redirect(
         &self,
-        local: &str,
+        local: &LocalName,
         tree: &P::Tree,
         remote_name: &str,
         flags: u32,
@@ -136,17 +128,16 @@ impl<P: Provider> Workstation<P> {
 
     pub(super) async fn add_connection(
         &self,
-        remote_name: &str,
-        local_name: Option<&str>,
+        unc: &UncName,
+        local_name: Option<&LocalName>,
         credentials: Option<&WireCredentials>,
         flags: u32,
         resource_kind: u32,
     ) -> Result<Response, WinError> {
-        let unc = UncName::parse(remote_name)?;
         if unc.share.is_none() {
             return Err(WinError::with_cause(
                 codes::ERROR_BAD_NET_NAME,
-                Cause::Other(format!("{remote_name} names a server, not a share")),
+                Cause::Other(format!("{unc} names a server, not a share")),
             ));
         }
         let reservation = self.reserve_local_name(local_name, flags)?;
@@ -162,13 +153,13 @@ impl<P: Provider> Workstation<P> {
             require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
             ..SessionOptions::default()
         };
-        let server_key = unc.server.to_ascii_lowercase();
+        let server_key = unc.server_key();
         let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
         let redirected = self
             .connect_and_redirect(
                 &session,
-                &unc,
-                local.as_deref(),
+                unc,
+                local.as_ref(),
                 resource_kind,
                 flags,
                 credentials,
@@ -184,8 +175,8 @@ impl<P: Provider> Workstation<P> {
             }
         };
         let entry = ConnectionEntry {
-            local_name: local.clone(),
-            remote_name: unc.to_windows(),
+            local_name: local,
+            remote_name: unc.clone(),
             user: user.clone(),
             resource_type: share_kind,
             dialect: dialect_name(session.dialect()),
@@ -274,10 +265,7 @@ impl<P: Provider> Workstation<P> {
             let duplicate = device.is_none()
                 && table.connections.iter().any(|row| {
                     row.entry.local_name.is_none()
-                        && row
-                            .entry
-                            .remote_name
-                            .eq_ignore_ascii_case(&entry.remote_name)
+                        && row.entry.remote_name.matches(&entry.remote_name)
                 });
             if duplicate {
                 Ok(Some(tree))
@@ -295,25 +283,16 @@ impl<P: Provider> Workstation<P> {
 
     pub(super) async fn cancel_connection(
         &self,
-        name: &str,
+        name: &ConnectionName,
         force: bool,
     ) -> Result<Response, WinError> {
-        let local = canonical_local_name(name);
         let removed: Vec<ConnectionRow<P::Tree>> = {
             let mut table = lock(&self.table);
-            let by_local = |row: &ConnectionRow<P::Tree>| row.entry.has_local_name(&local);
-            let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
-            let by_remote = |row: &ConnectionRow<P::Tree>| {
-                row.entry.local_name.is_none()
-                    && remote
-                        .as_deref()
-                        .is_some_and(|remote| row.entry.remote_name.eq_ignore_ascii_case(remote))
-            };
             // Windows refuses to cancel a device with open files unless forced.
             let open_files: usize = table
                 .connections
                 .iter()
-                .filter(|row| by_local(row))
+                .filter(|row| row.entry.is_named_by(name))
                 .filter_map(|row| row.device.as_ref())
                 .map(|device| device.open_files())
                 .sum();
@@ -321,14 +300,14 @@ impl<P: Provider> Workstation<P> {
                 return Err(WinError::with_cause(
                     codes::ERROR_OPEN_FILES,
                     Cause::Other(format!(
-                        "{open_files} file(s) open on {local}; close them or force the cancel"
+                        "{open_files} file(s) open on {name}; close them or force the cancel"
                     )),
                 ));
             }
             let (gone, kept): (Vec<_>, Vec<_>) = table
                 .connections
                 .drain(..)
-                .partition(|row| by_local(row) || by_remote(row));
+                .partition(|row| row.entry.is_named_by(name));
             table.connections = kept;
             gone
         };
@@ -341,7 +320,7 @@ impl<P: Provider> Workstation<P> {
                 unmount(device, force).await;
             }
             if let Err(error) = row.tree.disconnect().await {
-                tracing::debug!(%error, remote = row.entry.remote_name, "tree disconnect failed");
+                tracing::debug!(%error, remote = %row.entry.remote_name, "tree disconnect failed");
             }
             servers.push(row.server_key);
         }

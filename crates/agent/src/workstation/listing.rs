@@ -108,14 +108,13 @@ impl<P: Provider> Workstation<P> {
 
     pub(super) async fn resource_information(
         &self,
-        remote_path: &str,
+        unc: UncName,
         credentials: Option<&WireCredentials>,
     ) -> Result<Response, WinError> {
-        let unc = UncName::parse(remote_path)?;
-        let Some(share) = unc.share.clone() else {
+        if unc.share.is_none() {
             return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
-        };
-        let share_path = format!("\\\\{}\\{share}", unc.server);
+        }
+        let share_path = unc.resource();
         let path = unc.path.join("\\");
         let is_directory = self
             .on_listing_session(&unc.server, credentials, |session| {

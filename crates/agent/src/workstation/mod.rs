@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 
 use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
+use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
 
 use crate::idle_sessions::{CredentialDigest, IdleSessions};
@@ -60,7 +61,7 @@ struct Table<P: Provider> {
     servers: HashMap<String, ServerEntry<P::Session>>,
     connections: Vec<ConnectionRow<P::Tree>>,
     /// Local names being connected right now (not in `connections` yet).
-    reserved: HashSet<String>,
+    reserved: HashSet<LocalName>,
     /// Sessions that listings and resource lookups opened, kept for the next one.
     idle: IdleSessions<P::Session>,
 }
@@ -92,7 +93,7 @@ impl<P: Provider> Table<P> {
             .filter(|server| server.retry_at.is_none_or(|at| at <= now))
     }
 
-    fn local_name_in_use(&self, local: &str) -> bool {
+    fn local_name_in_use(&self, local: &LocalName) -> bool {
         self.reserved.contains(local)
             || self
                 .connections
@@ -113,7 +114,7 @@ pub struct Workstation<P: Provider = SmbProvider> {
 /// Frees a reserved local name when the connection attempt ends, whichever way.
 struct Reservation<'a, P: Provider> {
     table: &'a Mutex<Table<P>>,
-    local: Option<String>,
+    local: Option<LocalName>,
 }
 
 impl<P: Provider> Drop for Reservation<'_, P> {
@@ -184,7 +185,7 @@ impl<P: Provider> Workstation<P> {
             } => {
                 self.add_connection(
                     &remote_name,
-                    local_name.as_deref(),
+                    local_name.as_ref(),
                     credentials.as_ref(),
                     flags,
                     resource_type,
@@ -203,7 +204,7 @@ impl<P: Provider> Workstation<P> {
                 remote_path,
                 credentials,
             } => {
-                self.resource_information(&remote_path, credentials.as_ref())
+                self.resource_information(remote_path, credentials.as_ref())
                     .await
             }
             Request::Status | Request::Stop => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),

@@ -8,7 +8,8 @@ use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 
 use wnet::agent_protocol::WireCredentials;
-use wnet::drives::canonical_local_name;
+use wnet::connect_credentials::resolve_credentials;
+use wnet::drives::LocalName;
 use wnet::error::WinError;
 use wnet::resource::connect;
 use wnet::unc::UncName;
@@ -34,7 +35,7 @@ struct LostServer<S> {
     credentials: Option<WireCredentials>,
     options: SessionOptions,
     /// `(local name, remote name, resource type)` of each lost connection.
-    rows: Vec<(Option<String>, String, u32)>,
+    rows: Vec<(Option<LocalName>, UncName, u32)>,
 }
 
 impl<P: Provider> Workstation<P> {
@@ -52,36 +53,34 @@ impl<P: Provider> Workstation<P> {
             }
         };
         for remembered in store.entries() {
-            let local = canonical_local_name(&remembered.local_name);
-            if lock(&self.table).local_name_in_use(&local) {
-                continue;
-            }
-            let server = match UncName::parse(&remembered.remote_name) {
-                Ok(unc) => unc.server,
+            let (local, remote) = (&remembered.local_name, &remembered.remote_name);
+            // The store is a file: its names are checked as a caller's are.
+            let names =
+                LocalName::parse(local).and_then(|local| Ok((local, UncName::parse(remote)?)));
+            let (local, unc) = match names {
+                Ok(names) => names,
                 Err(error) => {
-                    tracing::warn!(remote = remembered.remote_name, %error, "cannot restore");
+                    tracing::warn!(local, remote, %error, "cannot restore");
                     continue;
                 }
             };
+            if lock(&self.table).local_name_in_use(&local) {
+                continue;
+            }
             let flags = remembered.flags & !connect::CONNECT_UPDATE_PROFILE;
-            let result = match wnet::connect_credentials::resolve_credentials(&server, None, None) {
+            let result = match resolve_credentials(&unc.server, None, None) {
                 Ok(credentials) => {
-                    self.add_connection(
-                        &remembered.remote_name,
-                        Some(&local),
-                        credentials.as_ref(),
-                        flags,
-                        remembered.resource_type,
-                    )
-                    .await
+                    let kind = remembered.resource_type;
+                    self.add_connection(&unc, Some(&local), credentials.as_ref(), flags, kind)
+                        .await
                 }
                 Err(error) => Err(error),
             };
             match result {
-                Ok(_) => tracing::info!(%local, remote = remembered.remote_name, "restored"),
+                Ok(_) => tracing::info!(%local, remote, "restored"),
                 Err(error) => {
                     let error = wnet::remembered::restore_hint(error, remembered);
-                    tracing::warn!(%local, remote = remembered.remote_name, %error, "cannot restore");
+                    tracing::warn!(%local, remote, %error, "cannot restore");
                 }
             }
         }
@@ -145,12 +144,9 @@ impl<P: Provider> Workstation<P> {
                 known.rows.push(connection);
                 continue;
             }
-            let Ok(unc) = UncName::parse(&row.entry.remote_name) else {
-                continue;
-            };
             lost.push(LostServer {
                 server_key: row.server_key.clone(),
-                server: unc.server,
+                server: row.entry.remote_name.server.clone(),
                 live_session: Some(server.session.clone()).filter(ProviderSession::is_connected),
                 credentials: server.credentials.clone(),
                 options: server.options.clone(),
@@ -172,10 +168,7 @@ impl<P: Provider> Workstation<P> {
         };
         let mut trees = Vec::new();
         for (local_name, remote_name, resource_kind) in lost.rows {
-            let unc = UncName::parse(&remote_name)?;
-            let share = unc.share.as_deref().unwrap_or_default();
-            let share_path = format!("\\\\{}\\{share}", unc.server);
-            match connect_tree(&session, &share_path, &[], resource_kind).await {
+            match connect_tree(&session, &remote_name.resource(), &[], resource_kind).await {
                 Ok((tree, _)) => trees.push((local_name, remote_name, tree)),
                 Err(error) => {
                     for (_, _, tree) in trees {

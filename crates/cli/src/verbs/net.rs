@@ -17,10 +17,11 @@ use serde_json::json;
 use wnet::agent_client::{AgentClient, agent_socket_path, start_agent, stop_agent};
 use wnet::agent_protocol::{Request, Response};
 use wnet::api;
+use wnet::drives::LocalName;
 use wnet::error::WinError;
 use wnet::remembered::{RememberedStore, remembered_path};
 use wnet::resource::{NetResource, connect, info_level, resource_type};
-use wnet::{ShareKind, ShareType};
+use wnet::{ShareKind, ShareType, UncName};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::exit::Exit;
@@ -427,7 +428,7 @@ fn list_connections(json: bool) -> Result<(), Exit> {
     for entry in remembered.iter().flat_map(RememberedStore::entries) {
         let connected = connections
             .iter()
-            .any(|connection| connection.has_local_name(&entry.local_name));
+            .any(|connection| connection.has_local_name(&LocalName::new(&entry.local_name)));
         if !connected {
             rows.push(json!({
                 "status": "Unavailable",
@@ -554,11 +555,15 @@ fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
     println!("{:<14}{:<6}{:<9}Comment", "Share name", "Type", "Used as");
     println!("{}", "-".repeat(79));
     for share in shown {
-        let remote = format!("\\\\{name}\\{}", share.name);
+        let remote = UncName::parse(&format!("\\\\{name}\\{}", share.name)).ok();
         let used_as = connections
             .iter()
-            .filter(|entry| entry.remote_name.eq_ignore_ascii_case(&remote))
-            .find_map(|entry| entry.local_name.as_deref())
+            .filter(|entry| {
+                remote
+                    .as_ref()
+                    .is_some_and(|remote| entry.remote_name.matches(remote))
+            })
+            .find_map(|entry| entry.local_name.as_ref().map(LocalName::as_str))
             .unwrap_or_default();
         println!(
             "{:<14}{:<6}{:<9}{}",

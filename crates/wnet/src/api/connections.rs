@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use super::{check_provider, load_remembered, record, unexpected};
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
+use crate::agent_protocol::{ConnectionEntry, ConnectionName, Request, Response, WireCredentials};
 use crate::connect_credentials::{env, resolve_credentials};
 use crate::credentials::{self, CredentialFile, Credentials};
-use crate::drives::is_valid_local_name;
+use crate::drives::{LocalName, is_valid_local_name};
 use crate::error::{Cause, WinError, codes};
 use crate::remembered::{RememberedConnection, RememberedStore, remembered_path, restore_hint};
 use crate::resource::{NetResource, PROVIDER_NAME, connect, resource_type};
@@ -60,11 +60,12 @@ fn add_connection_inner(
         resource_type::RESOURCETYPE_ANY if local.is_none() => {}
         _ => return Err(WinError::new(codes::ERROR_BAD_DEV_TYPE)),
     }
+    let local = local.map(LocalName::parse).transpose()?;
     let credentials = resolve_credentials(&unc.server, user, password)?;
     let mut agent = AgentClient::connect()?;
     let response = agent.call(Request::AddConnection {
-        remote_name: remote.to_owned(),
-        local_name: local.map(str::to_owned),
+        remote_name: unc.clone(),
+        local_name: local.clone(),
         credentials: credentials.clone(),
         flags,
         resource_type: resource.resource_type,
@@ -79,7 +80,7 @@ fn add_connection_inner(
         return Err(unexpected(&response));
     };
     if flags & connect::CONNECT_UPDATE_PROFILE != 0
-        && let Some(local) = local
+        && let Some(local) = &local
     {
         remember(local, &entry, flags)?;
     }
@@ -96,12 +97,12 @@ fn add_connection_inner(
     })
 }
 
-fn remember(local: &str, entry: &ConnectionEntry, flags: u32) -> Result<(), WinError> {
+fn remember(local: &LocalName, entry: &ConnectionEntry, flags: u32) -> Result<(), WinError> {
     let path = remembered_path().ok_or_else(|| WinError::new(codes::ERROR_CANNOT_OPEN_PROFILE))?;
     let mut store = RememberedStore::load(&path).map_err(|error| error.to_win_error())?;
     store.add(RememberedConnection {
-        local_name: local.to_owned(),
-        remote_name: entry.remote_name.clone(),
+        local_name: local.to_string(),
+        remote_name: entry.remote_name.to_string(),
         user_name: entry.user.clone(),
         provider: PROVIDER_NAME.to_owned(),
         resource_type: entry.resource_type,
@@ -151,7 +152,7 @@ pub fn restore_remembered() -> Result<Vec<Restored>, WinError> {
         .entries()
         .iter()
         .map(|remembered| {
-            let local = crate::drives::canonical_local_name(&remembered.local_name);
+            let local = LocalName::new(&remembered.local_name);
             let already = connected.iter().any(|entry| entry.has_local_name(&local));
             let result = if already {
                 Ok(())
@@ -191,14 +192,14 @@ const AGENT_RESTORE_WAIT: Duration = Duration::from_secs(30);
 /// Whether the agent holds `local` connected to `remote`, or comes to within
 /// [`AGENT_RESTORE_WAIT`]: a device the agent is restoring is reserved before its connection
 /// shows in the table. A device held for another remote name is an answer at once.
-fn restored_by_agent(local: &str, remote: &str) -> bool {
+fn restored_by_agent(local: &LocalName, remote: &str) -> bool {
     let deadline = Instant::now() + AGENT_RESTORE_WAIT;
     loop {
         let Ok(table) = connections() else {
             return false;
         };
         if let Some(entry) = table.iter().find(|entry| entry.has_local_name(local)) {
-            return entry.remote_name.eq_ignore_ascii_case(remote);
+            return UncName::parse(remote).is_ok_and(|remote| entry.remote_name.matches(&remote));
         }
         if Instant::now() >= deadline {
             return false;
@@ -238,12 +239,10 @@ fn cancel_connection_inner(name: &str, flags: u32, force: bool) -> Result<(), Wi
     } else {
         false
     };
-    let cancelled = match AgentClient::connect_running() {
-        Some(mut agent) => agent.call(Request::CancelConnection {
-            name: name.to_owned(),
-            force,
-        }),
-        None => Err(WinError::new(codes::ERROR_NOT_CONNECTED)),
+    let cancelled = match (ConnectionName::parse(name), AgentClient::connect_running()) {
+        (Ok(name), Some(mut agent)) => agent.call(Request::CancelConnection { name, force }),
+        (Err(error), _) => Err(error),
+        (Ok(_), None) => Err(WinError::new(codes::ERROR_NOT_CONNECTED)),
     };
     match cancelled {
         Ok(_) => Ok(()),
@@ -272,12 +271,15 @@ fn find_connection<'a>(
     connections: &'a [ConnectionEntry],
     name: &str,
 ) -> Option<&'a ConnectionEntry> {
-    let remote = UncName::parse(name).ok().map(|unc| unc.to_windows());
+    let name = ConnectionName::parse(name).ok()?;
     connections.iter().find(|entry| {
-        entry.has_local_name(name)
-            || remote
-                .as_deref()
-                .is_some_and(|remote| entry.remote_name.eq_ignore_ascii_case(remote))
+        name.local
+            .as_ref()
+            .is_some_and(|local| entry.has_local_name(local))
+            || name
+                .remote
+                .as_ref()
+                .is_some_and(|remote| entry.remote_name.matches(remote))
     })
 }
 
@@ -298,15 +300,13 @@ pub fn get_user(name: Option<&str>) -> Result<String, WinError> {
 
 /// WNetGetConnection: the remote name a local device is redirected to.
 pub fn get_connection(local_name: &str) -> Result<String, WinError> {
-    if !is_valid_local_name(local_name) {
-        return Err(WinError::new(codes::ERROR_BAD_DEVICE));
-    }
+    let local = LocalName::parse(local_name)?;
     let connections = connections()?;
     let found = connections
         .iter()
-        .find(|entry| entry.has_local_name(local_name));
+        .find(|entry| entry.has_local_name(&local));
     if let Some(entry) = found {
-        return Ok(entry.remote_name.clone());
+        return Ok(entry.remote_name.to_string());
     }
     if load_remembered()?.find_local(local_name).is_some() {
         return Err(WinError::new(codes::ERROR_CONNECTION_UNAVAIL));

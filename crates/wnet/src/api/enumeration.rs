@@ -152,8 +152,8 @@ fn enumerate(
                     resource_type: entry.resource_type,
                     display_type: display_type::RESOURCEDISPLAYTYPE_SHARE,
                     usage: usage::RESOURCEUSAGE_CONNECTABLE,
-                    local_name: entry.local_name,
-                    remote_name: Some(entry.remote_name),
+                    local_name: entry.local_name.map(String::from),
+                    remote_name: Some(entry.remote_name.to_string()),
                     comment: None,
                     provider: Some(PROVIDER_NAME.to_owned()),
                 })

@@ -4,6 +4,7 @@
 
 use super::mountinfo::cifs_mounts;
 use super::{connections::connections, load_remembered};
+use crate::drives::LocalName;
 use crate::error::{WinError, codes};
 use crate::resource::info_level;
 
@@ -49,7 +50,7 @@ pub fn get_universal_name(local_path: &str, level: u32) -> Result<UniversalName,
     }
     let connections = connections()?;
     for entry in &connections {
-        let Some(local) = entry.local_name.as_deref() else {
+        let Some(local) = entry.local_name.as_ref().map(LocalName::as_str) else {
             continue;
         };
         let under_mount = entry
@@ -59,7 +60,7 @@ pub fn get_universal_name(local_path: &str, level: u32) -> Result<UniversalName,
         if let Some(rest) = remaining_after(local_path, local).or(under_mount) {
             return Ok(UniversalName {
                 universal_name: format!("{}{rest}", entry.remote_name),
-                connection_name: entry.remote_name.clone(),
+                connection_name: entry.remote_name.to_string(),
                 remaining_path: rest,
             });
         }

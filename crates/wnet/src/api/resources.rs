@@ -97,7 +97,7 @@ fn get_resource_information_inner(
     let credentials = resolve_credentials(&unc.server, None, None)?;
     let mut agent = AgentClient::connect()?;
     let response = agent.call(Request::ResourceInformation {
-        remote_path: remote.to_owned(),
+        remote_path: unc,
         credentials,
     })?;
     let Response::ResourceInformation {

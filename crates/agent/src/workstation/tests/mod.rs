@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use wnet::agent_protocol::{Response, WireCredentials, WireSecret};
+use wnet::UncName;
+use wnet::agent_protocol::{ConnectionName, Response, WireCredentials, WireSecret};
+use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
 use wnet::resource::resource_type::RESOURCETYPE_DISK;
@@ -55,8 +57,8 @@ async fn add(
 ) -> Result<bool, WinError> {
     let added = workstation
         .add_connection(
-            remote,
-            local,
+            &UncName::parse(remote)?,
+            local.map(LocalName::parse).transpose()?.as_ref(),
             Some(&credentials(user, password)),
             0,
             RESOURCETYPE_DISK,
@@ -66,6 +68,11 @@ async fn add(
         Response::Added { session_reused, .. } => Ok(session_reused),
         other => panic!("unexpected answer {other:?}"),
     }
+}
+
+/// A name to cancel.
+fn name(text: &str) -> ConnectionName {
+    ConnectionName::parse(text).unwrap()
 }
 
 /// An existing directory to redirect (a local name that is a path, so that no drive
@@ -112,12 +119,12 @@ async fn a_second_share_on_a_server_reuses_its_session() {
     assert_eq!(workstation.counts(), (2, 1));
     // The session goes with the last connection using it.
     workstation
-        .cancel_connection(r"\\srv\a", false)
+        .cancel_connection(&name(r"\\srv\a"), false)
         .await
         .unwrap();
     assert_eq!(network.logged_off(), 0);
     workstation
-        .cancel_connection(r"\\srv\b", false)
+        .cancel_connection(&name(r"\\srv\b"), false)
         .await
         .unwrap();
     assert_eq!(network.logged_off(), 1);
@@ -213,7 +220,7 @@ async fn a_device_with_open_files_is_cancelled_only_when_forced() {
     devices.open_files.store(1, Ordering::SeqCst);
 
     let error = workstation
-        .cancel_connection(&dir, false)
+        .cancel_connection(&name(&dir), false)
         .await
         .unwrap_err();
     assert_eq!(error.code, codes::ERROR_OPEN_FILES);
@@ -221,7 +228,10 @@ async fn a_device_with_open_files_is_cancelled_only_when_forced() {
     assert_eq!(workstation.counts(), (1, 1));
     assert!(devices.unmounts.lock().unwrap().is_empty());
 
-    workstation.cancel_connection(&dir, true).await.unwrap();
+    workstation
+        .cancel_connection(&name(&dir), true)
+        .await
+        .unwrap();
     assert_eq!(*devices.unmounts.lock().unwrap(), [true]);
     assert_eq!(network.logged_off(), 1);
     assert_eq!(workstation.counts(), (0, 0));
