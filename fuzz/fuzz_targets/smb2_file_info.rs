@@ -6,9 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wnet_smb2::wire::file_info::{
-    FsFullSize, decode_fs_full_size, decode_network_open_information,
-};
+use wnet_smb2::wire::file_info::FsFullSize;
 use wnet_smb2::wire::{CloseResponse, Command, FileAttributes, Header};
 
 /// The times, sizes and attributes in the order CLOSE and FileNetworkOpenInformation share.
@@ -57,17 +55,20 @@ fuzz_target!(|bytes: &[u8]| {
             );
         }
         1 => {
-            let Ok(attributes) = decode_network_open_information(rest) else {
+            let Ok(attributes) = FileAttributes::decode_network_open_information(rest) else {
                 assert!(rest.len() < 52);
                 return;
             };
             let mut again = Vec::new();
             encode_attributes(&attributes, &mut again);
             assert_eq!(&again[..], &rest[..52]);
-            assert_eq!(decode_network_open_information(&again), Ok(attributes));
+            assert_eq!(
+                FileAttributes::decode_network_open_information(&again),
+                Ok(attributes)
+            );
         }
         _ => {
-            let Ok(size) = decode_fs_full_size(rest) else {
+            let Ok(size) = FsFullSize::decode(rest) else {
                 assert!(rest.len() < 32);
                 return;
             };
@@ -85,7 +86,7 @@ fuzz_target!(|bytes: &[u8]| {
             again.extend_from_slice(&sectors_per_unit.to_le_bytes());
             again.extend_from_slice(&bytes_per_sector.to_le_bytes());
             assert_eq!(&again[..], &rest[..32]);
-            assert_eq!(decode_fs_full_size(&again), Ok(size));
+            assert_eq!(FsFullSize::decode(&again), Ok(size));
             assert!(size.unit_size() >= 1);
         }
     }

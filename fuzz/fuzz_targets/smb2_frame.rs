@@ -46,8 +46,7 @@ impl MessageSecurity for FixedKeys {
                 && crypto::verify(self.algorithm, &SIGNING_KEY, message))
     }
     fn decrypt(&self, transform: &[u8]) -> Result<Vec<u8>, Error> {
-        crypto::decrypt(self.cipher, &ENCRYPTION_KEY, transform)
-            .map_err(Error::Crypto)
+        crypto::decrypt(self.cipher, &ENCRYPTION_KEY, transform).map_err(Error::Crypto)
     }
 }
 

@@ -4,9 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wnet_smb2::wire::lease::{
-    GrantedLease, LeaseBreak, decode_create_contexts, decode_lease_break_response, granted_lease,
-};
+use wnet_smb2::wire::lease::{CreateContext, GrantedLease, LeaseBreak, LeaseBreakResponse};
 use wnet_smb2::wire::{
     Command, CreateResponse, DirectoryEntry, ErrorResponse, Header, IoctlResponse,
     NegotiateResponse, QueryDirectoryResponse, ReadResponse, SessionSetupResponse,
@@ -24,11 +22,11 @@ fuzz_target!(|bytes: &[u8]| {
     let _ = SessionSetupResponse::decode(&message);
     let _ = TreeConnectResponse::decode(&message);
     if let Ok(created) = CreateResponse::decode(&message) {
-        let _ = granted_lease(&message, &created);
+        let _ = GrantedLease::of_create_response(&message, &created);
     }
     let _ = LeaseBreak::decode(&message);
-    let _ = decode_lease_break_response(&message);
-    if let Ok(contexts) = decode_create_contexts(bytes, 0, bytes.len()) {
+    let _ = LeaseBreakResponse::decode(&message);
+    if let Ok(contexts) = CreateContext::decode_chain(bytes, 0, bytes.len()) {
         for context in contexts {
             let _ = GrantedLease::decode(context.data);
         }

@@ -10,7 +10,7 @@ use crate::wire::file_info::{
     FILE_RENAME_INFORMATION, FsFullSize, INFO_FILE, INFO_FILESYSTEM,
 };
 use crate::wire::lease::{
-    LeaseBreakAck, LeaseRequest, LeaseVersion, decode_lease_break_response, granted_lease,
+    GrantedLease, LeaseBreakAck, LeaseBreakResponse, LeaseRequest, LeaseVersion,
 };
 use crate::wire::{
     CloseRequest, CloseResponse, CreateRequest, CreateResponse, DirectoryEntry,
@@ -195,7 +195,7 @@ impl Tree {
             .query_info(INFO_FILESYSTEM, FILE_FS_FULL_SIZE_INFORMATION, 32)
             .await;
         root.close().await?;
-        Ok(file_info::decode_fs_full_size(&buffer?)?)
+        Ok(FsFullSize::decode(&buffer?)?)
     }
 
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
@@ -260,7 +260,7 @@ impl Tree {
             .call(&Request::CreateWithLease(request, lease), &[])
             .await?;
         let created = CreateResponse::decode(&exchange.response)?;
-        let lease_state = match granted_lease(&exchange.response, &created) {
+        let lease_state = match GrantedLease::of_create_response(&exchange.response, &created) {
             Ok(Some(granted)) if granted.key == key => granted.state,
             Ok(Some(_)) => {
                 tracing::debug!("the server granted a lease for another key: taken as none");
@@ -293,7 +293,7 @@ impl Tree {
         let request = Request::LeaseBreakAck(LeaseBreakAck { key, state });
         match self.call(&request, &[]).await {
             Ok(exchange) => {
-                decode_lease_break_response(&exchange.response)?;
+                LeaseBreakResponse::decode(&exchange.response)?;
                 Ok(())
             }
             Err(Error::Status { status, .. })
@@ -653,7 +653,7 @@ impl OpenFile {
         let buffer = self
             .query_info(INFO_FILE, FILE_NETWORK_OPEN_INFORMATION, 56)
             .await?;
-        Ok(file_info::decode_network_open_information(&buffer)?)
+        Ok(FileAttributes::decode_network_open_information(&buffer)?)
     }
 
     /// One SET_INFO of a file information class.

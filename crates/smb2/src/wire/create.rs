@@ -158,7 +158,7 @@ pub struct CreateResponse {
     /// The handle.
     pub file_id: FileId,
     /// Where the create contexts lie in the message, as the server said (unchecked until
-    /// [`decode_create_contexts`](super::lease::decode_create_contexts) reads them).
+    /// [`CreateContext::decode_chain`](super::lease::CreateContext::decode_chain) reads them).
     pub create_contexts_offset: u32,
     /// Their length in bytes.
     pub create_contexts_length: u32,

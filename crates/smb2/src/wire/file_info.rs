@@ -80,9 +80,11 @@ pub fn end_of_file_information(size: u64) -> Vec<u8> {
     size.to_le_bytes().to_vec()
 }
 
-/// Decodes FileNetworkOpenInformation (56 bytes).
-pub fn decode_network_open_information(buffer: &[u8]) -> Result<FileAttributes, WireError> {
-    read_file_attributes(&mut Reader::at(buffer, 0))
+impl FileAttributes {
+    /// Decodes FileNetworkOpenInformation (56 bytes): a file's times, sizes and attributes.
+    pub fn decode_network_open_information(buffer: &[u8]) -> Result<FileAttributes, WireError> {
+        read_file_attributes(&mut Reader::at(buffer, 0))
+    }
 }
 
 /// A volume's size (FileFsFullSizeInformation).
@@ -101,22 +103,22 @@ pub struct FsFullSize {
 }
 
 impl FsFullSize {
+    /// Decodes FileFsFullSizeInformation (32 bytes).
+    pub fn decode(buffer: &[u8]) -> Result<FsFullSize, WireError> {
+        let mut reader = Reader::at(buffer, 0);
+        Ok(FsFullSize {
+            total_units: reader.u64("TotalAllocationUnits")?,
+            caller_available_units: reader.u64("CallerAvailableAllocationUnits")?,
+            actual_available_units: reader.u64("ActualAvailableAllocationUnits")?,
+            sectors_per_unit: reader.u32("SectorsPerAllocationUnit")?,
+            bytes_per_sector: reader.u32("BytesPerSector")?,
+        })
+    }
+
     /// Bytes per allocation unit (at least 1).
     pub fn unit_size(&self) -> u64 {
         (u64::from(self.sectors_per_unit) * u64::from(self.bytes_per_sector)).max(1)
     }
-}
-
-/// Decodes FileFsFullSizeInformation (32 bytes).
-pub fn decode_fs_full_size(buffer: &[u8]) -> Result<FsFullSize, WireError> {
-    let mut reader = Reader::at(buffer, 0);
-    Ok(FsFullSize {
-        total_units: reader.u64("TotalAllocationUnits")?,
-        caller_available_units: reader.u64("CallerAvailableAllocationUnits")?,
-        actual_available_units: reader.u64("ActualAvailableAllocationUnits")?,
-        sectors_per_unit: reader.u32("SectorsPerAllocationUnit")?,
-        bytes_per_sector: reader.u32("BytesPerSector")?,
-    })
 }
 
 #[cfg(test)]
@@ -149,9 +151,9 @@ mod tests {
 
     #[test]
     fn short_answers_are_errors_not_panics() {
-        assert!(decode_network_open_information(&[0; 51]).is_err());
-        assert!(decode_fs_full_size(&[0; 31]).is_err());
-        let size = decode_fs_full_size(&[
+        assert!(FileAttributes::decode_network_open_information(&[0; 51]).is_err());
+        assert!(FsFullSize::decode(&[0; 31]).is_err());
+        let size = FsFullSize::decode(&[
             10, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0,
             2, 0, 0,
         ])

@@ -140,76 +140,80 @@ pub struct CreateContext<'a> {
 /// The most create contexts read from one response; a server sends a handful at most.
 const MAX_CREATE_CONTEXTS: usize = 64;
 
-/// Decodes the chain of create contexts `offset`/`length` name in a CREATE response
-/// `message` (MS-SMB2 §2.2.14): every context, name and data must lie inside the chain, and
-/// each Next must move forward.
-pub fn decode_create_contexts(
-    message: &[u8],
-    offset: usize,
-    length: usize,
-) -> Result<Vec<CreateContext<'_>>, WireError> {
-    let mut contexts = Vec::new();
-    if length == 0 {
-        return Ok(contexts);
-    }
-    let chain = slice(message, offset, length, "CreateContexts")?;
-    let mut start = 0;
-    loop {
-        if contexts.len() == MAX_CREATE_CONTEXTS {
-            return Err(WireError::BadEntryOffset(offset + start));
-        }
-        let mut reader = Reader::at(chain, start);
-        let next = reader.u32("Next")? as usize;
-        let name_offset = usize::from(reader.u16("NameOffset")?);
-        let name_length = usize::from(reader.u16("NameLength")?);
-        reader.skip(2, "Reserved")?;
-        let data_offset = usize::from(reader.u16("DataOffset")?);
-        let data_length = reader.u32("DataLength")? as usize;
-        // Offsets count from the context's start, and the context ends at Next (or the chain).
-        let end = if next == 0 {
-            chain.len()
-        } else {
-            start
-                .checked_add(next)
-                .filter(|&end| end <= chain.len())
-                .ok_or(WireError::BadEntryOffset(offset + start))?
-        };
-        let context = chain
-            .get(start..end)
-            .ok_or(WireError::BadEntryOffset(offset + start))?;
-        let name = slice(context, name_offset, name_length, "CreateContext name")?;
-        let data = if data_length == 0 {
-            &[][..]
-        } else {
-            slice(context, data_offset, data_length, "CreateContext data")?
-        };
-        contexts.push(CreateContext { name, data });
-        if next == 0 {
+impl<'a> CreateContext<'a> {
+    /// Decodes the chain of create contexts `offset`/`length` name in a CREATE response
+    /// `message` (MS-SMB2 §2.2.14): every context, name and data must lie inside the chain,
+    /// and each Next must move forward.
+    pub fn decode_chain(
+        message: &'a [u8],
+        offset: usize,
+        length: usize,
+    ) -> Result<Vec<CreateContext<'a>>, WireError> {
+        let mut contexts = Vec::new();
+        if length == 0 {
             return Ok(contexts);
         }
-        start = end;
+        let chain = slice(message, offset, length, "CreateContexts")?;
+        let mut start = 0;
+        loop {
+            if contexts.len() == MAX_CREATE_CONTEXTS {
+                return Err(WireError::BadEntryOffset(offset + start));
+            }
+            let mut reader = Reader::at(chain, start);
+            let next = reader.u32("Next")? as usize;
+            let name_offset = usize::from(reader.u16("NameOffset")?);
+            let name_length = usize::from(reader.u16("NameLength")?);
+            reader.skip(2, "Reserved")?;
+            let data_offset = usize::from(reader.u16("DataOffset")?);
+            let data_length = reader.u32("DataLength")? as usize;
+            // Offsets count from the context's start, and the context ends at Next (or the chain).
+            let end = if next == 0 {
+                chain.len()
+            } else {
+                start
+                    .checked_add(next)
+                    .filter(|&end| end <= chain.len())
+                    .ok_or(WireError::BadEntryOffset(offset + start))?
+            };
+            let context = chain
+                .get(start..end)
+                .ok_or(WireError::BadEntryOffset(offset + start))?;
+            let name = slice(context, name_offset, name_length, "CreateContext name")?;
+            let data = if data_length == 0 {
+                &[][..]
+            } else {
+                slice(context, data_offset, data_length, "CreateContext data")?
+            };
+            contexts.push(CreateContext { name, data });
+            if next == 0 {
+                return Ok(contexts);
+            }
+            start = end;
+        }
     }
 }
 
-/// The lease a CREATE response grants: `None` unless its OplockLevel is
-/// [`OPLOCK_LEVEL_LEASE`] and it carries an `RqLs` context; an error when the contexts or the
-/// lease do not decode.
-pub fn granted_lease(
-    message: &[u8],
-    response: &CreateResponse,
-) -> Result<Option<GrantedLease>, WireError> {
-    if response.oplock_level != OPLOCK_LEVEL_LEASE {
-        return Ok(None);
+impl GrantedLease {
+    /// The lease the CREATE response `message` (decoded as `response`) grants: `None` unless
+    /// its OplockLevel is [`OPLOCK_LEVEL_LEASE`] and it carries an `RqLs` context; an error
+    /// when the contexts or the lease do not decode.
+    pub fn of_create_response(
+        message: &[u8],
+        response: &CreateResponse,
+    ) -> Result<Option<GrantedLease>, WireError> {
+        if response.oplock_level != OPLOCK_LEVEL_LEASE {
+            return Ok(None);
+        }
+        CreateContext::decode_chain(
+            message,
+            response.create_contexts_offset as usize,
+            response.create_contexts_length as usize,
+        )?
+        .iter()
+        .find(|context| context.name == LEASE_CONTEXT_NAME)
+        .map(|context| GrantedLease::decode(context.data))
+        .transpose()
     }
-    decode_create_contexts(
-        message,
-        response.create_contexts_offset as usize,
-        response.create_contexts_length as usize,
-    )?
-    .iter()
-    .find(|context| context.name == LEASE_CONTEXT_NAME)
-    .map(|context| GrantedLease::decode(context.data))
-    .transpose()
 }
 
 /// A lease break notification (MS-SMB2 §2.2.23.2): the server takes some of a lease's
@@ -281,22 +285,34 @@ impl LeaseBreakAck {
     }
 }
 
-/// Decodes a lease break response (MS-SMB2 §2.2.25.2): the key and the state now held.
-pub fn decode_lease_break_response(message: &[u8]) -> Result<([u8; 16], u32), WireError> {
-    let mut reader = Reader::at(message, HEADER_LENGTH);
-    let size = reader.u16("StructureSize")?;
-    if size != LEASE_BREAK_ACK_SIZE {
-        return Err(WireError::BadStructureSize {
-            command: Command::OplockBreak,
-            found: size,
-            expected: LEASE_BREAK_ACK_SIZE,
-        });
+/// A lease break response (MS-SMB2 §2.2.25.2): the server's answer to a
+/// [`LeaseBreakAck`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseBreakResponse {
+    /// The lease's key.
+    pub key: [u8; 16],
+    /// The [`lease_state`] now held.
+    pub state: u32,
+}
+
+impl LeaseBreakResponse {
+    /// Decodes a whole OPLOCK_BREAK response (header and body).
+    pub fn decode(message: &[u8]) -> Result<LeaseBreakResponse, WireError> {
+        let mut reader = Reader::at(message, HEADER_LENGTH);
+        let size = reader.u16("StructureSize")?;
+        if size != LEASE_BREAK_ACK_SIZE {
+            return Err(WireError::BadStructureSize {
+                command: Command::OplockBreak,
+                found: size,
+                expected: LEASE_BREAK_ACK_SIZE,
+            });
+        }
+        reader.skip(2 + 4, "Reserved/Flags")?;
+        let key = reader.array("LeaseKey")?;
+        let state = reader.u32("LeaseState")?;
+        reader.skip(8, "LeaseDuration")?;
+        Ok(LeaseBreakResponse { key, state })
     }
-    reader.skip(2 + 4, "Reserved/Flags")?;
-    let key = reader.array("LeaseKey")?;
-    let state = reader.u32("LeaseState")?;
-    reader.skip(8, "LeaseDuration")?;
-    Ok((key, state))
 }
 
 #[cfg(test)]
@@ -379,7 +395,7 @@ mod tests {
         lease.extend_from_slice(&[0; 2]);
         let mut message = vec![0xAA; 152]; // where a CREATE response puts its contexts
         message.extend_from_slice(&response_chain(&lease));
-        let contexts = decode_create_contexts(&message, 152, message.len() - 152).unwrap();
+        let contexts = CreateContext::decode_chain(&message, 152, message.len() - 152).unwrap();
         assert_eq!(contexts.len(), 2);
         assert_eq!(contexts[0].name, b"MxAc");
         assert_eq!(contexts[0].data.len(), 8);
@@ -406,23 +422,27 @@ mod tests {
         // Cut anywhere before the end: refused, never a panic.
         for cut in 1..chain.len() {
             assert!(
-                decode_create_contexts(&chain, 0, cut).is_err(),
+                CreateContext::decode_chain(&chain, 0, cut).is_err(),
                 "a chain cut at {cut} decoded"
             );
         }
         // The chain itself outside the message.
-        assert!(decode_create_contexts(&chain, 8, chain.len()).is_err());
-        assert!(decode_create_contexts(&chain, usize::MAX, 2).is_err());
+        assert!(CreateContext::decode_chain(&chain, 8, chain.len()).is_err());
+        assert!(CreateContext::decode_chain(&chain, usize::MAX, 2).is_err());
         // Data past its context.
         let mut bad = chain.clone();
         bad[32 + 12..32 + 16].copy_from_slice(&1000u32.to_le_bytes());
-        assert!(decode_create_contexts(&bad, 0, bad.len()).is_err());
+        assert!(CreateContext::decode_chain(&bad, 0, bad.len()).is_err());
         // A Next that leaves the chain, and one that does not move (0 means "last").
         let mut bad = chain.clone();
         bad[0..4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-        assert!(decode_create_contexts(&bad, 0, bad.len()).is_err());
+        assert!(CreateContext::decode_chain(&bad, 0, bad.len()).is_err());
         // An empty chain is none.
-        assert!(decode_create_contexts(&chain, 0, 0).unwrap().is_empty());
+        assert!(
+            CreateContext::decode_chain(&chain, 0, 0)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -472,7 +492,7 @@ mod tests {
         message.extend_from_slice(&chain);
         let response = CreateResponse::decode(&message).unwrap();
         assert_eq!(
-            granted_lease(&message, &response).unwrap(),
+            GrantedLease::of_create_response(&message, &response).unwrap(),
             Some(GrantedLease {
                 key: KEY,
                 state: 7,
@@ -483,12 +503,15 @@ mod tests {
             oplock_level: 0,
             ..response
         };
-        assert_eq!(granted_lease(&message, &plain).unwrap(), None);
+        assert_eq!(
+            GrantedLease::of_create_response(&message, &plain).unwrap(),
+            None
+        );
         let beyond = CreateResponse {
             create_contexts_length: chain.len() as u32 + 1,
             ..response
         };
-        assert!(granted_lease(&message, &beyond).is_err());
+        assert!(GrantedLease::of_create_response(&message, &beyond).is_err());
     }
 
     fn break_notification(flags: u32, size: u16) -> Vec<u8> {
@@ -551,9 +574,12 @@ mod tests {
         assert_eq!(&message[88..92], &1u32.to_le_bytes());
         // The response has the same layout.
         assert_eq!(
-            decode_lease_break_response(&message).unwrap(),
-            (KEY, lease_state::READ)
+            LeaseBreakResponse::decode(&message).unwrap(),
+            LeaseBreakResponse {
+                key: KEY,
+                state: lease_state::READ
+            }
         );
-        assert!(decode_lease_break_response(&message[..99]).is_err());
+        assert!(LeaseBreakResponse::decode(&message[..99]).is_err());
     }
 }

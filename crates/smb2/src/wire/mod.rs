@@ -190,10 +190,10 @@ mod tests {
             let _ = SessionSetupResponse::decode(&bytes);
             let _ = TreeConnectResponse::decode(&bytes);
             if let Ok(created) = CreateResponse::decode(&bytes) {
-                let _ = lease::granted_lease(&bytes, &created);
+                let _ = lease::GrantedLease::of_create_response(&bytes, &created);
             }
             let _ = lease::LeaseBreak::decode(&bytes);
-            let _ = lease::decode_create_contexts(&tail, 0, tail.len());
+            let _ = lease::CreateContext::decode_chain(&tail, 0, tail.len());
             let _ = ReadResponse::decode(&bytes);
             let _ = WriteResponse::decode(&bytes);
             let _ = IoctlResponse::decode(&bytes);
