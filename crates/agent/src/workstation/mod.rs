@@ -2,7 +2,7 @@
 //! and the answer to each agent request. Windows' rules live here: one user per server
 //! (ERROR_SESSION_CREDENTIAL_CONFLICT), a session reused by every connection to its server,
 //! deviceless connections counted once per remote name, ERROR_NOT_CONNECTED for unknown names.
-//! A session that a listing opened is kept idle for a while ([`crate::idle_sessions`]) for the
+//! A session that a listing opened is kept idle for a while (`idle_sessions`) for the
 //! next listing with the same credentials; it holds no connection, so it claims no server for
 //! its user.
 //!

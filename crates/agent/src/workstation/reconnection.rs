@@ -100,8 +100,8 @@ impl<P: Provider> Workstation<P> {
     /// restarted, the network dropped): a new session with the credentials and options that
     /// made the lost one (or the session held, if another connection made a new one), a new
     /// tree for each connection, and its device served over it. A server that cannot be
-    /// reached is tried again after [`RECONNECT_RETRY`], doubled with each failure in a row
-    /// up to [`RECONNECT_RETRY_MAX`]. One reconnection runs at a time (the agent calls this
+    /// reached is tried again after `RECONNECT_RETRY` (5 s), doubled with each failure in a row
+    /// up to `RECONNECT_RETRY_MAX` (80 s). One reconnection runs at a time (the agent calls this
     /// periodically).
     pub async fn reconnect_lost_connections(&self) {
         if self.reconnecting.swap(true, Ordering::SeqCst) {
