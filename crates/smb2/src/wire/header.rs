@@ -283,7 +283,7 @@ mod tests {
         ));
         assert!(matches!(
             Header::decode(&PROTOCOL_ID),
-            Err(WireError::Truncated { .. })
+            Err(WireError::Read(crate::bytes::ReadError::Truncated { .. }))
         ));
     }
 }

@@ -136,7 +136,7 @@ mod tests {
         bytes.extend_from_slice(&[0; 9]);
         assert!(matches!(
             ReadResponse::decode(&bytes),
-            Err(WireError::OutOfBounds { .. })
+            Err(WireError::Read(crate::bytes::ReadError::OutOfBounds { .. }))
         ));
     }
 }

@@ -19,7 +19,7 @@ mod request;
 mod session;
 mod tree;
 
-pub use crate::bytes::{Reader, from_utf16le, utf16le};
+pub use crate::bytes::{ReadError, Reader, from_utf16le, utf16le};
 pub use attributes::{FileAttributes, file_attributes};
 pub use codec::buffer_at;
 pub use compound::{ChainSlot, encode_chain};
@@ -48,18 +48,9 @@ pub use tree::{SHARE_FLAG_ENCRYPT_DATA, TreeConnectRequest, TreeConnectResponse,
 /// Why bytes did not decode as the SMB2 message they claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
-    /// The bytes ended before a field did.
-    #[error("truncated: {field} at offset {offset} needs {needed} bytes, {available} left")]
-    Truncated {
-        /// The field being read.
-        field: &'static str,
-        /// Where the field starts.
-        offset: usize,
-        /// How many bytes it needs.
-        needed: usize,
-        /// How many bytes were left.
-        available: usize,
-    },
+    /// A field, or a buffer an offset/length pair names, lies beyond the bytes received.
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// The protocol id is not 0xFE 'S' 'M' 'B' (or 0xFD for a transform header).
     #[error("not an SMB2 message: protocol id {0:02x?}")]
     BadProtocolId([u8; 4]),
@@ -72,18 +63,6 @@ pub enum WireError {
         found: u16,
         /// The size MS-SMB2 gives.
         expected: u16,
-    },
-    /// An offset/length pair points outside the message.
-    #[error("{field}: offset {offset} and length {length} fall outside the {total}-byte message")]
-    OutOfBounds {
-        /// The buffer described.
-        field: &'static str,
-        /// The offset read.
-        offset: usize,
-        /// The length read.
-        length: usize,
-        /// The message length.
-        total: usize,
     },
     /// A UTF-16 field has an odd length or an unpaired surrogate.
     #[error("{0}: not valid UTF-16")]
@@ -101,36 +80,6 @@ pub enum WireError {
     BadEntryOffset(usize),
 }
 
-impl From<crate::bytes::ReadError> for WireError {
-    fn from(error: crate::bytes::ReadError) -> WireError {
-        use crate::bytes::ReadError;
-        match error {
-            ReadError::Truncated {
-                field,
-                offset,
-                needed,
-                available,
-            } => WireError::Truncated {
-                field,
-                offset,
-                needed,
-                available,
-            },
-            ReadError::OutOfBounds {
-                field,
-                offset,
-                length,
-                total,
-            } => WireError::OutOfBounds {
-                field,
-                offset,
-                length,
-                total,
-            },
-        }
-    }
-}
-
 impl From<crate::bytes::BadUtf16> for WireError {
     fn from(error: crate::bytes::BadUtf16) -> WireError {
         WireError::BadUtf16(error.field)
@@ -142,8 +91,7 @@ mod tests {
     use super::*;
     use crate::bytes::{optional_slice, slice};
 
-    /// The reader's and the decoder's errors become the WireErrors they were before the
-    /// reader moved to `crate::bytes`.
+    /// The reader's errors are wire errors, naming the field and where it fell short.
     #[test]
     fn reader_errors_are_wire_errors() {
         let mut reader = Reader::at(&[1, 0, 2, 0, 0, 0, 9], 0);
@@ -151,21 +99,21 @@ mod tests {
         assert_eq!(reader.u32("b").unwrap(), 2);
         assert_eq!(
             reader.u16("c").map_err(WireError::from),
-            Err(WireError::Truncated {
+            Err(WireError::Read(ReadError::Truncated {
                 field: "c",
                 offset: 6,
                 needed: 2,
                 available: 1
-            })
+            }))
         );
         assert_eq!(
             slice(&[0; 4], 3, 2, "x").map_err(WireError::from),
-            Err(WireError::OutOfBounds {
+            Err(WireError::Read(ReadError::OutOfBounds {
                 field: "x",
                 offset: 3,
                 length: 2,
                 total: 4
-            })
+            }))
         );
         assert_eq!(optional_slice(&[0; 4], 99, 0, "x").unwrap(), &[] as &[u8]);
         let bytes = utf16le("\\\\srv\\Share ü");
