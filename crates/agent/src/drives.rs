@@ -147,7 +147,7 @@ impl FuseRedirector {
         .map_err(|error| {
             WinError::with_cause(
                 codes::ERROR_BAD_DEVICE,
-                Cause::Other(format!(
+                Cause::LocalPath(format!(
                     "cannot mount {source} at {}: {error}",
                     mount_point.display()
                 )),
@@ -225,7 +225,7 @@ impl FuseRedirector {
         if !output.status.success() {
             return Err(WinError::with_cause(
                 codes::ERROR_BAD_DEVICE,
-                Cause::Other(format!(
+                Cause::LocalPath(format!(
                     "mount.cifs {source}: {}",
                     String::from_utf8_lossy(&output.stderr).trim()
                 )),
@@ -280,7 +280,7 @@ impl RedirectedDevice for CifsDevice {
             .map_err(|error| {
                 WinError::with_cause(
                     codes::ERROR_UNEXP_NET_ERR,
-                    Cause::Other(format!("umount {}: {error}", self.mount_point.display())),
+                    Cause::LocalPath(format!("umount {}: {error}", self.mount_point.display())),
                 )
             })
     }
@@ -316,7 +316,7 @@ impl RedirectedDevice for FuseDevice {
         result.map_err(|error| {
             WinError::with_cause(
                 codes::ERROR_UNEXP_NET_ERR,
-                Cause::Other(format!("unmount {}: {error}", mount_point.display())),
+                Cause::LocalPath(format!("unmount {}: {error}", mount_point.display())),
             )
         })
     }

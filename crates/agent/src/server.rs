@@ -226,7 +226,7 @@ impl Agent {
 async fn refuse(mut stream: UnixStream) {
     let reply = Response::Error(ErrorReply::from(&WinError::with_cause(
         codes::ERROR_ACCESS_DENIED,
-        Cause::Other("the wnet agent serves only its own user".into()),
+        Cause::Agent("the wnet agent serves only its own user".into()),
     )));
     if let Ok(mut line) = serde_json::to_vec(&reply) {
         line.push(b'\n');
@@ -291,7 +291,7 @@ impl Client {
         let invalid = |detail: String| {
             Response::Error(ErrorReply::from(&WinError::with_cause(
                 codes::ERROR_INVALID_PARAMETER,
-                Cause::Other(detail),
+                Cause::Agent(detail),
             )))
         };
         let envelope: RequestEnvelope = match serde_json::from_slice(line) {
@@ -301,7 +301,7 @@ impl Client {
         if envelope.version != PROTOCOL_VERSION {
             let error = WinError::with_cause(
                 codes::ERROR_NOT_SUPPORTED,
-                Cause::Other(format!(
+                Cause::Agent(format!(
                     "the agent speaks protocol version {PROTOCOL_VERSION}, the client {}; \
                      restart the agent (wnet agent stop)",
                     envelope.version

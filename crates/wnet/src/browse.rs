@@ -14,7 +14,7 @@ use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions, interface_broadcasts};
 use wnet_nbt::wire::{NetbiosName, NodeName};
 
-use crate::error::{Cause, WinError, codes};
+use crate::error::{Cause, NameQueryFailure, WinError, codes};
 
 /// The name of a local master browser's group, `\x01\x02__MSBROWSE__\x02<01>`.
 const MSBROWSE: &str = "\u{1}\u{2}__MSBROWSE__\u{2}";
@@ -43,8 +43,13 @@ pub struct Browser {
     client: NameServiceClient,
 }
 
+/// ERROR_NO_NETWORK: the name service cannot be used at all.
 fn no_network(detail: String) -> WinError {
-    WinError::with_cause(codes::ERROR_NO_NETWORK, Cause::Other(detail))
+    let failure = NameQueryFailure::Network;
+    WinError::with_cause(
+        codes::ERROR_NO_NETWORK,
+        Cause::NameQuery { failure, detail },
+    )
 }
 
 impl Browser {

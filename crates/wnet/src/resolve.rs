@@ -12,7 +12,7 @@ use wnet_nbt::config::NameServiceConfig;
 use wnet_nbt::name_service::client::NameServiceClient;
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 
-use crate::error::{Cause, WinError, codes};
+use crate::error::{Cause, NameQueryFailure, WinError, codes};
 use crate::security_policy::SecurityPolicy;
 
 /// The SMB port over TCP.
@@ -76,8 +76,9 @@ impl ProviderConfig {
     /// [`NameServiceConfig::from_env`] and the security policy ([`SecurityPolicy::load`]:
     /// the settings file, then its variables).
     pub fn from_env() -> Result<ProviderConfig, WinError> {
-        let invalid =
-            |what: String| WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Other(what));
+        let invalid = |what: String| {
+            WinError::with_cause(codes::ERROR_INVALID_PARAMETER, Cause::Setting(what))
+        };
         let seconds_of =
             |variable: &str, zero_allowed: bool| -> Result<Option<Duration>, WinError> {
                 let Some(text) = env_var(variable) else {
@@ -189,10 +190,10 @@ impl Resolver {
         }
         Err(WinError::with_cause(
             codes::ERROR_BAD_NETPATH,
-            Cause::Other(format!(
-                "cannot resolve {server} (tried: {})",
-                tried.join(", ")
-            )),
+            Cause::NameQuery {
+                failure: NameQueryFailure::NotFound,
+                detail: format!("cannot resolve {server} (tried: {})", tried.join(", ")),
+            },
         ))
     }
 

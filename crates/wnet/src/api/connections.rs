@@ -117,7 +117,7 @@ fn save_credentials(server: &str, credentials: &WireCredentials) -> Result<(), W
     let profile = |error: credentials::CredentialError| {
         WinError::with_cause(
             codes::ERROR_CANNOT_OPEN_PROFILE,
-            Cause::Other(error.to_string()),
+            Cause::Profile(error.to_string()),
         )
     };
     let mut file = CredentialFile::load(&path).map_err(profile)?;
