@@ -79,27 +79,9 @@ impl Drop for Scratch {
     }
 }
 
-/// A fake agent run as nobody: accepts one connection, and prints how many bytes it got.
-const FAKE_AGENT: &str = r#"
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.listen(1)
-print("READY", flush=True)
-s.settimeout(30)
-conn, _ = s.accept()
-conn.settimeout(5)
-data = b""
-try:
-    while True:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-except OSError as error:
-    print("RECV-ERROR", error, flush=True)
-print("RECEIVED", len(data), data.decode(errors="replace"), flush=True)
-"#;
+/// A fake agent run as nobody: accepts one connection, and prints how many bytes it got and
+/// what they were.
+const FAKE_AGENT: &str = include_str!("../../wnet/tests/fake_agent.py");
 
 /// Starts the fake agent as nobody at `socket` (in a directory nobody can write).
 fn fake_agent(socket: &Path) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {

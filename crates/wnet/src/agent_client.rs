@@ -541,27 +541,8 @@ mod tests {
         assert!(error.to_string().contains("owned by uid 65534"), "{error}");
     }
 
-    /// A fake agent: a listener run as nobody that reports how many bytes it received.
-    const FAKE_AGENT: &str = r#"
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.listen(1)
-print("READY", flush=True)
-s.settimeout(20)
-conn, _ = s.accept()
-conn.settimeout(5)
-data = b""
-try:
-    while True:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-except OSError as error:
-    print("RECV-ERROR", error, flush=True)
-print("RECEIVED", len(data), flush=True)
-"#;
+    /// A fake agent: a listener run as nobody that reports what it received.
+    const FAKE_AGENT: &str = include_str!("../tests/fake_agent.py");
 
     #[test]
     fn a_fake_agent_of_another_uid_receives_nothing() {
@@ -597,7 +578,7 @@ print("RECEIVED", len(data), flush=True)
         assert!(text.contains(&socket.display().to_string()), "{text}");
         let report: Vec<String> = lines.map(Result::unwrap).collect();
         server.wait().unwrap();
-        assert_eq!(report, ["RECEIVED 0"]);
+        assert_eq!(report, ["RECEIVED 0 "]);
     }
 
     #[test]
