@@ -36,6 +36,8 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
     /// A share connected over it.
     type Tree: ProviderTree;
 
+    /// Its id (the SMB2 SessionId): the connections that ride it show the same.
+    fn id(&self) -> u64;
     /// Whether its connection is still up.
     fn is_connected(&self) -> bool;
     /// Whether it signs its messages.

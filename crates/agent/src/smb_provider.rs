@@ -183,6 +183,10 @@ impl Provider for SmbProvider {
 impl ProviderSession for Session {
     type Tree = Tree;
 
+    fn id(&self) -> u64 {
+        Session::id(self)
+    }
+
     fn is_connected(&self) -> bool {
         Session::is_connected(self)
     }

@@ -387,6 +387,13 @@ fn a_second_share_reuses_the_session() {
             .all(|row| row["user"] == "wnetalice" && row["dialect"] == "3.1.1"),
         "{rows:?}"
     );
+    assert!(
+        rows[0]["session_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("0x")),
+        "--json shows the session each connection rides: {rows:?}"
+    );
+    assert_eq!(rows[0]["session_id"], rows[1]["session_id"], "{rows:?}");
     let status = sandbox.agent_status().expect("the agent runs");
     assert_eq!(status["connections"], 2);
     assert_eq!(status["sessions"], 1, "one session for both: {status}");

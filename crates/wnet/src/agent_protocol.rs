@@ -137,6 +137,10 @@ pub struct ConnectionEntry {
     /// Whether the connection's SMB session is still up ("OK"; else "Disconnected").
     #[serde(default = "connected_by_default")]
     pub connected: bool,
+    /// The SMB2 SessionId of the session the connection rides: connections that share a
+    /// session (reused, not authenticated again) show the same; 0 when unknown.
+    #[serde(default)]
+    pub session_id: u64,
 }
 
 fn connected_by_default() -> bool {
@@ -432,6 +436,7 @@ mod tests {
         assert!(entry.is_named_by(&name(r"\\S\X")));
         assert!(entry.is_named_by(&name("//s/x")));
         assert!(!entry.is_named_by(&name(r"\\s\y")));
+
         let both = name("//s/x");
         assert!(both.local.is_some() && both.remote.is_some());
         assert_eq!(serde_json::to_string(&both).unwrap(), r#""//s/x""#);

@@ -188,6 +188,7 @@ impl<P: Provider> Workstation<P> {
                 .as_ref()
                 .map(|device| device.mount_point().display().to_string()),
             connected: true,
+            session_id: session.id(),
         };
         let source = credential_source(reused, &unc.server, &user, credentials);
         let server = ServerEntry {

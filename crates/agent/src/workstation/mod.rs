@@ -212,13 +212,19 @@ impl<P: Provider> Workstation<P> {
         result.unwrap_or_else(|error| Response::Error((&error).into()))
     }
 
-    /// The connection table, each entry saying whether its session is still up.
+    /// The connection table, each entry saying whether its session is still up and which
+    /// session it rides now (a reconnection makes a new one).
     pub fn connections(&self) -> Vec<ConnectionEntry> {
-        lock(&self.table)
+        let table = lock(&self.table);
+        table
             .connections
             .iter()
             .map(|row| ConnectionEntry {
                 connected: row.tree.is_connected(),
+                session_id: table
+                    .servers
+                    .get(&row.server_key)
+                    .map_or(row.entry.session_id, |server| server.session.id()),
                 ..row.entry.clone()
             })
             .collect()

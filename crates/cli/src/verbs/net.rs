@@ -333,6 +333,7 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
                 "user": added.user,
                 "credentials": added.source,
                 "session_reused": added.session_reused,
+                "session_id": session_id(added.entry.session_id),
                 "dialect": added.entry.dialect,
                 "signing": added.entry.signing,
                 "encryption": added.entry.encryption,
@@ -404,6 +405,16 @@ fn restore(json: bool) -> Result<(), Exit> {
     Ok(())
 }
 
+/// The SMB2 SessionId a connection rides, as JSON shows it: hexadecimal text (a 64-bit
+/// number does not survive every JSON reader), `null` when unknown.
+fn session_id(id: u64) -> serde_json::Value {
+    if id == 0 {
+        serde_json::Value::Null
+    } else {
+        json!(format!("{id:#018x}"))
+    }
+}
+
 fn list_connections(json: bool) -> Result<(), Exit> {
     let connections = api::connections().map_err(|error| win_failed(&error))?;
     let remembered = remembered_path()
@@ -418,6 +429,7 @@ fn list_connections(json: bool) -> Result<(), Exit> {
             "remote": entry.remote_name,
             "mount_point": entry.mount_point,
             "user": entry.user,
+            "session_id": session_id(entry.session_id),
             "dialect": entry.dialect,
             "signing": entry.signing,
             "encryption": entry.encryption,

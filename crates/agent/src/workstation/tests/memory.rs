@@ -124,6 +124,7 @@ impl Provider for MemoryProvider {
         state.opened += 1;
         Ok(MemorySession {
             network: self.network.clone(),
+            id: state.opened as u64,
             server: key,
             epoch,
             logged_off: Arc::new(AtomicBool::new(false)),
@@ -135,6 +136,8 @@ impl Provider for MemoryProvider {
 #[derive(Clone)]
 pub(super) struct MemorySession {
     network: Network,
+    /// The how-manyth session opened on the network.
+    id: u64,
     server: String,
     epoch: u64,
     logged_off: Arc<AtomicBool>,
@@ -148,6 +151,10 @@ impl MemorySession {
 
 impl ProviderSession for MemorySession {
     type Tree = MemoryTree;
+
+    fn id(&self) -> u64 {
+        self.id
+    }
 
     fn is_connected(&self) -> bool {
         !self.logged_off.load(Ordering::SeqCst)

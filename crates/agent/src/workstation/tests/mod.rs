@@ -117,6 +117,13 @@ async fn a_second_share_on_a_server_reuses_its_session() {
     );
     assert_eq!(network.opened(), 1);
     assert_eq!(workstation.counts(), (2, 1));
+    // Both show the one session they ride.
+    let sessions: Vec<u64> = workstation
+        .connections()
+        .iter()
+        .map(|entry| entry.session_id)
+        .collect();
+    assert_eq!(sessions, [1, 1]);
     // The session goes with the last connection using it.
     workstation
         .cancel_connection(&name(r"\\srv\a"), false)
