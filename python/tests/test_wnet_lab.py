@@ -194,6 +194,30 @@ def test_a_second_user_for_the_same_server_is_a_credential_conflict(world):
     win32wnet.WNetCancelConnection2(unc("public"), 0, True)
 
 
+def test_a_server_alone_connects_its_ipc_share_for_later_connections(world):
+    r"""pywin32's WNetAddConnection2 hands the NETRESOURCE to Windows as it is (win32wnet.cpp
+    builds it from the legacy arguments and calls the API), and Windows connects a server
+    alone to its IPC$: one logon, listed as \\server\IPC$, cancelled by \\server, which later
+    connections without credentials ride. With a device it is ERROR_BAD_NET_NAME (67)."""
+    lab, _ = world
+    server = rf"\\{SERVER}"
+    alice = password(lab, "wnetalice")
+    win32wnet.WNetAddConnection2(0, None, server, None, "wnetalice", alice)
+    items = connected()
+    assert [item.lpRemoteName for item in items] == [unc("IPC$")]
+    assert items[0].dwType == win32netcon.RESOURCETYPE_ANY
+    assert win32wnet.WNetGetUser(server).endswith("wnetalice")
+    # alice's private share, with no credentials: only her session lets it in.
+    win32wnet.WNetAddConnection2(resource(unc("alice")), None, None)
+    assert win32wnet.WNetGetUser(unc("alice")).endswith("wnetalice")
+    e = failure(win32wnet.WNetAddConnection2, resource(server, "Z:"), alice, "wnetalice")
+    assert e.args[:2] == (67, "WNetAddConnection2")
+    win32wnet.WNetCancelConnection2(server, 0, True)
+    assert connected_names() == [unc("alice")]
+    win32wnet.WNetCancelConnection2(unc("alice"), 0, True)
+    assert connected() == []
+
+
 def test_connection_queries_without_a_device(world):
     lab, _ = world
     win32wnet.WNetAddConnection2(resource(unc("public")), password(lab, "wnetalice"), "wnetalice")

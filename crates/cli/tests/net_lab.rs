@@ -399,6 +399,36 @@ fn a_second_share_reuses_the_session() {
     assert_eq!(status["sessions"], 1, "one session for both: {status}");
 }
 
+/// `wnet use \\server` with credentials connects the server's IPC$, as `net use \\server`
+/// does on Windows: later connections without credentials ride its session (`--json` shows
+/// the same session id), and `/delete` by `\\server` ends only it.
+#[test]
+fn a_server_alone_authenticates_once_for_its_shares() {
+    let sandbox = Sandbox::new();
+    let server = format!(r"\\{SERVER}");
+    let password = sandbox.password("wnetalice");
+    assert_success(&sandbox.wnet(&["use", &server, &password, "/user:wnetalice"]));
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["remote"], unc("IPC$"), "{rows:?}");
+    // alice's private share, with no credentials: only her session lets it in.
+    assert_success(&sandbox.wnet(&["use", &unc("alice")]));
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1]["user"], "wnetalice", "{rows:?}");
+    assert!(
+        rows[0]["session_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("0x")),
+        "{rows:?}"
+    );
+    assert_eq!(rows[0]["session_id"], rows[1]["session_id"], "{rows:?}");
+    assert_success(&sandbox.wnet(&["use", &server, "/delete"]));
+    let rows = sandbox.connections();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["remote"], unc("alice"), "{rows:?}");
+}
+
 /// WNET_USER/WNET_PASSWORD are the default credentials, and `-v` names them.
 #[test]
 fn default_credentials_from_the_environment() {

@@ -162,7 +162,7 @@ impl ConnectionEntry {
             None => name
                 .remote
                 .as_ref()
-                .is_some_and(|remote| remote.matches(&self.remote_name)),
+                .is_some_and(|remote| remote.names_connection(&self.remote_name)),
         }
     }
 }
@@ -436,7 +436,11 @@ mod tests {
         assert!(entry.is_named_by(&name(r"\\S\X")));
         assert!(entry.is_named_by(&name("//s/x")));
         assert!(!entry.is_named_by(&name(r"\\s\y")));
-
+        assert!(!entry.is_named_by(&name(r"\\s")));
+        // The connection to a server alone is its IPC$, and the server names it.
+        let ipc = self::entry(None, r"\\s\IPC$");
+        assert!(ipc.is_named_by(&name(r"\\S")));
+        assert!(ipc.is_named_by(&name(r"\\s\ipc$")));
         let both = name("//s/x");
         assert!(both.local.is_some() && both.remote.is_some());
         assert_eq!(serde_json::to_string(&both).unwrap(), r#""//s/x""#);

@@ -21,6 +21,8 @@ const MAX_SERVER: usize = 255;
 const MAX_SHARE: usize = 80;
 /// The longest whole name (MAX_PATH).
 const MAX_NAME: usize = 260;
+/// The share of a server's named pipes, which a connection to the server alone connects.
+pub const IPC_SHARE: &str = "IPC$";
 
 /// A parsed network name. It crosses the agent protocol as its Windows form and is parsed
 /// again, by [`UncName::parse`], when it is read, so a name the agent holds is always valid.
@@ -122,6 +124,24 @@ impl UncName {
         self.server.to_ascii_lowercase()
     }
 
+    /// The server's IPC$ share (`\\server\IPC$`): what a connection to the server alone
+    /// connects, as on Windows.
+    #[must_use]
+    pub fn server_ipc(&self) -> UncName {
+        UncName {
+            server: self.server.clone(),
+            share: Some(IPC_SHARE.to_owned()),
+            path: Vec::new(),
+        }
+    }
+
+    /// Whether a caller naming a connection by this name means the connection to `connected`:
+    /// the same name, or this server alone for the server's IPC$ connection (which Windows
+    /// makes for `\\server` and cancels by it).
+    pub fn names_connection(&self, connected: &UncName) -> bool {
+        self.matches(connected) || (self.share.is_none() && self.server_ipc().matches(connected))
+    }
+
     /// Whether both name the same thing, as Windows compares network names: without regard
     /// to case.
     pub fn matches(&self, other: &UncName) -> bool {
@@ -198,6 +218,11 @@ mod tests {
         assert!(!parsed(r"\\srv\share").matches(&parsed(r"\\srv\share\dir")));
         assert!(!parsed(r"\\srv").matches(&parsed(r"\\srv\share")));
         assert_eq!(parsed(r"\\Srv\a").server_key(), "srv");
+        // A server alone names its IPC$ connection; a share names only itself.
+        assert_eq!(parsed(r"\\srv").server_ipc().to_windows(), r"\\srv\IPC$");
+        assert!(parsed(r"\\SRV").names_connection(&parsed(r"\\srv\ipc$")));
+        assert!(!parsed(r"\\srv").names_connection(&parsed(r"\\srv\a")));
+        assert!(!parsed(r"\\srv\a").names_connection(&parsed(r"\\srv\IPC$")));
         let json = serde_json::to_string(&parsed("//srv/share/dir")).unwrap();
         assert_eq!(json, r#""\\\\srv\\share\\dir""#);
         assert_eq!(

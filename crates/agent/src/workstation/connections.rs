@@ -134,12 +134,22 @@ impl<P: Provider> Workstation<P> {
         flags: u32,
         resource_kind: u32,
     ) -> Result<Response, WinError> {
-        if unc.share.is_none() {
-            return Err(WinError::with_cause(
-                codes::ERROR_BAD_NET_NAME,
-                Cause::Other(format!("{unc} names a server, not a share")),
-            ));
-        }
+        // Windows connects a server alone (deviceless) to its IPC$: a session for later
+        // connections to ride, listed and cancelled as `\\server\IPC$`.
+        let ipc;
+        let unc = match &unc.share {
+            Some(_) => unc,
+            None if local_name.is_none() && flags & connect::CONNECT_REDIRECT == 0 => {
+                ipc = unc.server_ipc();
+                &ipc
+            }
+            None => {
+                return Err(WinError::with_cause(
+                    codes::ERROR_BAD_NET_NAME,
+                    Cause::Other(format!("{unc} names a server: a device redirects a share")),
+                ));
+            }
+        };
         let reservation = self.reserve_local_name(local_name, flags)?;
         let local = reservation.local.clone();
         if local.is_some() && resource_kind == resource_type::RESOURCETYPE_PRINT {

@@ -279,7 +279,7 @@ fn find_connection<'a>(
             || name
                 .remote
                 .as_ref()
-                .is_some_and(|remote| entry.remote_name.matches(remote))
+                .is_some_and(|remote| remote.names_connection(&entry.remote_name))
     })
 }
 

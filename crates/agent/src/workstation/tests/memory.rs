@@ -187,6 +187,14 @@ impl ProviderSession for MemorySession {
             return Err(MemorySession::lost());
         }
         let share = share_path.rsplit('\\').next().unwrap_or_default();
+        // Every server has the share of its named pipes.
+        if share.eq_ignore_ascii_case("IPC$") {
+            return Ok(MemoryTree {
+                session: self.clone(),
+                directories: Vec::new(),
+                pipes: true,
+            });
+        }
         let directories = self
             .network
             .state()
@@ -197,6 +205,7 @@ impl ProviderSession for MemorySession {
         Ok(MemoryTree {
             session: self.clone(),
             directories,
+            pipes: false,
         })
     }
 
@@ -238,6 +247,8 @@ impl ProviderSession for MemorySession {
 pub(super) struct MemoryTree {
     session: MemorySession,
     directories: Vec<String>,
+    /// Whether it is IPC$.
+    pipes: bool,
 }
 
 impl ProviderTree for MemoryTree {
@@ -246,7 +257,11 @@ impl ProviderTree for MemoryTree {
     }
 
     fn share_type(&self) -> u8 {
-        share_type::DISK
+        if self.pipes {
+            share_type::PIPE
+        } else {
+            share_type::DISK
+        }
     }
 
     async fn is_directory(&self, path: &str) -> Result<bool, WinError> {

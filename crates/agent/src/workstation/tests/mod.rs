@@ -10,7 +10,7 @@ use wnet::agent_protocol::{ConnectionName, Response, WireCredentials, WireSecret
 use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
-use wnet::resource::resource_type::RESOURCETYPE_DISK;
+use wnet::resource::resource_type::{RESOURCETYPE_ANY, RESOURCETYPE_DISK};
 
 use super::Workstation;
 use super::reconnection::{RECONNECT_RETRY, RECONNECT_RETRY_MAX};
@@ -136,6 +136,59 @@ async fn a_second_share_on_a_server_reuses_its_session() {
         .unwrap();
     assert_eq!(network.logged_off(), 1);
     assert_eq!(workstation.counts(), (0, 0));
+}
+
+/// Windows connects a server alone (`\\srv`, deviceless) to its IPC$: the session stays for
+/// later connections to ride without credentials, the connection is listed as `\\srv\IPC$`
+/// and cancelled by `\\srv`. With a device, a server alone is ERROR_BAD_NET_NAME.
+#[tokio::test]
+async fn a_server_alone_connects_its_ipc_share_for_later_connections_to_ride() {
+    let (network, _, workstation) = setup();
+    assert!(
+        !add(&workstation, r"\\srv", None, "alice", "pw-a")
+            .await
+            .unwrap()
+    );
+    let listed = workstation.connections();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].remote_name.to_string(), r"\\srv\IPC$");
+    assert_eq!(listed[0].resource_type, RESOURCETYPE_ANY);
+    assert_eq!(listed[0].user, "alice");
+    let unc = UncName::parse(r"\\srv\a").unwrap();
+    let Response::Added {
+        user,
+        session_reused,
+        ..
+    } = workstation
+        .add_connection(&unc, None, None, 0, RESOURCETYPE_DISK)
+        .await
+        .unwrap()
+    else {
+        panic!("not added");
+    };
+    assert!(session_reused);
+    assert_eq!(user, "alice");
+    assert_eq!(network.opened(), 1);
+    // Both show the one session they ride.
+    let sessions: Vec<u64> = workstation
+        .connections()
+        .iter()
+        .map(|entry| entry.session_id)
+        .collect();
+    assert_eq!(sessions, [1, 1]);
+    let device = local_dir("server-alone");
+    let error = add(&workstation, r"\\srv", Some(&device), "alice", "pw-a")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, codes::ERROR_BAD_NET_NAME);
+    workstation
+        .cancel_connection(&name(r"\\SRV"), false)
+        .await
+        .unwrap();
+    let left = workstation.connections();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].remote_name.to_string(), r"\\srv\a");
+    assert_eq!(network.logged_off(), 0, "the share still rides the session");
 }
 
 #[tokio::test(start_paused = true)]
