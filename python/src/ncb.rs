@@ -297,7 +297,9 @@ impl PyNcb {
             )));
         };
         // pywin32: spaces, then strncpy of at most 16 bytes (a NUL ends the name and zeroes
-        // the rest of its length), and an empty name is a NUL first byte.
+        // the rest of its length). An empty value leaves the 16 spaces, and pywin32 then
+        // zeroes the first byte of Callname whichever name was set: an empty Callname reads
+        // "", an empty Name 16 spaces (its Callname is left alone here).
         let count = bytes.len().min(16);
         let mut field = [b' '; 16];
         let mut ended = false;
@@ -305,7 +307,7 @@ impl PyNcb {
             ended |= byte == 0;
             *slot = if ended { 0 } else { byte };
         }
-        if count == 0 {
+        if count == 0 && slot == CALLNAME {
             field[0] = 0;
         }
         write(&mut object.get().ncb.lock(), field);

@@ -225,15 +225,6 @@ def test_ncb_names_are_space_padded_16_bytes():
         ncb.Callname = 5
 
 
-def test_ncb_empty_name_leaves_callname_alone():
-    # pywin32 zeroes ncb_callname[0] when Name is set to "" (a bug); wnet does not.
-    ncb = win32wnet.NCB()
-    ncb.Callname = "SERVER"
-    ncb.Name = ""
-    assert ncb.Name == ""
-    assert ncb.Callname == "SERVER" + " " * 10
-
-
 def test_ncb_buffer_rules():
     ncb = win32wnet.NCB()
     buf = win32wnet.NCBBuffer(10)
