@@ -28,3 +28,44 @@ def test_empty_ncb_name_reads_back_as_sixteen_spaces():
     assert ncb.Callname == ""
     ncb.Callname = b""
     assert ncb.Callname == ""
+
+
+def test_ncb_names_use_the_ansi_code_page_as_mbcs_does():
+    # pywin32, win32/src/PyUnicode.cpp: PyWinObject_AsChars encodes a str with
+    # PyUnicode_AsMBCSString (Windows' ANSI code page, strict, no best-fit substitutes) and
+    # PyWinCoreString_FromString decodes with PyUnicode_DecodeMBCS, errors ignored. On an
+    # English Windows the ANSI code page is 1252, whose five bytes without a Unicode.org
+    # character (0x81, 0x8D, 0x8F, 0x90, 0x9D) Windows maps to the C1 controls of the same
+    # number: every byte round-trips. CPython's mbcs encoder, failing, reports the whole
+    # string (start 0, end 0) with the reason "invalid character".
+    ncb = win32wnet.NCB()
+    for byte in (0x81, 0x8D, 0x8F, 0x90, 0x9D):
+        ncb.Name = bytes([byte]) + b"X"
+        assert ncb.Name == chr(byte) + "X" + " " * 14
+        ncb.Callname = chr(byte)
+        assert ncb.Callname == chr(byte) + " " * 15
+    seen = set()
+    for byte in range(1, 256):
+        ncb.Name = bytes([byte]) * 16
+        text = ncb.Name
+        assert len(text) == 16 and len(set(text)) == 1, hex(byte)
+        seen.add(text[0])
+        ncb.Name = text  # encodes back without an error
+        assert ncb.Name == text
+    assert len(seen) == 255
+    assert ncb.Name == "\xff" * 16
+    ncb.Name = b"\x80\x9f"
+    assert ncb.Name == "\u20ac\u0178" + " " * 14
+    for refused in ("\u4e2d", "ab\u0080", "\udc80", "\u0100"):
+        with pytest.raises(UnicodeEncodeError) as raised:
+            ncb.Name = refused
+        error = raised.value
+        assert (error.encoding, error.object, error.start, error.end, error.reason) == (
+            "mbcs",
+            refused,
+            0,
+            0,
+            "invalid character",
+        )
+        assert str(error) == "'mbcs' codec can't encode characters in position 0--1: invalid character"
+    assert ncb.Name == "\u20ac\u0178" + " " * 14  # a refused name leaves the field alone
