@@ -324,10 +324,11 @@ impl PyNcb {
         if value.is_none() {
             return Err(PyTypeError::new_err("Buffer cannot be None"));
         }
-        let memory = match value.getattr_opt("_buffer_")? {
-            Some(inner) => inner,
-            None => value.clone(),
-        };
+        // pywin32 (PyNCB::setattro) clears whatever error reading `_buffer_` raises and uses
+        // the object itself.
+        let memory = value
+            .getattr(pyo3::intern!(value.py(), "_buffer_"))
+            .unwrap_or_else(|_| value.clone());
         let length = byte_view(&memory)?.len()?;
         if length > MAX_BUFFER {
             return Err(PyValueError::new_err("Buffer can be at most 65535 bytes"));

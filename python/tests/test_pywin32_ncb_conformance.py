@@ -69,3 +69,33 @@ def test_ncb_names_use_the_ansi_code_page_as_mbcs_does():
         )
         assert str(error) == "'mbcs' codec can't encode characters in position 0--1: invalid character"
     assert ncb.Name == "\u20ac\u0178" + " " * 14  # a refused name leaves the field alone
+
+
+def test_ncb_buffer_whose_underscore_buffer_raises_is_the_buffer_itself():
+    # pywin32, win32/src/win32wnet/PyNCB.cpp, PyNCB::setattro ("Buffer"): when reading
+    # `_buffer_` fails, whatever the error, it is cleared and the assigned object itself must
+    # be the writable buffer.
+    class Raising(bytearray):
+        @property
+        def _buffer_(self):
+            raise ValueError("not this way")
+
+    class Interrupting(bytearray):
+        def __getattr__(self, name):
+            raise RuntimeError(name)
+
+    ncb = win32wnet.NCB()
+    for kind in (Raising, Interrupting):
+        memory = kind(12)
+        ncb.Buffer = memory
+        assert ncb.Buffer is memory
+        assert ncb.Bufflen == 12
+
+    class NotABuffer:
+        @property
+        def _buffer_(self):
+            raise KeyError("_buffer_")
+
+    with pytest.raises(TypeError):
+        ncb.Buffer = NotABuffer()
+    assert ncb.Bufflen == 12
