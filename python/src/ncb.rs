@@ -17,7 +17,7 @@ use wnet_netbios::nb30::nrc;
 use wnet_netbios::{Ncb, SharedNcb};
 
 use crate::convert::{c_long, type_name};
-use crate::slots::{SlottedType, new_base_object};
+use crate::slots::{Member, SlottedType, new_base_object};
 
 /// The codec pywin32's messages name for NCB names: it encodes them to the ANSI code page
 /// with `mbcs` (strictly) and decodes them from it ignoring errors.
@@ -86,11 +86,23 @@ struct Attached {
     copy_back: bool,
 }
 
-/// The attributes kept in slots, in slot order (see `slots`). `Buffer` is not among them: it
-/// is a getter of the base, as pywin32 does not list it in `dir()`.
-const SLOTS: [&str; 13] = [
-    "Command", "Retcode", "Lsn", "Num", "Bufflen", "Callname", "Name", "Rto", "Sto", "Lana_num",
-    "Cmd_cplt", "Event", "Post",
+/// The attributes kept in slots, in slot order (see `slots`), each with the kind pywin32's
+/// member table gives it. `Buffer` is not among them: it is a getter of the base, as pywin32
+/// does not list it in `dir()`.
+const SLOTS: [(&str, Member); 13] = [
+    ("Command", Member::Number),
+    ("Retcode", Member::Number),
+    ("Lsn", Member::Number),
+    ("Num", Member::Number),
+    ("Bufflen", Member::ReadOnly),
+    ("Callname", Member::String),
+    ("Name", Member::String),
+    ("Rto", Member::Number),
+    ("Sto", Member::Number),
+    ("Lana_num", Member::Number),
+    ("Cmd_cplt", Member::Number),
+    ("Event", Member::Number),
+    ("Post", Member::Number),
 ];
 const COMMAND: usize = 0;
 const RETCODE: usize = 1;

@@ -99,3 +99,72 @@ def test_ncb_buffer_whose_underscore_buffer_raises_is_the_buffer_itself():
     with pytest.raises(TypeError):
         ncb.Buffer = NotABuffer()
     assert ncb.Bufflen == 12
+
+
+def test_slot_descriptors_check_what_they_store():
+    # pywin32, win32/src/win32wnet/PyNCB.cpp and PyNetresource.cpp: the attributes are
+    # members of the type (PyNCB::members, PyNETRESOURCE::members), so `Type.name` is a
+    # member descriptor whose __set__/__delete__ apply the member's own rules: numbers
+    # (T_BYTE, T_SHORT, T_INT, T_LONG) convert as an assignment does, the READONLY Bufflen
+    # refuses with AttributeError, the T_STRING names refuse to be set through it (TypeError
+    # "readonly attribute"), and no number can be deleted. The types are static: setting or
+    # deleting a type attribute is refused.
+    ncb = win32wnet.NCB()
+    NCB = win32wnet.NCB
+    with pytest.raises(AttributeError, match="^readonly attribute$"):
+        NCB.Bufflen.__set__(ncb, 5)
+    with pytest.raises(AttributeError, match="^readonly attribute$"):
+        NCB.Bufflen.__delete__(ncb)
+    assert ncb.Bufflen == 0
+    with pytest.raises(TypeError):
+        NCB.Command.__set__(ncb, "x")
+    with pytest.raises(TypeError, match="^can't delete numeric/char attribute$"):
+        NCB.Command.__delete__(ncb)
+    assert ncb.Command == 0
+    NCB.Command.__set__(ncb, 0x33)
+    assert ncb.Command == 0x33
+    with pytest.warns(RuntimeWarning, match="Truncation of value to char"):
+        NCB.Lana_num.__set__(ncb, 0x1FF)
+    assert ncb.Lana_num == -1
+    with pytest.raises(OverflowError):
+        NCB.Event.__set__(ncb, 2**31)
+    for name in ("Name", "Callname"):
+        with pytest.raises(TypeError, match="^readonly attribute$"):
+            getattr(NCB, name).__set__(ncb, "SERVER")
+        with pytest.raises(TypeError, match="^can't delete numeric/char attribute$"):
+            getattr(NCB, name).__delete__(ncb)
+    assert ncb.Name == "" and ncb.Callname == ""
+    assert NCB.Command.__get__(ncb) == 0x33
+    assert NCB.Command.__get__(None, NCB) is NCB.Command
+    assert repr(NCB.Bufflen) == "<member 'Bufflen' of 'PyNCB' objects>"
+    assert (NCB.Bufflen.__name__, NCB.Bufflen.__objclass__) == ("Bufflen", NCB)
+    with pytest.raises(TypeError, match="doesn't apply to a 'int' object"):
+        NCB.Command.__set__(5, 1)
+    with pytest.raises(TypeError):
+        object.__setattr__(ncb, "Command", "x")
+    with pytest.raises(TypeError, match="immutable type"):
+        NCB.Command = 5
+    with pytest.raises(TypeError, match="immutable type"):
+        del NCB.Bufflen
+    assert win32wnet.NCB().Command == 0  # the type still works
+
+    nr = win32wnet.NETRESOURCE()
+    NETRESOURCE = win32wnet.NETRESOURCE
+    with pytest.raises(TypeError):
+        NETRESOURCE.dwType.__set__(nr, "x")
+    with pytest.raises(OverflowError):
+        NETRESOURCE.dwScope.__set__(nr, 2**32)
+    NETRESOURCE.dwType.__set__(nr, -1)
+    assert nr.dwType == -1
+    with pytest.raises(TypeError, match="^can't delete numeric/char attribute$"):
+        NETRESOURCE.dwUsage.__delete__(nr)
+    for name in ("lpLocalName", "lpRemoteName", "lpComment", "lpProvider"):
+        with pytest.raises(TypeError, match="^readonly attribute$"):
+            getattr(NETRESOURCE, name).__set__(nr, 5)
+        with pytest.raises(TypeError, match="^can't delete numeric/char attribute$"):
+            getattr(NETRESOURCE, name).__delete__(nr)
+        assert getattr(nr, name) is None
+    with pytest.raises(TypeError, match="immutable type"):
+        NETRESOURCE.dwType = 0
+    with pytest.raises(TypeError):
+        NETRESOURCE.dwType.__set__(ncb, 1)
