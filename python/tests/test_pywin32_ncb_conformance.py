@@ -3,8 +3,14 @@ corner case (issue 19): each test names the pywin32 source that sets the behavio
 
 Lab-free except ``python -m netbios``, which runs pywin32's demo against the Samba lab."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
+import netbios
 import win32wnet
 
 
@@ -168,3 +174,65 @@ def test_slot_descriptors_check_what_they_store():
         NETRESOURCE.dwType = 0
     with pytest.raises(TypeError):
         NETRESOURCE.dwType.__set__(ncb, 1)
+
+
+# pywin32's netbios.py (win32/Lib/netbios.py, build 311): its names besides the dunders, in
+# groups of our own. Each structure is a factory function with its item list.
+NETBIOS_STRUCTURES = (
+    "ADAPTER_STATUS NAME_BUFFER SESSION_HEADER SESSION_BUFFER LANA_ENUM FIND_NAME_HEADER "
+    "FIND_NAME_BUFFER ACTION_HEADER"
+).split()
+NETBIOS_CONSTANTS = (
+    "NCBNAMSZ MAX_LANA NAME_FLAGS_MASK GROUP_NAME UNIQUE_NAME REGISTERING REGISTERED "
+    "DEREGISTERED DUPLICATE DUPLICATE_DEREG LISTEN_OUTSTANDING CALL_PENDING SESSION_ESTABLISHED "
+    "HANGUP_PENDING HANGUP_COMPLETE SESSION_ABORTED ALL_TRANSPORTS MS_NBF ASYNCH"
+).split()
+NETBIOS_COMMANDS = (
+    "CALL LISTEN HANGUP SEND RECV RECVANY CHAINSEND DGSEND DGRECV DGSENDBC DGRECVBC ADDNAME "
+    "DELNAME RESET ASTAT SSTAT CANCEL ADDGRNAME ENUM UNLINK SENDNA CHAINSENDNA LANSTALERT ACTION "
+    "FINDNAME TRACE"
+).split()
+NETBIOS_RETURN_CODES = (
+    "GOODRET BUFLEN ILLCMD CMDTMO INCOMP BADDR SNUMOUT NORES SCLOSED CMDCAN DUPNAME NAMTFUL "
+    "ACTSES LOCTFUL REMTFUL ILLNN NOCALL NOWILD INUSE NAMERR SABORT NAMCONF IFBUSY TOOMANY BRIDGE "
+    "CANOCCR CANCEL DUPENV ENVNOTDEF OSRESNOTAV MAXAPPS NOSAPS NORESOURCES INVADDRESS INVDDID "
+    "LOCKFAIL OPENERR SYSTEM PENDING"
+).split()
+NETBIOS_OTHERS = ["NCB", "NCBStruct", "Netbios", "annotations", "struct", "Iterable", "win32wnet"]
+
+
+def test_netbios_namespace_is_pywin32s():
+    # pywin32, win32/Lib/netbios.py: nb30.h's constants, the eight structures (a function and
+    # its *_ITEMS list each), NCB, NCBStruct, Netbios, and what it imports (its annotations
+    # future, struct, Iterable, win32wnet); nothing else. Being a package, wnet's netbios also
+    # has __path__ (which `python -m netbios` needs to find its __main__).
+    expected = set(NETBIOS_CONSTANTS) | set(NETBIOS_OTHERS)
+    expected |= {"NCB" + command for command in NETBIOS_COMMANDS}
+    expected |= {"NRC_" + code for code in NETBIOS_RETURN_CODES}
+    expected |= set(NETBIOS_STRUCTURES) | {name + "_ITEMS" for name in NETBIOS_STRUCTURES}
+    assert len(expected) == 107
+    names = set(vars(netbios))
+    assert {name for name in names if not name.startswith("__")} == expected
+    module_dunders = {"__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__"}
+    module_dunders |= {"__cached__", "__builtins__", "__path__"}
+    assert {name for name in names if name.startswith("__")} <= module_dunders
+    assert netbios.NCB is win32wnet.NCB
+
+
+def test_python_m_netbios_runs_pywin32s_demo(lab, tmp_path):
+    # pywin32, win32/Lib/netbios.py, its `__main__` block (from Microsoft KB Q118623):
+    # NCBENUM, then on each LANA NCBRESET and a local NCBASTAT ("*" padded with spaces), and
+    # one line per LANA: "Adapter address:" and the six bytes as two hex digits and a space.
+    # Here the only LANA is the lab's link (conftest), so the line shows its MAC address.
+    interface = os.environ["WNET_NETBIOS_INTERFACES"]
+    mac = pathlib.Path(f"/sys/class/net/{interface}/address").read_text().strip().split(":")
+    result = subprocess.run(
+        [sys.executable, "-m", "netbios"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,  # the installed package, not the sources
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Adapter address: " + "".join(f"{byte} " for byte in mac) + "\n"
