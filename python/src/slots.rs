@@ -17,12 +17,13 @@
 //! public type has a metaclass whose data descriptors answer `Type.name` with a
 //! [`SlotDescriptor`] instead: it reads through the slot, writes through the checks of an
 //! assignment, and refuses what pywin32's member of that kind refuses. The metaclass is
-//! consulted only for attributes of the type itself, so instance reads stay slot reads; it
-//! also keeps `Type.name = value` from replacing a slot's descriptor.
+//! consulted only for attributes of the type itself, so instance reads stay slot reads. It
+//! also refuses any change to the type (`Type.name = value` would replace a descriptor), as
+//! pywin32's static types do.
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyCFunction, PyDict, PyString, PyTuple, PyType};
 use pyo3::{IntoPyObjectExt, PyTypeInfo};
 
 /// A public type made of a Rust base and slots, with a setter per slot.
@@ -101,6 +102,10 @@ impl SlottedType {
             };
             meta.setattr(slot, Bound::new(py, descriptor)?)?;
         }
+        // pywin32's types are static types, which cannot be changed: the metaclass refuses to
+        // set or delete any attribute of the type.
+        meta.setattr("__setattr__", refuse_type_change(py, name)?)?;
+        meta.setattr("__delattr__", refuse_type_change(py, name)?)?;
         Ok(SlottedType {
             class: class.unbind(),
             setters,
@@ -248,6 +253,19 @@ impl SlotDescriptor {
     fn __objclass__(&self, py: Python<'_>) -> Py<PyType> {
         self.class.clone_ref(py)
     }
+}
+
+/// The metaclass's `__setattr__` and `__delattr__`, which refuse as CPython does for an
+/// immutable type. A builtin function does not bind, so CPython calls it with the attribute's
+/// name (and value) only: the type's name is the closure's.
+fn refuse_type_change<'py>(py: Python<'py>, type_name: &str) -> PyResult<Bound<'py, PyCFunction>> {
+    let type_name = type_name.to_owned();
+    PyCFunction::new_closure(py, None, None, move |args, _kwargs| -> PyResult<()> {
+        let attribute = args.get_item(0)?.repr()?;
+        Err(PyTypeError::new_err(format!(
+            "cannot set {attribute} attribute of immutable type '{type_name}'"
+        )))
+    })
 }
 
 /// `__init_subclass__` of the public types: pywin32's types cannot be subclassed.

@@ -179,6 +179,25 @@ def test_slot_descriptors_check_what_they_store():
         NETRESOURCE.dwType.__set__(ncb, 1)
 
 
+
+def test_ncb_and_netresource_types_cannot_be_changed():
+    # pywin32, win32/src/win32wnet/PyNCB.cpp and PyNetresource.cpp: PyNCBType and
+    # PyNETRESOURCEType are static C types, which CPython does not let a script change:
+    # setting or deleting any attribute of the type raises TypeError.
+    for kind, name in ((win32wnet.NCB, "PyNCB"), (win32wnet.NETRESOURCE, "PyNETRESOURCE")):
+        message = f"^cannot set 'Reset' attribute of immutable type '{name}'$"
+        with pytest.raises(TypeError, match=message):
+            kind.Reset = None
+        with pytest.raises(TypeError, match=message):
+            del kind.Reset
+        with pytest.raises(TypeError, match="immutable type"):
+            kind.extra = 1
+        with pytest.raises(TypeError, match="immutable type"):
+            del kind.__repr__
+        assert not hasattr(kind, "extra")
+        assert repr(kind()).startswith(f"<{name} object at 0x")
+    win32wnet.NCB().Reset()
+
 # pywin32's netbios.py (win32/Lib/netbios.py, build 311): its names besides the dunders, in
 # groups of our own. Each structure is a factory function with its item list.
 NETBIOS_STRUCTURES = (
