@@ -76,7 +76,9 @@ def test_ncb_names_use_the_ansi_code_page_as_mbcs_does():
             0,
             "invalid character",
         )
-        assert str(error) == "'mbcs' codec can't encode characters in position 0--1: invalid character"
+        assert str(error) == (
+            "'mbcs' codec can't encode characters in position 0--1: invalid character"
+        )
     assert ncb.Name == "\u20ac\u0178" + " " * 14  # a refused name leaves the field alone
 
 
