@@ -6,7 +6,10 @@ it works entirely through ``win32wnet``: a structure is an ``NCBStruct`` whose `
 a ``win32wnet.NCBBuffer``, so that ``ncb.Buffer = struct`` gives the call its memory.
 """
 
+from __future__ import annotations
+
 import struct
+from collections.abc import Iterable
 
 import win32wnet
 
@@ -214,7 +217,7 @@ def Netbios(ncb):
 class NCBStruct:
     """A structure held in an ``NCBBuffer`` (its ``_buffer_``), with one attribute per field."""
 
-    def __init__(self, items):
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
         self._format = "".join([item[0] for item in items])
         self._items = items
         self._buffer_ = win32wnet.NCBBuffer(struct.calcsize(self._format))
@@ -287,32 +290,3 @@ def FIND_NAME_BUFFER():
 def ACTION_HEADER():
     return NCBStruct(ACTION_HEADER_ITEMS)
 
-
-if __name__ == "__main__":
-    # The adapters' MAC addresses (Microsoft KB Q118623): NCBENUM, then NCBRESET and a local
-    # NCBASTAT on each LANA.
-    ncb = NCB()
-    ncb.Command = NCBENUM
-    la_enum = LANA_ENUM()
-    ncb.Buffer = la_enum
-    rc = Netbios(ncb)
-    if rc != 0:
-        raise RuntimeError("Unexpected result %d" % (rc,))
-    for i in range(la_enum.length):
-        ncb.Reset()
-        ncb.Command = NCBRESET
-        ncb.Lana_num = la_enum.lana[i]
-        rc = Netbios(ncb)
-        if rc != 0:
-            raise RuntimeError("Unexpected result %d" % (rc,))
-        ncb.Reset()
-        ncb.Command = NCBASTAT
-        ncb.Lana_num = la_enum.lana[i]
-        ncb.Callname = b"*               "
-        adapter = ADAPTER_STATUS()
-        ncb.Buffer = adapter
-        Netbios(ncb)
-        print("Adapter address:", end=" ")
-        for ch in adapter.adapter_address:
-            print("%02x" % (ch,), end=" ")
-        print()

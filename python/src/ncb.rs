@@ -7,7 +7,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pyo3::exceptions::{PyAttributeError, PyBufferError, PySystemError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyAttributeError, PyBufferError, PySystemError, PyTypeError, PyUnicodeEncodeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
@@ -15,57 +17,59 @@ use wnet_netbios::nb30::nrc;
 use wnet_netbios::{Ncb, SharedNcb};
 
 use crate::convert::{c_long, type_name};
-use crate::slots::{SlottedType, new_base_object};
+use crate::slots::{Member, SlottedType, new_base_object};
 
-/// The ANSI code page pywin32 uses for NCB names (`mbcs` on an English Windows).
-const NAME_CODEC: &str = "cp1252";
-/// Code page 1252's characters for the bytes 0x80..=0x9F (`None`: undefined there); every
-/// other byte is its Latin-1 character.
-const CP1252_HIGH: [Option<char>; 32] = [
-    Some('\u{20AC}'),
-    None,
-    Some('\u{201A}'),
-    Some('\u{0192}'),
-    Some('\u{201E}'),
-    Some('\u{2026}'),
-    Some('\u{2020}'),
-    Some('\u{2021}'),
-    Some('\u{02C6}'),
-    Some('\u{2030}'),
-    Some('\u{0160}'),
-    Some('\u{2039}'),
-    Some('\u{0152}'),
-    None,
-    Some('\u{017D}'),
-    None,
-    None,
-    Some('\u{2018}'),
-    Some('\u{2019}'),
-    Some('\u{201C}'),
-    Some('\u{201D}'),
-    Some('\u{2022}'),
-    Some('\u{2013}'),
-    Some('\u{2014}'),
-    Some('\u{02DC}'),
-    Some('\u{2122}'),
-    Some('\u{0161}'),
-    Some('\u{203A}'),
-    Some('\u{0153}'),
-    None,
-    Some('\u{017E}'),
-    Some('\u{0178}'),
+/// The codec pywin32's messages name for NCB names: it encodes them to the ANSI code page
+/// with `mbcs` (strictly) and decodes them from it ignoring errors.
+const NAME_CODEC: &str = "mbcs";
+/// The reason Python's `mbcs` codec gives when Windows cannot encode a string.
+const NAME_CODEC_REASON: &str = "invalid character";
+/// The ANSI code page of an English Windows (1252), as Windows converts it: its characters for
+/// the bytes 0x80..=0x9F (every other byte is its Latin-1 character). Where the Unicode
+/// table of code page 1252 has no character (0x81, 0x8D, 0x8F, 0x90, 0x9D), Windows maps the
+/// byte to the C1 control of the same number and back, so every byte round-trips.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
+    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
 ];
 
-/// `bytes.decode("cp1252", "ignore")`, without a round trip through Python's codecs (names
-/// are read often).
+/// A name field's bytes as text in code page 1252 (every byte has a character; names are read
+/// often, so without a round trip through Python's codecs).
 fn decode_cp1252(bytes: &[u8]) -> String {
     bytes
         .iter()
-        .filter_map(|&byte| match byte {
+        .map(|&byte| match byte {
             0x80..=0x9F => CP1252_HIGH[usize::from(byte - 0x80)],
-            _ => Some(char::from(byte)),
+            _ => char::from(byte),
         })
         .collect()
+}
+
+/// `text` in code page 1252, or `None` if a character has no byte there (Windows' strict
+/// conversion takes no best-fit substitutes).
+fn encode_cp1252(text: &str) -> Option<Vec<u8>> {
+    text.chars()
+        .map(|character| match u32::from(character) {
+            code @ (0..=0x7F | 0xA0..=0xFF) => u8::try_from(code).ok(),
+            _ => CP1252_HIGH
+                .iter()
+                .position(|&high| high == character)
+                .and_then(|index| u8::try_from(index + 0x80).ok()),
+        })
+        .collect()
+}
+
+/// `str.encode("mbcs")` on an English Windows, as pywin32 converts an NCB name: the bytes,
+/// or the `UnicodeEncodeError` Python's `mbcs` codec raises (for the whole string: Windows
+/// does not say which character failed).
+fn encode_name(value: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+    // A string with a lone surrogate has no UTF-8 form and no code page 1252 form either.
+    let encoded = value.to_str().ok().and_then(encode_cp1252);
+    encoded.ok_or_else(|| {
+        PyUnicodeEncodeError::new_err((NAME_CODEC, value.clone().unbind(), 0, 0, NAME_CODEC_REASON))
+    })
 }
 
 /// The largest buffer an NCB can describe (`ncb_length` is a WORD).
@@ -82,11 +86,23 @@ struct Attached {
     copy_back: bool,
 }
 
-/// The attributes kept in slots, in slot order (see `slots`). `Buffer` is not among them: it
-/// is a getter of the base, as pywin32 does not list it in `dir()`.
-const SLOTS: [&str; 13] = [
-    "Command", "Retcode", "Lsn", "Num", "Bufflen", "Callname", "Name", "Rto", "Sto", "Lana_num",
-    "Cmd_cplt", "Event", "Post",
+/// The attributes kept in slots, in slot order (see `slots`), each with the kind pywin32's
+/// member table gives it. `Buffer` is not among them: it is a getter of the base, as pywin32
+/// does not list it in `dir()`.
+const SLOTS: [(&str, Member); 13] = [
+    ("Command", Member::Number),
+    ("Retcode", Member::Number),
+    ("Lsn", Member::Number),
+    ("Num", Member::Number),
+    ("Bufflen", Member::ReadOnly),
+    ("Callname", Member::String),
+    ("Name", Member::String),
+    ("Rto", Member::Number),
+    ("Sto", Member::Number),
+    ("Lana_num", Member::Number),
+    ("Cmd_cplt", Member::Number),
+    ("Event", Member::Number),
+    ("Post", Member::Number),
 ];
 const COMMAND: usize = 0;
 const RETCODE: usize = 1;
@@ -282,8 +298,8 @@ impl PyNcb {
         value: &Bound<'_, PyAny>,
         write: impl FnOnce(&mut Ncb, [u8; 16]),
     ) -> PyResult<()> {
-        let bytes: Vec<u8> = if value.is_instance_of::<PyString>() {
-            value.call_method1("encode", (NAME_CODEC,))?.extract()?
+        let bytes: Vec<u8> = if let Ok(text) = value.cast::<PyString>() {
+            encode_name(text)?
         } else if value.is_instance_of::<PyBytes>() {
             value.extract()?
         } else if value.is_none() {
@@ -297,7 +313,9 @@ impl PyNcb {
             )));
         };
         // pywin32: spaces, then strncpy of at most 16 bytes (a NUL ends the name and zeroes
-        // the rest of its length), and an empty name is a NUL first byte.
+        // the rest of its length). An empty value leaves the 16 spaces, and pywin32 then
+        // zeroes the first byte of Callname whichever name was set: an empty Callname reads
+        // "", an empty Name 16 spaces (its Callname is left alone here).
         let count = bytes.len().min(16);
         let mut field = [b' '; 16];
         let mut ended = false;
@@ -305,7 +323,7 @@ impl PyNcb {
             ended |= byte == 0;
             *slot = if ended { 0 } else { byte };
         }
-        if count == 0 {
+        if count == 0 && slot == CALLNAME {
             field[0] = 0;
         }
         write(&mut object.get().ncb.lock(), field);
@@ -318,10 +336,11 @@ impl PyNcb {
         if value.is_none() {
             return Err(PyTypeError::new_err("Buffer cannot be None"));
         }
-        let memory = match value.getattr_opt("_buffer_")? {
-            Some(inner) => inner,
-            None => value.clone(),
-        };
+        // pywin32 (PyNCB::setattro) clears whatever error reading `_buffer_` raises and uses
+        // the object itself.
+        let memory = value
+            .getattr(pyo3::intern!(value.py(), "_buffer_"))
+            .unwrap_or_else(|_| value.clone());
         let length = byte_view(&memory)?.len()?;
         if length > MAX_BUFFER {
             return Err(PyValueError::new_err("Buffer can be at most 65535 bytes"));

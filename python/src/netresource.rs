@@ -8,18 +8,19 @@ use pyo3::types::{PyDict, PyTuple};
 use wnet::NetResource;
 
 use crate::convert::{c_long, up_to_nul, wide_string};
-use crate::slots::{SlottedType, new_base_object};
+use crate::slots::{Member, SlottedType, new_base_object};
 
-/// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`).
-const SLOTS: [&str; 8] = [
-    "dwScope",
-    "dwType",
-    "dwDisplayType",
-    "dwUsage",
-    "lpLocalName",
-    "lpRemoteName",
-    "lpComment",
-    "lpProvider",
+/// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`),
+/// each with the kind pywin32's member table gives it.
+const SLOTS: [(&str, Member); 8] = [
+    ("dwScope", Member::Number),
+    ("dwType", Member::Number),
+    ("dwDisplayType", Member::Number),
+    ("dwUsage", Member::Number),
+    ("lpLocalName", Member::String),
+    ("lpRemoteName", Member::String),
+    ("lpComment", Member::String),
+    ("lpProvider", Member::String),
 ];
 /// The first of the string slots.
 const FIRST_STRING: usize = 4;
@@ -89,7 +90,7 @@ impl NetResourceBase {
     fn __setattr__(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let class = the_type(py)?;
-        match SLOTS.iter().position(|slot| *slot == name) {
+        match SLOTS.iter().position(|(slot, _)| *slot == name) {
             Some(slot) if slot < FIRST_STRING => class.store(slf.as_any(), slot, c_long(value)?),
             Some(slot) => class.store(slf.as_any(), slot, wide_string(value, true)?),
             None => Err(crate::convert::no_such_attribute("PyNETRESOURCE", name)),
@@ -113,12 +114,12 @@ impl NetResourceBase {
 fn to_resource(object: &Bound<'_, PyAny>) -> PyResult<NetResource> {
     let int = |slot: usize| -> PyResult<u32> {
         Ok(object
-            .getattr(SLOTS[slot])?
+            .getattr(SLOTS[slot].0)?
             .extract::<i32>()?
             .cast_unsigned())
     };
     let string =
-        |slot: usize| -> PyResult<Option<String>> { object.getattr(SLOTS[slot])?.extract() };
+        |slot: usize| -> PyResult<Option<String>> { object.getattr(SLOTS[slot].0)?.extract() };
     Ok(NetResource {
         scope: int(0)?,
         resource_type: int(1)?,

