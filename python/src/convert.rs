@@ -27,24 +27,37 @@ pub(crate) fn c_int(value: &Bound<'_, PyAny>) -> PyResult<i32> {
     })
 }
 
-/// An unsigned long with no overflow check (the `k` format): an `int` (not merely an object
-/// with `__index__`), taken modulo 2^32.
-pub(crate) fn dword_mask(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+/// An unsigned long with no overflow check (the `k` format, which is `argument`): an `int`
+/// (not merely an object with `__index__`), taken modulo 2^32.
+pub(crate) fn dword_mask(value: &Bound<'_, PyAny>, argument: Argument) -> PyResult<u32> {
     if !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "an integer is required (got type {})",
-            type_name(value)
-        )));
+        return Err(argument.must_be("int", value));
     }
     value.bitand(0xFFFF_FFFF_u32)?.extract()
 }
 
-/// The name of `value`'s type, as Python's messages spell it.
+/// `Py_TPFLAGS_HEAPTYPE`: the type was made at run time (a `class` statement, `type()`).
+const HEAP_TYPE: u64 = 1 << 9;
+
+/// The name of `value`'s type as CPython's messages spell it (its `tp_name`): a class made at
+/// run time by its name; a static type by its dotted name unless it is a builtin
+/// (`datetime.date`, but `int`).
 pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map_or_else(|_| "object".to_owned(), |name| name.to_string())
+    let class = value.get_type();
+    let Ok(name) = class.name() else {
+        return "object".to_owned();
+    };
+    let heap = class
+        .getattr("__flags__")
+        .and_then(|flags| flags.extract::<u64>())
+        .is_ok_and(|flags| flags & HEAP_TYPE != 0);
+    if !heap
+        && let Ok(module) = class.module()
+        && module != "builtins"
+    {
+        return format!("{module}.{name}");
+    }
+    name.to_string()
 }
 
 /// A wide-string parameter (`PyWinObject_AsWCHAR`): `str`, or `None` when `none_ok`. As
@@ -98,4 +111,32 @@ pub(crate) fn no_such_attribute(class: &str, name: &str) -> PyErr {
     pyo3::exceptions::PyAttributeError::new_err(format!(
         "'{class}' object has no attribute '{name}'"
     ))
+}
+
+/// One argument of a format, as its conversion errors name it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Argument {
+    /// The function's name when the format gives one.
+    pub(crate) function: Option<&'static str>,
+    /// The argument's number, from 1.
+    pub(crate) number: usize,
+}
+
+impl Argument {
+    /// The error of a format unit that refuses `value`'s type: `argument 2 must be int, not
+    /// float` (`None` is named `None`, not `NoneType`).
+    pub(crate) fn must_be(&self, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
+        let found = if value.is_none() {
+            "None".to_owned()
+        } else {
+            type_name(value)
+        };
+        let prefix = self
+            .function
+            .map_or_else(String::new, |name| format!("{name}() "));
+        PyTypeError::new_err(format!(
+            "{prefix}argument {} must be {expected}, not {found}",
+            self.number
+        ))
+    }
 }

@@ -12,6 +12,7 @@
 mod blocking;
 mod convert;
 mod errors;
+mod getargs;
 mod handle;
 mod name_service;
 mod ncb;

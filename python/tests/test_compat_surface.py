@@ -506,7 +506,7 @@ def test_the_current_user_without_user_variables_is_the_passwd_name(monkeypatch)
 
 
 def test_resource_information_and_parent_argument_rules():
-    with pytest.raises(TypeError, match="argument 1 must be PyNETRESOURCE, not NoneType"):
+    with pytest.raises(TypeError, match="argument 1 must be PyNETRESOURCE, not None$"):
         win32wnet.WNetGetResourceInformation(None)
     with pytest.raises(TypeError, match="The object is not a PyNETRESOURCE object"):
         win32wnet.WNetGetResourceParent(None)
