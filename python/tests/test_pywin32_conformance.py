@@ -92,6 +92,7 @@ def test_argument_errors_have_pywin32s_messages():
     assert _message(win32wnet.WNetGetResourceInformation, None) == (
         "argument 1 must be PyNETRESOURCE, not None"
     )
+    assert _message(win32wnet.Netbios, None) == "Netbios() argument 1 must be PyNCB, not None"
     # The keyword forms of WNetAddConnection2 ("O|OOk") and WNetAddConnection3 ("OO|OOk").
     add2, add3 = win32wnet.WNetAddConnection2, win32wnet.WNetAddConnection3
     assert _message(add2) == "function missing required argument 'NetResource' (pos 1)"
@@ -116,3 +117,16 @@ def test_argument_errors_have_pywin32s_messages():
     assert _message(add2, 1, None, r"\\s\x", None, 5, b"pw") == (
         "Objects of type 'bytes' can not be converted to Unicode."
     )
+    # The constructors ("…:NETRESOURCE", "…:NCB" with no keywords; PyNetresource.cpp, PyNCB.cpp).
+    assert _message(win32wnet.NETRESOURCE, 1) == "NETRESOURCE() takes at most 0 arguments (1 given)"
+    assert _message(win32wnet.NETRESOURCE, dwType=1) == (
+        "NETRESOURCE() takes at most 0 keyword arguments (1 given)"
+    )
+    assert _message(win32wnet.NCB, Command=1) == (
+        "NCB() takes at most 0 keyword arguments (1 given)"
+    )
+    # PyNCB.cpp asks for the buffer directly: the buffer protocol's message, unprefixed.
+    ncb = win32wnet.NCB()
+    with pytest.raises(TypeError) as info:
+        ncb.Buffer = "x"
+    assert str(info.value) == "a bytes-like object is required, not 'str'"
