@@ -16,7 +16,7 @@ use crate::convert::{
 };
 use crate::errors::{code_error, win_error};
 use crate::getargs::Positional;
-use crate::handle::{HandleKind, PyHandle};
+use crate::handle::{HandleKind, PyHandle, handle_value};
 use crate::netresource::{as_resource, exact_resource, from_resource};
 
 /// The arguments of WNetAddConnection2/3 once parsed.
@@ -250,13 +250,9 @@ pub(crate) fn add_connection3(
     )?;
     let flags = flags_argument(bound.get(4), 4)?;
     bound.check_keywords()?;
-    // The owner window: None, an int or a PyHANDLE (there are no windows to own here).
-    if let Some(owner) = bound.get(0)
-        && !(owner.is_none()
-            || owner.is_instance_of::<pyo3::types::PyInt>()
-            || owner.cast::<PyHandle>().is_ok())
-    {
-        return Err(PyTypeError::new_err("The object is not a PyHANDLE object"));
+    // The owner window, read as any handle is (there are no windows to own here).
+    if let Some(owner) = bound.get(0) {
+        handle_value(owner)?;
     }
     let resource = required_resource(bound.get(1))?;
     let arguments = AddArguments {

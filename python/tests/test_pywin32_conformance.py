@@ -130,3 +130,48 @@ def test_argument_errors_have_pywin32s_messages():
     with pytest.raises(TypeError) as info:
         ncb.Buffer = "x"
     assert str(info.value) == "a bytes-like object is required, not 'str'"
+
+
+def test_handles_are_read_as_pywin32_reads_them(sandbox):
+    import operator
+
+    # PyHANDLE.cpp: HANDLE() parses "|O:HANDLE" and converts with PyWinObject_AsHANDLE, which
+    # takes None as 0, a PyHANDLE as its value, and anything else through PyNumber_Long as a
+    # pointer (signed first, then unsigned: 2**64 - 1 reads back as -1); what does not
+    # convert is "not a PyHANDLE object".
+    HANDLE = pywintypes.HANDLE
+    assert HANDLE().handle == HANDLE(None).handle == 0
+    assert HANDLE(1.5).handle == 1
+    assert HANDLE("5").handle == 5
+    assert HANDLE(True).handle == 1
+    assert HANDLE(HANDLE(3)).handle == 3
+    assert HANDLE(2**64 - 1).handle == -1
+    assert HANDLE(-(2**63)).handle == -(2**63)
+    for bad in (2**64, -(2**63) - 1, "x", object()):
+        assert _message(HANDLE, bad) == "The object is not a PyHANDLE object"
+    assert _message(HANDLE, 1, 2) == "HANDLE() takes at most 1 argument (2 given)"
+    assert _message(HANDLE, handle=1) == "HANDLE() takes no keyword arguments"
+    # win32wnet.cpp: WNetAddConnection3 reads its owner window the same way.
+    nr = win32wnet.NETRESOURCE()
+    for owner in (1.5, "5", 2**64 - 1, HANDLE(7), None):
+        with pytest.raises(win32wnet.error) as info:
+            win32wnet.WNetAddConnection3(owner, nr)
+        assert info.value.winerror == 87  # past the owner: the resource has no remote name
+    assert _message(win32wnet.WNetAddConnection3, 2**64, nr) == (
+        "The object is not a PyHANDLE object"
+    )
+    # PyHANDLE.cpp: the type is named PyHANDLE (its tp_name, which CPython's messages show),
+    # can be subclassed (Py_TPFLAGS_BASETYPE) and has no constructor of its own.
+    HANDLEType = pywintypes.HANDLEType
+    assert (HANDLEType.__name__, HANDLEType.__qualname__) == ("PyHANDLE", "PyHANDLE")
+    assert _message(operator.index, HANDLE(1)) == (
+        "'PyHANDLE' object cannot be interpreted as an integer"
+    )
+
+    class Sub(HANDLEType):
+        pass
+
+    assert issubclass(Sub, HANDLEType)
+    assert _message(HANDLEType) == "cannot create 'PyHANDLE' instances"
+    assert _message(Sub) == "cannot create 'Sub' instances"
+
