@@ -43,11 +43,6 @@ impl PyHandle {
         self.value.load(Ordering::SeqCst)
     }
 
-    /// What it stands for.
-    pub(crate) fn kind(&self) -> HandleKind {
-        self.kind
-    }
-
     /// Closes the handle: sets it to 0 first, then (for an enumeration) runs WNetCloseEnum.
     pub(crate) fn close_handle(&self, py: Python<'_>) -> PyResult<()> {
         let value = self.value.swap(0, Ordering::SeqCst);
@@ -58,6 +53,25 @@ impl PyHandle {
             return Ok(());
         };
         wnet::api::close_enum(handle).map_err(|error| win_error(py, &error, "WNetCloseEnum"))
+    }
+
+    /// WNetCloseEnum of this handle: an enumeration closes (see [`PyHandle::close_handle`]);
+    /// a plain handle closes the enumeration its value names, if one is open, and is forgotten
+    /// either way. (pywin32 runs the plain handle's CloseHandle, which cannot end an
+    /// enumeration; with no kernel handles here, the value is the enumeration's.)
+    pub(crate) fn close_enumeration(&self, py: Python<'_>) -> PyResult<()> {
+        if self.kind == HandleKind::NetEnum {
+            return self.close_handle(py);
+        }
+        let value = self.value.swap(0, Ordering::SeqCst);
+        if let Ok(handle) = u32::try_from(value)
+            && handle != 0
+        {
+            // ERROR_INVALID_HANDLE: no enumeration has this value; the handle is only
+            // forgotten, as closing a plain handle is.
+            let _ = wnet::api::close_enum(handle);
+        }
+        Ok(())
     }
 }
 

@@ -344,10 +344,13 @@ pub(crate) fn close_enum(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
     let args = CLOSE_ENUM.parse(args, kwargs)?;
+    // `PyHANDLE_Check`: the type itself, not a subclass.
     let handle = args[0]
         .cast::<PyHandle>()
-        .map_err(|_| PyTypeError::new_err("Not a handle object"))?;
-    handle.get().close_handle(handle.py())
+        .ok()
+        .filter(|handle| handle.get_type().is(handle.py().get_type::<PyHandle>()))
+        .ok_or_else(|| PyTypeError::new_err("Not a handle object"))?;
+    handle.get().close_enumeration(handle.py())
 }
 
 /// `"O!|i"`.
@@ -383,11 +386,12 @@ pub(crate) fn enum_resource<'py>(
         count.cast_unsigned()
     };
     let result = PyList::empty(py);
-    let handle = handle.get();
-    let value = match (handle.kind(), u32::try_from(handle.value())) {
-        (HandleKind::NetEnum, Ok(value)) if value != 0 => value,
-        // Not an enumeration (or closed): Windows answers ERROR_INVALID_HANDLE, which ends
-        // the loop before anything is gathered.
+    // pywin32 passes the handle's value, whatever object holds it: a plain handle of an open
+    // enumeration's value enumerates it.
+    let value = match u32::try_from(handle.get().value()) {
+        Ok(value) if value != 0 => value,
+        // No enumeration has that value (0 once closed): Windows answers
+        // ERROR_INVALID_HANDLE, which ends the loop before anything is gathered.
         _ => return Ok(result),
     };
     // API errors (ERROR_NO_MORE_ITEMS at the end among them) end the loop; what was gathered

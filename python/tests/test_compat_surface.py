@@ -359,9 +359,12 @@ def test_plain_handles():
     assert (h.handle, int(h), repr(h)) == (7, 7, "<PyHANDLE:7>")
     assert h == pywintypes.HANDLE(7)
     assert h != pywintypes.HANDLE(8)
-    win32wnet.WNetCloseEnum(h)  # a plain handle: Close only forgets it
+    win32wnet.WNetCloseEnum(h)  # no enumeration has this value: closing only forgets it
     assert h.handle == 0
-    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(1)) == []
+    closed = win32wnet.WNetOpenEnum(win32netcon.RESOURCE_GLOBALNET, 0, 0, None)
+    value = closed.handle
+    closed.Close()
+    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(value)) == []
 
 
 def test_enumeration_count_rules():

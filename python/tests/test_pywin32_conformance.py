@@ -175,3 +175,26 @@ def test_handles_are_read_as_pywin32_reads_them(sandbox):
     assert _message(HANDLEType) == "cannot create 'PyHANDLE' instances"
     assert _message(Sub) == "cannot create 'Sub' instances"
 
+
+def test_a_plain_handle_of_an_enumeration_value_reaches_it():
+    # win32wnet.cpp: PyWNetEnumResource takes any PyHANDLE and passes the value it holds
+    # (PyWinObject_AsHANDLE) to WNetEnumResource, so a plain pywintypes.HANDLE of an open
+    # enumeration's value enumerates it; WNetCloseEnum of such a handle ends the enumeration
+    # here (see docs/pywin32-migration.md: pywin32 runs CloseHandle on it).
+    opened = win32wnet.WNetOpenEnum(win32netcon.RESOURCE_GLOBALNET, 0, 0, None)
+    value = opened.Detach()
+    plain = pywintypes.HANDLE(value)
+    items = win32wnet.WNetEnumResource(plain)
+    assert [item.lpProvider for item in items] == ["Microsoft Windows Network"]
+    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(value)) == []  # the same enumeration
+    win32wnet.WNetCloseEnum(plain)
+    assert plain.handle == 0
+    # Closed: a fresh enumeration with the value is not reachable any more.
+    second = win32wnet.WNetOpenEnum(win32netcon.RESOURCE_GLOBALNET, 0, 0, None)
+    value = second.Detach()
+    win32wnet.WNetCloseEnum(pywintypes.HANDLE(value))
+    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(value)) == []
+    # A value no enumeration has: nothing to enumerate, and closing only forgets it.
+    stray = pywintypes.HANDLE(value)
+    win32wnet.WNetCloseEnum(stray)
+    assert stray.handle == 0
