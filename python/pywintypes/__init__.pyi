@@ -1,4 +1,4 @@
-from typing import Any, Optional, SupportsIndex, SupportsInt, Union
+from typing import Any, Literal, Optional, SupportsIndex, SupportsInt, Union
 
 from typing_extensions import disjoint_base
 
@@ -24,3 +24,6 @@ def HANDLE(
     handle: Union[HANDLEType, SupportsInt, SupportsIndex, str, bytes, bytearray, None] = ...,
     /,
 ) -> HANDLEType: ...
+
+TRUE: Literal[True]
+FALSE: Literal[False]

@@ -198,3 +198,33 @@ def test_a_plain_handle_of_an_enumeration_value_reaches_it():
     stray = pywintypes.HANDLE(value)
     win32wnet.WNetCloseEnum(stray)
     assert stray.handle == 0
+
+
+def test_pywintypes_names_and_the_signatures_agree_with_pywin32():
+    import inspect
+
+    # PyWinTypesmodule.cpp: the module's dict holds error, HANDLE and HANDLEType, and TRUE and
+    # FALSE as the booleans.
+    assert pywintypes.TRUE is True and pywintypes.FALSE is False
+    assert callable(pywintypes.HANDLE) and isinstance(pywintypes.HANDLEType, type)
+    assert issubclass(pywintypes.error, Exception)
+    # win32wnet.cpp: the method table's docstrings (and @pyparm names) name the parameters;
+    # the signatures use those names, positional-only as METH_VARARGS is.
+    expected = {
+        win32wnet.WNetCancelConnection2: ["localname", "dwflags", "bforce"],
+        win32wnet.WNetOpenEnum: ["dwScope", "dwType", "dwUsage", "NETRESOURCE"],
+        win32wnet.WNetCloseEnum: ["handle"],
+        win32wnet.WNetEnumResource: ["handle", "maxExtries"],
+        win32wnet.WNetGetUser: ["connectionName"],
+        win32wnet.WNetGetConnection: ["connection"],
+        win32wnet.WNetGetUniversalName: ["localPath", "infoLevel"],
+        win32wnet.WNetGetResourceInformation: ["NetResource"],
+        win32wnet.WNetGetResourceParent: ["NetResource"],
+        win32wnet.WNetGetLastError: [],
+    }
+    for function, names in expected.items():
+        parameters = inspect.signature(function).parameters.values()
+        assert [parameter.name for parameter in parameters] == names, function.__name__
+        assert all(parameter.kind is parameter.POSITIONAL_ONLY for parameter in parameters)
+    assert inspect.signature(win32wnet.WNetEnumResource).parameters["maxExtries"].default == 64
+    assert win32wnet.WNetGetUser.__doc__ == "connectionName=None"
