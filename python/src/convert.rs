@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyInt;
+use pyo3::types::{PyBytes, PyInt, PyString};
 use zeroize::Zeroizing;
 
 /// A C `long` on Windows (32 bits), as `PyLong_AsLong` reads it there: any object with
@@ -60,9 +60,33 @@ pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
     name.to_string()
 }
 
-/// A wide-string parameter (`PyWinObject_AsWCHAR`): `str`, or `None` when `none_ok`. As
-/// Windows reads a wide C string, the value ends at an embedded NUL.
+/// A wide-string parameter (`PyWinObject_AsWCHAR`): `str` (lone surrogates too, see
+/// [`str_text`]), or `None` when `none_ok`. As Windows reads a wide C string, the value ends
+/// at an embedded NUL.
 pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<Option<String>> {
+    wide_text(value, none_ok)?
+        .map(|text| str_text(&text, Unrepresentable::Replaced))
+        .transpose()
+}
+
+/// A local name (a device or a directory) given as a wide string: as [`wide_string`], except
+/// that a byte the name cannot carry becomes a NUL, which no local name may hold, so the call
+/// refuses it (ERROR_BAD_DEVICE) rather than mount at a directory spelled differently.
+pub(crate) fn local_name_string(
+    value: &Bound<'_, PyAny>,
+    none_ok: bool,
+) -> PyResult<Option<String>> {
+    wide_text(value, none_ok)?
+        .map(|text| str_text(&text, Unrepresentable::Nul))
+        .transpose()
+}
+
+/// A wide-string value as pywin32 holds it: the `str` (a `str` subclass becomes a `str`) up to
+/// its first NUL, lone surrogates kept; `None` when `none_ok`.
+pub(crate) fn wide_text<'py>(
+    value: &Bound<'py, PyAny>,
+    none_ok: bool,
+) -> PyResult<Option<Bound<'py, PyString>>> {
     if value.is_none() {
         return if none_ok {
             Ok(None)
@@ -72,13 +96,86 @@ pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<O
             ))
         };
     }
-    if value.is_instance_of::<pyo3::types::PyString>() {
-        return Ok(Some(up_to_nul(value.extract()?)));
+    let Ok(text) = value.cast::<PyString>() else {
+        return Err(PyTypeError::new_err(format!(
+            "Objects of type '{}' can not be converted to Unicode.",
+            type_name(value)
+        )));
+    };
+    let py = value.py();
+    let mut text = text.clone();
+    if !text.is_exact_instance_of::<PyString>() {
+        text = py
+            .get_type::<PyString>()
+            .call_method1("__str__", (&text,))?
+            .cast_into::<PyString>()?;
     }
-    Err(PyTypeError::new_err(format!(
-        "Objects of type '{}' can not be converted to Unicode.",
-        type_name(value)
-    )))
+    if text.contains("\0")? {
+        text = text
+            .call_method1("partition", ("\0",))?
+            .get_item(0)?
+            .cast_into::<PyString>()?;
+    }
+    Ok(Some(text))
+}
+
+/// What [`str_text`] puts for a byte a name cannot carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unrepresentable {
+    /// U+FFFD, the replacement character: the name then matches nothing that exists.
+    Replaced,
+    /// NUL: the name is then refused wherever it is parsed (local names).
+    Nul,
+}
+
+/// The text of `value` for the Rust crates, whose names are UTF-8.
+///
+/// Windows takes a `str` as UTF-16, lone surrogates included. A lone surrogate
+/// U+DC80..U+DCFF is how `os.fsdecode` (surrogateescape) spells a byte of a Linux name that
+/// is not UTF-8, so it stands for that byte here, and the bytes are read as UTF-8: a name
+/// spelled that way is the name the file system has. A byte that is still not part of UTF-8,
+/// and any other lone surrogate, becomes `unrepresentable`'s character.
+pub(crate) fn str_text(
+    value: &Bound<'_, PyString>,
+    unrepresentable: Unrepresentable,
+) -> PyResult<String> {
+    if let Ok(text) = value.to_str() {
+        return Ok(text.to_owned());
+    }
+    let replacement = match unrepresentable {
+        Unrepresentable::Replaced => char::REPLACEMENT_CHARACTER,
+        Unrepresentable::Nul => '\0',
+    };
+    // (The UTF-16 copy is a Python object, not zeroed when freed; a password reaches it only
+    // when it holds a lone surrogate.)
+    let wide = value
+        .call_method1("encode", ("utf-16-le", "surrogatepass"))?
+        .cast_into::<PyBytes>()?;
+    let units = wide
+        .as_bytes()
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+    let mut bytes = Vec::with_capacity(wide.as_bytes().len());
+    let mut buffer = [0; 4];
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(character) => bytes.extend_from_slice(character.encode_utf8(&mut buffer).as_bytes()),
+            Err(lone) => match lone
+                .unpaired_surrogate()
+                .checked_sub(0xDC00)
+                .and_then(|low| u8::try_from(low).ok())
+            {
+                Some(byte) if byte >= 0x80 => bytes.push(byte),
+                _ => bytes.extend_from_slice(replacement.encode_utf8(&mut buffer).as_bytes()),
+            },
+        }
+    }
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        text.extend(std::iter::repeat_n(replacement, chunk.invalid().len()));
+    }
+    Ok(text)
 }
 
 /// `text` up to its first NUL, as Windows reads a wide C string. Cut in place, so that a

@@ -12,7 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
 use crate::convert::{
-    Argument, c_int, dword_mask, optional_password, optional_wide_string, wide_string,
+    Argument, c_int, dword_mask, local_name_string, optional_password, optional_wide_string,
+    wide_string,
 };
 use crate::errors::{code_error, win_error};
 use crate::getargs::Positional;
@@ -53,7 +54,7 @@ fn legacy_form(args: &Bound<'_, PyTuple>) -> PyResult<Option<AddArguments>> {
             Ok(None)
         }
     };
-    let local_name = wide_string(&args.get_item(1)?, true)?;
+    let local_name = local_name_string(&args.get_item(1)?, true)?;
     let remote_name = wide_string(&args.get_item(2)?, false)?;
     let provider = optional_wide_string(item(3)?.as_ref())?;
     // This form takes the user name before the password, but pywin32 converts the password

@@ -228,3 +228,73 @@ def test_pywintypes_names_and_the_signatures_agree_with_pywin32():
         assert all(parameter.kind is parameter.POSITIONAL_ONLY for parameter in parameters)
     assert inspect.signature(win32wnet.WNetEnumResource).parameters["maxExtries"].default == 64
     assert win32wnet.WNetGetUser.__doc__ == "connectionName=None"
+
+
+def test_names_may_hold_lone_surrogates(sandbox, tmp_path):
+    import os
+
+    # PyUnicode.cpp: PyWinObject_AsWCHAR converts a str with PyUnicode_AsWideCharString, which
+    # on Windows keeps a lone surrogate in the UTF-16; PyNetresource.cpp keeps that UTF-16 and
+    # reads it back. A name decoded from a Linux path that is not UTF-8 (os.fsdecode) holds
+    # such surrogates: it is accepted wherever a name is, and a NETRESOURCE gives it back.
+    name = os.fsdecode(b"caf\xe9")
+    assert name == "caf\udce9"
+    nr = win32wnet.NETRESOURCE()
+    for attribute in ("lpLocalName", "lpRemoteName", "lpComment", "lpProvider"):
+        setattr(nr, attribute, "x\udce9\ud800y\0cut")
+        assert getattr(nr, attribute) == "x\udce9\ud800y"
+    # Lookups of a local name or path that no connection has: not connected, as on Windows.
+    local = f"{tmp_path}/{name}"
+    for call, funcname in (
+        (win32wnet.WNetGetConnection, "WNetGetConnection"),
+        (win32wnet.WNetGetUser, "WNetGetUser"),
+        (win32wnet.WNetGetUniversalName, "WNetGetUniversalName (for buffer size)"),
+    ):
+        with pytest.raises(win32wnet.error) as info:
+            call(local)
+        assert info.value.args[:2] == (2250, funcname)
+    with pytest.raises(win32wnet.error) as info:
+        win32wnet.WNetCancelConnection2(local, 0, 0)
+    assert info.value.winerror == 2250
+    # Every string of WNetAddConnection2 takes them; a provider other than ours is refused
+    # before anything is sent.
+    with pytest.raises(win32wnet.error) as info:
+        win32wnet.WNetAddConnection2(1, local, f"\\\\s\\{name}", f"P{name}", f"u{name}", f"p{name}")
+    assert info.value.args[:2] == (1204, "WNetAddConnection2")
+    # A directory whose bytes are not UTF-8 cannot be a mount point here (the Rust side's
+    # names are UTF-8; see docs/pywin32-migration.md): refused as a bad device, in both forms,
+    # rather than mounted at a directory spelled otherwise.
+    os.mkdir(os.fsencode(local))
+    nr = win32wnet.NETRESOURCE()
+    nr.dwType = win32netcon.RESOURCETYPE_DISK
+    nr.lpLocalName = local
+    nr.lpRemoteName = "\\\\s\\x"
+    for args in ((nr,), (win32netcon.RESOURCETYPE_DISK, local, "\\\\s\\x")):
+        with pytest.raises(win32wnet.error) as info:
+            win32wnet.WNetAddConnection2(*args)
+        assert info.value.args[:2] == (1200, "WNetAddConnection2")
+
+
+def test_a_mount_point_spelled_with_surrogate_escapes_is_that_directory(lab, sandbox, tmp_path):
+    import os
+
+    from conftest import SERVER, password
+
+    # The other half of the rule above: os.fsdecode spells a byte that is not UTF-8 as a
+    # surrogate (U+DC80..U+DCFF); the byte is what the file system has, so a name whose
+    # escaped bytes are UTF-8 is that directory (here "café" spelled byte by byte).
+    (tmp_path / "café").mkdir()
+    spelled = f"{tmp_path}/" + "café".encode().decode("ascii", "surrogateescape")
+    assert spelled.endswith("caf\udcc3\udca9")
+    remote = f"\\\\{SERVER}\\public"
+    nr = win32wnet.NETRESOURCE()
+    nr.dwType = win32netcon.RESOURCETYPE_DISK
+    nr.lpLocalName = spelled
+    nr.lpRemoteName = remote
+    win32wnet.WNetAddConnection2(nr, password(lab, "wnetalice"), "wnetalice")
+    try:
+        assert win32wnet.WNetGetConnection(f"{tmp_path}/café") == remote
+        assert win32wnet.WNetGetConnection(spelled) == remote
+        assert os.path.ismount(tmp_path / "café")
+    finally:
+        win32wnet.WNetCancelConnection2(f"{tmp_path}/café", 0, 1)
