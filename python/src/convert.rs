@@ -15,16 +15,11 @@ pub(crate) fn c_long(value: &Bound<'_, PyAny>) -> PyResult<i32> {
         .map_err(|_| PyOverflowError::new_err("Python int too large to convert to C long"))
 }
 
-/// A C `int` (the `i` format): as [`c_long`], with `PyArg_Parse`'s overflow messages.
+/// A C `int` (the `i` format). On Windows a `long` is an `int`, so `PyArg_Parse`'s own range
+/// check ("signed integer is greater than maximum", as on Linux) is never reached:
+/// `PyLong_AsLong` has already refused the value, with [`c_long`]'s message.
 pub(crate) fn c_int(value: &Bound<'_, PyAny>) -> PyResult<i32> {
-    let wide: i64 = value.extract()?;
-    i32::try_from(wide).map_err(|_| {
-        PyOverflowError::new_err(if wide > 0 {
-            "signed integer is greater than maximum"
-        } else {
-            "signed integer is less than minimum"
-        })
-    })
+    c_long(value)
 }
 
 /// An unsigned long with no overflow check (the `k` format, which is `argument`): an `int`

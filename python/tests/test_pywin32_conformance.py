@@ -298,3 +298,17 @@ def test_a_mount_point_spelled_with_surrogate_escapes_is_that_directory(lab, san
         assert os.path.ismount(tmp_path / "café")
     finally:
         win32wnet.WNetCancelConnection2(f"{tmp_path}/café", 0, 1)
+
+
+def test_int_overflow_is_worded_as_on_windows():
+    # win32wnet.cpp parses counts, scopes and levels with `i`; getargs.c reads it with
+    # PyLong_AsLong, and a Windows long is 32 bits, so a value outside the int range fails
+    # there ("too large to convert to C long") before getargs.c's own range check.
+    message = "Python int too large to convert to C long"
+    for args in ((2, 2**31, 0, None), (2, 0, -(2**31) - 1, None), (2**64, 0, 0, None)):
+        with pytest.raises(OverflowError) as info:
+            win32wnet.WNetOpenEnum(*args)
+        assert str(info.value) == message
+    with pytest.raises(OverflowError) as info:
+        win32wnet.WNetGetUniversalName("Z:", 2**31)
+    assert str(info.value) == message
