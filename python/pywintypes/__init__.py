@@ -8,5 +8,8 @@ from wnet._native import pywintypes as _native
 error = _native.error
 HANDLEType = _native.HANDLEType
 HANDLE = _native.HANDLE
+# pywin32's module defines these aliases of the booleans.
+TRUE = True
+FALSE = False
 
 del _native

@@ -1,4 +1,6 @@
-from typing import Any, Optional, final
+from typing import Any, Literal, Optional, SupportsIndex, SupportsInt, Union
+
+from typing_extensions import disjoint_base
 
 class error(Exception):
     winerror: Any
@@ -7,7 +9,8 @@ class error(Exception):
     ntstatus: Optional[int]
     def __init__(self, *args: Any, **kw: Any) -> None: ...
 
-@final
+# A native class: subclasses cannot share a layout with another native base.
+@disjoint_base
 class HANDLEType:
     @property
     def handle(self) -> int: ...
@@ -17,4 +20,10 @@ class HANDLEType:
     def __int__(self) -> int: ...
     def __bool__(self) -> bool: ...
 
-def HANDLE(handle: Optional[int] = ..., /) -> HANDLEType: ...
+def HANDLE(
+    handle: Union[HANDLEType, SupportsInt, SupportsIndex, str, bytes, bytearray, None] = ...,
+    /,
+) -> HANDLEType: ...
+
+TRUE: Literal[True]
+FALSE: Literal[False]

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyInt;
+use pyo3::types::{PyDict, PyInt, PyTuple, PyType};
 
 use crate::errors::win_error;
+use crate::getargs::Positional;
 
 /// What a handle stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +20,9 @@ pub(crate) enum HandleKind {
     NetEnum,
 }
 
+// pywin32's type can be subclassed (`Py_TPFLAGS_BASETYPE`) but not instantiated.
 /// A Windows handle object.
-#[pyclass(name = "PyHANDLE", frozen)]
+#[pyclass(name = "PyHANDLE", frozen, subclass)]
 #[derive(Debug)]
 pub(crate) struct PyHandle {
     value: AtomicI64,
@@ -41,11 +43,6 @@ impl PyHandle {
         self.value.load(Ordering::SeqCst)
     }
 
-    /// What it stands for.
-    pub(crate) fn kind(&self) -> HandleKind {
-        self.kind
-    }
-
     /// Closes the handle: sets it to 0 first, then (for an enumeration) runs WNetCloseEnum.
     pub(crate) fn close_handle(&self, py: Python<'_>) -> PyResult<()> {
         let value = self.value.swap(0, Ordering::SeqCst);
@@ -56,6 +53,25 @@ impl PyHandle {
             return Ok(());
         };
         wnet::api::close_enum(handle).map_err(|error| win_error(py, &error, "WNetCloseEnum"))
+    }
+
+    /// WNetCloseEnum of this handle: an enumeration closes (see [`PyHandle::close_handle`]);
+    /// a plain handle closes the enumeration its value names, if one is open, and is forgotten
+    /// either way. (pywin32 runs the plain handle's CloseHandle, which cannot end an
+    /// enumeration; with no kernel handles here, the value is the enumeration's.)
+    pub(crate) fn close_enumeration(&self, py: Python<'_>) -> PyResult<()> {
+        if self.kind == HandleKind::NetEnum {
+            return self.close_handle(py);
+        }
+        let value = self.value.swap(0, Ordering::SeqCst);
+        if let Ok(handle) = u32::try_from(value)
+            && handle != 0
+        {
+            // ERROR_INVALID_HANDLE: no enumeration has this value; the handle is only
+            // forgotten, as closing a plain handle is.
+            let _ = wnet::api::close_enum(handle);
+        }
+        Ok(())
     }
 }
 
@@ -79,6 +95,22 @@ fn bad_operand() -> PyErr {
 #[allow(non_snake_case, clippy::unused_self)]
 #[pymethods]
 impl PyHandle {
+    /// pywin32's type has no constructor (`pywintypes.HANDLE()` makes handles), nor have its
+    /// subclasses.
+    #[new]
+    #[classmethod]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn py_new(
+        cls: &Bound<'_, PyType>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyHandle> {
+        Err(PyTypeError::new_err(format!(
+            "cannot create '{}' instances",
+            cls.name()?
+        )))
+    }
+
     /// The handle's value.
     #[getter]
     fn handle(&self) -> i64 {
@@ -201,14 +233,58 @@ impl PyHandle {
     }
 }
 
+/// `PyWinObject_AsHANDLE`: the value of a handle argument. `None` is 0, a `PyHANDLE` (or a
+/// subclass) its value, anything else what `int()` makes of it (`1.5`, `"5"`), read as a
+/// pointer: from -2**63 to 2**64 - 1, the values from 2**63 up wrapping to negative ones.
+pub(crate) fn handle_value(value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_none() {
+        return Ok(0);
+    }
+    if let Ok(handle) = value.cast::<PyHandle>() {
+        return Ok(handle.get().value());
+    }
+    let not_a_handle = || PyTypeError::new_err("The object is not a PyHANDLE object");
+    let number = value
+        .py()
+        .get_type::<PyInt>()
+        .call1((value,))
+        .map_err(|_| not_a_handle())?;
+    if let Ok(signed) = number.extract::<i64>() {
+        return Ok(signed);
+    }
+    number
+        .extract::<u64>()
+        .map(u64::cast_signed)
+        .map_err(|_| not_a_handle())
+}
+
+/// `"|O:HANDLE"`.
+const HANDLE: Positional = Positional {
+    name: "HANDLE",
+    named: true,
+    min: 0,
+    max: 1,
+};
+
 /// `pywintypes.HANDLE(handle=0)`: a plain handle object.
 #[pyfunction]
-#[pyo3(name = "HANDLE", signature = (handle = None, /))]
-pub(crate) fn new_handle(handle: Option<&Bound<'_, PyAny>>) -> PyResult<PyHandle> {
-    let value = match handle {
-        None => 0,
-        Some(value) if value.is_none() => 0,
-        Some(value) => value.extract::<i64>()?,
-    };
+#[pyo3(
+    name = "HANDLE",
+    signature = (*args, **kwargs),
+    text_signature = "(handle=None, /)"
+)]
+pub(crate) fn new_handle(
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyHandle> {
+    let args = HANDLE.parse(args, kwargs)?;
+    let value = args.first().map_or(Ok(0), handle_value)?;
     Ok(PyHandle::new(value, HandleKind::Plain))
+}
+
+/// Gives the type pywin32's `tp_name`, `PyHANDLE` (a PyO3 class's is `builtins.PyHANDLE`,
+/// which CPython's messages show: "'builtins.PyHANDLE' object cannot be interpreted as an
+/// integer"). Setting `__name__` of a heap type sets its `tp_name`.
+pub(crate) fn name_handle_type(py: Python<'_>) -> PyResult<()> {
+    py.get_type::<PyHandle>().setattr("__name__", "PyHANDLE")
 }

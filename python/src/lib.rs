@@ -12,6 +12,7 @@
 mod blocking;
 mod convert;
 mod errors;
+mod getargs;
 mod handle;
 mod name_service;
 mod ncb;
@@ -64,6 +65,7 @@ fn win32wnet_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
 fn pywintypes_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = PyModule::new(py, "pywintypes")?;
     module.add("error", errors::error_class(py)?)?;
+    handle::name_handle_type(py)?;
     module.add("HANDLEType", py.get_type::<handle::PyHandle>())?;
     module.add_function(wrap_pyfunction!(handle::new_handle, &module)?)?;
     Ok(module)

@@ -169,7 +169,18 @@ fn no_delete() -> PyErr {
 
 /// The memory of `memory` as bytes (a C-contiguous view of unsigned bytes).
 fn byte_view<'py>(memory: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let view = PyMemoryView::from(memory)?;
+    // pywin32 asks for the buffer itself: no `memoryview: ` before the buffer protocol's
+    // message.
+    let view = PyMemoryView::from(memory).map_err(|error| {
+        if error.is_instance_of::<PyTypeError>(memory.py()) {
+            PyTypeError::new_err(format!(
+                "a bytes-like object is required, not '{}'",
+                type_name(memory)
+            ))
+        } else {
+            error
+        }
+    })?;
     if view.getattr("readonly")?.is_truthy()? {
         return Err(PyBufferError::new_err("Object is not writable."));
     }
@@ -516,10 +527,12 @@ pub(crate) fn ncb_buffer<'py>(size: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 #[pyo3(name = "Netbios", signature = (ncb, /))]
 pub(crate) fn netbios(ncb: &Bound<'_, PyAny>) -> PyResult<u8> {
     if !the_type(ncb.py())?.is_instance(ncb) {
-        return Err(PyTypeError::new_err(format!(
-            "argument 1 must be PyNCB, not {}",
-            type_name(ncb)
-        )));
+        // `"O!:Netbios"`.
+        let argument = crate::convert::Argument {
+            function: Some("Netbios"),
+            number: 1,
+        };
+        return Err(argument.must_be("PyNCB", ncb));
     }
     PyNcb::run(ncb.cast::<PyNcb>()?)
 }

@@ -4,10 +4,10 @@
 use pyo3::exceptions::{PySystemError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use wnet::NetResource;
 
-use crate::convert::{c_long, up_to_nul, wide_string};
+use crate::convert::{Unrepresentable, c_long, str_text, up_to_nul, wide_text};
 use crate::slots::{Member, SlottedType, new_base_object};
 
 /// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`),
@@ -92,7 +92,8 @@ impl NetResourceBase {
         let class = the_type(py)?;
         match SLOTS.iter().position(|(slot, _)| *slot == name) {
             Some(slot) if slot < FIRST_STRING => class.store(slf.as_any(), slot, c_long(value)?),
-            Some(slot) => class.store(slf.as_any(), slot, wide_string(value, true)?),
+            // The `str` itself (lone surrogates and all), as pywin32 keeps its UTF-16.
+            Some(slot) => class.store(slf.as_any(), slot, wide_text(value, true)?),
             None => Err(crate::convert::no_such_attribute("PyNETRESOURCE", name)),
         }
     }
@@ -118,17 +119,24 @@ fn to_resource(object: &Bound<'_, PyAny>) -> PyResult<NetResource> {
             .extract::<i32>()?
             .cast_unsigned())
     };
-    let string =
-        |slot: usize| -> PyResult<Option<String>> { object.getattr(SLOTS[slot].0)?.extract() };
+    let string = |slot: usize, unrepresentable: Unrepresentable| -> PyResult<Option<String>> {
+        object
+            .getattr(SLOTS[slot].0)?
+            .cast_into::<PyString>()
+            .ok()
+            .map(|text| str_text(&text, unrepresentable))
+            .transpose()
+    };
     Ok(NetResource {
         scope: int(0)?,
         resource_type: int(1)?,
         display_type: int(2)?,
         usage: int(3)?,
-        local_name: string(4)?,
-        remote_name: string(5)?,
-        comment: string(6)?,
-        provider: string(7)?,
+        // A local name is refused where it cannot be carried (see `local_name_string`).
+        local_name: string(4, Unrepresentable::Nul)?,
+        remote_name: string(5, Unrepresentable::Replaced)?,
+        comment: string(6, Unrepresentable::Replaced)?,
+        provider: string(7, Unrepresentable::Replaced)?,
     })
 }
 

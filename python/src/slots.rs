@@ -23,7 +23,7 @@
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyCFunction, PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyCFunction, PyDict, PyTuple, PyType};
 use pyo3::{IntoPyObjectExt, PyTypeInfo};
 
 /// A public type made of a Rust base and slots, with a setter per slot.
@@ -299,26 +299,18 @@ fn base_new<'py, Base: PyTypeInfo>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'p
 }
 
 /// pywin32's constructors take no arguments (`PyArg_ParseTupleAndKeywords(args, kw, ":NAME")`):
-/// the error for any that are given.
+/// the error for any that are given, in that function's words.
 fn refuse_arguments(
     function: &str,
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
-    if !args.is_empty() {
-        return Err(PyTypeError::new_err(format!(
-            "{function}() takes at most 0 arguments ({} given)",
-            args.len()
-        )));
+    let given = args.len() + kwargs.map_or(0, PyDictMethods::len);
+    if given == 0 {
+        return Ok(());
     }
-    if let Some((keyword, _)) = kwargs.and_then(|kwargs| kwargs.iter().next()) {
-        let keyword = keyword.cast_into::<PyString>().map_or_else(
-            |_| "?".to_owned(),
-            |keyword| keyword.to_string_lossy().into_owned(),
-        );
-        return Err(PyTypeError::new_err(format!(
-            "'{keyword}' is an invalid keyword argument for {function}()"
-        )));
-    }
-    Ok(())
+    Err(PyTypeError::new_err(format!(
+        "{function}() takes at most 0 {}arguments ({given} given)",
+        if args.is_empty() { "keyword " } else { "" }
+    )))
 }

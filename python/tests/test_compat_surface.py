@@ -350,9 +350,12 @@ def test_plain_handles():
     assert (h.handle, int(h), repr(h)) == (7, 7, "<PyHANDLE:7>")
     assert h == pywintypes.HANDLE(7)
     assert h != pywintypes.HANDLE(8)
-    win32wnet.WNetCloseEnum(h)  # a plain handle: Close only forgets it
+    win32wnet.WNetCloseEnum(h)  # no enumeration has this value: closing only forgets it
     assert h.handle == 0
-    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(1)) == []
+    closed = win32wnet.WNetOpenEnum(win32netcon.RESOURCE_GLOBALNET, 0, 0, None)
+    value = closed.handle
+    closed.Close()
+    assert win32wnet.WNetEnumResource(pywintypes.HANDLE(value)) == []
 
 
 def test_enumeration_count_rules():
@@ -497,7 +500,7 @@ def test_the_current_user_without_user_variables_is_the_passwd_name(monkeypatch)
 
 
 def test_resource_information_and_parent_argument_rules():
-    with pytest.raises(TypeError, match="argument 1 must be PyNETRESOURCE, not NoneType"):
+    with pytest.raises(TypeError, match="argument 1 must be PyNETRESOURCE, not None$"):
         win32wnet.WNetGetResourceInformation(None)
     with pytest.raises(TypeError, match="The object is not a PyNETRESOURCE object"):
         win32wnet.WNetGetResourceParent(None)
