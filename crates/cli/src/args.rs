@@ -46,9 +46,9 @@ pub struct GlobalArgs {
 /// Yes or no, as `/persistent:` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum YesNo {
-    /// Yes.
+    /// Remember the connection.
     Yes,
-    /// No.
+    /// Do not remember it (with /delete: keep the remembered entry).
     No,
 }
 
@@ -216,6 +216,22 @@ pub struct AgentArgs {
     pub action: AgentAction,
 }
 
+/// `wnet completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `wnet man DIR` (hidden: for packagers and the test that keeps contrib/man up to date).
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write wnet.1 and wnet-VERB.1 into.
+    #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: std::path::PathBuf,
+}
+
 /// `wnet lookup NAME[#XX] [--server ADDR] [--broadcast ADDR] [--all]`.
 #[derive(Debug, Args)]
 pub struct LookupArgs {
@@ -370,6 +386,14 @@ pub enum Command {
     /// started on demand by the first verb that needs it and exits after WNET_AGENT_IDLE
     /// seconds with nothing to do.
     Agent(AgentArgs),
+    /// Print the shell completion script for bash, zsh or fish.
+    ///
+    /// Load it in the running shell (bash: source <(wnet completions bash)) or install it:
+    /// the generated scripts are also in contrib/completions.
+    Completions(CompletionsArgs),
+    /// Write the manual pages (wnet.1 and one per verb) into a directory.
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 impl Command {
@@ -385,6 +409,8 @@ impl Command {
             Command::Unc(_) => "unc",
             Command::Agent(_) => "agent",
             Command::Responder(_) => "responder",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }

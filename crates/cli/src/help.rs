@@ -1,9 +1,11 @@
 //! What the command line says about itself: each verb's examples and the environment
 //! variables it reads, added to the clap grammar of the `args` module (which describes every
-//! argument and switch once).
+//! argument and switch once), and the manual pages and shell completions made from the whole.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::builder::StyledStr;
 use clap::{CommandFactory as _, FromArgMatches as _};
@@ -358,6 +360,23 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
             ex("wnet --json agent status", "The agent's status as JSON."),
         ],
     ),
+    (
+        "completions",
+        &[
+            ex(
+                "source <(wnet completions bash)",
+                "Complete wnet in the running bash.",
+            ),
+            ex(
+                "wnet completions zsh > ~/.zfunc/_wnet",
+                "Install zsh completions (with ~/.zfunc in fpath).",
+            ),
+            ex(
+                "wnet completions fish > ~/.config/fish/completions/wnet.fish",
+                "Install fish completions.",
+            ),
+        ],
+    ),
 ];
 
 /// The examples of `verb` (none for an unknown verb).
@@ -402,7 +421,7 @@ fn after_long_help(verb: &str) -> StyledStr {
         }
     }
     let variables: Vec<_> = environment(Some(verb)).collect();
-    if !variables.is_empty() {
+    if verb != "completions" && !variables.is_empty() {
         text.push('\n');
         text.push_str(&heading("Environment:"));
         text.push('\n');
@@ -420,13 +439,13 @@ fn after_long_help(verb: &str) -> StyledStr {
 }
 
 /// The whole grammar of `wnet`, with each verb's examples and environment: what parses the
-/// command line and prints help.
+/// command line, prints help and makes the manual pages and completions.
 pub fn command() -> clap::Command {
     let mut command = Cli::command()
         .after_help("'wnet help VERB' (or 'wnet VERB /?') explains a verb, with examples.")
         .after_long_help(format!(
             "Every verb explains itself, with examples: wnet help VERB, wnet VERB --help or \
-             wnet VERB /? (-h: the short form).\n\n\
+             wnet VERB /? (-h: the short form). Manual pages: man wnet-VERB.\n\n\
              Exit codes: 0 success, 1 the operation failed, 2 the command line is wrong.\n\n\
              {}\n  {}\n          {} (default: {})",
             heading("Environment:"),
@@ -477,4 +496,207 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap:
             }
             windows_syntax::windows_error(error, &rewritten)
         })
+}
+
+/// What bash completes beyond the grammar: the switches of use and view in Windows' spelling
+/// (`/user:`, `/delete`: `{switches}` is filled from the grammar), and the drive letters and
+/// shares that `wnet --json use` lists (connected and remembered; it never starts the agent,
+/// and is given 2 s) for the operands of use, user and unc. Shares are offered as
+/// //server/share, which needs no quoting.
+const BASH_EXTRA: &str = r#"
+# Added by wnet: Windows' spelling of the switches of use and view, and the drive letters and
+# shares in use or remembered (from `wnet --json use`, which never starts the agent) for the
+# operands of use, user and unc.
+_wnet_extra() {
+    _wnet "$@"
+    local cur="${COMP_WORDS[COMP_CWORD]}" verb="" word skip=""
+    for word in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+        if [[ -n "$skip" ]]; then skip=""; continue; fi
+        case "$word" in
+            --timeout) skip=1 ;;
+            -*|/*) ;;
+            *) verb="$word"; break ;;
+        esac
+    done
+    case "$cur" in
+        -*) return 0 ;;
+        /[!/]*)
+            local switches
+            case "$verb" in
+{switches}
+                *) return 0 ;;
+            esac
+            COMPREPLY=($(compgen -W "$switches" -- "$cur"))
+            if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]]; then
+                compopt -o nospace 2>/dev/null
+            fi
+            return 0 ;;
+    esac
+    case "$verb" in use|user|unc) ;; *) return 0 ;; esac
+    local json names
+    json=$(timeout 2 "${COMP_WORDS[0]}" --json use 2>/dev/null) || return 0
+    names=$(printf '%s\n' "$json" | grep -o '"\(local\|remote\)":"[^"]*"' |
+        sed -e 's/^"[a-z]*":"//' -e 's/"$//' -e 's/\\\\/\//g')
+    local IFS=$'\n'
+    COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+}
+complete -F _wnet_extra -o bashdefault -o default wnet
+"#;
+
+/// The `case` arms of [`BASH_EXTRA`]: each verb of [`windows_syntax::WINDOWS_VERBS`] with
+/// its switches as Windows spells them (`/user:` for one that takes a value), from `command`
+/// once built.
+fn bash_windows_switches(command: &clap::Command) -> String {
+    let mut arms = String::new();
+    for verb in windows_syntax::WINDOWS_VERBS {
+        let Some(sub) = command.find_subcommand(verb) else {
+            continue;
+        };
+        let mut switches = vec!["/?".to_owned()];
+        for arg in sub.get_arguments().filter(|arg| !arg.is_global_set()) {
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            if long == "help" || long == "version" {
+                continue;
+            }
+            let values = arg.get_num_args().unwrap_or_default();
+            for name in std::iter::once(long).chain(arg.get_all_aliases().unwrap_or_default()) {
+                if values.min_values() == 0 {
+                    switches.push(format!("/{name}"));
+                }
+                if values.takes_values() {
+                    switches.push(format!("/{name}:"));
+                }
+            }
+        }
+        let _ = writeln!(
+            arms,
+            "                {verb}) switches=\"{}\" ;;",
+            switches.join(" ")
+        );
+    }
+    arms.trim_end().to_owned()
+}
+
+/// Writes the completion script of `shell` for `wnet`: the grammar's, and for bash the
+/// drive letters and shares in use.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut command = command();
+    clap_complete::generate(shell, &mut command, "wnet", out);
+    if shell == clap_complete::Shell::Bash {
+        let extra = BASH_EXTRA.replace("{switches}", &bash_windows_switches(&command));
+        out.write_all(extra.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The file names of the manual pages: `wnet.1`, then `wnet-VERB.1` for each visible verb.
+pub fn man_page_names() -> Vec<String> {
+    let command = command();
+    std::iter::once("wnet.1".to_owned())
+        .chain(
+            command
+                .get_subcommands()
+                .filter(|verb| !verb.is_hide_set())
+                .map(|verb| format!("wnet-{}.1", verb.get_name())),
+        )
+        .collect()
+}
+
+/// Writes `wnet.1` and one `wnet-VERB.1` per visible verb into `dir`, and returns their
+/// paths.
+///
+/// # Errors
+///
+/// The I/O error of a page that cannot be written.
+pub fn write_man_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut command = command().disable_help_subcommand(true);
+    command.build();
+    let verbs: Vec<clap::Command> = command
+        .get_subcommands()
+        .filter(|verb| !verb.is_hide_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = verbs
+        .iter()
+        .map(|verb| format!("wnet-{}", verb.get_name()))
+        .collect();
+    let mut written = Vec::new();
+    let mut pages = vec![(None, command.clone())];
+    pages.extend(
+        verbs
+            .into_iter()
+            .map(|verb| (Some(verb.get_name().to_owned()), verb)),
+    );
+    for (verb, page) in pages {
+        let name = verb
+            .as_ref()
+            .map_or_else(|| "wnet".to_owned(), |verb| format!("wnet-{verb}"));
+        let path = dir.join(format!("{name}.1"));
+        let mut out = Vec::new();
+        render_man_page(&page, verb.as_deref(), &names, &mut out)?;
+        std::fs::write(&path, out)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn render_man_page(
+    page: &clap::Command,
+    verb: Option<&str>,
+    pages: &[String],
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    use roff::{Roff, bold, roman};
+    let title = verb.map_or_else(|| "wnet".to_owned(), |verb| format!("wnet-{verb}"));
+    let man = clap_mangen::Man::new(page.clone())
+        .title(title.to_uppercase())
+        .manual("wnet manual")
+        .source(format!("wnet {}", env!("CARGO_PKG_VERSION")));
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if page.get_arguments().any(|arg| !arg.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if page.has_subcommands() {
+        man.render_subcommands_section(out)?;
+    }
+    let mut roff = Roff::new();
+    let examples = verb.map_or(&[][..], examples);
+    if !examples.is_empty() {
+        roff.control("SH", ["EXAMPLES"]);
+        for example in examples {
+            roff.control("TP", []);
+            roff.text([bold(example.command)]);
+            roff.text([roman(example.does)]);
+        }
+    }
+    if verb != Some("completions") {
+        roff.control("SH", ["ENVIRONMENT"]);
+        for variable in environment(verb) {
+            roff.control("TP", []);
+            roff.text([bold(variable.name)]);
+            roff.text([roman(format!(
+                "{} (default: {}).",
+                variable.meaning, variable.default
+            ))]);
+        }
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    roff.text([roman(
+        "0 success, 1 the operation failed, 2 the command line is wrong.",
+    )]);
+    roff.control("SH", ["SEE ALSO"]);
+    let see_also: Vec<String> = std::iter::once("wnet".to_owned())
+        .chain(pages.iter().cloned())
+        .filter(|name| *name != title)
+        .map(|name| format!("{name}(1)"))
+        .collect();
+    roff.text([roman(see_also.join(", "))]);
+    roff.to_writer(out)?;
+    man.render_version_section(out)?;
+    Ok(())
 }
