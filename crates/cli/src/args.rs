@@ -344,7 +344,8 @@ pub enum Command {
     /// to them; with /domain, the workgroups.
     ///
     /// Switches are written as in Windows (/all, /domain:NAME) or as in Unix (--all,
-    /// --domain=NAME).
+    /// --domain=NAME). --timeout does not apply: WNET_SMB_TIMEOUT and WNET_AGENT_TIMEOUT bound
+    /// each step.
     #[command(override_usage = "wnet view [\\\\server [/all] [/user:NAME]]\n       \
         wnet view [/domain[:NAME]]")]
     View(ViewArgs),
