@@ -29,6 +29,7 @@ pub struct Cli {
 
 /// Flags accepted before or after any verb.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
@@ -42,44 +43,208 @@ pub struct GlobalArgs {
     pub timeout: Option<Duration>,
 }
 
-/// Arguments in the syntax of Windows' `net` command (`/user:NAME`, `/delete`, operands in
-/// order), which the verb parses itself; `--name value` works too.
-///
-/// They may hold a password (`wnet use \\server\share PASSWORD`): `Debug` shows only how many
-/// there are, and they are zeroed when dropped.
-#[derive(Args)]
-pub struct WindowsArgs {
-    /// The verb's arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
+/// Yes or no, as `/persistent:` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum YesNo {
+    /// Remember the connection.
+    Yes,
+    /// Do not remember it (with /delete: keep the remembered entry).
+    No,
 }
 
-impl std::fmt::Debug for WindowsArgs {
+/// `wnet use`: connect a share, list connections, cancel one or restore the remembered ones.
+///
+/// The operands are positional as in `net use`: `[DEVICE|*] \\server\share [PASSWORD|*]`,
+/// the device and the password optional. clap fills the three in order whatever they are, so
+/// they are private: [`UseArgs::operands`] gives them back as typed, for the verb to tell. They may hold a password: `Debug` shows
+/// none of them, and they are zeroed when dropped.
+#[derive(Args)]
+#[allow(clippy::struct_excessive_bools)] // a command line: each switch is its own flag
+pub struct UseArgs {
+    /// The drive letter to map (Z:), or * for the next free one, counting down from Z:. Left
+    /// out, the share is connected without a drive, as `net use \\server\share` does. With
+    /// /delete: the drive or \\server\share to cancel.
+    #[arg(value_name = "DEVICE|*")]
+    device: Option<String>,
+    /// The share: \\server\share or //server/share; \\server alone connects the server's
+    /// IPC$ (net use \\server).
+    #[arg(value_name = "\\\\server\\share")]
+    remote: Option<String>,
+    /// The password, or * to be asked for it without echo (from WNET_PASSWORD, else a line of
+    /// standard input when it is not a terminal, else the terminal). Prefer * to a password on
+    /// the command line, which other users can see.
+    #[arg(value_name = "PASSWORD|*")]
+    password: Option<String>,
+    /// Connect as this user: DOMAIN\user or user@domain (net use /user:NAME). Without a
+    /// password, asks for one. Without /user: the credentials file, then WNET_USER.
+    #[arg(long, visible_alias = "u", value_name = "NAME")]
+    pub user: Option<String>,
+    /// Remember the connection and restore it with /restore (yes), or not (no, the default)
+    /// (net use /persistent:yes|no). With /delete, no keeps the remembered entry.
+    #[arg(
+        long,
+        visible_alias = "p",
+        value_name = "yes|no",
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub persistent: Option<YesNo>,
+    /// Save the credentials given (or asked for) to the credentials file, for the next
+    /// connection to this server (net use /savecred).
+    #[arg(long)]
+    pub savecred: bool,
+    /// Refuse the connection unless every message is signed (net use /requireintegrity).
+    #[arg(long, visible_alias = "requireintegrity")]
+    pub integrity: bool,
+    /// Refuse the connection unless every message is encrypted (net use /requireprivacy).
+    #[arg(long, visible_alias = "requireprivacy")]
+    pub privacy: bool,
+    /// Ask the server to write through its cache on every write (net use /writethrough).
+    #[arg(long)]
+    pub writethrough: bool,
+    /// Cancel the connection named by DEVICE (net use /delete).
+    #[arg(long, visible_alias = "d")]
+    pub delete: bool,
+    /// With /delete: cancel even when files are open on it, without asking (net use /y).
+    #[arg(long, visible_alias = "y")]
+    pub force: bool,
+    /// Reconnect every remembered connection (what Windows does at logon).
+    #[arg(long)]
+    pub restore: bool,
+}
+
+impl UseArgs {
+    /// The operands as typed, in order: device, share, password, each when given.
+    pub fn operands(&self) -> Vec<&str> {
+        [&self.device, &self.remote, &self.password]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The first switch given that only means something when connecting a share (`/user`,
+    /// `/savecred`, ...), as Windows spells it.
+    pub fn connect_switch(&self) -> Option<&'static str> {
+        [
+            (self.user.is_some(), "/user"),
+            (self.savecred, "/savecred"),
+            (self.integrity, "/integrity"),
+            (self.privacy, "/privacy"),
+            (self.writethrough, "/writethrough"),
+        ]
+        .into_iter()
+        .find_map(|(given, switch)| given.then_some(switch))
+    }
+}
+
+impl std::fmt::Debug for UseArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowsArgs")
-            .field("count", &self.args.len())
+        f.debug_struct("UseArgs")
+            .field("operands", &self.operands().len())
+            .field("user", &self.user)
+            .field("persistent", &self.persistent)
+            .field("delete", &self.delete)
+            .field("restore", &self.restore)
             .finish_non_exhaustive()
     }
 }
 
-impl Drop for WindowsArgs {
+impl Drop for UseArgs {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.args);
+        use zeroize::Zeroize as _;
+        self.device.zeroize();
+        self.remote.zeroize();
+        self.password.zeroize();
+        self.user.zeroize();
     }
+}
+
+/// `wnet view`: the servers of a workgroup, the workgroups, or a server's shares.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// The server whose shares to list: \\server or //server. Left out, lists the servers
+    /// of the workgroup (WNET_WORKGROUP, else WORKGROUP).
+    #[arg(value_name = "\\\\server")]
+    pub server: Option<String>,
+    /// Show hidden shares too, those whose name ends in $ (net view /all).
+    #[arg(long)]
+    pub all: bool,
+    /// Without a name, list the workgroups; with one, list that workgroup's servers
+    /// (net view /domain, net view /domain:NAME).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true)]
+    pub domain: Option<Option<String>>,
+    /// List the shares as this user (DOMAIN\user or user@domain), asking for the password
+    /// (or reading WNET_PASSWORD). Without it: the credentials file, then WNET_USER.
+    #[arg(long, visible_alias = "u", value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+/// `wnet user [DEVICE|\\server\share]`.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// The drive (Z:) or share (\\server\share) whose user to show; left out, the default
+    /// user (WNET_USER, else the login name).
+    #[arg(value_name = "DEVICE|\\\\server\\share")]
+    pub name: Option<String>,
+}
+
+/// `wnet unc PATH`.
+#[derive(Debug, Args)]
+pub struct UncArgs {
+    /// A path on a mapped drive (Z:\dir\file.txt) or under its mount point.
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    pub path: String,
+}
+
+/// What `wnet agent` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AgentAction {
+    /// Start the agent unless it runs, and show its status.
+    Start,
+    /// Stop the agent: its connections and drives go with it.
+    Stop,
+    /// Show whether the agent runs, its pid, connections and sessions.
+    Status,
+}
+
+/// `wnet agent [start|stop|status]`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// What to do with the agent.
+    #[arg(value_enum, default_value_t = AgentAction::Status)]
+    pub action: AgentAction,
+}
+
+/// `wnet completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `wnet man DIR` (hidden: for packagers and the test that keeps contrib/man up to date).
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write wnet.1 and wnet-VERB.1 into.
+    #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: std::path::PathBuf,
 }
 
 /// `wnet lookup NAME[#XX] [--server ADDR] [--broadcast ADDR] [--all]`.
 #[derive(Debug, Args)]
 pub struct LookupArgs {
-    /// The name, with an optional suffix in hex (`LABSERVER`, `WNETLAB#1d`); `*` for any.
+    /// The name, with an optional suffix in hex (LABSERVER, WNETLAB#1d); * for any.
     pub name: String,
-    /// Ask this name server (WINS) or host by unicast, like `nmblookup -U`.
+    /// Ask this name server (WINS) or host by unicast (nmblookup -U ADDR).
     #[arg(long, value_name = "ADDR")]
     pub server: Option<std::net::Ipv4Addr>,
-    /// Broadcast the query to this address, like `nmblookup -B`.
+    /// Broadcast the query to this address (nmblookup -B ADDR).
     #[arg(long, value_name = "ADDR")]
     pub broadcast: Option<std::net::Ipv4Addr>,
-    /// Collect every responder until the timeout instead of stopping at the first answer.
+    /// Collect every responder until the timeout instead of stopping at the first answer
+    /// (as nmblookup does).
     #[arg(long)]
     pub all: bool,
 }
@@ -88,19 +253,21 @@ pub struct LookupArgs {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct NbtstatArgs {
-    /// The name table and MAC address of the host at this address.
+    /// The name table and MAC address of the host at this address (nbtstat -A).
     #[arg(short = 'A', value_name = "ADDR")]
     pub address: Option<std::net::Ipv4Addr>,
-    /// The name table and MAC address of the host with this name.
+    /// The name table and MAC address of the host with this name, resolved first
+    /// (nbtstat -a).
     #[arg(short = 'a', value_name = "NAME")]
     pub name: Option<String>,
-    /// The names in the resolver's cache, with their addresses and lifetimes.
+    /// The names in the resolver's cache (WNET_NAME_CACHE), with their addresses and lifetimes
+    /// (nbtstat -c).
     #[arg(short = 'c')]
     pub cache: bool,
-    /// Our registered names.
+    /// Our registered names: the NetBIOS names of the LANAs' nodes (nbtstat -n).
     #[arg(short = 'n')]
     pub local_names: bool,
-    /// Our sessions.
+    /// Our NetBIOS sessions, as the NCB programs publish them (nbtstat -s).
     #[arg(short = 's')]
     pub sessions: bool,
 }
@@ -109,20 +276,21 @@ pub struct NbtstatArgs {
 /// `--timeout`, 1 s per probe by default).
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.1-20).
+    /// Addresses, CIDR blocks (198.51.100.0/24) or ranges (198.51.100.1-20), as nbtscan takes
+    /// them.
     #[arg(required = true, value_name = "TARGETS")]
     pub targets: Vec<String>,
     /// Probes per second (0: unpaced, which overflows receive queues beyond a few hundred
-    /// hosts).
+    /// hosts); nbtscan paces by bandwidth instead (-b).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub rate: u32,
-    /// Probes after the first for a silent host.
+    /// Probes after the first for a silent host (nbtscan -m).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub retries: u32,
-    /// Script-friendly output: no headers, fields separated by SEP.
+    /// Script-friendly output: no headers, fields separated by SEP (nbtscan -s SEP).
     #[arg(short = 's', value_name = "SEP")]
     pub separator: Option<String>,
-    /// The UDP port to probe.
+    /// The UDP port to probe (nbtscan always probes 137).
     #[arg(long, default_value_t = 137, value_name = "N")]
     pub port: u16,
 }
@@ -130,13 +298,13 @@ pub struct ScanArgs {
 /// `wnet responder --name NAME[#XX]... [--group NAME[#XX]...] [--bind ADDR] [--port N]`.
 #[derive(Debug, Args)]
 pub struct ResponderArgs {
-    /// A unique name to register and defend.
+    /// A unique name to register and defend (nmbd's netbios name); repeat for more.
     #[arg(long = "name", value_name = "NAME[#XX]")]
     pub names: Vec<String>,
-    /// A group name to register.
+    /// A group name to register (nmbd's workgroup); repeat for more.
     #[arg(long = "group", value_name = "NAME[#XX]")]
     pub groups: Vec<String>,
-    /// The address to answer on.
+    /// The address to answer on (nmbd's interfaces).
     #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
     pub bind: std::net::Ipv4Addr,
     /// The UDP port to answer on.
@@ -149,29 +317,84 @@ pub struct ResponderArgs {
 }
 
 /// The verbs of `wnet`.
+///
+/// Each verb's examples and the environment variables it reads are in the `help` module, which
+/// adds them to this grammar.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Connect a share, list connections or cancel one (like `net use`):
-    /// `use [DEVICE] \\server\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]
-    /// [/savecred] [/integrity] [/privacy]`, `use NAME /delete`.
-    Use(WindowsArgs),
-    /// List servers of a workgroup, the workgroups, or a server's shares (like `net view`):
-    /// `view [\\server [/all]] [/domain[:NAME]]`.
-    View(WindowsArgs),
-    /// NetBIOS name tables, cache and sessions (like `nbtstat`).
+    /// Connect a share, list connections or cancel one (like net use).
+    ///
+    /// Without arguments, lists the connections and the remembered ones that are not
+    /// connected. With a share, connects it, to a drive letter when one is given; with
+    /// /delete, cancels a connection; with /restore, reconnects the remembered ones.
+    ///
+    /// Switches are written as in Windows (/user:NAME, /delete, in any case) or as in Unix
+    /// (--user NAME, --delete). --timeout does not apply: WNET_SMB_TIMEOUT and
+    /// WNET_AGENT_TIMEOUT bound each step.
+    #[command(override_usage = "wnet use [OPTIONS]\n       \
+        wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no] \
+        [/savecred] [/integrity] [/privacy] [/writethrough]\n       \
+        wnet use DEVICE|\\\\server\\share /delete [/y] [/persistent:no]\n       \
+        wnet use /restore")]
+    Use(UseArgs),
+    /// List the servers of a workgroup, the workgroups, or a server's shares (like net view).
+    ///
+    /// Without arguments, lists the servers of this machine's workgroup, as its master
+    /// browser knows them; with \\server, the shares of that server and the drives connected
+    /// to them; with /domain, the workgroups.
+    ///
+    /// Switches are written as in Windows (/all, /domain:NAME) or as in Unix (--all,
+    /// --domain=NAME). --timeout does not apply: WNET_SMB_TIMEOUT and WNET_AGENT_TIMEOUT bound
+    /// each step.
+    #[command(override_usage = "wnet view [\\\\server [/all] [/user:NAME]]\n       \
+        wnet view [/domain[:NAME]]")]
+    View(ViewArgs),
+    /// NetBIOS name tables, cache and sessions (like nbtstat).
+    ///
+    /// One of -A, -a, -c, -n or -s, as in Windows' nbtstat. A remote name table is asked for
+    /// with a node status request (UDP 137): four tries, 1 s apart, unless --timeout.
     Nbtstat(NbtstatArgs),
-    /// Node status of every address in ranges and lists (like `nbtscan`).
+    /// Node status of every address in ranges and lists (like nbtscan).
+    ///
+    /// Sends a node status request to each address, paced and retried, and prints the
+    /// NetBIOS name, server, user and MAC address of each host that answers. --timeout is
+    /// how long each probe waits (1 s by default, as nbtscan's -t).
     Scan(ScanArgs),
-    /// Resolve a NetBIOS name to addresses (like `nmblookup`).
+    /// Resolve a NetBIOS name to addresses (like nmblookup).
+    ///
+    /// Asks as the node type says (WNET_NODE_TYPE: name servers then broadcast by default),
+    /// or only the server or broadcast address given. Broadcasts are sent 4 times, 250 ms
+    /// apart, unicast queries 4 times, 5 s apart; --timeout spreads the four over its time.
     Lookup(LookupArgs),
-    /// Register NetBIOS names and answer for them until interrupted.
+    /// Register NetBIOS names and answer for them until interrupted (like nmbd).
+    ///
+    /// Registers each name by broadcast (or with the name servers of WNET_WINS_SERVERS),
+    /// then answers name queries and node status requests for them until Ctrl-C, releasing
+    /// them on the way out.
     Responder(ResponderArgs),
-    /// The user name behind a connection (`WNetGetUser`).
-    User(WindowsArgs),
-    /// The universal (UNC) name of a local path (`WNetGetUniversalName`).
-    Unc(WindowsArgs),
+    /// The user name behind a connection (WNetGetUser).
+    ///
+    /// Prints the user a drive or share was connected as, or the default user when none is
+    /// given.
+    User(UserArgs),
+    /// The universal (UNC) name of a local path (WNetGetUniversalName).
+    ///
+    /// Turns a path on a mapped drive into \\server\share\path.
+    Unc(UncArgs),
     /// Start, stop or query the per-user agent.
-    Agent(WindowsArgs),
+    ///
+    /// The agent holds the SMB sessions, the connection table and the drives' mounts; it is
+    /// started on demand by the first verb that needs it and exits after WNET_AGENT_IDLE
+    /// seconds with nothing to do.
+    Agent(AgentArgs),
+    /// Print the shell completion script for bash, zsh or fish.
+    ///
+    /// Load it in the running shell (bash: source <(wnet completions bash)) or install it:
+    /// the generated scripts are also in contrib/completions.
+    Completions(CompletionsArgs),
+    /// Write the manual pages (wnet.1 and one per verb) into a directory.
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 impl Command {
@@ -187,6 +410,8 @@ impl Command {
             Command::Unc(_) => "unc",
             Command::Agent(_) => "agent",
             Command::Responder(_) => "responder",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }

@@ -7,13 +7,18 @@
 mod args;
 mod duration;
 mod exit;
+pub mod help;
 // Public for the fuzz targets only.
 #[doc(hidden)]
 pub mod name_cache_file;
 pub mod report;
 mod verbs;
+pub mod windows_syntax;
 
-pub use args::{Cli, Command, GlobalArgs};
+pub use args::{
+    AgentAction, AgentArgs, Cli, Command, CompletionsArgs, GlobalArgs, LookupArgs, ManArgs,
+    NbtstatArgs, ResponderArgs, ScanArgs, UncArgs, UseArgs, UserArgs, ViewArgs, YesNo,
+};
 pub use duration::{ParseTimeoutError, parse_timeout};
 pub use exit::Exit;
 
@@ -37,6 +42,22 @@ pub fn init_tracing(verbosity: u8) {
         .try_init();
 }
 
+fn write_man_pages(dir: &std::path::Path) -> Result<(), Exit> {
+    let written = help::write_man_pages(dir).map_err(|error| {
+        Exit::failed(
+            "io",
+            format!(
+                "cannot write the manual pages into {}: {error}",
+                dir.display()
+            ),
+        )
+    })?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: &Cli) -> std::process::ExitCode {
     tracing::debug!(command = cli.command.verb(), timeout = ?cli.global.timeout, "wnet starting");
@@ -47,11 +68,14 @@ pub fn run(cli: &Cli) -> std::process::ExitCode {
         Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
         Command::Responder(args) => verbs::responder::run(args, json),
         Command::Scan(args) => verbs::scan::run(args, json, timeout),
-        Command::Use(args) => verbs::net::run_use(&args.args, json, cli.global.verbose),
-        Command::View(args) => verbs::net::run_view(&args.args, json),
-        Command::User(args) => verbs::net::run_user(&args.args, json),
-        Command::Unc(args) => verbs::net::run_unc(&args.args, json),
-        Command::Agent(args) => verbs::net::run_agent(&args.args, json),
+        Command::Use(args) => verbs::net::run_use(args, json, cli.global.verbose),
+        Command::View(args) => verbs::net::run_view(args, json),
+        Command::User(args) => verbs::net::run_user(args, json),
+        Command::Unc(args) => verbs::net::run_unc(args, json),
+        Command::Agent(args) => verbs::net::run_agent(args, json),
+        Command::Completions(args) => help::write_completions(args.shell, &mut std::io::stdout())
+            .map_err(|error| Exit::failed("io", format!("cannot write the completions: {error}"))),
+        Command::Man(args) => write_man_pages(&args.dir),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

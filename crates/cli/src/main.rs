@@ -2,15 +2,17 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Every block is zeroed when freed: a password given on the command line or asked for passes
 /// through clap's and the library's copies, some of which our code cannot zero.
 #[global_allocator]
 static ALLOCATOR: wnet::zeroing_alloc::ZeroingAllocator = wnet::zeroing_alloc::ZeroingAllocator;
 
 fn main() -> ExitCode {
-    let cli = wnet_cli::Cli::parse();
+    // Windows' switches (`/user:NAME`, `/delete`, `/?`) are rewritten for the clap grammar.
+    let cli = match wnet_cli::help::parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     wnet_cli::init_tracing(cli.global.verbose);
     wnet_cli::run(&cli)
 }

@@ -7,7 +7,8 @@
 //! - `wnet view [\\server [/all]] [/domain[:NAME]]` — servers, workgroups or shares;
 //! - `wnet user [NAME]`, `wnet unc PATH`, `wnet agent start|stop|status`.
 //!
-//! Options take Windows' `/name:value` form or Unix's `--name value`. A password is never
+//! Options take Windows' `/name:value` form or Unix's `--name value` (see
+//! [`crate::windows_syntax`]); their grammar is [`crate::args`]. A password is never
 //! needed on the command line: `*` or no password with `/user` prompts (or reads
 //! `WNET_PASSWORD`).
 
@@ -22,8 +23,9 @@ use wnet::error::WinError;
 use wnet::remembered::{RememberedStore, remembered_path};
 use wnet::resource::{NetResource, connect, info_level, resource_type};
 use wnet::{ShareKind, ShareType, UncName};
-use zeroize::{Zeroize as _, Zeroizing};
+use zeroize::Zeroizing;
 
+use crate::args::{AgentAction, AgentArgs, UncArgs, UseArgs, UserArgs, ViewArgs, YesNo};
 use crate::exit::Exit;
 
 /// A failed WNet call as the CLI reports it: Windows' "System error N has occurred." with
@@ -42,88 +44,6 @@ fn win_failed(error: &WinError) -> Exit {
             error.message()
         ),
     )
-}
-
-/// Command-line words split into options (`/name[:value]`, `--name [value]`) and operands.
-/// An operand may be a password: the words are zeroed when dropped.
-struct Words {
-    operands: Vec<String>,
-    options: Vec<(String, Option<String>)>,
-}
-
-impl Drop for Words {
-    fn drop(&mut self) {
-        self.operands.zeroize();
-        for (name, value) in &mut self.options {
-            name.zeroize();
-            value.zeroize();
-        }
-    }
-}
-
-/// Options that take a value after `--name`.
-const VALUED: &[&str] = &["user", "persistent", "domain", "level"];
-
-fn split_words(args: &[String]) -> Result<Words, Exit> {
-    let mut operands = Vec::new();
-    let mut options = Vec::new();
-    let mut words = args.iter();
-    while let Some(word) = words.next() {
-        if let Some(long) = word.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((name, value)) => (name.to_ascii_lowercase(), Some(value.to_owned())),
-                None if VALUED.contains(&long.to_ascii_lowercase().as_str()) => {
-                    let value = words
-                        .next()
-                        .ok_or_else(|| Exit::usage(format!("--{long} needs a value")))?;
-                    (long.to_ascii_lowercase(), Some(value.clone()))
-                }
-                None => (long.to_ascii_lowercase(), None),
-            };
-            options.push((name, value));
-        } else if word.starts_with('/')
-            && !word.starts_with("//")
-            && word.len() > 1
-            && !word[1..].contains('/')
-        {
-            let body = &word[1..];
-            let (name, value) = match body.split_once(':') {
-                Some((name, value)) => (name.to_ascii_lowercase(), Some(value.to_owned())),
-                None => (body.to_ascii_lowercase(), None),
-            };
-            options.push((name, value));
-        } else {
-            operands.push(word.clone());
-        }
-    }
-    Ok(Words { operands, options })
-}
-
-impl Words {
-    fn flag(&self, names: &[&str]) -> bool {
-        self.options
-            .iter()
-            .any(|(name, _)| names.contains(&name.as_str()))
-    }
-
-    fn value(&self, names: &[&str]) -> Option<&str> {
-        self.options
-            .iter()
-            .rev()
-            .find(|(name, _)| names.contains(&name.as_str()))
-            .and_then(|(_, value)| value.as_deref())
-    }
-
-    fn reject_unknown(&self, known: &[&str]) -> Result<(), Exit> {
-        match self
-            .options
-            .iter()
-            .find(|(name, _)| !known.contains(&name.as_str()))
-        {
-            Some((name, _)) => Err(Exit::usage(format!("unknown option {name:?}"))),
-            None => Ok(()),
-        }
-    }
 }
 
 fn is_remote(word: &str) -> bool {
@@ -186,53 +106,38 @@ fn read_password_line(mut input: impl Read) -> std::io::Result<Zeroizing<String>
 }
 
 /// `wnet use ...`.
-pub(crate) fn run_use(args: &[String], json: bool, verbose: u8) -> Result<(), Exit> {
-    let words = split_words(args)?;
-    words.reject_unknown(&[
-        "user",
-        "u",
-        "persistent",
-        "p",
-        "delete",
-        "d",
-        "force",
-        "y",
-        "savecred",
-        "integrity",
-        "privacy",
-        "requireintegrity",
-        "requireprivacy",
-        "writethrough",
-        "restore",
-    ])?;
-    if words.flag(&["delete", "d"]) {
-        return delete(&words, json);
+pub(crate) fn run_use(args: &UseArgs, json: bool, verbose: u8) -> Result<(), Exit> {
+    if args.delete {
+        return delete(args, json);
     }
-    if words.flag(&["restore"]) {
+    if args.restore {
         return restore(json);
     }
-    if words.operands.is_empty() {
+    if args.operands().is_empty() {
+        if let Some(switch) = args.connect_switch() {
+            return Err(Exit::usage(format!(
+                "wnet use {switch} needs the share to connect, \\\\server\\share\n\
+                 Usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] {switch}\n\
+                 For more information, try 'wnet use /?'."
+            )));
+        }
         return list_connections(json);
     }
-    connect_share(&words, json, verbose)
+    connect_share(args, json, verbose)
 }
 
-fn delete(words: &Words, json: bool) -> Result<(), Exit> {
-    let [name] = words.operands.as_slice() else {
+fn delete(args: &UseArgs, json: bool) -> Result<(), Exit> {
+    let [name] = args.operands()[..] else {
         return Err(Exit::usage(
-            "wnet use NAME /delete needs exactly one device or \\\\server\\share",
+            "wnet use /delete needs exactly one DEVICE or \\\\server\\share: the connection to cancel",
         ));
     };
-    let flags = if words
-        .value(&["persistent", "p"])
-        .is_some_and(|value| value.eq_ignore_ascii_case("no"))
-    {
+    let flags = if args.persistent == Some(YesNo::No) {
         0
     } else {
         connect::CONNECT_UPDATE_PROFILE
     };
-    api::cancel_connection(name, flags, words.flag(&["force", "y"]))
-        .map_err(|error| win_failed(&error))?;
+    api::cancel_connection(name, flags, args.force).map_err(|error| win_failed(&error))?;
     if json {
         println!("{}", json!({ "deleted": name }));
     } else {
@@ -242,54 +147,45 @@ fn delete(words: &Words, json: bool) -> Result<(), Exit> {
 }
 
 /// The CONNECT_* flags of `wnet use`'s switches.
-fn connect_flags(words: &Words) -> Result<u32, Exit> {
-    let mut flags = 0;
-    match words
-        .value(&["persistent", "p"])
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("yes") => flags |= connect::CONNECT_UPDATE_PROFILE,
-        Some("no") | None => flags |= connect::CONNECT_TEMPORARY,
-        Some(other) => {
-            return Err(Exit::usage(format!(
-                "/persistent takes yes or no, not {other:?}"
-            )));
-        }
-    }
-    if words.flag(&["savecred"]) {
+fn connect_flags(args: &UseArgs) -> u32 {
+    let mut flags = match args.persistent {
+        Some(YesNo::Yes) => connect::CONNECT_UPDATE_PROFILE,
+        Some(YesNo::No) | None => connect::CONNECT_TEMPORARY,
+    };
+    if args.savecred {
         flags |= connect::CONNECT_CMD_SAVECRED | connect::CONNECT_COMMANDLINE;
     }
-    if words.flag(&["integrity", "requireintegrity"]) {
+    if args.integrity {
         flags |= connect::CONNECT_REQUIRE_INTEGRITY;
     }
-    if words.flag(&["privacy", "requireprivacy"]) {
+    if args.privacy {
         flags |= connect::CONNECT_REQUIRE_PRIVACY;
     }
-    if words.flag(&["writethrough"]) {
+    if args.writethrough {
         flags |= connect::CONNECT_WRITE_THROUGH_SEMANTICS;
     }
-    Ok(flags)
+    flags
 }
 
-fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
-    let (device, remote, password) = match words.operands.as_slice() {
-        [remote] if is_remote(remote) => (None, remote.clone(), None),
-        [remote, password] if is_remote(remote) => (None, remote.clone(), Some(password.as_str())),
-        [device, remote] if is_remote(remote) => (Some(device.clone()), remote.clone(), None),
-        [device, remote, password] if is_remote(remote) => (
-            Some(device.clone()),
-            remote.clone(),
-            Some(password.as_str()),
-        ),
+fn connect_share(args: &UseArgs, json: bool, verbose: u8) -> Result<(), Exit> {
+    let (device, remote, password) = match args.operands()[..] {
+        [remote] if is_remote(remote) => (None, remote.to_owned(), None),
+        [remote, password] if is_remote(remote) => (None, remote.to_owned(), Some(password)),
+        [device, remote] if is_remote(remote) => (Some(device.to_owned()), remote.to_owned(), None),
+        [device, remote, password] if is_remote(remote) => {
+            (Some(device.to_owned()), remote.to_owned(), Some(password))
+        }
         _ => {
             return Err(Exit::usage(
-                "usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]",
+                "wnet use needs the share to connect, \\\\server\\share (or //server/share), \
+                 after the DEVICE if one is given\n\
+                 Usage: wnet use [DEVICE|*] \\\\server\\share [PASSWORD|*] [/user:NAME] [/persistent:yes|no]\n\
+                 For more information, try 'wnet use /?'.",
             ));
         }
     };
-    let user = words.value(&["user", "u"]).map(str::to_owned);
-    // A password on the command line stays in `words` (zeroed with them); one asked for is
+    let user = args.user.clone();
+    // A password on the command line stays in `args` (zeroed with them); one asked for is
     // zeroed when `prompted` goes.
     let prompted = match (password, &user) {
         (Some("*"), _) | (None, Some(_)) => Some(prompt_password(
@@ -299,7 +195,7 @@ fn connect_share(words: &Words, json: bool, verbose: u8) -> Result<(), Exit> {
         _ => None,
     };
     let password = prompted.as_deref().map(String::as_str).or(password);
-    let mut flags = connect_flags(words)?;
+    let mut flags = connect_flags(args);
     let local_name = match device.as_deref() {
         Some("*") => {
             flags |= connect::CONNECT_REDIRECT;
@@ -487,13 +383,15 @@ fn share_type_name(share_type: u32) -> &'static str {
 }
 
 /// `wnet view ...`.
-pub(crate) fn run_view(args: &[String], json: bool) -> Result<(), Exit> {
-    let words = split_words(args)?;
-    words.reject_unknown(&["all", "domain", "user"])?;
-    match words.operands.as_slice() {
-        [server] if is_remote(server) => view_shares(server, &words, json),
-        [] => {
-            if words.flag(&["domain"]) && words.value(&["domain"]).is_none() {
+pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
+    match args.server.as_deref() {
+        Some(server) if is_remote(server) => view_shares(server, args, json),
+        None => {
+            let domain = args
+                .domain
+                .as_ref()
+                .map(|name| name.as_deref().filter(|name| !name.is_empty()));
+            if domain == Some(None) {
                 let workgroups = api::browse_workgroups().map_err(|error| win_failed(&error))?;
                 if json {
                     println!("{}", json!({ "workgroups": workgroups }));
@@ -506,8 +404,8 @@ pub(crate) fn run_view(args: &[String], json: bool) -> Result<(), Exit> {
                 }
                 return Ok(());
             }
-            let workgroup = words
-                .value(&["domain"])
+            let workgroup = domain
+                .flatten()
                 .map_or_else(wnet::browse::local_workgroup, str::to_ascii_uppercase);
             let servers = api::browse_servers(&workgroup).map_err(|error| win_failed(&error))?;
             if json {
@@ -525,18 +423,20 @@ pub(crate) fn run_view(args: &[String], json: bool) -> Result<(), Exit> {
             println!("The command completed successfully.");
             Ok(())
         }
-        _ => Err(Exit::usage(
-            "usage: wnet view [\\\\server [/all]] [/domain[:NAME]]",
-        )),
+        Some(other) => Err(Exit::usage(format!(
+            "wnet view takes a server as \\\\server or //server, not {other:?}\n\
+             Usage: wnet view [\\\\server [/all]] [/domain[:NAME]]\n\
+             For more information, try 'wnet view /?'."
+        ))),
     }
 }
 
-fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
+fn view_shares(server: &str, args: &ViewArgs, json: bool) -> Result<(), Exit> {
     let name = server
         .trim_start_matches(['\\', '/'])
         .trim_end_matches(['\\', '/']);
-    let show_all = words.flag(&["all"]);
-    let user = words.value(&["user"]);
+    let show_all = args.all;
+    let user = args.user.as_deref();
     let password = match user {
         Some(user) => Some(prompt_password(user, server)?),
         None => None,
@@ -590,12 +490,8 @@ fn view_shares(server: &str, words: &Words, json: bool) -> Result<(), Exit> {
 }
 
 /// `wnet user [NAME]`.
-pub(crate) fn run_user(args: &[String], json: bool) -> Result<(), Exit> {
-    let name = match args {
-        [] => None,
-        [name] => Some(name.as_str()),
-        _ => return Err(Exit::usage("usage: wnet user [DEVICE|\\\\server\\share]")),
-    };
+pub(crate) fn run_user(args: &UserArgs, json: bool) -> Result<(), Exit> {
+    let name = args.name.as_deref();
     let user = api::get_user(name).map_err(|error| win_failed(&error))?;
     if json {
         println!("{}", json!({ "name": name, "user": user }));
@@ -606,10 +502,8 @@ pub(crate) fn run_user(args: &[String], json: bool) -> Result<(), Exit> {
 }
 
 /// `wnet unc PATH`.
-pub(crate) fn run_unc(args: &[String], json: bool) -> Result<(), Exit> {
-    let [path] = args else {
-        return Err(Exit::usage("usage: wnet unc PATH"));
-    };
+pub(crate) fn run_unc(args: &UncArgs, json: bool) -> Result<(), Exit> {
+    let path = &args.path;
     let name = api::get_universal_name(path, info_level::REMOTE_NAME_INFO_LEVEL)
         .map_err(|error| win_failed(&error))?;
     if json {
@@ -628,21 +522,17 @@ pub(crate) fn run_unc(args: &[String], json: bool) -> Result<(), Exit> {
 }
 
 /// `wnet agent start|stop|status`.
-pub(crate) fn run_agent(args: &[String], json: bool) -> Result<(), Exit> {
-    let action = args.first().map_or("status", String::as_str);
-    if args.len() > 1 {
-        return Err(Exit::usage("usage: wnet agent start|stop|status"));
-    }
+pub(crate) fn run_agent(args: &AgentArgs, json: bool) -> Result<(), Exit> {
     let socket = agent_socket_path();
-    match action {
-        "start" => {
+    match args.action {
+        AgentAction::Start => {
             if AgentClient::connect_running().is_none() {
                 start_agent().map_err(|error| win_failed(&error))?;
             }
             let mut agent = AgentClient::connect().map_err(|error| win_failed(&error))?;
             print_status(&mut agent, json, &socket)
         }
-        "stop" => {
+        AgentAction::Stop => {
             let stopped = stop_agent().map_err(|error| win_failed(&error))?;
             if json {
                 println!("{}", json!({ "stopped": stopped }));
@@ -653,7 +543,7 @@ pub(crate) fn run_agent(args: &[String], json: bool) -> Result<(), Exit> {
             }
             Ok(())
         }
-        "status" => match AgentClient::connect_running() {
+        AgentAction::Status => match AgentClient::connect_running() {
             Some(mut agent) => print_status(&mut agent, json, &socket),
             None => Err(Exit::failed(
                 "not_running",
@@ -663,9 +553,6 @@ pub(crate) fn run_agent(args: &[String], json: bool) -> Result<(), Exit> {
                 ),
             )),
         },
-        other => Err(Exit::usage(format!(
-            "wnet agent: unknown action {other:?} (start, stop, status)"
-        ))),
     }
 }
 
@@ -713,7 +600,8 @@ fn print_status(agent: &mut AgentClient, json: bool, socket: &std::path::Path) -
 #[cfg(test)]
 mod tests {
     use super::read_password_line;
-    use crate::args::WindowsArgs;
+    use crate::args::UseArgs;
+    use crate::help::parse_from;
 
     #[test]
     fn a_piped_password_is_one_line_and_nothing_more_is_consumed() {
@@ -728,9 +616,13 @@ mod tests {
 
     #[test]
     fn a_password_argument_never_shows_in_debug() {
-        let args = WindowsArgs {
-            args: vec!["\\\\srv\\share".into(), "Hunter2-on-argv".into()],
+        let cli = parse_from(["wnet", "use", "\\\\srv\\share", "Hunter2-on-argv"].map(Into::into))
+            .unwrap();
+        let crate::Command::Use(args) = &cli.command else {
+            panic!("not use: {cli:?}");
         };
-        assert!(!format!("{args:?} {args:#?}").contains("Hunter2"));
+        let _: &UseArgs = args;
+        assert_eq!(args.operands(), [r"\\srv\share", "Hunter2-on-argv"]);
+        assert!(!format!("{cli:?} {cli:#?}").contains("Hunter2"));
     }
 }
