@@ -41,7 +41,7 @@ complete -c wnet -n "__fish_wnet_needs_command" -f -a "agent" -d 'Start, stop or
 complete -c wnet -n "__fish_wnet_needs_command" -f -a "completions" -d 'Print the shell completion script for bash, zsh or fish'
 complete -c wnet -n "__fish_wnet_needs_command" -f -a "man" -d 'Write the manual pages (wnet.1 and one per verb) into a directory'
 complete -c wnet -n "__fish_wnet_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c wnet -n "__fish_wnet_using_subcommand use" -l user -l u -d 'Connect as this user: DOMAIN\\user or user@domain (net use /user:NAME). Without a password, asks for one. Without /user: the credentials file, then WNET_USER' -r
+complete -c wnet -n "__fish_wnet_using_subcommand use" -l user -l u -d 'Connect as this user: DOMAIN\\user or user@domain (net use /user:NAME). Without a password, asks for one. Without /user: WNET_USER and WNET_PASSWORD, then the credentials file, else an anonymous session' -r
 complete -c wnet -n "__fish_wnet_using_subcommand use" -l persistent -l p -d 'Remember the connection and restore it with /restore (yes), or not (no, the default) (net use /persistent:yes|no). With /delete, no keeps the remembered entry' -r -f -a "yes\t'Remember the connection'
 no\t'Do not remember it (with /delete: keep the remembered entry)'"
 complete -c wnet -n "__fish_wnet_using_subcommand use" -l timeout -d 'Give up on network operations after this long: `1500`, `1500ms`, `2s` or `1.5s` (a bare number is milliseconds). Each verb has its own default' -r
@@ -57,7 +57,7 @@ complete -c wnet -n "__fish_wnet_using_subcommand use" -s v -l verbose -d 'Log m
 complete -c wnet -n "__fish_wnet_using_subcommand use" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wnet -n "__fish_wnet_using_subcommand use" -s V -l version -d 'Print version'
 complete -c wnet -n "__fish_wnet_using_subcommand view" -l domain -d 'Without a name, list the workgroups; with one, list that workgroup\'s servers (net view /domain, net view /domain:NAME)' -r
-complete -c wnet -n "__fish_wnet_using_subcommand view" -l user -l u -d 'List the shares as this user (DOMAIN\\user or user@domain), asking for the password (or reading WNET_PASSWORD). Without it: the credentials file, then WNET_USER' -r
+complete -c wnet -n "__fish_wnet_using_subcommand view" -l user -l u -d 'List the shares as this user (DOMAIN\\user or user@domain), asking for the password (or reading WNET_PASSWORD). Without it: WNET_USER and WNET_PASSWORD, then the credentials file, else an anonymous session' -r
 complete -c wnet -n "__fish_wnet_using_subcommand view" -l timeout -d 'Give up on network operations after this long: `1500`, `1500ms`, `2s` or `1.5s` (a bare number is milliseconds). Each verb has its own default' -r
 complete -c wnet -n "__fish_wnet_using_subcommand view" -l all -d 'Show hidden shares too, those whose name ends in $ (net view /all)'
 complete -c wnet -n "__fish_wnet_using_subcommand view" -l json -d 'Print machine-readable JSON instead of tables'

@@ -76,7 +76,8 @@ pub struct UseArgs {
     #[arg(value_name = "PASSWORD|*")]
     password: Option<String>,
     /// Connect as this user: DOMAIN\user or user@domain (net use /user:NAME). Without a
-    /// password, asks for one. Without /user: the credentials file, then WNET_USER.
+    /// password, asks for one. Without /user: WNET_USER and WNET_PASSWORD, then the
+    /// credentials file, else an anonymous session.
     #[arg(long, visible_alias = "u", value_name = "NAME")]
     pub user: Option<String>,
     /// Remember the connection and restore it with /restore (yes), or not (no, the default)
@@ -175,7 +176,8 @@ pub struct ViewArgs {
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true)]
     pub domain: Option<Option<String>>,
     /// List the shares as this user (DOMAIN\user or user@domain), asking for the password
-    /// (or reading WNET_PASSWORD). Without it: the credentials file, then WNET_USER.
+    /// (or reading WNET_PASSWORD). Without it: WNET_USER and WNET_PASSWORD, then the
+    /// credentials file, else an anonymous session.
     #[arg(long, visible_alias = "u", value_name = "NAME")]
     pub user: Option<String>,
 }
