@@ -64,16 +64,36 @@ pub(crate) fn wide_string(value: &Bound<'_, PyAny>, none_ok: bool) -> PyResult<O
         .transpose()
 }
 
-/// A local name (a device or a directory) given as a wide string: as [`wide_string`], except
-/// that a byte the name cannot carry becomes a NUL, which no local name may hold, so the call
-/// refuses it (ERROR_BAD_DEVICE) rather than mount at a directory spelled differently.
+/// A local name or path (a device, a directory, a path below a mount) given as a wide string:
+/// as [`wide_string`], except that a byte that is not UTF-8 travels as the character
+/// `wnet::drives::escaped_byte` gives it, so the name reaches the directory the file system
+/// has, and what cannot be carried (another lone surrogate, or a character of that escape
+/// range typed as such) becomes a NUL, which no local name may hold: the call refuses it
+/// (ERROR_BAD_DEVICE) rather than mount at a directory spelled differently.
 pub(crate) fn local_name_string(
     value: &Bound<'_, PyAny>,
     none_ok: bool,
 ) -> PyResult<Option<String>> {
     wide_text(value, none_ok)?
-        .map(|text| str_text(&text, Unrepresentable::Nul))
+        .map(|text| str_text(&text, Unrepresentable::LocalPath))
         .transpose()
+}
+
+/// A local name or path from the Rust crates as Python spells it: each character that stands
+/// for a byte that is not UTF-8 (`wnet::drives::escaped_byte`) back to the lone surrogate
+/// `os.fsdecode` makes of that byte.
+pub(crate) fn local_path_text<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+    if !text
+        .chars()
+        .any(|character| wnet::drives::unescaped_byte(character).is_some())
+    {
+        return Ok(PyString::new(py, text));
+    }
+    let path = wnet::drives::path_from_text(text);
+    PyBytes::new(py, path.as_os_str().as_encoded_bytes())
+        .call_method1("decode", ("utf-8", "surrogateescape"))?
+        .cast_into::<PyString>()
+        .map_err(PyErr::from)
 }
 
 /// A wide-string value as pywin32 holds it: the `str` (a `str` subclass becomes a `str`) up to
@@ -119,8 +139,10 @@ pub(crate) fn wide_text<'py>(
 pub(crate) enum Unrepresentable {
     /// U+FFFD, the replacement character: the name then matches nothing that exists.
     Replaced,
-    /// NUL: the name is then refused wherever it is parsed (local names).
-    Nul,
+    /// A local name or path: a byte that is not UTF-8 as `wnet::drives::escaped_byte`'s
+    /// character, anything else that cannot be carried (and that escape range typed as such)
+    /// as NUL, which every local name refuses.
+    LocalPath,
 }
 
 /// The text of `value` for the Rust crates, whose names are UTF-8.
@@ -128,18 +150,33 @@ pub(crate) enum Unrepresentable {
 /// Windows takes a `str` as UTF-16, lone surrogates included. A lone surrogate
 /// U+DC80..U+DCFF is how `os.fsdecode` (surrogateescape) spells a byte of a Linux name that
 /// is not UTF-8, so it stands for that byte here, and the bytes are read as UTF-8: a name
-/// spelled that way is the name the file system has. A byte that is still not part of UTF-8,
-/// and any other lone surrogate, becomes `unrepresentable`'s character.
+/// spelled that way is the name the file system has. A byte that is still not part of UTF-8
+/// stays that byte in a local path (as `wnet::drives::escaped_byte`'s character) and becomes
+/// U+FFFD elsewhere; any other lone surrogate becomes `unrepresentable`'s character.
 pub(crate) fn str_text(
     value: &Bound<'_, PyString>,
     unrepresentable: Unrepresentable,
 ) -> PyResult<String> {
+    let local = unrepresentable == Unrepresentable::LocalPath;
+    let typed_escape = |character: char| local && wnet::drives::unescaped_byte(character).is_some();
     if let Ok(text) = value.to_str() {
+        if text.chars().any(typed_escape) {
+            return Ok(text
+                .chars()
+                .map(|character| {
+                    if typed_escape(character) {
+                        '\0'
+                    } else {
+                        character
+                    }
+                })
+                .collect());
+        }
         return Ok(text.to_owned());
     }
     let replacement = match unrepresentable {
         Unrepresentable::Replaced => char::REPLACEMENT_CHARACTER,
-        Unrepresentable::Nul => '\0',
+        Unrepresentable::LocalPath => '\0',
     };
     // (The UTF-16 copy is a Python object, not zeroed when freed; a password reaches it only
     // when it holds a lone surrogate.)
@@ -154,6 +191,7 @@ pub(crate) fn str_text(
     let mut buffer = [0; 4];
     for unit in char::decode_utf16(units) {
         match unit {
+            Ok(character) if typed_escape(character) => bytes.push(0),
             Ok(character) => bytes.extend_from_slice(character.encode_utf8(&mut buffer).as_bytes()),
             Err(lone) => match lone
                 .unpaired_surrogate()
@@ -168,7 +206,10 @@ pub(crate) fn str_text(
     let mut text = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         text.push_str(chunk.valid());
-        text.extend(std::iter::repeat_n(replacement, chunk.invalid().len()));
+        for &byte in chunk.invalid() {
+            let escaped = wnet::drives::escaped_byte(byte).filter(|_| local);
+            text.push(escaped.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
     }
     Ok(text)
 }

@@ -7,7 +7,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use wnet::NetResource;
 
-use crate::convert::{Unrepresentable, c_long, str_text, up_to_nul, wide_text};
+use crate::convert::{Unrepresentable, c_long, local_path_text, str_text, up_to_nul, wide_text};
 use crate::slots::{Member, SlottedType, new_base_object};
 
 /// The attributes, in slot order: four signed 32-bit ints, then four strings (or `None`),
@@ -132,8 +132,8 @@ fn to_resource(object: &Bound<'_, PyAny>) -> PyResult<NetResource> {
         resource_type: int(1)?,
         display_type: int(2)?,
         usage: int(3)?,
-        // A local name is refused where it cannot be carried (see `local_name_string`).
-        local_name: string(4, Unrepresentable::Nul)?,
+        // A local name keeps the bytes of its directory (see `local_name_string`).
+        local_name: string(4, Unrepresentable::LocalPath)?,
         remote_name: string(5, Unrepresentable::Replaced)?,
         comment: string(6, Unrepresentable::Replaced)?,
         provider: string(7, Unrepresentable::Replaced)?,
@@ -149,7 +149,10 @@ pub(crate) fn from_resource(py: Python<'_>, resource: NetResource) -> PyResult<B
     class.store(&object, 1, resource.resource_type.cast_signed())?;
     class.store(&object, 2, resource.display_type.cast_signed())?;
     class.store(&object, 3, resource.usage.cast_signed())?;
-    class.store(&object, 4, cut(resource.local_name))?;
+    let local_name = cut(resource.local_name)
+        .map(|name| local_path_text(py, &name))
+        .transpose()?;
+    class.store(&object, 4, local_name)?;
     class.store(&object, 5, cut(resource.remote_name))?;
     class.store(&object, 6, cut(resource.comment))?;
     class.store(&object, 7, cut(resource.provider))?;

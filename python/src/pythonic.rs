@@ -66,13 +66,12 @@ fn connection<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let fields = PyDict::new(py);
     fields.set_item("remote_name", entry.remote_name.to_string())?;
-    fields.set_item(
-        "local_name",
-        entry
-            .local_name
-            .as_ref()
-            .map(wnet::drives::LocalName::as_str),
-    )?;
+    let local_name = entry
+        .local_name
+        .as_ref()
+        .map(|name| crate::convert::local_path_text(py, name.as_str()))
+        .transpose()?;
+    fields.set_item("local_name", local_name)?;
     fields.set_item("user", &entry.user)?;
     fields.set_item("dialect", &entry.dialect)?;
     fields.set_item("signing", entry.signing)?;

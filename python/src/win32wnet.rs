@@ -288,7 +288,7 @@ pub(crate) fn cancel_connection2(
     let args = CANCEL_CONNECTION2.parse(args, kwargs)?;
     let flags = dword_mask(&args[1], CANCEL_CONNECTION2.argument(1))?;
     let force = dword_mask(&args[2], CANCEL_CONNECTION2.argument(2))? != 0;
-    let name = wide_string(&args[0], false)?.unwrap_or_default();
+    let name = local_name_string(&args[0], false)?.unwrap_or_default();
     interruptible(py, move || api::cancel_connection(&name, flags, force))?
         .map_err(|error| win_error(py, &error, "WNetCancelConnection2"))
 }
@@ -434,7 +434,11 @@ pub(crate) fn get_user(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let args = GET_USER.parse(args, kwargs)?;
-    let connection = optional_wide_string(args.first())?;
+    let connection = args
+        .first()
+        .map(|name| local_name_string(name, true))
+        .transpose()?
+        .flatten();
     interruptible(py, move || api::get_user(connection.as_deref()))?
         .map_err(|error| win_error(py, &error, "WNetGetUser"))
 }
@@ -460,7 +464,12 @@ pub(crate) fn get_connection(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let args = GET_CONNECTION.parse(args, kwargs)?;
-    let Some(connection) = optional_wide_string(args.first())? else {
+    let connection = args
+        .first()
+        .map(|name| local_name_string(name, true))
+        .transpose()?
+        .flatten();
+    let Some(connection) = connection else {
         // Windows is given a NULL name: WN_BAD_POINTER.
         return Err(code_error(
             py,
@@ -496,7 +505,7 @@ pub(crate) fn get_universal_name<'py>(
     // An absent level is UNIVERSAL_NAME_INFO_LEVEL; a given one (None included) must be an
     // int.
     let level = args.get(1).map_or(Ok(1), c_int)?;
-    let path = wide_string(&args[0], false)?.unwrap_or_default();
+    let path = local_name_string(&args[0], false)?.unwrap_or_default();
     // Windows fails the first (sizing) call for every error, hence pywin32's funcname.
     let name = interruptible(py, move || {
         api::get_universal_name(&path, level.cast_unsigned())

@@ -261,18 +261,62 @@ def test_names_may_hold_lone_surrogates(sandbox, tmp_path):
     with pytest.raises(win32wnet.error) as info:
         win32wnet.WNetAddConnection2(1, local, f"\\\\s\\{name}", f"P{name}", f"u{name}", f"p{name}")
     assert info.value.args[:2] == (1204, "WNetAddConnection2")
-    # A directory whose bytes are not UTF-8 cannot be a mount point here (the Rust side's
-    # names are UTF-8; see docs/pywin32-migration.md): refused as a bad device, in both forms,
-    # rather than mounted at a directory spelled otherwise.
-    os.mkdir(os.fsencode(local))
+    # A character of the range that carries such bytes to the Rust side (U+EF80..U+EFFF),
+    # typed as such, would name another directory: a local name holding one is refused.
+    nr = win32wnet.NETRESOURCE()
+    nr.dwType = win32netcon.RESOURCETYPE_DISK
+    nr.lpLocalName = f"{tmp_path}/caf\uefe9"
+    nr.lpRemoteName = "\\\\s\\x"
+    with pytest.raises(win32wnet.error) as info:
+        win32wnet.WNetAddConnection2(nr)
+    assert info.value.args[:2] == (1200, "WNetAddConnection2")
+
+
+def test_a_directory_that_is_not_utf8_is_a_mount_point(lab, sandbox, tmp_path):
+    import os
+    import subprocess
+
+    from conftest import SERVER, password
+
+    # The case: a directory whose name is not UTF-8 (Latin-1 "café"), given as
+    # os.fsdecode spells it. pywin32 hands Windows the UTF-16 with the surrogate kept; on
+    # Linux the bytes the surrogate stands for are the directory, so the share is mounted
+    # there, byte for byte, and every call that takes or gives the local name agrees.
+    directory = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(directory)
+    local = os.fsdecode(directory)
+    assert local.endswith("caf\udce9")
+    remote = f"\\\\{SERVER}\\public"
     nr = win32wnet.NETRESOURCE()
     nr.dwType = win32netcon.RESOURCETYPE_DISK
     nr.lpLocalName = local
-    nr.lpRemoteName = "\\\\s\\x"
-    for args in ((nr,), (win32netcon.RESOURCETYPE_DISK, local, "\\\\s\\x")):
-        with pytest.raises(win32wnet.error) as info:
-            win32wnet.WNetAddConnection2(*args)
-        assert info.value.args[:2] == (1200, "WNetAddConnection2")
+    nr.lpRemoteName = remote
+    win32wnet.WNetAddConnection2(nr, password(lab, "wnetalice"), "wnetalice")
+    try:
+        assert os.path.ismount(directory)
+        assert win32wnet.WNetGetConnection(local) == remote
+        assert win32wnet.WNetGetUser(local).endswith("wnetalice")
+        handle = win32wnet.WNetOpenEnum(win32netcon.RESOURCE_CONNECTED, 0, 0, None)
+        try:
+            listed = win32wnet.WNetEnumResource(handle, -1)
+        finally:
+            handle.Close()
+        assert [item.lpLocalName for item in listed] == [local]
+        universal = win32wnet.WNetGetUniversalName(local + "/report.txt", 1)
+        assert universal == remote + "\\report.txt"
+        # Written through the mount, read back from the server by smbclient.
+        with open(directory + b"/latin1.txt", "wb") as file:
+            file.write(b"through a Latin-1 mount point\n")
+        got = subprocess.run(
+            ["smbclient", f"//{SERVER}/public", "-U", f"wnetalice%{password(lab, 'wnetalice')}",
+             "-c", "get latin1.txt -"],
+            capture_output=True, timeout=60, check=True,
+        ).stdout
+        assert b"through a Latin-1 mount point" in got
+        os.remove(directory + b"/latin1.txt")
+    finally:
+        win32wnet.WNetCancelConnection2(local, 0, 1)
+    assert not os.path.ismount(directory)
 
 
 def test_a_mount_point_spelled_with_surrogate_escapes_is_that_directory(lab, sandbox, tmp_path):

@@ -6,7 +6,8 @@
 //! per-user runtime directory: `$XDG_RUNTIME_DIR/wnet/drives`); an absolute directory path
 //! names itself.
 
-use std::path::PathBuf;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,63 @@ pub fn drives_dir() -> PathBuf {
         || wnet_host::user_state::user_runtime_dir().join("drives"),
         PathBuf::from,
     )
+}
+
+/// The first of the characters U+EF80..U+EFFF that stand, one each, for the bytes 0x80..0xFF
+/// of a local path that are not UTF-8 (as OPTU-8 spells them): the crates' names are UTF-8,
+/// a Linux path is bytes. [`path_from_text`] turns them back into the bytes where a name
+/// reaches the file system, and [`text_from_path`] spells a path with them.
+const ESCAPED_BYTES: u32 = 0xEF00;
+
+/// The character that stands for `byte` of a path that is not UTF-8 (`None` below 0x80,
+/// which is always UTF-8).
+pub fn escaped_byte(byte: u8) -> Option<char> {
+    (byte >= 0x80)
+        .then(|| char::from_u32(ESCAPED_BYTES + u32::from(byte)))
+        .flatten()
+}
+
+/// The byte a character of [`escaped_byte`] stands for.
+pub fn unescaped_byte(character: char) -> Option<u8> {
+    u32::from(character)
+        .checked_sub(ESCAPED_BYTES)
+        .and_then(|byte| u8::try_from(byte).ok())
+        .filter(|byte| *byte >= 0x80)
+}
+
+/// The path a local name spells, the bytes of [`escaped_byte`]'s characters restored.
+pub fn path_from_text(text: &str) -> PathBuf {
+    if !text
+        .chars()
+        .any(|character| unescaped_byte(character).is_some())
+    {
+        return PathBuf::from(text);
+    }
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut buffer = [0; 4];
+    for character in text.chars() {
+        match unescaped_byte(character) {
+            Some(byte) => bytes.push(byte),
+            None => bytes.extend_from_slice(character.encode_utf8(&mut buffer).as_bytes()),
+        }
+    }
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// `path` as a local name: its UTF-8 as it is, each other byte as [`escaped_byte`]'s
+/// character, so that [`path_from_text`] gives the path back.
+pub fn text_from_path(path: &Path) -> String {
+    let mut text = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        text.push_str(chunk.valid());
+        text.extend(
+            chunk
+                .invalid()
+                .iter()
+                .filter_map(|byte| escaped_byte(*byte)),
+        );
+    }
+    text
 }
 
 /// Whether `name` is a drive letter (`X:`).
@@ -72,11 +130,11 @@ impl LocalName {
     }
 
     /// Where the device is mounted: `<drives dir>/X` for `X:`, the directory itself for an
-    /// absolute path.
+    /// absolute path (bytes that are not UTF-8 restored: [`path_from_text`]).
     pub fn mount_point(&self) -> PathBuf {
         match self.0.strip_suffix(':') {
             Some(letter) if self.is_drive_letter() => drives_dir().join(letter),
-            _ => PathBuf::from(&self.0),
+            _ => path_from_text(&self.0),
         }
     }
 }
@@ -147,6 +205,22 @@ mod tests {
         for bad in [r#""""#, r#""ZZ:""#, r#""relative""#] {
             assert!(serde_json::from_str::<LocalName>(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A directory whose bytes are not UTF-8 is a local name spelled with one character per
+    /// such byte, and its mount point is the directory itself, byte for byte.
+    #[test]
+    fn paths_that_are_not_utf8_round_trip_through_local_names() {
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/mnt/caf\xe9/\xff\xfe"));
+        let text = text_from_path(path);
+        assert_eq!(text, "/mnt/caf\u{efe9}/\u{efff}\u{effe}");
+        assert_eq!(path_from_text(&text), path);
+        assert_eq!(LocalName::parse(&text).unwrap().mount_point(), path);
+        assert_eq!(text_from_path(Path::new("/mnt/café")), "/mnt/café");
+        assert_eq!(path_from_text("/mnt/café"), Path::new("/mnt/café"));
+        assert_eq!(escaped_byte(0x41), None);
+        assert_eq!(unescaped_byte('\u{ef41}'), None);
+        assert_eq!(unescaped_byte('\u{ef80}'), Some(0x80));
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl<P: Provider> Workstation<P> {
             policy: self.provider.config().security,
             mount_point: device
                 .as_ref()
-                .map(|device| device.mount_point().display().to_string()),
+                .map(|device| wnet::drives::text_from_path(device.mount_point())),
             connected: true,
             session_id: session.id(),
         };

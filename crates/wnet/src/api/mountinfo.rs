@@ -1,14 +1,47 @@
 //! The cifs/smb3 mounts of `/proc/self/mountinfo` (proc(5)): a pure parser of its text, and
 //! the read of the file. Mounts of other types (fuse included) are left out.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::Path;
+
+use crate::drives::{path_from_text, text_from_path};
 use crate::unc::UncName;
 
 /// `(mount point, \\server\share, path inside the share)` of each cifs/smb3 mount of
-/// `/proc/self/mountinfo`.
+/// `/proc/self/mountinfo`. The file is bytes (a mount point need not be UTF-8): they are read
+/// as a local name spells them ([`text_from_path`]).
 pub(super) fn cifs_mounts() -> Vec<(String, String, String)> {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .map(|mountinfo| cifs_mounts_in(&mountinfo))
+    std::fs::read("/proc/self/mountinfo")
+        .map(|mountinfo| cifs_mounts_in(&text_from_path(Path::new(OsStr::from_bytes(&mountinfo)))))
         .unwrap_or_default()
+}
+
+/// A field of mountinfo with its octal escapes (`\040` for a space, `\011`, `\012`, `\134`)
+/// read as the bytes they stand for.
+fn unescaped_field(field: &str) -> String {
+    let bytes = path_from_text(field).into_os_string().into_encoded_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let octal = bytes
+            .get(at + 1..at + 4)
+            .filter(|digits| byte == b'\\' && digits.iter().all(|d| (b'0'..=b'7').contains(d)))
+            .and_then(|digits| {
+                let value = digits
+                    .iter()
+                    .fold(0u32, |value, d| value * 8 + u32::from(d - b'0'));
+                u8::try_from(value).ok()
+            });
+        if let Some(value) = octal {
+            out.push(value);
+            at += 4;
+        } else {
+            out.push(byte);
+            at += 1;
+        }
+    }
+    text_from_path(Path::new(OsStr::from_bytes(&out)))
 }
 
 /// The cifs/smb3 mounts of mountinfo text.
@@ -22,8 +55,8 @@ fn cifs_mounts_in(mountinfo: &str) -> Vec<(String, String, String)> {
             if fstype != "cifs" && fstype != "smb3" {
                 return None;
             }
-            let source = after.next()?.replace("\\040", " ");
-            let mount_point = before.split(' ').nth(4)?.replace("\\040", " ");
+            let source = unescaped_field(after.next()?);
+            let mount_point = unescaped_field(before.split(' ').nth(4)?);
             let unc = UncName::parse(&source).ok()?;
             let share = format!("\\\\{}\\{}", unc.server, unc.share.clone()?);
             let inside: String = unc
@@ -39,6 +72,21 @@ fn cifs_mounts_in(mountinfo: &str) -> Vec<(String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mount point that is not UTF-8 (as mountinfo gives it, raw) or holds escaped tabs
+    /// and backslashes reads as its local name; it no longer hides every other mount.
+    #[test]
+    fn mount_points_that_are_not_utf8_are_read_as_local_names() {
+        let bytes = b"93 22 0:53 / /mnt/caf\xe9\\011x\\134y rw - cifs //srv/data rw\n";
+        let text = text_from_path(Path::new(OsStr::from_bytes(bytes)));
+        let mounts = cifs_mounts_in(&text);
+        assert_eq!(mounts.len(), 1, "{mounts:?}");
+        assert_eq!(mounts[0].0, "/mnt/caf\u{efe9}\tx\\y");
+        assert_eq!(
+            path_from_text(&mounts[0].0).as_os_str().as_bytes(),
+            b"/mnt/caf\xe9\tx\\y"
+        );
+    }
 
     #[test]
     fn cifs_mounts_of_mountinfo_name_their_share() {
