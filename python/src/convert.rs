@@ -239,6 +239,15 @@ pub(crate) fn optional_wide_string(value: Option<&Bound<'_, PyAny>>) -> PyResult
     }
 }
 
+/// An optional local name or path argument ([`local_name_string`]); `None` when absent or
+/// `None`.
+pub(crate) fn optional_local_name(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match value {
+        Some(value) => local_name_string(value, true),
+        None => Ok(None),
+    }
+}
+
 /// The error of assigning an attribute a class does not have (or a method).
 pub(crate) fn no_such_attribute(class: &str, name: &str) -> PyErr {
     pyo3::exceptions::PyAttributeError::new_err(format!(

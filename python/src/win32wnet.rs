@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::blocking::interruptible;
 use crate::convert::{
-    Argument, c_int, dword_mask, local_name_string, optional_password, optional_wide_string,
-    wide_string,
+    Argument, c_int, dword_mask, local_name_string, optional_local_name, optional_password,
+    optional_wide_string, wide_string,
 };
 use crate::errors::{code_error, win_error};
 use crate::getargs::Positional;
@@ -434,11 +434,7 @@ pub(crate) fn get_user(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let args = GET_USER.parse(args, kwargs)?;
-    let connection = args
-        .first()
-        .map(|name| local_name_string(name, true))
-        .transpose()?
-        .flatten();
+    let connection = optional_local_name(args.first())?;
     interruptible(py, move || api::get_user(connection.as_deref()))?
         .map_err(|error| win_error(py, &error, "WNetGetUser"))
 }
@@ -464,11 +460,7 @@ pub(crate) fn get_connection(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let args = GET_CONNECTION.parse(args, kwargs)?;
-    let connection = args
-        .first()
-        .map(|name| local_name_string(name, true))
-        .transpose()?
-        .flatten();
+    let connection = optional_local_name(args.first())?;
     let Some(connection) = connection else {
         // Windows is given a NULL name: WN_BAD_POINTER.
         return Err(code_error(

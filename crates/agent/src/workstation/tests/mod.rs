@@ -70,6 +70,15 @@ async fn add(
     }
 }
 
+/// The session each connection of the table rides.
+fn session_ids(workstation: &Workstation<MemoryProvider>) -> Vec<u64> {
+    workstation
+        .connections()
+        .iter()
+        .map(|entry| entry.session_id)
+        .collect()
+}
+
 /// A name to cancel.
 fn name(text: &str) -> ConnectionName {
     ConnectionName::parse(text).unwrap()
@@ -118,12 +127,7 @@ async fn a_second_share_on_a_server_reuses_its_session() {
     assert_eq!(network.opened(), 1);
     assert_eq!(workstation.counts(), (2, 1));
     // Both show the one session they ride.
-    let sessions: Vec<u64> = workstation
-        .connections()
-        .iter()
-        .map(|entry| entry.session_id)
-        .collect();
-    assert_eq!(sessions, [1, 1]);
+    assert_eq!(session_ids(&workstation), [1, 1]);
     // The session goes with the last connection using it.
     workstation
         .cancel_connection(&name(r"\\srv\a"), false)
@@ -170,12 +174,7 @@ async fn a_server_alone_connects_its_ipc_share_for_later_connections_to_ride() {
     assert_eq!(user, "alice");
     assert_eq!(network.opened(), 1);
     // Both show the one session they ride.
-    let sessions: Vec<u64> = workstation
-        .connections()
-        .iter()
-        .map(|entry| entry.session_id)
-        .collect();
-    assert_eq!(sessions, [1, 1]);
+    assert_eq!(session_ids(&workstation), [1, 1]);
     let device = local_dir("server-alone");
     let error = add(&workstation, r"\\srv", Some(&device), "alice", "pw-a")
         .await
