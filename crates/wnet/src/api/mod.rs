@@ -38,7 +38,10 @@ pub use connections::{
 };
 pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open_enum};
 pub use names::{UniversalName, get_universal_name};
-pub use paths::{NetPath, classify, forget_served_paths, local_path_for, may_be_network_path};
+pub use paths::{
+    NetPath, classify, code_for_errno, forget_served_paths, is_network_path, local_path_for,
+    may_be_network_path, path_support_enabled,
+};
 pub use resources::{get_resource_information, get_resource_parent};
 
 fn record(error: WinError) -> WinError {

@@ -290,6 +290,58 @@ pub fn local_path_for(path: &str) -> Result<PathBuf, WinError> {
     }
 }
 
+/// Whether the path support is on: unless `WNET_PATHS` is `0`, `off`, `no` or `false`.
+pub fn path_support_enabled() -> bool {
+    !wnet_host::env_var("WNET_PATHS").is_some_and(|value| {
+        ["0", "off", "no", "false"]
+            .iter()
+            .any(|off| value.trim().eq_ignore_ascii_case(off))
+    })
+}
+
+/// Whether `path` names a network or drive path ([`classify`] is not `Local`; a malformed
+/// network path is one too).
+pub fn is_network_path(path: &str) -> bool {
+    !matches!(classify(path), Ok(NetPath::Local))
+}
+
+/// The Win32 code Windows gives a file call failing with `errno` (ERROR_FILE_NOT_FOUND for
+/// ENOENT, ERROR_ACCESS_DENIED for EACCES…), for the `winerror` of an `OSError` raised by a
+/// file call on a network path.
+pub fn code_for_errno(errno: i32) -> u32 {
+    use nix::errno::Errno;
+    match Errno::from_raw(errno) {
+        Errno::ENOENT => codes::ERROR_FILE_NOT_FOUND,
+        Errno::EACCES | Errno::EPERM | Errno::EISDIR | Errno::EROFS => codes::ERROR_ACCESS_DENIED,
+        Errno::EEXIST => ERROR_ALREADY_EXISTS,
+        Errno::ENOTEMPTY => ERROR_DIR_NOT_EMPTY,
+        Errno::ENOTDIR => ERROR_DIRECTORY,
+        Errno::ENOSPC => ERROR_DISK_FULL,
+        Errno::EBUSY => ERROR_SHARING_VIOLATION,
+        Errno::EXDEV => ERROR_NOT_SAME_DEVICE,
+        Errno::ENAMETOOLONG => ERROR_FILENAME_EXCED_RANGE,
+        Errno::EINVAL => codes::ERROR_INVALID_PARAMETER,
+        Errno::ENOTCONN | Errno::ECONNRESET | Errno::EIO => codes::ERROR_UNEXP_NET_ERR,
+        Errno::ETIMEDOUT => codes::ERROR_SEM_TIMEOUT,
+        _ => codes::ERROR_GEN_FAILURE,
+    }
+}
+
+/// Cannot create a file when that file already exists.
+const ERROR_ALREADY_EXISTS: u32 = 183;
+/// The directory is not empty.
+const ERROR_DIR_NOT_EMPTY: u32 = 145;
+/// The directory name is invalid.
+const ERROR_DIRECTORY: u32 = 267;
+/// There is not enough space on the disk.
+const ERROR_DISK_FULL: u32 = 112;
+/// The process cannot access the file because it is being used by another process.
+const ERROR_SHARING_VIOLATION: u32 = 32;
+/// The system cannot move the file to a different disk drive.
+const ERROR_NOT_SAME_DEVICE: u32 = 17;
+/// The filename or extension is too long.
+const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
+
 /// Forgets the mount points remembered for this process (after this process cancelled a
 /// connection: the next use asks again).
 pub fn forget_served_paths() {
@@ -413,6 +465,16 @@ mod tests {
                 other => panic!("{path}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn file_errors_get_windows_codes() {
+        assert_eq!(code_for_errno(2), codes::ERROR_FILE_NOT_FOUND);
+        assert_eq!(code_for_errno(13), codes::ERROR_ACCESS_DENIED);
+        assert_eq!(code_for_errno(17), 183);
+        assert_eq!(code_for_errno(39), 145);
+        assert!(is_network_path(r"\\s\x") && is_network_path(r"\\") && is_network_path("Z:"));
+        assert!(!is_network_path("/tmp") && !is_network_path("//tmp/x"));
     }
 
     #[test]
