@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SERVER, password
+from conftest import NOBODY, SERVER, password
 
 import win32netcon
 import win32wnet
@@ -242,6 +242,17 @@ def test_an_unconnected_share_connects_implicitly_over_the_server_session(world)
         open(unc("nosuchshare", "x.txt"), "w")
     assert info.value.winerror == 67
     assert info.value.filename == unc("nosuchshare", "x.txt")
+    # A server that does not answer is ERROR_BAD_NETPATH.
+    with pytest.raises(OSError) as info:
+        os.stat(unc("public", "x.txt", server=NOBODY))
+    assert info.value.winerror == 53
+    # wnet.local_path gives the mount itself, for code that opens files on its own.
+    import wnet
+
+    mount = wnet.local_path(unc("alice"))
+    assert os.path.ismount(mount) and mount.endswith("/alice")
+    assert wnet.local_path(b"/tmp") == b"/tmp"
+    assert pathlib.Path(unc("alice")).resolve() == pathlib.Path(unc("alice"))
     # Cancelled, the share is connected again when used again.
     win32wnet.WNetCancelConnection2(unc("alice"), 0, 1)
     assert unc("alice").lower() not in connected_names()

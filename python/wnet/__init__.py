@@ -44,6 +44,7 @@ from wnet._errors import (
 )
 from wnet._native import __version__
 from wnet._paths import install as _install_paths
+from wnet._paths import local_path
 
 # UNC and drive-letter paths reach the share from open(), os, shutil and pathlib
 # (wnet._paths; WNET_PATHS=0 turns it off).
@@ -74,6 +75,7 @@ __all__ = [
     "connect",
     "connections",
     "disconnect",
+    "local_path",
     "lookup",
     "node_status",
     "scan",

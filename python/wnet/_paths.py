@@ -236,6 +236,22 @@ _TWO_PATHS = ("rename", "replace", "link", "symlink")
 _STRING_FUNCTIONS = ("abspath", "realpath", "normpath", "isabs", "basename", "dirname", "split")
 
 
+def local_path(path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> Union[str, bytes]:
+    """The local path serving ``path``: for ``\\\\server\\share\\f`` or ``//server/share/f``
+    the agent's mount of the share (connected implicitly if it is not), for ``Z:\\f`` the
+    drive's mount point, else the path itself (``os.fspath``'s ``str`` or ``bytes``). For code
+    the wrappers do not reach: C extensions, functions bound before the import. Raises
+    ``OSError`` with ``winerror`` as the wrapped calls do."""
+    local: Union[str, bytes] = _translate(os.fspath(path))
+    return local
+
+
+def _windows_realpath(path: Any, *, strict: bool = False) -> Any:
+    """``ntpath.realpath`` off Windows (``ntpath.abspath``, which takes no ``strict``): a share
+    has no links the client follows."""
+    return ntpath.abspath(path)
+
+
 def install() -> bool:
     """Installs the wrappers, once; whether the path support is on (``WNET_PATHS``)."""
     global _installed
@@ -259,7 +275,8 @@ def install() -> bool:
         if hasattr(os, name):
             setattr(os, name, _two_paths(getattr(os, name)))
     for name in _STRING_FUNCTIONS:
-        setattr(posixpath, name, _string_wrapper(getattr(posixpath, name), getattr(ntpath, name)))
+        windows = _windows_realpath if name == "realpath" else getattr(ntpath, name)
+        setattr(posixpath, name, _string_wrapper(getattr(posixpath, name), windows))
     return True
 
 
