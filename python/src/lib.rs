@@ -145,6 +145,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(paths::_is_network_path, module)?)?;
     module.add_function(wrap_pyfunction!(paths::_path_support, module)?)?;
     module.add_function(wrap_pyfunction!(paths::_winerror, module)?)?;
+    module.add_class::<paths::PathFunction>()?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
     // interpreter runs `wnet._agent` (unless $WNET_AGENT_PROGRAM names an agent), the current
     // directory dropped from its import path first (a `wnet` source tree there must not stand

@@ -8,6 +8,7 @@ that is checked afterwards.
 Each test has its own runtime and configuration directories, so its own agent, which the
 ``sandbox`` fixture stops at the end."""
 
+import io
 import os
 import pathlib
 import shutil
@@ -111,13 +112,15 @@ def test_a_unc_path_after_a_deviceless_connection_writes_to_the_server(world):
         # Both spellings, io.open and bytes read the same file.
         with open(f"//{SERVER}/public/{name}.txt") as f:
             assert f.read() == "written by UNC path\n"
-        import io
-
         with io.open(os.fsencode(path), "rb") as f:
             assert f.read() == b"written by UNC path\n"
         assert os.path.isfile(path) and not os.path.isdir(path)
         assert os.path.getsize(path) == len("written by UNC path\n")
         assert os.stat(path).st_size == os.path.getsize(path)
+        # Paths given by keyword are translated too.
+        assert os.stat(path=path).st_size == os.path.getsize(path)
+        with open(file=path, mode="rb") as f:
+            assert f.read() == b"written by UNC path\n"
         # The same share connected by hand serves it: no second connection.
         assert connected_names() == [unc("public").lower()]
     finally:
@@ -328,6 +331,18 @@ def test_local_paths_are_untouched(world, tmp_path):
     assert os.path.abspath("local.txt") == os.path.join(os.getcwd(), "local.txt")
     assert os.path.basename(r"a\b") == r"a\b"
     assert os.listdir(tmp_path / "cwd") == []
+    # The wrappers are native objects: stored in a class, open stays a plain function, as
+    # the builtin is, rather than becoming a method.
+
+    class Opener:
+        opener = open
+
+        def read(self, path):
+            with self.opener(path) as f:
+                return f.read()
+
+    assert Opener().read(tmp_path / "local.txt") == "local\n"
+    assert open.__wrapped__ is io.open.__wrapped__ and os.stat.__name__ == "stat"
 
 
 def test_wnet_paths_0_turns_the_path_support_off(world):

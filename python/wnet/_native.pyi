@@ -1,5 +1,5 @@
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple, TypeVar, Union, final
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union, final
 
 from wnet._api import Connection, Share
 
@@ -25,6 +25,7 @@ __all__ = [
     "_is_network_path",
     "_path_support",
     "_winerror",
+    "PathFunction",
 ]
 
 __version__: str
@@ -68,3 +69,12 @@ def _local_path(path: _AnyPath, filename: Any) -> _AnyPath: ...
 def _is_network_path(path: Union[str, bytes]) -> bool: ...
 def _path_support() -> bool: ...
 def _winerror(errno: int) -> int: ...
+
+@final
+class PathFunction:
+    def __new__(
+        cls, original: Callable[..., Any], slow: Callable[..., Any], paths: int
+    ) -> "PathFunction": ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    @property
+    def __wrapped__(self) -> Callable[..., Any]: ...

@@ -253,30 +253,43 @@ def _windows_realpath(path: Any, *, strict: bool = False) -> Any:
 
 
 def install() -> bool:
-    """Installs the wrappers, once; whether the path support is on (``WNET_PATHS``)."""
+    """Installs the wrappers, once; whether the path support is on (``WNET_PATHS``). Each is a
+    native ``PathFunction``: a call whose paths are ``str``s that are plainly local (by their
+    first two characters) goes straight to the original function; any other goes to the
+    wrapper here, which translates its paths."""
     global _installed
     if _installed:
         return True
     if not _native._path_support():
         return False
     _installed = True
-    patched_open = _open_wrapper(builtins.open)
+
+    def fast(original: _Function, slow: _Function, paths: int = 1) -> _Function:
+        wrapped: _Function = _native.PathFunction(original, slow, paths)
+        return wrapped
+
+    patched_open = fast(builtins.open, _open_wrapper(builtins.open))
     builtins.open = patched_open
     io.open = patched_open
     for name in _ONE_PATH:
         if hasattr(os, name):
-            setattr(os, name, _one_path(getattr(os, name)))
+            original = getattr(os, name)
+            setattr(os, name, fast(original, _one_path(original)))
     for name in _NAMED_PATH:
-        setattr(os, name, _named_path(getattr(os, name)))
+        original = getattr(os, name)
+        setattr(os, name, fast(original, _named_path(original)))
     for name in _OPTIONAL_PATH:
         if hasattr(os, name):
-            setattr(os, name, _optional_path(getattr(os, name)))
+            original = getattr(os, name)
+            setattr(os, name, fast(original, _optional_path(original)))
     for name in _TWO_PATHS:
         if hasattr(os, name):
-            setattr(os, name, _two_paths(getattr(os, name)))
+            original = getattr(os, name)
+            setattr(os, name, fast(original, _two_paths(original), 2))
     for name in _STRING_FUNCTIONS:
+        original = getattr(posixpath, name)
         windows = _windows_realpath if name == "realpath" else getattr(ntpath, name)
-        setattr(posixpath, name, _string_wrapper(getattr(posixpath, name), windows))
+        setattr(posixpath, name, fast(original, _string_wrapper(original, windows)))
     return True
 
 
