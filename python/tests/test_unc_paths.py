@@ -266,6 +266,11 @@ def test_an_unconnected_share_connects_implicitly_over_the_server_session(world)
 def test_without_a_session_the_implicit_connection_uses_the_default_credentials(world, monkeypatch):
     lab, _, name = world
     monkeypatch.setenv("WNET_USER", "wnetbob")
+    # Wrong default credentials: the logon failure of the implicit connection.
+    monkeypatch.setenv("WNET_PASSWORD", "not-bobs-password")
+    with pytest.raises(PermissionError) as info:
+        open(unc("public", f"{name}.txt"), "w")
+    assert info.value.winerror == 1326
     monkeypatch.setenv("WNET_PASSWORD", password(lab, "wnetbob"))
     path = unc("public", f"{name}.txt")
     with open(path, "wb") as f:
