@@ -17,6 +17,7 @@ mod handle;
 mod name_service;
 mod ncb;
 mod netresource;
+mod paths;
 mod pythonic;
 mod slots;
 mod win32wnet;
@@ -140,6 +141,11 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pythonic::_lookup, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_node_status, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_scan, module)?)?;
+    module.add_function(wrap_pyfunction!(paths::_local_path, module)?)?;
+    module.add_function(wrap_pyfunction!(paths::_is_network_path, module)?)?;
+    module.add_function(wrap_pyfunction!(paths::_path_support, module)?)?;
+    module.add_function(wrap_pyfunction!(paths::_winerror, module)?)?;
+    module.add_class::<paths::PathFunction>()?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
     // interpreter runs `wnet._agent` (unless $WNET_AGENT_PROGRAM names an agent), the current
     // directory dropped from its import path first (a `wnet` source tree there must not stand

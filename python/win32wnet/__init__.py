@@ -2,10 +2,16 @@
 
 The functions, ``NETRESOURCE``, ``NCB``, ``NCBBuffer`` and ``error`` are those of the native
 module ``wnet._native.win32wnet`` (Rust): this file only makes them importable as
-``win32wnet``, as pywin32's C extension is.
+``win32wnet``, as pywin32's C extension is. Importing it also installs the path support of
+``wnet._paths``: UNC and drive-letter paths reach the share, as on Windows.
 """
 
+from wnet import _paths
 from wnet._native import win32wnet as _native
+
+# As on Windows, a connected share is reachable by its UNC path, and a redirected drive by its
+# letter, from open(), os, shutil and pathlib (WNET_PATHS=0 turns it off).
+_paths.install()
 
 error = _native.error
 NETRESOURCE = _native.NETRESOURCE
@@ -27,4 +33,4 @@ WNetGetLastError = _native.WNetGetLastError
 WNetGetResourceParent = _native.WNetGetResourceParent
 WNetGetConnection = _native.WNetGetConnection
 
-del _native
+del _native, _paths

@@ -5,7 +5,8 @@ This package is the Pythonic front of the Rust crates: ``connect`` (a context ma
 ``node_status`` and ``scan`` return frozen dataclasses; failures raise ``wnet.Error`` and its
 subclasses, which are also ``pywintypes.error``. ``wnet.aio`` has asyncio variants. The
 pywin32-compatible modules (``win32wnet``, ``win32netcon``, ``netbios``, ``pywintypes``) are
-installed beside it.
+installed beside it. Importing it lets ``open``, ``os``, ``shutil`` and ``pathlib`` take UNC
+paths and redirected drive letters' paths (``wnet._paths``; ``WNET_PATHS=0`` turns it off).
 """
 
 from wnet._api import (
@@ -42,6 +43,12 @@ from wnet._errors import (
     Timeout,
 )
 from wnet._native import __version__
+from wnet._paths import install as _install_paths
+from wnet._paths import local_path
+
+# UNC and drive-letter paths reach the share from open(), os, shutil and pathlib
+# (wnet._paths; WNET_PATHS=0 turns it off).
+_install_paths()
 
 __all__ = [
     "AccessDenied",
@@ -68,6 +75,7 @@ __all__ = [
     "connect",
     "connections",
     "disconnect",
+    "local_path",
     "lookup",
     "node_status",
     "scan",

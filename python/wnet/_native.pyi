@@ -1,5 +1,5 @@
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union, final
 
 from wnet._api import Connection, Share
 
@@ -21,6 +21,11 @@ __all__ = [
     "_lookup",
     "_node_status",
     "_scan",
+    "_local_path",
+    "_is_network_path",
+    "_path_support",
+    "_winerror",
+    "PathFunction",
 ]
 
 __version__: str
@@ -57,3 +62,19 @@ def _universal_name(path: str) -> Tuple[str, str, str]: ...
 def _lookup(name: str, timeout: Optional[float]) -> List[Tuple[str, bool]]: ...
 def _node_status(address: str, timeout: Optional[float]) -> _NodeStatus: ...
 def _scan(targets: List[str], rate: int, timeout: float, retries: int) -> _ScanResults: ...
+
+_AnyPath = TypeVar("_AnyPath", str, bytes)
+
+def _local_path(path: _AnyPath, filename: Any) -> _AnyPath: ...
+def _is_network_path(path: Union[str, bytes]) -> bool: ...
+def _path_support() -> bool: ...
+def _winerror(errno: int) -> int: ...
+
+@final
+class PathFunction:
+    def __new__(
+        cls, original: Callable[..., Any], slow: Callable[..., Any], paths: int
+    ) -> "PathFunction": ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    @property
+    def __wrapped__(self) -> Callable[..., Any]: ...

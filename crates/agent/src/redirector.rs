@@ -44,6 +44,48 @@ pub fn prepare_mount_point(local_name: &LocalName) -> Result<PathBuf, WinError> 
     }
 }
 
+/// Makes the directory serving a share for its UNC paths ready: `mount_point`, a child of a
+/// child of `unc_dir` ([`wnet::drives::unc_mount_point`]); `unc_dir` and the server's
+/// directory are made private to the user if missing, else must be the user's, not links and
+/// not writable by others.
+pub fn prepare_unc_mount_point(unc_dir: &Path, mount_point: &Path) -> Result<PathBuf, WinError> {
+    use wnet_host::user_state::{DirRule, check_dir};
+    let cannot = |error: std::io::Error| {
+        WinError::with_cause(
+            codes::ERROR_BAD_DEVICE,
+            Cause::LocalPath(format!("cannot make {}: {error}", mount_point.display())),
+        )
+    };
+    let server_dir = mount_point
+        .parent()
+        .filter(|server_dir| server_dir.parent() == Some(unc_dir))
+        .ok_or_else(|| cannot(std::io::ErrorKind::InvalidInput.into()))?;
+    check_dir(unc_dir, DirRule::NotWritableByOthers, true)
+        .and_then(|_| check_dir(server_dir, DirRule::NotWritableByOthers, true))
+        .map_err(std::io::Error::from)
+        .and_then(|_| match std::fs::create_dir(mount_point) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        })
+        .map_err(cannot)?;
+    match std::fs::symlink_metadata(mount_point) {
+        Ok(metadata) if metadata.is_dir() => Ok(mount_point.to_owned()),
+        Ok(_) => Err(cannot(std::io::ErrorKind::NotADirectory.into())),
+        Err(error) => Err(cannot(error)),
+    }
+}
+
+/// Removes the directory of a share no longer served for its UNC paths, and its server's
+/// directory when that is empty (a program holding the path then finds nothing there rather
+/// than an empty local directory to write into).
+pub fn remove_unc_mount_point(mount_point: &Path) {
+    if std::fs::remove_dir(mount_point).is_ok()
+        && let Some(server_dir) = mount_point.parent()
+    {
+        let _ = std::fs::remove_dir(server_dir);
+    }
+}
+
 /// A share mounted at a local device, served over trees of type `T` (the provider's).
 pub trait RedirectedDevice<T = Tree>: Send + Sync {
     /// Where it is mounted.

@@ -367,6 +367,7 @@ fn request_name(request: &Request) -> &'static str {
         Request::Connections => "connections",
         Request::Shares { .. } => "shares",
         Request::ResourceInformation { .. } => "resource_information",
+        Request::ServeShare { .. } => "serve_share",
         Request::Stop => "stop",
     }
 }

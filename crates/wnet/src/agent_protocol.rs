@@ -103,6 +103,16 @@ pub enum Request {
         /// Credentials if the agent has no session with the server yet.
         credentials: Option<WireCredentials>,
     },
+    /// Serves `\\server\share` as a local directory for its UNC paths: mounts the share's
+    /// deviceless connection under the UNC dir (`wnet::drives::unc_mount_point`), connecting
+    /// it first, as Windows does implicitly for a UNC path, when it is not connected.
+    ServeShare {
+        /// The share (any path below it is ignored).
+        remote_name: UncName,
+        /// Credentials for the implicit connection, if the agent has no session with the
+        /// server yet (as WNetAddConnection2 without a user and password sends them).
+        credentials: Option<WireCredentials>,
+    },
     /// Stop the agent: drop every connection and exit.
     Stop,
 }
@@ -276,6 +286,11 @@ pub enum Response {
         remaining_path: Option<String>,
         /// Whether the path is a directory.
         is_directory: bool,
+    },
+    /// [`Request::ServeShare`]: where the share is mounted.
+    Served {
+        /// The directory serving `\\server\share`.
+        mount_point: String,
     },
     /// The request failed.
     Error(ErrorReply),

@@ -4,7 +4,9 @@
 //!
 //! `A:` … `Z:` are directories under the drives dir (`$WNET_DRIVES_DIR`, else `drives` in the
 //! per-user runtime directory: `$XDG_RUNTIME_DIR/wnet/drives`); an absolute directory path
-//! names itself.
+//! names itself. A share used by its UNC path (`\\server\share\…`) is served under the UNC
+//! dir (`$WNET_UNC_DIR`, else `unc` in the runtime directory), at `<server>/<share>` in lower
+//! case ([`unc_mount_point`]).
 
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use wnet_host::env_var;
 
 use crate::error::{WinError, codes};
+use crate::unc::UncName;
 
 /// The directory holding the drive letters' mount points.
 pub fn drives_dir() -> PathBuf {
@@ -78,6 +81,37 @@ pub fn text_from_path(path: &Path) -> String {
         );
     }
     text
+}
+
+/// The directory under which shares used by UNC path are mounted (`<server>/<share>`).
+pub fn unc_dir() -> PathBuf {
+    env_var("WNET_UNC_DIR").map_or_else(
+        || wnet_host::user_state::user_runtime_dir().join("unc"),
+        PathBuf::from,
+    )
+}
+
+/// Where the share of `name` (`\\server\share`, any path below it ignored) is served under
+/// `unc_dir`: `<unc_dir>/<server>/<share>`, both in lower case (Windows compares them without
+/// regard to case). ERROR_BAD_NETPATH for a name without a share, or whose server or share is
+/// not one directory name (`.`, `..`): the mount point is always a child of a child of
+/// `unc_dir`.
+pub fn unc_mount_point(unc_dir: &std::path::Path, name: &UncName) -> Result<PathBuf, WinError> {
+    let component = |part: &str| -> Result<String, WinError> {
+        let lower = part.to_lowercase();
+        if lower.is_empty() || lower == "." || lower == ".." || lower.contains(['/', '\\', '\0']) {
+            Err(WinError::new(codes::ERROR_BAD_NETPATH))
+        } else {
+            Ok(lower)
+        }
+    };
+    let share = name
+        .share
+        .as_deref()
+        .ok_or_else(|| WinError::new(codes::ERROR_BAD_NETPATH))?;
+    Ok(unc_dir
+        .join(component(&name.server)?)
+        .join(component(share)?))
 }
 
 /// Whether `name` is a drive letter (`X:`).
@@ -235,6 +269,23 @@ mod tests {
             LocalName::new("/mnt/s/").mount_point(),
             PathBuf::from("/mnt/s")
         );
+    }
+
+    #[test]
+    fn shares_are_served_at_one_lower_case_directory_below_the_unc_dir() {
+        let dir = std::path::Path::new("/run/user/1000/wnet/unc");
+        let at = |text: &str| unc_mount_point(dir, &UncName::parse(text).unwrap());
+        assert_eq!(
+            at(r"\\Server\Public\dir\f.txt").unwrap(),
+            dir.join("server").join("public")
+        );
+        assert_eq!(
+            at("//server/public").unwrap(),
+            at(r"\\SERVER\PUBLIC").unwrap()
+        );
+        for bad in [r"\\server", r"\\server\..", r"\\server\."] {
+            assert_eq!(at(bad).unwrap_err().code, codes::ERROR_BAD_NETPATH, "{bad}");
+        }
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub mod codes {
     pub const ERROR_SEM_TIMEOUT: u32 = 121;
     /// The data area passed to a system call is too small.
     pub const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
+    /// The filename, directory name, or volume label syntax is incorrect.
+    pub const ERROR_INVALID_NAME: u32 = 123;
     /// The system call level is not correct (WN_BAD_LEVEL).
     pub const ERROR_INVALID_LEVEL: u32 = 124;
     /// The requested resource is in use (WN_FUNCTION_BUSY).
@@ -138,6 +140,7 @@ pub fn message(code: u32) -> &'static str {
         ERROR_INVALID_PARAMETER => "The parameter is incorrect.",
         ERROR_SEM_TIMEOUT => "The semaphore timeout period has expired.",
         ERROR_INSUFFICIENT_BUFFER => "The data area passed to a system call is too small.",
+        ERROR_INVALID_NAME => "The filename, directory name, or volume label syntax is incorrect.",
         ERROR_INVALID_LEVEL => "The system call level is not correct.",
         ERROR_BUSY => "The requested resource is in use.",
         ERROR_MORE_DATA => "More data is available.",
@@ -366,6 +369,42 @@ impl WinError {
             Some(Cause::NtStatus(status)) => Some(status),
             _ => None,
         }
+    }
+
+    /// The errno a file call failing with this error gives (an `OSError`'s `errno` beside
+    /// its `winerror`): ENOENT for a path or name not found, EINVAL for a malformed name,
+    /// EACCES for a refused logon or access, else the errno closest to the code.
+    #[allow(clippy::wildcard_imports)] // the codes matched
+    pub fn errno(&self) -> i32 {
+        use codes::*;
+        use nix::errno::Errno;
+        if let Some(Cause::Os(errno)) = self.cause
+            && self.code == ERROR_UNEXP_NET_ERR
+        {
+            return errno;
+        }
+        let errno = match self.code {
+            ERROR_FILE_NOT_FOUND
+            | ERROR_PATH_NOT_FOUND
+            | ERROR_BAD_NETPATH
+            | ERROR_BAD_NET_NAME
+            | ERROR_NO_NET_OR_BAD_PATH => Errno::ENOENT,
+            ERROR_INVALID_NAME | ERROR_INVALID_PARAMETER | ERROR_BAD_DEV_TYPE => Errno::EINVAL,
+            ERROR_ACCESS_DENIED
+            | ERROR_INVALID_PASSWORD
+            | ERROR_LOGON_FAILURE
+            | ERROR_SESSION_CREDENTIAL_CONFLICT
+            | ERROR_NOT_AUTHENTICATED
+            | ERROR_SMB_GUEST_LOGON_BLOCKED
+            | ERROR_BAD_USERNAME => Errno::EACCES,
+            ERROR_SEM_TIMEOUT => Errno::ETIMEDOUT,
+            ERROR_NO_NETWORK => Errno::ENETDOWN,
+            ERROR_NOT_SUPPORTED => Errno::EOPNOTSUPP,
+            ERROR_NOT_ENOUGH_MEMORY => Errno::ENOMEM,
+            ERROR_BUSY | ERROR_OPEN_FILES | ERROR_DEVICE_IN_USE => Errno::EBUSY,
+            _ => Errno::EIO,
+        };
+        errno as i32
     }
 }
 

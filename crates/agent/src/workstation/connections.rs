@@ -13,7 +13,9 @@ use crate::provider::{Provider, ProviderSession, ProviderTree};
 use crate::redirector::{RedirectRequest, RedirectedDevice, prepare_mount_point};
 
 use super::sessions::{credential_conflict, credential_source, dialect_name, same_account};
-use super::{ConnectionRow, Reservation, ServerEntry, Workstation, lock, unmount};
+use super::{
+    ConnectionRow, Reservation, ServerEntry, Workstation, lock, unmount, unmount_row_device,
+};
 
 impl<P: Provider> Workstation<P> {
     /// Windows' checks of the local name and flags, before any network traffic; reserves the
@@ -327,9 +329,7 @@ impl<P: Provider> Workstation<P> {
         }
         let mut servers = Vec::new();
         for mut row in removed {
-            if let Some(device) = row.device.take() {
-                unmount(device, force).await;
-            }
+            unmount_row_device(&mut row, force).await;
             if let Err(error) = row.tree.disconnect().await {
                 tracing::debug!(%error, remote = %row.entry.remote_name, "tree disconnect failed");
             }

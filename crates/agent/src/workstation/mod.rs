@@ -10,6 +10,7 @@
 //! slow server holds up only the requests that need it.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
@@ -28,6 +29,7 @@ use crate::smb_provider::SmbProvider;
 mod connections;
 mod listing;
 mod reconnection;
+mod serving;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -107,6 +109,8 @@ pub struct Workstation<P: Provider = SmbProvider> {
     provider: P,
     table: Mutex<Table<P>>,
     redirector: Option<Arc<dyn Redirector<P::Tree>>>,
+    /// Where shares are served for their UNC paths (`wnet::drives::unc_dir`).
+    unc_dir: PathBuf,
     /// A reconnection of lost connections is running.
     reconnecting: AtomicBool,
 }
@@ -150,6 +154,7 @@ impl<P: Provider> Workstation<P> {
                 idle,
             }),
             redirector: None,
+            unc_dir: wnet::drives::unc_dir(),
             reconnecting: AtomicBool::new(false),
         }
     }
@@ -159,6 +164,14 @@ impl<P: Provider> Workstation<P> {
     #[must_use]
     pub fn with_redirector(mut self, redirector: Arc<dyn Redirector<P::Tree>>) -> Workstation<P> {
         self.redirector = Some(redirector);
+        self
+    }
+
+    /// The workstation serving shares for their UNC paths under `dir` (rather than
+    /// `wnet::drives::unc_dir`).
+    #[must_use]
+    pub fn with_unc_dir(mut self, dir: PathBuf) -> Workstation<P> {
+        self.unc_dir = dir;
         self
     }
 
@@ -207,6 +220,10 @@ impl<P: Provider> Workstation<P> {
                 self.resource_information(remote_path, credentials.as_ref())
                     .await
             }
+            Request::ServeShare {
+                remote_name,
+                credentials,
+            } => self.serve_share(&remote_name, credentials.as_ref()).await,
             Request::Status | Request::Stop => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
         };
         result.unwrap_or_else(|error| Response::Error((&error).into()))
@@ -240,13 +257,23 @@ impl<P: Provider> Workstation<P> {
             (rows, servers)
         };
         for mut row in rows {
-            if let Some(device) = row.device.take() {
-                unmount(device, true).await;
-            }
+            unmount_row_device(&mut row, true).await;
             let _ = row.tree.disconnect().await;
         }
         for session in servers {
             let _ = session.logoff().await;
+        }
+    }
+}
+
+/// Unmounts the device of `row`, if it has one; a share served for its UNC paths (a
+/// deviceless row's) leaves no directory behind.
+async fn unmount_row_device<T: 'static>(row: &mut ConnectionRow<T>, force: bool) {
+    if let Some(device) = row.device.take() {
+        let mount_point = device.mount_point().to_owned();
+        unmount(device, force).await;
+        if row.entry.local_name.is_none() {
+            crate::redirector::remove_unc_mount_point(&mount_point);
         }
     }
 }

@@ -244,6 +244,10 @@ fn cancel_connection_inner(name: &str, flags: u32, force: bool) -> Result<(), Wi
         (Err(error), _) => Err(error),
         (Ok(_), None) => Err(WinError::new(codes::ERROR_NOT_CONNECTED)),
     };
+    if cancelled.is_ok() {
+        // A share this process reached by UNC path may have been unmounted with it.
+        super::paths::forget_served_paths();
+    }
     match cancelled {
         Ok(_) => Ok(()),
         Err(error) if error.code == codes::ERROR_NOT_CONNECTED && forgot => Ok(()),

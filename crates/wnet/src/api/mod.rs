@@ -9,8 +9,9 @@
 //! One concern per module, each private and re-exported here: `connections` (add, cancel and
 //! get connections, the user, restoring remembered devices), `enumeration` (the enumeration
 //! handles of `WNetOpenEnum`), `browsing` (workgroups, servers and shares), `resources`
-//! (resource information and parents), `names` (universal names) and `mountinfo` (the
-//! cifs/smb3 mounts of `/proc/self/mountinfo`, a pure parser).
+//! (resource information and parents), `names` (universal names), `paths` (the local path a
+//! UNC or drive-letter path stands for) and `mountinfo` (the cifs/smb3 mounts of
+//! `/proc/self/mountinfo`, a pure parser).
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ mod connections;
 mod enumeration;
 mod mountinfo;
 mod names;
+mod paths;
 mod resources;
 
 pub use crate::connect_credentials::resolve_credentials;
@@ -36,6 +38,10 @@ pub use connections::{
 };
 pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open_enum};
 pub use names::{UniversalName, get_universal_name};
+pub use paths::{
+    NetPath, classify, code_for_errno, forget_served_paths, is_network_path, local_path_for,
+    may_be_network_path, path_support_enabled,
+};
 pub use resources::{get_resource_information, get_resource_parent};
 
 fn record(error: WinError) -> WinError {

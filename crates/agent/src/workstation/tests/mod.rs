@@ -296,3 +296,77 @@ async fn a_device_with_open_files_is_cancelled_only_when_forced() {
     assert_eq!(workstation.counts(), (0, 0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn served(response: Response) -> String {
+    match response {
+        Response::Served { mount_point } => mount_point,
+        other => panic!("not served: {other:?}"),
+    }
+}
+
+/// A share used by its UNC path is served under the UNC dir: connected implicitly (over the
+/// session held with the server, made by connecting the server alone) when it is not, mounted
+/// once, and gone with its directory when its connection is cancelled.
+#[tokio::test]
+async fn a_share_used_by_unc_path_is_connected_implicitly_and_served_once() {
+    let (network, devices, workstation) = setup();
+    let unc_dir = std::env::temp_dir().join(format!("wnet-unc-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&unc_dir);
+    let workstation = workstation.with_unc_dir(unc_dir.clone());
+    add(&workstation, r"\\srv", None, "alice", "pw-a")
+        .await
+        .unwrap();
+    let file = UncName::parse(r"\\SRV\A\dir\file.txt").unwrap();
+    let mount_point = served(workstation.serve_share(&file, None).await.unwrap());
+    assert_eq!(
+        mount_point,
+        unc_dir.join("srv").join("a").display().to_string()
+    );
+    assert!(std::path::Path::new(&mount_point).is_dir());
+    // The implicit connection rides alice's session and is listed like any deviceless one.
+    assert_eq!(network.opened(), 1);
+    let listed = workstation.connections();
+    let entry = listed
+        .iter()
+        .find(|entry| {
+            entry
+                .remote_name
+                .matches(&UncName::parse(r"\\srv\a").unwrap())
+        })
+        .unwrap();
+    assert!(entry.local_name.is_none());
+    assert_eq!(entry.user, "alice");
+    assert_eq!(entry.mount_point.as_deref(), Some(mount_point.as_str()));
+    // Served once: the second use finds the mount.
+    let again = UncName::parse("//srv/a").unwrap();
+    assert_eq!(
+        served(workstation.serve_share(&again, None).await.unwrap()),
+        mount_point
+    );
+    assert_eq!(workstation.counts(), (2, 1));
+    // A server alone or a share it does not have is refused; nothing is mounted for them.
+    let no_share = UncName::parse(r"\\srv\nothing").unwrap();
+    let error = workstation.serve_share(&no_share, None).await.unwrap_err();
+    assert_eq!(error.code, codes::ERROR_BAD_NET_NAME);
+    let server = UncName::parse(r"\\srv").unwrap();
+    let error = workstation.serve_share(&server, None).await.unwrap_err();
+    assert_eq!(error.code, codes::ERROR_BAD_NETPATH);
+    assert!(!unc_dir.join("srv").join("nothing").exists());
+    // Cancelled, it is unmounted and its directory removed.
+    workstation
+        .cancel_connection(&name(r"\\srv\a"), false)
+        .await
+        .unwrap();
+    assert_eq!(devices.unmounts.lock().unwrap().len(), 1);
+    assert!(!std::path::Path::new(&mount_point).exists());
+    // A share already connected deviceless is mounted without a second connection.
+    add(&workstation, r"\\srv\b", None, "alice", "pw-a")
+        .await
+        .unwrap();
+    let b = UncName::parse(r"\\srv\b\x").unwrap();
+    served(workstation.serve_share(&b, None).await.unwrap());
+    assert_eq!(workstation.counts(), (2, 1));
+    workstation.shutdown().await;
+    assert!(!unc_dir.join("srv").exists());
+    let _ = std::fs::remove_dir_all(&unc_dir);
+}
