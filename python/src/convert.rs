@@ -134,8 +134,9 @@ pub(crate) fn str_text(
     value: &Bound<'_, PyString>,
     unrepresentable: Unrepresentable,
 ) -> PyResult<String> {
-    if let Ok(text) = value.to_str() {
-        return Ok(text.to_owned());
+    // (`to_cow`, not `to_str`: the stable ABI of CPython 3.9 lends no UTF-8 view of a str.)
+    if let Ok(text) = value.to_cow() {
+        return Ok(text.into_owned());
     }
     let replacement = match unrepresentable {
         Unrepresentable::Replaced => char::REPLACEMENT_CHARACTER,
