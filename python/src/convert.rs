@@ -159,7 +159,8 @@ pub(crate) fn str_text(
 ) -> PyResult<String> {
     let local = unrepresentable == Unrepresentable::LocalPath;
     let typed_escape = |character: char| local && wnet::drives::unescaped_byte(character).is_some();
-    if let Ok(text) = value.to_str() {
+    // (`to_cow`, not `to_str`: the stable ABI of CPython 3.9 lends no UTF-8 view of a str.)
+    if let Ok(text) = value.to_cow() {
         if text.chars().any(typed_escape) {
             return Ok(text
                 .chars()
@@ -172,7 +173,7 @@ pub(crate) fn str_text(
                 })
                 .collect());
         }
-        return Ok(text.to_owned());
+        return Ok(text.into_owned());
     }
     let replacement = match unrepresentable {
         Unrepresentable::Replaced => char::REPLACEMENT_CHARACTER,

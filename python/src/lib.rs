@@ -83,6 +83,13 @@ fn _agent_main(py: Python<'_>, args: Vec<String>) -> u8 {
     py.detach(|| wnet_agent::run(args))
 }
 
+/// Runs the `wnet` command with `argv` (its program name first, as `sys.argv`) until it ends;
+/// returns its exit code. The wheel's `wnet` entry point (`wnet._commands`).
+#[pyfunction]
+fn _cli_main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    py.detach(|| wnet_cli::main(argv))
+}
+
 /// The running agent's state (`pid`, `connections`, `sessions`), or `None` when none runs on
 /// this process's socket.
 #[pyfunction]
@@ -128,6 +135,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_submodule(&win32wnet_module(py)?)?;
     module.add_submodule(&pywintypes_module(py)?)?;
     module.add_function(wrap_pyfunction!(_agent_main, module)?)?;
+    module.add_function(wrap_pyfunction!(_cli_main, module)?)?;
     module.add_function(wrap_pyfunction!(_agent_status, module)?)?;
     module.add_function(wrap_pyfunction!(_agent_stop, module)?)?;
     module.add_class::<pythonic::ScanResults>()?;

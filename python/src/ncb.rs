@@ -66,7 +66,7 @@ fn encode_cp1252(text: &str) -> Option<Vec<u8>> {
 /// does not say which character failed).
 fn encode_name(value: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
     // A string with a lone surrogate has no UTF-8 form and no code page 1252 form either.
-    let encoded = value.to_str().ok().and_then(encode_cp1252);
+    let encoded = value.to_cow().ok().and_then(|text| encode_cp1252(&text));
     encoded.ok_or_else(|| {
         PyUnicodeEncodeError::new_err((NAME_CODEC, value.clone().unbind(), 0, 0, NAME_CODEC_REASON))
     })

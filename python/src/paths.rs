@@ -101,14 +101,32 @@ pub(crate) fn _winerror(errno: i32) -> u32 {
 const PATH_KEYWORDS: [&str; 5] = ["path", "file", "src", "dst", "name"];
 
 /// Whether `value` is a `str` that is a local path by its first two characters (the fast
-/// test: [`api::may_be_network_path`]).
+/// test: [`api::may_begin_network_path`]). It reads the two characters in place: the stable
+/// ABI of CPython 3.9 lends no UTF-8 view of a str, and a copy would cost every local call.
 fn plainly_local(value: &Bound<'_, PyAny>) -> bool {
-    value.is_exact_instance_of::<PyString>()
-        && value
-            .cast::<PyString>()
-            .ok()
-            .and_then(|text| text.to_str().ok())
-            .is_some_and(|text| !api::may_be_network_path(text))
+    let Ok(text) = value.cast_exact::<PyString>() else {
+        return false;
+    };
+    match (character_at(text, 0), character_at(text, 1)) {
+        (Some(first), Some(second)) => !api::may_begin_network_path(first, second),
+        _ => true,
+    }
+}
+
+/// The character at `index` of `text`; `None` past its end (or for a lone surrogate, which no
+/// path prefix tested here contains).
+#[allow(unsafe_code)]
+fn character_at(text: &Bound<'_, PyString>, index: isize) -> Option<char> {
+    // SAFETY: `text` is a live `str` (the bound reference holds it and the GIL is held), which
+    // is all PyUnicode_ReadChar (stable ABI since 3.7) needs; it checks `index` against the
+    // length itself, returning (Py_UCS4)-1 with an IndexError set when it is out of range.
+    let code = unsafe { pyo3::ffi::PyUnicode_ReadChar(text.as_ptr(), index) };
+    if code == u32::MAX {
+        // The IndexError is expected here: take it so that it is not raised later.
+        drop(PyErr::take(text.py()));
+        return None;
+    }
+    char::from_u32(code)
 }
 
 /// A file function of `os` or `builtins` wrapped for network paths: a call whose path

@@ -138,7 +138,9 @@ fn bind_arguments<'py>(
         }
         if misfit.is_none() {
             for key in kwargs.keys() {
-                let known = key.extract::<&str>().is_ok_and(|key| names.contains(&key));
+                let known = key
+                    .extract::<String>()
+                    .is_ok_and(|key| names.contains(&key.as_str()));
                 if !known {
                     misfit = Some(PyTypeError::new_err(format!(
                         "'{key}' is an invalid keyword argument for this function"

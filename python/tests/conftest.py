@@ -52,7 +52,8 @@ def _lab_interface():
 
 def _confine_session():
     for name in list(os.environ):
-        if name.startswith("WNET_") and name not in ("WNET_LAB_DIR", "WNET_LAB_ROOT"):
+        kept = ("WNET_LAB_DIR", "WNET_LAB_ROOT", "WNET_TEST_WHEEL")
+        if name.startswith("WNET_") and name not in kept:
             del os.environ[name]
     os.environ.pop("RUST_LOG", None)
     os.environ.update(

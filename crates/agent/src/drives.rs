@@ -94,6 +94,21 @@ pub fn clean_stale_mounts(record: &MountRecord) {
     record.update(Vec::clear);
 }
 
+/// The Win32 code for a FUSE mount that failed: ERROR_ACCESS_DENIED when this user may not
+/// mount (may not open `/dev/fuse`, or `fusermount3` refused), ERROR_NOT_SUPPORTED when the
+/// system has no FUSE (no `/dev/fuse`, no `fusermount3`, no `fuse` in the kernel),
+/// ERROR_BAD_DEVICE (the device cannot be redirected) for anything else. The error's text is
+/// kept as the cause.
+fn mount_error_code(error: &std::io::Error) -> u32 {
+    match (error.kind(), error.raw_os_error()) {
+        (std::io::ErrorKind::PermissionDenied, _) => codes::ERROR_ACCESS_DENIED,
+        (std::io::ErrorKind::NotFound, _) | (_, Some(nix::libc::ENODEV)) => {
+            codes::ERROR_NOT_SUPPORTED
+        }
+        _ => codes::ERROR_BAD_DEVICE,
+    }
+}
+
 /// How drives are mounted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -146,7 +161,7 @@ impl FuseRedirector {
         )
         .map_err(|error| {
             WinError::with_cause(
-                codes::ERROR_BAD_DEVICE,
+                mount_error_code(&error),
                 Cause::LocalPath(format!(
                     "cannot mount {source} at {}: {error}",
                     mount_point.display()
@@ -335,6 +350,39 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn mount_failures_map_to_the_codes_of_their_cause() {
+        use std::io::{Error, ErrorKind};
+        let code = |error: Error| mount_error_code(&error);
+        assert_eq!(
+            code(Error::from_raw_os_error(nix::libc::EACCES)),
+            codes::ERROR_ACCESS_DENIED
+        );
+        assert_eq!(
+            code(Error::from_raw_os_error(nix::libc::EPERM)),
+            codes::ERROR_ACCESS_DENIED
+        );
+        assert_eq!(
+            code(Error::new(
+                ErrorKind::PermissionDenied,
+                "fusermount3: mount failed: Operation not permitted"
+            )),
+            codes::ERROR_ACCESS_DENIED
+        );
+        assert_eq!(
+            code(Error::from_raw_os_error(nix::libc::ENOENT)),
+            codes::ERROR_NOT_SUPPORTED
+        );
+        assert_eq!(
+            code(Error::from_raw_os_error(nix::libc::ENODEV)),
+            codes::ERROR_NOT_SUPPORTED
+        );
+        assert_eq!(
+            code(Error::other("fusermount3: bad mount point")),
+            codes::ERROR_BAD_DEVICE
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! It depends on the WNet core (`wnet`) for the protocol types, names, credentials and name
 //! resolution. It must not depend on the CLI or on Python, which are its clients.
 
+pub mod activation;
 pub mod drives;
 mod idle_sessions;
 pub mod provider;

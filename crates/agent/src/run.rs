@@ -3,6 +3,8 @@
 //! agent: the Python package starts the interpreter on its module `wnet._agent`, which calls
 //! [`run`].
 
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +22,11 @@ it mounts, and answers the WNet library over a private Unix socket. Started on d
 when idle (with no connection).
 
 Defaults: --socket $WNET_AGENT_SOCKET or $XDG_RUNTIME_DIR/wnet/agent.sock;
---idle-timeout $WNET_AGENT_IDLE or 300. Logs go to stderr (WNET_LOG sets the filter).";
+--idle-timeout $WNET_AGENT_IDLE or 300. Logs go to stderr (WNET_LOG sets the filter).
+
+Socket activation: started by a service manager with a listening socket as descriptor 3
+(LISTEN_FDS=1, LISTEN_PID=its pid; see contrib/systemd), it serves that socket instead, and
+leaves it in place when it exits.";
 
 /// Runs the agent with the command-line arguments `args` (without the program name) until it
 /// stops; returns the process exit code (0 stopped normally or another agent already runs,
@@ -69,6 +75,10 @@ pub fn run(args: impl IntoIterator<Item = String>) -> u8 {
             return 2;
         }
     };
+    let inherited = match inherited_listener(&mut socket) {
+        Ok(inherited) => inherited,
+        Err(code) => return code,
+    };
     let config = AgentConfig {
         socket,
         idle_timeout: idle,
@@ -95,7 +105,10 @@ pub fn run(args: impl IntoIterator<Item = String>) -> u8 {
     let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone(), backend);
     let workstation = Workstation::new(provider).with_redirector(Arc::new(redirector));
     let result = runtime.block_on(async {
-        let agent = Agent::bind(config, workstation)?;
+        let agent = match inherited {
+            Some(listener) => Agent::serve_inherited(config, workstation, listener)?,
+            None => Agent::bind(config, workstation)?,
+        };
         // We hold the per-user lock: mounts a dead agent left are ours to detach.
         clean_stale_mounts(&record);
         let workstation = agent.workstation();
@@ -111,6 +124,28 @@ pub fn run(args: impl IntoIterator<Item = String>) -> u8 {
         Err(error) => {
             eprintln!("wnet-agent: {error}");
             1
+        }
+    }
+}
+
+/// The listening socket a service manager passed, if any; `socket` becomes the path it is
+/// bound to. Exit code 2 when what was passed is not such a socket.
+fn inherited_listener(socket: &mut PathBuf) -> Result<Option<UnixListener>, u8> {
+    match crate::activation::inherited_listener() {
+        Ok(None) => Ok(None),
+        Ok(Some(inherited)) => {
+            if inherited.path != *socket {
+                tracing::info!(
+                    socket = %inherited.path.display(),
+                    "serving the socket the service manager passed"
+                );
+            }
+            *socket = inherited.path;
+            Ok(Some(inherited.listener))
+        }
+        Err(error) => {
+            eprintln!("wnet-agent: socket activation: {error}");
+            Err(2)
         }
     }
 }

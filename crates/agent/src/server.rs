@@ -85,6 +85,9 @@ fn private_directory(dir: &Path) -> Result<(), AgentError> {
 pub struct Agent {
     config: AgentConfig,
     listener: UnixListener,
+    /// Whether the agent bound the socket (and so removes it when it stops); a socket the
+    /// service manager handed over stays, for it to start the next agent on.
+    bound_here: bool,
     _lock: File,
     workstation: Arc<Workstation>,
 }
@@ -100,27 +103,7 @@ impl std::fmt::Debug for Agent {
 impl Agent {
     /// Takes the per-user lock and binds the socket (replacing a stale one).
     pub fn bind(config: AgentConfig, workstation: Workstation) -> Result<Agent, AgentError> {
-        let dir = config
-            .socket
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_owned();
-        private_directory(&dir)?;
-        let lock_path = config.socket.with_extension("lock");
-        // 0600, never through a link, and only a file of ours.
-        let lock = wnet_host::user_state::open_private_append(&lock_path)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(AgentError::AlreadyRunning(lock_path)),
-            Err(fs::TryLockError::Error(source)) => {
-                return Err(AgentError::Io {
-                    what: "cannot lock",
-                    path: lock_path,
-                    source,
-                });
-            }
-        }
+        let lock = Agent::lock(&config)?;
         // We hold the lock, so a socket file left here belongs to a dead agent.
         match fs::remove_file(&config.socket) {
             Ok(()) => tracing::info!(socket = %config.socket.display(), "removed a stale socket"),
@@ -134,9 +117,69 @@ impl Agent {
         Ok(Agent {
             config,
             listener,
+            bound_here: true,
             _lock: lock,
             workstation: Arc::new(workstation),
         })
+    }
+
+    /// Takes the per-user lock and serves `listener`, a listening socket the service manager
+    /// bound at `config.socket` and handed over (socket activation, see
+    /// [`crate::activation`]). Its directory is held to the same rules as one the agent makes
+    /// (this user's, private, not a link), the socket file is made 0600, and every client's
+    /// uid is checked as usual.
+    pub fn serve_inherited(
+        config: AgentConfig,
+        workstation: Workstation,
+        listener: std::os::unix::net::UnixListener,
+    ) -> Result<Agent, AgentError> {
+        let lock = Agent::lock(&config)?;
+        let meta = fs::symlink_metadata(&config.socket)
+            .map_err(io_error("cannot inspect", &config.socket))?;
+        if std::os::unix::fs::MetadataExt::uid(&meta) != current_uid() {
+            return Err(AgentError::Io {
+                what: "refusing a socket of another user at",
+                path: config.socket.clone(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            });
+        }
+        fs::set_permissions(&config.socket, fs::Permissions::from_mode(0o600))
+            .map_err(io_error("cannot protect", &config.socket))?;
+        let listener = listener
+            .set_nonblocking(true)
+            .and_then(|()| UnixListener::from_std(listener))
+            .map_err(io_error("cannot serve", &config.socket))?;
+        Ok(Agent {
+            config,
+            listener,
+            bound_here: false,
+            _lock: lock,
+            workstation: Arc::new(workstation),
+        })
+    }
+
+    /// Checks the socket's directory (making it if needed) and takes the per-user lock file
+    /// in it.
+    fn lock(config: &AgentConfig) -> Result<File, AgentError> {
+        let dir = config
+            .socket
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        private_directory(&dir)?;
+        let lock_path = config.socket.with_extension("lock");
+        // 0600, never through a link, and only a file of ours.
+        let lock = wnet_host::user_state::open_private_append(&lock_path)?;
+        match lock.try_lock() {
+            Ok(()) => Ok(lock),
+            Err(fs::TryLockError::WouldBlock) => Err(AgentError::AlreadyRunning(lock_path)),
+            Err(fs::TryLockError::Error(source)) => Err(AgentError::Io {
+                what: "cannot lock",
+                path: lock_path,
+                source,
+            }),
+        }
     }
 
     /// The workstation the agent serves.
@@ -207,8 +250,12 @@ impl Agent {
         // a request timeout per server: a client that connected now would wait in the
         // listener's backlog and be reset when this process ends, and an agent started for it
         // would find the lock still held and give up. So the socket goes first (while the lock
-        // is held, so that it cannot be a new agent's), then the listener and the lock.
-        let _ = fs::remove_file(&self.config.socket);
+        // is held, so that it cannot be a new agent's), then the listener and the lock. A
+        // socket the service manager handed over stays: it listens on it again, and starts
+        // the next agent for the next client.
+        if self.bound_here {
+            let _ = fs::remove_file(&self.config.socket);
+        }
         let Agent {
             listener,
             _lock: lock,

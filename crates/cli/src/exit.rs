@@ -1,7 +1,5 @@
 //! Exit codes and the way failures are reported.
 
-use std::process::ExitCode;
-
 /// A failure that ends the command, with the exit code scripts can test.
 ///
 /// Exit codes: 0 success; 1 the operation failed; 2 the command line is wrong (clap's usage
@@ -37,13 +35,13 @@ impl Exit {
 
     /// Prints the failure (to standard error, or as a JSON object on standard output when
     /// `json` is set) and returns the exit code.
-    pub fn report(&self, json: bool) -> ExitCode {
+    pub fn report(&self, json: bool) -> u8 {
         if json {
             let body = serde_json::json!({ "error": self.kind, "message": self.message });
             println!("{body}");
         } else {
             eprintln!("{}", self.message);
         }
-        ExitCode::from(self.code)
+        self.code
     }
 }

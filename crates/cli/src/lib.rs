@@ -2,7 +2,8 @@
 //! `nbtscan`, human tables by default and JSON for scripts.
 //!
 //! This crate owns argument parsing, output formatting and exit codes. Every behaviour lives in
-//! the library crates (`wnet-nbt`, `wnet-netbios`, `wnet`); nothing depends on this crate.
+//! the library crates (`wnet-nbt`, `wnet-netbios`, `wnet`). Only the Python extension depends
+//! on this crate: its `wnet` entry point runs [`main`] inside the interpreter.
 
 mod args;
 mod duration;
@@ -58,8 +59,26 @@ fn write_man_pages(dir: &std::path::Path) -> Result<(), Exit> {
     Ok(())
 }
 
+/// Runs the command line `args` (the program's name first) as the `wnet` command does:
+/// parses it (Windows' switches too), sets up logging and runs it; returns the process exit
+/// code. A command line clap refuses (or `--help`, `--version`) is answered here, with clap's
+/// exit code, rather than by exiting: the Python package's `wnet` entry point calls this inside
+/// the interpreter.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let cli = match help::parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Nothing more can be said if standard error is gone.
+            let _ = error.print();
+            return u8::try_from(error.exit_code()).unwrap_or(2);
+        }
+    };
+    init_tracing(cli.global.verbose);
+    run(&cli)
+}
+
 /// Runs one parsed command line and returns the process exit code.
-pub fn run(cli: &Cli) -> std::process::ExitCode {
+pub fn run(cli: &Cli) -> u8 {
     tracing::debug!(command = cli.command.verb(), timeout = ?cli.global.timeout, "wnet starting");
     let json = cli.global.json;
     let timeout = cli.global.timeout;
@@ -78,7 +97,7 @@ pub fn run(cli: &Cli) -> std::process::ExitCode {
         Command::Man(args) => write_man_pages(&args.dir),
     };
     match outcome {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(exit) => exit.report(json),
     }
 }

@@ -1,4 +1,4 @@
-//! The `wnet` binary: parses the command line and hands it to the library.
+//! The `wnet` binary: hands the command line to the library.
 
 use std::process::ExitCode;
 
@@ -9,10 +9,5 @@ static ALLOCATOR: wnet::zeroing_alloc::ZeroingAllocator = wnet::zeroing_alloc::Z
 
 fn main() -> ExitCode {
     // Windows' switches (`/user:NAME`, `/delete`, `/?`) are rewritten for the clap grammar.
-    let cli = match wnet_cli::help::parse_from(std::env::args_os()) {
-        Ok(cli) => cli,
-        Err(error) => error.exit(),
-    };
-    wnet_cli::init_tracing(cli.global.verbose);
-    wnet_cli::run(&cli)
+    ExitCode::from(wnet_cli::main(std::env::args_os()))
 }

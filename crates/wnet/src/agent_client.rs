@@ -393,8 +393,9 @@ pub fn start_agent() -> Result<(), WinError> {
 }
 
 /// Stops the running agent, if any (`wnet agent stop`): whether one was running. Returns once
-/// the agent has removed its socket (5 s at most), so that a call made right after starts a
-/// new agent instead of reaching the one that is going away.
+/// the agent has removed its socket or ended (5 s at most), so that a call made right after
+/// starts a new agent instead of reaching the one that is going away. (An agent a service
+/// manager started leaves the socket, which the manager keeps: the next call starts another.)
 pub fn stop_agent() -> Result<bool, WinError> {
     let Some(mut agent) = AgentClient::connect_running() else {
         return Ok(false);
@@ -404,13 +405,32 @@ pub fn stop_agent() -> Result<bool, WinError> {
         use std::os::unix::fs::MetadataExt as _;
         std::fs::symlink_metadata(path).ok().map(|meta| meta.ino())
     };
+    let pid = match agent.call(Request::Status) {
+        Ok(Response::Status { pid, .. }) => Some(pid),
+        _ => None,
+    };
     let before = inode(&socket);
     agent.call(Request::Stop)?;
     let deadline = Instant::now() + Duration::from_secs(5);
-    while before.is_some() && inode(&socket) == before && Instant::now() < deadline {
+    while before.is_some()
+        && inode(&socket) == before
+        && !pid.is_some_and(process_ended)
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     Ok(true)
+}
+
+/// Whether process `pid` has ended (it is gone, or a zombie waiting to be reaped).
+fn process_ended(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    // The state follows the command's name, which is in parentheses and may hold any byte.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| matches!(state, "Z" | "X"))
 }
 
 /// Spawns the agent, its stderr appended to `agent.log` beside the socket, in its own

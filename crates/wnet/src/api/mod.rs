@@ -40,7 +40,7 @@ pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open
 pub use names::{UniversalName, get_universal_name};
 pub use paths::{
     NetPath, classify, code_for_errno, forget_served_paths, is_network_path, local_path_for,
-    may_be_network_path, path_support_enabled,
+    may_be_network_path, may_begin_network_path, path_support_enabled,
 };
 pub use resources::{get_resource_information, get_resource_parent};
 

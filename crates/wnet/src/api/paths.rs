@@ -63,14 +63,17 @@ const BAD_NAME_CHARACTERS: &[char] = &['"', ':', '|', '<', '>', '?', '*'];
 /// a drive letter and a colon. Every other path is local; this is the whole cost of a local
 /// path.
 pub fn may_be_network_path(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    match bytes {
-        [first, second, ..] => {
-            (matches!(first, b'\\' | b'/') && matches!(second, b'\\' | b'/'))
-                || (first.is_ascii_alphabetic() && *second == b':')
-        }
+    let mut characters = path.chars();
+    match (characters.next(), characters.next()) {
+        (Some(first), Some(second)) => may_begin_network_path(first, second),
         _ => false,
     }
+}
+
+/// Whether a path whose first two characters are `first` and `second` may name a network path
+/// or a drive's (see [`may_be_network_path`]).
+pub fn may_begin_network_path(first: char, second: char) -> bool {
+    (is_separator(first) && is_separator(second)) || (first.is_ascii_alphabetic() && second == ':')
 }
 
 /// The components of `text` (the part of a path below its root), `.` and empty ones dropped
