@@ -190,12 +190,13 @@ impl SmbFilesystem {
         reply.entry(&state.ttl(), &state.attr(ino, &attributes), Generation(0));
     }
 
-    /// Answers that a name does not exist, for the kernel to remember for the attribute
-    /// timeout (a negative entry: inode 0): asking again for a name that is not there costs
-    /// no round trip. The kernel forgets it at once when the name is made through the mount.
+    /// Answers that a name does not exist (a negative entry: inode 0) for the kernel not to
+    /// keep: the drive remembers absent names itself (asking again costs no round trip to
+    /// the server), and forgets them when another mount of the share in this process makes
+    /// one (see [`DriveState::catch_up_with_the_share`]), which the kernel's copy would not.
     fn no_entry(state: &DriveState, reply: ReplyEntry) {
         reply.entry(
-            &state.ttl(),
+            &Duration::ZERO,
             &state.attr(0, &FileAttributes::default()),
             Generation(0),
         );
@@ -247,6 +248,7 @@ impl Filesystem for SmbFilesystem {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        self.state.catch_up_with_the_share();
         let (parent_path, path) = match self.child(parent, name) {
             Ok(paths) => paths,
             Err(errno) => return reply.error(errno),
@@ -314,6 +316,7 @@ impl Filesystem for SmbFilesystem {
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
+        self.state.catch_up_with_the_share();
         let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
         if let Some(dated) = cached {
             let attributes = self.state.reported(ino.0, dated);
@@ -392,6 +395,7 @@ impl Filesystem for SmbFilesystem {
         }
         let file_state = self.state.file_state(ino.0);
         // What is known of the file before the change (chmod starts from its attributes).
+        self.state.catch_up_with_the_share();
         let cached = lock(&self.state.inodes).fresh_attributes(ino.0, self.state.ttl());
         if size.is_some() {
             // A truncation is seen by every descriptor at once: nothing read ahead survives.
@@ -842,6 +846,7 @@ impl Filesystem for SmbFilesystem {
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        self.state.catch_up_with_the_share();
         let path = match self.state.path(ino) {
             Ok(path) => path,
             Err(errno) => return reply.error(errno),

@@ -188,6 +188,13 @@ impl InodeTable {
         }
     }
 
+    /// Forgets the attributes of every node (another mount of the share changed it).
+    pub fn invalidate_all(&mut self) {
+        for node in self.nodes.values_mut() {
+            node.attributes = None;
+        }
+    }
+
     /// The name `path` is gone (unlink, rmdir): its node keeps living for the kernel's
     /// references, nameless.
     pub fn remove(&mut self, path: &str) {

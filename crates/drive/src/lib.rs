@@ -10,7 +10,10 @@
 //! [`Drive::unmount`] takes it away, by force when files are open (they fail with EIO from
 //! then on, nothing waits).
 //!
-//! Root mounts directly; other users go through `fusermount3`, as FUSE file systems do.
+//! Root mounts directly; other users go through `fusermount3`, as FUSE file systems do (fuser
+//! calls it when `mount(2)` is refused). A user who may not open `/dev/fuse` (a system whose
+//! device is mode 0600, FUSE kept from users) cannot mount at all: `fusermount3` opens the
+//! device as the calling user too, so the error says so, as a permission error.
 
 pub mod attributes;
 pub mod errno;
@@ -114,7 +117,7 @@ pub fn mount(
     // Lease breaks are listened for before the first open: one that comes before anyone
     // listens is lost.
     let breaks_of = tree.clone();
-    let state = Arc::new(DriveState::new(tree, runtime, options, owner));
+    let state = Arc::new(DriveState::new(tree, runtime, options, owner, source));
     state.watch_lease_breaks(&breaks_of);
     let filesystem = SmbFilesystem {
         state: Arc::clone(&state),
@@ -129,13 +132,40 @@ pub fn mount(
         MountOption::NoAtime,
     ];
     config.n_threads = Some(2);
-    let session = fuser::spawn_mount(filesystem, mount_point, &config)?;
+    let session = fuser::spawn_mount(filesystem, mount_point, &config).map_err(explain)?;
     state.set_notifier(session.notifier());
     Ok(Drive {
         session: Some(session),
         state,
         mount_point: mount_point.to_owned(),
     })
+}
+
+/// The FUSE device.
+const FUSE_DEVICE: &str = "/dev/fuse";
+
+/// `error` from fuser's mount, with its cause where fuser's own words leave it out: a device
+/// this user may not open, or one that does not exist.
+fn explain(error: io::Error) -> io::Error {
+    let device = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(FUSE_DEVICE);
+    match device {
+        Err(device) if device.kind() == io::ErrorKind::PermissionDenied => io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "this user may not use FUSE: {FUSE_DEVICE}: {device} (fusermount3 opens it as \
+                 the user too; an administrator can open it to users, e.g. mode 0666 as \
+                 Debian ships it, or to a group of theirs)"
+            ),
+        ),
+        Err(device) if device.kind() == io::ErrorKind::NotFound => io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("this system has no FUSE: {FUSE_DEVICE}: {device} (modprobe fuse)"),
+        ),
+        _ => error,
+    }
 }
 
 impl Drive {

@@ -97,6 +97,10 @@ pub(crate) struct DriveState {
     pub(crate) listings_generation: AtomicU64,
     /// Paths known not to exist, and since when (see [`DriveState::is_absent`]).
     pub(crate) absent: Mutex<HashMap<String, Instant>>,
+    /// Changes made through the process's mounts of this share (see [`ShareChanges`]), and
+    /// the count this mount's caches are up to.
+    pub(crate) share_changes: Arc<AtomicU64>,
+    pub(crate) share_changes_seen: AtomicU64,
     pub(crate) next_handle: AtomicU64,
     pub(crate) abort: watch::Sender<bool>,
 }
@@ -121,6 +125,32 @@ impl DriveState {
     }
 }
 
+/// The count of changes made through each share the process has mounted, shared by all the
+/// mounts of that share (a drive letter and the directory serving its UNC paths, say), so
+/// that each knows when to stop trusting its caches. A share is named by its mount source
+/// (`//server/share`), compared without case as SMB names are.
+pub(crate) struct ShareChanges;
+
+impl ShareChanges {
+    /// The counter of `share`, made at its first mount, dropped with its last.
+    fn of(share: &str) -> Arc<AtomicU64> {
+        static SHARES: Mutex<Vec<(String, Weak<AtomicU64>)>> = Mutex::new(Vec::new());
+        let key = share.to_lowercase();
+        let mut shares = lock(&SHARES);
+        shares.retain(|(_, counter)| counter.strong_count() > 0);
+        if let Some(counter) = shares
+            .iter()
+            .find(|(name, _)| *name == key)
+            .and_then(|(_, counter)| counter.upgrade())
+        {
+            return counter;
+        }
+        let counter = Arc::new(AtomicU64::new(0));
+        shares.push((key, Arc::downgrade(&counter)));
+        counter
+    }
+}
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -131,7 +161,10 @@ impl DriveState {
         runtime: tokio::runtime::Handle,
         options: DriveOptions,
         owner: Owner,
+        share: &str,
     ) -> DriveState {
+        let share_changes = ShareChanges::of(share);
+        let seen = share_changes.load(Ordering::Acquire);
         DriveState {
             tree: RwLock::new(tree),
             runtime,
@@ -148,6 +181,8 @@ impl DriveState {
             listings: Mutex::new(HashMap::new()),
             listings_generation: AtomicU64::new(0),
             absent: Mutex::new(HashMap::new()),
+            share_changes,
+            share_changes_seen: AtomicU64::new(seen),
             next_handle: AtomicU64::new(1),
             abort: watch::channel(false).0,
         }
@@ -259,10 +294,44 @@ impl DriveState {
         }
     }
 
+    /// `directory`'s names changed through the mount: its listing is forgotten (every change
+    /// passes here or by [`DriveState::forget_listings_under`]).
     pub(crate) fn forget_listing(&self, directory: &str) {
+        self.note_change();
         let mut listings = lock(&self.listings);
         self.listings_generation.fetch_add(1, Ordering::AcqRel);
         listings.remove(directory);
+    }
+
+    /// Tells the process's other mounts of the share that this one changed it. Changes they
+    /// made before, which this mount has not caught up with, are caught up with now.
+    fn note_change(&self) {
+        let before = self.share_changes.fetch_add(1, Ordering::AcqRel);
+        if self.share_changes_seen.swap(before + 1, Ordering::AcqRel) != before {
+            self.forget_metadata();
+        }
+    }
+
+    /// Drops what this mount cached of the share's names and attributes when another mount
+    /// of the share in this process changed it since: a file made through drive X: is seen
+    /// at once by its UNC path, as Windows' one redirector shows it. Called before an
+    /// operation answers from those caches.
+    pub(crate) fn catch_up_with_the_share(&self) {
+        let current = self.share_changes.load(Ordering::Acquire);
+        if self.share_changes_seen.swap(current, Ordering::AcqRel) != current {
+            self.forget_metadata();
+        }
+    }
+
+    /// Forgets every listing, absent name and cached attribute.
+    fn forget_metadata(&self) {
+        {
+            let mut listings = lock(&self.listings);
+            self.listings_generation.fetch_add(1, Ordering::AcqRel);
+            listings.clear();
+        }
+        lock(&self.absent).clear();
+        lock(&self.inodes).invalidate_all();
     }
 
     /// Whether `path` was found not to exist (or removed through the mount) less than the
@@ -312,6 +381,7 @@ impl DriveState {
     /// Forgets the listings of `directory` and of every directory below it (it moved or was
     /// replaced: a new directory of that name must not be answered with its listing).
     pub(crate) fn forget_listings_under(&self, directory: &str) {
+        self.note_change();
         let prefix = format!("{directory}\\");
         let mut listings = lock(&self.listings);
         self.listings_generation.fetch_add(1, Ordering::AcqRel);

@@ -499,3 +499,38 @@ fn another_clients_changes_are_seen_after_a_lease_break() {
     assert_eq!(all, vec![b'x'; 50], "the reader reads what is left");
     runtime.block_on(file.close()).expect("close");
 }
+
+#[test]
+fn a_change_through_another_mount_of_the_share_is_seen_at_once() {
+    // A drive letter and the directory serving UNC paths are two mounts of one share in one
+    // agent; Windows' one redirector shows a change made through either at once.
+    let minute = Duration::from_secs(60);
+    let options = DriveOptions {
+        attribute_timeout: minute,
+        directory_timeout: minute,
+        ..DriveOptions::default()
+    };
+    let first = Mounted::new("coherence-sibling-a", options);
+    let second = Mounted::new("coherence-sibling-b", options);
+    let here = &first.through_mount;
+    let there = second.mount_point.join(&first.name);
+    // A listing, a missing name and a file's size, each trusted for a minute by the first.
+    fs::write(here.join("kept.txt"), b"short").unwrap();
+    assert_eq!(sorted_names(here), ["kept.txt"]);
+    assert!(!here.join("made.txt").exists());
+    assert_eq!(fs::metadata(here.join("kept.txt")).unwrap().len(), 5);
+
+    fs::write(there.join("made.txt"), b"through the other mount").unwrap();
+    fs::write(there.join("kept.txt"), b"much longer now").unwrap();
+    assert_eq!(sorted_names(here), ["kept.txt", "made.txt"]);
+    assert_eq!(
+        fs::read(here.join("made.txt")).unwrap(),
+        b"through the other mount"
+    );
+    assert_eq!(fs::metadata(here.join("kept.txt")).unwrap().len(), 15);
+    assert_eq!(fs::read(here.join("kept.txt")).unwrap(), b"much longer now");
+
+    fs::remove_file(there.join("made.txt")).unwrap();
+    assert_eq!(sorted_names(here), ["kept.txt"]);
+    assert!(!here.join("made.txt").exists());
+}
