@@ -211,43 +211,46 @@ def test_the_installed_commands_run_without_rust(user_world):
     assert str(venv) in imported.stdout, imported.stdout
 
 
-# The pywin32-style script, run by the user. It maps the share to X:, writes a file through
-# the drive's mount directory and reads it back, and cancels the connection.
+# The pywin32-style script, run by the user, as scripts written for Windows use a connection:
+# it authenticates to the server alone and writes a file by its UNC path, then maps the share
+# to X:, writes a second file by its X:\ path and reads it back by its UNC path, and cancels
+# both connections.
 SCRIPT = textwrap.dedent(
     r"""
     import os, sys
     import win32wnet, win32netcon
 
-    server, share, user, secret, name = sys.argv[1:6]
-    unc = "\\\\%s\\%s" % (server, share)
+    server, share, user, secret, by_unc, by_drive = sys.argv[1:7]
+    host = "\\\\" + server
+    unc = host + "\\" + share
+
+    win32wnet.WNetAddConnection2(0, None, host, None, user, secret)
+    with open(unc + "\\" + by_unc, "w") as file:
+        file.write("written by UNC path by uid %d\n" % os.getuid())
+    print(by_unc in os.listdir(unc))
 
     resource = win32wnet.NETRESOURCE()
     resource.dwType = win32netcon.RESOURCETYPE_DISK
     resource.lpLocalName = "X:"
     resource.lpRemoteName = unc
-    win32wnet.WNetAddConnection2(resource, secret, user, 0)
+    win32wnet.WNetAddConnection2(resource, None, None, 0)
     try:
         assert win32wnet.WNetGetConnection("X:") == unc, win32wnet.WNetGetConnection("X:")
-        drive = os.path.join(os.environ["XDG_RUNTIME_DIR"], "wnet", "drives", "X")
-        path = os.path.join(drive, name)
-        with open(path, "w") as file:
+        with open("X:\\" + by_drive, "w") as file:
             file.write("written through X: by uid %d\n" % os.getuid())
-        universal = win32wnet.WNetGetUniversalName(path, win32netcon.UNIVERSAL_NAME_INFO_LEVEL)
-        assert universal.lower() == (unc + "\\" + name).lower(), universal
-        with open(path) as file:
+        with open(unc + "\\" + by_drive) as file:
             print(file.read(), end="")
-        # Who mounted it: fusermount3 names the type with its subtype, for the user.
+        # Who mounted the drive: fusermount3 names the type with its subtype, for the user.
+        drive = os.path.join(os.environ["XDG_RUNTIME_DIR"], "wnet", "drives", "X")
         with open("/proc/self/mountinfo") as table:
             entry = [line.split() for line in table if line.split()[4] == drive]
         fields = entry[-1]
         after = fields[fields.index("-") + 1 :]
         print(after[0], "user_id=%d" % os.getuid() in after[2].split(","))
-        # Path support (issue 20, deliverables 1-4) adds here: the same file written and read
-        # as r"X:\NAME" and as the UNC name r"\\SERVER\SHARE\NAME", once the modules take
-        # such paths.
     finally:
         win32wnet.WNetCancelConnection2("X:", 0, True)
-    print("cancelled")
+        win32wnet.WNetCancelConnection2(host, 0, True)
+    print("cancelled", os.path.exists("X:\\" + by_drive))
     """
 )
 
@@ -297,16 +300,19 @@ def _script(world):
     return str(script)
 
 
-def test_a_user_maps_a_drive_through_fusermount3_and_the_server_has_the_file(lab, user_world):
+def test_a_user_script_writes_by_unc_and_drive_paths_and_the_server_has_the_files(
+    lab, user_world
+):
     venv = _install(user_world)
-    name = f"wheel-{uuid.uuid4().hex[:12]}.txt"
+    by_unc = f"wheel-unc-{uuid.uuid4().hex[:12]}.txt"
+    by_drive = f"wheel-drive-{uuid.uuid4().hex[:12]}.txt"
     secret = password(lab, LAB_USER)
     python = str(venv / "bin" / "python")
-    command = [python, _script(user_world), SERVER, SHARE, LAB_USER, secret, name]
+    command = [python, _script(user_world), SERVER, SHARE, LAB_USER, secret, by_unc, by_drive]
     ran, said = _in_namespace(user_world, "0666", command)
     assert ran.returncode == 0, said
     assert ran.stdout == (
-        f"written through X: by uid {USER}\nfuse.wnet True\ncancelled\n"
+        f"True\nwritten through X: by uid {USER}\nfuse.wnet True\ncancelled False\n"
     ), said
     fetched = subprocess.run(
         [
@@ -315,7 +321,7 @@ def test_a_user_maps_a_drive_through_fusermount3_and_the_server_has_the_file(lab
             "-U",
             f"{LAB_USER}%{secret}",
             "-c",
-            f"get {name} -; del {name}",
+            f"get {by_unc} -; get {by_drive} -; del {by_unc}; del {by_drive}",
         ],
         capture_output=True,
         text=True,
@@ -323,6 +329,7 @@ def test_a_user_maps_a_drive_through_fusermount3_and_the_server_has_the_file(lab
         stdin=subprocess.DEVNULL,
     )
     assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert f"written by UNC path by uid {USER}" in fetched.stdout, fetched.stdout
     assert f"written through X: by uid {USER}" in fetched.stdout, fetched.stdout
 
 
