@@ -16,7 +16,12 @@ ensure_installed() {
   command -v ip >/dev/null || missing+=(iproute2)
   command -v flock >/dev/null || missing+=(util-linux)
   [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]}"
+  install_packages "${missing[@]}"
+}
+
+# Installs Debian packages, no host daemon started: see ensure_installed.
+install_packages() {
+  say "installing $*"
   local made_policy=no
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -24,7 +29,7 @@ ensure_installed() {
     made_policy=yes
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   [ "$made_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
   return 0
 }
