@@ -53,7 +53,7 @@ guard_range() {
 lab_pids() {
   local dir args arg program
   for dir in /proc/[0-9]*; do
-    mapfile -d '' args <"$dir/cmdline" 2>/dev/null || continue
+    mapfile -d '' args 2>/dev/null <"$dir/cmdline" || continue
     [ ${#args[@]} -gt 0 ] || continue
     program=${args[0]##*/}
     case "$program" in
