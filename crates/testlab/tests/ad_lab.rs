@@ -358,3 +358,39 @@ fn lab_restarts_idempotently_and_stops_without_leftovers() {
     assert!(!first.root.exists(), "{} left behind", first.root.display());
     AdLab::down().expect("a second down is harmless");
 }
+
+/// What `ip route get` says of `address` (no packet is sent).
+fn route_to(address: &str) -> String {
+    text(&run(Command::new("ip").args(["route", "get", address])))
+}
+
+/// While the lab is up, its own route wins over the documentation range's guard; once it is
+/// down, its addresses are unreachable (or, while the Samba lab is up, on that lab's link):
+/// never routed through a gateway, off the machine.
+#[test]
+fn a_stopped_lab_leaves_its_addresses_on_this_machine() {
+    let _alone = AdLab::acquire_exclusive().expect("exclusive use of the lab");
+    let lab = match AdLab::up() {
+        Ok(lab) => lab,
+        Err(wnet_testlab::LabError::Unavailable(why)) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+        Err(error) => panic!("the AD lab failed: {error}"),
+    };
+    for address in [lab.dc.address, lab.fileserver.address] {
+        let route = route_to(&address.to_string());
+        assert!(
+            route.contains(&format!("dev {}", lab.bridge.name)),
+            "the lab's own route wins while it is up: {route}"
+        );
+    }
+    AdLab::down().expect("lab down");
+    for address in [lab.dc.address, lab.fileserver.address] {
+        let route = route_to(&address.to_string());
+        assert!(
+            !route.contains(" via "),
+            "a stopped lab's address must not be routed off the machine: {route}"
+        );
+    }
+}
