@@ -16,7 +16,12 @@ ensure_installed() {
   command -v ip >/dev/null || missing+=(iproute2)
   command -v flock >/dev/null || missing+=(util-linux)
   [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]}"
+  install_packages "${missing[@]}"
+}
+
+# Installs Debian packages, no host daemon started: see ensure_installed.
+install_packages() {
+  say "installing $*"
   local made_policy=no
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -24,7 +29,7 @@ ensure_installed() {
     made_policy=yes
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   [ "$made_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
   return 0
 }
@@ -42,25 +47,34 @@ guard_range() {
 }
 
 # PIDs of the lab's daemons: processes whose program is a Samba daemon (smbd, nmbd and the
-# helpers smbd starts: samba-dcerpcd, rpcd_*) and whose command line names LAB_MARKER, the lab's
-# own smb.conf. No other process has that path, so these are the lab's. Zombies have no command
-# line and are skipped: they are already dead and their parent or PID 1 reaps them.
+# helpers smbd starts: samba-dcerpcd, rpcd_*; the AD DC's samba and the winbindd) and whose
+# command line names LAB_MARKER, the lab's own smb.conf or directory. No other process has that
+# path, so these are the lab's. The AD DC's samba processes overwrite their command line with a
+# title ("samba: task[kdc] pre-fork master"): lab/ad starts them in its directory, and a samba
+# whose working directory names LAB_MARKER is the lab's too (a deleted directory still does).
+# Zombies have no command line and are skipped: they are already dead and their parent or PID 1
+# reaps them.
 lab_pids() {
-  local dir args arg program
+  local dir args arg program cwd
   for dir in /proc/[0-9]*; do
-    mapfile -d '' args <"$dir/cmdline" 2>/dev/null || continue
+    mapfile -d '' args 2>/dev/null <"$dir/cmdline" || continue
     [ ${#args[@]} -gt 0 ] || continue
     program=${args[0]##*/}
+    program=${program%%:*}
     case "$program" in
-      smbd | nmbd | samba-dcerpcd | rpcd_* | smbd-* ) ;;
+      smbd | nmbd | samba-dcerpcd | rpcd_* | smbd-* | samba | winbindd ) ;;
       *) continue ;;
     esac
     for arg in "${args[@]}"; do
       if [ "${arg#*"$LAB_MARKER"}" != "$arg" ]; then
         echo "${dir#/proc/}"
-        break
+        continue 2
       fi
     done
+    if [ "$program" = samba ]; then
+      cwd=$(readlink "$dir/cwd" 2>/dev/null) || continue
+      [ "${cwd#*"$LAB_MARKER"}" = "$cwd" ] || echo "${dir#/proc/}"
+    fi
   done
 }
 

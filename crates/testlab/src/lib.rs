@@ -2,10 +2,11 @@
 //!
 //! Tests and benchmarks use this crate instead of shelling out to the lab scripts themselves:
 //! [`SambaLab::acquire`] makes sure the Samba lab (`lab/samba`) is up and returns its shape as
-//! `lab/samba status --json` reports it, and [`NetnsLab::acquire`] does the same for the
-//! broadcast domain of `lab/netns`. Both hold a shared lock for as long as the test uses the lab,
-//! so a test that stops and restarts a lab ([`SambaLab::acquire_exclusive`]) waits until no other
-//! test process is using it, and the others wait for it in turn.
+//! `lab/samba status --json` reports it; [`NetnsLab::acquire`] does the same for the broadcast
+//! domain of `lab/netns`, and [`AdLab::acquire`] for the Active Directory domain of `lab/ad`.
+//! All hold a shared lock for as long as the test uses the lab, so a test that stops and
+//! restarts a lab ([`SambaLab::acquire_exclusive`]) waits until no other test process is using
+//! it, and the others wait for it in turn.
 //!
 //! [`run_bounded`] runs a peer tool (smbclient, nmblookup, nbtscan) with a time limit, so that a
 //! hung peer fails a test instead of hanging it.
@@ -14,7 +15,7 @@
 //! depend on it except as a dev-dependency.
 
 use std::fs::{File, OpenOptions};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::Ipv4Addr;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -93,9 +94,31 @@ pub fn lab_dir() -> PathBuf {
 ///
 /// Standard output and standard error are captured; standard input is closed.
 pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, LabError> {
+    run_bounded_inner(command, None, limit)
+}
+
+/// [`run_bounded`] with `input` written to the command's standard input, which is then closed:
+/// for tools that read a password there (`kinit`).
+pub fn run_bounded_with_input(
+    command: &mut Command,
+    input: &[u8],
+    limit: Duration,
+) -> Result<Output, LabError> {
+    run_bounded_inner(command, Some(input), limit)
+}
+
+fn run_bounded_inner(
+    command: &mut Command,
+    input: Option<&[u8]>,
+    limit: Duration,
+) -> Result<Output, LabError> {
     let program = format!("{command:?}");
     let mut child = command
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -103,6 +126,14 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, Lab
             program: program.clone(),
             source,
         })?;
+    // Fed on a thread: a child that does not read its input cannot block this one. A child
+    // that exits without reading it makes the write fail, which is no error here.
+    let feeder = child.stdin.take().zip(input).map(|(mut stdin, input)| {
+        let input = input.to_vec();
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        })
+    });
     // Drain both pipes on threads so that a chatty child cannot block on a full pipe.
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
@@ -120,6 +151,9 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, Lab
             Err(source) => return Err(LabError::Spawn { program, source }),
         }
     };
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let collect = |pipe: Option<thread::JoinHandle<Vec<u8>>>| {
         pipe.and_then(|handle| handle.join().ok())
             .unwrap_or_default()
@@ -499,6 +533,249 @@ impl NetnsLab {
     /// The hosts that do not run nmbd, free for the tests' own programs.
     pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
         self.hosts.iter().filter(|host| !host.nmbd)
+    }
+}
+
+/// The bridge that joins the AD lab's hosts, in the root namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdBridge {
+    /// Its interface name.
+    pub name: String,
+    /// The root namespace's address on it.
+    pub address: Ipv4Addr,
+}
+
+/// The AD lab's domain controller.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDc {
+    /// Its host name (`dc1`).
+    pub name: String,
+    /// Its DNS name (`dc1.corp.example.test`).
+    pub fqdn: String,
+    /// Its address: the KDC, LDAP server, name server and SMB server of the domain.
+    pub address: Ipv4Addr,
+    /// The network namespace it runs in.
+    pub netns: String,
+    /// Its smb.conf.
+    pub config: PathBuf,
+    /// The PID of its root `samba` process.
+    pub pid: u32,
+}
+
+/// The PIDs of the file server's daemons.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdFileServerPids {
+    /// The main smbd.
+    pub smbd: u32,
+    /// winbindd.
+    pub winbindd: u32,
+}
+
+/// A share of the AD lab's file server.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdShare {
+    /// The share name.
+    pub name: String,
+    /// Its directory on this machine.
+    pub path: PathBuf,
+    /// The file in its root whose text names the share (`<name>.txt`), so that a test can tell
+    /// which share it landed on.
+    pub file: String,
+    /// The share's comment.
+    pub comment: String,
+    /// The only domain users (account names without the domain) allowed to connect.
+    pub users: Vec<String>,
+}
+
+/// The AD lab's member file server.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdFileServer {
+    /// Its host name (`fs1`).
+    pub name: String,
+    /// Its DNS name, registered in the DC's DNS (`fs1.corp.example.test`).
+    pub fqdn: String,
+    /// Its address.
+    pub address: Ipv4Addr,
+    /// The network namespace it runs in.
+    pub netns: String,
+    /// Its smb.conf.
+    pub config: PathBuf,
+    /// Its daemons' PIDs.
+    pub pids: AdFileServerPids,
+    /// Its shares.
+    pub shares: Vec<AdShare>,
+}
+
+/// The Active Directory domain of `lab/ad`, as its `status --json` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdLab {
+    /// The Kerberos realm (`CORP.EXAMPLE.TEST`).
+    pub realm: String,
+    /// The NetBIOS domain name (`CORP`).
+    pub domain: String,
+    /// The DNS domain (`corp.example.test`).
+    pub dns_domain: String,
+    /// The lab's subnet in CIDR form.
+    pub subnet: String,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// The bridge in the root namespace.
+    pub bridge: AdBridge,
+    /// The domain's name server (the DC's address).
+    pub dns: Ipv4Addr,
+    /// A krb5.conf for Kerberos clients on this host, in the lab's directory: use it through
+    /// `KRB5_CONFIG` (see [`AdLab::kerberos`]).
+    pub krb5_conf: PathBuf,
+    /// The longest ticket the KDC issues; `kinit -l` asks for shorter ones.
+    pub ticket_lifetime_seconds: u64,
+    /// The longest a ticket can be renewed for.
+    pub renew_lifetime_seconds: u64,
+    /// The domain controller.
+    pub dc: AdDc,
+    /// The member file server.
+    pub fileserver: AdFileServer,
+    /// The domain users (lab-only secrets).
+    pub users: Vec<LabUser>,
+    /// The domain's administrator.
+    pub admin: LabUser,
+    /// The directory that holds all the lab's state.
+    pub root: PathBuf,
+    /// The lab's log directory.
+    pub logs: PathBuf,
+}
+
+impl AdLab {
+    /// Makes sure the domain is up and returns it, held shared until the returned value is
+    /// dropped.
+    ///
+    /// Returns [`LabError::Unavailable`] where network namespaces are impossible.
+    pub fn acquire() -> Result<InUse<AdLab>, LabError> {
+        let lease = LabLease::take("ad", false)?;
+        Ok(InUse {
+            lab: Self::up()?,
+            _lease: lease,
+        })
+    }
+
+    /// [`AdLab::acquire`] for a test: `None`, with `skipped: <why>` on standard error, where
+    /// network namespaces are impossible; any other failure of the lab fails the test.
+    ///
+    /// # Panics
+    ///
+    /// When the lab exists here but cannot be started: that is a test failure, not a skip.
+    pub fn acquire_or_skip() -> Option<InUse<AdLab>> {
+        match Self::acquire() {
+            Ok(lab) => Some(lab),
+            Err(LabError::Unavailable(why)) => {
+                eprintln!("skipped: {why}");
+                None
+            }
+            Err(error) => panic!("the AD lab failed: {error}"),
+        }
+    }
+
+    /// Waits until no other test uses the lab and holds it alone until the returned lease is
+    /// dropped, for tests that stop and start it. The lab may be up or down on return.
+    pub fn acquire_exclusive() -> Result<LabLease, LabError> {
+        LabLease::take("ad", true)
+    }
+
+    /// Runs `lab/ad up` (idempotent) and returns the domain's shape.
+    pub fn up() -> Result<AdLab, LabError> {
+        run_verb("ad", "up")?;
+        Self::status()?.ok_or_else(|| LabError::Unavailable("lab/ad up left no lab".into()))
+    }
+
+    /// Runs `lab/ad down`.
+    pub fn down() -> Result<(), LabError> {
+        run_verb("ad", "down")
+    }
+
+    /// The domain's shape, or `None` when it is not up.
+    pub fn status() -> Result<Option<AdLab>, LabError> {
+        read_status("ad")
+    }
+
+    /// The user called `name`.
+    pub fn user(&self, name: &str) -> Option<&LabUser> {
+        self.users.iter().find(|user| user.name == name)
+    }
+
+    /// The file server's share called `name`.
+    pub fn share(&self, name: &str) -> Option<&AdShare> {
+        self.fileserver
+            .shares
+            .iter()
+            .find(|share| share.name == name)
+    }
+
+    /// `user@REALM`.
+    pub fn principal(&self, user: &LabUser) -> String {
+        format!("{}@{}", user.name, self.realm)
+    }
+
+    /// Sets `command` up as a Kerberos client of the domain: the lab's krb5.conf through
+    /// `KRB5_CONFIG` and the credential cache `ccache` (a file path) through `KRB5CCNAME`.
+    pub fn kerberos<'c>(&self, command: &'c mut Command, ccache: &Path) -> &'c mut Command {
+        command
+            .env("KRB5_CONFIG", &self.krb5_conf)
+            .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+    }
+
+    /// Runs `kinit` for `user` with `password` into the credential cache `ccache`, with
+    /// `extra` arguments before the principal (`-l 30s` for a short ticket).
+    pub fn kinit(
+        &self,
+        user: &LabUser,
+        password: &str,
+        ccache: &Path,
+        extra: &[&str],
+    ) -> Result<Output, LabError> {
+        let mut command = Command::new("kinit");
+        self.kerberos(&mut command, ccache)
+            .args(extra)
+            .arg(self.principal(user));
+        run_bounded_with_input(
+            &mut command,
+            format!("{password}\n").as_bytes(),
+            SCRIPT_TIMEOUT,
+        )
+    }
+
+    /// The arguments that make smbclient reach `share` on the file server by its DNS name
+    /// (the name Kerberos needs) at its address: `-I` keeps smbclient from resolving the name
+    /// through this host's resolver, which knows nothing of the lab and would ask off the
+    /// machine.
+    pub fn smbclient_target(&self, share: &str) -> [String; 3] {
+        [
+            format!("//{}/{share}", self.fileserver.fqdn),
+            "-I".into(),
+            self.fileserver.address.to_string(),
+        ]
+    }
+
+    /// The live processes of this lab, as `lab_pids` of `lab/lib.sh` finds them (the DC's
+    /// samba processes overwrite their command line, so [`processes_naming`] cannot see them).
+    pub fn processes(&self) -> Result<Vec<u32>, LabError> {
+        let mut marker = self.root.clone().into_os_string();
+        marker.push("/");
+        let output = run_bounded(
+            Command::new("bash")
+                .args(["-c", "source \"$1\" && lab_pids", "bash"])
+                .arg(lab_dir().join("lib.sh"))
+                .env("LAB_NAME", "wnet-testlab")
+                .env("LAB_MARKER", marker),
+            SCRIPT_TIMEOUT,
+        )?;
+        if !output.status.success() {
+            return Err(script_failed("lib.sh", &["lab_pids"], &output));
+        }
+        let mut pids: Vec<u32> = String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .collect();
+        pids.sort_unstable();
+        Ok(pids)
     }
 }
 
