@@ -18,6 +18,7 @@ pub mod connect_credentials;
 pub mod credentials;
 pub mod drives;
 pub mod error;
+pub mod file_channel;
 pub mod last_error;
 pub mod remembered;
 pub mod resolve;
