@@ -18,8 +18,28 @@ pub mod codes {
     pub const ERROR_INVALID_HANDLE: u32 = 6;
     /// Not enough memory (WN_OUT_OF_MEMORY).
     pub const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
+    /// The system cannot move the file to a different disk drive.
+    pub const ERROR_NOT_SAME_DEVICE: u32 = 17;
+    /// The media is write protected.
+    pub const ERROR_WRITE_PROTECT: u32 = 19;
     /// A device attached to the system is not functioning (WN_DEVICE_ERROR).
     pub const ERROR_GEN_FAILURE: u32 = 31;
+    /// The file is being used by another process.
+    pub const ERROR_SHARING_VIOLATION: u32 = 32;
+    /// Another process has locked a portion of the file.
+    pub const ERROR_LOCK_VIOLATION: u32 = 33;
+    /// The file exists.
+    pub const ERROR_FILE_EXISTS: u32 = 80;
+    /// There is not enough space on the disk.
+    pub const ERROR_DISK_FULL: u32 = 112;
+    /// The directory is not empty.
+    pub const ERROR_DIR_NOT_EMPTY: u32 = 145;
+    /// Cannot create a file when that file already exists.
+    pub const ERROR_ALREADY_EXISTS: u32 = 183;
+    /// The filename or extension is too long.
+    pub const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
+    /// The directory name is invalid.
+    pub const ERROR_DIRECTORY: u32 = 267;
     /// The request is not supported (WN_NOT_SUPPORTED).
     pub const ERROR_NOT_SUPPORTED: u32 = 50;
     /// The network path was not found.
@@ -110,11 +130,41 @@ pub mod codes {
     pub const ERROR_DEVICE_IN_USE: u32 = 2404;
 }
 
+/// The text of a file operation's error code, as Windows words it.
+fn file_message(code: u32) -> Option<&'static str> {
+    use codes::{
+        ERROR_ALREADY_EXISTS, ERROR_DIR_NOT_EMPTY, ERROR_DIRECTORY, ERROR_DISK_FULL,
+        ERROR_FILE_EXISTS, ERROR_FILENAME_EXCED_RANGE, ERROR_LOCK_VIOLATION, ERROR_NOT_SAME_DEVICE,
+        ERROR_SHARING_VIOLATION, ERROR_WRITE_PROTECT,
+    };
+    Some(match code {
+        ERROR_NOT_SAME_DEVICE => "The system cannot move the file to a different disk drive.",
+        ERROR_WRITE_PROTECT => "The media is write protected.",
+        ERROR_SHARING_VIOLATION => {
+            "The process cannot access the file because it is being used by another process."
+        }
+        ERROR_LOCK_VIOLATION => {
+            "The process cannot access the file because another process has locked a portion \
+             of the file."
+        }
+        ERROR_FILE_EXISTS => "The file exists.",
+        ERROR_DISK_FULL => "There is not enough space on the disk.",
+        ERROR_DIR_NOT_EMPTY => "The directory is not empty.",
+        ERROR_ALREADY_EXISTS => "Cannot create a file when that file already exists.",
+        ERROR_FILENAME_EXCED_RANGE => "The filename or extension is too long.",
+        ERROR_DIRECTORY => "The directory name is invalid.",
+        _ => return None,
+    })
+}
+
 /// Windows' standard English text for `code` (FormatMessage), or the text Windows gives a
 /// code it has no message for.
 #[allow(clippy::wildcard_imports)] // every code of the table is matched here
 pub fn message(code: u32) -> &'static str {
     use codes::*;
+    if let Some(text) = file_message(code) {
+        return text;
+    }
     match code {
         NO_ERROR => "The operation completed successfully.",
         ERROR_FILE_NOT_FOUND => "The system cannot find the file specified.",
@@ -396,12 +446,23 @@ impl WinError {
             | ERROR_SESSION_CREDENTIAL_CONFLICT
             | ERROR_NOT_AUTHENTICATED
             | ERROR_SMB_GUEST_LOGON_BLOCKED
-            | ERROR_BAD_USERNAME => Errno::EACCES,
+            | ERROR_BAD_USERNAME
+            | ERROR_SHARING_VIOLATION
+            | ERROR_LOCK_VIOLATION
+            | ERROR_WRITE_PROTECT => Errno::EACCES,
             ERROR_SEM_TIMEOUT => Errno::ETIMEDOUT,
             ERROR_NO_NETWORK => Errno::ENETDOWN,
             ERROR_NOT_SUPPORTED => Errno::EOPNOTSUPP,
             ERROR_NOT_ENOUGH_MEMORY => Errno::ENOMEM,
             ERROR_BUSY | ERROR_OPEN_FILES | ERROR_DEVICE_IN_USE => Errno::EBUSY,
+            // File errors, as Python on Windows maps them.
+            ERROR_FILE_EXISTS | ERROR_ALREADY_EXISTS => Errno::EEXIST,
+            ERROR_DIR_NOT_EMPTY => Errno::ENOTEMPTY,
+            ERROR_DIRECTORY => Errno::ENOTDIR,
+            ERROR_DISK_FULL => Errno::ENOSPC,
+            ERROR_NOT_SAME_DEVICE => Errno::EXDEV,
+            ERROR_FILENAME_EXCED_RANGE => Errno::ENAMETOOLONG,
+            ERROR_INVALID_HANDLE => Errno::EBADF,
             _ => Errno::EIO,
         };
         errno as i32

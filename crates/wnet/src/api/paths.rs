@@ -317,34 +317,19 @@ pub fn code_for_errno(errno: i32) -> u32 {
     match Errno::from_raw(errno) {
         Errno::ENOENT => codes::ERROR_FILE_NOT_FOUND,
         Errno::EACCES | Errno::EPERM | Errno::EISDIR | Errno::EROFS => codes::ERROR_ACCESS_DENIED,
-        Errno::EEXIST => ERROR_ALREADY_EXISTS,
-        Errno::ENOTEMPTY => ERROR_DIR_NOT_EMPTY,
-        Errno::ENOTDIR => ERROR_DIRECTORY,
-        Errno::ENOSPC => ERROR_DISK_FULL,
-        Errno::EBUSY => ERROR_SHARING_VIOLATION,
-        Errno::EXDEV => ERROR_NOT_SAME_DEVICE,
-        Errno::ENAMETOOLONG => ERROR_FILENAME_EXCED_RANGE,
+        Errno::EEXIST => codes::ERROR_ALREADY_EXISTS,
+        Errno::ENOTEMPTY => codes::ERROR_DIR_NOT_EMPTY,
+        Errno::ENOTDIR => codes::ERROR_DIRECTORY,
+        Errno::ENOSPC => codes::ERROR_DISK_FULL,
+        Errno::EBUSY => codes::ERROR_SHARING_VIOLATION,
+        Errno::EXDEV => codes::ERROR_NOT_SAME_DEVICE,
+        Errno::ENAMETOOLONG => codes::ERROR_FILENAME_EXCED_RANGE,
         Errno::EINVAL => codes::ERROR_INVALID_PARAMETER,
         Errno::ENOTCONN | Errno::ECONNRESET | Errno::EIO => codes::ERROR_UNEXP_NET_ERR,
         Errno::ETIMEDOUT => codes::ERROR_SEM_TIMEOUT,
         _ => codes::ERROR_GEN_FAILURE,
     }
 }
-
-/// Cannot create a file when that file already exists.
-const ERROR_ALREADY_EXISTS: u32 = 183;
-/// The directory is not empty.
-const ERROR_DIR_NOT_EMPTY: u32 = 145;
-/// The directory name is invalid.
-const ERROR_DIRECTORY: u32 = 267;
-/// There is not enough space on the disk.
-const ERROR_DISK_FULL: u32 = 112;
-/// The process cannot access the file because it is being used by another process.
-const ERROR_SHARING_VIOLATION: u32 = 32;
-/// The system cannot move the file to a different disk drive.
-const ERROR_NOT_SAME_DEVICE: u32 = 17;
-/// The filename or extension is too long.
-const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
 
 /// Forgets the mount points remembered for this process (after this process cancelled a
 /// connection: the next use asks again).
