@@ -9,6 +9,7 @@
 
 pub mod activation;
 pub mod drives;
+mod file_service;
 mod idle_sessions;
 pub mod provider;
 pub mod redirector;

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use wnet::agent_protocol::{ErrorReply, PROTOCOL_VERSION, Request, RequestEnvelope, Response};
 use wnet::error::{Cause, WinError, codes};
 use wnet::secret_buffer::SecretBuffer;
+use wnet_smb2::Tree;
 
 /// The longest request line accepted, its newline included (requests are small; this bounds
 /// a hostile client).
@@ -300,23 +301,33 @@ impl Client {
     async fn serve(self, stream: UnixStream) {
         let (mut reader, mut writer) = stream.into_split();
         let mut lines = SecretBuffer::new(INITIAL_LINE, MAX_LINE);
-        self.converse(&mut reader, &mut writer, &mut lines).await;
+        let files = self.converse(&mut reader, &mut writer, &mut lines).await;
+        if let Some(tree) = files {
+            crate::file_service::serve_files(tree, reader, writer).await;
+        }
         self.touch();
         self.clients.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Answers request lines until the client goes, sends a line that is too long, or asks
-    /// the agent to stop. A request line may carry a password: it is read straight into
-    /// `lines` (no `BufReader`, whose own buffer would keep it), and zeroed there once
-    /// answered; `lines` is left holding nothing.
-    async fn converse<R, W>(&self, reader: &mut R, writer: &mut W, lines: &mut SecretBuffer)
+    /// Answers request lines until the client goes, sends a line that is too long, asks the
+    /// agent to stop, or turns the connection into a file channel (the tree it serves is
+    /// returned). A request line may carry a password: it is read straight into `lines` (no
+    /// `BufReader`, whose own buffer would keep it), and zeroed there once answered; `lines`
+    /// is left holding nothing.
+    async fn converse<R, W>(
+        &self,
+        reader: &mut R,
+        writer: &mut W,
+        lines: &mut SecretBuffer,
+    ) -> Option<Tree>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
+        let mut files = None;
         while let Some(length) = next_line(reader, lines).await {
             self.touch();
-            let (response, stop) = self.answer(&lines.filled()[..length]).await;
+            let (response, next) = self.answer(&lines.filled()[..length]).await;
             lines.consume(length);
             self.touch();
             let Ok(mut reply) = serde_json::to_vec(&response) else {
@@ -326,15 +337,27 @@ impl Client {
             if writer.write_all(&reply).await.is_err() {
                 break;
             }
-            if stop {
-                let _ = self.stop.send(true);
-                break;
+            match next {
+                Next::Answer => {}
+                Next::Stop => {
+                    let _ = self.stop.send(true);
+                    break;
+                }
+                // A client waits for the answer before its first frame: bytes already here
+                // after the request line break the protocol.
+                Next::Files(tree) => {
+                    if lines.filled().is_empty() {
+                        files = Some(tree);
+                    }
+                    break;
+                }
             }
         }
         lines.clear();
+        files
     }
 
-    async fn answer(&self, line: &[u8]) -> (Response, bool) {
+    async fn answer(&self, line: &[u8]) -> (Response, Next) {
         let invalid = |detail: String| {
             Response::Error(ErrorReply::from(&WinError::with_cause(
                 codes::ERROR_INVALID_PARAMETER,
@@ -343,7 +366,9 @@ impl Client {
         };
         let envelope: RequestEnvelope = match serde_json::from_slice(line) {
             Ok(envelope) => envelope,
-            Err(error) => return (invalid(format!("malformed request: {error}")), false),
+            Err(error) => {
+                return (invalid(format!("malformed request: {error}")), Next::Answer);
+            }
         };
         if envelope.version != PROTOCOL_VERSION {
             let error = WinError::with_cause(
@@ -354,7 +379,7 @@ impl Client {
                     envelope.version
                 )),
             );
-            return (Response::Error(ErrorReply::from(&error)), false);
+            return (Response::Error(ErrorReply::from(&error)), Next::Answer);
         }
         match envelope.request {
             Request::Status => {
@@ -367,20 +392,50 @@ impl Client {
                         sessions,
                         idle_timeout_secs: self.idle_timeout.as_secs(),
                     },
-                    false,
+                    Next::Answer,
                 )
             }
-            Request::Stop => (Response::Ok, true),
+            Request::Stop => (Response::Ok, Next::Stop),
+            Request::FileChannel {
+                remote_name,
+                credentials,
+            } => {
+                tracing::debug!(op = "file_channel", "request");
+                match self
+                    .workstation
+                    .file_tree(&remote_name, credentials.as_ref())
+                    .await
+                {
+                    Ok(tree) => (
+                        Response::FileChannel {
+                            max_read: tree.max_read_size(),
+                            max_write: tree.max_write_size(),
+                        },
+                        Next::Files(tree),
+                    ),
+                    Err(error) => (Response::Error(ErrorReply::from(&error)), Next::Answer),
+                }
+            }
             request => {
                 tracing::debug!(op = request_name(&request), "request");
                 let response = self.workstation.handle(request).await;
                 if let Response::Error(error) = &response {
                     tracing::debug!(code = error.code, ntstatus = ?error.ntstatus, detail = ?error.detail, "request failed");
                 }
-                (response, false)
+                (response, Next::Answer)
             }
         }
     }
+}
+
+/// What a connection does after a request is answered.
+enum Next {
+    /// Reads the next request.
+    Answer,
+    /// Stops the agent.
+    Stop,
+    /// Serves the files of this tree (a file channel).
+    Files(Tree),
 }
 
 /// Reads until `lines` holds a whole line: its length, `None` when the client has gone, the
@@ -415,6 +470,7 @@ fn request_name(request: &Request) -> &'static str {
         Request::Shares { .. } => "shares",
         Request::ResourceInformation { .. } => "resource_information",
         Request::ServeShare { .. } => "serve_share",
+        Request::FileChannel { .. } => "file_channel",
         Request::Stop => "stop",
     }
 }

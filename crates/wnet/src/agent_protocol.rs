@@ -113,6 +113,17 @@ pub enum Request {
         /// server yet (as WNetAddConnection2 without a user and password sends them).
         credentials: Option<WireCredentials>,
     },
+    /// Turns this connection over to the files of `\\server\share` (see
+    /// [`crate::file_channel`]): after the [`Response::FileChannel`] line, binary frames
+    /// follow both ways. The share is connected first, implicitly, when it is not connected,
+    /// as for [`Request::ServeShare`].
+    FileChannel {
+        /// The share (any path below it is ignored).
+        remote_name: UncName,
+        /// Credentials for the implicit connection, if the agent has no session with the
+        /// server yet.
+        credentials: Option<WireCredentials>,
+    },
     /// Stop the agent: drop every connection and exit.
     Stop,
 }
@@ -291,6 +302,13 @@ pub enum Response {
     Served {
         /// The directory serving `\\server\share`.
         mount_point: String,
+    },
+    /// [`Request::FileChannel`]: the channel is open; binary frames follow.
+    FileChannel {
+        /// The most one read may ask of the server (the client reads ahead in pieces of it).
+        max_read: u32,
+        /// The most one write may carry.
+        max_write: u32,
     },
     /// The request failed.
     Error(ErrorReply),

@@ -224,7 +224,10 @@ impl<P: Provider> Workstation<P> {
                 remote_name,
                 credentials,
             } => self.serve_share(&remote_name, credentials.as_ref()).await,
-            Request::Status | Request::Stop => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
+            // The server answers these itself (a file channel needs the connection).
+            Request::Status | Request::Stop | Request::FileChannel { .. } => {
+                Err(WinError::new(codes::ERROR_INVALID_PARAMETER))
+            }
         };
         result.unwrap_or_else(|error| Response::Error((&error).into()))
     }

@@ -225,3 +225,44 @@ impl<P: Provider> Workstation<P> {
         }
     }
 }
+
+impl<P: Provider> Workstation<P> {
+    /// [`wnet::agent_protocol::Request::FileChannel`]: the tree of the share of `unc`, from
+    /// any connection to it (a drive letter's too), connecting it deviceless first when there
+    /// is none, as [`Workstation::serve_share`] does.
+    pub async fn file_tree(
+        &self,
+        unc: &UncName,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<P::Tree, WinError> {
+        let share = share_of(unc);
+        let held = |table: &super::Table<P>| {
+            table
+                .connections
+                .iter()
+                .find(|row| share_of(&row.entry.remote_name).matches(&share))
+                .map(|row| (row.tree.clone(), row.entry.resource_type))
+        };
+        let found = held(&lock(&self.table));
+        let (tree, kind) = if let Some(found) = found {
+            found
+        } else {
+            self.add_connection(
+                &share,
+                None,
+                credentials,
+                0,
+                resource_type::RESOURCETYPE_DISK,
+            )
+            .await?;
+            held(&lock(&self.table)).ok_or_else(|| WinError::new(codes::ERROR_NETNAME_DELETED))?
+        };
+        if kind != resource_type::RESOURCETYPE_DISK {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_DEV_TYPE,
+                Cause::Other(format!("{share} is not a disk share")),
+            ));
+        }
+        Ok(tree)
+    }
+}
