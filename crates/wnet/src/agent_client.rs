@@ -17,8 +17,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::agent_protocol::{PROTOCOL_VERSION, Request, RequestEnvelope, Response};
+use crate::agent_protocol::{
+    PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials,
+};
 use crate::secret_buffer::SecretBuffer;
+use crate::unc::UncName;
 use wnet_host::env_var;
 use wnet_host::user_state::{DirRule, check_dir, open_private_append, open_private_read};
 
@@ -313,6 +316,29 @@ impl AgentClient {
         match parsed? {
             Response::Error(error) => Err(error.into()),
             response => Ok(response),
+        }
+    }
+
+    /// Turns this connection into a file channel for `share` (see [`crate::file_channel`]),
+    /// connecting the share implicitly with `credentials` if the agent has no connection to
+    /// it: the stream, and the most one read and one write may carry.
+    pub fn into_file_channel(
+        mut self,
+        share: UncName,
+        credentials: Option<WireCredentials>,
+    ) -> Result<(UnixStream, u32, u32), WinError> {
+        let response = self.call(Request::FileChannel {
+            remote_name: share,
+            credentials,
+        })?;
+        match response {
+            Response::FileChannel {
+                max_read,
+                max_write,
+            } => Ok((self.stream, max_read, max_write)),
+            other => Err(no_agent(format!(
+                "the wnet agent answered a file channel request with {other:?}"
+            ))),
         }
     }
 

@@ -1,0 +1,384 @@
+//! Files of a share straight over the agent's session, without a mount: the blocking client
+//! of a file channel ([`crate::file_channel`]), for the direct file API and for UNC paths
+//! where FUSE cannot serve them. Reads are split into pieces the server takes and sent
+//! together (read ahead); writes are sent without waiting for their answers, a bounded
+//! number at a time (written behind), and their failures reported by the next call on the
+//! channel, as a failed write behind is reported by the next call on a file.
+
+use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::os::unix::net::UnixStream;
+
+use crate::agent_client::AgentClient;
+use crate::api::paths::{NetPath, classify};
+use crate::api::{connections, resolve_credentials};
+use crate::error::{Cause, WinError, codes};
+use crate::file_channel::{FileInfo, FileReply, FileRequest, MAX_DATA, OpenMode, frame_length};
+use crate::unc::UncName;
+
+/// How many requests a channel has under way at most (reads ahead, writes behind).
+const WINDOW: usize = 16;
+
+/// A share and a path in it, from a UNC or drive-letter path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharePath {
+    /// `\\server\share`.
+    pub share: UncName,
+    /// The path below it, components joined by `\` (empty for the share's root).
+    pub path: String,
+}
+
+/// The share and path a UNC path (`\\server\share\…`, `//server/share/…`) or a redirected
+/// drive's path (`X:\…`) names: ERROR_BAD_NETPATH for a local path or a malformed UNC one,
+/// ERROR_PATH_NOT_FOUND for a drive letter that is not redirected, ERROR_INVALID_NAME for a
+/// name Windows refuses.
+pub fn share_path(path: &str) -> Result<SharePath, WinError> {
+    let not_network = || {
+        WinError::with_cause(
+            codes::ERROR_BAD_NETPATH,
+            Cause::LocalPath(format!("{path} is not a network path")),
+        )
+    };
+    match classify(path)? {
+        NetPath::Local => Err(not_network()),
+        NetPath::Unc { share, rest, .. } => Ok(SharePath {
+            share,
+            path: rest.join("\\"),
+        }),
+        NetPath::Drive { letter, rest, .. } => {
+            let remote = connections()
+                .ok()
+                .and_then(|table| {
+                    table
+                        .into_iter()
+                        .find(|entry| entry.has_local_name(&letter))
+                        .map(|entry| entry.remote_name)
+                })
+                .ok_or_else(|| {
+                    WinError::with_cause(
+                        codes::ERROR_PATH_NOT_FOUND,
+                        Cause::LocalPath(format!("{letter} is not redirected")),
+                    )
+                })?;
+            let mut parts = remote.path.clone();
+            parts.extend(rest);
+            Ok(SharePath {
+                share: UncName {
+                    server: remote.server,
+                    share: remote.share,
+                    path: Vec::new(),
+                },
+                path: parts.join("\\"),
+            })
+        }
+    }
+}
+
+/// A file channel: one share's files, over a connection to the agent.
+#[derive(Debug)]
+pub struct FileChannel {
+    stream: UnixStream,
+    max_read: u32,
+    max_write: u32,
+    next_id: u32,
+    /// Requests sent whose replies have not been read.
+    pending: usize,
+    /// Replies read before they were asked for, by request number.
+    arrived: HashMap<u32, FileReply>,
+    /// Writes sent behind and not yet answered (their numbers).
+    behind: Vec<u32>,
+    /// The first failure of a write behind, reported by the next call.
+    failed_behind: Option<WinError>,
+}
+
+/// The error a failed reply stands for.
+fn reply_error(code: u32, ntstatus: u32, message: String) -> WinError {
+    if ntstatus != 0 {
+        WinError::with_cause(code, Cause::NtStatus(ntstatus))
+    } else {
+        WinError::with_cause(code, Cause::Other(message))
+    }
+}
+
+fn lost(error: impl std::fmt::Display) -> WinError {
+    WinError::with_cause(
+        codes::ERROR_NETNAME_DELETED,
+        Cause::Agent(format!("lost the wnet agent's file channel: {error}")),
+    )
+}
+
+fn unexpected(reply: &FileReply) -> WinError {
+    WinError::with_cause(
+        codes::ERROR_UNEXP_NET_ERR,
+        Cause::Agent(format!("unexpected file channel reply {reply:?}")),
+    )
+}
+
+impl FileChannel {
+    /// Opens a channel to `share`'s files, connecting it implicitly (with the default
+    /// credentials, or over the session the agent holds with the server) if it is not
+    /// connected.
+    pub fn open(share: &UncName) -> Result<FileChannel, WinError> {
+        let credentials = resolve_credentials(&share.server, None, None)?;
+        let share = UncName {
+            server: share.server.clone(),
+            share: share.share.clone(),
+            path: Vec::new(),
+        };
+        let (stream, max_read, max_write) =
+            AgentClient::connect()?.into_file_channel(share, credentials)?;
+        // A file request may take as long as the server does; the agent's own timeouts bound
+        // each one.
+        let _ = stream.set_read_timeout(None);
+        Ok(FileChannel {
+            stream,
+            max_read: max_read.clamp(4096, MAX_DATA),
+            max_write: max_write.clamp(4096, MAX_DATA),
+            next_id: 0,
+            pending: 0,
+            arrived: HashMap::new(),
+            behind: Vec::new(),
+            failed_behind: None,
+        })
+    }
+
+    /// The most one read asks of the server.
+    pub fn max_read(&self) -> u32 {
+        self.max_read
+    }
+
+    fn send(&mut self, request: &FileRequest) -> Result<u32, WinError> {
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        self.stream.write_all(&request.encode(id)).map_err(lost)?;
+        self.pending += 1;
+        Ok(id)
+    }
+
+    /// Reads one reply frame, whichever request it answers.
+    fn read_reply(&mut self) -> Result<(u32, FileReply), WinError> {
+        let mut prefix = [0u8; 4];
+        self.stream.read_exact(&mut prefix).map_err(lost)?;
+        let length = frame_length(prefix).map_err(lost)?;
+        let mut body = vec![0u8; length];
+        self.stream.read_exact(&mut body).map_err(lost)?;
+        let (id, reply) = FileReply::decode(&body).map_err(lost)?;
+        self.pending = self.pending.saturating_sub(1);
+        Ok((id, reply))
+    }
+
+    /// Files a reply that arrived: a write behind's is checked and dropped.
+    fn file_reply(&mut self, id: u32, reply: FileReply) {
+        if let Some(at) = self.behind.iter().position(|&behind| behind == id) {
+            self.behind.swap_remove(at);
+            if let FileReply::Failed {
+                code,
+                ntstatus,
+                message,
+            } = reply
+            {
+                self.failed_behind
+                    .get_or_insert_with(|| reply_error(code, ntstatus, message));
+            }
+            return;
+        }
+        self.arrived.insert(id, reply);
+    }
+
+    /// Waits for the reply to request `id`.
+    fn wait(&mut self, id: u32) -> Result<FileReply, WinError> {
+        loop {
+            if let Some(reply) = self.arrived.remove(&id) {
+                return match reply {
+                    FileReply::Failed {
+                        code,
+                        ntstatus,
+                        message,
+                    } => Err(reply_error(code, ntstatus, message)),
+                    reply => Ok(reply),
+                };
+            }
+            let (got, reply) = self.read_reply()?;
+            self.file_reply(got, reply);
+        }
+    }
+
+    /// Reads replies until at most `room` requests are under way.
+    fn make_room(&mut self, room: usize) -> Result<(), WinError> {
+        while self.pending > room {
+            let (id, reply) = self.read_reply()?;
+            self.file_reply(id, reply);
+        }
+        Ok(())
+    }
+
+    /// The failure of a write behind, if one failed since the last call.
+    fn check_behind(&mut self) -> Result<(), WinError> {
+        match self.failed_behind.take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends `request` and waits for its answer (after reporting a failed write behind).
+    fn call(&mut self, request: &FileRequest) -> Result<FileReply, WinError> {
+        self.check_behind()?;
+        let id = self.send(request)?;
+        self.wait(id)
+    }
+
+    /// Waits for every write behind: the first failure among them, if any.
+    pub fn settle(&mut self) -> Result<(), WinError> {
+        while !self.behind.is_empty() {
+            let (id, reply) = self.read_reply()?;
+            self.file_reply(id, reply);
+        }
+        self.check_behind()
+    }
+
+    /// Opens `path` in the share.
+    pub fn open_file(&mut self, path: &str, mode: OpenMode) -> Result<(u64, FileInfo), WinError> {
+        match self.call(&FileRequest::Open {
+            path: path.to_owned(),
+            mode,
+        })? {
+            FileReply::Opened { handle, info } => Ok((handle, info)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Reads up to `length` bytes at `offset`, in pieces sent together; fewer at the end of
+    /// the file.
+    pub fn read(&mut self, handle: u64, offset: u64, length: usize) -> Result<Vec<u8>, WinError> {
+        self.check_behind()?;
+        let piece = self.max_read as usize;
+        let mut ids = Vec::new();
+        let mut at = 0usize;
+        let mut data = Vec::with_capacity(length.min(64 << 20));
+        let mut next_wanted = 0usize;
+        let mut ended = false;
+        while next_wanted < ids.len() || (at < length && !ended) {
+            // Keep the window full while there is more to ask for.
+            while at < length && !ended && ids.len() - next_wanted < WINDOW {
+                let count = piece.min(length - at);
+                let id = self.send(&FileRequest::Read {
+                    handle,
+                    offset: offset + at as u64,
+                    length: u32::try_from(count).unwrap_or(u32::MAX),
+                })?;
+                ids.push((id, count));
+                at += count;
+            }
+            let (id, asked) = ids[next_wanted];
+            next_wanted += 1;
+            let reply = self.wait(id);
+            if ended {
+                // Past the end: what these say no longer matters.
+                continue;
+            }
+            match reply? {
+                FileReply::Data(bytes) => {
+                    let short = bytes.len() < asked;
+                    data.extend_from_slice(&bytes);
+                    if short {
+                        ended = true;
+                    }
+                }
+                other => return Err(unexpected(&other)),
+            }
+        }
+        Ok(data)
+    }
+
+    /// Writes `data` at `offset` behind: sent now in pieces, answered later (see
+    /// [`FileChannel::settle`]).
+    pub fn write_behind(&mut self, handle: u64, offset: u64, data: &[u8]) -> Result<(), WinError> {
+        self.check_behind()?;
+        for (index, chunk) in data.chunks(self.max_write as usize).enumerate() {
+            self.make_room(WINDOW - 1)?;
+            let id = self.send(&FileRequest::Write {
+                handle,
+                offset: offset + (index * self.max_write as usize) as u64,
+                data: chunk.to_vec(),
+            })?;
+            self.behind.push(id);
+        }
+        Ok(())
+    }
+
+    /// Closes the file after its writes behind are answered.
+    pub fn close_file(&mut self, handle: u64) -> Result<(), WinError> {
+        let settled = self.settle();
+        let closed = self.call(&FileRequest::Close { handle }).map(|_| ());
+        settled.and(closed)
+    }
+
+    /// Flushes the file to the server's disk after its writes behind are answered.
+    pub fn flush(&mut self, handle: u64) -> Result<(), WinError> {
+        self.settle()?;
+        self.call(&FileRequest::Flush { handle }).map(|_| ())
+    }
+
+    /// Sets the file's size (after its writes behind).
+    pub fn set_size(&mut self, handle: u64, size: u64) -> Result<(), WinError> {
+        self.settle()?;
+        self.call(&FileRequest::SetSize { handle, size })
+            .map(|_| ())
+    }
+
+    /// The open file's attributes (after its writes behind).
+    pub fn query(&mut self, handle: u64) -> Result<FileInfo, WinError> {
+        self.settle()?;
+        match self.call(&FileRequest::Query { handle })? {
+            FileReply::Info(info) => Ok(info),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// `path`'s attributes.
+    pub fn stat(&mut self, path: &str) -> Result<FileInfo, WinError> {
+        match self.call(&FileRequest::Stat {
+            path: path.to_owned(),
+        })? {
+            FileReply::Info(info) => Ok(info),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The directory `path`'s entries (without `.` and `..`).
+    pub fn list(&mut self, path: &str) -> Result<Vec<(String, FileInfo)>, WinError> {
+        match self.call(&FileRequest::List {
+            path: path.to_owned(),
+        })? {
+            FileReply::Listing(entries) => Ok(entries),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Renames `from` to `to` in the share, replacing an existing `to` if `replace`.
+    pub fn rename(&mut self, from: &str, to: &str, replace: bool) -> Result<(), WinError> {
+        self.call(&FileRequest::Rename {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            replace,
+        })
+        .map(|_| ())
+    }
+
+    /// Deletes the file, or with `directory` the empty directory, `path`.
+    pub fn delete(&mut self, path: &str, directory: bool) -> Result<(), WinError> {
+        self.call(&FileRequest::Delete {
+            path: path.to_owned(),
+            directory,
+        })
+        .map(|_| ())
+    }
+
+    /// Makes the directory `path`.
+    pub fn make_directory(&mut self, path: &str) -> Result<(), WinError> {
+        self.call(&FileRequest::MakeDirectory {
+            path: path.to_owned(),
+        })
+        .map(|_| ())
+    }
+}
