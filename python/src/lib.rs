@@ -12,6 +12,7 @@
 mod blocking;
 mod convert;
 mod errors;
+mod files;
 mod getargs;
 mod handle;
 mod name_service;
@@ -154,6 +155,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(paths::_path_support, module)?)?;
     module.add_function(wrap_pyfunction!(paths::_winerror, module)?)?;
     module.add_class::<paths::PathFunction>()?;
+    module.add_function(wrap_pyfunction!(files::_share_path, module)?)?;
+    module.add_class::<files::FileChannel>()?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
     // interpreter runs `wnet._agent` (unless $WNET_AGENT_PROGRAM names an agent), the current
     // directory dropped from its import path first (a `wnet` source tree there must not stand

@@ -31,7 +31,7 @@ fn os_error(
     build().unwrap_or_else(|failure| failure)
 }
 
-fn win_os_error(py: Python<'_>, error: &WinError, filename: &Bound<'_, PyAny>) -> PyErr {
+pub(crate) fn win_os_error(py: Python<'_>, error: &WinError, filename: &Bound<'_, PyAny>) -> PyErr {
     os_error(py, error.errno(), error.code, error.message(), filename)
 }
 

@@ -2,7 +2,9 @@
 
 This package is the Pythonic front of the Rust crates: ``connect`` (a context manager),
 ``connections``, ``shares``, ``browse``, ``workgroups``, ``universal_name``, ``lookup``,
-``node_status`` and ``scan`` return frozen dataclasses; failures raise ``wnet.Error`` and its
+``node_status`` and ``scan`` return frozen dataclasses; ``open_file``, ``listdir``, ``scandir``,
+``stat``, ``walk``, ``copyfile``… reach a share's files straight over the agent's session, as
+smbprotocol's ``smbclient`` module does (``wnet._files``); failures raise ``wnet.Error`` and its
 subclasses, which are also ``pywintypes.error``. ``wnet.aio`` has asyncio variants. The
 pywin32-compatible modules (``win32wnet``, ``win32netcon``, ``netbios``, ``pywintypes``) are
 installed beside it. Importing it lets ``open``, ``os``, ``shutil`` and ``pathlib`` take UNC
@@ -42,6 +44,24 @@ from wnet._errors import (
     NotSupported,
     Timeout,
 )
+from wnet._files import (
+    copyfile,
+    copytree,
+    listdir,
+    lstat,
+    makedirs,
+    mkdir,
+    open_file,
+    remove,
+    rename,
+    replace,
+    rmdir,
+    rmtree,
+    scandir,
+    stat,
+    unlink,
+    walk,
+)
 from wnet._native import __version__
 from wnet._paths import install as _install_paths
 from wnet._paths import local_path
@@ -74,12 +94,28 @@ __all__ = [
     "browse",
     "connect",
     "connections",
+    "copyfile",
+    "copytree",
     "disconnect",
+    "listdir",
     "local_path",
     "lookup",
+    "lstat",
+    "makedirs",
+    "mkdir",
     "node_status",
+    "open_file",
+    "remove",
+    "rename",
+    "replace",
+    "rmdir",
+    "rmtree",
     "scan",
+    "scandir",
     "shares",
+    "stat",
     "universal_name",
+    "unlink",
+    "walk",
     "workgroups",
 ]

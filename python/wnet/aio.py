@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import AsyncIterator, Iterable, List, Optional, TypeVar, Union
+from typing import IO, Any, AsyncIterator, Iterable, List, Optional, TypeVar, Union
 
 import wnet._api as _api
+import wnet._files as _files
 
 T = TypeVar("T")
 
@@ -53,3 +54,47 @@ async def scan(
         if item is done:
             return
         yield item
+
+
+class AsyncFile:
+    """A file of a share for asyncio (``wnet.aio.open_file``): ``read``, ``write``, ``seek``
+    and ``close`` run the blocking calls off the event loop; ``async with`` closes it."""
+
+    def __init__(self, file: IO[Any]) -> None:
+        self._file = file
+
+    @property
+    def name(self) -> str:
+        return str(self._file.name)
+
+    async def read(self, size: int = -1) -> Any:
+        return await _in_thread(functools.partial(self._file.read, size))
+
+    async def write(self, data: Any) -> int:
+        return await _in_thread(functools.partial(self._file.write, data))
+
+    async def seek(self, offset: int, whence: int = 0) -> int:
+        return await _in_thread(functools.partial(self._file.seek, offset, whence))
+
+    async def flush(self) -> None:
+        await _in_thread(functools.partial(self._file.flush))
+
+    async def close(self) -> None:
+        await _in_thread(functools.partial(self._file.close))
+
+    async def __aenter__(self) -> "AsyncFile":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+async def open_file(path: str, mode: str = "r", **kwargs: Any) -> AsyncFile:
+    """``wnet.open_file`` for asyncio."""
+    file = await _in_thread(functools.partial(_files.open_file, path, mode, **kwargs))
+    return AsyncFile(file)
+
+
+async def listdir(path: str) -> List[str]:
+    """``wnet.listdir`` without blocking the event loop."""
+    return await _in_thread(functools.partial(_files.listdir, path))

@@ -1,0 +1,230 @@
+"""The direct file API (``wnet.open_file``, ``wnet.listdir``…) against the lab, as people
+coming from smbprotocol's ``smbclient`` module use it: every result is checked with
+smbclient, the real peer, on the server."""
+
+import asyncio
+import hashlib
+import os
+import stat
+import threading
+
+import pytest
+from conftest import SERVER, password
+from test_unc_paths import server_file, server_names, smbclient
+
+import wnet
+import wnet.aio
+
+
+def server_bytes(lab, path):
+    """The bytes of ``path`` in the public share, as smbclient fetches them."""
+    local = f"/tmp/wnet-files-{os.getpid()}-{os.urandom(3).hex()}"
+    try:
+        smbclient(lab, "public", f'get "{path}" {local}')
+        with open(local, "rb") as f:
+            return f.read()
+    finally:
+        if os.path.exists(local):
+            os.unlink(local)
+
+
+def unc(*parts):
+    return "\\\\" + "\\".join((SERVER, "public") + parts)
+
+
+@pytest.fixture
+def share(lab, sandbox):
+    """A fresh directory on the lab's public share, connected with alice's credentials (the
+    way ``smbclient.register_session`` is used), removed afterwards."""
+    name = f"py-files-{os.getpid()}-{os.urandom(3).hex()}"
+    with wnet.connect(unc(), "wnetalice", password(lab, "wnetalice")):
+        wnet.mkdir(unc(name))
+        try:
+            yield lab, name
+        finally:
+            wnet.rmtree(unc(name), ignore_errors=True)
+
+
+def test_text_and_binary_files_round_trip_and_reach_the_server(share):
+    lab, name = share
+    with wnet.open_file(unc(name, "notes.txt"), "w", encoding="utf-8") as f:
+        f.write("première ligne\nsecond line\n")
+    assert server_file(lab, "public", f"{name}\\notes.txt") == "première ligne\nsecond line\n".encode()
+    with wnet.open_file(unc(name, "notes.txt")) as f:
+        assert f.readlines() == ["première ligne\n", "second line\n"]
+    with wnet.open_file(unc(name, "notes.txt"), "a") as f:
+        f.write("appended\n")
+    with wnet.open_file(unc(name, "notes.txt"), "rb") as f:
+        assert f.read().endswith(b"second line\nappended\n")
+        f.seek(3)
+        assert f.read(6) == "mière".encode()[:6]
+    # "x" refuses an existing file, as open() does.
+    with pytest.raises(FileExistsError) as raised:
+        wnet.open_file(unc(name, "notes.txt"), "x")
+    assert raised.value.winerror in (80, 183)
+    # r+ reads and writes in place; truncate cuts.
+    with wnet.open_file(unc(name, "notes.txt"), "r+b") as f:
+        f.write(b"PREM")
+        f.truncate(10)
+    assert server_bytes(lab, f"{name}\\notes.txt") == b"PREMi\xc3\xa8re "
+
+
+def test_a_large_file_streams_both_ways_byte_for_byte(share):
+    lab, name = share
+    data = os.urandom(24 << 20) + b"tail"
+    with wnet.open_file(unc(name, "big.bin"), "wb") as f:
+        # In pieces of odd sizes, as copy loops write.
+        for start in range(0, len(data), 777_777):
+            f.write(data[start : start + 777_777])
+    with wnet.open_file(unc(name, "big.bin"), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == hashlib.sha256(data).hexdigest()
+        f.seek(len(data) - 10)
+        assert f.read(100) == data[-10:]
+    assert wnet.stat(unc(name, "big.bin")).st_size == len(data)
+    on_server = server_bytes(lab, f"{name}\\big.bin")
+    assert hashlib.sha256(on_server).digest() == hashlib.sha256(data).digest()
+
+
+def test_directories_listings_renames_and_deletes_are_what_the_server_holds(share):
+    lab, name = share
+    wnet.makedirs(unc(name, "a", "b", "c"))
+    wnet.makedirs(unc(name, "a", "b"), exist_ok=True)
+    with pytest.raises(FileExistsError):
+        wnet.makedirs(unc(name, "a", "b"))
+    for file in ("one.txt", "two.txt"):
+        with wnet.open_file(unc(name, "a", file), "w") as f:
+            f.write(file)
+    assert sorted(wnet.listdir(unc(name, "a"))) == ["b", "one.txt", "two.txt"]
+    assert server_names(lab, "public", f"{name}\\a") == {"b", "one.txt", "two.txt"}
+    entries = {entry.name: entry for entry in wnet.scandir(unc(name, "a"))}
+    assert entries["b"].is_dir() and not entries["b"].is_file()
+    assert entries["one.txt"].is_file() and entries["one.txt"].stat().st_size == 7
+    assert entries["one.txt"].path == unc(name, "a", "one.txt")
+    assert stat.S_ISDIR(wnet.stat(unc(name, "a")).st_mode)
+    assert [(top, sorted(dirs), sorted(files)) for top, dirs, files in wnet.walk(unc(name))] == [
+        (unc(name), ["a"], []),
+        (unc(name, "a"), ["b"], ["one.txt", "two.txt"]),
+        (unc(name, "a", "b"), ["c"], []),
+        (unc(name, "a", "b", "c"), [], []),
+    ]
+    # rename refuses to replace, as on Windows; replace replaces.
+    with pytest.raises(FileExistsError):
+        wnet.rename(unc(name, "a", "one.txt"), unc(name, "a", "two.txt"))
+    wnet.replace(unc(name, "a", "one.txt"), unc(name, "a", "two.txt"))
+    assert server_file(lab, "public", f"{name}\\a\\two.txt") == b"one.txt"
+    wnet.rename(unc(name, "a", "two.txt"), unc(name, "moved.txt"))
+    assert server_names(lab, "public", name) == {"a", "moved.txt"}
+    wnet.remove(unc(name, "moved.txt"))
+    with pytest.raises(OSError) as raised:
+        wnet.rmdir(unc(name, "a"))
+    assert raised.value.winerror == 145  # ERROR_DIR_NOT_EMPTY
+    wnet.rmdir(unc(name, "a", "b", "c"))
+    assert server_names(lab, "public", f"{name}\\a\\b") == set()
+
+
+def test_copies_between_local_and_share_and_within_the_share(share, tmp_path):
+    lab, name = share
+    local = tmp_path / "local.bin"
+    local.write_bytes(os.urandom(3 << 20))
+    wnet.copyfile(str(local), unc(name, "copied.bin"))
+    assert server_bytes(lab, f"{name}\\copied.bin") == local.read_bytes()
+    wnet.makedirs(unc(name, "tree", "sub"))
+    wnet.copyfile(unc(name, "copied.bin"), unc(name, "tree", "sub", "again.bin"))
+    wnet.copytree(unc(name, "tree"), unc(name, "tree2"))
+    assert server_bytes(lab, f"{name}\\tree2\\sub\\again.bin") == local.read_bytes()
+    back = tmp_path / "back.bin"
+    wnet.copyfile(unc(name, "tree2", "sub", "again.bin"), str(back))
+    assert back.read_bytes() == local.read_bytes()
+    wnet.rmtree(unc(name, "tree2"))
+    assert "tree2" not in server_names(lab, "public", name)
+
+
+def test_failures_raise_oserror_with_windows_codes(share):
+    _, name = share
+    with pytest.raises(FileNotFoundError) as raised:
+        wnet.open_file(unc(name, "missing.txt"))
+    assert raised.value.winerror == 2
+    with pytest.raises(FileNotFoundError):
+        wnet.stat(unc(name, "missing", "deeper.txt"))
+    with pytest.raises(OSError) as raised:
+        wnet.listdir("/tmp")
+    assert raised.value.winerror == 53  # ERROR_BAD_NETPATH: not a network path
+    with pytest.raises(OSError) as raised:
+        wnet.listdir("Q:\\")
+    assert raised.value.winerror == 3  # ERROR_PATH_NOT_FOUND: Q: is not redirected
+    with pytest.raises(OSError) as raised:
+        wnet.listdir(unc(name, "..", "..", "..", "etc"))
+    assert raised.value.winerror == 53
+    with pytest.raises(OSError) as raised:
+        wnet.open_file(unc(name, "bad|name.txt"), "w")
+    assert raised.value.winerror == 123  # ERROR_INVALID_NAME
+    with pytest.raises(ValueError):
+        wnet.open_file(unc(name, "f.txt"), "rw")
+    # A file opened sharing nothing: another open of it is a sharing violation.
+    with wnet.open_file(unc(name, "locked.txt"), "w", share_access=""):
+        with pytest.raises(PermissionError) as raised:
+            wnet.open_file(unc(name, "locked.txt"))
+        assert raised.value.winerror == 32
+    with pytest.raises(OSError) as raised:
+        wnet.rename(unc(name, "a"), f"\\\\{SERVER}\\readonly\\a")
+    assert raised.value.winerror == 17  # ERROR_NOT_SAME_DEVICE
+
+
+def test_threads_share_a_channel_and_each_file_keeps_its_own_position(share):
+    lab, name = share
+    payloads = {index: os.urandom(300_000 + index) for index in range(6)}
+    failures = []
+
+    def work(index):
+        try:
+            path = unc(name, f"thread-{index}.bin")
+            with wnet.open_file(path, "wb") as f:
+                f.write(payloads[index])
+            with wnet.open_file(path, "rb") as f:
+                assert f.read() == payloads[index]
+        except Exception as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    for index, payload in payloads.items():
+        assert server_bytes(lab, f"{name}\\thread-{index}.bin") == payload
+
+
+def test_asyncio_variants_read_write_and_list(share):
+    lab, name = share
+
+    async def main():
+        async with await wnet.aio.open_file(unc(name, "aio.txt"), "w") as f:
+            await f.write("from asyncio\n")
+        f = await wnet.aio.open_file(unc(name, "aio.txt"))
+        try:
+            text = await f.read()
+        finally:
+            await f.close()
+        return text, await wnet.aio.listdir(unc(name))
+
+    text, names = asyncio.run(main())
+    assert text == "from asyncio\n"
+    assert names == ["aio.txt"]
+    assert server_file(lab, "public", f"{name}\\aio.txt") == b"from asyncio\n"
+
+
+def test_a_stopped_agent_is_replaced_for_the_next_call(share, sandbox):
+    lab, name = share
+    with wnet.open_file(unc(name, "before.txt"), "w") as f:
+        f.write("before")
+    sandbox.stop_agent()
+    # The share's connection went with the agent: the next call connects it again, with the
+    # default credentials (alice's, from the environment here).
+    os.environ["WNET_USER"] = "wnetalice"
+    os.environ["WNET_PASSWORD"] = password(lab, "wnetalice")
+    try:
+        assert wnet.listdir(unc(name)) == ["before.txt"]
+    finally:
+        del os.environ["WNET_USER"], os.environ["WNET_PASSWORD"]
+
