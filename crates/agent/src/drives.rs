@@ -119,12 +119,17 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backend `WNET_DRIVE_BACKEND` names (`fuse`, the default, or `cifs`).
-    pub fn from_env() -> Result<Backend, String> {
+    /// The backend `WNET_DRIVE_BACKEND` names (`fuse`, the default, or `cifs`); `None` for
+    /// `none`: the agent mounts nothing (drive letters are refused with
+    /// ERROR_NOT_SUPPORTED, and UNC paths are served over SMB by the library).
+    pub fn from_env() -> Result<Option<Backend>, String> {
         match std::env::var("WNET_DRIVE_BACKEND").ok().as_deref() {
-            None | Some("" | "fuse") => Ok(Backend::Fuse),
-            Some("cifs") => Ok(Backend::KernelCifs),
-            Some(other) => Err(format!("WNET_DRIVE_BACKEND is fuse or cifs, not {other:?}")),
+            None | Some("" | "fuse") => Ok(Some(Backend::Fuse)),
+            Some("cifs") => Ok(Some(Backend::KernelCifs)),
+            Some("none") => Ok(None),
+            Some(other) => Err(format!(
+                "WNET_DRIVE_BACKEND is fuse, cifs or none, not {other:?}"
+            )),
         }
     }
 }

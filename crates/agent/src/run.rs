@@ -102,8 +102,11 @@ pub fn run(args: impl IntoIterator<Item = String>) -> u8 {
         }
     };
     let record = MountRecord::new(config.socket.with_file_name("mounts"));
-    let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone(), backend);
-    let workstation = Workstation::new(provider).with_redirector(Arc::new(redirector));
+    let mut workstation = Workstation::new(provider);
+    if let Some(backend) = backend {
+        let redirector = FuseRedirector::new(runtime.handle().clone(), record.clone(), backend);
+        workstation = workstation.with_redirector(Arc::new(redirector));
+    }
     let result = runtime.block_on(async {
         let agent = match inherited {
             Some(listener) => Agent::serve_inherited(config, workstation, listener)?,
