@@ -228,3 +228,44 @@ def test_a_stopped_agent_is_replaced_for_the_next_call(share, sandbox):
     finally:
         del os.environ["WNET_USER"], os.environ["WNET_PASSWORD"]
 
+
+def test_without_a_mount_unc_paths_go_straight_over_smb(lab, sandbox, monkeypatch, tmp_path):
+    # An agent that mounts nothing, as in a container without /dev/fuse: scripts' UNC paths
+    # still reach the share, through the file channel.
+    import pathlib
+    import shutil
+
+    monkeypatch.setenv("WNET_DRIVE_BACKEND", "none")
+    name = f"py-nofuse-{os.getpid()}-{os.urandom(3).hex()}"
+    with wnet.connect(f"\\\\{SERVER}", "wnetalice", password(lab, "wnetalice")):
+        base = unc(name)
+        os.mkdir(base)
+        try:
+            with open(base + "\\report.txt", "w") as f:
+                f.write("no FUSE here\n")
+            assert os.listdir(base) == ["report.txt"]
+            assert os.path.isfile(base + "\\report.txt")
+            assert os.path.getsize(base + "\\report.txt") == 13
+            assert not os.path.exists(base + "\\missing.txt")
+            local = tmp_path / "copy.txt"
+            shutil.copyfile(base + "\\report.txt", local)
+            assert local.read_text() == "no FUSE here\n"
+            shutil.copyfile(local, base + "\\back.txt")
+            assert pathlib.Path(base + "\\back.txt").read_text() == "no FUSE here\n"
+            os.replace(base + "\\back.txt", base + "\\report.txt")
+            assert [entry.name for entry in os.scandir(base)] == ["report.txt"]
+            assert server_file(lab, "public", f"{name}\\report.txt") == b"no FUSE here\n"
+            # What has no SMB equivalent here says so, with Windows' code.
+            with pytest.raises(OSError) as raised:
+                os.chmod(base + "\\report.txt", 0o600)
+            assert raised.value.winerror == 50
+            # A drive letter cannot be mapped without mounts.
+            with pytest.raises(wnet.Error) as refused:
+                wnet.connect(unc(), device="Y:")
+            assert refused.value.winerror == 50
+        finally:
+            wnet.rmtree(base, ignore_errors=True)
+    assert name not in server_names(lab, "public")
+    # No mount was made.
+    with open("/proc/self/mountinfo") as table:
+        assert str(sandbox.runtime_dir) not in table.read()

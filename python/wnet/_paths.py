@@ -61,7 +61,80 @@ def _translate(path: Any) -> Any:
             return path
     if not _is_candidate(text):
         return path
-    return _native._local_path(text, path)
+    if _unmounted and _share_key(text) in _unmounted:
+        raise _Direct()
+    try:
+        return _native._local_path(text, path)
+    except OSError as error:
+        # The agent cannot mount the share here (no FUSE, or WNET_DRIVE_BACKEND=none): the
+        # call goes straight over SMB (wnet._files), and so do the next ones on this share.
+        if getattr(error, "winerror", None) != _ERROR_NOT_SUPPORTED:
+            raise
+        key = _share_key(text)
+        if key is None:
+            raise
+        _unmounted.add(key)
+        raise _Direct() from error
+
+
+_ERROR_NOT_SUPPORTED = 50
+# Shares (``server\share``, lower case) the agent cannot mount in this process.
+_unmounted: "set[str]" = set()
+
+
+class _Direct(Exception):
+    """Raised by ``_translate`` for a path of a share that is served over SMB directly."""
+
+
+def _share_key(text: Union[str, bytes]) -> Any:
+    """``server\share`` in lower case for a UNC path, else ``None``."""
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not (text[:1] in "\\/" and text[1:2] in "\\/"):
+        return None
+    parts = [part for part in text.replace("/", "\\").split("\\") if part]
+    if len(parts) < 2:
+        return None
+    return (parts[0] + "\\" + parts[1]).lower()
+
+
+def _direct(original: _Function, args: Any, kwargs: Any) -> Any:
+    """``original``'s call made straight over SMB by ``wnet._files``: ERROR_NOT_SUPPORTED for
+    a function it has no equivalent of."""
+    from wnet import _files
+
+    name = getattr(original, "__name__", "")
+    if name == "open":
+        allowed = ("mode", "buffering", "encoding", "errors", "newline")
+        unused = {key: value for key, value in kwargs.items() if key not in allowed}
+        if len(args) > 6 or unused.get("opener") is not None or unused.get("closefd") is False:
+            raise _not_supported(args[0])
+        keywords = {key: value for key, value in kwargs.items() if key in allowed}
+        return _files.open_file(*args[:6], **keywords)
+    functions: "dict[str, _Function]" = {
+        "stat": _files.stat,
+        "lstat": _files.lstat,
+        "listdir": _files.listdir,
+        "scandir": _files.scandir,
+        "mkdir": lambda path, mode=0o777, **_: _files.mkdir(path),
+        "makedirs": lambda name, mode=0o777, exist_ok=False: _files.makedirs(name, exist_ok),
+        "remove": _files.remove,
+        "unlink": _files.unlink,
+        "rmdir": _files.rmdir,
+        "rename": _files.rename,
+        "replace": _files.replace,
+    }
+    direct = functions.get(name)
+    if direct is None:
+        raise _not_supported(args[0] if args else None)
+    ignored = ("dir_fd", "follow_symlinks", "src_dir_fd", "dst_dir_fd")
+    return direct(*args, **{key: value for key, value in kwargs.items() if key not in ignored})
+
+
+def _not_supported(path: Any) -> OSError:
+    error = OSError(95, "not supported over SMB without a mount", path)
+    setattr(error, "winerror", _ERROR_NOT_SUPPORTED)
+    return error
 
 
 def _fix_error(error: OSError, local: Any, path: Any) -> None:
@@ -79,7 +152,10 @@ def _one_path(original: _Function) -> _Function:
     def wrapper(path: Any, *args: Any, **kwargs: Any) -> Any:
         if type(path) is str and path[1:2] not in _MARKS:
             return original(path, *args, **kwargs)
-        local = _translate(path)
+        try:
+            local = _translate(path)
+        except _Direct:
+            return _direct(original, (path, *args), kwargs)
         if local is path:
             return original(path, *args, **kwargs)
         try:
@@ -96,7 +172,10 @@ def _named_path(original: _Function) -> _Function:
 
     @functools.wraps(original)
     def wrapper(name: Any, *args: Any, **kwargs: Any) -> Any:
-        local = _translate(name)
+        try:
+            local = _translate(name)
+        except _Direct:
+            return _direct(original, (name, *args), kwargs)
         if local is name:
             return original(name, *args, **kwargs)
         try:
@@ -117,7 +196,10 @@ def _optional_path(original: _Function) -> _Function:
             return original(*args, **kwargs)
         if type(path) is str and path[1:2] not in _MARKS:
             return original(path, *args, **kwargs)
-        local = _translate(path)
+        try:
+            local = _translate(path)
+        except _Direct:
+            return _direct(original, (path, *args), kwargs)
         if local is path:
             return original(path, *args, **kwargs)
         try:
@@ -141,8 +223,11 @@ def _two_paths(original: _Function) -> _Function:
             and dst[1:2] not in _MARKS
         ):
             return original(src, dst, *args, **kwargs)
-        local_src = _translate(src)
-        local_dst = _translate(dst)
+        try:
+            local_src = _translate(src)
+            local_dst = _translate(dst)
+        except _Direct:
+            return _direct(original, (src, dst, *args), kwargs)
         try:
             return original(local_src, local_dst, *args, **kwargs)
         except OSError as error:
@@ -164,7 +249,10 @@ def _open_wrapper(original: _Function) -> _Function:
     def open(file: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - it is open
         if type(file) is str and file[1:2] not in _MARKS:
             return original(file, *args, **kwargs)
-        local = _translate(file)
+        try:
+            local = _translate(file)
+        except _Direct:
+            return _direct(original, (file, *args), kwargs)
         if local is file:
             return original(file, *args, **kwargs)
         try:
@@ -242,7 +330,10 @@ def local_path(path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
     drive's mount point, else the path itself (``os.fspath``'s ``str`` or ``bytes``). For code
     the wrappers do not reach: C extensions, functions bound before the import. Raises
     ``OSError`` with ``winerror`` as the wrapped calls do."""
-    local: Union[str, bytes] = _translate(os.fspath(path))
+    try:
+        local: Union[str, bytes] = _translate(os.fspath(path))
+    except _Direct:
+        raise _not_supported(path) from None
     return local
 
 
