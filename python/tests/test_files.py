@@ -4,6 +4,7 @@ smbclient, the real peer, on the server."""
 
 import asyncio
 import hashlib
+import json
 import os
 import stat
 import threading
@@ -229,7 +230,9 @@ def test_a_stopped_agent_is_replaced_for_the_next_call(share, sandbox):
         del os.environ["WNET_USER"], os.environ["WNET_PASSWORD"]
 
 
-def test_without_a_mount_unc_paths_go_straight_over_smb(lab, sandbox, monkeypatch, tmp_path):
+def test_without_a_mount_unc_paths_go_straight_over_smb(
+    lab, sandbox, monkeypatch, tmp_path, capfd
+):
     # An agent that mounts nothing, as in a container without /dev/fuse: scripts' UNC paths
     # still reach the share, through the file channel.
     import pathlib
@@ -255,6 +258,13 @@ def test_without_a_mount_unc_paths_go_straight_over_smb(lab, sandbox, monkeypatc
             os.replace(base + "\\back.txt", base + "\\report.txt")
             assert [entry.name for entry in os.scandir(base)] == ["report.txt"]
             assert server_file(lab, "public", f"{name}\\report.txt") == b"no FUSE here\n"
+            # `wnet use --json` shows how the share is reached: straight over SMB.
+            capfd.readouterr()
+            assert wnet._native._cli_main(["wnet", "--json", "use"]) == 0
+            rows = json.loads(capfd.readouterr().out)
+            served = {row["remote"].lower(): row for row in rows}
+            assert served[unc().lower()]["served"] == "smb", rows
+            assert served[unc().lower()]["file_channels"] >= 1, rows
             # What has no SMB equivalent here says so, with Windows' code.
             with pytest.raises(OSError) as raised:
                 os.chmod(base + "\\report.txt", 0o600)

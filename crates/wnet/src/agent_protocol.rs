@@ -162,6 +162,10 @@ pub struct ConnectionEntry {
     /// session (reused, not authenticated again) show the same; 0 when unknown.
     #[serde(default)]
     pub session_id: u64,
+    /// How many file channels (`wnet.open_file`, or UNC paths served without a mount) use
+    /// the connection's share now.
+    #[serde(default)]
+    pub file_channels: u32,
 }
 
 fn connected_by_default() -> bool {

@@ -201,6 +201,7 @@ impl<P: Provider> Workstation<P> {
                 .map(|device| wnet::drives::text_from_path(device.mount_point())),
             connected: true,
             session_id: session.id(),
+            file_channels: 0,
         };
         let source = credential_source(reused, &unc.server, &user, credentials);
         let server = ServerEntry {
@@ -288,6 +289,7 @@ impl<P: Provider> Workstation<P> {
                     server_key,
                     tree,
                     device,
+                    file_channels: std::sync::Arc::default(),
                 });
                 Ok(None)
             }

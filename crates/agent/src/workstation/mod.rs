@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
@@ -30,6 +30,8 @@ mod connections;
 mod listing;
 mod reconnection;
 mod serving;
+
+pub use serving::FileChannelCount;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -57,6 +59,8 @@ struct ConnectionRow<T> {
     tree: T,
     /// The mounted share of a redirected device.
     device: Option<Box<dyn RedirectedDevice<T>>>,
+    /// The file channels serving the share through this connection now.
+    file_channels: Arc<AtomicU32>,
 }
 
 struct Table<P: Provider> {
@@ -245,6 +249,7 @@ impl<P: Provider> Workstation<P> {
                     .servers
                     .get(&row.server_key)
                     .map_or(row.entry.session_id, |server| server.session.id()),
+                file_channels: row.file_channels.load(Ordering::Relaxed),
                 ..row.entry.clone()
             })
             .collect()

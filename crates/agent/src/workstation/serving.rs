@@ -6,6 +6,8 @@
 //! ones, as WNetAddConnection2 without a user sends them). The connection is then in the table
 //! like any deviceless one, and cancelling it unmounts the share and removes its directory.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -229,22 +231,29 @@ impl<P: Provider> Workstation<P> {
 impl<P: Provider> Workstation<P> {
     /// [`wnet::agent_protocol::Request::FileChannel`]: the tree of the share of `unc`, from
     /// any connection to it (a drive letter's too), connecting it deviceless first when there
-    /// is none, as [`Workstation::serve_share`] does.
+    /// is none, as [`Workstation::serve_share`] does; the channel is counted on that
+    /// connection (`wnet use --json` shows it) until the returned guard is dropped.
     pub async fn file_tree(
         &self,
         unc: &UncName,
         credentials: Option<&WireCredentials>,
-    ) -> Result<P::Tree, WinError> {
+    ) -> Result<(P::Tree, FileChannelCount), WinError> {
         let share = share_of(unc);
         let held = |table: &super::Table<P>| {
             table
                 .connections
                 .iter()
                 .find(|row| share_of(&row.entry.remote_name).matches(&share))
-                .map(|row| (row.tree.clone(), row.entry.resource_type))
+                .map(|row| {
+                    (
+                        row.tree.clone(),
+                        row.entry.resource_type,
+                        Arc::clone(&row.file_channels),
+                    )
+                })
         };
         let found = held(&lock(&self.table));
-        let (tree, kind) = if let Some(found) = found {
+        let (tree, kind, count) = if let Some(found) = found {
             found
         } else {
             self.add_connection(
@@ -263,6 +272,17 @@ impl<P: Provider> Workstation<P> {
                 Cause::Other(format!("{share} is not a disk share")),
             ));
         }
-        Ok(tree)
+        count.fetch_add(1, Ordering::Relaxed);
+        Ok((tree, FileChannelCount(count)))
+    }
+}
+
+/// A file channel counted on its connection, until dropped.
+#[derive(Debug)]
+pub struct FileChannelCount(Arc<AtomicU32>);
+
+impl Drop for FileChannelCount {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

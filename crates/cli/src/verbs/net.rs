@@ -311,6 +311,19 @@ fn session_id(id: u64) -> serde_json::Value {
     }
 }
 
+/// How the connection's share is reached by path, as JSON shows it: `"mount"` (a drive, or
+/// the directory serving its UNC paths), `"smb"` (file channels straight over SMB: the
+/// direct file API, or UNC paths where the agent cannot mount), `null` when neither is in use.
+fn served(entry: &wnet::agent_protocol::ConnectionEntry) -> serde_json::Value {
+    if entry.mount_point.is_some() {
+        json!("mount")
+    } else if entry.file_channels > 0 {
+        json!("smb")
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 fn list_connections(json: bool) -> Result<(), Exit> {
     let connections = api::connections().map_err(|error| win_failed(&error))?;
     let remembered = remembered_path()
@@ -324,6 +337,8 @@ fn list_connections(json: bool) -> Result<(), Exit> {
             "local": entry.local_name,
             "remote": entry.remote_name,
             "mount_point": entry.mount_point,
+            "served": served(entry),
+            "file_channels": entry.file_channels,
             "user": entry.user,
             "session_id": session_id(entry.session_id),
             "dialect": entry.dialect,
