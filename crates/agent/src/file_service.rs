@@ -9,11 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use wnet::error::{Cause, WinError, codes};
-use wnet::file_channel::{FileReply, FileRequest, MAX_DATA, MAX_LISTING, frame_length};
+use wnet::file_channel::{
+    FileReply, FileRequest, MAX_DATA, MAX_LISTING, data_header, frame_length,
+};
 use wnet_smb2::Tree;
-use wnet_smb2::client::OpenFile;
+use wnet_smb2::client::{OpenFile, ReadBuffer};
 use wnet_smb2::wire::file_info::{
     FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, disposition_information,
     rename_information,
@@ -52,35 +54,67 @@ fn file_error(error: &wnet_smb2::Error) -> WinError {
 /// [`MAX_DATA`] bytes).
 const IN_FLIGHT: usize = 16;
 
-/// The files a channel has open, by handle.
+/// Each open file's uses under way count against this many permits; a close takes them all,
+/// so it runs after the reads and writes sent before it.
+const USES: u32 = 1 << 20;
+
+/// The files a channel has open, by handle, each with the permits of its uses under way.
 #[derive(Default)]
 struct OpenFiles {
     next: AtomicU64,
-    files: Mutex<HashMap<u64, OpenFile>>,
+    files: Mutex<HashMap<u64, (OpenFile, Arc<Semaphore>)>>,
 }
 
 impl OpenFiles {
     fn insert(&self, file: OpenFile) -> u64 {
         let handle = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.lock().insert(handle, file);
+        let uses = Arc::new(Semaphore::new(USES as usize));
+        self.lock().insert(handle, (file, uses));
         handle
     }
 
     fn get(&self, handle: u64) -> Result<OpenFile, WinError> {
         self.lock()
             .get(&handle)
-            .cloned()
+            .map(|(file, _)| file.clone())
             .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))
     }
 
-    fn remove(&self, handle: u64) -> Result<OpenFile, WinError> {
+    /// A use of `handle` under way, taken in the order requests arrive (none for a handle
+    /// unknown or closing: the request fails on its own).
+    fn use_of(&self, handle: u64) -> Option<OwnedSemaphorePermit> {
+        let uses = self.lock().get(&handle).map(|(_, uses)| Arc::clone(uses))?;
+        uses.try_acquire_owned().ok()
+    }
+
+    /// Removes `handle` once the uses of it under way are done.
+    async fn remove_when_idle(&self, handle: u64) -> Result<OpenFile, WinError> {
+        let uses = self
+            .lock()
+            .get(&handle)
+            .map(|(_, uses)| Arc::clone(uses))
+            .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))?;
+        let _all = uses.acquire_many_owned(USES).await;
         self.lock()
             .remove(&handle)
+            .map(|(file, _)| file)
             .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, OpenFile>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (OpenFile, Arc<Semaphore>)>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The open file a request uses, if it uses one (a close waits for them instead).
+fn handle_of(request: &FileRequest) -> Option<u64> {
+    match request {
+        FileRequest::Read { handle, .. }
+        | FileRequest::Write { handle, .. }
+        | FileRequest::Flush { handle }
+        | FileRequest::SetSize { handle, .. }
+        | FileRequest::Query { handle } => Some(*handle),
+        _ => None,
     }
 }
 
@@ -92,10 +126,17 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let files = Arc::new(OpenFiles::default());
-    let (replies, mut outgoing) = mpsc::channel::<Vec<u8>>(IN_FLIGHT);
+    let (replies, mut outgoing) = mpsc::channel::<Outgoing>(IN_FLIGHT);
     let sender = tokio::spawn(async move {
-        while let Some(frame) = outgoing.recv().await {
-            if writer.write_all(&frame).await.is_err() {
+        while let Some(reply) = outgoing.recv().await {
+            let sent = match reply {
+                Outgoing::Frame(frame) => writer.write_all(&frame).await,
+                Outgoing::Data(header, data) => match writer.write_all(&header).await {
+                    Ok(()) => writer.write_all(&data).await,
+                    Err(error) => Err(error),
+                },
+            };
+            if sent.is_err() {
                 break;
             }
         }
@@ -114,7 +155,7 @@ where
         if reader.read_exact(&mut body).await.is_err() {
             break;
         }
-        let (id, request) = match FileRequest::decode(&body) {
+        let (id, request) = match FileRequest::decode_owned(body) {
             Ok(decoded) => decoded,
             Err(error) => {
                 tracing::debug!(%error, "file channel: a malformed frame; closing");
@@ -127,11 +168,24 @@ where
         let tree = tree.clone();
         let files = Arc::clone(&files);
         let replies = replies.clone();
+        let using = handle_of(&request).and_then(|handle| files.use_of(handle));
         tokio::spawn(async move {
-            let reply = answer(&tree, &files, request)
-                .await
-                .unwrap_or_else(|error| failed(&error));
-            let _ = replies.send(reply.encode(id)).await;
+            let reply = match request {
+                FileRequest::Read {
+                    handle,
+                    offset,
+                    length,
+                } => read(&tree, &files, id, handle, offset, length).await,
+                request => Ok(Outgoing::Frame(
+                    answer(&tree, &files, request)
+                        .await
+                        .unwrap_or_else(|error| failed(&error))
+                        .encode(id),
+                )),
+            };
+            let reply = reply.unwrap_or_else(|error| Outgoing::Frame(failed(&error).encode(id)));
+            drop(using);
+            let _ = replies.send(reply).await;
             drop(permit);
         });
     }
@@ -139,10 +193,38 @@ where
     let _ = in_flight.acquire_many(IN_FLIGHT as u32).await;
     drop(replies);
     let _ = sender.await;
-    let left: Vec<OpenFile> = files.lock().drain().map(|(_, file)| file).collect();
+    let left: Vec<OpenFile> = files.lock().drain().map(|(_, (file, _))| file).collect();
     for file in left {
         let _ = file.close().await;
     }
+}
+
+/// A reply on its way to the client.
+enum Outgoing {
+    /// A whole frame.
+    Frame(Vec<u8>),
+    /// A data reply: its header, then the data where the SMB response holds it (not copied
+    /// into a frame).
+    Data([u8; 13], ReadBuffer),
+}
+
+/// A read, answered from the SMB response's own buffer.
+async fn read(
+    tree: &Tree,
+    files: &OpenFiles,
+    id: u32,
+    handle: u64,
+    offset: u64,
+    length: u32,
+) -> Result<Outgoing, WinError> {
+    let file = files.get(handle)?;
+    let length = length.min(MAX_DATA).min(tree.max_read_size());
+    let data = file
+        .read_buffer_at(offset, length)
+        .await
+        .map_err(|error| file_error(&error))?;
+    let count = u32::try_from(data.len()).unwrap_or(u32::MAX);
+    Ok(Outgoing::Data(data_header(id, count), data))
 }
 
 /// The reply for a failure.
@@ -207,15 +289,6 @@ async fn answer(
                 info,
             }
         }
-        FileRequest::Read {
-            handle,
-            offset,
-            length,
-        } => {
-            let file = files.get(handle)?;
-            let length = length.min(MAX_DATA).min(tree.max_read_size());
-            FileReply::Data(file.read_at(offset, length).await.map_err(smb)?)
-        }
         FileRequest::Write {
             handle,
             offset,
@@ -225,7 +298,12 @@ async fn answer(
             FileReply::Written(file.write_at(offset, data).await.map_err(smb)?)
         }
         FileRequest::Close { handle } => {
-            files.remove(handle)?.close().await.map_err(smb)?;
+            files
+                .remove_when_idle(handle)
+                .await?
+                .close()
+                .await
+                .map_err(smb)?;
             FileReply::Done
         }
         FileRequest::Flush { handle } => {
@@ -259,6 +337,8 @@ async fn answer(
                     .collect(),
             )
         }
+        // Answered by `read`, from the SMB response's buffer.
+        FileRequest::Read { .. } => return Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
         request @ (FileRequest::Rename { .. }
         | FileRequest::Delete { .. }
         | FileRequest::MakeDirectory { .. }) => change_names(tree, request).await?,

@@ -212,6 +212,41 @@ pub fn frame_length(prefix: [u8; 4]) -> Result<usize, FrameError> {
     Ok(length)
 }
 
+/// The first bytes of the frame of a [`FileReply::Data`] reply to request `id` carrying
+/// `length` bytes, which follow them: for a sender that writes the data from where it lies
+/// rather than copying it into a frame.
+pub fn data_header(id: u32, length: u32) -> [u8; 13] {
+    let mut header = [0u8; 13];
+    let frame_length = length.saturating_add(9);
+    header[..4].copy_from_slice(&frame_length.to_le_bytes());
+    header[4..8].copy_from_slice(&id.to_le_bytes());
+    header[8] = kind::DATA;
+    header[9..].copy_from_slice(&length.to_le_bytes());
+    header
+}
+
+/// The first bytes of the frame of a [`FileRequest::Write`] request `id` of `length` bytes
+/// at `offset` of `handle`, which follow them: for a sender that writes the data from where
+/// it lies rather than copying it into a frame.
+pub fn write_header(id: u32, handle: u64, offset: u64, length: u32) -> [u8; 29] {
+    let mut header = [0u8; 29];
+    header[..4].copy_from_slice(&length.saturating_add(25).to_le_bytes());
+    header[4..8].copy_from_slice(&id.to_le_bytes());
+    header[8] = kind::WRITE;
+    header[9..17].copy_from_slice(&handle.to_le_bytes());
+    header[17..25].copy_from_slice(&offset.to_le_bytes());
+    header[25..].copy_from_slice(&length.to_le_bytes());
+    header
+}
+
+/// What the frame whose first five bytes after its length prefix are `start` is: its request
+/// number, and whether it is a [`FileReply::Data`] reply (whose data length, a `u32`, comes
+/// next, then the data): for a receiver that reads the data straight to where it belongs.
+pub fn reply_start(start: [u8; 5]) -> (u32, bool) {
+    let id = u32::from_le_bytes([start[0], start[1], start[2], start[3]]);
+    (id, start[4] == kind::DATA)
+}
+
 /// Builds a frame: the length prefix, `id`, `kind` and the fields `body` writes.
 fn frame(id: u32, kind: u8, body: impl FnOnce(&mut Writer)) -> Vec<u8> {
     let mut writer = Writer(Vec::with_capacity(64));
@@ -375,6 +410,40 @@ impl FileRequest {
                 frame(id, kind::MAKE_DIRECTORY, |w| w.text(path))
             }
         }
+    }
+
+    /// As [`FileRequest::decode`], taking the frame: a write's data stays in the frame's own
+    /// buffer (moved to its start) rather than being copied out.
+    pub fn decode_owned(mut frame: Vec<u8>) -> Result<(u32, FileRequest), FrameError> {
+        const WRITE_FIELDS: usize = 4 + 1 + 8 + 8 + 4;
+        if frame.get(4) != Some(&kind::WRITE) || frame.len() < WRITE_FIELDS {
+            return FileRequest::decode(&frame);
+        }
+        let mut r = Reader(&frame[..WRITE_FIELDS]);
+        let id = r.u32()?;
+        let _kind = r.u8()?;
+        let handle = r.u64()?;
+        let offset = r.u64()?;
+        let length = r.u32()? as usize;
+        if length > MAX_DATA as usize {
+            return Err(FrameError::TooLong(length));
+        }
+        match (frame.len() - WRITE_FIELDS).cmp(&length) {
+            std::cmp::Ordering::Less => return Err(FrameError::Truncated),
+            std::cmp::Ordering::Greater => {
+                return Err(FrameError::TooLong(frame.len() - WRITE_FIELDS - length));
+            }
+            std::cmp::Ordering::Equal => {}
+        }
+        frame.drain(..WRITE_FIELDS);
+        Ok((
+            id,
+            FileRequest::Write {
+                handle,
+                offset,
+                data: frame,
+            },
+        ))
     }
 
     /// Reads a request frame (what follows its length prefix): its number and the request.
@@ -668,6 +737,52 @@ mod tests {
         let mut stat = vec![1, 0, 0, 0, kind::STAT, 2, 0];
         stat.extend_from_slice(&[0xff, 0xfe]);
         assert_eq!(FileRequest::decode(&stat), Err(FrameError::NotUtf8));
+    }
+
+    #[test]
+    fn owned_decoding_reads_what_decoding_reads() {
+        for request in requests() {
+            let frame = request.encode(5);
+            assert_eq!(
+                FileRequest::decode_owned(frame[4..].to_vec()),
+                FileRequest::decode(&frame[4..])
+            );
+            let body = &frame[4..];
+            for cut in 0..body.len() {
+                assert!(
+                    FileRequest::decode_owned(body[..cut].to_vec()).is_err(),
+                    "cut {cut}"
+                );
+            }
+        }
+        let write = FileRequest::Write {
+            handle: 1,
+            offset: 2,
+            data: b"abc".to_vec(),
+        };
+        let mut frame = write_header(9, 1, 2, 3).to_vec();
+        frame.extend_from_slice(b"abc");
+        assert_eq!(frame, write.encode(9));
+        frame.push(0);
+        assert_eq!(
+            FileRequest::decode_owned(frame[4..].to_vec()),
+            Err(FrameError::TooLong(1))
+        );
+    }
+
+    #[test]
+    fn a_data_header_begins_the_frame_a_data_reply_makes() {
+        let frame = FileReply::Data(b"bytes".to_vec()).encode(77);
+        assert_eq!(data_header(77, 5), frame[..13]);
+        assert_eq!(
+            reply_start([frame[4], frame[5], frame[6], frame[7], frame[8]]),
+            (77, true)
+        );
+        let done = FileReply::Done.encode(3);
+        assert_eq!(
+            reply_start([done[4], done[5], done[6], done[7], done[8]]),
+            (3, false)
+        );
     }
 
     #[test]
