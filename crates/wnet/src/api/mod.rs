@@ -38,7 +38,7 @@ pub use connections::{
     get_user, restore_remembered,
 };
 pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open_enum};
-pub use files::{FileChannel, SharePath, share_path};
+pub use files::{FileChannel, MAX_READ_CALL, SharePath, share_path};
 pub use names::{UniversalName, get_universal_name};
 pub use paths::{
     NetPath, classify, code_for_errno, forget_served_paths, is_network_path, local_path_for,
