@@ -86,6 +86,22 @@ def test_a_large_file_streams_both_ways_byte_for_byte(share):
     assert hashlib.sha256(on_server).digest() == hashlib.sha256(data).digest()
 
 
+def test_a_write_of_this_process_is_seen_by_a_file_that_read_ahead(share):
+    _, name = share
+    path = unc(name, "ahead.bin")
+    with wnet.open_file(path, "wb") as f:
+        f.write(b"a" * (2 << 20))
+    with wnet.open_file(path, "rb", buffering=0) as reader:
+        assert reader.read(10) == b"a" * 10  # the rest of the file is read ahead
+        with wnet.open_file(path, "r+b") as writer:
+            writer.seek(100)
+            writer.write(b"CHANGED")
+        assert reader.read(90) == b"a" * 90
+        assert reader.read(7) == b"CHANGED"
+        reader.seek(0)
+        assert len(reader.read()) == 2 << 20
+
+
 def test_directories_listings_renames_and_deletes_are_what_the_server_holds(share):
     lab, name = share
     wnet.makedirs(unc(name, "a", "b", "c"))

@@ -50,6 +50,13 @@ _ERROR_INVALID_PARAMETER = 87
 
 # The buffer of a buffered file: reads and writes go to the agent in pieces this large.
 _BUFFER = 1 << 20
+# The most one native read asks for (its pieces of 1 MiB go to the server together).
+_STEP = 16 << 20
+# How much a sequential read fetches at once.
+_AHEAD = 8 << 20
+# Writes and truncations made by this process's files (bytes read ahead before one are
+# dropped): a list, so that it is changed in place.
+_writes = [0]
 
 _channels: Dict[Tuple[str, str, str], "_native.FileChannel"] = {}
 _channels_lock = threading.Lock()
@@ -207,6 +214,10 @@ class SMBRawIO(io.RawIOBase):
         self._channel = channel
         self._handle = handle
         self._size = info[0]
+        # Bytes read ahead, from _ahead_at on, and the count of writes when they were read.
+        self._ahead = memoryview(b"")
+        self._ahead_at = 0
+        self._ahead_writes = 0
         self._position = self._size if self._append else 0
 
     # -- io.RawIOBase ------------------------------------------------------------------------
@@ -240,30 +251,66 @@ class SMBRawIO(io.RawIOBase):
         if not self._readable:
             raise io.UnsupportedOperation("not readable")
         view = memoryview(buffer).cast("B")
-        data = self._channel.read(handle, self._position, len(view), self._inside)
-        view[: len(data)] = data
-        self._position += len(data)
-        return len(data)
+        done = 0
+        while done < len(view):
+            if not self._ahead_fresh():
+                # Sequential reads fetch _AHEAD at a time, its pieces in flight together;
+                # what is not asked for yet waits here for the next call, unless a write of
+                # this process comes first.
+                want = max(len(view) - done, _AHEAD)
+                data = self._channel.read(handle, self._position, min(want, _STEP), self._inside)
+                self._ahead = memoryview(data)
+                self._ahead_at = self._position
+                self._ahead_writes = _writes[0]
+                if not data:
+                    break
+            count = min(len(view) - done, len(self._ahead))
+            view[done : done + count] = self._ahead[:count]
+            self._ahead = self._ahead[count:]
+            self._ahead_at += count
+            self._position += count
+            done += count
+        return done
+
+    def _ahead_fresh(self) -> bool:
+        """Whether bytes read ahead are there for the position, and no write of this process
+        came since."""
+        return (
+            len(self._ahead) > 0
+            and self._ahead_at == self._position
+            and self._ahead_writes == _writes[0]
+        )
 
     def readall(self) -> bytes:
         handle = self._handle_or_raise()
         if not self._readable:
             raise io.UnsupportedOperation("not readable")
-        size = self._channel.query(handle, self._inside)[0]
+        # The size known at the open and one byte more, to see the end: one round trip for a
+        # small file. A large one is read in steps, whose buffers the allocator reuses, and
+        # joined once: fresh memory costs more than the copy.
+        want = min(max(self._size - self._position, 0) + 1, _STEP)
         pieces = []
+        if self._ahead_fresh():
+            pieces.append(bytes(self._ahead))
+            self._position += len(self._ahead)
+            self._ahead = memoryview(b"")
         while True:
-            want = max(size - self._position, self._channel.max_read)
             data = self._channel.read(handle, self._position, want, self._inside)
             self._position += len(data)
-            pieces.append(data)
             if len(data) < want:
+                if not pieces:
+                    return data
+                pieces.append(data)
                 return b"".join(pieces)
+            pieces.append(data)
+            want = _STEP
 
     def write(self, data: Any) -> int:
         handle = self._handle_or_raise()
         if not self._writable:
             raise io.UnsupportedOperation("not writable")
         payload = bytes(data)
+        _writes[0] += 1
         if self._append:
             self._position = max(self._position, self._size)
         self._channel.write(handle, self._position, payload, self._inside)
@@ -295,6 +342,7 @@ class SMBRawIO(io.RawIOBase):
         if not self._writable:
             raise io.UnsupportedOperation("not writable")
         size = self._position if size is None else size
+        _writes[0] += 1
         self._channel.set_size(handle, size, self._inside)
         self._size = size
         return size
