@@ -155,7 +155,7 @@ impl DriveState {
         }
         let mut aborted = self.abort.subscribe();
         let reopened = tokio::select! {
-            reopened = tree.reopen(&old) => reopened,
+            reopened = reopen_with_retries(tree, &old) => reopened,
             _ = aborted.wait_for(|&aborted| aborted) => {
                 cell.lost();
                 return;
@@ -173,6 +173,28 @@ impl DriveState {
                 tracing::info!(ino, %error, "an open file could not be reopened: it fails");
                 cell.lost();
             }
+        }
+    }
+}
+
+/// How many times a reopen the server refuses is tried, and how long apart: a server that
+/// has not yet seen the old connection go still holds the open (Samba answers
+/// STATUS_OBJECT_NAME_NOT_FOUND until it has marked it disconnected).
+const REOPEN_TRIES: u32 = 5;
+const REOPEN_PAUSE: Duration = Duration::from_millis(200);
+
+/// Reopens the durable `file` on `tree`, trying again (a bounded number of times) while the
+/// server refuses with a status; a lost connection ends the tries at once.
+async fn reopen_with_retries(tree: &Tree, file: &OpenFile) -> Result<OpenFile, wnet_smb2::Error> {
+    let mut tries = 1;
+    loop {
+        match tree.reopen(file).await {
+            Err(error) if error.status().is_some() && tries < REOPEN_TRIES => {
+                tracing::debug!(%error, tries, "reopen refused: tried again");
+                tries += 1;
+                tokio::time::sleep(REOPEN_PAUSE).await;
+            }
+            outcome => return outcome,
         }
     }
 }
