@@ -4,6 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use wnet_smb2::wire::durable::DurableV2Response;
 use wnet_smb2::wire::lease::{CreateContext, GrantedLease, LeaseBreak, LeaseBreakResponse};
 use wnet_smb2::wire::{
     Command, CreateResponse, DirectoryEntry, ErrorResponse, Header, IoctlResponse,
@@ -23,12 +24,14 @@ fuzz_target!(|bytes: &[u8]| {
     let _ = TreeConnectResponse::decode(&message);
     if let Ok(created) = CreateResponse::decode(&message) {
         let _ = GrantedLease::of_create_response(&message, &created);
+        let _ = DurableV2Response::of_create_response(&message, &created);
     }
     let _ = LeaseBreak::decode(&message);
     let _ = LeaseBreakResponse::decode(&message);
     if let Ok(contexts) = CreateContext::decode_chain(bytes, 0, bytes.len()) {
         for context in contexts {
             let _ = GrantedLease::decode(context.data);
+            let _ = DurableV2Response::decode(context.data);
         }
     }
     if let Ok(read) = ReadResponse::decode(&message) {

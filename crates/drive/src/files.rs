@@ -26,11 +26,11 @@ use std::time::SystemTime;
 
 use fuser::{Errno, ReplyWrite};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
-use wnet_smb2::client::OpenFile;
 use wnet_smb2::wire::FileAttributes;
 
 use crate::attributes::to_filetime;
 use crate::errno::errno;
+use crate::reopen::FileCell;
 
 /// How many WRITEs of one file may be under way at once.
 pub const WRITES_IN_FLIGHT: u32 = 8;
@@ -97,7 +97,7 @@ struct View {
 
 enum WriteCommand {
     Write {
-        file: OpenFile,
+        file: Arc<FileCell>,
         failure: Arc<WriteFailure>,
         offset: u64,
         data: Vec<u8>,
@@ -238,7 +238,7 @@ impl FileState {
     /// before gets that failure.
     pub fn write(
         &self,
-        file: &OpenFile,
+        file: &Arc<FileCell>,
         failure: &Arc<WriteFailure>,
         offset: u64,
         data: &[u8],
@@ -260,7 +260,7 @@ impl FileState {
             view.written_at = to_filetime(SystemTime::now());
         }
         let command = WriteCommand::Write {
-            file: file.clone(),
+            file: Arc::clone(file),
             failure: Arc::clone(failure),
             offset,
             data: data.to_vec(),
@@ -297,7 +297,7 @@ fn settle(view: &Mutex<View>, clock: &Clock, count: u64) {
 
 /// Writes gathered into one chunk: contiguous, through one descriptor.
 struct Gathered {
-    file: OpenFile,
+    file: Arc<FileCell>,
     failure: Arc<WriteFailure>,
     offset: u64,
     data: Vec<u8>,
@@ -314,12 +314,12 @@ impl Gathered {
     /// (overwriting what it covers); gives it back otherwise.
     fn absorb(
         &mut self,
-        file: &OpenFile,
+        file: &Arc<FileCell>,
         offset: u64,
         data: Vec<u8>,
     ) -> Result<(), (u64, Vec<u8>)> {
         let range = self.range();
-        if file.id() != self.file.id() || offset < range.start || offset > range.end {
+        if !Arc::ptr_eq(file, &self.file) || offset < range.start || offset > range.end {
             return Err((offset, data));
         }
         let at = (offset - range.start) as usize;
@@ -413,7 +413,7 @@ impl Writes {
     /// A write sent at once, unbuffered, answered when the server has it.
     async fn write_through(
         &mut self,
-        file: OpenFile,
+        file: Arc<FileCell>,
         failure: Arc<WriteFailure>,
         offset: u64,
         data: Vec<u8>,
@@ -444,16 +444,29 @@ async fn aborted(aborted: &mut watch::Receiver<bool>) {
 }
 
 /// Writes `data` at `offset`. A server that writes less than asked (it does so only when
-/// out of space) fails the write: ENOSPC, as a short write to a full disk does.
+/// out of space) fails the write: ENOSPC, as a short write to a full disk does. A write that
+/// lost its connection is sent again, at the same offset, on the file reopened after a
+/// reconnection (see [`FileCell::run`]): the same bytes at the same place, whether or not
+/// the first one reached the disk.
 async fn write_all(
-    file: &OpenFile,
+    file: &FileCell,
     offset: u64,
     data: Vec<u8>,
     write_through: bool,
 ) -> Result<(), Errno> {
     let length = data.len();
+    let durable = file.is_durable();
+    let mut data = Some(data);
     let written = file
-        .write_at_with(offset, data, write_through)
+        .run(|open| {
+            // The first attempt takes the bytes; a retry (durable opens only) a copy kept.
+            let bytes = if durable {
+                data.clone().unwrap_or_default()
+            } else {
+                data.take().unwrap_or_default()
+            };
+            async move { open.write_at_with(offset, bytes, write_through).await }
+        })
         .await
         .map_err(|error| errno(&error))? as usize;
     if written == length {

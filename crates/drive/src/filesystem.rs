@@ -107,7 +107,8 @@ async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
 }
 
-/// Opens a file asking for a lease under `key`. A server that refuses the lease key
+/// Opens a file asking for a lease under `key`, and a durable handle (see [`crate::reopen`]).
+/// A server that refuses the lease key
 /// (STATUS_INVALID_PARAMETER: Samba does so while the key still names a file deleted or
 /// replaced behind the drive's back, whose last handle is closing) is asked again without
 /// one: the open then says what became of the name.
@@ -117,7 +118,10 @@ async fn open_with_lease(
     key: [u8; 16],
     wanted: u32,
 ) -> Result<OpenFile, Errno> {
-    match tree.create_with_lease(request.clone(), key, wanted).await {
+    match tree
+        .create_durable_with_lease(request.clone(), key, wanted)
+        .await
+    {
         Err(error) if error.status() == Some(NtStatus::STATUS_INVALID_PARAMETER) => {
             tracing::debug!(%error, name = %request.name, "lease refused: opened without one");
             open(tree, request).await
@@ -346,7 +350,12 @@ impl Filesystem for SmbFilesystem {
                     file_state.barrier(None).await?;
                 }
                 match (handle, path) {
-                    (Some(handle), _) => handle.file.query_attributes().await,
+                    (Some(handle), _) => {
+                        handle
+                            .cell
+                            .run(|file| async move { file.query_attributes().await })
+                            .await
+                    }
                     (None, Ok(path)) => tree.stat(&path).await,
                     (None, Err(errno)) => return Err(errno),
                 }
@@ -435,7 +444,7 @@ impl Filesystem for SmbFilesystem {
                     wanted |= access::FILE_WRITE_DATA;
                 }
                 let (file, opened_here) = match (handle, path) {
-                    (Some(handle), _) => (handle.file.clone(), false),
+                    (Some(handle), _) => (handle.file(), false),
                     (None, Ok(path)) => (
                         open(&tree, open_request(path, wanted, disposition::OPEN, 0)).await?,
                         true,
@@ -742,7 +751,10 @@ impl Filesystem for SmbFilesystem {
         state.runtime.clone().spawn(async move {
             let _ = handle.barrier().await;
             let fetched_at = state.now();
-            let closed = handle.file.clone().close_with_attributes().await;
+            let closed = handle
+                .cell
+                .run(|file| async move { file.close_with_attributes().await })
+                .await;
             handle.state.closed();
             if !handle.state.is_open() && !lock(&state.inodes).contains(ino.0) {
                 lock(&state.files).remove(&ino.0);
@@ -803,15 +815,15 @@ impl Filesystem for SmbFilesystem {
                 let size = handle.state.size();
                 if zero && offset < size {
                     handle
-                        .file
-                        .zero_range(offset, end.min(size))
+                        .cell
+                        .run(|file| async move { file.zero_range(offset, end.min(size)).await })
                         .await
                         .map_err(|error| errno(&error))?;
                 }
                 if grows && end > size {
                     handle
-                        .file
-                        .set_end_of_file(end)
+                        .cell
+                        .run(|file| async move { file.set_end_of_file(end).await })
                         .await
                         .map_err(|error| errno(&error))?;
                     state.resized(ino.0, end);
@@ -839,7 +851,11 @@ impl Filesystem for SmbFilesystem {
             &self.state,
             async move {
                 handle.barrier().await?;
-                handle.file.flush().await.map_err(|error| errno(&error))
+                handle
+                    .cell
+                    .run(|file| async move { file.flush().await })
+                    .await
+                    .map_err(|error| errno(&error))
             },
             move |outcome| reply_empty(outcome, reply),
         );

@@ -18,6 +18,7 @@ use wnet_smb2::client::{OpenFile, ReadBuffer};
 
 use crate::errno::errno;
 use crate::files::{FileState, WriteFailure};
+use crate::reopen::FileCell;
 
 /// The size of the READs a sequential reader is served ahead with.
 pub const READ_AHEAD_CHUNK: u32 = 1 << 20;
@@ -67,8 +68,8 @@ struct ReadAhead {
 pub struct Handle {
     /// The inode it was opened on.
     pub ino: u64,
-    /// The SMB handle.
-    pub file: OpenFile,
+    /// The SMB handle (reopened on a new connection after a reconnection).
+    pub cell: Arc<FileCell>,
     /// The file as every descriptor on it sees it.
     pub state: Arc<FileState>,
     writable: bool,
@@ -81,23 +82,28 @@ impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Handle")
             .field("ino", &self.ino)
-            .field("file", &self.file.id())
+            .field("file", &self.cell.file().id())
             .field("writable", &self.writable)
             .finish_non_exhaustive()
     }
 }
 
 impl Handle {
-    /// A descriptor of the file `state`, open through `file`, for writing when `writable`.
-    pub fn new(ino: u64, file: OpenFile, state: Arc<FileState>, writable: bool) -> Handle {
+    /// A descriptor of the file `state`, open through `cell`, for writing when `writable`.
+    pub fn new(ino: u64, cell: Arc<FileCell>, state: Arc<FileState>, writable: bool) -> Handle {
         Handle {
             ino,
-            file,
+            cell,
             state,
             writable,
             failure: Arc::default(),
             read_ahead: Mutex::new(ReadAhead::default()),
         }
+    }
+
+    /// The SMB handle as it is open now.
+    pub fn file(&self) -> OpenFile {
+        self.cell.file()
     }
 
     /// Whether the file was opened for writing through this handle.
@@ -173,7 +179,7 @@ impl Handle {
             }
         };
         let Some(wanted) = wanted else {
-            return read_direct(&self.file, offset, size, max_read)
+            return read_direct(&self.cell, offset, size, max_read)
                 .await
                 .map(ReadData::Owned);
         };
@@ -194,7 +200,7 @@ impl Handle {
                 // An end of the file found a while ago, or data read before the file may have
                 // changed: read again (and ahead, from the next read on) from the server.
                 self.forget_read_ahead_from(index);
-                return read_direct(&self.file, offset, size, max_read)
+                return read_direct(&self.cell, offset, size, max_read)
                     .await
                     .map(ReadData::Owned);
             }
@@ -216,10 +222,10 @@ impl Handle {
 
     fn start_chunk(&self, offset: u64, length: u32) -> watch::Receiver<ChunkResult> {
         let (sender, receiver) = watch::channel(None);
-        let file = self.file.clone();
+        let cell = Arc::clone(&self.cell);
         tokio::spawn(async move {
-            let result = file
-                .read_buffer_at(offset, length)
+            let result = cell
+                .run(|file| async move { file.read_buffer_at(offset, length).await })
                 .await
                 .map(|buffer| (Arc::new(buffer), Instant::now()))
                 .map_err(|error| errno(&error));
@@ -236,7 +242,7 @@ impl Handle {
             return;
         }
         self.state
-            .write(&self.file, &self.failure, offset, data, reply);
+            .write(&self.cell, &self.failure, offset, data, reply);
     }
 
     /// Waits for every write queued before it, through any descriptor of the file, and
@@ -249,15 +255,15 @@ impl Handle {
 
 /// Reads `size` bytes at `offset` in READs of at most `max_read`, all in flight at once.
 async fn read_direct(
-    file: &OpenFile,
+    cell: &Arc<FileCell>,
     offset: u64,
     size: u32,
     max_read: u32,
 ) -> Result<Vec<u8>, Errno> {
     let max_read = max_read.clamp(4096, 8 << 20);
     if size <= max_read {
-        return file
-            .read_at(offset, size)
+        return cell
+            .run(|file| async move { file.read_at(offset, size).await })
             .await
             .map_err(|error| errno(&error));
     }
@@ -265,9 +271,12 @@ async fn read_direct(
     let mut start = 0u32;
     while start < size {
         let length = max_read.min(size - start);
-        let file = file.clone();
+        let cell = Arc::clone(cell);
         let at = offset + u64::from(start);
-        parts.push(tokio::spawn(async move { file.read_at(at, length).await }));
+        parts.push(tokio::spawn(async move {
+            cell.run(|file| async move { file.read_at(at, length).await })
+                .await
+        }));
         start += length;
     }
     let mut data = Vec::with_capacity(size as usize);

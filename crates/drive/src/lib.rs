@@ -23,6 +23,7 @@ pub mod handles;
 pub mod inodes;
 pub mod leases;
 pub mod mounts;
+pub mod reopen;
 mod state;
 
 use std::io;
@@ -51,6 +52,11 @@ pub struct DriveOptions {
     /// Every write goes through to the server's disk before it returns
     /// (CONNECT_WRITE_THROUGH_SEMANTICS).
     pub write_through: bool,
+    /// How long an operation on an open file that lost its connection waits for the file to
+    /// be reopened after a reconnection ([`Drive::reconnected`]) before it fails with EIO;
+    /// zero (the default, for a drive nobody reconnects) fails it at once. The agent, which
+    /// reconnects, uses [`reopen::DEFAULT_RECONNECT_WAIT`].
+    pub reconnect_wait: Duration,
 }
 
 impl Default for DriveOptions {
@@ -59,6 +65,7 @@ impl Default for DriveOptions {
             attribute_timeout: DEFAULT_CACHE_TIMEOUT,
             directory_timeout: DEFAULT_CACHE_TIMEOUT,
             write_through: false,
+            reconnect_wait: Duration::ZERO,
         }
     }
 }
@@ -72,7 +79,8 @@ fn seconds(value: Option<String>) -> Option<Duration> {
 
 impl DriveOptions {
     /// The defaults, with the cache timeouts from the environment where set (invalid values
-    /// are ignored).
+    /// are ignored), for a drive the agent reconnects: an open file that lost its connection
+    /// waits [`reopen::DEFAULT_RECONNECT_WAIT`] for it.
     pub fn from_env(write_through: bool) -> DriveOptions {
         let defaults = DriveOptions::default();
         DriveOptions {
@@ -81,6 +89,7 @@ impl DriveOptions {
             directory_timeout: seconds(std::env::var("WNET_DRIVE_DIR_TIMEOUT").ok())
                 .unwrap_or(defaults.directory_timeout),
             write_through,
+            reconnect_wait: reopen::DEFAULT_RECONNECT_WAIT,
         }
     }
 }
@@ -185,8 +194,10 @@ impl Drive {
     }
 
     /// Serves the drive over `tree` from now on: the same share, connected again after its
-    /// connection was lost. Files opened before stay on the old connection (their operations
-    /// fail with EIO); new opens, lookups and listings go to `tree`.
+    /// connection was lost. New opens, lookups and listings go to `tree`; every file open
+    /// with a durable handle is reopened on it, in the background, and the operations that
+    /// wait for it go on there (see [`reopen`]). Files that cannot be reopened stay on the
+    /// old connection (their operations fail with EIO).
     pub fn reconnected(&self, tree: Tree) {
         self.state.replace_tree(tree);
     }

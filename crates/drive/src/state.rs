@@ -26,6 +26,7 @@ use crate::files::{Clock, FileState, WriteOptions};
 use crate::handles::Handle;
 use crate::inodes::{Dated, InodeTable, child_path};
 use crate::leases::LeaseKeys;
+use crate::reopen::FileCell;
 
 /// The size writes are gathered to.
 pub(crate) const WRITE_CHUNK: usize = 1 << 20;
@@ -82,6 +83,9 @@ pub(crate) struct DriveState {
     pub(crate) owner: Owner,
     pub(crate) inodes: Mutex<InodeTable>,
     pub(crate) handles: Mutex<HashMap<u64, Arc<Handle>>>,
+    /// The SMB opens of the mount's files (by inode), descriptors and those still closing,
+    /// to reopen on a new connection after a reconnection.
+    pub(crate) cells: Mutex<Vec<(u64, Weak<FileCell>)>>,
     /// The shared state of each file the mount has open (by inode), kept until the kernel
     /// forgets the inode: the size it reports must stay the drive's own after a close too.
     pub(crate) files: Mutex<HashMap<u64, Arc<FileState>>>,
@@ -115,13 +119,83 @@ impl DriveState {
     }
 
     /// Runs the operations over `tree` from now on (the share connected again, after its
-    /// connection was lost). Files opened before stay on the old connection, and fail.
+    /// connection was lost), and reopens every durable open of the mount on it (see
+    /// [`crate::reopen`]); files that cannot be reopened stay on the old connection, and fail.
     pub(crate) fn replace_tree(self: &Arc<Self>, tree: Tree) {
         self.watch_lease_breaks(&tree);
+        let reopen_on = tree.clone();
         *self.tree.write().unwrap_or_else(PoisonError::into_inner) = tree;
-        let mut listings = lock(&self.listings);
-        self.listings_generation.fetch_add(1, Ordering::AcqRel);
-        listings.clear();
+        {
+            let mut listings = lock(&self.listings);
+            self.listings_generation.fetch_add(1, Ordering::AcqRel);
+            listings.clear();
+        }
+        let cells: Vec<(u64, Arc<FileCell>)> = {
+            let mut cells = lock(&self.cells);
+            cells.retain(|(_, cell)| cell.strong_count() > 0);
+            cells
+                .iter()
+                .filter_map(|(ino, cell)| cell.upgrade().map(|cell| (*ino, cell)))
+                .collect()
+        };
+        for (ino, cell) in cells {
+            let state = Arc::clone(self);
+            let tree = reopen_on.clone();
+            self.runtime
+                .spawn(async move { state.reopen(&tree, ino, &cell).await });
+        }
+    }
+
+    /// Reopens the open in `cell` (of the file `ino`) on `tree`, or marks it lost.
+    async fn reopen(&self, tree: &Tree, ino: u64, cell: &FileCell) {
+        let old = cell.file();
+        if !old.is_durable() {
+            cell.lost();
+            return;
+        }
+        let mut aborted = self.abort.subscribe();
+        let reopened = tokio::select! {
+            reopened = reopen_with_retries(tree, &old) => reopened,
+            _ = aborted.wait_for(|&aborted| aborted) => {
+                cell.lost();
+                return;
+            }
+        };
+        match reopened {
+            Ok(file) => {
+                tracing::debug!(ino, lease = file.lease_state(), "durable handle reopened");
+                if let Some(file_state) = self.file_state(ino) {
+                    file_state.set_lease(file.lease_state());
+                }
+                cell.reopened(file);
+            }
+            Err(error) => {
+                tracing::info!(ino, %error, "an open file could not be reopened: it fails");
+                cell.lost();
+            }
+        }
+    }
+}
+
+/// How many times a reopen the server refuses is tried, and how long apart: a server that
+/// has not yet seen the old connection go still holds the open (Samba answers
+/// STATUS_OBJECT_NAME_NOT_FOUND until it has marked it disconnected).
+const REOPEN_TRIES: u32 = 5;
+const REOPEN_PAUSE: Duration = Duration::from_millis(200);
+
+/// Reopens the durable `file` on `tree`, trying again (a bounded number of times) while the
+/// server refuses with a status; a lost connection ends the tries at once.
+async fn reopen_with_retries(tree: &Tree, file: &OpenFile) -> Result<OpenFile, wnet_smb2::Error> {
+    let mut tries = 1;
+    loop {
+        match tree.reopen(file).await {
+            Err(error) if error.status().is_some() && tries < REOPEN_TRIES => {
+                tracing::debug!(%error, tries, "reopen refused: tried again");
+                tries += 1;
+                tokio::time::sleep(REOPEN_PAUSE).await;
+            }
+            outcome => return outcome,
+        }
     }
 }
 
@@ -172,6 +246,7 @@ impl DriveState {
             owner,
             inodes: Mutex::new(InodeTable::new()),
             handles: Mutex::new(HashMap::new()),
+            cells: Mutex::new(Vec::new()),
             files: Mutex::new(HashMap::new()),
             clock: Arc::new(Clock::default()),
             unlinked: AtomicU64::new(1),
@@ -681,7 +756,17 @@ impl DriveState {
         };
         file_state.set_lease(lease);
         file_state.opened();
-        let handle = Handle::new(ino, file, file_state, writable);
+        let cell = Arc::new(FileCell::new(
+            file,
+            self.abort.subscribe(),
+            self.options.reconnect_wait,
+        ));
+        {
+            let mut cells = lock(&self.cells);
+            cells.retain(|(_, cell)| cell.strong_count() > 0);
+            cells.push((ino, Arc::downgrade(&cell)));
+        }
+        let handle = Handle::new(ino, cell, file_state, writable);
         let fh = self.new_handle();
         lock(&self.handles).insert(fh, Arc::new(handle));
         fh

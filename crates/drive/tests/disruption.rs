@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use wnet_drive::reopen::DEFAULT_RECONNECT_WAIT;
 use wnet_drive::{DriveOptions, mounts};
 use wnet_testlab::SambaLab;
 
@@ -81,13 +82,13 @@ fn smbd_processes(lab: &SambaLab) -> Vec<u32> {
 /// Mounts the public share (directory `name`) on a lab held alone, and finds the smbd process
 /// that serves the drive's connection: the one that was not there before.
 fn mount_alone(lab: &SambaLab, name: &str) -> (Mounted, Vec<u32>) {
+    mount_alone_with(lab, name, DriveOptions::default())
+}
+
+/// [`mount_alone`] with `options`.
+fn mount_alone_with(lab: &SambaLab, name: &str, options: DriveOptions) -> (Mounted, Vec<u32>) {
     let before = smbd_processes(lab);
-    let mounted = Mounted::on(
-        LabHold::Exclusive(lab.clone()),
-        "public",
-        name,
-        DriveOptions::default(),
-    );
+    let mounted = Mounted::on(LabHold::Exclusive(lab.clone()), "public", name, options);
     let ours: Vec<u32> = smbd_processes(lab)
         .into_iter()
         .filter(|pid| !before.contains(pid))
@@ -558,6 +559,167 @@ fn an_unanswering_server_fails_copies_within_the_request_timeout() {
         "the drive takes a server that stopped answering as gone"
     );
     drop(stopped);
+}
+
+/// A python3 program that copies `source` to `target` (either may be on the mount) in 1 MiB
+/// reads and writes through one descriptor each, pausing `pause` seconds after each block and
+/// writing how many bytes it copied to the file `progress`; it fsyncs and closes the target and
+/// prints `done`. A failure is an exception: it exits non-zero, with the errno on stderr.
+const SLOW_COPY: &str = "import os, sys, time
+source, target, progress, pause = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+fi = os.open(source, os.O_RDONLY)
+fo = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+done = 0
+while True:
+    block = os.read(fi, 1 << 20)
+    if not block:
+        break
+    view = memoryview(block)
+    while view:
+        view = view[os.write(fo, view):]
+    done += len(block)
+    with open(progress + '.tmp', 'w') as f:
+        f.write(str(done))
+    os.replace(progress + '.tmp', progress)
+    time.sleep(pause)
+os.fsync(fo)
+os.close(fo)
+os.close(fi)
+print('done', done, flush=True)
+";
+
+/// Starts a [`SLOW_COPY`] of `source` to `target`, its output and progress named `label`.
+fn slow_copy(scratch: &Scratch, source: &Path, target: &Path, label: &str) -> Child {
+    spawn(
+        Command::new("python3")
+            .arg("-c")
+            .arg(SLOW_COPY)
+            .arg(source)
+            .arg(target)
+            .arg(scratch.join(&format!("{label}.progress")))
+            .arg("0.05"),
+        scratch,
+        label,
+    )
+}
+
+/// How far a [`SLOW_COPY`] got.
+fn progress(path: &Path) -> u64 {
+    fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The connection behind the drive is lost — the smbd serving it killed (SIGTERM: it drops
+/// the connection and keeps the durable opens for their timeout; after a SIGKILL, as after a
+/// server crash, Samba keeps nothing to reopen) — while one program
+/// reads a file out of the mount and another writes one into it, each through a descriptor
+/// opened before. The drive is then handed a freshly connected tree, as the agent does when it
+/// reconnects: the files' durable handles are reopened on it, the reads and the held-back
+/// writes that failed with the connection are sent again there, and both programs finish
+/// successfully with files identical (SHA-256) to their sources, on the server's disk too.
+/// Before durable handles were reopened, both failed with EIO.
+#[test]
+fn open_files_survive_a_killed_connection() {
+    common::require_root();
+    let _alone = SambaLab::acquire_exclusive().expect("the Samba lab, alone");
+    let _back_up = LabBackUp;
+    let lab = SambaLab::up().expect("the Samba lab");
+    let scratch = Scratch::new("durable");
+    let options = DriveOptions {
+        reconnect_wait: DEFAULT_RECONNECT_WAIT,
+        ..DriveOptions::default()
+    };
+    let (mounted, ours) = mount_alone_with(&lab, "drive-durable", options);
+    let here = mounted.through_mount.clone();
+    let there = mounted.on_disk.clone();
+    random_file(&scratch.join("source.bin"), 48 * MIB);
+    random_file(&there.join("remote.bin"), 48 * MIB);
+    fs::set_permissions(there.join("remote.bin"), fs::Permissions::from_mode(0o666))
+        .expect("chmod");
+
+    let mut writer = slow_copy(
+        &scratch,
+        &scratch.join("source.bin"),
+        &here.join("written.bin"),
+        "writer",
+    );
+    let mut reader = slow_copy(
+        &scratch,
+        &here.join("remote.bin"),
+        &scratch.join("copied.bin"),
+        "reader",
+    );
+    let underway = wait_until(Duration::from_secs(60), || {
+        progress(&scratch.join("writer.progress")) >= 8 * MIB
+            && progress(&scratch.join("reader.progress")) >= 8 * MIB
+    });
+    assert!(
+        underway,
+        "both copies under way: {} / {}",
+        said(&scratch, "writer"),
+        said(&scratch, "reader")
+    );
+
+    // Only the smbd of the drive's connection dies: the server stays up for the reconnection.
+    // The drive is reconnected as soon as it finds its connection lost, as fast as the agent
+    // could: the reopens must wait for the server to have let the old connection go.
+    for &pid in &ours {
+        signal(pid, Signal::SIGTERM).expect("SIGTERM the drive's smbd");
+    }
+    let killed_at = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(15), || !mounted.drive().is_connected()),
+        "the drive finds its connection lost"
+    );
+    let (written_then, read_then) = (
+        progress(&scratch.join("writer.progress")),
+        progress(&scratch.join("reader.progress")),
+    );
+    eprintln!(
+        "connection lost {:?} after the kill, {written_then} bytes written and {read_then} read",
+        killed_at.elapsed()
+    );
+    mounted.reconnect();
+    eprintln!("reconnected {:?} after the kill", killed_at.elapsed());
+
+    let wrote = wait_bounded(&mut writer, Duration::from_secs(120), "the writer");
+    let read = wait_bounded(&mut reader, Duration::from_secs(120), "the reader");
+    eprintln!(
+        "writer {wrote}, reader {read}, {:?} after the kill\nwriter: {}\nreader: {}",
+        killed_at.elapsed(),
+        said(&scratch, "writer"),
+        said(&scratch, "reader")
+    );
+    assert!(
+        written_then < 48 * MIB && read_then < 48 * MIB,
+        "the connection was lost mid-copy ({written_then} written, {read_then} read)"
+    );
+    assert!(
+        wrote.success(),
+        "the writer went on across the lost connection: {}",
+        said(&scratch, "writer")
+    );
+    assert!(
+        read.success(),
+        "the reader went on across the lost connection: {}",
+        said(&scratch, "reader")
+    );
+    assert_eq!(
+        sha256_file(&there.join("written.bin")),
+        sha256_file(&scratch.join("source.bin")),
+        "the file written through the mount is on the server's disk, whole"
+    );
+    assert_eq!(
+        sha256_file(&scratch.join("copied.bin")),
+        sha256_file(&there.join("remote.bin")),
+        "the file read through the mount is the server's, whole"
+    );
+    assert!(
+        mounted.drive().is_connected(),
+        "the drive is connected again"
+    );
 }
 
 /// A plain unmount with nothing open removes the mount at once; the files stay on the server.

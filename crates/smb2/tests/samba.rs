@@ -821,3 +821,97 @@ async fn samba_checks_the_ntlm_mic() {
         "{error}"
     );
 }
+
+/// A durable open (DH2Q beside its lease) outlives its connection: the client drops the
+/// connection with a write made, and a new session reopens the handle (DH2C with the same
+/// lease key) and reads the write back through it, then writes on through it.
+#[tokio::test]
+async fn a_durable_open_is_reopened_on_a_new_connection() {
+    use wnet_smb2::client::CloseReason;
+    use wnet_smb2::wire::lease::lease_state::{HANDLE, READ, WRITE};
+    use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
+
+    let lab = SambaLab::acquire().expect("the Samba lab");
+    let dir = scratch_dir(&lab, "smb2-durable");
+    let share = lab.smb_path("public").replace('/', "\\");
+    let first = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("first client");
+    let first_tree = first.tree_connect(&share).await.expect("tree connect");
+    let key = *b"wnet-durable-key";
+    let request = CreateRequest {
+        name: "smb2-durable\\kept.bin".to_owned(),
+        desired_access: access::FILE_READ_DATA
+            | access::FILE_WRITE_DATA
+            | access::FILE_READ_ATTRIBUTES
+            | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share_access::ALL,
+        create_disposition: disposition::OPEN_IF,
+        create_options: create_options::NON_DIRECTORY_FILE,
+    };
+    let file = first_tree
+        .create_durable_with_lease(request, key, READ | HANDLE | WRITE)
+        .await
+        .expect("a durable open");
+    assert!(file.is_durable(), "Samba makes the leased open durable");
+    assert!(
+        file.durable_timeout()
+            .is_some_and(|timeout| !timeout.is_zero())
+    );
+    file.write_at(0, b"before".to_vec()).await.expect("a write");
+    first.connection().abort(&CloseReason::Aborted(
+        "the test drops the connection".into(),
+    ));
+    assert!(
+        file.read_at(0, 6).await.is_err(),
+        "the old connection is gone"
+    );
+
+    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+        .await
+        .expect("second client");
+    let second_tree = second.tree_connect(&share).await.expect("tree connect");
+    // smbd marks the open disconnected once it has seen the connection go: a reopen sent
+    // before may find it still held, and is tried again.
+    let mut reopened = Err(Error::Unsupported("not tried".into()));
+    for _ in 0..50 {
+        reopened = second_tree.reopen(&file).await;
+        if reopened.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reopened = reopened.expect("the durable open reopened");
+    assert!(reopened.is_durable());
+    assert_ne!(reopened.lease_state(), 0, "the lease comes back with it");
+    assert_eq!(reopened.read_at(0, 6).await.expect("a read"), b"before");
+    reopened
+        .write_at(6, b" after".to_vec())
+        .await
+        .expect("a write on the reopened handle");
+    reopened.close().await.expect("close");
+    assert_eq!(
+        std::fs::read(dir.join("kept.bin")).expect("the file on the server's disk"),
+        b"before after"
+    );
+    // A plain open cannot be reopened.
+    let plain = second_tree
+        .create(CreateRequest {
+            name: "smb2-durable\\kept.bin".to_owned(),
+            desired_access: access::FILE_READ_DATA | access::SYNCHRONIZE,
+            file_attributes: 0,
+            share_access: share_access::ALL,
+            create_disposition: disposition::OPEN,
+            create_options: create_options::NON_DIRECTORY_FILE,
+        })
+        .await
+        .expect("a plain open");
+    assert!(!plain.is_durable());
+    assert!(matches!(
+        second_tree.reopen(&plain).await,
+        Err(Error::Unsupported(_))
+    ));
+    plain.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(&dir);
+}

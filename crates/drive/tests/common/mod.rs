@@ -133,6 +133,14 @@ impl Mounted {
         self.drive.as_ref().expect("the drive is mounted")
     }
 
+    /// Connects the share again on a fresh session and hands the tree to the drive, as the
+    /// agent does once it finds the drive's connection lost.
+    pub(crate) fn reconnect(&self) {
+        let runtime = self.runtime.as_ref().expect("the drive's runtime");
+        let tree = runtime.block_on(connect(self.lab.lab(), &self.share));
+        self.drive().reconnected(tree);
+    }
+
     /// Unmounts (by force when asked).
     pub(crate) fn unmount(&mut self, force: bool) -> io::Result<()> {
         self.drive

@@ -21,7 +21,8 @@ pub use session::{
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{
-    DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile, ReadBuffer, Tree,
+    DURABLE_TIMEOUT_MS, DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile,
+    ReadBuffer, Tree,
 };
 
 pub use crate::wire::lease::LeaseBreak;

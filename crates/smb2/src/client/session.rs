@@ -160,9 +160,8 @@ fn negotiate_request(
     dialects: &[u16],
 ) -> Result<(ClientNegotiate, Request), Error> {
     let mut salt = [0u8; 32];
-    let mut client_guid = [0u8; 16];
     random(&mut salt)?;
-    random(&mut client_guid)?;
+    let client_guid = client_guid()?;
     let mut preauth_context = Vec::with_capacity(38);
     preauth_context.extend_from_slice(&1u16.to_le_bytes()); // HashAlgorithmCount
     preauth_context.extend_from_slice(&32u16.to_le_bytes()); // SaltLength
@@ -242,6 +241,21 @@ fn first_id(context: Option<&[u8]>) -> Option<u16> {
         }
         _ => None,
     }
+}
+
+/// This client's ClientGuid (MS-SMB2 §3.2.1.1: one global identifier for the client, not
+/// one per connection): made at the first NEGOTIATE, the same for every connection the
+/// process makes. A server ties durable opens and leases to it: a durable handle can be
+/// reopened only from a connection with the ClientGuid it was opened under (Samba refuses
+/// any other with STATUS_OBJECT_NAME_NOT_FOUND).
+fn client_guid() -> Result<[u8; 16], Error> {
+    static CLIENT_GUID: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    if let Some(guid) = CLIENT_GUID.get() {
+        return Ok(*guid);
+    }
+    let mut guid = [0u8; 16];
+    random(&mut guid)?;
+    Ok(*CLIENT_GUID.get_or_init(|| guid))
 }
 
 fn random(buffer: &mut [u8]) -> Result<(), Error> {

@@ -1,9 +1,12 @@
 //! A connected share and the files opened on it.
 
+use std::sync::Arc;
+
 #[cfg(doc)]
 use crate::client::Connection;
 use crate::client::{CloseReason, Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
+use crate::wire::durable::{Durability, DurableV2Reconnect, DurableV2Request, DurableV2Response};
 use crate::wire::file_info::{
     self, BasicInformation, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
     FILE_END_OF_FILE_INFORMATION, FILE_FS_FULL_SIZE_INFORMATION, FILE_NETWORK_OPEN_INFORMATION,
@@ -132,6 +135,42 @@ pub(crate) fn limit_exceeded(what: &'static str, limit: usize) -> Error {
     }
 }
 
+/// The timeout a durable open asks for (milliseconds): how long the server keeps it after
+/// its connection is lost (the server may give less).
+pub const DURABLE_TIMEOUT_MS: u32 = 60_000;
+
+/// The lease state a CREATE response (`message`, decoded as `created`) grants under `key`:
+/// 0 for none, for a grant under another key, or for a lease context that does not decode
+/// (the caller then caches nothing; the open stands either way).
+fn granted_lease(message: &[u8], created: &CreateResponse, key: [u8; 16]) -> u32 {
+    match GrantedLease::of_create_response(message, created) {
+        Ok(Some(granted)) if granted.key == key => granted.state,
+        Ok(Some(_)) => {
+            tracing::debug!("the server granted a lease for another key: taken as none");
+            0
+        }
+        Ok(None) => 0,
+        Err(error) => {
+            tracing::debug!(%error, "malformed lease context: taken as no lease");
+            0
+        }
+    }
+}
+
+/// What a durable open needs to be reopened on another connection.
+#[derive(Debug)]
+struct DurableOpen {
+    /// The CREATE that opened it (the reopen names the same file).
+    request: CreateRequest,
+    /// The lease key it was opened under.
+    lease_key: [u8; 16],
+    create_guid: [u8; 16],
+    /// How long the server keeps it after its connection is lost (milliseconds).
+    timeout: u32,
+    /// The durable handle's flags as granted.
+    flags: u32,
+}
+
 /// A connected share. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Tree {
@@ -214,6 +253,7 @@ impl Tree {
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state: 0,
+            durable: None,
         })
     }
 
@@ -232,23 +272,7 @@ impl Tree {
         key: [u8; 16],
         wanted: u32,
     ) -> Result<OpenFile, Error> {
-        let negotiated = self.session.negotiated();
-        // Lease breaks come with SessionId 0, and Samba (4.17) sends them unencrypted even
-        // to an encrypting session; an encrypting connection accepts only encrypted ones
-        // (else a man in the middle could drop a break unnoticed while the cache goes
-        // stale). So an encrypting session asks for no lease: nothing is cached.
-        let version = if negotiated.capabilities & capabilities::LEASING == 0
-            || self.session.is_encrypting()
-        {
-            None
-        } else {
-            match negotiated.dialect {
-                dialect::SMB_2_0_2 => None,
-                dialect::SMB_2_1 => Some(LeaseVersion::V1),
-                _ => Some(LeaseVersion::V2),
-            }
-        };
-        let Some(version) = version else {
+        let Some(version) = self.lease_version() else {
             return self.create(request).await;
         };
         let lease = LeaseRequest {
@@ -260,16 +284,72 @@ impl Tree {
             .call(&Request::CreateWithLease(request, lease), &[])
             .await?;
         let created = CreateResponse::decode(&exchange.response)?;
-        let lease_state = match GrantedLease::of_create_response(&exchange.response, &created) {
-            Ok(Some(granted)) if granted.key == key => granted.state,
-            Ok(Some(_)) => {
-                tracing::debug!("the server granted a lease for another key: taken as none");
-                0
-            }
-            Ok(None) => 0,
+        let lease_state = granted_lease(&exchange.response, &created, key);
+        Ok(OpenFile {
+            tree: self.clone(),
+            file_id: created.file_id,
+            attributes: created.attributes,
+            lease_state,
+            durable: None,
+        })
+    }
+
+    /// Opens or creates a file as [`Tree::create_with_lease`] does, asking besides for a
+    /// durable handle (a `DH2Q` context, MS-SMB2 §3.2.4.3.5: not persistent, the server's
+    /// default timeout) on the 3.x dialects, where the lease context is v2; on other
+    /// dialects, or without a lease, it is [`Tree::create_with_lease`]. A server grants
+    /// durability only with a lease that caches handles; [`OpenFile::is_durable`] says
+    /// whether it did, and a durable open can be reopened after its connection was lost
+    /// with [`Tree::reopen`]. A `DH2Q` answer that does not decode counts as not durable.
+    pub async fn create_durable_with_lease(
+        &self,
+        request: CreateRequest,
+        key: [u8; 16],
+        wanted: u32,
+    ) -> Result<OpenFile, Error> {
+        if self.lease_version() != Some(LeaseVersion::V2) {
+            return self.create_with_lease(request, key, wanted).await;
+        }
+        let mut create_guid = [0u8; 16];
+        if getrandom::fill(&mut create_guid).is_err() {
+            // No randomness: the open is not made durable, as a reused guid could reopen
+            // another client's handle.
+            return self.create_with_lease(request, key, wanted).await;
+        }
+        let lease = LeaseRequest {
+            key,
+            state: wanted,
+            version: LeaseVersion::V2,
+        };
+        let durability = Durability::Request(DurableV2Request {
+            timeout: DURABLE_TIMEOUT_MS,
+            flags: 0,
+            create_guid,
+        });
+        let exchange = self
+            .call(
+                &Request::CreateDurable {
+                    create: request.clone(),
+                    lease: Some(lease),
+                    durability,
+                },
+                &[],
+            )
+            .await?;
+        let created = CreateResponse::decode(&exchange.response)?;
+        let lease_state = granted_lease(&exchange.response, &created, key);
+        let durable = match DurableV2Response::of_create_response(&exchange.response, &created) {
+            Ok(Some(granted)) => Some(Arc::new(DurableOpen {
+                request,
+                lease_key: key,
+                create_guid,
+                timeout: granted.timeout,
+                flags: granted.flags,
+            })),
+            Ok(None) => None,
             Err(error) => {
-                tracing::debug!(%error, "malformed lease context: taken as no lease");
-                0
+                tracing::debug!(%error, "malformed durable handle context: taken as none");
+                None
             }
         };
         Ok(OpenFile {
@@ -277,7 +357,74 @@ impl Tree {
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state,
+            durable,
         })
+    }
+
+    /// Reopens the durable open `file` (made on a connection since lost) on this tree: a
+    /// CREATE of the same name with a `DH2C` context naming its FileId and CreateGuid, and
+    /// the lease context of its lease (MS-SMB2 §3.2.4.4). Returns the open as the server has
+    /// it again (durable still, its lease as the server grants it now). Fails with
+    /// [`Error::Unsupported`] for an open that is not durable, and with the server's status
+    /// when it no longer keeps the open (STATUS_OBJECT_NAME_NOT_FOUND: its timeout ran out
+    /// or another client took the file).
+    pub async fn reopen(&self, file: &OpenFile) -> Result<OpenFile, Error> {
+        let Some(durable) = &file.durable else {
+            return Err(Error::Unsupported(
+                "the open is not durable: it cannot be reopened".to_owned(),
+            ));
+        };
+        let lease = (file.lease_state != 0).then_some(LeaseRequest {
+            key: durable.lease_key,
+            state: file.lease_state,
+            version: LeaseVersion::V2,
+        });
+        let durability = Durability::Reconnect(DurableV2Reconnect {
+            file_id: file.file_id,
+            create_guid: durable.create_guid,
+            flags: durable.flags,
+        });
+        let exchange = self
+            .call(
+                &Request::CreateDurable {
+                    create: durable.request.clone(),
+                    lease,
+                    durability,
+                },
+                &[],
+            )
+            .await?;
+        let created = CreateResponse::decode(&exchange.response)?;
+        let lease_state = if lease.is_some() {
+            granted_lease(&exchange.response, &created, durable.lease_key)
+        } else {
+            0
+        };
+        Ok(OpenFile {
+            tree: self.clone(),
+            file_id: created.file_id,
+            attributes: created.attributes,
+            lease_state,
+            durable: Some(Arc::clone(durable)),
+        })
+    }
+
+    /// The lease context this tree's session would send: v2 on the 3.x dialects, v1 on 2.1,
+    /// none on 2.0.2, without the LEASING capability, or when the session encrypts.
+    fn lease_version(&self) -> Option<LeaseVersion> {
+        let negotiated = self.session.negotiated();
+        // Lease breaks come with SessionId 0, and Samba (4.17) sends them unencrypted even
+        // to an encrypting session; an encrypting connection accepts only encrypted ones
+        // (else a man in the middle could drop a break unnoticed while the cache goes
+        // stale). So an encrypting session asks for no lease: nothing is cached.
+        if negotiated.capabilities & capabilities::LEASING == 0 || self.session.is_encrypting() {
+            return None;
+        }
+        match negotiated.dialect {
+            dialect::SMB_2_0_2 => None,
+            dialect::SMB_2_1 => Some(LeaseVersion::V1),
+            _ => Some(LeaseVersion::V2),
+        }
     }
 
     /// Acknowledges a lease break (MS-SMB2 §2.2.24.2) for `key`, keeping the
@@ -358,6 +505,7 @@ impl Tree {
                 file_id: created.file_id,
                 attributes: created.attributes,
                 lease_state: 0,
+                durable: None,
             };
             let closed = file.close().await;
             if middle_error.is_none() {
@@ -536,9 +684,30 @@ pub struct OpenFile {
     /// The attributes CREATE returned.
     pub attributes: FileAttributes,
     lease_state: u32,
+    /// Set when the server made the open durable.
+    durable: Option<Arc<DurableOpen>>,
 }
 
 impl OpenFile {
+    /// Whether the server made the open durable ([`Tree::create_durable_with_lease`]): it
+    /// keeps it for [`OpenFile::durable_timeout`] after the connection is lost, and
+    /// [`Tree::reopen`] can take it up on a new connection.
+    pub fn is_durable(&self) -> bool {
+        self.durable.is_some()
+    }
+
+    /// How long the server keeps the open after its connection is lost, if it is durable.
+    pub fn durable_timeout(&self) -> Option<std::time::Duration> {
+        self.durable
+            .as_ref()
+            .map(|durable| std::time::Duration::from_millis(u64::from(durable.timeout)))
+    }
+
+    /// The tree the file was opened on.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
     /// The file id.
     pub fn id(&self) -> FileId {
         self.file_id

@@ -7,6 +7,7 @@ mod codec;
 mod compound;
 mod create;
 mod directory;
+pub mod durable;
 mod error_response;
 pub mod file_info;
 mod header;

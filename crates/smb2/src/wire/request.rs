@@ -5,10 +5,11 @@
 use super::codec::put_u16;
 use super::create::{CloseRequest, CreateRequest, FileId};
 use super::directory::QueryDirectoryRequest;
+use super::durable::{Durability, encode_create_contexts};
 use super::info::{QueryInfoRequest, SetInfoRequest};
 use super::io::{ReadRequest, WriteRequest, encode_flush};
 use super::ioctl::IoctlRequest;
-use super::lease::{LeaseBreakAck, LeaseRequest, OPLOCK_LEVEL_LEASE};
+use super::lease::{LEASE_CONTEXT_NAME, LeaseBreakAck, LeaseRequest, OPLOCK_LEVEL_LEASE};
 use super::negotiate::NegotiateRequest;
 use super::session::SessionSetupRequest;
 use super::tree::TreeConnectRequest;
@@ -32,6 +33,17 @@ pub enum Request {
     /// CREATE asking for a lease: RequestedOplockLevel SMB2_OPLOCK_LEVEL_LEASE and an `RqLs`
     /// create context.
     CreateWithLease(CreateRequest, LeaseRequest),
+    /// CREATE asking for a durable open or reopening one (a `DH2Q` or `DH2C` context), with
+    /// a lease (RequestedOplockLevel SMB2_OPLOCK_LEVEL_LEASE and an `RqLs` context first)
+    /// when `lease` is given.
+    CreateDurable {
+        /// The open.
+        create: CreateRequest,
+        /// The lease asked for (on a reopen: the lease the open held, MS-SMB2 §3.2.4.4).
+        lease: Option<LeaseRequest>,
+        /// The durable context.
+        durability: Durability,
+    },
     /// CLOSE.
     Close(CloseRequest),
     /// FLUSH.
@@ -63,7 +75,9 @@ impl Request {
             Request::Logoff => Command::Logoff,
             Request::TreeConnect(_) => Command::TreeConnect,
             Request::TreeDisconnect => Command::TreeDisconnect,
-            Request::Create(_) | Request::CreateWithLease(..) => Command::Create,
+            Request::Create(_) | Request::CreateWithLease(..) | Request::CreateDurable { .. } => {
+                Command::Create
+            }
             Request::Close(_) => Command::Close,
             Request::Flush(_) => Command::Flush,
             Request::Read(_) => Command::Read,
@@ -111,6 +125,23 @@ impl Request {
             Request::Create(create) => create.encode_body(0, None, message),
             Request::CreateWithLease(create, lease) => {
                 create.encode_body(OPLOCK_LEVEL_LEASE, Some(&lease.encode_context()), message);
+            }
+            Request::CreateDurable {
+                create,
+                lease,
+                durability,
+            } => {
+                let mut contexts = Vec::with_capacity(2);
+                if let Some(lease) = lease {
+                    contexts.push((LEASE_CONTEXT_NAME, lease.encode_data()));
+                }
+                contexts.push(durability.context());
+                let level = if lease.is_some() {
+                    OPLOCK_LEVEL_LEASE
+                } else {
+                    0
+                };
+                create.encode_body(level, Some(&encode_create_contexts(&contexts)), message);
             }
             Request::LeaseBreakAck(ack) => ack.encode_body(message),
             Request::Close(close) => close.encode_body(message),
