@@ -1,11 +1,9 @@
 //! The file channel: a connection to the agent turned over to the files of one share, for the
 //! direct file API (`wnet.open_file`, `wnet.listdir`…) and for UNC paths where no FUSE mount
-//! can serve them. A client asks for it with
-//! [`Request::FileChannel`](crate::agent_protocol::Request::FileChannel) on a fresh connection;
-//! once the agent has answered that JSON line with
-//! [`Response::FileChannel`](crate::agent_protocol::Response::FileChannel), both sides speak
-//! the binary frames of this module on it until the client closes it, and the agent closes the
-//! files the client left open.
+//! can serve them. A client asks for it with the agent protocol's `Request::FileChannel` on a
+//! fresh connection; once the agent has answered that JSON line with `Response::FileChannel`,
+//! both sides speak the binary frames of this module on it until the client closes it, and
+//! the agent closes the files the client left open.
 //!
 //! A frame is a little-endian `u32` length (of what follows it), a `u32` request number and
 //! a one-byte kind, then the kind's fields. A client may send many requests before reading

@@ -231,8 +231,8 @@ impl<P: Provider> Workstation<P> {
 impl<P: Provider> Workstation<P> {
     /// [`wnet::agent_protocol::Request::FileChannel`]: the tree of the share of `unc`, from
     /// any connection to it (a drive letter's too), connecting it deviceless first when there
-    /// is none, as [`Workstation::serve_share`] does; the channel is counted on that
-    /// connection (`wnet use --json` shows it) until the returned guard is dropped.
+    /// is none, as `serve_share` does; the channel is counted on that connection (`wnet use
+    /// --json` shows it) until the returned guard is dropped.
     pub async fn file_tree(
         &self,
         unc: &UncName,
