@@ -99,7 +99,14 @@ pub async fn negotiate_dialects(
         )));
     }
     let (client, request) = negotiate_request(require_signing, dialects)?;
-    let exchange = connection.call(&request, 0, 0, &[]).await?;
+    let exchange = match connection.call(&request, 0, 0, &[]).await {
+        Ok(exchange) => exchange,
+        Err(error @ Error::Timeout { .. }) => {
+            forget_client_guid();
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
     let response = NegotiateResponse::decode(&exchange.response)?;
     if !dialects.contains(&response.dialect) {
         return Err(Error::Unsupported(format!(
@@ -249,13 +256,30 @@ fn first_id(context: Option<&[u8]>) -> Option<u16> {
 /// reopened only from a connection with the ClientGuid it was opened under (Samba refuses
 /// any other with STATUS_OBJECT_NAME_NOT_FOUND).
 fn client_guid() -> Result<[u8; 16], Error> {
-    static CLIENT_GUID: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
-    if let Some(guid) = CLIENT_GUID.get() {
-        return Ok(*guid);
+    let mut current = CLIENT_GUID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(guid) = *current {
+        return Ok(guid);
     }
     let mut guid = [0u8; 16];
     random(&mut guid)?;
-    Ok(*CLIENT_GUID.get_or_init(|| guid))
+    *current = Some(guid);
+    Ok(guid)
+}
+
+/// The ClientGuid of this process's connections, once made.
+static CLIENT_GUID: std::sync::Mutex<Option<[u8; 16]>> = std::sync::Mutex::new(None);
+
+/// Makes the next NEGOTIATE use a new ClientGuid. Called when a NEGOTIATE goes unanswered:
+/// Samba (multichannel) hands a connection whose ClientGuid it knows to the process already
+/// serving that client, and a process that hangs would take every later connection of ours
+/// with it; under a new ClientGuid a new process serves us (the durable handles opened under
+/// the old one cannot be reopened then).
+fn forget_client_guid() {
+    *CLIENT_GUID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
 }
 
 fn random(buffer: &mut [u8]) -> Result<(), Error> {
