@@ -18,6 +18,7 @@
 pub mod bytes;
 pub mod client;
 pub mod crypto;
+pub mod gssapi;
 pub mod ntlm;
 mod ntlmssp;
 pub mod ntstatus;
