@@ -24,12 +24,11 @@ use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 use crate::ntlm::Password;
+use crate::spnego::KERBEROS_OID;
 
 /// The library opened, by its soname (the runtime package: `libgssapi-krb5-2` on Debian).
 pub const LIBRARY: &str = "libgssapi_krb5.so.2";
 
-/// DER content of the Kerberos v5 mechanism OID, 1.2.840.113554.1.2.2.
-pub const KERBEROS_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02];
 /// GSS_C_NT_HOSTBASED_SERVICE, 1.2.840.113554.1.2.1.4: `service@host`.
 const NT_HOSTBASED_SERVICE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x01, 0x04];
 /// GSS_KRB5_NT_PRINCIPAL_NAME, 1.2.840.113554.1.2.2.1: `user@REALM`.
