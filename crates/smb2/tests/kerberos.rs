@@ -1,5 +1,5 @@
 //! Our SMB2/3 client with Kerberos against the AD lab's member file server: tickets from the
-//! process's `KRB5CCNAME` (a FILE cache kinit filled), from a named DIR cache whatever
+//! process's `KRB5CCNAME` (a FILE or KEYRING cache kinit filled), from a named DIR cache whatever
 //! `KRB5CCNAME` says, and from a password; the share's file read over a session that signs
 //! with the Kerberos-derived key; and an empty cache refused with a typed error.
 //!
@@ -75,23 +75,28 @@ fn run_in_child(lab: &AdLab, name: &str, ccache: &str, extra: &[(&str, &str)]) {
 
 /// kinit `alice` into `ccache` (any cache name: `FILE:`, `DIR:`).
 fn kinit_alice(lab: &AdLab, ccache: &str) {
+    let output = try_kinit_alice(lab, ccache);
+    assert!(
+        output.status.success(),
+        "kinit alice into {ccache}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// kinit `alice` into `ccache`, whatever comes of it.
+fn try_kinit_alice(lab: &AdLab, ccache: &str) -> std::process::Output {
     let alice = lab.user("alice").expect("the lab has alice");
     let mut command = Command::new("kinit");
     command
         .env("KRB5_CONFIG", &lab.krb5_conf)
         .env("KRB5CCNAME", ccache)
         .arg(lab.principal(alice));
-    let output = run_bounded_with_input(
+    run_bounded_with_input(
         &mut command,
         format!("{}\n", alice.password).as_bytes(),
         TIMEOUT,
     )
-    .expect("kinit ran");
-    assert!(
-        output.status.success(),
-        "kinit alice into {ccache}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    .expect("kinit ran")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -147,23 +152,28 @@ fn lab_status() -> AdLab {
         .expect("the parent holds the lab up")
 }
 
+/// The child's part of the tests that take tickets from `KRB5CCNAME`.
+fn read_with_the_default_cache() {
+    let lab = lab_status();
+    runtime().block_on(async {
+        let session = kerberos_session(&lab, KerberosCredentials::Default)
+            .await
+            .expect("a Kerberos session from KRB5CCNAME");
+        assert_eq!(session.negotiated().dialect, dialect::SMB_3_1_1);
+        assert!(!session.is_guest() && !session.is_anonymous());
+        // Every response was verified with the key derived from the Kerberos session key
+        // (signing required): the 3.1.1 SESSION_SETUP answer, the tree connect, the create,
+        // the read. A wrong key fails the first of them.
+        assert!(session.is_signing());
+        read_public_file(&lab, &session).await;
+        session.logoff().await.expect("logoff");
+    });
+}
+
 #[test]
 fn kerberos_from_krb5ccname_reads_the_share_signed_with_its_key() {
     if in_child() {
-        let lab = lab_status();
-        runtime().block_on(async {
-            let session = kerberos_session(&lab, KerberosCredentials::Default)
-                .await
-                .expect("a Kerberos session from KRB5CCNAME");
-            assert_eq!(session.negotiated().dialect, dialect::SMB_3_1_1);
-            assert!(!session.is_guest() && !session.is_anonymous());
-            // Every response was verified with the key derived from the Kerberos session
-            // key (signing required): the 3.1.1 SESSION_SETUP answer, the tree connect,
-            // the create, the read. A wrong key fails the first of them.
-            assert!(session.is_signing());
-            read_public_file(&lab, &session).await;
-            session.logoff().await.expect("logoff");
-        });
+        read_with_the_default_cache();
         return;
     }
     let Some(lab) = AdLab::acquire_or_skip() else {
@@ -175,6 +185,49 @@ fn kerberos_from_krb5ccname_reads_the_share_signed_with_its_key() {
     run_in_child(
         &lab,
         "kerberos_from_krb5ccname_reads_the_share_signed_with_its_key",
+        &ccache,
+        &[],
+    );
+}
+
+/// Destroys a credential cache on drop.
+struct Kdestroy<'a>(&'a AdLab, String);
+
+impl Drop for Kdestroy<'_> {
+    fn drop(&mut self) {
+        let _ = run_bounded(
+            Command::new("kdestroy")
+                .env("KRB5_CONFIG", &self.0.krb5_conf)
+                .env("KRB5CCNAME", &self.1),
+            TIMEOUT,
+        );
+    }
+}
+
+#[test]
+fn a_keyring_cache_in_krb5ccname_serves_too() {
+    if in_child() {
+        read_with_the_default_cache();
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    // The session keyring, which kinit and the child inherit from this process.
+    let ccache = format!("KEYRING:session:wnet-krb-{}", std::process::id());
+    let output = try_kinit_alice(&lab, &ccache);
+    let _destroy = Kdestroy(&lab, ccache.clone());
+    if !output.status.success() {
+        // Kernels or containers without keyrings for this process.
+        eprintln!(
+            "skipped: no kernel keyring here: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    run_in_child(
+        &lab,
+        "a_keyring_cache_in_krb5ccname_serves_too",
         &ccache,
         &[],
     );
