@@ -292,7 +292,7 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
         ),
         Error::UnexpectedAnonymous => smb(codes::ERROR_LOGON_FAILURE, SmbFailure::Authentication),
         Error::Unsupported(_) => smb(codes::ERROR_NOT_SUPPORTED, SmbFailure::Unsupported),
-        Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) => {
+        Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) | Error::Kerberos(_) => {
             smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Authentication)
         }
         Error::Crypto(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Crypto),

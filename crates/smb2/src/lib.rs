@@ -4,9 +4,9 @@
 //! - `wire`: sans-IO codecs for the SMB2 header and every request and response the client uses
 //!   (negotiate, session setup, logoff, tree connect/disconnect, create, close, read, write,
 //!   flush, query directory, query/set info, ioctl, echo, error responses).
-//! - `ntlm`, `spnego`, `crypto`: NTLMv2 authentication wrapped in SPNEGO, the SMB 3.x key
-//!   derivation, message signing (HMAC-SHA256, AES-CMAC, AES-GMAC) and encryption (AES-CCM,
-//!   AES-GCM transform headers).
+//! - `ntlm`, `gssapi`, `spnego`, `crypto`: NTLMv2, or Kerberos through the system's GSS-API
+//!   (loaded at run time), wrapped in SPNEGO; the SMB 3.x key derivation, message signing
+//!   (HMAC-SHA256, AES-CMAC, AES-GMAC) and encryption (AES-CCM, AES-GCM transform headers).
 //! - `rpc`: DCE/RPC over a named pipe with the NDR transfer syntax, and srvsvc
 //!   `NetrShareEnum` (level 1).
 //! - `client`: an async connection (tokio, TCP_NODELAY, pipelined requests matched by message
@@ -18,6 +18,7 @@
 pub mod bytes;
 pub mod client;
 pub mod crypto;
+pub mod gssapi;
 pub mod ntlm;
 mod ntlmssp;
 pub mod ntstatus;

@@ -198,7 +198,7 @@ impl Password {
         self.0.is_empty()
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

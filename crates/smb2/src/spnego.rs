@@ -1,10 +1,14 @@
-//! The SPNEGO tokens that carry NTLMSSP in SMB2 security buffers ([RFC 4178], [MS-SPNG]).
+//! The SPNEGO tokens that carry NTLMSSP or Kerberos in SMB2 security buffers ([RFC 4178],
+//! [MS-SPNG]).
 //!
 //! A minimal DER codec: the client builds its first token, a GSS-API InitialContextToken
 //! ([RFC 2743] 3.1) holding a NegTokenInit that offers NTLMSSP (OID 1.3.6.1.4.1.311.2.2.10) and
 //! carries the NTLM NEGOTIATE_MESSAGE, and then NegTokenResp tokens carrying the
 //! AUTHENTICATE_MESSAGE. It parses the server's NegTokenInit (the NEGOTIATE response's security
 //! buffer, possibly a NegTokenInit2 with negHints, [MS-SPNG] 2.2.1) and NegTokenResp tokens.
+//! For Kerberos the NegTokenInit offers the Kerberos v5 OID (1.2.840.113554.1.2.2) and carries
+//! the AP-REQ; servers may answer with it or with Microsoft's variant (1.2.840.48018.1.2.2),
+//! and [`Oid::is_kerberos`] takes both.
 //!
 //! Lengths may use the long form with up to 4 bytes; indefinite lengths are refused. Every
 //! length is checked against the bytes that hold it.
@@ -17,6 +21,12 @@ use crate::ntlmssp::NTLMSSP_SIGNATURE;
 pub const SPNEGO_OID: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
 /// The content octets of the NTLMSSP OID 1.3.6.1.4.1.311.2.2.10.
 pub const NTLMSSP_OID: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
+
+/// The content octets of the Kerberos v5 OID 1.2.840.113554.1.2.2.
+pub const KERBEROS_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02];
+/// The content octets of Microsoft's Kerberos OID 1.2.840.48018.1.2.2, which Windows offers
+/// first and servers may name as the supportedMech of their answer.
+pub const MS_KERBEROS_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02];
 
 const TAG_APPLICATION_0: u8 = 0x60;
 const TAG_SEQUENCE: u8 = 0x30;
@@ -97,6 +107,11 @@ impl Oid {
     pub fn is_ntlmssp(&self) -> bool {
         self.0 == NTLMSSP_OID
     }
+
+    /// Whether this is Kerberos v5, by its standard OID or Microsoft's.
+    pub fn is_kerberos(&self) -> bool {
+        self.0 == KERBEROS_OID || self.0 == MS_KERBEROS_OID
+    }
 }
 
 impl fmt::Display for Oid {
@@ -169,6 +184,11 @@ impl NegTokenInit {
     pub fn offers_ntlmssp(&self) -> bool {
         self.mech_types.iter().any(Oid::is_ntlmssp)
     }
+
+    /// Whether Kerberos (either OID) is among the mechanisms.
+    pub fn offers_kerberos(&self) -> bool {
+        self.mech_types.iter().any(Oid::is_kerberos)
+    }
 }
 
 /// A NegTokenResp ([RFC 4178] 4.2.2).
@@ -227,7 +247,25 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 /// The client's first token: a GSS-API InitialContextToken for SPNEGO whose NegTokenInit offers
 /// NTLMSSP only and carries `mech_token` (the NTLM NEGOTIATE_MESSAGE) as mechToken.
 pub fn init_token(mech_token: &[u8]) -> Vec<u8> {
-    let mech_types = tlv(context(0), &mech_types());
+    init_token_offering(&mech_types(), mech_token)
+}
+
+/// The client's first token for Kerberos: a GSS-API InitialContextToken for SPNEGO whose
+/// NegTokenInit offers Kerberos v5 only and carries `ap_req` (the Kerberos mechanism's own
+/// InitialContextToken, as gss_init_sec_context makes it) as mechToken.
+pub fn kerberos_init_token(ap_req: &[u8]) -> Vec<u8> {
+    init_token_offering(&kerberos_mech_types(), ap_req)
+}
+
+/// The DER MechTypeList of the client's Kerberos NegTokenInit: a SEQUENCE holding the
+/// Kerberos v5 OID.
+pub fn kerberos_mech_types() -> Vec<u8> {
+    tlv(TAG_SEQUENCE, &tlv(TAG_OID, KERBEROS_OID))
+}
+
+/// An InitialContextToken whose NegTokenInit offers `mech_type_list` (DER) with `mech_token`.
+fn init_token_offering(mech_type_list: &[u8], mech_token: &[u8]) -> Vec<u8> {
+    let mech_types = tlv(context(0), mech_type_list);
     let token = tlv(context(2), &tlv(TAG_OCTET_STRING, mech_token));
     let neg_token_init = tlv(TAG_SEQUENCE, &[mech_types, token].concat());
     let inner = [tlv(TAG_OID, SPNEGO_OID), tlv(context(0), &neg_token_init)].concat();
@@ -693,6 +731,59 @@ mod tests {
     }
 
     #[test]
+    fn kerberos_init_token_bytes_and_round_trip() {
+        let ap_req = [1u8, 2, 3];
+        let token = kerberos_init_token(&ap_req);
+        assert_eq!(
+            token,
+            hex("60 22 06 06 2b0601050502 a0 18 30 16
+                 a0 0d 30 0b 06 09 2a864886f712010202
+                 a2 05 04 03 010203")
+        );
+        let SpnegoToken::Init(init) = parse(&token).unwrap() else {
+            panic!("not a NegTokenInit");
+        };
+        assert_eq!(init.mech_token.as_deref(), Some(&ap_req[..]));
+        assert!(init.offers_kerberos() && !init.offers_ntlmssp());
+        assert_eq!(init.mech_types[0].to_string(), "1.2.840.113554.1.2.2");
+        assert_eq!(kerberos_mech_types(), hex("30 0b 06 09 2a864886f712010202"));
+        // A large AP-REQ (a ticket with a PAC) takes long-form lengths.
+        let large = vec![0x6e; 5000];
+        assert_eq!(
+            parse(&kerberos_init_token(&large)).unwrap().mech_token(),
+            Some(&large[..])
+        );
+    }
+
+    #[test]
+    fn kerberos_answers_with_either_oid() {
+        // accept-completed, supportedMech Microsoft's Kerberos OID, the AP-REP.
+        let ms = hex("a1 1b 30 19 a0 03 0a 01 00 a1 0b 06 09 2a864882f712010202
+                      a2 05 04 03 aabbcc");
+        let SpnegoToken::Resp(resp) = parse(&ms).unwrap() else {
+            panic!("not a NegTokenResp");
+        };
+        assert_eq!(resp.neg_state, Some(NegState::AcceptCompleted));
+        let mech = resp.supported_mech.unwrap();
+        assert!(mech.is_kerberos() && !mech.is_ntlmssp());
+        assert_eq!(mech.to_string(), "1.2.840.48018.1.2.2");
+        assert_eq!(resp.response_token, Some(hex("aabbcc")));
+        assert!(Oid::from_der_content(KERBEROS_OID).is_kerberos());
+        assert!(!ntlmssp_oid().is_kerberos());
+    }
+
+    #[test]
+    fn truncated_kerberos_tokens_are_errors() {
+        let good = kerberos_init_token(&[0x6e; 60]);
+        for len in 1..good.len() {
+            assert!(
+                matches!(parse(&good[..len]), Err(SpnegoError::Truncated { .. })),
+                "prefix of {len} bytes"
+            );
+        }
+    }
+
+    #[test]
     fn oid_display() {
         assert_eq!(ntlmssp_oid().to_string(), "1.3.6.1.4.1.311.2.2.10");
         assert_eq!(
@@ -720,8 +811,13 @@ mod tests {
             mech in proptest::collection::vec(any::<u8>(), 0..200),
             flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
             response in any::<bool>(),
+            kerberos in any::<bool>(),
         ) {
-            let mut token = if response { response_token(&mech) } else { init_token(&mech) };
+            let mut token = match (response, kerberos) {
+                (true, _) => response_token(&mech),
+                (false, false) => init_token(&mech),
+                (false, true) => kerberos_init_token(&mech),
+            };
             let parsed = parse(&token).unwrap();
             prop_assert_eq!(parsed.mech_token(), Some(&mech[..]));
             for (index, value) in flips {

@@ -127,6 +127,19 @@ pub enum AuthError {
     /// The server's SPNEGO mechListMIC did not verify.
     #[error("the server's SPNEGO mechListMIC is wrong: the exchange was tampered with")]
     BadMechListMic,
+    /// The server's SPNEGO answer rejected Kerberos (no key for the service, a ticket it
+    /// could not decrypt, a clock too far off).
+    #[error("the server rejected Kerberos")]
+    KerberosRejected,
+    /// The server's SPNEGO answer chose a mechanism other than the Kerberos offered.
+    #[error("the server answered Kerberos with {0}")]
+    NotKerberos(String),
+    /// Kerberos needs the server's DNS name for its service principal (`cifs@<name>`).
+    #[error("Kerberos needs the server's DNS name, and none was given")]
+    NoServiceName,
+    /// The server kept asking for more tokens than a Kerberos exchange has.
+    #[error("the server asked for more than {0} Kerberos session setup rounds")]
+    TooManyRounds(usize),
 }
 
 /// Why a received frame could not be opened or split; each ends the connection.

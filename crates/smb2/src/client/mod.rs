@@ -17,7 +17,8 @@ pub use close_reason::FrameError;
 #[doc(hidden)]
 pub use connection::{CompoundMembers, unseal_frame};
 pub use session::{
-    Credentials, Negotiated, Session, SessionOptions, negotiate, negotiate_dialects,
+    Credentials, KerberosOptions, Mechanism, Negotiated, Session, SessionOptions, negotiate,
+    negotiate_dialects,
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{
@@ -109,6 +110,10 @@ pub enum Error {
     /// The server's SPNEGO token did not decode.
     #[error("authentication: {0}")]
     Spnego(#[from] SpnegoError),
+    /// Kerberos could not run: GSS-API absent, no tickets, the KDC or the server's AP-REP
+    /// refused.
+    #[error("authentication: {0}")]
+    Kerberos(#[from] crate::gssapi::KerberosError),
     /// Signing, sealing, unsealing or key derivation failed.
     #[error("cryptography: {0}")]
     Crypto(#[from] CryptoError),

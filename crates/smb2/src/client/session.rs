@@ -1,13 +1,16 @@
 //! Negotiation (dialect, signing and cipher choice, 3.1.1's pre-authentication integrity) and
-//! authenticated sessions (NTLMv2 in SPNEGO; guest and anonymous where the server allows),
-//! with the session's signing and encryption registered on the connection.
+//! authenticated sessions (NTLMv2 or Kerberos in SPNEGO; guest and anonymous where the server
+//! allows), with the session's signing and encryption registered on the connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::client::shares::SrvsvcPipe;
 use crate::client::{AuthError, CloseReason, Connection, Error, MessageSecurity, Refusal, Tree};
+use zeroize::Zeroizing;
+
 use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
+use crate::gssapi::{InitiatorContext, KerberosCredentials, KerberosError};
 use crate::ntlm::{NtlmClient, NtlmCredentials};
 use crate::ntstatus::NtStatus;
 use crate::spnego;
@@ -307,6 +310,86 @@ pub struct SessionOptions {
     /// Sends a wrong NTLM MIC, to prove that a server checks it: for tests only.
     #[doc(hidden)]
     pub corrupt_ntlm_mic_for_tests: bool,
+    /// How the session authenticates: NTLMv2 (the default) or Kerberos.
+    pub mechanism: Mechanism,
+}
+
+/// The authentication mechanism of a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mechanism {
+    /// NTLMv2 with the [`Credentials`] given to [`Session::setup`].
+    #[default]
+    Ntlm,
+    /// Kerberos v5 through the system's GSS-API ([`crate::gssapi`]), with mutual
+    /// authentication; the [`Credentials`] given to [`Session::setup`] are not used.
+    Kerberos(KerberosOptions),
+}
+
+/// What a Kerberos session needs besides the server's connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KerberosOptions {
+    /// The server's DNS name as the domain knows it: the service principal is
+    /// `cifs@<service_host>` (`cifs/<service_host>@REALM`). Empty takes
+    /// [`SessionOptions::target_name`]; an address does not name a Kerberos service.
+    pub service_host: String,
+    /// Where the tickets come from: the default cache (`KRB5CCNAME`), a named cache, or a
+    /// password.
+    pub credentials: KerberosCredentials,
+}
+
+/// The most SESSION_SETUP rounds a Kerberos logon takes: the AP-REQ and its AP-REP are one;
+/// a server that asks for more (a KRB-ERROR retried, DCE-style) gets a few.
+const MAX_KERBEROS_ROUNDS: usize = 4;
+
+/// The Kerberos token in a server's SPNEGO answer during a Kerberos logon: `None` for an
+/// empty security buffer or an answer without a responseToken. A rejection, or a mechanism
+/// other than Kerberos, fails.
+fn kerberos_answer(blob: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+    if blob.is_empty() {
+        return Ok(None);
+    }
+    match spnego::parse(blob)? {
+        spnego::SpnegoToken::Resp(resp) => {
+            if resp.neg_state == Some(spnego::NegState::Reject) {
+                return Err(AuthError::KerberosRejected.into());
+            }
+            if let Some(mech) = &resp.supported_mech
+                && !mech.is_kerberos()
+            {
+                return Err(AuthError::NotKerberos(mech.to_string()).into());
+            }
+            Ok(resp.response_token)
+        }
+        spnego::SpnegoToken::Init(_) => {
+            Err(AuthError::NotKerberos("a NegTokenInit instead of an answer".into()).into())
+        }
+    }
+}
+
+/// What a successful authentication exchange leaves for the session's security.
+struct Authenticated {
+    session_id: u64,
+    /// The final SESSION_SETUP response, and the exchange that carried it.
+    response: SessionSetupResponse,
+    exchange: crate::client::Exchange,
+    /// The pre-authentication hash up to the final request (3.1.1).
+    preauth: PreauthHash,
+    session_key: Zeroizing<[u8; 16]>,
+}
+
+/// Refuses a guest logon the caller did not allow, and an anonymous one it did not ask for.
+fn check_logon_flags(
+    response: &SessionSetupResponse,
+    options: &SessionOptions,
+    anonymous: bool,
+) -> Result<(), Error> {
+    if response.session_flags & session_flags::IS_GUEST != 0 && !options.allow_insecure_guest {
+        return Err(Error::GuestLogonBlocked);
+    }
+    if response.session_flags & session_flags::IS_NULL != 0 && !anonymous {
+        return Err(Error::UnexpectedAnonymous);
+    }
+    Ok(())
 }
 
 impl SessionOptions {
@@ -582,6 +665,160 @@ impl ValidateNegotiateAnswer {
     }
 }
 
+/// NTLMv2 in SPNEGO: NEGOTIATE, then CHALLENGE answered with AUTHENTICATE.
+async fn authenticate_ntlm(
+    connection: &Connection,
+    negotiated: &Negotiated,
+    credentials: &Credentials,
+    options: &SessionOptions,
+    mode: u8,
+) -> Result<Authenticated, Error> {
+    let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation)
+        .with_target_name(options.service_principal_name());
+    if options.corrupt_ntlm_mic_for_tests {
+        ntlm.corrupt_mic_for_tests();
+    }
+    let mut preauth = negotiated.preauth.clone();
+    let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
+    let first = Request::SessionSetup(SessionSetupRequest {
+        security_mode: mode,
+        capabilities: 0,
+        security_buffer: spnego::init_token(&ntlm.negotiate_message()),
+    });
+    let exchange = connection
+        .call(&first, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
+        .await?;
+    if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
+        return Err(AuthError::FinishedEarly.into());
+    }
+    let session_id = exchange.header.session_id;
+    if is_311 {
+        preauth.update(&exchange.request);
+        preauth.update(&exchange.response);
+    }
+    let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
+    let challenge = ntlm_challenge(&challenge_blob)?;
+    let authenticated = ntlm.authenticate_message(&challenge)?;
+
+    // With an NTLM MIC, SPNEGO's mechListMIC protects the mechanism list ([MS-SPNG]
+    // 3.3.5.1); servers that see the MIC flag require it.
+    let mech_types = spnego::mech_types();
+    let mech_list_mic = authenticated.mech_list_mic(&mech_types);
+    let second = Request::SessionSetup(SessionSetupRequest {
+        security_mode: mode,
+        capabilities: 0,
+        security_buffer: spnego::response_token_with_mic(
+            &authenticated.message,
+            mech_list_mic.as_ref().map(<[u8; 16]>::as_slice),
+        ),
+    });
+    let exchange = connection.call(&second, session_id, 0, &[]).await?;
+    if is_311 {
+        preauth.update(&exchange.request);
+    }
+    let response = SessionSetupResponse::decode(&exchange.response)?;
+    check_logon_flags(&response, options, credentials.is_anonymous())?;
+    verify_server_mech_list_mic(&response.security_buffer, &authenticated, &mech_types)?;
+    Ok(Authenticated {
+        session_id,
+        response,
+        exchange,
+        preauth,
+        session_key: Zeroizing::new(authenticated.session_key),
+    })
+}
+
+/// Kerberos in SPNEGO: the AP-REQ in a NegTokenInit, then the server's answers fed back to
+/// GSS-API until the context completes, which needs the server's AP-REP (mutual
+/// authentication): a server that finishes without one, or with one that does not verify,
+/// fails the logon. The session key is the first 16 bytes of the context's (MS-SMB2
+/// §3.2.5.3.1).
+///
+/// Only Kerberos is offered, so there is no mechanism list to downgrade and no mechListMIC is
+/// sent or checked ([RFC 4178] 5: not needed when the first mechanism is chosen).
+async fn authenticate_kerberos(
+    connection: &Connection,
+    negotiated: &Negotiated,
+    kerberos: &KerberosOptions,
+    options: &SessionOptions,
+    mode: u8,
+) -> Result<Authenticated, Error> {
+    let host = if kerberos.service_host.is_empty() {
+        &options.target_name
+    } else {
+        &kerberos.service_host
+    };
+    if host.is_empty() {
+        return Err(AuthError::NoServiceName.into());
+    }
+    let service = format!("cifs@{host}");
+    let credentials = kerberos.credentials.clone();
+    // The first step may ask the KDC for a service ticket: blocking I/O, off the runtime.
+    let (mut context, ap_req) = tokio::task::spawn_blocking(move || {
+        let mut context = InitiatorContext::new(&service, &credentials)?;
+        let ap_req = context.step(&[])?;
+        Ok::<_, KerberosError>((context, ap_req))
+    })
+    .await
+    .map_err(|_| KerberosError::State("the GSS-API call did not finish"))??;
+
+    let mut preauth = negotiated.preauth.clone();
+    let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
+    let mut token = spnego::kerberos_init_token(&ap_req);
+    let mut session_id = 0;
+    for _ in 0..MAX_KERBEROS_ROUNDS {
+        let request = Request::SessionSetup(SessionSetupRequest {
+            security_mode: mode,
+            capabilities: 0,
+            security_buffer: token,
+        });
+        let exchange = connection
+            .call(
+                &request,
+                session_id,
+                0,
+                &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED],
+            )
+            .await?;
+        if session_id == 0 {
+            session_id = exchange.header.session_id;
+        }
+        if is_311 {
+            preauth.update(&exchange.request);
+        }
+        let response = SessionSetupResponse::decode(&exchange.response)?;
+        let answer = kerberos_answer(&response.security_buffer)?;
+        if NtStatus(exchange.header.status) == NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
+            if is_311 {
+                preauth.update(&exchange.response);
+            }
+            let next = context.step(answer.as_deref().unwrap_or_default())?;
+            token = spnego::response_token(&next);
+            continue;
+        }
+        // Success: the answer must complete the context (verify the AP-REP).
+        if !context.is_complete() {
+            context.step(answer.as_deref().unwrap_or_default())?;
+        }
+        if !context.is_complete() {
+            return Err(KerberosError::State(
+                "the server finished the logon before mutual authentication completed",
+            )
+            .into());
+        }
+        check_logon_flags(&response, options, false)?;
+        let session_key = crate::gssapi::smb_session_key(&context.session_key()?);
+        return Ok(Authenticated {
+            session_id,
+            response,
+            exchange,
+            preauth,
+            session_key,
+        });
+    }
+    Err(AuthError::TooManyRounds(MAX_KERBEROS_ROUNDS).into())
+}
+
 impl Session {
     /// Authenticates on a negotiated connection.
     pub async fn setup(
@@ -596,64 +833,29 @@ impl Session {
                 negotiated.dialect
             )));
         }
-        let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation)
-            .with_target_name(options.service_principal_name());
-        if options.corrupt_ntlm_mic_for_tests {
-            ntlm.corrupt_mic_for_tests();
-        }
-        let mut preauth = negotiated.preauth.clone();
-        let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
         let mode = if options.require_signing || negotiated.server_requires_signing {
             security_mode::SIGNING_REQUIRED as u8
         } else {
             security_mode::SIGNING_ENABLED as u8
         };
-
-        let first = Request::SessionSetup(SessionSetupRequest {
-            security_mode: mode,
-            capabilities: 0,
-            security_buffer: spnego::init_token(&ntlm.negotiate_message()),
-        });
-        let exchange = connection
-            .call(&first, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
-            .await?;
-        if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
-            return Err(AuthError::FinishedEarly.into());
-        }
-        let session_id = exchange.header.session_id;
-        if is_311 {
-            preauth.update(&exchange.request);
-            preauth.update(&exchange.response);
-        }
-        let challenge_blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
-        let challenge = ntlm_challenge(&challenge_blob)?;
-        let authenticated = ntlm.authenticate_message(&challenge)?;
-
-        // With an NTLM MIC, SPNEGO's mechListMIC protects the mechanism list ([MS-SPNG]
-        // 3.3.5.1); servers that see the MIC flag require it.
-        let mech_types = spnego::mech_types();
-        let mech_list_mic = authenticated.mech_list_mic(&mech_types);
-        let second = Request::SessionSetup(SessionSetupRequest {
-            security_mode: mode,
-            capabilities: 0,
-            security_buffer: spnego::response_token_with_mic(
-                &authenticated.message,
-                mech_list_mic.as_ref().map(<[u8; 16]>::as_slice),
+        let (authenticated, anonymous) = match &options.mechanism {
+            Mechanism::Ntlm => (
+                authenticate_ntlm(connection, negotiated, credentials, options, mode).await?,
+                credentials.is_anonymous(),
             ),
-        });
-        let exchange = connection.call(&second, session_id, 0, &[]).await?;
-        if is_311 {
-            preauth.update(&exchange.request);
-        }
-        let response = SessionSetupResponse::decode(&exchange.response)?;
-        if response.session_flags & session_flags::IS_GUEST != 0 && !options.allow_insecure_guest {
-            return Err(Error::GuestLogonBlocked);
-        }
-        if response.session_flags & session_flags::IS_NULL != 0 && !credentials.is_anonymous() {
-            return Err(Error::UnexpectedAnonymous);
-        }
-        verify_server_mech_list_mic(&response.security_buffer, &authenticated, &mech_types)?;
-        let anonymous_or_guest = credentials.is_anonymous()
+            Mechanism::Kerberos(kerberos) => (
+                authenticate_kerberos(connection, negotiated, kerberos, options, mode).await?,
+                false,
+            ),
+        };
+        let Authenticated {
+            session_id,
+            response,
+            exchange,
+            preauth,
+            session_key,
+        } = authenticated;
+        let anonymous_or_guest = anonymous
             || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
         if anonymous_or_guest && (options.require_signing || options.require_encryption) {
             return Err(Error::Unsupported(
@@ -665,11 +867,11 @@ impl Session {
         let security = Arc::new(SessionSecurity::establish(
             negotiated,
             options,
-            &authenticated.session_key,
+            &session_key,
             &preauth,
             &response,
             &exchange,
-            credentials.is_anonymous(),
+            anonymous,
         )?);
         connection.set_security(
             session_id,
@@ -681,7 +883,7 @@ impl Session {
                 negotiated: negotiated.clone(),
                 session_id,
                 flags: response.session_flags,
-                anonymous: credentials.is_anonymous(),
+                anonymous,
                 security,
                 srvsvc: Mutex::new(None),
                 negotiate_validated: AtomicBool::new(false),
@@ -926,5 +1128,52 @@ impl Session {
             .map(|_| ());
         self.inner.connection.remove_security(self.id());
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::tests::hex;
+
+    #[test]
+    fn kerberos_answer_takes_the_ap_rep_under_either_oid() {
+        let ms = hex("a1 1b 30 19 a0 03 0a 01 00 a1 0b 06 09 2a864882f712010202
+                      a2 05 04 03 aabbcc");
+        assert_eq!(kerberos_answer(&ms).unwrap(), Some(hex("aabbcc")));
+        let standard = hex("a1 1b 30 19 a0 03 0a 01 00 a1 0b 06 09 2a864886f712010202
+                            a2 05 04 03 aabbcc");
+        assert_eq!(kerberos_answer(&standard).unwrap(), Some(hex("aabbcc")));
+        // accept-completed alone, or nothing: no token (the context then stays incomplete).
+        assert_eq!(
+            kerberos_answer(&hex("a1 07 30 05 a0 03 0a 01 00")).unwrap(),
+            None
+        );
+        assert_eq!(kerberos_answer(&[]).unwrap(), None);
+    }
+
+    #[test]
+    fn kerberos_answer_refuses_rejection_other_mechanisms_and_garbage() {
+        assert!(matches!(
+            kerberos_answer(&hex("a1 07 30 05 a0 03 0a 01 02")),
+            Err(Error::Auth(AuthError::KerberosRejected))
+        ));
+        // supportedMech NTLMSSP.
+        assert!(matches!(
+            kerberos_answer(&hex("a1 10 30 0e a1 0c 06 0a 2b06010401823702020a")),
+            Err(Error::Auth(AuthError::NotKerberos(mech))) if mech == "1.3.6.1.4.1.311.2.2.10"
+        ));
+        assert!(matches!(
+            kerberos_answer(&spnego::kerberos_init_token(&[1])),
+            Err(Error::Auth(AuthError::NotKerberos(_)))
+        ));
+        assert!(matches!(
+            kerberos_answer(&hex("a1 05 30 03 a2 01")),
+            Err(Error::Spnego(_))
+        ));
+        for len in 0..64u8 {
+            let noise: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37) ^ 0xa1).collect();
+            let _ = kerberos_answer(&noise);
+        }
     }
 }

@@ -1,0 +1,776 @@
+//! Kerberos through the system's GSS-API ([RFC 2743], [RFC 2744]), loaded at run time.
+//!
+//! The library is MIT krb5's `libgssapi_krb5.so.2`, opened with `dlopen` the first time a
+//! Kerberos session is set up: nothing links against it, so a program (and the Python
+//! wheel) runs where it is missing, and Kerberos then fails with
+//! [`KerberosError::Unavailable`]. Going through the system's GSS-API means its credential
+//! caches all work as they do for `kinit` and `smbclient`: FILE, DIR, KEYRING and KCM, chosen
+//! by `KRB5CCNAME` or the krb5.conf default, or named per context
+//! ([`KerberosCredentials::Ccache`]).
+//!
+//! [`InitiatorContext`] is the client side of one security context for the Kerberos mechanism
+//! (1.2.840.113554.1.2.2) with mutual authentication: [`InitiatorContext::step`] turns the
+//! server's token into the next one to send (the first call makes the AP-REQ, the second
+//! verifies the AP-REP), and [`InitiatorContext::session_key`] reads the context's session key
+//! (GSS_C_INQ_SSPI_SESSION_KEY), which SMB signs and seals with.
+//!
+//! This module is the FFI edge: each function with an `unsafe` block allows `unsafe_code` by
+//! itself and says why each call is sound. The signatures are those of MIT's `gssapi.h`.
+
+use std::ffi::{CString, c_char, c_int, c_void};
+use std::ptr;
+use std::sync::OnceLock;
+
+use zeroize::Zeroizing;
+
+use crate::ntlm::Password;
+use crate::spnego::KERBEROS_OID;
+
+/// The library opened, by its soname (the runtime package: `libgssapi-krb5-2` on Debian).
+pub const LIBRARY: &str = "libgssapi_krb5.so.2";
+
+/// GSS_C_NT_HOSTBASED_SERVICE, 1.2.840.113554.1.2.1.4: `service@host`.
+const NT_HOSTBASED_SERVICE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x01, 0x04];
+/// GSS_KRB5_NT_PRINCIPAL_NAME, 1.2.840.113554.1.2.2.1: `user@REALM`.
+const NT_KRB5_PRINCIPAL: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x01];
+/// GSS_C_INQ_SSPI_SESSION_KEY, 1.2.840.113554.1.2.2.5.5.
+const INQ_SSPI_SESSION_KEY: &[u8] = &[
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x05, 0x05,
+];
+
+/// GSS_C_MUTUAL_FLAG.
+const MUTUAL_FLAG: u32 = 2;
+/// GSS_C_SEQUENCE_FLAG.
+const SEQUENCE_FLAG: u32 = 8;
+/// GSS_C_INTEG_FLAG.
+const INTEG_FLAG: u32 = 32;
+/// GSS_C_INITIATE.
+const INITIATE: c_int = 1;
+/// GSS_C_GSS_CODE and GSS_C_MECH_CODE for gss_display_status.
+const GSS_CODE: c_int = 1;
+const MECH_CODE: c_int = 2;
+/// GSS_S_CONTINUE_NEEDED, the supplementary bit of a context that needs another token.
+const CONTINUE_NEEDED: u32 = 1;
+/// The routine error GSS_S_NO_CRED (7 << 16): no credentials were found.
+const NO_CRED: u32 = 7 << 16;
+/// The routine error GSS_S_CREDENTIALS_EXPIRED (11 << 16).
+const CREDENTIALS_EXPIRED: u32 = 11 << 16;
+
+/// The calling and routine error bits of a major status (GSS_ERROR).
+fn is_error(major: u32) -> bool {
+    major & 0xffff_0000 != 0
+}
+
+/// Why a Kerberos context could not be established.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KerberosError {
+    /// The GSS-API library cannot be loaded, or lacks a function.
+    #[error("Kerberos unavailable: {0}")]
+    Unavailable(String),
+    /// There are no usable tickets (an empty, missing or expired credential cache).
+    #[error("Kerberos: no usable credentials: {0}")]
+    NoCredentials(String),
+    /// A GSS-API call failed; `message` is the library's own text.
+    #[error("Kerberos: {call} failed: {message}")]
+    Gss {
+        /// The GSS-API function.
+        call: &'static str,
+        /// Its major status.
+        major: u32,
+        /// Its minor (mechanism) status.
+        minor: u32,
+        /// gss_display_status's text for both.
+        message: String,
+    },
+    /// A name or password holds a NUL byte, which the C interface cannot carry.
+    #[error("Kerberos: the {0} contains a NUL byte")]
+    Nul(&'static str),
+    /// The context completed without the mutual authentication or integrity it was asked for.
+    #[error("Kerberos: the context lacks {0}")]
+    MissingService(&'static str),
+    /// A step was asked of a context that is already complete, or a key of one that is not.
+    #[error("Kerberos: {0}")]
+    State(&'static str),
+}
+
+/// Where the initiator's tickets come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum KerberosCredentials {
+    /// The default credential cache: `KRB5CCNAME`, else krb5.conf's `default_ccache_name`.
+    #[default]
+    Default,
+    /// A named credential cache (`FILE:/path`, `DIR:/dir`, `KEYRING:persistent:1000`,
+    /// `KCM:1000`), whatever the process's `KRB5CCNAME` says.
+    Ccache(String),
+    /// Tickets got from the KDC with a password, for `principal` (`user@REALM`), held in
+    /// memory by the context alone.
+    Password {
+        /// `user@REALM`.
+        principal: String,
+        /// The principal's password.
+        password: Password,
+    },
+}
+
+type OmUint32 = u32;
+/// gss_name_t, gss_ctx_id_t and gss_cred_id_t: opaque pointers.
+type Handle = *mut c_void;
+
+/// gss_OID_desc.
+#[repr(C)]
+struct OidDesc {
+    length: OmUint32,
+    elements: *mut c_void,
+}
+
+/// gss_buffer_desc.
+#[repr(C)]
+struct BufferDesc {
+    length: usize,
+    value: *mut c_void,
+}
+
+/// gss_buffer_set_desc.
+#[repr(C)]
+struct BufferSetDesc {
+    count: usize,
+    elements: *mut BufferDesc,
+}
+
+/// gss_OID_set_desc.
+#[repr(C)]
+struct OidSetDesc {
+    count: usize,
+    elements: *mut OidDesc,
+}
+
+/// gss_key_value_element_desc.
+#[repr(C)]
+struct KeyValueElement {
+    key: *const c_char,
+    value: *const c_char,
+}
+
+/// gss_key_value_set_desc.
+#[repr(C)]
+struct KeyValueSet {
+    count: OmUint32,
+    elements: *const KeyValueElement,
+}
+
+/// An OID descriptor for `der` (the library only reads it).
+fn oid(der: &'static [u8]) -> OidDesc {
+    OidDesc {
+        length: der.len() as OmUint32,
+        elements: der.as_ptr().cast_mut().cast(),
+    }
+}
+
+/// A buffer descriptor borrowing `bytes` for a call that only reads it.
+fn input_buffer(bytes: &[u8]) -> BufferDesc {
+    BufferDesc {
+        length: bytes.len(),
+        value: bytes.as_ptr().cast_mut().cast(),
+    }
+}
+
+fn empty_buffer() -> BufferDesc {
+    BufferDesc {
+        length: 0,
+        value: ptr::null_mut(),
+    }
+}
+
+type ImportName =
+    unsafe extern "C" fn(*mut OmUint32, *const BufferDesc, *const OidDesc, *mut Handle) -> u32;
+type InitSecContext = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    *mut Handle,
+    Handle,
+    *const OidDesc,
+    OmUint32,
+    OmUint32,
+    *const c_void,
+    *const BufferDesc,
+    *mut *mut OidDesc,
+    *mut BufferDesc,
+    *mut OmUint32,
+    *mut OmUint32,
+) -> u32;
+type InquireSecContextByOid =
+    unsafe extern "C" fn(*mut OmUint32, Handle, *const OidDesc, *mut *mut BufferSetDesc) -> u32;
+type ReleaseBufferSet = unsafe extern "C" fn(*mut OmUint32, *mut *mut BufferSetDesc) -> u32;
+type DisplayStatus = unsafe extern "C" fn(
+    *mut OmUint32,
+    OmUint32,
+    c_int,
+    *const OidDesc,
+    *mut OmUint32,
+    *mut BufferDesc,
+) -> u32;
+type ReleaseBuffer = unsafe extern "C" fn(*mut OmUint32, *mut BufferDesc) -> u32;
+type ReleaseHandle = unsafe extern "C" fn(*mut OmUint32, *mut Handle) -> u32;
+type DeleteSecContext = unsafe extern "C" fn(*mut OmUint32, *mut Handle, *mut BufferDesc) -> u32;
+type AcquireCredWithPassword = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    *const BufferDesc,
+    OmUint32,
+    *const OidSetDesc,
+    c_int,
+    *mut Handle,
+    *mut *mut OidSetDesc,
+    *mut OmUint32,
+) -> u32;
+type AcquireCredFrom = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    OmUint32,
+    *const OidSetDesc,
+    c_int,
+    *const KeyValueSet,
+    *mut Handle,
+    *mut *mut OidSetDesc,
+    *mut OmUint32,
+) -> u32;
+
+/// The loaded library and the functions used.
+struct Gssapi {
+    /// Kept open for the life of the process: the function pointers point into it.
+    _library: libloading::Library,
+    import_name: ImportName,
+    init_sec_context: InitSecContext,
+    inquire_sec_context_by_oid: InquireSecContextByOid,
+    release_buffer_set: ReleaseBufferSet,
+    display_status: DisplayStatus,
+    release_buffer: ReleaseBuffer,
+    release_name: ReleaseHandle,
+    release_cred: ReleaseHandle,
+    delete_sec_context: DeleteSecContext,
+    acquire_cred_with_password: Option<AcquireCredWithPassword>,
+    acquire_cred_from: Option<AcquireCredFrom>,
+}
+
+impl Gssapi {
+    /// The library, loaded once per process; the error of a failed load is kept and repeated.
+    fn get() -> Result<&'static Gssapi, KerberosError> {
+        static LOADED: OnceLock<Result<Gssapi, String>> = OnceLock::new();
+        LOADED
+            .get_or_init(|| Gssapi::load(LIBRARY))
+            .as_ref()
+            .map_err(|why| KerberosError::Unavailable(why.clone()))
+    }
+
+    /// Opens `soname` (always [`LIBRARY`] but in tests) and finds the functions.
+    #[allow(unsafe_code)]
+    fn load(soname: &str) -> Result<Gssapi, String> {
+        // SAFETY: loading MIT's GSS-API library runs its initialisers, which only set up
+        // the library's own state (error tables, mutexes); it is a system library meant to
+        // be loaded into any process.
+        let library = unsafe { libloading::Library::new(soname) }
+            .map_err(|error| format!("cannot load {soname}: {error}"))?;
+        macro_rules! symbol {
+            ($name:literal, $type:ty) => {
+                // SAFETY: `$type` is the function's signature in MIT's gssapi.h (or
+                // gssapi_ext.h); the pointer is copied out and used only while `library`,
+                // kept in the returned value for the life of the process, stays loaded.
+                unsafe { library.get::<$type>($name) }.map(|symbol| *symbol)
+            };
+        }
+        let required =
+            |name: &str, error: libloading::Error| format!("{soname} has no {name}: {error}");
+        Ok(Gssapi {
+            import_name: symbol!("gss_import_name", ImportName)
+                .map_err(|e| required("gss_import_name", e))?,
+            init_sec_context: symbol!("gss_init_sec_context", InitSecContext)
+                .map_err(|e| required("gss_init_sec_context", e))?,
+            inquire_sec_context_by_oid: symbol!(
+                "gss_inquire_sec_context_by_oid",
+                InquireSecContextByOid
+            )
+            .map_err(|e| required("gss_inquire_sec_context_by_oid", e))?,
+            release_buffer_set: symbol!("gss_release_buffer_set", ReleaseBufferSet)
+                .map_err(|e| required("gss_release_buffer_set", e))?,
+            display_status: symbol!("gss_display_status", DisplayStatus)
+                .map_err(|e| required("gss_display_status", e))?,
+            release_buffer: symbol!("gss_release_buffer", ReleaseBuffer)
+                .map_err(|e| required("gss_release_buffer", e))?,
+            release_name: symbol!("gss_release_name", ReleaseHandle)
+                .map_err(|e| required("gss_release_name", e))?,
+            release_cred: symbol!("gss_release_cred", ReleaseHandle)
+                .map_err(|e| required("gss_release_cred", e))?,
+            delete_sec_context: symbol!("gss_delete_sec_context", DeleteSecContext)
+                .map_err(|e| required("gss_delete_sec_context", e))?,
+            acquire_cred_with_password: symbol!(
+                "gss_acquire_cred_with_password",
+                AcquireCredWithPassword
+            )
+            .ok(),
+            acquire_cred_from: symbol!("gss_acquire_cred_from", AcquireCredFrom).ok(),
+            _library: library,
+        })
+    }
+
+    /// The library's text for a major and minor status (of the Kerberos mechanism).
+    #[allow(unsafe_code)]
+    fn message(&self, major: u32, minor: u32) -> String {
+        let mut parts = Vec::new();
+        let mech = oid(KERBEROS_OID);
+        for (code, kind) in [(major, GSS_CODE), (minor, MECH_CODE)] {
+            if code == 0 {
+                continue;
+            }
+            let mut context: OmUint32 = 0;
+            // gss_display_status hands out one message per call; a bound keeps a library
+            // that never resets the context from looping.
+            for _ in 0..8 {
+                let mut ignored: OmUint32 = 0;
+                let mut text = empty_buffer();
+                // SAFETY: every pointer is to a live local; `mech` outlives the call; the
+                // library fills `text`, which is released below.
+                let status = unsafe {
+                    (self.display_status)(
+                        &raw mut ignored,
+                        code,
+                        kind,
+                        &raw const mech,
+                        &raw mut context,
+                        &raw mut text,
+                    )
+                };
+                if is_error(status) {
+                    break;
+                }
+                // SAFETY: on success `text` holds `length` bytes at `value` (or nothing).
+                let bytes = unsafe { buffer_bytes(&text) };
+                parts.push(String::from_utf8_lossy(&bytes).into_owned());
+                // SAFETY: `text` was allocated by the library and is released once.
+                unsafe { (self.release_buffer)(&raw mut ignored, &raw mut text) };
+                if context == 0 {
+                    break;
+                }
+            }
+        }
+        if parts.is_empty() {
+            format!("major status {major:#x}, minor status {minor:#x}")
+        } else {
+            parts.join(": ")
+        }
+    }
+
+    /// The error for a failed `call`.
+    fn error(&self, call: &'static str, major: u32, minor: u32) -> KerberosError {
+        let message = self.message(major, minor);
+        match major & 0x00ff_0000 {
+            NO_CRED | CREDENTIALS_EXPIRED => KerberosError::NoCredentials(message),
+            _ => KerberosError::Gss {
+                call,
+                major,
+                minor,
+                message,
+            },
+        }
+    }
+
+    /// Imports `name` as a name of type `name_type`.
+    #[allow(unsafe_code)]
+    fn import_name(
+        &self,
+        name: &str,
+        name_type: &'static [u8],
+        what: &'static str,
+    ) -> Result<Handle, KerberosError> {
+        if name.as_bytes().contains(&0) {
+            return Err(KerberosError::Nul(what));
+        }
+        let buffer = input_buffer(name.as_bytes());
+        let name_type = oid(name_type);
+        let mut minor: OmUint32 = 0;
+        let mut output: Handle = ptr::null_mut();
+        // SAFETY: `buffer` borrows `name`, `name_type` a static OID, both alive through the
+        // call, which only reads them and writes the new name to `output`.
+        let major = unsafe {
+            (self.import_name)(
+                &raw mut minor,
+                &raw const buffer,
+                &raw const name_type,
+                &raw mut output,
+            )
+        };
+        if is_error(major) {
+            return Err(self.error("gss_import_name", major, minor));
+        }
+        Ok(output)
+    }
+
+    /// Initiator credentials from `source`; null (GSS_C_NO_CREDENTIAL) for the default.
+    #[allow(unsafe_code)]
+    fn acquire(&self, source: &KerberosCredentials) -> Result<Handle, KerberosError> {
+        let mut mech = oid(KERBEROS_OID);
+        let mechs = OidSetDesc {
+            count: 1,
+            elements: &raw mut mech,
+        };
+        let mut minor: OmUint32 = 0;
+        let mut credential: Handle = ptr::null_mut();
+        match source {
+            KerberosCredentials::Default => Ok(ptr::null_mut()),
+            KerberosCredentials::Ccache(ccache) => {
+                let acquire = self.acquire_cred_from.ok_or_else(|| {
+                    KerberosError::Unavailable(format!(
+                        "{LIBRARY} has no gss_acquire_cred_from to use the cache {ccache}"
+                    ))
+                })?;
+                let value = CString::new(ccache.as_str())
+                    .map_err(|_| KerberosError::Nul("credential cache name"))?;
+                let element = KeyValueElement {
+                    key: c"ccache".as_ptr(),
+                    value: value.as_ptr(),
+                };
+                let store = KeyValueSet {
+                    count: 1,
+                    elements: &raw const element,
+                };
+                // SAFETY: `mechs`, `store` and what they point to (`mech`, `element`,
+                // `value`, a static string) are alive through the call, which reads them and
+                // writes the new credential to `credential`; no actual mechanisms or time
+                // are asked for (null).
+                let major = unsafe {
+                    acquire(
+                        &raw mut minor,
+                        ptr::null_mut(),
+                        0,
+                        &raw const mechs,
+                        INITIATE,
+                        &raw const store,
+                        &raw mut credential,
+                        ptr::null_mut(),
+                        ptr::null_mut(),
+                    )
+                };
+                if is_error(major) {
+                    return Err(self.error("gss_acquire_cred_from", major, minor));
+                }
+                Ok(credential)
+            }
+            KerberosCredentials::Password {
+                principal,
+                password,
+            } => {
+                let acquire = self.acquire_cred_with_password.ok_or_else(|| {
+                    KerberosError::Unavailable(format!(
+                        "{LIBRARY} has no gss_acquire_cred_with_password"
+                    ))
+                })?;
+                let name = self.import_name(principal, NT_KRB5_PRINCIPAL, "principal")?;
+                let name = Name { api: self, name };
+                let secret = Zeroizing::new(password.as_str().as_bytes().to_vec());
+                let buffer = input_buffer(&secret);
+                // SAFETY: `name.name` is a live name of this library, `buffer` borrows
+                // `secret` and `mechs` points to `mech`, all alive through the call, which
+                // reads them and writes the new credential to `credential`.
+                let major = unsafe {
+                    acquire(
+                        &raw mut minor,
+                        name.name,
+                        &raw const buffer,
+                        0,
+                        &raw const mechs,
+                        INITIATE,
+                        &raw mut credential,
+                        ptr::null_mut(),
+                        ptr::null_mut(),
+                    )
+                };
+                if is_error(major) {
+                    return Err(self.error("gss_acquire_cred_with_password", major, minor));
+                }
+                Ok(credential)
+            }
+        }
+    }
+}
+
+/// Copies the bytes of a buffer the library filled.
+///
+/// # Safety
+///
+/// `buffer.value` points to `buffer.length` readable bytes, or `length` is 0.
+#[allow(unsafe_code)]
+unsafe fn buffer_bytes(buffer: &BufferDesc) -> Zeroizing<Vec<u8>> {
+    if buffer.length == 0 || buffer.value.is_null() {
+        return Zeroizing::new(Vec::new());
+    }
+    // SAFETY: the caller's promise.
+    Zeroizing::new(
+        unsafe { std::slice::from_raw_parts(buffer.value.cast::<u8>(), buffer.length) }.to_vec(),
+    )
+}
+
+/// A name, released when dropped.
+struct Name<'a> {
+    api: &'a Gssapi,
+    name: Handle,
+}
+
+impl Drop for Name<'_> {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        if !self.name.is_null() {
+            let mut minor: OmUint32 = 0;
+            // SAFETY: a name the library made, released once.
+            unsafe { (self.api.release_name)(&raw mut minor, &raw mut self.name) };
+        }
+    }
+}
+
+/// The initiator side of one Kerberos security context with a service.
+pub struct InitiatorContext {
+    api: &'static Gssapi,
+    target: Handle,
+    credential: Handle,
+    context: Handle,
+    complete: bool,
+}
+
+// SAFETY: the handles belong to this value alone and are used through `&mut self` (or dropped)
+// on one thread at a time; MIT's GSS-API lets a context move between threads as long as it is
+// not used from two at once.
+#[allow(unsafe_code)]
+unsafe impl Send for InitiatorContext {}
+
+impl std::fmt::Debug for InitiatorContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitiatorContext")
+            .field("complete", &self.complete)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InitiatorContext {
+    /// A context for the service `service@host` (for SMB, `cifs@<the server's DNS name>`),
+    /// with tickets from `credentials`. Talks to nothing yet.
+    pub fn new(service: &str, credentials: &KerberosCredentials) -> Result<Self, KerberosError> {
+        let api = Gssapi::get()?;
+        let target = api.import_name(service, NT_HOSTBASED_SERVICE, "service name")?;
+        let mut context = InitiatorContext {
+            api,
+            target,
+            credential: ptr::null_mut(),
+            context: ptr::null_mut(),
+            complete: false,
+        };
+        context.credential = api.acquire(credentials)?;
+        Ok(context)
+    }
+
+    /// Whether the context is established (the server's AP-REP verified).
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// One step: `input` is empty for the first (which makes the AP-REQ, asking the KDC for
+    /// a service ticket if the cache has none: this blocks on the network) and the server's
+    /// token after it (the AP-REP, which completes the context). Returns the token to send,
+    /// possibly empty.
+    #[allow(unsafe_code)]
+    pub fn step(&mut self, input: &[u8]) -> Result<Vec<u8>, KerberosError> {
+        if self.complete {
+            return Err(KerberosError::State(
+                "the server sent a token after the context was complete",
+            ));
+        }
+        let first = self.context.is_null();
+        if !first && input.is_empty() {
+            return Err(KerberosError::State(
+                "the server's answer carried no token to complete mutual authentication",
+            ));
+        }
+        let api = self.api;
+        let mech = oid(KERBEROS_OID);
+        let input_token = input_buffer(input);
+        let mut output = empty_buffer();
+        let mut minor: OmUint32 = 0;
+        let mut flags: OmUint32 = 0;
+        // SAFETY: the handles are this context's own (null before the first call, as the
+        // interface requires); `mech` and `input_token` (borrowing `input`) outlive the call;
+        // null channel bindings, actual mechanism and lifetime are allowed; `output` and
+        // `flags` are locals the library fills.
+        let major = unsafe {
+            (api.init_sec_context)(
+                &raw mut minor,
+                self.credential,
+                &raw mut self.context,
+                self.target,
+                &raw const mech,
+                MUTUAL_FLAG | INTEG_FLAG | SEQUENCE_FLAG,
+                0,
+                ptr::null(),
+                if first {
+                    ptr::null()
+                } else {
+                    &raw const input_token
+                },
+                ptr::null_mut(),
+                &raw mut output,
+                &raw mut flags,
+                ptr::null_mut(),
+            )
+        };
+        // SAFETY: `output` is empty or holds the library's token of `length` bytes.
+        let token = unsafe { buffer_bytes(&output) };
+        if !output.value.is_null() {
+            let mut ignored: OmUint32 = 0;
+            // SAFETY: the library's buffer, released once.
+            unsafe { (api.release_buffer)(&raw mut ignored, &raw mut output) };
+        }
+        if is_error(major) {
+            return Err(api.error("gss_init_sec_context", major, minor));
+        }
+        if major & CONTINUE_NEEDED == 0 {
+            if flags & MUTUAL_FLAG == 0 {
+                return Err(KerberosError::MissingService("mutual authentication"));
+            }
+            if flags & INTEG_FLAG == 0 {
+                return Err(KerberosError::MissingService("integrity"));
+            }
+            self.complete = true;
+        }
+        Ok(token.to_vec())
+    }
+
+    /// The context's session key (GSS_C_INQ_SSPI_SESSION_KEY: the subkey of the AP-REP, else
+    /// of the AP-REQ, else the ticket's), once the context is complete. Zeroed when dropped.
+    #[allow(unsafe_code)]
+    pub fn session_key(&self) -> Result<Zeroizing<Vec<u8>>, KerberosError> {
+        if !self.complete {
+            return Err(KerberosError::State(
+                "the session key was asked of an incomplete context",
+            ));
+        }
+        let api = self.api;
+        let desired = oid(INQ_SSPI_SESSION_KEY);
+        let mut minor: OmUint32 = 0;
+        let mut set: *mut BufferSetDesc = ptr::null_mut();
+        // SAFETY: `self.context` is a complete context of this library; `desired` outlives
+        // the call, which writes a new buffer set to `set`.
+        let major = unsafe {
+            (api.inquire_sec_context_by_oid)(
+                &raw mut minor,
+                self.context,
+                &raw const desired,
+                &raw mut set,
+            )
+        };
+        if is_error(major) {
+            return Err(api.error("gss_inquire_sec_context_by_oid", major, minor));
+        }
+        if set.is_null() {
+            return Err(KerberosError::State("the context has no session key"));
+        }
+        // SAFETY: on success `set` points to the library's buffer set, whose `elements`
+        // holds `count` buffers; the first is the key.
+        let key = unsafe {
+            let set = &*set;
+            if set.count == 0 || set.elements.is_null() {
+                None
+            } else {
+                Some(buffer_bytes(&*set.elements))
+            }
+        };
+        // SAFETY: the library's buffer set, released once.
+        unsafe { (api.release_buffer_set)(&raw mut minor, &raw mut set) };
+        key.filter(|key| !key.is_empty())
+            .ok_or(KerberosError::State("the context has no session key"))
+    }
+}
+
+impl Drop for InitiatorContext {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        let api = self.api;
+        let mut minor: OmUint32 = 0;
+        // SAFETY: each handle is this value's own, made by the library, released once here
+        // (null ones are skipped); no output token is asked of the deletion.
+        unsafe {
+            if !self.context.is_null() {
+                (api.delete_sec_context)(&raw mut minor, &raw mut self.context, ptr::null_mut());
+            }
+            if !self.credential.is_null() {
+                (api.release_cred)(&raw mut minor, &raw mut self.credential);
+            }
+            if !self.target.is_null() {
+                (api.release_name)(&raw mut minor, &raw mut self.target);
+            }
+        }
+    }
+}
+
+/// The SMB session key from a GSS session key (MS-SMB2 §3.2.5.3.1): its first 16 bytes,
+/// right-padded with zeros when it is shorter.
+pub fn smb_session_key(gss_key: &[u8]) -> Zeroizing<[u8; 16]> {
+    let mut key = Zeroizing::new([0u8; 16]);
+    let len = gss_key.len().min(16);
+    key[..len].copy_from_slice(&gss_key[..len]);
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smb_session_key_truncates_and_pads() {
+        let long: Vec<u8> = (0..32).collect();
+        assert_eq!(
+            *smb_session_key(&long),
+            <[u8; 16]>::try_from(&long[..16]).unwrap()
+        );
+        let short = [7u8; 8];
+        let mut padded = [0u8; 16];
+        padded[..8].copy_from_slice(&short);
+        assert_eq!(*smb_session_key(&short), padded);
+    }
+
+    #[test]
+    fn a_missing_library_is_a_message_not_a_panic() {
+        let Err(why) = Gssapi::load("libwnet-no-such-gssapi.so.9") else {
+            panic!("a library that does not exist loaded");
+        };
+        assert!(
+            why.starts_with("cannot load libwnet-no-such-gssapi.so.9"),
+            "{why}"
+        );
+        assert_eq!(
+            KerberosError::Unavailable(why.clone()).to_string(),
+            format!("Kerberos unavailable: {why}")
+        );
+    }
+
+    #[test]
+    fn a_nul_in_a_name_is_refused_without_the_library_call() {
+        // Only where the library loads: elsewhere the error is Unavailable, also typed.
+        match InitiatorContext::new("cifs@host\0evil", &KerberosCredentials::Default) {
+            Err(KerberosError::Nul("service name")) => {}
+            Err(KerberosError::Unavailable(_)) if Gssapi::get().is_err() => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_cache_is_a_typed_no_credentials_error() {
+        let dir = std::env::temp_dir().join(format!("wnet-gss-empty-{}", std::process::id()));
+        let ccache = KerberosCredentials::Ccache(format!("FILE:{}", dir.join("none").display()));
+        let result = InitiatorContext::new("cifs@nowhere.invalid", &ccache)
+            .and_then(|mut context| context.step(&[]));
+        match result {
+            Err(KerberosError::NoCredentials(message)) => {
+                assert!(message.contains("credentials"), "{message}");
+            }
+            Err(KerberosError::Unavailable(_)) if Gssapi::get().is_err() => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}

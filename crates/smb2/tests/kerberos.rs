@@ -1,0 +1,337 @@
+//! Our SMB2/3 client with Kerberos against the AD lab's member file server: tickets from the
+//! process's `KRB5CCNAME` (a FILE or KEYRING cache kinit filled), from a named DIR cache whatever
+//! `KRB5CCNAME` says, and from a password; the share's file read over a session that signs
+//! with the Kerberos-derived key; and an empty cache refused with a typed error.
+//!
+//! MIT krb5 reads `KRB5_CONFIG` (the lab's realm) and `KRB5CCNAME` from the environment, which
+//! a test cannot change safely while other threads run: each test re-runs itself as a child
+//! process with them set (`WNET_KERBEROS_CHILD` marks the child), and the child does the work.
+
+use std::net::{SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use wnet_smb2::client::{KerberosOptions, Mechanism, SessionOptions, negotiate};
+use wnet_smb2::gssapi::{KerberosCredentials, KerberosError};
+use wnet_smb2::ntlm::NtlmCredentials;
+use wnet_smb2::wire::dialect;
+use wnet_smb2::{Error, Session, connect_tcp};
+use wnet_testlab::{AdLab, run_bounded, run_bounded_with_input};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const CHILD: &str = "WNET_KERBEROS_CHILD";
+const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A directory of this test's own (credential caches), removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("wnet-krb-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn in_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// Runs the test `name` again in a child process with the lab's krb5.conf, `ccache` as
+/// `KRB5CCNAME` and the `extra` variables, and fails unless the child passes.
+fn run_in_child(lab: &AdLab, name: &str, ccache: &str, extra: &[(&str, &str)]) {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+    command
+        .args(["--exact", name, "--nocapture"])
+        .envs(extra.iter().copied())
+        .env(CHILD, "1")
+        .env("KRB5_CONFIG", &lab.krb5_conf)
+        .env("KRB5CCNAME", ccache)
+        .env_remove("KRB5_TRACE");
+    let output = run_bounded(&mut command, CHILD_TIMEOUT).expect("the child ran");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "child {name}: {text}");
+    assert!(
+        text.contains("1 passed"),
+        "child {name} ran no test: {text}"
+    );
+}
+
+/// kinit `alice` into `ccache` (any cache name: `FILE:`, `DIR:`).
+fn kinit_alice(lab: &AdLab, ccache: &str) {
+    let output = try_kinit_alice(lab, ccache);
+    assert!(
+        output.status.success(),
+        "kinit alice into {ccache}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// kinit `alice` into `ccache`, whatever comes of it.
+fn try_kinit_alice(lab: &AdLab, ccache: &str) -> std::process::Output {
+    let alice = lab.user("alice").expect("the lab has alice");
+    let mut command = Command::new("kinit");
+    command
+        .env("KRB5_CONFIG", &lab.krb5_conf)
+        .env("KRB5CCNAME", ccache)
+        .arg(lab.principal(alice));
+    run_bounded_with_input(
+        &mut command,
+        format!("{}\n", alice.password).as_bytes(),
+        TIMEOUT,
+    )
+    .expect("kinit ran")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// A Kerberos session with the file server, signing every message.
+async fn kerberos_session(lab: &AdLab, credentials: KerberosCredentials) -> Result<Session, Error> {
+    let address = SocketAddr::V4(SocketAddrV4::new(lab.fileserver.address, 445));
+    let connection = connect_tcp(address, TIMEOUT).await?;
+    let negotiated = negotiate(&connection, true).await?;
+    let options = SessionOptions {
+        require_signing: true,
+        target_name: lab.fileserver.fqdn.clone(),
+        mechanism: Mechanism::Kerberos(KerberosOptions {
+            service_host: lab.fileserver.fqdn.clone(),
+            credentials,
+        }),
+        ..SessionOptions::default()
+    };
+    // The NTLM credentials are not used: a Kerberos session must not need any.
+    Session::setup(
+        &connection,
+        &negotiated,
+        &NtlmCredentials::anonymous(),
+        &options,
+    )
+    .await
+}
+
+/// Reads the `public` share's file over `session` and checks it against the file on disk.
+async fn read_public_file(lab: &AdLab, session: &Session) {
+    let share = lab.share("public").expect("a public share");
+    let expected = std::fs::read(share.path.join(&share.file)).expect("the share's file");
+    let tree = session
+        .tree_connect(&format!(r"\\{}\{}", lab.fileserver.fqdn, share.name))
+        .await
+        .expect("tree connect");
+    let file = tree.open_existing(&share.file).await.expect("open");
+    let content = file.read_at(0, 65536).await.expect("read");
+    assert_eq!(content, expected);
+    assert!(String::from_utf8_lossy(&content).contains("public"));
+    file.close().await.expect("close");
+    tree.disconnect().await.expect("tree disconnect");
+}
+
+fn lab_status() -> AdLab {
+    AdLab::status()
+        .expect("lab/ad status")
+        .expect("the parent holds the lab up")
+}
+
+/// The child's part of the tests that take tickets from `KRB5CCNAME`.
+fn read_with_the_default_cache() {
+    let lab = lab_status();
+    runtime().block_on(async {
+        let session = kerberos_session(&lab, KerberosCredentials::Default)
+            .await
+            .expect("a Kerberos session from KRB5CCNAME");
+        assert_eq!(session.negotiated().dialect, dialect::SMB_3_1_1);
+        assert!(!session.is_guest() && !session.is_anonymous());
+        // Every response was verified with the key derived from the Kerberos session key
+        // (signing required): the 3.1.1 SESSION_SETUP answer, the tree connect, the create,
+        // the read. A wrong key fails the first of them.
+        assert!(session.is_signing());
+        read_public_file(&lab, &session).await;
+        session.logoff().await.expect("logoff");
+    });
+}
+
+#[test]
+fn kerberos_from_krb5ccname_reads_the_share_signed_with_its_key() {
+    if in_child() {
+        read_with_the_default_cache();
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb5ccname");
+    let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
+    kinit_alice(&lab, &ccache);
+    run_in_child(
+        &lab,
+        "kerberos_from_krb5ccname_reads_the_share_signed_with_its_key",
+        &ccache,
+        &[],
+    );
+}
+
+/// Destroys a credential cache on drop.
+struct Kdestroy<'a>(&'a AdLab, String);
+
+impl Drop for Kdestroy<'_> {
+    fn drop(&mut self) {
+        let _ = run_bounded(
+            Command::new("kdestroy")
+                .env("KRB5_CONFIG", &self.0.krb5_conf)
+                .env("KRB5CCNAME", &self.1),
+            TIMEOUT,
+        );
+    }
+}
+
+#[test]
+fn a_keyring_cache_in_krb5ccname_serves_too() {
+    if in_child() {
+        read_with_the_default_cache();
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    // The session keyring, which kinit and the child inherit from this process.
+    let ccache = format!("KEYRING:session:wnet-krb-{}", std::process::id());
+    let output = try_kinit_alice(&lab, &ccache);
+    let _destroy = Kdestroy(&lab, ccache.clone());
+    if !output.status.success() {
+        // Kernels or containers without keyrings for this process.
+        eprintln!(
+            "skipped: no kernel keyring here: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    run_in_child(
+        &lab,
+        "a_keyring_cache_in_krb5ccname_serves_too",
+        &ccache,
+        &[],
+    );
+}
+
+#[test]
+fn an_empty_credential_cache_is_a_typed_error() {
+    if in_child() {
+        let lab = lab_status();
+        runtime().block_on(async {
+            let error = kerberos_session(&lab, KerberosCredentials::Default)
+                .await
+                .expect_err("no tickets, no session");
+            let Error::Kerberos(KerberosError::NoCredentials(message)) = &error else {
+                panic!("not NoCredentials: {error:?}");
+            };
+            assert!(message.contains("credentials"), "{message}");
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("authentication: Kerberos: no usable")
+            );
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("empty");
+    let ccache = format!("FILE:{}", scratch.path("nothing.cc").display());
+    run_in_child(
+        &lab,
+        "an_empty_credential_cache_is_a_typed_error",
+        &ccache,
+        &[],
+    );
+}
+
+#[test]
+fn a_named_dir_cache_serves_whatever_krb5ccname_says() {
+    if in_child() {
+        let lab = lab_status();
+        let named = std::env::var("WNET_TEST_DIR_CCACHE").expect("the DIR cache's name");
+        runtime().block_on(async {
+            let session = kerberos_session(&lab, KerberosCredentials::Ccache(named))
+                .await
+                .expect("a Kerberos session from the DIR cache");
+            assert!(session.is_signing());
+            read_public_file(&lab, &session).await;
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("dir");
+    let dir = scratch.path("collection");
+    std::fs::create_dir(&dir).expect("the DIR cache's directory");
+    let named = format!("DIR:{}", dir.display());
+    kinit_alice(&lab, &named);
+    // KRB5CCNAME names an empty cache: only the named one has tickets.
+    let empty = format!("FILE:{}", scratch.path("empty.cc").display());
+    run_in_child(
+        &lab,
+        "a_named_dir_cache_serves_whatever_krb5ccname_says",
+        &empty,
+        &[("WNET_TEST_DIR_CCACHE", &named)],
+    );
+}
+
+#[test]
+fn a_password_gets_tickets_without_any_cache() {
+    if in_child() {
+        let lab = lab_status();
+        let alice = lab.user("alice").expect("the lab has alice");
+        runtime().block_on(async {
+            let credentials = KerberosCredentials::Password {
+                principal: lab.principal(alice),
+                password: alice.password.as_str().into(),
+            };
+            let session = kerberos_session(&lab, credentials)
+                .await
+                .expect("a Kerberos session from a password");
+            read_public_file(&lab, &session).await;
+            let wrong = KerberosCredentials::Password {
+                principal: lab.principal(alice),
+                password: "not-the-password".into(),
+            };
+            let error = kerberos_session(&lab, wrong)
+                .await
+                .expect_err("a wrong password gets no ticket");
+            assert!(matches!(error, Error::Kerberos(_)), "{error:?}");
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("password");
+    let empty = format!("FILE:{}", scratch.path("empty.cc").display());
+    run_in_child(
+        &lab,
+        "a_password_gets_tickets_without_any_cache",
+        &empty,
+        &[],
+    );
+}
