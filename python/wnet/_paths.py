@@ -145,24 +145,30 @@ def _fix_error(error: OSError, local: Any, path: Any) -> None:
         setattr(error, "winerror", _native._winerror(error.errno))
 
 
+def _call_with_path(original: _Function, path: Any, args: Any, kwargs: Any) -> Any:
+    """``original(path, *args, **kwargs)`` with ``path`` translated: to the local path serving
+    it, or made straight over SMB where the share cannot be mounted."""
+    if type(path) is str and path[1:2] not in _MARKS:
+        return original(path, *args, **kwargs)
+    try:
+        local = _translate(path)
+    except _Direct:
+        return _direct(original, (path, *args), kwargs)
+    if local is path:
+        return original(path, *args, **kwargs)
+    try:
+        return original(local, *args, **kwargs)
+    except OSError as error:
+        _fix_error(error, local, path)
+        raise
+
+
 def _one_path(original: _Function) -> _Function:
     """A wrapper of ``original(path, ...)`` translating ``path``."""
 
     @functools.wraps(original)
     def wrapper(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(path) is str and path[1:2] not in _MARKS:
-            return original(path, *args, **kwargs)
-        try:
-            local = _translate(path)
-        except _Direct:
-            return _direct(original, (path, *args), kwargs)
-        if local is path:
-            return original(path, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, path)
-            raise
+        return _call_with_path(original, path, args, kwargs)
 
     return wrapper
 
@@ -172,17 +178,7 @@ def _named_path(original: _Function) -> _Function:
 
     @functools.wraps(original)
     def wrapper(name: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            local = _translate(name)
-        except _Direct:
-            return _direct(original, (name, *args), kwargs)
-        if local is name:
-            return original(name, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, name)
-            raise
+        return _call_with_path(original, name, args, kwargs)
 
     return wrapper
 
@@ -194,19 +190,7 @@ def _optional_path(original: _Function) -> _Function:
     def wrapper(path: Any = _MISSING, *args: Any, **kwargs: Any) -> Any:
         if path is _MISSING:
             return original(*args, **kwargs)
-        if type(path) is str and path[1:2] not in _MARKS:
-            return original(path, *args, **kwargs)
-        try:
-            local = _translate(path)
-        except _Direct:
-            return _direct(original, (path, *args), kwargs)
-        if local is path:
-            return original(path, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, path)
-            raise
+        return _call_with_path(original, path, args, kwargs)
 
     return wrapper
 
