@@ -129,6 +129,7 @@ async fn session_with_fallback(
             service_host: lab.fileserver.fqdn.clone(),
             credentials,
             ntlm_fallback: ntlm.is_some(),
+            sign: true,
         }),
         ..SessionOptions::default()
     };

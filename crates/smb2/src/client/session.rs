@@ -339,6 +339,10 @@ pub struct KerberosOptions {
     /// server refusing) is made with NTLM and the [`Credentials`] given to
     /// [`Session::setup`] instead, the reason kept in [`Session::authentication`].
     pub ntlm_fallback: bool,
+    /// Whether every message is signed when the logon is Kerberos (Windows'
+    /// `RequireSecuritySignature` for an authenticated session), even if
+    /// [`SessionOptions::require_signing`] is off because an NTLM fallback would be anonymous.
+    pub sign: bool,
 }
 
 /// How a session was authenticated.
@@ -922,6 +926,19 @@ impl Session {
                     .into(),
             ));
         }
+        let signed_kerberos;
+        let options = match (&options.mechanism, &authentication) {
+            (Mechanism::Kerberos(kerberos), Authentication::Kerberos)
+                if kerberos.sign && !options.require_signing =>
+            {
+                signed_kerberos = SessionOptions {
+                    require_signing: true,
+                    ..options.clone()
+                };
+                &signed_kerberos
+            }
+            _ => options,
+        };
         let security = Arc::new(SessionSecurity::establish(
             negotiated,
             options,
