@@ -281,9 +281,17 @@ def test_without_a_mount_unc_paths_go_straight_over_smb(
             served = {row["remote"].lower(): row for row in rows}
             assert served[unc().lower()]["served"] == "smb", rows
             assert served[unc().lower()]["file_channels"] >= 1, rows
+            # shutil.copy and copy2 set the mode and times after the copy: the file keeps
+            # the server's, as through a mount of a share without Unix extensions.
+            shutil.copy(local, base + "\\copied.txt")
+            shutil.copy2(local, base + "\\copied2.txt")
+            assert server_file(lab, "public", f"{name}\\copied2.txt") == b"no FUSE here\n"
+            os.chmod(base + "\\copied.txt", 0o600)
+            with pytest.raises(FileNotFoundError):
+                os.chmod(base + "\\missing.txt", 0o600)
             # What has no SMB equivalent here says so, with Windows' code.
             with pytest.raises(OSError) as raised:
-                os.chmod(base + "\\report.txt", 0o600)
+                os.link(base + "\\copied.txt", base + "\\linked.txt")
             assert raised.value.winerror == 50
             # A drive letter cannot be mapped without mounts.
             with pytest.raises(wnet.Error) as refused:

@@ -333,7 +333,9 @@ def test_a_user_script_writes_by_unc_and_drive_paths_and_the_server_has_the_file
     assert f"written through X: by uid {USER}" in fetched.stdout, fetched.stdout
 
 
-def test_a_user_kept_from_fuse_gets_access_denied_with_the_cause(lab, user_world):
+def test_a_user_kept_from_fuse_gets_access_denied_for_drives_and_smb_for_unc_paths(
+    lab, user_world
+):
     _install(user_world)
     secret = password(lab, LAB_USER)
     unc = f"\\\\{SERVER}\\{SHARE}"
@@ -358,3 +360,29 @@ def test_a_user_kept_from_fuse_gets_access_denied_with_the_cause(lab, user_world
     )
     assert ran.returncode == 1, said
     assert "/dev/fuse" in ran.stderr and "may not use FUSE" in ran.stderr, said
+    # UNC paths still work: the library serves them straight over SMB when the agent may not
+    # mount them, and the server has the file.
+    name = f"wheel-nofuse-{uuid.uuid4().hex[:12]}.txt"
+    host = "\\\\" + SERVER
+    script = (
+        "import os, win32wnet\n"
+        f"host = {host!r}\n"
+        f"path = {unc!r} + '\\\\' + {name!r}\n"
+        f"win32wnet.WNetAddConnection2(0, None, host, None, {LAB_USER!r}, {secret!r})\n"
+        "with open(path, 'w') as f:\n"
+        "    f.write('no FUSE for this user\\n')\n"
+        "print(open(path).read(), end='')\n"
+        f"print({name!r} in os.listdir({unc!r}))\n"
+    )
+    ran, said = _in_namespace(user_world, "0600", ["python", "-c", script])
+    assert ran.returncode == 0, said
+    assert ran.stdout == "no FUSE for this user\nTrue\n", said
+    fetched = subprocess.run(
+        ["smbclient", f"//{SERVER}/{SHARE}", "-U", f"{LAB_USER}%{secret}", "-c",
+         f"get {name} -; del {name}"],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "no FUSE for this user" in fetched.stdout, fetched.stdout + fetched.stderr

@@ -18,7 +18,7 @@ import io
 import ntpath
 import os
 import posixpath
-from typing import Any, Callable, Union
+from typing import Any, Callable, Tuple, Union
 
 from wnet import _native
 
@@ -78,8 +78,9 @@ def _translate(path: Any) -> Any:
 
 
 _ERROR_NOT_SUPPORTED = 50
-# Shares (``server\share``, lower case) the agent cannot mount in this process.
-_unmounted: "set[str]" = set()
+# Shares the agent cannot mount, as (agent socket, ``server\\share`` in lower case):
+# another agent (another WNET_AGENT_SOCKET or XDG_RUNTIME_DIR) may mount them.
+_unmounted: "set[Tuple[str, str]]" = set()
 
 
 class _Direct(Exception):
@@ -87,7 +88,7 @@ class _Direct(Exception):
 
 
 def _share_key(text: Union[str, bytes]) -> Any:
-    """``server\share`` in lower case for a UNC path, else ``None``."""
+    """The agent and ``server\\share`` in lower case for a UNC path, else ``None``."""
     if isinstance(text, bytes):
         text = os.fsdecode(text)
     if not (text[:1] in "\\/" and text[1:2] in "\\/"):
@@ -95,7 +96,8 @@ def _share_key(text: Union[str, bytes]) -> Any:
     parts = [part for part in text.replace("/", "\\").split("\\") if part]
     if len(parts) < 2:
         return None
-    return (parts[0] + "\\" + parts[1]).lower()
+    agent = os.environ.get("WNET_AGENT_SOCKET") or os.environ.get("XDG_RUNTIME_DIR") or ""
+    return (agent, (parts[0] + "\\" + parts[1]).lower())
 
 
 def _direct(original: _Function, args: Any, kwargs: Any) -> Any:
@@ -123,12 +125,28 @@ def _direct(original: _Function, args: Any, kwargs: Any) -> Any:
         "rmdir": _files.rmdir,
         "rename": _files.rename,
         "replace": _files.replace,
+        # Without a mount a share's files keep the modes and times the server gives them, as
+        # a share without Unix extensions does through a mount: these succeed on a file
+        # that exists (shutil.copy and copy2 call them after the copy).
+        "chmod": lambda path, mode, **_: _files.stat(path) and None,
+        "utime": lambda path, times=None, **_: _files.stat(path) and None,
+        "access": lambda path, mode, **_: _exists_direct(path),
     }
     direct = functions.get(name)
     if direct is None:
         raise _not_supported(args[0] if args else None)
     ignored = ("dir_fd", "follow_symlinks", "src_dir_fd", "dst_dir_fd")
     return direct(*args, **{key: value for key, value in kwargs.items() if key not in ignored})
+
+
+def _exists_direct(path: Any) -> bool:
+    from wnet import _files
+
+    try:
+        _files.stat(path)
+    except OSError:
+        return False
+    return True
 
 
 def _not_supported(path: Any) -> OSError:
@@ -145,24 +163,30 @@ def _fix_error(error: OSError, local: Any, path: Any) -> None:
         setattr(error, "winerror", _native._winerror(error.errno))
 
 
+def _call_with_path(original: _Function, path: Any, args: Any, kwargs: Any) -> Any:
+    """``original(path, *args, **kwargs)`` with ``path`` translated: to the local path serving
+    it, or made straight over SMB where the share cannot be mounted."""
+    if type(path) is str and path[1:2] not in _MARKS:
+        return original(path, *args, **kwargs)
+    try:
+        local = _translate(path)
+    except _Direct:
+        return _direct(original, (path, *args), kwargs)
+    if local is path:
+        return original(path, *args, **kwargs)
+    try:
+        return original(local, *args, **kwargs)
+    except OSError as error:
+        _fix_error(error, local, path)
+        raise
+
+
 def _one_path(original: _Function) -> _Function:
     """A wrapper of ``original(path, ...)`` translating ``path``."""
 
     @functools.wraps(original)
     def wrapper(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(path) is str and path[1:2] not in _MARKS:
-            return original(path, *args, **kwargs)
-        try:
-            local = _translate(path)
-        except _Direct:
-            return _direct(original, (path, *args), kwargs)
-        if local is path:
-            return original(path, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, path)
-            raise
+        return _call_with_path(original, path, args, kwargs)
 
     return wrapper
 
@@ -172,17 +196,7 @@ def _named_path(original: _Function) -> _Function:
 
     @functools.wraps(original)
     def wrapper(name: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            local = _translate(name)
-        except _Direct:
-            return _direct(original, (name, *args), kwargs)
-        if local is name:
-            return original(name, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, name)
-            raise
+        return _call_with_path(original, name, args, kwargs)
 
     return wrapper
 
@@ -194,19 +208,7 @@ def _optional_path(original: _Function) -> _Function:
     def wrapper(path: Any = _MISSING, *args: Any, **kwargs: Any) -> Any:
         if path is _MISSING:
             return original(*args, **kwargs)
-        if type(path) is str and path[1:2] not in _MARKS:
-            return original(path, *args, **kwargs)
-        try:
-            local = _translate(path)
-        except _Direct:
-            return _direct(original, (path, *args), kwargs)
-        if local is path:
-            return original(path, *args, **kwargs)
-        try:
-            return original(local, *args, **kwargs)
-        except OSError as error:
-            _fix_error(error, local, path)
-            raise
+        return _call_with_path(original, path, args, kwargs)
 
     return wrapper
 

@@ -48,6 +48,10 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
     fn is_guest(&self) -> bool;
     /// The SMB dialect negotiated (`wnet_smb2::wire::dialect`).
     fn dialect(&self) -> u16;
+    /// How it was authenticated: `Kerberos`, `NTLM`, or `NTLM (Kerberos not used: why)`.
+    fn authentication(&self) -> String {
+        "NTLM".to_owned()
+    }
     /// Connects the share `\\server\share`.
     fn tree_connect(
         &self,

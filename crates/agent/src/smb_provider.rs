@@ -7,7 +7,10 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
-use wnet_smb2::client::{Connection, Credentials, SessionOptions, list_shares, negotiate};
+use wnet_smb2::client::{
+    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate,
+};
+use wnet_smb2::gssapi::KerberosCredentials;
 use wnet_smb2::{NtStatus, Session, Tree};
 
 use wnet::agent_protocol::{ShareEntry, WireCredentials};
@@ -78,6 +81,9 @@ impl SmbProvider {
         // The name the user typed, as Windows does: NTLM names the service cifs/<server>.
         if options.target_name.is_empty() {
             options.target_name = server.to_owned();
+        }
+        if matches!(options.mechanism, Mechanism::Ntlm) {
+            options.mechanism = mechanism_for(server, credentials, self.config().security);
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
@@ -153,6 +159,87 @@ impl SmbProvider {
     }
 }
 
+/// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
+/// to the client): Kerberos with the user's tickets when no credentials are given, and with a
+/// password for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`:
+/// the realm is the domain in capitals); NTLM for other named accounts. Kerberos names the
+/// service `cifs@<server>`, which the Kerberos library makes canonical through DNS as
+/// krb5.conf says; for an address it works only where the domain knows an SPN for it. Where
+/// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
+/// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
+/// then a NetBIOS domain is tried as the realm too.
+fn mechanism_for(
+    server: &str,
+    credentials: &Credentials,
+    policy: wnet::security_policy::SecurityPolicy,
+) -> Mechanism {
+    let block_ntlm = policy.block_ntlm;
+    let kerberos = |tickets| {
+        Mechanism::Kerberos(KerberosOptions {
+            service_host: server.to_owned(),
+            credentials: tickets,
+            ntlm_fallback: !block_ntlm,
+            sign: policy.require_security_signature,
+        })
+    };
+    if credentials.is_anonymous() {
+        return kerberos(KerberosCredentials::Default);
+    }
+    let (user, domain) = (credentials.user(), credentials.domain());
+    if domain.contains('.') || block_ntlm {
+        let principal = if domain.is_empty() {
+            user.to_owned()
+        } else {
+            format!("{user}@{}", domain.to_uppercase())
+        };
+        return kerberos(KerberosCredentials::Password {
+            principal,
+            password: credentials.password().clone(),
+        });
+    }
+    Mechanism::Ntlm
+}
+
+#[cfg(test)]
+mod mechanism_tests {
+    use super::*;
+
+    fn choice(user: &str, domain: &str, password: &str, block_ntlm: bool) -> String {
+        let policy = wnet::security_policy::SecurityPolicy {
+            block_ntlm,
+            ..wnet::security_policy::SecurityPolicy::default()
+        };
+        let credentials = Credentials::new(user, domain, password);
+        match mechanism_for("fs1.corp.example", &credentials, policy) {
+            Mechanism::Ntlm => "NTLM".to_owned(),
+            Mechanism::Kerberos(options) => {
+                assert_eq!(options.service_host, "fs1.corp.example");
+                assert_eq!(options.ntlm_fallback, !block_ntlm);
+                assert!(options.sign);
+                match options.credentials {
+                    KerberosCredentials::Default => "tickets".to_owned(),
+                    KerberosCredentials::Password { principal, .. } => principal,
+                    KerberosCredentials::Ccache(name) => name,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tickets_without_credentials_a_password_for_a_dns_domain_ntlm_otherwise() {
+        assert_eq!(choice("", "", "", false), "tickets");
+        assert_eq!(
+            choice("alice", "corp.example", "pw", false),
+            "alice@CORP.EXAMPLE"
+        );
+        assert_eq!(choice("alice", "CORP", "pw", false), "NTLM");
+        assert_eq!(choice("alice", "", "pw", false), "NTLM");
+        // NTLM blocked: Kerberos for every account, the NetBIOS domain as the realm.
+        assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
+        assert_eq!(choice("", "", "", true), "tickets");
+    }
+}
+
 impl Provider for SmbProvider {
     type Session = Session;
     type Tree = Tree;
@@ -197,6 +284,10 @@ impl ProviderSession for Session {
 
     fn is_encrypting(&self) -> bool {
         Session::is_encrypting(self)
+    }
+
+    fn authentication(&self) -> String {
+        Session::authentication(self).to_string()
     }
 
     fn is_guest(&self) -> bool {

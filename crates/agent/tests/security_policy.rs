@@ -59,7 +59,7 @@ async fn add(workstation: &Workstation, share: &str) -> Response {
 
 fn added(response: Response) -> ConnectionEntry {
     match response {
-        Response::Added { entry, .. } => entry,
+        Response::Added { entry, .. } => *entry,
         other => panic!("not added: {other:?}"),
     }
 }
@@ -101,6 +101,7 @@ async fn guest_logons_pass_only_with_both_settings_relaxed() {
         let policy = SecurityPolicy {
             require_security_signature,
             allow_insecure_guest_auth: true,
+            block_ntlm: false,
         };
         let response = add(&workstation(&server, policy), r"\\127.0.0.1\share").await;
         match response {
@@ -130,6 +131,7 @@ async fn every_authenticated_session_signs_unless_relaxed() {
         let policy = SecurityPolicy {
             require_security_signature,
             allow_insecure_guest_auth: false,
+            block_ntlm: false,
         };
         let entry = added(add(&workstation(&server, policy), r"\\127.0.0.1\share").await);
         assert_eq!(entry.signing, require_security_signature);

@@ -265,6 +265,11 @@ impl NtlmCredentials {
         &self.domain
     }
 
+    /// The password (for a Kerberos logon with the same account).
+    pub fn password(&self) -> &Password {
+        &self.password
+    }
+
     /// Whether these are anonymous credentials (empty user name and password).
     pub fn is_anonymous(&self) -> bool {
         self.user.is_empty() && self.password.is_empty()

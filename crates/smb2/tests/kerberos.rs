@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use wnet_smb2::client::{KerberosOptions, Mechanism, SessionOptions, negotiate};
+use wnet_smb2::client::{Authentication, KerberosOptions, Mechanism, SessionOptions, negotiate};
 use wnet_smb2::gssapi::{KerberosCredentials, KerberosError};
 use wnet_smb2::ntlm::NtlmCredentials;
 use wnet_smb2::wire::dialect;
@@ -108,6 +108,17 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A Kerberos session with the file server, signing every message.
 async fn kerberos_session(lab: &AdLab, credentials: KerberosCredentials) -> Result<Session, Error> {
+    // The NTLM credentials are not used: a Kerberos session must not need any.
+    session_with_fallback(lab, credentials, None).await
+}
+
+/// A session with the file server, signing every message: Kerberos, or with `ntlm` NTLM as
+/// those credentials where Kerberos cannot make the logon.
+async fn session_with_fallback(
+    lab: &AdLab,
+    credentials: KerberosCredentials,
+    ntlm: Option<&NtlmCredentials>,
+) -> Result<Session, Error> {
     let address = SocketAddr::V4(SocketAddrV4::new(lab.fileserver.address, 445));
     let connection = connect_tcp(address, TIMEOUT).await?;
     let negotiated = negotiate(&connection, true).await?;
@@ -117,14 +128,16 @@ async fn kerberos_session(lab: &AdLab, credentials: KerberosCredentials) -> Resu
         mechanism: Mechanism::Kerberos(KerberosOptions {
             service_host: lab.fileserver.fqdn.clone(),
             credentials,
+            ntlm_fallback: ntlm.is_some(),
+            sign: true,
         }),
         ..SessionOptions::default()
     };
-    // The NTLM credentials are not used: a Kerberos session must not need any.
+    let anonymous = NtlmCredentials::anonymous();
     Session::setup(
         &connection,
         &negotiated,
-        &NtlmCredentials::anonymous(),
+        ntlm.unwrap_or(&anonymous),
         &options,
     )
     .await
@@ -165,6 +178,7 @@ fn read_with_the_default_cache() {
         // (signing required): the 3.1.1 SESSION_SETUP answer, the tree connect, the create,
         // the read. A wrong key fails the first of them.
         assert!(session.is_signing());
+        assert_eq!(session.authentication(), &Authentication::Kerberos);
         read_public_file(&lab, &session).await;
         session.logoff().await.expect("logoff");
     });
@@ -261,6 +275,46 @@ fn an_empty_credential_cache_is_a_typed_error() {
     run_in_child(
         &lab,
         "an_empty_credential_cache_is_a_typed_error",
+        &ccache,
+        &[],
+    );
+}
+
+#[test]
+fn without_tickets_ntlm_makes_the_logon_and_says_why() {
+    if in_child() {
+        let lab = lab_status();
+        let alice = lab
+            .users
+            .iter()
+            .find(|user| user.name == "alice")
+            .expect("alice");
+        let ntlm = NtlmCredentials::new("alice", lab.domain.as_str(), alice.password.as_str());
+        runtime().block_on(async {
+            let session = session_with_fallback(&lab, KerberosCredentials::Default, Some(&ntlm))
+                .await
+                .expect("an NTLM session where Kerberos has no tickets");
+            let Authentication::Ntlm {
+                kerberos_declined: Some(reason),
+            } = session.authentication()
+            else {
+                panic!("not NTLM after Kerberos: {:?}", session.authentication());
+            };
+            assert!(reason.contains("no usable"), "{reason}");
+            assert!(session.is_signing() && !session.is_guest());
+            read_public_file(&lab, &session).await;
+            session.logoff().await.expect("logoff");
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("fallback");
+    let ccache = format!("FILE:{}", scratch.path("nothing.cc").display());
+    run_in_child(
+        &lab,
+        "without_tickets_ntlm_makes_the_logon_and_says_why",
         &ccache,
         &[],
     );

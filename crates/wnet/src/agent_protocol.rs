@@ -166,6 +166,10 @@ pub struct ConnectionEntry {
     /// the connection's share now.
     #[serde(default)]
     pub file_channels: u32,
+    /// How the session authenticated: `Kerberos`, `NTLM`, or `NTLM (Kerberos not used:
+    /// why)`; empty when unknown.
+    #[serde(default)]
+    pub authentication: String,
 }
 
 fn connected_by_default() -> bool {
@@ -281,7 +285,7 @@ pub enum Response {
         /// Where the credentials came from.
         source: String,
         /// The entry as the table now holds it.
-        entry: ConnectionEntry,
+        entry: Box<ConnectionEntry>,
     },
     /// [`Request::Connections`].
     Connections {

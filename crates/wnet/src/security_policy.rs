@@ -13,7 +13,10 @@
 //!
 //! 1. the settings file, [`SETTINGS_FILE_NAME`] in the configuration directory
 //!    (`Name = value` lines, `#` comments; values `1`/`0`, `yes`/`no`, `true`/`false`);
-//! 2. the environment: `WNET_REQUIRE_SECURITY_SIGNATURE`, `WNET_ALLOW_INSECURE_GUEST_AUTH`.
+//! 2. the environment: `WNET_REQUIRE_SECURITY_SIGNATURE`, `WNET_ALLOW_INSECURE_GUEST_AUTH`,
+//!    `WNET_BLOCK_NTLM`.
+//!
+//! `BlockNTLM` (off by default) keeps NTLM from being used at all: Kerberos or nothing.
 //!
 //! A value that is not one of those, or an unknown name in the file, is an error that names
 //! it: a policy is never guessed.
@@ -34,11 +37,15 @@ pub const SETTINGS_FILE_NAME: &str = "settings";
 pub const REQUIRE_SIGNATURE_VARIABLE: &str = "WNET_REQUIRE_SECURITY_SIGNATURE";
 /// The environment variable for [`SecurityPolicy::allow_insecure_guest_auth`].
 pub const ALLOW_GUEST_VARIABLE: &str = "WNET_ALLOW_INSECURE_GUEST_AUTH";
+/// The environment variable for [`SecurityPolicy::block_ntlm`].
+pub const BLOCK_NTLM_VARIABLE: &str = "WNET_BLOCK_NTLM";
 
 /// The settings name of [`SecurityPolicy::require_security_signature`].
 const REQUIRE_SIGNATURE_NAME: &str = "RequireSecuritySignature";
 /// The settings name of [`SecurityPolicy::allow_insecure_guest_auth`].
 const ALLOW_GUEST_NAME: &str = "AllowInsecureGuestAuth";
+/// The settings name of [`SecurityPolicy::block_ntlm`].
+const BLOCK_NTLM_NAME: &str = "BlockNTLM";
 
 /// What a session must prove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +59,10 @@ pub struct SecurityPolicy {
     /// by default). Even on, a guest session cannot sign, so it also needs
     /// `require_security_signature` off.
     pub allow_insecure_guest_auth: bool,
+    /// Never authenticate with NTLM (Windows' SMB client `BlockNTLM`, off by default): a
+    /// session is Kerberos or nothing, as hardened domains run.
+    #[serde(default)]
+    pub block_ntlm: bool,
 }
 
 impl Default for SecurityPolicy {
@@ -59,6 +70,7 @@ impl Default for SecurityPolicy {
         SecurityPolicy {
             require_security_signature: true,
             allow_insecure_guest_auth: false,
+            block_ntlm: false,
         }
     }
 }
@@ -133,7 +145,7 @@ impl SecurityPolicy {
                     place: at(),
                     problem: format!(
                         "unknown setting {:?} (known: {REQUIRE_SIGNATURE_NAME}, \
-                         {ALLOW_GUEST_NAME})",
+                         {ALLOW_GUEST_NAME}, {BLOCK_NTLM_NAME})",
                         name.trim()
                     ),
                 })?;
@@ -146,6 +158,7 @@ impl SecurityPolicy {
         for (variable, name) in [
             (REQUIRE_SIGNATURE_VARIABLE, REQUIRE_SIGNATURE_NAME),
             (ALLOW_GUEST_VARIABLE, ALLOW_GUEST_NAME),
+            (BLOCK_NTLM_VARIABLE, BLOCK_NTLM_NAME),
         ] {
             let Some(value) = env(variable).filter(|value| !value.is_empty()) else {
                 continue;
@@ -168,6 +181,8 @@ impl SecurityPolicy {
             Some(&mut self.require_security_signature)
         } else if name.eq_ignore_ascii_case(ALLOW_GUEST_NAME) {
             Some(&mut self.allow_insecure_guest_auth)
+        } else if name.eq_ignore_ascii_case(BLOCK_NTLM_NAME) {
+            Some(&mut self.block_ntlm)
         } else {
             None
         }
@@ -231,6 +246,19 @@ mod tests {
         let policy = with(None, &[]).unwrap();
         assert!(policy.require_security_signature);
         assert!(!policy.allow_insecure_guest_auth);
+        assert!(!policy.block_ntlm);
+    }
+
+    #[test]
+    fn ntlm_is_blocked_by_the_file_or_the_environment() {
+        assert!(with(Some("BlockNTLM = 1\n"), &[]).unwrap().block_ntlm);
+        assert!(
+            with(None, &[(BLOCK_NTLM_VARIABLE, "yes")])
+                .unwrap()
+                .block_ntlm
+        );
+        let policy = with(Some("blockntlm = yes"), &[(BLOCK_NTLM_VARIABLE, "0")]).unwrap();
+        assert!(!policy.block_ntlm);
     }
 
     #[test]

@@ -202,6 +202,7 @@ impl<P: Provider> Workstation<P> {
             connected: true,
             session_id: session.id(),
             file_channels: 0,
+            authentication: session.authentication(),
         };
         let source = credential_source(reused, &unc.server, &user, credentials);
         let server = ServerEntry {
@@ -234,7 +235,7 @@ impl<P: Provider> Workstation<P> {
             user,
             session_reused: reused,
             source,
-            entry,
+            entry: Box::new(entry),
         })
     }
 

@@ -193,6 +193,14 @@ impl<P: Provider> Workstation<P> {
             Ok(device) => device,
             Err(error) => {
                 remove_unc_mount_point(mount_point);
+                // This user may not mount here (FUSE kept from users): for a UNC path that
+                // is no refusal of the share, and the library serves it over SMB instead.
+                if error.code == codes::ERROR_ACCESS_DENIED {
+                    return Err(WinError {
+                        code: codes::ERROR_NOT_SUPPORTED,
+                        ..error
+                    });
+                }
                 return Err(error);
             }
         };

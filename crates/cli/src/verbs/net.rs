@@ -218,6 +218,7 @@ fn connect_share(args: &UseArgs, json: bool, verbose: u8) -> Result<(), Exit> {
             "; new session"
         };
         eprintln!("credentials: {}{session}", added.source);
+        eprintln!("authentication: {}", added.entry.authentication);
     }
     if json {
         println!(
@@ -228,6 +229,7 @@ fn connect_share(args: &UseArgs, json: bool, verbose: u8) -> Result<(), Exit> {
                 "mount_point": added.entry.mount_point,
                 "user": added.user,
                 "credentials": added.source,
+                "authentication": added.entry.authentication,
                 "session_reused": added.session_reused,
                 "session_id": session_id(added.entry.session_id),
                 "dialect": added.entry.dialect,
@@ -340,6 +342,7 @@ fn list_connections(json: bool) -> Result<(), Exit> {
             "served": served(entry),
             "file_channels": entry.file_channels,
             "user": entry.user,
+            "authentication": entry.authentication,
             "session_id": session_id(entry.session_id),
             "dialect": entry.dialect,
             "signing": entry.signing,

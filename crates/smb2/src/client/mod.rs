@@ -17,8 +17,8 @@ pub use close_reason::FrameError;
 #[doc(hidden)]
 pub use connection::{CompoundMembers, unseal_frame};
 pub use session::{
-    Credentials, KerberosOptions, Mechanism, Negotiated, Session, SessionOptions, negotiate,
-    negotiate_dialects,
+    Authentication, Credentials, KerberosOptions, Mechanism, Negotiated, Session, SessionOptions,
+    negotiate, negotiate_dialects,
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{

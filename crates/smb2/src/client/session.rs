@@ -335,6 +335,51 @@ pub struct KerberosOptions {
     /// Where the tickets come from: the default cache (`KRB5CCNAME`), a named cache, or a
     /// password.
     pub credentials: KerberosCredentials,
+    /// Whether a logon Kerberos cannot make (no tickets, no service principal, the KDC or the
+    /// server refusing) is made with NTLM and the [`Credentials`] given to
+    /// [`Session::setup`] instead, the reason kept in [`Session::authentication`].
+    pub ntlm_fallback: bool,
+    /// Whether every message is signed when the logon is Kerberos (Windows'
+    /// `RequireSecuritySignature` for an authenticated session), even if
+    /// [`SessionOptions::require_signing`] is off because an NTLM fallback would be anonymous.
+    pub sign: bool,
+}
+
+/// How a session was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// Kerberos, its AP-REP verified.
+    Kerberos,
+    /// NTLMv2 (anonymous when the credentials were): `kerberos_declined` says why Kerberos
+    /// was not used when it was tried first.
+    Ntlm {
+        /// Why Kerberos could not make the logon, if it was tried.
+        kerberos_declined: Option<String>,
+    },
+}
+
+impl std::fmt::Display for Authentication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Authentication::Kerberos => f.write_str("Kerberos"),
+            Authentication::Ntlm {
+                kerberos_declined: None,
+            } => f.write_str("NTLM"),
+            Authentication::Ntlm {
+                kerberos_declined: Some(reason),
+            } => write!(f, "NTLM (Kerberos not used: {reason})"),
+        }
+    }
+}
+
+/// Whether a Kerberos logon that failed with `error` may be made with NTLM instead on the
+/// same connection: a failure of the tickets, of the KDC or of the server's check of the
+/// AP-REQ, not a connection that is gone.
+fn ntlm_may_follow(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Kerberos(_) | Error::Auth(_) | Error::Status { .. }
+    )
 }
 
 /// The most SESSION_SETUP rounds a Kerberos logon takes: the AP-REQ and its AP-REP are one;
@@ -611,6 +656,7 @@ struct SessionInner {
     session_id: u64,
     flags: u16,
     anonymous: bool,
+    authentication: Authentication,
     security: Arc<SessionSecurity>,
     /// A bound `IPC$\srvsvc` pipe kept for the next share listing.
     srvsvc: Mutex<Option<SrvsvcPipe>>,
@@ -838,15 +884,31 @@ impl Session {
         } else {
             security_mode::SIGNING_ENABLED as u8
         };
-        let (authenticated, anonymous) = match &options.mechanism {
+        let ntlm = || authenticate_ntlm(connection, negotiated, credentials, options, mode);
+        let (authenticated, anonymous, authentication) = match &options.mechanism {
             Mechanism::Ntlm => (
-                authenticate_ntlm(connection, negotiated, credentials, options, mode).await?,
+                ntlm().await?,
                 credentials.is_anonymous(),
+                Authentication::Ntlm {
+                    kerberos_declined: None,
+                },
             ),
-            Mechanism::Kerberos(kerberos) => (
-                authenticate_kerberos(connection, negotiated, kerberos, options, mode).await?,
-                false,
-            ),
+            Mechanism::Kerberos(kerberos) => {
+                match authenticate_kerberos(connection, negotiated, kerberos, options, mode).await {
+                    Ok(authenticated) => (authenticated, false, Authentication::Kerberos),
+                    Err(error) if kerberos.ntlm_fallback && ntlm_may_follow(&error) => {
+                        tracing::info!(%error, "Kerberos logon not made; NTLM instead");
+                        (
+                            ntlm().await?,
+                            credentials.is_anonymous(),
+                            Authentication::Ntlm {
+                                kerberos_declined: Some(error.to_string()),
+                            },
+                        )
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
         };
         let Authenticated {
             session_id,
@@ -864,6 +926,19 @@ impl Session {
                     .into(),
             ));
         }
+        let signed_kerberos;
+        let options = match (&options.mechanism, &authentication) {
+            (Mechanism::Kerberos(kerberos), Authentication::Kerberos)
+                if kerberos.sign && !options.require_signing =>
+            {
+                signed_kerberos = SessionOptions {
+                    require_signing: true,
+                    ..options.clone()
+                };
+                &signed_kerberos
+            }
+            _ => options,
+        };
         let security = Arc::new(SessionSecurity::establish(
             negotiated,
             options,
@@ -884,6 +959,7 @@ impl Session {
                 session_id,
                 flags: response.session_flags,
                 anonymous,
+                authentication,
                 security,
                 srvsvc: Mutex::new(None),
                 negotiate_validated: AtomicBool::new(false),
@@ -931,6 +1007,11 @@ impl Session {
     /// What negotiation settled.
     pub fn negotiated(&self) -> &Negotiated {
         &self.inner.negotiated
+    }
+
+    /// How the session was authenticated (and why not with Kerberos, if it was tried).
+    pub fn authentication(&self) -> &Authentication {
+        &self.inner.authentication
     }
 
     /// Whether the server logged the session on as guest.

@@ -93,7 +93,7 @@ fn add_connection_inner(
         user,
         source,
         session_reused,
-        entry,
+        entry: *entry,
     })
 }
 

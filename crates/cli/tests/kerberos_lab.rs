@@ -1,0 +1,160 @@
+//! Kerberos single sign-on from the command line, against the AD lab (`lab/ad`): `wnet use`
+//! with no credentials uses the user's tickets (`KRB5CCNAME`), falls back to NTLM with the
+//! reason where it has none, and `BlockNTLM` makes that fallback an error. The host knows the
+//! lab's names through a hosts file bound over `/etc/hosts` in a private mount namespace,
+//! which the agent the command starts inherits; /etc is never written.
+
+mod common;
+
+use std::fs;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::Sandbox;
+use serde_json::Value;
+use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The lab held shared, a sandbox, and a hosts file naming the lab's servers.
+struct World {
+    lab: InUse<AdLab>,
+    sandbox: Sandbox,
+    hosts: std::path::PathBuf,
+}
+
+fn world() -> Option<World> {
+    let lab = AdLab::acquire_or_skip()?;
+    let mut sandbox = Sandbox::without_lab();
+    let hosts = sandbox.root.join("hosts");
+    fs::write(
+        &hosts,
+        format!(
+            "127.0.0.1 localhost\n{} {} {}\n{} {} {}\n",
+            lab.dc.address,
+            lab.dc.fqdn,
+            lab.dc.name,
+            lab.fileserver.address,
+            lab.fileserver.fqdn,
+            lab.fileserver.name,
+        ),
+    )
+    .expect("the hosts file");
+    sandbox.set("KRB5_CONFIG", &lab.krb5_conf.display().to_string());
+    sandbox.set("WNET_RESOLVE_ORDER", "hosts");
+    Some(World {
+        lab,
+        sandbox,
+        hosts,
+    })
+}
+
+impl World {
+    /// `wnet ARGS` in the sandbox, with `vars`, in a mount namespace whose /etc/hosts is the
+    /// lab's.
+    fn wnet(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut command = self.sandbox.program("unshare");
+        command
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
+            .arg(&self.hosts)
+            .arg(env!("CARGO_BIN_EXE_wnet"))
+            .args(args);
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        run_bounded(&mut command, LIMIT).expect("wnet ran")
+    }
+
+    fn share(&self) -> String {
+        format!(r"\\{}\public", self.lab.fileserver.fqdn)
+    }
+
+    /// kinit alice into a private cache: its `KRB5CCNAME`.
+    fn tickets(&self) -> String {
+        let ccache = format!("FILE:{}", self.sandbox.root.join("alice.cc").display());
+        let alice = self.lab.user("alice").expect("alice");
+        let mut command = Command::new("kinit");
+        command
+            .env("KRB5_CONFIG", &self.lab.krb5_conf)
+            .env("KRB5CCNAME", &ccache)
+            .arg(self.lab.principal(alice));
+        let output = run_bounded_with_input(
+            &mut command,
+            format!("{}\n", alice.password).as_bytes(),
+            LIMIT,
+        )
+        .expect("kinit ran");
+        assert!(output.status.success(), "kinit: {output:?}");
+        ccache
+    }
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn a_user_with_tickets_connects_with_kerberos_and_no_password() {
+    let Some(world) = world() else {
+        return;
+    };
+    let ccache = world.tickets();
+    let share = world.share();
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[("KRB5CCNAME", ccache.as_str())],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    assert_eq!(added["signing"], true, "{added}");
+    let listed = json(&world.wnet(&["--json", "use"], &[]));
+    let row = listed
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["remote"] == share.as_str()))
+        .unwrap_or_else(|| panic!("{share} listed: {listed}"));
+    assert_eq!(row["authentication"], "Kerberos");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}
+
+#[test]
+fn without_tickets_ntlm_is_used_and_says_why_unless_blocked() {
+    let Some(world) = world() else {
+        return;
+    };
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let share = world.share();
+    let alice = world.lab.user("alice").expect("alice");
+    let user = format!("/user:{}\\alice", world.lab.domain);
+    // A named account: NTLM, as Windows uses it for DOMAIN\user with a password.
+    let added = json(&world.wnet(
+        &["--json", "use", &share, &alice.password, &user],
+        &[("KRB5CCNAME", empty.as_str())],
+    ));
+    assert_eq!(added["authentication"], "NTLM", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &[]);
+    // BlockNTLM: Kerberos or nothing; without tickets for the account, nothing, and why.
+    let refused = world.wnet(
+        &["-v", "use", &share, &alice.password, &user],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    );
+    assert!(!refused.status.success(), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("Kerberos"), "{said}");
+    world.wnet(&["agent", "stop"], &[]);
+    // With user@REALM and a password, Kerberos gets the tickets itself, NTLM blocked or not.
+    let principal = format!("/user:{}", world.lab.principal(alice));
+    let added = json(&world.wnet(
+        &["--json", "use", &share, &alice.password, &principal],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+}
