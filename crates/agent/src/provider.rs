@@ -52,6 +52,11 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
     fn authentication(&self) -> String {
         "NTLM".to_owned()
     }
+    /// The ClientGuid its connection was negotiated under, where the protocol has one: a
+    /// connection made again under it can reopen the durable handles of this one.
+    fn client_guid(&self) -> Option<[u8; 16]> {
+        None
+    }
     /// Connects the share `\\server\share`.
     fn tree_connect(
         &self,

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
-    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate,
+    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate_for,
 };
 use wnet_smb2::gssapi::KerberosCredentials;
 use wnet_smb2::{NtStatus, Session, Tree};
@@ -72,7 +72,7 @@ impl SmbProvider {
         options.allow_insecure_guest = self.config().security.allow_insecure_guest_auth;
         let address = self.resolve(server).await?;
         let (connection, address) = self.connect(server, address).await?;
-        let negotiated = negotiate(&connection, options.require_signing)
+        let negotiated = negotiate_for(&connection, &options)
             .await
             .map_err(|error| map_error(&error))?;
         if options.workstation.is_empty() {
@@ -288,6 +288,10 @@ impl ProviderSession for Session {
 
     fn authentication(&self) -> String {
         Session::authentication(self).to_string()
+    }
+
+    fn client_guid(&self) -> Option<[u8; 16]> {
+        Some(self.negotiated().client_guid())
     }
 
     fn is_guest(&self) -> bool {

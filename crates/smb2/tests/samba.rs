@@ -5,7 +5,9 @@
 use std::net::{SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
-use wnet_smb2::client::{Credentials, SessionOptions, negotiate, negotiate_dialects};
+use wnet_smb2::client::{
+    Credentials, SessionOptions, negotiate, negotiate_dialects, negotiate_for,
+};
 use wnet_smb2::wire::dialect;
 use wnet_smb2::{Error, NtStatus, Session, connect_tcp};
 use wnet_testlab::SambaLab;
@@ -27,7 +29,7 @@ async fn open_session(
     options: &SessionOptions,
 ) -> Result<Session, Error> {
     let connection = connect_tcp(address(lab), TIMEOUT).await?;
-    let negotiated = negotiate(&connection, options.require_signing).await?;
+    let negotiated = negotiate_for(&connection, options).await?;
     // The name the user would type: NTLM sends cifs/<it> as MsvAvTargetName.
     let mut options = options.clone();
     if options.target_name.is_empty() {
@@ -868,7 +870,13 @@ async fn a_durable_open_is_reopened_on_a_new_connection() {
         "the old connection is gone"
     );
 
-    let second = open_session(&lab, &alice(&lab), &SessionOptions::default())
+    // The server ties the durable open to the ClientGuid it was made under: the connection
+    // made again negotiates under the same one.
+    let again = SessionOptions {
+        client_guid: Some(first.negotiated().client_guid()),
+        ..SessionOptions::default()
+    };
+    let second = open_session(&lab, &alice(&lab), &again)
         .await
         .expect("second client");
     let second_tree = second.tree_connect(&share).await.expect("tree connect");

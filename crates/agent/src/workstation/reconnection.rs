@@ -149,7 +149,16 @@ impl<P: Provider> Workstation<P> {
                 server: row.entry.remote_name.server.clone(),
                 live_session: Some(server.session.clone()).filter(ProviderSession::is_connected),
                 credentials: server.credentials.clone(),
-                options: server.options.clone(),
+                // The first try negotiates under the lost connection's ClientGuid, so that the
+                // drives can reopen their durable handles; later ones under a new one (Samba
+                // hands a known ClientGuid's connection to the process that served it, which
+                // may be the one that hangs).
+                options: SessionOptions {
+                    client_guid: (server.failed_reconnections == 0)
+                        .then(|| server.session.client_guid())
+                        .flatten(),
+                    ..server.options.clone()
+                },
                 rows: vec![connection],
             });
         }

@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use wnet_drive::{Drive, DriveOptions, mount, mounts};
-use wnet_smb2::client::{Credentials, SessionOptions, negotiate};
+use wnet_smb2::client::{Credentials, SessionOptions, negotiate_for};
 use wnet_smb2::{Session, Tree, connect_tcp};
 use wnet_testlab::{InUse, SambaLab, run_bounded};
 
@@ -60,6 +60,8 @@ pub(crate) struct Mounted {
     /// The test directory's path inside the share (`name`).
     pub(crate) name: String,
     pub(crate) share: String,
+    /// The ClientGuid the drive's connection was negotiated under.
+    client_guid: [u8; 16],
     runtime: Option<tokio::runtime::Runtime>,
     lab: LabHold,
 }
@@ -100,6 +102,7 @@ impl Mounted {
         fs::set_permissions(&on_disk, fs::Permissions::from_mode(0o777))
             .expect("chmod 0777 the test directory");
         let tree = runtime.block_on(connect(lab.lab(), share));
+        let client_guid = tree.session().negotiated().client_guid();
         let mount_point =
             std::env::temp_dir().join(format!("wnet-drive-{name}-{}", std::process::id()));
         let _ = mounts::unmount(&mount_point, true);
@@ -120,6 +123,7 @@ impl Mounted {
             through_mount,
             name: name.to_owned(),
             share: share.to_owned(),
+            client_guid,
             runtime: Some(runtime),
             lab,
         }
@@ -137,7 +141,11 @@ impl Mounted {
     /// agent does once it finds the drive's connection lost.
     pub(crate) fn reconnect(&self) {
         let runtime = self.runtime.as_ref().expect("the drive's runtime");
-        let tree = runtime.block_on(connect(self.lab.lab(), &self.share));
+        let tree = runtime.block_on(connect_as(
+            self.lab.lab(),
+            &self.share,
+            Some(self.client_guid),
+        ));
         self.drive().reconnected(tree);
     }
 
@@ -181,15 +189,24 @@ impl Drop for Mounted {
 
 /// A session and tree connection to `share` as wnetalice.
 pub(crate) async fn connect(lab: &SambaLab, share: &str) -> Tree {
+    connect_as(lab, share, None).await
+}
+
+/// [`connect`] under the ClientGuid `client_guid` (a connection made again, whose durable
+/// handles the server ties to it), or a new one.
+pub(crate) async fn connect_as(lab: &SambaLab, share: &str, client_guid: Option<[u8; 16]>) -> Tree {
     let user = lab.user("wnetalice").expect("the lab has wnetalice");
     let credentials = Credentials::new(&*user.name, "", user.password.as_str());
     let address = SocketAddr::V4(SocketAddrV4::new(lab.address, lab.ports.smb));
     let connection = connect_tcp(address, SMB_TIMEOUT).await.expect("connect");
     let options = SessionOptions {
         target_name: lab.address.to_string(),
+        client_guid,
         ..SessionOptions::default()
     };
-    let negotiated = negotiate(&connection, false).await.expect("negotiate");
+    let negotiated = negotiate_for(&connection, &options)
+        .await
+        .expect("negotiate");
     let session = Session::setup(&connection, &negotiated, &credentials, &options)
         .await
         .expect("session");

@@ -70,6 +70,15 @@ pub struct Negotiated {
     preauth: PreauthHash,
 }
 
+impl Negotiated {
+    /// The ClientGuid this connection was negotiated under (MS-SMB2 §3.2.1.1: a server ties
+    /// durable opens and leases to it; a connection made again under the same one can reopen
+    /// them).
+    pub fn client_guid(&self) -> [u8; 16] {
+        self.client.guid
+    }
+}
+
 /// The fields of the client's NEGOTIATE request that FSCTL_VALIDATE_NEGOTIATE_INFO repeats
 /// (MS-SMB2 §2.2.31.4).
 #[derive(Debug, Clone)]
@@ -80,12 +89,29 @@ struct ClientNegotiate {
     dialects: Vec<u16>,
 }
 
-/// Negotiates the dialect on a fresh connection, offering 2.0.2 up to 3.1.1.
+/// Negotiates the dialect on a fresh connection, offering 2.0.2 up to 3.1.1, under a new
+/// ClientGuid.
 pub async fn negotiate(
     connection: &Connection,
     require_signing: bool,
 ) -> Result<Negotiated, Error> {
     negotiate_dialects(connection, require_signing, &DIALECTS).await
+}
+
+/// [`negotiate`] as `options` ask: signing required or not, and under
+/// [`SessionOptions::client_guid`] when it is set (a connection made again to reopen the
+/// durable handles of a lost one, which the server ties to its ClientGuid).
+pub async fn negotiate_for(
+    connection: &Connection,
+    options: &SessionOptions,
+) -> Result<Negotiated, Error> {
+    negotiate_offering(
+        connection,
+        options.require_signing,
+        &DIALECTS,
+        options.client_guid,
+    )
+    .await
 }
 
 /// Negotiates on a fresh connection offering only `dialects` (`wire::dialect` values, each
@@ -96,20 +122,22 @@ pub async fn negotiate_dialects(
     require_signing: bool,
     dialects: &[u16],
 ) -> Result<Negotiated, Error> {
+    negotiate_offering(connection, require_signing, dialects, None).await
+}
+
+async fn negotiate_offering(
+    connection: &Connection,
+    require_signing: bool,
+    dialects: &[u16],
+    client_guid: Option<[u8; 16]>,
+) -> Result<Negotiated, Error> {
     if dialects.is_empty() || dialects.iter().any(|offered| !DIALECTS.contains(offered)) {
         return Err(Error::Unsupported(format!(
             "cannot offer dialects {dialects:04x?}: wnet speaks {DIALECTS:04x?}"
         )));
     }
-    let (client, request) = negotiate_request(require_signing, dialects)?;
-    let exchange = match connection.call(&request, 0, 0, &[]).await {
-        Ok(exchange) => exchange,
-        Err(error @ Error::Timeout { .. }) => {
-            forget_client_guid();
-            return Err(error);
-        }
-        Err(error) => return Err(error),
-    };
+    let (client, request) = negotiate_request(require_signing, dialects, client_guid)?;
+    let exchange = connection.call(&request, 0, 0, &[]).await?;
     let response = NegotiateResponse::decode(&exchange.response)?;
     if !dialects.contains(&response.dialect) {
         return Err(Error::Unsupported(format!(
@@ -168,10 +196,17 @@ pub async fn negotiate_dialects(
 fn negotiate_request(
     require_signing: bool,
     dialects: &[u16],
+    client_guid: Option<[u8; 16]>,
 ) -> Result<(ClientNegotiate, Request), Error> {
     let mut salt = [0u8; 32];
     random(&mut salt)?;
-    let client_guid = client_guid()?;
+    let client_guid = if let Some(guid) = client_guid {
+        guid
+    } else {
+        let mut guid = [0u8; 16];
+        random(&mut guid)?;
+        guid
+    };
     let mut preauth_context = Vec::with_capacity(38);
     preauth_context.extend_from_slice(&1u16.to_le_bytes()); // HashAlgorithmCount
     preauth_context.extend_from_slice(&32u16.to_le_bytes()); // SaltLength
@@ -253,38 +288,6 @@ fn first_id(context: Option<&[u8]>) -> Option<u16> {
     }
 }
 
-/// This client's ClientGuid (MS-SMB2 §3.2.1.1: one global identifier for the client, not
-/// one per connection): made at the first NEGOTIATE, the same for every connection the
-/// process makes. A server ties durable opens and leases to it: a durable handle can be
-/// reopened only from a connection with the ClientGuid it was opened under (Samba refuses
-/// any other with STATUS_OBJECT_NAME_NOT_FOUND).
-fn client_guid() -> Result<[u8; 16], Error> {
-    let mut current = CLIENT_GUID
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(guid) = *current {
-        return Ok(guid);
-    }
-    let mut guid = [0u8; 16];
-    random(&mut guid)?;
-    *current = Some(guid);
-    Ok(guid)
-}
-
-/// The ClientGuid of this process's connections, once made.
-static CLIENT_GUID: std::sync::Mutex<Option<[u8; 16]>> = std::sync::Mutex::new(None);
-
-/// Makes the next NEGOTIATE use a new ClientGuid. Called when a NEGOTIATE goes unanswered:
-/// Samba (multichannel) hands a connection whose ClientGuid it knows to the process already
-/// serving that client, and a process that hangs would take every later connection of ours
-/// with it; under a new ClientGuid a new process serves us (the durable handles opened under
-/// the old one cannot be reopened then).
-fn forget_client_guid() {
-    *CLIENT_GUID
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-}
-
 fn random(buffer: &mut [u8]) -> Result<(), Error> {
     getrandom::fill(buffer).map_err(|error| Error::Crypto(crypto::CryptoError::Random(error)))
 }
@@ -312,6 +315,11 @@ pub struct SessionOptions {
     pub corrupt_ntlm_mic_for_tests: bool,
     /// How the session authenticates: NTLMv2 (the default) or Kerberos.
     pub mechanism: Mechanism,
+    /// The ClientGuid [`negotiate_for`] negotiates under: `None`, a new one for each
+    /// connection (Samba hands a connection whose ClientGuid it knows to the process serving
+    /// that client, so a shared one would tie every connection to one smbd); the one of a
+    /// lost connection, to reopen its durable handles.
+    pub client_guid: Option<[u8; 16]>,
 }
 
 /// The authentication mechanism of a session.
