@@ -115,14 +115,7 @@ impl<P: Provider> Workstation<P> {
                     return Err(WinError::new(codes::ERROR_NETNAME_DELETED));
                 }
                 Held::Nothing => {
-                    self.add_connection(
-                        &share,
-                        None,
-                        credentials,
-                        0,
-                        resource_type::RESOURCETYPE_DISK,
-                    )
-                    .await?;
+                    self.connect_implicitly(&share, credentials).await?;
                     connected = true;
                     continue;
                 }
@@ -264,14 +257,7 @@ impl<P: Provider> Workstation<P> {
         let (tree, kind, count) = if let Some(found) = found {
             found
         } else {
-            self.add_connection(
-                &share,
-                None,
-                credentials,
-                0,
-                resource_type::RESOURCETYPE_DISK,
-            )
-            .await?;
+            self.connect_implicitly(&share, credentials).await?;
             held(&lock(&self.table)).ok_or_else(|| WinError::new(codes::ERROR_NETNAME_DELETED))?
         };
         if kind != resource_type::RESOURCETYPE_DISK {
@@ -282,6 +268,25 @@ impl<P: Provider> Workstation<P> {
         }
         count.fetch_add(1, Ordering::Relaxed);
         Ok((tree, FileChannelCount(count)))
+    }
+}
+
+impl<P: Provider> Workstation<P> {
+    /// Connects `share` as Windows does for a UNC path that names it: deviceless, a disk,
+    /// over the session held with the server, else with `credentials`.
+    async fn connect_implicitly(
+        &self,
+        share: &UncName,
+        credentials: Option<&WireCredentials>,
+    ) -> Result<Response, WinError> {
+        self.add_connection(
+            share,
+            None,
+            credentials,
+            0,
+            resource_type::RESOURCETYPE_DISK,
+        )
+        .await
     }
 }
 
