@@ -8,7 +8,6 @@
 //! process with them set (`WNET_KERBEROS_CHILD` marks the child), and the child does the work.
 
 use std::net::{SocketAddr, SocketAddrV4};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,33 +16,11 @@ use wnet_smb2::gssapi::{KerberosCredentials, KerberosError};
 use wnet_smb2::ntlm::NtlmCredentials;
 use wnet_smb2::wire::dialect;
 use wnet_smb2::{Error, Session, connect_tcp};
-use wnet_testlab::{AdLab, run_bounded, run_bounded_with_input};
+use wnet_testlab::{AdLab, Scratch, run_bounded, run_bounded_with_input};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const CHILD: &str = "WNET_KERBEROS_CHILD";
 const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A directory of this test's own (credential caches), removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("wnet-krb-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn in_child() -> bool {
     std::env::var_os(CHILD).is_some()
@@ -193,7 +170,7 @@ fn kerberos_from_krb5ccname_reads_the_share_signed_with_its_key() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("krb5ccname");
+    let scratch = Scratch::new("krb-krb5ccname");
     let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
     kinit_alice(&lab, &ccache);
     run_in_child(
@@ -270,7 +247,7 @@ fn an_empty_credential_cache_is_a_typed_error() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("empty");
+    let scratch = Scratch::new("krb-empty");
     let ccache = format!("FILE:{}", scratch.path("nothing.cc").display());
     run_in_child(
         &lab,
@@ -310,7 +287,7 @@ fn without_tickets_ntlm_makes_the_logon_and_says_why() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("fallback");
+    let scratch = Scratch::new("krb-fallback");
     let ccache = format!("FILE:{}", scratch.path("nothing.cc").display());
     run_in_child(
         &lab,
@@ -337,7 +314,7 @@ fn a_named_dir_cache_serves_whatever_krb5ccname_says() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("dir");
+    let scratch = Scratch::new("krb-dir");
     let dir = scratch.path("collection");
     std::fs::create_dir(&dir).expect("the DIR cache's directory");
     let named = format!("DIR:{}", dir.display());
@@ -380,7 +357,7 @@ fn a_password_gets_tickets_without_any_cache() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("password");
+    let scratch = Scratch::new("krb-password");
     let empty = format!("FILE:{}", scratch.path("empty.cc").display());
     run_in_child(
         &lab,

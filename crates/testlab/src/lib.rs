@@ -785,3 +785,33 @@ pub fn command_in(netns: &str, program: impl AsRef<std::ffi::OsStr>) -> Command 
     command.args(["netns", "exec", netns]).arg(program);
     command
 }
+
+/// A directory of one test's own (credential caches, fetched files) under the temporary
+/// directory, named after the test and the process, made empty and removed on drop.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// `wnet-<test>-<pid>` in the temporary directory, empty.
+    ///
+    /// # Panics
+    /// When the directory cannot be made (a test cannot go on without it).
+    pub fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("wnet-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|error| panic!("scratch directory {}: {error}", dir.display()));
+        Scratch(dir)
+    }
+
+    /// `name` in the directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

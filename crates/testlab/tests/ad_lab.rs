@@ -2,11 +2,11 @@
 //! --json` describes issues tickets to its users, its member file server admits them by
 //! Kerberos, its DNS answers for the domain, and the lab stops without leftovers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use wnet_testlab::{AdLab, LabUser, lab_dir, run_bounded};
+use wnet_testlab::{AdLab, LabUser, Scratch, lab_dir, run_bounded};
 
 const TOOL_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -20,28 +20,6 @@ fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-/// A directory of this test's own (credential caches, fetched files), removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("wnet-ad-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn kinit_ok(lab: &AdLab, user: &LabUser, ccache: &Path, extra: &[&str]) {
@@ -145,7 +123,7 @@ fn kinit_gets_a_ticket_for_each_user() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("kinit");
+    let scratch = Scratch::new("ad-kinit");
     for user in &lab.users {
         let ccache = scratch.path(&user.name);
         kinit_ok(&lab, user, &ccache, &[]);
@@ -170,7 +148,7 @@ fn short_tickets_expire() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("short");
+    let scratch = Scratch::new("ad-short");
     let ccache = scratch.path("cache");
     kinit_ok(&lab, &lab.users[0], &ccache, &["-l", "3s"]);
     let valid = |ccache: &Path| {
@@ -192,7 +170,7 @@ fn smbclient_with_kerberos_reads_the_file_naming_each_share() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("smbclient");
+    let scratch = Scratch::new("ad-smbclient");
     for user in &lab.users {
         let ccache = scratch.path(&format!("{}.cc", user.name));
         kinit_ok(&lab, user, &ccache, &[]);
@@ -241,7 +219,7 @@ fn a_wrong_password_is_refused() {
     let Some(lab) = AdLab::acquire_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("wrong");
+    let scratch = Scratch::new("ad-wrong");
     let ccache = scratch.path("cache");
     let user = &lab.users[0];
     let output = lab
