@@ -107,8 +107,10 @@ async fn open(tree: &Tree, request: CreateRequest) -> Result<OpenFile, Errno> {
     tree.create(request).await.map_err(|error| errno(&error))
 }
 
-/// Opens a file asking for a lease under `key`, and a durable handle (see [`crate::reopen`]).
-/// A server that refuses the lease key
+/// Opens a file asking for a lease under `key`, and with `durable` a durable handle (see
+/// [`crate::reopen`]: asked for only where someone reconnects the drive, since the server
+/// keeps a durable open of a lost connection for a minute, and with it what it knew of the
+/// file). A server that refuses the lease key
 /// (STATUS_INVALID_PARAMETER: Samba does so while the key still names a file deleted or
 /// replaced behind the drive's back, whose last handle is closing) is asked again without
 /// one: the open then says what became of the name.
@@ -117,11 +119,15 @@ async fn open_with_lease(
     request: CreateRequest,
     key: [u8; 16],
     wanted: u32,
+    durable: bool,
 ) -> Result<OpenFile, Errno> {
-    match tree
-        .create_durable_with_lease(request.clone(), key, wanted)
-        .await
-    {
+    let opened = if durable {
+        tree.create_durable_with_lease(request.clone(), key, wanted)
+            .await
+    } else {
+        tree.create_with_lease(request.clone(), key, wanted).await
+    };
+    match opened {
         Err(error) if error.status() == Some(NtStatus::STATUS_INVALID_PARAMETER) => {
             tracing::debug!(%error, name = %request.name, "lease refused: opened without one");
             open(tree, request).await
@@ -607,6 +613,7 @@ impl Filesystem for SmbFilesystem {
         let open_path = path.clone();
         let fetched_at = state.now();
         let key = state.lease_keys.key(ino.0);
+        let durable = !state.options.reconnect_wait.is_zero();
         spawn(
             &self.state,
             async move {
@@ -620,6 +627,7 @@ impl Filesystem for SmbFilesystem {
                     ),
                     key,
                     wanted(writable),
+                    durable,
                 )
                 .await
             },
@@ -1099,6 +1107,7 @@ impl Filesystem for SmbFilesystem {
         let fetched_at = state.now();
         let keyed = lock(&self.state.inodes).ino(&path);
         let key = state.lease_keys.key(keyed);
+        let durable = !state.options.reconnect_wait.is_zero();
         spawn(
             &self.state,
             async move {
@@ -1115,6 +1124,7 @@ impl Filesystem for SmbFilesystem {
                     ),
                     key,
                     wanted(writable),
+                    durable,
                 )
                 .await
             },
