@@ -109,6 +109,18 @@ fn reply_error(code: u32, ntstatus: u32, message: String) -> WinError {
     }
 }
 
+/// A reply as the outcome of its request: a failure is its error.
+fn reply_result(reply: FileReply) -> Result<FileReply, WinError> {
+    match reply {
+        FileReply::Failed {
+            code,
+            ntstatus,
+            message,
+        } => Err(reply_error(code, ntstatus, message)),
+        reply => Ok(reply),
+    }
+}
+
 fn lost(error: impl std::fmt::Display) -> WinError {
     WinError::with_cause(
         codes::ERROR_NETNAME_DELETED,
@@ -166,11 +178,35 @@ impl FileChannel {
 
     /// Reads one reply frame, whichever request it answers.
     fn read_reply(&mut self) -> Result<(u32, FileReply), WinError> {
+        let (frame, start) = self.read_reply_start()?;
+        self.read_reply_rest(frame, start)
+    }
+
+    /// Reads the start of the next reply frame: its length (what follows the prefix) and its
+    /// first five bytes (request number and kind, see [`reply_start`]).
+    fn read_reply_start(&mut self) -> Result<(usize, [u8; 5]), WinError> {
         let mut prefix = [0u8; 4];
         self.stream.read_exact(&mut prefix).map_err(lost)?;
-        let length = frame_length(prefix).map_err(lost)?;
-        let mut body = vec![0u8; length];
-        self.stream.read_exact(&mut body).map_err(lost)?;
+        let frame = frame_length(prefix).map_err(lost)?;
+        let mut start = [0u8; 5];
+        if frame < start.len() {
+            return Err(lost("a frame shorter than its header"));
+        }
+        self.stream.read_exact(&mut start).map_err(lost)?;
+        Ok((frame, start))
+    }
+
+    /// Reads the rest of a reply frame of `frame` bytes whose `start` was read, and decodes it.
+    fn read_reply_rest(
+        &mut self,
+        frame: usize,
+        start: [u8; 5],
+    ) -> Result<(u32, FileReply), WinError> {
+        let mut body = vec![0u8; frame];
+        body[..start.len()].copy_from_slice(&start);
+        self.stream
+            .read_exact(&mut body[start.len()..])
+            .map_err(lost)?;
         let (id, reply) = FileReply::decode(&body).map_err(lost)?;
         self.pending = self.pending.saturating_sub(1);
         Ok((id, reply))
@@ -180,14 +216,8 @@ impl FileChannel {
     fn file_reply(&mut self, id: u32, reply: FileReply) {
         if let Some(at) = self.behind.iter().position(|&behind| behind == id) {
             self.behind.swap_remove(at);
-            if let FileReply::Failed {
-                code,
-                ntstatus,
-                message,
-            } = reply
-            {
-                self.failed_behind
-                    .get_or_insert_with(|| reply_error(code, ntstatus, message));
+            if let Err(error) = reply_result(reply) {
+                self.failed_behind.get_or_insert(error);
             }
             return;
         }
@@ -198,14 +228,7 @@ impl FileChannel {
     fn wait(&mut self, id: u32) -> Result<FileReply, WinError> {
         loop {
             if let Some(reply) = self.arrived.remove(&id) {
-                return match reply {
-                    FileReply::Failed {
-                        code,
-                        ntstatus,
-                        message,
-                    } => Err(reply_error(code, ntstatus, message)),
-                    reply => Ok(reply),
-                };
+                return reply_result(reply);
             }
             let (got, reply) = self.read_reply()?;
             self.file_reply(got, reply);
@@ -284,14 +307,7 @@ impl FileChannel {
             if reads.is_empty() {
                 break;
             }
-            let mut prefix = [0u8; 4];
-            self.stream.read_exact(&mut prefix).map_err(lost)?;
-            let frame = frame_length(prefix).map_err(lost)?;
-            let mut start = [0u8; 5];
-            if frame < start.len() {
-                return Err(lost("a frame shorter than its header"));
-            }
-            self.stream.read_exact(&mut start).map_err(lost)?;
+            let (frame, start) = self.read_reply_start()?;
             let (id, is_data) = reply_start(start);
             match reads.get(&id).copied() {
                 Some((place, asked)) if is_data => {
@@ -314,21 +330,13 @@ impl FileChannel {
                     }
                 }
                 _ => {
-                    let mut body = vec![0u8; frame];
-                    body[..5].copy_from_slice(&start);
-                    self.stream.read_exact(&mut body[5..]).map_err(lost)?;
-                    let (id, reply) = FileReply::decode(&body).map_err(lost)?;
-                    self.pending = self.pending.saturating_sub(1);
+                    let (id, reply) = self.read_reply_rest(frame, start)?;
                     if reads.remove(&id).is_some() {
                         // A read that failed (or was answered with something else): the
                         // others under way are read before the failure is reported.
-                        let error = match reply {
-                            FileReply::Failed {
-                                code,
-                                ntstatus,
-                                message,
-                            } => reply_error(code, ntstatus, message),
-                            other => unexpected(&other),
+                        let error = match reply_result(reply) {
+                            Err(error) => error,
+                            Ok(other) => unexpected(&other),
                         };
                         failure.get_or_insert(error);
                     } else {
