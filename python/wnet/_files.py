@@ -43,11 +43,6 @@ _ATTRIBUTE_DIRECTORY = 0x10
 _ATTRIBUTE_REPARSE_POINT = 0x400
 _ATTRIBUTE_NORMAL = 0x80
 
-# Windows' codes for the errors raised here before any request is made.
-_ERROR_FILE_EXISTS = 80
-_ERROR_DIR_NOT_EMPTY = 145
-_ERROR_INVALID_PARAMETER = 87
-
 # The buffer of a buffered file: reads and writes go to the agent in pieces this large.
 _BUFFER = 1 << 20
 # The most one native read asks for (its pieces of 1 MiB go to the server together).
@@ -86,25 +81,18 @@ def _channel_for(server: str, share: str) -> "_native.FileChannel":
     return channel
 
 
-def _split(path: Path) -> Tuple["_native.FileChannel", str, str]:
-    """The channel to ``path``'s share, the path in the share and the full name."""
-    server, share, inside = _name_parts(path)
-    name = "\\\\%s\\%s%s" % (server, share, "\\" + inside if inside else "")
-    return _channel_for(server, share), inside, name
-
-
 def _on_share(path: Path, call: Callable[["_native.FileChannel", str], Any]) -> Any:
     """``call(channel, path in the share)``; once more on a new channel if the agent's went
     (the agent was stopped, or restarted, since it was opened)."""
-    channel, inside, _name = _split(path)
+    server, share, inside = _name_parts(path)
+    channel = _channel_for(server, share)
     try:
         return call(channel, inside)
     except OSError as error:
         if getattr(error, "winerror", None) != _ERROR_NETNAME_DELETED:
             raise
         _forget_channel(channel)
-        channel, inside, _name = _split(path)
-        return call(channel, inside)
+        return call(_channel_for(server, share), inside)
 
 
 def _forget_channel(channel: "_native.FileChannel") -> None:
@@ -168,7 +156,6 @@ class SMBRawIO(io.RawIOBase):
         self._handle: Optional[int] = None
         server, share, inside = _name_parts(path)
         name = "\\\\%s\\%s\\%s" % (server, share, inside)
-        channel = _channel_for(server, share)
         self._inside = inside
         self.name = os.fspath(path) if not isinstance(os.fspath(path), bytes) else name
         self.mode = mode
@@ -199,19 +186,14 @@ class SMBRawIO(io.RawIOBase):
             if letter not in "rwd":
                 raise ValueError("share_access may hold only r, w and d: %r" % share_access)
         attributes = _ATTRIBUTE_NORMAL if file_attributes is None else file_attributes
-        try:
-            handle, info = channel.open_file(
-                inside, access, sharing, disposition, options, attributes
-            )
-        except OSError as error:
-            if getattr(error, "winerror", None) != _ERROR_NETNAME_DELETED:
-                raise
-            _forget_channel(channel)
-            channel = _channel_for(server, share)
-            handle, info = channel.open_file(
-                inside, access, sharing, disposition, options, attributes
-            )
-        self._channel = channel
+        channel, (handle, info) = _on_share(
+            path,
+            lambda channel, inside: (
+                channel,
+                channel.open_file(inside, access, sharing, disposition, options, attributes),
+            ),
+        )
+        self._channel: "_native.FileChannel" = channel
         self._handle = handle
         self._size = info[0]
         # Bytes read ahead, from _ahead_at on, and the count of writes when they were read.
