@@ -14,6 +14,7 @@ use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use wnet_smb2::Tree;
 use wnet_smb2::client::OpenFile;
 
 /// How long an operation that lost its connection waits for its file to be reopened, unless
@@ -150,6 +151,31 @@ impl FileCell {
                 }
             }
             outcome => outcome,
+        }
+    }
+}
+
+/// How many times a reopen the server refuses is tried, and how long apart: a server that
+/// has not yet seen the old connection go still holds the open (Samba answers
+/// STATUS_OBJECT_NAME_NOT_FOUND until it has marked it disconnected).
+const REOPEN_TRIES: u32 = 5;
+const REOPEN_PAUSE: Duration = Duration::from_millis(200);
+
+/// Reopens the durable `file` on `tree`, trying again (a bounded number of times) while the
+/// server refuses with a status; a lost connection ends the tries at once.
+pub async fn reopen_with_retries(
+    tree: &Tree,
+    file: &OpenFile,
+) -> Result<OpenFile, wnet_smb2::Error> {
+    let mut tries = 1;
+    loop {
+        match tree.reopen(file).await {
+            Err(error) if error.status().is_some() && tries < REOPEN_TRIES => {
+                tracing::debug!(%error, tries, "reopen refused: tried again");
+                tries += 1;
+                tokio::time::sleep(REOPEN_PAUSE).await;
+            }
+            outcome => return outcome,
         }
     }
 }

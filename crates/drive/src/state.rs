@@ -26,7 +26,7 @@ use crate::files::{Clock, FileState, WriteOptions};
 use crate::handles::Handle;
 use crate::inodes::{Dated, InodeTable, child_path};
 use crate::leases::LeaseKeys;
-use crate::reopen::FileCell;
+use crate::reopen::{FileCell, reopen_with_retries};
 
 /// The size writes are gathered to.
 pub(crate) const WRITE_CHUNK: usize = 1 << 20;
@@ -173,28 +173,6 @@ impl DriveState {
                 tracing::info!(ino, %error, "an open file could not be reopened: it fails");
                 cell.lost();
             }
-        }
-    }
-}
-
-/// How many times a reopen the server refuses is tried, and how long apart: a server that
-/// has not yet seen the old connection go still holds the open (Samba answers
-/// STATUS_OBJECT_NAME_NOT_FOUND until it has marked it disconnected).
-const REOPEN_TRIES: u32 = 5;
-const REOPEN_PAUSE: Duration = Duration::from_millis(200);
-
-/// Reopens the durable `file` on `tree`, trying again (a bounded number of times) while the
-/// server refuses with a status; a lost connection ends the tries at once.
-async fn reopen_with_retries(tree: &Tree, file: &OpenFile) -> Result<OpenFile, wnet_smb2::Error> {
-    let mut tries = 1;
-    loop {
-        match tree.reopen(file).await {
-            Err(error) if error.status().is_some() && tries < REOPEN_TRIES => {
-                tracing::debug!(%error, tries, "reopen refused: tried again");
-                tries += 1;
-                tokio::time::sleep(REOPEN_PAUSE).await;
-            }
-            outcome => return outcome,
         }
     }
 }
