@@ -303,3 +303,99 @@ def test_without_a_mount_unc_paths_go_straight_over_smb(
     # No mount was made.
     with open("/proc/self/mountinfo") as table:
         assert str(sandbox.runtime_dir) not in table.read()
+
+
+def _lab_smbd_children(lab):
+    """The smbd processes serving the lab's client connections (children of its main smbd)."""
+    main = str(lab["pids"]["smbd"])
+    children = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        if fields[1] == main and comm == "smbd":
+            children.add(int(entry))
+    return children
+
+
+def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox):
+    # The smbd serving the agent's connection is killed (SIGTERM: it drops the connection;
+    # Samba keeps the durable opens for their timeout) while one thread writes a file and
+    # another reads one, each through a file opened before. The agent reconnects, the
+    # channel reopens both durable handles, and both threads finish: the files are whole on
+    # both sides (SHA-256). Before the channel reopened its files, both failed.
+    import signal
+    import time
+
+    name = f"py-durable-{os.getpid()}-{os.urandom(3).hex()}"
+    chunk, chunks = 1 << 20, 32
+    source = os.urandom(chunk * chunks)
+    public = next(share for share in lab["shares"] if share["name"] == "public")["path"]
+    before = _lab_smbd_children(lab)
+    with wnet.connect(unc(), "wnetalice", password(lab, "wnetalice")):
+        ours = _lab_smbd_children(lab) - before
+        assert len(ours) == 1, f"one smbd serves the agent's connection: {ours}"
+        wnet.mkdir(unc(name))
+        on_disk = os.path.join(public, name)
+        remote = os.urandom(chunk * chunks)
+        with open(os.path.join(on_disk, "remote.bin"), "wb") as f:
+            f.write(remote)
+        progress = {"written": 0, "read": 0}
+        outcome = {}
+        received = bytearray()
+
+        def write():
+            try:
+                with wnet.open_file(unc(name, "written.bin"), "wb") as f:
+                    for index in range(chunks):
+                        f.write(source[index * chunk : (index + 1) * chunk])
+                        f.flush()
+                        progress["written"] += chunk
+                        time.sleep(0.05)
+                outcome["writer"] = "done"
+            except Exception as error:  # reported by the assertion below
+                outcome["writer"] = repr(error)
+
+        def read():
+            try:
+                with wnet.open_file(unc(name, "remote.bin"), "rb", buffering=0) as f:
+                    while True:
+                        data = f.read(chunk)
+                        if not data:
+                            break
+                        received.extend(data)
+                        progress["read"] += len(data)
+                        time.sleep(0.05)
+                outcome["reader"] = "done"
+            except Exception as error:
+                outcome["reader"] = repr(error)
+
+        threads = [threading.Thread(target=write), threading.Thread(target=read)]
+        try:
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 60
+            while min(progress.values()) < 4 * chunk and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert min(progress.values()) >= 4 * chunk, (progress, outcome)
+            for pid in ours:
+                os.kill(pid, signal.SIGTERM)
+            then = dict(progress)
+        finally:
+            for thread in threads:
+                thread.join(120)
+        assert not any(thread.is_alive() for thread in threads), "both finish within 2 min"
+        assert then["written"] < chunk * chunks and then["read"] < chunk * chunks, then
+        assert outcome == {"writer": "done", "reader": "done"}, outcome
+        with open(os.path.join(on_disk, "written.bin"), "rb") as f:
+            on_server = f.read()
+        assert hashlib.sha256(on_server).hexdigest() == hashlib.sha256(source).hexdigest()
+        assert hashlib.sha256(received).hexdigest() == hashlib.sha256(remote).hexdigest()
+        assert not (_lab_smbd_children(lab) & ours), "the killed smbd is gone"
+        wnet.rmtree(unc(name), ignore_errors=True)

@@ -5,21 +5,25 @@
 //! goes.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use wnet::error::{Cause, WinError, codes};
 use wnet::file_channel::{
     FileReply, FileRequest, MAX_DATA, MAX_LISTING, data_header, frame_length,
 };
+use wnet_drive::leases::LeaseKeys;
+use wnet_drive::reopen::{DEFAULT_RECONNECT_WAIT, FileCell, reopen_with_retries};
 use wnet_smb2::Tree;
 use wnet_smb2::client::{OpenFile, ReadBuffer};
 use wnet_smb2::wire::file_info::{
     FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, disposition_information,
     rename_information,
 };
+use wnet_smb2::wire::lease::lease_state;
 use wnet_smb2::wire::{CreateRequest, access, create_options, disposition, share_access};
 
 use crate::smb_provider::{map_error, status_error};
@@ -58,51 +62,254 @@ const IN_FLIGHT: usize = 16;
 /// so it runs after the reads and writes sent before it.
 const USES: u32 = 1 << 20;
 
-/// The files a channel has open, by handle, each with the permits of its uses under way.
+/// The files a channel has open, by handle.
 #[derive(Default)]
 struct OpenFiles {
     next: AtomicU64,
-    files: Mutex<HashMap<u64, (OpenFile, Arc<Semaphore>)>>,
+    files: Mutex<HashMap<u64, OpenEntry>>,
+}
+
+/// An open file: the cell that a reconnection reopens it in, and the permits of its uses
+/// under way.
+struct OpenEntry {
+    cell: Arc<FileCell>,
+    uses: Arc<Semaphore>,
 }
 
 impl OpenFiles {
-    fn insert(&self, file: OpenFile) -> u64 {
-        let handle = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let uses = Arc::new(Semaphore::new(USES as usize));
-        self.lock().insert(handle, (file, uses));
-        handle
+    /// A handle for a file about to be opened (its lease key is made from it).
+    fn next_handle(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    fn get(&self, handle: u64) -> Result<OpenFile, WinError> {
+    fn insert(&self, handle: u64, cell: FileCell) {
+        let uses = Arc::new(Semaphore::new(USES as usize));
+        let cell = Arc::new(cell);
+        self.lock().insert(handle, OpenEntry { cell, uses });
+    }
+
+    fn get(&self, handle: u64) -> Result<Arc<FileCell>, WinError> {
         self.lock()
             .get(&handle)
-            .map(|(file, _)| file.clone())
+            .map(|entry| Arc::clone(&entry.cell))
             .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))
+    }
+
+    /// Every open file's cell.
+    fn cells(&self) -> Vec<Arc<FileCell>> {
+        self.lock()
+            .values()
+            .map(|entry| Arc::clone(&entry.cell))
+            .collect()
     }
 
     /// A use of `handle` under way, taken in the order requests arrive (none for a handle
     /// unknown or closing: the request fails on its own).
     fn use_of(&self, handle: u64) -> Option<OwnedSemaphorePermit> {
-        let uses = self.lock().get(&handle).map(|(_, uses)| Arc::clone(uses))?;
+        let uses = self
+            .lock()
+            .get(&handle)
+            .map(|entry| Arc::clone(&entry.uses))?;
         uses.try_acquire_owned().ok()
     }
 
     /// Removes `handle` once the uses of it under way are done.
-    async fn remove_when_idle(&self, handle: u64) -> Result<OpenFile, WinError> {
+    async fn remove_when_idle(&self, handle: u64) -> Result<Arc<FileCell>, WinError> {
         let uses = self
             .lock()
             .get(&handle)
-            .map(|(_, uses)| Arc::clone(uses))
+            .map(|entry| Arc::clone(&entry.uses))
             .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))?;
         let _all = uses.acquire_many_owned(USES).await;
         self.lock()
             .remove(&handle)
-            .map(|(file, _)| file)
+            .map(|entry| entry.cell)
             .ok_or_else(|| WinError::new(codes::ERROR_INVALID_HANDLE))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (OpenFile, Arc<Semaphore>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, OpenEntry>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One file channel: the share's tree as the agent's connection has it now, the files the
+/// client opened, and the lease keys they are opened under.
+///
+/// Files are opened with a durable handle and a read-and-handle lease (the agent caches
+/// nothing, so breaks are acknowledged at once). When the connection is lost and the agent
+/// reconnects it, each durable open is reopened on the new tree; a request that failed with
+/// the connection waits for that (at most [`DEFAULT_RECONNECT_WAIT`]) and runs again there,
+/// so a client's open files go on reading and writing.
+struct Channel {
+    trees: watch::Receiver<Tree>,
+    files: OpenFiles,
+    keys: LeaseKeys,
+    /// Set when the client has gone: waits for a reconnection end, watchers stop.
+    ended: watch::Sender<bool>,
+}
+
+impl Channel {
+    fn new(trees: watch::Receiver<Tree>) -> Channel {
+        Channel {
+            trees,
+            files: OpenFiles::default(),
+            keys: LeaseKeys::new(),
+            ended: watch::Sender::new(false),
+        }
+    }
+
+    /// The tree as it is now.
+    fn tree(&self) -> Tree {
+        self.trees.borrow().clone()
+    }
+
+    /// The tree to send a request on: the current one, or — when its connection is known to
+    /// be lost — the one the agent reconnects, waited for (bounded).
+    async fn live_tree(&self) -> Tree {
+        let tree = self.tree();
+        if tree.session().is_connected() {
+            return tree;
+        }
+        self.reconnected_tree().await.unwrap_or(tree)
+    }
+
+    /// The next connected tree, once the agent has reconnected; `None` when that does not
+    /// happen within [`DEFAULT_RECONNECT_WAIT`] or the client goes first.
+    async fn reconnected_tree(&self) -> Option<Tree> {
+        let mut trees = self.trees.clone();
+        let mut ended = self.ended.subscribe();
+        let connected = async {
+            trees
+                .wait_for(|tree| tree.session().is_connected())
+                .await
+                .ok()
+                .map(|tree| tree.clone())
+        };
+        tokio::select! {
+            tree = tokio::time::timeout(DEFAULT_RECONNECT_WAIT, connected) => tree.ok().flatten(),
+            _ = ended.wait_for(|&ended| ended) => None,
+        }
+    }
+
+    /// Runs `operation` on a live tree; when it fails because the connection was lost and
+    /// running it twice does no harm (`idempotent`), runs it once more on the reconnected
+    /// tree.
+    async fn on_tree<T, F, Fut>(&self, idempotent: bool, operation: F) -> Result<T, WinError>
+    where
+        F: Fn(Tree) -> Fut,
+        Fut: Future<Output = Result<T, wnet_smb2::Error>>,
+    {
+        let tree = self.live_tree().await;
+        match operation(tree.clone()).await {
+            Err(error) if idempotent && is_tree_lost(&error, &tree) => {
+                match self.reconnected_tree().await {
+                    Some(tree) => operation(tree).await,
+                    None => Err(error),
+                }
+            }
+            outcome => outcome,
+        }
+        .map_err(|error| file_error(&error))
+    }
+
+    /// Opens `create` as the client's file `handle`: a file durably and with a lease, a
+    /// directory plainly.
+    async fn open(&self, handle: u64, create: CreateRequest) -> Result<OpenFile, WinError> {
+        let directory = create.create_options & create_options::DIRECTORY_FILE != 0;
+        // Running a create twice may fail the second time (the file it made exists).
+        let idempotent = create.create_disposition != disposition::CREATE;
+        let key = self.keys.key(handle);
+        self.on_tree(idempotent, |tree| {
+            let create = create.clone();
+            async move {
+                if directory {
+                    tree.create(create).await
+                } else {
+                    tree.create_durable_with_lease(create, key, LEASE).await
+                }
+            }
+        })
+        .await
+    }
+
+    /// Acknowledges, at once, the breaks of this channel's leases on `tree`'s connection
+    /// (the agent caches nothing a break would take back), until the channel or the
+    /// connection ends.
+    fn acknowledge_lease_breaks(self: &Arc<Self>, tree: Tree) {
+        let mut breaks = tree.session().lease_breaks();
+        let mut ended = self.ended.subscribe();
+        let keys = self.keys;
+        tokio::spawn(async move {
+            loop {
+                let lease_break = tokio::select! {
+                    lease_break = breaks.recv() => lease_break,
+                    _ = ended.wait_for(|&ended| ended) => return,
+                };
+                let Some(lease_break) = lease_break else {
+                    return; // the connection is gone
+                };
+                if keys.ino(&lease_break.key).is_none() || !lease_break.ack_required {
+                    continue; // another channel's or a drive's lease
+                }
+                if let Err(error) = tree
+                    .acknowledge_lease_break(lease_break.key, lease_break.new_state)
+                    .await
+                {
+                    tracing::debug!(%error, "file channel: a lease break acknowledgment failed");
+                }
+            }
+        });
+    }
+
+    /// Follows the agent's reconnections of the connection: on each new tree, acknowledges
+    /// its lease breaks and reopens every durable open file (or marks it lost).
+    async fn follow_reconnections(self: Arc<Self>) {
+        let mut trees = self.trees.clone();
+        let mut ended = self.ended.subscribe();
+        loop {
+            tokio::select! {
+                changed = trees.changed() => if changed.is_err() { return },
+                _ = ended.wait_for(|&ended| ended) => return,
+            }
+            let tree = trees.borrow_and_update().clone();
+            if !tree.session().is_connected() {
+                continue;
+            }
+            self.acknowledge_lease_breaks(tree.clone());
+            for cell in self.files.cells() {
+                let tree = tree.clone();
+                tokio::spawn(async move {
+                    let old = cell.file();
+                    if !old.is_durable() {
+                        cell.lost();
+                        return;
+                    }
+                    match reopen_with_retries(&tree, &old).await {
+                        Ok(file) => {
+                            tracing::debug!("file channel: durable handle reopened");
+                            cell.reopened(file);
+                        }
+                        Err(error) => {
+                            tracing::info!(%error, "file channel: an open file could not be reopened");
+                            cell.lost();
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// The lease a channel's file is opened with: reads and the handle cached, which is what a
+/// server asks before it makes an open durable.
+const LEASE: u32 = lease_state::READ | lease_state::HANDLE;
+
+/// Whether `error` says the connection `tree` is on is gone (not that the server refused).
+fn is_tree_lost(error: &wnet_smb2::Error, tree: &Tree) -> bool {
+    match error {
+        wnet_smb2::Error::Closed(_) => true,
+        wnet_smb2::Error::Timeout { .. } => !tree.session().is_connected(),
+        _ => false,
     }
 }
 
@@ -118,14 +325,18 @@ fn handle_of(request: &FileRequest) -> Option<u64> {
     }
 }
 
-/// Serves the file channel over `tree` until the client closes it or sends a frame that
-/// cannot be read; then closes what the client left open.
-pub(crate) async fn serve_files<R, W>(tree: Tree, mut reader: R, mut writer: W)
+/// Serves the file channel over the share's tree — `trees` gives it as it is now and as the
+/// agent's reconnections replace it — until the client closes the channel or sends a frame
+/// that cannot be read; then closes what the client left open.
+pub(crate) async fn serve_files<R, W>(trees: watch::Receiver<Tree>, mut reader: R, mut writer: W)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let files = Arc::new(OpenFiles::default());
+    let channel = Arc::new(Channel::new(trees));
+    // Subscribed before the first open, so that no break of its lease is missed.
+    channel.acknowledge_lease_breaks(channel.tree());
+    let reconnections = tokio::spawn(Arc::clone(&channel).follow_reconnections());
     let (replies, mut outgoing) = mpsc::channel::<Outgoing>(IN_FLIGHT);
     let sender = tokio::spawn(async move {
         while let Some(reply) = outgoing.recv().await {
@@ -165,19 +376,18 @@ where
         let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
             break;
         };
-        let tree = tree.clone();
-        let files = Arc::clone(&files);
+        let channel = Arc::clone(&channel);
         let replies = replies.clone();
-        let using = handle_of(&request).and_then(|handle| files.use_of(handle));
+        let using = handle_of(&request).and_then(|handle| channel.files.use_of(handle));
         tokio::spawn(async move {
             let reply = match request {
                 FileRequest::Read {
                     handle,
                     offset,
                     length,
-                } => read(&tree, &files, id, handle, offset, length).await,
+                } => read(&channel, id, handle, offset, length).await,
                 request => Ok(Outgoing::Frame(
-                    answer(&tree, &files, request)
+                    answer(&channel, request)
                         .await
                         .unwrap_or_else(|error| failed(&error))
                         .encode(id),
@@ -193,10 +403,19 @@ where
     let _ = in_flight.acquire_many(IN_FLIGHT as u32).await;
     drop(replies);
     let _ = sender.await;
-    let left: Vec<OpenFile> = files.lock().drain().map(|(_, (file, _))| file).collect();
-    for file in left {
-        let _ = file.close().await;
+    let left = channel
+        .files
+        .lock()
+        .drain()
+        .map(|(_, entry)| entry.cell)
+        .collect::<Vec<_>>();
+    let mut closing = tokio::task::JoinSet::new();
+    for cell in left {
+        closing.spawn(async move { cell.run(|file| async move { file.close().await }).await });
     }
+    while closing.join_next().await.is_some() {}
+    channel.ended.send_replace(true);
+    reconnections.abort();
 }
 
 /// A reply on its way to the client.
@@ -210,17 +429,16 @@ enum Outgoing {
 
 /// A read, answered from the SMB response's own buffer.
 async fn read(
-    tree: &Tree,
-    files: &OpenFiles,
+    channel: &Channel,
     id: u32,
     handle: u64,
     offset: u64,
     length: u32,
 ) -> Result<Outgoing, WinError> {
-    let file = files.get(handle)?;
-    let length = length.min(MAX_DATA).min(tree.max_read_size());
-    let data = file
-        .read_buffer_at(offset, length)
+    let cell = channel.files.get(handle)?;
+    let length = length.min(MAX_DATA).min(channel.tree().max_read_size());
+    let data = cell
+        .run(|file| async move { file.read_buffer_at(offset, length).await })
         .await
         .map_err(|error| file_error(&error))?;
     let count = u32::try_from(data.len()).unwrap_or(u32::MAX);
@@ -264,68 +482,48 @@ fn checked(path: String) -> Result<String, WinError> {
     Ok(path)
 }
 
-async fn answer(
-    tree: &Tree,
-    files: &OpenFiles,
-    request: FileRequest,
-) -> Result<FileReply, WinError> {
-    let smb = |error: wnet_smb2::Error| file_error(&error);
+async fn answer(channel: &Channel, request: FileRequest) -> Result<FileReply, WinError> {
     Ok(match request {
         FileRequest::Open { path, mode } => {
-            let file = tree
-                .create(CreateRequest {
-                    name: checked(path)?,
-                    desired_access: mode.access,
-                    file_attributes: mode.attributes,
-                    share_access: mode.share_access,
-                    create_disposition: mode.disposition,
-                    create_options: mode.options,
-                })
-                .await
-                .map_err(smb)?;
+            let handle = channel.files.next_handle();
+            let create = CreateRequest {
+                name: checked(path)?,
+                desired_access: mode.access,
+                file_attributes: mode.attributes,
+                share_access: mode.share_access,
+                create_disposition: mode.disposition,
+                create_options: mode.options,
+            };
+            let file = channel.open(handle, create).await?;
             let info = file.attributes;
-            FileReply::Opened {
-                handle: files.insert(file),
-                info,
-            }
+            let cell = FileCell::new(file, channel.ended.subscribe(), DEFAULT_RECONNECT_WAIT);
+            channel.files.insert(handle, cell);
+            FileReply::Opened { handle, info }
         }
-        FileRequest::Write {
-            handle,
-            offset,
-            data,
-        } => {
-            let file = files.get(handle)?;
-            FileReply::Written(file.write_at(offset, data).await.map_err(smb)?)
-        }
-        FileRequest::Close { handle } => {
-            files
-                .remove_when_idle(handle)
-                .await?
-                .close()
-                .await
-                .map_err(smb)?;
-            FileReply::Done
-        }
-        FileRequest::Flush { handle } => {
-            files.get(handle)?.flush().await.map_err(smb)?;
-            FileReply::Done
-        }
-        FileRequest::SetSize { handle, size } => {
-            files
-                .get(handle)?
-                .set_end_of_file(size)
-                .await
-                .map_err(smb)?;
-            FileReply::Done
-        }
-        FileRequest::Query { handle } => {
-            FileReply::Info(files.get(handle)?.query_attributes().await.map_err(smb)?)
-        }
+        request @ (FileRequest::Write { .. }
+        | FileRequest::Close { .. }
+        | FileRequest::Flush { .. }
+        | FileRequest::SetSize { .. }
+        | FileRequest::Query { .. }) => use_file(channel, request).await?,
         FileRequest::Stat { path } => {
-            FileReply::Info(tree.stat(&checked(path)?).await.map_err(smb)?)
+            let path = checked(path)?;
+            FileReply::Info(
+                channel
+                    .on_tree(true, |tree| {
+                        let path = path.clone();
+                        async move { tree.stat(&path).await }
+                    })
+                    .await?,
+            )
         }
         FileRequest::List { path } => {
-            let entries = tree.list_directory(&checked(path)?).await.map_err(smb)?;
+            let path = checked(path)?;
+            let entries = channel
+                .on_tree(true, |tree| {
+                    let path = path.clone();
+                    async move { tree.list_directory(&path).await }
+                })
+                .await?;
             if entries.len() > MAX_LISTING {
                 return Err(WinError::new(codes::ERROR_NOT_ENOUGH_MEMORY));
             }
@@ -341,24 +539,103 @@ async fn answer(
         FileRequest::Read { .. } => return Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
         request @ (FileRequest::Rename { .. }
         | FileRequest::Delete { .. }
-        | FileRequest::MakeDirectory { .. }) => change_names(tree, request).await?,
+        | FileRequest::MakeDirectory { .. }) => change_names(channel, request).await?,
     })
 }
 
-/// The requests that make, remove or rename names.
-async fn change_names(tree: &Tree, request: FileRequest) -> Result<FileReply, WinError> {
+/// The requests that use an open file (reads but those answered by [`read`]): each runs on
+/// the file as it is open now, and once more on the file reopened when the connection was lost
+/// on the way.
+async fn use_file(channel: &Channel, request: FileRequest) -> Result<FileReply, WinError> {
     let smb = |error: wnet_smb2::Error| file_error(&error);
     Ok(match request {
-        FileRequest::Rename { from, to, replace } => {
-            tree.set_info_by_path(
-                &checked(from)?,
-                access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
-                FILE_RENAME_INFORMATION,
-                rename_information(&checked(to)?, replace),
-            )
-            .await
-            .map_err(smb)?;
+        FileRequest::Write {
+            handle,
+            offset,
+            data,
+        } => {
+            let cell = channel.files.get(handle)?;
+            // The first attempt takes the bytes; a retry (durable opens only) a copy kept.
+            let durable = cell.is_durable();
+            let mut data = Some(data);
+            let mut kept = None;
+            let written = cell
+                .run(|file| {
+                    let bytes = match data.take() {
+                        Some(bytes) if durable => {
+                            kept = Some(bytes.clone());
+                            bytes
+                        }
+                        Some(bytes) => bytes,
+                        None => kept.take().unwrap_or_default(),
+                    };
+                    async move { file.write_at(offset, bytes).await }
+                })
+                .await
+                .map_err(smb)?;
+            FileReply::Written(written)
+        }
+        FileRequest::Close { handle } => {
+            channel
+                .files
+                .remove_when_idle(handle)
+                .await?
+                .run(|file| async move { file.close().await })
+                .await
+                .map_err(smb)?;
             FileReply::Done
+        }
+        FileRequest::Flush { handle } => {
+            channel
+                .files
+                .get(handle)?
+                .run(|file| async move { file.flush().await })
+                .await
+                .map_err(smb)?;
+            FileReply::Done
+        }
+        FileRequest::SetSize { handle, size } => {
+            channel
+                .files
+                .get(handle)?
+                .run(|file| async move { file.set_end_of_file(size).await })
+                .await
+                .map_err(smb)?;
+            FileReply::Done
+        }
+        FileRequest::Query { handle } => FileReply::Info(
+            channel
+                .files
+                .get(handle)?
+                .run(|file| async move { file.query_attributes().await })
+                .await
+                .map_err(smb)?,
+        ),
+        _ => return Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
+    })
+}
+
+/// The requests that make, remove or rename names. They are not run twice: one whose
+/// connection was lost on the way may have been done, and a second run would then fail
+/// (or, for a rename, undo nothing but report a missing name).
+async fn change_names(channel: &Channel, request: FileRequest) -> Result<FileReply, WinError> {
+    match request {
+        FileRequest::Rename { from, to, replace } => {
+            let (from, to) = (checked(from)?, checked(to)?);
+            channel
+                .on_tree(false, |tree| {
+                    let (from, to) = (from.clone(), to.clone());
+                    async move {
+                        tree.set_info_by_path(
+                            &from,
+                            access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
+                            FILE_RENAME_INFORMATION,
+                            rename_information(&to, replace),
+                        )
+                        .await
+                    }
+                })
+                .await?;
         }
         FileRequest::Delete { path, directory } => {
             let kind = if directory {
@@ -374,30 +651,39 @@ async fn change_names(tree: &Tree, request: FileRequest) -> Result<FileReply, Wi
                 create_disposition: disposition::OPEN,
                 create_options: kind,
             };
-            tree.set_info_on(
-                create,
-                FILE_DISPOSITION_INFORMATION,
-                disposition_information(true),
-            )
-            .await
-            .map_err(smb)?;
-            FileReply::Done
+            channel
+                .on_tree(false, |tree| {
+                    let create = create.clone();
+                    async move {
+                        tree.set_info_on(
+                            create,
+                            FILE_DISPOSITION_INFORMATION,
+                            disposition_information(true),
+                        )
+                        .await
+                    }
+                })
+                .await?;
         }
         FileRequest::MakeDirectory { path } => {
-            tree.create_and_close(CreateRequest {
+            let create = CreateRequest {
                 name: checked(path)?,
                 desired_access: access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
                 file_attributes: 0,
                 share_access: share_access::ALL,
                 create_disposition: disposition::CREATE,
                 create_options: create_options::DIRECTORY_FILE,
-            })
-            .await
-            .map_err(smb)?;
-            FileReply::Done
+            };
+            channel
+                .on_tree(false, |tree| {
+                    let create = create.clone();
+                    async move { tree.create_and_close(create).await }
+                })
+                .await?;
         }
         _ => return Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
-    })
+    }
+    Ok(FileReply::Done)
 }
 
 #[cfg(test)]

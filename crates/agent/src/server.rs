@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::workstation::{FileChannelCount, Workstation};
+use crate::workstation::{FileChannelTree, Workstation};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
@@ -302,8 +302,8 @@ impl Client {
         let (mut reader, mut writer) = stream.into_split();
         let mut lines = SecretBuffer::new(INITIAL_LINE, MAX_LINE);
         let files = self.converse(&mut reader, &mut writer, &mut lines).await;
-        if let Some((tree, _counted)) = files {
-            crate::file_service::serve_files(tree, reader, writer).await;
+        if let Some(channel) = files {
+            crate::file_service::serve_files(channel.changes(), reader, writer).await;
         }
         self.touch();
         self.clients.fetch_sub(1, Ordering::SeqCst);
@@ -319,7 +319,7 @@ impl Client {
         reader: &mut R,
         writer: &mut W,
         lines: &mut SecretBuffer,
-    ) -> Option<(Tree, FileChannelCount)>
+    ) -> Option<FileChannelTree<Tree>>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
@@ -345,9 +345,9 @@ impl Client {
                 }
                 // A client waits for the answer before its first frame: bytes already here
                 // after the request line break the protocol.
-                Next::Files(tree, count) => {
+                Next::Files(channel) => {
                     if lines.filled().is_empty() {
-                        files = Some((tree, count));
+                        files = Some(channel);
                     }
                     break;
                 }
@@ -406,13 +406,16 @@ impl Client {
                     .file_tree(&remote_name, credentials.as_ref())
                     .await
                 {
-                    Ok((tree, count)) => (
-                        Response::FileChannel {
-                            max_read: tree.max_read_size(),
-                            max_write: tree.max_write_size(),
-                        },
-                        Next::Files(tree, count),
-                    ),
+                    Ok(channel) => {
+                        let tree = channel.current();
+                        (
+                            Response::FileChannel {
+                                max_read: tree.max_read_size(),
+                                max_write: tree.max_write_size(),
+                            },
+                            Next::Files(channel),
+                        )
+                    }
                     Err(error) => (Response::Error(ErrorReply::from(&error)), Next::Answer),
                 }
             }
@@ -434,8 +437,9 @@ enum Next {
     Answer,
     /// Stops the agent.
     Stop,
-    /// Serves the files of this tree (a file channel), counted on its connection.
-    Files(Tree, FileChannelCount),
+    /// Serves the files of this share (a file channel), over its connection's tree as it
+    /// is now and as reconnections replace it.
+    Files(FileChannelTree<Tree>),
 }
 
 /// Reads until `lines` holds a whole line: its length, `None` when the client has gone, the

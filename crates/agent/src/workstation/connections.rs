@@ -288,9 +288,11 @@ impl<P: Provider> Workstation<P> {
                 table.connections.push(ConnectionRow {
                     entry: entry.clone(),
                     server_key,
+                    file_channels: std::sync::Arc::new(super::serving::FileChannels::new(
+                        tree.clone(),
+                    )),
                     tree,
                     device,
-                    file_channels: std::sync::Arc::default(),
                 });
                 Ok(None)
             }

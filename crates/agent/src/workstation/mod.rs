@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
@@ -31,7 +31,7 @@ mod listing;
 mod reconnection;
 mod serving;
 
-pub use serving::FileChannelCount;
+pub use serving::FileChannelTree;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -60,7 +60,7 @@ struct ConnectionRow<T> {
     /// The mounted share of a redirected device.
     device: Option<Box<dyn RedirectedDevice<T>>>,
     /// The file channels serving the share through this connection now.
-    file_channels: Arc<AtomicU32>,
+    file_channels: Arc<serving::FileChannels<T>>,
 }
 
 struct Table<P: Provider> {
@@ -249,7 +249,7 @@ impl<P: Provider> Workstation<P> {
                     .servers
                     .get(&row.server_key)
                     .map_or(row.entry.session_id, |server| server.session.id()),
-                file_channels: row.file_channels.load(Ordering::Relaxed),
+                file_channels: row.file_channels.count(),
                 ..row.entry.clone()
             })
             .collect()

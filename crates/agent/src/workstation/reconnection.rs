@@ -211,6 +211,7 @@ impl<P: Provider> Workstation<P> {
                         if let Some(device) = &row.device {
                             device.reconnected(tree.clone());
                         }
+                        row.file_channels.reconnected(tree.clone());
                         row.tree = tree;
                         tracing::info!(remote = %remote_name, local = ?local_name, "reconnected");
                     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use wnet::agent_protocol::{Response, WireCredentials};
@@ -238,23 +239,17 @@ impl<P: Provider> Workstation<P> {
         &self,
         unc: &UncName,
         credentials: Option<&WireCredentials>,
-    ) -> Result<(P::Tree, FileChannelCount), WinError> {
+    ) -> Result<FileChannelTree<P::Tree>, WinError> {
         let share = share_of(unc);
         let held = |table: &super::Table<P>| {
             table
                 .connections
                 .iter()
                 .find(|row| share_of(&row.entry.remote_name).matches(&share))
-                .map(|row| {
-                    (
-                        row.tree.clone(),
-                        row.entry.resource_type,
-                        Arc::clone(&row.file_channels),
-                    )
-                })
+                .map(|row| (row.entry.resource_type, Arc::clone(&row.file_channels)))
         };
         let found = held(&lock(&self.table));
-        let (tree, kind, count) = if let Some(found) = found {
+        let (kind, channels) = if let Some(found) = found {
             found
         } else {
             self.connect_implicitly(&share, credentials).await?;
@@ -266,8 +261,11 @@ impl<P: Provider> Workstation<P> {
                 Cause::Other(format!("{share} is not a disk share")),
             ));
         }
-        count.fetch_add(1, Ordering::Relaxed);
-        Ok((tree, FileChannelCount(count)))
+        channels.count.fetch_add(1, Ordering::Relaxed);
+        Ok(FileChannelTree {
+            trees: channels.tree.subscribe(),
+            channels,
+        })
     }
 }
 
@@ -290,12 +288,64 @@ impl<P: Provider> Workstation<P> {
     }
 }
 
-/// A file channel counted on its connection, until dropped.
-#[derive(Debug)]
-pub struct FileChannelCount(Arc<AtomicU32>);
+/// The file channels serving a share through one connection: how many there are, and the
+/// connection's tree as it is now — a new one each time the agent reconnects it, which the
+/// channels reopen their files on.
+pub(super) struct FileChannels<T> {
+    count: AtomicU32,
+    tree: watch::Sender<T>,
+}
 
-impl Drop for FileChannelCount {
+impl<T> FileChannels<T> {
+    /// No channel yet, over `tree`.
+    pub(super) fn new(tree: T) -> FileChannels<T> {
+        FileChannels {
+            count: AtomicU32::new(0),
+            tree: watch::Sender::new(tree),
+        }
+    }
+
+    /// How many channels serve the share through the connection now.
+    pub(super) fn count(&self) -> u32 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// The connection was made again: its channels go on over `tree`.
+    pub(super) fn reconnected(&self, tree: T) {
+        self.tree.send_replace(tree);
+    }
+}
+
+/// A file channel's view of its connection: the tree it serves the share over now, and the
+/// ones that replace it when the agent reconnects. The channel is counted on the connection
+/// until this is dropped.
+pub struct FileChannelTree<T> {
+    trees: watch::Receiver<T>,
+    channels: Arc<FileChannels<T>>,
+}
+
+impl<T: Clone> FileChannelTree<T> {
+    /// The tree as it is now.
+    pub fn current(&self) -> T {
+        self.trees.borrow().clone()
+    }
+
+    /// The trees from now on: changed each time the agent reconnects the connection.
+    pub fn changes(&self) -> watch::Receiver<T> {
+        self.trees.clone()
+    }
+}
+
+impl<T> std::fmt::Debug for FileChannelTree<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileChannelTree")
+            .field("channels", &self.channels.count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Drop for FileChannelTree<T> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.channels.count.fetch_sub(1, Ordering::Relaxed);
     }
 }
