@@ -324,14 +324,19 @@ def _lab_smbd_children(lab):
     return children
 
 
-def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox):
+@pytest.mark.parametrize("through", ["file API", "mounted UNC path"])
+def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox, through):
     # The smbd serving the agent's connection is killed (SIGTERM: it drops the connection;
     # Samba keeps the durable opens for their timeout) while one thread writes a file and
-    # another reads one, each through a file opened before. The agent reconnects, the
-    # channel reopens both durable handles, and both threads finish: the files are whole on
-    # both sides (SHA-256). Before the channel reopened its files, both failed.
+    # another reads one, each through a file opened before: with wnet.open_file (the file
+    # channel), or with the built-in open on a UNC path (the share's mount, the drive). The
+    # agent reconnects, the durable handles are reopened, and both threads finish: the files
+    # are whole on both sides (SHA-256). Before the channel reopened its files, both failed.
+    import builtins
     import signal
     import time
+
+    opener = wnet.open_file if through == "file API" else builtins.open
 
     name = f"py-durable-{os.getpid()}-{os.urandom(3).hex()}"
     chunk, chunks = 1 << 20, 32
@@ -352,7 +357,7 @@ def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox):
 
         def write():
             try:
-                with wnet.open_file(unc(name, "written.bin"), "wb") as f:
+                with opener(unc(name, "written.bin"), "wb") as f:
                     for index in range(chunks):
                         f.write(source[index * chunk : (index + 1) * chunk])
                         f.flush()
@@ -364,7 +369,7 @@ def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox):
 
         def read():
             try:
-                with wnet.open_file(unc(name, "remote.bin"), "rb", buffering=0) as f:
+                with opener(unc(name, "remote.bin"), "rb", buffering=0) as f:
                     while True:
                         data = f.read(chunk)
                         if not data:
