@@ -18,6 +18,7 @@ mod handle;
 mod name_service;
 mod ncb;
 mod netresource;
+mod path_function;
 mod paths;
 mod pythonic;
 mod slots;
@@ -154,7 +155,10 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(paths::_is_network_path, module)?)?;
     module.add_function(wrap_pyfunction!(paths::_path_support, module)?)?;
     module.add_function(wrap_pyfunction!(paths::_winerror, module)?)?;
-    module.add_class::<paths::PathFunction>()?;
+    module.add(
+        "PathFunction",
+        path_function::path_function_type(module.py())?,
+    )?;
     module.add_function(wrap_pyfunction!(files::_share_path, module)?)?;
     module.add_class::<files::FileChannel>()?;
     // The interpreter is this process's executable: no `wnet-agent` sits beside it, so the
