@@ -605,6 +605,47 @@ async fn compounds_on_plain_signed_and_encrypted_sessions() {
             Some(NtStatus::STATUS_OBJECT_NAME_NOT_FOUND),
             "{kind}: {error}"
         );
+        // A write and a close in one compound: the bytes are on the disk and the handle is
+        // gone (an exclusive open succeeds). A write the open may not make fails with the
+        // server's status, and closes the handle all the same.
+        let written = format!("smb2-compound\\{kind}-written.txt");
+        let file = open_for_writing(&tree, &written, None)
+            .await
+            .expect("create");
+        let count = file
+            .write_and_close(0, b"in one round trip".to_vec())
+            .await
+            .expect("write and close");
+        assert_eq!(count, 17, "{kind}");
+        assert_eq!(
+            std::fs::read(dir.join(format!("{kind}-written.txt"))).unwrap(),
+            b"in one round trip",
+            "{kind}"
+        );
+        let reader = tree.open_existing(&written).await.expect("open to read");
+        let error = reader
+            .write_and_close(0, b"refused".to_vec())
+            .await
+            .expect_err("a read-only open cannot write");
+        assert_eq!(
+            error.status(),
+            Some(NtStatus::STATUS_ACCESS_DENIED),
+            "{kind}: {error}"
+        );
+        let exclusive = tree
+            .create(CreateRequest {
+                name: written.clone(),
+                desired_access: access::DELETE | access::FILE_READ_DATA | access::SYNCHRONIZE,
+                file_attributes: 0,
+                share_access: 0,
+                create_disposition: disposition::OPEN,
+                create_options: create_options::NON_DIRECTORY_FILE,
+            })
+            .await
+            .expect("no handle left open by write_and_close");
+        exclusive.set_delete_pending(true).await.unwrap();
+        exclusive.close().await.unwrap();
+
         // The connection still works after the compounds (credits and message ids agree).
         tree.list_directory("smb2-compound").await.expect("listing");
         tree.disconnect().await.unwrap();

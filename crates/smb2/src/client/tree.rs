@@ -969,6 +969,50 @@ impl OpenFile {
         self.tree.call(&request, &[]).await.map(|_| ())
     }
 
+    /// Writes `data` at `offset` and closes the handle, as one related compound (WRITE, then
+    /// CLOSE on the same file): one round trip where a write and a close take two. Returns
+    /// how many bytes the server wrote. When the WRITE fails (the server then fails the CLOSE
+    /// with the same status), the handle is closed on its own and the write's error returned.
+    pub async fn write_and_close(self, offset: u64, data: Vec<u8>) -> Result<u32, Error> {
+        let requests = [
+            Request::Write(WriteRequest {
+                file_id: self.file_id,
+                offset,
+                data,
+                write_through: false,
+            }),
+            Request::Close(CloseRequest {
+                file_id: FileId::RELATED,
+                query_attributes: false,
+            }),
+        ];
+        let session = self.tree.session();
+        let exchanges = session
+            .connection()
+            .exchange_compound(&requests, session.id(), self.tree.id)
+            .await?;
+        let [write, close] = exchanges.as_slice() else {
+            return Err(Error::Closed(CloseReason::IncompleteCompound));
+        };
+        let failure = |exchange: &Exchange| {
+            let status = NtStatus(exchange.header.status);
+            (status != NtStatus::STATUS_SUCCESS).then_some(Error::Status {
+                command: exchange.header.command,
+                status,
+            })
+        };
+        if let Some(error) = failure(write) {
+            if failure(close).is_some() {
+                let _ = self.close().await;
+            }
+            return Err(error);
+        }
+        if let Some(error) = failure(close) {
+            return Err(error);
+        }
+        Ok(WriteResponse::decode(&write.response)?.count)
+    }
+
     /// Closes the handle and returns the file's attributes as of the close
     /// (SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB), when the server gives them.
     pub async fn close_with_attributes(self) -> Result<Option<FileAttributes>, Error> {
