@@ -300,6 +300,36 @@ impl Channel {
     }
 }
 
+/// A write's bytes: taken by the first attempt, and by a second one (on the file reopened
+/// after a lost connection, so a durable open's only) from a copy kept for it.
+struct KeptData {
+    data: Option<Vec<u8>>,
+    kept: Option<Vec<u8>>,
+    durable: bool,
+}
+
+impl KeptData {
+    fn new(data: Vec<u8>, durable: bool) -> KeptData {
+        KeptData {
+            data: Some(data),
+            kept: None,
+            durable,
+        }
+    }
+
+    /// The bytes for the next attempt.
+    fn take(&mut self) -> Vec<u8> {
+        match self.data.take() {
+            Some(bytes) if self.durable => {
+                self.kept = Some(bytes.clone());
+                bytes
+            }
+            Some(bytes) => bytes,
+            None => self.kept.take().unwrap_or_default(),
+        }
+    }
+}
+
 /// The lease a channel's file is opened with: reads and the handle cached, which is what a
 /// server asks before it makes an open durable.
 const LEASE: u32 = lease_state::READ | lease_state::HANDLE;
@@ -501,6 +531,7 @@ async fn answer(channel: &Channel, request: FileRequest) -> Result<FileReply, Wi
             FileReply::Opened { handle, info }
         }
         request @ (FileRequest::Write { .. }
+        | FileRequest::WriteAndClose { .. }
         | FileRequest::Close { .. }
         | FileRequest::Flush { .. }
         | FileRequest::SetSize { .. }
@@ -555,21 +586,28 @@ async fn use_file(channel: &Channel, request: FileRequest) -> Result<FileReply, 
             data,
         } => {
             let cell = channel.files.get(handle)?;
-            // The first attempt takes the bytes; a retry (durable opens only) a copy kept.
-            let durable = cell.is_durable();
-            let mut data = Some(data);
-            let mut kept = None;
+            let mut data = KeptData::new(data, cell.is_durable());
             let written = cell
                 .run(|file| {
-                    let bytes = match data.take() {
-                        Some(bytes) if durable => {
-                            kept = Some(bytes.clone());
-                            bytes
-                        }
-                        Some(bytes) => bytes,
-                        None => kept.take().unwrap_or_default(),
-                    };
+                    let bytes = data.take();
                     async move { file.write_at(offset, bytes).await }
+                })
+                .await
+                .map_err(smb)?;
+            FileReply::Written(written)
+        }
+        FileRequest::WriteAndClose {
+            handle,
+            offset,
+            data,
+        } => {
+            // After the uses sent before it, as a close; closed even if the write fails.
+            let cell = channel.files.remove_when_idle(handle).await?;
+            let mut data = KeptData::new(data, cell.is_durable());
+            let written = cell
+                .run(|file| {
+                    let bytes = data.take();
+                    async move { file.write_and_close(offset, bytes).await }
                 })
                 .await
                 .map_err(smb)?;

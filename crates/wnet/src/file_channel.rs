@@ -89,6 +89,16 @@ pub enum FileRequest {
         /// What.
         data: Vec<u8>,
     },
+    /// Writes `data` at `offset`, then closes the file (one round trip to the server):
+    /// [`FileReply::Written`]. The file is closed whether or not the write succeeds.
+    WriteAndClose {
+        /// The open file.
+        handle: u64,
+        /// Where.
+        offset: u64,
+        /// What.
+        data: Vec<u8>,
+    },
     /// Closes the file: [`FileReply::Done`].
     Close {
         /// The open file.
@@ -190,6 +200,7 @@ mod kind {
     pub(super) const RENAME: u8 = 10;
     pub(super) const DELETE: u8 = 11;
     pub(super) const MAKE_DIRECTORY: u8 = 12;
+    pub(super) const WRITE_AND_CLOSE: u8 = 13;
 
     pub(super) const OPENED: u8 = 128;
     pub(super) const DATA: u8 = 129;
@@ -227,10 +238,21 @@ pub fn data_header(id: u32, length: u32) -> [u8; 13] {
 /// at `offset` of `handle`, which follow them: for a sender that writes the data from where
 /// it lies rather than copying it into a frame.
 pub fn write_header(id: u32, handle: u64, offset: u64, length: u32) -> [u8; 29] {
+    data_request_header(kind::WRITE, id, handle, offset, length)
+}
+
+/// As [`write_header`], for a [`FileRequest::WriteAndClose`].
+pub fn write_and_close_header(id: u32, handle: u64, offset: u64, length: u32) -> [u8; 29] {
+    data_request_header(kind::WRITE_AND_CLOSE, id, handle, offset, length)
+}
+
+/// The first bytes of a request of `kind` carrying `length` bytes of data for `handle` at
+/// `offset`.
+fn data_request_header(kind: u8, id: u32, handle: u64, offset: u64, length: u32) -> [u8; 29] {
     let mut header = [0u8; 29];
     header[..4].copy_from_slice(&length.saturating_add(25).to_le_bytes());
     header[4..8].copy_from_slice(&id.to_le_bytes());
-    header[8] = kind::WRITE;
+    header[8] = kind;
     header[9..17].copy_from_slice(&handle.to_le_bytes());
     header[17..25].copy_from_slice(&offset.to_le_bytes());
     header[25..].copy_from_slice(&length.to_le_bytes());
@@ -386,6 +408,15 @@ impl FileRequest {
                 w.u64(*offset);
                 w.bytes(data);
             }),
+            FileRequest::WriteAndClose {
+                handle,
+                offset,
+                data,
+            } => frame(id, kind::WRITE_AND_CLOSE, |w| {
+                w.u64(*handle);
+                w.u64(*offset);
+                w.bytes(data);
+            }),
             FileRequest::Close { handle } => frame(id, kind::CLOSE, |w| w.u64(*handle)),
             FileRequest::Flush { handle } => frame(id, kind::FLUSH, |w| w.u64(*handle)),
             FileRequest::SetSize { handle, size } => frame(id, kind::SET_SIZE, |w| {
@@ -414,12 +445,13 @@ impl FileRequest {
     /// buffer (moved to its start) rather than being copied out.
     pub fn decode_owned(mut frame: Vec<u8>) -> Result<(u32, FileRequest), FrameError> {
         const WRITE_FIELDS: usize = 4 + 1 + 8 + 8 + 4;
-        if frame.get(4) != Some(&kind::WRITE) || frame.len() < WRITE_FIELDS {
+        let carries_data = matches!(frame.get(4), Some(&kind::WRITE | &kind::WRITE_AND_CLOSE));
+        if !carries_data || frame.len() < WRITE_FIELDS {
             return FileRequest::decode(&frame);
         }
         let mut r = Reader(&frame[..WRITE_FIELDS]);
         let id = r.u32()?;
-        let _kind = r.u8()?;
+        let kind = r.u8()?;
         let handle = r.u64()?;
         let offset = r.u64()?;
         let length = r.u32()? as usize;
@@ -434,14 +466,20 @@ impl FileRequest {
             std::cmp::Ordering::Equal => {}
         }
         frame.drain(..WRITE_FIELDS);
-        Ok((
-            id,
+        let request = if kind == kind::WRITE_AND_CLOSE {
+            FileRequest::WriteAndClose {
+                handle,
+                offset,
+                data: frame,
+            }
+        } else {
             FileRequest::Write {
                 handle,
                 offset,
                 data: frame,
-            },
-        ))
+            }
+        };
+        Ok((id, request))
     }
 
     /// Reads a request frame (what follows its length prefix): its number and the request.
@@ -468,6 +506,11 @@ impl FileRequest {
                 length: r.u32()?,
             },
             kind::WRITE => FileRequest::Write {
+                handle: r.u64()?,
+                offset: r.u64()?,
+                data: r.bytes()?,
+            },
+            kind::WRITE_AND_CLOSE => FileRequest::WriteAndClose {
                 handle: r.u64()?,
                 offset: r.u64()?,
                 data: r.bytes()?,
@@ -615,6 +658,11 @@ mod tests {
                 handle: 9,
                 offset: 3,
                 data: b"data".to_vec(),
+            },
+            FileRequest::WriteAndClose {
+                handle: 9,
+                offset: 0,
+                data: b"last".to_vec(),
             },
             FileRequest::Close { handle: 9 },
             FileRequest::Flush { handle: 9 },
@@ -765,6 +813,18 @@ mod tests {
         assert_eq!(
             FileRequest::decode_owned(frame[4..].to_vec()),
             Err(FrameError::TooLong(1))
+        );
+        let last = FileRequest::WriteAndClose {
+            handle: 1,
+            offset: 2,
+            data: b"abc".to_vec(),
+        };
+        let mut frame = write_and_close_header(9, 1, 2, 3).to_vec();
+        frame.extend_from_slice(b"abc");
+        assert_eq!(frame, last.encode(9));
+        assert_eq!(
+            FileRequest::decode_owned(frame[4..].to_vec()),
+            Ok((9, last))
         );
     }
 

@@ -14,7 +14,8 @@ use crate::api::paths::{NetPath, classify};
 use crate::api::{connections, resolve_credentials};
 use crate::error::{Cause, WinError, codes};
 use crate::file_channel::{
-    FileInfo, FileReply, FileRequest, MAX_DATA, OpenMode, frame_length, reply_start, write_header,
+    FileInfo, FileReply, FileRequest, MAX_DATA, OpenMode, frame_length, reply_start,
+    write_and_close_header, write_header,
 };
 use crate::unc::UncName;
 
@@ -370,6 +371,37 @@ impl FileChannel {
             self.behind.push(id);
         }
         Ok(())
+    }
+
+    /// Writes `data` at `offset` and closes the file: the last piece and the close go to the
+    /// server together (one round trip where a write and a close take two), the pieces before
+    /// it behind; then everything is waited for. The file is closed even when a write fails.
+    pub fn write_and_close(
+        &mut self,
+        handle: u64,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), WinError> {
+        let piece = (self.max_write as usize).min(PIECE);
+        let last_start = data.len().saturating_sub(1) / piece * piece;
+        let (before, last) = data.split_at(last_start);
+        let sent_before = self.write_behind(handle, offset, before);
+        if sent_before.is_err() {
+            // The file is still closed; the first failure is the one reported.
+            let closed = self.close_file(handle);
+            return sent_before.and(closed);
+        }
+        self.make_room(WINDOW - 1)?;
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        let length = u32::try_from(last.len()).unwrap_or(u32::MAX);
+        let header = write_and_close_header(id, handle, offset + last_start as u64, length);
+        self.stream.write_all(&header).map_err(lost)?;
+        self.stream.write_all(last).map_err(lost)?;
+        self.pending += 1;
+        let settled = self.settle();
+        let closed = self.wait(id).map(|_| ());
+        settled.and(closed)
     }
 
     /// Closes the file: sent at once (the agent closes it after the writes sent before),
