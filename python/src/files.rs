@@ -157,6 +157,22 @@ impl FileChannel {
         })
     }
 
+    /// Writes `data` at `offset` and closes the file, the last write and the close in one
+    /// round trip to the server; once everything is answered.
+    fn write_and_close(
+        &self,
+        py: Python<'_>,
+        handle: u64,
+        offset: u64,
+        data: &Bound<'_, PyBytes>,
+        path: &str,
+    ) -> PyResult<()> {
+        let bytes = data.as_bytes();
+        self.run(py, path, |channel| {
+            channel.write_and_close(handle, offset, bytes)
+        })
+    }
+
     /// Closes the file, once its writes are answered.
     fn close_file(&self, py: Python<'_>, handle: u64, path: &str) -> PyResult<()> {
         self.run(py, path, |channel| channel.close_file(handle))

@@ -404,3 +404,27 @@ def test_open_files_read_and_write_on_across_a_lost_connection(lab, sandbox, thr
         assert hashlib.sha256(received).hexdigest() == hashlib.sha256(remote).hexdigest()
         assert not (_lab_smbd_children(lab) & ours), "the killed smbd is gone"
         wnet.rmtree(unc(name), ignore_errors=True)
+
+
+def test_a_closing_files_last_write_goes_with_the_close(share):
+    # Closing a file sends its last write and the close together; the bytes are on the
+    # server and the handle is gone (an exclusive open succeeds) after binary, text and
+    # read-write files alike. A flush before the close still sends what was written at once:
+    # another reader sees it while the file is open.
+    lab, name = share
+    for mode, data in (("wb", b"binary \x00\xff"), ("w", "text\n"), ("w+b", b"read-write")):
+        path = unc(name, f"last-{mode.replace('+', 'plus')}.bin")
+        with wnet.open_file(path, mode) as f:
+            f.write(data)
+        expected = data.encode() if isinstance(data, str) else data
+        assert server_bytes(lab, f"{name}\\last-{mode.replace('+', 'plus')}.bin") == expected
+        with wnet.open_file(path, "rb", share_access="") as alone:
+            assert alone.read() == expected
+    path = unc(name, "flushed.txt")
+    with wnet.open_file(path, "w") as f:
+        f.write("seen before the close")
+        f.flush()
+        with wnet.open_file(path, "r") as reader:
+            assert reader.read() == "seen before the close"
+        f.write(", and the rest after")
+    assert server_bytes(lab, f"{name}\\flushed.txt") == b"seen before the close, and the rest after"

@@ -201,6 +201,10 @@ class SMBRawIO(io.RawIOBase):
         self._ahead_at = 0
         self._ahead_writes = 0
         self._position = self._size if self._append else 0
+        # Set when the file object above is closing: its last write is then held back
+        # and goes with the close, in one round trip to the server.
+        self._closing = False
+        self._held: Optional[Tuple[int, bytes]] = None
 
     # -- io.RawIOBase ------------------------------------------------------------------------
 
@@ -230,6 +234,7 @@ class SMBRawIO(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         handle = self._handle_or_raise()
+        self._send_held()
         if not self._readable:
             raise io.UnsupportedOperation("not readable")
         view = memoryview(buffer).cast("B")
@@ -265,6 +270,7 @@ class SMBRawIO(io.RawIOBase):
 
     def readall(self) -> bytes:
         handle = self._handle_or_raise()
+        self._send_held()
         if not self._readable:
             raise io.UnsupportedOperation("not readable")
         # The size known at the open and one byte more, to see the end: one round trip for a
@@ -295,13 +301,24 @@ class SMBRawIO(io.RawIOBase):
         _writes[0] += 1
         if self._append:
             self._position = max(self._position, self._size)
-        self._channel.write(handle, self._position, payload, self._inside)
+        if self._closing and self._held is None:
+            self._held = (self._position, payload)
+        else:
+            self._send_held()
+            self._channel.write(handle, self._position, payload, self._inside)
         self._position += len(payload)
         self._size = max(self._size, self._position)
         return len(payload)
 
+    def _send_held(self) -> None:
+        """Sends the write held back for the close, if any, behind like any other."""
+        if self._held is not None and self._handle is not None:
+            (offset, payload), self._held = self._held, None
+            self._channel.write(self._handle, offset, payload, self._inside)
+
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         handle = self._handle_or_raise()
+        self._send_held()
         if whence == io.SEEK_SET:
             position = offset
         elif whence == io.SEEK_CUR:
@@ -321,6 +338,7 @@ class SMBRawIO(io.RawIOBase):
 
     def truncate(self, size: Optional[int] = None) -> int:
         handle = self._handle_or_raise()
+        self._send_held()
         if not self._writable:
             raise io.UnsupportedOperation("not writable")
         size = self._position if size is None else size
@@ -331,21 +349,59 @@ class SMBRawIO(io.RawIOBase):
 
     def flush(self) -> None:
         if self._handle is not None and not self.closed and self._writable:
+            self._send_held()
             self._channel.settle(self._inside)
 
     def fsync(self) -> None:
         """Flushes the file to the server's disk."""
-        self._channel.flush(self._handle_or_raise(), self._inside)
+        handle = self._handle_or_raise()
+        self._send_held()
+        self._channel.flush(handle, self._inside)
 
     def close(self) -> None:
         if self.closed:
             return
         handle, self._handle = self._handle, None
+        held, self._held = self._held, None
         try:
-            if handle is not None:
+            if handle is not None and held is not None:
+                self._channel.write_and_close(handle, held[0], held[1], self._inside)
+            elif handle is not None:
                 self._channel.close_file(handle, self._inside)
         finally:
             super().close()
+
+
+def _closing(raw: Any) -> None:
+    """Tells an open ``SMBRawIO`` that the file object above it is closing: the write that
+    empties its buffer is the last, and goes with the close."""
+    if isinstance(raw, SMBRawIO) and not raw.closed:
+        raw._closing = True
+
+
+class _BufferedWriter(io.BufferedWriter):
+    """``io.BufferedWriter`` whose close sends the last write and the close together."""
+
+    def close(self) -> None:
+        _closing(self.raw)
+        super().close()
+
+
+class _BufferedRandom(io.BufferedRandom):
+    """``io.BufferedRandom`` whose close sends the last write and the close together."""
+
+    def close(self) -> None:
+        _closing(self.raw)
+        super().close()
+
+
+class _TextWriter(io.TextIOWrapper):
+    """``io.TextIOWrapper`` over a writable file whose close sends the last write and the
+    close together."""
+
+    def close(self) -> None:
+        _closing(getattr(self.buffer, "raw", None))
+        super().close()
 
 
 def open_file(
@@ -374,13 +430,15 @@ def open_file(
         size = _BUFFER if buffering in (-1, 1) else buffering
         buffered: Any
         if raw.readable() and raw.writable():
-            buffered = io.BufferedRandom(raw, size)
+            buffered = _BufferedRandom(raw, size)
         elif raw.writable():
-            buffered = io.BufferedWriter(raw, size)
+            buffered = _BufferedWriter(raw, size)
         else:
             buffered = io.BufferedReader(raw, size)
         if "b" in mode:
             return buffered  # type: ignore[no-any-return]
+        if raw.writable():
+            return _TextWriter(buffered, encoding, errors, newline, line_buffering=buffering == 1)
         return io.TextIOWrapper(
             buffered, encoding, errors, newline, line_buffering=buffering == 1
         )
