@@ -102,6 +102,30 @@ def test_a_write_of_this_process_is_seen_by_a_file_that_read_ahead(share):
         assert len(reader.read()) == 2 << 20
 
 
+def test_reads_sent_ahead_of_a_reader_give_way_to_this_process_writes(share):
+    # A sequential reader has the next 8 MiB under way while it uses what it got; a write of
+    # this process to the file (through another file object) drops them, so the reader sees
+    # it. The whole file still reads back, and so does a second file read alongside.
+    lab, name = share
+    size = 24 << 20
+    path = unc(name, "far-ahead.bin")
+    with wnet.open_file(path, "wb") as f:
+        f.write(b"a" * size)
+    with wnet.open_file(unc(name, "other.bin"), "wb") as f:
+        f.write(b"o" * (10 << 20))
+    with wnet.open_file(path, "rb") as reader, wnet.open_file(unc(name, "other.bin"), "rb") as other:
+        assert reader.read(8 << 20) == b"a" * (8 << 20)  # the next 8 MiB sent ahead
+        assert other.read(3 << 20) == b"o" * (3 << 20)
+        with wnet.open_file(path, "r+b") as writer:
+            writer.seek(9 << 20)
+            writer.write(b"CHANGED")
+        rest = reader.read()
+        assert len(rest) == size - (8 << 20)
+        assert rest[1 << 20 : (1 << 20) + 7] == b"CHANGED"
+        assert rest.count(b"a") == len(rest) - 7
+        assert other.read() == b"o" * (7 << 20)
+
+
 def test_directories_listings_renames_and_deletes_are_what_the_server_holds(share):
     lab, name = share
     wnet.makedirs(unc(name, "a", "b", "c"))

@@ -5,7 +5,7 @@
 //! number at a time (written behind), and their failures reported by the next call on the
 //! channel, as a failed write behind is reported by the next call on a file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 
@@ -28,6 +28,9 @@ pub const MAX_READ_CALL: usize = 1 << 30;
 
 /// How many requests a channel has under way at most (reads ahead, writes behind).
 const WINDOW: usize = 16;
+
+/// The most pieces a sequential read sends ahead of its caller, for the next call.
+const AHEAD_PIECES: usize = 8;
 
 /// A share and a path in it, from a UNC or drive-letter path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +102,33 @@ pub struct FileChannel {
     behind: Vec<u32>,
     /// The first failure of a write behind, reported by the next call.
     failed_behind: Option<WinError>,
+    /// Reads sent for what a sequential reader asks next.
+    ahead: Option<ReadAhead>,
+    /// Requests whose replies are dropped when they come (reads ahead no one wants now).
+    discarded: HashSet<u32>,
+    /// The path (lower-cased) each open file was opened by.
+    paths: HashMap<u64, String>,
+}
+
+/// One [`FileChannel::read`] under way.
+struct PieceReads {
+    /// Its pieces sent and not answered: where each one's data goes, and its length.
+    under_way: HashMap<u32, (usize, usize)>,
+    /// Where its data ends: the length asked, or less once the file's end is seen.
+    end: usize,
+    /// How far its pieces are sent (or taken from those sent ahead).
+    sent: usize,
+    /// The first failure of a piece, reported once the others are in.
+    failure: Option<WinError>,
+}
+
+/// Reads sent ahead of a sequential reader: the pieces of `handle` from `start` on, each
+/// `(request number, offset, length)`, in order and back to back.
+#[derive(Debug)]
+struct ReadAhead {
+    handle: u64,
+    start: u64,
+    pieces: Vec<(u32, u64, usize)>,
 }
 
 /// The error a failed reply stands for.
@@ -161,6 +191,9 @@ impl FileChannel {
             arrived: HashMap::new(),
             behind: Vec::new(),
             failed_behind: None,
+            ahead: None,
+            discarded: HashSet::new(),
+            paths: HashMap::new(),
         })
     }
 
@@ -213,8 +246,12 @@ impl FileChannel {
         Ok((id, reply))
     }
 
-    /// Files a reply that arrived: a write behind's is checked and dropped.
+    /// Files a reply that arrived: a write behind's is checked and dropped, a discarded
+    /// read's dropped.
     fn file_reply(&mut self, id: u32, reply: FileReply) {
+        if self.discarded.remove(&id) {
+            return;
+        }
         if let Some(at) = self.behind.iter().position(|&behind| behind == id) {
             self.behind.swap_remove(at);
             if let Err(error) = reply_result(reply) {
@@ -275,88 +312,222 @@ impl FileChannel {
             path: path.to_owned(),
             mode,
         })? {
-            FileReply::Opened { handle, info } => Ok((handle, info)),
+            FileReply::Opened { handle, info } => {
+                self.paths.insert(handle, path.to_lowercase());
+                Ok((handle, info))
+            }
             other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Drops the reads sent ahead (their replies are dropped as they come), if any are of
+    /// `handle` (of any file, for `None`).
+    fn forget_ahead(&mut self, handle: Option<u64>) {
+        if let Some(ahead) = self
+            .ahead
+            .take_if(|ahead| handle.is_none_or(|h| h == ahead.handle))
+        {
+            for (id, _, _) in ahead.pieces {
+                if self.arrived.remove(&id).is_none() {
+                    self.discarded.insert(id);
+                }
+            }
+        }
+    }
+
+    /// Drops the reads sent ahead if they are of the file `handle` is open on (through this
+    /// handle or another): a write to it makes them stale.
+    fn forget_ahead_of_file(&mut self, handle: u64) {
+        let same_file = self.ahead.as_ref().is_some_and(|ahead| {
+            ahead.handle == handle
+                || self
+                    .paths
+                    .get(&ahead.handle)
+                    .is_some_and(|path| self.paths.get(&handle) == Some(path))
+        });
+        if same_file {
+            self.forget_ahead(None);
+        }
+    }
+
+    /// Sends reads of `handle` for `length` bytes from `start` on (at most [`AHEAD_PIECES`]
+    /// pieces, within the window), for the caller's next sequential read.
+    fn send_ahead(&mut self, handle: u64, start: u64, length: usize) -> Result<(), WinError> {
+        let piece = (self.max_read as usize).min(PIECE);
+        let room = WINDOW.saturating_sub(self.pending).min(AHEAD_PIECES);
+        let mut pieces = Vec::new();
+        let mut at = 0usize;
+        while at < length && pieces.len() < room {
+            let count = piece.min(length - at);
+            let offset = start + at as u64;
+            let id = self.send(&FileRequest::Read {
+                handle,
+                offset,
+                length: u32::try_from(count).unwrap_or(u32::MAX),
+            })?;
+            pieces.push((id, offset, count));
+            at += count;
+        }
+        if !pieces.is_empty() {
+            self.ahead = Some(ReadAhead {
+                handle,
+                start,
+                pieces,
+            });
+        }
+        Ok(())
+    }
+
+    /// Takes for `read` the pieces sent ahead that lie wholly inside it (it begins where they
+    /// do): their data, if it came already, goes to its place in `data`, the others are
+    /// waited for with the read's own. The pieces after it stay ahead.
+    fn take_ahead(&mut self, handle: u64, offset: u64, data: &mut [u8], read: &mut PieceReads) {
+        let Some(mut ahead) = self
+            .ahead
+            .take_if(|ahead| ahead.handle == handle && ahead.start == offset)
+        else {
+            return;
+        };
+        let read_end = offset + data.len() as u64;
+        let inside = ahead
+            .pieces
+            .iter()
+            .take_while(|&&(_, piece_offset, count)| piece_offset + count as u64 <= read_end)
+            .count();
+        let rest = ahead.pieces.split_off(inside);
+        for (id, piece_offset, count) in ahead.pieces {
+            let place = usize::try_from(piece_offset - offset).unwrap_or(usize::MAX);
+            match self.arrived.remove(&id).map(reply_result) {
+                Some(Ok(FileReply::Data(bytes))) if bytes.len() <= count => {
+                    data[place..place + bytes.len()].copy_from_slice(&bytes);
+                    if bytes.len() < count {
+                        read.end = read.end.min(place + bytes.len());
+                    }
+                }
+                Some(Ok(other)) => {
+                    read.failure.get_or_insert(unexpected(&other));
+                }
+                Some(Err(error)) => {
+                    read.failure.get_or_insert(error);
+                }
+                None => {
+                    read.under_way.insert(id, (place, count));
+                }
+            }
+            read.sent = place + count;
+        }
+        if let Some(&(_, next, _)) = rest.first() {
+            self.ahead = Some(ReadAhead {
+                handle,
+                start: next,
+                pieces: rest,
+            });
         }
     }
 
     /// Reads up to `length` bytes (at most [`MAX_READ_CALL`]) at `offset`, in pieces sent
     /// together; fewer at the end of the file. Each piece's data is read from the socket
-    /// straight to its place.
+    /// straight to its place. A read that goes on where the last one ended takes the pieces
+    /// that one sent ahead, and sends the next ones ahead in its turn, so that a sequential
+    /// reader always has reads under way while it uses what it got.
     pub fn read(&mut self, handle: u64, offset: u64, length: usize) -> Result<Vec<u8>, WinError> {
         self.check_behind()?;
         let length = length.min(MAX_READ_CALL);
         let piece = (self.max_read as usize).min(PIECE);
         // Zeroed lazily by the allocator: only the pages the data reaches are touched.
         let mut data = vec![0u8; length];
-        // The reads under way: where each one's data goes, and how much it asked for.
-        let mut reads: HashMap<u32, (usize, usize)> = HashMap::new();
-        let mut end = length;
-        let mut at = 0usize;
-        let mut failure = None;
+        let mut read = PieceReads {
+            under_way: HashMap::new(),
+            end: length,
+            sent: 0,
+            failure: None,
+        };
+        self.take_ahead(handle, offset, &mut data, &mut read);
+        // Reads ahead of this file but of another place are not wanted now.
+        if self
+            .ahead
+            .as_ref()
+            .is_some_and(|ahead| ahead.handle == handle && ahead.start < offset + length as u64)
+        {
+            self.forget_ahead(Some(handle));
+        }
         loop {
-            while failure.is_none() && at < end && reads.len() < WINDOW {
-                let count = piece.min(end - at);
+            while read.failure.is_none() && read.sent < read.end && read.under_way.len() < WINDOW {
+                let count = piece.min(read.end - read.sent);
                 let id = self.send(&FileRequest::Read {
                     handle,
-                    offset: offset + at as u64,
+                    offset: offset + read.sent as u64,
                     length: u32::try_from(count).unwrap_or(u32::MAX),
                 })?;
-                reads.insert(id, (at, count));
-                at += count;
+                read.under_way.insert(id, (read.sent, count));
+                read.sent += count;
             }
-            if reads.is_empty() {
+            if read.under_way.is_empty() {
                 break;
             }
-            let (frame, start) = self.read_reply_start()?;
-            let (id, is_data) = reply_start(start);
-            match reads.get(&id).copied() {
-                Some((place, asked)) if is_data => {
-                    let mut count = [0u8; 4];
-                    self.stream.read_exact(&mut count).map_err(lost)?;
-                    let count = u32::from_le_bytes(count) as usize;
-                    if count > asked || frame != 9 + count {
-                        return Err(lost(format!(
-                            "a read of {asked} bytes answered with {count} in a frame of {frame}"
-                        )));
-                    }
-                    self.stream
-                        .read_exact(&mut data[place..place + count])
-                        .map_err(lost)?;
-                    reads.remove(&id);
-                    self.pending = self.pending.saturating_sub(1);
-                    if count < asked {
-                        // The end of the file: nothing after it is asked for.
-                        end = end.min(place + count);
-                    }
+            self.read_piece(&mut data, &mut read)?;
+        }
+        if let Some(error) = read.failure {
+            self.forget_ahead(Some(handle));
+            return Err(error);
+        }
+        data.truncate(read.end);
+        if read.end < length {
+            // The end of the file: nothing to read ahead.
+            self.forget_ahead(Some(handle));
+        } else if self.ahead.is_none() && length >= piece {
+            self.send_ahead(handle, offset + length as u64, length)?;
+        }
+        Ok(data)
+    }
+
+    /// Reads the next reply: a piece of `read` straight to its place in `data`, else filed.
+    fn read_piece(&mut self, data: &mut [u8], read: &mut PieceReads) -> Result<(), WinError> {
+        let (frame, start) = self.read_reply_start()?;
+        let (id, is_data) = reply_start(start);
+        match read.under_way.get(&id).copied() {
+            Some((place, asked)) if is_data => {
+                let mut count = [0u8; 4];
+                self.stream.read_exact(&mut count).map_err(lost)?;
+                let count = u32::from_le_bytes(count) as usize;
+                if count > asked || frame != 9 + count {
+                    return Err(lost(format!(
+                        "a read of {asked} bytes answered with {count} in a frame of {frame}"
+                    )));
                 }
-                _ => {
-                    let (id, reply) = self.read_reply_rest(frame, start)?;
-                    if reads.remove(&id).is_some() {
-                        // A read that failed (or was answered with something else): the
-                        // others under way are read before the failure is reported.
-                        let error = match reply_result(reply) {
-                            Err(error) => error,
-                            Ok(other) => unexpected(&other),
-                        };
-                        failure.get_or_insert(error);
-                    } else {
-                        self.file_reply(id, reply);
-                    }
+                self.stream
+                    .read_exact(&mut data[place..place + count])
+                    .map_err(lost)?;
+                read.under_way.remove(&id);
+                self.pending = self.pending.saturating_sub(1);
+                if count < asked {
+                    // The end of the file: nothing after it is asked for.
+                    read.end = read.end.min(place + count);
+                }
+            }
+            _ => {
+                let (id, reply) = self.read_reply_rest(frame, start)?;
+                if read.under_way.remove(&id).is_some() {
+                    // A read that failed (or was answered with something else): the others
+                    // under way are read before the failure is reported.
+                    let error = match reply_result(reply) {
+                        Err(error) => error,
+                        Ok(other) => unexpected(&other),
+                    };
+                    read.failure.get_or_insert(error);
+                } else {
+                    self.file_reply(id, reply);
                 }
             }
         }
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        data.truncate(end);
-        Ok(data)
+        Ok(())
     }
 
     /// Writes `data` at `offset` behind: sent now in pieces, answered later (see
     /// [`FileChannel::settle`]).
     pub fn write_behind(&mut self, handle: u64, offset: u64, data: &[u8]) -> Result<(), WinError> {
         self.check_behind()?;
+        self.forget_ahead_of_file(handle);
         let piece = (self.max_write as usize).min(PIECE);
         for (index, chunk) in data.chunks(piece).enumerate() {
             self.make_room(WINDOW - 1)?;
@@ -382,6 +553,9 @@ impl FileChannel {
         offset: u64,
         data: &[u8],
     ) -> Result<(), WinError> {
+        self.forget_ahead_of_file(handle);
+        self.forget_ahead(Some(handle));
+        self.paths.remove(&handle);
         let piece = (self.max_write as usize).min(PIECE);
         let last_start = data.len().saturating_sub(1) / piece * piece;
         let (before, last) = data.split_at(last_start);
@@ -407,6 +581,8 @@ impl FileChannel {
     /// Closes the file: sent at once (the agent closes it after the writes sent before),
     /// then the writes behind and the close are waited for.
     pub fn close_file(&mut self, handle: u64) -> Result<(), WinError> {
+        self.forget_ahead(Some(handle));
+        self.paths.remove(&handle);
         let id = self.send(&FileRequest::Close { handle })?;
         let settled = self.settle();
         let closed = self.wait(id).map(|_| ());
@@ -421,6 +597,7 @@ impl FileChannel {
 
     /// Sets the file's size (after its writes behind).
     pub fn set_size(&mut self, handle: u64, size: u64) -> Result<(), WinError> {
+        self.forget_ahead_of_file(handle);
         self.settle()?;
         self.call(&FileRequest::SetSize { handle, size })
             .map(|_| ())
