@@ -390,6 +390,16 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
         Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) | Error::Kerberos(_) => {
             smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Authentication)
         }
+        // The logon expired and could not be made again (no renewed ticket): the user must
+        // log on again, which is what ERROR_NOT_AUTHENTICATED says; the NTSTATUS the server
+        // sent (STATUS_NETWORK_SESSION_EXPIRED) is in the detail.
+        Error::SessionExpired(_) => WinError::with_cause(
+            codes::ERROR_NOT_AUTHENTICATED,
+            Cause::Smb {
+                failure: SmbFailure::Authentication,
+                detail: format!("{error}; renew the Kerberos tickets (kinit)"),
+            },
+        ),
         Error::Crypto(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Crypto),
         Error::Rpc(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Rpc),
         Error::LimitExceeded { .. } | Error::TooLarge(_) => {
@@ -461,6 +471,22 @@ mod tests {
         );
         let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
         assert_eq!(error.ntstatus(), Some(0xC000_006D));
+    }
+
+    #[test]
+    fn an_expired_logon_not_renewed_says_to_renew_the_tickets() {
+        let cause = wnet_smb2::Error::Kerberos(wnet_smb2::gssapi::KerberosError::NoCredentials(
+            "Ticket expired".into(),
+        ));
+        let error = map_error(&wnet_smb2::Error::SessionExpired(std::sync::Arc::new(
+            cause,
+        )));
+        assert_eq!(error.code, codes::ERROR_NOT_AUTHENTICATED);
+        let text = error.to_string();
+        assert!(
+            text.contains("Ticket expired") && text.contains("kinit"),
+            "{text}"
+        );
     }
 
     #[tokio::test]
