@@ -90,6 +90,30 @@ impl World {
     }
 }
 
+impl World {
+    /// A keytab for alice made with ktutil from her password (the salt fetched from the KDC):
+    /// its name, for `KRB5_CLIENT_KTNAME`.
+    fn keytab(&self) -> String {
+        let path = self.sandbox.root.join("alice.keytab");
+        let alice = self.lab.user("alice").expect("alice");
+        let script = format!(
+            "addent -password -p {} -k 1 -e aes256-cts-hmac-sha1-96 -f\n{}\nwkt {}\nq\n",
+            self.lab.principal(alice),
+            alice.password,
+            path.display()
+        );
+        let mut command = Command::new("ktutil");
+        command.env("KRB5_CONFIG", &self.lab.krb5_conf);
+        let output =
+            run_bounded_with_input(&mut command, script.as_bytes(), LIMIT).expect("ktutil ran");
+        assert!(
+            output.status.success() && path.exists(),
+            "ktutil: {output:?}"
+        );
+        format!("FILE:{}", path.display())
+    }
+}
+
 fn json(output: &Output) -> Value {
     assert!(
         output.status.success(),
@@ -157,4 +181,26 @@ fn without_tickets_ntlm_is_used_and_says_why_unless_blocked() {
         &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
+}
+
+#[test]
+fn a_client_keytab_connects_with_kerberos_without_tickets_or_password() {
+    let Some(world) = world() else {
+        return;
+    };
+    let keytab = world.keytab();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let share = world.share();
+    // NTLM blocked: only Kerberos, with tickets got through the keytab, can connect.
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[
+            ("KRB5CCNAME", empty.as_str()),
+            ("KRB5_CLIENT_KTNAME", keytab.as_str()),
+            ("WNET_BLOCK_NTLM", "1"),
+        ],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
 }
