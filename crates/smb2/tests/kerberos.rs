@@ -96,11 +96,22 @@ async fn session_with_fallback(
     credentials: KerberosCredentials,
     ntlm: Option<&NtlmCredentials>,
 ) -> Result<Session, Error> {
+    session_with_options(lab, credentials, ntlm, false).await
+}
+
+/// [`session_with_fallback`], every message encrypted where `encrypt`.
+async fn session_with_options(
+    lab: &AdLab,
+    credentials: KerberosCredentials,
+    ntlm: Option<&NtlmCredentials>,
+    encrypt: bool,
+) -> Result<Session, Error> {
     let address = SocketAddr::V4(SocketAddrV4::new(lab.fileserver.address, 445));
     let connection = connect_tcp(address, TIMEOUT).await?;
     let negotiated = negotiate(&connection, true).await?;
     let options = SessionOptions {
         require_signing: true,
+        require_encryption: encrypt,
         target_name: lab.fileserver.fqdn.clone(),
         mechanism: Mechanism::Kerberos(KerberosOptions {
             service_host: lab.fileserver.fqdn.clone(),
@@ -459,37 +470,47 @@ async fn use_file_across_expiry(session: &Session, file: &wnet_smb2::client::Ope
     session.reauthentications()
 }
 
+/// The child's part of the renewal tests: a session (encrypting where `encrypt`) from the
+/// short service ticket, a file held open, the tickets renewed, the file used across the
+/// expiry.
+fn renew_under_an_open_file(encrypt: bool) {
+    let lab = lab_status();
+    let ccache = std::env::var("KRB5CCNAME").expect("the child's cache");
+    runtime().block_on(async {
+        let session = session_with_options(&lab, KerberosCredentials::Default, None, encrypt)
+            .await
+            .expect("a Kerberos session from the short service ticket");
+        assert_eq!(session.is_encrypting(), encrypt);
+        let name = format!("renewed-under-open-file-{encrypt}.txt");
+        let file = scratch_file(&lab, &session, &name).await;
+        // The user renews their tickets (a fresh kinit, with a TGT this time) while the
+        // file is open; the session's own ticket still runs out.
+        kinit_alice(&lab, &ccache);
+        let renewed = use_file_across_expiry(&session, &file).await;
+        assert_eq!(
+            renewed, 1,
+            "the server never said the session expired within {EXPIRY_WAIT:?}, or the \
+                 four requests that met it re-authenticated more than once"
+        );
+        // The session goes on with the keys of its first logon (signing verified).
+        assert!(session.is_signing());
+        file.write_at(0, b"after renewal".to_vec())
+            .await
+            .expect("write after renewal");
+        assert_eq!(
+            file.read_at(0, 64).await.expect("read after renewal"),
+            b"after renewal"
+        );
+        file.close().await.expect("close");
+        assert_eq!(session.reauthentications(), 1);
+        assert_eq!(session.is_encrypting(), encrypt);
+    });
+}
+
 #[test]
 fn an_expired_ticket_is_renewed_under_an_open_file() {
     if in_child() {
-        let lab = lab_status();
-        let ccache = std::env::var("KRB5CCNAME").expect("the child's cache");
-        runtime().block_on(async {
-            let session = kerberos_session(&lab, KerberosCredentials::Default)
-                .await
-                .expect("a Kerberos session from the short service ticket");
-            let file = scratch_file(&lab, &session, "renewed-under-open-file.txt").await;
-            // The user renews their tickets (a fresh kinit, with a TGT this time) while the
-            // file is open; the session's own ticket still runs out.
-            kinit_alice(&lab, &ccache);
-            let renewed = use_file_across_expiry(&session, &file).await;
-            assert_eq!(
-                renewed, 1,
-                "the server never said the session expired within {EXPIRY_WAIT:?}, or the \
-                 four requests that met it re-authenticated more than once"
-            );
-            // The session goes on with the keys of its first logon (signing verified).
-            assert!(session.is_signing());
-            file.write_at(0, b"after renewal".to_vec())
-                .await
-                .expect("write after renewal");
-            assert_eq!(
-                file.read_at(0, 64).await.expect("read after renewal"),
-                b"after renewal"
-            );
-            file.close().await.expect("close");
-            assert_eq!(session.reauthentications(), 1);
-        });
+        renew_under_an_open_file(false);
         return;
     }
     let Some(lab) = AdLab::acquire_or_skip() else {
@@ -504,6 +525,21 @@ fn an_expired_ticket_is_renewed_under_an_open_file() {
         &ccache,
         &[],
     );
+}
+
+#[test]
+fn an_encrypted_session_is_renewed_sealed() {
+    if in_child() {
+        renew_under_an_open_file(true);
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-renewed-sealed");
+    let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
+    kinit_short_service_ticket(&lab, &ccache);
+    run_in_child(&lab, "an_encrypted_session_is_renewed_sealed", &ccache, &[]);
 }
 
 #[test]
