@@ -1213,12 +1213,15 @@ impl Session {
     async fn reauthenticate(&self, seen: u64) -> Result<(), Error> {
         let mut state = self.inner.reauthentication.write().await;
         if state.attempts == seen {
-            state.attempts += 1;
             tracing::info!(
                 session_id = format_args!("{:#x}", self.id()),
                 "the server says the session expired: re-authenticating"
             );
-            state.failure = match self.log_on_again().await {
+            let outcome = self.log_on_again().await;
+            // Counted once it is over: a caller that gives up meanwhile (its future dropped)
+            // leaves the count as it was, and the next waiter tries in its place.
+            state.attempts += 1;
+            state.failure = match outcome {
                 Ok(()) => {
                     self.inner.renewed.fetch_add(1, Ordering::Relaxed);
                     None
