@@ -219,6 +219,28 @@ fn a_client_keytab_connects_with_kerberos_without_tickets_or_password() {
     assert!(deleted.status.success(), "{deleted:?}");
 }
 
+#[test]
+fn the_keytab_setting_connects_with_kerberos_without_tickets_or_password() {
+    let Some(world) = world() else {
+        return;
+    };
+    let keytab = world.keytab();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let share = world.share();
+    // WNET_KERBEROS_KEYTAB, read by the agent when it starts; no KRB5_CLIENT_KTNAME.
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[
+            ("KRB5CCNAME", empty.as_str()),
+            ("WNET_KERBEROS_KEYTAB", keytab.as_str()),
+            ("WNET_BLOCK_NTLM", "1"),
+        ],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}
+
 /// Holds a file open on a mapped drive across the expiry of the session's ticket: writes,
 /// renews the tickets (a fresh kinit into the same cache), waits past the first ticket's end,
 /// then reads and writes the same open file again. Prints the file's name.

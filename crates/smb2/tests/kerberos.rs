@@ -661,3 +661,42 @@ fn a_client_keytab_serves_where_the_cache_is_empty() {
         &[("KRB5_CLIENT_KTNAME", &keytab_name)],
     );
 }
+
+#[test]
+fn a_keytab_the_caller_names_serves_where_the_cache_is_empty() {
+    if in_child() {
+        let lab = lab_status();
+        let keytab = std::env::var("WNET_TEST_KEYTAB").expect("the keytab's name");
+        runtime().block_on(async {
+            // First a keytab that is not there: the cache is empty, so nothing.
+            let missing = KerberosCredentials::Keytab("FILE:/nonexistent/wnet.keytab".into());
+            let error = kerberos_session(&lab, missing)
+                .await
+                .expect_err("no keytab, no tickets");
+            assert!(matches!(error, Error::Kerberos(_)), "{error:?}");
+            // The tickets it gets are stored in the default cache, as KRB5_CLIENT_KTNAME's.
+            let session = kerberos_session(&lab, KerberosCredentials::Keytab(keytab))
+                .await
+                .expect("a Kerberos session with the keytab's keys");
+            assert_eq!(session.authentication(), &Authentication::Kerberos);
+            assert!(session.is_signing());
+            read_public_file(&lab, &session).await;
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-named-keytab");
+    let keytab = scratch.path("alice.keytab");
+    keytab_for_alice(&lab, &keytab);
+    // Neither tickets nor KRB5_CLIENT_KTNAME: only the keytab the caller names.
+    let empty = format!("FILE:{}", scratch.path("empty.cc").display());
+    let keytab_name = format!("FILE:{}", keytab.display());
+    run_in_child(
+        &lab,
+        "a_keytab_the_caller_names_serves_where_the_cache_is_empty",
+        &empty,
+        &[("WNET_TEST_KEYTAB", &keytab_name)],
+    );
+}
