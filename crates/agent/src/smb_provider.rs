@@ -83,7 +83,7 @@ impl SmbProvider {
             options.target_name = server.to_owned();
         }
         if matches!(options.mechanism, Mechanism::Ntlm) {
-            options.mechanism = mechanism_for(server, credentials, self.config().security);
+            options.mechanism = mechanism_for(server, credentials, self.config());
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
@@ -167,12 +167,10 @@ impl SmbProvider {
 /// krb5.conf says; for an address it works only where the domain knows an SPN for it. Where
 /// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
 /// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
-/// then a NetBIOS domain is tried as the realm too.
-fn mechanism_for(
-    server: &str,
-    credentials: &Credentials,
-    policy: wnet::security_policy::SecurityPolicy,
-) -> Mechanism {
+/// then a NetBIOS domain is tried as the realm too. With no credentials and a keytab
+/// configured (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets the cache lacks.
+fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfig) -> Mechanism {
+    let policy = config.security;
     let block_ntlm = policy.block_ntlm;
     let kerberos = |tickets| {
         Mechanism::Kerberos(KerberosOptions {
@@ -183,7 +181,10 @@ fn mechanism_for(
         })
     };
     if credentials.is_anonymous() {
-        return kerberos(KerberosCredentials::Default);
+        return kerberos(match &config.kerberos_keytab {
+            Some(keytab) => KerberosCredentials::Keytab(keytab.clone()),
+            None => KerberosCredentials::Default,
+        });
     }
     let (user, domain) = (credentials.user(), credentials.domain());
     if domain.contains('.') || block_ntlm {
@@ -205,12 +206,26 @@ mod mechanism_tests {
     use super::*;
 
     fn choice(user: &str, domain: &str, password: &str, block_ntlm: bool) -> String {
-        let policy = wnet::security_policy::SecurityPolicy {
-            block_ntlm,
-            ..wnet::security_policy::SecurityPolicy::default()
+        choice_with(user, domain, password, block_ntlm, None)
+    }
+
+    fn choice_with(
+        user: &str,
+        domain: &str,
+        password: &str,
+        block_ntlm: bool,
+        keytab: Option<&str>,
+    ) -> String {
+        let config = ProviderConfig {
+            security: wnet::security_policy::SecurityPolicy {
+                block_ntlm,
+                ..wnet::security_policy::SecurityPolicy::default()
+            },
+            kerberos_keytab: keytab.map(str::to_owned),
+            ..ProviderConfig::default()
         };
         let credentials = Credentials::new(user, domain, password);
-        match mechanism_for("fs1.corp.example", &credentials, policy) {
+        match mechanism_for("fs1.corp.example", &credentials, &config) {
             Mechanism::Ntlm => "NTLM".to_owned(),
             Mechanism::Kerberos(options) => {
                 assert_eq!(options.service_host, "fs1.corp.example");
@@ -220,6 +235,7 @@ mod mechanism_tests {
                     KerberosCredentials::Default => "tickets".to_owned(),
                     KerberosCredentials::Password { principal, .. } => principal,
                     KerberosCredentials::Ccache(name) => name,
+                    KerberosCredentials::Keytab(name) => format!("keytab {name}"),
                 }
             }
         }
@@ -237,6 +253,20 @@ mod mechanism_tests {
         // NTLM blocked: Kerberos for every account, the NetBIOS domain as the realm.
         assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
         assert_eq!(choice("", "", "", true), "tickets");
+    }
+
+    #[test]
+    fn a_configured_keytab_serves_connections_without_credentials_only() {
+        let keytab = Some("FILE:/srv/wnet.keytab");
+        assert_eq!(
+            choice_with("", "", "", false, keytab),
+            "keytab FILE:/srv/wnet.keytab"
+        );
+        assert_eq!(
+            choice_with("alice", "corp.example", "pw", false, keytab),
+            "alice@CORP.EXAMPLE"
+        );
+        assert_eq!(choice_with("alice", "CORP", "pw", false, keytab), "NTLM");
     }
 }
 
@@ -390,6 +420,16 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
         Error::Auth(_) | Error::Ntlm(_) | Error::Spnego(_) | Error::Kerberos(_) => {
             smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Authentication)
         }
+        // The logon expired and could not be made again (no renewed ticket): the user must
+        // log on again, which is what ERROR_NOT_AUTHENTICATED says; the NTSTATUS the server
+        // sent (STATUS_NETWORK_SESSION_EXPIRED) is in the detail.
+        Error::SessionExpired(_) => WinError::with_cause(
+            codes::ERROR_NOT_AUTHENTICATED,
+            Cause::Smb {
+                failure: SmbFailure::Authentication,
+                detail: format!("{error}; renew the Kerberos tickets (kinit)"),
+            },
+        ),
         Error::Crypto(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Crypto),
         Error::Rpc(_) => smb(codes::ERROR_UNEXP_NET_ERR, SmbFailure::Rpc),
         Error::LimitExceeded { .. } | Error::TooLarge(_) => {
@@ -461,6 +501,22 @@ mod tests {
         );
         let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
         assert_eq!(error.ntstatus(), Some(0xC000_006D));
+    }
+
+    #[test]
+    fn an_expired_logon_not_renewed_says_to_renew_the_tickets() {
+        let cause = wnet_smb2::Error::Kerberos(wnet_smb2::gssapi::KerberosError::NoCredentials(
+            "Ticket expired".into(),
+        ));
+        let error = map_error(&wnet_smb2::Error::SessionExpired(std::sync::Arc::new(
+            cause,
+        )));
+        assert_eq!(error.code, codes::ERROR_NOT_AUTHENTICATED);
+        let text = error.to_string();
+        assert!(
+            text.contains("Ticket expired") && text.contains("kinit"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -53,17 +53,25 @@ impl World {
     /// `wnet ARGS` in the sandbox, with `vars`, in a mount namespace whose /etc/hosts is the
     /// lab's.
     fn wnet(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
-        let mut command = self.sandbox.program("unshare");
-        command
+        let mut all = vec![env!("CARGO_BIN_EXE_wnet")];
+        all.extend_from_slice(args);
+        self.in_namespace(&all, vars)
+    }
+
+    /// `command` (a program and its arguments) in the sandbox, with `vars`, in a mount
+    /// namespace whose /etc/hosts is the lab's: an agent it starts, and the drives that agent
+    /// mounts, live in that namespace, seen only by the command and its children.
+    fn in_namespace(&self, command: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut unshare = self.sandbox.program("unshare");
+        unshare
             .args(["--mount", "--propagation", "private", "sh", "-c"])
             .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
             .arg(&self.hosts)
-            .arg(env!("CARGO_BIN_EXE_wnet"))
-            .args(args);
+            .args(command);
         for (name, value) in vars {
-            command.env(name, value);
+            unshare.env(name, value);
         }
-        run_bounded(&mut command, LIMIT).expect("wnet ran")
+        run_bounded(&mut unshare, LIMIT).expect("the command ran")
     }
 
     fn share(&self) -> String {
@@ -72,12 +80,18 @@ impl World {
 
     /// kinit alice into a private cache: its `KRB5CCNAME`.
     fn tickets(&self) -> String {
+        self.kinit(&[])
+    }
+
+    /// kinit alice, with `options`, into a private cache: its `KRB5CCNAME`.
+    fn kinit(&self, options: &[&str]) -> String {
         let ccache = format!("FILE:{}", self.sandbox.root.join("alice.cc").display());
         let alice = self.lab.user("alice").expect("alice");
         let mut command = Command::new("kinit");
         command
             .env("KRB5_CONFIG", &self.lab.krb5_conf)
             .env("KRB5CCNAME", &ccache)
+            .args(options)
             .arg(self.lab.principal(alice));
         let output = run_bounded_with_input(
             &mut command,
@@ -87,6 +101,30 @@ impl World {
         .expect("kinit ran");
         assert!(output.status.success(), "kinit: {output:?}");
         ccache
+    }
+}
+
+impl World {
+    /// A keytab for alice made with ktutil from her password (the salt fetched from the KDC):
+    /// its name, for `KRB5_CLIENT_KTNAME`.
+    fn keytab(&self) -> String {
+        let path = self.sandbox.root.join("alice.keytab");
+        let alice = self.lab.user("alice").expect("alice");
+        let script = format!(
+            "addent -password -p {} -k 1 -e aes256-cts-hmac-sha1-96 -f\n{}\nwkt {}\nq\n",
+            self.lab.principal(alice),
+            alice.password,
+            path.display()
+        );
+        let mut command = Command::new("ktutil");
+        command.env("KRB5_CONFIG", &self.lab.krb5_conf);
+        let output =
+            run_bounded_with_input(&mut command, script.as_bytes(), LIMIT).expect("ktutil ran");
+        assert!(
+            output.status.success() && path.exists(),
+            "ktutil: {output:?}"
+        );
+        format!("FILE:{}", path.display())
     }
 }
 
@@ -157,4 +195,138 @@ fn without_tickets_ntlm_is_used_and_says_why_unless_blocked() {
         &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
+}
+
+#[test]
+fn a_client_keytab_connects_with_kerberos_without_tickets_or_password() {
+    let Some(world) = world() else {
+        return;
+    };
+    let keytab = world.keytab();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let share = world.share();
+    // NTLM blocked: only Kerberos, with tickets got through the keytab, can connect.
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[
+            ("KRB5CCNAME", empty.as_str()),
+            ("KRB5_CLIENT_KTNAME", keytab.as_str()),
+            ("WNET_BLOCK_NTLM", "1"),
+        ],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}
+
+#[test]
+fn the_keytab_setting_connects_with_kerberos_without_tickets_or_password() {
+    let Some(world) = world() else {
+        return;
+    };
+    let keytab = world.keytab();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let share = world.share();
+    // WNET_KERBEROS_KEYTAB, read by the agent when it starts; no KRB5_CLIENT_KTNAME.
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[
+            ("KRB5CCNAME", empty.as_str()),
+            ("WNET_KERBEROS_KEYTAB", keytab.as_str()),
+            ("WNET_BLOCK_NTLM", "1"),
+        ],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}
+
+/// Holds a file open on a mapped drive across the expiry of the session's ticket: writes,
+/// renews the tickets (a fresh kinit into the same cache), waits past the first ticket's end,
+/// then reads and writes the same open file again. Prints the file's name.
+const HOLD_ACROSS_EXPIRY: &str = r#"
+import os, subprocess, sys, time
+path = os.path.join(sys.argv[1], "expiry-%d.txt" % os.getpid())
+with open(path, "w+b", buffering=0) as f:
+    f.write(b"before expiry\n")
+    os.fsync(f.fileno())
+    subprocess.run(["kinit", os.environ["LAB_PRINCIPAL"]], check=True, timeout=10,
+                   input=(os.environ["LAB_PASSWORD"] + "\n").encode(),
+                   stdout=subprocess.DEVNULL)
+    time.sleep(float(sys.argv[2]))
+    f.seek(0)
+    got = f.read()
+    assert got == b"before expiry\n", got
+    f.write(b"after expiry\n")
+    os.fsync(f.fileno())
+print(os.path.basename(path))
+"#;
+
+/// The lifetime of the service ticket the drive is mapped with. Samba's KDC issues no
+/// service ticket from a TGT with under about two minutes left, so it comes straight from the
+/// AS (`kinit -S`); smbd ends the session's logon when it ends.
+const SHORT_TICKET_SECONDS: u64 = 20;
+
+#[test]
+fn a_mapped_drive_keeps_an_open_file_across_the_tickets_expiry() {
+    let Some(world) = world() else {
+        return;
+    };
+    let service = format!("cifs/{}@{}", world.lab.fileserver.fqdn, world.lab.realm);
+    let lifetime = format!("{SHORT_TICKET_SECONDS}s");
+    let ccache = world.kinit(&["-l", &lifetime, "-S", &service]);
+    let alice = world.lab.user("alice").expect("alice");
+    let principal = world.lab.principal(alice);
+    let share = world.share();
+    let mount = world
+        .sandbox
+        .runtime_dir()
+        .join("wnet")
+        .join("drives")
+        .join("Z");
+    let wait = (SHORT_TICKET_SECONDS + 6).to_string();
+    // One namespace for the mapping, the open file and the unmapping: the drive is mounted
+    // in the namespace of the agent the first command starts.
+    let script = r#"set -e
+"$0" use Z: "$1" >/dev/null
+status=0
+/usr/bin/python3 -c "$2" "$3" "$4" || status=$?
+"$0" use Z: /delete >/dev/null || true
+exit $status"#;
+    let output = world.in_namespace(
+        &[
+            "sh",
+            "-c",
+            script,
+            env!("CARGO_BIN_EXE_wnet"),
+            &share,
+            HOLD_ACROSS_EXPIRY,
+            &mount.display().to_string(),
+            &wait,
+        ],
+        &[
+            ("KRB5CCNAME", ccache.as_str()),
+            ("LAB_PRINCIPAL", principal.as_str()),
+            ("LAB_PASSWORD", alice.password.as_str()),
+        ],
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{said}");
+    let name = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let on_server = world.lab.share("public").expect("public").path.join(&name);
+    let content = fs::read(&on_server).expect("the file on the server's disk");
+    let _ = fs::remove_file(&on_server);
+    assert_eq!(content, b"before expiry\nafter expiry\n");
+    // The server did end the logon, and the agent logged the session on again, once.
+    let log = fs::read_to_string(world.sandbox.agent_log()).unwrap_or_default();
+    assert_eq!(
+        log.matches("re-authenticating").count(),
+        1,
+        "the agent's log: {log}"
+    );
+    assert!(!log.contains("re-authentication failed"), "{log}");
 }

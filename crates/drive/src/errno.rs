@@ -37,6 +37,10 @@ pub fn status_errno(status: NtStatus) -> Errno {
         | NtStatus::STATUS_INVALID_INFO_CLASS => Errno::ENOTSUP,
         NtStatus::STATUS_INSUFF_SERVER_RESOURCES => Errno::ENOMEM,
         NtStatus::STATUS_IO_TIMEOUT => Errno::ETIMEDOUT,
+        // The session's logon expired and could not be renewed: EKEYEXPIRED, as the
+        // kernel's cifs client says it, so that a user sees "Key has expired" and renews
+        // their tickets.
+        NtStatus::STATUS_NETWORK_SESSION_EXPIRED => Errno::from_i32(nix::libc::EKEYEXPIRED),
         _ => Errno::EIO,
     }
 }
@@ -62,6 +66,10 @@ mod tests {
             Errno::ENOTEMPTY
         );
         assert_eq!(status_errno(NtStatus(0xC000_9999)), Errno::EIO);
+        assert_eq!(
+            status_errno(NtStatus::STATUS_NETWORK_SESSION_EXPIRED).code(),
+            nix::libc::EKEYEXPIRED
+        );
         assert_eq!(
             errno(&Error::Closed(wnet_smb2::client::CloseReason::ServerClosed)),
             Errno::EIO

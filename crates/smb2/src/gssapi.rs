@@ -103,6 +103,11 @@ pub enum KerberosCredentials {
     /// A named credential cache (`FILE:/path`, `DIR:/dir`, `KEYRING:persistent:1000`,
     /// `KCM:1000`), whatever the process's `KRB5CCNAME` says.
     Ccache(String),
+    /// The default credential cache as [`KerberosCredentials::Default`], and where it has no
+    /// usable tickets, tickets got with the keys of this client keytab (`FILE:/path`, or a
+    /// path) and stored in that cache: what MIT's `KRB5_CLIENT_KTNAME` does for every
+    /// program, for this context alone. Tickets that run out are got again.
+    Keytab(String),
     /// Tickets got from the KDC with a password, for `principal` (`user@REALM`), held in
     /// memory by the context alone.
     Password {
@@ -405,6 +410,59 @@ impl Gssapi {
         Ok(output)
     }
 
+    /// Initiator credentials of the default name from the credential store element `key` =
+    /// `value` (gss_acquire_cred_from: `ccache`, `client_keytab`); `what` names the value in
+    /// errors.
+    #[allow(unsafe_code)]
+    fn acquire_from(
+        &self,
+        key: &'static std::ffi::CStr,
+        value: &str,
+        what: &'static str,
+    ) -> Result<Handle, KerberosError> {
+        let acquire = self.acquire_cred_from.ok_or_else(|| {
+            KerberosError::Unavailable(format!(
+                "{LIBRARY} has no gss_acquire_cred_from to use the {what} {value}"
+            ))
+        })?;
+        let value = CString::new(value).map_err(|_| KerberosError::Nul(what))?;
+        let mut mech = oid(KERBEROS_OID);
+        let mechs = OidSetDesc {
+            count: 1,
+            elements: &raw mut mech,
+        };
+        let element = KeyValueElement {
+            key: key.as_ptr(),
+            value: value.as_ptr(),
+        };
+        let store = KeyValueSet {
+            count: 1,
+            elements: &raw const element,
+        };
+        let mut minor: OmUint32 = 0;
+        let mut credential: Handle = ptr::null_mut();
+        // SAFETY: `mechs`, `store` and what they point to (`mech`, `element`, `value`, a
+        // static string) are alive through the call, which reads them and writes the new
+        // credential to `credential`; no actual mechanisms or time are asked for (null).
+        let major = unsafe {
+            acquire(
+                &raw mut minor,
+                ptr::null_mut(),
+                0,
+                &raw const mechs,
+                INITIATE,
+                &raw const store,
+                &raw mut credential,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if is_error(major) {
+            return Err(self.error("gss_acquire_cred_from", major, minor));
+        }
+        Ok(credential)
+    }
+
     /// Initiator credentials from `source`; null (GSS_C_NO_CREDENTIAL) for the default.
     #[allow(unsafe_code)]
     fn acquire(&self, source: &KerberosCredentials) -> Result<Handle, KerberosError> {
@@ -418,42 +476,10 @@ impl Gssapi {
         match source {
             KerberosCredentials::Default => Ok(ptr::null_mut()),
             KerberosCredentials::Ccache(ccache) => {
-                let acquire = self.acquire_cred_from.ok_or_else(|| {
-                    KerberosError::Unavailable(format!(
-                        "{LIBRARY} has no gss_acquire_cred_from to use the cache {ccache}"
-                    ))
-                })?;
-                let value = CString::new(ccache.as_str())
-                    .map_err(|_| KerberosError::Nul("credential cache name"))?;
-                let element = KeyValueElement {
-                    key: c"ccache".as_ptr(),
-                    value: value.as_ptr(),
-                };
-                let store = KeyValueSet {
-                    count: 1,
-                    elements: &raw const element,
-                };
-                // SAFETY: `mechs`, `store` and what they point to (`mech`, `element`,
-                // `value`, a static string) are alive through the call, which reads them and
-                // writes the new credential to `credential`; no actual mechanisms or time
-                // are asked for (null).
-                let major = unsafe {
-                    acquire(
-                        &raw mut minor,
-                        ptr::null_mut(),
-                        0,
-                        &raw const mechs,
-                        INITIATE,
-                        &raw const store,
-                        &raw mut credential,
-                        ptr::null_mut(),
-                        ptr::null_mut(),
-                    )
-                };
-                if is_error(major) {
-                    return Err(self.error("gss_acquire_cred_from", major, minor));
-                }
-                Ok(credential)
+                self.acquire_from(c"ccache", ccache, "credential cache name")
+            }
+            KerberosCredentials::Keytab(keytab) => {
+                self.acquire_from(c"client_keytab", keytab, "keytab name")
             }
             KerberosCredentials::Password {
                 principal,

@@ -10,7 +10,10 @@
 //! - `rpc`: DCE/RPC over a named pipe with the NDR transfer syntax, and srvsvc
 //!   `NetrShareEnum` (level 1).
 //! - `client`: an async connection (tokio, TCP_NODELAY, pipelined requests matched by message
-//!   id, credits, a timeout on every request), sessions, trees and open files.
+//!   id, credits, a timeout on every request), sessions, trees and open files. A session whose
+//!   logon the server says has expired (its Kerberos ticket ran out) is re-authenticated with
+//!   the credentials it was set up with, and the request sent again, in one place
+//!   (`Session::exchange_compound`).
 //!
 //! Nothing here knows about WNet, Win32 error codes or the agent: errors carry the NTSTATUS
 //! the server sent, and the WNet layer maps them.

@@ -813,3 +813,61 @@ async fn a_listing_passes_odd_names_on_as_sent() {
         "one answer, then STATUS_NO_MORE_FILES"
     );
 }
+
+/// A server that finds the session expired at its first CREATE (as when a Kerberos ticket
+/// runs out): the client logs the same session on again with the NTLM credentials it was set
+/// up with, and sends the CREATE again. The server answers with the keys of the first logon,
+/// which the client still verifies with, on every dialect.
+#[tokio::test]
+async fn an_expired_session_is_logged_on_again_and_the_request_sent_again() {
+    for dialect in DIALECTS {
+        let server = HostileServer::start(Script::new(dialect).expire_at(Command::Create)).await;
+        let (_connection, session) = logon(&server).await;
+        let tree = session.tree_connect(SHARE).await.expect("tree connect");
+        let file = tree
+            .open_existing("a.txt")
+            .await
+            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+        assert_eq!(session.reauthentications(), 1);
+        assert_eq!(
+            session.id(),
+            session_id(0),
+            "the same session, not a new one"
+        );
+        // Two AUTHENTICATE_MESSAGEs, each with a good NTProofStr and MIC.
+        let logons = server.ntlm_logons();
+        assert_eq!(logons.len(), 2, "dialect {dialect:#06x}");
+        assert!(logons.iter().all(|logon| logon.mic_valid));
+        // Signed answers still verify: the keys did not change.
+        file.close().await.expect("close");
+        tree.disconnect().await.expect("tree disconnect");
+        assert!(session.is_connected());
+    }
+}
+
+/// A server that refuses the re-authentication of an expired session: the request fails
+/// with [`Error::SessionExpired`], its cause the server's status, the NTSTATUS behind it
+/// STATUS_NETWORK_SESSION_EXPIRED; the connection stays.
+#[tokio::test]
+async fn a_refused_reauthentication_fails_the_request_with_its_cause() {
+    let script = Script::new(dialect::SMB_3_1_1)
+        .expire_at(Command::Create)
+        .refusing_reauthentication();
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let tree = session.tree_connect(SHARE).await.expect("tree connect");
+    let error = tree
+        .open_existing("a.txt")
+        .await
+        .expect_err("no new logon, no file");
+    let Error::SessionExpired(cause) = &error else {
+        panic!("not SessionExpired: {error:?}");
+    };
+    assert_eq!(cause.status(), Some(NtStatus::STATUS_LOGON_FAILURE));
+    assert_eq!(
+        error.status(),
+        Some(NtStatus::STATUS_NETWORK_SESSION_EXPIRED)
+    );
+    assert_eq!(session.reauthentications(), 0);
+    assert!(session.is_connected());
+}

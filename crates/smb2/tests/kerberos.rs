@@ -96,11 +96,22 @@ async fn session_with_fallback(
     credentials: KerberosCredentials,
     ntlm: Option<&NtlmCredentials>,
 ) -> Result<Session, Error> {
+    session_with_options(lab, credentials, ntlm, false).await
+}
+
+/// [`session_with_fallback`], every message encrypted where `encrypt`.
+async fn session_with_options(
+    lab: &AdLab,
+    credentials: KerberosCredentials,
+    ntlm: Option<&NtlmCredentials>,
+    encrypt: bool,
+) -> Result<Session, Error> {
     let address = SocketAddr::V4(SocketAddrV4::new(lab.fileserver.address, 445));
     let connection = connect_tcp(address, TIMEOUT).await?;
     let negotiated = negotiate(&connection, true).await?;
     let options = SessionOptions {
         require_signing: true,
+        require_encryption: encrypt,
         target_name: lab.fileserver.fqdn.clone(),
         mechanism: Mechanism::Kerberos(KerberosOptions {
             service_host: lab.fileserver.fqdn.clone(),
@@ -364,5 +375,328 @@ fn a_password_gets_tickets_without_any_cache() {
         "a_password_gets_tickets_without_any_cache",
         &empty,
         &[],
+    );
+}
+
+/// How long the service tickets of the expiry tests last. Samba's KDC will not issue a
+/// service ticket from a TGT with less than about two minutes left, so the short ticket is a
+/// service ticket got straight from the AS (`kinit -S`), which it issues for any lifetime;
+/// smbd then ends the session's logon when that ticket ends (STATUS_NETWORK_SESSION_EXPIRED).
+const SHORT_TICKET: Duration = Duration::from_secs(20);
+/// The most the expiry tests wait for the server to find the session expired.
+const EXPIRY_WAIT: Duration = Duration::from_secs(60);
+
+/// kinit `alice` into `ccache` with a service ticket for the file server alone, lasting
+/// [`SHORT_TICKET`], and no TGT: nothing in the cache can renew it.
+fn kinit_short_service_ticket(lab: &AdLab, ccache: &str) {
+    let alice = lab.user("alice").expect("the lab has alice");
+    let mut command = Command::new("kinit");
+    command
+        .env("KRB5_CONFIG", &lab.krb5_conf)
+        .env("KRB5CCNAME", ccache)
+        .arg("-l")
+        .arg(format!("{}s", SHORT_TICKET.as_secs()))
+        .arg("-S")
+        .arg(format!("cifs/{}@{}", lab.fileserver.fqdn, lab.realm))
+        .arg(lab.principal(alice));
+    let output = run_bounded_with_input(
+        &mut command,
+        format!("{}\n", alice.password).as_bytes(),
+        TIMEOUT,
+    )
+    .expect("kinit ran");
+    assert!(
+        output.status.success(),
+        "kinit -S into {ccache}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A file of alice's own on the `public` share, created for one test, opened for reading
+/// and writing (and deleted on close).
+async fn scratch_file(lab: &AdLab, session: &Session, name: &str) -> wnet_smb2::client::OpenFile {
+    use wnet_smb2::wire::{access, create_options, disposition, share_access};
+    let share = lab.share("public").expect("a public share");
+    let tree = session
+        .tree_connect(&format!(r"\\{}\{}", lab.fileserver.fqdn, share.name))
+        .await
+        .expect("tree connect");
+    tree.create(wnet_smb2::wire::CreateRequest {
+        name: name.to_owned(),
+        desired_access: access::FILE_READ_DATA
+            | access::FILE_WRITE_DATA
+            | access::FILE_READ_ATTRIBUTES
+            | access::DELETE
+            | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share_access::ALL,
+        create_disposition: disposition::OVERWRITE_IF,
+        create_options: create_options::DELETE_ON_CLOSE,
+    })
+    .await
+    .expect("create the test's file")
+}
+
+/// Writes and reads `file` until the server has found the session's ticket expired and the
+/// session was re-authenticated (or [`EXPIRY_WAIT`] passes): every read and write must work
+/// throughout. Each round starts, after a pause, with four reads at once, so that the expiry
+/// meets several requests together. Returns the session's re-authentications at the end.
+async fn use_file_across_expiry(session: &Session, file: &wnet_smb2::client::OpenFile) -> u64 {
+    let deadline = tokio::time::Instant::now() + EXPIRY_WAIT;
+    let mut round = 0u32;
+    let mut text = String::new();
+    while session.reauthentications() == 0 && tokio::time::Instant::now() < deadline {
+        if round > 0 {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let (a, b, c, d) = tokio::join!(
+                file.read_at(0, 64),
+                file.read_at(0, 64),
+                file.read_at(0, 64),
+                file.read_at(0, 64)
+            );
+            for read in [a, b, c, d] {
+                let read = read.unwrap_or_else(|error| panic!("read in round {round}: {error}"));
+                assert_eq!(read, text.as_bytes(), "round {round}");
+            }
+        }
+        round += 1;
+        text = format!("round {round:04}");
+        let written = file
+            .write_at(0, text.clone().into_bytes())
+            .await
+            .unwrap_or_else(|error| panic!("write in round {round}: {error}"));
+        assert_eq!(written as usize, text.len());
+    }
+    session.reauthentications()
+}
+
+/// The child's part of the renewal tests: a session (encrypting where `encrypt`) from the
+/// short service ticket, a file held open, the tickets renewed, the file used across the
+/// expiry.
+fn renew_under_an_open_file(encrypt: bool) {
+    let lab = lab_status();
+    let ccache = std::env::var("KRB5CCNAME").expect("the child's cache");
+    runtime().block_on(async {
+        let session = session_with_options(&lab, KerberosCredentials::Default, None, encrypt)
+            .await
+            .expect("a Kerberos session from the short service ticket");
+        assert_eq!(session.is_encrypting(), encrypt);
+        let name = format!("renewed-under-open-file-{encrypt}.txt");
+        let file = scratch_file(&lab, &session, &name).await;
+        // The user renews their tickets (a fresh kinit, with a TGT this time) while the
+        // file is open; the session's own ticket still runs out.
+        kinit_alice(&lab, &ccache);
+        let renewed = use_file_across_expiry(&session, &file).await;
+        assert_eq!(
+            renewed, 1,
+            "the server never said the session expired within {EXPIRY_WAIT:?}, or the \
+                 four requests that met it re-authenticated more than once"
+        );
+        // The session goes on with the keys of its first logon (signing verified).
+        assert!(session.is_signing());
+        file.write_at(0, b"after renewal".to_vec())
+            .await
+            .expect("write after renewal");
+        assert_eq!(
+            file.read_at(0, 64).await.expect("read after renewal"),
+            b"after renewal"
+        );
+        file.close().await.expect("close");
+        assert_eq!(session.reauthentications(), 1);
+        assert_eq!(session.is_encrypting(), encrypt);
+    });
+}
+
+#[test]
+fn an_expired_ticket_is_renewed_under_an_open_file() {
+    if in_child() {
+        renew_under_an_open_file(false);
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-renewed");
+    let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
+    kinit_short_service_ticket(&lab, &ccache);
+    run_in_child(
+        &lab,
+        "an_expired_ticket_is_renewed_under_an_open_file",
+        &ccache,
+        &[],
+    );
+}
+
+#[test]
+fn an_encrypted_session_is_renewed_sealed() {
+    if in_child() {
+        renew_under_an_open_file(true);
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-renewed-sealed");
+    let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
+    kinit_short_service_ticket(&lab, &ccache);
+    run_in_child(&lab, "an_encrypted_session_is_renewed_sealed", &ccache, &[]);
+}
+
+#[test]
+fn an_expired_ticket_that_cannot_be_renewed_is_a_clear_error() {
+    if in_child() {
+        let lab = lab_status();
+        let ccache = std::env::var("KRB5CCNAME").expect("the child's cache");
+        runtime().block_on(async {
+            let session = kerberos_session(&lab, KerberosCredentials::Default)
+                .await
+                .expect("a Kerberos session from the short service ticket");
+            let file = scratch_file(&lab, &session, "expired-not-renewed.txt").await;
+            let started = tokio::time::Instant::now();
+            let error = loop {
+                match file.read_at(0, 64).await {
+                    Ok(_) if started.elapsed() < EXPIRY_WAIT => {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                    Ok(_) => panic!("the session did not expire within {EXPIRY_WAIT:?}"),
+                    Err(error) => break error,
+                }
+            };
+            // Within a few seconds of the ticket's end, not after a hang.
+            assert!(
+                started.elapsed() < SHORT_TICKET + Duration::from_secs(15),
+                "{:?}",
+                started.elapsed()
+            );
+            let Error::SessionExpired(cause) = &error else {
+                panic!("not SessionExpired: {error:?}");
+            };
+            // MIT's client and acceptor both allow for clock skew: the expired ticket may
+            // still make the new logon, which the server then finds expired at once.
+            assert!(
+                matches!(
+                    **cause,
+                    Error::Kerberos(_) | Error::Auth(wnet_smb2::client::AuthError::ExpiredAgain)
+                ),
+                "{cause:?}"
+            );
+            assert_eq!(
+                error.status(),
+                Some(wnet_smb2::NtStatus::STATUS_NETWORK_SESSION_EXPIRED)
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("expired and could not be renewed"),
+                "{error}"
+            );
+            let before = session.reauthentications();
+            // New tickets: the next request re-authenticates and the open file works again.
+            kinit_alice(&lab, &ccache);
+            file.write_at(0, b"after kinit".to_vec())
+                .await
+                .expect("write after kinit");
+            assert_eq!(file.read_at(0, 64).await.expect("read"), b"after kinit");
+            assert_eq!(session.reauthentications(), before + 1);
+            file.close().await.expect("close");
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-not-renewed");
+    let ccache = format!("FILE:{}", scratch.path("alice.cc").display());
+    kinit_short_service_ticket(&lab, &ccache);
+    run_in_child(
+        &lab,
+        "an_expired_ticket_that_cannot_be_renewed_is_a_clear_error",
+        &ccache,
+        &[],
+    );
+}
+
+/// A keytab for `alice` in `path`, made with ktutil from her password (the salt fetched from
+/// the KDC, `-f`), as an administrator would export one for a service account.
+fn keytab_for_alice(lab: &AdLab, path: &std::path::Path) {
+    let alice = lab.user("alice").expect("the lab has alice");
+    let script = format!(
+        "addent -password -p {} -k 1 -e aes256-cts-hmac-sha1-96 -f\n{}\nwkt {}\nq\n",
+        lab.principal(alice),
+        alice.password,
+        path.display()
+    );
+    let mut command = Command::new("ktutil");
+    command.env("KRB5_CONFIG", &lab.krb5_conf);
+    let output =
+        run_bounded_with_input(&mut command, script.as_bytes(), TIMEOUT).expect("ktutil ran");
+    assert!(
+        output.status.success() && path.exists(),
+        "ktutil: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_client_keytab_serves_where_the_cache_is_empty() {
+    if in_child() {
+        read_with_the_default_cache();
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-keytab");
+    let keytab = scratch.path("alice.keytab");
+    keytab_for_alice(&lab, &keytab);
+    // No tickets and no password anywhere: MIT's GSS-API gets them with the keytab that
+    // KRB5_CLIENT_KTNAME names.
+    let empty = format!("FILE:{}", scratch.path("empty.cc").display());
+    let keytab_name = format!("FILE:{}", keytab.display());
+    run_in_child(
+        &lab,
+        "a_client_keytab_serves_where_the_cache_is_empty",
+        &empty,
+        &[("KRB5_CLIENT_KTNAME", &keytab_name)],
+    );
+}
+
+#[test]
+fn a_keytab_the_caller_names_serves_where_the_cache_is_empty() {
+    if in_child() {
+        let lab = lab_status();
+        let keytab = std::env::var("WNET_TEST_KEYTAB").expect("the keytab's name");
+        runtime().block_on(async {
+            // First a keytab that is not there: the cache is empty, so nothing.
+            let missing = KerberosCredentials::Keytab("FILE:/nonexistent/wnet.keytab".into());
+            let error = kerberos_session(&lab, missing)
+                .await
+                .expect_err("no keytab, no tickets");
+            assert!(matches!(error, Error::Kerberos(_)), "{error:?}");
+            // The tickets it gets are stored in the default cache, as KRB5_CLIENT_KTNAME's.
+            let session = kerberos_session(&lab, KerberosCredentials::Keytab(keytab))
+                .await
+                .expect("a Kerberos session with the keytab's keys");
+            assert_eq!(session.authentication(), &Authentication::Kerberos);
+            assert!(session.is_signing());
+            read_public_file(&lab, &session).await;
+        });
+        return;
+    }
+    let Some(lab) = AdLab::acquire_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("krb-named-keytab");
+    let keytab = scratch.path("alice.keytab");
+    keytab_for_alice(&lab, &keytab);
+    // Neither tickets nor KRB5_CLIENT_KTNAME: only the keytab the caller names.
+    let empty = format!("FILE:{}", scratch.path("empty.cc").display());
+    let keytab_name = format!("FILE:{}", keytab.display());
+    run_in_child(
+        &lab,
+        "a_keytab_the_caller_names_serves_where_the_cache_is_empty",
+        &empty,
+        &[("WNET_TEST_KEYTAB", &keytab_name)],
     );
 }

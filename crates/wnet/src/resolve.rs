@@ -53,6 +53,10 @@ pub struct ProviderConfig {
     pub idle_session_timeout: Duration,
     /// What every session must prove: signing, no guest logons.
     pub security: SecurityPolicy,
+    /// A client keytab (`FILE:/path`, or a path) that Kerberos takes tickets from where the
+    /// user's cache has none, for connections made with no credentials
+    /// (`WNET_KERBEROS_KEYTAB`; MIT's `KRB5_CLIENT_KTNAME` does the same for every program).
+    pub kerberos_keytab: Option<String>,
 }
 
 impl Default for ProviderConfig {
@@ -65,6 +69,7 @@ impl Default for ProviderConfig {
             workstation: local_hostname(),
             idle_session_timeout: DEFAULT_IDLE_SESSION_TIMEOUT,
             security: SecurityPolicy::default(),
+            kerberos_keytab: None,
         }
     }
 }
@@ -72,7 +77,8 @@ impl Default for ProviderConfig {
 impl ProviderConfig {
     /// The defaults, changed by `WNET_SMB_TIMEOUT` (seconds), `WNET_IDLE_SESSION_TIMEOUT`
     /// (seconds, 0 keeps no idle session), `WNET_RESOLVE_ORDER` (comma-separated `hosts`,
-    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated), the NetBIOS variables of
+    /// `netbios`, `dns`), `WNET_SMB_PORTS` (comma-separated), `WNET_KERBEROS_KEYTAB` (a
+    /// client keytab), the NetBIOS variables of
     /// [`NameServiceConfig::from_env`] and the security policy ([`SecurityPolicy::load`]:
     /// the settings file, then its variables).
     pub fn from_env() -> Result<ProviderConfig, WinError> {
@@ -129,6 +135,7 @@ impl ProviderConfig {
         config.name_service = NameServiceConfig::from_env(wnet_nbt::config::NAME_SERVICE_UDP_PORT)
             .map_err(|error| invalid(error.to_string()))?;
         config.security = SecurityPolicy::load().map_err(|error| error.to_win_error())?;
+        config.kerberos_keytab = env_var("WNET_KERBEROS_KEYTAB").filter(|name| !name.is_empty());
         Ok(config)
     }
 }

@@ -140,6 +140,11 @@ pub enum AuthError {
     /// The server kept asking for more tokens than a Kerberos exchange has.
     #[error("the server asked for more than {0} Kerberos session setup rounds")]
     TooManyRounds(usize),
+    /// The server took a re-authentication of an expired session, but still finds it
+    /// expired: the credentials were no newer (a Kerberos ticket that had run out too, which
+    /// the server's clock-skew allowance let through).
+    #[error("the session was logged on again, but with a ticket that has run out too")]
+    ExpiredAgain,
 }
 
 /// Why a received frame could not be opened or split; each ends the connection.

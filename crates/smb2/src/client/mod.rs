@@ -123,6 +123,12 @@ pub enum Error {
     /// A DCE/RPC exchange over a pipe failed.
     #[error("RPC: {0}")]
     Rpc(#[from] RpcError),
+    /// The server refused a request because the session's logon expired
+    /// (STATUS_NETWORK_SESSION_EXPIRED: its Kerberos ticket ran out), and logging the session
+    /// on again with its credentials failed for the reason given (no renewed ticket in the
+    /// cache, the KDC refusing): get new tickets (`kinit`) and the next request re-authenticates.
+    #[error("the session's logon expired and could not be renewed: {0}")]
+    SessionExpired(#[source] std::sync::Arc<Error>),
 }
 
 impl Error {
@@ -130,6 +136,7 @@ impl Error {
     pub fn status(&self) -> Option<NtStatus> {
         match self {
             Error::Status { status, .. } => Some(*status),
+            Error::SessionExpired(_) => Some(NtStatus::STATUS_NETWORK_SESSION_EXPIRED),
             _ => None,
         }
     }

@@ -2,11 +2,13 @@
 //! authenticated sessions (NTLMv2 or Kerberos in SPNEGO; guest and anonymous where the server
 //! allows), with the session's signing and encryption registered on the connection.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::client::shares::SrvsvcPipe;
-use crate::client::{AuthError, CloseReason, Connection, Error, MessageSecurity, Refusal, Tree};
+use crate::client::{
+    AuthError, CloseReason, Connection, Error, Exchange, MessageSecurity, Refusal, Tree,
+};
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, Cipher, PreauthHash, SigningAlgorithm};
@@ -670,6 +672,31 @@ struct SessionInner {
     srvsvc: Mutex<Option<SrvsvcPipe>>,
     /// Whether FSCTL_VALIDATE_NEGOTIATE_INFO has confirmed the negotiation (3.0 and 3.0.2).
     negotiate_validated: AtomicBool,
+    /// What the session logged on with, to log on again when the server says it expired.
+    logon: Logon,
+    /// Re-authentications so far. A request reads the count before it is sent; one that
+    /// meets an expired session takes the lock to write, and re-authenticates only if nobody
+    /// has since: requests that meet the expiry together cause one re-authentication, and
+    /// new ones wait for it rather than meet the expiry again.
+    reauthentication: tokio::sync::RwLock<Reauthentication>,
+    /// How many re-authentications succeeded.
+    renewed: AtomicU64,
+}
+
+/// The credentials and options a session logged on with (the caller's options, before a
+/// Kerberos logon made them require signing).
+struct Logon {
+    credentials: Credentials,
+    options: SessionOptions,
+}
+
+/// The re-authentications of a session.
+#[derive(Default)]
+struct Reauthentication {
+    /// How many were tried.
+    attempts: u64,
+    /// Why the latest failed, if it did: the requests that waited for it fail with it.
+    failure: Option<Arc<Error>>,
 }
 
 /// An authenticated session. Cheap to clone.
@@ -719,13 +746,15 @@ impl ValidateNegotiateAnswer {
     }
 }
 
-/// NTLMv2 in SPNEGO: NEGOTIATE, then CHALLENGE answered with AUTHENTICATE.
+/// NTLMv2 in SPNEGO: NEGOTIATE, then CHALLENGE answered with AUTHENTICATE. `session_id` is 0
+/// for a new session, the session's own to re-authenticate it (MS-SMB2 §3.2.4.2.3).
 async fn authenticate_ntlm(
     connection: &Connection,
     negotiated: &Negotiated,
     credentials: &Credentials,
     options: &SessionOptions,
     mode: u8,
+    session_id: u64,
 ) -> Result<Authenticated, Error> {
     let mut ntlm = NtlmClient::new(credentials.clone(), &options.workstation)
         .with_target_name(options.service_principal_name());
@@ -740,7 +769,12 @@ async fn authenticate_ntlm(
         security_buffer: spnego::init_token(&ntlm.negotiate_message()),
     });
     let exchange = connection
-        .call(&first, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
+        .call(
+            &first,
+            session_id,
+            0,
+            &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED],
+        )
         .await?;
     if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
         return Err(AuthError::FinishedEarly.into());
@@ -790,12 +824,17 @@ async fn authenticate_ntlm(
 ///
 /// Only Kerberos is offered, so there is no mechanism list to downgrade and no mechListMIC is
 /// sent or checked ([RFC 4178] 5: not needed when the first mechanism is chosen).
+///
+/// `session_id` is 0 for a new session, the session's own to re-authenticate it: the context
+/// is a new one, so its tickets come from the credentials again (a renewed or re-acquired
+/// ticket in the cache, the password).
 async fn authenticate_kerberos(
     connection: &Connection,
     negotiated: &Negotiated,
     kerberos: &KerberosOptions,
     options: &SessionOptions,
     mode: u8,
+    mut session_id: u64,
 ) -> Result<Authenticated, Error> {
     let host = if kerberos.service_host.is_empty() {
         &options.target_name
@@ -819,7 +858,6 @@ async fn authenticate_kerberos(
     let mut preauth = negotiated.preauth.clone();
     let is_311 = negotiated.dialect == dialect::SMB_3_1_1;
     let mut token = spnego::kerberos_init_token(&ap_req);
-    let mut session_id = 0;
     for _ in 0..MAX_KERBEROS_ROUNDS {
         let request = Request::SessionSetup(SessionSetupRequest {
             security_mode: mode,
@@ -873,8 +911,31 @@ async fn authenticate_kerberos(
     Err(AuthError::TooManyRounds(MAX_KERBEROS_ROUNDS).into())
 }
 
+/// Whether the server refused `exchanges` (their first request) because the session's logon
+/// expired.
+fn expired(exchanges: &[Exchange]) -> bool {
+    exchanges.first().is_some_and(|first| {
+        NtStatus(first.header.status) == NtStatus::STATUS_NETWORK_SESSION_EXPIRED
+    })
+}
+
+/// The SecurityMode of a SESSION_SETUP request: signing required where the caller or the
+/// server requires it.
+fn setup_security_mode(negotiated: &Negotiated, options: &SessionOptions) -> u8 {
+    if options.require_signing || negotiated.server_requires_signing {
+        security_mode::SIGNING_REQUIRED as u8
+    } else {
+        security_mode::SIGNING_ENABLED as u8
+    }
+}
+
 impl Session {
     /// Authenticates on a negotiated connection.
+    ///
+    /// The session keeps `credentials` and `options` (passwords zeroed when it is dropped):
+    /// when the server answers a request with STATUS_NETWORK_SESSION_EXPIRED (the Kerberos
+    /// ticket the logon was made with has run out), the session is re-authenticated with them
+    /// and the request sent again; see [`Session::call`].
     pub async fn setup(
         connection: &Connection,
         negotiated: &Negotiated,
@@ -887,12 +948,8 @@ impl Session {
                 negotiated.dialect
             )));
         }
-        let mode = if options.require_signing || negotiated.server_requires_signing {
-            security_mode::SIGNING_REQUIRED as u8
-        } else {
-            security_mode::SIGNING_ENABLED as u8
-        };
-        let ntlm = || authenticate_ntlm(connection, negotiated, credentials, options, mode);
+        let mode = setup_security_mode(negotiated, options);
+        let ntlm = || authenticate_ntlm(connection, negotiated, credentials, options, mode, 0);
         let (authenticated, anonymous, authentication) = match &options.mechanism {
             Mechanism::Ntlm => (
                 ntlm().await?,
@@ -902,7 +959,9 @@ impl Session {
                 },
             ),
             Mechanism::Kerberos(kerberos) => {
-                match authenticate_kerberos(connection, negotiated, kerberos, options, mode).await {
+                match authenticate_kerberos(connection, negotiated, kerberos, options, mode, 0)
+                    .await
+                {
                     Ok(authenticated) => (authenticated, false, Authentication::Kerberos),
                     Err(error) if kerberos.ntlm_fallback && ntlm_may_follow(&error) => {
                         tracing::info!(%error, "Kerberos logon not made; NTLM instead");
@@ -947,6 +1006,10 @@ impl Session {
             }
             _ => options,
         };
+        let logon = Logon {
+            credentials: credentials.clone(),
+            options: options.clone(),
+        };
         let security = Arc::new(SessionSecurity::establish(
             negotiated,
             options,
@@ -971,6 +1034,9 @@ impl Session {
                 security,
                 srvsvc: Mutex::new(None),
                 negotiate_validated: AtomicBool::new(false),
+                logon,
+                reauthentication: tokio::sync::RwLock::new(Reauthentication::default()),
+                renewed: AtomicU64::new(0),
             }),
         })
     }
@@ -1022,6 +1088,12 @@ impl Session {
         &self.inner.authentication
     }
 
+    /// How many times the session was re-authenticated after the server said its logon had
+    /// expired ([`Session::exchange_compound`]).
+    pub fn reauthentications(&self) -> u64 {
+        self.inner.renewed.load(Ordering::Relaxed)
+    }
+
     /// Whether the server logged the session on as guest.
     pub fn is_guest(&self) -> bool {
         self.inner.flags & session_flags::IS_GUEST != 0
@@ -1055,17 +1127,163 @@ impl Session {
         self.inner.connection.lease_breaks()
     }
 
+    /// Sends `request` under the session (on the tree `tree_id`, 0 for none) and returns its
+    /// response if the status is success (or one of `also_ok`); any other status becomes
+    /// [`Error::Status`]. A request the server refuses because the session expired is sent
+    /// again once the session is re-authenticated; see [`Session::exchange_compound`].
+    pub async fn call(
+        &self,
+        request: &Request,
+        tree_id: u32,
+        also_ok: &[NtStatus],
+    ) -> Result<Exchange, Error> {
+        let exchange = self.exchange(request, tree_id).await?;
+        let status = NtStatus(exchange.header.status);
+        if status == NtStatus::STATUS_SUCCESS || also_ok.contains(&status) {
+            Ok(exchange)
+        } else {
+            Err(Error::Status {
+                command: request.command(),
+                status,
+            })
+        }
+    }
+
+    /// Sends `request` under the session and returns its final response, whatever its
+    /// status, as [`Session::exchange_compound`] does.
+    pub async fn exchange(&self, request: &Request, tree_id: u32) -> Result<Exchange, Error> {
+        self.exchange_compound(std::slice::from_ref(request), tree_id)
+            .await?
+            .pop()
+            .ok_or(Error::Closed(CloseReason::NoResponse))
+    }
+
+    /// Sends `requests` under the session, as one related compound when there are several
+    /// ([`Connection::exchange_compound`]), and returns their final responses, whatever their
+    /// statuses.
+    ///
+    /// When the server refuses the (first) request with STATUS_NETWORK_SESSION_EXPIRED — the
+    /// Kerberos ticket of the logon has run out, and the server checked nothing else (MS-SMB2
+    /// §3.3.5.2.9) — the session is re-authenticated on its own SessionId with the
+    /// credentials it logged on with (MS-SMB2 §3.2.4.2.3: a new context, so a renewed or
+    /// re-acquired ticket from the cache, or the password; NTLM's stored credentials), and
+    /// the requests are sent again, once. The keys stay those of the first logon (MS-SMB2
+    /// §3.3.5.5.3 and Samba: a re-authentication derives none). Requests that meet the
+    /// expiry at once cause one re-authentication; one that cannot be made fails each of
+    /// them with [`Error::SessionExpired`], and the next request tries again (after a
+    /// `kinit`, say).
+    pub async fn exchange_compound(
+        &self,
+        requests: &[Request],
+        tree_id: u32,
+    ) -> Result<Vec<Exchange>, Error> {
+        let seen = self.inner.reauthentication.read().await.attempts;
+        let exchanges = self.send(requests, tree_id).await?;
+        if !expired(&exchanges) {
+            return Ok(exchanges);
+        }
+        self.reauthenticate(seen).await?;
+        let exchanges = self.send(requests, tree_id).await?;
+        if expired(&exchanges) {
+            // Sent once again only: a session that expires at once has credentials no newer.
+            return Err(Error::SessionExpired(Arc::new(
+                AuthError::ExpiredAgain.into(),
+            )));
+        }
+        Ok(exchanges)
+    }
+
+    /// Sends `requests` once, one alone or as a compound.
+    async fn send(&self, requests: &[Request], tree_id: u32) -> Result<Vec<Exchange>, Error> {
+        let connection = &self.inner.connection;
+        match requests {
+            [request] => Ok(vec![
+                connection.exchange(request, self.id(), tree_id).await?,
+            ]),
+            _ => {
+                connection
+                    .exchange_compound(requests, self.id(), tree_id)
+                    .await
+            }
+        }
+    }
+
+    /// Re-authenticates the expired session, unless another request has tried since the one
+    /// that met the expiry read `seen` attempts: then that attempt's outcome is this one's.
+    async fn reauthenticate(&self, seen: u64) -> Result<(), Error> {
+        let mut state = self.inner.reauthentication.write().await;
+        if state.attempts == seen {
+            tracing::info!(
+                session_id = format_args!("{:#x}", self.id()),
+                "the server says the session expired: re-authenticating"
+            );
+            let outcome = self.log_on_again().await;
+            // Counted once it is over: a caller that gives up meanwhile (its future dropped)
+            // leaves the count as it was, and the next waiter tries in its place.
+            state.attempts += 1;
+            state.failure = match outcome {
+                Ok(()) => {
+                    self.inner.renewed.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Err(error) => {
+                    tracing::info!(%error, "re-authentication failed");
+                    Some(Arc::new(error))
+                }
+            };
+        }
+        match &state.failure {
+            Some(failure) => Err(Error::SessionExpired(Arc::clone(failure))),
+            None => Ok(()),
+        }
+    }
+
+    /// One SESSION_SETUP exchange on the session's own id, with the mechanism and
+    /// credentials of its logon. The connection signs (or seals) it and checks its answers
+    /// with the session's keys, which stay as they are.
+    async fn log_on_again(&self) -> Result<(), Error> {
+        let inner = &self.inner;
+        let Logon {
+            credentials,
+            options,
+        } = &inner.logon;
+        let mode = setup_security_mode(&inner.negotiated, options);
+        let connection = &inner.connection;
+        let negotiated = &inner.negotiated;
+        let authenticated = match (&inner.authentication, &options.mechanism) {
+            (Authentication::Kerberos, Mechanism::Kerberos(kerberos)) => {
+                authenticate_kerberos(connection, negotiated, kerberos, options, mode, self.id())
+                    .await?
+            }
+            _ => {
+                authenticate_ntlm(
+                    connection,
+                    negotiated,
+                    credentials,
+                    options,
+                    mode,
+                    self.id(),
+                )
+                .await?
+            }
+        };
+        if authenticated.session_id != self.id() {
+            return Err(Error::Refused(Refusal::SessionMismatch {
+                command: Command::SessionSetup,
+                expected: self.id(),
+                found: authenticated.session_id,
+            }));
+        }
+        Ok(())
+    }
+
     /// Connects to a share, `\\server\share` (the server part as the server knows itself or
     /// by address).
     pub async fn tree_connect(&self, path: &str) -> Result<Tree, Error> {
         let request = Request::TreeConnect(TreeConnectRequest {
             path: path.to_owned(),
         });
-        let exchange = self
-            .inner
-            .connection
-            .call(&request, self.id(), 0, &[])
-            .await?;
+        let exchange = self.call(&request, 0, &[]).await?;
         let response = TreeConnectResponse::decode(&exchange.response)?;
         let tree_id = exchange.header.tree_id;
         let mut encryption_starts = false;
@@ -1094,10 +1312,7 @@ impl Session {
             // Nothing sealed has come back yet: one sealed ECHO proves the server seals with
             // this session's keys before anyone is told the share is encrypted (a plaintext
             // or forged answer closes the connection).
-            self.inner
-                .connection
-                .call(&Request::Echo, self.id(), 0, &[])
-                .await?;
+            self.call(&Request::Echo, 0, &[]).await?;
         }
         Ok(Tree::new(self.clone(), tree_id, response))
     }
@@ -1135,11 +1350,7 @@ impl Session {
             input,
             max_output_response: VALIDATE_NEGOTIATE_RESPONSE_LEN as u32,
         });
-        let exchange = self
-            .inner
-            .connection
-            .exchange(&request, self.id(), tree_id)
-            .await?;
+        let exchange = self.exchange(&request, tree_id).await?;
         // An encrypting session's answer arrived sealed (the connection refuses plaintext
         // there), which proves the key as a signature would.
         if exchange.header.flags & flags::SIGNED == 0 && !self.is_encrypting() {

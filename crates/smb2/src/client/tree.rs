@@ -238,10 +238,7 @@ impl Tree {
     }
 
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
-        self.session
-            .connection()
-            .call(request, self.session.id(), self.id, also_ok)
-            .await
+        self.session.call(request, self.id, also_ok).await
     }
 
     /// Opens or creates a file, directory or pipe.
@@ -471,11 +468,7 @@ impl Tree {
             file_id: FileId::RELATED,
             query_attributes: false,
         }));
-        let mut exchanges = self
-            .session
-            .connection()
-            .exchange_compound(&requests, self.session.id(), self.id)
-            .await?;
+        let mut exchanges = self.session.exchange_compound(&requests, self.id).await?;
         if exchanges.len() != requests.len() {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
         }

@@ -44,6 +44,7 @@ const STATUS_INVALID_PARAMETER: u32 = 0xC000_000D;
 const STATUS_ACCESS_DENIED: u32 = 0xC000_0022;
 const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
 const STATUS_NO_MORE_FILES: u32 = 0x8000_0006;
+const STATUS_NETWORK_SESSION_EXPIRED: u32 = 0xC000_035C;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31).
 const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
 /// The ServerGuid the server negotiates with.
@@ -178,6 +179,13 @@ pub(crate) struct Script {
     pub(crate) required_target_name: Option<String>,
     /// The mechListMIC of its final SPNEGO token.
     pub(crate) mech_list_mic: ServerMechListMic,
+    /// The command whose first request finds the session expired: it and every request after
+    /// it (but SESSION_SETUP and LOGOFF) get STATUS_NETWORK_SESSION_EXPIRED until the session
+    /// is re-authenticated (MS-SMB2 §3.3.5.2.9).
+    pub(crate) expire_at: Option<Command>,
+    /// Whether a re-authentication is refused (STATUS_LOGON_FAILURE), as for an account
+    /// disabled since the logon.
+    pub(crate) refuse_reauthentication: bool,
 }
 
 /// The mechListMIC the server puts in its final SPNEGO token.
@@ -227,7 +235,21 @@ impl Script {
             validated_dialect: None,
             required_target_name: None,
             mech_list_mic: ServerMechListMic::Absent,
+            expire_at: None,
+            refuse_reauthentication: false,
         }
+    }
+
+    /// Makes the session expire at the first request of `command`.
+    pub(crate) fn expire_at(mut self, command: Command) -> Script {
+        self.expire_at = Some(command);
+        self
+    }
+
+    /// Makes the server refuse to re-authenticate a session.
+    pub(crate) fn refusing_reauthentication(mut self) -> Script {
+        self.refuse_reauthentication = true;
+        self
     }
 
     /// The default account's user name.
@@ -385,6 +407,19 @@ struct ServerConnection {
     directory_answers: Arc<AtomicUsize>,
     /// What the logons carried, shared with [`HostileServer`].
     logons: Arc<Mutex<Vec<NtlmLogon>>>,
+    /// Where the session stands with the script's expiry ([`Script::expire_at`]).
+    expiry: Expiry,
+}
+
+/// Where a session stands with [`Script::expire_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    /// Its command has not come yet.
+    NotYet,
+    /// Expired: every request but SESSION_SETUP and LOGOFF fails until a re-authentication.
+    Expired,
+    /// Re-authenticated after it expired.
+    Renewed,
 }
 
 impl ServerConnection {
@@ -415,6 +450,7 @@ impl ServerConnection {
             opened_directory: false,
             directory_answers,
             logons,
+            expiry: Expiry::NotYet,
         }
     }
 
@@ -486,6 +522,19 @@ impl ServerConnection {
     ) -> Result<(u32, Vec<u8>, u64, u32), String> {
         let mut session = header.session_id;
         let mut tree_id = header.tree_id;
+        if self.expiry == Expiry::NotYet && self.script.expire_at == Some(header.command) {
+            self.expiry = Expiry::Expired;
+        }
+        if self.expiry == Expiry::Expired
+            && !matches!(header.command, Command::SessionSetup | Command::Logoff)
+        {
+            return Ok((
+                STATUS_NETWORK_SESSION_EXPIRED,
+                error_body(),
+                session,
+                tree_id,
+            ));
+        }
         let (status, body) = match header.command {
             Command::Negotiate => {
                 self.preauth.update(request);
@@ -737,26 +786,10 @@ impl ServerConnection {
             .ok_or("SESSION_SETUP security buffer beyond the message")?;
         let token = spnego::parse(blob).map_err(|error| error.to_string())?;
         let ntlm = token.mech_token().ok_or("no NTLM token in SPNEGO")?;
-        if session_id == 0 {
-            let id = session_id_for(self.sessions.len());
-            let mut preauth = self.preauth.clone();
-            preauth.update(request);
-            let challenge = self.challenge_message();
-            self.sessions.insert(
-                id,
-                ServerSession {
-                    preauth,
-                    keys: None,
-                    negotiate: ntlm.to_vec(),
-                    challenge: challenge.clone(),
-                },
-            );
-            let challenge = spnego::response_token(&challenge);
-            return Ok((
-                STATUS_MORE_PROCESSING_REQUIRED,
-                session_setup_body(0, &challenge),
-                id,
-            ));
+        // MessageType 1, NEGOTIATE_MESSAGE: a new session's first leg, or a re-authentication's
+        // on the session's own id.
+        if ntlm.get(8..12) == Some(&1u32.to_le_bytes()[..]) {
+            return self.first_leg(request, session_id, ntlm);
         }
         let session = self
             .sessions
@@ -800,6 +833,16 @@ impl ServerConnection {
         {
             return Ok((STATUS_ACCESS_DENIED, error_body(), session_id));
         }
+        if session.keys.is_some() {
+            // A re-authentication (MS-SMB2 §3.3.5.5.3): the keys stay those of the first
+            // logon, which sign this answer.
+            if self.script.refuse_reauthentication {
+                return Ok((STATUS_LOGON_FAILURE, error_body(), session_id));
+            }
+            self.expiry = Expiry::Renewed;
+            let accepted = accept_completed(self.script.mech_list_mic, &session_key);
+            return Ok((STATUS_SUCCESS, session_setup_body(0, &accepted), session_id));
+        }
         if self.script.guest {
             // A guest logon: no password checked, no key, so nothing signed or sealed.
             let accepted = [0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00];
@@ -826,6 +869,49 @@ impl ServerConnection {
             STATUS_SUCCESS,
             session_setup_body(flags, &accepted),
             session_id,
+        ))
+    }
+
+    /// The first SESSION_SETUP leg: NTLM NEGOTIATE in, CHALLENGE out, for a new session
+    /// (`session_id` 0) or a re-authentication of an existing one, which keeps its keys.
+    fn first_leg(
+        &mut self,
+        request: &[u8],
+        session_id: u64,
+        ntlm: &[u8],
+    ) -> Result<(u32, Vec<u8>, u64), String> {
+        let challenge = self.challenge_message();
+        if session_id != 0 {
+            let session = self
+                .sessions
+                .get_mut(&session_id)
+                .ok_or("a re-authentication of an unknown session")?;
+            session.negotiate = ntlm.to_vec();
+            session.challenge.clone_from(&challenge);
+            let challenge = spnego::response_token(&challenge);
+            return Ok((
+                STATUS_MORE_PROCESSING_REQUIRED,
+                session_setup_body(0, &challenge),
+                session_id,
+            ));
+        }
+        let id = session_id_for(self.sessions.len());
+        let mut preauth = self.preauth.clone();
+        preauth.update(request);
+        self.sessions.insert(
+            id,
+            ServerSession {
+                preauth,
+                keys: None,
+                negotiate: ntlm.to_vec(),
+                challenge: challenge.clone(),
+            },
+        );
+        let challenge = spnego::response_token(&challenge);
+        Ok((
+            STATUS_MORE_PROCESSING_REQUIRED,
+            session_setup_body(0, &challenge),
+            id,
         ))
     }
 
