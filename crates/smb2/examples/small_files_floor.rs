@@ -115,10 +115,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 query_attributes: false,
             }),
         ];
-        let exchanges = session
-            .connection()
-            .exchange_compound(&requests, session.id(), tree.id())
-            .await?;
+        let exchanges = session.exchange_compound(&requests, tree.id()).await?;
         if exchanges.iter().any(|exchange| exchange.header.status != 0) {
             return Err("a compound failed".into());
         }

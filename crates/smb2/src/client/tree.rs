@@ -979,10 +979,10 @@ impl OpenFile {
                 query_attributes: false,
             }),
         ];
-        let session = self.tree.session();
-        let exchanges = session
-            .connection()
-            .exchange_compound(&requests, session.id(), self.tree.id)
+        let exchanges = self
+            .tree
+            .session()
+            .exchange_compound(&requests, self.tree.id)
             .await?;
         let [write, close] = exchanges.as_slice() else {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
