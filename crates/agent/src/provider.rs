@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::WinError;
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
@@ -22,11 +22,13 @@ pub trait Provider: Send + Sync + 'static {
     /// Its configuration.
     fn config(&self) -> &ProviderConfig;
 
-    /// A new session with `server` (`None`: anonymous), under `options`.
+    /// A new session with `server` (`None`: anonymous, or the tickets of the caller's
+    /// `logon`), under `options`.
     fn open_session(
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> impl Future<Output = Result<Self::Session, WinError>> + Send;
 }

@@ -13,7 +13,7 @@ use wnet_smb2::client::{
 use wnet_smb2::gssapi::KerberosCredentials;
 use wnet_smb2::{NtStatus, Session, Tree};
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, RequiredMechanism, ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
 
@@ -52,19 +52,25 @@ impl SmbProvider {
         self.resolver.resolve(server).await
     }
 
-    /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
-    /// under the configured [`SecurityPolicy`](wnet::security_policy::SecurityPolicy): an
-    /// authenticated session signs every message where it requires signatures, and a guest
-    /// logon is refused unless it allows them.
+    /// Connects to `server`, negotiates and authenticates (`None`: the tickets of `logon`'s
+    /// credential cache, else an anonymous session), under the configured
+    /// [`SecurityPolicy`](wnet::security_policy::SecurityPolicy) and the mechanism `logon`
+    /// requires: an authenticated session signs every message where it requires signatures,
+    /// and a guest logon is refused unless it allows them.
     pub async fn open_session(
         &self,
         server: &str,
         credentials: Option<&Credentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<ServerSession, WinError> {
         let anonymous = Credentials::anonymous();
         let credentials = credentials.unwrap_or(&anonymous);
         let mut options = options.clone();
+        // Chosen before any traffic: NTLM required where the policy blocks it fails here.
+        let mechanism = matches!(options.mechanism, Mechanism::Ntlm)
+            .then(|| mechanism_for(server, credentials, self.config().security, logon))
+            .transpose()?;
         // An anonymous session has no key to sign with: the caller asked for one by giving
         // no credentials, and only an explicit /integrity refuses it.
         options.require_signing |=
@@ -82,8 +88,8 @@ impl SmbProvider {
         if options.target_name.is_empty() {
             options.target_name = server.to_owned();
         }
-        if matches!(options.mechanism, Mechanism::Ntlm) {
-            options.mechanism = mechanism_for(server, credentials, self.config().security);
+        if let Some(mechanism) = mechanism {
+            options.mechanism = mechanism;
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
@@ -160,20 +166,38 @@ impl SmbProvider {
 }
 
 /// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
-/// to the client): Kerberos with the user's tickets when no credentials are given, and with a
-/// password for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`:
-/// the realm is the domain in capitals); NTLM for other named accounts. Kerberos names the
-/// service `cifs@<server>`, which the Kerberos library makes canonical through DNS as
-/// krb5.conf says; for an address it works only where the domain knows an SPN for it. Where
-/// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
-/// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
-/// then a NetBIOS domain is tried as the realm too.
+/// to the client): Kerberos with the user's tickets when no credentials are given (from the
+/// caller's credential cache, `logon.ccache`, else the agent's default), and with a password
+/// for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`: the realm is
+/// the domain in capitals); NTLM for other named accounts. Kerberos names the service
+/// `cifs@<server>`, which the Kerberos library makes canonical through DNS as krb5.conf says;
+/// for an address it works only where the domain knows an SPN for it. Where Kerberos cannot
+/// make the logon, NTLM does, the reason kept in the session (see `wnet use -v`), unless
+/// `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) or the caller
+/// ([`RequiredMechanism::Kerberos`]) forbids it; then a NetBIOS domain is tried as the realm
+/// too. [`RequiredMechanism::Ntlm`] is NTLM alone, ERROR_NTLM_BLOCKED where the policy
+/// blocks it.
 fn mechanism_for(
     server: &str,
     credentials: &Credentials,
     policy: wnet::security_policy::SecurityPolicy,
-) -> Mechanism {
-    let block_ntlm = policy.block_ntlm;
+    logon: &Logon,
+) -> Result<Mechanism, WinError> {
+    let block_ntlm = match logon.mechanism {
+        Some(RequiredMechanism::Ntlm) if policy.block_ntlm => {
+            return Err(WinError::with_cause(
+                codes::ERROR_NTLM_BLOCKED,
+                Cause::Other(
+                    "NTLM was required, but BlockNTLM (WNET_BLOCK_NTLM) blocks it: allow NTLM \
+                     or use Kerberos"
+                        .into(),
+                ),
+            ));
+        }
+        Some(RequiredMechanism::Ntlm) => return Ok(Mechanism::Ntlm),
+        Some(RequiredMechanism::Kerberos) => true,
+        None => policy.block_ntlm,
+    };
     let kerberos = |tickets| {
         Mechanism::Kerberos(KerberosOptions {
             service_host: server.to_owned(),
@@ -183,7 +207,14 @@ fn mechanism_for(
         })
     };
     if credentials.is_anonymous() {
-        return kerberos(KerberosCredentials::Default);
+        return Ok(kerberos(
+            logon
+                .ccache
+                .as_ref()
+                .map_or(KerberosCredentials::Default, |ccache| {
+                    KerberosCredentials::Ccache(ccache.as_str().to_owned())
+                }),
+        ));
     }
     let (user, domain) = (credentials.user(), credentials.domain());
     if domain.contains('.') || block_ntlm {
@@ -192,29 +223,42 @@ fn mechanism_for(
         } else {
             format!("{user}@{}", domain.to_uppercase())
         };
-        return kerberos(KerberosCredentials::Password {
+        return Ok(kerberos(KerberosCredentials::Password {
             principal,
             password: credentials.password().clone(),
-        });
+        }));
     }
-    Mechanism::Ntlm
+    Ok(Mechanism::Ntlm)
 }
 
 #[cfg(test)]
 mod mechanism_tests {
     use super::*;
+    use wnet::agent_protocol::CredentialCacheName;
 
     fn choice(user: &str, domain: &str, password: &str, block_ntlm: bool) -> String {
+        choice_for(user, domain, password, block_ntlm, &Logon::default())
+    }
+
+    fn choice_for(
+        user: &str,
+        domain: &str,
+        password: &str,
+        block_ntlm: bool,
+        logon: &Logon,
+    ) -> String {
         let policy = wnet::security_policy::SecurityPolicy {
             block_ntlm,
             ..wnet::security_policy::SecurityPolicy::default()
         };
         let credentials = Credentials::new(user, domain, password);
-        match mechanism_for("fs1.corp.example", &credentials, policy) {
-            Mechanism::Ntlm => "NTLM".to_owned(),
-            Mechanism::Kerberos(options) => {
+        match mechanism_for("fs1.corp.example", &credentials, policy, logon) {
+            Err(error) => format!("error {}", error.code),
+            Ok(Mechanism::Ntlm) => "NTLM".to_owned(),
+            Ok(Mechanism::Kerberos(options)) => {
                 assert_eq!(options.service_host, "fs1.corp.example");
-                assert_eq!(options.ntlm_fallback, !block_ntlm);
+                let kerberos_required = logon.mechanism == Some(RequiredMechanism::Kerberos);
+                assert_eq!(options.ntlm_fallback, !block_ntlm && !kerberos_required);
                 assert!(options.sign);
                 match options.credentials {
                     KerberosCredentials::Default => "tickets".to_owned(),
@@ -238,6 +282,46 @@ mod mechanism_tests {
         assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
         assert_eq!(choice("", "", "", true), "tickets");
     }
+
+    #[test]
+    fn the_callers_cache_serves_a_logon_without_credentials() {
+        let logon = Logon {
+            ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
+            mechanism: None,
+        };
+        assert_eq!(
+            choice_for("", "", "", false, &logon),
+            "FILE:/tmp/krb5cc_caller"
+        );
+        // Named credentials do not take tickets from any cache.
+        assert_eq!(choice_for("alice", "CORP", "pw", false, &logon), "NTLM");
+        assert_eq!(
+            choice_for("alice", "corp.example", "pw", false, &logon),
+            "alice@CORP.EXAMPLE"
+        );
+    }
+
+    #[test]
+    fn a_required_mechanism_is_the_only_one() {
+        let kerberos = Logon::default().requiring(Some(RequiredMechanism::Kerberos));
+        let ntlm = Logon::default().requiring(Some(RequiredMechanism::Ntlm));
+        // Kerberos required: no fallback, and a NetBIOS domain taken as the realm.
+        assert_eq!(choice_for("", "", "", false, &kerberos), "tickets");
+        assert_eq!(
+            choice_for("alice", "CORP", "pw", false, &kerberos),
+            "alice@CORP"
+        );
+        // NTLM required: even with no credentials or a DNS domain; refused where blocked.
+        assert_eq!(choice_for("", "", "", false, &ntlm), "NTLM");
+        assert_eq!(
+            choice_for("alice", "corp.example", "pw", false, &ntlm),
+            "NTLM"
+        );
+        assert_eq!(
+            choice_for("alice", "CORP", "pw", true, &ntlm),
+            format!("error {}", codes::ERROR_NTLM_BLOCKED)
+        );
+    }
 }
 
 impl Provider for SmbProvider {
@@ -252,6 +336,7 @@ impl Provider for SmbProvider {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<Session, WinError> {
         let smb = credentials.map(|credentials| {
@@ -261,7 +346,7 @@ impl Provider for SmbProvider {
                 credentials.password.0.as_str(),
             )
         });
-        SmbProvider::open_session(self, server, smb.as_ref(), options)
+        SmbProvider::open_session(self, server, smb.as_ref(), logon, options)
             .await
             .map(|opened| opened.session)
     }

@@ -158,3 +158,27 @@ fn without_tickets_ntlm_is_used_and_says_why_unless_blocked() {
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
 }
+
+#[test]
+fn the_callers_ticket_cache_reaches_an_agent_started_under_another() {
+    let Some(world) = world() else {
+        return;
+    };
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    // The agent starts under a cache with no tickets, as when another program started it,
+    // with NTLM blocked: only the caller's tickets can make the logon below.
+    let started = world.wnet(
+        &["agent", "start"],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    );
+    assert!(started.status.success(), "{started:?}");
+    let ccache = world.tickets();
+    let share = world.share();
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[("KRB5CCNAME", ccache.as_str())],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}

@@ -116,6 +116,8 @@ pub mod codes {
     pub const ERROR_NO_LOGON_SERVERS: u32 = 1311;
     /// The user name or password is incorrect.
     pub const ERROR_LOGON_FAILURE: u32 = 1326;
+    /// The authentication failed since NTLM was blocked.
+    pub const ERROR_NTLM_BLOCKED: u32 = 1937;
     /// Connected, with a password other than the one given.
     pub const ERROR_CONNECTED_OTHER_PASSWORD: u32 = 2108;
     /// Connected with default credentials.
@@ -238,6 +240,7 @@ pub fn message(code: u32) -> &'static str {
             "There are currently no logon servers available to service the logon request."
         }
         ERROR_LOGON_FAILURE => "The user name or password is incorrect.",
+        ERROR_NTLM_BLOCKED => "The authentication failed since NTLM was blocked.",
         ERROR_SMB_GUEST_LOGON_BLOCKED => {
             "You can't access this shared folder because your organization's security policies \
              block unauthenticated guest access. These policies help protect your PC from \

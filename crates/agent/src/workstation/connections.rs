@@ -3,7 +3,7 @@
 
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Response, WireCredentials};
+use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Logon, Response, WireCredentials};
 use wnet::drives::LocalName;
 use wnet::error::{Cause, WinError, codes};
 use wnet::resource::{connect, resource_type};
@@ -133,6 +133,7 @@ impl<P: Provider> Workstation<P> {
         unc: &UncName,
         local_name: Option<&LocalName>,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         flags: u32,
         resource_kind: u32,
     ) -> Result<Response, WinError> {
@@ -160,13 +161,11 @@ impl<P: Provider> Workstation<P> {
                 Cause::Other("printer devices are not redirected here; connect without one".into()),
             ));
         }
-        let options = SessionOptions {
-            require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
-            require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
-            ..SessionOptions::default()
-        };
+        let options = session_options(flags);
         let server_key = unc.server_key();
-        let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
+        let (session, user, reused) = self
+            .session_for(&unc.server, credentials, logon, &options)
+            .await?;
         let redirected = self
             .connect_and_redirect(
                 &session,
@@ -209,6 +208,7 @@ impl<P: Provider> Workstation<P> {
             session: session.clone(),
             user: user.clone(),
             credentials: credentials.cloned(),
+            logon: logon.clone(),
             options,
             retry_at: None,
             failed_reconnections: 0,
@@ -341,6 +341,15 @@ impl<P: Provider> Workstation<P> {
         self.drop_unused_sessions(servers.iter().map(String::as_str))
             .await;
         Ok(Response::Ok)
+    }
+}
+
+/// The session options the CONNECT_* `flags` ask for: signing, encryption.
+fn session_options(flags: u32) -> SessionOptions {
+    SessionOptions {
+        require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
+        require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+        ..SessionOptions::default()
     }
 }
 

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 use wnet_smb2::wire::dialect;
 
-use wnet::agent_protocol::WireCredentials;
+use wnet::agent_protocol::{Logon, RequiredMechanism, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 
 use crate::provider::{Provider, ProviderSession};
@@ -32,6 +32,22 @@ pub(super) fn same_account(existing: &str, user: &str, domain: &str) -> bool {
         && (domain.is_empty()
             || existing_domain.is_empty()
             || existing_domain.eq_ignore_ascii_case(domain))
+}
+
+/// Whether a session that says it authenticated as `authentication` (`Kerberos`, `NTLM`, or
+/// `NTLM (Kerberos not used: why)`) did so with `mechanism`.
+fn authenticated_with(authentication: &str, mechanism: RequiredMechanism) -> bool {
+    match mechanism {
+        RequiredMechanism::Kerberos => authentication == "Kerberos",
+        RequiredMechanism::Ntlm => authentication.starts_with("NTLM"),
+    }
+}
+
+fn mechanism_name(mechanism: RequiredMechanism) -> &'static str {
+    match mechanism {
+        RequiredMechanism::Kerberos => "Kerberos",
+        RequiredMechanism::Ntlm => "NTLM",
+    }
 }
 
 pub(super) fn credential_conflict(server: &str, user: &str) -> WinError {
@@ -96,6 +112,7 @@ impl<P: Provider> Workstation<P> {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<(P::Session, String, bool), WinError> {
         let key = server.to_ascii_lowercase();
@@ -120,6 +137,19 @@ impl<P: Provider> Workstation<P> {
                     )),
                 ));
             }
+            if let Some(required) = logon.mechanism
+                && !authenticated_with(&session.authentication(), required)
+            {
+                return Err(WinError::with_cause(
+                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+                    Cause::Other(format!(
+                        "the session held with {server} was authenticated with {}, not {}; \
+                         cancel its connections first",
+                        session.authentication(),
+                        mechanism_name(required)
+                    )),
+                ));
+            }
             if session.is_connected() {
                 return Ok((session, user, true));
             }
@@ -129,7 +159,7 @@ impl<P: Provider> Workstation<P> {
         }
         let session = self
             .provider
-            .open_session(server, credentials, options)
+            .open_session(server, credentials, logon, options)
             .await?;
         Ok((session, user_label(credentials), false))
     }

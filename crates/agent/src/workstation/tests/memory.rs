@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
@@ -105,6 +105,7 @@ impl Provider for MemoryProvider {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        _logon: &Logon,
         _options: &SessionOptions,
     ) -> Result<MemorySession, WinError> {
         let key = server.to_ascii_lowercase();
