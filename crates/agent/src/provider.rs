@@ -54,6 +54,10 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
     fn authentication(&self) -> String {
         "NTLM".to_owned()
     }
+    /// The Kerberos principal it logged on as (`alice@CORP.EXAMPLE`), for a Kerberos logon.
+    fn principal(&self) -> Option<String> {
+        None
+    }
     /// The ClientGuid its connection was negotiated under, where the protocol has one: a
     /// connection made again under it can reopen the durable handles of this one.
     fn client_guid(&self) -> Option<[u8; 16]> {

@@ -375,6 +375,10 @@ impl ProviderSession for Session {
         Session::authentication(self).to_string()
     }
 
+    fn principal(&self) -> Option<String> {
+        Session::principal(self).map(str::to_owned)
+    }
+
     fn client_guid(&self) -> Option<[u8; 16]> {
         Some(self.negotiated().client_guid())
     }

@@ -113,12 +113,20 @@ fn a_user_with_tickets_connects_with_kerberos_and_no_password() {
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
     assert_eq!(added["signing"], true, "{added}");
+    // No user was given: the connection runs as the tickets' principal, as Windows says.
+    let alice = world.lab.user("alice").expect("alice");
+    let principal = world.lab.principal(alice);
+    assert_eq!(added["user"], principal.as_str(), "{added}");
     let listed = json(&world.wnet(&["--json", "use"], &[]));
     let row = listed
         .as_array()
         .and_then(|rows| rows.iter().find(|row| row["remote"] == share.as_str()))
         .unwrap_or_else(|| panic!("{share} listed: {listed}"));
     assert_eq!(row["authentication"], "Kerberos");
+    assert_eq!(row["user"], principal.as_str(), "{row}");
+    // WNetGetUser of the connection.
+    let user = json(&world.wnet(&["--json", "user", &share], &[]));
+    assert_eq!(user["user"], principal.as_str(), "{user}");
     let deleted = world.wnet(&["use", &share, "/delete"], &[]);
     assert!(deleted.status.success(), "{deleted:?}");
 }

@@ -211,6 +211,19 @@ type DisplayStatus = unsafe extern "C" fn(
     *mut BufferDesc,
 ) -> u32;
 type ReleaseBuffer = unsafe extern "C" fn(*mut OmUint32, *mut BufferDesc) -> u32;
+type InquireContext = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    *mut Handle,
+    *mut Handle,
+    *mut OmUint32,
+    *mut *mut OidDesc,
+    *mut OmUint32,
+    *mut c_int,
+    *mut c_int,
+) -> u32;
+type DisplayName =
+    unsafe extern "C" fn(*mut OmUint32, Handle, *mut BufferDesc, *mut *mut OidDesc) -> u32;
 type ReleaseHandle = unsafe extern "C" fn(*mut OmUint32, *mut Handle) -> u32;
 type DeleteSecContext = unsafe extern "C" fn(*mut OmUint32, *mut Handle, *mut BufferDesc) -> u32;
 type AcquireCredWithPassword = unsafe extern "C" fn(
@@ -246,6 +259,8 @@ struct Gssapi {
     release_buffer_set: ReleaseBufferSet,
     display_status: DisplayStatus,
     release_buffer: ReleaseBuffer,
+    inquire_context: InquireContext,
+    display_name: DisplayName,
     release_name: ReleaseHandle,
     release_cred: ReleaseHandle,
     delete_sec_context: DeleteSecContext,
@@ -297,6 +312,10 @@ impl Gssapi {
                 .map_err(|e| required("gss_display_status", e))?,
             release_buffer: symbol!("gss_release_buffer", ReleaseBuffer)
                 .map_err(|e| required("gss_release_buffer", e))?,
+            inquire_context: symbol!("gss_inquire_context", InquireContext)
+                .map_err(|e| required("gss_inquire_context", e))?,
+            display_name: symbol!("gss_display_name", DisplayName)
+                .map_err(|e| required("gss_display_name", e))?,
             release_name: symbol!("gss_release_name", ReleaseHandle)
                 .map_err(|e| required("gss_release_name", e))?,
             release_cred: symbol!("gss_release_cred", ReleaseHandle)
@@ -639,6 +658,60 @@ impl InitiatorContext {
             self.complete = true;
         }
         Ok(token.to_vec())
+    }
+
+    /// The principal the context authenticated as (`alice@CORP.EXAMPLE`: the client of the
+    /// tickets used), once it is complete.
+    #[allow(unsafe_code)]
+    pub fn initiator_name(&self) -> Result<String, KerberosError> {
+        if !self.complete {
+            return Err(KerberosError::State(
+                "the initiator's name was asked of an incomplete context",
+            ));
+        }
+        let api = self.api;
+        let mut minor: OmUint32 = 0;
+        let mut source: Handle = ptr::null_mut();
+        // SAFETY: `self.context` is a complete context of this library; only the source
+        // name is asked for (every other output null, which the interface allows), written
+        // to `source` and released below by `Name`.
+        let major = unsafe {
+            (api.inquire_context)(
+                &raw mut minor,
+                self.context,
+                &raw mut source,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if is_error(major) {
+            return Err(api.error("gss_inquire_context", major, minor));
+        }
+        let source = Name { api, name: source };
+        let mut text = empty_buffer();
+        // SAFETY: `source.name` is a live name of this library; the library fills `text`,
+        // released below, and no name type is asked for (null).
+        let major = unsafe {
+            (api.display_name)(&raw mut minor, source.name, &raw mut text, ptr::null_mut())
+        };
+        if is_error(major) {
+            return Err(api.error("gss_display_name", major, minor));
+        }
+        // SAFETY: on success `text` holds `length` bytes at `value` (or nothing).
+        let bytes = unsafe { buffer_bytes(&text) };
+        let mut ignored: OmUint32 = 0;
+        // SAFETY: the library's buffer, released once.
+        unsafe { (api.release_buffer)(&raw mut ignored, &raw mut text) };
+        String::from_utf8(bytes.to_vec())
+            .ok()
+            .filter(|name| !name.is_empty())
+            .ok_or(KerberosError::State(
+                "the initiator's name is empty or not UTF-8",
+            ))
     }
 
     /// The context's session key (GSS_C_INQ_SSPI_SESSION_KEY: the subkey of the AP-REP, else

@@ -185,25 +185,24 @@ impl<P: Provider> Workstation<P> {
                 return Err(error);
             }
         };
+        let mount_point = device
+            .as_ref()
+            .map(|device| wnet::drives::text_from_path(device.mount_point()));
         let entry = ConnectionEntry {
             local_name: local,
-            remote_name: unc.clone(),
             user: user.clone(),
             resource_type: share_kind,
-            dialect: dialect_name(session.dialect()),
-            signing: session.is_signing(),
-            encryption: session.is_encrypting(),
-            guest: session.is_guest(),
-            policy: self.provider.config().security,
-            mount_point: device
-                .as_ref()
-                .map(|device| wnet::drives::text_from_path(device.mount_point())),
-            connected: true,
-            session_id: session.id(),
-            file_channels: 0,
-            authentication: session.authentication(),
+            mount_point,
+            ..self.session_entry(&session, unc.clone())
         };
-        let source = credential_source(reused, &unc.server, &user, credentials);
+        let source = credential_source(
+            reused,
+            &unc.server,
+            &user,
+            credentials,
+            logon,
+            &entry.authentication,
+        );
         let server = ServerEntry {
             session: session.clone(),
             user: user.clone(),
@@ -237,6 +236,28 @@ impl<P: Provider> Workstation<P> {
             source,
             entry: Box::new(entry),
         })
+    }
+
+    /// The entry of a connection to `remote_name` with the facts of the session it rides;
+    /// the connection's other fields (local name, user, resource type, mount point) for the
+    /// caller to fill.
+    fn session_entry(&self, session: &P::Session, remote_name: UncName) -> ConnectionEntry {
+        ConnectionEntry {
+            local_name: None,
+            remote_name,
+            user: String::new(),
+            resource_type: 0,
+            dialect: dialect_name(session.dialect()),
+            signing: session.is_signing(),
+            encryption: session.is_encrypting(),
+            guest: session.is_guest(),
+            policy: self.provider.config().security,
+            mount_point: None,
+            connected: true,
+            session_id: session.id(),
+            file_channels: 0,
+            authentication: session.authentication(),
+        }
     }
 
     /// Adds the connection (and the session, if new) to the table. `Ok(Some(tree))`: the

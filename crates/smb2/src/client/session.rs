@@ -428,6 +428,8 @@ struct Authenticated {
     /// The pre-authentication hash up to the final request (3.1.1).
     preauth: PreauthHash,
     session_key: Zeroizing<[u8; 16]>,
+    /// The Kerberos principal the logon was made as, where the mechanism names one.
+    principal: Option<String>,
 }
 
 /// Refuses a guest logon the caller did not allow, and an anonymous one it did not ask for.
@@ -665,6 +667,8 @@ struct SessionInner {
     flags: u16,
     anonymous: bool,
     authentication: Authentication,
+    /// The Kerberos principal of the logon, if it was one.
+    principal: Option<String>,
     security: Arc<SessionSecurity>,
     /// A bound `IPC$\srvsvc` pipe kept for the next share listing.
     srvsvc: Mutex<Option<SrvsvcPipe>>,
@@ -779,6 +783,7 @@ async fn authenticate_ntlm(
         exchange,
         preauth,
         session_key: Zeroizing::new(authenticated.session_key),
+        principal: None,
     })
 }
 
@@ -862,12 +867,15 @@ async fn authenticate_kerberos(
         }
         check_logon_flags(&response, options, false)?;
         let session_key = crate::gssapi::smb_session_key(&context.session_key()?);
+        // The name is shown, never relied on: a library that cannot say it costs nothing.
+        let principal = context.initiator_name().ok();
         return Ok(Authenticated {
             session_id,
             response,
             exchange,
             preauth,
             session_key,
+            principal,
         });
     }
     Err(AuthError::TooManyRounds(MAX_KERBEROS_ROUNDS).into())
@@ -924,6 +932,7 @@ impl Session {
             exchange,
             preauth,
             session_key,
+            principal,
         } = authenticated;
         let anonymous_or_guest = anonymous
             || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
@@ -968,6 +977,7 @@ impl Session {
                 flags: response.session_flags,
                 anonymous,
                 authentication,
+                principal,
                 security,
                 srvsvc: Mutex::new(None),
                 negotiate_validated: AtomicBool::new(false),
@@ -1020,6 +1030,12 @@ impl Session {
     /// How the session was authenticated (and why not with Kerberos, if it was tried).
     pub fn authentication(&self) -> &Authentication {
         &self.inner.authentication
+    }
+
+    /// The Kerberos principal the session logged on as (`alice@CORP.EXAMPLE`, the client of
+    /// the tickets used), for a Kerberos logon; `None` for NTLM.
+    pub fn principal(&self) -> Option<&str> {
+        self.inner.principal.as_deref()
     }
 
     /// Whether the server logged the session on as guest.
