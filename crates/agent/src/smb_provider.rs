@@ -10,7 +10,7 @@ use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
     Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate_for,
 };
-use wnet_smb2::gssapi::KerberosCredentials;
+use wnet_smb2::gssapi::{KerberosCredentials, KerberosFailure};
 use wnet_smb2::{NtStatus, Session, Tree};
 
 use wnet::agent_protocol::{Logon, RequiredMechanism, ShareEntry, WireCredentials};
@@ -93,7 +93,7 @@ impl SmbProvider {
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
-            .map_err(|error| map_error(&error))?;
+            .map_err(|error| setup_error(&error, &options.mechanism))?;
         Ok(ServerSession { session, address })
     }
 
@@ -488,6 +488,112 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
     }
 }
 
+/// The Win32 error for a session setup that failed under `mechanism`: a Kerberos failure
+/// the krb5 error explains ([`kerberos_error`]), else as [`map_error`] has it.
+fn setup_error(error: &wnet_smb2::Error, mechanism: &Mechanism) -> WinError {
+    if let (wnet_smb2::Error::Kerberos(failed), Mechanism::Kerberos(kerberos)) = (error, mechanism)
+        && let Some(failure) = failed.failure()
+    {
+        return kerberos_error(failure, kerberos, &failed.to_string(), &krb5_config());
+    }
+    map_error(error)
+}
+
+/// The Kerberos configuration the library reads: `KRB5_CONFIG`, else its default.
+fn krb5_config() -> String {
+    std::env::var("KRB5_CONFIG")
+        .ok()
+        .filter(|path| !path.is_empty())
+        .unwrap_or_else(|| "/etc/krb5.conf".to_owned())
+}
+
+/// The Win32 error for a Kerberos logon that failed with `failure` (`library`: the Kerberos
+/// library's words, kept at the end), saying what to fix: the SPN tried, the cache the
+/// tickets were looked for in, the krb5.conf (`config`) that names the realm's KDCs.
+pub fn kerberos_error(
+    failure: KerberosFailure,
+    kerberos: &KerberosOptions,
+    library: &str,
+    config: &str,
+) -> WinError {
+    use wnet::error::SmbFailure;
+    let spn = format!("cifs/{}", kerberos.service_host);
+    let tickets = match &kerberos.credentials {
+        KerberosCredentials::Ccache(name) => format!("the credential cache {name}"),
+        KerberosCredentials::Password { principal, .. } => format!("the tickets for {principal}"),
+        KerberosCredentials::Default => "the default credential cache (KRB5CCNAME)".to_owned(),
+    };
+    let (code, fix) = match failure {
+        KerberosFailure::NoTickets => (
+            codes::ERROR_NO_SUCH_LOGON_SESSION,
+            format!(
+                "no usable Kerberos tickets in {tickets}, and NTLM is not allowed: run kinit \
+                 user@REALM, or give a user and password"
+            ),
+        ),
+        KerberosFailure::KdcUnreachable => (
+            codes::ERROR_NO_LOGON_SERVERS,
+            format!(
+                "no KDC of the realm answered: check that the domain controller is up and \
+                 reachable, and the realm's kdc entries in {config} (or its DNS SRV records)"
+            ),
+        ),
+        KerberosFailure::ClockSkew => (
+            codes::ERROR_TIME_SKEW,
+            "this host's clock and the domain's differ by more than the allowed skew (5 \
+             minutes unless krb5.conf's clockskew says otherwise): synchronise this host's \
+             clock with the domain controller"
+                .to_owned(),
+        ),
+        KerberosFailure::UnknownService => (
+            codes::ERROR_WRONG_TARGET_NAME,
+            format!(
+                "the domain has no service principal {spn}: connect to the server by the DNS \
+                 name the domain knows it by (not an address or an alias), or register the \
+                 SPN for it (setspn -S {spn}, samba-tool spn add)"
+            ),
+        ),
+        KerberosFailure::UnknownClient => (
+            codes::ERROR_LOGON_FAILURE,
+            format!("the domain does not know the user of {tickets}: check the user and realm"),
+        ),
+        KerberosFailure::PasswordExpired => (
+            codes::ERROR_PASSWORD_EXPIRED,
+            "the account's password has expired: change it (kpasswd) and log on again".to_owned(),
+        ),
+        KerberosFailure::WrongPassword => (
+            codes::ERROR_LOGON_FAILURE,
+            "the KDC refused the password: check it".to_owned(),
+        ),
+        KerberosFailure::AccountRevoked => (
+            codes::ERROR_LOGON_FAILURE,
+            "the account is disabled, expired or locked out: ask the domain's administrator"
+                .to_owned(),
+        ),
+        KerberosFailure::UnknownRealm => (
+            codes::ERROR_NO_SUCH_DOMAIN,
+            format!(
+                "{config} does not know the realm for {spn}: add the realm with its kdc under \
+                 [realms], map the server's DNS domain to it under [domain_realm], or set \
+                 dns_lookup_kdc = true"
+            ),
+        ),
+        _ => (codes::ERROR_UNEXP_NET_ERR, String::new()),
+    };
+    let detail = if fix.is_empty() {
+        library.to_owned()
+    } else {
+        format!("{fix} ({library})")
+    };
+    WinError::with_cause(
+        code,
+        Cause::Smb {
+            failure: SmbFailure::Authentication,
+            detail,
+        },
+    )
+}
+
 /// The Win32 error Windows' redirector gives for an NTSTATUS.
 pub fn status_error(status: NtStatus) -> WinError {
     let code = match status {
@@ -550,6 +656,90 @@ mod tests {
         );
         let error = status_error(NtStatus::STATUS_LOGON_FAILURE);
         assert_eq!(error.ntstatus(), Some(0xC000_006D));
+    }
+
+    /// Each Kerberos failure is its Windows error, with what to fix named.
+    #[test]
+    fn kerberos_failures_say_what_to_fix() {
+        let kerberos = KerberosOptions {
+            service_host: "198.51.100.195".into(),
+            credentials: KerberosCredentials::Ccache("FILE:/tmp/alice.cc".into()),
+            ntlm_fallback: false,
+            sign: true,
+        };
+        let error = |failure| kerberos_error(failure, &kerberos, "the library's words", "/k.conf");
+        for (failure, code, named) in [
+            (
+                KerberosFailure::NoTickets,
+                codes::ERROR_NO_SUCH_LOGON_SESSION,
+                "FILE:/tmp/alice.cc",
+            ),
+            (
+                KerberosFailure::KdcUnreachable,
+                codes::ERROR_NO_LOGON_SERVERS,
+                "/k.conf",
+            ),
+            (KerberosFailure::ClockSkew, codes::ERROR_TIME_SKEW, "clock"),
+            (
+                KerberosFailure::UnknownService,
+                codes::ERROR_WRONG_TARGET_NAME,
+                "cifs/198.51.100.195",
+            ),
+            (
+                KerberosFailure::UnknownClient,
+                codes::ERROR_LOGON_FAILURE,
+                "user",
+            ),
+            (
+                KerberosFailure::PasswordExpired,
+                codes::ERROR_PASSWORD_EXPIRED,
+                "kpasswd",
+            ),
+            (
+                KerberosFailure::WrongPassword,
+                codes::ERROR_LOGON_FAILURE,
+                "password",
+            ),
+            (
+                KerberosFailure::AccountRevoked,
+                codes::ERROR_LOGON_FAILURE,
+                "locked out",
+            ),
+            (
+                KerberosFailure::UnknownRealm,
+                codes::ERROR_NO_SUCH_DOMAIN,
+                "/k.conf does not know the realm",
+            ),
+        ] {
+            let error = error(failure);
+            assert_eq!(error.code, code, "{failure:?}");
+            let text = error.to_string();
+            assert!(text.contains(named), "{failure:?}: {text}");
+            assert!(text.contains("(the library's words)"), "{text}");
+        }
+    }
+
+    /// A setup error of another kind, or of Kerberos without a krb5 error to read, maps as
+    /// before.
+    #[test]
+    fn other_setup_errors_map_as_before() {
+        let mechanism = Mechanism::Kerberos(KerberosOptions::default());
+        let state = wnet_smb2::Error::Kerberos(wnet_smb2::gssapi::KerberosError::State("x"));
+        assert_eq!(
+            setup_error(&state, &mechanism).code,
+            codes::ERROR_UNEXP_NET_ERR
+        );
+        let no_tickets = wnet_smb2::Error::Kerberos(
+            wnet_smb2::gssapi::KerberosError::NoCredentials("none".into()),
+        );
+        assert_eq!(
+            setup_error(&no_tickets, &mechanism).code,
+            codes::ERROR_NO_SUCH_LOGON_SESSION
+        );
+        assert_eq!(
+            setup_error(&no_tickets, &Mechanism::Ntlm).code,
+            codes::ERROR_UNEXP_NET_ERR
+        );
     }
 
     #[tokio::test]

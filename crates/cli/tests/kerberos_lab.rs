@@ -190,3 +190,86 @@ fn the_callers_ticket_cache_reaches_an_agent_started_under_another() {
     let deleted = world.wnet(&["use", &share, "/delete"], &[]);
     assert!(deleted.status.success(), "{deleted:?}");
 }
+
+/// A krb5.conf for the lab's realm whose KDC is `kdc`, or (`None`) one that knows only
+/// another realm, written in the sandbox.
+fn krb5_conf(world: &World, name: &str, kdc: Option<&str>) -> String {
+    let realm = world.lab.realm.as_str();
+    let text = match kdc {
+        Some(kdc) => format!(
+            "[libdefaults]\n default_realm = {realm}\n dns_lookup_realm = false\n \
+             dns_lookup_kdc = false\n dns_canonicalize_hostname = false\n rdns = false\n\
+             [realms]\n {realm} = {{\n  kdc = {kdc}\n }}\n\
+             [domain_realm]\n .{domain} = {realm}\n",
+            domain = world.lab.dns_domain,
+        ),
+        None => "[libdefaults]\n default_realm = OTHER.EXAMPLE.TEST\n dns_lookup_realm = false\n \
+                 dns_lookup_kdc = false\n dns_canonicalize_hostname = false\n rdns = false\n\
+                 [realms]\n OTHER.EXAMPLE.TEST = {\n  kdc = 127.0.0.1:1\n }\n"
+            .to_owned(),
+    };
+    let path = world.sandbox.root.join(name);
+    fs::write(&path, text).expect("a krb5.conf");
+    path.display().to_string()
+}
+
+/// With NTLM blocked, each Kerberos failure is its Windows error with what to fix named:
+/// an address with no SPN, a KDC that does not answer, a krb5.conf without the realm, no
+/// tickets.
+#[test]
+fn kerberos_failures_say_what_to_fix() {
+    let Some(world) = world() else {
+        return;
+    };
+    let ccache = world.tickets();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let lab_conf = world.lab.krb5_conf.display().to_string();
+    // 127.0.0.1:1: nothing listens there, so the KDC is refused at once.
+    let unreachable = krb5_conf(&world, "unreachable.conf", Some("127.0.0.1:1"));
+    let no_realm = krb5_conf(&world, "no-realm.conf", None);
+    let by_address = format!(r"\\{}\public", world.lab.fileserver.address);
+    let share = world.share();
+    for (unc, config, cache, code, named) in [
+        (
+            &by_address,
+            &lab_conf,
+            &ccache,
+            1396, // ERROR_WRONG_TARGET_NAME
+            format!("no service principal cifs/{}", world.lab.fileserver.address),
+        ),
+        (
+            &share,
+            &unreachable,
+            &ccache,
+            1311, // ERROR_NO_LOGON_SERVERS
+            "no KDC of the realm answered: check that the domain controller is up".to_owned(),
+        ),
+        (
+            &share,
+            &no_realm,
+            &ccache,
+            1355, // ERROR_NO_SUCH_DOMAIN
+            format!("{no_realm} does not know the realm"),
+        ),
+        (
+            &share,
+            &lab_conf,
+            &empty,
+            1312, // ERROR_NO_SUCH_LOGON_SESSION
+            format!("no usable Kerberos tickets in the credential cache {empty}"),
+        ),
+    ] {
+        // The agent reads krb5.conf and the policy from its environment: one per case.
+        let refused = world.wnet(
+            &["use", unc],
+            &[
+                ("KRB5CCNAME", cache.as_str()),
+                ("KRB5_CONFIG", config.as_str()),
+                ("WNET_BLOCK_NTLM", "1"),
+            ],
+        );
+        world.wnet(&["agent", "stop"], &[]);
+        let said = common::assert_system_error(&refused, code);
+        assert!(said.contains(&named), "{said}");
+    }
+}
