@@ -93,7 +93,10 @@ impl SmbProvider {
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
-            .map_err(|error| setup_error(&error, &options.mechanism))?;
+            .map_err(|error| {
+                let skew = clock_skew(negotiated.server_time, std::time::SystemTime::now());
+                setup_error(&error, &options.mechanism, skew)
+            })?;
         Ok(ServerSession { session, address })
     }
 
@@ -489,14 +492,48 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
 }
 
 /// The Win32 error for a session setup that failed under `mechanism`: a Kerberos failure
-/// the krb5 error explains ([`kerberos_error`]), else as [`map_error`] has it.
-fn setup_error(error: &wnet_smb2::Error, mechanism: &Mechanism) -> WinError {
+/// the krb5 error explains ([`kerberos_error`], with `skew`), else as [`map_error`] has it.
+fn setup_error(error: &wnet_smb2::Error, mechanism: &Mechanism, skew: Option<i64>) -> WinError {
     if let (wnet_smb2::Error::Kerberos(failed), Mechanism::Kerberos(kerberos)) = (error, mechanism)
         && let Some(failure) = failed.failure()
     {
-        return kerberos_error(failure, kerberos, &failed.to_string(), &krb5_config());
+        let library = failed.to_string();
+        return kerberos_error(failure, kerberos, &library, &krb5_config(), skew);
     }
     map_error(error)
+}
+
+/// Seconds between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+const FILETIME_UNIX_EPOCH_SECONDS: i64 = 11_644_473_600;
+
+/// How many seconds the server's clock (`server_time`, a FILETIME from its NEGOTIATE answer)
+/// is ahead of this host's at `now`; `None` when the server gave no time.
+fn clock_skew(server_time: u64, now: std::time::SystemTime) -> Option<i64> {
+    if server_time == 0 {
+        return None;
+    }
+    let server = i64::try_from(server_time / 10_000_000).ok()? - FILETIME_UNIX_EPOCH_SECONDS;
+    let here = match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).ok()?,
+        Err(before) => -i64::try_from(before.duration().as_secs()).ok()?,
+    };
+    Some(server - here)
+}
+
+/// `seconds` (the server's clock minus this host's) in words: `3 min 20 s behind`.
+fn skew_words(seconds: i64) -> String {
+    let direction = if seconds >= 0 { "behind" } else { "ahead of" };
+    let amount = seconds.unsigned_abs();
+    let (days, rest) = (amount / 86_400, amount % 86_400);
+    let (hours, rest) = (rest / 3600, rest % 3600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    for (value, unit) in [(days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s")] {
+        if value > 0 || (unit == "s" && parts.is_empty()) {
+            parts.push(format!("{value} {unit}"));
+        }
+    }
+    format!("{} {direction}", parts.join(" "))
 }
 
 /// The Kerberos configuration the library reads: `KRB5_CONFIG`, else its default.
@@ -509,12 +546,14 @@ fn krb5_config() -> String {
 
 /// The Win32 error for a Kerberos logon that failed with `failure` (`library`: the Kerberos
 /// library's words, kept at the end), saying what to fix: the SPN tried, the cache the
-/// tickets were looked for in, the krb5.conf (`config`) that names the realm's KDCs.
+/// tickets were looked for in, the krb5.conf (`config`) that names the realm's KDCs, how far
+/// this host's clock is off the server's (`skew`, seconds the server is ahead).
 pub fn kerberos_error(
     failure: KerberosFailure,
     kerberos: &KerberosOptions,
     library: &str,
     config: &str,
+    skew: Option<i64>,
 ) -> WinError {
     use wnet::error::SmbFailure;
     let spn = format!("cifs/{}", kerberos.service_host);
@@ -540,10 +579,13 @@ pub fn kerberos_error(
         ),
         KerberosFailure::ClockSkew => (
             codes::ERROR_TIME_SKEW,
-            "this host's clock and the domain's differ by more than the allowed skew (5 \
-             minutes unless krb5.conf's clockskew says otherwise): synchronise this host's \
-             clock with the domain controller"
-                .to_owned(),
+            format!(
+                "this host's clock and the domain's differ by more than the allowed skew (5 \
+                 minutes unless krb5.conf's clockskew says otherwise){}: synchronise this \
+                 host's clock with the domain controller",
+                skew.map(|skew| format!("; it is {} the file server's", skew_words(skew)))
+                    .unwrap_or_default()
+            ),
         ),
         KerberosFailure::UnknownService => (
             codes::ERROR_WRONG_TARGET_NAME,
@@ -667,7 +709,10 @@ mod tests {
             ntlm_fallback: false,
             sign: true,
         };
-        let error = |failure| kerberos_error(failure, &kerberos, "the library's words", "/k.conf");
+        let error = |failure| {
+            let skew = Some(-200);
+            kerberos_error(failure, &kerberos, "the library's words", "/k.conf", skew)
+        };
         for (failure, code, named) in [
             (
                 KerberosFailure::NoTickets,
@@ -679,7 +724,11 @@ mod tests {
                 codes::ERROR_NO_LOGON_SERVERS,
                 "/k.conf",
             ),
-            (KerberosFailure::ClockSkew, codes::ERROR_TIME_SKEW, "clock"),
+            (
+                KerberosFailure::ClockSkew,
+                codes::ERROR_TIME_SKEW,
+                "it is 3 min 20 s ahead of the file server's",
+            ),
             (
                 KerberosFailure::UnknownService,
                 codes::ERROR_WRONG_TARGET_NAME,
@@ -719,6 +768,20 @@ mod tests {
         }
     }
 
+    /// The skew is the server's NEGOTIATE time against this host's, said in words.
+    #[test]
+    fn clock_skew_is_read_from_the_servers_time() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let filetime = |unix: u64| (unix + 11_644_473_600) * 10_000_000;
+        assert_eq!(clock_skew(filetime(1_700_000_425), now), Some(425));
+        assert_eq!(clock_skew(filetime(1_699_996_400), now), Some(-3600));
+        assert_eq!(clock_skew(0, now), None);
+        assert_eq!(skew_words(425), "7 min 5 s behind");
+        assert_eq!(skew_words(-3600), "1 h ahead of");
+        assert_eq!(skew_words(90_061), "1 d 1 h 1 min 1 s behind");
+        assert_eq!(skew_words(0), "0 s behind");
+    }
+
     /// A setup error of another kind, or of Kerberos without a krb5 error to read, maps as
     /// before.
     #[test]
@@ -726,18 +789,18 @@ mod tests {
         let mechanism = Mechanism::Kerberos(KerberosOptions::default());
         let state = wnet_smb2::Error::Kerberos(wnet_smb2::gssapi::KerberosError::State("x"));
         assert_eq!(
-            setup_error(&state, &mechanism).code,
+            setup_error(&state, &mechanism, None).code,
             codes::ERROR_UNEXP_NET_ERR
         );
         let no_tickets = wnet_smb2::Error::Kerberos(
             wnet_smb2::gssapi::KerberosError::NoCredentials("none".into()),
         );
         assert_eq!(
-            setup_error(&no_tickets, &mechanism).code,
+            setup_error(&no_tickets, &mechanism, None).code,
             codes::ERROR_NO_SUCH_LOGON_SESSION
         );
         assert_eq!(
-            setup_error(&no_tickets, &Mechanism::Ntlm).code,
+            setup_error(&no_tickets, &Mechanism::Ntlm, None).code,
             codes::ERROR_UNEXP_NET_ERR
         );
     }

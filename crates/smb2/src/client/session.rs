@@ -63,6 +63,10 @@ pub struct Negotiated {
     pub server_guid: [u8; 16],
     /// The server's capabilities (`wire::capabilities`): LEASING says it grants leases.
     pub capabilities: u32,
+    /// The server's clock when it answered (SystemTime: 100 ns since 1601, 0 where the
+    /// server does not say): a domain member keeps the domain's time, so a Kerberos clock-skew
+    /// failure can say by how much this host's clock is off.
+    pub server_time: u64,
     /// The server's SecurityMode (`wire::security_mode`), as VALIDATE_NEGOTIATE_INFO repeats it.
     server_security_mode: u16,
     /// What the client's NEGOTIATE said, which VALIDATE_NEGOTIATE_INFO sends again.
@@ -185,6 +189,7 @@ async fn negotiate_offering(
         max_transact_size: io_size("MaxTransactSize", response.max_transact_size)?,
         server_guid: response.server_guid,
         capabilities: response.capabilities,
+        server_time: response.system_time,
         server_security_mode: response.security_mode,
         client,
         preauth,
