@@ -273,3 +273,70 @@ fn kerberos_failures_say_what_to_fix() {
         assert!(said.contains(&named), "{said}");
     }
 }
+
+/// A domain account made for one test, deleted when dropped.
+struct TemporaryAccount<'a> {
+    lab: &'a AdLab,
+    name: String,
+}
+
+impl<'a> TemporaryAccount<'a> {
+    /// `samba-tool user add NAME PASSWORD ARGS` on the domain controller; `None` (the test
+    /// skips) where that cannot run.
+    fn add(lab: &'a AdLab, name: String, password: &str, args: &[&str]) -> Option<Self> {
+        let output = run_bounded(
+            Command::new("ip")
+                .args(["netns", "exec", &lab.dc.netns, "samba-tool", "user", "add"])
+                .args([name.as_str(), password])
+                .args(args)
+                .arg("-s")
+                .arg(&lab.dc.config),
+            LIMIT,
+        )
+        .ok()?;
+        if !output.status.success() {
+            eprintln!(
+                "skipped: cannot add a domain account: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            return None;
+        }
+        Some(TemporaryAccount { lab, name })
+    }
+}
+
+impl Drop for TemporaryAccount<'_> {
+    fn drop(&mut self) {
+        let _ = run_bounded(
+            Command::new("ip")
+                .args(["netns", "exec", &self.lab.dc.netns, "samba-tool", "user"])
+                .args(["delete", self.name.as_str(), "-s"])
+                .arg(&self.lab.dc.config),
+            LIMIT,
+        );
+    }
+}
+
+/// An account whose password must be changed gets no tickets: ERROR_PASSWORD_EXPIRED, and
+/// what to do. The account is this test's own, deleted at the end.
+#[test]
+fn an_expired_password_is_said_with_what_to_do() {
+    let Some(world) = world() else {
+        return;
+    };
+    let name = format!("wnetexp{}", std::process::id());
+    let password = "Expired-pw-9";
+    let Some(account) =
+        TemporaryAccount::add(&world.lab, name, password, &["--must-change-at-next-login"])
+    else {
+        return;
+    };
+    let principal = format!("/user:{}@{}", account.name, world.lab.realm);
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let refused = world.wnet(
+        &["use", &world.share(), password, &principal],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    );
+    let said = common::assert_system_error(&refused, 1330); // ERROR_PASSWORD_EXPIRED
+    assert!(said.contains("password has expired: change it"), "{said}");
+}
