@@ -615,9 +615,9 @@ pub fn kerberos_error(
         KerberosFailure::UnknownRealm => (
             codes::ERROR_NO_SUCH_DOMAIN,
             format!(
-                "{config} does not know the realm for {spn}: add the realm with its kdc under \
-                 [realms], map the server's DNS domain to it under [domain_realm], or set \
-                 dns_lookup_kdc = true"
+                "{config} does not know the realm of {tickets} or of {spn}: add the realm with \
+                 its kdc under [realms], map the server's DNS domain to it under \
+                 [domain_realm], or set dns_lookup_kdc = true"
             ),
         ),
         _ => (codes::ERROR_UNEXP_NET_ERR, String::new()),
@@ -757,7 +757,8 @@ mod tests {
             (
                 KerberosFailure::UnknownRealm,
                 codes::ERROR_NO_SUCH_DOMAIN,
-                "/k.conf does not know the realm",
+                "/k.conf does not know the realm of the credential cache FILE:/tmp/alice.cc or \
+                 of cifs/198.51.100.195",
             ),
         ] {
             let error = error(failure);
