@@ -32,6 +32,8 @@ struct State {
     servers: HashMap<String, Server>,
     opened: usize,
     logged_off: usize,
+    /// The logon each session was opened with, in order.
+    logons: Vec<Logon>,
 }
 
 /// The servers, shared by the provider and the test.
@@ -85,6 +87,11 @@ impl Network {
     pub(super) fn logged_off(&self) -> usize {
         self.state().logged_off
     }
+
+    /// The logon each session was opened with, in order.
+    pub(super) fn logons(&self) -> Vec<Logon> {
+        self.state().logons.clone()
+    }
 }
 
 /// The provider over a [`Network`].
@@ -105,7 +112,7 @@ impl Provider for MemoryProvider {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
-        _logon: &Logon,
+        logon: &Logon,
         _options: &SessionOptions,
     ) -> Result<MemorySession, WinError> {
         let key = server.to_ascii_lowercase();
@@ -123,6 +130,7 @@ impl Provider for MemoryProvider {
         }
         let epoch = entry.epoch;
         state.opened += 1;
+        state.logons.push(logon.clone());
         Ok(MemorySession {
             network: self.network.clone(),
             id: state.opened as u64,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use wnet::UncName;
 use wnet::agent_protocol::{
-    ConnectionName, Logon, RequiredMechanism, Response, WireCredentials, WireSecret,
+    ConnectionName, CredentialCacheName, Logon, RequiredMechanism, Response, WireCredentials,
+    WireSecret,
 };
 use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
@@ -433,4 +434,24 @@ async fn a_required_mechanism_rides_only_a_session_made_with_it() {
     };
     assert!(session_reused);
     assert_eq!(network.opened(), 1);
+}
+
+/// A session made from the caller's credential cache is made again from it when its
+/// connection is lost, whatever cache the agent itself would use.
+#[tokio::test(start_paused = true)]
+async fn a_lost_session_is_made_again_with_the_callers_logon() {
+    let (network, _, workstation) = setup();
+    let logon = Logon {
+        ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
+        mechanism: Some(RequiredMechanism::Kerberos),
+    };
+    let unc = UncName::parse(r"\\srv\a").unwrap();
+    workstation
+        .add_connection(&unc, None, None, &logon, 0, RESOURCETYPE_DISK)
+        .await
+        .unwrap();
+    network.drop_connections("srv", false);
+    workstation.reconnect_lost_connections().await;
+    assert!(workstation.connections()[0].connected);
+    assert_eq!(network.logons(), [logon.clone(), logon]);
 }
