@@ -617,7 +617,8 @@ pub fn kerberos_error(
             format!(
                 "{config} does not know the realm of {tickets} or of {spn}: add the realm with \
                  its kdc under [realms], map the server's DNS domain to it under \
-                 [domain_realm], or set dns_lookup_kdc = true"
+                 [domain_realm], or set dns_lookup_kdc = true{}",
+                netbios_realm_hint(&kerberos.credentials)
             ),
         ),
         _ => (codes::ERROR_UNEXP_NET_ERR, String::new()),
@@ -634,6 +635,23 @@ pub fn kerberos_error(
             detail,
         },
     )
+}
+
+/// For a password logon whose realm has no dot (`CORP\alice` made `alice@CORP` where NTLM
+/// may not serve it), the likelier fix: a NetBIOS domain is not the realm.
+fn netbios_realm_hint(credentials: &KerberosCredentials) -> String {
+    match credentials {
+        KerberosCredentials::Password { principal, .. }
+            if principal
+                .rsplit_once('@')
+                .is_some_and(|(_, realm)| !realm.contains('.')) =>
+        {
+            "; a NetBIOS domain name is not a Kerberos realm: give the user as \
+             user@<the domain's DNS name>"
+                .to_owned()
+        }
+        _ => String::new(),
+    }
 }
 
 /// The Win32 error Windows' redirector gives for an NTSTATUS.
@@ -767,6 +785,32 @@ mod tests {
             assert!(text.contains(named), "{failure:?}: {text}");
             assert!(text.contains("(the library's words)"), "{text}");
         }
+    }
+
+    /// A NetBIOS domain taken as the realm is named as the likelier mistake.
+    #[test]
+    fn a_netbios_domain_as_realm_is_named() {
+        let with = |principal: &str| {
+            let kerberos = KerberosOptions {
+                service_host: "fs1.corp.example".into(),
+                credentials: KerberosCredentials::Password {
+                    principal: principal.into(),
+                    password: "pw".into(),
+                },
+                ntlm_fallback: false,
+                sign: true,
+            };
+            kerberos_error(
+                KerberosFailure::UnknownRealm,
+                &kerberos,
+                "",
+                "/k.conf",
+                None,
+            )
+            .to_string()
+        };
+        assert!(with("alice@CORP").contains("a NetBIOS domain name is not a Kerberos realm"));
+        assert!(!with("alice@CORP.EXAMPLE").contains("NetBIOS"));
     }
 
     /// The skew is the server's NEGOTIATE time against this host's, said in words.
