@@ -7,6 +7,7 @@ class error(Exception):
     funcname: Any
     strerror: Any
     ntstatus: Optional[int]
+    detail: Optional[str]
     def __init__(self, *args: Any, **kw: Any) -> None: ...
 
 # A native class: subclasses cannot share a layout with another native base.

@@ -49,8 +49,9 @@ pub(crate) fn error_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 }
 
 /// `error(winerror, funcname, strerror)`, with the code as a signed C int as pywin32 builds
-/// it. The NTSTATUS behind the error, when an SMB server gave one, is kept as `ntstatus`
-/// (an addition: pywin32's errors have no such attribute).
+/// it. The NTSTATUS behind the error, when an SMB server gave one, is kept as `ntstatus`, and
+/// any other cause in words as `detail` (additions: pywin32's errors have no such
+/// attributes).
 pub(crate) fn win_error(py: Python<'_>, error: &WinError, funcname: &str) -> PyErr {
     raise_as(error_class(py), error, funcname)
 }
@@ -60,6 +61,14 @@ fn raise_as(class: PyResult<&Bound<'_, PyType>>, error: &WinError, funcname: &st
     let build = || -> PyResult<PyErr> {
         let instance = class?.call1((error.code.cast_signed(), funcname, error.message()))?;
         instance.setattr("ntstatus", error.ntstatus())?;
+        // What lay behind the error in words (what to fix, for a failed Kerberos logon);
+        // an NTSTATUS has its own attribute.
+        let detail = error
+            .cause
+            .as_ref()
+            .filter(|_| error.ntstatus().is_none())
+            .map(ToString::to_string);
+        instance.setattr("detail", detail)?;
         Ok(PyErr::from_value(instance))
     };
     build().unwrap_or_else(|failure| failure)
@@ -67,7 +76,7 @@ fn raise_as(class: PyResult<&Bound<'_, PyType>>, error: &WinError, funcname: &st
 
 /// The `wnet.Error` subclass (by name, in `wnet._errors`) for each code a caller acts on;
 /// every other code raises `wnet.Error` itself.
-const SUBCLASSES: [(u32, &str); 10] = [
+const SUBCLASSES: [(u32, &str); 17] = [
     (codes::ERROR_ACCESS_DENIED, "AccessDenied"),
     (codes::ERROR_NOT_SUPPORTED, "NotSupported"),
     (codes::ERROR_BAD_NETPATH, "BadNetPath"),
@@ -80,6 +89,14 @@ const SUBCLASSES: [(u32, &str); 10] = [
     ),
     (codes::ERROR_NO_NETWORK, "NoNetwork"),
     (codes::ERROR_LOGON_FAILURE, "LogonFailure"),
+    // A logon Kerberos could not make, NTLM not being allowed (see `kerberos_error`).
+    (codes::ERROR_NO_LOGON_SERVERS, "LogonFailure"),
+    (codes::ERROR_NO_SUCH_LOGON_SESSION, "LogonFailure"),
+    (codes::ERROR_PASSWORD_EXPIRED, "LogonFailure"),
+    (codes::ERROR_NO_SUCH_DOMAIN, "LogonFailure"),
+    (codes::ERROR_WRONG_TARGET_NAME, "LogonFailure"),
+    (codes::ERROR_TIME_SKEW, "LogonFailure"),
+    (codes::ERROR_NTLM_BLOCKED, "LogonFailure"),
     (codes::ERROR_NOT_CONNECTED, "NotConnected"),
 ];
 

@@ -13,6 +13,7 @@ use pyo3::exceptions::{PyStopIteration, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
+use wnet::agent_protocol::RequiredMechanism;
 use wnet::api;
 use wnet::error::codes;
 use wnet::resource::connect::{
@@ -77,6 +78,7 @@ fn connection<'py>(
     fields.set_item("signing", entry.signing)?;
     fields.set_item("encryption", entry.encryption)?;
     fields.set_item("session_reused", session_reused)?;
+    fields.set_item("authentication", &entry.authentication)?;
     records(py)?.connection.bind(py).call((), Some(&fields))
 }
 
@@ -93,13 +95,26 @@ fn connect_flags(remember: bool, integrity: bool, privacy: bool) -> u32 {
     .fold(0, |flags, (_, flag)| flags | flag)
 }
 
-/// Connects `remote` (deviceless, or redirecting `device`); the connection as the agent holds
-/// it, with `session_reused`.
+/// The mechanism `auth` requires: `"kerberos"`, `"ntlm"`, or `None` (the agent chooses, as
+/// Windows does); any other value is a `ValueError`.
+fn required_mechanism(auth: Option<&str>) -> PyResult<Option<RequiredMechanism>> {
+    match auth {
+        None => Ok(None),
+        Some("kerberos") => Ok(Some(RequiredMechanism::Kerberos)),
+        Some("ntlm") => Ok(Some(RequiredMechanism::Ntlm)),
+        Some(other) => Err(PyValueError::new_err(format!(
+            "auth must be \"kerberos\", \"ntlm\" or None, not {other:?}"
+        ))),
+    }
+}
+
+/// Connects `remote` (deviceless, or redirecting `device`), with only the mechanism `auth`
+/// names if it names one; the connection as the agent holds it, with `session_reused`.
 #[pyfunction]
-#[pyo3(signature = (remote, device, user, password, remember, integrity, privacy))]
+#[pyo3(signature = (remote, device, user, password, remember, integrity, privacy, auth=None))]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn _connect(
-    py: Python<'_>,
+pub(crate) fn _connect<'py>(
+    py: Python<'py>,
     remote: String,
     device: Option<String>,
     user: Option<String>,
@@ -107,7 +122,9 @@ pub(crate) fn _connect(
     remember: bool,
     integrity: bool,
     privacy: bool,
-) -> PyResult<Bound<'_, PyAny>> {
+    auth: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mechanism = required_mechanism(auth)?;
     let flags = connect_flags(remember, integrity, privacy);
     // Our copy of the password is zeroed when the call is done (the caller's `str` cannot be).
     let password = password.map(Zeroizing::new);
@@ -118,11 +135,12 @@ pub(crate) fn _connect(
         ..NetResource::default()
     };
     let added = interruptible(py, move || {
-        api::add_connection(
+        api::add_connection_requiring(
             &resource,
             password.as_deref().map(String::as_str),
             user.as_deref(),
             flags,
+            mechanism,
         )
     })?
     .map_err(|error| win_error(py, &error, "WNetAddConnection2"))?;

@@ -9,12 +9,15 @@ Samba lab's link, and the lab tests hold the lab the way the Rust tests do.
 - ``lab`` (session): ``lab/samba up`` (idempotent), its ``status --json``, and a shared flock
   lease on the lab's lock file, the same lease ``crates/testlab`` takes, so that no test
   process stops the lab under another.
+- ``ad_lab`` (session): the same for ``lab/ad``, the Active Directory domain; skipped where
+  it cannot run.
 - ``sandbox`` (each test): a private runtime directory (0700: the agent's socket and log), a
   private configuration directory (credentials, remembered connections); the agent the test
   started is stopped at the end by its own PID.
 """
 
 import fcntl
+import functools
 import json
 import os
 import pathlib
@@ -207,6 +210,33 @@ def sandbox(tmp_path, monkeypatch):
 def lab_sandbox(lab, sandbox):
     """A sandbox on the running lab: ``(lab status, sandbox)``."""
     return lab, sandbox
+
+
+@pytest.fixture(scope="session")
+def ad_lab():
+    """The AD lab (``lab/ad``), up, held shared for the session as the Rust tests hold it:
+    its ``status --json``. Skips where the lab cannot run (no Samba AD DC here)."""
+    lock_dir = pathlib.Path(os.environ.get("TMPDIR") or "/tmp") / "wnet-lab"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lease = open(lock_dir / "ad.tests.lock", "a")
+    fcntl.flock(lease, fcntl.LOCK_SH)
+    try:
+        script = str(LAB_DIR / "ad")
+        run = functools.partial(
+            subprocess.run,
+            capture_output=True,
+            text=True,
+            timeout=LAB_SCRIPT_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        up = run([script, "up"])
+        if up.returncode != 0:
+            pytest.skip(f"lab/ad cannot run here: {up.stderr.strip()[-300:]}")
+        status = run([script, "status", "--json"])
+        assert status.returncode == 0, f"lab/ad status failed: {status.stderr}"
+        yield json.loads(status.stdout)
+    finally:
+        lease.close()
 
 
 def password(lab, user):

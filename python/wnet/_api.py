@@ -23,6 +23,9 @@ class Connection:
     signing: bool
     encryption: bool
     session_reused: bool = False
+    #: How the session authenticated: ``Kerberos``, ``NTLM`` or ``NTLM (Kerberos not used:
+    #: why)``; empty when unknown.
+    authentication: str = ""
 
     def close(self, force: bool = True) -> None:
         """Cancels the connection (by its local name if it has one, else its remote name)."""
@@ -44,12 +47,15 @@ def connect(
     *,
     integrity: bool = False,
     privacy: bool = False,
+    auth: Optional[str] = None,
 ) -> Connection:
     """Connects ``\\\\server\\share`` (or ``//server/share``), deviceless or redirecting
     ``device``; ``remember`` keeps a device's connection across logons; ``integrity`` and
-    ``privacy`` require SMB signing and encryption. Use it in a ``with`` block to cancel the
-    connection at the end."""
-    return _native._connect(remote, device, user, password, remember, integrity, privacy)
+    ``privacy`` require SMB signing and encryption. Without ``user`` and ``password`` the
+    caller's Kerberos tickets (``KRB5CCNAME``) are used where the server is in a domain, as on
+    Windows; ``auth="kerberos"`` requires Kerberos (no NTLM fallback), ``auth="ntlm"`` NTLM
+    alone. Use it in a ``with`` block to cancel the connection at the end."""
+    return _native._connect(remote, device, user, password, remember, integrity, privacy, auth)
 
 
 def disconnect(name: str, force: bool = True, forget: bool = False) -> None:

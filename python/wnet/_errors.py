@@ -19,9 +19,11 @@ else:
 
 
 class Error(_base_error):
-    """A wnet failure: ``winerror``, ``funcname``, ``strerror`` and ``ntstatus``."""
+    """A wnet failure: ``winerror``, ``funcname``, ``strerror``, ``ntstatus`` and ``detail``
+    (the cause in words, when it is not an NTSTATUS)."""
 
     ntstatus: Optional[int] = None
+    detail: Optional[str] = None
 
 
 class AccessDenied(Error):
@@ -57,7 +59,10 @@ class NoNetwork(Error):
 
 
 class LogonFailure(Error):
-    """ERROR_LOGON_FAILURE (1326) or ERROR_INVALID_PASSWORD (86): wrong user or password."""
+    """ERROR_LOGON_FAILURE (1326) or ERROR_INVALID_PASSWORD (86): wrong user or password; or
+    a logon Kerberos could not make where NTLM was not allowed, its ``detail`` saying what to
+    fix: no tickets (1312), no KDC (1311), clock skew (1398), no such SPN (1396), an
+    expired password (1330), an unknown realm (1355), NTLM blocked (1937)."""
 
 
 class NotConnected(Error):

@@ -33,10 +33,12 @@ async def connect(
     password: Optional[str] = None,
     device: Optional[str] = None,
     remember: bool = False,
+    *,
+    auth: Optional[str] = None,
 ) -> _api.Connection:
     """``wnet.connect`` without blocking the event loop."""
     return await _in_thread(
-        functools.partial(_api.connect, remote, user, password, device, remember)
+        functools.partial(_api.connect, remote, user, password, device, remember, auth=auth)
     )
 
 

@@ -13,8 +13,9 @@ use tokio::time::Instant;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
-use wnet::agent_protocol::WireCredentials;
+use wnet::agent_protocol::{Logon, RequiredMechanism, WireCredentials};
 
 use crate::provider::ProviderSession;
 
@@ -73,25 +74,49 @@ impl<S: ProviderSession> IdleSessions<S> {
         self.sessions.len()
     }
 
-    /// The digest of `credentials` (`None`: anonymous), or `None` when nothing is kept.
-    pub(crate) fn digest(&self, credentials: Option<&WireCredentials>) -> Option<CredentialDigest> {
+    /// The digest of `credentials` (`None`: anonymous, or the tickets of `logon`'s cache)
+    /// and of what `logon` requires, or `None` when nothing is kept.
+    pub(crate) fn digest(
+        &self,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Option<CredentialDigest> {
         let key = self.key.filter(|_| !self.timeout.is_zero())?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).ok()?;
-        match credentials {
-            None => mac.update(b"anonymous"),
-            Some(credentials) => {
-                // Each field with its length, so that no two different triples run together
-                // into the same bytes; names compare case-insensitively, as Windows does.
-                for field in [
-                    credentials.domain.to_lowercase().as_str(),
-                    credentials.user.to_lowercase().as_str(),
-                    credentials.password.0.as_str(),
-                ] {
-                    mac.update(&(field.len() as u64).to_le_bytes());
-                    mac.update(field.as_bytes());
-                }
-            }
+        // Another cache may hold another principal's tickets; another required mechanism
+        // may refuse the session kept.
+        let cache = logon.ccache.as_ref().map_or("", |name| name.as_str());
+        let mechanism = match logon.mechanism {
+            None => "",
+            Some(RequiredMechanism::Kerberos) => "kerberos",
+            Some(RequiredMechanism::Ntlm) => "ntlm",
+        };
+        let (domain, user) = credentials.map_or((String::new(), String::new()), |credentials| {
+            (
+                credentials.domain.to_lowercase(),
+                credentials.user.to_lowercase(),
+            )
+        });
+        let password = credentials.map_or("", |credentials| credentials.password.0.as_str());
+        let account = if credentials.is_some() {
+            "account"
+        } else {
+            "anonymous"
+        };
+        // Each field with its length, so that no two different lists run together into the
+        // same bytes; names compare case-insensitively, as Windows does.
+        let fields = [cache, mechanism, account, &domain, &user, password];
+        let length: usize = fields.iter().map(|field| 8 + field.len()).sum();
+        // The message is whole SHA-256 blocks (zeros after the fields), made in one buffer
+        // that is zeroed when dropped and never grows: the hash then reads it in place and
+        // copies none of it (the password) into its own block buffer, which nothing wipes.
+        let mut message = Zeroizing::new(Vec::with_capacity(length.next_multiple_of(64)));
+        for field in fields {
+            message.extend_from_slice(&(field.len() as u64).to_le_bytes());
+            message.extend_from_slice(field.as_bytes());
         }
+        message.resize(length.next_multiple_of(64), 0);
+        mac.update(&message);
         Some(CredentialDigest(mac.finalize().into_bytes().into()))
     }
 
@@ -169,7 +194,7 @@ mod tests {
     #[test]
     fn digests_tell_credentials_apart_by_every_field() {
         let store = IdleSessions::<wnet_smb2::Session>::new(Duration::from_secs(60));
-        let digest = |c: Option<&WireCredentials>| store.digest(c).unwrap();
+        let digest = |c: Option<&WireCredentials>| store.digest(c, &Logon::default()).unwrap();
         let alice = credentials("LAB", "alice", "pw1");
         assert_eq!(
             digest(Some(&alice)),
@@ -193,15 +218,33 @@ mod tests {
             digest(Some(&credentials("a", "bc", "x")))
         );
         assert_ne!(digest(None), digest(Some(&credentials("", "", ""))));
+        // Tickets from another cache, or another mechanism required, are another logon.
+        let cache = |name: &str| Logon {
+            ccache: Some(wnet::agent_protocol::CredentialCacheName::parse(name).unwrap()),
+            mechanism: None,
+        };
+        let tickets = |logon: &Logon| store.digest(None, logon).unwrap();
+        assert_ne!(
+            tickets(&cache("FILE:/tmp/a")),
+            tickets(&cache("FILE:/tmp/b"))
+        );
+        assert_ne!(tickets(&cache("FILE:/tmp/a")), digest(None));
+        assert_ne!(
+            tickets(&Logon::default().requiring(Some(RequiredMechanism::Kerberos))),
+            digest(None)
+        );
         // Another store (another agent) digests with another key.
         let other = IdleSessions::<wnet_smb2::Session>::new(Duration::from_secs(60));
-        assert_ne!(other.digest(Some(&alice)), store.digest(Some(&alice)));
+        assert_ne!(
+            other.digest(Some(&alice), &Logon::default()),
+            store.digest(Some(&alice), &Logon::default())
+        );
     }
 
     #[test]
     fn a_zero_timeout_keeps_nothing() {
         let store = IdleSessions::<wnet_smb2::Session>::new(Duration::ZERO);
-        assert_eq!(store.digest(None), None);
+        assert_eq!(store.digest(None, &Logon::default()), None);
         assert_eq!(store.len(), 0);
     }
 }

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::WinError;
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
@@ -22,11 +22,13 @@ pub trait Provider: Send + Sync + 'static {
     /// Its configuration.
     fn config(&self) -> &ProviderConfig;
 
-    /// A new session with `server` (`None`: anonymous), under `options`.
+    /// A new session with `server` (`None`: anonymous, or the tickets of the caller's
+    /// `logon`), under `options`.
     fn open_session(
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> impl Future<Output = Result<Self::Session, WinError>> + Send;
 }
@@ -51,6 +53,10 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
     /// How it was authenticated: `Kerberos`, `NTLM`, or `NTLM (Kerberos not used: why)`.
     fn authentication(&self) -> String {
         "NTLM".to_owned()
+    }
+    /// The Kerberos principal it logged on as (`alice@CORP.EXAMPLE`), for a Kerberos logon.
+    fn principal(&self) -> Option<String> {
+        None
     }
     /// The ClientGuid its connection was negotiated under, where the protocol has one: a
     /// connection made again under it can reopen the durable handles of this one.

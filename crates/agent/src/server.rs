@@ -399,11 +399,12 @@ impl Client {
             Request::FileChannel {
                 remote_name,
                 credentials,
+                logon,
             } => {
                 tracing::debug!(op = "file_channel", "request");
                 match self
                     .workstation
-                    .file_tree(&remote_name, credentials.as_ref())
+                    .file_tree(&remote_name, credentials.as_ref(), &logon)
                     .await
                 {
                     Ok(channel) => {
@@ -551,6 +552,7 @@ mod tests {
                 }),
                 flags: 0,
                 resource_type: 1,
+                logon: wnet::agent_protocol::Logon::default(),
             },
         };
         let mut line = serde_json::to_vec(&request).unwrap();

@@ -10,10 +10,10 @@ use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
     Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate_for,
 };
-use wnet_smb2::gssapi::KerberosCredentials;
+use wnet_smb2::gssapi::{KerberosCredentials, KerberosFailure};
 use wnet_smb2::{NtStatus, Session, Tree};
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, RequiredMechanism, ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
 
@@ -52,19 +52,25 @@ impl SmbProvider {
         self.resolver.resolve(server).await
     }
 
-    /// Connects to `server`, negotiates and authenticates (`None`: an anonymous session),
-    /// under the configured [`SecurityPolicy`](wnet::security_policy::SecurityPolicy): an
-    /// authenticated session signs every message where it requires signatures, and a guest
-    /// logon is refused unless it allows them.
+    /// Connects to `server`, negotiates and authenticates (`None`: the tickets of `logon`'s
+    /// credential cache, else an anonymous session), under the configured
+    /// [`SecurityPolicy`](wnet::security_policy::SecurityPolicy) and the mechanism `logon`
+    /// requires: an authenticated session signs every message where it requires signatures,
+    /// and a guest logon is refused unless it allows them.
     pub async fn open_session(
         &self,
         server: &str,
         credentials: Option<&Credentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<ServerSession, WinError> {
         let anonymous = Credentials::anonymous();
         let credentials = credentials.unwrap_or(&anonymous);
         let mut options = options.clone();
+        // Chosen before any traffic: NTLM required where the policy blocks it fails here.
+        let mechanism = matches!(options.mechanism, Mechanism::Ntlm)
+            .then(|| mechanism_for(server, credentials, self.config(), logon))
+            .transpose()?;
         // An anonymous session has no key to sign with: the caller asked for one by giving
         // no credentials, and only an explicit /integrity refuses it.
         options.require_signing |=
@@ -82,12 +88,15 @@ impl SmbProvider {
         if options.target_name.is_empty() {
             options.target_name = server.to_owned();
         }
-        if matches!(options.mechanism, Mechanism::Ntlm) {
-            options.mechanism = mechanism_for(server, credentials, self.config());
+        if let Some(mechanism) = mechanism {
+            options.mechanism = mechanism;
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
-            .map_err(|error| map_error(&error))?;
+            .map_err(|error| {
+                let skew = clock_skew(negotiated.server_time, std::time::SystemTime::now());
+                setup_error(&error, &options.mechanism, skew)
+            })?;
         Ok(ServerSession { session, address })
     }
 
@@ -160,18 +169,40 @@ impl SmbProvider {
 }
 
 /// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
-/// to the client): Kerberos with the user's tickets when no credentials are given, and with a
-/// password for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`:
-/// the realm is the domain in capitals); NTLM for other named accounts. Kerberos names the
-/// service `cifs@<server>`, which the Kerberos library makes canonical through DNS as
-/// krb5.conf says; for an address it works only where the domain knows an SPN for it. Where
-/// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
-/// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
-/// then a NetBIOS domain is tried as the realm too. With no credentials and a keytab
-/// configured (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets the cache lacks.
-fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfig) -> Mechanism {
+/// to the client): Kerberos with the user's tickets when no credentials are given (from the
+/// caller's credential cache, `logon.ccache`, else the agent's default), and with a password
+/// for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`: the realm is
+/// the domain in capitals); NTLM for other named accounts. Kerberos names the service
+/// `cifs@<server>`, which the Kerberos library makes canonical through DNS as krb5.conf says;
+/// for an address it works only where the domain knows an SPN for it. Where Kerberos cannot
+/// make the logon, NTLM does, the reason kept in the session (see `wnet use -v`), unless
+/// `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) or the caller
+/// ([`RequiredMechanism::Kerberos`]) forbids it; then a NetBIOS domain is tried as the realm
+/// too. [`RequiredMechanism::Ntlm`] is NTLM alone, ERROR_NTLM_BLOCKED where the policy
+/// blocks it. With no credentials, no cache named by the caller and a keytab configured
+/// (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets.
+fn mechanism_for(
+    server: &str,
+    credentials: &Credentials,
+    config: &ProviderConfig,
+    logon: &Logon,
+) -> Result<Mechanism, WinError> {
     let policy = config.security;
-    let block_ntlm = policy.block_ntlm;
+    let block_ntlm = match logon.mechanism {
+        Some(RequiredMechanism::Ntlm) if policy.block_ntlm => {
+            return Err(WinError::with_cause(
+                codes::ERROR_NTLM_BLOCKED,
+                Cause::Other(
+                    "NTLM was required, but BlockNTLM (WNET_BLOCK_NTLM) blocks it: allow NTLM \
+                     or use Kerberos"
+                        .into(),
+                ),
+            ));
+        }
+        Some(RequiredMechanism::Ntlm) => return Ok(Mechanism::Ntlm),
+        Some(RequiredMechanism::Kerberos) => true,
+        None => policy.block_ntlm,
+    };
     let kerberos = |tickets| {
         Mechanism::Kerberos(KerberosOptions {
             service_host: server.to_owned(),
@@ -181,10 +212,12 @@ fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfi
         })
     };
     if credentials.is_anonymous() {
-        return kerberos(match &config.kerberos_keytab {
-            Some(keytab) => KerberosCredentials::Keytab(keytab.clone()),
-            None => KerberosCredentials::Default,
-        });
+        let tickets = match (&logon.ccache, &config.kerberos_keytab) {
+            (Some(ccache), _) => KerberosCredentials::Ccache(ccache.as_str().to_owned()),
+            (None, Some(keytab)) => KerberosCredentials::Keytab(keytab.clone()),
+            (None, None) => KerberosCredentials::Default,
+        };
+        return Ok(kerberos(tickets));
     }
     let (user, domain) = (credentials.user(), credentials.domain());
     if domain.contains('.') || block_ntlm {
@@ -193,20 +226,31 @@ fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfi
         } else {
             format!("{user}@{}", domain.to_uppercase())
         };
-        return kerberos(KerberosCredentials::Password {
+        return Ok(kerberos(KerberosCredentials::Password {
             principal,
             password: credentials.password().clone(),
-        });
+        }));
     }
-    Mechanism::Ntlm
+    Ok(Mechanism::Ntlm)
 }
 
 #[cfg(test)]
 mod mechanism_tests {
     use super::*;
+    use wnet::agent_protocol::CredentialCacheName;
 
     fn choice(user: &str, domain: &str, password: &str, block_ntlm: bool) -> String {
-        choice_with(user, domain, password, block_ntlm, None)
+        choice_for(user, domain, password, block_ntlm, &Logon::default())
+    }
+
+    fn choice_for(
+        user: &str,
+        domain: &str,
+        password: &str,
+        block_ntlm: bool,
+        logon: &Logon,
+    ) -> String {
+        choice_with(user, domain, password, block_ntlm, None, logon)
     }
 
     fn choice_with(
@@ -215,6 +259,7 @@ mod mechanism_tests {
         password: &str,
         block_ntlm: bool,
         keytab: Option<&str>,
+        logon: &Logon,
     ) -> String {
         let config = ProviderConfig {
             security: wnet::security_policy::SecurityPolicy {
@@ -225,11 +270,13 @@ mod mechanism_tests {
             ..ProviderConfig::default()
         };
         let credentials = Credentials::new(user, domain, password);
-        match mechanism_for("fs1.corp.example", &credentials, &config) {
-            Mechanism::Ntlm => "NTLM".to_owned(),
-            Mechanism::Kerberos(options) => {
+        match mechanism_for("fs1.corp.example", &credentials, &config, logon) {
+            Err(error) => format!("error {}", error.code),
+            Ok(Mechanism::Ntlm) => "NTLM".to_owned(),
+            Ok(Mechanism::Kerberos(options)) => {
                 assert_eq!(options.service_host, "fs1.corp.example");
-                assert_eq!(options.ntlm_fallback, !block_ntlm);
+                let kerberos_required = logon.mechanism == Some(RequiredMechanism::Kerberos);
+                assert_eq!(options.ntlm_fallback, !block_ntlm && !kerberos_required);
                 assert!(options.sign);
                 match options.credentials {
                     KerberosCredentials::Default => "tickets".to_owned(),
@@ -259,14 +306,64 @@ mod mechanism_tests {
     fn a_configured_keytab_serves_connections_without_credentials_only() {
         let keytab = Some("FILE:/srv/wnet.keytab");
         assert_eq!(
-            choice_with("", "", "", false, keytab),
+            choice_with("", "", "", false, keytab, &Logon::default()),
             "keytab FILE:/srv/wnet.keytab"
         );
         assert_eq!(
-            choice_with("alice", "corp.example", "pw", false, keytab),
+            choice_with(
+                "alice",
+                "corp.example",
+                "pw",
+                false,
+                keytab,
+                &Logon::default()
+            ),
             "alice@CORP.EXAMPLE"
         );
-        assert_eq!(choice_with("alice", "CORP", "pw", false, keytab), "NTLM");
+        assert_eq!(
+            choice_with("alice", "CORP", "pw", false, keytab, &Logon::default()),
+            "NTLM"
+        );
+    }
+
+    #[test]
+    fn the_callers_cache_serves_a_logon_without_credentials() {
+        let logon = Logon {
+            ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
+            mechanism: None,
+        };
+        assert_eq!(
+            choice_for("", "", "", false, &logon),
+            "FILE:/tmp/krb5cc_caller"
+        );
+        // Named credentials do not take tickets from any cache.
+        assert_eq!(choice_for("alice", "CORP", "pw", false, &logon), "NTLM");
+        assert_eq!(
+            choice_for("alice", "corp.example", "pw", false, &logon),
+            "alice@CORP.EXAMPLE"
+        );
+    }
+
+    #[test]
+    fn a_required_mechanism_is_the_only_one() {
+        let kerberos = Logon::default().requiring(Some(RequiredMechanism::Kerberos));
+        let ntlm = Logon::default().requiring(Some(RequiredMechanism::Ntlm));
+        // Kerberos required: no fallback, and a NetBIOS domain taken as the realm.
+        assert_eq!(choice_for("", "", "", false, &kerberos), "tickets");
+        assert_eq!(
+            choice_for("alice", "CORP", "pw", false, &kerberos),
+            "alice@CORP"
+        );
+        // NTLM required: even with no credentials or a DNS domain; refused where blocked.
+        assert_eq!(choice_for("", "", "", false, &ntlm), "NTLM");
+        assert_eq!(
+            choice_for("alice", "corp.example", "pw", false, &ntlm),
+            "NTLM"
+        );
+        assert_eq!(
+            choice_for("alice", "CORP", "pw", true, &ntlm),
+            format!("error {}", codes::ERROR_NTLM_BLOCKED)
+        );
     }
 }
 
@@ -282,6 +379,7 @@ impl Provider for SmbProvider {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<Session, WinError> {
         let smb = credentials.map(|credentials| {
@@ -291,7 +389,7 @@ impl Provider for SmbProvider {
                 credentials.password.0.as_str(),
             )
         });
-        SmbProvider::open_session(self, server, smb.as_ref(), options)
+        SmbProvider::open_session(self, server, smb.as_ref(), logon, options)
             .await
             .map(|opened| opened.session)
     }
@@ -318,6 +416,10 @@ impl ProviderSession for Session {
 
     fn authentication(&self) -> String {
         Session::authentication(self).to_string()
+    }
+
+    fn principal(&self) -> Option<String> {
+        Session::principal(self).map(str::to_owned)
     }
 
     fn client_guid(&self) -> Option<[u8; 16]> {
@@ -439,6 +541,170 @@ pub fn map_error(error: &wnet_smb2::Error) -> WinError {
     }
 }
 
+/// The Win32 error for a session setup that failed under `mechanism`: a Kerberos failure
+/// the krb5 error explains ([`kerberos_error`], with `skew`), else as [`map_error`] has it.
+fn setup_error(error: &wnet_smb2::Error, mechanism: &Mechanism, skew: Option<i64>) -> WinError {
+    if let (wnet_smb2::Error::Kerberos(failed), Mechanism::Kerberos(kerberos)) = (error, mechanism)
+        && let Some(failure) = failed.failure()
+    {
+        let library = failed.to_string();
+        return kerberos_error(failure, kerberos, &library, &krb5_config(), skew);
+    }
+    map_error(error)
+}
+
+/// Seconds between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+const FILETIME_UNIX_EPOCH_SECONDS: i64 = 11_644_473_600;
+
+/// How many seconds the server's clock (`server_time`, a FILETIME from its NEGOTIATE answer)
+/// is ahead of this host's at `now`; `None` when the server gave no time.
+fn clock_skew(server_time: u64, now: std::time::SystemTime) -> Option<i64> {
+    if server_time == 0 {
+        return None;
+    }
+    let server = i64::try_from(server_time / 10_000_000).ok()? - FILETIME_UNIX_EPOCH_SECONDS;
+    let here = match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).ok()?,
+        Err(before) => -i64::try_from(before.duration().as_secs()).ok()?,
+    };
+    Some(server - here)
+}
+
+/// `seconds` (the server's clock minus this host's) in words: `3 min 20 s behind`.
+fn skew_words(seconds: i64) -> String {
+    let direction = if seconds >= 0 { "behind" } else { "ahead of" };
+    let amount = seconds.unsigned_abs();
+    let (days, rest) = (amount / 86_400, amount % 86_400);
+    let (hours, rest) = (rest / 3600, rest % 3600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    for (value, unit) in [(days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s")] {
+        if value > 0 || (unit == "s" && parts.is_empty()) {
+            parts.push(format!("{value} {unit}"));
+        }
+    }
+    format!("{} {direction}", parts.join(" "))
+}
+
+/// The Kerberos configuration the library reads: `KRB5_CONFIG`, else its default.
+fn krb5_config() -> String {
+    std::env::var("KRB5_CONFIG")
+        .ok()
+        .filter(|path| !path.is_empty())
+        .unwrap_or_else(|| "/etc/krb5.conf".to_owned())
+}
+
+/// The Win32 error for a Kerberos logon that failed with `failure` (`library`: the Kerberos
+/// library's words, kept at the end), saying what to fix: the SPN tried, the cache the
+/// tickets were looked for in, the krb5.conf (`config`) that names the realm's KDCs, how far
+/// this host's clock is off the server's (`skew`, seconds the server is ahead).
+pub fn kerberos_error(
+    failure: KerberosFailure,
+    kerberos: &KerberosOptions,
+    library: &str,
+    config: &str,
+    skew: Option<i64>,
+) -> WinError {
+    use wnet::error::SmbFailure;
+    let spn = format!("cifs/{}", kerberos.service_host);
+    let tickets = match &kerberos.credentials {
+        KerberosCredentials::Ccache(name) => format!("the credential cache {name}"),
+        KerberosCredentials::Password { principal, .. } => format!("the tickets for {principal}"),
+        KerberosCredentials::Default => "the default credential cache (KRB5CCNAME)".to_owned(),
+        KerberosCredentials::Keytab(name) => format!("the keytab {name}"),
+    };
+    let (code, fix) = match failure {
+        KerberosFailure::NoTickets => (
+            codes::ERROR_NO_SUCH_LOGON_SESSION,
+            format!(
+                "no usable Kerberos tickets in {tickets}, and NTLM is not allowed: run kinit \
+                 user@REALM, or give a user and password"
+            ),
+        ),
+        KerberosFailure::KdcUnreachable => (
+            codes::ERROR_NO_LOGON_SERVERS,
+            format!(
+                "no KDC of the realm answered: check that the domain controller is up and \
+                 reachable, and the realm's kdc entries in {config} (or its DNS SRV records)"
+            ),
+        ),
+        KerberosFailure::ClockSkew => (
+            codes::ERROR_TIME_SKEW,
+            format!(
+                "this host's clock and the domain's differ by more than the allowed skew (5 \
+                 minutes unless krb5.conf's clockskew says otherwise){}: synchronise this \
+                 host's clock with the domain controller",
+                skew.map(|skew| format!("; it is {} the file server's", skew_words(skew)))
+                    .unwrap_or_default()
+            ),
+        ),
+        KerberosFailure::UnknownService => (
+            codes::ERROR_WRONG_TARGET_NAME,
+            format!(
+                "the domain has no service principal {spn}: connect to the server by the DNS \
+                 name the domain knows it by (not an address or an alias), or register the \
+                 SPN for it (setspn -S {spn}, samba-tool spn add)"
+            ),
+        ),
+        KerberosFailure::UnknownClient => (
+            codes::ERROR_LOGON_FAILURE,
+            format!("the domain does not know the user of {tickets}: check the user and realm"),
+        ),
+        KerberosFailure::PasswordExpired => (
+            codes::ERROR_PASSWORD_EXPIRED,
+            "the account's password has expired: change it (kpasswd) and log on again".to_owned(),
+        ),
+        KerberosFailure::WrongPassword => (
+            codes::ERROR_LOGON_FAILURE,
+            "the KDC refused the password: check it".to_owned(),
+        ),
+        KerberosFailure::AccountRevoked => (
+            codes::ERROR_LOGON_FAILURE,
+            "the account is disabled, expired or locked out: ask the domain's administrator"
+                .to_owned(),
+        ),
+        KerberosFailure::UnknownRealm => (
+            codes::ERROR_NO_SUCH_DOMAIN,
+            format!(
+                "{config} does not know the realm of {tickets} or of {spn}: add the realm with \
+                 its kdc under [realms], map the server's DNS domain to it under \
+                 [domain_realm], or set dns_lookup_kdc = true{}",
+                netbios_realm_hint(&kerberos.credentials)
+            ),
+        ),
+        _ => (codes::ERROR_UNEXP_NET_ERR, String::new()),
+    };
+    let detail = if fix.is_empty() {
+        library.to_owned()
+    } else {
+        format!("{fix} ({library})")
+    };
+    WinError::with_cause(
+        code,
+        Cause::Smb {
+            failure: SmbFailure::Authentication,
+            detail,
+        },
+    )
+}
+
+/// For a password logon whose realm has no dot (`CORP\alice` made `alice@CORP` where NTLM
+/// may not serve it), the likelier fix: a NetBIOS domain is not the realm.
+fn netbios_realm_hint(credentials: &KerberosCredentials) -> String {
+    match credentials {
+        KerberosCredentials::Password { principal, .. }
+            if principal
+                .rsplit_once('@')
+                .is_some_and(|(_, realm)| !realm.contains('.')) =>
+        {
+            "; a NetBIOS domain name is not a Kerberos realm: give the user as \
+             user@<the domain's DNS name>"
+                .to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
 /// The Win32 error Windows' redirector gives for an NTSTATUS.
 pub fn status_error(status: NtStatus) -> WinError {
     let code = match status {
@@ -516,6 +782,138 @@ mod tests {
         assert!(
             text.contains("Ticket expired") && text.contains("kinit"),
             "{text}"
+        );
+    }
+
+    /// Each Kerberos failure is its Windows error, with what to fix named.
+    #[test]
+    fn kerberos_failures_say_what_to_fix() {
+        let kerberos = KerberosOptions {
+            service_host: "198.51.100.195".into(),
+            credentials: KerberosCredentials::Ccache("FILE:/tmp/alice.cc".into()),
+            ntlm_fallback: false,
+            sign: true,
+        };
+        let error = |failure| {
+            let skew = Some(-200);
+            kerberos_error(failure, &kerberos, "the library's words", "/k.conf", skew)
+        };
+        for (failure, code, named) in [
+            (
+                KerberosFailure::NoTickets,
+                codes::ERROR_NO_SUCH_LOGON_SESSION,
+                "FILE:/tmp/alice.cc",
+            ),
+            (
+                KerberosFailure::KdcUnreachable,
+                codes::ERROR_NO_LOGON_SERVERS,
+                "/k.conf",
+            ),
+            (
+                KerberosFailure::ClockSkew,
+                codes::ERROR_TIME_SKEW,
+                "it is 3 min 20 s ahead of the file server's",
+            ),
+            (
+                KerberosFailure::UnknownService,
+                codes::ERROR_WRONG_TARGET_NAME,
+                "cifs/198.51.100.195",
+            ),
+            (
+                KerberosFailure::UnknownClient,
+                codes::ERROR_LOGON_FAILURE,
+                "user",
+            ),
+            (
+                KerberosFailure::PasswordExpired,
+                codes::ERROR_PASSWORD_EXPIRED,
+                "kpasswd",
+            ),
+            (
+                KerberosFailure::WrongPassword,
+                codes::ERROR_LOGON_FAILURE,
+                "password",
+            ),
+            (
+                KerberosFailure::AccountRevoked,
+                codes::ERROR_LOGON_FAILURE,
+                "locked out",
+            ),
+            (
+                KerberosFailure::UnknownRealm,
+                codes::ERROR_NO_SUCH_DOMAIN,
+                "/k.conf does not know the realm of the credential cache FILE:/tmp/alice.cc or \
+                 of cifs/198.51.100.195",
+            ),
+        ] {
+            let error = error(failure);
+            assert_eq!(error.code, code, "{failure:?}");
+            let text = error.to_string();
+            assert!(text.contains(named), "{failure:?}: {text}");
+            assert!(text.contains("(the library's words)"), "{text}");
+        }
+    }
+
+    /// A NetBIOS domain taken as the realm is named as the likelier mistake.
+    #[test]
+    fn a_netbios_domain_as_realm_is_named() {
+        let with = |principal: &str| {
+            let kerberos = KerberosOptions {
+                service_host: "fs1.corp.example".into(),
+                credentials: KerberosCredentials::Password {
+                    principal: principal.into(),
+                    password: "pw".into(),
+                },
+                ntlm_fallback: false,
+                sign: true,
+            };
+            kerberos_error(
+                KerberosFailure::UnknownRealm,
+                &kerberos,
+                "",
+                "/k.conf",
+                None,
+            )
+            .to_string()
+        };
+        assert!(with("alice@CORP").contains("a NetBIOS domain name is not a Kerberos realm"));
+        assert!(!with("alice@CORP.EXAMPLE").contains("NetBIOS"));
+    }
+
+    /// The skew is the server's NEGOTIATE time against this host's, said in words.
+    #[test]
+    fn clock_skew_is_read_from_the_servers_time() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let filetime = |unix: u64| (unix + 11_644_473_600) * 10_000_000;
+        assert_eq!(clock_skew(filetime(1_700_000_425), now), Some(425));
+        assert_eq!(clock_skew(filetime(1_699_996_400), now), Some(-3600));
+        assert_eq!(clock_skew(0, now), None);
+        assert_eq!(skew_words(425), "7 min 5 s behind");
+        assert_eq!(skew_words(-3600), "1 h ahead of");
+        assert_eq!(skew_words(90_061), "1 d 1 h 1 min 1 s behind");
+        assert_eq!(skew_words(0), "0 s behind");
+    }
+
+    /// A setup error of another kind, or of Kerberos without a krb5 error to read, maps as
+    /// before.
+    #[test]
+    fn other_setup_errors_map_as_before() {
+        let mechanism = Mechanism::Kerberos(KerberosOptions::default());
+        let state = wnet_smb2::Error::Kerberos(wnet_smb2::gssapi::KerberosError::State("x"));
+        assert_eq!(
+            setup_error(&state, &mechanism, None).code,
+            codes::ERROR_UNEXP_NET_ERR
+        );
+        let no_tickets = wnet_smb2::Error::Kerberos(
+            wnet_smb2::gssapi::KerberosError::NoCredentials("none".into()),
+        );
+        assert_eq!(
+            setup_error(&no_tickets, &mechanism, None).code,
+            codes::ERROR_NO_SUCH_LOGON_SESSION
+        );
+        assert_eq!(
+            setup_error(&no_tickets, &Mechanism::Ntlm, None).code,
+            codes::ERROR_UNEXP_NET_ERR
         );
     }
 

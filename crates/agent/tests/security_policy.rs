@@ -53,6 +53,7 @@ async fn add(workstation: &Workstation, share: &str) -> Response {
             credentials: Some(credentials()),
             flags: 0,
             resource_type: RESOURCETYPE_DISK,
+            logon: wnet::agent_protocol::Logon::default(),
         })
         .await
 }

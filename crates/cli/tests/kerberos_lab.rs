@@ -151,12 +151,20 @@ fn a_user_with_tickets_connects_with_kerberos_and_no_password() {
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
     assert_eq!(added["signing"], true, "{added}");
+    // No user was given: the connection runs as the tickets' principal, as Windows says.
+    let alice = world.lab.user("alice").expect("alice");
+    let principal = world.lab.principal(alice);
+    assert_eq!(added["user"], principal.as_str(), "{added}");
     let listed = json(&world.wnet(&["--json", "use"], &[]));
     let row = listed
         .as_array()
         .and_then(|rows| rows.iter().find(|row| row["remote"] == share.as_str()))
         .unwrap_or_else(|| panic!("{share} listed: {listed}"));
     assert_eq!(row["authentication"], "Kerberos");
+    assert_eq!(row["user"], principal.as_str(), "{row}");
+    // WNetGetUser of the connection.
+    let user = json(&world.wnet(&["--json", "user", &share], &[]));
+    assert_eq!(user["user"], principal.as_str(), "{user}");
     let deleted = world.wnet(&["use", &share, "/delete"], &[]);
     assert!(deleted.status.success(), "{deleted:?}");
 }
@@ -184,9 +192,14 @@ fn without_tickets_ntlm_is_used_and_says_why_unless_blocked() {
         &["-v", "use", &share, &alice.password, &user],
         &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
     );
-    assert!(!refused.status.success(), "{refused:?}");
-    let said = String::from_utf8_lossy(&refused.stderr);
+    // CORP\alice is alice@CORP for Kerberos: a realm krb5.conf does not know, and the
+    // likelier fix said.
+    let said = common::assert_system_error(&refused, 1355); // ERROR_NO_SUCH_DOMAIN
     assert!(said.contains("Kerberos"), "{said}");
+    assert!(
+        said.contains("a NetBIOS domain name is not a Kerberos realm"),
+        "{said}"
+    );
     world.wnet(&["agent", "stop"], &[]);
     // With user@REALM and a password, Kerberos gets the tickets itself, NTLM blocked or not.
     let principal = format!("/user:{}", world.lab.principal(alice));
@@ -213,6 +226,30 @@ fn a_client_keytab_connects_with_kerberos_without_tickets_or_password() {
             ("KRB5_CLIENT_KTNAME", keytab.as_str()),
             ("WNET_BLOCK_NTLM", "1"),
         ],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+}
+
+#[test]
+fn the_callers_ticket_cache_reaches_an_agent_started_under_another() {
+    let Some(world) = world() else {
+        return;
+    };
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    // The agent starts under a cache with no tickets, as when another program started it,
+    // with NTLM blocked: only the caller's tickets can make the logon below.
+    let started = world.wnet(
+        &["agent", "start"],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    );
+    assert!(started.status.success(), "{started:?}");
+    let ccache = world.tickets();
+    let share = world.share();
+    let added = json(&world.wnet(
+        &["--json", "use", &share],
+        &[("KRB5CCNAME", ccache.as_str())],
     ));
     assert_eq!(added["authentication"], "Kerberos", "{added}");
     let deleted = world.wnet(&["use", &share, "/delete"], &[]);
@@ -329,4 +366,154 @@ exit $status"#;
         "the agent's log: {log}"
     );
     assert!(!log.contains("re-authentication failed"), "{log}");
+}
+
+/// A krb5.conf for the lab's realm whose KDC is `kdc`, or (`None`) one that knows only
+/// another realm, written in the sandbox.
+fn krb5_conf(world: &World, name: &str, kdc: Option<&str>) -> String {
+    let realm = world.lab.realm.as_str();
+    let text = match kdc {
+        Some(kdc) => format!(
+            "[libdefaults]\n default_realm = {realm}\n dns_lookup_realm = false\n \
+             dns_lookup_kdc = false\n dns_canonicalize_hostname = false\n rdns = false\n\
+             [realms]\n {realm} = {{\n  kdc = {kdc}\n }}\n\
+             [domain_realm]\n .{domain} = {realm}\n",
+            domain = world.lab.dns_domain,
+        ),
+        None => "[libdefaults]\n default_realm = OTHER.EXAMPLE.TEST\n dns_lookup_realm = false\n \
+                 dns_lookup_kdc = false\n dns_canonicalize_hostname = false\n rdns = false\n\
+                 [realms]\n OTHER.EXAMPLE.TEST = {\n  kdc = 127.0.0.1:1\n }\n"
+            .to_owned(),
+    };
+    let path = world.sandbox.root.join(name);
+    fs::write(&path, text).expect("a krb5.conf");
+    path.display().to_string()
+}
+
+/// With NTLM blocked, each Kerberos failure is its Windows error with what to fix named:
+/// an address with no SPN, a KDC that does not answer, a krb5.conf without the realm, no
+/// tickets.
+#[test]
+fn kerberos_failures_say_what_to_fix() {
+    let Some(world) = world() else {
+        return;
+    };
+    let ccache = world.tickets();
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let lab_conf = world.lab.krb5_conf.display().to_string();
+    // 127.0.0.1:1: nothing listens there, so the KDC is refused at once.
+    let unreachable = krb5_conf(&world, "unreachable.conf", Some("127.0.0.1:1"));
+    let no_realm = krb5_conf(&world, "no-realm.conf", None);
+    let by_address = format!(r"\\{}\public", world.lab.fileserver.address);
+    let share = world.share();
+    for (unc, config, cache, code, named) in [
+        (
+            &by_address,
+            &lab_conf,
+            &ccache,
+            1396, // ERROR_WRONG_TARGET_NAME
+            format!("no service principal cifs/{}", world.lab.fileserver.address),
+        ),
+        (
+            &share,
+            &unreachable,
+            &ccache,
+            1311, // ERROR_NO_LOGON_SERVERS
+            "no KDC of the realm answered: check that the domain controller is up".to_owned(),
+        ),
+        (
+            &share,
+            &no_realm,
+            &ccache,
+            1355, // ERROR_NO_SUCH_DOMAIN
+            format!("{no_realm} does not know the realm"),
+        ),
+        (
+            &share,
+            &lab_conf,
+            &empty,
+            1312, // ERROR_NO_SUCH_LOGON_SESSION
+            format!("no usable Kerberos tickets in the credential cache {empty}"),
+        ),
+    ] {
+        // The agent reads krb5.conf and the policy from its environment: one per case.
+        let refused = world.wnet(
+            &["use", unc],
+            &[
+                ("KRB5CCNAME", cache.as_str()),
+                ("KRB5_CONFIG", config.as_str()),
+                ("WNET_BLOCK_NTLM", "1"),
+            ],
+        );
+        world.wnet(&["agent", "stop"], &[]);
+        let said = common::assert_system_error(&refused, code);
+        assert!(said.contains(&named), "{said}");
+    }
+}
+
+/// A domain account made for one test, deleted when dropped.
+struct TemporaryAccount<'a> {
+    lab: &'a AdLab,
+    name: String,
+}
+
+impl<'a> TemporaryAccount<'a> {
+    /// `samba-tool user add NAME PASSWORD ARGS` on the domain controller; `None` (the test
+    /// skips) where that cannot run.
+    fn add(lab: &'a AdLab, name: String, password: &str, args: &[&str]) -> Option<Self> {
+        let output = run_bounded(
+            Command::new("ip")
+                .args(["netns", "exec", &lab.dc.netns, "samba-tool", "user", "add"])
+                .args([name.as_str(), password])
+                .args(args)
+                .arg("-s")
+                .arg(&lab.dc.config),
+            LIMIT,
+        )
+        .ok()?;
+        if !output.status.success() {
+            eprintln!(
+                "skipped: cannot add a domain account: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            return None;
+        }
+        Some(TemporaryAccount { lab, name })
+    }
+}
+
+impl Drop for TemporaryAccount<'_> {
+    fn drop(&mut self) {
+        let _ = run_bounded(
+            Command::new("ip")
+                .args(["netns", "exec", &self.lab.dc.netns, "samba-tool", "user"])
+                .args(["delete", self.name.as_str(), "-s"])
+                .arg(&self.lab.dc.config),
+            LIMIT,
+        );
+    }
+}
+
+/// An account whose password must be changed gets no tickets: ERROR_PASSWORD_EXPIRED, and
+/// what to do. The account is this test's own, deleted at the end.
+#[test]
+fn an_expired_password_is_said_with_what_to_do() {
+    let Some(world) = world() else {
+        return;
+    };
+    let name = format!("wnetexp{}", std::process::id());
+    let password = "Expired-pw-9";
+    let Some(account) =
+        TemporaryAccount::add(&world.lab, name, password, &["--must-change-at-next-login"])
+    else {
+        return;
+    };
+    let principal = format!("/user:{}@{}", account.name, world.lab.realm);
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let refused = world.wnet(
+        &["use", &world.share(), password, &principal],
+        &[("KRB5CCNAME", empty.as_str()), ("WNET_BLOCK_NTLM", "1")],
+    );
+    let said = common::assert_system_error(&refused, 1330); // ERROR_PASSWORD_EXPIRED
+    assert!(said.contains("password has expired: change it"), "{said}");
 }

@@ -94,6 +94,120 @@ pub enum KerberosError {
     State(&'static str),
 }
 
+impl KerberosError {
+    /// What the failure means for the user, where the krb5 error behind it (the minor
+    /// status) or the GSS-API routine error says: see [`KerberosFailure::of_minor`].
+    pub fn failure(&self) -> Option<KerberosFailure> {
+        match self {
+            KerberosError::NoCredentials(_) => Some(KerberosFailure::NoTickets),
+            KerberosError::Gss { minor, .. } => KerberosFailure::of_minor(*minor),
+            _ => None,
+        }
+    }
+}
+
+/// The base of MIT krb5's error table (`ERROR_TABLE_BASE_krb5`, -1765328384): a krb5 error's
+/// code is the base plus its index in `krb5_err.et`, and the GSS-API mechanism passes it on
+/// as the minor status. The Kerberos protocol's own error codes (RFC 4120 7.5.9) are the first
+/// 128 of the table.
+const KRB5_ERROR_BASE: u32 = 0x96c7_3a00;
+
+/// The krb5 errors a [`KerberosFailure`] is read from, by their `krb5_err.et` names.
+mod krb5 {
+    use super::KRB5_ERROR_BASE as BASE;
+    /// Client not found in Kerberos database (KDC_ERR_C_PRINCIPAL_UNKNOWN, 6).
+    pub(super) const KDC_ERR_C_PRINCIPAL_UNKNOWN: u32 = BASE + 6;
+    /// Server not found in Kerberos database (KDC_ERR_S_PRINCIPAL_UNKNOWN, 7).
+    pub(super) const KDC_ERR_S_PRINCIPAL_UNKNOWN: u32 = BASE + 7;
+    /// Client's credentials have been revoked (KDC_ERR_CLIENT_REVOKED, 18): a disabled or
+    /// locked-out account.
+    pub(super) const KDC_ERR_CLIENT_REVOKED: u32 = BASE + 18;
+    /// Password has expired (KDC_ERR_KEY_EXPIRED, 23).
+    pub(super) const KDC_ERR_KEY_EXP: u32 = BASE + 23;
+    /// Preauthentication failed (KDC_ERR_PREAUTH_FAILED, 24): a wrong password.
+    pub(super) const KDC_ERR_PREAUTH_FAILED: u32 = BASE + 24;
+    /// Decrypt integrity check failed (KRB_AP_ERR_BAD_INTEGRITY, 31): a wrong password.
+    pub(super) const KRB_AP_ERR_BAD_INTEGRITY: u32 = BASE + 31;
+    /// Ticket expired (KRB_AP_ERR_TKT_EXPIRED, 32).
+    pub(super) const KRB_AP_ERR_TKT_EXPIRED: u32 = BASE + 32;
+    /// Clock skew too great (KRB_AP_ERR_SKEW, 37).
+    pub(super) const KRB_AP_ERR_SKEW: u32 = BASE + 37;
+    /// Matching credential not found (KRB5_CC_NOTFOUND).
+    pub(super) const CC_NOTFOUND: u32 = BASE + 141;
+    /// End of credential cache reached (KRB5_CC_END).
+    pub(super) const CC_END: u32 = BASE + 142;
+    /// Clock skew too great in KDC reply (KRB5_KDCREP_SKEW).
+    pub(super) const KDCREP_SKEW: u32 = BASE + 148;
+    /// Cannot find KDC for requested realm (KRB5_REALM_UNKNOWN).
+    pub(super) const REALM_UNKNOWN: u32 = BASE + 154;
+    /// Cannot contact any KDC for requested realm (KRB5_KDC_UNREACH).
+    pub(super) const KDC_UNREACH: u32 = BASE + 156;
+    /// No credentials cache found (KRB5_FCC_NOFILE).
+    pub(super) const FCC_NOFILE: u32 = BASE + 195;
+    /// No credentials supplied to library routine (KRB5_NO_TKT_SUPPLIED).
+    pub(super) const NO_TKT_SUPPLIED: u32 = BASE + 143;
+    /// Cannot determine realm for host (KRB5_ERR_HOST_REALM_UNKNOWN).
+    pub(super) const ERR_HOST_REALM_UNKNOWN: u32 = BASE + 217;
+    /// Cannot resolve network address for KDC in requested realm (KRB5_REALM_CANT_RESOLVE).
+    pub(super) const REALM_CANT_RESOLVE: u32 = BASE + 220;
+    /// Configuration file does not specify default realm (KRB5_CONFIG_NODEFREALM).
+    pub(super) const CONFIG_NODEFREALM: u32 = BASE + 224;
+}
+
+/// What a Kerberos failure means for the user, read from the krb5 error behind it: each is a
+/// different thing to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KerberosFailure {
+    /// No usable tickets: no credential cache, an empty one, or expired tickets (`kinit`).
+    NoTickets,
+    /// No KDC of the realm answered, or none could be found by name.
+    KdcUnreachable,
+    /// The clocks of this host and the KDC or the server differ by more than the allowed
+    /// skew.
+    ClockSkew,
+    /// The KDC knows no service principal by the name asked (`cifs/<host>`).
+    UnknownService,
+    /// The KDC knows no such client principal.
+    UnknownClient,
+    /// The account's password has expired.
+    PasswordExpired,
+    /// The password is wrong.
+    WrongPassword,
+    /// The account is disabled or locked out.
+    AccountRevoked,
+    /// The Kerberos configuration (krb5.conf) does not know the realm: no KDC for it, no
+    /// realm for the host, or no default realm.
+    UnknownRealm,
+}
+
+impl KerberosFailure {
+    /// The failure the krb5 error `minor` (a GSS-API minor status of the Kerberos mechanism)
+    /// stands for; `None` for the others.
+    pub fn of_minor(minor: u32) -> Option<KerberosFailure> {
+        Some(match minor {
+            krb5::CC_NOTFOUND
+            | krb5::CC_END
+            | krb5::FCC_NOFILE
+            | krb5::NO_TKT_SUPPLIED
+            | krb5::KRB_AP_ERR_TKT_EXPIRED => KerberosFailure::NoTickets,
+            krb5::KDC_UNREACH | krb5::REALM_CANT_RESOLVE => KerberosFailure::KdcUnreachable,
+            krb5::KRB_AP_ERR_SKEW | krb5::KDCREP_SKEW => KerberosFailure::ClockSkew,
+            krb5::KDC_ERR_S_PRINCIPAL_UNKNOWN => KerberosFailure::UnknownService,
+            krb5::KDC_ERR_C_PRINCIPAL_UNKNOWN => KerberosFailure::UnknownClient,
+            krb5::KDC_ERR_KEY_EXP => KerberosFailure::PasswordExpired,
+            krb5::KDC_ERR_PREAUTH_FAILED | krb5::KRB_AP_ERR_BAD_INTEGRITY => {
+                KerberosFailure::WrongPassword
+            }
+            krb5::KDC_ERR_CLIENT_REVOKED => KerberosFailure::AccountRevoked,
+            krb5::REALM_UNKNOWN | krb5::ERR_HOST_REALM_UNKNOWN | krb5::CONFIG_NODEFREALM => {
+                KerberosFailure::UnknownRealm
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// Where the initiator's tickets come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum KerberosCredentials {
@@ -216,6 +330,19 @@ type DisplayStatus = unsafe extern "C" fn(
     *mut BufferDesc,
 ) -> u32;
 type ReleaseBuffer = unsafe extern "C" fn(*mut OmUint32, *mut BufferDesc) -> u32;
+type InquireContext = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    *mut Handle,
+    *mut Handle,
+    *mut OmUint32,
+    *mut *mut OidDesc,
+    *mut OmUint32,
+    *mut c_int,
+    *mut c_int,
+) -> u32;
+type DisplayName =
+    unsafe extern "C" fn(*mut OmUint32, Handle, *mut BufferDesc, *mut *mut OidDesc) -> u32;
 type ReleaseHandle = unsafe extern "C" fn(*mut OmUint32, *mut Handle) -> u32;
 type DeleteSecContext = unsafe extern "C" fn(*mut OmUint32, *mut Handle, *mut BufferDesc) -> u32;
 type AcquireCredWithPassword = unsafe extern "C" fn(
@@ -251,6 +378,8 @@ struct Gssapi {
     release_buffer_set: ReleaseBufferSet,
     display_status: DisplayStatus,
     release_buffer: ReleaseBuffer,
+    inquire_context: InquireContext,
+    display_name: DisplayName,
     release_name: ReleaseHandle,
     release_cred: ReleaseHandle,
     delete_sec_context: DeleteSecContext,
@@ -302,6 +431,10 @@ impl Gssapi {
                 .map_err(|e| required("gss_display_status", e))?,
             release_buffer: symbol!("gss_release_buffer", ReleaseBuffer)
                 .map_err(|e| required("gss_release_buffer", e))?,
+            inquire_context: symbol!("gss_inquire_context", InquireContext)
+                .map_err(|e| required("gss_inquire_context", e))?,
+            display_name: symbol!("gss_display_name", DisplayName)
+                .map_err(|e| required("gss_display_name", e))?,
             release_name: symbol!("gss_release_name", ReleaseHandle)
                 .map_err(|e| required("gss_release_name", e))?,
             release_cred: symbol!("gss_release_cred", ReleaseHandle)
@@ -365,11 +498,14 @@ impl Gssapi {
         }
     }
 
-    /// The error for a failed `call`.
+    /// The error for a failed `call`: no credentials where the routine error says so and the
+    /// krb5 error says nothing more precise (an unreachable KDC also leaves no credentials).
     fn error(&self, call: &'static str, major: u32, minor: u32) -> KerberosError {
         let message = self.message(major, minor);
+        let precise = KerberosFailure::of_minor(minor)
+            .is_some_and(|failure| failure != KerberosFailure::NoTickets);
         match major & 0x00ff_0000 {
-            NO_CRED | CREDENTIALS_EXPIRED => KerberosError::NoCredentials(message),
+            NO_CRED | CREDENTIALS_EXPIRED if !precise => KerberosError::NoCredentials(message),
             _ => KerberosError::Gss {
                 call,
                 major,
@@ -667,6 +803,60 @@ impl InitiatorContext {
         Ok(token.to_vec())
     }
 
+    /// The principal the context authenticated as (`alice@CORP.EXAMPLE`: the client of the
+    /// tickets used), once it is complete.
+    #[allow(unsafe_code)]
+    pub fn initiator_name(&self) -> Result<String, KerberosError> {
+        if !self.complete {
+            return Err(KerberosError::State(
+                "the initiator's name was asked of an incomplete context",
+            ));
+        }
+        let api = self.api;
+        let mut minor: OmUint32 = 0;
+        let mut source: Handle = ptr::null_mut();
+        // SAFETY: `self.context` is a complete context of this library; only the source
+        // name is asked for (every other output null, which the interface allows), written
+        // to `source` and released below by `Name`.
+        let major = unsafe {
+            (api.inquire_context)(
+                &raw mut minor,
+                self.context,
+                &raw mut source,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if is_error(major) {
+            return Err(api.error("gss_inquire_context", major, minor));
+        }
+        let source = Name { api, name: source };
+        let mut text = empty_buffer();
+        // SAFETY: `source.name` is a live name of this library; the library fills `text`,
+        // released below, and no name type is asked for (null).
+        let major = unsafe {
+            (api.display_name)(&raw mut minor, source.name, &raw mut text, ptr::null_mut())
+        };
+        if is_error(major) {
+            return Err(api.error("gss_display_name", major, minor));
+        }
+        // SAFETY: on success `text` holds `length` bytes at `value` (or nothing).
+        let bytes = unsafe { buffer_bytes(&text) };
+        let mut ignored: OmUint32 = 0;
+        // SAFETY: the library's buffer, released once.
+        unsafe { (api.release_buffer)(&raw mut ignored, &raw mut text) };
+        String::from_utf8(bytes.to_vec())
+            .ok()
+            .filter(|name| !name.is_empty())
+            .ok_or(KerberosError::State(
+                "the initiator's name is empty or not UTF-8",
+            ))
+    }
+
     /// The context's session key (GSS_C_INQ_SSPI_SESSION_KEY: the subkey of the AP-REP, else
     /// of the AP-REQ, else the ticket's), once the context is complete. Zeroed when dropped.
     #[allow(unsafe_code)]
@@ -758,6 +948,53 @@ mod tests {
         let mut padded = [0u8; 16];
         padded[..8].copy_from_slice(&short);
         assert_eq!(*smb_session_key(&short), padded);
+    }
+
+    #[test]
+    fn krb5_errors_are_read_as_what_to_fix() {
+        let failure = |index: u32| KerberosFailure::of_minor(KRB5_ERROR_BASE + index);
+        // Indices in krb5_err.et (MIT krb5 1.20's error_message gives the text beside each).
+        for (index, expected) in [
+            (6, KerberosFailure::UnknownClient), // Client not found in Kerberos database
+            (7, KerberosFailure::UnknownService), // Server not found in Kerberos database
+            (18, KerberosFailure::AccountRevoked), // Client's credentials have been revoked
+            (23, KerberosFailure::PasswordExpired), // Password has expired
+            (24, KerberosFailure::WrongPassword), // Preauthentication failed
+            (31, KerberosFailure::WrongPassword), // Decrypt integrity check failed
+            (32, KerberosFailure::NoTickets),    // Ticket expired
+            (37, KerberosFailure::ClockSkew),    // Clock skew too great
+            (141, KerberosFailure::NoTickets),   // Matching credential not found
+            (142, KerberosFailure::NoTickets),   // End of credential cache reached
+            (143, KerberosFailure::NoTickets),   // Request did not supply a ticket
+            (148, KerberosFailure::ClockSkew),   // Clock skew too great in KDC reply
+            (154, KerberosFailure::UnknownRealm), // Cannot find KDC for requested realm
+            (156, KerberosFailure::KdcUnreachable), // Cannot contact any KDC for requested realm
+            (195, KerberosFailure::NoTickets),   // No credentials cache found
+            (217, KerberosFailure::UnknownRealm), // Cannot determine realm for host
+            (220, KerberosFailure::KdcUnreachable), // Cannot resolve network address for KDC
+            (224, KerberosFailure::UnknownRealm), // Configuration file does not specify default realm
+        ] {
+            assert_eq!(failure(index), Some(expected), "krb5 error {index}");
+        }
+        assert_eq!(failure(0), None);
+        assert_eq!(failure(41), None); // Message stream modified
+        assert_eq!(KerberosFailure::of_minor(0), None);
+        assert_eq!(KerberosFailure::of_minor(2), None); // ENOENT from another table
+        let gss = |minor| KerberosError::Gss {
+            call: "gss_init_sec_context",
+            major: 0x000d_0000,
+            minor,
+            message: String::new(),
+        };
+        assert_eq!(
+            gss(KRB5_ERROR_BASE + 37).failure(),
+            Some(KerberosFailure::ClockSkew)
+        );
+        assert_eq!(
+            KerberosError::NoCredentials(String::new()).failure(),
+            Some(KerberosFailure::NoTickets)
+        );
+        assert_eq!(KerberosError::Nul("principal").failure(), None);
     }
 
     #[test]

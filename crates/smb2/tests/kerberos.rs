@@ -167,6 +167,9 @@ fn read_with_the_default_cache() {
         // the read. A wrong key fails the first of them.
         assert!(session.is_signing());
         assert_eq!(session.authentication(), &Authentication::Kerberos);
+        // The tickets' principal, read back from the established context.
+        let alice = lab.user("alice").expect("the lab has alice");
+        assert_eq!(session.principal(), Some(lab.principal(alice).as_str()));
         read_public_file(&lab, &session).await;
         session.logoff().await.expect("logoff");
     });

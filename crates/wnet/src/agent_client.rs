@@ -18,7 +18,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::agent_protocol::{
-    PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials,
+    Logon, PROTOCOL_VERSION, Request, RequestEnvelope, Response, WireCredentials,
 };
 use crate::secret_buffer::SecretBuffer;
 use crate::unc::UncName;
@@ -330,6 +330,7 @@ impl AgentClient {
         let response = self.call(Request::FileChannel {
             remote_name: share,
             credentials,
+            logon: Logon::of_caller(),
         })?;
         match response {
             Response::FileChannel {
@@ -652,6 +653,7 @@ mod tests {
                     source: "explicit".into(),
                     explicit: true,
                 }),
+                logon: Logon::default(),
             })
             .unwrap();
         assert_eq!(response, Response::Shares { shares: Vec::new() });

@@ -51,6 +51,160 @@ pub struct WireCredentials {
     pub explicit: bool,
 }
 
+/// The longest credential cache name a request may carry (PATH_MAX).
+pub const MAX_CCACHE_NAME: usize = 4096;
+
+/// The credential cache types a caller may name: those whose caches other processes of the
+/// same user see too (a MEMORY cache lives in one process, so the agent's would be another).
+const CCACHE_TYPES: [&str; 4] = ["FILE", "DIR", "KEYRING", "KCM"];
+
+/// A Kerberos credential cache name (`KRB5CCNAME`) as a caller sends it to the agent:
+/// `TYPE:residual` with TYPE `FILE`, `DIR`, `KEYRING` or `KCM`, or an absolute path (a FILE
+/// cache); a FILE or DIR cache by an absolute path, since the agent's working directory is not
+/// the caller's. At most [`MAX_CCACHE_NAME`] bytes, with no control characters. A `KEYRING:`
+/// cache of the session, process or thread keyring is the agent's own keyring's (the one it
+/// inherited when started): `KEYRING:persistent:` and `KEYRING:user:` name the user's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CredentialCacheName(String);
+
+impl CredentialCacheName {
+    /// `text` checked by the rules above; ERROR_INVALID_PARAMETER saying which it breaks.
+    pub fn parse(text: &str) -> Result<CredentialCacheName, WinError> {
+        let refuse = |why: String| {
+            WinError::with_cause(
+                codes::ERROR_INVALID_PARAMETER,
+                Cause::Other(format!("credential cache name: {why}")),
+            )
+        };
+        if text.is_empty() {
+            return Err(refuse("empty".into()));
+        }
+        if text.len() > MAX_CCACHE_NAME {
+            return Err(refuse(format!(
+                "{} bytes, longer than {MAX_CCACHE_NAME}",
+                text.len()
+            )));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(refuse("it holds a control character".into()));
+        }
+        let path = match text.split_once(':') {
+            None => Some(text),
+            Some((kind, residual)) => {
+                if !CCACHE_TYPES.contains(&kind) {
+                    return Err(refuse(format!(
+                        "type {kind:?} is not one of {}",
+                        CCACHE_TYPES.join(", ")
+                    )));
+                }
+                match kind {
+                    // `DIR::/dir/tkt` names one cache of a collection.
+                    "DIR" => Some(residual.strip_prefix(':').unwrap_or(residual)),
+                    "FILE" => Some(residual),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(path) = path
+            && !path.starts_with('/')
+        {
+            return Err(refuse(format!("{text} is not an absolute path")));
+        }
+        Ok(CredentialCacheName(text.to_owned()))
+    }
+
+    /// The name, as the Kerberos library takes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CredentialCacheName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for CredentialCacheName {
+    type Error = WinError;
+
+    fn try_from(text: String) -> Result<CredentialCacheName, WinError> {
+        CredentialCacheName::parse(&text)
+    }
+}
+
+impl From<CredentialCacheName> for String {
+    fn from(name: CredentialCacheName) -> String {
+        name.0
+    }
+}
+
+/// The one authentication mechanism a caller allows for a session it may set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredMechanism {
+    /// Kerberos only: no NTLM fallback, whatever the policy.
+    Kerberos,
+    /// NTLM only: Kerberos is not tried.
+    Ntlm,
+}
+
+/// What a request that may set up a session carries of the caller's logon, beyond its
+/// credentials. The agent is started on demand, under whatever `KRB5CCNAME` its first caller
+/// had: a session made from tickets takes them from the cache of the caller that asks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logon {
+    /// The caller's Kerberos credential cache (`KRB5CCNAME`), if it names one: the tickets a
+    /// session without credentials is made from (the agent's own default otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ccache: Option<CredentialCacheName>,
+    /// The one mechanism the caller allows, if it requires one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<RequiredMechanism>,
+}
+
+impl Logon {
+    /// This process's logon: its `KRB5CCNAME`, a relative FILE or DIR path made absolute
+    /// from the working directory; a name the agent would refuse is not sent (the agent's
+    /// default cache serves then).
+    pub fn of_caller() -> Logon {
+        let ccache = std::env::var("KRB5CCNAME")
+            .ok()
+            .and_then(|name| CredentialCacheName::parse(&absolute_ccache_name(&name)).ok());
+        Logon {
+            ccache,
+            mechanism: None,
+        }
+    }
+
+    /// The logon requiring `mechanism` (`None`: the agent chooses).
+    #[must_use]
+    pub fn requiring(mut self, mechanism: Option<RequiredMechanism>) -> Logon {
+        self.mechanism = mechanism;
+        self
+    }
+}
+
+/// `name` with a relative FILE or DIR path made absolute from this process's working
+/// directory (the agent's is another); other names as they are.
+fn absolute_ccache_name(name: &str) -> String {
+    let (prefix, path) = match name.split_once(':') {
+        None => ("", name),
+        Some(("FILE", path)) => ("FILE:", path),
+        Some(("DIR", path)) if path.starts_with(':') => ("DIR::", &path[1..]),
+        Some(("DIR", path)) => ("DIR:", path),
+        Some(_) => return name.to_owned(),
+    };
+    if path.is_empty() || path.starts_with('/') {
+        return name.to_owned();
+    }
+    match std::env::current_dir() {
+        Ok(dir) => format!("{prefix}{}", dir.join(path).display()),
+        Err(_) => name.to_owned(),
+    }
+}
+
 /// One request.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RequestEnvelope {
@@ -78,6 +232,9 @@ pub enum Request {
         flags: u32,
         /// RESOURCETYPE_* of the NETRESOURCE.
         resource_type: u32,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
     },
     /// WNetCancelConnection2 by local or remote name.
     CancelConnection {
@@ -95,6 +252,9 @@ pub enum Request {
         server: String,
         /// Credentials if the agent has no session with the server yet.
         credentials: Option<WireCredentials>,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
     },
     /// Checks that `\\server\share\path` exists (WNetGetResourceInformation).
     ResourceInformation {
@@ -102,6 +262,9 @@ pub enum Request {
         remote_path: UncName,
         /// Credentials if the agent has no session with the server yet.
         credentials: Option<WireCredentials>,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
     },
     /// Serves `\\server\share` as a local directory for its UNC paths: mounts the share's
     /// deviceless connection under the UNC dir (`wnet::drives::unc_mount_point`), connecting
@@ -112,6 +275,9 @@ pub enum Request {
         /// Credentials for the implicit connection, if the agent has no session with the
         /// server yet (as WNetAddConnection2 without a user and password sends them).
         credentials: Option<WireCredentials>,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
     },
     /// Turns this connection over to the files of `\\server\share` (see
     /// [`crate::file_channel`]): after the [`Response::FileChannel`] line, binary frames
@@ -123,6 +289,9 @@ pub enum Request {
         /// Credentials for the implicit connection, if the agent has no session with the
         /// server yet.
         credentials: Option<WireCredentials>,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
     },
     /// Stop the agent: drop every connection and exit.
     Stop,
@@ -523,6 +692,7 @@ mod tests {
                 }),
                 flags: 0,
                 resource_type: 1,
+                logon: Logon::default(),
             },
         };
         let json = serde_json::to_string(&request).unwrap();
@@ -530,6 +700,78 @@ mod tests {
         let back: RequestEnvelope = serde_json::from_str(&json).unwrap();
         assert_eq!(back, request);
         assert!(!format!("{request:?}").contains("s3cret-pw"));
+    }
+
+    #[test]
+    fn credential_cache_names_are_bounded_and_name_the_users_caches() {
+        for good in [
+            "FILE:/tmp/krb5cc_1000",
+            "/tmp/krb5cc_1000",
+            "DIR:/run/user/1000/krb5cc",
+            "DIR::/run/user/1000/krb5cc/tkt",
+            "KEYRING:persistent:1000",
+            "KCM:",
+            "KCM:1000",
+        ] {
+            let name = CredentialCacheName::parse(good).unwrap();
+            assert_eq!(name.as_str(), good);
+        }
+        for bad in [
+            "",
+            "MEMORY:x",
+            "file:/tmp/x",
+            "FILE:relative/cc",
+            "DIR:cc",
+            "krb5cc",
+            "FILE:/tmp/x\nKCM:",
+            "FILE:/tmp/\u{7}",
+        ] {
+            let error = CredentialCacheName::parse(bad).unwrap_err();
+            assert_eq!(error.code, codes::ERROR_INVALID_PARAMETER, "{bad:?}");
+        }
+        let long = format!("FILE:/{}", "a".repeat(MAX_CCACHE_NAME));
+        assert!(CredentialCacheName::parse(&long).is_err());
+        // A request naming a bad cache is refused whole; one naming none reads as before.
+        let request =
+            r#"{"op":"shares","server":"s","credentials":null,"logon":{"ccache":"MEMORY:x"}}"#;
+        assert!(serde_json::from_str::<Request>(request).is_err());
+        let old = r#"{"op":"shares","server":"s","credentials":null}"#;
+        let Request::Shares { logon, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("not a shares request");
+        };
+        assert_eq!(logon, Logon::default());
+    }
+
+    #[test]
+    fn a_relative_cache_path_is_made_absolute_for_the_agent() {
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(
+            absolute_ccache_name("FILE:cc"),
+            format!("FILE:{}", here.join("cc").display())
+        );
+        assert_eq!(
+            absolute_ccache_name("cc"),
+            here.join("cc").display().to_string()
+        );
+        assert_eq!(
+            absolute_ccache_name("DIR::d/tkt"),
+            format!("DIR::{}", here.join("d/tkt").display())
+        );
+        for kept in ["FILE:/tmp/cc", "KEYRING:persistent:1000", "KCM:", "/tmp/cc"] {
+            assert_eq!(absolute_ccache_name(kept), kept);
+        }
+    }
+
+    #[test]
+    fn a_logon_crosses_with_its_cache_and_mechanism() {
+        let logon = Logon {
+            ccache: Some(CredentialCacheName::parse("FILE:/tmp/cc").unwrap()),
+            mechanism: Some(RequiredMechanism::Kerberos),
+        };
+        let json = serde_json::to_string(&logon).unwrap();
+        assert_eq!(json, r#"{"ccache":"FILE:/tmp/cc","mechanism":"kerberos"}"#);
+        assert_eq!(serde_json::from_str::<Logon>(&json).unwrap(), logon);
+        assert_eq!(serde_json::to_string(&Logon::default()).unwrap(), "{}");
     }
 
     #[test]

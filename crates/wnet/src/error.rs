@@ -114,8 +114,20 @@ pub mod codes {
     pub const ERROR_SMB_GUEST_LOGON_BLOCKED: u32 = 1272;
     /// No logon servers available (WN_NOT_VALIDATED).
     pub const ERROR_NO_LOGON_SERVERS: u32 = 1311;
+    /// A specified logon session does not exist: no Kerberos tickets to log on with.
+    pub const ERROR_NO_SUCH_LOGON_SESSION: u32 = 1312;
     /// The user name or password is incorrect.
     pub const ERROR_LOGON_FAILURE: u32 = 1326;
+    /// The password for this account has expired.
+    pub const ERROR_PASSWORD_EXPIRED: u32 = 1330;
+    /// The specified domain either does not exist or could not be contacted.
+    pub const ERROR_NO_SUCH_DOMAIN: u32 = 1355;
+    /// The target account name is incorrect: no such service principal.
+    pub const ERROR_WRONG_TARGET_NAME: u32 = 1396;
+    /// There is a time and/or date difference between the client and server.
+    pub const ERROR_TIME_SKEW: u32 = 1398;
+    /// The authentication failed since NTLM was blocked.
+    pub const ERROR_NTLM_BLOCKED: u32 = 1937;
     /// Connected, with a password other than the one given.
     pub const ERROR_CONNECTED_OTHER_PASSWORD: u32 = 2108;
     /// Connected with default credentials.
@@ -157,12 +169,41 @@ fn file_message(code: u32) -> Option<&'static str> {
     })
 }
 
+/// The text of a logon's error code, as Windows words it.
+fn logon_message(code: u32) -> Option<&'static str> {
+    use codes::{
+        ERROR_LOGON_FAILURE, ERROR_NO_LOGON_SERVERS, ERROR_NO_SUCH_DOMAIN,
+        ERROR_NO_SUCH_LOGON_SESSION, ERROR_NTLM_BLOCKED, ERROR_PASSWORD_EXPIRED, ERROR_TIME_SKEW,
+        ERROR_WRONG_TARGET_NAME,
+    };
+    Some(match code {
+        ERROR_NO_LOGON_SERVERS => {
+            "There are currently no logon servers available to service the logon request."
+        }
+        ERROR_NO_SUCH_LOGON_SESSION => {
+            "A specified logon session does not exist. It may already have been terminated."
+        }
+        ERROR_LOGON_FAILURE => "The user name or password is incorrect.",
+        ERROR_PASSWORD_EXPIRED => "The password for this account has expired.",
+        ERROR_NO_SUCH_DOMAIN => {
+            "The specified domain either does not exist or could not be contacted."
+        }
+        ERROR_WRONG_TARGET_NAME => "The target account name is incorrect.",
+        ERROR_TIME_SKEW => "There is a time and/or date difference between the client and server.",
+        ERROR_NTLM_BLOCKED => "The authentication failed since NTLM was blocked.",
+        _ => return None,
+    })
+}
+
 /// Windows' standard English text for `code` (FormatMessage), or the text Windows gives a
 /// code it has no message for.
 #[allow(clippy::wildcard_imports)] // every code of the table is matched here
 pub fn message(code: u32) -> &'static str {
     use codes::*;
     if let Some(text) = file_message(code) {
+        return text;
+    }
+    if let Some(text) = logon_message(code) {
         return text;
     }
     match code {
@@ -234,10 +275,6 @@ pub fn message(code: u32) -> &'static str {
              already been completed."
         }
         ERROR_NO_MORE_DEVICES => "No more local devices.",
-        ERROR_NO_LOGON_SERVERS => {
-            "There are currently no logon servers available to service the logon request."
-        }
-        ERROR_LOGON_FAILURE => "The user name or password is incorrect.",
         ERROR_SMB_GUEST_LOGON_BLOCKED => {
             "You can't access this shared folder because your organization's security policies \
              block unauthenticated guest access. These policies help protect your PC from \
@@ -443,6 +480,11 @@ impl WinError {
             ERROR_ACCESS_DENIED
             | ERROR_INVALID_PASSWORD
             | ERROR_LOGON_FAILURE
+            | ERROR_NO_SUCH_LOGON_SESSION
+            | ERROR_PASSWORD_EXPIRED
+            | ERROR_WRONG_TARGET_NAME
+            | ERROR_TIME_SKEW
+            | ERROR_NTLM_BLOCKED
             | ERROR_SESSION_CREDENTIAL_CONFLICT
             | ERROR_NOT_AUTHENTICATED
             | ERROR_SMB_GUEST_LOGON_BLOCKED

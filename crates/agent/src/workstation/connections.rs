@@ -3,7 +3,7 @@
 
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Response, WireCredentials};
+use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Logon, Response, WireCredentials};
 use wnet::drives::LocalName;
 use wnet::error::{Cause, WinError, codes};
 use wnet::resource::{connect, resource_type};
@@ -133,6 +133,7 @@ impl<P: Provider> Workstation<P> {
         unc: &UncName,
         local_name: Option<&LocalName>,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         flags: u32,
         resource_kind: u32,
     ) -> Result<Response, WinError> {
@@ -160,13 +161,11 @@ impl<P: Provider> Workstation<P> {
                 Cause::Other("printer devices are not redirected here; connect without one".into()),
             ));
         }
-        let options = SessionOptions {
-            require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
-            require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
-            ..SessionOptions::default()
-        };
+        let options = session_options(flags);
         let server_key = unc.server_key();
-        let (session, user, reused) = self.session_for(&unc.server, credentials, &options).await?;
+        let (session, user, reused) = self
+            .session_for(&unc.server, credentials, logon, &options)
+            .await?;
         let redirected = self
             .connect_and_redirect(
                 &session,
@@ -186,29 +185,29 @@ impl<P: Provider> Workstation<P> {
                 return Err(error);
             }
         };
+        let mount_point = device
+            .as_ref()
+            .map(|device| wnet::drives::text_from_path(device.mount_point()));
         let entry = ConnectionEntry {
             local_name: local,
-            remote_name: unc.clone(),
             user: user.clone(),
             resource_type: share_kind,
-            dialect: dialect_name(session.dialect()),
-            signing: session.is_signing(),
-            encryption: session.is_encrypting(),
-            guest: session.is_guest(),
-            policy: self.provider.config().security,
-            mount_point: device
-                .as_ref()
-                .map(|device| wnet::drives::text_from_path(device.mount_point())),
-            connected: true,
-            session_id: session.id(),
-            file_channels: 0,
-            authentication: session.authentication(),
+            mount_point,
+            ..self.session_entry(&session, unc.clone())
         };
-        let source = credential_source(reused, &unc.server, &user, credentials);
+        let source = credential_source(
+            reused,
+            &unc.server,
+            &user,
+            credentials,
+            logon,
+            &entry.authentication,
+        );
         let server = ServerEntry {
             session: session.clone(),
             user: user.clone(),
             credentials: credentials.cloned(),
+            logon: logon.clone(),
             options,
             retry_at: None,
             failed_reconnections: 0,
@@ -237,6 +236,28 @@ impl<P: Provider> Workstation<P> {
             source,
             entry: Box::new(entry),
         })
+    }
+
+    /// The entry of a connection to `remote_name` with the facts of the session it rides;
+    /// the connection's other fields (local name, user, resource type, mount point) for the
+    /// caller to fill.
+    fn session_entry(&self, session: &P::Session, remote_name: UncName) -> ConnectionEntry {
+        ConnectionEntry {
+            local_name: None,
+            remote_name,
+            user: String::new(),
+            resource_type: 0,
+            dialect: dialect_name(session.dialect()),
+            signing: session.is_signing(),
+            encryption: session.is_encrypting(),
+            guest: session.is_guest(),
+            policy: self.provider.config().security,
+            mount_point: None,
+            connected: true,
+            session_id: session.id(),
+            file_channels: 0,
+            authentication: session.authentication(),
+        }
     }
 
     /// Adds the connection (and the session, if new) to the table. `Ok(Some(tree))`: the
@@ -343,6 +364,15 @@ impl<P: Provider> Workstation<P> {
         self.drop_unused_sessions(servers.iter().map(String::as_str))
             .await;
         Ok(Response::Ok)
+    }
+}
+
+/// The session options the CONNECT_* `flags` ask for: signing, encryption.
+fn session_options(flags: u32) -> SessionOptions {
+    SessionOptions {
+        require_signing: flags & connect::CONNECT_REQUIRE_INTEGRITY != 0,
+        require_encryption: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
+        ..SessionOptions::default()
     }
 }
 

@@ -5,7 +5,7 @@ use tokio::time::Instant;
 
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{Response, WireCredentials};
+use wnet::agent_protocol::{Logon, Response, WireCredentials};
 use wnet::error::{WinError, codes};
 use wnet::unc::UncName;
 
@@ -20,11 +20,12 @@ impl<P: Provider> Workstation<P> {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<(P::Session, ListingSession), WinError> {
         let key = server.to_ascii_lowercase();
         {
             let mut table = lock(&self.table);
-            let digest = table.idle.digest(credentials);
+            let digest = table.idle.digest(credentials, logon);
             if !table.servers.contains_key(&key)
                 && let Some(digest) = digest
                 && let Some(session) = table.idle.take(&key, digest)
@@ -33,12 +34,12 @@ impl<P: Provider> Workstation<P> {
             }
         }
         let (session, _, reused) = self
-            .session_for(server, credentials, &SessionOptions::default())
+            .session_for(server, credentials, logon, &SessionOptions::default())
             .await?;
         if reused {
             return Ok((session, ListingSession::Held));
         }
-        let digest = lock(&self.table).idle.digest(credentials);
+        let digest = lock(&self.table).idle.digest(credentials, logon);
         Ok((session, ListingSession::New(digest)))
     }
 
@@ -74,19 +75,20 @@ impl<P: Provider> Workstation<P> {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         work: impl Fn(P::Session) -> F,
     ) -> Result<T, WinError>
     where
         F: Future<Output = Result<T, WinError>>,
     {
-        let (mut session, mut from) = self.listing_session(server, credentials).await?;
+        let (mut session, mut from) = self.listing_session(server, credentials, logon).await?;
         let mut result = work(session.clone()).await;
         if matches!(from, ListingSession::Kept(_))
             && matches!(&result, Err(error) if error.code == codes::ERROR_NETNAME_DELETED)
         {
             tracing::debug!(server, "the kept session is gone; listing on a new one");
             let _ = session.logoff().await;
-            (session, from) = self.listing_session(server, credentials).await?;
+            (session, from) = self.listing_session(server, credentials, logon).await?;
             result = work(session.clone()).await;
         }
         self.release_listing_session(server, session, from).await;
@@ -97,9 +99,10 @@ impl<P: Provider> Workstation<P> {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<Response, WinError> {
         let shares = self
-            .on_listing_session(server, credentials, |session| async move {
+            .on_listing_session(server, credentials, logon, |session| async move {
                 session.list_shares(server).await
             })
             .await?;
@@ -110,6 +113,7 @@ impl<P: Provider> Workstation<P> {
         &self,
         unc: UncName,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<Response, WinError> {
         if unc.share.is_none() {
             return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
@@ -117,7 +121,7 @@ impl<P: Provider> Workstation<P> {
         let share_path = unc.resource();
         let path = unc.path.join("\\");
         let is_directory = self
-            .on_listing_session(&unc.server, credentials, |session| {
+            .on_listing_session(&unc.server, credentials, logon, |session| {
                 let (share_path, path) = (&share_path, &path);
                 async move {
                     let tree = session.tree_connect(share_path).await?;

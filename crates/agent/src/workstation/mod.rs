@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::{ConnectionEntry, Request, Response, WireCredentials};
+use wnet::agent_protocol::{ConnectionEntry, Logon, Request, Response, WireCredentials};
 use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
 
@@ -44,6 +44,9 @@ struct ServerEntry<S> {
     /// What made the session, kept in memory (never written anywhere) to make it again when
     /// its connection is lost: the credentials (`None`: anonymous) and the session options.
     credentials: Option<WireCredentials>,
+    /// The caller's logon that made it: the credential cache its tickets came from, the
+    /// mechanism required.
+    logon: Logon,
     options: SessionOptions,
     /// After a failed reconnection, when the next may be tried.
     retry_at: Option<Instant>,
@@ -199,11 +202,13 @@ impl<P: Provider> Workstation<P> {
                 credentials,
                 flags,
                 resource_type,
+                logon,
             } => {
                 self.add_connection(
                     &remote_name,
                     local_name.as_ref(),
                     credentials.as_ref(),
+                    &logon,
                     flags,
                     resource_type,
                 )
@@ -216,18 +221,24 @@ impl<P: Provider> Workstation<P> {
             Request::Shares {
                 server,
                 credentials,
-            } => self.shares(&server, credentials.as_ref()).await,
+                logon,
+            } => self.shares(&server, credentials.as_ref(), &logon).await,
             Request::ResourceInformation {
                 remote_path,
                 credentials,
+                logon,
             } => {
-                self.resource_information(remote_path, credentials.as_ref())
+                self.resource_information(remote_path, credentials.as_ref(), &logon)
                     .await
             }
             Request::ServeShare {
                 remote_name,
                 credentials,
-            } => self.serve_share(&remote_name, credentials.as_ref()).await,
+                logon,
+            } => {
+                self.serve_share(&remote_name, credentials.as_ref(), &logon)
+                    .await
+            }
             // The server answers these itself (a file channel needs the connection).
             Request::Status | Request::Stop | Request::FileChannel { .. } => {
                 Err(WinError::new(codes::ERROR_INVALID_PARAMETER))

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 
-use wnet::agent_protocol::WireCredentials;
+use wnet::agent_protocol::{Logon, WireCredentials};
 use wnet::connect_credentials::resolve_credentials;
 use wnet::drives::LocalName;
 use wnet::error::WinError;
@@ -33,6 +33,7 @@ struct LostServer<S> {
     /// The session held, when it is still up (another connection made a new one).
     live_session: Option<S>,
     credentials: Option<WireCredentials>,
+    logon: Logon,
     options: SessionOptions,
     /// `(local name, remote name, resource type)` of each lost connection.
     rows: Vec<(Option<LocalName>, UncName, u32)>,
@@ -71,8 +72,17 @@ impl<P: Provider> Workstation<P> {
             let result = match resolve_credentials(&unc.server, None, None) {
                 Ok(credentials) => {
                     let kind = remembered.resource_type;
-                    self.add_connection(&unc, Some(&local), credentials.as_ref(), flags, kind)
-                        .await
+                    // The agent's own logon: no caller is there to name a cache.
+                    let logon = Logon::default();
+                    self.add_connection(
+                        &unc,
+                        Some(&local),
+                        credentials.as_ref(),
+                        &logon,
+                        flags,
+                        kind,
+                    )
+                    .await
                 }
                 Err(error) => Err(error),
             };
@@ -149,6 +159,7 @@ impl<P: Provider> Workstation<P> {
                 server: row.entry.remote_name.server.clone(),
                 live_session: Some(server.session.clone()).filter(ProviderSession::is_connected),
                 credentials: server.credentials.clone(),
+                logon: server.logon.clone(),
                 // The first try negotiates under the lost connection's ClientGuid, so that the
                 // drives can reopen their durable handles; later ones under a new one (Samba
                 // hands a known ClientGuid's connection to the process that served it, which
@@ -171,7 +182,12 @@ impl<P: Provider> Workstation<P> {
         } else {
             let session = self
                 .provider
-                .open_session(&lost.server, lost.credentials.as_ref(), &lost.options)
+                .open_session(
+                    &lost.server,
+                    lost.credentials.as_ref(),
+                    &lost.logon,
+                    &lost.options,
+                )
                 .await?;
             (session, true)
         };

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use wnet::agent_protocol::{Response, WireCredentials};
+use wnet::agent_protocol::{Logon, Response, WireCredentials};
 use wnet::drives::{LocalName, unc_mount_point};
 use wnet::error::{Cause, WinError, codes};
 use wnet::resource::resource_type;
@@ -89,6 +89,7 @@ impl<P: Provider> Workstation<P> {
         &self,
         unc: &UncName,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<Response, WinError> {
         let share = share_of(unc);
         let mount_point = unc_mount_point(&self.unc_dir, &share)?;
@@ -116,7 +117,7 @@ impl<P: Provider> Workstation<P> {
                     return Err(WinError::new(codes::ERROR_NETNAME_DELETED));
                 }
                 Held::Nothing => {
-                    self.connect_implicitly(&share, credentials).await?;
+                    self.connect_implicitly(&share, credentials, logon).await?;
                     connected = true;
                     continue;
                 }
@@ -239,6 +240,7 @@ impl<P: Provider> Workstation<P> {
         &self,
         unc: &UncName,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<FileChannelTree<P::Tree>, WinError> {
         let share = share_of(unc);
         let held = |table: &super::Table<P>| {
@@ -252,7 +254,7 @@ impl<P: Provider> Workstation<P> {
         let (kind, channels) = if let Some(found) = found {
             found
         } else {
-            self.connect_implicitly(&share, credentials).await?;
+            self.connect_implicitly(&share, credentials, logon).await?;
             held(&lock(&self.table)).ok_or_else(|| WinError::new(codes::ERROR_NETNAME_DELETED))?
         };
         if kind != resource_type::RESOURCETYPE_DISK {
@@ -276,11 +278,13 @@ impl<P: Provider> Workstation<P> {
         &self,
         share: &UncName,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
     ) -> Result<Response, WinError> {
         self.add_connection(
             share,
             None,
             credentials,
+            logon,
             0,
             resource_type::RESOURCETYPE_DISK,
         )

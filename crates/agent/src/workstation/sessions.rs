@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use wnet_smb2::client::SessionOptions;
 use wnet_smb2::wire::dialect;
 
-use wnet::agent_protocol::WireCredentials;
+use wnet::agent_protocol::{Logon, RequiredMechanism, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 
 use crate::provider::{Provider, ProviderSession};
@@ -25,13 +25,39 @@ fn same_user(existing: &str, asked: &WireCredentials) -> bool {
     same_account(existing, &asked.user, &asked.domain)
 }
 
-/// Whether the session label `existing` (`DOMAIN\user`, `user` or empty) is `domain\user`.
+/// Whether the session label `existing` (`DOMAIN\user`, `user`, a Kerberos principal
+/// `user@REALM`, or empty) is `domain\user`. A realm is its domain by its DNS name or, as the
+/// NetBIOS domain name usually is, its first label.
 pub(super) fn same_account(existing: &str, user: &str, domain: &str) -> bool {
-    let (existing_domain, existing_user) = existing.split_once('\\').unwrap_or(("", existing));
+    let (existing_domain, existing_user) = match existing.split_once('\\') {
+        Some((domain, user)) => (domain, user),
+        None => match existing.rsplit_once('@') {
+            Some((user, realm)) => (realm, user),
+            None => ("", existing),
+        },
+    };
+    let realm_label = existing_domain.split('.').next().unwrap_or_default();
     existing_user.eq_ignore_ascii_case(user)
         && (domain.is_empty()
             || existing_domain.is_empty()
-            || existing_domain.eq_ignore_ascii_case(domain))
+            || existing_domain.eq_ignore_ascii_case(domain)
+            || realm_label.eq_ignore_ascii_case(domain))
+}
+
+/// Whether a session that says it authenticated as `authentication` (`Kerberos`, `NTLM`, or
+/// `NTLM (Kerberos not used: why)`) did so with `mechanism`.
+fn authenticated_with(authentication: &str, mechanism: RequiredMechanism) -> bool {
+    match mechanism {
+        RequiredMechanism::Kerberos => authentication == "Kerberos",
+        RequiredMechanism::Ntlm => authentication.starts_with("NTLM"),
+    }
+}
+
+fn mechanism_name(mechanism: RequiredMechanism) -> &'static str {
+    match mechanism {
+        RequiredMechanism::Kerberos => "Kerberos",
+        RequiredMechanism::Ntlm => "NTLM",
+    }
 }
 
 pub(super) fn credential_conflict(server: &str, user: &str) -> WinError {
@@ -55,13 +81,23 @@ pub(super) fn dialect_name(value: u16) -> String {
     }
 }
 
-/// Where a connection's credentials came from, for `-v` output.
+/// Where a connection's credentials came from, for `-v` output: for a new session without
+/// credentials that `authentication` says is Kerberos, the tickets of `logon`'s cache.
 pub(super) fn credential_source(
     reused: bool,
     server: &str,
     user: &str,
     credentials: Option<&WireCredentials>,
+    logon: &Logon,
+    authentication: &str,
 ) -> String {
+    if !reused && credentials.is_none() && authentication == "Kerberos" {
+        let cache = logon.ccache.as_ref().map_or_else(
+            || "the agent's default credential cache".to_owned(),
+            ToString::to_string,
+        );
+        return format!("the Kerberos tickets of {user} in {cache}");
+    }
     if reused {
         format!(
             "reused the agent's session with {server} as {}",
@@ -96,6 +132,7 @@ impl<P: Provider> Workstation<P> {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         options: &SessionOptions,
     ) -> Result<(P::Session, String, bool), WinError> {
         let key = server.to_ascii_lowercase();
@@ -120,6 +157,19 @@ impl<P: Provider> Workstation<P> {
                     )),
                 ));
             }
+            if let Some(required) = logon.mechanism
+                && !authenticated_with(&session.authentication(), required)
+            {
+                return Err(WinError::with_cause(
+                    codes::ERROR_SESSION_CREDENTIAL_CONFLICT,
+                    Cause::Other(format!(
+                        "the session held with {server} was authenticated with {}, not {}; \
+                         cancel its connections first",
+                        session.authentication(),
+                        mechanism_name(required)
+                    )),
+                ));
+            }
             if session.is_connected() {
                 return Ok((session, user, true));
             }
@@ -129,9 +179,14 @@ impl<P: Provider> Workstation<P> {
         }
         let session = self
             .provider
-            .open_session(server, credentials, options)
+            .open_session(server, credentials, logon, options)
             .await?;
-        Ok((session, user_label(credentials), false))
+        // A logon from tickets runs as their principal, which only the session knows.
+        let user = match (credentials, session.principal()) {
+            (None, Some(principal)) => principal,
+            _ => user_label(credentials),
+        };
+        Ok((session, user, false))
     }
 
     pub(super) async fn drop_unused_sessions<'a>(&self, servers: impl Iterator<Item = &'a str>) {
@@ -180,5 +235,18 @@ mod tests {
         ));
         assert!(!same_user("wnetalice", &credentials("wnetbob", "")));
         assert!(!same_user("", &credentials("wnetbob", "")));
+    }
+
+    #[test]
+    fn a_kerberos_principal_is_its_user_in_its_domain() {
+        let principal = "alice@CORP.EXAMPLE.TEST";
+        assert!(same_user(principal, &credentials("alice", "")));
+        assert!(same_user(principal, &credentials("ALICE", "corp")));
+        assert!(same_user(
+            principal,
+            &credentials("alice", "corp.example.test")
+        ));
+        assert!(!same_user(principal, &credentials("alice", "OTHER")));
+        assert!(!same_user(principal, &credentials("bob", "CORP")));
     }
 }

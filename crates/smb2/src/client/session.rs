@@ -65,6 +65,10 @@ pub struct Negotiated {
     pub server_guid: [u8; 16],
     /// The server's capabilities (`wire::capabilities`): LEASING says it grants leases.
     pub capabilities: u32,
+    /// The server's clock when it answered (SystemTime: 100 ns since 1601, 0 where the
+    /// server does not say): a domain member keeps the domain's time, so a Kerberos clock-skew
+    /// failure can say by how much this host's clock is off.
+    pub server_time: u64,
     /// The server's SecurityMode (`wire::security_mode`), as VALIDATE_NEGOTIATE_INFO repeats it.
     server_security_mode: u16,
     /// What the client's NEGOTIATE said, which VALIDATE_NEGOTIATE_INFO sends again.
@@ -187,6 +191,7 @@ async fn negotiate_offering(
         max_transact_size: io_size("MaxTransactSize", response.max_transact_size)?,
         server_guid: response.server_guid,
         capabilities: response.capabilities,
+        server_time: response.system_time,
         server_security_mode: response.security_mode,
         client,
         preauth,
@@ -430,6 +435,8 @@ struct Authenticated {
     /// The pre-authentication hash up to the final request (3.1.1).
     preauth: PreauthHash,
     session_key: Zeroizing<[u8; 16]>,
+    /// The Kerberos principal the logon was made as, where the mechanism names one.
+    principal: Option<String>,
 }
 
 /// Refuses a guest logon the caller did not allow, and an anonymous one it did not ask for.
@@ -667,6 +674,8 @@ struct SessionInner {
     flags: u16,
     anonymous: bool,
     authentication: Authentication,
+    /// The Kerberos principal of the logon, if it was one.
+    principal: Option<String>,
     security: Arc<SessionSecurity>,
     /// A bound `IPC$\srvsvc` pipe kept for the next share listing.
     srvsvc: Mutex<Option<SrvsvcPipe>>,
@@ -813,6 +822,7 @@ async fn authenticate_ntlm(
         exchange,
         preauth,
         session_key: Zeroizing::new(authenticated.session_key),
+        principal: None,
     })
 }
 
@@ -900,12 +910,15 @@ async fn authenticate_kerberos(
         }
         check_logon_flags(&response, options, false)?;
         let session_key = crate::gssapi::smb_session_key(&context.session_key()?);
+        // The name is shown, never relied on: a library that cannot say it costs nothing.
+        let principal = context.initiator_name().ok();
         return Ok(Authenticated {
             session_id,
             response,
             exchange,
             preauth,
             session_key,
+            principal,
         });
     }
     Err(AuthError::TooManyRounds(MAX_KERBEROS_ROUNDS).into())
@@ -949,40 +962,15 @@ impl Session {
             )));
         }
         let mode = setup_security_mode(negotiated, options);
-        let ntlm = || authenticate_ntlm(connection, negotiated, credentials, options, mode, 0);
-        let (authenticated, anonymous, authentication) = match &options.mechanism {
-            Mechanism::Ntlm => (
-                ntlm().await?,
-                credentials.is_anonymous(),
-                Authentication::Ntlm {
-                    kerberos_declined: None,
-                },
-            ),
-            Mechanism::Kerberos(kerberos) => {
-                match authenticate_kerberos(connection, negotiated, kerberos, options, mode, 0)
-                    .await
-                {
-                    Ok(authenticated) => (authenticated, false, Authentication::Kerberos),
-                    Err(error) if kerberos.ntlm_fallback && ntlm_may_follow(&error) => {
-                        tracing::info!(%error, "Kerberos logon not made; NTLM instead");
-                        (
-                            ntlm().await?,
-                            credentials.is_anonymous(),
-                            Authentication::Ntlm {
-                                kerberos_declined: Some(error.to_string()),
-                            },
-                        )
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-        };
+        let (authenticated, anonymous, authentication) =
+            logon_with_mechanism(connection, negotiated, credentials, options, mode).await?;
         let Authenticated {
             session_id,
             response,
             exchange,
             preauth,
             session_key,
+            principal,
         } = authenticated;
         let anonymous_or_guest = anonymous
             || response.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
@@ -1031,6 +1019,7 @@ impl Session {
                 flags: response.session_flags,
                 anonymous,
                 authentication,
+                principal,
                 security,
                 srvsvc: Mutex::new(None),
                 negotiate_validated: AtomicBool::new(false),
@@ -1092,6 +1081,12 @@ impl Session {
     /// expired ([`Session::exchange_compound`]).
     pub fn reauthentications(&self) -> u64 {
         self.inner.renewed.load(Ordering::Relaxed)
+    }
+
+    /// The Kerberos principal the session logged on as (`alice@CORP.EXAMPLE`, the client of
+    /// the tickets used), for a Kerberos logon; `None` for NTLM.
+    pub fn principal(&self) -> Option<&str> {
+        self.inner.principal.as_deref()
     }
 
     /// Whether the server logged the session on as guest.
@@ -1429,6 +1424,44 @@ impl Session {
         self.inner.connection.remove_security(self.id());
         result
     }
+}
+
+/// The SESSION_SETUP exchanges of `options.mechanism`: Kerberos, and NTLM where Kerberos
+/// cannot make the logon and the options let NTLM follow. Returns the logon, whether it is
+/// anonymous, and how it was authenticated.
+async fn logon_with_mechanism(
+    connection: &Connection,
+    negotiated: &Negotiated,
+    credentials: &Credentials,
+    options: &SessionOptions,
+    mode: u8,
+) -> Result<(Authenticated, bool, Authentication), Error> {
+    let ntlm = || authenticate_ntlm(connection, negotiated, credentials, options, mode, 0);
+    Ok(match &options.mechanism {
+        Mechanism::Ntlm => (
+            ntlm().await?,
+            credentials.is_anonymous(),
+            Authentication::Ntlm {
+                kerberos_declined: None,
+            },
+        ),
+        Mechanism::Kerberos(kerberos) => {
+            match authenticate_kerberos(connection, negotiated, kerberos, options, mode, 0).await {
+                Ok(authenticated) => (authenticated, false, Authentication::Kerberos),
+                Err(error) if kerberos.ntlm_fallback && ntlm_may_follow(&error) => {
+                    tracing::info!(%error, "Kerberos logon not made; NTLM instead");
+                    (
+                        ntlm().await?,
+                        credentials.is_anonymous(),
+                        Authentication::Ntlm {
+                            kerberos_declined: Some(error.to_string()),
+                        },
+                    )
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::{record, runtime, unexpected};
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{Request, Response, ShareEntry};
+use crate::agent_protocol::{Logon, Request, Response, ShareEntry};
 use crate::browse::Browser;
 use crate::connect_credentials::resolve_credentials;
 use crate::error::WinError;
@@ -30,6 +30,7 @@ pub fn server_shares(
     match agent.call(Request::Shares {
         server: server.to_owned(),
         credentials,
+        logon: Logon::of_caller(),
     })? {
         Response::Shares { shares } => Ok(shares),
         other => Err(unexpected(&other)),

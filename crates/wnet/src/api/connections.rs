@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use super::{check_provider, load_remembered, record, unexpected};
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{ConnectionEntry, ConnectionName, Request, Response, WireCredentials};
+use crate::agent_protocol::{
+    ConnectionEntry, ConnectionName, Logon, Request, RequiredMechanism, Response, WireCredentials,
+};
 use crate::connect_credentials::{env, resolve_credentials};
 use crate::credentials::{self, CredentialFile, Credentials};
 use crate::drives::{LocalName, is_valid_local_name};
@@ -35,7 +37,20 @@ pub fn add_connection(
     user: Option<&str>,
     flags: u32,
 ) -> Result<Added, WinError> {
-    add_connection_inner(resource, password, user, flags).map_err(record)
+    add_connection_requiring(resource, password, user, flags, None)
+}
+
+/// [`add_connection`] allowing only `mechanism` for a session it sets up (`None`: Kerberos
+/// where Windows would use it, NTLM otherwise, as [`add_connection`] does). A session held
+/// with the server already is reused only if it was authenticated that way.
+pub fn add_connection_requiring(
+    resource: &NetResource,
+    password: Option<&str>,
+    user: Option<&str>,
+    flags: u32,
+    mechanism: Option<RequiredMechanism>,
+) -> Result<Added, WinError> {
+    add_connection_inner(resource, password, user, flags, mechanism).map_err(record)
 }
 
 fn add_connection_inner(
@@ -43,6 +58,7 @@ fn add_connection_inner(
     password: Option<&str>,
     user: Option<&str>,
     flags: u32,
+    mechanism: Option<RequiredMechanism>,
 ) -> Result<Added, WinError> {
     check_provider(resource)?;
     let remote = resource
@@ -69,6 +85,7 @@ fn add_connection_inner(
         credentials: credentials.clone(),
         flags,
         resource_type: resource.resource_type,
+        logon: Logon::of_caller().requiring(mechanism),
     })?;
     let Response::Added {
         user,

@@ -34,8 +34,8 @@ pub use crate::connect_credentials::resolve_credentials;
 pub use crate::remembered::restore_hint;
 pub use browsing::{browse_servers, browse_workgroups, server_shares};
 pub use connections::{
-    Added, Restored, add_connection, cancel_connection, connections, current_user, get_connection,
-    get_user, restore_remembered,
+    Added, Restored, add_connection, add_connection_requiring, cancel_connection, connections,
+    current_user, get_connection, get_user, restore_remembered,
 };
 pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open_enum};
 pub use files::{FileChannel, MAX_READ_CALL, SharePath, share_path};

@@ -20,7 +20,7 @@ use std::sync::{Mutex, PoisonError};
 use super::connections::connections;
 use super::unexpected;
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{Request, Response};
+use crate::agent_protocol::{Logon, Request, Response};
 use crate::connect_credentials::resolve_credentials;
 use crate::drives::LocalName;
 use crate::error::{Cause, WinError, codes};
@@ -228,6 +228,7 @@ fn served_share(share: &UncName) -> Result<PathBuf, WinError> {
     let response = agent.call(Request::ServeShare {
         remote_name: share.clone(),
         credentials,
+        logon: Logon::of_caller(),
     })?;
     let Response::Served { mount_point } = response else {
         return Err(unexpected(&response));

@@ -4,7 +4,7 @@
 
 use super::{check_provider, record, runtime, unexpected};
 use crate::agent_client::AgentClient;
-use crate::agent_protocol::{Request, Response, ShareEntry};
+use crate::agent_protocol::{Logon, Request, Response, ShareEntry};
 use crate::browse::{Browser, local_workgroup};
 use crate::connect_credentials::resolve_credentials;
 use crate::error::{WinError, codes};
@@ -99,6 +99,7 @@ fn get_resource_information_inner(
     let response = agent.call(Request::ResourceInformation {
         remote_path: unc,
         credentials,
+        logon: Logon::of_caller(),
     })?;
     let Response::ResourceInformation {
         remote_name,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use wnet::agent_protocol::{ShareEntry, WireCredentials};
+use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
@@ -32,6 +32,8 @@ struct State {
     servers: HashMap<String, Server>,
     opened: usize,
     logged_off: usize,
+    /// The logon each session was opened with, in order.
+    logons: Vec<Logon>,
 }
 
 /// The servers, shared by the provider and the test.
@@ -85,6 +87,11 @@ impl Network {
     pub(super) fn logged_off(&self) -> usize {
         self.state().logged_off
     }
+
+    /// The logon each session was opened with, in order.
+    pub(super) fn logons(&self) -> Vec<Logon> {
+        self.state().logons.clone()
+    }
 }
 
 /// The provider over a [`Network`].
@@ -105,6 +112,7 @@ impl Provider for MemoryProvider {
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
+        logon: &Logon,
         _options: &SessionOptions,
     ) -> Result<MemorySession, WinError> {
         let key = server.to_ascii_lowercase();
@@ -122,6 +130,7 @@ impl Provider for MemoryProvider {
         }
         let epoch = entry.epoch;
         state.opened += 1;
+        state.logons.push(logon.clone());
         Ok(MemorySession {
             network: self.network.clone(),
             id: state.opened as u64,

@@ -6,7 +6,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use wnet::UncName;
-use wnet::agent_protocol::{ConnectionName, Response, WireCredentials, WireSecret};
+use wnet::agent_protocol::{
+    ConnectionName, CredentialCacheName, Logon, RequiredMechanism, Response, WireCredentials,
+    WireSecret,
+};
 use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
@@ -60,6 +63,7 @@ async fn add(
             &UncName::parse(remote)?,
             local.map(LocalName::parse).transpose()?.as_ref(),
             Some(&credentials(user, password)),
+            &Logon::default(),
             0,
             RESOURCETYPE_DISK,
         )
@@ -164,7 +168,7 @@ async fn a_server_alone_connects_its_ipc_share_for_later_connections_to_ride() {
         session_reused,
         ..
     } = workstation
-        .add_connection(&unc, None, None, 0, RESOURCETYPE_DISK)
+        .add_connection(&unc, None, None, &Logon::default(), 0, RESOURCETYPE_DISK)
         .await
         .unwrap()
     else {
@@ -194,9 +198,15 @@ async fn a_server_alone_connects_its_ipc_share_for_later_connections_to_ride() {
 async fn listing_sessions_are_kept_for_the_same_password_until_their_time_is_up() {
     let (network, _, workstation) = setup();
     let alice = credentials("alice", "pw-a");
-    let shares = workstation.shares("srv", Some(&alice)).await.unwrap();
+    let shares = workstation
+        .shares("srv", Some(&alice), &Logon::default())
+        .await
+        .unwrap();
     assert!(matches!(shares, Response::Shares { shares } if shares.len() == 2));
-    workstation.shares("srv", Some(&alice)).await.unwrap();
+    workstation
+        .shares("srv", Some(&alice), &Logon::default())
+        .await
+        .unwrap();
     assert_eq!(
         network.opened(),
         1,
@@ -204,12 +214,16 @@ async fn listing_sessions_are_kept_for_the_same_password_until_their_time_is_up(
     );
     // The same user with another password never rides on it.
     let error = workstation
-        .shares("srv", Some(&credentials("alice", "wrong")))
+        .shares(
+            "srv",
+            Some(&credentials("alice", "wrong")),
+            &Logon::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(error.code, codes::ERROR_LOGON_FAILURE);
     workstation
-        .shares("srv", Some(&credentials("bob", "pw-b")))
+        .shares("srv", Some(&credentials("bob", "pw-b")), &Logon::default())
         .await
         .unwrap();
     assert_eq!(network.opened(), 2);
@@ -317,7 +331,12 @@ async fn a_share_used_by_unc_path_is_connected_implicitly_and_served_once() {
         .await
         .unwrap();
     let file = UncName::parse(r"\\SRV\A\dir\file.txt").unwrap();
-    let mount_point = served(workstation.serve_share(&file, None).await.unwrap());
+    let mount_point = served(
+        workstation
+            .serve_share(&file, None, &Logon::default())
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         mount_point,
         unc_dir.join("srv").join("a").display().to_string()
@@ -340,16 +359,27 @@ async fn a_share_used_by_unc_path_is_connected_implicitly_and_served_once() {
     // Served once: the second use finds the mount.
     let again = UncName::parse("//srv/a").unwrap();
     assert_eq!(
-        served(workstation.serve_share(&again, None).await.unwrap()),
+        served(
+            workstation
+                .serve_share(&again, None, &Logon::default())
+                .await
+                .unwrap()
+        ),
         mount_point
     );
     assert_eq!(workstation.counts(), (2, 1));
     // A server alone or a share it does not have is refused; nothing is mounted for them.
     let no_share = UncName::parse(r"\\srv\nothing").unwrap();
-    let error = workstation.serve_share(&no_share, None).await.unwrap_err();
+    let error = workstation
+        .serve_share(&no_share, None, &Logon::default())
+        .await
+        .unwrap_err();
     assert_eq!(error.code, codes::ERROR_BAD_NET_NAME);
     let server = UncName::parse(r"\\srv").unwrap();
-    let error = workstation.serve_share(&server, None).await.unwrap_err();
+    let error = workstation
+        .serve_share(&server, None, &Logon::default())
+        .await
+        .unwrap_err();
     assert_eq!(error.code, codes::ERROR_BAD_NETPATH);
     assert!(!unc_dir.join("srv").join("nothing").exists());
     // Cancelled, it is unmounted and its directory removed.
@@ -364,9 +394,64 @@ async fn a_share_used_by_unc_path_is_connected_implicitly_and_served_once() {
         .await
         .unwrap();
     let b = UncName::parse(r"\\srv\b\x").unwrap();
-    served(workstation.serve_share(&b, None).await.unwrap());
+    served(
+        workstation
+            .serve_share(&b, None, &Logon::default())
+            .await
+            .unwrap(),
+    );
     assert_eq!(workstation.counts(), (2, 1));
     workstation.shutdown().await;
     assert!(!unc_dir.join("srv").exists());
     let _ = std::fs::remove_dir_all(&unc_dir);
+}
+
+/// A caller that requires a mechanism rides a held session only if it was made with it (the
+/// memory network's sessions are NTLM ones).
+#[tokio::test(start_paused = true)]
+async fn a_required_mechanism_rides_only_a_session_made_with_it() {
+    let (network, _, workstation) = setup();
+    assert!(
+        !add(&workstation, r"\\srv\a", None, "alice", "pw-a")
+            .await
+            .unwrap()
+    );
+    let unc = UncName::parse(r"\\srv\b").unwrap();
+    let kerberos = Logon::default().requiring(Some(RequiredMechanism::Kerberos));
+    let error = workstation
+        .add_connection(&unc, None, None, &kerberos, 0, RESOURCETYPE_DISK)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, codes::ERROR_SESSION_CREDENTIAL_CONFLICT);
+    assert!(error.to_string().contains("not Kerberos"), "{error}");
+    let ntlm = Logon::default().requiring(Some(RequiredMechanism::Ntlm));
+    let Response::Added { session_reused, .. } = workstation
+        .add_connection(&unc, None, None, &ntlm, 0, RESOURCETYPE_DISK)
+        .await
+        .unwrap()
+    else {
+        panic!("not added");
+    };
+    assert!(session_reused);
+    assert_eq!(network.opened(), 1);
+}
+
+/// A session made from the caller's credential cache is made again from it when its
+/// connection is lost, whatever cache the agent itself would use.
+#[tokio::test(start_paused = true)]
+async fn a_lost_session_is_made_again_with_the_callers_logon() {
+    let (network, _, workstation) = setup();
+    let logon = Logon {
+        ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
+        mechanism: Some(RequiredMechanism::Kerberos),
+    };
+    let unc = UncName::parse(r"\\srv\a").unwrap();
+    workstation
+        .add_connection(&unc, None, None, &logon, 0, RESOURCETYPE_DISK)
+        .await
+        .unwrap();
+    network.drop_connections("srv", false);
+    workstation.reconnect_lost_connections().await;
+    assert!(workstation.connections()[0].connected);
+    assert_eq!(network.logons(), [logon.clone(), logon]);
 }
