@@ -170,7 +170,8 @@ impl SmbProvider {
 
 /// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
 /// to the client): Kerberos with the user's tickets when no credentials are given (from the
-/// caller's credential cache, `logon.ccache`, else the agent's default), and with a password
+/// caller's credential cache, `logon.ccache`, else the agent's default; from the keytab, if
+/// one is configured), and with a password
 /// for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`: the realm is
 /// the domain in capitals); NTLM for other named accounts. Kerberos names the service
 /// `cifs@<server>`, which the Kerberos library makes canonical through DNS as krb5.conf says;
@@ -179,8 +180,9 @@ impl SmbProvider {
 /// `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) or the caller
 /// ([`RequiredMechanism::Kerberos`]) forbids it; then a NetBIOS domain is tried as the realm
 /// too. [`RequiredMechanism::Ntlm`] is NTLM alone, ERROR_NTLM_BLOCKED where the policy
-/// blocks it. With no credentials, no cache named by the caller and a keytab configured
-/// (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets.
+/// blocks it. With no credentials and a keytab configured for the agent
+/// (`WNET_KERBEROS_KEYTAB`, a deliberate choice such as a service account's), the keytab gets
+/// the tickets, whatever cache the caller names.
 fn mechanism_for(
     server: &str,
     credentials: &Credentials,
@@ -212,9 +214,9 @@ fn mechanism_for(
         })
     };
     if credentials.is_anonymous() {
-        let tickets = match (&logon.ccache, &config.kerberos_keytab) {
-            (Some(ccache), _) => KerberosCredentials::Ccache(ccache.as_str().to_owned()),
-            (None, Some(keytab)) => KerberosCredentials::Keytab(keytab.clone()),
+        let tickets = match (&config.kerberos_keytab, &logon.ccache) {
+            (Some(keytab), _) => KerberosCredentials::Keytab(keytab.clone()),
+            (None, Some(ccache)) => KerberosCredentials::Ccache(ccache.as_str().to_owned()),
             (None, None) => KerberosCredentials::Default,
         };
         return Ok(kerberos(tickets));
@@ -323,6 +325,15 @@ mod mechanism_tests {
         assert_eq!(
             choice_with("alice", "CORP", "pw", false, keytab, &Logon::default()),
             "NTLM"
+        );        // The agent's keytab is its deliberate choice: it serves even where the caller names
+        // a cache of its own.
+        let caller = Logon {
+            ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
+            mechanism: None,
+        };
+        assert_eq!(
+            choice_with("", "", "", false, keytab, &caller),
+            "keytab FILE:/srv/wnet.keytab"
         );
     }
 
