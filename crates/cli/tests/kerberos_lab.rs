@@ -162,6 +162,23 @@ fn a_user_with_tickets_connects_with_kerberos_and_no_password() {
         .unwrap_or_else(|| panic!("{share} listed: {listed}"));
     assert_eq!(row["authentication"], "Kerberos");
     assert_eq!(row["user"], principal.as_str(), "{row}");
+    // `wnet -v use` says it in words; the long remote name has its own line, as `net use`
+    // puts it, and the network name the next.
+    let words = world.wnet(&["-v", "use"], &[]);
+    let text = String::from_utf8_lossy(&words.stdout);
+    assert!(
+        text.contains(&format!(
+            "authentication: Kerberos as {principal}; SMB 3.1.1, signed"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|line| line.ends_with(share.as_str()))
+            && text
+                .lines()
+                .any(|line| line.trim() == "Microsoft Windows Network"),
+        "{text}"
+    );
     // WNetGetUser of the connection.
     let user = json(&world.wnet(&["--json", "user", &share], &[]));
     assert_eq!(user["user"], principal.as_str(), "{user}");

@@ -121,7 +121,7 @@ pub(crate) fn run_use(args: &UseArgs, json: bool, verbose: u8) -> Result<(), Exi
                  For more information, try 'wnet use /?'."
             )));
         }
-        return list_connections(json);
+        return list_connections(json, verbose);
     }
     connect_share(args, json, verbose)
 }
@@ -326,7 +326,7 @@ fn served(entry: &wnet::agent_protocol::ConnectionEntry) -> serde_json::Value {
     }
 }
 
-fn list_connections(json: bool) -> Result<(), Exit> {
+fn list_connections(json: bool, verbose: u8) -> Result<(), Exit> {
     let connections = api::connections().map_err(|error| win_failed(&error))?;
     let remembered = remembered_path()
         .map(|path| RememberedStore::load(&path))
@@ -376,18 +376,59 @@ fn list_connections(json: bool) -> Result<(), Exit> {
     println!("{:<13}{:<11}{:<29}Network", "Status", "Local", "Remote");
     println!("{}", "-".repeat(79));
     for row in &rows {
-        println!(
-            "{:<13}{:<11}{:<29}Microsoft Windows Network",
+        let remote = row["remote"].as_str().unwrap_or_default();
+        let start = format!(
+            "{:<13}{:<11}",
             row["status"].as_str().unwrap_or_default(),
             row["local"].as_str().unwrap_or_default(),
-            row["remote"].as_str().unwrap_or_default(),
         );
+        // A remote name too long for its column goes on its own line, as `net use` does.
+        if remote.chars().count() < REMOTE_COLUMN {
+            println!("{start}{remote:<REMOTE_COLUMN$}Microsoft Windows Network");
+        } else {
+            println!("{start}{remote}");
+            println!("{:<53}Microsoft Windows Network", "");
+        }
         if let Some(mount_point) = row["mount_point"].as_str() {
             println!("{:<24}mounted at {mount_point}", "");
+        }
+        if verbose > 0
+            && let Some(authentication) = row["authentication"].as_str()
+        {
+            println!("{:<24}{}", "", session_words(row, authentication));
         }
     }
     println!("The command completed successfully.");
     Ok(())
+}
+
+/// The width of `wnet use`'s Remote column.
+const REMOTE_COLUMN: usize = 29;
+
+/// What `wnet -v use` says of a connection's session: how it authenticated and as whom, the
+/// dialect, and what the connection proved (signing, encryption).
+fn session_words(row: &serde_json::Value, authentication: &str) -> String {
+    let user = row["user"]
+        .as_str()
+        .filter(|user| !user.is_empty())
+        .map(|user| format!(" as {user}"))
+        .unwrap_or_default();
+    let dialect = row["dialect"]
+        .as_str()
+        .filter(|dialect| !dialect.is_empty())
+        .map(|dialect| format!("; SMB {dialect}"))
+        .unwrap_or_default();
+    let proven: Vec<&str> = [("signing", "signed"), ("encryption", "encrypted")]
+        .into_iter()
+        .filter(|(key, _)| row[key].as_bool() == Some(true))
+        .map(|(_, word)| word)
+        .collect();
+    let proven = if proven.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", proven.join(" and "))
+    };
+    format!("authentication: {authentication}{user}{dialect}{proven}")
 }
 
 fn share_type_name(share_type: u32) -> &'static str {
