@@ -325,7 +325,8 @@ mod mechanism_tests {
         assert_eq!(
             choice_with("alice", "CORP", "pw", false, keytab, &Logon::default()),
             "NTLM"
-        );        // The agent's keytab is its deliberate choice: it serves even where the caller names
+        );
+        // The agent's keytab is its deliberate choice: it serves even where the caller names
         // a cache of its own.
         let caller = Logon {
             ccache: Some(CredentialCacheName::parse("FILE:/tmp/krb5cc_caller").unwrap()),
