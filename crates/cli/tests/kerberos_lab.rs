@@ -534,3 +534,55 @@ fn an_expired_password_is_said_with_what_to_do() {
     let said = common::assert_system_error(&refused, 1330); // ERROR_PASSWORD_EXPIRED
     assert!(said.contains("password has expired: change it"), "{said}");
 }
+
+/// A KCM credential cache (`KRB5CCNAME=KCM:`), the kind desktops with sssd use: tickets that
+/// `kinit` put in a KCM server log on with no password. The server is Heimdal's `kcm`
+/// (Debian's heimdal-kcm), which MIT's library speaks to on its fixed socket in /run: it runs
+/// in a private mount namespace with its own /run, so no other program of the host meets it.
+#[test]
+fn a_kcm_credential_cache_serves_too() {
+    let Some(world) = world() else {
+        return;
+    };
+    let kcm = "/usr/sbin/kcm";
+    if !std::path::Path::new(kcm).exists() {
+        eprintln!("skipping: no KCM server here ({kcm}, Debian's heimdal-kcm)");
+        return;
+    }
+    let alice = world.lab.user("alice").expect("alice");
+    let share = world.share();
+    let script = r#"
+        mount -t tmpfs -o mode=0755 tmpfs /run && mount --bind "$0" /etc/hosts || exit 97
+        "$KCM" & kcm=$!
+        trap 'kill $kcm' EXIT
+        for _ in $(seq 1 50); do
+            [ -S /run/.heim_org.h5l.kcm-socket ] && break
+            sleep 0.1
+        done
+        printf '%s\n' "$ALICE_PASSWORD" | kinit "$ALICE" >/dev/null || exit 98
+        "$WNET" --json use "$SHARE" || exit 99
+        "$WNET" --json use "$SHARE" /delete >/dev/null
+        "$WNET" agent stop >/dev/null 2>&1
+        exit 0
+    "#;
+    let mut unshare = world.sandbox.program("unshare");
+    unshare
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .arg(&world.hosts)
+        .env("KCM", kcm)
+        .env("KRB5CCNAME", "KCM:")
+        .env("ALICE", world.lab.principal(alice))
+        .env("ALICE_PASSWORD", &alice.password)
+        .env("WNET", env!("CARGO_BIN_EXE_wnet"))
+        .env("SHARE", &share)
+        .env("WNET_BLOCK_NTLM", "1");
+    let output = run_bounded(&mut unshare, LIMIT).expect("the command ran");
+    assert!(output.status.success(), "{output:?}");
+    let added = json(&output);
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    assert_eq!(
+        added["user"],
+        world.lab.principal(alice).as_str(),
+        "{added}"
+    );
+}
