@@ -586,3 +586,59 @@ fn a_kcm_credential_cache_serves_too() {
         "{added}"
     );
 }
+
+/// The host's krb5.conf is honoured as the system's Kerberos library honours it: here it
+/// names no KDC for the realm and asks for DNS (`dns_lookup_kdc = true`), and the resolver
+/// (a resolv.conf bound over /etc/resolv.conf in the namespace) is the domain controller's
+/// DNS, which answers `_kerberos._udp` with the DC. A logon with a password and an empty
+/// cache, NTLM blocked, can only succeed by the agent finding the KDC that way.
+#[test]
+fn the_kdc_is_found_through_dns_as_krb5_conf_asks() {
+    let Some(world) = world() else {
+        return;
+    };
+    let conf = fs::read_to_string(&world.lab.krb5_conf).expect("the lab's krb5.conf");
+    let by_dns = conf
+        .lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            !line.starts_with("kdc =") && !line.starts_with("admin_server =")
+        })
+        .map(|line| line.replace("dns_lookup_kdc = false", "dns_lookup_kdc = true"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(by_dns.contains("dns_lookup_kdc = true"), "{by_dns}");
+    let krb5_conf = world.sandbox.root.join("krb5-by-dns.conf");
+    fs::write(&krb5_conf, by_dns).expect("the krb5.conf");
+    let resolv = world.sandbox.root.join("resolv.conf");
+    fs::write(&resolv, format!("nameserver {}\n", world.lab.dns)).expect("the resolv.conf");
+    let alice = world.lab.user("alice").expect("alice");
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let script = r#"
+        mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf || exit 97
+        shift
+        exec "$@"
+    "#;
+    let principal = format!("/user:{}", world.lab.principal(alice));
+    let mut unshare = world.sandbox.program("unshare");
+    unshare
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .arg(&world.hosts)
+        .arg(&resolv)
+        .args([
+            env!("CARGO_BIN_EXE_wnet"),
+            "--json",
+            "use",
+            &world.share(),
+            &alice.password,
+            &principal,
+        ])
+        .env("KRB5_CONFIG", &krb5_conf)
+        .env("KRB5CCNAME", &empty)
+        .env("WNET_BLOCK_NTLM", "1");
+    let output = run_bounded(&mut unshare, LIMIT).expect("the command ran");
+    let added = json(&output);
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let stop = world.wnet(&["agent", "stop"], &[]);
+    assert!(stop.status.success(), "{stop:?}");
+}
