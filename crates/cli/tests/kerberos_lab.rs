@@ -642,3 +642,54 @@ fn the_kdc_is_found_through_dns_as_krb5_conf_asks() {
     let stop = world.wnet(&["agent", "stop"], &[]);
     assert!(stop.status.success(), "{stop:?}");
 }
+
+/// A clock off the domain's by more than Kerberos allows is ERROR_TIME_SKEW (1398), saying by
+/// how much. The agent runs ten minutes behind (libfaketime's `faketime`, its monotonic clock
+/// left alone), and krb5.conf turns off MIT's correction of the offset it learns from the KDC
+/// (`kdc_timesync = 0`), as a host without it would be.
+#[test]
+fn a_skewed_clock_is_error_1398_with_the_skew() {
+    let Some(world) = world() else {
+        return;
+    };
+    if Command::new("faketime").arg("--help").output().is_err() {
+        eprintln!("skipping: no faketime here (Debian's faketime)");
+        return;
+    }
+    let conf = fs::read_to_string(&world.lab.krb5_conf).expect("the lab's krb5.conf");
+    let no_timesync = conf.replacen("[libdefaults]", "[libdefaults]\n  kdc_timesync = 0", 1);
+    let krb5_conf = world.sandbox.root.join("krb5-no-timesync.conf");
+    fs::write(&krb5_conf, no_timesync).expect("the krb5.conf");
+    let alice = world.lab.user("alice").expect("alice");
+    let empty = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    // The agent alone runs skewed (libfaketime in the command line tool kept it from
+    // exiting); the command finds it running.
+    let script = r#"
+        mount --bind "$0" /etc/hosts || exit 97
+        FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f -600s "$WNET_AGENT_PROGRAM" & agent=$!
+        for _ in $(seq 1 100); do
+            [ -S "$WNET_AGENT_SOCKET" ] && break
+            sleep 0.1
+        done
+        "$WNET" use "$SHARE" "$ALICE_PASSWORD" "/user:$ALICE"
+        said=$?
+        "$WNET" agent stop >/dev/null 2>&1 || kill "$agent"
+        wait "$agent"
+        exit "$said"
+    "#;
+    let mut unshare = world.sandbox.program("unshare");
+    unshare
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .arg(&world.hosts)
+        .env("WNET", env!("CARGO_BIN_EXE_wnet"))
+        .env("SHARE", world.share())
+        .env("ALICE", world.lab.principal(alice))
+        .env("ALICE_PASSWORD", &alice.password)
+        .env("KRB5_CONFIG", &krb5_conf)
+        .env("KRB5CCNAME", &empty)
+        .env("WNET_BLOCK_NTLM", "1");
+    let refused = run_bounded(&mut unshare, LIMIT).expect("the command ran");
+    let said = common::assert_system_error(&refused, 1398); // ERROR_TIME_SKEW
+    assert!(said.contains("synchronise this host's clock"), "{said}");
+    assert!(said.contains("10 min behind"), "the skew is said: {said}");
+}
