@@ -87,7 +87,12 @@ impl SmbProvider {
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
-            .map_err(|error| map_error(&error))?;
+            .map_err(|error| match &options.mechanism {
+                Mechanism::Kerberos(kerberos) => {
+                    naming_the_service(map_error(&error), &kerberos.service_principal(&options))
+                }
+                Mechanism::Ntlm => map_error(&error),
+            })?;
         Ok(ServerSession { session, address })
     }
 
@@ -157,6 +162,20 @@ impl SmbProvider {
             self.config().timeout,
         ))
     }
+}
+
+/// `error`, from a Kerberos logon that failed with no NTLM to fall back to, naming the
+/// service principal it asked a ticket for: where the domain knows no such SPN (an address,
+/// an alias), that name is what the user or the domain's administrator must fix.
+fn naming_the_service(mut error: WinError, service: &str) -> WinError {
+    if let Some(Cause::Smb {
+        failure: wnet::error::SmbFailure::Authentication,
+        detail,
+    }) = &mut error.cause
+    {
+        *detail = format!("{detail} (service {service})");
+    }
+    error
 }
 
 /// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
@@ -253,6 +272,28 @@ mod mechanism_tests {
         // NTLM blocked: Kerberos for every account, the NetBIOS domain as the realm.
         assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
         assert_eq!(choice("", "", "", true), "tickets");
+    }
+
+    #[test]
+    fn a_kerberos_failure_names_the_service_principal_it_asked_for() {
+        let refused = WinError::with_cause(
+            codes::ERROR_UNEXP_NET_ERR,
+            Cause::Smb {
+                failure: wnet::error::SmbFailure::Authentication,
+                detail: "Server not found in Kerberos database".into(),
+            },
+        );
+        let text = naming_the_service(refused, "cifs/198.51.100.195").to_string();
+        assert!(
+            text.contains("Server not found in Kerberos database (service cifs/198.51.100.195)"),
+            "{text}"
+        );
+        // A refusal from the server carries its NTSTATUS, not a Kerberos library's text.
+        let status = status_error(NtStatus::STATUS_LOGON_FAILURE);
+        assert_eq!(
+            naming_the_service(status.clone(), "cifs/fs1").to_string(),
+            status.to_string()
+        );
     }
 
     #[test]

@@ -355,6 +355,35 @@ pub struct KerberosOptions {
     pub sign: bool,
 }
 
+impl KerberosOptions {
+    /// The host the service principal names: [`KerberosOptions::service_host`], else
+    /// `options`' [`SessionOptions::target_name`]. Empty when neither names one.
+    pub fn service_host<'a>(&'a self, options: &'a SessionOptions) -> &'a str {
+        if self.service_host.is_empty() {
+            &options.target_name
+        } else {
+            &self.service_host
+        }
+    }
+
+    /// The service principal a logon asks a ticket for, as a user would look for it in
+    /// `klist`: `cifs/<host>` (the Kerberos library may make the host canonical first, as
+    /// krb5.conf says, and adds the realm).
+    pub fn service_principal(&self, options: &SessionOptions) -> String {
+        format!("cifs/{}", self.service_host(options))
+    }
+
+    /// An NTLM logon made because Kerberos failed with `error`, the reason naming the service.
+    fn declined(&self, error: &Error, options: &SessionOptions) -> Authentication {
+        Authentication::Ntlm {
+            kerberos_declined: Some(format!(
+                "{error} (service {})",
+                self.service_principal(options)
+            )),
+        }
+    }
+}
+
 /// How a session was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authentication {
@@ -836,11 +865,7 @@ async fn authenticate_kerberos(
     mode: u8,
     mut session_id: u64,
 ) -> Result<Authenticated, Error> {
-    let host = if kerberos.service_host.is_empty() {
-        &options.target_name
-    } else {
-        &kerberos.service_host
-    };
+    let host = kerberos.service_host(options);
     if host.is_empty() {
         return Err(AuthError::NoServiceName.into());
     }
@@ -968,9 +993,7 @@ impl Session {
                         (
                             ntlm().await?,
                             credentials.is_anonymous(),
-                            Authentication::Ntlm {
-                                kerberos_declined: Some(error.to_string()),
-                            },
+                            kerberos.declined(&error, options),
                         )
                     }
                     Err(error) => return Err(error),

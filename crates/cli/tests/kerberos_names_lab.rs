@@ -1,0 +1,157 @@
+//! The name Kerberos asks a ticket for, from the command line against the AD lab (`lab/ad`):
+//! a short name gets a ticket for the server's fully qualified name (`cifs/<fqdn>`), an
+//! address gets one only where the domain knows an SPN for it (else NTLM, with the reason,
+//! or a failure naming the SPN when NTLM is blocked), and the file server itself sees the
+//! session signed and encrypted with the Kerberos key. The host knows the lab's names through
+//! a hosts file bound over `/etc/hosts` in a private mount namespace; /etc is never written.
+
+mod common;
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::Sandbox;
+use serde_json::Value;
+use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The lab held shared, a sandbox, a hosts file naming the file server by its FQDN first
+/// (its canonical name) and its short name after, and alice's tickets.
+struct World {
+    lab: InUse<AdLab>,
+    sandbox: Sandbox,
+    hosts: PathBuf,
+    krb5_conf: PathBuf,
+    ccache: String,
+}
+
+/// The lab's krb5.conf with MIT's defaults for host name canonicalization
+/// (`dns_canonicalize_hostname = true`) but no reverse lookups (`rdns = false`, so that an
+/// address names itself), as a domain member's usually is.
+fn canonicalizing_krb5_conf(lab: &AdLab, path: &std::path::Path) {
+    let conf = fs::read_to_string(&lab.krb5_conf).expect("the lab's krb5.conf");
+    let conf = conf.replace(
+        "dns_canonicalize_hostname = false",
+        "dns_canonicalize_hostname = true",
+    );
+    assert!(conf.contains("dns_canonicalize_hostname = true"), "{conf}");
+    assert!(conf.contains("rdns = false"), "{conf}");
+    fs::write(path, conf).expect("krb5.conf");
+}
+
+fn world() -> Option<World> {
+    let lab = AdLab::acquire_or_skip()?;
+    let mut sandbox = Sandbox::without_lab();
+    let hosts = sandbox.root.join("hosts");
+    fs::write(
+        &hosts,
+        format!(
+            "127.0.0.1 localhost\n{} {} {}\n{} {} {}\n",
+            lab.dc.address,
+            lab.dc.fqdn,
+            lab.dc.name,
+            lab.fileserver.address,
+            lab.fileserver.fqdn,
+            lab.fileserver.name,
+        ),
+    )
+    .expect("the hosts file");
+    let krb5_conf = sandbox.root.join("krb5.conf");
+    canonicalizing_krb5_conf(&lab, &krb5_conf);
+    sandbox.set("KRB5_CONFIG", &krb5_conf.display().to_string());
+    sandbox.set("WNET_RESOLVE_ORDER", "hosts");
+    let ccache = format!("FILE:{}", sandbox.root.join("alice.cc").display());
+    sandbox.set("KRB5CCNAME", &ccache);
+    let world = World {
+        lab,
+        sandbox,
+        hosts,
+        krb5_conf,
+        ccache,
+    };
+    world.kinit();
+    Some(world)
+}
+
+impl World {
+    /// `wnet ARGS` in the sandbox, with `vars`, in a mount namespace whose /etc/hosts is the
+    /// lab's: the agent it starts lives there too.
+    fn wnet(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut unshare = self.sandbox.program("unshare");
+        unshare
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
+            .arg(&self.hosts)
+            .arg(env!("CARGO_BIN_EXE_wnet"))
+            .args(args);
+        for (name, value) in vars {
+            unshare.env(name, value);
+        }
+        run_bounded(&mut unshare, LIMIT).expect("wnet ran")
+    }
+
+    /// kinit alice into the world's private cache.
+    fn kinit(&self) {
+        let alice = self.lab.user("alice").expect("alice");
+        let mut command = Command::new("kinit");
+        command
+            .env("KRB5_CONFIG", &self.krb5_conf)
+            .env("KRB5CCNAME", &self.ccache)
+            .arg(self.lab.principal(alice));
+        let output = run_bounded_with_input(
+            &mut command,
+            format!("{}\n", alice.password).as_bytes(),
+            LIMIT,
+        )
+        .expect("kinit ran");
+        assert!(output.status.success(), "kinit: {output:?}");
+    }
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn an_address_without_an_spn_falls_back_to_ntlm_and_says_why() {
+    let Some(world) = world() else {
+        return;
+    };
+    let alice = world.lab.user("alice").expect("alice");
+    let user = format!("/user:{}", world.lab.principal(alice));
+    let by_address = format!(r"\\{}\public", world.lab.fileserver.address);
+    let spn = format!("cifs/{}", world.lab.fileserver.address);
+    // An account of the DNS domain: Kerberos first, for cifs/<address>, which the domain
+    // does not know; then NTLM with the same account.
+    let output = world.wnet(
+        &["-v", "--json", "use", &by_address, &alice.password, &user],
+        &[],
+    );
+    let added = json(&output);
+    let said = String::from_utf8_lossy(&output.stderr);
+    let authentication = added["authentication"].as_str().unwrap_or_default();
+    assert!(authentication.starts_with("NTLM"), "{added}");
+    assert!(said.contains(&spn), "the reason names {spn}: {said}");
+    let deleted = world.wnet(&["use", &by_address, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &[]);
+
+    // NTLM blocked: no fallback, and the failure names the SPN that was tried.
+    let refused = world.wnet(&["use", &by_address], &[("WNET_BLOCK_NTLM", "1")]);
+    assert!(!refused.status.success(), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&spn) && said.contains("Kerberos"),
+        "the failure names {spn}: {said}"
+    );
+    world.wnet(&["agent", "stop"], &[]);
+}
