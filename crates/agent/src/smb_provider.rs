@@ -182,12 +182,30 @@ fn naming_the_service(mut error: WinError, service: &str) -> WinError {
 /// to the client): Kerberos with the user's tickets when no credentials are given, and with a
 /// password for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`:
 /// the realm is the domain in capitals); NTLM for other named accounts. Kerberos names the
-/// service `cifs@<server>`, which the Kerberos library makes canonical through DNS as
-/// krb5.conf says; for an address it works only where the domain knows an SPN for it. Where
+/// service `cifs@<server>`, the server as the user typed it; for an address it works only
+/// where the domain knows an SPN for it. Where
 /// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
 /// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
 /// then a NetBIOS domain is tried as the realm too. With no credentials and a keytab
 /// configured (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets the cache lacks.
+///
+/// # The service's host name: the Kerberos library makes it canonical
+///
+/// A short name (`fs1`) or an alias must become the server's fully qualified name
+/// (`cifs/fs1.corp.example`) before a ticket is asked for. We leave that to MIT's library,
+/// which does it when the ticket is requested, for a host-based name (`cifs@fs1`), exactly as
+/// for `kinit -S`, `smbclient` and every other GSS-API program on the host, under the host's
+/// krb5.conf: with `dns_canonicalize_hostname = true` (its default) the system resolver's
+/// canonical name (getaddrinfo's `AI_CANONNAME`: the first name of an `/etc/hosts` line, a
+/// DNS CNAME's target or the search domain that answered), then the reverse lookup of its
+/// address if `rdns` is on; with `false`, the name as given, a short one completed with
+/// `qualify_shortname` (default: the first DNS search domain); with `fallback`, the name as
+/// given first and the canonical one if the KDC knows no such SPN. Doing it ourselves would
+/// mean reading krb5.conf as the library does (files and directories in `KRB5_CONFIG`,
+/// includes, final sections) and would ask a ticket for a name the host's own tools would
+/// not. The same applies to an address: MIT's defaults (`rdns = true`) reverse-resolve it,
+/// and with `dns_canonicalize_hostname = false` or `rdns = false` (as a domain member's
+/// krb5.conf usually says) the SPN is `cifs/<address>`, as on Windows.
 fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfig) -> Mechanism {
     let policy = config.security;
     let block_ntlm = policy.block_ntlm;

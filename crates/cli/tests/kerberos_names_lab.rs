@@ -109,6 +109,47 @@ impl World {
         .expect("kinit ran");
         assert!(output.status.success(), "kinit: {output:?}");
     }
+
+    /// The service principals alice's cache holds tickets for.
+    fn tickets(&self) -> Vec<String> {
+        let mut command = Command::new("klist");
+        command
+            .env("KRB5_CONFIG", &self.krb5_conf)
+            .env("KRB5CCNAME", &self.ccache);
+        let output = run_bounded(&mut command, LIMIT).expect("klist ran");
+        assert!(output.status.success(), "klist: {output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(4))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The file server's sessions, as `smbstatus --json` shows them from its own state.
+    fn server_sessions(&self) -> Vec<Value> {
+        let mut command = Command::new("smbstatus");
+        command
+            .arg(format!(
+                "--configfile={}",
+                self.lab.fileserver.config.display()
+            ))
+            .args(["--json", "--processes"]);
+        let output = run_bounded(&mut command, LIMIT).expect("smbstatus ran");
+        assert!(output.status.success(), "smbstatus: {output:?}");
+        let status: Value = serde_json::from_slice(&output.stdout).expect("smbstatus JSON");
+        status["sessions"]
+            .as_object()
+            .map(|sessions| sessions.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Whether `tickets` hold one for `service` (`cifs/host`), in whichever realm: MIT keeps a
+/// ticket got by referral, for a host no `[domain_realm]` maps, under the empty realm.
+fn has_ticket_for(tickets: &[String], service: &str) -> bool {
+    tickets
+        .iter()
+        .any(|ticket| ticket.split('@').next() == Some(service))
 }
 
 fn json(output: &Output) -> Value {
@@ -119,6 +160,45 @@ fn json(output: &Output) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn a_short_name_gets_a_ticket_for_the_servers_fully_qualified_name() {
+    let Some(world) = world() else {
+        return;
+    };
+    let short = format!(r"\\{}\public", world.lab.fileserver.name);
+    let added = json(&world.wnet(&["--json", "use", &short], &[]));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    // What the user typed stays the connection's name.
+    assert_eq!(added["remote"], short.as_str(), "{added}");
+    let fqdn = format!("cifs/{}", world.lab.fileserver.fqdn);
+    let bare = format!("cifs/{}", world.lab.fileserver.name);
+    let tickets = world.tickets();
+    assert!(has_ticket_for(&tickets, &fqdn), "{fqdn} in {tickets:?}");
+    assert!(!has_ticket_for(&tickets, &bare), "{bare} in {tickets:?}");
+    let deleted = world.wnet(&["use", &short, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &[]);
+
+    // A krb5.conf that forbids canonicalization and qualification is obeyed: the ticket is
+    // for the name as typed (which this domain knows too, as the NetBIOS name's SPN).
+    let literal = world.sandbox.root.join("literal-krb5.conf");
+    let conf = fs::read_to_string(&world.lab.krb5_conf).expect("the lab's krb5.conf");
+    assert!(conf.contains("dns_canonicalize_hostname = false"), "{conf}");
+    let conf = conf.replace("[libdefaults]", "[libdefaults]\n  qualify_shortname = \"\"");
+    fs::write(&literal, conf).expect("krb5.conf");
+    let literal = literal.display().to_string();
+    let added = json(&world.wnet(
+        &["--json", "use", &short],
+        &[("KRB5_CONFIG", literal.as_str())],
+    ));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    let tickets = world.tickets();
+    assert!(has_ticket_for(&tickets, &bare), "{bare} in {tickets:?}");
+    let deleted = world.wnet(&["use", &short, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &[]);
 }
 
 #[test]
@@ -154,4 +234,37 @@ fn an_address_without_an_spn_falls_back_to_ntlm_and_says_why() {
         "the failure names {spn}: {said}"
     );
     world.wnet(&["agent", "stop"], &[]);
+}
+
+#[test]
+fn the_file_server_sees_the_kerberos_session_signed_and_encrypted() {
+    let Some(world) = world() else {
+        return;
+    };
+    let share = format!(r"\\{}\public", world.lab.fileserver.fqdn);
+    let added = json(&world.wnet(&["--json", "use", &share, "/privacy"], &[]));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    assert_eq!(added["encryption"], true, "{added}");
+    // smbstatus shows the session by its 32-bit global id, the low half of the SessionId.
+    let id = added["session_id"]
+        .as_str()
+        .and_then(|id| u64::from_str_radix(id.trim_start_matches("0x"), 16).ok())
+        .unwrap_or_else(|| panic!("a session id: {added}"));
+    let sessions = world.server_sessions();
+    let service = format!("cifs/{}", world.lab.fileserver.fqdn);
+    let tickets = world.tickets();
+    assert!(
+        has_ticket_for(&tickets, &service),
+        "{service} in {tickets:?}"
+    );
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    let ours = sessions
+        .iter()
+        .find(|session| session["session_id"] == (id & 0xffff_ffff).to_string().as_str())
+        .unwrap_or_else(|| panic!("session {id:#x} in {sessions:?}"));
+    // smbstatus (Samba 4.17) shows no authentication mechanism: Kerberos is proven by the
+    // service ticket above and the session's keys, which the server derived from it.
+    assert_eq!(ours["encryption"]["degree"], "full", "{ours}");
+    assert_eq!(ours["signing"]["degree"], "full", "{ours}");
 }
