@@ -8,14 +8,15 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
-    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate_for,
+    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares,
+    negotiate_for, server_dns_name,
 };
 use wnet_smb2::gssapi::KerberosCredentials;
 use wnet_smb2::{NtStatus, Session, Tree};
 
 use wnet::agent_protocol::{ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
-use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
+use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, ResolveStep, Resolver};
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
 
@@ -70,7 +71,7 @@ impl SmbProvider {
         options.require_signing |=
             self.config().security.require_security_signature && !credentials.is_anonymous();
         options.allow_insecure_guest = self.config().security.allow_insecure_guest_auth;
-        let address = self.resolve(server).await?;
+        let (address, step) = self.resolver.resolve_with_step(server).await?;
         let (connection, address) = self.connect(server, address).await?;
         let negotiated = negotiate_for(&connection, &options)
             .await
@@ -84,6 +85,12 @@ impl SmbProvider {
         }
         if matches!(options.mechanism, Mechanism::Ntlm) {
             options.mechanism = mechanism_for(server, credentials, self.config());
+            if let Mechanism::Kerberos(kerberos) = &mut options.mechanism
+                && step == Some(ResolveStep::Netbios)
+            {
+                kerberos.service_host =
+                    netbios_server_dns_name(server, &connection, &negotiated).await;
+            }
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
@@ -162,6 +169,51 @@ impl SmbProvider {
             self.config().timeout,
         ))
     }
+}
+
+/// The host name Kerberos names a server by that the NetBIOS name service found as `server`
+/// (a short name the hosts file and DNS did not know, so neither does the Kerberos library,
+/// which would only complete it with `qualify_shortname`): the DNS name the server states in
+/// its NTLM CHALLENGE ([`server_dns_name`]), where that is `server` made fully qualified;
+/// else `server`. One more SESSION_SETUP round trip, on the connection the logon then uses.
+async fn netbios_server_dns_name(
+    server: &str,
+    connection: &Connection,
+    negotiated: &wnet_smb2::client::Negotiated,
+) -> String {
+    match server_dns_name(connection, negotiated).await {
+        Ok(Some(stated)) => {
+            if let Some(fqdn) = qualified_netbios_name(server, &stated) {
+                tracing::debug!(server, %fqdn, "the server's DNS name, for Kerberos");
+                fqdn
+            } else {
+                tracing::debug!(server, stated, "the server's DNS name is another host's");
+                server.to_owned()
+            }
+        }
+        Ok(None) => server.to_owned(),
+        Err(error) => {
+            tracing::debug!(server, %error, "the server did not state its DNS name");
+            server.to_owned()
+        }
+    }
+}
+
+/// `stated`, a server's own claim of its DNS name, lower-cased, when it is a fully qualified
+/// name of the host whose NetBIOS name is `netbios` (its first label): a server cannot steer
+/// the client into asking a ticket for another host's service.
+fn qualified_netbios_name(netbios: &str, stated: &str) -> Option<String> {
+    let stated = stated.strip_suffix('.').unwrap_or(stated);
+    let (first, domain) = stated.split_once('.')?;
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    };
+    (first.eq_ignore_ascii_case(netbios) && domain.split('.').all(label_ok) && label_ok(first))
+        .then(|| stated.to_ascii_lowercase())
 }
 
 /// `error`, from a Kerberos logon that failed with no NTLM to fall back to, naming the
@@ -290,6 +342,31 @@ mod mechanism_tests {
         // NTLM blocked: Kerberos for every account, the NetBIOS domain as the realm.
         assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
         assert_eq!(choice("", "", "", true), "tickets");
+    }
+
+    #[test]
+    fn a_netbios_name_takes_the_dns_name_the_server_states_only_if_it_completes_it() {
+        let take = |stated| qualified_netbios_name("FS1", stated);
+        assert_eq!(
+            take("fs1.corp.example.test").as_deref(),
+            Some("fs1.corp.example.test")
+        );
+        assert_eq!(
+            take("FS1.Corp.Example.").as_deref(),
+            Some("fs1.corp.example")
+        );
+        // Another host, no domain, an empty label, a character no host name has.
+        for stated in [
+            "dc1.corp.example.test",
+            "fs1",
+            "fs1.",
+            "fs1..example",
+            "fs10.corp.example",
+            "fs1.corp example",
+            "fs1.corp/example",
+        ] {
+            assert_eq!(take(stated), None, "{stated}");
+        }
     }
 
     #[test]
