@@ -1,5 +1,7 @@
 //! The name Kerberos asks a ticket for, from the command line against the AD lab (`lab/ad`):
-//! a short name gets a ticket for the server's fully qualified name (`cifs/<fqdn>`), an
+//! a short name gets a ticket for the server's fully qualified name (`cifs/<fqdn>`), from the
+//! hosts file through the Kerberos library or, for a name only WINS knows (a fake WINS server
+//! on a loopback address of the test's), from the server's own statement of it; an
 //! address gets one only where the domain knows an SPN for it (else NTLM, with the reason,
 //! or a failure naming the SPN when NTLM is blocked), and the file server itself sees the
 //! session signed and encrypted with the Kerberos key. The host knows the lab's names through
@@ -8,12 +10,17 @@
 mod common;
 
 use std::fs;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use common::Sandbox;
 use serde_json::Value;
+use wnet_nbt::wire::name_service::{NbEntry, Packet};
 use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -267,4 +274,114 @@ fn the_file_server_sees_the_kerberos_session_signed_and_encrypted() {
     // service ticket above and the session's keys, which the server derived from it.
     assert_eq!(ours["encryption"]["degree"], "full", "{ours}");
     assert_eq!(ours["signing"]["degree"], "full", "{ours}");
+}
+
+/// A WINS server on a loopback address of its own, for the test's lifetime (a minute at
+/// most): it answers name queries for `name<20>` with `address` and every other with
+/// nothing, as the name service of a network whose DNS does not know the server.
+struct FakeWins {
+    address: Ipv4Addr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeWins {
+    fn start(name: &str, address: Ipv4Addr) -> FakeWins {
+        let listen = Ipv4Addr::new(127, 61, 0, 137);
+        let socket =
+            UdpSocket::bind(SocketAddrV4::new(listen, 137)).expect("the WINS port on loopback");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("a read timeout");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let name = name.to_ascii_uppercase();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut buffer = [0u8; 1024];
+            while !stopped.load(Ordering::Relaxed) && started.elapsed() < LIMIT {
+                let Ok((length, peer)) = socket.recv_from(&mut buffer) else {
+                    continue;
+                };
+                let Some(query) = buffer
+                    .get(..length)
+                    .and_then(|bytes| Packet::decode(bytes).ok())
+                else {
+                    continue;
+                };
+                let Some(question) = query.questions.first() else {
+                    continue;
+                };
+                if question.name.name.name() != name || question.name.name.suffix() != 0x20 {
+                    continue;
+                }
+                let answer = Packet::positive_query_response(
+                    query.header.transaction_id,
+                    question.name.clone(),
+                    300,
+                    vec![NbEntry::new(address, false, 1)],
+                );
+                let _ = socket.send_to(&answer.encode(), peer);
+            }
+        });
+        FakeWins {
+            address: listen,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FakeWins {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_name_only_the_netbios_name_service_knows_gets_a_ticket_for_the_servers_fqdn() {
+    let Some(world) = world() else {
+        return;
+    };
+    // The hosts file knows the server only by its FQDN; the short name is WINS's alone, and
+    // the Kerberos library neither looks names up nor completes them: whatever makes the
+    // short name fully qualified is ours.
+    let hosts = world.sandbox.root.join("hosts");
+    fs::write(
+        &hosts,
+        format!(
+            "127.0.0.1 localhost\n{} {}\n{} {}\n",
+            world.lab.dc.address,
+            world.lab.dc.fqdn,
+            world.lab.fileserver.address,
+            world.lab.fileserver.fqdn,
+        ),
+    )
+    .expect("the hosts file");
+    let literal = world.sandbox.root.join("literal-krb5.conf");
+    let conf = fs::read_to_string(&world.lab.krb5_conf).expect("the lab's krb5.conf");
+    let conf = conf.replace("[libdefaults]", "[libdefaults]\n  qualify_shortname = \"\"");
+    fs::write(&literal, conf).expect("krb5.conf");
+    let literal = literal.display().to_string();
+    let wins = FakeWins::start(&world.lab.fileserver.name, world.lab.fileserver.address);
+    let wins_address = wins.address.to_string();
+    let vars = [
+        ("KRB5_CONFIG", literal.as_str()),
+        ("WNET_RESOLVE_ORDER", "hosts,netbios"),
+        ("WNET_NODE_TYPE", "P"),
+        ("WNET_WINS_SERVERS", wins_address.as_str()),
+    ];
+    let short = format!(r"\\{}\public", world.lab.fileserver.name);
+    let added = json(&world.wnet(&["--json", "use", &short], &vars));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    assert_eq!(added["remote"], short.as_str(), "{added}");
+    let fqdn = format!("cifs/{}", world.lab.fileserver.fqdn);
+    let tickets = world.tickets();
+    assert!(has_ticket_for(&tickets, &fqdn), "{fqdn} in {tickets:?}");
+    let deleted = world.wnet(&["use", &short, "/delete"], &vars);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &vars);
 }
