@@ -255,9 +255,11 @@ fn naming_the_service(mut error: WinError, service: &str) -> WinError {
 /// given first and the canonical one if the KDC knows no such SPN. Doing it ourselves would
 /// mean reading krb5.conf as the library does (files and directories in `KRB5_CONFIG`,
 /// includes, final sections) and would ask a ticket for a name the host's own tools would
-/// not. The same applies to an address: MIT's defaults (`rdns = true`) reverse-resolve it,
-/// and with `dns_canonicalize_hostname = false` or `rdns = false` (as a domain member's
-/// krb5.conf usually says) the SPN is `cifs/<address>`, as on Windows.
+/// not. Two cases are ours: a name only the NetBIOS name service knows, which the library
+/// cannot look up (the server's own DNS name is taken: [`netbios_server_dns_name`]); and an
+/// address, which `wnet-smb2` hands over as the principal `cifs/<address>`, never
+/// reverse-resolved into a name as MIT's `rdns` would: Kerberos only where the domain knows
+/// that SPN, else NTLM, as on Windows.
 fn mechanism_for(server: &str, credentials: &Credentials, config: &ProviderConfig) -> Mechanism {
     let policy = config.security;
     let block_ntlm = policy.block_ntlm;

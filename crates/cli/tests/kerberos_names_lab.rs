@@ -217,30 +217,39 @@ fn an_address_without_an_spn_falls_back_to_ntlm_and_says_why() {
     let user = format!("/user:{}", world.lab.principal(alice));
     let by_address = format!(r"\\{}\public", world.lab.fileserver.address);
     let spn = format!("cifs/{}", world.lab.fileserver.address);
+    // MIT's defaults, under which its library would turn the address into the name the hosts
+    // file gives it (rdns): an address is taken as it is, as on Windows.
+    let defaults = world.sandbox.root.join("defaults-krb5.conf");
+    let conf = fs::read_to_string(&world.krb5_conf).expect("krb5.conf");
+    let conf = conf.replace("rdns = false", "rdns = true");
+    assert!(conf.contains("dns_canonicalize_hostname = true"), "{conf}");
+    fs::write(&defaults, conf).expect("krb5.conf");
+    let defaults = defaults.display().to_string();
+    let vars = [("KRB5_CONFIG", defaults.as_str())];
     // An account of the DNS domain: Kerberos first, for cifs/<address>, which the domain
     // does not know; then NTLM with the same account.
     let output = world.wnet(
         &["-v", "--json", "use", &by_address, &alice.password, &user],
-        &[],
+        &vars,
     );
     let added = json(&output);
     let said = String::from_utf8_lossy(&output.stderr);
     let authentication = added["authentication"].as_str().unwrap_or_default();
     assert!(authentication.starts_with("NTLM"), "{added}");
     assert!(said.contains(&spn), "the reason names {spn}: {said}");
-    let deleted = world.wnet(&["use", &by_address, "/delete"], &[]);
+    let deleted = world.wnet(&["use", &by_address, "/delete"], &vars);
     assert!(deleted.status.success(), "{deleted:?}");
-    world.wnet(&["agent", "stop"], &[]);
+    world.wnet(&["agent", "stop"], &vars);
 
     // NTLM blocked: no fallback, and the failure names the SPN that was tried.
-    let refused = world.wnet(&["use", &by_address], &[("WNET_BLOCK_NTLM", "1")]);
+    let refused = world.wnet(&["use", &by_address], &[vars[0], ("WNET_BLOCK_NTLM", "1")]);
     assert!(!refused.status.success(), "{refused:?}");
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(
         said.contains(&spn) && said.contains("Kerberos"),
         "the failure names {spn}: {said}"
     );
-    world.wnet(&["agent", "stop"], &[]);
+    world.wnet(&["agent", "stop"], &vars);
 }
 
 #[test]

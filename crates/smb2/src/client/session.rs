@@ -907,7 +907,14 @@ async fn authenticate_kerberos(
     if host.is_empty() {
         return Err(AuthError::NoServiceName.into());
     }
-    let service = format!("cifs@{host}");
+    // An address is taken as it is, as Windows does (Kerberos only where the domain knows the
+    // SPN cifs/<address>), not reverse-resolved into a name the KDC may know (MIT's rdns): a
+    // principal name, not a host-based one.
+    let service = if host.parse::<std::net::IpAddr>().is_ok() {
+        kerberos.service_principal(options)
+    } else {
+        format!("cifs@{host}")
+    };
     let credentials = kerberos.credentials.clone();
     // The first step may ask the KDC for a service ticket: blocking I/O, off the runtime.
     let (mut context, ap_req) = tokio::task::spawn_blocking(move || {
