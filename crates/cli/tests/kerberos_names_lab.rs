@@ -25,8 +25,11 @@ use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// Another name of the file server, in the lab's DNS domain, known to the hosts file only.
+const ALIAS: &str = "files";
+
 /// The lab held shared, a sandbox, a hosts file naming the file server by its FQDN first
-/// (its canonical name) and its short name after, and alice's tickets.
+/// (its canonical name), its short name and an alias after, and alice's tickets.
 struct World {
     lab: InUse<AdLab>,
     sandbox: Sandbox,
@@ -56,13 +59,14 @@ fn world() -> Option<World> {
     fs::write(
         &hosts,
         format!(
-            "127.0.0.1 localhost\n{} {} {}\n{} {} {}\n",
+            "127.0.0.1 localhost\n{} {} {}\n{} {} {} {ALIAS}.{}\n",
             lab.dc.address,
             lab.dc.fqdn,
             lab.dc.name,
             lab.fileserver.address,
             lab.fileserver.fqdn,
             lab.fileserver.name,
+            lab.dns_domain,
         ),
     )
     .expect("the hosts file");
@@ -204,6 +208,31 @@ fn a_short_name_gets_a_ticket_for_the_servers_fully_qualified_name() {
     let tickets = world.tickets();
     assert!(has_ticket_for(&tickets, &bare), "{bare} in {tickets:?}");
     let deleted = world.wnet(&["use", &short, "/delete"], &[]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    world.wnet(&["agent", "stop"], &[]);
+}
+
+#[test]
+fn an_alias_gets_a_ticket_for_the_servers_canonical_name() {
+    let Some(world) = world() else {
+        return;
+    };
+    let alias = format!("{ALIAS}.{}", world.lab.dns_domain);
+    let share = format!(r"\\{alias}\public");
+    let added = json(&world.wnet(&["--json", "use", &share], &[]));
+    assert_eq!(added["authentication"], "Kerberos", "{added}");
+    assert_eq!(added["remote"], share.as_str(), "{added}");
+    let canonical = format!("cifs/{}", world.lab.fileserver.fqdn);
+    let tickets = world.tickets();
+    assert!(
+        has_ticket_for(&tickets, &canonical),
+        "{canonical} in {tickets:?}"
+    );
+    assert!(
+        !has_ticket_for(&tickets, &format!("cifs/{alias}")),
+        "{tickets:?}"
+    );
+    let deleted = world.wnet(&["use", &share, "/delete"], &[]);
     assert!(deleted.status.success(), "{deleted:?}");
     world.wnet(&["agent", "stop"], &[]);
 }
