@@ -234,11 +234,11 @@ fn naming_the_service(mut error: WinError, service: &str) -> WinError {
 /// to the client): Kerberos with the user's tickets when no credentials are given, and with a
 /// password for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`:
 /// the realm is the domain in capitals); NTLM for other named accounts. Kerberos names the
-/// service `cifs@<server>`, the server as the user typed it; for an address it works only
-/// where the domain knows an SPN for it. Where
-/// Kerberos cannot make the logon, NTLM does, the reason kept in the session (see
-/// `wnet use -v`), unless `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) forbids it;
-/// then a NetBIOS domain is tried as the realm too. With no credentials and a keytab
+/// service `cifs@<server>`, the server as the user typed it (see below); for an address it
+/// works only where the domain knows an SPN for it. Where Kerberos cannot make the logon,
+/// NTLM does, the reason kept in the session (see `wnet use -v`), unless `block_ntlm`
+/// ([`wnet::security_policy`]'s `BlockNTLM`) forbids it; then a NetBIOS domain is tried as
+/// the realm too. With no credentials and a keytab
 /// configured (`WNET_KERBEROS_KEYTAB`), the keytab gets the tickets the cache lacks.
 ///
 /// # The service's host name: the Kerberos library makes it canonical
