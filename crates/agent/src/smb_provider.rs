@@ -175,7 +175,9 @@ impl SmbProvider {
 /// (a short name the hosts file and DNS did not know, so neither does the Kerberos library,
 /// which would only complete it with `qualify_shortname`): the DNS name the server states in
 /// its NTLM CHALLENGE ([`server_dns_name`]), where that is `server` made fully qualified;
-/// else `server`. One more SESSION_SETUP round trip, on the connection the logon then uses.
+/// else `server`. One more SESSION_SETUP round trip, on the connection the logon then uses;
+/// it carries an NTLM NEGOTIATE but no credentials and no AUTHENTICATE, so no NTLM logon is
+/// made even where `BlockNTLM` forbids them.
 async fn netbios_server_dns_name(
     server: &str,
     connection: &Connection,

@@ -883,6 +883,19 @@ pub async fn server_dns_name(
         .filter(|name| !name.is_empty()))
 }
 
+/// The name [`InitiatorContext::new`] gets for the SMB service on `host`: the host-based
+/// `cifs@<host>` for a name, which the Kerberos library makes canonical as krb5.conf says; the
+/// principal `cifs/<address>` for an address, taken as it is, as Windows does (Kerberos only
+/// where the domain knows that SPN), never reverse-resolved into a name the KDC may know
+/// (MIT's `rdns`).
+fn gss_service_name(host: &str) -> String {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        format!("cifs/{host}")
+    } else {
+        format!("cifs@{host}")
+    }
+}
+
 /// Kerberos in SPNEGO: the AP-REQ in a NegTokenInit, then the server's answers fed back to
 /// GSS-API until the context completes, which needs the server's AP-REP (mutual
 /// authentication): a server that finishes without one, or with one that does not verify,
@@ -907,14 +920,7 @@ async fn authenticate_kerberos(
     if host.is_empty() {
         return Err(AuthError::NoServiceName.into());
     }
-    // An address is taken as it is, as Windows does (Kerberos only where the domain knows the
-    // SPN cifs/<address>), not reverse-resolved into a name the KDC may know (MIT's rdns): a
-    // principal name, not a host-based one.
-    let service = if host.parse::<std::net::IpAddr>().is_ok() {
-        kerberos.service_principal(options)
-    } else {
-        format!("cifs@{host}")
-    };
+    let service = gss_service_name(host);
     let credentials = kerberos.credentials.clone();
     // The first step may ask the KDC for a service ticket: blocking I/O, off the runtime.
     let (mut context, ap_req) = tokio::task::spawn_blocking(move || {
@@ -1503,6 +1509,17 @@ impl Session {
 mod tests {
     use super::*;
     use crate::crypto::tests::hex;
+
+    #[test]
+    fn an_address_is_a_principal_and_a_name_a_host_based_service() {
+        assert_eq!(gss_service_name("fs1"), "cifs@fs1");
+        assert_eq!(
+            gss_service_name("fs1.corp.example"),
+            "cifs@fs1.corp.example"
+        );
+        assert_eq!(gss_service_name("198.51.100.195"), "cifs/198.51.100.195");
+        assert_eq!(gss_service_name("2001:db8::5"), "cifs/2001:db8::5");
+    }
 
     #[test]
     fn kerberos_answer_takes_the_ap_rep_under_either_oid() {
