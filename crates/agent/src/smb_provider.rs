@@ -8,14 +8,15 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
-    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares, negotiate_for,
+    Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares,
+    negotiate_for, server_dns_name,
 };
 use wnet_smb2::gssapi::{KerberosCredentials, KerberosFailure};
 use wnet_smb2::{NtStatus, Session, Tree};
 
 use wnet::agent_protocol::{Logon, RequiredMechanism, ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
-use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, Resolver};
+use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, ResolveStep, Resolver};
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
 
@@ -76,7 +77,7 @@ impl SmbProvider {
         options.require_signing |=
             self.config().security.require_security_signature && !credentials.is_anonymous();
         options.allow_insecure_guest = self.config().security.allow_insecure_guest_auth;
-        let address = self.resolve(server).await?;
+        let (address, step) = self.resolver.resolve_with_step(server).await?;
         let (connection, address) = self.connect(server, address).await?;
         let negotiated = negotiate_for(&connection, &options)
             .await
@@ -88,14 +89,26 @@ impl SmbProvider {
         if options.target_name.is_empty() {
             options.target_name = server.to_owned();
         }
-        if let Some(mechanism) = mechanism {
+        if let Some(mut mechanism) = mechanism {
+            if let Mechanism::Kerberos(kerberos) = &mut mechanism
+                && step == Some(ResolveStep::Netbios)
+            {
+                kerberos.service_host =
+                    netbios_server_dns_name(server, &connection, &negotiated).await;
+            }
             options.mechanism = mechanism;
         }
         let session = Session::setup(&connection, &negotiated, credentials, &options)
             .await
             .map_err(|error| {
                 let skew = clock_skew(negotiated.server_time, std::time::SystemTime::now());
-                setup_error(&error, &options.mechanism, skew)
+                let mapped = setup_error(&error, &options.mechanism, skew);
+                match &options.mechanism {
+                    Mechanism::Kerberos(kerberos) => {
+                        naming_the_service(mapped, &kerberos.service_principal(&options))
+                    }
+                    Mechanism::Ntlm => mapped,
+                }
             })?;
         Ok(ServerSession { session, address })
     }
@@ -168,14 +181,76 @@ impl SmbProvider {
     }
 }
 
+/// The host name Kerberos names a server by that the NetBIOS name service found as `server`
+/// (a short name the hosts file and DNS did not know, so neither does the Kerberos library,
+/// which would only complete it with `qualify_shortname`): the DNS name the server states in
+/// its NTLM CHALLENGE ([`server_dns_name`]), where that is `server` made fully qualified;
+/// else `server`. One more SESSION_SETUP round trip, on the connection the logon then uses;
+/// it carries an NTLM NEGOTIATE but no credentials and no AUTHENTICATE, so no NTLM logon is
+/// made even where `BlockNTLM` forbids them.
+async fn netbios_server_dns_name(
+    server: &str,
+    connection: &Connection,
+    negotiated: &wnet_smb2::client::Negotiated,
+) -> String {
+    match server_dns_name(connection, negotiated).await {
+        Ok(Some(stated)) => {
+            if let Some(fqdn) = qualified_netbios_name(server, &stated) {
+                tracing::debug!(server, %fqdn, "the server's DNS name, for Kerberos");
+                fqdn
+            } else {
+                tracing::debug!(server, stated, "the server's DNS name is another host's");
+                server.to_owned()
+            }
+        }
+        Ok(None) => server.to_owned(),
+        Err(error) => {
+            tracing::debug!(server, %error, "the server did not state its DNS name");
+            server.to_owned()
+        }
+    }
+}
+
+/// `stated`, a server's own claim of its DNS name, lower-cased, when it is a fully qualified
+/// name of the host whose NetBIOS name is `netbios` (its first label): a server cannot steer
+/// the client into asking a ticket for another host's service.
+fn qualified_netbios_name(netbios: &str, stated: &str) -> Option<String> {
+    let stated = stated.strip_suffix('.').unwrap_or(stated);
+    let (first, domain) = stated.split_once('.')?;
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    };
+    (first.eq_ignore_ascii_case(netbios) && domain.split('.').all(label_ok) && label_ok(first))
+        .then(|| stated.to_ascii_lowercase())
+}
+
+/// `error`, from a Kerberos logon that failed with no NTLM to fall back to, naming the
+/// service principal it asked a ticket for: where the domain knows no such SPN (an address,
+/// an alias), that name is what the user or the domain's administrator must fix.
+fn naming_the_service(mut error: WinError, service: &str) -> WinError {
+    if let Some(Cause::Smb {
+        failure: wnet::error::SmbFailure::Authentication,
+        detail,
+    }) = &mut error.cause
+        && !detail.contains(service)
+    {
+        *detail = format!("{detail} (service {service})");
+    }
+    error
+}
+
 /// How a session with `server` authenticates, as Windows chooses (MS-SMB2 3.2.4.2.3 leaves it
 /// to the client): Kerberos with the user's tickets when no credentials are given (from the
 /// caller's credential cache, `logon.ccache`, else the agent's default; from the keytab, if
 /// one is configured), and with a password
 /// for an account of a DNS domain (`user@corp.example`, or `CORP.EXAMPLE\user`: the realm is
 /// the domain in capitals); NTLM for other named accounts. Kerberos names the service
-/// `cifs@<server>`, which the Kerberos library makes canonical through DNS as krb5.conf says;
-/// for an address it works only where the domain knows an SPN for it. Where Kerberos cannot
+/// `cifs@<server>`, the server as the user typed it (see below); for an address it works only
+/// where the domain knows an SPN for it. Where Kerberos cannot
 /// make the logon, NTLM does, the reason kept in the session (see `wnet use -v`), unless
 /// `block_ntlm` ([`wnet::security_policy`]'s `BlockNTLM`) or the caller
 /// ([`RequiredMechanism::Kerberos`]) forbids it; then a NetBIOS domain is tried as the realm
@@ -183,6 +258,26 @@ impl SmbProvider {
 /// blocks it. With no credentials and a keytab configured for the agent
 /// (`WNET_KERBEROS_KEYTAB`, a deliberate choice such as a service account's), the keytab gets
 /// the tickets, whatever cache the caller names.
+///
+/// # The service's host name: the Kerberos library makes it canonical
+///
+/// A short name (`fs1`) or an alias must become the server's fully qualified name
+/// (`cifs/fs1.corp.example`) before a ticket is asked for. We leave that to MIT's library,
+/// which does it when the ticket is requested, for a host-based name (`cifs@fs1`), exactly as
+/// for `kinit -S`, `smbclient` and every other GSS-API program on the host, under the host's
+/// krb5.conf: with `dns_canonicalize_hostname = true` (its default) the system resolver's
+/// canonical name (getaddrinfo's `AI_CANONNAME`: the first name of an `/etc/hosts` line, a
+/// DNS CNAME's target or the search domain that answered), then the reverse lookup of its
+/// address if `rdns` is on; with `false`, the name as given, a short one completed with
+/// `qualify_shortname` (default: the first DNS search domain); with `fallback`, the name as
+/// given first and the canonical one if the KDC knows no such SPN. Doing it ourselves would
+/// mean reading krb5.conf as the library does (files and directories in `KRB5_CONFIG`,
+/// includes, final sections) and would ask a ticket for a name the host's own tools would
+/// not. Two cases are ours: a name only the NetBIOS name service knows, which the library
+/// cannot look up (the server's own DNS name is taken: [`netbios_server_dns_name`]); and an
+/// address, which `wnet-smb2` hands over as the principal `cifs/<address>`, never
+/// reverse-resolved into a name as MIT's `rdns` would: Kerberos only where the domain knows
+/// that SPN, else NTLM, as on Windows.
 fn mechanism_for(
     server: &str,
     credentials: &Credentials,
@@ -302,6 +397,53 @@ mod mechanism_tests {
         // NTLM blocked: Kerberos for every account, the NetBIOS domain as the realm.
         assert_eq!(choice("alice", "CORP", "pw", true), "alice@CORP");
         assert_eq!(choice("", "", "", true), "tickets");
+    }
+
+    #[test]
+    fn a_netbios_name_takes_the_dns_name_the_server_states_only_if_it_completes_it() {
+        let take = |stated| qualified_netbios_name("FS1", stated);
+        assert_eq!(
+            take("fs1.corp.example.test").as_deref(),
+            Some("fs1.corp.example.test")
+        );
+        assert_eq!(
+            take("FS1.Corp.Example.").as_deref(),
+            Some("fs1.corp.example")
+        );
+        // Another host, no domain, an empty label, a character no host name has.
+        for stated in [
+            "dc1.corp.example.test",
+            "fs1",
+            "fs1.",
+            "fs1..example",
+            "fs10.corp.example",
+            "fs1.corp example",
+            "fs1.corp/example",
+        ] {
+            assert_eq!(take(stated), None, "{stated}");
+        }
+    }
+
+    #[test]
+    fn a_kerberos_failure_names_the_service_principal_it_asked_for() {
+        let refused = WinError::with_cause(
+            codes::ERROR_UNEXP_NET_ERR,
+            Cause::Smb {
+                failure: wnet::error::SmbFailure::Authentication,
+                detail: "Server not found in Kerberos database".into(),
+            },
+        );
+        let text = naming_the_service(refused, "cifs/198.51.100.195").to_string();
+        assert!(
+            text.contains("Server not found in Kerberos database (service cifs/198.51.100.195)"),
+            "{text}"
+        );
+        // A refusal from the server carries its NTSTATUS, not a Kerberos library's text.
+        let status = status_error(NtStatus::STATUS_LOGON_FAILURE);
+        assert_eq!(
+            naming_the_service(status.clone(), "cifs/fs1").to_string(),
+            status.to_string()
+        );
     }
 
     #[test]

@@ -712,11 +712,17 @@ impl std::fmt::Debug for InitiatorContext {
 }
 
 impl InitiatorContext {
-    /// A context for the service `service@host` (for SMB, `cifs@<the server's DNS name>`),
-    /// with tickets from `credentials`. Talks to nothing yet.
+    /// A context for the service `service@host` (for SMB, `cifs@<the server's DNS name>`), a
+    /// host-based name the library makes canonical as krb5.conf says; or for the principal
+    /// `service/host` (no `@`), taken as it is, in the default realm. Tickets come from
+    /// `credentials`. Talks to nothing yet.
     pub fn new(service: &str, credentials: &KerberosCredentials) -> Result<Self, KerberosError> {
         let api = Gssapi::get()?;
-        let target = api.import_name(service, NT_HOSTBASED_SERVICE, "service name")?;
+        let target = if service.contains('@') {
+            api.import_name(service, NT_HOSTBASED_SERVICE, "service name")?
+        } else {
+            api.import_name(service, NT_KRB5_PRINCIPAL, "service principal")?
+        };
         let mut context = InitiatorContext {
             api,
             target,

@@ -27,6 +27,7 @@ use hostile::{
 };
 use wnet_smb2::client::{
     Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, Refusal, SessionOptions, negotiate,
+    server_dns_name,
 };
 use wnet_smb2::wire::{Command, dialect};
 use wnet_smb2::{Connection, Error, NtStatus, Session, connect_tcp};
@@ -94,6 +95,35 @@ fn assert_closed_by(session: &Session, command: Command) {
 /// Asserts that the connection was closed because of a refused TREE_CONNECT response.
 fn assert_closed(session: &Session) {
     assert_closed_by(session, Command::TreeConnect);
+}
+
+/// Asking a server for its DNS name starts an NTLM logon that is never finished: a server
+/// that names no DNS host gives `None`, and the logon made next on the same connection (the
+/// agent's Kerberos one; NTLM here) is a new session that signs as usual.
+#[tokio::test]
+async fn asking_the_servers_dns_name_leaves_the_connection_fit_for_a_logon() {
+    for dialect in DIALECTS {
+        let server = HostileServer::start(Script::new(dialect)).await;
+        let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
+        let negotiated = negotiate(&connection, false).await.expect("negotiate");
+        let name = server_dns_name(&connection, &negotiated)
+            .await
+            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+        assert_eq!(name, None, "dialect {dialect:#06x}");
+        let session = Session::setup(
+            &connection,
+            &negotiated,
+            &credentials(),
+            &SessionOptions::default(),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+        assert!(session.is_signing());
+        session
+            .tree_connect(SHARE)
+            .await
+            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+    }
 }
 
 /// The control: a correct server on each dialect gets the client through NEGOTIATE, an

@@ -179,8 +179,19 @@ impl Resolver {
 
     /// The server's IPv4 address. ERROR_BAD_NETPATH when no step finds it.
     pub async fn resolve(&self, server: &str) -> Result<Ipv4Addr, WinError> {
+        self.resolve_with_step(server)
+            .await
+            .map(|(address, _step)| address)
+    }
+
+    /// The server's IPv4 address and the step that found it (`None` for an address literal).
+    /// ERROR_BAD_NETPATH when no step finds it.
+    pub async fn resolve_with_step(
+        &self,
+        server: &str,
+    ) -> Result<(Ipv4Addr, Option<ResolveStep>), WinError> {
         if let Ok(address) = server.parse::<Ipv4Addr>() {
-            return Ok(address);
+            return Ok((address, None));
         }
         let mut tried = Vec::new();
         for step in &self.config.resolve_order {
@@ -191,7 +202,7 @@ impl Resolver {
             };
             if let Some(address) = found {
                 tracing::debug!(server, ?step, %address, "resolved");
-                return Ok(address);
+                return Ok((address, Some(*step)));
             }
             tried.push(format!("{step:?}").to_ascii_lowercase());
         }
@@ -271,6 +282,14 @@ mod tests {
         assert_eq!(
             resolver.resolve("127.0.0.9").await.unwrap(),
             Ipv4Addr::new(127, 0, 0, 9)
+        );
+        assert_eq!(
+            resolver.resolve_with_step("localhost").await.unwrap(),
+            (Ipv4Addr::LOCALHOST, Some(ResolveStep::Hosts))
+        );
+        assert_eq!(
+            resolver.resolve_with_step("127.0.0.9").await.unwrap().1,
+            None
         );
     }
 }

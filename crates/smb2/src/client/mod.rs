@@ -18,7 +18,7 @@ pub use close_reason::FrameError;
 pub use connection::{CompoundMembers, unseal_frame};
 pub use session::{
     Authentication, Credentials, KerberosOptions, Mechanism, Negotiated, Session, SessionOptions,
-    negotiate, negotiate_dialects, negotiate_for,
+    negotiate, negotiate_dialects, negotiate_for, server_dns_name,
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{

@@ -360,6 +360,35 @@ pub struct KerberosOptions {
     pub sign: bool,
 }
 
+impl KerberosOptions {
+    /// The host the service principal names: [`KerberosOptions::service_host`], else
+    /// `options`' [`SessionOptions::target_name`]. Empty when neither names one.
+    pub fn service_host<'a>(&'a self, options: &'a SessionOptions) -> &'a str {
+        if self.service_host.is_empty() {
+            &options.target_name
+        } else {
+            &self.service_host
+        }
+    }
+
+    /// The service principal a logon asks a ticket for, as a user would look for it in
+    /// `klist`: `cifs/<host>` (the Kerberos library may make the host canonical first, as
+    /// krb5.conf says, and adds the realm).
+    pub fn service_principal(&self, options: &SessionOptions) -> String {
+        format!("cifs/{}", self.service_host(options))
+    }
+
+    /// An NTLM logon made because Kerberos failed with `error`, the reason naming the service.
+    fn declined(&self, error: &Error, options: &SessionOptions) -> Authentication {
+        Authentication::Ntlm {
+            kerberos_declined: Some(format!(
+                "{error} (service {})",
+                self.service_principal(options)
+            )),
+        }
+    }
+}
+
 /// How a session was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authentication {
@@ -826,6 +855,57 @@ async fn authenticate_ntlm(
     })
 }
 
+/// The server's DNS name as it states it itself: the MsvAvDnsComputerName of the NTLM
+/// CHALLENGE it answers an NTLM NEGOTIATE with ([MS-NLMP] 2.2.2.1), on a session that is
+/// never completed (the server drops it with the connection). `None` when the server names
+/// no DNS host (a stand-alone server often names none).
+///
+/// This is how a server found only by its NetBIOS name gets the fully qualified name its
+/// Kerberos service principal has (`cifs/<fqdn>`): the NetBIOS name service gives an address,
+/// not a DNS name. The claim is the server's own and unauthenticated, like the name service's
+/// answer it follows: a Kerberos logon to the name proves it (mutual authentication), and a
+/// caller should take it only where it completes the name it has (see the agent's use).
+///
+/// # Errors
+///
+/// A connection that fails, or a first SESSION_SETUP answer that is not a CHALLENGE.
+pub async fn server_dns_name(
+    connection: &Connection,
+    negotiated: &Negotiated,
+) -> Result<Option<String>, Error> {
+    let mut ntlm = NtlmClient::new(Credentials::anonymous(), "");
+    let request = Request::SessionSetup(SessionSetupRequest {
+        security_mode: setup_security_mode(negotiated, &SessionOptions::default()),
+        capabilities: 0,
+        security_buffer: spnego::init_token(&ntlm.negotiate_message()),
+    });
+    let exchange = connection
+        .call(&request, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
+        .await?;
+    if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
+        return Err(AuthError::FinishedEarly.into());
+    }
+    let blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
+    let challenge = crate::ntlm::ChallengeMessage::parse(&ntlm_challenge(&blob)?)?;
+    Ok(challenge
+        .av_pair(crate::ntlm::MSV_AV_DNS_COMPUTER_NAME)
+        .map(crate::bytes::from_utf16le_lossy)
+        .filter(|name| !name.is_empty()))
+}
+
+/// The name [`InitiatorContext::new`] gets for the SMB service on `host`: the host-based
+/// `cifs@<host>` for a name, which the Kerberos library makes canonical as krb5.conf says; the
+/// principal `cifs/<address>` for an address, taken as it is, as Windows does (Kerberos only
+/// where the domain knows that SPN), never reverse-resolved into a name the KDC may know
+/// (MIT's `rdns`).
+fn gss_service_name(host: &str) -> String {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        format!("cifs/{host}")
+    } else {
+        format!("cifs@{host}")
+    }
+}
+
 /// Kerberos in SPNEGO: the AP-REQ in a NegTokenInit, then the server's answers fed back to
 /// GSS-API until the context completes, which needs the server's AP-REP (mutual
 /// authentication): a server that finishes without one, or with one that does not verify,
@@ -846,15 +926,11 @@ async fn authenticate_kerberos(
     mode: u8,
     mut session_id: u64,
 ) -> Result<Authenticated, Error> {
-    let host = if kerberos.service_host.is_empty() {
-        &options.target_name
-    } else {
-        &kerberos.service_host
-    };
+    let host = kerberos.service_host(options);
     if host.is_empty() {
         return Err(AuthError::NoServiceName.into());
     }
-    let service = format!("cifs@{host}");
+    let service = gss_service_name(host);
     let credentials = kerberos.credentials.clone();
     // The first step may ask the KDC for a service ticket: blocking I/O, off the runtime.
     let (mut context, ap_req) = tokio::task::spawn_blocking(move || {
@@ -1453,9 +1529,7 @@ async fn logon_with_mechanism(
                     (
                         ntlm().await?,
                         credentials.is_anonymous(),
-                        Authentication::Ntlm {
-                            kerberos_declined: Some(error.to_string()),
-                        },
+                        kerberos.declined(&error, options),
                     )
                 }
                 Err(error) => return Err(error),
@@ -1468,6 +1542,17 @@ async fn logon_with_mechanism(
 mod tests {
     use super::*;
     use crate::crypto::tests::hex;
+
+    #[test]
+    fn an_address_is_a_principal_and_a_name_a_host_based_service() {
+        assert_eq!(gss_service_name("fs1"), "cifs@fs1");
+        assert_eq!(
+            gss_service_name("fs1.corp.example"),
+            "cifs@fs1.corp.example"
+        );
+        assert_eq!(gss_service_name("198.51.100.195"), "cifs/198.51.100.195");
+        assert_eq!(gss_service_name("2001:db8::5"), "cifs/2001:db8::5");
+    }
 
     #[test]
     fn kerberos_answer_takes_the_ap_rep_under_either_oid() {
