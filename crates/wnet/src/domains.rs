@@ -49,6 +49,14 @@ pub struct Domain {
     pub controllers: Vec<DomainController>,
 }
 
+impl Domain {
+    /// Whether `name` is its NetBIOS or DNS name (in any case, a trailing dot allowed).
+    pub fn is_called(&self, name: &str) -> bool {
+        let name = name.strip_suffix('.').unwrap_or(name);
+        self.name.eq_ignore_ascii_case(name) || self.dns_name.eq_ignore_ascii_case(name)
+    }
+}
+
 /// The Kerberos default realm of the krb5.conf files named by `$KRB5_CONFIG` (colon-separated,
 /// the first that sets it wins), else of `/etc/krb5.conf`.
 pub fn kerberos_default_realm() -> Option<String> {

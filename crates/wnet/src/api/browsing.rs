@@ -19,7 +19,11 @@ pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
         let dns = DnsClient::new(DnsConfig::from_env()?);
         let (servers, domains) =
             tokio::join!(browser.servers(workgroup), discover(&dns, Some(&browser)));
-        let mut servers = servers?;
+        // A domain's DNS name is no NetBIOS name: DNS alone lists its servers.
+        let mut servers = match servers {
+            Err(_) if domains.iter().any(|domain| domain.is_called(workgroup)) => Vec::new(),
+            other => other?,
+        };
         add_controllers(&mut servers, workgroup, &domains);
         Ok(servers)
     })
@@ -28,9 +32,7 @@ pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
 /// Adds the controllers of the domain called `name` (by its NetBIOS or DNS name) that are
 /// not among `servers` by address, each named by its host name.
 fn add_controllers(servers: &mut Vec<BrowsedServer>, name: &str, domains: &[Domain]) {
-    let wanted = domains.iter().filter(|domain| {
-        domain.name.eq_ignore_ascii_case(name) || domain.dns_name.eq_ignore_ascii_case(name)
-    });
+    let wanted = domains.iter().filter(|domain| domain.is_called(name));
     for controller in wanted.flat_map(|domain| domain.controllers.iter()) {
         let Some(address) = controller.addresses.first() else {
             continue;
