@@ -3,19 +3,23 @@
 //! The host's domains are the DNS names of the Kerberos default realm (`default_realm` of the
 //! `[libdefaults]` of `$KRB5_CONFIG`, else `/etc/krb5.conf`) and of resolv.conf's search list.
 //! A name is a domain when `_ldap._tcp.dc._msdcs.<name>` has SRV records (its domain
-//! controllers, [MS-ADTS] 6.3.2.3). The domain is shown by its NetBIOS name: the domain group
-//! name in a controller's node status (`<1C>`, else `<00>`) where NetBIOS runs, else the
-//! first label of its DNS name, which is what `samba-tool domain provision` and Windows'
-//! promotion wizard choose unless told otherwise.
+//! controllers, [MS-ADTS] 6.3.2.3). The domain is shown by its NetBIOS name: the one a
+//! controller's SMB server gives in its NTLM challenge (MsvAvNbDomainName: a connection that
+//! sends no credentials and holds no session), else the domain group name in a controller's
+//! node status (`<1C>`, else `<00>`) where NetBIOS runs, else the first label of its DNS
+//! name, which is what `samba-tool domain provision` and Windows' promotion wizard choose
+//! unless told otherwise.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use wnet_host::env_var;
 use wnet_nbt::config::Retransmit;
+use wnet_smb2::client::{ServerIdentity, negotiate, server_identity};
 
 use crate::browse::Browser;
 use crate::dns::{DnsClient, normal_domain};
+use crate::resolve::SMB_PORT;
 
 /// The timers of a controller's node status: it answered DNS, so a name service on it
 /// answers within a second; a controller without one (NetBIOS disabled) costs 2 s, not 20.
@@ -23,6 +27,9 @@ const CONTROLLER_STATUS: Retransmit = Retransmit {
     interval: Duration::from_secs(1),
     retries: 1,
 };
+
+/// How long each step of asking a controller's SMB server for its names may take.
+const CONTROLLER_STEP: Duration = Duration::from_secs(2);
 
 /// The domain controllers' SRV name of a domain ([MS-ADTS] 6.3.2.3).
 pub fn controllers_srv_name(domain: &str) -> String {
@@ -145,13 +152,20 @@ pub async fn discover(dns: &DnsClient, browser: Option<&Browser>) -> Vec<Domain>
                 addresses: host.addresses,
             })
             .collect();
+        let addresses: Vec<Ipv4Addr> = controllers
+            .iter()
+            .flat_map(|dc| dc.addresses.iter().copied())
+            .take(3)
+            .collect();
         let mut name = None;
-        if let Some(browser) = browser {
-            for address in controllers
-                .iter()
-                .flat_map(|dc| dc.addresses.iter())
-                .take(3)
-            {
+        for address in &addresses {
+            name = challenge_domain_name(*address, &dns_name).await;
+            if name.is_some() {
+                break;
+            }
+        }
+        if let Some(browser) = browser.filter(|_| name.is_none()) {
+            for address in &addresses {
                 name = domain_group_name(browser, *address).await;
                 if name.is_some() {
                     break;
@@ -169,6 +183,31 @@ pub async fn discover(dns: &DnsClient, browser: Option<&Browser>) -> Vec<Domain>
         });
     }
     domains
+}
+
+/// The NetBIOS domain name that the controller at `address` gives in the NTLM challenge of
+/// its SMB server, when the DNS domain it gives (if any) is `dns_name`.
+async fn challenge_domain_name(address: Ipv4Addr, dns_name: &str) -> Option<String> {
+    let identity = controller_identity(address).await?;
+    if identity
+        .dns_domain
+        .as_deref()
+        .is_some_and(|domain| !domain.trim_end_matches('.').eq_ignore_ascii_case(dns_name))
+    {
+        return None;
+    }
+    let name = identity.netbios_domain?.to_ascii_uppercase();
+    (name.len() <= 15 && !name.contains(['.', '\\', '/'])).then_some(name)
+}
+
+/// What the SMB server at `address` says of itself before a logon ([`server_identity`]):
+/// a connection that negotiates, sends no credentials and ends, within 2 s
+/// for each step.
+pub async fn controller_identity(address: Ipv4Addr) -> Option<ServerIdentity> {
+    let target = SocketAddr::from((address, SMB_PORT));
+    let connection = wnet_smb2::connect_tcp(target, CONTROLLER_STEP).await.ok()?;
+    negotiate(&connection, false).await.ok()?;
+    server_identity(&connection).await.ok()
 }
 
 /// The domain's name in the node status of its controller at `address`: the group name of
