@@ -1,11 +1,15 @@
 //! DNS messages (RFC 1035 §4), sans-IO: a query for one name and type, and the answers of a
 //! response: SRV (RFC 2782) and A records, every other type skipped by its length.
 //!
-//! A response is hostile input: every length and count is checked against the bytes left,
-//! compression pointers (RFC 1035 §4.1.4) must point before the labels read since the last
-//! one, so that no chain of them can loop, and a name is at most 255 bytes.
+//! A response is hostile input: every length and count is checked against the bytes left.
+//! Names are read and written by `wnet_nbt`'s [`DomainName`] (NBNS is DNS's format): each
+//! compression pointer (RFC 1035 §4.1.4) must point before the labels read since the last
+//! one, so that no chain of them can loop, and a name is at most 255 bytes; names are shown
+//! with DNS tools' `\DDD` escapes, so that a label holding a dot cannot pass for two.
 
 use std::net::Ipv4Addr;
+
+use wnet_nbt::wire::{DomainName, WireError};
 
 /// TYPE A: a host address (RFC 1035 §3.2.2).
 pub const TYPE_A: u16 = 1;
@@ -16,10 +20,6 @@ pub const CLASS_IN: u16 = 1;
 
 /// The header's length (RFC 1035 §4.1.1).
 const HEADER_LEN: usize = 12;
-/// The longest name, in its wire form (RFC 1035 §2.3.4).
-const MAX_NAME_LEN: usize = 255;
-/// The longest label (RFC 1035 §2.3.4).
-const MAX_LABEL_LEN: usize = 63;
 /// Header flags: QR (a response), TC (truncated), RD (recursion desired).
 const FLAG_QR: u16 = 0x8000;
 const FLAG_TC: u16 = 0x0200;
@@ -42,30 +42,10 @@ pub enum DnsError {
         /// The bytes left from `offset`.
         available: usize,
     },
-    /// A compression pointer that does not point before the labels it follows (so could loop).
-    #[error(
-        "DNS name at offset {offset}: compression pointer to {target} does not point backwards"
-    )]
-    PointerNotBackwards {
-        /// Where the pointer is.
-        offset: usize,
-        /// Where it points.
-        target: usize,
-    },
-    /// A label type other than a length (00) or a pointer (11) (RFC 6891 §5 retired the rest).
-    #[error("DNS name at offset {offset}: unsupported label type {byte:#04x}")]
-    BadLabelType {
-        /// Where the label starts.
-        offset: usize,
-        /// Its first byte.
-        byte: u8,
-    },
-    /// A name longer than 255 bytes.
-    #[error("DNS name at offset {offset} is longer than 255 bytes")]
-    NameTooLong {
-        /// Where the name starts.
-        offset: usize,
-    },
+    /// A name that cannot be read: cut short, a pointer that does not point backwards, a
+    /// retired label type, over 255 bytes.
+    #[error("DNS name: {0}")]
+    Name(#[from] WireError),
     /// A name to query that cannot be written: an empty or over-long label, or over 255 bytes.
     #[error("cannot query {name:?}: not a valid DNS name")]
     InvalidName {
@@ -95,6 +75,16 @@ pub enum DnsError {
         /// Its RDLENGTH.
         length: usize,
     },
+}
+
+impl DnsError {
+    /// Whether the message ended before a field or a name did.
+    pub fn is_truncation(&self) -> bool {
+        matches!(
+            self,
+            DnsError::Truncated { .. } | DnsError::Name(WireError::Truncated { .. })
+        )
+    }
 }
 
 /// A response code (RCODE, RFC 1035 §4.1.1).
@@ -159,26 +149,15 @@ pub fn encode_query(id: u16, name: &str, record_type: u16) -> Result<Vec<u8>, Dn
     let invalid = || DnsError::InvalidName {
         name: name.to_owned(),
     };
-    let trimmed = name.strip_suffix('.').unwrap_or(name);
-    let mut message = Vec::with_capacity(HEADER_LEN + trimmed.len() + 6);
+    let domain = DomainName::new(name).map_err(|_| invalid())?;
+    if domain.labels().is_empty() {
+        return Err(invalid());
+    }
+    let mut message = Vec::with_capacity(HEADER_LEN + domain.encoded_length() + 4);
     message.extend_from_slice(&id.to_be_bytes());
     message.extend_from_slice(&FLAG_RD.to_be_bytes());
     message.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
-    if trimmed.is_empty() {
-        return Err(invalid());
-    }
-    for label in trimmed.split('.') {
-        let length = u8::try_from(label.len()).map_err(|_| invalid())?;
-        if label.is_empty() || usize::from(length) > MAX_LABEL_LEN {
-            return Err(invalid());
-        }
-        message.push(length);
-        message.extend_from_slice(label.as_bytes());
-    }
-    message.push(0);
-    if message.len() - HEADER_LEN > MAX_NAME_LEN {
-        return Err(invalid());
-    }
+    domain.encode(&mut message);
     message.extend_from_slice(&record_type.to_be_bytes());
     message.extend_from_slice(&CLASS_IN.to_be_bytes());
     Ok(message)
@@ -215,7 +194,7 @@ pub fn decode_response(message: &[u8], id: u16) -> Result<Response, DnsError> {
         additional: Vec::new(),
     };
     // A truncated response may end anywhere: keep what was whole.
-    let sections = (|| {
+    let sections = (|| -> Result<(), DnsError> {
         for _ in 0..questions {
             reader.name()?;
             reader.take(4, "question type and class")?;
@@ -236,7 +215,7 @@ pub fn decode_response(message: &[u8], id: u16) -> Result<Response, DnsError> {
         Ok(())
     })();
     match sections {
-        Err(DnsError::Truncated { .. }) if truncated => Ok(response),
+        Err(error) if truncated && error.is_truncation() => Ok(response),
         Err(error) => Err(error),
         Ok(()) => Ok(response),
     }
@@ -327,65 +306,11 @@ fn slice_at<'a>(
         })
 }
 
-/// The name at `start`, lower-cased and dotted ("." for the root), and the offset after it
-/// where it is stored (after its first pointer, if it has one).
+/// The name at `start`, lower-cased, dotted and escaped ("." for the root), and the offset
+/// after it where it is stored (after its first pointer, if it has one).
 fn read_name(message: &[u8], start: usize) -> Result<(String, usize), DnsError> {
-    let mut labels: Vec<String> = Vec::new();
-    let mut wire_len = 1;
-    let mut position = start;
-    // Where the labels being read began: a pointer must land before it.
-    let mut segment = start;
-    let mut end = None;
-    loop {
-        let byte = slice_at(message, position, 1, "label length")?[0];
-        match byte & 0xC0 {
-            0x00 => {
-                if byte == 0 {
-                    let after = end.unwrap_or(position + 1);
-                    let name = if labels.is_empty() {
-                        ".".to_owned()
-                    } else {
-                        labels.join(".")
-                    };
-                    return Ok((name, after));
-                }
-                let length = usize::from(byte);
-                wire_len += 1 + length;
-                if wire_len > MAX_NAME_LEN {
-                    return Err(DnsError::NameTooLong { offset: start });
-                }
-                let label = slice_at(message, position + 1, length, "label")?;
-                labels.push(
-                    label
-                        .iter()
-                        .map(|&b| char::from(b.to_ascii_lowercase()))
-                        .collect(),
-                );
-                position += 1 + length;
-            }
-            0xC0 => {
-                let low = slice_at(message, position + 1, 1, "compression pointer")?[0];
-                let target = usize::from(byte & 0x3F) << 8 | usize::from(low);
-                // Before the labels read since the last jump: every jump lands strictly
-                // earlier than the one before, so the walk ends.
-                if target >= segment {
-                    return Err(DnsError::PointerNotBackwards {
-                        offset: position,
-                        target,
-                    });
-                }
-                end.get_or_insert(position + 2);
-                position = target;
-                segment = target;
-            }
-            _ => {
-                return Err(DnsError::BadLabelType {
-                    offset: position,
-                    byte,
-                });
-            }
-        }
-    }
+    let (name, end) = DomainName::decode(message, start)?;
+    Ok((name.to_string().to_ascii_lowercase(), end))
 }
 
 #[cfg(test)]
@@ -502,14 +427,14 @@ mod tests {
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::PointerNotBackwards { .. })
+            Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
         ));
         // A pointer past the end of the message.
         let records = [0xFF, 0xFF, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4];
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::PointerNotBackwards { .. })
+            Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
         ));
         // Two labels pointing at each other: the later one may point back, the earlier not.
         let mut records = vec![1, b'a', 0xC0, (at + 4) as u8, 1, b'b', 0xC0, at as u8];
@@ -517,7 +442,7 @@ mod tests {
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::PointerNotBackwards { .. })
+            Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
         ));
         // A label, then a pointer back to that label: backwards, yet a loop.
         let mut records = vec![1, b'a', 0xC0, at as u8];
@@ -525,14 +450,14 @@ mod tests {
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::PointerNotBackwards { .. })
+            Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
         ));
         // Label type 01 (extended, retired).
         let records = [0x41, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4];
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::BadLabelType { byte: 0x41, .. })
+            Err(DnsError::Name(WireError::BadLabelType { byte: 0x41, .. }))
         ));
     }
 
@@ -543,13 +468,8 @@ mod tests {
         // Every cut of a good answer is an error, never a panic or a partial record.
         for cut in 0..whole.len() {
             let message = response(&query, 0x8180, [1, 0, 0], &whole[..cut]);
-            assert!(
-                matches!(
-                    decode_response(&message, 7),
-                    Err(DnsError::Truncated { .. })
-                ),
-                "cut at {cut}"
-            );
+            let error = decode_response(&message, 7).unwrap_err();
+            assert!(error.is_truncation(), "cut at {cut}: {error:?}");
         }
         // RDLENGTH past the end.
         let mut long = whole.clone();
@@ -580,10 +500,7 @@ mod tests {
         ));
         // A count larger than the records: truncated, unless TC says the server cut it.
         let message = response(&query, 0x8180, [2, 0, 0], &whole);
-        assert!(matches!(
-            decode_response(&message, 7),
-            Err(DnsError::Truncated { .. })
-        ));
+        assert!(decode_response(&message, 7).unwrap_err().is_truncation());
         let message = response(&query, 0x8380, [2, 0, 0], &whole);
         let decoded = decode_response(&message, 7).unwrap();
         assert!(decoded.truncated);
@@ -604,8 +521,20 @@ mod tests {
         let message = response(&query, 0x8180, [1, 0, 0], &records);
         assert!(matches!(
             decode_response(&message, 7),
-            Err(DnsError::NameTooLong { .. })
+            Err(DnsError::Name(WireError::NameTooLong { .. }))
         ));
+    }
+
+    #[test]
+    fn a_label_holding_a_dot_cannot_pass_for_two() {
+        let query = encode_query(7, QUERY_NAME, TYPE_SRV).unwrap();
+        let records = srv_record(&[8, b'e', b'v', b'i', b'l', b'.', b'c', b'o', b'm', 0]);
+        let message = response(&query, 0x8180, [1, 0, 0], &records);
+        let decoded = decode_response(&message, 7).unwrap();
+        let RecordData::Srv(srv) = &decoded.answers[0].data else {
+            panic!("{decoded:?}");
+        };
+        assert_eq!(srv.target, "evil\\046com");
     }
 
     #[test]
