@@ -9,7 +9,6 @@
 mod common;
 
 use std::fs;
-use std::net::Ipv4Addr;
 use std::process::Output;
 use std::time::Duration;
 
@@ -18,18 +17,6 @@ use serde_json::Value;
 use wnet_testlab::{AdLab, InUse, run_bounded};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The broadcast address of the lab's subnet (`198.51.100.192/27` → `198.51.100.223`).
-fn broadcast(lab: &AdLab) -> Ipv4Addr {
-    let network: Ipv4Addr = lab
-        .subnet
-        .split('/')
-        .next()
-        .and_then(|address| address.parse().ok())
-        .expect("the lab's subnet");
-    let host_bits = u32::MAX.checked_shr(u32::from(lab.prefix)).unwrap_or(0);
-    Ipv4Addr::from(u32::from(network) | host_bits)
-}
 
 /// The lab held shared and a sandbox.
 struct World {
@@ -53,7 +40,7 @@ impl World {
         let mut command = self.sandbox.command(args);
         command
             .env_remove("WNET_WINS_SERVERS")
-            .env("WNET_BROADCAST_ADDRESSES", broadcast(&self.lab).to_string())
+            .env("WNET_BROADCAST_ADDRESSES", self.lab.broadcast().to_string())
             .env("KRB5_CONFIG", &self.lab.krb5_conf)
             .env("WNET_DNS_SERVERS", self.lab.dns.to_string())
             .env("WNET_RESOLV_CONF", "/dev/null");
@@ -91,7 +78,7 @@ fn view_domain_shows_the_realms_domain_beside_the_workgroups() {
     let mut command = world.sandbox.command(&["--json", "view", "/domain"]);
     command
         .env_remove("WNET_WINS_SERVERS")
-        .env("WNET_BROADCAST_ADDRESSES", broadcast(lab).to_string())
+        .env("WNET_BROADCAST_ADDRESSES", lab.broadcast().to_string())
         .env("KRB5_CONFIG", &lab.krb5_conf)
         .env("WNET_RESOLV_CONF", "/dev/null");
     let output = run_bounded(&mut command, LIMIT).expect("wnet ran");

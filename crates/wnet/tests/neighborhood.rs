@@ -148,15 +148,6 @@ fn globalnet_shows_the_ad_domain_and_its_controller_under_the_provider() {
         <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
     )
     .unwrap();
-    let network: std::net::Ipv4Addr = lab
-        .subnet
-        .split('/')
-        .next()
-        .and_then(|address| address.parse().ok())
-        .expect("the lab's subnet");
-    let broadcast = std::net::Ipv4Addr::from(
-        u32::from(network) | u32::MAX.checked_shr(lab.prefix.into()).unwrap_or(0),
-    );
     // Down to the servers (depth 2): the walk needs no credentials.
     let output = run_bounded(
         Command::new(example())
@@ -165,7 +156,7 @@ fn globalnet_shows_the_ad_domain_and_its_controller_under_the_provider() {
             .env("WNET_AGENT_SOCKET", runtime.join("agent.sock"))
             .env("WNET_AGENT_IDLE", "2")
             .env("WNET_CONFIG_DIR", runtime.join("config"))
-            .env("WNET_BROADCAST_ADDRESSES", broadcast.to_string())
+            .env("WNET_BROADCAST_ADDRESSES", lab.broadcast().to_string())
             .env("WNET_WORKGROUP", "WNETADTEST")
             .env("KRB5_CONFIG", &lab.krb5_conf)
             .env("WNET_DNS_SERVERS", lab.dns.to_string())
