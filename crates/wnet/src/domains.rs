@@ -131,8 +131,9 @@ pub fn netbios_name_of(dns_name: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// The domains among the host's candidate names ([`candidate_names`]), each named by
-/// asking its controllers' name service through `browser` when there is one.
+/// The domains among the host's candidate names ([`candidate_names`]): those with domain
+/// controllers in DNS, each named by a controller's NTLM challenge, else by its node status
+/// through `browser` when there is one, else by its first label (see the module's header).
 pub async fn discover(dns: &DnsClient, browser: Option<&Browser>) -> Vec<Domain> {
     let realm = kerberos_default_realm();
     let mut domains: Vec<Domain> = Vec::new();
