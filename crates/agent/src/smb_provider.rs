@@ -9,7 +9,7 @@ use wnet_nbt::session::{SessionConfig, call};
 use wnet_nbt::wire::{NetbiosName, ScopedName};
 use wnet_smb2::client::{
     Connection, Credentials, KerberosOptions, Mechanism, SessionOptions, list_shares,
-    negotiate_for, server_dns_name,
+    negotiate_for, server_identity,
 };
 use wnet_smb2::gssapi::{KerberosCredentials, KerberosFailure};
 use wnet_smb2::{NtStatus, Session, Tree};
@@ -93,8 +93,7 @@ impl SmbProvider {
             if let Mechanism::Kerberos(kerberos) = &mut mechanism
                 && step == Some(ResolveStep::Netbios)
             {
-                kerberos.service_host =
-                    netbios_server_dns_name(server, &connection, &negotiated).await;
+                kerberos.service_host = netbios_server_dns_name(server, &connection).await;
             }
             options.mechanism = mechanism;
         }
@@ -184,16 +183,15 @@ impl SmbProvider {
 /// The host name Kerberos names a server by that the NetBIOS name service found as `server`
 /// (a short name the hosts file and DNS did not know, so neither does the Kerberos library,
 /// which would only complete it with `qualify_shortname`): the DNS name the server states in
-/// its NTLM CHALLENGE ([`server_dns_name`]), where that is `server` made fully qualified;
+/// its NTLM CHALLENGE ([`server_identity`]), where that is `server` made fully qualified;
 /// else `server`. One more SESSION_SETUP round trip, on the connection the logon then uses;
 /// it carries an NTLM NEGOTIATE but no credentials and no AUTHENTICATE, so no NTLM logon is
 /// made even where `BlockNTLM` forbids them.
-async fn netbios_server_dns_name(
-    server: &str,
-    connection: &Connection,
-    negotiated: &wnet_smb2::client::Negotiated,
-) -> String {
-    match server_dns_name(connection, negotiated).await {
+async fn netbios_server_dns_name(server: &str, connection: &Connection) -> String {
+    match server_identity(connection)
+        .await
+        .map(|identity| identity.dns_name)
+    {
         Ok(Some(stated)) => {
             if let Some(fqdn) = qualified_netbios_name(server, &stated) {
                 tracing::debug!(server, %fqdn, "the server's DNS name, for Kerberos");

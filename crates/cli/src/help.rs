@@ -103,6 +103,19 @@ pub const ENVIRONMENT: &[Variable] = &[
         verbs: &["view"],
     },
     Variable {
+        name: "WNET_DNS_SERVERS",
+        default: "the nameservers of resolv.conf",
+        meaning: "DNS servers asked for the domain controllers of the host's domains \
+                  (krb5.conf's default_realm, resolv.conf's search list)",
+        verbs: &["view"],
+    },
+    Variable {
+        name: "WNET_RESOLV_CONF",
+        default: "/etc/resolv.conf",
+        meaning: "where the DNS servers and search list come from",
+        verbs: &["view"],
+    },
+    Variable {
         name: "WNET_DRIVES_DIR",
         default: "$XDG_RUNTIME_DIR/wnet/drives (else /tmp/wnet-<uid>/drives)",
         meaning: "where drive letters are mounted (Z: at <dir>/Z)",

@@ -27,7 +27,7 @@ use hostile::{
 };
 use wnet_smb2::client::{
     Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, Refusal, SessionOptions, negotiate,
-    server_dns_name,
+    server_identity,
 };
 use wnet_smb2::wire::{Command, dialect};
 use wnet_smb2::{Connection, Error, NtStatus, Session, connect_tcp};
@@ -106,9 +106,10 @@ async fn asking_the_servers_dns_name_leaves_the_connection_fit_for_a_logon() {
         let server = HostileServer::start(Script::new(dialect)).await;
         let connection = connect_tcp(server.address, TIMEOUT).await.expect("connect");
         let negotiated = negotiate(&connection, false).await.expect("negotiate");
-        let name = server_dns_name(&connection, &negotiated)
+        let name = server_identity(&connection)
             .await
-            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"));
+            .unwrap_or_else(|error| panic!("dialect {dialect:#06x}: {error}"))
+            .dns_name;
         assert_eq!(name, None, "dialect {dialect:#06x}");
         let session = Session::setup(
             &connection,

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
-use wnet_smb2::client::{negotiate, server_dns_name};
+use wnet_smb2::client::{negotiate, server_identity};
 use wnet_smb2::connect_tcp;
 use wnet_testlab::AdLab;
 
@@ -23,10 +23,11 @@ fn the_file_server_states_its_fully_qualified_name_before_a_logon() {
         .expect("a runtime");
     let name = runtime.block_on(async {
         let connection = connect_tcp(address, TIMEOUT).await.expect("connected");
-        let negotiated = negotiate(&connection, true).await.expect("negotiated");
-        server_dns_name(&connection, &negotiated)
+        negotiate(&connection, true).await.expect("negotiated");
+        server_identity(&connection)
             .await
             .expect("a CHALLENGE")
+            .dns_name
     });
     assert_eq!(
         name.map(|name| name.to_ascii_lowercase()).as_deref(),

@@ -645,6 +645,19 @@ pub struct AdLab {
 }
 
 impl AdLab {
+    /// The broadcast address of the lab's subnet (`198.51.100.192/27`: `198.51.100.223`),
+    /// where the tests' NetBIOS broadcasts go.
+    pub fn broadcast(&self) -> Ipv4Addr {
+        let network = self
+            .subnet
+            .split('/')
+            .next()
+            .and_then(|address| address.parse::<Ipv4Addr>().ok())
+            .unwrap_or(self.bridge.address);
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
+        Ipv4Addr::from(u32::from(network) | host_bits)
+    }
+
     /// Makes sure the domain is up and returns it, held shared until the returned value is
     /// dropped.
     ///

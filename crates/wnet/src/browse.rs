@@ -4,13 +4,14 @@
 //!   node status of every local master browser that answers a broadcast for
 //!   `\x01\x02__MSBROWSE__\x02<01>`, and of every configured WINS server; plus the configured
 //!   workgroup.
-//! - Servers of a workgroup: every node that answers for the group `WORKGROUP<00>` (by
+//! - Servers of a workgroup or domain: every node that answers for the group `NAME<00>`, the
+//!   domain controllers' group `NAME<1C>` or the domain master browser `NAME<1B>` (by
 //!   broadcast and through WINS), named by the unique `<20>` name of its node status.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig};
+use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions, interface_broadcasts};
 use wnet_nbt::wire::{NetbiosName, NodeName};
 
@@ -109,9 +110,21 @@ impl Browser {
 
     /// The name table of the node at `address`.
     pub async fn node_names(&self, address: Ipv4Addr) -> Vec<NodeName> {
+        self.node_names_with(address, self.client.config().unicast)
+            .await
+    }
+
+    /// The name table of the node at `address`, asked on `retransmit`'s timers: shorter
+    /// ones than RFC 1002's 20 s for a node known to be up, which answers at once if it
+    /// runs a name service.
+    pub async fn node_names_with(
+        &self,
+        address: Ipv4Addr,
+        retransmit: Retransmit,
+    ) -> Vec<NodeName> {
         let target = SocketAddrV4::new(address, NAME_SERVICE_UDP_PORT);
         self.client
-            .node_status(target, self.client.config().unicast)
+            .node_status(target, retransmit)
             .await
             .map(|answer| answer.names)
             .unwrap_or_default()
@@ -146,11 +159,26 @@ impl Browser {
 
     /// The servers of `workgroup`, sorted by name.
     pub async fn servers(&self, workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
-        let group = NetbiosName::new(workgroup, 0x00).map_err(|error| {
-            WinError::with_cause(codes::ERROR_BAD_NET_NAME, Cause::Other(error.to_string()))
-        })?;
+        let name = |suffix| {
+            NetbiosName::new(workgroup, suffix).map_err(|error| {
+                WinError::with_cause(codes::ERROR_BAD_NET_NAME, Cause::Other(error.to_string()))
+            })
+        };
+        // The group's members, its domain controllers and its domain master browser, asked at
+        // once: each query waits out its timers to collect every answer.
+        let (members, controllers, master) = tokio::join!(
+            self.responders(name(0x00)?),
+            self.responders(name(0x1C)?),
+            self.responders(name(0x1B)?),
+        );
+        let mut addresses = members;
+        for address in controllers.into_iter().chain(master) {
+            if !addresses.contains(&address) {
+                addresses.push(address);
+            }
+        }
         let mut servers = BTreeMap::new();
-        for address in self.responders(group).await {
+        for address in addresses {
             let names = self.node_names(address).await;
             if let Some(server) = names
                 .iter()

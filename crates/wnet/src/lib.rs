@@ -2,7 +2,8 @@
 //!
 //! This crate owns `NetResource`, `WinError` (Win32 codes with their standard texts and the
 //! NTSTATUS or NBT cause behind them), the per-thread last extended error, name resolution for
-//! servers, enumeration scopes, universal names, resource information and parent, user names,
+//! servers, the host's Active Directory domains (DNS SRV),
+//! enumeration scopes, universal names, resource information and parent, user names,
 //! credentials and the remembered-connections store. It is a client of the per-user agent
 //! (`wnet-agent`), which holds the SMB sessions, the connection table and the mounts.
 //!
@@ -16,6 +17,8 @@ pub mod browse;
 pub mod config_dir;
 pub mod connect_credentials;
 pub mod credentials;
+pub mod dns;
+pub mod domains;
 pub mod drives;
 pub mod error;
 pub mod file_channel;

@@ -477,7 +477,7 @@ pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
             }
             println!("{:<22}Remark\n\n{}", "Server Name", "-".repeat(79));
             for server in servers {
-                println!("{:<22}{}", format!("\\\\{}", server.name), server.address);
+                println!("{:<21} {}", format!("\\\\{}", server.name), server.address);
             }
             println!("The command completed successfully.");
             Ok(())

@@ -3,6 +3,7 @@
 
 mod close_reason;
 mod connection;
+mod identity;
 mod session;
 mod shares;
 mod tree;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 pub use close_reason::{AuthError, CloseReason, Refusal};
 pub use connection::{Connection, Exchange, MessageSecurity};
+pub use identity::{ServerIdentity, server_identity};
 // The reader task's work on bytes alone, for the fuzz targets.
 #[doc(hidden)]
 pub use close_reason::FrameError;
@@ -18,7 +20,7 @@ pub use close_reason::FrameError;
 pub use connection::{CompoundMembers, unseal_frame};
 pub use session::{
     Authentication, Credentials, KerberosOptions, Mechanism, Negotiated, Session, SessionOptions,
-    negotiate, negotiate_dialects, negotiate_for, server_dns_name,
+    negotiate, negotiate_dialects, negotiate_for,
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{

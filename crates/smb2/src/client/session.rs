@@ -855,44 +855,6 @@ async fn authenticate_ntlm(
     })
 }
 
-/// The server's DNS name as it states it itself: the MsvAvDnsComputerName of the NTLM
-/// CHALLENGE it answers an NTLM NEGOTIATE with ([MS-NLMP] 2.2.2.1), on a session that is
-/// never completed (the server drops it with the connection). `None` when the server names
-/// no DNS host (a stand-alone server often names none).
-///
-/// This is how a server found only by its NetBIOS name gets the fully qualified name its
-/// Kerberos service principal has (`cifs/<fqdn>`): the NetBIOS name service gives an address,
-/// not a DNS name. The claim is the server's own and unauthenticated, like the name service's
-/// answer it follows: a Kerberos logon to the name proves it (mutual authentication), and a
-/// caller should take it only where it completes the name it has (see the agent's use).
-///
-/// # Errors
-///
-/// A connection that fails, or a first SESSION_SETUP answer that is not a CHALLENGE.
-pub async fn server_dns_name(
-    connection: &Connection,
-    negotiated: &Negotiated,
-) -> Result<Option<String>, Error> {
-    let mut ntlm = NtlmClient::new(Credentials::anonymous(), "");
-    let request = Request::SessionSetup(SessionSetupRequest {
-        security_mode: setup_security_mode(negotiated, &SessionOptions::default()),
-        capabilities: 0,
-        security_buffer: spnego::init_token(&ntlm.negotiate_message()),
-    });
-    let exchange = connection
-        .call(&request, 0, 0, &[NtStatus::STATUS_MORE_PROCESSING_REQUIRED])
-        .await?;
-    if NtStatus(exchange.header.status) != NtStatus::STATUS_MORE_PROCESSING_REQUIRED {
-        return Err(AuthError::FinishedEarly.into());
-    }
-    let blob = SessionSetupResponse::decode(&exchange.response)?.security_buffer;
-    let challenge = crate::ntlm::ChallengeMessage::parse(&ntlm_challenge(&blob)?)?;
-    Ok(challenge
-        .av_pair(crate::ntlm::MSV_AV_DNS_COMPUTER_NAME)
-        .map(crate::bytes::from_utf16le_lossy)
-        .filter(|name| !name.is_empty()))
-}
-
 /// The name [`InitiatorContext::new`] gets for the SMB service on `host`: the host-based
 /// `cifs@<host>` for a name, which the Kerberos library makes canonical as krb5.conf says; the
 /// principal `cifs/<address>` for an address, taken as it is, as Windows does (Kerberos only

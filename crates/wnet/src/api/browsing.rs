@@ -1,21 +1,74 @@
-//! The network neighbourhood: workgroups and servers by NetBIOS browsing, and a server's
-//! shares through the agent.
+//! The network neighbourhood: workgroups and servers by NetBIOS browsing, Active Directory
+//! domains and their controllers by DNS, and a server's shares through the agent.
 
 use super::{record, runtime, unexpected};
 use crate::agent_client::AgentClient;
 use crate::agent_protocol::{Logon, Request, Response, ShareEntry};
-use crate::browse::Browser;
+use crate::browse::{BrowsedServer, Browser};
 use crate::connect_credentials::resolve_credentials;
+use crate::dns::{DnsClient, DnsConfig};
+use crate::domains::{Domain, discover};
 use crate::error::WinError;
 
-/// The servers of a workgroup, found by NetBIOS browsing.
-pub fn browse_servers(workgroup: &str) -> Result<Vec<crate::browse::BrowsedServer>, WinError> {
-    runtime()?.block_on(async { Browser::from_env().await?.servers(workgroup).await })
+/// The servers of a workgroup or domain: found by NetBIOS browsing and, for a domain of the
+/// host's (see [`crate::domains`]), its domain controllers from DNS, named by their host names
+/// where NetBIOS does not name them.
+pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
+    runtime()?.block_on(async {
+        let browser = Browser::from_env().await?;
+        let dns = DnsClient::new(DnsConfig::from_env()?);
+        let (servers, domains) =
+            tokio::join!(browser.servers(workgroup), discover(&dns, Some(&browser)));
+        // A domain's DNS name is no NetBIOS name: DNS alone lists its servers.
+        let mut servers = match servers {
+            Err(_) if domains.iter().any(|domain| domain.is_called(workgroup)) => Vec::new(),
+            other => other?,
+        };
+        add_controllers(&mut servers, workgroup, &domains);
+        Ok(servers)
+    })
 }
 
-/// The workgroups visible from here.
+/// Adds the controllers of the domain called `name` (by its NetBIOS or DNS name) that are
+/// not among `servers` by address, each named by its host name.
+fn add_controllers(servers: &mut Vec<BrowsedServer>, name: &str, domains: &[Domain]) {
+    let wanted = domains.iter().filter(|domain| domain.is_called(name));
+    for controller in wanted.flat_map(|domain| domain.controllers.iter()) {
+        let Some(address) = controller.addresses.first() else {
+            continue;
+        };
+        if servers
+            .iter()
+            .any(|server| controller.addresses.contains(&server.address))
+        {
+            continue;
+        }
+        servers.push(BrowsedServer {
+            name: controller.host.clone(),
+            address: *address,
+        });
+    }
+}
+
+/// The workgroups visible from here, and the host's Active Directory domains found by DNS,
+/// each name once, sorted.
 pub fn browse_workgroups() -> Result<Vec<String>, WinError> {
-    runtime()?.block_on(async { Ok(Browser::from_env().await?.workgroups().await) })
+    runtime()?.block_on(async {
+        let browser = Browser::from_env().await?;
+        let dns = DnsClient::new(DnsConfig::from_env()?);
+        let (mut names, domains) =
+            tokio::join!(browser.workgroups(), discover(&dns, Some(&browser)));
+        for domain in domains {
+            if !names
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(&domain.name))
+            {
+                names.push(domain.name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    })
 }
 
 /// The shares of `server` (over the agent's session with it, or one made with the default
@@ -36,4 +89,45 @@ pub fn server_shares(
         other => Err(unexpected(&other)),
     }
     .map_err(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::domains::DomainController;
+
+    #[test]
+    fn domain_controllers_join_the_servers_once_by_address() {
+        let domains = vec![Domain {
+            name: "CORP".into(),
+            dns_name: "corp.example.test".into(),
+            controllers: vec![
+                DomainController {
+                    host: "dc1.corp.example.test".into(),
+                    addresses: vec![Ipv4Addr::new(198, 51, 100, 194)],
+                },
+                DomainController {
+                    host: "dc2.corp.example.test".into(),
+                    addresses: vec![Ipv4Addr::new(198, 51, 100, 196)],
+                },
+                DomainController {
+                    host: "nowhere.corp.example.test".into(),
+                    addresses: vec![],
+                },
+            ],
+        }];
+        let mut servers = vec![BrowsedServer {
+            name: "DC2".into(),
+            address: Ipv4Addr::new(198, 51, 100, 196),
+        }];
+        add_controllers(&mut servers, "corp", &domains);
+        let names: Vec<_> = servers.iter().map(|server| server.name.as_str()).collect();
+        assert_eq!(names, ["DC2", "dc1.corp.example.test"]);
+        add_controllers(&mut servers, "corp.example.test", &domains);
+        assert_eq!(servers.len(), 2);
+        add_controllers(&mut servers, "WORKGROUP", &domains);
+        assert_eq!(servers.len(), 2);
+    }
 }
