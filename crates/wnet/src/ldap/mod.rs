@@ -110,6 +110,100 @@ pub fn host_names(entries: &[Entry]) -> Vec<String> {
     names
 }
 
+/// What a GSS-API security context does for the bind: [`InitiatorContext`], or a stand-in
+/// in tests.
+pub trait SecurityContext {
+    /// One step of establishing the context (empty input for the first).
+    fn step(&mut self, input: &[u8]) -> Result<Vec<u8>, KerberosError>;
+    /// Whether the context is established.
+    fn is_complete(&self) -> bool;
+    /// Wraps a message (signed; sealed too when `confidential`).
+    fn wrap(&mut self, message: &[u8], confidential: bool) -> Result<Vec<u8>, KerberosError>;
+    /// Unwraps the peer's message.
+    fn unwrap(&mut self, token: &[u8]) -> Result<Vec<u8>, KerberosError>;
+}
+
+impl SecurityContext for InitiatorContext {
+    fn step(&mut self, input: &[u8]) -> Result<Vec<u8>, KerberosError> {
+        InitiatorContext::step(self, input)
+    }
+    fn is_complete(&self) -> bool {
+        InitiatorContext::is_complete(self)
+    }
+    fn wrap(&mut self, message: &[u8], confidential: bool) -> Result<Vec<u8>, KerberosError> {
+        InitiatorContext::wrap(self, message, confidential)
+    }
+    fn unwrap(&mut self, token: &[u8]) -> Result<Vec<u8>, KerberosError> {
+        Ok(InitiatorContext::unwrap(self, token)?.message.to_vec())
+    }
+}
+
+/// What the client does after a BindResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindStep {
+    /// Send another BindRequest with these credentials.
+    Send(Vec<u8>),
+    /// The bind is done: the security layer is on, and the server receives wrapped buffers
+    /// of at most this many bytes.
+    Done(u32),
+}
+
+/// The client side of a SASL GSSAPI bind (RFC 4752 3.1), sans-IO: the context's tokens until
+/// it is established, then the server's wrapped offer answered with the chosen layer
+/// ([`sasl::choose_layer`]), then success.
+#[derive(Debug)]
+pub struct GssapiBind<C> {
+    context: C,
+    /// The server's largest buffer, once the layer is chosen.
+    server_max: Option<u32>,
+}
+
+impl<C: SecurityContext> GssapiBind<C> {
+    /// The bind and the credentials of its first request (the context's first token).
+    pub fn start(mut context: C) -> Result<(Self, Vec<u8>), LdapError> {
+        let token = context.step(&[])?;
+        Ok((
+            GssapiBind {
+                context,
+                server_max: None,
+            },
+            token,
+        ))
+    }
+
+    /// The step after the server's BindResponse: its `result` and serverSaslCreds.
+    pub fn answer(
+        &mut self,
+        result: LdapResult,
+        credentials: Option<&[u8]>,
+    ) -> Result<BindStep, LdapError> {
+        let credentials = credentials.unwrap_or_default();
+        match result.code {
+            SUCCESS => self
+                .server_max
+                .map(BindStep::Done)
+                .ok_or(LdapError::Protocol(
+                    "the bind ended before a security layer was agreed",
+                )),
+            SASL_BIND_IN_PROGRESS if !self.context.is_complete() => {
+                Ok(BindStep::Send(self.context.step(credentials)?))
+            }
+            SASL_BIND_IN_PROGRESS if self.server_max.is_none() => {
+                let offer = sasl::parse_offer(&self.context.unwrap(credentials)?)?;
+                let chosen = sasl::choose_layer(offer, false)?;
+                // RFC 4752: the reply is wrapped without confidentiality, whatever is chosen.
+                let reply = self.context.wrap(&sasl::reply(chosen), false)?;
+                self.server_max = Some(offer.max_size);
+                Ok(BindStep::Send(reply))
+            }
+            SASL_BIND_IN_PROGRESS => {
+                Err(LdapError::Protocol("a bind step after the security layer"))
+            }
+            _ => Err(LdapError::Refused(result)),
+        }
+    }
+}
+
 /// One connection to an LDAP server.
 struct Session {
     stream: TcpStream,
@@ -218,40 +312,21 @@ impl Session {
 
     /// The SASL GSSAPI bind as `ldap@dc_host`, through to the security layer.
     fn bind(&mut self, dc_host: &str) -> Result<(), LdapError> {
-        let mut context =
+        let context =
             InitiatorContext::new(&format!("ldap@{dc_host}"), &KerberosCredentials::Default)?;
-        let mut token = context.step(&[])?;
-        let mut layer = None;
+        let (mut bind, mut token) = GssapiBind::start(context)?;
         for _ in 0..MAX_BIND_STEPS {
             let id = self.id();
             self.send(&encode_sasl_bind(id, "GSSAPI", Some(&token)))?;
             let Response::Bind(result, credentials) = self.answer(id)? else {
                 return Err(LdapError::Protocol("a bind answered by something else"));
             };
-            match result.code {
-                SUCCESS => {
-                    let Some(server_max) = layer else {
-                        return Err(LdapError::Protocol(
-                            "the bind ended before a security layer was agreed",
-                        ));
-                    };
-                    self.layer = Some((context, server_max));
+            match bind.answer(result, credentials.as_deref())? {
+                BindStep::Send(next) => token = next,
+                BindStep::Done(server_max) => {
+                    self.layer = Some((bind.context, server_max));
                     return Ok(());
                 }
-                SASL_BIND_IN_PROGRESS if !context.is_complete() => {
-                    token = context.step(&credentials.unwrap_or_default())?;
-                }
-                SASL_BIND_IN_PROGRESS if layer.is_none() => {
-                    let offer = context.unwrap(&credentials.unwrap_or_default())?;
-                    let offer = sasl::parse_offer(&offer.message)?;
-                    let chosen = sasl::choose_layer(offer, false)?;
-                    token = context.wrap(&sasl::reply(chosen), false)?;
-                    layer = Some(offer.max_size);
-                }
-                SASL_BIND_IN_PROGRESS => {
-                    return Err(LdapError::Protocol("a bind step after the security layer"));
-                }
-                _ => return Err(LdapError::Refused(result)),
             }
         }
         Err(LdapError::Protocol("the bind took too many steps"))
@@ -346,6 +421,101 @@ mod tests {
             host_names(&entries),
             ["fs1.corp.example.test", "dc1.corp.example.test"]
         );
+    }
+
+    /// A context that completes on its second step; "wrapping" prefixes `W`.
+    #[derive(Debug, Default)]
+    struct FakeContext {
+        steps: usize,
+        wrapped: Vec<Vec<u8>>,
+    }
+
+    impl SecurityContext for FakeContext {
+        fn step(&mut self, input: &[u8]) -> Result<Vec<u8>, KerberosError> {
+            self.steps += 1;
+            match self.steps {
+                1 => Ok(b"AP-REQ".to_vec()),
+                2 if input == b"AP-REP" => Ok(Vec::new()),
+                _ => Err(KerberosError::State("unexpected step")),
+            }
+        }
+        fn is_complete(&self) -> bool {
+            self.steps >= 2
+        }
+        fn wrap(&mut self, message: &[u8], confidential: bool) -> Result<Vec<u8>, KerberosError> {
+            assert!(!confidential, "the layer reply is never sealed");
+            self.wrapped.push(message.to_vec());
+            Ok([b"W", message].concat())
+        }
+        fn unwrap(&mut self, token: &[u8]) -> Result<Vec<u8>, KerberosError> {
+            token
+                .strip_prefix(b"W")
+                .map(<[u8]>::to_vec)
+                .ok_or(KerberosError::State("bad signature"))
+        }
+    }
+
+    fn result(code: u32) -> LdapResult {
+        LdapResult {
+            code,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_samba_like_bind_agrees_integrity() {
+        let (mut bind, token) = GssapiBind::start(FakeContext::default()).unwrap();
+        assert_eq!(token, b"AP-REQ");
+        // The AP-REP completes the context: an empty response follows.
+        let step = bind.answer(result(14), Some(b"AP-REP")).unwrap();
+        assert_eq!(step, BindStep::Send(Vec::new()));
+        // Samba offers every layer and takes 16 MiB - 1.
+        let step = bind.answer(result(14), Some(b"W\x07\xff\xff\xff")).unwrap();
+        assert_eq!(step, BindStep::Send(b"W\x02\x10\x10\x00".to_vec()));
+        assert_eq!(
+            bind.answer(result(0), None).unwrap(),
+            BindStep::Done(0xff_ffff)
+        );
+        // Nothing more after the layer.
+        assert!(matches!(
+            bind.answer(result(14), Some(b"W\x07\x00\x00\x00")),
+            Err(LdapError::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn a_bind_that_skips_or_spoils_the_layer_fails() {
+        let started = || GssapiBind::start(FakeContext::default()).unwrap().0;
+        // Success before any layer: refused, not taken as a plain connection.
+        let mut bind = started();
+        bind.answer(result(14), Some(b"AP-REP")).unwrap();
+        assert!(matches!(
+            bind.answer(result(0), None),
+            Err(LdapError::Protocol(_))
+        ));
+        // An offer of no protection, a short one, one not signed.
+        for (offer, expected) in [
+            (&b"W\x01\x00\x00\x00"[..], "NoProtection"),
+            (&b"W\x02\x00"[..], "BadOffer"),
+            (&b"\x02\x00\x00\x00"[..], "State"),
+        ] {
+            let mut bind = started();
+            bind.answer(result(14), Some(b"AP-REP")).unwrap();
+            let error = bind.answer(result(14), Some(offer)).unwrap_err();
+            assert!(format!("{error:?}").contains(expected), "{error:?}");
+        }
+        // The server refuses: its code is kept (49, invalidCredentials).
+        let mut bind = started();
+        assert!(matches!(
+            bind.answer(result(49), None),
+            Err(LdapError::Refused(LdapResult { code: 49, .. }))
+        ));
+        // A bad AP-REP is the context's error.
+        let mut bind = started();
+        assert!(matches!(
+            bind.answer(result(14), Some(b"forged")),
+            Err(LdapError::Kerberos(_))
+        ));
     }
 
     #[test]
