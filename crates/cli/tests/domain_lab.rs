@@ -2,19 +2,20 @@
 //! `wnet view /domain` shows the lab's domain beside the workgroups, found through the lab's
 //! DNS (`_ldap._tcp.dc._msdcs.<domain>`) from the Kerberos default realm or the resolv.conf
 //! search list, and `wnet view /domain:CORP` lists its domain controller. The lab's servers
-//! run no NetBIOS name service, so the domain controller is what DNS gives; the member file
-//! server would need an LDAP listing of the domain's computers, which wnet does not do yet.
+//! run no NetBIOS name service, so the domain controller is what DNS gives; with alice's
+//! tickets (kinit into a private cache) the member file server is listed too, read from the
+//! DC's directory over LDAP (SASL GSSAPI, signed).
 //! DNS goes only to the lab's DC (`WNET_DNS_SERVERS`, or a resolv.conf of the test's own).
 
 mod common;
 
 use std::fs;
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::{Sandbox, json, text};
 use serde_json::Value;
-use wnet_testlab::{AdLab, InUse, run_bounded};
+use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -140,4 +141,82 @@ fn view_domain_name_lists_the_domain_controller() {
     assert!(output.status.success(), "{output:?}");
     let table = text(&output.stdout);
     assert!(table.contains(&format!("\\\\{} ", lab.dc.fqdn)), "{table}");
+}
+
+impl World {
+    /// kinit alice into a private cache: its `KRB5CCNAME`.
+    fn tickets(&self) -> String {
+        let ccache = format!("FILE:{}", self.sandbox.root.join("alice.cc").display());
+        let alice = self.lab.user("alice").expect("alice");
+        let mut command = Command::new("kinit");
+        command
+            .env("KRB5_CONFIG", &self.lab.krb5_conf)
+            .env("KRB5CCNAME", &ccache)
+            .arg(self.lab.principal(alice));
+        let output = run_bounded_with_input(
+            &mut command,
+            format!("{}\n", alice.password).as_bytes(),
+            LIMIT,
+        )
+        .expect("kinit ran");
+        assert!(output.status.success(), "kinit: {output:?}");
+        ccache
+    }
+}
+
+/// The names (lower-case) of `wnet --json view /domain:<domain>`'s servers.
+fn server_names(output: &Output) -> Vec<String> {
+    assert!(output.status.success(), "{output:?}");
+    json(output)["servers"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .map(|server| {
+            server["name"]
+                .as_str()
+                .expect("a name")
+                .to_ascii_lowercase()
+        })
+        .collect()
+}
+
+#[test]
+fn view_domain_name_lists_the_directorys_computers_with_tickets() {
+    let Some(world) = world() else {
+        return;
+    };
+    let lab = &world.lab;
+    let asked = format!("/domain:{}", lab.domain);
+    let ccache = world.tickets();
+    let output = world.wnet(&["--json", "view", &asked], &[("KRB5CCNAME", &ccache)]);
+    let names = server_names(&output);
+    let fs1 = lab.fileserver.fqdn.to_ascii_lowercase();
+    let dc1 = lab.dc.fqdn.to_ascii_lowercase();
+    assert!(names.contains(&fs1), "{fs1} in {names:?}");
+    assert!(names.contains(&dc1), "{dc1} in {names:?}");
+    // Each once, though DNS and the directory both name the controller.
+    assert_eq!(
+        names.iter().filter(|name| **name == dc1).count(),
+        1,
+        "{names:?}"
+    );
+    let servers = json(&output)["servers"].clone();
+    let listed = servers
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|server| server["name"].as_str() == Some(fs1.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        listed["address"],
+        Value::from(lab.fileserver.address.to_string())
+    );
+
+    // Without tickets the directory is not read, and the controller is still listed.
+    let none = format!("FILE:{}", world.sandbox.root.join("none.cc").display());
+    let output = world.wnet(&["--json", "view", &asked], &[("KRB5CCNAME", &none)]);
+    let names = server_names(&output);
+    assert!(names.contains(&dc1), "{dc1} in {names:?}");
+    assert!(!names.contains(&fs1), "{names:?}");
 }

@@ -12,7 +12,9 @@
 //! (1.2.840.113554.1.2.2) with mutual authentication: [`InitiatorContext::step`] turns the
 //! server's token into the next one to send (the first call makes the AP-REQ, the second
 //! verifies the AP-REP), and [`InitiatorContext::session_key`] reads the context's session key
-//! (GSS_C_INQ_SSPI_SESSION_KEY), which SMB signs and seals with.
+//! (GSS_C_INQ_SSPI_SESSION_KEY), which SMB signs and seals with. Once complete,
+//! [`InitiatorContext::wrap`] and [`InitiatorContext::unwrap`] protect messages with the
+//! context's keys (gss_wrap, gss_unwrap), as SASL's GSSAPI security layer (RFC 4752) does.
 //!
 //! This module is the FFI edge: each function with an `unsafe` block allows `unsafe_code` by
 //! itself and says why each call is sound. The signatures are those of MIT's `gssapi.h`.
@@ -356,6 +358,23 @@ type AcquireCredWithPassword = unsafe extern "C" fn(
     *mut *mut OidSetDesc,
     *mut OmUint32,
 ) -> u32;
+type Wrap = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    c_int,
+    OmUint32,
+    *const BufferDesc,
+    *mut c_int,
+    *mut BufferDesc,
+) -> u32;
+type Unwrap = unsafe extern "C" fn(
+    *mut OmUint32,
+    Handle,
+    *const BufferDesc,
+    *mut BufferDesc,
+    *mut c_int,
+    *mut OmUint32,
+) -> u32;
 type AcquireCredFrom = unsafe extern "C" fn(
     *mut OmUint32,
     Handle,
@@ -385,6 +404,9 @@ struct Gssapi {
     delete_sec_context: DeleteSecContext,
     acquire_cred_with_password: Option<AcquireCredWithPassword>,
     acquire_cred_from: Option<AcquireCredFrom>,
+    /// Optional so that SMB, which never wraps, works with a library that lacks them.
+    wrap: Option<Wrap>,
+    unwrap: Option<Unwrap>,
 }
 
 impl Gssapi {
@@ -447,6 +469,8 @@ impl Gssapi {
             )
             .ok(),
             acquire_cred_from: symbol!("gss_acquire_cred_from", AcquireCredFrom).ok(),
+            wrap: symbol!("gss_wrap", Wrap).ok(),
+            unwrap: symbol!("gss_unwrap", Unwrap).ok(),
             _library: library,
         })
     }
@@ -909,6 +933,111 @@ impl InitiatorContext {
     }
 }
 
+/// A message unwrapped by [`InitiatorContext::unwrap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unwrapped {
+    /// The message.
+    pub message: Zeroizing<Vec<u8>>,
+    /// Whether it was sealed (encrypted), not only signed.
+    pub confidential: bool,
+}
+
+impl InitiatorContext {
+    /// Wraps `message` for the peer (gss_wrap, default protection): signed, and sealed too
+    /// when `confidential`. The context must be complete.
+    #[allow(unsafe_code)]
+    pub fn wrap(&mut self, message: &[u8], confidential: bool) -> Result<Vec<u8>, KerberosError> {
+        if !self.complete {
+            return Err(KerberosError::State(
+                "wrap was asked of an incomplete context",
+            ));
+        }
+        let api = self.api;
+        let wrap = api
+            .wrap
+            .ok_or_else(|| KerberosError::Unavailable(format!("{LIBRARY} has no gss_wrap")))?;
+        let input = input_buffer(message);
+        let mut output = empty_buffer();
+        let mut minor: OmUint32 = 0;
+        let mut sealed: c_int = 0;
+        // SAFETY: `self.context` is a complete context of this library; `input` borrows
+        // `message`, alive through the call, which only reads it; `sealed` and `output` are
+        // locals the library fills, `output` released below.
+        let major = unsafe {
+            wrap(
+                &raw mut minor,
+                self.context,
+                c_int::from(confidential),
+                0,
+                &raw const input,
+                &raw mut sealed,
+                &raw mut output,
+            )
+        };
+        // SAFETY: `output` is empty or holds the library's token of `length` bytes.
+        let token = unsafe { buffer_bytes(&output) };
+        if !output.value.is_null() {
+            let mut ignored: OmUint32 = 0;
+            // SAFETY: the library's buffer, released once.
+            unsafe { (api.release_buffer)(&raw mut ignored, &raw mut output) };
+        }
+        if is_error(major) {
+            return Err(api.error("gss_wrap", major, minor));
+        }
+        if confidential && sealed == 0 {
+            return Err(KerberosError::MissingService("confidentiality"));
+        }
+        Ok(token.to_vec())
+    }
+
+    /// Unwraps the peer's `token` (gss_unwrap): verifies its signature (and sequence) and
+    /// unseals it where it was sealed. The context must be complete.
+    #[allow(unsafe_code)]
+    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped, KerberosError> {
+        if !self.complete {
+            return Err(KerberosError::State(
+                "unwrap was asked of an incomplete context",
+            ));
+        }
+        let api = self.api;
+        let unwrap = api
+            .unwrap
+            .ok_or_else(|| KerberosError::Unavailable(format!("{LIBRARY} has no gss_unwrap")))?;
+        let input = input_buffer(token);
+        let mut output = empty_buffer();
+        let mut minor: OmUint32 = 0;
+        let mut sealed: c_int = 0;
+        let mut qop: OmUint32 = 0;
+        // SAFETY: `self.context` is a complete context of this library; `input` borrows
+        // `token`, alive through the call, which only reads it; `output`, `sealed` and `qop`
+        // are locals the library fills, `output` released below.
+        let major = unsafe {
+            unwrap(
+                &raw mut minor,
+                self.context,
+                &raw const input,
+                &raw mut output,
+                &raw mut sealed,
+                &raw mut qop,
+            )
+        };
+        // SAFETY: `output` is empty or holds the library's message of `length` bytes.
+        let message = unsafe { buffer_bytes(&output) };
+        if !output.value.is_null() {
+            let mut ignored: OmUint32 = 0;
+            // SAFETY: the library's buffer, released once.
+            unsafe { (api.release_buffer)(&raw mut ignored, &raw mut output) };
+        }
+        if is_error(major) {
+            return Err(api.error("gss_unwrap", major, minor));
+        }
+        Ok(Unwrapped {
+            message,
+            confidential: sealed != 0,
+        })
+    }
+}
+
 impl Drop for InitiatorContext {
     #[allow(unsafe_code)]
     fn drop(&mut self) {
@@ -1026,6 +1155,20 @@ mod tests {
             Err(KerberosError::Unavailable(_)) if Gssapi::get().is_err() => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn wrapping_needs_a_complete_context() {
+        let Ok(mut context) =
+            InitiatorContext::new("ldap@nowhere.invalid", &KerberosCredentials::Default)
+        else {
+            return;
+        };
+        assert!(matches!(
+            context.wrap(b"x", false),
+            Err(KerberosError::State(_))
+        ));
+        assert!(matches!(context.unwrap(b"x"), Err(KerberosError::State(_))));
     }
 
     #[test]

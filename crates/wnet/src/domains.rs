@@ -9,6 +9,10 @@
 //! node status (`<1C>`, else `<00>`) where NetBIOS runs, else the first label of its DNS
 //! name, which is what `samba-tool domain provision` and Windows' promotion wizard choose
 //! unless told otherwise.
+//!
+//! A domain's servers are its controllers, and where the user has Kerberos tickets, its
+//! computers by their `dNSHostName` in the first controller's directory ([`computers`], over
+//! [`crate::ldap`]), each at its address in DNS.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -17,8 +21,9 @@ use wnet_host::env_var;
 use wnet_nbt::config::Retransmit;
 use wnet_smb2::client::{ServerIdentity, negotiate, server_identity};
 
-use crate::browse::Browser;
+use crate::browse::{BrowsedServer, Browser};
 use crate::dns::{DnsClient, normal_domain};
+use crate::ldap::{LDAP_TIME, domain_computers};
 use crate::resolve::SMB_PORT;
 
 /// The timers of a controller's node status: it answered DNS, so a name service on it
@@ -184,6 +189,52 @@ pub async fn discover(dns: &DnsClient, browser: Option<&Browser>) -> Vec<Domain>
         });
     }
     domains
+}
+
+/// The computers of `domain` in its first controller's directory, read over LDAP with the
+/// user's Kerberos tickets ([`domain_computers`]), each named by its DNS host name at its
+/// first address in DNS (those without one left out); none where there are no tickets or the
+/// controller does not answer (said at debug level). Bounded by twice [`LDAP_TIME`].
+pub async fn computers(dns: &DnsClient, domain: &Domain) -> Vec<BrowsedServer> {
+    let Some((controller, address)) = domain.controllers.iter().find_map(|controller| {
+        controller
+            .addresses
+            .first()
+            .map(|address| (controller, *address))
+    }) else {
+        return Vec::new();
+    };
+    let names = match domain_computers(&controller.host, address).await {
+        Ok(names) => names,
+        Err(error) => {
+            tracing::debug!(domain = %domain.dns_name, dc = %controller.host, %error,
+                "no computers from the directory");
+            return Vec::new();
+        }
+    };
+    let deadline = tokio::time::Instant::now() + LDAP_TIME;
+    let mut servers = Vec::new();
+    for name in names {
+        let addresses = if name == controller.host {
+            controller.addresses.clone()
+        } else {
+            let Ok(addresses) = tokio::time::timeout_at(deadline, dns.addresses(&name)).await
+            else {
+                tracing::debug!(domain = %domain.dns_name, "out of time resolving computers");
+                break;
+            };
+            addresses
+        };
+        if let Some(address) = addresses.first() {
+            servers.push(BrowsedServer {
+                name,
+                address: *address,
+            });
+        } else {
+            tracing::debug!(%name, "a computer without an address in DNS");
+        }
+    }
+    servers
 }
 
 /// The NetBIOS domain name that the controller at `address` gives in the NTLM challenge of

@@ -23,6 +23,7 @@ pub mod drives;
 pub mod error;
 pub mod file_channel;
 pub mod last_error;
+pub mod ldap;
 pub mod remembered;
 pub mod resolve;
 pub mod resource;

@@ -7,12 +7,13 @@ use crate::agent_protocol::{Logon, Request, Response, ShareEntry};
 use crate::browse::{BrowsedServer, Browser};
 use crate::connect_credentials::resolve_credentials;
 use crate::dns::{DnsClient, DnsConfig};
-use crate::domains::{Domain, discover};
+use crate::domains::{Domain, computers, discover};
 use crate::error::WinError;
 
 /// The servers of a workgroup or domain: found by NetBIOS browsing and, for a domain of the
 /// host's (see [`crate::domains`]), its domain controllers from DNS, named by their host names
-/// where NetBIOS does not name them.
+/// where NetBIOS does not name them, and where the user has Kerberos tickets, its computers in
+/// the directory ([`computers`]), each server once.
 pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
     runtime()?.block_on(async {
         let browser = Browser::from_env().await?;
@@ -25,6 +26,9 @@ pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
             other => other?,
         };
         add_controllers(&mut servers, workgroup, &domains);
+        if let Some(domain) = domains.iter().find(|domain| domain.is_called(workgroup)) {
+            add_computers(&mut servers, computers(&dns, domain).await);
+        }
         Ok(servers)
     })
 }
@@ -47,6 +51,17 @@ fn add_controllers(servers: &mut Vec<BrowsedServer>, name: &str, domains: &[Doma
             name: controller.host.clone(),
             address: *address,
         });
+    }
+}
+
+/// Adds the `computers` not among `servers` by name (in any case) or address.
+fn add_computers(servers: &mut Vec<BrowsedServer>, computers: Vec<BrowsedServer>) {
+    for computer in computers {
+        if !servers.iter().any(|server| {
+            server.name.eq_ignore_ascii_case(&computer.name) || server.address == computer.address
+        }) {
+            servers.push(computer);
+        }
     }
 }
 
@@ -129,5 +144,28 @@ mod tests {
         assert_eq!(servers.len(), 2);
         add_controllers(&mut servers, "WORKGROUP", &domains);
         assert_eq!(servers.len(), 2);
+    }
+
+    #[test]
+    fn directory_computers_join_the_servers_once_by_name_or_address() {
+        let server = |name: &str, last: u8| BrowsedServer {
+            name: name.into(),
+            address: Ipv4Addr::new(198, 51, 100, last),
+        };
+        let mut servers = vec![server("dc1.corp.example.test", 194), server("FS2", 197)];
+        add_computers(
+            &mut servers,
+            vec![
+                server("DC1.corp.example.test", 194),
+                server("fs1.corp.example.test", 195),
+                server("fs2.corp.example.test", 197),
+                server("fs1.corp.example.test", 195),
+            ],
+        );
+        let names: Vec<_> = servers.iter().map(|server| server.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["dc1.corp.example.test", "FS2", "fs1.corp.example.test"]
+        );
     }
 }
