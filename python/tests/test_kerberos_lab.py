@@ -123,3 +123,59 @@ def test_auth_kerberos_refuses_an_address_with_no_spn_and_says_why(tickets):
 def test_auth_takes_only_the_mechanisms_it_names(sandbox):
     with pytest.raises(ValueError, match="auth must be"):
         wnet.connect(r"\\server\share", auth="negotiate")
+
+
+# A pywin32 script as it runs on a domain-joined Windows machine: WNetAddConnection2 with no
+# user and no password, the share then read by UNC path, the user asked back, cancelled.
+PYWIN32_CHILD = r"""
+import json, sys
+import win32netcon, win32wnet
+share = sys.argv[1]
+resource = win32wnet.NETRESOURCE()
+resource.dwType = win32netcon.RESOURCETYPE_DISK
+resource.lpRemoteName = share
+win32wnet.WNetAddConnection2(resource, None, None)
+seen = {"user": win32wnet.WNetGetUser(share)}
+with open(share + "\\public.txt") as f:
+    seen["text"] = f.read()
+win32wnet.WNetCancelConnection2(share, 0, True)
+print(json.dumps(seen))
+"""
+
+
+def test_a_pywin32_script_connects_with_the_users_tickets_and_no_password(tickets):
+    ad_lab, sandbox = tickets
+    fileserver = ad_lab["fileserver"]
+    hosts = sandbox.root / "hosts"
+    hosts.write_text(
+        "127.0.0.1 localhost\n"
+        f"{ad_lab['dc']['address']} {ad_lab['dc']['fqdn']} {ad_lab['dc']['name']}\n"
+        f"{fileserver['address']} {fileserver['fqdn']} {fileserver['name']}\n"
+    )
+    share = rf"\\{fileserver['fqdn']}\public"
+    child = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            'mount --bind "$0" /etc/hosts && exec "$@"',
+            str(hosts),
+            sys.executable,
+            "-c",
+            PYWIN32_CHILD,
+            share,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        # NTLM blocked: only the tickets can make this logon.
+        env={**os.environ, "WNET_RESOLVE_ORDER": "hosts", "WNET_BLOCK_NTLM": "1"},
+    )
+    assert child.returncode == 0, child.stderr
+    seen = json.loads(child.stdout)
+    assert seen["user"] == f"alice@{ad_lab['realm']}", seen
+    expected = f"This is the share public on {fileserver['fqdn']}"
+    assert seen["text"].startswith(expected), seen
