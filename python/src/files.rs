@@ -5,7 +5,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 use wnet::api;
 use wnet::file_channel::{FileInfo, OpenMode};
 use wnet::unc::UncName;
@@ -129,7 +129,9 @@ impl FileChannel {
             .map(|(handle, info)| (handle, info_tuple(&info)))
     }
 
-    /// Reads up to `length` bytes at `offset`.
+    /// Reads up to `length` bytes at `offset`: the data goes straight into the `bytes` object
+    /// returned (with the GIL released), not through a buffer of its own; a read cut short by
+    /// the end of the file is copied into a shorter one.
     fn read<'py>(
         &self,
         py: Python<'py>,
@@ -138,8 +140,45 @@ impl FileChannel {
         length: usize,
         path: &str,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let data = self.run(py, path, |channel| channel.read(handle, offset, length))?;
-        Ok(PyBytes::new(py, &data))
+        let length = length.min(api::MAX_READ_CALL);
+        let mut count = 0;
+        let data = PyBytes::new_with(py, length, |buffer| {
+            count = self.run(py, path, |channel| {
+                channel.read_into(handle, offset, buffer)
+            })?;
+            Ok(())
+        })?;
+        if count == length {
+            Ok(data)
+        } else {
+            Ok(PyBytes::new(py, &data.as_bytes()[..count]))
+        }
+    }
+
+    /// Reads up to `length` bytes at `offset` into the start of `buffer` (with the GIL
+    /// released): how many were read. The buffer is the file object's own, which nothing
+    /// else writes.
+    fn read_into(
+        &self,
+        py: Python<'_>,
+        handle: u64,
+        offset: u64,
+        buffer: &Bound<'_, PyByteArray>,
+        length: usize,
+        path: &str,
+    ) -> PyResult<usize> {
+        // A view exported for the call: a bytearray refuses to be resized while one is, so
+        // its storage stays where it is even with the GIL released.
+        let _pinned = PyMemoryView::from(buffer.as_any())?;
+        let length = length.min(buffer.len()).min(api::MAX_READ_CALL);
+        // SAFETY: `buffer` is a live bytearray of at least `length` bytes (checked above),
+        // kept alive by the borrow and kept from being resized or freed by `_pinned` until
+        // the read returns; the file object it belongs to is the only writer of it.
+        #[allow(unsafe_code)]
+        let target = unsafe { &mut buffer.as_bytes_mut()[..length] };
+        self.run(py, path, |channel| {
+            channel.read_into(handle, offset, target)
+        })
     }
 
     /// Writes `data` at `offset`, behind (a failure is reported by a later call).

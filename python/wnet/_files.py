@@ -201,6 +201,9 @@ class SMBRawIO(io.RawIOBase):
         self._ahead_at = 0
         self._ahead_writes = 0
         self._position = self._size if self._append else 0
+        # The buffer sequential reads fill, made at the first one.
+        self._buffer: Optional[bytearray] = None
+        self._buffer_view = memoryview(b"")
         # Set when the file object above is closing: its last write is then held back
         # and goes with the close, in one round trip to the server.
         self._closing = False
@@ -244,12 +247,24 @@ class SMBRawIO(io.RawIOBase):
                 # Sequential reads fetch _AHEAD at a time, its pieces in flight together;
                 # what is not asked for yet waits here for the next call, unless a write of
                 # this process comes first.
-                want = max(len(view) - done, _AHEAD)
-                data = self._channel.read(handle, self._position, min(want, _STEP), self._inside)
-                self._ahead = memoryview(data)
+                want = min(max(len(view) - done, _AHEAD), _STEP)
+                if want <= _AHEAD:
+                    # Into the file's own buffer, made once and filled in place: no new
+                    # memory for each step (fresh pages cost more than the copy).
+                    if self._buffer is None:
+                        self._buffer = bytearray(_AHEAD)
+                        self._buffer_view = memoryview(self._buffer)
+                    got = self._channel.read_into(
+                        handle, self._position, self._buffer, want, self._inside
+                    )
+                    self._ahead = self._buffer_view[:got]
+                else:
+                    self._ahead = memoryview(
+                        self._channel.read(handle, self._position, want, self._inside)
+                    )
                 self._ahead_at = self._position
                 self._ahead_writes = _writes[0]
-                if not data:
+                if not self._ahead:
                     break
             count = min(len(view) - done, len(self._ahead))
             view[done : done + count] = self._ahead[:count]

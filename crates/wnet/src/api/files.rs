@@ -431,18 +431,34 @@ impl FileChannel {
     /// that one sent ahead, and sends the next ones ahead in its turn, so that a sequential
     /// reader always has reads under way while it uses what it got.
     pub fn read(&mut self, handle: u64, offset: u64, length: usize) -> Result<Vec<u8>, WinError> {
-        self.check_behind()?;
-        let length = length.min(MAX_READ_CALL);
-        let piece = (self.max_read as usize).min(PIECE);
         // Zeroed lazily by the allocator: only the pages the data reaches are touched.
-        let mut data = vec![0u8; length];
+        let mut data = vec![0u8; length.min(MAX_READ_CALL)];
+        let count = self.read_into(handle, offset, &mut data)?;
+        data.truncate(count);
+        Ok(data)
+    }
+
+    /// As [`FileChannel::read`], into `data` (at most [`MAX_READ_CALL`] bytes of it): how many
+    /// bytes were read, fewer than `data` holds at the end of the file. For a caller that has
+    /// the place for the data already (a Python `bytes` being made), so that it is written
+    /// once, where it stays.
+    pub fn read_into(
+        &mut self,
+        handle: u64,
+        offset: u64,
+        data: &mut [u8],
+    ) -> Result<usize, WinError> {
+        self.check_behind()?;
+        let length = data.len().min(MAX_READ_CALL);
+        let data = &mut data[..length];
+        let piece = (self.max_read as usize).min(PIECE);
         let mut read = PieceReads {
             under_way: HashMap::new(),
             end: length,
             sent: 0,
             failure: None,
         };
-        self.take_ahead(handle, offset, &mut data, &mut read);
+        self.take_ahead(handle, offset, data, &mut read);
         // Reads ahead of this file but of another place are not wanted now.
         if self
             .ahead
@@ -465,20 +481,19 @@ impl FileChannel {
             if read.under_way.is_empty() {
                 break;
             }
-            self.read_piece(&mut data, &mut read)?;
+            self.read_piece(data, &mut read)?;
         }
         if let Some(error) = read.failure {
             self.forget_ahead(Some(handle));
             return Err(error);
         }
-        data.truncate(read.end);
         if read.end < length {
             // The end of the file: nothing to read ahead.
             self.forget_ahead(Some(handle));
         } else if self.ahead.is_none() && length >= piece {
             self.send_ahead(handle, offset + length as u64, length)?;
         }
-        Ok(data)
+        Ok(read.end)
     }
 
     /// Reads the next reply: a piece of `read` straight to its place in `data`, else filed.
