@@ -11,7 +11,9 @@
 - ``open`` + ``read`` of a 4 KiB file by UNC path (the agent's mount for UNC paths) against
   the same through the drive's mount path and through ``wnet.open_file``;
 - ``os.stat`` of a local path with the path support installed against without (``posix.stat``,
-  the function it wraps), beside the floor of any wrapper (``functools.partial``).
+  the function it wraps), beside two floors: ``functools.partial`` (the cheapest C wrapper)
+  and a ``PathFunction`` checking no argument (the cheapest wrapper the wheel's stable ABI
+  allows).
 
 Each figure is the median of the runs, the two sides taking turns in every run. A benchmark,
 not a test: run by ``bash bench/files``, which sets the environment up; prints medians and
@@ -209,27 +211,37 @@ def main(runs, password, share_dir):
         print(f"  {'wnet.open_file':40} {api_us:9.1f} us   {api_us / mount_us:.2f}x")
         drive.close()
 
-        # Local paths with the path support installed (os.stat wraps posix.stat), beside the
-        # floor of any wrapper: functools.partial, a C forwarder that checks nothing. The
-        # three take turns; the best of each is kept.
+        # Local paths with the path support installed (os.stat wraps posix.stat), beside two
+        # floors: functools.partial, the cheapest C wrapper (vectorcall), and a PathFunction
+        # that checks no argument: the cheapest wrapper a type of CPython 3.9's stable ABI
+        # (the wheel's abi3) can be, called through tp_call. The four take turns; the best of
+        # each is kept.
         import functools
+
+        from wnet import _native
 
         local = "/usr/lib/python3/dist-packages"
         number = 100_000
-        forwarded = functools.partial(posix.stat)
-        stats = {"plain": [], "floor": [], "wrapped": []}
+        floors = {
+            "plain": posix.stat,
+            "partial": functools.partial(posix.stat),
+            "forwarder": _native.PathFunction(posix.stat, posix.stat, 0),
+            "wrapped": os.stat,
+        }
+        stats = {key: [] for key in floors}
         for _ in range(15):
-            for key, function in (
-                ("plain", posix.stat),
-                ("floor", forwarded),
-                ("wrapped", os.stat),
-            ):
+            for key, function in floors.items():
                 stats[key].append(timeit.timeit(lambda: function(local), number=number))
-        plain, floor, wrapped = (min(stats[key]) / number * 1e9 for key in ("plain", "floor", "wrapped"))
+        best = {key: min(times) / number * 1e9 for key, times in stats.items()}
+        plain = best["plain"]
         print(f"== os.stat of a local path (best of 15 x {number:,})")
-        print(f"  {'without the path support (posix.stat)':40} {plain:9.1f} ns   1.00x")
-        print(f"  {'functools.partial(posix.stat) (floor)':40} {floor:9.1f} ns   {floor / plain:.2f}x")
-        print(f"  {'with it (os.stat)':40} {wrapped:9.1f} ns   {wrapped / plain:.2f}x")
+        for label, key in (
+            ("without the path support (posix.stat)", "plain"),
+            ("functools.partial(posix.stat) (a floor)", "partial"),
+            ("a stable-ABI forwarder (abi3's floor)", "forwarder"),
+            ("with it (os.stat)", "wrapped"),
+        ):
+            print(f"  {label:40} {best[key]:9.1f} ns   {best[key] / plain:.2f}x")
     finally:
         shutil.rmtree(disk, ignore_errors=True)
         connection.close()
