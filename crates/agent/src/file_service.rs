@@ -16,7 +16,7 @@ use wnet::file_channel::{
     FileReply, FileRequest, MAX_DATA, MAX_LISTING, data_header, frame_length,
 };
 use wnet_drive::leases::LeaseKeys;
-use wnet_drive::reopen::{DEFAULT_RECONNECT_WAIT, FileCell, reopen_with_retries};
+use wnet_drive::reopen::{DEFAULT_RECONNECT_WAIT, FileCell, RetryBytes, is_session_lost};
 use wnet_smb2::Tree;
 use wnet_smb2::client::{OpenFile, ReadBuffer};
 use wnet_smb2::wire::file_info::{
@@ -201,7 +201,7 @@ impl Channel {
     {
         let tree = self.live_tree().await;
         match operation(tree.clone()).await {
-            Err(error) if idempotent && is_tree_lost(&error, &tree) => {
+            Err(error) if idempotent && is_session_lost(&error, tree.session()) => {
                 match self.reconnected_tree().await {
                     Some(tree) => operation(tree).await,
                     None => Err(error),
@@ -278,54 +278,8 @@ impl Channel {
             self.acknowledge_lease_breaks(tree.clone());
             for cell in self.files.cells() {
                 let tree = tree.clone();
-                tokio::spawn(async move {
-                    let old = cell.file();
-                    if !old.is_durable() {
-                        cell.lost();
-                        return;
-                    }
-                    match reopen_with_retries(&tree, &old).await {
-                        Ok(file) => {
-                            tracing::debug!("file channel: durable handle reopened");
-                            cell.reopened(file);
-                        }
-                        Err(error) => {
-                            tracing::info!(%error, "file channel: an open file could not be reopened");
-                            cell.lost();
-                        }
-                    }
-                });
+                tokio::spawn(async move { cell.reopen_on(&tree, |_| {}).await });
             }
-        }
-    }
-}
-
-/// A write's bytes: taken by the first attempt, and by a second one (on the file reopened
-/// after a lost connection, so a durable open's only) from a copy kept for it.
-struct KeptData {
-    data: Option<Vec<u8>>,
-    kept: Option<Vec<u8>>,
-    durable: bool,
-}
-
-impl KeptData {
-    fn new(data: Vec<u8>, durable: bool) -> KeptData {
-        KeptData {
-            data: Some(data),
-            kept: None,
-            durable,
-        }
-    }
-
-    /// The bytes for the next attempt.
-    fn take(&mut self) -> Vec<u8> {
-        match self.data.take() {
-            Some(bytes) if self.durable => {
-                self.kept = Some(bytes.clone());
-                bytes
-            }
-            Some(bytes) => bytes,
-            None => self.kept.take().unwrap_or_default(),
         }
     }
 }
@@ -333,15 +287,6 @@ impl KeptData {
 /// The lease a channel's file is opened with: reads and the handle cached, which is what a
 /// server asks before it makes an open durable.
 const LEASE: u32 = lease_state::READ | lease_state::HANDLE;
-
-/// Whether `error` says the connection `tree` is on is gone (not that the server refused).
-fn is_tree_lost(error: &wnet_smb2::Error, tree: &Tree) -> bool {
-    match error {
-        wnet_smb2::Error::Closed(_) => true,
-        wnet_smb2::Error::Timeout { .. } => !tree.session().is_connected(),
-        _ => false,
-    }
-}
 
 /// The open file a request uses, if it uses one (a close waits for them instead).
 fn handle_of(request: &FileRequest) -> Option<u64> {
@@ -586,7 +531,7 @@ async fn use_file(channel: &Channel, request: FileRequest) -> Result<FileReply, 
             data,
         } => {
             let cell = channel.files.get(handle)?;
-            let mut data = KeptData::new(data, cell.is_durable());
+            let mut data = RetryBytes::new(data, cell.is_durable());
             let written = cell
                 .run(|file| {
                     let bytes = data.take();
@@ -603,7 +548,7 @@ async fn use_file(channel: &Channel, request: FileRequest) -> Result<FileReply, 
         } => {
             // After the uses sent before it, as a close; closed even if the write fails.
             let cell = channel.files.remove_when_idle(handle).await?;
-            let mut data = KeptData::new(data, cell.is_durable());
+            let mut data = RetryBytes::new(data, cell.is_durable());
             let written = cell
                 .run(|file| {
                     let bytes = data.take();

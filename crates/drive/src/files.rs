@@ -30,7 +30,7 @@ use wnet_smb2::wire::FileAttributes;
 
 use crate::attributes::to_filetime;
 use crate::errno::errno;
-use crate::reopen::FileCell;
+use crate::reopen::{FileCell, RetryBytes};
 
 /// How many WRITEs of one file may be under way at once.
 pub const WRITES_IN_FLIGHT: u32 = 8;
@@ -455,16 +455,10 @@ async fn write_all(
     write_through: bool,
 ) -> Result<(), Errno> {
     let length = data.len();
-    let durable = file.is_durable();
-    let mut data = Some(data);
+    let mut data = RetryBytes::new(data, file.is_durable());
     let written = file
         .run(|open| {
-            // The first attempt takes the bytes; a retry (durable opens only) a copy kept.
-            let bytes = if durable {
-                data.clone().unwrap_or_default()
-            } else {
-                data.take().unwrap_or_default()
-            };
+            let bytes = data.take();
             async move { open.write_at_with(offset, bytes, write_through).await }
         })
         .await

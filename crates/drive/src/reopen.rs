@@ -50,9 +50,15 @@ impl std::fmt::Debug for FileCell {
 /// Whether `error` says the connection the request went on is gone (not that the server
 /// refused the request): the request may succeed on the file reopened elsewhere.
 pub fn is_connection_lost(error: &wnet_smb2::Error, file: &OpenFile) -> bool {
+    is_session_lost(error, file.tree().session())
+}
+
+/// Whether `error`, from a request of `session`, says its connection is gone: closed, or a
+/// request timed out and the connection with it (the server was taken as gone).
+pub fn is_session_lost(error: &wnet_smb2::Error, session: &wnet_smb2::Session) -> bool {
     match error {
         wnet_smb2::Error::Closed(_) => true,
-        wnet_smb2::Error::Timeout { .. } => !file.tree().session().is_connected(),
+        wnet_smb2::Error::Timeout { .. } => !session.is_connected(),
         _ => false,
     }
 }
@@ -111,6 +117,40 @@ impl FileCell {
         self.status.send_modify(|status| status.lost = true);
     }
 
+    /// Reopens the durable open in this cell on `tree`, a new connection of the share (the
+    /// bounded retries of [`reopen_with_retries`]), and puts the reopened file in it once
+    /// `prepare` has seen it; an open that is not durable, that the server will not reopen,
+    /// or whose mount or channel ends meanwhile is marked [`FileCell::lost`]. Whether the file
+    /// was reopened.
+    pub async fn reopen_on(&self, tree: &Tree, prepare: impl FnOnce(&OpenFile)) -> bool {
+        let old = self.file();
+        if !old.is_durable() {
+            self.lost();
+            return false;
+        }
+        let mut aborted = self.aborted.clone();
+        let reopened = tokio::select! {
+            reopened = reopen_with_retries(tree, &old) => reopened,
+            _ = aborted.wait_for(|&aborted| aborted) => {
+                self.lost();
+                return false;
+            }
+        };
+        match reopened {
+            Ok(file) => {
+                tracing::debug!(lease = file.lease_state(), "durable handle reopened");
+                prepare(&file);
+                self.reopened(file);
+                true
+            }
+            Err(error) => {
+                tracing::info!(%error, "an open file could not be reopened: it fails");
+                self.lost();
+                false
+            }
+        }
+    }
+
     /// Waits until the file is reopened past `generation` (true), or until it is known lost,
     /// the mount is forced away, or the wait runs out (false).
     async fn reopened_since(&self, generation: u64) -> bool {
@@ -155,6 +195,39 @@ impl FileCell {
     }
 }
 
+/// A write's bytes for [`FileCell::run`]: the first attempt takes them; a second one (on the
+/// file reopened after a lost connection, which only a durable open gets) takes a copy kept
+/// for it, made only for a durable open.
+#[derive(Debug)]
+pub struct RetryBytes {
+    data: Option<Vec<u8>>,
+    kept: Option<Vec<u8>>,
+    durable: bool,
+}
+
+impl RetryBytes {
+    /// `data`, to be written to a file whose open is `durable` or not.
+    pub fn new(data: Vec<u8>, durable: bool) -> RetryBytes {
+        RetryBytes {
+            data: Some(data),
+            kept: None,
+            durable,
+        }
+    }
+
+    /// The bytes for the next attempt.
+    pub fn take(&mut self) -> Vec<u8> {
+        match self.data.take() {
+            Some(bytes) if self.durable => {
+                self.kept = Some(bytes.clone());
+                bytes
+            }
+            Some(bytes) => bytes,
+            None => self.kept.take().unwrap_or_default(),
+        }
+    }
+}
+
 /// How many times a reopen the server refuses is tried, and how long apart: a server that
 /// has not yet seen the old connection go still holds the open (Samba answers
 /// STATUS_OBJECT_NAME_NOT_FOUND until it has marked it disconnected).
@@ -163,10 +236,7 @@ const REOPEN_PAUSE: Duration = Duration::from_millis(200);
 
 /// Reopens the durable `file` on `tree`, trying again (a bounded number of times) while the
 /// server refuses with a status; a lost connection ends the tries at once.
-pub async fn reopen_with_retries(
-    tree: &Tree,
-    file: &OpenFile,
-) -> Result<OpenFile, wnet_smb2::Error> {
+async fn reopen_with_retries(tree: &Tree, file: &OpenFile) -> Result<OpenFile, wnet_smb2::Error> {
     let mut tries = 1;
     loop {
         match tree.reopen(file).await {

@@ -26,7 +26,7 @@ use crate::files::{Clock, FileState, WriteOptions};
 use crate::handles::Handle;
 use crate::inodes::{Dated, InodeTable, child_path};
 use crate::leases::LeaseKeys;
-use crate::reopen::{FileCell, reopen_with_retries};
+use crate::reopen::FileCell;
 
 /// The size writes are gathered to.
 pub(crate) const WRITE_CHUNK: usize = 1 << 20;
@@ -146,34 +146,15 @@ impl DriveState {
         }
     }
 
-    /// Reopens the open in `cell` (of the file `ino`) on `tree`, or marks it lost.
+    /// Reopens the open in `cell` (of the file `ino`) on `tree`, or marks it lost; the file's
+    /// lease is what the server grants the reopened open.
     async fn reopen(&self, tree: &Tree, ino: u64, cell: &FileCell) {
-        let old = cell.file();
-        if !old.is_durable() {
-            cell.lost();
-            return;
-        }
-        let mut aborted = self.abort.subscribe();
-        let reopened = tokio::select! {
-            reopened = reopen_with_retries(tree, &old) => reopened,
-            _ = aborted.wait_for(|&aborted| aborted) => {
-                cell.lost();
-                return;
+        cell.reopen_on(tree, |file| {
+            if let Some(file_state) = self.file_state(ino) {
+                file_state.set_lease(file.lease_state());
             }
-        };
-        match reopened {
-            Ok(file) => {
-                tracing::debug!(ino, lease = file.lease_state(), "durable handle reopened");
-                if let Some(file_state) = self.file_state(ino) {
-                    file_state.set_lease(file.lease_state());
-                }
-                cell.reopened(file);
-            }
-            Err(error) => {
-                tracing::info!(ino, %error, "an open file could not be reopened: it fails");
-                cell.lost();
-            }
-        }
+        })
+        .await;
     }
 }
 
