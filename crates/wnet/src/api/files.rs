@@ -545,18 +545,32 @@ impl FileChannel {
         self.forget_ahead_of_file(handle);
         let piece = (self.max_write as usize).min(PIECE);
         for (index, chunk) in data.chunks(piece).enumerate() {
-            self.make_room(WINDOW - 1)?;
-            // The header, then the data from where it lies.
-            self.next_id = self.next_id.wrapping_add(1);
-            let id = self.next_id;
-            let length = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
-            let header = write_header(id, handle, offset + (index * piece) as u64, length);
-            self.stream.write_all(&header).map_err(lost)?;
-            self.stream.write_all(chunk).map_err(lost)?;
-            self.pending += 1;
+            let at = offset + (index * piece) as u64;
+            let id = self.send_data(write_header, handle, at, chunk)?;
             self.behind.push(id);
         }
         Ok(())
+    }
+
+    /// Sends a request carrying `chunk` for `handle` at `offset` (its header made by
+    /// `header`, then the data from where it lies), once the window has room: its number.
+    fn send_data(
+        &mut self,
+        header: fn(u32, u64, u64, u32) -> [u8; 29],
+        handle: u64,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<u32, WinError> {
+        self.make_room(WINDOW - 1)?;
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        let length = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
+        self.stream
+            .write_all(&header(id, handle, offset, length))
+            .map_err(lost)?;
+        self.stream.write_all(chunk).map_err(lost)?;
+        self.pending += 1;
+        Ok(id)
     }
 
     /// Writes `data` at `offset` and closes the file: the last piece and the close go to the
@@ -569,7 +583,6 @@ impl FileChannel {
         data: &[u8],
     ) -> Result<(), WinError> {
         self.forget_ahead_of_file(handle);
-        self.forget_ahead(Some(handle));
         self.paths.remove(&handle);
         let piece = (self.max_write as usize).min(PIECE);
         let last_start = data.len().saturating_sub(1) / piece * piece;
@@ -580,14 +593,8 @@ impl FileChannel {
             let closed = self.close_file(handle);
             return sent_before.and(closed);
         }
-        self.make_room(WINDOW - 1)?;
-        self.next_id = self.next_id.wrapping_add(1);
-        let id = self.next_id;
-        let length = u32::try_from(last.len()).unwrap_or(u32::MAX);
-        let header = write_and_close_header(id, handle, offset + last_start as u64, length);
-        self.stream.write_all(&header).map_err(lost)?;
-        self.stream.write_all(last).map_err(lost)?;
-        self.pending += 1;
+        let at = offset + last_start as u64;
+        let id = self.send_data(write_and_close_header, handle, at, last)?;
         let settled = self.settle();
         let closed = self.wait(id).map(|_| ());
         settled.and(closed)
