@@ -10,12 +10,12 @@
 mod common;
 
 use std::fs;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use common::{Sandbox, json, text};
 use serde_json::Value;
-use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
+use wnet_testlab::{AdLab, InUse, run_bounded};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -147,19 +147,7 @@ impl World {
     /// kinit alice into a private cache: its `KRB5CCNAME`.
     fn tickets(&self) -> String {
         let ccache = format!("FILE:{}", self.sandbox.root.join("alice.cc").display());
-        let alice = self.lab.user("alice").expect("alice");
-        let mut command = Command::new("kinit");
-        command
-            .env("KRB5_CONFIG", &self.lab.krb5_conf)
-            .env("KRB5CCNAME", &ccache)
-            .arg(self.lab.principal(alice));
-        let output = run_bounded_with_input(
-            &mut command,
-            format!("{}\n", alice.password).as_bytes(),
-            LIMIT,
-        )
-        .expect("kinit ran");
-        assert!(output.status.success(), "kinit: {output:?}");
+        common::kinit_alice(&self.lab, &self.lab.krb5_conf, &ccache, &[]);
         ccache
     }
 }

@@ -86,20 +86,7 @@ impl World {
     /// kinit alice, with `options`, into a private cache: its `KRB5CCNAME`.
     fn kinit(&self, options: &[&str]) -> String {
         let ccache = format!("FILE:{}", self.sandbox.root.join("alice.cc").display());
-        let alice = self.lab.user("alice").expect("alice");
-        let mut command = Command::new("kinit");
-        command
-            .env("KRB5_CONFIG", &self.lab.krb5_conf)
-            .env("KRB5CCNAME", &ccache)
-            .args(options)
-            .arg(self.lab.principal(alice));
-        let output = run_bounded_with_input(
-            &mut command,
-            format!("{}\n", alice.password).as_bytes(),
-            LIMIT,
-        )
-        .expect("kinit ran");
-        assert!(output.status.success(), "kinit: {output:?}");
+        common::kinit_alice(&self.lab, &self.lab.krb5_conf, &ccache, options);
         ccache
     }
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use common::Sandbox;
 use serde_json::Value;
 use wnet_nbt::wire::name_service::{NbEntry, Packet};
-use wnet_testlab::{AdLab, InUse, run_bounded, run_bounded_with_input};
+use wnet_testlab::{AdLab, InUse, run_bounded};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -106,19 +106,7 @@ impl World {
 
     /// kinit alice into the world's private cache.
     fn kinit(&self) {
-        let alice = self.lab.user("alice").expect("alice");
-        let mut command = Command::new("kinit");
-        command
-            .env("KRB5_CONFIG", &self.krb5_conf)
-            .env("KRB5CCNAME", &self.ccache)
-            .arg(self.lab.principal(alice));
-        let output = run_bounded_with_input(
-            &mut command,
-            format!("{}\n", alice.password).as_bytes(),
-            LIMIT,
-        )
-        .expect("kinit ran");
-        assert!(output.status.success(), "kinit: {output:?}");
+        common::kinit_alice(&self.lab, &self.krb5_conf, &self.ccache, &[]);
     }
 
     /// The service principals alice's cache holds tickets for.

@@ -428,3 +428,27 @@ pub(crate) fn view_as(sandbox: &Sandbox, user: &str, password: &str) -> Output {
 pub(crate) fn agent_sessions(sandbox: &Sandbox) -> Value {
     sandbox.agent_status().expect("the agent runs")["sessions"].clone()
 }
+
+/// `kinit` of the AD lab's alice into `ccache`, with `krb5_conf` and `options`, her password
+/// on its standard input; a kinit that fails fails the test.
+pub(crate) fn kinit_alice(
+    lab: &wnet_testlab::AdLab,
+    krb5_conf: &Path,
+    ccache: &str,
+    options: &[&str],
+) {
+    let alice = lab.user("alice").expect("alice");
+    let mut command = Command::new("kinit");
+    command
+        .env("KRB5_CONFIG", krb5_conf)
+        .env("KRB5CCNAME", ccache)
+        .args(options)
+        .arg(lab.principal(alice));
+    let output = wnet_testlab::run_bounded_with_input(
+        &mut command,
+        format!("{}\n", alice.password).as_bytes(),
+        Duration::from_secs(60),
+    )
+    .expect("kinit ran");
+    assert!(output.status.success(), "kinit: {output:?}");
+}
