@@ -118,7 +118,7 @@ impl FileCell {
     }
 
     /// Reopens the durable open in this cell on `tree`, a new connection of the share (the
-    /// bounded retries of [`reopen_with_retries`]), and puts the reopened file in it once
+    /// bounded retries of `reopen_with_retries`), and puts the reopened file in it once
     /// `prepare` has seen it; an open that is not durable, that the server will not reopen,
     /// or whose mount or channel ends meanwhile is marked [`FileCell::lost`]. Whether the file
     /// was reopened.
