@@ -6,6 +6,7 @@ mod attributes;
 mod codec;
 mod compound;
 mod create;
+pub mod dfs;
 mod directory;
 pub mod durable;
 mod error_response;
@@ -79,6 +80,16 @@ pub enum WireError {
     /// A directory entry's NextEntryOffset does not move forward inside the buffer.
     #[error("directory entry at offset {0} has a NextEntryOffset that leaves the buffer")]
     BadEntryOffset(usize),
+    /// A DFS referral response (MS-DFSC §2.2.4) breaks a rule beyond truncation.
+    #[error("{field} at offset {offset}: {problem:?}")]
+    BadReferral {
+        /// The field.
+        field: &'static str,
+        /// Where it is in the response.
+        offset: usize,
+        /// What is wrong with it.
+        problem: dfs::ReferralProblem,
+    },
 }
 
 impl From<crate::bytes::BadUtf16> for WireError {
