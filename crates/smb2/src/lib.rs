@@ -3,7 +3,9 @@
 //! Layers, bottom up, as in the rest of wnet:
 //! - `wire`: sans-IO codecs for the SMB2 header and every request and response the client uses
 //!   (negotiate, session setup, logoff, tree connect/disconnect, create, close, read, write,
-//!   flush, query directory, query/set info, ioctl, echo, error responses).
+//!   flush, query directory, query/set info, ioctl, echo, error responses, DFS referrals).
+//! - `dfs`: sans-IO DFS state (MS-DFSC §3.1.1): DFS paths, the referral and domain caches and
+//!   a referral-loop guard, fed decoded referrals (`wire::dfs`) and the time.
 //! - `ntlm`, `gssapi`, `spnego`, `crypto`: NTLMv2, or Kerberos through the system's GSS-API
 //!   (loaded at run time), wrapped in SPNEGO; the SMB 3.x key derivation, message signing
 //!   (HMAC-SHA256, AES-CMAC, AES-GMAC) and encryption (AES-CCM, AES-GCM transform headers).
@@ -21,6 +23,7 @@
 pub mod bytes;
 pub mod client;
 pub mod crypto;
+pub mod dfs;
 pub mod gssapi;
 pub mod ntlm;
 mod ntlmssp;
