@@ -223,7 +223,7 @@ impl Connection {
     ) -> Result<Exchange, Error> {
         self.timed(
             request.command(),
-            self.exchange_chain(std::slice::from_ref(request), session_id, tree_id),
+            self.exchange_chain(std::slice::from_ref(request), session_id, tree_id, 0),
         )
         .await?
         .pop()
@@ -243,12 +243,25 @@ impl Connection {
         session_id: u64,
         tree_id: u32,
     ) -> Result<Vec<Exchange>, Error> {
+        self.exchange_compound_flagged(requests, session_id, tree_id, 0)
+            .await
+    }
+
+    /// [`Connection::exchange_compound`], with `create_flags` added to the header of each
+    /// CREATE (SMB2_FLAGS_DFS_OPERATIONS on a share in a DFS namespace).
+    pub async fn exchange_compound_flagged(
+        &self,
+        requests: &[Request],
+        session_id: u64,
+        tree_id: u32,
+        create_flags: u32,
+    ) -> Result<Vec<Exchange>, Error> {
         let Some(first) = requests.first() else {
             return Ok(Vec::new());
         };
         self.timed(
             first.command(),
-            self.exchange_chain(requests, session_id, tree_id),
+            self.exchange_chain(requests, session_id, tree_id, create_flags),
         )
         .await
     }
@@ -376,6 +389,7 @@ impl Connection {
         requests: &[Request],
         session_id: u64,
         tree_id: u32,
+        create_flags: u32,
     ) -> Result<Vec<Exchange>, Error> {
         if let Some(reason) = self.closed_reason() {
             return Err(Error::Closed(reason));
@@ -384,7 +398,7 @@ impl Connection {
         for (request, slot) in requests.iter().zip(&slots) {
             tracing::debug!(command = ?request.command(), message_id = slot.message_id, session_id, tree_id, "smb2 request");
         }
-        let mut messages = encode_chain(requests, &slots, session_id, tree_id);
+        let mut messages = encode_chain(requests, &slots, session_id, tree_id, create_flags);
         // Copying every request (a write carries up to megabytes) would only serve the
         // pre-authentication hash, which covers NEGOTIATE and SESSION_SETUP alone.
         let sent: Vec<Vec<u8>> = messages

@@ -24,8 +24,8 @@ pub use session::{
 };
 pub use shares::{MAX_SHARE_LIST_BYTES, MAX_SHARES, list_shares};
 pub use tree::{
-    DURABLE_TIMEOUT_MS, DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES, OpenFile,
-    ReadBuffer, Tree,
+    DURABLE_TIMEOUT_MS, DirectoryLimits, MAX_DIRECTORY_BYTES, MAX_DIRECTORY_ENTRIES,
+    MAX_REFERRAL_BYTES, OpenFile, ReadBuffer, Tree,
 };
 
 pub use crate::wire::lease::LeaseBreak;

@@ -1210,13 +1210,24 @@ impl Session {
         requests: &[Request],
         tree_id: u32,
     ) -> Result<Vec<Exchange>, Error> {
+        self.exchange_compound_flagged(requests, tree_id, 0).await
+    }
+
+    /// [`Session::exchange_compound`], with `create_flags` added to the header of each
+    /// CREATE (SMB2_FLAGS_DFS_OPERATIONS on a share in a DFS namespace).
+    pub(crate) async fn exchange_compound_flagged(
+        &self,
+        requests: &[Request],
+        tree_id: u32,
+        create_flags: u32,
+    ) -> Result<Vec<Exchange>, Error> {
         let seen = self.inner.reauthentication.read().await.attempts;
-        let exchanges = self.send(requests, tree_id).await?;
+        let exchanges = self.send(requests, tree_id, create_flags).await?;
         if !expired(&exchanges) {
             return Ok(exchanges);
         }
         self.reauthenticate(seen).await?;
-        let exchanges = self.send(requests, tree_id).await?;
+        let exchanges = self.send(requests, tree_id, create_flags).await?;
         if expired(&exchanges) {
             // Sent once again only: a session that expires at once has credentials no newer.
             return Err(Error::SessionExpired(Arc::new(
@@ -1227,18 +1238,16 @@ impl Session {
     }
 
     /// Sends `requests` once, one alone or as a compound.
-    async fn send(&self, requests: &[Request], tree_id: u32) -> Result<Vec<Exchange>, Error> {
-        let connection = &self.inner.connection;
-        match requests {
-            [request] => Ok(vec![
-                connection.exchange(request, self.id(), tree_id).await?,
-            ]),
-            _ => {
-                connection
-                    .exchange_compound(requests, self.id(), tree_id)
-                    .await
-            }
-        }
+    async fn send(
+        &self,
+        requests: &[Request],
+        tree_id: u32,
+        create_flags: u32,
+    ) -> Result<Vec<Exchange>, Error> {
+        self.inner
+            .connection
+            .exchange_compound_flagged(requests, self.id(), tree_id, create_flags)
+            .await
     }
 
     /// Re-authenticates the expired session, unless another request has tried since the one
@@ -1347,7 +1356,7 @@ impl Session {
             // or forged answer closes the connection).
             self.call(&Request::Echo, 0, &[]).await?;
         }
-        Ok(Tree::new(self.clone(), tree_id, response))
+        Ok(Tree::new(self.clone(), tree_id, path, response))
     }
 
     /// Runs FSCTL_VALIDATE_NEGOTIATE_INFO on the first tree of a 3.0 or 3.0.2 session that

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::client::Connection;
 use crate::client::{CloseReason, Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
+use crate::wire::dfs::{FSCTL_DFS_GET_REFERRALS, ReferralResponse, encode_referral_request};
 use crate::wire::durable::{Durability, DurableV2Reconnect, DurableV2Request, DurableV2Response};
 use crate::wire::file_info::{
     self, BasicInformation, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
@@ -19,9 +20,9 @@ use crate::wire::{
     CloseRequest, CloseResponse, CreateRequest, CreateResponse, DirectoryEntry,
     FILE_DIRECTORY_INFORMATION, FSCTL_PIPE_TRANSCEIVE, FSCTL_SET_ZERO_DATA, FileAttributes, FileId,
     IoctlRequest, IoctlResponse, QueryDirectoryRequest, QueryDirectoryResponse, QueryInfoRequest,
-    QueryInfoResponse, RESTART_SCANS, ReadRequest, ReadResponse, Request, SetInfoRequest,
-    TreeConnectResponse, WriteRequest, WriteResponse, access, capabilities, create_options,
-    dialect, disposition, share_access,
+    QueryInfoResponse, RESTART_SCANS, ReadRequest, ReadResponse, Request, SHARE_CAP_DFS,
+    SHARE_FLAG_DFS, SHARE_FLAG_DFS_ROOT, SetInfoRequest, TreeConnectResponse, WriteRequest,
+    WriteResponse, access, capabilities, create_options, dialect, disposition, flags, share_access,
 };
 
 /// The most entries one directory listing returns by default (2^20): a directory of a
@@ -34,6 +35,9 @@ pub const MAX_DIRECTORY_BYTES: usize = 256 * 1024 * 1024;
 /// How many QUERY_DIRECTORY answers of one listing may bring no new entry: only `.` and `..`
 /// are left out, so a server may send them alone in an answer each, and no more.
 const MAX_ANSWERS_WITHOUT_ENTRIES: usize = 2;
+/// The most bytes of a DFS referral answer taken ([`Tree::dfs_referral`]): 64 KiB holds
+/// hundreds of targets.
+pub const MAX_REFERRAL_BYTES: u32 = 65_536;
 /// The output buffer asked for by each QUERY_DIRECTORY (one credit's worth).
 const DIRECTORY_BUFFER: u32 = 65_536;
 
@@ -172,20 +176,76 @@ struct DurableOpen {
 }
 
 /// A connected share. Cheap to clone.
+///
+/// On a share in a DFS namespace ([`Tree::is_dfs`]) every CREATE is a DFS operation (MS-SMB2
+/// §3.2.4.3): flagged SMB2_FLAGS_DFS_OPERATIONS, its name the whole path
+/// `server\share\path`, so that a path that crosses a DFS link fails with
+/// STATUS_PATH_NOT_COVERED and the caller asks for a referral ([`Tree::dfs_referral`]).
 #[derive(Debug, Clone)]
 pub struct Tree {
     session: Session,
     id: u32,
     response: TreeConnectResponse,
+    /// `server\share`, as the tree was connected, for the names of DFS operations; `None`
+    /// on a share outside any DFS namespace.
+    dfs_prefix: Option<Arc<str>>,
 }
 
 impl Tree {
-    pub(crate) fn new(session: Session, id: u32, response: TreeConnectResponse) -> Tree {
+    pub(crate) fn new(
+        session: Session,
+        id: u32,
+        share_path: &str,
+        response: TreeConnectResponse,
+    ) -> Tree {
+        let is_dfs = response.share_flags & (SHARE_FLAG_DFS | SHARE_FLAG_DFS_ROOT) != 0
+            || response.capabilities & SHARE_CAP_DFS != 0;
+        let dfs_prefix = is_dfs.then(|| Arc::from(share_path.trim_start_matches('\\')));
         Tree {
             session,
             id,
             response,
+            dfs_prefix,
         }
+    }
+
+    /// Whether the share is in a DFS namespace (a DFS root, or a share the server says DFS
+    /// covers): its paths may cross links to other shares.
+    pub fn is_dfs(&self) -> bool {
+        self.dfs_prefix.is_some()
+    }
+
+    /// Whether the share is the root of a DFS namespace (SMB2_SHAREFLAG_DFS_ROOT).
+    pub fn is_dfs_root(&self) -> bool {
+        self.response.share_flags & SHARE_FLAG_DFS_ROOT != 0
+    }
+
+    /// `request` as this share takes it: on a DFS share, named by the whole path.
+    fn for_share(&self, mut request: CreateRequest) -> CreateRequest {
+        if let Some(prefix) = &self.dfs_prefix {
+            request.name = if request.name.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}\\{}", request.name)
+            };
+        }
+        request
+    }
+
+    /// The header flags of this share's CREATEs.
+    fn create_flags(&self) -> u32 {
+        if self.dfs_prefix.is_some() {
+            flags::DFS_OPERATIONS
+        } else {
+            0
+        }
+    }
+
+    /// Sends `requests` as one compound on this share, its CREATEs as the share takes them.
+    async fn exchange_compound(&self, requests: &[Request]) -> Result<Vec<Exchange>, Error> {
+        self.session
+            .exchange_compound_flagged(requests, self.id, self.create_flags())
+            .await
     }
 
     /// The session the tree belongs to.
@@ -238,12 +298,27 @@ impl Tree {
     }
 
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
-        self.session.call(request, self.id, also_ok).await
+        let exchange = self
+            .exchange_compound(std::slice::from_ref(request))
+            .await?
+            .pop()
+            .ok_or(Error::Closed(CloseReason::NoResponse))?;
+        let status = NtStatus(exchange.header.status);
+        if status == NtStatus::STATUS_SUCCESS || also_ok.contains(&status) {
+            Ok(exchange)
+        } else {
+            Err(Error::Status {
+                command: request.command(),
+                status,
+            })
+        }
     }
 
     /// Opens or creates a file, directory or pipe.
     pub async fn create(&self, request: CreateRequest) -> Result<OpenFile, Error> {
-        let exchange = self.call(&Request::Create(request), &[]).await?;
+        let exchange = self
+            .call(&Request::Create(self.for_share(request)), &[])
+            .await?;
         let created = CreateResponse::decode(&exchange.response)?;
         Ok(OpenFile {
             tree: self.clone(),
@@ -278,7 +353,10 @@ impl Tree {
             version,
         };
         let exchange = self
-            .call(&Request::CreateWithLease(request, lease), &[])
+            .call(
+                &Request::CreateWithLease(self.for_share(request), lease),
+                &[],
+            )
             .await?;
         let created = CreateResponse::decode(&exchange.response)?;
         let lease_state = granted_lease(&exchange.response, &created, key);
@@ -326,7 +404,7 @@ impl Tree {
         let exchange = self
             .call(
                 &Request::CreateDurable {
-                    create: request.clone(),
+                    create: self.for_share(request.clone()),
                     lease: Some(lease),
                     durability,
                 },
@@ -384,7 +462,7 @@ impl Tree {
         let exchange = self
             .call(
                 &Request::CreateDurable {
-                    create: durable.request.clone(),
+                    create: self.for_share(durable.request.clone()),
                     lease,
                     durability,
                 },
@@ -462,13 +540,13 @@ impl Tree {
         middle: Vec<Request>,
     ) -> Result<(CreateResponse, Vec<Exchange>), Error> {
         let mut requests = Vec::with_capacity(middle.len() + 2);
-        requests.push(Request::Create(create));
+        requests.push(Request::Create(self.for_share(create)));
         requests.extend(middle);
         requests.push(Request::Close(CloseRequest {
             file_id: FileId::RELATED,
             query_attributes: false,
         }));
-        let mut exchanges = self.session.exchange_compound(&requests, self.id).await?;
+        let mut exchanges = self.exchange_compound(&requests).await?;
         if exchanges.len() != requests.len() {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
         }
@@ -643,6 +721,30 @@ impl Tree {
         let entries = entries?;
         closed?;
         Ok(entries)
+    }
+
+    /// Asks the server for the DFS referral of `path` (MS-DFSC §3.1.4.2; `\\server\\share\\link`
+    /// with one leading backslash, `\\domain` for a DC referral, empty for a domain referral)
+    /// with FSCTL_DFS_GET_REFERRALS at referral level 4, on this tree, which should be the
+    /// server's IPC$. A server that is not a DFS server, or has no referral for the path,
+    /// answers with an error status (STATUS_NOT_FOUND, STATUS_FS_DRIVER_REQUIRED, ...): an
+    /// [`Error::Status`]. The answer is bounded by [`MAX_REFERRAL_BYTES`] and decoded
+    /// with its every offset checked.
+    pub async fn dfs_referral(&self, path: &str) -> Result<ReferralResponse, Error> {
+        let max_output = self
+            .session
+            .negotiated()
+            .max_transact_size
+            .min(MAX_REFERRAL_BYTES);
+        let request = Request::Ioctl(IoctlRequest {
+            ctl_code: FSCTL_DFS_GET_REFERRALS,
+            file_id: FileId::NONE,
+            input: encode_referral_request(4, path),
+            max_output_response: max_output,
+        });
+        let exchange = self.call(&request, &[]).await?;
+        let output = IoctlResponse::decode(&exchange.response)?.output;
+        Ok(ReferralResponse::decode(&output)?)
     }
 
     /// Disconnects the tree.
@@ -979,11 +1081,7 @@ impl OpenFile {
                 query_attributes: false,
             }),
         ];
-        let exchanges = self
-            .tree
-            .session()
-            .exchange_compound(&requests, self.tree.id)
-            .await?;
+        let exchanges = self.tree.exchange_compound(&requests).await?;
         let [write, close] = exchanges.as_slice() else {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
         };

@@ -18,13 +18,16 @@ pub struct ChainSlot {
 /// Encodes `requests` (with their `slots`, pairwise) as a chain of messages of `session_id`
 /// and `tree_id`: every message but the last padded to 8 bytes with its NextCommand set to
 /// its padded length, and every message after the first flagged RELATED_OPERATIONS. One
-/// request gives one message, unpadded and unflagged. The messages are returned apart, so
-/// that each can be signed on its own (the padding is part of what a signature covers).
+/// request gives one message, unpadded and unflagged. Each CREATE's header also gets
+/// `create_flags` (SMB2_FLAGS_DFS_OPERATIONS for a share in a DFS namespace, MS-SMB2
+/// §3.2.4.3). The messages are returned apart, so that each can be signed on its own (the
+/// padding is part of what a signature covers).
 pub fn encode_chain(
     requests: &[Request],
     slots: &[ChainSlot],
     session_id: u64,
     tree_id: u32,
+    create_flags: u32,
 ) -> Vec<(Vec<u8>, Command)> {
     let count = requests.len().min(slots.len());
     let mut messages = Vec::with_capacity(count);
@@ -34,6 +37,9 @@ pub fn encode_chain(
         header.credits = slot.credits;
         if index > 0 {
             header.flags |= flags::RELATED_OPERATIONS;
+        }
+        if request.command() == Command::Create {
+            header.flags |= create_flags;
         }
         let mut message = Vec::with_capacity(HEADER_LENGTH + 128 + request.payload_size());
         header.encode(&mut message);
@@ -87,7 +93,7 @@ mod tests {
                 credits: if index == 0 { 65 } else { 1 },
             })
             .collect();
-        let messages = encode_chain(&requests, &slots, 0x55, 7);
+        let messages = encode_chain(&requests, &slots, 0x55, 7, 0);
         let lengths: Vec<usize> = messages.iter().map(|(message, _)| message.len()).collect();
         assert_eq!(lengths, [144, 136, 64 + 24]);
         let headers: Vec<Header> = messages
@@ -133,13 +139,44 @@ mod tests {
     }
 
     #[test]
+    fn create_flags_mark_the_creates_of_a_chain_only() {
+        let requests = [
+            Request::Create(CreateRequest {
+                name: "fs1\\dfs\\a.txt".into(),
+                desired_access: 0x0010_0080,
+                file_attributes: 0,
+                share_access: 7,
+                create_disposition: 1,
+                create_options: 0,
+            }),
+            Request::Close(CloseRequest {
+                file_id: FileId::RELATED,
+                query_attributes: false,
+            }),
+        ];
+        let slots: Vec<ChainSlot> = (0..2)
+            .map(|index| ChainSlot {
+                message_id: index,
+                credit_charge: 1,
+                credits: 1,
+            })
+            .collect();
+        let messages = encode_chain(&requests, &slots, 1, 2, flags::DFS_OPERATIONS);
+        let dfs: Vec<bool> = messages
+            .iter()
+            .map(|(message, _)| Header::decode(message).unwrap().flags & flags::DFS_OPERATIONS != 0)
+            .collect();
+        assert_eq!(dfs, [true, false]);
+    }
+
+    #[test]
     fn a_single_request_is_neither_padded_nor_flagged() {
         let slot = ChainSlot {
             message_id: 3,
             credit_charge: 1,
             credits: 1,
         };
-        let messages = encode_chain(&[Request::Echo], &[slot], 1, 0);
+        let messages = encode_chain(&[Request::Echo], &[slot], 1, 0, 0);
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].0.len(), 68);
         let header = Header::decode(&messages[0].0).unwrap();

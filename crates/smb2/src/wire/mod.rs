@@ -45,7 +45,10 @@ pub use negotiate::{
 };
 pub use request::Request;
 pub use session::{SessionSetupRequest, SessionSetupResponse, session_flags};
-pub use tree::{SHARE_FLAG_ENCRYPT_DATA, TreeConnectRequest, TreeConnectResponse, share_type};
+pub use tree::{
+    SHARE_CAP_DFS, SHARE_FLAG_DFS, SHARE_FLAG_DFS_ROOT, SHARE_FLAG_ENCRYPT_DATA,
+    TreeConnectRequest, TreeConnectResponse, share_type,
+};
 
 /// Why bytes did not decode as the SMB2 message they claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

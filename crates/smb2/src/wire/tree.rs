@@ -36,6 +36,12 @@ pub mod share_type {
 
 /// Share flag: the share requires encryption.
 pub const SHARE_FLAG_ENCRYPT_DATA: u32 = 0x0000_8000;
+/// Share flag: the share is in a DFS namespace (SMB2_SHAREFLAG_DFS).
+pub const SHARE_FLAG_DFS: u32 = 0x0000_0001;
+/// Share flag: the share is the root of a DFS namespace (SMB2_SHAREFLAG_DFS_ROOT).
+pub const SHARE_FLAG_DFS_ROOT: u32 = 0x0000_0002;
+/// Share capability: the share is in a DFS namespace (SMB2_SHARE_CAP_DFS).
+pub const SHARE_CAP_DFS: u32 = 0x0000_0008;
 
 /// TREE_CONNECT response (MS-SMB2 §2.2.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
