@@ -11,6 +11,7 @@ use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::WinError;
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
+use wnet_smb2::wire::dfs::ReferralResponse;
 
 /// A network provider: makes authenticated sessions with servers.
 pub trait Provider: Send + Sync + 'static {
@@ -68,6 +69,18 @@ pub trait ProviderSession: Clone + Send + Sync + 'static {
         &self,
         share_path: &str,
     ) -> impl Future<Output = Result<Self::Tree, WinError>> + Send;
+    /// The DFS referral the server gives for `path` (MS-DFSC: `\\server\\share\\path` with
+    /// one leading backslash, `\\domain` for a DC referral), asked on its IPC$; `None` when
+    /// the server has none for the path (not a DFS server, or the path in no namespace it
+    /// knows). A provider without DFS has none.
+    fn dfs_referral(
+        &self,
+        server: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<ReferralResponse>, WinError>> + Send {
+        let _ = (server, path);
+        async { Ok(None) }
+    }
     /// The server's shares.
     fn list_shares(
         &self,
@@ -83,6 +96,10 @@ pub trait ProviderTree: Clone + Send + Sync + 'static {
     fn is_connected(&self) -> bool;
     /// Its share type (`wnet_smb2::wire::share_type`).
     fn share_type(&self) -> u8;
+    /// Whether the share is in a DFS namespace: its paths may cross links to other shares.
+    fn is_dfs(&self) -> bool {
+        false
+    }
     /// Whether `path` (below the share, `\`-separated) is a directory.
     fn is_directory(&self, path: &str) -> impl Future<Output = Result<bool, WinError>> + Send;
     /// Disconnects it.

@@ -476,6 +476,7 @@ fn request_name(request: &Request) -> &'static str {
         Request::ResourceInformation { .. } => "resource_information",
         Request::ServeShare { .. } => "serve_share",
         Request::FileChannel { .. } => "file_channel",
+        Request::DfsTargets { .. } => "dfs_targets",
         Request::Stop => "stop",
     }
 }

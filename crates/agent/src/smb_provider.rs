@@ -12,6 +12,7 @@ use wnet_smb2::client::{
     negotiate_for, server_identity,
 };
 use wnet_smb2::gssapi::{KerberosCredentials, KerberosFailure};
+use wnet_smb2::wire::dfs::ReferralResponse;
 use wnet_smb2::{NtStatus, Session, Tree};
 
 use wnet::agent_protocol::{Logon, RequiredMechanism, ShareEntry, WireCredentials};
@@ -592,6 +593,26 @@ impl ProviderSession for Session {
             .map_err(|error| map_error(&error))
     }
 
+    async fn dfs_referral(
+        &self,
+        server: &str,
+        path: &str,
+    ) -> Result<Option<ReferralResponse>, WinError> {
+        let ipc = Session::tree_connect(self, &format!("\\\\{server}\\IPC$"))
+            .await
+            .map_err(|error| map_error(&error))?;
+        let referral = ipc.dfs_referral(path).await;
+        let _ = ipc.disconnect().await;
+        match referral {
+            Ok(referral) => Ok(Some(referral)),
+            Err(wnet_smb2::Error::Status { status, .. }) if no_referral(status) => {
+                tracing::debug!(server, path, %status, "no DFS referral");
+                Ok(None)
+            }
+            Err(error) => Err(map_error(&error)),
+        }
+    }
+
     async fn list_shares(&self, server: &str) -> Result<Vec<ShareEntry>, WinError> {
         let shares = list_shares(self, server)
             .await
@@ -622,6 +643,10 @@ impl ProviderTree for Tree {
         Tree::share_type(self)
     }
 
+    fn is_dfs(&self) -> bool {
+        Tree::is_dfs(self)
+    }
+
     async fn is_directory(&self, path: &str) -> Result<bool, WinError> {
         self.stat(path)
             .await
@@ -634,6 +659,23 @@ impl ProviderTree for Tree {
             .await
             .map_err(|error| map_error(&error))
     }
+}
+
+/// Whether a server's answer to a referral request says it has none for the path: it runs no
+/// DFS (STATUS_FS_DRIVER_REQUIRED, and from servers that lack the control
+/// STATUS_NOT_SUPPORTED or STATUS_INVALID_DEVICE_REQUEST), or the path is in no namespace
+/// it holds (STATUS_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_DFS_UNAVAILABLE).
+fn no_referral(status: NtStatus) -> bool {
+    [
+        NtStatus::STATUS_NOT_FOUND,
+        NtStatus::STATUS_FS_DRIVER_REQUIRED,
+        NtStatus::STATUS_NOT_SUPPORTED,
+        NtStatus::STATUS_INVALID_DEVICE_REQUEST,
+        NtStatus::STATUS_OBJECT_PATH_NOT_FOUND,
+        NtStatus::STATUS_OBJECT_NAME_NOT_FOUND,
+        NtStatus::STATUS_DFS_UNAVAILABLE,
+    ]
+    .contains(&status)
 }
 
 /// The Win32 error for an SMB client error, with its cause.

@@ -293,8 +293,34 @@ pub enum Request {
         #[serde(default)]
         logon: Logon,
     },
+    /// Where a path lands in DFS: the referrals followed, each with its targets and the one
+    /// in use, and the physical path (what `dfsutil` and NetDfsGetClientInfo show).
+    DfsTargets {
+        /// The path, `\\server\share\...` or `\\domain\namespace\...`.
+        remote_path: UncName,
+        /// Credentials for sessions with the servers asked, if the agent has none yet.
+        credentials: Option<WireCredentials>,
+        /// The caller's logon: its credential cache, a mechanism it requires.
+        #[serde(default)]
+        logon: Logon,
+    },
     /// Stop the agent: drop every connection and exit.
     Stop,
+}
+
+/// One DFS referral a path was sent through ([`Response::DfsTargets`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DfsReferralHop {
+    /// The part of the path the referral covers, `\\server\root[\link]`.
+    pub prefix: String,
+    /// Whether it is a link's referral (else a namespace root's).
+    pub link: bool,
+    /// Its targets, `\\server\share[\path]`, in the order the server gave them.
+    pub targets: Vec<String>,
+    /// The index in `targets` of the one in use.
+    pub active: usize,
+    /// How many seconds the referral stays cached.
+    pub ttl_seconds: u64,
 }
 
 /// A connection of the agent's table.
@@ -486,6 +512,15 @@ pub enum Response {
         max_read: u32,
         /// The most one write may carry.
         max_write: u32,
+    },
+    /// [`Request::DfsTargets`].
+    DfsTargets {
+        /// Where the path lands: the share that holds it and the path below.
+        physical: UncName,
+        /// The referrals followed, in order (none: the path is in no namespace).
+        hops: Vec<DfsReferralHop>,
+        /// Referral requests the agent has sent since it started (each cache miss costs one).
+        referral_requests: u64,
     },
     /// The request failed.
     Error(ErrorReply),

@@ -17,6 +17,17 @@ use super::{
     ConnectionRow, Reservation, ServerEntry, Workstation, lock, unmount, unmount_row_device,
 };
 
+/// A share connected for a new connection row, with where its name landed.
+struct Connected<P: Provider> {
+    landing: super::dfs::Landing,
+    session: P::Session,
+    user: String,
+    reused: bool,
+    tree: P::Tree,
+    share_kind: u32,
+    device: Option<Box<dyn RedirectedDevice<P::Tree>>>,
+}
+
 impl<P: Provider> Workstation<P> {
     /// Windows' checks of the local name and flags, before any network traffic; reserves the
     /// local device to redirect (the one named, or with CONNECT_REDIRECT and none named, the
@@ -67,18 +78,20 @@ impl<P: Provider> Workstation<P> {
 
     /// Connects the share and, with a local device, mounts it there; a failure leaves no
     /// tree connected.
+    #[allow(clippy::too_many_arguments)] // the connection's parts, each needed
     async fn connect_and_redirect(
         &self,
         session: &P::Session,
+        physical: &UncName,
         unc: &UncName,
         local: Option<&LocalName>,
         resource_kind: u32,
         flags: u32,
         credentials: Option<&WireCredentials>,
     ) -> Result<(P::Tree, u32, Option<Box<dyn RedirectedDevice<P::Tree>>>), WinError> {
-        let share_path = unc.resource();
+        let share_path = physical.resource();
         let (tree, share_kind) =
-            connect_tree(session, &share_path, &unc.path, resource_kind).await?;
+            connect_tree(session, &share_path, &physical.path, resource_kind).await?;
         let Some(local) = local else {
             return Ok((tree, share_kind, None));
         };
@@ -128,6 +141,78 @@ impl<P: Provider> Workstation<P> {
             })?
     }
 
+    /// Connects the share `unc` lands on (and mounts it at `local`): a namespace path
+    /// through DFS referrals, a plain `\\server\share` where it is. A DFS target that cannot
+    /// be reached gives way to the next.
+    #[allow(clippy::too_many_arguments)] // the request's parts, each needed
+    async fn connect_landed(
+        &self,
+        unc: &UncName,
+        local: Option<&LocalName>,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+        flags: u32,
+        resource_kind: u32,
+        options: &SessionOptions,
+    ) -> Result<Connected<P>, WinError> {
+        let mut landing = self.land(unc, credentials, logon).await?;
+        loop {
+            let physical = &landing.physical;
+            let connected = match self
+                .session_for(&physical.server, credentials, logon, options)
+                .await
+            {
+                Ok((session, user, reused)) => {
+                    let redirected = self
+                        .connect_and_redirect(
+                            &session,
+                            physical,
+                            unc,
+                            local,
+                            resource_kind,
+                            flags,
+                            credentials,
+                        )
+                        .await;
+                    match redirected {
+                        Ok((tree, share_kind, device)) => {
+                            Ok((session, user, reused, tree, share_kind, device))
+                        }
+                        Err(error) => {
+                            if !reused {
+                                let _ = session.logoff().await;
+                            }
+                            Err(error)
+                        }
+                    }
+                }
+                Err(error) => Err(error),
+            };
+            match connected {
+                Ok((session, user, reused, tree, share_kind, device)) => {
+                    return Ok(Connected {
+                        landing,
+                        session,
+                        user,
+                        reused,
+                        tree,
+                        share_kind,
+                        device,
+                    });
+                }
+                Err(error)
+                    if !landing.hops.is_empty()
+                        && super::dfs::is_unreachable(&error)
+                        && self.target_unreachable(&landing) =>
+                {
+                    tracing::info!(%error, target = %landing.physical, "DFS target failed; trying the next");
+                    landing = self.land(unc, credentials, logon).await?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
     pub(super) async fn add_connection(
         &self,
         unc: &UncName,
@@ -162,29 +247,25 @@ impl<P: Provider> Workstation<P> {
             ));
         }
         let options = session_options(flags);
-        let server_key = unc.server_key();
-        let (session, user, reused) = self
-            .session_for(&unc.server, credentials, logon, &options)
-            .await?;
-        let redirected = self
-            .connect_and_redirect(
-                &session,
+        let Connected {
+            landing,
+            session,
+            user,
+            reused,
+            tree,
+            share_kind,
+            device,
+        } = self
+            .connect_landed(
                 unc,
                 local.as_ref(),
-                resource_kind,
-                flags,
                 credentials,
+                logon,
+                flags,
+                resource_kind,
+                &options,
             )
-            .await;
-        let (tree, share_kind, device) = match redirected {
-            Ok(redirected) => redirected,
-            Err(error) => {
-                if !reused {
-                    let _ = session.logoff().await;
-                }
-                return Err(error);
-            }
-        };
+            .await?;
         let mount_point = device
             .as_ref()
             .map(|device| wnet::drives::text_from_path(device.mount_point()));
@@ -197,7 +278,7 @@ impl<P: Provider> Workstation<P> {
         };
         let source = credential_source(
             reused,
-            &unc.server,
+            &landing.physical.server,
             &user,
             credentials,
             logon,
@@ -212,8 +293,14 @@ impl<P: Provider> Workstation<P> {
             retry_at: None,
             failed_reconnections: 0,
         };
-        let duplicate_tree =
-            self.record_connection(server_key, server, reused, &entry, tree, device);
+        let duplicate_tree = self.record_connection(
+            landing.physical.server_key(),
+            server,
+            reused,
+            (&entry, &landing.physical),
+            tree,
+            device,
+        );
         drop(reservation);
         let duplicate_tree = match duplicate_tree {
             Ok(duplicate) => duplicate,
@@ -223,7 +310,7 @@ impl<P: Provider> Workstation<P> {
                 }
                 let _ = tree.disconnect().await;
                 let _ = session.logoff().await;
-                return Err(credential_conflict(&unc.server, &held));
+                return Err(credential_conflict(&landing.physical.server, &held));
             }
         };
         // Windows counts a second deviceless connection to the same resource as the same.
@@ -270,7 +357,7 @@ impl<P: Provider> Workstation<P> {
         server_key: String,
         server: ServerEntry<P::Session>,
         reused: bool,
-        entry: &ConnectionEntry,
+        (entry, physical): (&ConnectionEntry, &UncName),
         tree: P::Tree,
         device: Option<Box<dyn RedirectedDevice<P::Tree>>>,
     ) -> Result<Option<P::Tree>, (P::Tree, Option<Box<dyn RedirectedDevice<P::Tree>>>, String)>
@@ -309,6 +396,7 @@ impl<P: Provider> Workstation<P> {
                 table.connections.push(ConnectionRow {
                     entry: entry.clone(),
                     server_key,
+                    physical: physical.clone(),
                     file_channels: std::sync::Arc::new(super::serving::FileChannels::new(
                         tree.clone(),
                     )),

@@ -71,7 +71,7 @@ impl<P: Provider> Workstation<P> {
 
     /// Runs `work` on a listing session: with a kept session whose connection turns out to be
     /// gone (the server restarted, say), once more on a new one.
-    async fn on_listing_session<T, F>(
+    pub(super) async fn on_listing_session<T, F>(
         &self,
         server: &str,
         credentials: Option<&WireCredentials>,
@@ -118,10 +118,29 @@ impl<P: Provider> Workstation<P> {
         if unc.share.is_none() {
             return Err(WinError::new(codes::ERROR_BAD_NET_NAME));
         }
-        let share_path = unc.resource();
-        let path = unc.path.join("\\");
+        // A namespace path is looked up where it lands, and split where its namespace part
+        // ends: after the link (or root) whose referral sent it there, as Windows does.
+        let landing = self.land(&unc, credentials, logon).await?;
+        let physical = &landing.physical;
+        let namespace_components = if landing.hops.is_empty() {
+            1
+        } else {
+            (unc.path.len() + 1)
+                .saturating_sub(landing.unchanged)
+                .max(1)
+        };
+        let (namespace_path, remaining) = unc
+            .path
+            .split_at((namespace_components - 1).min(unc.path.len()));
+        let remote_name = UncName {
+            path: namespace_path.to_vec(),
+            ..unc.clone()
+        }
+        .to_windows();
+        let share_path = physical.resource();
+        let path = physical.path.join("\\");
         let is_directory = self
-            .on_listing_session(&unc.server, credentials, logon, |session| {
+            .on_listing_session(&physical.server, credentials, logon, |session| {
                 let (share_path, path) = (&share_path, &path);
                 async move {
                     let tree = session.tree_connect(share_path).await?;
@@ -135,8 +154,8 @@ impl<P: Provider> Workstation<P> {
             })
             .await?;
         Ok(Response::ResourceInformation {
-            remote_name: share_path,
-            remaining_path: (!unc.path.is_empty()).then(|| format!("\\{path}")),
+            remote_name,
+            remaining_path: (!remaining.is_empty()).then(|| format!("\\{}", remaining.join("\\"))),
             is_directory,
         })
     }

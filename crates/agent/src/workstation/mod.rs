@@ -20,6 +20,7 @@ use wnet_smb2::client::SessionOptions;
 use wnet::agent_protocol::{ConnectionEntry, Logon, Request, Response, WireCredentials};
 use wnet::drives::LocalName;
 use wnet::error::{WinError, codes};
+use wnet::unc::UncName;
 
 use crate::idle_sessions::{CredentialDigest, IdleSessions};
 use crate::provider::{Provider, ProviderSession, ProviderTree};
@@ -27,6 +28,7 @@ use crate::redirector::{RedirectedDevice, Redirector};
 use crate::smb_provider::SmbProvider;
 
 mod connections;
+mod dfs;
 mod listing;
 mod reconnection;
 mod serving;
@@ -59,6 +61,9 @@ struct ConnectionRow<T> {
     entry: ConnectionEntry,
     /// Lower-cased server name, the key of the sessions table.
     server_key: String,
+    /// The share connected, and the path below it: the remote name itself, or where DFS
+    /// referrals sent a namespace path.
+    physical: UncName,
     tree: T,
     /// The mounted share of a redirected device.
     device: Option<Box<dyn RedirectedDevice<T>>>,
@@ -73,6 +78,8 @@ struct Table<P: Provider> {
     reserved: HashSet<LocalName>,
     /// Sessions that listings and resource lookups opened, kept for the next one.
     idle: IdleSessions<P::Session>,
+    /// The DFS referral and domain caches.
+    dfs: dfs::DfsState,
 }
 
 /// Where a listing's session came from, and so where it goes afterwards.
@@ -159,6 +166,7 @@ impl<P: Provider> Workstation<P> {
                 connections: Vec::new(),
                 reserved: HashSet::new(),
                 idle,
+                dfs: dfs::DfsState::new(),
             }),
             redirector: None,
             unc_dir: wnet::drives::unc_dir(),
@@ -237,6 +245,14 @@ impl<P: Provider> Workstation<P> {
                 logon,
             } => {
                 self.serve_share(&remote_name, credentials.as_ref(), &logon)
+                    .await
+            }
+            Request::DfsTargets {
+                remote_path,
+                credentials,
+                logon,
+            } => {
+                self.dfs_targets(&remote_path, credentials.as_ref(), &logon)
                     .await
             }
             // The server answers these itself (a file channel needs the connection).

@@ -144,7 +144,7 @@ impl<P: Provider> Workstation<P> {
             };
             let connection = (
                 row.entry.local_name.clone(),
-                row.entry.remote_name.clone(),
+                row.physical.clone(),
                 row.entry.resource_type,
             );
             if let Some(known) = lost
@@ -156,7 +156,7 @@ impl<P: Provider> Workstation<P> {
             }
             lost.push(LostServer {
                 server_key: row.server_key.clone(),
-                server: row.entry.remote_name.server.clone(),
+                server: row.physical.server.clone(),
                 live_session: Some(server.session.clone()).filter(ProviderSession::is_connected),
                 credentials: server.credentials.clone(),
                 logon: server.logon.clone(),
@@ -219,7 +219,7 @@ impl<P: Provider> Workstation<P> {
             for (local_name, remote_name, tree) in trees {
                 let row = table.connections.iter_mut().find(|row| {
                     row.entry.local_name == local_name
-                        && row.entry.remote_name == remote_name
+                        && row.physical == remote_name
                         && !row.tree.is_connected()
                 });
                 match row {

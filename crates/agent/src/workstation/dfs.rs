@@ -1,0 +1,489 @@
+//! DFS namespaces (MS-DFSC): where a path lands. A path whose first component is an Active
+//! Directory domain (`\\corp.example\files\...`) or whose share is a DFS root
+//! (`\\fs1\dfs\link\...`) is sent by referrals to the share that holds it; every WNet
+//! function that takes a remote name follows them the same way ([`Workstation::land`]).
+//!
+//! - **Referral cache** (`wnet_smb2::dfs::ReferralCache`): each referral under its prefix,
+//!   for the server's TTL, the targets in the order given, bounded (least recently used
+//!   first out). A path is looked up by its longest cached prefix; a miss on a DFS share asks
+//!   the server, on its IPC$, for the referral of the whole path.
+//! - **Domains**: a name is a domain when the domain cache knows it, or when it is one of the
+//!   host's domains (the Kerberos default realm, resolv.conf's search list, or their NetBIOS
+//!   names) and DNS names its controllers; a controller then gives the domain's controllers
+//!   (a DC referral) and the namespace's root targets (a root referral).
+//! - **Failover**: a target that cannot be reached is marked failed and the next in order is
+//!   tried ([`Workstation::target_unreachable`]); when the entry's TTL runs out, a new
+//!   referral starts at the first target again (failback).
+//! - **Loops**: a referral that leads back to a path already followed, or more than
+//!   `MAX_REFERRAL_HOPS` of them, fails with ERROR_BAD_NET_NAME, naming the path.
+//!
+//! A plain `\\server\share` is never probed: no referral, no extra round trip.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use wnet_smb2::dfs::{CacheHit, DfsError, DfsPath, DomainCache, ReferralCache, ReferralHops};
+use wnet_smb2::wire::dfs::ReferralResponse;
+
+use wnet::agent_protocol::{DfsReferralHop, Logon, Response, WireCredentials};
+use wnet::error::{Cause, WinError, codes};
+use wnet::unc::UncName;
+
+use crate::provider::{Provider, ProviderSession, ProviderTree};
+
+use super::{Workstation, lock};
+
+/// The most referrals the cache holds.
+pub(super) const MAX_CACHED_REFERRALS: usize = 1024;
+/// The most domains the domain cache holds.
+pub(super) const MAX_CACHED_DOMAINS: usize = 64;
+/// The most attempts of one landing (each after a target that could not be reached).
+const MAX_LANDING_ATTEMPTS: usize = 16;
+/// The most shares remembered as outside any namespace.
+const MAX_PLAIN_SHARES: usize = 256;
+/// How long a share is remembered as outside any namespace (as a referral lives by default).
+const PLAIN_SHARE_TTL: Duration = Duration::from_secs(300);
+
+/// The workstation's DFS state: the caches and what they cost.
+pub(super) struct DfsState {
+    referrals: ReferralCache,
+    domains: DomainCache,
+    /// `\\server\share` (lower case) of shares found outside any namespace, until when.
+    plain_shares: HashMap<String, Instant>,
+    /// Referral requests sent since the agent started.
+    referral_requests: u64,
+}
+
+impl DfsState {
+    pub(super) fn new() -> DfsState {
+        DfsState {
+            referrals: ReferralCache::new(MAX_CACHED_REFERRALS),
+            domains: DomainCache::new(MAX_CACHED_DOMAINS),
+            plain_shares: HashMap::new(),
+            referral_requests: 0,
+        }
+    }
+
+    fn is_plain_share(&mut self, key: &str, now: Instant) -> bool {
+        self.plain_shares.retain(|_, until| *until > now);
+        self.plain_shares.contains_key(key)
+    }
+
+    fn remember_plain_share(&mut self, key: String, now: Instant) {
+        self.plain_shares.retain(|_, until| *until > now);
+        if self.plain_shares.len() >= MAX_PLAIN_SHARES {
+            // The oldest is the first to go.
+            if let Some(oldest) = self
+                .plain_shares
+                .iter()
+                .min_by_key(|(_, until)| **until)
+                .map(|(key, _)| key.clone())
+            {
+                self.plain_shares.remove(&oldest);
+            }
+        }
+        self.plain_shares.insert(key, now + PLAIN_SHARE_TTL);
+    }
+}
+
+/// Where a path landed.
+#[derive(Debug, Clone)]
+pub(crate) struct Landing {
+    /// The physical path: the share that holds the path, and the path below it.
+    pub physical: UncName,
+    /// The referrals followed, in order, each with the target chosen.
+    pub hops: Vec<Hop>,
+    /// How many of the asked path's last components reach `physical` unchanged: the
+    /// components before them were covered by links (all of them when no referral was
+    /// followed).
+    pub unchanged: usize,
+}
+
+/// One referral followed.
+#[derive(Debug, Clone)]
+pub(crate) struct Hop {
+    /// The cache entry's prefix.
+    pub prefix: DfsPath,
+    /// The entry as the cache had it when it was followed.
+    pub hit: CacheHit,
+}
+
+/// A DFS error as the Win32 error a caller sees: a path outside the rules or a referral that
+/// loops or does not decode is ERROR_BAD_NET_NAME, with what was wrong.
+fn dfs_error(error: &DfsError) -> WinError {
+    WinError::with_cause(codes::ERROR_BAD_NET_NAME, Cause::Other(error.to_string()))
+}
+
+fn to_dfs_path(unc: &UncName) -> Result<DfsPath, WinError> {
+    DfsPath::parse(&unc.to_windows()).map_err(|error| dfs_error(&error))
+}
+
+fn to_unc(path: &DfsPath) -> Result<UncName, WinError> {
+    UncName::parse(&path.to_string())
+}
+
+/// Whether a failure to reach a target is one the next target may not have: the server is
+/// unreachable or refuses connections, the connection broke, the share is gone.
+pub(super) fn is_unreachable(error: &WinError) -> bool {
+    [
+        codes::ERROR_BAD_NETPATH,
+        codes::ERROR_NETNAME_DELETED,
+        codes::ERROR_UNEXP_NET_ERR,
+        codes::ERROR_SEM_TIMEOUT,
+        codes::ERROR_BAD_NET_NAME,
+    ]
+    .contains(&error.code)
+}
+
+impl<P: Provider> Workstation<P> {
+    /// Where `unc` lands: through the referral cache, asking referrals where it has none
+    /// (of a domain's controller for a domain's namespace, of the server for a path on a DFS
+    /// share). A target that cannot be reached is marked failed and the next one tried.
+    pub(crate) async fn land(
+        &self,
+        unc: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Landing, WinError> {
+        // Each attempt that meets an unreachable target marks it failed, so the next takes
+        // the next target; every entry runs out of targets, and the attempts are bounded.
+        for _ in 0..MAX_LANDING_ATTEMPTS {
+            match self.land_once(unc, credentials, logon).await {
+                Err((error, Some(landing))) if is_unreachable(&error) => {
+                    if !self.target_unreachable(&landing) {
+                        return Err(landing
+                            .hops
+                            .last()
+                            .map_or(error, |hop| all_targets_failed(&hop.hit)));
+                    }
+                }
+                Err((error, _)) => return Err(error),
+                Ok(landing) => return Ok(landing),
+            }
+        }
+        Err(WinError::with_cause(
+            codes::ERROR_BAD_NETPATH,
+            Cause::Other(format!("no DFS target of {unc} can be reached")),
+        ))
+    }
+
+    /// One attempt of [`Workstation::land`]; a failure after a referral was followed comes
+    /// with the landing so far, whose last hop chose the server that failed.
+    async fn land_once(
+        &self,
+        unc: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Landing, (WinError, Option<Landing>)> {
+        let asked = unc.path.len() + usize::from(unc.share.is_some());
+        let mut landing = Landing {
+            physical: unc.clone(),
+            hops: Vec::new(),
+            unchanged: asked,
+        };
+        if unc.share.is_none() {
+            return Ok(landing);
+        }
+        let mut path = to_dfs_path(unc).map_err(|error| (error, None))?;
+        let mut followed = ReferralHops::new();
+        // Each turn follows a cached referral (a hop, bounded by the loop guard), or asks
+        // for one and follows it on the next turn.
+        for _ in 0..=2 * wnet_smb2::dfs::MAX_REFERRAL_HOPS {
+            let now = Instant::now();
+            let hit = lock(&self.table)
+                .dfs
+                .referrals
+                .lookup(&path, now.into_std());
+            if let Some(hit) = hit {
+                let Some(next) = hit.resolve(hit.active) else {
+                    return Err((all_targets_failed(&hit), None));
+                };
+                if next == path {
+                    // A root whose target is itself: the path is on this share.
+                    break;
+                }
+                followed
+                    .record(&hit.prefix, &next)
+                    .map_err(|error| (dfs_error(&error), None))?;
+                landing.unchanged = landing.unchanged.min(hit.remainder.len());
+                landing.hops.push(Hop {
+                    prefix: hit.prefix.clone(),
+                    hit,
+                });
+                path = next;
+                continue;
+            }
+            match self.ask_referral(&path, credentials, logon).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    landing.physical = to_unc(&path).map_err(|error| (error, None))?;
+                    return Ok(landing);
+                }
+                Err(error) if landing.hops.is_empty() => return Err((error, None)),
+                Err(error) => return Err((error, Some(landing))),
+            }
+        }
+        landing.physical = to_unc(&path).map_err(|error| (error, None))?;
+        Ok(landing)
+    }
+
+    /// Marks the target the last hop of `landing` chose as failed, so that the next landing
+    /// takes the next one. Returns whether another target is left.
+    pub(crate) fn target_unreachable(&self, landing: &Landing) -> bool {
+        let Some(hop) = landing.hops.last() else {
+            return false;
+        };
+        let mut table = lock(&self.table);
+        let next = table
+            .dfs
+            .referrals
+            .mark_target_failed(&hop.prefix, hop.hit.active);
+        tracing::info!(
+            prefix = %hop.prefix,
+            failed = ?hop.hit.resolve(hop.hit.active).map(|path| path.to_string()),
+            next = ?next,
+            "DFS target unreachable"
+        );
+        next.is_some()
+    }
+
+    /// Asks the referral that covers `path`, where one may exist, and caches it: of a
+    /// controller when the first component is a domain, of the server when the share is a
+    /// DFS share and the path goes below it. `Ok(false)`: there is none, the path is
+    /// where it is.
+    async fn ask_referral(
+        &self,
+        path: &DfsPath,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<bool, WinError> {
+        let (server, Some(share)) = (path.server(), path.share()) else {
+            return Ok(false);
+        };
+        if let Some(controllers) = self.domain_controllers(server, credentials, logon).await? {
+            let root = DfsPath::parse(&format!("\\\\{server}\\{share}"))
+                .map_err(|error| dfs_error(&error))?;
+            for controller in &controllers {
+                match self
+                    .referral_from(controller, &root, credentials, logon)
+                    .await
+                {
+                    Ok(Some(referral)) => return self.cache_referral(&root, &referral),
+                    Ok(None) => return Ok(false),
+                    Err(error) if is_unreachable(&error) => {
+                        tracing::info!(controller, %error, "domain controller unreachable");
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_NETPATH,
+                Cause::Other(format!(
+                    "no controller of the domain {server} answered ({})",
+                    controllers.join(", ")
+                )),
+            ));
+        }
+        if path.components().len() <= 2 {
+            return Ok(false);
+        }
+        let share_key = format!("\\\\{server}\\{share}").to_lowercase();
+        if lock(&self.table)
+            .dfs
+            .is_plain_share(&share_key, Instant::now())
+        {
+            return Ok(false);
+        }
+        let share_path = format!("\\\\{server}\\{share}");
+        let request_path = path.request_form();
+        let referral = self
+            .on_listing_session(server, credentials, logon, |session| {
+                let (share_path, request_path) = (&share_path, &request_path);
+                async move {
+                    let tree = session.tree_connect(share_path).await?;
+                    let is_dfs = tree.is_dfs();
+                    let _ = tree.disconnect().await;
+                    if !is_dfs {
+                        return Ok(None);
+                    }
+                    self.count_referral_request();
+                    session.dfs_referral(server, request_path).await
+                }
+            })
+            .await?;
+        if let Some(referral) = referral {
+            return self.cache_referral(path, &referral);
+        }
+        lock(&self.table)
+            .dfs
+            .remember_plain_share(share_key, Instant::now());
+        Ok(false)
+    }
+
+    fn count_referral_request(&self) {
+        lock(&self.table).dfs.referral_requests += 1;
+    }
+
+    /// Caches the referral the server gave for `request_path`.
+    fn cache_referral(
+        &self,
+        request_path: &DfsPath,
+        referral: &ReferralResponse,
+    ) -> Result<bool, WinError> {
+        let now = Instant::now().into_std();
+        let hit = lock(&self.table)
+            .dfs
+            .referrals
+            .insert_response(request_path, referral, now)
+            .map_err(|error| dfs_error(&error))?;
+        tracing::debug!(prefix = %hit.prefix, targets = hit.targets.len(), ttl = ?hit.ttl_remaining, "DFS referral cached");
+        Ok(true)
+    }
+
+    /// Asks `server` for the referral of `path`, on a listing session.
+    async fn referral_from(
+        &self,
+        server: &str,
+        path: &DfsPath,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Option<ReferralResponse>, WinError> {
+        let request_path = path.request_form();
+        self.on_listing_session(server, credentials, logon, |session| {
+            let request_path = &request_path;
+            async move {
+                self.count_referral_request();
+                session.dfs_referral(server, request_path).await
+            }
+        })
+        .await
+    }
+
+    /// The controllers of `name` when it is a domain: from the domain cache, else, for one
+    /// of the host's domains, those DNS names (its `_ldap._tcp.dc._msdcs` SRV records), asked
+    /// for the domain's controllers (a DC referral, cached). `None`: not a domain.
+    async fn domain_controllers(
+        &self,
+        name: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Option<Vec<String>>, WinError> {
+        let now = Instant::now().into_std();
+        if let Some(hit) = lock(&self.table).dfs.domains.lookup(name, now) {
+            return Ok(Some(hit.dcs));
+        }
+        let Some(dns_name) = host_domain_named(name) else {
+            return Ok(None);
+        };
+        let located = locate_controllers(&dns_name).await;
+        if located.is_empty() {
+            return Ok(None);
+        }
+        let domain =
+            DfsPath::parse(&format!("\\\\{name}\\x")).map_err(|error| dfs_error(&error))?;
+        for controller in &located {
+            let request_path = format!("\\{}", domain.server());
+            let referral = self
+                .on_listing_session(controller, credentials, logon, |session| {
+                    let request_path = &request_path;
+                    async move {
+                        self.count_referral_request();
+                        session.dfs_referral(controller, request_path).await
+                    }
+                })
+                .await;
+            match referral {
+                Ok(Some(referral)) => {
+                    let hit = lock(&self.table)
+                        .dfs
+                        .domains
+                        .insert_dc_referral(name, &referral, Instant::now().into_std())
+                        .map_err(|error| dfs_error(&error))?;
+                    return Ok(Some(hit.dcs));
+                }
+                // A controller that gives no DC referral still serves the domain's roots.
+                Ok(None) => return Ok(Some(located)),
+                Err(error) if is_unreachable(&error) => {
+                    tracing::info!(controller, %error, "domain controller unreachable");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(Some(located))
+    }
+
+    /// Where `unc` lands and each referral on the way, with its targets and the one in use:
+    /// what `dfsutil` and NetDfsGetClientInfo show.
+    pub(super) async fn dfs_targets(
+        &self,
+        unc: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Response, WinError> {
+        let landing = self.land(unc, credentials, logon).await?;
+        let referral_requests = lock(&self.table).dfs.referral_requests;
+        Ok(Response::DfsTargets {
+            physical: landing.physical.clone(),
+            hops: landing
+                .hops
+                .iter()
+                .map(|hop| DfsReferralHop {
+                    prefix: hop.prefix.to_string(),
+                    link: hop.hit.kind == wnet_smb2::dfs::ReferralType::Link,
+                    targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
+                    active: hop.hit.active,
+                    ttl_seconds: hop.hit.ttl_remaining.as_secs(),
+                })
+                .collect(),
+            referral_requests,
+        })
+    }
+}
+
+/// The error when every target of a referral failed.
+fn all_targets_failed(hit: &CacheHit) -> WinError {
+    let targets: Vec<String> = hit.targets.iter().map(ToString::to_string).collect();
+    WinError::with_cause(
+        codes::ERROR_BAD_NETPATH,
+        Cause::Other(format!(
+            "no target of {} can be reached ({})",
+            hit.prefix,
+            targets.join(", ")
+        )),
+    )
+}
+
+/// The DNS name of the host's domain that `name` names (by its DNS name or its NetBIOS
+/// name), if it names one.
+fn host_domain_named(name: &str) -> Option<String> {
+    let realm = wnet::domains::kerberos_default_realm();
+    let search = wnet::dns::DnsConfig::from_env()
+        .map(|config| config.search)
+        .unwrap_or_default();
+    wnet::domains::candidate_names(realm.as_deref(), &search)
+        .into_iter()
+        .find(|candidate| {
+            candidate.eq_ignore_ascii_case(name)
+                || wnet::domains::netbios_name_of(candidate).eq_ignore_ascii_case(name)
+        })
+}
+
+/// The controllers DNS names for the domain `dns_name`, in SRV order.
+async fn locate_controllers(dns_name: &str) -> Vec<String> {
+    let Ok(config) = wnet::dns::DnsConfig::from_env() else {
+        return Vec::new();
+    };
+    let client = wnet::dns::DnsClient::new(config);
+    match client
+        .service_hosts(&wnet::domains::controllers_srv_name(dns_name))
+        .await
+    {
+        Ok(hosts) => hosts.into_iter().map(|host| host.host).collect(),
+        Err(error) => {
+            tracing::debug!(dns_name, %error, "no domain controllers in DNS");
+            Vec::new()
+        }
+    }
+}
