@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 #[cfg(doc)]
 use crate::client::Connection;
+use crate::client::links::{LinkResolver, Links};
 use crate::client::{CloseReason, Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
+use crate::wire::Command;
 use crate::wire::dfs::{FSCTL_DFS_GET_REFERRALS, ReferralResponse, encode_referral_request};
 use crate::wire::durable::{Durability, DurableV2Reconnect, DurableV2Request, DurableV2Response};
 use crate::wire::file_info::{
@@ -175,6 +177,33 @@ struct DurableOpen {
     flags: u32,
 }
 
+/// How many times one CREATE may be sent on to where a link's resolver says.
+const MAX_LINK_FOLLOWS: usize = 4;
+
+/// The path of the CREATE that starts `requests`, if one does.
+fn create_path(requests: &[Request]) -> Option<&str> {
+    match requests.first()? {
+        Request::Create(create)
+        | Request::CreateWithLease(create, _)
+        | Request::CreateDurable { create, .. } => Some(&create.name),
+        _ => None,
+    }
+}
+
+/// `requests` with the CREATE that starts them naming `path`.
+fn with_create_path(requests: &[Request], path: &str) -> Vec<Request> {
+    let mut renamed = requests.to_vec();
+    if let Some(
+        Request::Create(create)
+        | Request::CreateWithLease(create, _)
+        | Request::CreateDurable { create, .. },
+    ) = renamed.first_mut()
+    {
+        path.clone_into(&mut create.name);
+    }
+    renamed
+}
+
 /// A connected share. Cheap to clone.
 ///
 /// On a share in a DFS namespace ([`Tree::is_dfs`]) every CREATE is a DFS operation (MS-SMB2
@@ -189,6 +218,8 @@ pub struct Tree {
     /// `server\share`, as the tree was connected, for the names of DFS operations; `None`
     /// on a share outside any DFS namespace.
     dfs_prefix: Option<Arc<str>>,
+    /// The links followed below a DFS share ([`Tree::with_links`]).
+    links: Option<Arc<Links>>,
 }
 
 impl Tree {
@@ -206,7 +237,44 @@ impl Tree {
             id,
             response,
             dfs_prefix,
+            links: None,
         }
+    }
+
+    /// This tree following the DFS links below it with `resolver`: a CREATE that the server
+    /// answers with STATUS_PATH_NOT_COVERED goes where the resolver says, and so does every
+    /// later one under the same link (see [`LinkResolver`]). A share outside any DFS
+    /// namespace has no links: it is returned as it is.
+    #[must_use]
+    pub fn with_links(mut self, resolver: Arc<dyn LinkResolver>) -> Tree {
+        if self.is_dfs() {
+            self.links = Some(Arc::new(Links::new(resolver)));
+        }
+        self
+    }
+
+    /// This tree following the links `other` follows, with the routes it has found: the same
+    /// share connected again after its connection was lost.
+    #[must_use]
+    pub fn with_links_of(mut self, other: &Tree) -> Tree {
+        if self.is_dfs() {
+            self.links.clone_from(&other.links);
+        }
+        self
+    }
+
+    /// The tree and the path on it that `path` (below this share) stands for: a link's target
+    /// when a route found earlier covers it, else this tree and `path` itself.
+    pub fn route_of(&self, path: &str) -> (Tree, String) {
+        self.links
+            .as_ref()
+            .and_then(|links| links.route(path))
+            .unwrap_or_else(|| (self.clone(), path.to_owned()))
+    }
+
+    /// Whether both are the same connected share (the same tree of the same session).
+    pub fn is_same_tree(&self, other: &Tree) -> bool {
+        self.id == other.id && self.session.id() == other.session.id()
     }
 
     /// Whether the share is in a DFS namespace (a DFS root, or a share the server says DFS
@@ -220,16 +288,13 @@ impl Tree {
         self.response.share_flags & SHARE_FLAG_DFS_ROOT != 0
     }
 
-    /// `request` as this share takes it: on a DFS share, named by the whole path.
-    fn for_share(&self, mut request: CreateRequest) -> CreateRequest {
-        if let Some(prefix) = &self.dfs_prefix {
-            request.name = if request.name.is_empty() {
-                prefix.to_string()
-            } else {
-                format!("{prefix}\\{}", request.name)
-            };
+    /// The name of a CREATE of `path` on this share: on a DFS share, the whole path.
+    fn name_on_share(&self, path: &str) -> String {
+        match &self.dfs_prefix {
+            Some(prefix) if path.is_empty() => prefix.to_string(),
+            Some(prefix) => format!("{prefix}\\{path}"),
+            None => path.to_owned(),
         }
-        request
     }
 
     /// The header flags of this share's CREATEs.
@@ -241,11 +306,57 @@ impl Tree {
         }
     }
 
-    /// Sends `requests` as one compound on this share, its CREATEs as the share takes them.
-    async fn exchange_compound(&self, requests: &[Request]) -> Result<Vec<Exchange>, Error> {
+    /// Sends `requests` as one compound on this share, the CREATE that starts it named as
+    /// the share takes it.
+    async fn send_compound(&self, requests: &[Request]) -> Result<Vec<Exchange>, Error> {
+        let renamed;
+        let requests = match create_path(requests) {
+            Some(path) if self.dfs_prefix.is_some() => {
+                renamed = with_create_path(requests, &self.name_on_share(path));
+                renamed.as_slice()
+            }
+            _ => requests,
+        };
         self.session
             .exchange_compound_flagged(requests, self.id, self.create_flags())
             .await
+    }
+
+    /// Sends `requests` as one compound, where the path of the CREATE that starts it goes:
+    /// over a link's target when it crosses one ([`Tree::with_links`]), else on this share.
+    /// Returns the tree that answered, with the exchanges.
+    async fn exchange_compound(
+        &self,
+        requests: &[Request],
+    ) -> Result<(Tree, Vec<Exchange>), Error> {
+        let (Some(links), Some(path)) = (&self.links, create_path(requests)) else {
+            return Ok((self.clone(), self.send_compound(requests).await?));
+        };
+        let (mut tree, mut target_path) = links
+            .route(path)
+            .unwrap_or_else(|| (self.clone(), path.to_owned()));
+        // A path is sent back to the resolver a few times at most: a target that is itself a
+        // DFS share covering less answers STATUS_PATH_NOT_COVERED again, and the resolver
+        // lands the path further.
+        for _ in 0..MAX_LINK_FOLLOWS {
+            let exchanges = if tree.is_same_tree(self) && target_path == path {
+                self.send_compound(requests).await?
+            } else {
+                tree.send_compound(&with_create_path(requests, &target_path))
+                    .await?
+            };
+            let not_covered = exchanges.first().is_some_and(|exchange| {
+                NtStatus(exchange.header.status) == NtStatus::STATUS_PATH_NOT_COVERED
+            });
+            if !not_covered {
+                return Ok((tree, exchanges));
+            }
+            (tree, target_path) = links.follow(path).await?;
+        }
+        Err(Error::Status {
+            command: Command::Create,
+            status: NtStatus::STATUS_PATH_NOT_COVERED,
+        })
     }
 
     /// The session the tree belongs to.
@@ -298,14 +409,27 @@ impl Tree {
     }
 
     async fn call(&self, request: &Request, also_ok: &[NtStatus]) -> Result<Exchange, Error> {
-        let exchange = self
+        self.call_routed(request, also_ok)
+            .await
+            .map(|(_, exchange)| exchange)
+    }
+
+    /// [`Tree::call`], returning the tree that answered (a link's target, for a CREATE whose
+    /// path crosses one).
+    async fn call_routed(
+        &self,
+        request: &Request,
+        also_ok: &[NtStatus],
+    ) -> Result<(Tree, Exchange), Error> {
+        let (tree, mut exchanges) = self
             .exchange_compound(std::slice::from_ref(request))
-            .await?
+            .await?;
+        let exchange = exchanges
             .pop()
             .ok_or(Error::Closed(CloseReason::NoResponse))?;
         let status = NtStatus(exchange.header.status);
         if status == NtStatus::STATUS_SUCCESS || also_ok.contains(&status) {
-            Ok(exchange)
+            Ok((tree, exchange))
         } else {
             Err(Error::Status {
                 command: request.command(),
@@ -316,12 +440,10 @@ impl Tree {
 
     /// Opens or creates a file, directory or pipe.
     pub async fn create(&self, request: CreateRequest) -> Result<OpenFile, Error> {
-        let exchange = self
-            .call(&Request::Create(self.for_share(request)), &[])
-            .await?;
+        let (tree, exchange) = self.call_routed(&Request::Create(request), &[]).await?;
         let created = CreateResponse::decode(&exchange.response)?;
         Ok(OpenFile {
-            tree: self.clone(),
+            tree,
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state: 0,
@@ -352,16 +474,13 @@ impl Tree {
             state: wanted,
             version,
         };
-        let exchange = self
-            .call(
-                &Request::CreateWithLease(self.for_share(request), lease),
-                &[],
-            )
+        let (tree, exchange) = self
+            .call_routed(&Request::CreateWithLease(request, lease), &[])
             .await?;
         let created = CreateResponse::decode(&exchange.response)?;
         let lease_state = granted_lease(&exchange.response, &created, key);
         Ok(OpenFile {
-            tree: self.clone(),
+            tree,
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state,
@@ -401,10 +520,10 @@ impl Tree {
             flags: 0,
             create_guid,
         });
-        let exchange = self
-            .call(
+        let (tree, exchange) = self
+            .call_routed(
                 &Request::CreateDurable {
-                    create: self.for_share(request.clone()),
+                    create: request.clone(),
                     lease: Some(lease),
                     durability,
                 },
@@ -428,7 +547,7 @@ impl Tree {
             }
         };
         Ok(OpenFile {
-            tree: self.clone(),
+            tree,
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state,
@@ -459,10 +578,10 @@ impl Tree {
             create_guid: durable.create_guid,
             flags: durable.flags,
         });
-        let exchange = self
-            .call(
+        let (tree, exchange) = self
+            .call_routed(
                 &Request::CreateDurable {
-                    create: self.for_share(durable.request.clone()),
+                    create: durable.request.clone(),
                     lease,
                     durability,
                 },
@@ -476,7 +595,7 @@ impl Tree {
             0
         };
         Ok(OpenFile {
-            tree: self.clone(),
+            tree,
             file_id: created.file_id,
             attributes: created.attributes,
             lease_state,
@@ -540,13 +659,13 @@ impl Tree {
         middle: Vec<Request>,
     ) -> Result<(CreateResponse, Vec<Exchange>), Error> {
         let mut requests = Vec::with_capacity(middle.len() + 2);
-        requests.push(Request::Create(self.for_share(create)));
+        requests.push(Request::Create(create));
         requests.extend(middle);
         requests.push(Request::Close(CloseRequest {
             file_id: FileId::RELATED,
             query_attributes: false,
         }));
-        let mut exchanges = self.exchange_compound(&requests).await?;
+        let (tree, mut exchanges) = self.exchange_compound(&requests).await?;
         if exchanges.len() != requests.len() {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
         }
@@ -572,7 +691,7 @@ impl Tree {
             .find_map(failure);
         if let Some(close_error) = close_failed {
             let file = OpenFile {
-                tree: self.clone(),
+                tree,
                 file_id: created.file_id,
                 attributes: created.attributes,
                 lease_state: 0,
@@ -1081,7 +1200,7 @@ impl OpenFile {
                 query_attributes: false,
             }),
         ];
-        let exchanges = self.tree.exchange_compound(&requests).await?;
+        let (_, exchanges) = self.tree.exchange_compound(&requests).await?;
         let [write, close] = exchanges.as_slice() else {
             return Err(Error::Closed(CloseReason::IncompleteCompound));
         };
