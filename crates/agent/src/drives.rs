@@ -19,6 +19,7 @@ use wnet::secret_buffer::SecretBuffer;
 use wnet_drive::{Drive, DriveOptions};
 use wnet_host::user_state::{open_private_read, write_private};
 use wnet_smb2::Tree;
+use wnet_smb2::client::LinkResolver;
 
 use crate::redirector::{RedirectRequest, RedirectedDevice, Redirector};
 
@@ -157,8 +158,12 @@ impl FuseRedirector {
         let source = request.remote_name.replace('\\', "/");
         let options = DriveOptions::from_env(request.write_through);
         let mount_point = request.mount_point;
-        let drive = wnet_drive::mount(
+        let links = request
+            .links
+            .map(|links| Arc::new(crate::smb_provider::AgentLinks(links)) as Arc<dyn LinkResolver>);
+        let drive = wnet_drive::mount_with_links(
             request.tree,
+            links,
             &mount_point,
             &source,
             options,

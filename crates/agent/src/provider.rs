@@ -13,6 +13,8 @@ use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
 use wnet_smb2::wire::dfs::ReferralResponse;
 
+use crate::redirector::LinkSource;
+
 /// A network provider: makes authenticated sessions with servers.
 pub trait Provider: Send + Sync + 'static {
     /// An authenticated session with one server.
@@ -99,6 +101,19 @@ pub trait ProviderTree: Clone + Send + Sync + 'static {
     /// Whether the share is in a DFS namespace: its paths may cross links to other shares.
     fn is_dfs(&self) -> bool {
         false
+    }
+    /// The tree following the DFS links below it with `links` (a share outside DFS, or a
+    /// provider without DFS, ignores them).
+    #[must_use]
+    fn with_link_source(self, links: LinkSource<Self>) -> Self {
+        let _ = links;
+        self
+    }
+    /// The tree following the links `other` follows: the same share connected again.
+    #[must_use]
+    fn with_links_of(self, other: &Self) -> Self {
+        let _ = other;
+        self
     }
     /// Whether `path` (below the share, `\`-separated) is a directory.
     fn is_directory(&self, path: &str) -> impl Future<Output = Result<bool, WinError>> + Send;

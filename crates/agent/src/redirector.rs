@@ -2,7 +2,11 @@
 //! (implemented with FUSE, `wnet-drive`, by the agent's `drives` module), and the making of
 //! their mount points.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use wnet::agent_protocol::WireCredentials;
 use wnet::drives::{LocalName, drives_dir};
@@ -101,8 +105,29 @@ pub trait RedirectedDevice<T = Tree>: Send + Sync {
     fn unmount(self: Box<Self>, force: bool) -> Result<(), WinError>;
 }
 
-/// What a redirection mounts, and how.
+/// Where a DFS link below a connected share sends a path ([`LinkSource`]).
 #[derive(Debug, Clone)]
+pub struct LinkLanding<T> {
+    /// The link target's share, connected.
+    pub tree: T,
+    /// How many leading components of the path the link covers.
+    pub covered: usize,
+    /// The path on the target the covered components stand for (`dir\sub`, empty for its
+    /// root).
+    pub target_path: String,
+    /// How long that holds (the referrals' TTL).
+    pub ttl: Duration,
+}
+
+/// A future that lands a path below a DFS share.
+pub type LinkFuture<T> = Pin<Box<dyn Future<Output = Result<LinkLanding<T>, WinError>> + Send>>;
+
+/// Lands the paths below a connected DFS share (`\`-separated, below the share) that cross
+/// its links: the workstation, through referrals, with the connection's credentials.
+pub type LinkSource<T> = Arc<dyn Fn(String) -> LinkFuture<T> + Send + Sync>;
+
+/// What a redirection mounts, and how.
+#[derive(Clone)]
 pub struct RedirectRequest<T = Tree> {
     /// The connected share (what a FUSE drive serves its operations over).
     pub tree: T,
@@ -116,6 +141,21 @@ pub struct RedirectRequest<T = Tree> {
     pub require_privacy: bool,
     /// The session's credentials (a kernel CIFS mount makes its own session with them).
     pub credentials: Option<WireCredentials>,
+    /// For a DFS share, where the paths that cross its links land.
+    pub links: Option<LinkSource<T>>,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for RedirectRequest<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedirectRequest")
+            .field("tree", &self.tree)
+            .field("mount_point", &self.mount_point)
+            .field("remote_name", &self.remote_name)
+            .field("write_through", &self.write_through)
+            .field("require_privacy", &self.require_privacy)
+            .field("links", &self.links.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Mounts shares connected as trees of type `T` (the provider's) at local devices.

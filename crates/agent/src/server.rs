@@ -120,7 +120,7 @@ impl Agent {
             listener,
             bound_here: true,
             _lock: lock,
-            workstation: Arc::new(workstation),
+            workstation: workstation.shared(),
         })
     }
 
@@ -155,7 +155,7 @@ impl Agent {
             listener,
             bound_here: false,
             _lock: lock,
-            workstation: Arc::new(workstation),
+            workstation: workstation.shared(),
         })
     }
 
@@ -531,7 +531,7 @@ mod tests {
         });
         let (stop, _stopped) = watch::channel(false);
         let client = Client {
-            workstation: Arc::new(Workstation::new(provider)),
+            workstation: Workstation::new(provider).shared(),
             stop,
             clients: Arc::new(AtomicUsize::new(1)),
             last_activity: Arc::new(std::sync::Mutex::new(Instant::now())),

@@ -20,6 +20,9 @@ use wnet::error::{Cause, WinError, codes};
 use wnet::resolve::{NETBIOS_SESSION_PORT, ProviderConfig, ResolveStep, Resolver};
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
+use crate::redirector::LinkSource;
+use std::sync::Arc;
+use wnet_smb2::client::{LinkResolver, LinkRoute, ResolveFuture};
 
 /// An authenticated session with a server, and how it was reached.
 #[derive(Debug, Clone)]
@@ -647,6 +650,14 @@ impl ProviderTree for Tree {
         Tree::is_dfs(self)
     }
 
+    fn with_link_source(self, links: LinkSource<Tree>) -> Tree {
+        self.with_links(Arc::new(AgentLinks(links)))
+    }
+
+    fn with_links_of(self, other: &Tree) -> Tree {
+        Tree::with_links_of(self, other)
+    }
+
     async fn is_directory(&self, path: &str) -> Result<bool, WinError> {
         self.stat(path)
             .await
@@ -658,6 +669,42 @@ impl ProviderTree for Tree {
         Tree::disconnect(self)
             .await
             .map_err(|error| map_error(&error))
+    }
+}
+
+/// The workstation's landing of the paths below a DFS share, as the SMB client's link
+/// resolver: a failure to land is the client's error, its NTSTATUS as near as the Win32 code
+/// says.
+pub struct AgentLinks(pub LinkSource<Tree>);
+
+impl LinkResolver for AgentLinks {
+    fn resolve<'a>(&'a self, path: &'a str) -> ResolveFuture<'a> {
+        let landing = (self.0)(path.to_owned());
+        Box::pin(async move {
+            let landing = landing.await.map_err(|error| {
+                tracing::info!(path, %error, "DFS link not followed");
+                wnet_smb2::Error::Status {
+                    command: wnet_smb2::wire::Command::Create,
+                    status: link_status(&error),
+                }
+            })?;
+            Ok(LinkRoute {
+                covered: landing.covered,
+                tree: landing.tree,
+                target_path: landing.target_path,
+                ttl: landing.ttl,
+            })
+        })
+    }
+}
+
+/// The NTSTATUS a failed landing is reported with on a drive or a file channel.
+fn link_status(error: &WinError) -> NtStatus {
+    match error.code {
+        codes::ERROR_ACCESS_DENIED => NtStatus::STATUS_ACCESS_DENIED,
+        codes::ERROR_LOGON_FAILURE => NtStatus::STATUS_LOGON_FAILURE,
+        codes::ERROR_BAD_NETPATH | codes::ERROR_SEM_TIMEOUT => NtStatus::STATUS_BAD_NETWORK_PATH,
+        _ => NtStatus::STATUS_BAD_NETWORK_NAME,
     }
 }
 

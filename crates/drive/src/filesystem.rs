@@ -571,19 +571,34 @@ impl Filesystem for SmbFilesystem {
         };
         let state = Arc::clone(&self.state);
         let tree = state.tree();
-        let (source, target) = (from.clone(), to.clone());
+        let (source, target, target_parent) = (from.clone(), to.clone(), to_parent.clone());
         spawn(
             &self.state,
             async move {
                 if let Some(places) = hiding_places {
                     hide(&tree, &target, &places).await;
                 }
+                // The new name is given on the share the file is on: across DFS links, the
+                // link's target. Both places are found first (a stat follows a link), and a
+                // rename from one share to another is EXDEV.
+                let name_there = if tree.is_dfs() {
+                    let _ = tree.stat(&source).await;
+                    let _ = tree.stat(&target_parent).await;
+                    let (from_tree, _) = tree.route_of(&source);
+                    let (to_tree, name_there) = tree.route_of(&target);
+                    if !from_tree.is_same_tree(&to_tree) {
+                        return Err(Errno::EXDEV);
+                    }
+                    name_there
+                } else {
+                    target.clone()
+                };
                 // Open, rename and close in one round trip.
                 tree.set_info_by_path(
                     &source,
                     access::DELETE | access::FILE_READ_ATTRIBUTES | access::SYNCHRONIZE,
                     FILE_RENAME_INFORMATION,
-                    rename_information(&target, replace),
+                    rename_information(&name_there, replace),
                 )
                 .await
                 .map_err(|error| errno(&error))

@@ -22,6 +22,7 @@ mod filesystem;
 pub mod handles;
 pub mod inodes;
 pub mod leases;
+mod links;
 pub mod mounts;
 pub mod reopen;
 mod state;
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 use fuser::{Config, MountOption};
 use wnet_smb2::Tree;
+use wnet_smb2::client::LinkResolver;
 
 use crate::attributes::Owner;
 use crate::filesystem::SmbFilesystem;
@@ -119,15 +121,37 @@ pub fn mount(
     options: DriveOptions,
     runtime: tokio::runtime::Handle,
 ) -> io::Result<Drive> {
+    mount_with_links(tree, None, mount_point, source, options, runtime)
+}
+
+/// [`mount`], following the DFS links below a DFS share with `links`: a path under the
+/// drive that crosses a link lands on the link's target (see
+/// [`wnet_smb2::client::LinkResolver`]), whose lease breaks the drive takes as its own.
+pub fn mount_with_links(
+    tree: Tree,
+    links: Option<Arc<dyn LinkResolver>>,
+    mount_point: &Path,
+    source: &str,
+    options: DriveOptions,
+    runtime: tokio::runtime::Handle,
+) -> io::Result<Drive> {
     let owner = Owner {
         uid: nix::unistd::getuid().as_raw(),
         gid: nix::unistd::getgid().as_raw(),
+    };
+    let watcher = links.map(|links| Arc::new(links::WatchingResolver::new(links)));
+    let tree = match &watcher {
+        Some(watcher) => tree.with_links(Arc::clone(watcher) as Arc<dyn LinkResolver>),
+        None => tree,
     };
     // Lease breaks are listened for before the first open: one that comes before anyone
     // listens is lost.
     let breaks_of = tree.clone();
     let state = Arc::new(DriveState::new(tree, runtime, options, owner, source));
     state.watch_lease_breaks(&breaks_of);
+    if let Some(watcher) = &watcher {
+        watcher.serve(&state);
+    }
     let filesystem = SmbFilesystem {
         state: Arc::clone(&state),
     };

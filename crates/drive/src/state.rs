@@ -122,6 +122,7 @@ impl DriveState {
     /// connection was lost), and reopens every durable open of the mount on it (see
     /// [`crate::reopen`]); files that cannot be reopened stay on the old connection, and fail.
     pub(crate) fn replace_tree(self: &Arc<Self>, tree: Tree) {
+        let tree = tree.with_links_of(&self.tree());
         self.watch_lease_breaks(&tree);
         let reopen_on = tree.clone();
         *self.tree.write().unwrap_or_else(PoisonError::into_inner) = tree;

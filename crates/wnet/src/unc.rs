@@ -124,6 +124,16 @@ impl UncName {
         self.server.to_ascii_lowercase()
     }
 
+    /// The share alone (`\\server\share`, or `\\server`), without the path below it.
+    #[must_use]
+    pub fn share_root(&self) -> UncName {
+        UncName {
+            server: self.server.clone(),
+            share: self.share.clone(),
+            path: Vec::new(),
+        }
+    }
+
     /// The server's IPC$ share (`\\server\IPC$`): what a connection to the server alone
     /// connects, as on Windows.
     #[must_use]

@@ -1,6 +1,8 @@
 //! The connection table's changes: adding a connection (with its local device reserved,
 //! connected and mounted) and cancelling one.
 
+use std::sync::Arc;
+
 use wnet_smb2::client::SessionOptions;
 
 use wnet::agent_protocol::{ConnectionEntry, ConnectionName, Logon, Response, WireCredentials};
@@ -10,7 +12,7 @@ use wnet::resource::{connect, resource_type};
 use wnet::unc::UncName;
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
-use crate::redirector::{RedirectRequest, RedirectedDevice, prepare_mount_point};
+use crate::redirector::{LinkSource, RedirectRequest, RedirectedDevice, prepare_mount_point};
 
 use super::sessions::{credential_conflict, credential_source, dialect_name, same_account};
 use super::{
@@ -87,11 +89,16 @@ impl<P: Provider> Workstation<P> {
         local: Option<&LocalName>,
         resource_kind: u32,
         flags: u32,
-        credentials: Option<&WireCredentials>,
+        (credentials, logon): (Option<&WireCredentials>, &Logon),
     ) -> Result<(P::Tree, u32, Option<Box<dyn RedirectedDevice<P::Tree>>>), WinError> {
         let share_path = physical.resource();
         let (tree, share_kind) =
             connect_tree(session, &share_path, &physical.path, resource_kind).await?;
+        let links = self.link_source(&physical.share_root(), credentials, logon, &tree);
+        let tree = match &links {
+            Some(links) => tree.with_link_source(Arc::clone(links)),
+            None => tree,
+        };
         let Some(local) = local else {
             return Ok((tree, share_kind, None));
         };
@@ -103,7 +110,7 @@ impl<P: Provider> Workstation<P> {
             ));
         }
         match self
-            .redirect(local, &tree, &unc.to_windows(), flags, credentials)
+            .redirect(local, &tree, &unc.to_windows(), flags, credentials, links)
             .await
         {
             Ok(device) => Ok((tree, share_kind, Some(device))),
@@ -122,6 +129,7 @@ impl<P: Provider> Workstation<P> {
         remote_name: &str,
         flags: u32,
         credentials: Option<&WireCredentials>,
+        links: Option<LinkSource<P::Tree>>,
     ) -> Result<Box<dyn RedirectedDevice<P::Tree>>, WinError> {
         let Some(redirector) = self.redirector.clone() else {
             return Err(WinError::new(codes::ERROR_NOT_SUPPORTED));
@@ -133,6 +141,7 @@ impl<P: Provider> Workstation<P> {
             write_through: flags & connect::CONNECT_WRITE_THROUGH_SEMANTICS != 0,
             require_privacy: flags & connect::CONNECT_REQUIRE_PRIVACY != 0,
             credentials: credentials.cloned(),
+            links,
         };
         tokio::task::spawn_blocking(move || redirector.redirect(request))
             .await
@@ -171,7 +180,7 @@ impl<P: Provider> Workstation<P> {
                             local,
                             resource_kind,
                             flags,
-                            credentials,
+                            (credentials, logon),
                         )
                         .await;
                     match redirected {

@@ -20,6 +20,7 @@
 //! A plain `\\server\share` is never probed: no referral, no extra round trip.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -32,8 +33,9 @@ use wnet::error::{Cause, WinError, codes};
 use wnet::unc::UncName;
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
+use crate::redirector::{LinkLanding, LinkSource};
 
-use super::{Workstation, lock};
+use super::{ServerEntry, Workstation, lock};
 
 /// The most referrals the cache holds.
 pub(super) const MAX_CACHED_REFERRALS: usize = 1024;
@@ -412,6 +414,128 @@ impl<P: Provider> Workstation<P> {
             }
         }
         Ok(Some(located))
+    }
+
+    /// What lands the paths below the connected DFS share `root` (its `tree`) that cross its
+    /// links, with the connection's credentials and logon; `None` for a share outside DFS, or
+    /// a workstation not [shared](Workstation::shared).
+    pub(super) fn link_source(
+        &self,
+        root: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+        tree: &P::Tree,
+    ) -> Option<LinkSource<P::Tree>> {
+        if !tree.is_dfs() {
+            return None;
+        }
+        let me = self.me.get()?.clone();
+        let (root, credentials, logon) = (root.clone(), credentials.cloned(), logon.clone());
+        Some(Arc::new(move |path: String| {
+            let (me, root, credentials, logon) =
+                (me.clone(), root.clone(), credentials.clone(), logon.clone());
+            Box::pin(async move {
+                let workstation = me.upgrade().ok_or_else(|| {
+                    WinError::with_cause(
+                        codes::ERROR_NETNAME_DELETED,
+                        Cause::Other("the agent is stopping".into()),
+                    )
+                })?;
+                workstation
+                    .land_link(&root, &path, credentials.as_ref(), &logon)
+                    .await
+            })
+        }))
+    }
+
+    /// Lands `path` below the DFS share `root`, connects the share it lands on (a session
+    /// held for the server, as a connection's), and says how much of the path the links
+    /// covered. A target that cannot be reached gives way to the next.
+    async fn land_link(
+        &self,
+        root: &UncName,
+        path: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<LinkLanding<P::Tree>, WinError> {
+        let mut unc = root.clone();
+        unc.path = path
+            .split('\\')
+            .filter(|part| !part.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for _ in 0..MAX_LANDING_ATTEMPTS {
+            let landing = self.land(&unc, credentials, logon).await?;
+            if landing.hops.is_empty() {
+                return Err(WinError::with_cause(
+                    codes::ERROR_BAD_NET_NAME,
+                    Cause::Other(format!(
+                        "{unc} crosses a DFS link, but no referral covers it"
+                    )),
+                ));
+            }
+            match self
+                .connect_link_target(&landing.physical, credentials, logon)
+                .await
+            {
+                Ok(tree) => {
+                    let physical = &landing.physical.path;
+                    let kept = physical.len().saturating_sub(landing.unchanged);
+                    return Ok(LinkLanding {
+                        tree,
+                        covered: unc.path.len().saturating_sub(landing.unchanged),
+                        target_path: physical.get(..kept).unwrap_or_default().join("\\"),
+                        ttl: landing
+                            .hops
+                            .iter()
+                            .map(|hop| hop.hit.ttl_remaining)
+                            .min()
+                            .unwrap_or_default(),
+                    });
+                }
+                Err(error) if is_unreachable(&error) && self.target_unreachable(&landing) => {
+                    tracing::info!(%error, target = %landing.physical, "DFS target failed; trying the next");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(WinError::with_cause(
+            codes::ERROR_BAD_NETPATH,
+            Cause::Other(format!("no DFS target of {unc} can be reached")),
+        ))
+    }
+
+    /// Connects the share of `physical` over the session held for its server (made, and
+    /// held, if there is none).
+    async fn connect_link_target(
+        &self,
+        physical: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<P::Tree, WinError> {
+        let options = wnet_smb2::client::SessionOptions::default();
+        let (session, user, reused) = self
+            .session_for(&physical.server, credentials, logon, &options)
+            .await?;
+        if !reused {
+            let mut table = lock(&self.table);
+            let held = table
+                .servers
+                .entry(physical.server_key())
+                .or_insert_with(|| ServerEntry {
+                    session: session.clone(),
+                    user,
+                    credentials: credentials.cloned(),
+                    logon: logon.clone(),
+                    options,
+                    retry_at: None,
+                    failed_reconnections: 0,
+                });
+            if !held.session.is_connected() {
+                held.session = session.clone();
+            }
+        }
+        session.tree_connect(&physical.resource()).await
     }
 
     /// Where `unc` lands and each referral on the way, with its targets and the one in use:

@@ -127,6 +127,9 @@ pub struct Workstation<P: Provider = SmbProvider> {
     unc_dir: PathBuf,
     /// A reconnection of lost connections is running.
     reconnecting: AtomicBool,
+    /// The workstation itself, once shared ([`Workstation::shared`]): what the DFS links of
+    /// its drives are resolved by.
+    me: std::sync::OnceLock<std::sync::Weak<Workstation<P>>>,
 }
 
 /// Frees a reserved local name when the connection attempt ends, whichever way.
@@ -171,7 +174,15 @@ impl<P: Provider> Workstation<P> {
             redirector: None,
             unc_dir: wnet::drives::unc_dir(),
             reconnecting: AtomicBool::new(false),
+            me: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The workstation, shared: its drives can then follow DFS links, which it resolves.
+    pub fn shared(self) -> Arc<Workstation<P>> {
+        let shared = Arc::new(self);
+        let _ = shared.me.set(Arc::downgrade(&shared));
+        shared
     }
 
     /// The workstation redirecting local devices with `redirector` (without one, a local

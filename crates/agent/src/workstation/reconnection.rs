@@ -224,6 +224,7 @@ impl<P: Provider> Workstation<P> {
                 });
                 match row {
                     Some(row) => {
+                        let tree = tree.with_links_of(&row.tree);
                         if let Some(device) = &row.device {
                             device.reconnected(tree.clone());
                         }

@@ -20,7 +20,9 @@ use wnet::resource::resource_type;
 use wnet::unc::UncName;
 
 use crate::provider::{Provider, ProviderSession};
-use crate::redirector::{RedirectRequest, prepare_unc_mount_point, remove_unc_mount_point};
+use crate::redirector::{
+    LinkSource, RedirectRequest, prepare_unc_mount_point, remove_unc_mount_point,
+};
 
 use super::{ConnectionRow, Reservation, Workstation, lock, unmount};
 
@@ -125,12 +127,13 @@ impl<P: Provider> Workstation<P> {
                     (tree, kind, session_credentials, private)
                 }
             };
+            let links = self.link_source(&share, session_credentials.as_ref(), logon, &tree);
             if let Some(served) = self
                 .mount_served(
                     &share,
                     &mount_point,
                     &reserved,
-                    tree,
+                    (tree, links),
                     kind,
                     session_credentials,
                     private,
@@ -153,7 +156,7 @@ impl<P: Provider> Workstation<P> {
         share: &UncName,
         mount_point: &std::path::Path,
         reserved: &LocalName,
-        tree: P::Tree,
+        (tree, links): (P::Tree, Option<LinkSource<P::Tree>>),
         kind: u32,
         session_credentials: Option<WireCredentials>,
         private: bool,
@@ -178,6 +181,7 @@ impl<P: Provider> Workstation<P> {
             write_through: false,
             require_privacy: private,
             credentials: session_credentials,
+            links,
         };
         let device = tokio::task::spawn_blocking(move || redirector.redirect(request))
             .await
