@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use wnet_smb2::dfs::{CacheHit, DfsError, DfsPath, DomainCache, ReferralCache, ReferralHops};
+use wnet_smb2::dfs::{
+    CacheHit, DfsError, DfsPath, DomainCache, ReferralCache, ReferralHops, ReferralType,
+};
 use wnet_smb2::wire::dfs::ReferralResponse;
 
 use wnet::agent_protocol::{DfsReferralHop, Logon, Response, WireCredentials};
@@ -203,6 +205,15 @@ impl<P: Provider> Workstation<P> {
                     return Err((all_targets_failed(&hit), None));
                 };
                 if next == path {
+                    if hit.kind == ReferralType::Link {
+                        // A link whose target is the link itself.
+                        return Err((
+                            dfs_error(&DfsError::ReferralLoop {
+                                path: path.to_string(),
+                            }),
+                            None,
+                        ));
+                    }
                     // A root whose target is itself: the path is on this share.
                     break;
                 }
@@ -555,7 +566,7 @@ impl<P: Provider> Workstation<P> {
                 .iter()
                 .map(|hop| DfsReferralHop {
                     prefix: hop.prefix.to_string(),
-                    link: hop.hit.kind == wnet_smb2::dfs::ReferralType::Link,
+                    link: hop.hit.kind == ReferralType::Link,
                     targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
                     active: hop.hit.active,
                     ttl_seconds: hop.hit.ttl_remaining.as_secs(),
