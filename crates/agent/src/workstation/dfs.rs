@@ -518,7 +518,7 @@ impl<P: Provider> Workstation<P> {
 
     /// Connects the share of `physical` over the session held for its server (made, and
     /// held, if there is none).
-    async fn connect_link_target(
+    pub(super) async fn connect_link_target(
         &self,
         physical: &UncName,
         credentials: Option<&WireCredentials>,

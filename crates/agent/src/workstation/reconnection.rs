@@ -119,8 +119,11 @@ impl<P: Provider> Workstation<P> {
         }
         for lost in self.lost_servers() {
             let server_key = lost.server_key.clone();
+            let (credentials, logon) = (lost.credentials.clone(), lost.logon.clone());
             if let Err(error) = self.reconnect_server(lost).await {
                 tracing::info!(server = %server_key, %error, "reconnection failed; will try again");
+                self.fail_over(&server_key, credentials.as_ref(), &logon)
+                    .await;
                 if let Some(server) = lock(&self.table).servers.get_mut(&server_key) {
                     let wait = RECONNECT_RETRY
                         .saturating_mul(2_u32.saturating_pow(server.failed_reconnections))
@@ -174,6 +177,86 @@ impl<P: Provider> Workstation<P> {
             });
         }
         lost
+    }
+
+    /// Moves the lost connections of `server_key` that a DFS namespace path landed there to
+    /// the next target of their referral, when one can be reached: their devices and file
+    /// channels go on over the new target's share (files open on the lost one stay lost).
+    async fn fail_over(
+        &self,
+        server_key: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) {
+        let landed: Vec<(Option<LocalName>, UncName)> = lock(&self.table)
+            .connections
+            .iter()
+            .filter(|row| {
+                row.server_key == server_key
+                    && !row.tree.is_connected()
+                    && !row.physical.matches(&row.entry.remote_name)
+            })
+            .map(|row| (row.entry.local_name.clone(), row.entry.remote_name.clone()))
+            .collect();
+        for (local_name, remote_name) in landed {
+            let moved = self
+                .land_elsewhere(&remote_name, server_key, credentials, logon)
+                .await;
+            let (physical, tree) = match moved {
+                Ok(Some(moved)) => moved,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::info!(remote = %remote_name, %error, "no other DFS target");
+                    continue;
+                }
+            };
+            let mut table = lock(&self.table);
+            let row = table.connections.iter_mut().find(|row| {
+                row.entry.local_name == local_name
+                    && row.entry.remote_name == remote_name
+                    && !row.tree.is_connected()
+            });
+            if let Some(row) = row {
+                if let Some(device) = &row.device {
+                    device.reconnected(tree.clone());
+                }
+                row.file_channels.reconnected(tree.clone());
+                row.tree = tree;
+                row.server_key = physical.server_key();
+                tracing::info!(remote = %remote_name, target = %physical, "failed over to the next DFS target");
+                row.physical = physical;
+            }
+        }
+    }
+
+    /// Lands `remote_name` on a server other than `server_key` (marking the target there
+    /// failed) and connects the share there; `None` when it lands on the same server still.
+    async fn land_elsewhere(
+        &self,
+        remote_name: &UncName,
+        server_key: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Option<(UncName, P::Tree)>, WinError> {
+        let mut landing = self.land(remote_name, credentials, logon).await?;
+        if landing.physical.server_key() == server_key {
+            if !self.target_unreachable(&landing) {
+                return Ok(None);
+            }
+            landing = self.land(remote_name, credentials, logon).await?;
+        }
+        if landing.physical.server_key() == server_key {
+            return Ok(None);
+        }
+        let tree = self
+            .connect_link_target(&landing.physical, credentials, logon)
+            .await?;
+        let links = self.link_source(&landing.physical.share_root(), credentials, logon, &tree);
+        let tree = match links {
+            Some(links) => tree.with_link_source(links),
+            None => tree,
+        };
+        Ok(Some((landing.physical, tree)))
     }
 
     async fn reconnect_server(&self, lost: LostServer<P::Session>) -> Result<(), WinError> {
