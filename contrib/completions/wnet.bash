@@ -469,7 +469,7 @@ _wnet() {
             return 0
             ;;
         wnet__subcmd__unc)
-            opts="-v -h -V --json --verbose --timeout --help --version"
+            opts="-v -h -V --targets --json --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

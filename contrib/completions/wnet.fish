@@ -107,6 +107,7 @@ complete -c wnet -n "__fish_wnet_using_subcommand user" -s v -l verbose -d 'Log 
 complete -c wnet -n "__fish_wnet_using_subcommand user" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wnet -n "__fish_wnet_using_subcommand user" -s V -l version -d 'Print version'
 complete -c wnet -n "__fish_wnet_using_subcommand unc" -l timeout -d 'Give up on network operations after this long: `1500`, `1500ms`, `2s` or `1.5s` (a bare number is milliseconds). Each verb has its own default' -r
+complete -c wnet -n "__fish_wnet_using_subcommand unc" -l targets -d 'Show where the path lands in DFS namespaces: each referral on the way (its prefix, its targets in order with the active one marked, its TTL) and the physical \\\\server\\share\\path (Windows: dfsutil client property state, NetDfsGetClientInfo)'
 complete -c wnet -n "__fish_wnet_using_subcommand unc" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c wnet -n "__fish_wnet_using_subcommand unc" -s v -l verbose -d 'Log more to standard error (-v info, -vv debug, -vvv trace; `RUST_LOG` overrides)'
 complete -c wnet -n "__fish_wnet_using_subcommand unc" -s h -l help -d 'Print help (see more with \'--help\')'

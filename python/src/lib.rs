@@ -148,6 +148,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pythonic::_servers, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_workgroups, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_universal_name, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_dfs_targets, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_lookup, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_node_status, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_scan, module)?)?;

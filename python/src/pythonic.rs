@@ -268,6 +268,36 @@ pub(crate) fn _universal_name(py: Python<'_>, path: String) -> PyResult<(String,
     ))
 }
 
+/// One DFS referral as `wnet._api` takes it: `(prefix, link, targets, active, ttl_seconds)`.
+type DfsReferralTuple = (String, bool, Vec<String>, usize, u64);
+
+/// Where a path lands in DFS: `(physical, referrals, referral_requests)`.
+#[pyfunction]
+pub(crate) fn _dfs_targets(
+    py: Python<'_>,
+    path: String,
+) -> PyResult<(String, Vec<DfsReferralTuple>, u64)> {
+    let targets = interruptible(py, move || api::dfs_targets(&path))?
+        .map_err(|error| win_error(py, &error, "NetDfsGetClientInfo"))?;
+    Ok((
+        targets.physical,
+        targets
+            .referrals
+            .into_iter()
+            .map(|referral| {
+                (
+                    referral.prefix,
+                    referral.link,
+                    referral.targets,
+                    referral.active,
+                    referral.ttl_seconds,
+                )
+            })
+            .collect(),
+        targets.referral_requests,
+    ))
+}
+
 fn query_error(py: Python<'_>, error: &QueryError, funcname: &str, failed: Failed) -> PyErr {
     wnet_error(py, &WinError::from(error), funcname, failed)
 }

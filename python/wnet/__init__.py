@@ -1,8 +1,8 @@
 """wnet: the Windows Networking API (WNet and NetBIOS) on Linux.
 
 This package is the Pythonic front of the Rust crates: ``connect`` (a context manager),
-``connections``, ``shares``, ``browse``, ``workgroups``, ``universal_name``, ``lookup``,
-``node_status`` and ``scan`` return frozen dataclasses; ``open_file``, ``listdir``, ``scandir``,
+``connections``, ``shares``, ``browse``, ``workgroups``, ``universal_name``, ``dfs_targets``,
+``lookup``, ``node_status`` and ``scan`` return frozen dataclasses; ``open_file``, ``listdir``, ``scandir``,
 ``stat``, ``walk``, ``copyfile``… reach a share's files straight over the agent's session, as
 smbprotocol's ``smbclient`` module does (``wnet._files``); failures raise ``wnet.Error`` and its
 subclasses, which are also ``pywintypes.error``. ``wnet.aio`` has asyncio variants. The
@@ -13,6 +13,8 @@ paths and redirected drive letters' paths (``wnet._paths``; ``WNET_PATHS=0`` tur
 
 from wnet._api import (
     Connection,
+    DfsReferral,
+    DfsTargets,
     NameAddress,
     NodeName,
     NodeStatus,
@@ -23,6 +25,7 @@ from wnet._api import (
     browse,
     connect,
     connections,
+    dfs_targets,
     disconnect,
     lookup,
     node_status,
@@ -76,6 +79,8 @@ __all__ = [
     "BadNetPath",
     "Connection",
     "CredentialConflict",
+    "DfsReferral",
+    "DfsTargets",
     "Error",
     "LogonFailure",
     "NameAddress",
@@ -96,6 +101,7 @@ __all__ = [
     "connections",
     "copyfile",
     "copytree",
+    "dfs_targets",
     "disconnect",
     "listdir",
     "local_path",

@@ -132,6 +132,63 @@ def universal_name(path: str) -> UniversalName:
 
 
 @dataclasses.dataclass(frozen=True)
+class DfsReferral:
+    """One DFS referral a path went through (what ``dfsutil`` lists for a cached entry)."""
+
+    #: The part of the path it covers: ``\\server\root`` or ``\\server\root\link``.
+    prefix: str
+    #: Whether it is a link's referral (else a namespace root's).
+    link: bool
+    #: Its targets, ``\\server\share[\path]``, in the order the server gave them (the
+    #: order failover tries them in).
+    targets: Tuple[str, ...]
+    #: The index in ``targets`` of the one in use.
+    active: int
+    #: How many seconds the referral stays cached.
+    ttl: int
+
+    @property
+    def active_target(self) -> Optional[str]:
+        """The target in use (``None`` if ``active`` names none)."""
+        return self.targets[self.active] if 0 <= self.active < len(self.targets) else None
+
+
+@dataclasses.dataclass(frozen=True)
+class DfsTargets:
+    """Where a path lands in DFS namespaces, and the referrals on the way."""
+
+    #: ``\\server\share\path`` on the share that holds the path (the path itself when it
+    #: is in no namespace).
+    physical: str
+    #: The referrals followed, in order (none when the path is in no namespace).
+    referrals: Tuple[DfsReferral, ...]
+    #: Referral requests the agent has sent since it started: a path answered from its
+    #: referral cache leaves the count unchanged.
+    referral_requests: int
+
+
+def _dfs_targets(raw: Tuple[str, List[Tuple[str, bool, List[str], int, int]], int]) -> DfsTargets:
+    physical, referrals, referral_requests = raw
+    return DfsTargets(
+        physical=physical,
+        referrals=tuple(
+            DfsReferral(prefix, link, tuple(targets), active, ttl)
+            for prefix, link, targets, active, ttl in referrals
+        ),
+        referral_requests=referral_requests,
+    )
+
+
+def dfs_targets(path: str) -> DfsTargets:
+    """Where ``path`` lands in DFS namespaces, as ``dfsutil client property state`` and
+    ``NetDfsGetClientInfo`` show it: the physical path and each referral on the way with its
+    targets and the one in use. ``path`` is a UNC path (``\\\\server\\share\\...``,
+    ``\\\\domain\\namespace\\...``) or a path on a redirected drive (``Z:\\dir``). Sessions
+    are made with the default credentials or the caller's Kerberos tickets."""
+    return _dfs_targets(_native._dfs_targets(path))
+
+
+@dataclasses.dataclass(frozen=True)
 class NameAddress:
     """An address a NetBIOS name resolved to."""
 

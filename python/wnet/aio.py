@@ -27,6 +27,11 @@ async def node_status(address: str, timeout: Optional[float] = None) -> _api.Nod
     return await _in_thread(functools.partial(_api.node_status, address, timeout))
 
 
+async def dfs_targets(path: str) -> _api.DfsTargets:
+    """``wnet.dfs_targets`` without blocking the event loop."""
+    return await _in_thread(functools.partial(_api.dfs_targets, path))
+
+
 async def connect(
     remote: str,
     user: Optional[str] = None,

@@ -191,12 +191,18 @@ pub struct UserArgs {
     pub name: Option<String>,
 }
 
-/// `wnet unc PATH`.
+/// `wnet unc [--targets] PATH`.
 #[derive(Debug, Args)]
 pub struct UncArgs {
-    /// A path on a mapped drive (Z:\dir\file.txt) or under its mount point.
+    /// A path on a mapped drive (Z:\dir\file.txt) or under its mount point; with --targets,
+    /// also a UNC path (\\server\share\dir, \\domain\namespace\dir).
     #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub path: String,
+    /// Show where the path lands in DFS namespaces: each referral on the way (its prefix,
+    /// its targets in order with the active one marked, its TTL) and the physical
+    /// \\server\share\path (Windows: dfsutil client property state, NetDfsGetClientInfo).
+    #[arg(long)]
+    pub targets: bool,
 }
 
 /// What `wnet agent` does.
@@ -381,7 +387,8 @@ pub enum Command {
     User(UserArgs),
     /// The universal (UNC) name of a local path (WNetGetUniversalName).
     ///
-    /// Turns a path on a mapped drive into \\server\share\path.
+    /// Turns a path on a mapped drive into \\server\share\path; with --targets, follows
+    /// DFS referrals and shows the targets of each and where the path lands.
     Unc(UncArgs),
     /// Start, stop or query the per-user agent.
     ///

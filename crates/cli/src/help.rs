@@ -39,7 +39,7 @@ pub struct Variable {
     pub verbs: &'static [&'static str],
 }
 
-const SMB: &[&str] = &["use", "view"];
+const SMB: &[&str] = &["use", "view", "unc"];
 const AGENT: &[&str] = &["use", "view", "user", "unc", "agent"];
 const RESOLVE: &[&str] = &["lookup", "nbtstat", "responder", "use", "view"];
 const NCB: &[&str] = &["nbtstat"];
@@ -51,7 +51,7 @@ pub const ENVIRONMENT: &[Variable] = &[
         default: "none",
         meaning: "default credentials for connections made without /user (DOMAIN\\user or \
                   user@domain); WNET_PASSWORD also answers a password prompt",
-        verbs: &["use", "view", "user"],
+        verbs: &["use", "view", "user", "unc"],
     },
     Variable {
         name: "WNET_CONFIG_DIR",
@@ -358,6 +358,15 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
             ex(
                 r"wnet --json unc Z:\reports",
                 "The universal name, the connection and the rest of the path, as JSON.",
+            ),
+            ex(
+                r"wnet unc --targets \\corp.example\files\reports\q3.txt",
+                "The DFS referrals the path goes through, each target with the active one \
+                 marked, and the share it lands on.",
+            ),
+            ex(
+                r"wnet --json unc --targets Z:\reports",
+                "The same for a path on a mapped drive, as JSON with the referral requests sent.",
             ),
         ],
     ),

@@ -1,4 +1,5 @@
-//! Human layouts of NetBIOS results: Windows' `nbtstat` name tables and `nbtscan`'s rows.
+//! Human layouts of NetBIOS results (Windows' `nbtstat` name tables and `nbtscan`'s rows) and
+//! of DFS referrals (`wnet unc --targets`, after `dfsutil client property state`).
 //!
 //! The layouts work on small report types, filled from the library's results by the verbs, so
 //! that what the user reads is fixed here and tested byte for byte.
@@ -300,9 +301,119 @@ pub fn nbtscan_row(status: &HostStatus, separator: Option<&str>) -> String {
     }
 }
 
+/// `wnet unc --targets`: each referral the path went through (its prefix, whether a root's
+/// or a link's, its targets one per line with the one in use marked, its TTL), then where
+/// the path lands.
+pub fn dfs_targets_report(targets: &wnet::api::DfsTargets) -> String {
+    let mut out = String::new();
+    if targets.referrals.is_empty() {
+        out.push_str("The path is in no DFS namespace.\n");
+    }
+    for referral in &targets.referrals {
+        let kind = if referral.link { "link" } else { "root" };
+        let _ = writeln!(out, "{} ({kind})", referral.prefix);
+        for (index, target) in referral.targets.iter().enumerate() {
+            if index == referral.active {
+                let _ = writeln!(out, "  * {target} (active)");
+            } else {
+                let _ = writeln!(out, "    {target}");
+            }
+        }
+        let _ = writeln!(out, "  TTL: {} seconds", referral.ttl_seconds);
+    }
+    let _ = writeln!(out, "Lands on: {}", targets.physical);
+    out
+}
+
+/// `wnet --json unc --targets`: the path asked, where it lands, the referrals in order and
+/// the agent's count of referral requests.
+pub fn dfs_targets_json(path: &str, targets: &wnet::api::DfsTargets) -> serde_json::Value {
+    let referrals: Vec<serde_json::Value> = targets
+        .referrals
+        .iter()
+        .map(|referral| {
+            serde_json::json!({
+                "prefix": referral.prefix,
+                "link": referral.link,
+                "targets": referral.targets,
+                "active": referral.active,
+                "ttl_seconds": referral.ttl_seconds,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "path": path,
+        "physical": targets.physical,
+        "referrals": referrals,
+        "referral_requests": targets.referral_requests,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nested() -> wnet::api::DfsTargets {
+        let referral =
+            |prefix: &str, link: bool, targets: &[&str], active: usize| wnet::api::DfsReferral {
+                prefix: prefix.to_owned(),
+                link,
+                targets: targets.iter().map(|target| (*target).to_owned()).collect(),
+                active,
+                ttl_seconds: 300,
+            };
+        wnet::api::DfsTargets {
+            physical: r"\\fs1\docs\target.txt".to_owned(),
+            referrals: vec![
+                referral(r"\\fs1\dfs\nested", true, &[r"\\fs2\dfs2"], 0),
+                referral(r"\\fs2\dfs2\deep", true, &[r"\\fs3\docs", r"\\fs1\docs"], 1),
+            ],
+            referral_requests: 3,
+        }
+    }
+
+    #[test]
+    fn dfs_referrals_mark_the_active_target() {
+        let expected = concat!(
+            "\\\\fs1\\dfs\\nested (link)\n",
+            "  * \\\\fs2\\dfs2 (active)\n",
+            "  TTL: 300 seconds\n",
+            "\\\\fs2\\dfs2\\deep (link)\n",
+            "    \\\\fs3\\docs\n",
+            "  * \\\\fs1\\docs (active)\n",
+            "  TTL: 300 seconds\n",
+            "Lands on: \\\\fs1\\docs\\target.txt\n",
+        );
+        assert_eq!(dfs_targets_report(&nested()), expected);
+    }
+
+    #[test]
+    fn a_path_in_no_namespace_says_so() {
+        let plain = wnet::api::DfsTargets {
+            physical: r"\\fs1\public\a.txt".to_owned(),
+            referrals: Vec::new(),
+            referral_requests: 0,
+        };
+        assert_eq!(
+            dfs_targets_report(&plain),
+            "The path is in no DFS namespace.\nLands on: \\\\fs1\\public\\a.txt\n"
+        );
+    }
+
+    #[test]
+    fn dfs_json_keeps_every_field() {
+        let value = dfs_targets_json(r"\\fs1\dfs\nested\deep\target.txt", &nested());
+        assert_eq!(value["physical"], r"\\fs1\docs\target.txt");
+        assert_eq!(value["referral_requests"], 3);
+        assert_eq!(value["referrals"][1]["prefix"], r"\\fs2\dfs2\deep");
+        assert_eq!(value["referrals"][1]["link"], true);
+        assert_eq!(value["referrals"][1]["active"], 1);
+        assert_eq!(value["referrals"][1]["ttl_seconds"], 300);
+        assert_eq!(
+            value["referrals"][1]["targets"],
+            serde_json::json!([r"\\fs3\docs", r"\\fs1\docs"])
+        );
+    }
 
     fn row(name: &str, suffix: u8, group: bool) -> NameRow {
         NameRow {

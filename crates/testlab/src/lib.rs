@@ -606,6 +606,46 @@ pub struct AdFileServer {
     pub shares: Vec<AdShare>,
 }
 
+/// A target of a DFS link of the AD lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDfsTarget {
+    /// `\\server\share` it sends the link to.
+    pub path: String,
+    /// The file in it whose text names the target, so that a test can tell where it landed.
+    pub file: String,
+}
+
+/// A link of a DFS root of the AD lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDfsLink {
+    /// Its name in the root (`mirror`).
+    pub name: String,
+    /// Its whole path (`\\fs1.corp.example.test\dfs\mirror`).
+    pub path: String,
+    /// Its targets, in the order the server refers them.
+    pub targets: Vec<AdDfsTarget>,
+}
+
+/// A standalone DFS root of the AD lab.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDfsRoot {
+    /// `\\server\share` of the root.
+    pub path: String,
+    /// The file server's host name (`fs1`).
+    pub server: String,
+    /// The root's share.
+    pub share: String,
+    /// Its links.
+    pub links: Vec<AdDfsLink>,
+}
+
+/// The AD lab's DFS namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDfs {
+    /// The standalone roots, with their links.
+    pub roots: Vec<AdDfsRoot>,
+}
+
 /// The Active Directory domain of `lab/ad`, as its `status --json` describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct AdLab {
@@ -634,6 +674,13 @@ pub struct AdLab {
     pub dc: AdDc,
     /// The member file server.
     pub fileserver: AdFileServer,
+    /// Every member file server, `fs1` (the one above) first; empty in a status written
+    /// before the lab had a second one.
+    #[serde(default)]
+    pub fileservers: Vec<AdFileServer>,
+    /// The DFS namespaces the file servers serve; absent from a status written before them.
+    #[serde(default)]
+    pub dfs: Option<AdDfs>,
     /// The domain users (lab-only secrets).
     pub users: Vec<LabUser>,
     /// The domain's administrator.
@@ -826,5 +873,43 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `lab/ad status --json` from before the second file server and DFS.
+    const OLD_AD_STATUS: &str = r#"{"realm":"CORP.EXAMPLE.TEST","domain":"CORP",
+        "dns_domain":"corp.example.test","subnet":"198.51.100.192/27","prefix":27,
+        "bridge":{"name":"wad-br","address":"198.51.100.193"},"dns":"198.51.100.194",
+        "krb5_conf":"/tmp/k","ticket_lifetime_seconds":3600,"renew_lifetime_seconds":7200,
+        "dc":{"name":"dc1","fqdn":"dc1.corp.example.test","address":"198.51.100.194",
+              "netns":"n","config":"/c","pid":1},
+        "fileserver":{"name":"fs1","fqdn":"fs1.corp.example.test","address":"198.51.100.195",
+              "netns":"n","config":"/c","pids":{"smbd":2,"winbindd":3},"shares":[]},
+        "users":[],"admin":{"name":"Administrator","password":"p"},"root":"/r","logs":"/l"}"#;
+
+    #[test]
+    fn an_ad_status_without_fileservers_or_dfs_still_parses() {
+        let lab: AdLab = serde_json::from_str(OLD_AD_STATUS).expect("the old status parses");
+        assert!(lab.fileservers.is_empty());
+        assert_eq!(lab.dfs, None);
+    }
+
+    #[test]
+    fn the_dfs_roots_and_second_file_server_are_read() {
+        let mut status: serde_json::Value = serde_json::from_str(OLD_AD_STATUS).expect("JSON");
+        status["fileservers"] = serde_json::json!([status["fileserver"].clone()]);
+        status["dfs"] = serde_json::json!({"roots": [{
+            "path": r"\\fs1\dfs", "server": "fs1", "share": "dfs", "directory": "/d",
+            "links": [{"name": "mirror", "path": r"\\fs1\dfs\mirror", "targets": [
+                {"path": r"\\fs2\mirror", "file": "target.txt", "names": r"fs2\mirror"}]}]}],
+            "domain_roots": []});
+        let lab: AdLab = serde_json::from_value(status).expect("the new status parses");
+        assert_eq!(lab.fileservers.len(), 1);
+        let dfs = lab.dfs.expect("dfs");
+        assert_eq!(dfs.roots[0].links[0].targets[0].path, r"\\fs2\mirror");
     }
 }

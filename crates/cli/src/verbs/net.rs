@@ -5,7 +5,7 @@
 //!   [/savecred] [/integrity] [/privacy]` — connect;
 //! - `wnet use DEVICE|\\server\share /delete [/force]` — cancel;
 //! - `wnet view [\\server [/all]] [/domain[:NAME]]` — servers, workgroups or shares;
-//! - `wnet user [NAME]`, `wnet unc PATH`, `wnet agent start|stop|status`.
+//! - `wnet user [NAME]`, `wnet unc [--targets] PATH`, `wnet agent start|stop|status`.
 //!
 //! Options take Windows' `/name:value` form or Unix's `--name value` (see
 //! [`crate::windows_syntax`]); their grammar is [`crate::args`]. A password is never
@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::args::{AgentAction, AgentArgs, UncArgs, UseArgs, UserArgs, ViewArgs, YesNo};
 use crate::exit::Exit;
+use crate::report;
 
 /// A failed WNet call as the CLI reports it: Windows' "System error N has occurred." with
 /// the standard text and the cause.
@@ -563,6 +564,15 @@ pub(crate) fn run_user(args: &UserArgs, json: bool) -> Result<(), Exit> {
 /// `wnet unc PATH`.
 pub(crate) fn run_unc(args: &UncArgs, json: bool) -> Result<(), Exit> {
     let path = &args.path;
+    if args.targets {
+        let targets = api::dfs_targets(path).map_err(|error| win_failed(&error))?;
+        if json {
+            println!("{}", report::dfs_targets_json(path, &targets));
+        } else {
+            print!("{}", report::dfs_targets_report(&targets));
+        }
+        return Ok(());
+    }
     let name = api::get_universal_name(path, info_level::REMOTE_NAME_INFO_LEVEL)
         .map_err(|error| win_failed(&error))?;
     if json {

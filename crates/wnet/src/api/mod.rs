@@ -9,7 +9,8 @@
 //! One concern per module, each private and re-exported here: `connections` (add, cancel and
 //! get connections, the user, restoring remembered devices), `enumeration` (the enumeration
 //! handles of `WNetOpenEnum`), `browsing` (workgroups, servers and shares), `resources`
-//! (resource information and parents), `names` (universal names), `paths` (the local path a
+//! (resource information and parents), `names` (universal names), `dfs` (where a path
+//! lands in DFS namespaces, and the referrals on the way), `paths` (the local path a
 //! UNC or drive-letter path stands for) and `mountinfo` (the cifs/smb3 mounts of
 //! `/proc/self/mountinfo`, a pure parser).
 
@@ -23,6 +24,7 @@ use crate::resource::{NetResource, PROVIDER_NAME};
 
 mod browsing;
 mod connections;
+mod dfs;
 mod enumeration;
 mod files;
 mod mountinfo;
@@ -37,6 +39,7 @@ pub use connections::{
     Added, Restored, add_connection, add_connection_requiring, cancel_connection, connections,
     current_user, get_connection, get_user, restore_remembered,
 };
+pub use dfs::{DfsReferral, DfsTargets, dfs_targets};
 pub use enumeration::{RESOURCEUSAGE_WNET_HIDDEN, close_enum, enum_resource, open_enum};
 pub use files::{FileChannel, MAX_READ_CALL, SharePath, share_path};
 pub use names::{UniversalName, get_universal_name};
