@@ -518,6 +518,15 @@ def test_resource_information_and_parent_argument_rules():
     parent = win32wnet.WNetGetResourceParent(nr)
     assert parent.lpRemoteName == r"\\server"
     assert parent.dwDisplayType == win32netcon.RESOURCEDISPLAYTYPE_SERVER
+    # A namespace's (or a share's) folders walk up one component at a time.
+    nr.lpRemoteName = r"\\fs1\dfs\link\folder"
+    parent = win32wnet.WNetGetResourceParent(nr)
+    assert parent.lpRemoteName == r"\\fs1\dfs\link"
+    assert parent.dwDisplayType == win32netcon.RESOURCEDISPLAYTYPE_DIRECTORY
+    parent = win32wnet.WNetGetResourceParent(parent)
+    assert parent.lpRemoteName == r"\\fs1\dfs"
+    assert parent.dwDisplayType == win32netcon.RESOURCEDISPLAYTYPE_SHARE
+    assert parent.dwType == win32netcon.RESOURCETYPE_DISK
 
 
 def test_get_last_error_shape():

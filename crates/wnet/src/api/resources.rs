@@ -124,7 +124,47 @@ fn get_resource_information_inner(
     ))
 }
 
-/// WNetGetResourceParent: share → server → workgroup → provider.
+/// The parent of a path below a share, one component up: a folder of a DFS namespace
+/// (`\\fs1\dfs\link` → `\\fs1\dfs`, a link's own folders above it) or of a share;
+/// `None` for a share or a server.
+fn folder_parent(unc: &UncName) -> Option<NetResource> {
+    let (_, above) = unc.path.split_last()?;
+    let parent = UncName {
+        path: above.to_vec(),
+        ..unc.clone()
+    };
+    Some(NetResource {
+        scope: scope::RESOURCE_GLOBALNET,
+        resource_type: resource_type::RESOURCETYPE_DISK,
+        display_type: if above.is_empty() {
+            display_type::RESOURCEDISPLAYTYPE_SHARE
+        } else {
+            display_type::RESOURCEDISPLAYTYPE_DIRECTORY
+        },
+        usage: usage::RESOURCEUSAGE_CONNECTABLE | usage::RESOURCEUSAGE_CONTAINER,
+        local_name: None,
+        remote_name: Some(parent.to_windows()),
+        comment: None,
+        provider: Some(PROVIDER_NAME.to_owned()),
+    })
+}
+
+/// The NetBIOS name of the host's domain that `name` names by its DNS name (the Kerberos
+/// default realm or a resolv.conf search domain), if it names one: the parent of a domain's
+/// own name (`\\corp.example`, where its namespaces live) is the domain.
+fn host_domain_netbios_name(name: &str) -> Option<String> {
+    let realm = crate::domains::kerberos_default_realm();
+    let search = crate::dns::DnsConfig::from_env()
+        .map(|config| config.search)
+        .unwrap_or_default();
+    crate::domains::candidate_names(realm.as_deref(), &search)
+        .into_iter()
+        .find(|candidate| candidate.eq_ignore_ascii_case(name))
+        .map(|dns_name| crate::domains::netbios_name_of(&dns_name))
+}
+
+/// WNetGetResourceParent: a folder → the folder or share above it → server → workgroup or
+/// domain → provider.
 pub fn get_resource_parent(resource: &NetResource) -> Result<NetResource, WinError> {
     check_provider(resource)?;
     let remote = resource
@@ -142,8 +182,14 @@ pub fn get_resource_parent(resource: &NetResource) -> Result<NetResource, WinErr
         return Ok(NetResource::provider_root());
     }
     let unc = UncName::parse(remote).map_err(|_| WinError::new(codes::ERROR_BAD_NET_NAME))?;
+    if let Some(parent) = folder_parent(&unc) {
+        return Ok(parent);
+    }
     if unc.share.is_some() {
         return Ok(server_resource(&unc.server));
+    }
+    if let Some(domain) = host_domain_netbios_name(&unc.server) {
+        return Ok(workgroup_resource(&domain));
     }
     let workgroup = runtime()?.block_on(async {
         let browser = Browser::from_env().await?;
@@ -159,4 +205,35 @@ pub fn get_resource_parent(resource: &NetResource) -> Result<NetResource, WinErr
     Ok(workgroup_resource(
         &workgroup.unwrap_or_else(local_workgroup),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parent_of(text: &str) -> Option<(String, u32)> {
+        folder_parent(&UncName::parse(text).unwrap()).map(|parent| {
+            (parent.remote_name.unwrap_or_default(), parent.display_type)
+        })
+    }
+
+    #[test]
+    fn folders_walk_up_to_their_share_then_stop() {
+        assert_eq!(
+            parent_of(r"\\fs1\dfs\mirror\sub"),
+            Some((
+                r"\\fs1\dfs\mirror".to_owned(),
+                display_type::RESOURCEDISPLAYTYPE_DIRECTORY
+            ))
+        );
+        assert_eq!(
+            parent_of(r"\\fs1\dfs\mirror"),
+            Some((
+                r"\\fs1\dfs".to_owned(),
+                display_type::RESOURCEDISPLAYTYPE_SHARE
+            ))
+        );
+        assert_eq!(parent_of(r"\\fs1\dfs"), None);
+        assert_eq!(parent_of(r"\\fs1"), None);
+    }
 }
