@@ -28,9 +28,10 @@ use tokio::time::Instant;
 use wnet_smb2::dfs::{
     CacheHit, DfsError, DfsPath, DomainCache, ReferralCache, ReferralHops, ReferralType,
 };
+use wnet_smb2::rpc::srvsvc::{STYPE_DISKTREE, STYPE_MASK};
 use wnet_smb2::wire::dfs::ReferralResponse;
 
-use wnet::agent_protocol::{DfsReferralHop, Logon, Response, WireCredentials};
+use wnet::agent_protocol::{DfsReferralHop, Logon, Response, ShareEntry, WireCredentials};
 use wnet::error::{Cause, WinError, codes};
 use wnet::unc::UncName;
 
@@ -547,6 +548,69 @@ impl<P: Provider> Workstation<P> {
             }
         }
         session.tree_connect(&physical.resource()).await
+    }
+
+    /// The domain-based DFS namespaces of `name` when it is a domain (see
+    /// [`Workstation::land`]): the disk shares of its first reachable controller for which
+    /// that controller answers a root referral (`\\domain\share`), as shares of the
+    /// domain. `None`: not a domain.
+    pub(super) async fn domain_namespaces(
+        &self,
+        name: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Option<Vec<ShareEntry>>, WinError> {
+        let Some(controllers) = self.domain_controllers(name, credentials, logon).await? else {
+            return Ok(None);
+        };
+        let mut last_error = None;
+        for controller in &controllers {
+            let shares = self
+                .on_listing_session(controller, credentials, logon, |session| async move {
+                    session.list_shares(controller).await
+                })
+                .await;
+            let shares = match shares {
+                Ok(shares) => shares,
+                Err(error) if is_unreachable(&error) => {
+                    last_error = Some(error);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let mut namespaces = Vec::new();
+            for share in shares {
+                if share.share_type & STYPE_MASK != STYPE_DISKTREE || share.name.ends_with('$') {
+                    continue;
+                }
+                let root = DfsPath::parse(&format!("\\\\{name}\\{}", share.name))
+                    .map_err(|error| dfs_error(&error))?;
+                let cached = lock(&self.table)
+                    .dfs
+                    .referrals
+                    .lookup(&root, Instant::now().into_std())
+                    .is_some();
+                let referral = if cached {
+                    true
+                } else {
+                    match self
+                        .referral_from(controller, &root, credentials, logon)
+                        .await?
+                    {
+                        Some(referral) => self.cache_referral(&root, &referral)?,
+                        None => false,
+                    }
+                };
+                if referral {
+                    namespaces.push(ShareEntry {
+                        comment: format!("DFS namespace of {name}"),
+                        ..share
+                    });
+                }
+            }
+            return Ok(Some(namespaces));
+        }
+        Err(last_error.unwrap_or_else(|| WinError::new(codes::ERROR_BAD_NETPATH)))
     }
 
     /// Where `unc` lands and each referral on the way, with its targets and the one in use:

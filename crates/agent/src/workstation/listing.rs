@@ -101,6 +101,9 @@ impl<P: Provider> Workstation<P> {
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<Response, WinError> {
+        if let Some(shares) = self.domain_namespaces(server, credentials, logon).await? {
+            return Ok(Response::Shares { shares });
+        }
         let shares = self
             .on_listing_session(server, credentials, logon, |session| async move {
                 session.list_shares(server).await

@@ -28,6 +28,7 @@ pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
         add_controllers(&mut servers, workgroup, &domains);
         if let Some(domain) = domains.iter().find(|domain| domain.is_called(workgroup)) {
             add_computers(&mut servers, computers(&dns, domain).await);
+            add_namespaces(&mut servers, domain);
         }
         Ok(servers)
     })
@@ -52,6 +53,23 @@ fn add_controllers(servers: &mut Vec<BrowsedServer>, name: &str, domains: &[Doma
             address: *address,
         });
     }
+}
+
+/// Adds the domain itself, by its DNS name, where its domain-based DFS namespaces live
+/// (`\\corp.example\<namespace>`): its shares are the namespaces, which the agent finds
+/// through the domain's controllers. Its address is its first controller's.
+fn add_namespaces(servers: &mut Vec<BrowsedServer>, domain: &Domain) {
+    let Some(address) = domain
+        .controllers
+        .iter()
+        .find_map(|controller| controller.addresses.first())
+    else {
+        return;
+    };
+    servers.push(BrowsedServer {
+        name: domain.dns_name.clone(),
+        address: *address,
+    });
 }
 
 /// Adds the `computers` not among `servers` by name (in any case) or address.

@@ -212,9 +212,8 @@ mod tests {
     use super::*;
 
     fn parent_of(text: &str) -> Option<(String, u32)> {
-        folder_parent(&UncName::parse(text).unwrap()).map(|parent| {
-            (parent.remote_name.unwrap_or_default(), parent.display_type)
-        })
+        folder_parent(&UncName::parse(text).unwrap())
+            .map(|parent| (parent.remote_name.unwrap_or_default(), parent.display_type))
     }
 
     #[test]
