@@ -4,7 +4,7 @@
 //! reply goes back as soon as it is ready. The files a client leaves open are closed when it
 //! goes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +18,7 @@ use wnet::file_channel::{
 use wnet_drive::leases::LeaseKeys;
 use wnet_drive::reopen::{DEFAULT_RECONNECT_WAIT, FileCell, RetryBytes, is_session_lost};
 use wnet_smb2::Tree;
+use wnet_smb2::client::LinkTargetObserver;
 use wnet_smb2::client::{OpenFile, ReadBuffer};
 use wnet_smb2::wire::file_info::{
     FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, disposition_information,
@@ -146,6 +147,11 @@ struct Channel {
     keys: LeaseKeys,
     /// Set when the client has gone: waits for a reconnection end, watchers stop.
     ended: watch::Sender<bool>,
+    /// The sessions of the DFS link targets whose lease breaks the channel acknowledges.
+    link_sessions: Mutex<HashSet<u64>>,
+    /// Told of each DFS link target before a file opens there (kept for as long as the
+    /// channel lives).
+    link_observer: std::sync::OnceLock<Arc<LinkTargetObserver>>,
 }
 
 impl Channel {
@@ -155,7 +161,32 @@ impl Channel {
             files: OpenFiles::default(),
             keys: LeaseKeys::new(),
             ended: watch::Sender::new(false),
+            link_sessions: Mutex::new(HashSet::new()),
+            link_observer: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Has `tree` tell the channel of each DFS link target its paths go to, whose lease
+    /// breaks the channel then acknowledges too (once per session), before any file of the
+    /// channel opens there.
+    fn watch_link_targets(self: &Arc<Self>, tree: &Tree) {
+        let observer = self.link_observer.get_or_init(|| {
+            let channel = Arc::downgrade(self);
+            Arc::new(move |target: &Tree| {
+                let Some(channel) = channel.upgrade() else {
+                    return;
+                };
+                let first = channel
+                    .link_sessions
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(target.session().id());
+                if first {
+                    channel.acknowledge_lease_breaks(target.clone());
+                }
+            })
+        });
+        tree.observe_link_targets(observer);
     }
 
     /// The tree as it is now.
@@ -276,6 +307,7 @@ impl Channel {
                 continue;
             }
             self.acknowledge_lease_breaks(tree.clone());
+            self.watch_link_targets(&tree);
             for cell in self.files.cells() {
                 let tree = tree.clone();
                 tokio::spawn(async move { cell.reopen_on(&tree, |_| {}).await });
@@ -311,6 +343,7 @@ where
     let channel = Arc::new(Channel::new(trees));
     // Subscribed before the first open, so that no break of its lease is missed.
     channel.acknowledge_lease_breaks(channel.tree());
+    channel.watch_link_targets(&channel.tree());
     let reconnections = tokio::spawn(Arc::clone(&channel).follow_reconnections());
     let (replies, mut outgoing) = mpsc::channel::<Outgoing>(IN_FLIGHT);
     let sender = tokio::spawn(async move {

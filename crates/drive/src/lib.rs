@@ -22,7 +22,6 @@ mod filesystem;
 pub mod handles;
 pub mod inodes;
 pub mod leases;
-mod links;
 pub mod mounts;
 pub mod reopen;
 mod state;
@@ -139,19 +138,16 @@ pub fn mount_with_links(
         uid: nix::unistd::getuid().as_raw(),
         gid: nix::unistd::getgid().as_raw(),
     };
-    let watcher = links.map(|links| Arc::new(links::WatchingResolver::new(links)));
-    let tree = match &watcher {
-        Some(watcher) => tree.with_links(Arc::clone(watcher) as Arc<dyn LinkResolver>),
+    let tree = match links {
+        Some(links) => tree.with_links(links),
         None => tree,
     };
     // Lease breaks are listened for before the first open: one that comes before anyone
-    // listens is lost.
+    // listens is lost (a link target's, before the first open there).
     let breaks_of = tree.clone();
     let state = Arc::new(DriveState::new(tree, runtime, options, owner, source));
     state.watch_lease_breaks(&breaks_of);
-    if let Some(watcher) = &watcher {
-        watcher.serve(&state);
-    }
+    state.watch_link_targets(&breaks_of);
     let filesystem = SmbFilesystem {
         state: Arc::clone(&state),
     };

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fuser::{Errno, FileAttr, FileHandle, INodeNo};
 use tokio::sync::watch;
-use wnet_smb2::client::LeaseBreak;
 use wnet_smb2::client::OpenFile;
+use wnet_smb2::client::{LeaseBreak, LinkTargetObserver};
 use wnet_smb2::wire::file_info::{BasicInformation, FILE_BASIC_INFORMATION};
 use wnet_smb2::wire::lease::lease_state;
 use wnet_smb2::wire::{
@@ -107,6 +107,10 @@ pub(crate) struct DriveState {
     pub(crate) share_changes_seen: AtomicU64,
     pub(crate) next_handle: AtomicU64,
     pub(crate) abort: watch::Sender<bool>,
+    /// The sessions of the DFS link targets whose lease breaks the drive takes.
+    pub(crate) link_sessions: Mutex<HashSet<u64>>,
+    /// Told of each DFS link target before a file opens there (kept as long as the drive).
+    pub(crate) link_observer: OnceLock<Arc<LinkTargetObserver>>,
 }
 
 impl DriveState {
@@ -220,6 +224,8 @@ impl DriveState {
             share_changes_seen: AtomicU64::new(seen),
             next_handle: AtomicU64::new(1),
             abort: watch::channel(false).0,
+            link_sessions: Mutex::new(HashSet::new()),
+            link_observer: OnceLock::new(),
         }
     }
 
@@ -425,6 +431,23 @@ impl DriveState {
 }
 
 impl DriveState {
+    /// Has `tree` tell the drive of each DFS link target its paths go to, whose lease breaks
+    /// the drive then takes too (once per session), before any file opens there.
+    pub(crate) fn watch_link_targets(self: &Arc<Self>, tree: &Tree) {
+        let observer = self.link_observer.get_or_init(|| {
+            let state = Arc::downgrade(self);
+            Arc::new(move |target: &Tree| {
+                let Some(state) = Weak::upgrade(&state) else {
+                    return;
+                };
+                if lock(&state.link_sessions).insert(target.session().id()) {
+                    state.watch_lease_breaks(target);
+                }
+            })
+        });
+        tree.observe_link_targets(observer);
+    }
+
     /// Takes the lease breaks of `tree`'s connection from now on, until the drive is gone
     /// (or forced away).
     pub(crate) fn watch_lease_breaks(self: &Arc<Self>, tree: &Tree) {

@@ -52,10 +52,16 @@ struct Route {
     expires: Instant,
 }
 
+/// What is told of each link target's tree before a CREATE goes there
+/// ([`Tree::observe_link_targets`]).
+pub type LinkTargetObserver = dyn Fn(&Tree) + Send + Sync;
+
 /// The routes of one DFS share and the resolver that makes them.
 pub(crate) struct Links {
     resolver: Arc<dyn LinkResolver>,
     routes: Mutex<Vec<Route>>,
+    /// Told of each new route's tree; dropped with their owners.
+    observers: Mutex<Vec<std::sync::Weak<LinkTargetObserver>>>,
 }
 
 impl fmt::Debug for Links {
@@ -86,6 +92,42 @@ impl Links {
         Links {
             resolver,
             routes: Mutex::new(Vec::new()),
+            observers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Tells `observer` of the tree of each route kept now and of each one made from now on,
+    /// for as long as the caller keeps it.
+    pub(crate) fn observe(&self, observer: &Arc<LinkTargetObserver>) {
+        self.observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(observer));
+        let trees: Vec<Tree> = self
+            .lock()
+            .iter()
+            .map(|route| route.target.tree.clone())
+            .collect();
+        for tree in &trees {
+            observer(tree);
+        }
+    }
+
+    /// Tells the observers still kept of `tree`.
+    fn tell_observers(&self, tree: &Tree) {
+        let observers: Vec<Arc<LinkTargetObserver>> = {
+            let mut observers = self
+                .observers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            observers.retain(|observer| observer.strong_count() > 0);
+            observers
+                .iter()
+                .filter_map(std::sync::Weak::upgrade)
+                .collect()
+        };
+        for observer in observers {
+            observer(tree);
         }
     }
 
@@ -120,6 +162,7 @@ impl Links {
     /// the path there.
     pub(crate) async fn follow(&self, path: &str) -> Result<(Tree, String), Error> {
         let route = self.resolver.resolve(path).await?;
+        self.tell_observers(&route.tree);
         let parts = components(path);
         let covered = route.covered.min(parts.len());
         let target = (

@@ -14,7 +14,7 @@ use std::time::Duration;
 pub use close_reason::{AuthError, CloseReason, Refusal};
 pub use connection::{Connection, Exchange, MessageSecurity};
 pub use identity::{ServerIdentity, server_identity};
-pub use links::{LinkResolver, LinkRoute, MAX_LINK_ROUTES, ResolveFuture};
+pub use links::{LinkResolver, LinkRoute, LinkTargetObserver, MAX_LINK_ROUTES, ResolveFuture};
 // The reader task's work on bytes alone, for the fuzz targets.
 #[doc(hidden)]
 pub use close_reason::FrameError;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 #[cfg(doc)]
 use crate::client::Connection;
-use crate::client::links::{LinkResolver, Links};
+use crate::client::links::{LinkResolver, LinkTargetObserver, Links};
 use crate::client::{CloseReason, Error, Exchange, Session};
 use crate::ntstatus::NtStatus;
 use crate::wire::Command;
@@ -261,6 +261,16 @@ impl Tree {
             self.links.clone_from(&other.links);
         }
         self
+    }
+
+    /// Tells `observer` of the tree of every link target this tree's paths go to (those found
+    /// so far, and each new one before any CREATE goes there), for as long as the caller
+    /// keeps it: a holder of leases listens for the target connection's lease breaks with
+    /// it. A tree that follows no links tells nothing.
+    pub fn observe_link_targets(&self, observer: &Arc<LinkTargetObserver>) {
+        if let Some(links) = &self.links {
+            links.observe(observer);
+        }
     }
 
     /// The tree and the path on it that `path` (below this share) stands for: a link's target
