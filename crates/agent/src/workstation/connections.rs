@@ -209,11 +209,10 @@ impl<P: Provider> Workstation<P> {
                         device,
                     });
                 }
-                Err(error)
-                    if !landing.hops.is_empty()
-                        && super::dfs::is_unreachable(&error)
-                        && self.target_unreachable(&landing) =>
-                {
+                Err(error) if !landing.hops.is_empty() && super::dfs::is_unreachable(&error) => {
+                    if !self.target_unreachable(&landing) {
+                        return Err(super::dfs::no_target_left(&landing, error));
+                    }
                     tracing::info!(%error, target = %landing.physical, "DFS target failed; trying the next");
                     landing = self.land(unc, credentials, logon).await?;
                 }

@@ -158,10 +158,7 @@ impl<P: Provider> Workstation<P> {
             match self.land_once(unc, credentials, logon).await {
                 Err((error, Some(landing))) if is_unreachable(&error) => {
                     if !self.target_unreachable(&landing) {
-                        return Err(landing
-                            .hops
-                            .last()
-                            .map_or(error, |hop| all_targets_failed(&hop.hit)));
+                        return Err(no_target_left(&landing, error));
                     }
                 }
                 Err((error, _)) => return Err(error),
@@ -505,7 +502,10 @@ impl<P: Provider> Workstation<P> {
                             .unwrap_or_default(),
                     });
                 }
-                Err(error) if is_unreachable(&error) && self.target_unreachable(&landing) => {
+                Err(error) if is_unreachable(&error) => {
+                    if !self.target_unreachable(&landing) {
+                        return Err(no_target_left(&landing, error));
+                    }
                     tracing::info!(%error, target = %landing.physical, "DFS target failed; trying the next");
                 }
                 Err(error) => return Err(error),
@@ -643,15 +643,28 @@ impl<P: Provider> Workstation<P> {
 
 /// The error when every target of a referral failed.
 fn all_targets_failed(hit: &CacheHit) -> WinError {
+    WinError::with_cause(codes::ERROR_BAD_NETPATH, Cause::Other(no_target_text(hit)))
+}
+
+fn no_target_text(hit: &CacheHit) -> String {
     let targets: Vec<String> = hit.targets.iter().map(ToString::to_string).collect();
-    WinError::with_cause(
-        codes::ERROR_BAD_NETPATH,
-        Cause::Other(format!(
-            "no target of {} can be reached ({})",
-            hit.prefix,
-            targets.join(", ")
-        )),
+    format!(
+        "no target of {} can be reached ({})",
+        hit.prefix,
+        targets.join(", ")
     )
+}
+
+/// The error when the target `landing` chose failed with `error` and no other is left: the
+/// referral's targets named, and the last failure.
+pub(super) fn no_target_left(landing: &Landing, error: WinError) -> WinError {
+    match landing.hops.last() {
+        Some(hop) => WinError::with_cause(
+            codes::ERROR_BAD_NETPATH,
+            Cause::Other(format!("{}; the last: {error}", no_target_text(&hop.hit))),
+        ),
+        None => error,
+    }
 }
 
 /// The DNS name of the host's domain that `name` names (by its DNS name or its NetBIOS

@@ -11,6 +11,9 @@ use wnet::agent_protocol::{Logon, ShareEntry, WireCredentials};
 use wnet::error::{WinError, codes};
 use wnet::resolve::ProviderConfig;
 use wnet_smb2::client::SessionOptions;
+use wnet_smb2::wire::dfs::{
+    ReferralEntry, ReferralKind, ReferralResponse, header_flags, server_type,
+};
 use wnet_smb2::wire::{dialect, share_type};
 
 use crate::provider::{Provider, ProviderSession, ProviderTree};
@@ -25,6 +28,10 @@ struct Server {
     down: bool,
     /// Bumped each time its connections are dropped: a session of an older epoch is lost.
     epoch: u64,
+    /// Its DFS roots (share names, lower-cased).
+    dfs_roots: Vec<String>,
+    /// Its DFS links: `\server\root\link` (lower-cased) → targets, with the referral's TTL.
+    dfs_links: Vec<(String, Vec<String>, u32)>,
 }
 
 #[derive(Default)]
@@ -34,6 +41,8 @@ struct State {
     logged_off: usize,
     /// The logon each session was opened with, in order.
     logons: Vec<Logon>,
+    /// How many referrals were asked.
+    referrals: usize,
 }
 
 /// The servers, shared by the provider and the test.
@@ -61,6 +70,28 @@ impl Network {
         self.state()
             .servers
             .insert(server.to_ascii_lowercase(), server_entry);
+    }
+
+    /// Makes `share` of `server` a DFS root whose `links` (`(name, targets, ttl seconds)`,
+    /// each target `\\server\share`) the server refers to.
+    pub(super) fn add_dfs_root(&self, server: &str, share: &str, links: &[(&str, &[&str], u32)]) {
+        let mut state = self.state();
+        let Some(entry) = state.servers.get_mut(&server.to_ascii_lowercase()) else {
+            return;
+        };
+        entry.dfs_roots.push(share.to_ascii_lowercase());
+        for (name, targets, ttl) in links {
+            entry.dfs_links.push((
+                format!("\\{server}\\{share}\\{name}").to_ascii_lowercase(),
+                targets.iter().map(|target| (*target).to_owned()).collect(),
+                *ttl,
+            ));
+        }
+    }
+
+    /// How many referrals were asked.
+    pub(super) fn referrals(&self) -> usize {
+        self.state().referrals
     }
 
     /// Drops every connection to `server`; `down`: it answers no new one either.
@@ -202,20 +233,59 @@ impl ProviderSession for MemorySession {
                 session: self.clone(),
                 directories: Vec::new(),
                 pipes: true,
+                dfs: false,
             });
         }
-        let directories = self
-            .network
-            .state()
-            .servers
-            .get(&self.server)
-            .and_then(|server| server.shares.get(&share.to_ascii_lowercase()).cloned())
+        let state = self.network.state();
+        let server = state.servers.get(&self.server);
+        let share = share.to_ascii_lowercase();
+        let directories = server
+            .and_then(|server| server.shares.get(&share).cloned())
             .ok_or_else(|| WinError::new(codes::ERROR_BAD_NET_NAME))?;
         Ok(MemoryTree {
             session: self.clone(),
             directories,
             pipes: false,
+            dfs: server.is_some_and(|server| server.dfs_roots.contains(&share)),
         })
+    }
+
+    async fn dfs_referral(
+        &self,
+        _server: &str,
+        path: &str,
+    ) -> Result<Option<ReferralResponse>, WinError> {
+        if !self.is_connected() {
+            return Err(MemorySession::lost());
+        }
+        let mut state = self.network.state();
+        state.referrals += 1;
+        let asked = path.to_ascii_lowercase();
+        let link = state.servers.get(&self.server).and_then(|server| {
+            server
+                .dfs_links
+                .iter()
+                .find(|(link, _, _)| asked == *link || asked.starts_with(&format!("{link}\\")))
+        });
+        Ok(link.map(|(link, targets, ttl)| ReferralResponse {
+            path_consumed_chars: u16::try_from(link.len()).unwrap_or(u16::MAX),
+            header_flags: header_flags::STORAGE_SERVERS,
+            entries: targets
+                .iter()
+                .map(|target| ReferralEntry {
+                    version: 3,
+                    server_type: server_type::NON_ROOT,
+                    entry_flags: 0,
+                    ttl_seconds: *ttl,
+                    proximity: 0,
+                    kind: ReferralKind::Target {
+                        dfs_path: link.clone(),
+                        dfs_alternate_path: link.clone(),
+                        network_address: format!("\\{}", target.trim_start_matches('\\')),
+                    },
+                })
+                .collect(),
+        }))
     }
 
     async fn list_shares(&self, _server: &str) -> Result<Vec<ShareEntry>, WinError> {
@@ -258,11 +328,17 @@ pub(super) struct MemoryTree {
     directories: Vec<String>,
     /// Whether it is IPC$.
     pipes: bool,
+    /// Whether it is a DFS root.
+    dfs: bool,
 }
 
 impl ProviderTree for MemoryTree {
     fn is_connected(&self) -> bool {
         self.session.is_connected()
+    }
+
+    fn is_dfs(&self) -> bool {
+        self.dfs
     }
 
     fn share_type(&self) -> u8 {

@@ -455,3 +455,5 @@ async fn a_lost_session_is_made_again_with_the_callers_logon() {
     assert!(workstation.connections()[0].connected);
     assert_eq!(network.logons(), [logon.clone(), logon]);
 }
+
+mod dfs;
