@@ -29,6 +29,7 @@ use wnet_smb2::client::{
     Credentials, DirectoryLimits, MAX_DIRECTORY_ENTRIES, Refusal, SessionOptions, negotiate,
     server_identity,
 };
+use wnet_smb2::wire::dfs::ReferralKind;
 use wnet_smb2::wire::{Command, dialect};
 use wnet_smb2::{Connection, Error, NtStatus, Session, connect_tcp};
 
@@ -901,4 +902,56 @@ async fn a_refused_reauthentication_fails_the_request_with_its_cause() {
     );
     assert_eq!(session.reauthentications(), 0);
     assert!(session.is_connected());
+}
+
+/// A RESP_GET_DFS_REFERRAL with one version 3 entry whose three string offsets are `offsets`
+/// (relative to the entry), and `strings` after the entry.
+fn referral(offsets: [u16; 3], strings: &[&str]) -> Vec<u8> {
+    let mut answer = vec![0x20, 0, 1, 0, 2, 0, 0, 0]; // PathConsumed, 1 referral, flags
+    answer.extend_from_slice(&[3, 0, 34, 0, 0, 0, 0, 0]); // V3, Size 34, link, no flags
+    answer.extend_from_slice(&600_u32.to_le_bytes());
+    for offset in offsets {
+        answer.extend_from_slice(&offset.to_le_bytes());
+    }
+    answer.extend_from_slice(&[0; 16]); // ServiceSiteGuid
+    for text in strings {
+        for unit in text.encode_utf16().chain([0]) {
+            answer.extend_from_slice(&unit.to_le_bytes());
+        }
+    }
+    answer
+}
+
+/// A server's referral whose strings point past its answer is a malformed answer that says
+/// which field was wrong; the connection stays fit for the next request. A well-formed one
+/// decodes to its target.
+#[tokio::test]
+async fn a_malformed_referral_is_an_error_that_names_the_field() {
+    let mut script = Script::new(dialect::SMB_3_1_1);
+    script.referral = Some(referral([0x0FF0, 34, 34], &[r"\srv\dfs\link"]));
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let ipc = session.tree_connect(r"\\hostile\IPC$").await.unwrap();
+    let error = ipc.dfs_referral(r"\hostile\dfs\link").await.unwrap_err();
+    assert!(matches!(error, Error::Protocol(_)), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("DFSPath at offset"), "{text}");
+    assert!(session.is_connected(), "a malformed answer closes nothing");
+
+    let mut script = Script::new(dialect::SMB_3_1_1);
+    script.referral = Some(referral(
+        [34, 34, 34 + 2 * 14],
+        &[r"\srv\dfs\link", r"\fs2\mirror"],
+    ));
+    let server = HostileServer::start(script).await;
+    let (_connection, session) = logon(&server).await;
+    let ipc = session.tree_connect(r"\\hostile\IPC$").await.unwrap();
+    let answer = ipc.dfs_referral(r"\srv\dfs\link").await.unwrap();
+    let Some(ReferralKind::Target {
+        network_address, ..
+    }) = answer.entries.first().map(|entry| &entry.kind)
+    else {
+        panic!("{answer:?}");
+    };
+    assert_eq!(network_address, r"\fs2\mirror");
 }

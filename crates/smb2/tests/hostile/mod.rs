@@ -47,6 +47,8 @@ const STATUS_NO_MORE_FILES: u32 = 0x8000_0006;
 const STATUS_NETWORK_SESSION_EXPIRED: u32 = 0xC000_035C;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 §2.2.31).
 const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
+/// FSCTL_DFS_GET_REFERRALS (MS-DFSC §3.1.4.1).
+const FSCTL_DFS_GET_REFERRALS: u32 = 0x0006_0194;
 /// The ServerGuid the server negotiates with.
 const SERVER_GUID: [u8; 16] = [0x48; 16];
 /// The TreeId of every tree the server connects.
@@ -55,6 +57,19 @@ pub(crate) const TREE_ID: u32 = 7;
 pub(crate) const FILE_ID: [u8; 16] = [0x11; 16];
 /// A key no session has: what [`Signature::Wrong`] signs with.
 const WRONG_KEY: [u8; 16] = [0x5A; 16];
+
+/// The body of an IOCTL response (MS-SMB2 §2.2.32) to `ctl_code` carrying `output`.
+fn ioctl_body(ctl_code: u32, output: &[u8]) -> Vec<u8> {
+    let mut body = vec![49, 0, 0, 0];
+    body.extend_from_slice(&ctl_code.to_le_bytes());
+    body.extend_from_slice(&[0xFF; 16]); // FileId
+    body.extend_from_slice(&[0; 8]); // InputOffset, InputCount
+    body.extend_from_slice(&((HEADER_LENGTH + 48) as u32).to_le_bytes());
+    body.extend_from_slice(&(output.len() as u32).to_le_bytes());
+    body.extend_from_slice(&[0; 8]); // Flags, Reserved2
+    body.extend_from_slice(output);
+    body
+}
 
 /// Writes one message (or compound) in a transport frame.
 async fn write_frame(stream: &mut TcpStream, message: &[u8]) -> Result<(), String> {
@@ -186,6 +201,9 @@ pub(crate) struct Script {
     /// Whether a re-authentication is refused (STATUS_LOGON_FAILURE), as for an account
     /// disabled since the logon.
     pub(crate) refuse_reauthentication: bool,
+    /// The output of every FSCTL_DFS_GET_REFERRALS, as given (a well-formed or a malformed
+    /// RESP_GET_DFS_REFERRAL); `None`: STATUS_NOT_SUPPORTED.
+    pub(crate) referral: Option<Vec<u8>>,
 }
 
 /// The mechListMIC the server puts in its final SPNEGO token.
@@ -237,6 +255,7 @@ impl Script {
             mech_list_mic: ServerMechListMic::Absent,
             expire_at: None,
             refuse_reauthentication: false,
+            referral: None,
         }
     }
 
@@ -564,6 +583,12 @@ impl ServerConnection {
             {
                 (STATUS_SUCCESS, self.validate_negotiate_body())
             }
+            Command::Ioctl if u32_at(request, HEADER_LENGTH + 4)? == FSCTL_DFS_GET_REFERRALS => {
+                match &self.script.referral {
+                    Some(output) => (STATUS_SUCCESS, ioctl_body(FSCTL_DFS_GET_REFERRALS, output)),
+                    None => (STATUS_NOT_SUPPORTED, error_body()),
+                }
+            }
             Command::Close => {
                 let post_query = u16_at(request, HEADER_LENGTH + 2)? & 1 != 0;
                 (
@@ -718,15 +743,7 @@ impl ServerConnection {
         output.extend_from_slice(&self.security_mode().to_le_bytes());
         let claimed = self.script.validated_dialect.unwrap_or(self.script.dialect);
         output.extend_from_slice(&claimed.to_le_bytes());
-        let mut body = vec![49, 0, 0, 0];
-        body.extend_from_slice(&FSCTL_VALIDATE_NEGOTIATE_INFO.to_le_bytes());
-        body.extend_from_slice(&[0xFF; 16]); // FileId
-        body.extend_from_slice(&[0; 8]); // InputOffset, InputCount
-        body.extend_from_slice(&((HEADER_LENGTH + 48) as u32).to_le_bytes());
-        body.extend_from_slice(&(output.len() as u32).to_le_bytes());
-        body.extend_from_slice(&[0; 8]); // Flags, Reserved2
-        body.extend_from_slice(&output);
-        body
+        ioctl_body(FSCTL_VALIDATE_NEGOTIATE_INFO, &output)
     }
 
     /// The body of the NEGOTIATE response (MS-SMB2 §2.2.4), with 3.1.1's contexts.
