@@ -365,6 +365,10 @@ pub struct ConnectionEntry {
     /// why)`; empty when unknown.
     #[serde(default)]
     pub authentication: String,
+    /// Where DFS referrals sent the remote name, a namespace path: the share connected and
+    /// the path below it (`None` for a name that is where it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dfs_target: Option<UncName>,
 }
 
 fn connected_by_default() -> bool {

@@ -282,6 +282,7 @@ impl<P: Provider> Workstation<P> {
             user: user.clone(),
             resource_type: share_kind,
             mount_point,
+            dfs_target: (!landing.physical.matches(unc)).then(|| landing.physical.clone()),
             ..self.session_entry(&session, unc.clone())
         };
         let source = credential_source(
@@ -352,6 +353,7 @@ impl<P: Provider> Workstation<P> {
             session_id: session.id(),
             file_channels: 0,
             authentication: session.authentication(),
+            dfs_target: None,
         }
     }
 

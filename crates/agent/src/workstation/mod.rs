@@ -288,6 +288,8 @@ impl<P: Provider> Workstation<P> {
                     .get(&row.server_key)
                     .map_or(row.entry.session_id, |server| server.session.id()),
                 file_channels: row.file_channels.count(),
+                dfs_target: (!row.physical.matches(&row.entry.remote_name))
+                    .then(|| row.physical.clone()),
                 ..row.entry.clone()
             })
             .collect()

@@ -350,6 +350,7 @@ fn list_connections(json: bool, verbose: u8) -> Result<(), Exit> {
             "encryption": entry.encryption,
             "guest": entry.guest,
             "policy": entry.policy,
+            "dfs_target": entry.dfs_target,
         }));
     }
     for entry in remembered.iter().flat_map(RememberedStore::entries) {
@@ -392,6 +393,11 @@ fn list_connections(json: bool, verbose: u8) -> Result<(), Exit> {
         }
         if let Some(mount_point) = row["mount_point"].as_str() {
             println!("{:<24}mounted at {mount_point}", "");
+        }
+        if verbose > 0
+            && let Some(target) = row["dfs_target"].as_str()
+        {
+            println!("{:<24}DFS target: {target}", "");
         }
         if verbose > 0
             && let Some(authentication) = row["authentication"].as_str()
