@@ -230,22 +230,7 @@ impl<P: Provider> Workstation<P> {
         flags: u32,
         resource_kind: u32,
     ) -> Result<Response, WinError> {
-        // Windows connects a server alone (deviceless) to its IPC$: a session for later
-        // connections to ride, listed and cancelled as `\\server\IPC$`.
-        let ipc;
-        let unc = match &unc.share {
-            Some(_) => unc,
-            None if local_name.is_none() && flags & connect::CONNECT_REDIRECT == 0 => {
-                ipc = unc.server_ipc();
-                &ipc
-            }
-            None => {
-                return Err(WinError::with_cause(
-                    codes::ERROR_BAD_NET_NAME,
-                    Cause::Other(format!("{unc} names a server: a device redirects a share")),
-                ));
-            }
-        };
+        let unc = &share_to_connect(unc, local_name, flags)?;
         let reservation = self.reserve_local_name(local_name, flags)?;
         let local = reservation.local.clone();
         if local.is_some() && resource_kind == resource_type::RESOURCETYPE_PRINT {
@@ -462,6 +447,26 @@ impl<P: Provider> Workstation<P> {
         self.drop_unused_sessions(servers.iter().map(String::as_str))
             .await;
         Ok(Response::Ok)
+    }
+}
+
+/// The share a connection to `unc` connects: the share it names, or for a server alone
+/// (deviceless), its IPC$, as Windows makes it — a session for later connections to ride,
+/// listed and cancelled as `\\server\IPC$`. A device redirects a share, never a server.
+fn share_to_connect(
+    unc: &UncName,
+    local_name: Option<&LocalName>,
+    flags: u32,
+) -> Result<UncName, WinError> {
+    match &unc.share {
+        Some(_) => Ok(unc.clone()),
+        None if local_name.is_none() && flags & connect::CONNECT_REDIRECT == 0 => {
+            Ok(unc.server_ipc())
+        }
+        None => Err(WinError::with_cause(
+            codes::ERROR_BAD_NET_NAME,
+            Cause::Other(format!("{unc} names a server: a device redirects a share")),
+        )),
     }
 }
 
