@@ -970,7 +970,8 @@ mod tests {
             "loops": [{"name": "self", "path": r"\\fs1\dfs\self", "targets": [
                 {"path": r"\\fs1\dfs\self"}]}]}],
             "domain_roots": [{"path": r"\\corp\sysvol", "netbios_path": r"\\CORP\sysvol",
-                "targets": [{"path": r"\\dc1\sysvol"}], "netbios_targets": [], "holds": ["corp"]}]});
+                "targets": [{"path": r"\\dc1\sysvol"}], "netbios_targets": [],
+                "holds": ["corp"]}]});
         let lab: AdLab = serde_json::from_value(status).expect("the new status parses");
         assert_eq!(lab.fileservers.len(), 1);
         let dfs = lab.dfs.expect("dfs");
