@@ -611,8 +611,13 @@ pub struct AdFileServer {
 pub struct AdDfsTarget {
     /// `\\server\share` it sends the link to.
     pub path: String,
-    /// The file in it whose text names the target, so that a test can tell where it landed.
+    /// The file in it whose text names the target, so that a test can tell where it landed;
+    /// empty for a loop's target, which holds no file.
+    #[serde(default)]
     pub file: String,
+    /// The text of that file (`fs2.corp.example.test\mirror`); empty for a loop's target.
+    #[serde(default)]
+    pub names: String,
 }
 
 /// A link of a DFS root of the AD lab.
@@ -635,8 +640,28 @@ pub struct AdDfsRoot {
     pub server: String,
     /// The root's share.
     pub share: String,
+    /// The root share's directory on this machine.
+    #[serde(default)]
+    pub directory: PathBuf,
     /// Its links.
     pub links: Vec<AdDfsLink>,
+    /// Its links that lead back into a namespace they come from (a referral loop).
+    #[serde(default)]
+    pub loops: Vec<AdDfsLink>,
+}
+
+/// A domain-based DFS root of the AD lab (`\\corp.example.test\sysvol`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdDfsDomainRoot {
+    /// Its path by the domain's DNS name.
+    pub path: String,
+    /// Its path by the domain's NetBIOS name (`\\CORP\sysvol`).
+    pub netbios_path: String,
+    /// Its targets (the domain controllers' shares).
+    pub targets: Vec<AdDfsTarget>,
+    /// What its directory holds, two levels deep, with backslashes.
+    #[serde(default)]
+    pub holds: Vec<String>,
 }
 
 /// The AD lab's DFS namespaces.
@@ -644,6 +669,9 @@ pub struct AdDfsRoot {
 pub struct AdDfs {
     /// The standalone roots, with their links.
     pub roots: Vec<AdDfsRoot>,
+    /// The domain's roots; empty in a status written before them.
+    #[serde(default)]
+    pub domain_roots: Vec<AdDfsDomainRoot>,
 }
 
 /// The Active Directory domain of `lab/ad`, as its `status --json` describes it.
@@ -738,6 +766,39 @@ impl AdLab {
     /// dropped, for tests that stop and start it. The lab may be up or down on return.
     pub fn acquire_exclusive() -> Result<LabLease, LabError> {
         LabLease::take("ad", true)
+    }
+
+    /// Waits until no other test uses the lab, makes sure it is up and returns it, held
+    /// alone until the returned value is dropped: for a test that stops one of its servers
+    /// ([`AdLab::stop_smbd`]).
+    pub fn acquire_alone() -> Result<InUse<AdLab>, LabError> {
+        let lease = LabLease::take("ad", true)?;
+        Ok(InUse {
+            lab: Self::up()?,
+            _lease: lease,
+        })
+    }
+
+    /// `lab/ad stop-smbd NAME`: stops the smbd of the file server `name` (`fs2`) and waits
+    /// until its port 445 is closed. Only with the lab held alone, and always followed by
+    /// [`AdLab::start_smbd`].
+    pub fn stop_smbd(name: &str) -> Result<(), LabError> {
+        Self::smbd("stop-smbd", name)
+    }
+
+    /// `lab/ad start-smbd NAME`: starts the smbd of the file server `name` again (nothing if
+    /// it runs) and waits until it listens.
+    pub fn start_smbd(name: &str) -> Result<(), LabError> {
+        Self::smbd("start-smbd", name)
+    }
+
+    fn smbd(verb: &str, name: &str) -> Result<(), LabError> {
+        let output = run_script("ad", &[verb, name])?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(script_failed("ad", &[verb, name], &output))
+        }
     }
 
     /// Runs `lab/ad up` (idempotent) and returns the domain's shape.
@@ -905,11 +966,20 @@ mod tests {
         status["dfs"] = serde_json::json!({"roots": [{
             "path": r"\\fs1\dfs", "server": "fs1", "share": "dfs", "directory": "/d",
             "links": [{"name": "mirror", "path": r"\\fs1\dfs\mirror", "targets": [
-                {"path": r"\\fs2\mirror", "file": "target.txt", "names": r"fs2\mirror"}]}]}],
-            "domain_roots": []});
+                {"path": r"\\fs2\mirror", "file": "target.txt", "names": r"fs2\mirror"}]}],
+            "loops": [{"name": "self", "path": r"\\fs1\dfs\self", "targets": [
+                {"path": r"\\fs1\dfs\self"}]}]}],
+            "domain_roots": [{"path": r"\\corp\sysvol", "netbios_path": r"\\CORP\sysvol",
+                "targets": [{"path": r"\\dc1\sysvol"}], "netbios_targets": [],
+                "holds": ["corp"]}]});
         let lab: AdLab = serde_json::from_value(status).expect("the new status parses");
         assert_eq!(lab.fileservers.len(), 1);
         let dfs = lab.dfs.expect("dfs");
         assert_eq!(dfs.roots[0].links[0].targets[0].path, r"\\fs2\mirror");
+        assert_eq!(dfs.roots[0].links[0].targets[0].names, r"fs2\mirror");
+        assert_eq!(dfs.roots[0].directory, Path::new("/d"));
+        assert_eq!(dfs.roots[0].loops[0].targets[0].file, "");
+        assert_eq!(dfs.domain_roots[0].netbios_path, r"\\CORP\sysvol");
+        assert_eq!(dfs.domain_roots[0].holds, ["corp"]);
     }
 }

@@ -309,7 +309,7 @@ impl<P: Provider> Workstation<P> {
         }
         let share_path = format!("\\\\{server}\\{share}");
         let request_path = path.request_form();
-        let referral = self
+        let (is_dfs, referral) = self
             .on_listing_session(server, credentials, logon, |session| {
                 let (share_path, request_path) = (&share_path, &request_path);
                 async move {
@@ -317,19 +317,24 @@ impl<P: Provider> Workstation<P> {
                     let is_dfs = tree.is_dfs();
                     let _ = tree.disconnect().await;
                     if !is_dfs {
-                        return Ok(None);
+                        return Ok((false, None));
                     }
                     self.count_referral_request();
-                    session.dfs_referral(server, request_path).await
+                    Ok((true, session.dfs_referral(server, request_path).await?))
                 }
             })
             .await?;
         if let Some(referral) = referral {
             return self.cache_referral(path, &referral);
         }
-        lock(&self.table)
-            .dfs
-            .remember_plain_share(share_key, Instant::now());
+        // A DFS root has no referral for a path outside its links (Samba answers
+        // STATUS_OBJECT_PATH_NOT_FOUND), but its other paths may still cross one: only a
+        // share outside DFS is remembered as plain.
+        if !is_dfs {
+            lock(&self.table)
+                .dfs
+                .remember_plain_share(share_key, Instant::now());
+        }
         Ok(false)
     }
 
