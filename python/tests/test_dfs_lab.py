@@ -188,11 +188,6 @@ print(json.dumps({"parent": parent.lpRemoteName}))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WNetGetResourceParent of a DFS link returns its server (\\\\fs1...) today; "
-    "the change to return the link's root is coming: then drop this mark",
-)
 def test_the_resource_parent_of_a_link_is_its_root(dfs_lab):
     ad_lab = dfs_lab[0]
     mirror = _link(ad_lab, "mirror")
@@ -278,11 +273,6 @@ print(json.dumps(seen))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a deviceless connection to \\\\fs1...\\dfs\\mirror is taken for the whole "
-    "share \\\\fs1...\\dfs by the file API and UNC serving (its tree is fs2's mirror)",
-)
 def test_a_connection_to_a_link_leaves_the_rest_of_its_root_reachable(dfs_lab):
     ad_lab = dfs_lab[0]
     root = _root(ad_lab, "fs1")

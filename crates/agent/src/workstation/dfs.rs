@@ -309,21 +309,16 @@ impl<P: Provider> Workstation<P> {
         }
         let share_path = format!("\\\\{server}\\{share}");
         let request_path = path.request_form();
-        let (is_dfs, referral) = self
-            .on_listing_session(server, credentials, logon, |session| {
-                let (share_path, request_path) = (&share_path, &request_path);
-                async move {
-                    let tree = session.tree_connect(share_path).await?;
-                    let is_dfs = tree.is_dfs();
-                    let _ = tree.disconnect().await;
-                    if !is_dfs {
-                        return Ok((false, None));
-                    }
-                    self.count_referral_request();
-                    Ok((true, session.dfs_referral(server, request_path).await?))
-                }
-            })
-            .await?;
+        let session = self.held_session(server, credentials, logon).await?;
+        let tree = session.tree_connect(&share_path).await?;
+        let is_dfs = tree.is_dfs();
+        let _ = tree.disconnect().await;
+        let referral = if is_dfs {
+            self.count_referral_request();
+            session.dfs_referral(server, &request_path).await?
+        } else {
+            None
+        };
         if let Some(referral) = referral {
             return self.cache_referral(path, &referral);
         }
@@ -358,7 +353,7 @@ impl<P: Provider> Workstation<P> {
         Ok(true)
     }
 
-    /// Asks `server` for the referral of `path`, on a listing session.
+    /// Asks `server` for the referral of `path`.
     async fn referral_from(
         &self,
         server: &str,
@@ -366,15 +361,57 @@ impl<P: Provider> Workstation<P> {
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<Option<ReferralResponse>, WinError> {
-        let request_path = path.request_form();
-        self.on_listing_session(server, credentials, logon, |session| {
-            let request_path = &request_path;
-            async move {
-                self.count_referral_request();
-                session.dfs_referral(server, request_path).await
+        self.referral_of(server, &path.request_form(), credentials, logon)
+            .await
+    }
+
+    /// Asks `server` for the referral of `request_path` (the form a request carries), over
+    /// the session held with it.
+    async fn referral_of(
+        &self,
+        server: &str,
+        request_path: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<Option<ReferralResponse>, WinError> {
+        let session = self.held_session(server, credentials, logon).await?;
+        self.count_referral_request();
+        session.dfs_referral(server, request_path).await
+    }
+
+    /// The session with `server` held for the user as a connection's is: the one held, else
+    /// a new one, held from now on. Referrals are asked over it, as Windows' DFS client asks
+    /// them in the user's logon, and later connections to the server ride it (a UNC path
+    /// below a namespace root the user reached through a link, say).
+    async fn held_session(
+        &self,
+        server: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) -> Result<P::Session, WinError> {
+        let options = wnet_smb2::client::SessionOptions::default();
+        let (session, user, reused) = self
+            .session_for(server, credentials, logon, &options)
+            .await?;
+        if !reused {
+            let mut table = lock(&self.table);
+            let held = table
+                .servers
+                .entry(server.to_ascii_lowercase())
+                .or_insert_with(|| ServerEntry {
+                    session: session.clone(),
+                    user,
+                    credentials: credentials.cloned(),
+                    logon: logon.clone(),
+                    options,
+                    retry_at: None,
+                    failed_reconnections: 0,
+                });
+            if !held.session.is_connected() {
+                held.session = session.clone();
             }
-        })
-        .await
+        }
+        Ok(session)
     }
 
     /// The controllers of `name` when it is a domain: from the domain cache, else, for one
@@ -402,13 +439,7 @@ impl<P: Provider> Workstation<P> {
         for controller in &located {
             let request_path = format!("\\{}", domain.server());
             let referral = self
-                .on_listing_session(controller, credentials, logon, |session| {
-                    let request_path = &request_path;
-                    async move {
-                        self.count_referral_request();
-                        session.dfs_referral(controller, request_path).await
-                    }
-                })
+                .referral_of(controller, &request_path, credentials, logon)
                 .await;
             match referral {
                 Ok(Some(referral)) => {
@@ -530,28 +561,9 @@ impl<P: Provider> Workstation<P> {
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<P::Tree, WinError> {
-        let options = wnet_smb2::client::SessionOptions::default();
-        let (session, user, reused) = self
-            .session_for(&physical.server, credentials, logon, &options)
+        let session = self
+            .held_session(&physical.server, credentials, logon)
             .await?;
-        if !reused {
-            let mut table = lock(&self.table);
-            let held = table
-                .servers
-                .entry(physical.server_key())
-                .or_insert_with(|| ServerEntry {
-                    session: session.clone(),
-                    user,
-                    credentials: credentials.cloned(),
-                    logon: logon.clone(),
-                    options,
-                    retry_at: None,
-                    failed_reconnections: 0,
-                });
-            if !held.session.is_connected() {
-                held.session = session.clone();
-            }
-        }
         session.tree_connect(&physical.resource()).await
     }
 

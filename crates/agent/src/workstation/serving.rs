@@ -30,17 +30,17 @@ use super::{ConnectionRow, Reservation, Workstation, lock, unmount};
 const SERVE_WAIT: Duration = Duration::from_secs(60);
 
 /// `name` without the path below its share.
-fn share_of(name: &UncName) -> UncName {
-    UncName {
-        server: name.server.clone(),
-        share: name.share.clone(),
-        path: Vec::new(),
-    }
+/// Whether `row`'s tree is `share`'s: a connection to the share or to a directory below it.
+/// A namespace path that DFS sent elsewhere below its share (`\\fs1\dfs\link` connects the
+/// link's target) is not: its tree is another share's.
+fn holds<T>(row: &ConnectionRow<T>, share: &UncName) -> bool {
+    row.entry.remote_name.share_root().matches(share)
+        && (row.entry.remote_name.path.is_empty() || row.physical.matches(&row.entry.remote_name))
 }
 
-/// Whether `row` is a deviceless connection to `share` (or to a directory below it).
+/// Whether `row` is a deviceless connection that holds `share` ([`holds`]).
 fn connects<T>(row: &ConnectionRow<T>, share: &UncName) -> bool {
-    row.entry.local_name.is_none() && share_of(&row.entry.remote_name).matches(share)
+    row.entry.local_name.is_none() && holds(row, share)
 }
 
 /// What the table holds for a share to serve.
@@ -93,7 +93,7 @@ impl<P: Provider> Workstation<P> {
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<Response, WinError> {
-        let share = share_of(unc);
+        let share = unc.share_root();
         let mount_point = unc_mount_point(&self.unc_dir, &share)?;
         if self.redirector.is_none() {
             return Err(WinError::with_cause(
@@ -246,12 +246,12 @@ impl<P: Provider> Workstation<P> {
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<FileChannelTree<P::Tree>, WinError> {
-        let share = share_of(unc);
+        let share = unc.share_root();
         let held = |table: &super::Table<P>| {
             table
                 .connections
                 .iter()
-                .find(|row| share_of(&row.entry.remote_name).matches(&share))
+                .find(|row| holds(row, &share))
                 .map(|row| (row.entry.resource_type, Arc::clone(&row.file_channels)))
         };
         let found = held(&lock(&self.table));
