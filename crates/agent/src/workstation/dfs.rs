@@ -647,7 +647,10 @@ impl<P: Provider> Workstation<P> {
                 .iter()
                 .map(|hop| DfsReferralHop {
                     prefix: hop.prefix.to_string(),
-                    link: hop.hit.kind == ReferralType::Link,
+                    // A referral for a share itself is a root's, whatever ServerType says
+                    // (Samba's domain roots say non-root).
+                    link: hop.hit.kind == ReferralType::Link
+                        && hop.prefix.components().len() > 2,
                     targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
                     active: hop.hit.active,
                     ttl_seconds: hop.hit.ttl_remaining.as_secs(),
