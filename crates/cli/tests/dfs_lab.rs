@@ -471,6 +471,38 @@ fn the_domains_namespace_is_mapped_by_its_dns_and_netbios_names() {
     );
 }
 
+/// The first path of a domain's namespace asks its controller for the domain referral (the
+/// domains it knows), the DC referral (the domain's controllers) and the root referral; a
+/// second namespace of the same domain asks only its root referral; a root referral's
+/// prefix is shown as a root's, though Samba calls it non-root.
+#[test]
+fn a_domain_path_asks_the_domain_dc_and_root_referrals_once_each() {
+    let Some(world) = world() else {
+        return;
+    };
+    let roots: Vec<&str> = world
+        .lab
+        .dfs
+        .iter()
+        .flat_map(|dfs| &dfs.domain_roots)
+        .map(|root| root.path.as_str())
+        .collect();
+    let [first, second, ..] = roots.as_slice() else {
+        panic!("the lab has two domain namespaces: {roots:?}");
+    };
+    let dns_domain = world.lab.dns_domain.to_ascii_lowercase();
+    let answer = world.targets(&format!(r"{first}\{dns_domain}"));
+    assert_eq!(answer["referral_requests"], 3, "{answer}");
+    assert_eq!(answer["referrals"][0]["link"], false, "{answer}");
+    let dc = world.lab.dc.fqdn.to_ascii_lowercase();
+    assert!(
+        lower(&answer["physical"]).starts_with(&format!(r"\\{dc}\")),
+        "{answer}"
+    );
+    let again = world.targets(second);
+    assert_eq!(again["referral_requests"], 4, "{again}");
+}
+
 #[test]
 fn a_referral_loop_fails_with_error_67_and_says_loop() {
     let Some(world) = world() else {

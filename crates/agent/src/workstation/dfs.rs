@@ -59,6 +59,11 @@ pub(super) struct DfsState {
     plain_shares: HashMap<String, Instant>,
     /// Referral requests sent since the agent started.
     referral_requests: u64,
+    /// The controllers of the host's domain last located in DNS: where a trusted domain's
+    /// controllers are asked.
+    host_controllers: Vec<String>,
+    /// Until when the domains a controller's domain referral named are taken as known.
+    domains_learned_until: Option<Instant>,
 }
 
 impl DfsState {
@@ -68,6 +73,8 @@ impl DfsState {
             domains: DomainCache::new(MAX_CACHED_DOMAINS),
             plain_shares: HashMap::new(),
             referral_requests: 0,
+            host_controllers: Vec::new(),
+            domains_learned_until: None,
         }
     }
 
@@ -414,30 +421,43 @@ impl<P: Provider> Workstation<P> {
         Ok(session)
     }
 
-    /// The controllers of `name` when it is a domain: from the domain cache, else, for one
-    /// of the host's domains, those DNS names (its `_ldap._tcp.dc._msdcs` SRV records), asked
-    /// for the domain's controllers (a DC referral, cached). `None`: not a domain.
+    /// The controllers of `name` when it is a domain, as MS-DFSC's DC referral names them
+    /// (cached): asked of the domain's own controllers (its `_ldap._tcp.dc._msdcs` SRV
+    /// records) when it is one of the host's domains, which are also asked the domain
+    /// referral that names the domains they know (the trusted ones, cached); asked of the
+    /// host's controllers for a domain only that referral named. `None`: not a domain.
     async fn domain_controllers(
         &self,
         name: &str,
         credentials: Option<&WireCredentials>,
         logon: &Logon,
     ) -> Result<Option<Vec<String>>, WinError> {
-        let now = Instant::now().into_std();
-        if let Some(hit) = lock(&self.table).dfs.domains.lookup(name, now) {
-            return Ok(Some(hit.dcs));
+        let known = lock(&self.table)
+            .dfs
+            .domains
+            .lookup(name, Instant::now().into_std());
+        if let Some(hit) = &known
+            && !hit.dcs.is_empty()
+        {
+            return Ok(Some(hit.dcs.clone()));
         }
-        let Some(dns_name) = host_domain_named(name) else {
+        let (asked, own) = if let Some(dns_name) = host_domain_named(name) {
+            let located = locate_controllers(&dns_name).await;
+            if located.is_empty() {
+                return Ok(None);
+            }
+            lock(&self.table).dfs.host_controllers.clone_from(&located);
+            (located, true)
+        } else if known.is_some() {
+            (lock(&self.table).dfs.host_controllers.clone(), false)
+        } else {
             return Ok(None);
         };
-        let located = locate_controllers(&dns_name).await;
-        if located.is_empty() {
-            return Ok(None);
-        }
-        let domain =
-            DfsPath::parse(&format!("\\\\{name}\\x")).map_err(|error| dfs_error(&error))?;
-        for controller in &located {
-            let request_path = format!("\\{}", domain.server());
+        let request_path = format!("\\{}", name.trim_start_matches('\\'));
+        for controller in &asked {
+            if own {
+                self.learn_domains(controller, credentials, logon).await;
+            }
             let referral = self
                 .referral_of(controller, &request_path, credentials, logon)
                 .await;
@@ -450,15 +470,55 @@ impl<P: Provider> Workstation<P> {
                         .map_err(|error| dfs_error(&error))?;
                     return Ok(Some(hit.dcs));
                 }
-                // A controller that gives no DC referral still serves the domain's roots.
-                Ok(None) => return Ok(Some(located)),
+                // One of the host's domains' controllers that gives no DC referral still
+                // serves the domain's roots.
+                Ok(None) => return Ok(own.then_some(asked)),
                 Err(error) if is_unreachable(&error) => {
                     tracing::info!(controller, %error, "domain controller unreachable");
                 }
                 Err(error) => return Err(error),
             }
         }
-        Ok(Some(located))
+        Ok(own.then_some(asked))
+    }
+
+    /// Asks `controller` for the domain referral (the domains it knows: its own and the
+    /// trusted ones) and caches the names, once while the last answer's TTL holds; a failure
+    /// only means that no other domain becomes known.
+    async fn learn_domains(
+        &self,
+        controller: &str,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+    ) {
+        let now = Instant::now();
+        if lock(&self.table)
+            .dfs
+            .domains_learned_until
+            .is_some_and(|until| until > now)
+        {
+            return;
+        }
+        match self.referral_of(controller, "", credentials, logon).await {
+            Ok(Some(referral)) => {
+                let ttl = referral
+                    .entries
+                    .iter()
+                    .map(|entry| entry.ttl_seconds)
+                    .min()
+                    .unwrap_or(0);
+                let mut table = lock(&self.table);
+                let learned = table
+                    .dfs
+                    .domains
+                    .insert_domain_referral(&referral, now.into_std());
+                tracing::debug!(controller, ?learned, "domain referral");
+                table.dfs.domains_learned_until =
+                    Some(now + Duration::from_secs(u64::from(ttl.max(60))));
+            }
+            Ok(None) => {}
+            Err(error) => tracing::debug!(controller, %error, "no domain referral"),
+        }
     }
 
     /// What lands the paths below the connected DFS share `root` (its `tree`) that cross its
@@ -649,8 +709,7 @@ impl<P: Provider> Workstation<P> {
                     prefix: hop.prefix.to_string(),
                     // A referral for a share itself is a root's, whatever ServerType says
                     // (Samba's domain roots say non-root).
-                    link: hop.hit.kind == ReferralType::Link
-                        && hop.prefix.components().len() > 2,
+                    link: hop.hit.kind == ReferralType::Link && hop.prefix.components().len() > 2,
                     targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
                     active: hop.hit.active,
                     ttl_seconds: hop.hit.ttl_remaining.as_secs(),
