@@ -6,11 +6,13 @@
 //! - **Referral cache** (`wnet_smb2::dfs::ReferralCache`): each referral under its prefix,
 //!   for the server's TTL, the targets in the order given, bounded (least recently used
 //!   first out). A path is looked up by its longest cached prefix; a miss on a DFS share asks
-//!   the server, on its IPC$, for the referral of the whole path.
+//!   the server for the referral of the whole path, on its IPC$, over the session held with
+//!   it in the caller's logon (which later connections to the server ride).
 //! - **Domains**: a name is a domain when the domain cache knows it, or when it is one of the
 //!   host's domains (the Kerberos default realm, resolv.conf's search list, or their NetBIOS
-//!   names) and DNS names its controllers; a controller then gives the domain's controllers
-//!   (a DC referral) and the namespace's root targets (a root referral).
+//!   names) and DNS names its controllers; a controller then gives the domains it knows (a
+//!   domain referral: the trusted ones become known too), the domain's controllers (a DC
+//!   referral) and the namespace's root targets (a root referral).
 //! - **Failover**: a target that cannot be reached is marked failed and the next in order is
 //!   tried ([`Workstation::target_unreachable`]); when the entry's TTL runs out, a new
 //!   referral starts at the first target again (failback).
@@ -113,11 +115,9 @@ pub(crate) struct Landing {
     pub unchanged: usize,
 }
 
-/// One referral followed.
+/// One referral followed: its cache entry as it was then (prefix, targets, the one in use).
 #[derive(Debug, Clone)]
 pub(crate) struct Hop {
-    /// The cache entry's prefix.
-    pub prefix: DfsPath,
     /// The entry as the cache had it when it was followed.
     pub hit: CacheHit,
 }
@@ -226,10 +226,7 @@ impl<P: Provider> Workstation<P> {
                     .record(&hit.prefix, &next)
                     .map_err(|error| (dfs_error(&error), None))?;
                 landing.unchanged = landing.unchanged.min(hit.remainder.len());
-                landing.hops.push(Hop {
-                    prefix: hit.prefix.clone(),
-                    hit,
-                });
+                landing.hops.push(Hop { hit });
                 path = next;
                 continue;
             }
@@ -257,9 +254,9 @@ impl<P: Provider> Workstation<P> {
         let next = table
             .dfs
             .referrals
-            .mark_target_failed(&hop.prefix, hop.hit.active);
+            .mark_target_failed(&hop.hit.prefix, hop.hit.active);
         tracing::info!(
-            prefix = %hop.prefix,
+            prefix = %hop.hit.prefix,
             failed = ?hop.hit.resolve(hop.hit.active).map(|path| path.to_string()),
             next = ?next,
             "DFS target unreachable"
@@ -706,10 +703,11 @@ impl<P: Provider> Workstation<P> {
                 .hops
                 .iter()
                 .map(|hop| DfsReferralHop {
-                    prefix: hop.prefix.to_string(),
+                    prefix: hop.hit.prefix.to_string(),
                     // A referral for a share itself is a root's, whatever ServerType says
                     // (Samba's domain roots say non-root).
-                    link: hop.hit.kind == ReferralType::Link && hop.prefix.components().len() > 2,
+                    link: hop.hit.kind == ReferralType::Link
+                        && hop.hit.prefix.components().len() > 2,
                     targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
                     active: hop.hit.active,
                     ttl_seconds: hop.hit.ttl_remaining.as_secs(),
