@@ -405,20 +405,18 @@ fn resolve_qualified_name(
     ancestors: &[&Element],
     text: &str,
 ) -> Result<Option<QualifiedName>, WsdError> {
+    bounded(text, "type")?;
     let (prefix, local) = text.split_once(':').unwrap_or(("", text));
     if local.is_empty() {
         return Ok(None);
     }
-    Ok(
-        xml::lookup_prefix(ancestors, prefix).map(|namespace| QualifiedName {
-            namespace: namespace.to_owned(),
-            local_name: local.to_owned(),
-        }),
-    )
-    .and_then(|name| {
-        bounded(text, "type")?;
-        Ok(name)
-    })
+    let Some(namespace) = xml::lookup_prefix(ancestors, prefix) else {
+        return Ok(None);
+    };
+    Ok(Some(QualifiedName {
+        namespace: bounded(namespace, "type's namespace")?,
+        local_name: local.to_owned(),
+    }))
 }
 
 fn app_sequence(header: &Element) -> Result<Option<AppSequence>, WsdError> {
@@ -633,7 +631,8 @@ mod tests {
         ] {
             let end = text(message).trim_end().len();
             for length in 0..end {
-                assert!(decode_datagram(&message[..length]).is_err(), "{length}");
+                let result = decode_datagram(&message[..length]);
+                assert!(result.is_err_and(|error| error.is_truncation()), "{length}");
             }
             assert!(decode_datagram(&message[..end]).is_ok());
         }
@@ -698,6 +697,14 @@ mod tests {
         assert!(matches!(
             decode_datagram(many_types.as_bytes()),
             Err(WsdError::TooMany { field: "types", .. })
+        ));
+        let long_namespace = hello.replace(
+            "http://schemas.microsoft.com/windows/pub/2005/07",
+            &"u".repeat(MAX_FIELD_LEN + 1),
+        );
+        assert!(matches!(
+            decode_datagram(long_namespace.as_bytes()),
+            Err(WsdError::FieldTooLong { .. })
         ));
         let long = hello.replace(FILER, &"u".repeat(MAX_FIELD_LEN + 1));
         assert!(matches!(

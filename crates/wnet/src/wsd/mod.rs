@@ -8,6 +8,10 @@
 //! describes. The metadata carries the computer's name and its workgroup or domain
 //! (`pub:Computer`, `NAME/Workgroup:WG` or `NAME/Domain:DOM`).
 //!
+//! Windows' WSDAPI announces a Hello without XAddrs and answers a Probe or Resolve with the
+//! one XAddr of the interface asked (WSDAPI's "Additional WS-Discovery functionality"), so a
+//! client Resolves a service it heard of by Hello before it can fetch the metadata.
+//!
 //! [`discovery`] writes Probe and Resolve and reads ProbeMatches, ResolveMatches, Hello and
 //! Bye; [`metadata`] writes the Get and its HTTP request head and reads the HTTP response and
 //! the GetResponse. Every message received is hostile input: it is read by a bounded XML
@@ -39,8 +43,8 @@ pub const METADATA_HTTP_PORT: u16 = 5357;
 /// APP_MAX_DELAY (WS-Discovery 2005/04 Appendix I): a target service waits up to this long,
 /// at random, before answering a multicast Probe or Resolve.
 pub const APP_MAX_DELAY: Duration = Duration::from_millis(500);
-/// MATCH_TIMEOUT (WS-Discovery 1.1 Appendix B): how long a client waits for the matches of
-/// one Probe or Resolve before it takes the answers as complete.
+/// MATCH_TIMEOUT (WS-Discovery 1.1 and DPWS 1.1, Appendix B; KDE's kio-extras waits this
+/// long): the longest a client waits for the matches of one Probe or Resolve.
 pub const MATCH_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long `wsdd --discovery` waits for ProbeMatches (its PROBE_TIMEOUT): answers come
 /// within APP_MAX_DELAY plus the retransmissions, so a short wait finds nearly all.

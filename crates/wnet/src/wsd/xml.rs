@@ -219,6 +219,9 @@ impl<'a> Reader<'a> {
             } else if self.eat("<?") {
                 self.skip_past("?>")?;
             } else if self.rest().starts_with("<!") {
+                if "<!--".starts_with(self.rest()) {
+                    return Err(self.truncated());
+                }
                 return Err(WsdError::Doctype { offset: self.pos });
             } else {
                 return Ok(());
@@ -387,7 +390,7 @@ impl<'a> Reader<'a> {
         }
         loop {
             let rest = self.rest();
-            if rest.is_empty() {
+            if rest.is_empty() || "<!--".starts_with(rest) || "<![CDATA[".starts_with(rest) {
                 return Err(self.truncated());
             }
             if self.eat("</") {
@@ -408,9 +411,6 @@ impl<'a> Reader<'a> {
             } else if self.eat("<?") {
                 self.skip_past("?>")?;
             } else if rest.starts_with('<') {
-                if "<!--".starts_with(rest) || "<![CDATA[".starts_with(rest) {
-                    return Err(self.truncated());
-                }
                 let child = self.element(depth + 1)?;
                 element.children.push(child);
             } else {
