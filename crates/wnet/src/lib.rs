@@ -2,9 +2,9 @@
 //!
 //! This crate owns `NetResource`, `WinError` (Win32 codes with their standard texts and the
 //! NTSTATUS or NBT cause behind them), the per-thread last extended error, name resolution for
-//! servers, the host's Active Directory domains (DNS SRV),
-//! enumeration scopes, universal names, resource information and parent, user names,
-//! credentials and the remembered-connections store. It is a client of the per-user agent
+//! servers, the host's Active Directory domains (DNS SRV), the WS-Discovery client codec
+//! (`wsd`, not used yet), enumeration scopes, universal names, resource information and
+//! parent, user names, credentials and the remembered-connections store. It is a client of the per-user agent
 //! (`wnet-agent`), which holds the SMB sessions, the connection table and the mounts.
 //!
 //! It may depend on `wnet-nbt` for name resolution. It must not depend on the agent's crate,
@@ -32,6 +32,7 @@ pub mod security_policy;
 #[cfg(test)]
 mod test_dir;
 pub mod unc;
+pub mod wsd;
 pub mod zeroing_alloc;
 
 pub use error::{Cause, WinError};
