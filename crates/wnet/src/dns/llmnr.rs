@@ -151,3 +151,132 @@ fn single_label(name: &str) -> Result<DomainName, DnsError> {
             name: name.to_owned(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::wire::{TYPE_A, TYPE_AAAA};
+
+    /// A response to our query for `name` with `flags` and answers of `name`.
+    fn response(id: u16, flags: u16, name: &str, record_type: u16, answers: &[&[u8]]) -> Vec<u8> {
+        let mut out = encode_query(id, name, record_type).unwrap();
+        out[2..4].copy_from_slice(&flags.to_be_bytes());
+        out[6..8].copy_from_slice(&(answers.len() as u16).to_be_bytes());
+        for data in answers {
+            out.extend_from_slice(&[0xC0, 12]);
+            out.extend_from_slice(&record_type.to_be_bytes());
+            out.extend_from_slice(&[0, 1, 0, 0, 0, 30]);
+            out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+            out.extend_from_slice(data);
+        }
+        out
+    }
+
+    #[test]
+    fn queries_are_written_as_rfc_4795_says() {
+        assert_eq!(
+            encode_query(0x1234, "Print1", TYPE_AAAA).unwrap(),
+            [
+                0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 6, b'P', b'r', b'i', b'n', b't', b'1', 0,
+                0, 28, 0, 1
+            ]
+        );
+        for bad in ["", ".", "a.b", &"x".repeat(64)] {
+            assert!(matches!(
+                encode_query(1, bad, TYPE_A),
+                Err(DnsError::InvalidName { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_response_gives_addresses_and_flags() {
+        let message = response(
+            7,
+            0x8500,
+            "print1",
+            TYPE_A,
+            &[&[198, 51, 100, 9], &[198, 51, 100, 9]],
+        );
+        let decoded = decode_response(&message, 7, "PRINT1", TYPE_A).unwrap();
+        assert!(decoded.conflict && decoded.tentative && !decoded.truncated);
+        assert_eq!(decoded.code, ResponseCode::NoError);
+        assert_eq!(
+            decoded.addresses,
+            vec![LlmnrAddress {
+                address: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 9)),
+                ttl: 30,
+            }]
+        );
+        let v6 = [0xFE, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+        let message = response(7, 0x8000, "print1", TYPE_AAAA, &[&v6]);
+        let decoded = decode_response(&message, 7, "print1", TYPE_AAAA).unwrap();
+        assert_eq!(decoded.addresses.len(), 1);
+        assert!(!decoded.conflict && !decoded.tentative);
+    }
+
+    #[test]
+    fn another_id_or_question_is_refused() {
+        let message = response(7, 0x8000, "print1", TYPE_A, &[&[1, 2, 3, 4]]);
+        assert_eq!(
+            decode_response(&message, 8, "print1", TYPE_A),
+            Err(DnsError::WrongId {
+                expected: 8,
+                received: 7
+            })
+        );
+        assert_eq!(
+            decode_response(&message, 7, "print2", TYPE_A),
+            Err(DnsError::QuestionMismatch)
+        );
+        assert_eq!(
+            decode_response(&message, 7, "print1", TYPE_AAAA),
+            Err(DnsError::QuestionMismatch)
+        );
+        let mut no_question = message.clone();
+        no_question[5] = 0;
+        assert!(decode_response(&no_question, 7, "print1", TYPE_A).is_err());
+        let query = encode_query(7, "print1", TYPE_A).unwrap();
+        assert_eq!(
+            decode_response(&query, 7, "print1", TYPE_A),
+            Err(DnsError::NotResponse)
+        );
+        let mut opcode = message.clone();
+        opcode[2] |= 0x08;
+        assert!(matches!(
+            decode_response(&opcode, 7, "print1", TYPE_A),
+            Err(DnsError::UnexpectedFlags { .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_and_oversized_input_is_refused() {
+        let whole = response(7, 0x8000, "print1", TYPE_A, &[&[1, 2, 3, 4]]);
+        for cut in 0..whole.len() {
+            let error = decode_response(&whole[..cut], 7, "print1", TYPE_A).unwrap_err();
+            assert!(error.is_truncation(), "cut at {cut}: {error:?}");
+        }
+        // With TC set, the whole records before the cut are kept.
+        let mut cut = response(7, 0x8200, "print1", TYPE_A, &[&[1, 2, 3, 4], &[5, 6, 7, 8]]);
+        cut.truncate(cut.len() - 2);
+        let decoded = decode_response(&cut, 7, "print1", TYPE_A).unwrap();
+        assert!(decoded.truncated);
+        assert_eq!(decoded.addresses.len(), 1);
+        let mut long = whole.clone();
+        long.resize(MAX_MESSAGE_LENGTH + 1, 0);
+        assert!(matches!(
+            decode_response(&long, 7, "print1", TYPE_A),
+            Err(DnsError::MessageTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn single_labels_go_to_llmnr() {
+        for yes in ["print1", "PRINT1.", "nas-2"] {
+            assert!(is_llmnr_name(yes), "{yes}");
+        }
+        for no in ["", ".", "nas.local", "a.b", "::1", &"x".repeat(64)] {
+            assert!(!is_llmnr_name(no), "{no}");
+        }
+    }
+}

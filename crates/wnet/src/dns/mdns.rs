@@ -334,3 +334,261 @@ pub fn is_mdns_name(name: &str) -> bool {
             .is_some_and(|tail| tail.eq_ignore_ascii_case(".local"))
         && parse_name(name).is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::wire::MAX_TXT_STRINGS;
+    use wnet_nbt::wire::WireError;
+
+    fn wire_name(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        DomainName::new(text).unwrap().encode(&mut out);
+        out
+    }
+
+    fn record(owner: &[u8], record_type: u16, class: u16, ttl: u32, data: &[u8]) -> Vec<u8> {
+        let mut out = owner.to_vec();
+        out.extend_from_slice(&record_type.to_be_bytes());
+        out.extend_from_slice(&class.to_be_bytes());
+        out.extend_from_slice(&ttl.to_be_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn message(flags: u16, counts: [u16; 4], body: &[u8]) -> Vec<u8> {
+        let mut out = vec![0, 0];
+        out.extend_from_slice(&flags.to_be_bytes());
+        for count in counts {
+            out.extend_from_slice(&count.to_be_bytes());
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// What avahi-daemon multicasts for a Samba share (captured shape, Avahi 0.8): the PTR
+    /// in the answers, SRV, TXT, A and AAAA with cache-flush in the additional section, the
+    /// instance name compressed against the service type at 12.
+    fn avahi_announcement(ptr_ttl: u32) -> Vec<u8> {
+        let mut body = record(&wire_name(SMB_SERVICE), TYPE_PTR, 1, ptr_ttl, &{
+            let mut target = vec![10];
+            target.extend_from_slice(b"Office NAS");
+            target.extend_from_slice(&[0xC0, 12]);
+            target
+        });
+        // The instance name sits in the PTR's data: 12 + 17 (owner) + 10 (fixed fields).
+        let instance = [0xC0, 39];
+        let mut srv = vec![0, 0, 0, 0, 1, 189];
+        srv.extend_from_slice(&wire_name("nas.local"));
+        body.extend(record(&instance, TYPE_SRV, 0x8001, 120, &srv));
+        body.extend(record(
+            &instance,
+            TYPE_TXT,
+            0x8001,
+            4500,
+            b"\x0cmodel=Xserve\x06path=/\x05adisk\x0bMODEL=Other",
+        ));
+        body.extend(record(
+            &wire_name("nas.local"),
+            TYPE_A,
+            0x8001,
+            120,
+            &[198, 51, 100, 7],
+        ));
+        let mut v6 = [0u8; 16];
+        v6[..2].copy_from_slice(&[0xFE, 0x80]);
+        v6[15] = 7;
+        body.extend(record(&wire_name("NAS.local"), TYPE_AAAA, 0x8001, 120, &v6));
+        message(0x8400, [0, 1, 0, 4], &body)
+    }
+
+    fn smb() -> DomainName {
+        parse_name(SMB_SERVICE).unwrap()
+    }
+
+    #[test]
+    fn queries_are_written_as_rfc_6762_says() {
+        let query = browse_query(SMB_SERVICE, true).unwrap();
+        let mut expected = vec![0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        expected.extend_from_slice(&wire_name(SMB_SERVICE));
+        expected.extend_from_slice(&[0, 12, 0x80, 1]);
+        assert_eq!(query, expected);
+        let query = browse_query(SMB_SERVICE, false).unwrap();
+        assert_eq!(query[query.len() - 2..], [0, 1]);
+        let host = parse_name("nas.local").unwrap();
+        let query = address_query(&host, false).unwrap();
+        assert_eq!(query[4..6], [0, 2]);
+        assert!(query.ends_with(&[0, 28, 0, 1]));
+        let query = resolve_query(&host, false).unwrap();
+        assert!(query.ends_with(&[0, 16, 0, 1]));
+        for bad in ["", ".", "a..local", &"x".repeat(64)] {
+            assert!(matches!(
+                browse_query(bad, false),
+                Err(DnsError::InvalidName { .. })
+            ));
+        }
+        // Our own query is not a response.
+        assert_eq!(
+            decode_response(&browse_query(SMB_SERVICE, false).unwrap()),
+            Err(DnsError::NotResponse)
+        );
+    }
+
+    #[test]
+    fn an_avahi_announcement_gives_one_instance() {
+        let decoded = decode_response(&avahi_announcement(4500)).unwrap();
+        assert_eq!(decoded.id, 0);
+        assert_eq!((decoded.answers.len(), decoded.additional.len()), (1, 4));
+        assert!(!decoded.answers[0].cache_flush);
+        assert!(decoded.additional.iter().all(|record| record.cache_flush));
+        assert_eq!(decoded.additional[1].ttl, 4500);
+        let found = service_instances(&decoded, &smb());
+        assert!(found.goodbyes.is_empty());
+        let [instance] = found.instances.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert_eq!(instance.instance, "Office NAS");
+        assert_eq!(instance.name.labels().len(), 4);
+        assert_eq!(instance.host, Some(parse_name("nas.local").unwrap()));
+        assert_eq!(instance.port, Some(445));
+        assert_eq!(instance.ttl, 4500);
+        assert_eq!(
+            instance.addresses,
+            vec![
+                IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)),
+                IpAddr::V6(Ipv6Addr::new(0xFE80, 0, 0, 0, 0, 0, 0, 7)),
+            ]
+        );
+        let txt = |key: &str, value: Option<&[u8]>| TxtEntry {
+            key: key.to_owned(),
+            value: value.map(<[u8]>::to_vec),
+        };
+        assert_eq!(
+            instance.txt,
+            vec![
+                txt("model", Some(b"Xserve")),
+                txt("path", Some(b"/")),
+                txt("adisk", None),
+            ]
+        );
+        // Another service type finds nothing.
+        let other = parse_name("_afpovertcp._tcp.local").unwrap();
+        assert_eq!(
+            service_instances(&decoded, &other),
+            ServiceRecords::default()
+        );
+    }
+
+    #[test]
+    fn a_ptr_of_ttl_zero_is_a_goodbye() {
+        let decoded = decode_response(&avahi_announcement(0)).unwrap();
+        let found = service_instances(&decoded, &smb());
+        assert!(found.instances.is_empty());
+        assert_eq!(found.goodbyes.len(), 1);
+        assert_eq!(found.goodbyes[0].instance, "Office NAS");
+    }
+
+    #[test]
+    fn txt_strings_follow_rfc_6763() {
+        let strings: Vec<Vec<u8>> = [&b""[..], b"=x", b"a=1", b"A=2", b"b=", b"c", b"\x01k=v"]
+            .iter()
+            .map(|s| s.to_vec())
+            .collect();
+        let entries = txt_entries(&strings);
+        let keys: Vec<_> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(entries[1].value, Some(Vec::new()));
+        // More strings than MAX_TXT_STRINGS are refused; a string past the data too.
+        let many = vec![0u8; MAX_TXT_STRINGS + 1];
+        let body = record(&wire_name("x.local"), TYPE_TXT, 1, 1, &many);
+        assert!(matches!(
+            decode_response(&message(0x8400, [0, 1, 0, 0], &body)),
+            Err(DnsError::TooManyTxtStrings { .. })
+        ));
+        let body = record(&wire_name("x.local"), TYPE_TXT, 1, 1, &[5, b'a']);
+        assert!(matches!(
+            decode_response(&message(0x8400, [0, 1, 0, 0], &body)),
+            Err(DnsError::BadRecordData {
+                record_type: 16,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn truncated_input_is_refused_at_every_length() {
+        let whole = avahi_announcement(4500);
+        for cut in 0..whole.len() {
+            let error = decode_response(&whole[..cut]).unwrap_err();
+            assert!(
+                error.is_truncation() || matches!(error, DnsError::BadRecordData { .. }),
+                "cut at {cut}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pointer_loops_are_refused() {
+        // A PTR whose target points at itself, and one pointing forwards.
+        for target in [[0xC0, 39], [0xC0, 60]] {
+            let body = record(&wire_name(SMB_SERVICE), TYPE_PTR, 1, 1, &target);
+            assert!(matches!(
+                decode_response(&message(0x8400, [0, 1, 0, 0], &body)),
+                Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
+            ));
+        }
+        // An owner that is a pointer to itself.
+        let body = record(&[0xC0, 12], TYPE_A, 1, 1, &[1, 2, 3, 4]);
+        assert!(matches!(
+            decode_response(&message(0x8400, [0, 1, 0, 0], &body)),
+            Err(DnsError::Name(WireError::PointerNotBackwards { .. }))
+        ));
+    }
+
+    #[test]
+    fn oversized_messages_and_counts_are_refused() {
+        let mut long = avahi_announcement(1);
+        long.resize(MAX_MESSAGE_LENGTH + 1, 0);
+        assert_eq!(
+            decode_response(&long),
+            Err(DnsError::MessageTooLong {
+                length: MAX_MESSAGE_LENGTH + 1,
+                limit: MAX_MESSAGE_LENGTH
+            })
+        );
+        let crowded = message(0x8400, [0, 0, 0, 65], &[]);
+        assert!(matches!(
+            decode_response(&crowded),
+            Err(DnsError::TooManyRecords {
+                section: "additional",
+                count: 65,
+                ..
+            })
+        ));
+        // A response code or opcode other than zero is ignored by receivers.
+        for flags in [0x8403, 0x8C00] {
+            assert_eq!(
+                decode_response(&message(flags, [0; 4], &[])),
+                Err(DnsError::UnexpectedFlags { flags })
+            );
+        }
+    }
+
+    #[test]
+    fn local_names_go_to_mdns() {
+        for yes in ["nas.local", "NAS.LOCAL.", "a.b.local"] {
+            assert!(is_mdns_name(yes), "{yes}");
+        }
+        for no in [
+            "local",
+            ".local",
+            "nas",
+            "nas.example.com",
+            "nas.localx",
+            "a..local",
+        ] {
+            assert!(!is_mdns_name(no), "{no}");
+        }
+    }
+}
