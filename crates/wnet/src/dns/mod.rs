@@ -6,6 +6,8 @@
 //! list come from `resolv.conf` (`$WNET_RESOLV_CONF`, else `/etc/resolv.conf`), the servers
 //! from `$WNET_DNS_SERVERS` instead when it is set.
 
+pub mod llmnr;
+pub mod mdns;
 pub mod wire;
 
 use std::hash::{BuildHasher, Hasher};

@@ -1,28 +1,44 @@
 //! DNS messages (RFC 1035 §4), sans-IO: a query for one name and type, and the answers of a
 //! response: SRV (RFC 2782) and A records, every other type skipped by its length.
 //!
+//! Underneath, [`decode_message`] reads any message — header, questions and the three record
+//! sections with their raw classes and TTLs — and the record types A, AAAA (RFC 3596), PTR,
+//! SRV and TXT; multicast DNS ([`super::mdns`]) and LLMNR ([`super::llmnr`]) read their
+//! messages through it, so that the project has one DNS parser.
+//!
 //! A response is hostile input: every length and count is checked against the bytes left.
 //! Names are read and written by `wnet_nbt`'s [`DomainName`] (NBNS is DNS's format): each
 //! compression pointer (RFC 1035 §4.1.4) must point before the labels read since the last
 //! one, so that no chain of them can loop, and a name is at most 255 bytes; names are shown
 //! with DNS tools' `\DDD` escapes, so that a label holding a dot cannot pass for two.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use wnet_nbt::wire::{DomainName, WireError};
 
 /// TYPE A: a host address (RFC 1035 §3.2.2).
 pub const TYPE_A: u16 = 1;
+/// TYPE PTR: a domain name pointer (RFC 1035 §3.3.12); DNS-SD's service instances.
+pub const TYPE_PTR: u16 = 12;
+/// TYPE TXT: text strings (RFC 1035 §3.3.14); DNS-SD's key=value pairs.
+pub const TYPE_TXT: u16 = 16;
+/// TYPE AAAA: an IPv6 host address (RFC 3596 §2.1).
+pub const TYPE_AAAA: u16 = 28;
 /// TYPE SRV: a service location (RFC 2782).
 pub const TYPE_SRV: u16 = 33;
 /// CLASS IN (RFC 1035 §3.2.4).
 pub const CLASS_IN: u16 = 1;
+/// The class field's low 15 bits: multicast DNS uses the top bit for the unicast-response
+/// bit of a question and the cache-flush bit of a record (RFC 6762 §18.12, §18.13).
+pub const CLASS_MASK: u16 = 0x7FFF;
+/// At most this many strings in one TXT record are read; DNS-SD's are a handful.
+pub const MAX_TXT_STRINGS: usize = 64;
 
 /// The header's length (RFC 1035 §4.1.1).
 const HEADER_LEN: usize = 12;
 /// Header flags: QR (a response), TC (truncated), RD (recursion desired).
-const FLAG_QR: u16 = 0x8000;
-const FLAG_TC: u16 = 0x0200;
+pub(crate) const FLAG_QR: u16 = 0x8000;
+pub(crate) const FLAG_TC: u16 = 0x0200;
 const FLAG_RD: u16 = 0x0100;
 
 /// What is wrong with a name to query or a message received.
@@ -63,7 +79,44 @@ pub enum DnsError {
         /// The id of the response.
         received: u16,
     },
-    /// An A record whose data is not 4 bytes, or an SRV record whose target overruns its data.
+    /// The message is longer than its protocol allows.
+    #[error("DNS message of {length} bytes is over the limit of {limit}")]
+    MessageTooLong {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A section counts more records than the caller accepts.
+    #[error("DNS message counts {count} {section} records, over the limit of {limit}")]
+    TooManyRecords {
+        /// The section: "question", "answer", "authority" or "additional".
+        section: &'static str,
+        /// Its count.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A TXT record of more strings than [`MAX_TXT_STRINGS`].
+    #[error("DNS TXT record at offset {offset} holds over {limit} strings")]
+    TooManyTxtStrings {
+        /// Where the record's data starts.
+        offset: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A non-zero opcode or response code where the protocol allows only zero (multicast DNS
+    /// ignores such messages, RFC 6762 §18.3, §18.11; LLMNR has only the standard query).
+    #[error("DNS message flags {flags:#06x}: unexpected opcode or response code")]
+    UnexpectedFlags {
+        /// The header's flags.
+        flags: u16,
+    },
+    /// The response does not repeat the question asked (LLMNR, RFC 4795 §2.1.1).
+    #[error("DNS response answers another question")]
+    QuestionMismatch,
+    /// A record whose data does not fit its type: an A record not of 4 bytes, an AAAA not of
+    /// 16, a PTR or SRV name overrunning its data, a TXT string overrunning it.
     #[error(
         "DNS record at offset {offset}: type {record_type} data of {length} bytes is malformed"
     )]
@@ -144,6 +197,185 @@ pub struct Response {
     pub additional: Vec<Record>,
 }
 
+/// A question of a decoded message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// The name asked for, as sent (case kept).
+    pub name: DomainName,
+    /// Its QTYPE.
+    pub record_type: u16,
+    /// Its QCLASS, all 16 bits (multicast DNS's unicast-response bit included).
+    pub class: u16,
+}
+
+/// A record's data, for the types [`decode_message`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordValue {
+    /// An A record.
+    A(Ipv4Addr),
+    /// An AAAA record.
+    Aaaa(Ipv6Addr),
+    /// A PTR record: the name pointed to.
+    Ptr(DomainName),
+    /// An SRV record.
+    Srv {
+        /// Priority: lower first.
+        priority: u16,
+        /// Weight among records of one priority.
+        weight: u16,
+        /// The service's port.
+        port: u16,
+        /// The host (the root: the service is not offered).
+        target: DomainName,
+    },
+    /// A TXT record's strings, each of at most 255 bytes, at most [`MAX_TXT_STRINGS`].
+    Txt(Vec<Vec<u8>>),
+    /// Another type, or a class other than IN: its data skipped.
+    Other,
+}
+
+/// A resource record of a decoded message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRecord {
+    /// Its owner name, as sent (case kept).
+    pub name: DomainName,
+    /// Its TYPE.
+    pub record_type: u16,
+    /// Its CLASS, all 16 bits (multicast DNS's cache-flush bit included).
+    pub class: u16,
+    /// Its TTL in seconds.
+    pub ttl: u32,
+    /// Its data, read when the class (without the top bit) is IN.
+    pub value: RecordValue,
+}
+
+/// What a caller accepts of a message before reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// The longest message.
+    pub max_length: usize,
+    /// The most records (or questions) in any one section.
+    pub max_records: usize,
+}
+
+/// A decoded message of any kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Its ID.
+    pub id: u16,
+    /// Its flags: QR, opcode, AA, TC, RD, RA, Z, RCODE (RFC 1035 §4.1.1).
+    pub flags: u16,
+    /// The question section.
+    pub questions: Vec<Question>,
+    /// The answer section.
+    pub answers: Vec<ResourceRecord>,
+    /// The authority section.
+    pub authorities: Vec<ResourceRecord>,
+    /// The additional section.
+    pub additional: Vec<ResourceRecord>,
+}
+
+/// Reads a whole message within `limits`. When TC is set, the message may end anywhere: what
+/// was whole is kept.
+pub fn decode_message(message: &[u8], limits: MessageLimits) -> Result<Message, DnsError> {
+    if message.len() > limits.max_length {
+        return Err(DnsError::MessageTooLong {
+            length: message.len(),
+            limit: limits.max_length,
+        });
+    }
+    let mut reader = Reader { message, offset: 0 };
+    let id = reader.u16("ID")?;
+    let flags = reader.u16("flags")?;
+    let mut counts = [0usize; 4];
+    for (count, (field, section)) in counts.iter_mut().zip([
+        ("QDCOUNT", "question"),
+        ("ANCOUNT", "answer"),
+        ("NSCOUNT", "authority"),
+        ("ARCOUNT", "additional"),
+    ]) {
+        *count = usize::from(reader.u16(field)?);
+        if *count > limits.max_records {
+            return Err(DnsError::TooManyRecords {
+                section,
+                count: *count,
+                limit: limits.max_records,
+            });
+        }
+    }
+    let [questions, answers, authorities, additional] = counts;
+    let mut decoded = Message {
+        id,
+        flags,
+        questions: Vec::new(),
+        answers: Vec::new(),
+        authorities: Vec::new(),
+        additional: Vec::new(),
+    };
+    let sections = (|| -> Result<(), DnsError> {
+        for _ in 0..questions {
+            let (name, end) = DomainName::decode(reader.message, reader.offset)?;
+            reader.offset = end;
+            let record_type = reader.u16("QTYPE")?;
+            let class = reader.u16("QCLASS")?;
+            decoded.questions.push(Question {
+                name,
+                record_type,
+                class,
+            });
+        }
+        for (count, section) in [
+            (answers, &mut decoded.answers),
+            (authorities, &mut decoded.authorities),
+            (additional, &mut decoded.additional),
+        ] {
+            for _ in 0..count {
+                section.push(reader.record()?);
+            }
+        }
+        Ok(())
+    })();
+    match sections {
+        Err(error) if flags & FLAG_TC != 0 && error.is_truncation() => Ok(decoded),
+        Err(error) => Err(error),
+        Ok(()) => Ok(decoded),
+    }
+}
+
+/// Whether two names are the same, ignoring ASCII case (RFC 1035 §2.3.3; RFC 6762 §16).
+pub fn same_name(a: &DomainName, b: &DomainName) -> bool {
+    a.labels().len() == b.labels().len()
+        && a.labels()
+            .iter()
+            .zip(b.labels())
+            .all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// Writes a header with `id` and `flags` and `questions`, each a name, a type and a class
+/// (all 16 bits), and no records.
+pub(crate) fn encode_questions(
+    id: u16,
+    flags: u16,
+    questions: &[(&DomainName, u16, u16)],
+) -> Result<Vec<u8>, DnsError> {
+    let count = u16::try_from(questions.len()).map_err(|_| DnsError::TooManyRecords {
+        section: "question",
+        count: questions.len(),
+        limit: usize::from(u16::MAX),
+    })?;
+    let mut message = Vec::with_capacity(HEADER_LEN + questions.len() * 32);
+    message.extend_from_slice(&id.to_be_bytes());
+    message.extend_from_slice(&flags.to_be_bytes());
+    message.extend_from_slice(&count.to_be_bytes());
+    message.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    for (name, record_type, class) in questions {
+        name.encode(&mut message);
+        message.extend_from_slice(&record_type.to_be_bytes());
+        message.extend_from_slice(&class.to_be_bytes());
+    }
+    Ok(message)
+}
+
 /// A query for `name` of `record_type`, class IN, recursion desired, with `id`.
 pub fn encode_query(id: u16, name: &str, record_type: u16) -> Result<Vec<u8>, DnsError> {
     let invalid = || DnsError::InvalidName {
@@ -153,25 +385,15 @@ pub fn encode_query(id: u16, name: &str, record_type: u16) -> Result<Vec<u8>, Dn
     if domain.labels().is_empty() {
         return Err(invalid());
     }
-    let mut message = Vec::with_capacity(HEADER_LEN + domain.encoded_length() + 4);
-    message.extend_from_slice(&id.to_be_bytes());
-    message.extend_from_slice(&FLAG_RD.to_be_bytes());
-    message.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
-    domain.encode(&mut message);
-    message.extend_from_slice(&record_type.to_be_bytes());
-    message.extend_from_slice(&CLASS_IN.to_be_bytes());
-    Ok(message)
+    encode_questions(id, FLAG_RD, &[(&domain, record_type, CLASS_IN)])
 }
 
 /// Decodes the response to the query with `id`.
 pub fn decode_response(message: &[u8], id: u16) -> Result<Response, DnsError> {
+    // The header first: a stray datagram is told apart before its body is read.
     let mut reader = Reader { message, offset: 0 };
     let received = reader.u16("ID")?;
     let flags = reader.u16("flags")?;
-    let questions = reader.u16("QDCOUNT")?;
-    let answers = reader.u16("ANCOUNT")?;
-    let authorities = reader.u16("NSCOUNT")?;
-    let additional = reader.u16("ARCOUNT")?;
     if flags & FLAG_QR == 0 {
         return Err(DnsError::NotResponse);
     }
@@ -181,43 +403,52 @@ pub fn decode_response(message: &[u8], id: u16) -> Result<Response, DnsError> {
             received,
         });
     }
+    let limits = MessageLimits {
+        max_length: usize::MAX,
+        max_records: usize::from(u16::MAX),
+    };
+    let decoded = decode_message(message, limits)?;
     let code = match flags & 0x000F {
         0 => ResponseCode::NoError,
         3 => ResponseCode::NameError,
         other => ResponseCode::Other(other as u8),
     };
-    let truncated = flags & FLAG_TC != 0;
-    let mut response = Response {
-        code,
-        truncated,
-        answers: Vec::new(),
-        additional: Vec::new(),
+    let records = |section: Vec<ResourceRecord>| -> Vec<Record> {
+        section
+            .into_iter()
+            .filter(|record| record.class == CLASS_IN)
+            .map(Record::from)
+            .collect()
     };
-    // A truncated response may end anywhere: keep what was whole.
-    let sections = (|| -> Result<(), DnsError> {
-        for _ in 0..questions {
-            reader.name()?;
-            reader.take(4, "question type and class")?;
+    Ok(Response {
+        code,
+        truncated: flags & FLAG_TC != 0,
+        answers: records(decoded.answers),
+        additional: records(decoded.additional),
+    })
+}
+
+impl From<ResourceRecord> for Record {
+    fn from(record: ResourceRecord) -> Record {
+        let data = match record.value {
+            RecordValue::A(address) => RecordData::A(address),
+            RecordValue::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => RecordData::Srv(SrvData {
+                priority,
+                weight,
+                port,
+                target: name_text(&target),
+            }),
+            _ => RecordData::Other(record.record_type),
+        };
+        Record {
+            name: name_text(&record.name),
+            data,
         }
-        for _ in 0..answers {
-            if let Some(record) = reader.record()? {
-                response.answers.push(record);
-            }
-        }
-        for _ in 0..authorities {
-            reader.record()?;
-        }
-        for _ in 0..additional {
-            if let Some(record) = reader.record()? {
-                response.additional.push(record);
-            }
-        }
-        Ok(())
-    })();
-    match sections {
-        Err(error) if truncated && error.is_truncation() => Ok(response),
-        Err(error) => Err(error),
-        Ok(()) => Ok(response),
     }
 }
 
@@ -239,53 +470,97 @@ impl<'a> Reader<'a> {
         Ok(u16::from_be_bytes([bytes[0], bytes[1]]))
     }
 
-    fn name(&mut self) -> Result<String, DnsError> {
-        let (name, end) = read_name(self.message, self.offset)?;
-        self.offset = end;
-        Ok(name)
+    fn u32(&mut self, field: &'static str) -> Result<u32, DnsError> {
+        let bytes = self.take(4, field)?;
+        Ok(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
     }
 
-    /// A record, or None for one of another class.
-    fn record(&mut self) -> Result<Option<Record>, DnsError> {
-        let name = self.name()?;
+    fn record(&mut self) -> Result<ResourceRecord, DnsError> {
+        let (name, end) = DomainName::decode(self.message, self.offset)?;
+        self.offset = end;
         let record_type = self.u16("TYPE")?;
         let class = self.u16("CLASS")?;
-        self.take(4, "TTL")?;
+        let ttl = self.u32("TTL")?;
         let length = usize::from(self.u16("RDLENGTH")?);
         let start = self.offset;
         let data = self.take(length, "RDATA")?;
-        if class != CLASS_IN {
-            return Ok(None);
-        }
-        let malformed = DnsError::BadRecordData {
-            offset: start,
-            record_type,
-            length,
+        let value = if class & CLASS_MASK == CLASS_IN {
+            record_value(self.message, start, data, record_type)?
+        } else {
+            RecordValue::Other
         };
-        let data = match record_type {
-            TYPE_A => match <[u8; 4]>::try_from(data) {
-                Ok(octets) => RecordData::A(Ipv4Addr::from(octets)),
-                Err(_) => return Err(malformed),
-            },
-            TYPE_SRV => {
-                let [p0, p1, w0, w1, o0, o1, ..] = *data else {
+        Ok(ResourceRecord {
+            name,
+            record_type,
+            class,
+            ttl,
+            value,
+        })
+    }
+}
+
+/// The data of a record of `record_type` (class IN) that is `data`, at `start` in `message`.
+fn record_value(
+    message: &[u8],
+    start: usize,
+    data: &[u8],
+    record_type: u16,
+) -> Result<RecordValue, DnsError> {
+    let malformed = DnsError::BadRecordData {
+        offset: start,
+        record_type,
+        length: data.len(),
+    };
+    // A name in the data must end where the data does (compression may point before it).
+    let name_at = |at: usize| -> Result<DomainName, DnsError> {
+        let (name, end) = DomainName::decode(message, at)?;
+        if end == start + data.len() {
+            Ok(name)
+        } else {
+            Err(malformed.clone())
+        }
+    };
+    Ok(match record_type {
+        TYPE_A => match <[u8; 4]>::try_from(data) {
+            Ok(octets) => RecordValue::A(Ipv4Addr::from(octets)),
+            Err(_) => return Err(malformed),
+        },
+        TYPE_AAAA => match <[u8; 16]>::try_from(data) {
+            Ok(octets) => RecordValue::Aaaa(Ipv6Addr::from(octets)),
+            Err(_) => return Err(malformed),
+        },
+        TYPE_PTR => RecordValue::Ptr(name_at(start)?),
+        TYPE_SRV => {
+            let [p0, p1, w0, w1, o0, o1, ..] = *data else {
+                return Err(malformed);
+            };
+            RecordValue::Srv {
+                priority: u16::from_be_bytes([p0, p1]),
+                weight: u16::from_be_bytes([w0, w1]),
+                port: u16::from_be_bytes([o0, o1]),
+                target: name_at(start + 6)?,
+            }
+        }
+        TYPE_TXT => {
+            let mut strings = Vec::new();
+            let mut rest = data;
+            while let Some((&length, tail)) = rest.split_first() {
+                let Some(text) = tail.get(..usize::from(length)) else {
                     return Err(malformed);
                 };
-                let (target, end) = read_name(self.message, start + 6)?;
-                if end != start + length {
-                    return Err(malformed);
+                if strings.len() == MAX_TXT_STRINGS {
+                    return Err(DnsError::TooManyTxtStrings {
+                        offset: start,
+                        limit: MAX_TXT_STRINGS,
+                    });
                 }
-                RecordData::Srv(SrvData {
-                    priority: u16::from_be_bytes([p0, p1]),
-                    weight: u16::from_be_bytes([w0, w1]),
-                    port: u16::from_be_bytes([o0, o1]),
-                    target,
-                })
+                strings.push(text.to_vec());
+                rest = tail.get(usize::from(length)..).unwrap_or_default();
             }
-            other => RecordData::Other(other),
-        };
-        Ok(Some(Record { name, data }))
-    }
+            RecordValue::Txt(strings)
+        }
+        _ => RecordValue::Other,
+    })
 }
 
 fn slice_at<'a>(
@@ -306,11 +581,9 @@ fn slice_at<'a>(
         })
 }
 
-/// The name at `start`, lower-cased, dotted and escaped ("." for the root), and the offset
-/// after it where it is stored (after its first pointer, if it has one).
-fn read_name(message: &[u8], start: usize) -> Result<(String, usize), DnsError> {
-    let (name, end) = DomainName::decode(message, start)?;
-    Ok((name.to_string().to_ascii_lowercase(), end))
+/// A name lower-cased, dotted and escaped ("." for the root).
+fn name_text(name: &DomainName) -> String {
+    name.to_string().to_ascii_lowercase()
 }
 
 #[cfg(test)]
