@@ -410,7 +410,9 @@ impl ReferralCache {
                 target_set_starts.push(index);
             }
         }
-        let kind = if first.server_type == server_type::ROOT {
+        // A referral for a share itself is a root's, whatever its ServerType says (Samba's
+        // domain roots say non-root); below a share, ServerType decides.
+        let kind = if first.server_type == server_type::ROOT || prefix.components.len() <= 2 {
             ReferralType::Root
         } else {
             ReferralType::Link

@@ -123,6 +123,27 @@ pub fn candidate_names(realm: Option<&str>, search: &[String]) -> Vec<String> {
     names
 }
 
+/// The host's candidate domain names as the host is configured now: the Kerberos default
+/// realm of [`kerberos_default_realm`] and resolv.conf's search list ([`candidate_names`]).
+pub fn host_domain_names() -> Vec<String> {
+    let realm = kerberos_default_realm();
+    let search = crate::dns::DnsConfig::from_env()
+        .map(|config| config.search)
+        .unwrap_or_default();
+    candidate_names(realm.as_deref(), &search)
+}
+
+/// The one of `domains` (DNS names) that `name` names, by its DNS name or by its NetBIOS
+/// name ([`netbios_name_of`]).
+pub fn domain_named<'a>(domains: &'a [String], name: &str) -> Option<&'a str> {
+    domains
+        .iter()
+        .find(|domain| {
+            domain.eq_ignore_ascii_case(name) || netbios_name_of(domain).eq_ignore_ascii_case(name)
+        })
+        .map(String::as_str)
+}
+
 /// The NetBIOS name that stands for `dns_name` when no controller tells it: its first label,
 /// upper-case, cut to 15 characters.
 pub fn netbios_name_of(dns_name: &str) -> String {

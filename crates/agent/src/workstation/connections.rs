@@ -164,61 +164,45 @@ impl<P: Provider> Workstation<P> {
         resource_kind: u32,
         options: &SessionOptions,
     ) -> Result<Connected<P>, WinError> {
-        let mut landing = self.land(unc, credentials, logon).await?;
-        loop {
-            let physical = &landing.physical;
-            let connected = match self
-                .session_for(&physical.server, credentials, logon, options)
-                .await
-            {
-                Ok((session, user, reused)) => {
-                    let redirected = self
-                        .connect_and_redirect(
-                            &session,
-                            physical,
-                            unc,
-                            local,
-                            resource_kind,
-                            flags,
-                            (credentials, logon),
-                        )
-                        .await;
-                    match redirected {
-                        Ok((tree, share_kind, device)) => {
-                            Ok((session, user, reused, tree, share_kind, device))
+        let (landing, (session, user, reused, tree, share_kind, device)) = self
+            .connect_where_it_lands(unc, credentials, logon, |landing| async move {
+                let physical = &landing.physical;
+                let (session, user, reused) = self
+                    .session_for(&physical.server, credentials, logon, options)
+                    .await?;
+                let redirected = self
+                    .connect_and_redirect(
+                        &session,
+                        physical,
+                        unc,
+                        local,
+                        resource_kind,
+                        flags,
+                        (credentials, logon),
+                    )
+                    .await;
+                match redirected {
+                    Ok((tree, share_kind, device)) => {
+                        Ok((session, user, reused, tree, share_kind, device))
+                    }
+                    Err(error) => {
+                        if !reused {
+                            let _ = session.logoff().await;
                         }
-                        Err(error) => {
-                            if !reused {
-                                let _ = session.logoff().await;
-                            }
-                            Err(error)
-                        }
+                        Err(error)
                     }
                 }
-                Err(error) => Err(error),
-            };
-            match connected {
-                Ok((session, user, reused, tree, share_kind, device)) => {
-                    return Ok(Connected {
-                        landing,
-                        session,
-                        user,
-                        reused,
-                        tree,
-                        share_kind,
-                        device,
-                    });
-                }
-                Err(error) if !landing.hops.is_empty() && super::dfs::is_unreachable(&error) => {
-                    if !self.target_unreachable(&landing) {
-                        return Err(super::dfs::no_target_left(&landing, error));
-                    }
-                    tracing::info!(%error, target = %landing.physical, "DFS target failed; trying the next");
-                    landing = self.land(unc, credentials, logon).await?;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+            })
+            .await?;
+        Ok(Connected {
+            landing,
+            session,
+            user,
+            reused,
+            tree,
+            share_kind,
+            device,
+        })
     }
 
     pub(super) async fn add_connection(

@@ -46,6 +46,8 @@ use super::{ServerEntry, Workstation, lock};
 pub(super) const MAX_CACHED_REFERRALS: usize = 1024;
 /// The most domains the domain cache holds.
 pub(super) const MAX_CACHED_DOMAINS: usize = 64;
+/// How long the host's candidate domain names are reused before they are read again.
+const HOST_DOMAINS_TTL: Duration = Duration::from_secs(60);
 /// The most attempts of one landing (each after a target that could not be reached).
 const MAX_LANDING_ATTEMPTS: usize = 16;
 /// The most shares remembered as outside any namespace.
@@ -66,6 +68,9 @@ pub(super) struct DfsState {
     host_controllers: Vec<String>,
     /// Until when the domains a controller's domain referral named are taken as known.
     domains_learned_until: Option<Instant>,
+    /// The host's candidate domain names (`wnet::domains::host_domain_names`), read from its
+    /// configuration files at most once a minute rather than at every referral lookup.
+    host_domains: Option<(Instant, Vec<String>)>,
 }
 
 impl DfsState {
@@ -77,7 +82,22 @@ impl DfsState {
             referral_requests: 0,
             host_controllers: Vec::new(),
             domains_learned_until: None,
+            host_domains: None,
         }
+    }
+
+    /// The DNS name of the host's domain that `name` names (by its DNS name or its NetBIOS
+    /// name), if it names one.
+    fn host_domain_named(&mut self, name: &str, now: Instant) -> Option<String> {
+        let fresh = self
+            .host_domains
+            .as_ref()
+            .is_some_and(|(read_at, _)| now.duration_since(*read_at) < HOST_DOMAINS_TTL);
+        if !fresh {
+            self.host_domains = Some((now, wnet::domains::host_domain_names()));
+        }
+        let (_, domains) = self.host_domains.as_ref()?;
+        wnet::domains::domain_named(domains, name).map(str::to_owned)
     }
 
     fn is_plain_share(&mut self, key: &str, now: Instant) -> bool {
@@ -282,7 +302,7 @@ impl<P: Provider> Workstation<P> {
                 .map_err(|error| dfs_error(&error))?;
             for controller in &controllers {
                 match self
-                    .referral_from(controller, &root, credentials, logon)
+                    .referral_of(controller, &root.request_form(), credentials, logon)
                     .await
                 {
                     Ok(Some(referral)) => return self.cache_referral(&root, &referral),
@@ -357,18 +377,6 @@ impl<P: Provider> Workstation<P> {
         Ok(true)
     }
 
-    /// Asks `server` for the referral of `path`.
-    async fn referral_from(
-        &self,
-        server: &str,
-        path: &DfsPath,
-        credentials: Option<&WireCredentials>,
-        logon: &Logon,
-    ) -> Result<Option<ReferralResponse>, WinError> {
-        self.referral_of(server, &path.request_form(), credentials, logon)
-            .await
-    }
-
     /// Asks `server` for the referral of `request_path` (the form a request carries), over
     /// the session held with it.
     async fn referral_of(
@@ -438,7 +446,10 @@ impl<P: Provider> Workstation<P> {
         {
             return Ok(Some(hit.dcs.clone()));
         }
-        let (asked, own) = if let Some(dns_name) = host_domain_named(name) {
+        let host_domain = lock(&self.table)
+            .dfs
+            .host_domain_named(name, Instant::now());
+        let (asked, own) = if let Some(dns_name) = host_domain {
             let located = locate_controllers(&dns_name).await;
             if located.is_empty() {
                 return Ok(None);
@@ -566,36 +577,56 @@ impl<P: Provider> Workstation<P> {
             .filter(|part| !part.is_empty())
             .map(str::to_owned)
             .collect();
-        for _ in 0..MAX_LANDING_ATTEMPTS {
-            let landing = self.land(&unc, credentials, logon).await?;
-            if landing.hops.is_empty() {
-                return Err(WinError::with_cause(
-                    codes::ERROR_BAD_NET_NAME,
-                    Cause::Other(format!(
-                        "{unc} crosses a DFS link, but no referral covers it"
-                    )),
-                ));
-            }
-            match self
-                .connect_link_target(&landing.physical, credentials, logon)
-                .await
-            {
-                Ok(tree) => {
-                    let physical = &landing.physical.path;
-                    let kept = physical.len().saturating_sub(landing.unchanged);
-                    return Ok(LinkLanding {
-                        tree,
-                        covered: unc.path.len().saturating_sub(landing.unchanged),
-                        target_path: physical.get(..kept).unwrap_or_default().join("\\"),
-                        ttl: landing
-                            .hops
-                            .iter()
-                            .map(|hop| hop.hit.ttl_remaining)
-                            .min()
-                            .unwrap_or_default(),
-                    });
+        let asked = &unc;
+        let (landing, tree) = self
+            .connect_where_it_lands(asked, credentials, logon, |landing| async move {
+                if landing.hops.is_empty() {
+                    return Err(WinError::with_cause(
+                        codes::ERROR_BAD_NET_NAME,
+                        Cause::Other(format!(
+                            "{asked} crosses a DFS link, but no referral covers it"
+                        )),
+                    ));
                 }
-                Err(error) if is_unreachable(&error) => {
+                self.connect_link_target(&landing.physical, credentials, logon)
+                    .await
+            })
+            .await?;
+        let physical = &landing.physical.path;
+        let kept = physical.len().saturating_sub(landing.unchanged);
+        Ok(LinkLanding {
+            tree,
+            covered: unc.path.len().saturating_sub(landing.unchanged),
+            target_path: physical.get(..kept).unwrap_or_default().join("\\"),
+            ttl: landing
+                .hops
+                .iter()
+                .map(|hop| hop.hit.ttl_remaining)
+                .min()
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Lands `unc` and runs `connect` where it landed; when that fails because the target
+    /// cannot be reached, marks the target failed and lands again, on the next target, until
+    /// one connects or none is left (the error then names them all). A path that no referral
+    /// sent anywhere is connected once, where it is.
+    pub(super) async fn connect_where_it_lands<T, F, Fut>(
+        &self,
+        unc: &UncName,
+        credentials: Option<&WireCredentials>,
+        logon: &Logon,
+        mut connect: F,
+    ) -> Result<(Landing, T), WinError>
+    where
+        F: FnMut(Landing) -> Fut,
+        Fut: std::future::Future<Output = Result<T, WinError>>,
+    {
+        for _ in 0..MAX_LANDING_ATTEMPTS {
+            let landing = self.land(unc, credentials, logon).await?;
+            match connect(landing.clone()).await {
+                Ok(connected) => return Ok((landing, connected)),
+                Err(error) if !landing.hops.is_empty() && is_unreachable(&error) => {
                     if !self.target_unreachable(&landing) {
                         return Err(no_target_left(&landing, error));
                     }
@@ -668,7 +699,7 @@ impl<P: Provider> Workstation<P> {
                     true
                 } else {
                     match self
-                        .referral_from(controller, &root, credentials, logon)
+                        .referral_of(controller, &root.request_form(), credentials, logon)
                         .await?
                     {
                         Some(referral) => self.cache_referral(&root, &referral)?,
@@ -704,10 +735,7 @@ impl<P: Provider> Workstation<P> {
                 .iter()
                 .map(|hop| DfsReferralHop {
                     prefix: hop.hit.prefix.to_string(),
-                    // A referral for a share itself is a root's, whatever ServerType says
-                    // (Samba's domain roots say non-root).
-                    link: hop.hit.kind == ReferralType::Link
-                        && hop.hit.prefix.components().len() > 2,
+                    link: hop.hit.kind == ReferralType::Link,
                     targets: hop.hit.targets.iter().map(ToString::to_string).collect(),
                     active: hop.hit.active,
                     ttl_seconds: hop.hit.ttl_remaining.as_secs(),
@@ -742,21 +770,6 @@ pub(super) fn no_target_left(landing: &Landing, error: WinError) -> WinError {
         ),
         None => error,
     }
-}
-
-/// The DNS name of the host's domain that `name` names (by its DNS name or its NetBIOS
-/// name), if it names one.
-fn host_domain_named(name: &str) -> Option<String> {
-    let realm = wnet::domains::kerberos_default_realm();
-    let search = wnet::dns::DnsConfig::from_env()
-        .map(|config| config.search)
-        .unwrap_or_default();
-    wnet::domains::candidate_names(realm.as_deref(), &search)
-        .into_iter()
-        .find(|candidate| {
-            candidate.eq_ignore_ascii_case(name)
-                || wnet::domains::netbios_name_of(candidate).eq_ignore_ascii_case(name)
-        })
 }
 
 /// The controllers DNS names for the domain `dns_name`, in SRV order.

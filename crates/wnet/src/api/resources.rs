@@ -153,14 +153,10 @@ fn folder_parent(unc: &UncName) -> Option<NetResource> {
 /// default realm or a resolv.conf search domain), if it names one: the parent of a domain's
 /// own name (`\\corp.example`, where its namespaces live) is the domain.
 fn host_domain_netbios_name(name: &str) -> Option<String> {
-    let realm = crate::domains::kerberos_default_realm();
-    let search = crate::dns::DnsConfig::from_env()
-        .map(|config| config.search)
-        .unwrap_or_default();
-    crate::domains::candidate_names(realm.as_deref(), &search)
-        .into_iter()
-        .find(|candidate| candidate.eq_ignore_ascii_case(name))
-        .map(|dns_name| crate::domains::netbios_name_of(&dns_name))
+    let domains = crate::domains::host_domain_names();
+    crate::domains::domain_named(&domains, name)
+        .filter(|dns_name| dns_name.eq_ignore_ascii_case(name))
+        .map(crate::domains::netbios_name_of)
 }
 
 /// WNetGetResourceParent: a folder → the folder or share above it → server → workgroup or
