@@ -24,6 +24,7 @@ pub mod error;
 pub mod file_channel;
 pub mod last_error;
 pub mod ldap;
+pub mod multicast;
 pub mod remembered;
 pub mod resolve;
 pub mod resource;
