@@ -25,6 +25,7 @@ pub mod file_channel;
 pub mod last_error;
 pub mod ldap;
 pub mod multicast;
+pub mod neighbourhood;
 pub mod remembered;
 pub mod resolve;
 pub mod resource;

@@ -51,9 +51,9 @@ impl InterfaceSelection {
         let addresses = broadcasts
             .split(',')
             .map(|text| {
-                text.trim().parse::<Ipv4Addr>().map_err(|_| {
-                    setting(format!("WNET_BROADCAST_ADDRESSES: bad address {text:?}"))
-                })
+                text.trim()
+                    .parse::<Ipv4Addr>()
+                    .map_err(|_| setting(format!("WNET_BROADCAST_ADDRESSES: bad address {text:?}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(InterfaceSelection::Broadcasting(addresses))
@@ -123,9 +123,7 @@ impl MulticastInterface {
 
 /// The interfaces `selection` chooses that are up and multicast-capable, ordered by index.
 /// Loopback is taken only when named.
-pub fn multicast_interfaces(
-    selection: &InterfaceSelection,
-) -> io::Result<Vec<MulticastInterface>> {
+pub fn multicast_interfaces(selection: &InterfaceSelection) -> io::Result<Vec<MulticastInterface>> {
     if *selection == InterfaceSelection::Nothing {
         return Ok(Vec::new());
     }
@@ -300,9 +298,9 @@ mod tests {
     #[test]
     fn only_interfaces_with_a_wanted_broadcast_are_chosen() {
         // No interface broadcasts to 0.0.0.1.
-        let chosen = multicast_interfaces(&InterfaceSelection::Broadcasting(vec![
-            Ipv4Addr::new(0, 0, 0, 1),
-        ]))
+        let chosen = multicast_interfaces(&InterfaceSelection::Broadcasting(vec![Ipv4Addr::new(
+            0, 0, 0, 1,
+        )]))
         .unwrap();
         assert!(chosen.is_empty());
     }
