@@ -226,14 +226,17 @@ pub(crate) fn _shares<'py>(
         .collect()
 }
 
+/// A server as `_servers` gives it: name, address, the sources that saw it.
+type ServerRow = (String, String, Vec<&'static str>);
+
 /// The servers of `workgroup` (this machine's when `None`): the workgroup asked, and
-/// `(name, address)` for each server.
+/// `(name, address, sources)` for each server.
 #[pyfunction]
 #[pyo3(signature = (workgroup))]
 pub(crate) fn _servers(
     py: Python<'_>,
     workgroup: Option<String>,
-) -> PyResult<(String, Vec<(String, String)>)> {
+) -> PyResult<(String, Vec<ServerRow>)> {
     let workgroup = workgroup.unwrap_or_else(wnet::browse::local_workgroup);
     let asked = workgroup.clone();
     let servers = interruptible(py, move || api::browse_servers(&asked))?
@@ -242,16 +245,30 @@ pub(crate) fn _servers(
         workgroup,
         servers
             .into_iter()
-            .map(|server| (server.name, server.address.to_string()))
+            .map(|server| {
+                let sources = server.sources.iter().map(|source| source.name()).collect();
+                (server.name, server.address.to_string(), sources)
+            })
             .collect(),
     ))
 }
 
-/// The workgroups visible from here.
+/// The workgroups visible from here, each with the sources that know it.
 #[pyfunction]
-pub(crate) fn _workgroups(py: Python<'_>) -> PyResult<Vec<String>> {
-    interruptible(py, api::browse_workgroups)?
-        .map_err(|error| win_error(py, &error, "WNetEnumResource"))
+pub(crate) fn _workgroups(py: Python<'_>) -> PyResult<Vec<(String, Vec<&'static str>)>> {
+    let workgroups = interruptible(py, api::browse_workgroups)?
+        .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
+    Ok(workgroups
+        .into_iter()
+        .map(|workgroup| {
+            let sources = workgroup
+                .sources
+                .iter()
+                .map(|source| source.name())
+                .collect();
+            (workgroup.name, sources)
+        })
+        .collect())
 }
 
 /// The universal name of a local path: `(universal, connection, remaining)`.

@@ -32,6 +32,7 @@ from wnet._api import (
     scan,
     shares,
     universal_name,
+    workgroup_sources,
     workgroups,
 )
 from wnet._errors import (
@@ -123,5 +124,6 @@ __all__ = [
     "universal_name",
     "unlink",
     "walk",
+    "workgroup_sources",
     "workgroups",
 ]

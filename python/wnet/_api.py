@@ -7,7 +7,7 @@ records and raises the ``wnet.Error`` subclasses itself."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from wnet import _native
 
@@ -98,23 +98,35 @@ def shares(
 
 @dataclasses.dataclass(frozen=True)
 class Server:
-    """A server found by NetBIOS browsing."""
+    """A server of the network neighbourhood."""
 
     name: str
     address: str
     workgroup: str
+    #: Who saw it: ``"nbns"`` (NetBIOS), ``"wsd"`` (WS-Discovery), ``"mdns"``
+    #: (mDNS/DNS-SD), ``"dns"`` (a domain's controllers), ``"directory"`` (LDAP).
+    sources: Tuple[str, ...] = ()
 
 
 def workgroups() -> List[str]:
-    """The workgroups (and domains) visible from here."""
-    return list(_native._workgroups())
+    """The workgroups (and domains) visible from here: NetBIOS's, WS-Discovery's, the host's
+    Active Directory domains and this machine's own."""
+    return [name for name, _sources in _native._workgroups()]
+
+
+def workgroup_sources() -> Dict[str, Tuple[str, ...]]:
+    """Each workgroup or domain visible from here, with the sources that know it (empty for
+    this machine's own workgroup when no source has seen it)."""
+    return {name: tuple(sources) for name, sources in _native._workgroups()}
 
 
 def browse(workgroup: Optional[str] = None) -> Iterator[Server]:
-    """The servers of ``workgroup`` (this machine's, ``WNET_WORKGROUP``, by default)."""
+    """The servers of ``workgroup`` (this machine's, ``WNET_WORKGROUP``, by default): NetBIOS,
+    WS-Discovery and mDNS merged, each server once with the sources that saw it. Servers no
+    source places in a workgroup (mDNS says none) are listed in this machine's."""
     asked, found = _native._servers(workgroup)
-    for name, address in found:
-        yield Server(name=name, address=address, workgroup=asked)
+    for name, address, sources in found:
+        yield Server(name=name, address=address, workgroup=asked, sources=tuple(sources))
 
 
 @dataclasses.dataclass(frozen=True)

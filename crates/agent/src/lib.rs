@@ -11,6 +11,7 @@ pub mod activation;
 pub mod drives;
 mod file_service;
 mod idle_sessions;
+pub mod neighbourhood;
 pub mod provider;
 pub mod redirector;
 mod run;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::neighbourhood::NeighbourhoodWatch;
 use crate::workstation::{FileChannelTree, Workstation};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{UnixListener, UnixStream};
@@ -91,6 +92,7 @@ pub struct Agent {
     bound_here: bool,
     _lock: File,
     workstation: Arc<Workstation>,
+    neighbourhood: NeighbourhoodWatch,
 }
 
 impl std::fmt::Debug for Agent {
@@ -121,6 +123,7 @@ impl Agent {
             bound_here: true,
             _lock: lock,
             workstation: workstation.shared(),
+            neighbourhood: NeighbourhoodWatch::new(),
         })
     }
 
@@ -156,6 +159,7 @@ impl Agent {
             bound_here: false,
             _lock: lock,
             workstation: workstation.shared(),
+            neighbourhood: NeighbourhoodWatch::new(),
         })
     }
 
@@ -212,6 +216,7 @@ impl Agent {
                     }
                     let client = Client {
                         workstation: Arc::clone(&self.workstation),
+                        neighbourhood: self.neighbourhood.clone(),
                         stop: stop.clone(),
                         clients: Arc::clone(&clients),
                         last_activity: Arc::clone(&last_activity),
@@ -284,6 +289,7 @@ async fn refuse(mut stream: UnixStream) {
 
 struct Client {
     workstation: Arc<Workstation>,
+    neighbourhood: NeighbourhoodWatch,
     stop: watch::Sender<bool>,
     clients: Arc<AtomicUsize>,
     last_activity: Arc<std::sync::Mutex<Instant>>,
@@ -396,6 +402,16 @@ impl Client {
                 )
             }
             Request::Stop => (Response::Ok, Next::Stop),
+            Request::Neighbourhood => match self.neighbourhood.view().await {
+                Ok((view, age)) => (
+                    Response::Neighbourhood {
+                        view,
+                        round_age_secs: age.as_secs(),
+                    },
+                    Next::Answer,
+                ),
+                Err(error) => (Response::Error(ErrorReply::from(&error)), Next::Answer),
+            },
             Request::FileChannel {
                 remote_name,
                 credentials,
@@ -477,6 +493,7 @@ fn request_name(request: &Request) -> &'static str {
         Request::ServeShare { .. } => "serve_share",
         Request::FileChannel { .. } => "file_channel",
         Request::DfsTargets { .. } => "dfs_targets",
+        Request::Neighbourhood => "neighbourhood",
         Request::Stop => "stop",
     }
 }
@@ -532,6 +549,7 @@ mod tests {
         let (stop, _stopped) = watch::channel(false);
         let client = Client {
             workstation: Workstation::new(provider).shared(),
+            neighbourhood: NeighbourhoodWatch::new(),
             stop,
             clients: Arc::new(AtomicUsize::new(1)),
             last_activity: Arc::new(std::sync::Mutex::new(Instant::now())),

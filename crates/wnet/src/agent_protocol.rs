@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::drives::LocalName;
 use crate::error::{Cause, NameQueryFailure, SmbFailure, WinError, codes};
+use crate::neighbourhood::Neighbourhood;
 use crate::security_policy::SecurityPolicy;
 use crate::unc::UncName;
 
@@ -304,6 +305,11 @@ pub enum Request {
         #[serde(default)]
         logon: Logon,
     },
+    /// The network neighbourhood the agent has heard of: servers and workgroups from NetBIOS,
+    /// WS-Discovery and mDNS, merged. The first request runs a round of discovery and starts
+    /// listening for announcements; later ones are answered at once from what was heard, and
+    /// refresh it in the background when it is old.
+    Neighbourhood,
     /// Stop the agent: drop every connection and exit.
     Stop,
 }
@@ -525,6 +531,13 @@ pub enum Response {
         hops: Vec<DfsReferralHop>,
         /// Referral requests the agent has sent since it started (each cache miss costs one).
         referral_requests: u64,
+    },
+    /// [`Request::Neighbourhood`].
+    Neighbourhood {
+        /// What the agent has heard.
+        view: Neighbourhood,
+        /// How old its last complete round of discovery is, in seconds.
+        round_age_secs: u64,
     },
     /// The request failed.
     Error(ErrorReply),

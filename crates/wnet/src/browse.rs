@@ -7,15 +7,22 @@
 //! - Servers of a workgroup or domain: every node that answers for the group `NAME<00>`, the
 //!   domain controllers' group `NAME<1C>` or the domain master browser `NAME<1B>` (by
 //!   broadcast and through WINS), named by the unique `<20>` name of its node status.
+//!
+//! [`discover_neighbourhood`] runs a cold round of every source at once (NetBIOS here,
+//! WS-Discovery and mDNS over the interfaces [`crate::multicast`] chooses) and merges what
+//! they find into one [`Neighbourhood`].
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
 
 use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions, interface_broadcasts};
 use wnet_nbt::wire::{NetbiosName, NodeName};
 
 use crate::error::{Cause, NameQueryFailure, WinError, codes};
+use crate::neighbourhood::{Neighbourhood, Sighting, Source};
 
 /// The name of a local master browser's group, `\x01\x02__MSBROWSE__\x02<01>`.
 const MSBROWSE: &str = "\u{1}\u{2}__MSBROWSE__\u{2}";
@@ -130,9 +137,21 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// The workgroups and domains visible from here, sorted.
+    /// The workgroups and domains visible from here, sorted, this machine's among them.
     pub async fn workgroups(&self) -> Vec<String> {
-        let mut workgroups = vec![local_workgroup()];
+        let mut workgroups = self.workgroups_seen().await;
+        let local = local_workgroup();
+        if !workgroups.contains(&local) {
+            workgroups.push(local);
+        }
+        workgroups.sort();
+        workgroups
+    }
+
+    /// The workgroups and domains the name service shows: the group names of every local
+    /// master browser and WINS server, sorted.
+    pub async fn workgroups_seen(&self) -> Vec<String> {
+        let mut workgroups = Vec::new();
         let mut nodes = match NetbiosName::new(MSBROWSE, 0x01) {
             Ok(name) => self.responders(name).await,
             Err(_) => Vec::new(),
@@ -211,4 +230,78 @@ impl Browser {
         let answer = self.client.resolve(&self.client.scoped(name)).await.ok()?;
         answer.addresses.first().map(|found| found.address)
     }
+}
+
+/// What a round of discovery looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoveryScope<'a> {
+    /// The workgroups and domains (`net view /domain`).
+    Workgroups,
+    /// The servers of one workgroup or domain (`net view`, `net view /domain:NAME`).
+    ServersOf(&'a str),
+    /// Everything: the workgroups and every workgroup's servers (the agent's rounds).
+    Everything,
+}
+
+/// How long a cold round listens for WS-Discovery and mDNS answers. WSD responders wait up to
+/// APP_MAX_DELAY (500 ms) before they answer, and a computer needs a Resolve and a metadata Get
+/// after that; mDNS responders answer within 120 ms.
+pub const DISCOVERY_WINDOW: Duration = Duration::from_millis(1500);
+
+/// The most workgroups whose servers a round of [`DiscoveryScope::Everything`] asks NetBIOS
+/// for (each costs a broadcast query and node status of every member).
+pub const MAX_BROWSED_WORKGROUPS: usize = 16;
+
+/// One cold round of discovery through every source at once, merged. The NetBIOS part needs
+/// the name service (ERROR_NO_NETWORK when it cannot be used); WS-Discovery and mDNS are
+/// skipped where no interface is chosen for multicast.
+pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbourhood, WinError> {
+    let browser = Arc::new(Browser::from_env().await?);
+    let mut view = Neighbourhood::new();
+    let nbns = nbns_round(&browser, scope).await;
+    view.merge(&nbns);
+    Ok(view)
+}
+
+/// What NetBIOS browsing finds for `scope`.
+async fn nbns_round(browser: &Arc<Browser>, scope: DiscoveryScope<'_>) -> Neighbourhood {
+    let mut view = Neighbourhood::new();
+    let workgroups = match scope {
+        DiscoveryScope::ServersOf(workgroup) => vec![workgroup.to_owned()],
+        DiscoveryScope::Workgroups | DiscoveryScope::Everything => {
+            let mut found = browser.workgroups_seen().await;
+            for workgroup in &found {
+                view.observe_workgroup(workgroup, Source::Nbns);
+            }
+            // This machine's workgroup is browsed even before a master browser serves it.
+            let local = local_workgroup();
+            if !found.contains(&local) {
+                found.insert(0, local);
+            }
+            found
+        }
+    };
+    if scope == DiscoveryScope::Workgroups {
+        return view;
+    }
+    let mut rounds = tokio::task::JoinSet::new();
+    for workgroup in workgroups.into_iter().take(MAX_BROWSED_WORKGROUPS) {
+        let browser = Arc::clone(browser);
+        rounds.spawn(async move {
+            let servers = browser.servers(&workgroup).await.unwrap_or_default();
+            (workgroup, servers)
+        });
+    }
+    while let Some(Ok((workgroup, servers))) = rounds.join_next().await {
+        for server in servers {
+            view.observe(Sighting {
+                name: server.name,
+                address: server.address,
+                workgroup: Some(workgroup.clone()),
+                source: Source::Nbns,
+                identity: None,
+            });
+        }
+    }
+    view
 }

@@ -101,6 +101,22 @@ pub struct NeighbourServer {
     seen: u64,
 }
 
+impl NeighbourServer {
+    /// A server one source saw, outside any neighbourhood (a domain shown as the server of its
+    /// namespaces).
+    pub fn seen_by(name: &str, address: Ipv4Addr, workgroup: Option<&str>, source: Source) -> Self {
+        NeighbourServer {
+            name: display_name(name, source),
+            address,
+            workgroup: workgroup.and_then(workgroup_name),
+            sources: BTreeSet::from([source]),
+            name_source: source,
+            identities: BTreeSet::new(),
+            seen: 0,
+        }
+    }
+}
+
 /// A workgroup or domain of the neighbourhood.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NeighbourWorkgroup {
@@ -326,6 +342,11 @@ impl Neighbourhood {
                 None => include_unplaced,
             })
             .collect()
+    }
+
+    /// Whether a source knows the workgroup or domain `name` (any case).
+    pub fn knows_workgroup(&self, name: &str) -> bool {
+        workgroup_name(name).is_some_and(|name| self.workgroups.contains_key(&name))
     }
 
     /// Every workgroup and domain, sorted by name.

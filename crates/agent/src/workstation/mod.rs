@@ -266,10 +266,12 @@ impl<P: Provider> Workstation<P> {
                 self.dfs_targets(&remote_path, credentials.as_ref(), &logon)
                     .await
             }
-            // The server answers these itself (a file channel needs the connection).
-            Request::Status | Request::Stop | Request::FileChannel { .. } => {
-                Err(WinError::new(codes::ERROR_INVALID_PARAMETER))
-            }
+            // The server answers these itself (a file channel needs the connection, the
+            // neighbourhood is the agent's, not a workstation's).
+            Request::Status
+            | Request::Stop
+            | Request::Neighbourhood
+            | Request::FileChannel { .. } => Err(WinError::new(codes::ERROR_INVALID_PARAMETER)),
         };
         result.unwrap_or_else(|error| Response::Error((&error).into()))
     }

@@ -448,6 +448,13 @@ fn share_type_name(share_type: u32) -> &'static str {
     }
 }
 
+/// The names of `sources`, in their order (NetBIOS, WS-Discovery, mDNS, DNS, directory).
+fn source_names(
+    sources: &std::collections::BTreeSet<wnet::neighbourhood::Source>,
+) -> Vec<&'static str> {
+    sources.iter().map(|source| source.name()).collect()
+}
+
 /// `wnet view ...`.
 pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
     match args.server.as_deref() {
@@ -460,11 +467,16 @@ pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
             if domain == Some(None) {
                 let workgroups = api::browse_workgroups().map_err(|error| win_failed(&error))?;
                 if json {
-                    println!("{}", json!({ "workgroups": workgroups }));
+                    let names: Vec<_> = workgroups.iter().map(|group| group.name.clone()).collect();
+                    let sources: serde_json::Map<_, _> = workgroups
+                        .iter()
+                        .map(|group| (group.name.clone(), json!(source_names(&group.sources))))
+                        .collect();
+                    println!("{}", json!({ "workgroups": names, "sources": sources }));
                 } else {
                     println!("Domain\n\n{}", "-".repeat(79));
                     for workgroup in workgroups {
-                        println!("{workgroup}");
+                        println!("{}", workgroup.name);
                     }
                     println!("The command completed successfully.");
                 }
@@ -477,14 +489,26 @@ pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
             if json {
                 let rows: Vec<_> = servers
                     .iter()
-                    .map(|server| json!({ "name": server.name, "address": server.address.to_string() }))
+                    .map(|server| {
+                        json!({
+                            "name": server.name,
+                            "address": server.address.to_string(),
+                            "workgroup": server.workgroup,
+                            "sources": source_names(&server.sources),
+                        })
+                    })
                     .collect();
                 println!("{}", json!({ "workgroup": workgroup, "servers": rows }));
                 return Ok(());
             }
             println!("{:<22}Remark\n\n{}", "Server Name", "-".repeat(79));
             for server in servers {
-                println!("{:<21} {}", format!("\\\\{}", server.name), server.address);
+                println!(
+                    "{:<21} {:<15} ({})",
+                    format!("\\\\{}", server.name),
+                    server.address,
+                    source_names(&server.sources).join(", ")
+                );
             }
             println!("The command completed successfully.");
             Ok(())

@@ -1,106 +1,161 @@
-//! The network neighbourhood: workgroups and servers by NetBIOS browsing, Active Directory
-//! domains and their controllers by DNS, and a server's shares through the agent.
+//! The network neighbourhood: workgroups and servers from NetBIOS, WS-Discovery and mDNS
+//! (merged: [`crate::neighbourhood`]), Active Directory domains and their controllers by DNS,
+//! the directory's computers, and a server's shares through the agent.
+//!
+//! A running agent answers from what it has heard ([`Request::Neighbourhood`]); without one,
+//! each call runs a cold round of discovery itself ([`discover_neighbourhood`]).
 
 use super::{record, runtime, unexpected};
 use crate::agent_client::AgentClient;
 use crate::agent_protocol::{Logon, Request, Response, ShareEntry};
-use crate::browse::{BrowsedServer, Browser};
+use crate::browse::{
+    BrowsedServer, Browser, DiscoveryScope, discover_neighbourhood, local_workgroup,
+};
 use crate::connect_credentials::resolve_credentials;
 use crate::dns::{DnsClient, DnsConfig};
 use crate::domains::{Domain, computers, discover};
-use crate::error::WinError;
+use crate::error::{Cause, WinError, codes};
+use crate::neighbourhood::{NeighbourServer, NeighbourWorkgroup, Neighbourhood, Sighting, Source};
 
-/// The servers of a workgroup or domain: found by NetBIOS browsing and, for a domain of the
-/// host's (see [`crate::domains`]), its domain controllers from DNS, named by their host names
-/// where NetBIOS does not name them, and where the user has Kerberos tickets, its computers in
-/// the directory ([`computers`]), each server once.
-pub fn browse_servers(workgroup: &str) -> Result<Vec<BrowsedServer>, WinError> {
+/// What the running agent has heard, if an agent runs and answers.
+fn heard_by_agent() -> Option<Neighbourhood> {
+    let mut agent = AgentClient::connect_running()?;
+    match agent.call(Request::Neighbourhood) {
+        Ok(Response::Neighbourhood { view, .. }) => Some(view),
+        Ok(other) => {
+            tracing::debug!(answer = ?other, "the agent has no neighbourhood");
+            None
+        }
+        Err(error) => {
+            tracing::debug!(%error, "the agent has no neighbourhood");
+            None
+        }
+    }
+}
+
+/// The servers of a workgroup or domain: NetBIOS, WS-Discovery and mDNS merged (servers no
+/// source places in a workgroup are shown in this machine's), and for a domain of the host's
+/// (see [`crate::domains`]) its domain controllers from DNS and, where the user has Kerberos
+/// tickets, its computers in the directory ([`computers`]), each server once with every
+/// source that saw it; last, the domain itself where its DFS namespaces live.
+pub fn browse_servers(workgroup: &str) -> Result<Vec<NeighbourServer>, WinError> {
+    let heard = heard_by_agent();
     runtime()?.block_on(async {
         let browser = Browser::from_env().await?;
         let dns = DnsClient::new(DnsConfig::from_env()?);
-        let (servers, domains) =
-            tokio::join!(browser.servers(workgroup), discover(&dns, Some(&browser)));
-        // A domain's DNS name is no NetBIOS name: DNS alone lists its servers.
-        let mut servers = match servers {
-            Err(_) if domains.iter().any(|domain| domain.is_called(workgroup)) => Vec::new(),
-            other => other?,
+        let local = local_workgroup();
+        let is_local = workgroup.eq_ignore_ascii_case(&local);
+        let found = async {
+            match heard {
+                Some(view) if is_local || view.knows_workgroup(workgroup) => Ok(view),
+                _ => discover_neighbourhood(DiscoveryScope::ServersOf(workgroup)).await,
+            }
         };
-        add_controllers(&mut servers, workgroup, &domains);
-        if let Some(domain) = domains.iter().find(|domain| domain.is_called(workgroup)) {
-            add_computers(&mut servers, computers(&dns, domain).await);
-            add_namespaces(&mut servers, domain);
+        let (view, domains) = tokio::join!(found, discover(&dns, Some(&browser)));
+        let mut view = view?;
+        let domain = domains.iter().find(|domain| domain.is_called(workgroup));
+        // A domain's DNS name is no NetBIOS name: DNS alone lists its servers.
+        if domain.is_none() && wnet_nbt::wire::NetbiosName::new(workgroup, 0).is_err() {
+            return Err(WinError::with_cause(
+                codes::ERROR_BAD_NET_NAME,
+                Cause::Other(format!("{workgroup:?} is neither a workgroup nor a domain")),
+            ));
+        }
+        let mut names = vec![workgroup.to_owned()];
+        if let Some(domain) = domain {
+            names.extend([domain.name.clone(), domain.dns_name.clone()]);
+            add_controllers(&mut view, domain);
+            add_computers(&mut view, domain, computers(&dns, domain).await);
+        }
+        let mut servers: Vec<NeighbourServer> = Vec::new();
+        for name in &names {
+            for server in view.servers_in(name, is_local && name == workgroup) {
+                if !servers.iter().any(|known| known.address == server.address) {
+                    servers.push(server);
+                }
+            }
+        }
+        if let Some(namespaces) = domain.and_then(namespaces_server) {
+            servers.push(namespaces);
         }
         Ok(servers)
     })
 }
 
-/// Adds the controllers of the domain called `name` (by its NetBIOS or DNS name) that are
-/// not among `servers` by address, each named by its host name.
-fn add_controllers(servers: &mut Vec<BrowsedServer>, name: &str, domains: &[Domain]) {
-    let wanted = domains.iter().filter(|domain| domain.is_called(name));
-    for controller in wanted.flat_map(|domain| domain.controllers.iter()) {
+/// The domain's controllers, each named by its host name, placed in the domain.
+fn add_controllers(view: &mut Neighbourhood, domain: &Domain) {
+    for controller in &domain.controllers {
         let Some(address) = controller.addresses.first() else {
             continue;
         };
-        if servers
-            .iter()
-            .any(|server| controller.addresses.contains(&server.address))
-        {
-            continue;
-        }
-        servers.push(BrowsedServer {
+        view.observe(Sighting {
             name: controller.host.clone(),
             address: *address,
+            workgroup: Some(domain.name.clone()),
+            source: Source::Dns,
+            identity: None,
         });
     }
 }
 
-/// Adds the domain itself, by its DNS name, where its domain-based DFS namespaces live
-/// (`\\corp.example\<namespace>`): its shares are the namespaces, which the agent finds
-/// through the domain's controllers. Its address is its first controller's.
-fn add_namespaces(servers: &mut Vec<BrowsedServer>, domain: &Domain) {
-    let Some(address) = domain
-        .controllers
-        .iter()
-        .find_map(|controller| controller.addresses.first())
-    else {
-        return;
-    };
-    servers.push(BrowsedServer {
-        name: domain.dns_name.clone(),
-        address: *address,
-    });
-}
-
-/// Adds the `computers` not among `servers` by name (in any case) or address.
-fn add_computers(servers: &mut Vec<BrowsedServer>, computers: Vec<BrowsedServer>) {
+/// The domain's computers the directory lists, placed in the domain.
+fn add_computers(view: &mut Neighbourhood, domain: &Domain, computers: Vec<BrowsedServer>) {
     for computer in computers {
-        if !servers.iter().any(|server| {
-            server.name.eq_ignore_ascii_case(&computer.name) || server.address == computer.address
-        }) {
-            servers.push(computer);
-        }
+        view.observe(Sighting {
+            name: computer.name,
+            address: computer.address,
+            workgroup: Some(domain.name.clone()),
+            source: Source::Directory,
+            identity: None,
+        });
     }
 }
 
-/// The workgroups visible from here, and the host's Active Directory domains found by DNS,
-/// each name once, sorted.
-pub fn browse_workgroups() -> Result<Vec<String>, WinError> {
+/// The domain itself, by its DNS name, where its domain-based DFS namespaces live
+/// (`\\corp.example\<namespace>`): its shares are the namespaces, which the agent finds
+/// through the domain's controllers. Its address is its first controller's.
+fn namespaces_server(domain: &Domain) -> Option<NeighbourServer> {
+    let address = domain
+        .controllers
+        .iter()
+        .find_map(|controller| controller.addresses.first())?;
+    Some(NeighbourServer::seen_by(
+        &domain.dns_name,
+        *address,
+        Some(&domain.name),
+        Source::Dns,
+    ))
+}
+
+/// The workgroups and domains visible from here, each once with the sources that know it,
+/// sorted: this machine's workgroup, NetBIOS's, WS-Discovery's (from the computers'
+/// metadata) and the host's Active Directory domains found by DNS.
+pub fn browse_workgroups() -> Result<Vec<NeighbourWorkgroup>, WinError> {
+    let heard = heard_by_agent();
     runtime()?.block_on(async {
         let browser = Browser::from_env().await?;
         let dns = DnsClient::new(DnsConfig::from_env()?);
-        let (mut names, domains) =
-            tokio::join!(browser.workgroups(), discover(&dns, Some(&browser)));
-        for domain in domains {
-            if !names
-                .iter()
-                .any(|name| name.eq_ignore_ascii_case(&domain.name))
-            {
-                names.push(domain.name);
+        let found = async {
+            match heard {
+                Some(view) => Ok(view),
+                None => discover_neighbourhood(DiscoveryScope::Workgroups).await,
             }
+        };
+        let (view, domains) = tokio::join!(found, discover(&dns, Some(&browser)));
+        let mut view = view?;
+        for domain in domains {
+            view.observe_workgroup(&domain.name, Source::Dns);
         }
-        names.sort();
-        Ok(names)
+        let mut workgroups = view.workgroups();
+        let local = local_workgroup();
+        if !workgroups.iter().any(|known| known.name == local) {
+            workgroups.push(NeighbourWorkgroup {
+                name: local,
+                sources: std::collections::BTreeSet::new(),
+            });
+            workgroups.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Ok(workgroups)
     })
 }
 
@@ -131,9 +186,8 @@ mod tests {
     use super::*;
     use crate::domains::DomainController;
 
-    #[test]
-    fn domain_controllers_join_the_servers_once_by_address() {
-        let domains = vec![Domain {
+    fn corp() -> Domain {
+        Domain {
             name: "CORP".into(),
             dns_name: "corp.example.test".into(),
             controllers: vec![
@@ -150,40 +204,71 @@ mod tests {
                     addresses: vec![],
                 },
             ],
-        }];
-        let mut servers = vec![BrowsedServer {
+        }
+    }
+
+    fn listed(view: &Neighbourhood) -> Vec<(String, Vec<&'static str>)> {
+        view.servers_in("CORP", false)
+            .into_iter()
+            .map(|server| {
+                let sources = server.sources.iter().map(|source| source.name()).collect();
+                (server.name, sources)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn domain_controllers_join_the_servers_once_by_address() {
+        let mut view = Neighbourhood::new();
+        view.observe(Sighting {
             name: "DC2".into(),
             address: Ipv4Addr::new(198, 51, 100, 196),
-        }];
-        add_controllers(&mut servers, "corp", &domains);
-        let names: Vec<_> = servers.iter().map(|server| server.name.as_str()).collect();
-        assert_eq!(names, ["DC2", "dc1.corp.example.test"]);
-        add_controllers(&mut servers, "corp.example.test", &domains);
-        assert_eq!(servers.len(), 2);
-        add_controllers(&mut servers, "WORKGROUP", &domains);
-        assert_eq!(servers.len(), 2);
+            workgroup: Some("CORP".into()),
+            source: Source::Nbns,
+            identity: None,
+        });
+        add_controllers(&mut view, &corp());
+        add_controllers(&mut view, &corp());
+        assert_eq!(
+            listed(&view),
+            [
+                ("dc1.corp.example.test".into(), vec!["dns"]),
+                ("DC2".into(), vec!["nbns", "dns"]),
+            ]
+        );
     }
 
     #[test]
     fn directory_computers_join_the_servers_once_by_name_or_address() {
-        let server = |name: &str, last: u8| BrowsedServer {
+        let mut view = Neighbourhood::new();
+        add_controllers(&mut view, &corp());
+        let computer = |name: &str, last: u8| BrowsedServer {
             name: name.into(),
             address: Ipv4Addr::new(198, 51, 100, last),
         };
-        let mut servers = vec![server("dc1.corp.example.test", 194), server("FS2", 197)];
         add_computers(
-            &mut servers,
+            &mut view,
+            &corp(),
             vec![
-                server("DC1.corp.example.test", 194),
-                server("fs1.corp.example.test", 195),
-                server("fs2.corp.example.test", 197),
-                server("fs1.corp.example.test", 195),
+                computer("DC1.corp.example.test", 194),
+                computer("fs1.corp.example.test", 195),
+                computer("fs1.corp.example.test", 195),
             ],
         );
-        let names: Vec<_> = servers.iter().map(|server| server.name.as_str()).collect();
         assert_eq!(
-            names,
-            ["dc1.corp.example.test", "FS2", "fs1.corp.example.test"]
+            listed(&view),
+            [
+                ("dc1.corp.example.test".into(), vec!["dns", "directory"]),
+                ("dc2.corp.example.test".into(), vec!["dns"]),
+                ("fs1.corp.example.test".into(), vec!["directory"]),
+            ]
         );
+    }
+
+    #[test]
+    fn the_domain_serves_its_namespaces_at_its_first_controller() {
+        let server = namespaces_server(&corp()).unwrap();
+        assert_eq!(server.name, "corp.example.test");
+        assert_eq!(server.address, Ipv4Addr::new(198, 51, 100, 194));
     }
 }

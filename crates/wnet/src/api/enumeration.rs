@@ -204,7 +204,7 @@ fn enumerate(
                 Container::Root => vec![NetResource::provider_root()],
                 Container::Provider => browse_workgroups()?
                     .iter()
-                    .map(|name| workgroup_resource(name))
+                    .map(|workgroup| workgroup_resource(&workgroup.name))
                     .collect(),
                 Container::Workgroup(name) => browse_servers(&name)?
                     .iter()
