@@ -164,8 +164,8 @@ impl Drop for UseArgs {
 /// `wnet view`: the servers of a workgroup, the workgroups, or a server's shares.
 #[derive(Debug, Args)]
 pub struct ViewArgs {
-    /// The server whose shares to list: \\server or //server. Left out, lists the servers
-    /// of the workgroup (WNET_WORKGROUP, else WORKGROUP).
+    /// The server whose shares to list: \\server or //server. Left out, lists every server
+    /// of the network neighbourhood (NetBIOS, WS-Discovery and mDNS merged).
     #[arg(value_name = "\\\\server")]
     pub server: Option<String>,
     /// Show hidden shares too, those whose name ends in $ (net view /all).
@@ -347,9 +347,12 @@ pub enum Command {
     Use(UseArgs),
     /// List the servers of a workgroup, the workgroups, or a server's shares (like net view).
     ///
-    /// Without arguments, lists the servers of this machine's workgroup, as its master
-    /// browser knows them; with \\server, the shares of that server and the drives connected
-    /// to them; with /domain, the workgroups.
+    /// Without arguments, lists every server of the network neighbourhood, as Windows'
+    /// Network folder does: NetBIOS's (every workgroup's master browser and group members),
+    /// WS-Discovery's computers and mDNS's SMB services, each once with its workgroup and the
+    /// sources that saw it; a running agent answers from what it has heard. With
+    /// /domain:NAME, the servers of that workgroup or domain; with /domain, the workgroups and
+    /// domains; with \\server, the shares of that server and the drives connected to them.
     ///
     /// Switches are written as in Windows (/all, /domain:NAME) or as in Unix (--all,
     /// --domain=NAME). --timeout does not apply: WNET_SMB_TIMEOUT and WNET_AGENT_TIMEOUT bound

@@ -99,8 +99,16 @@ pub const ENVIRONMENT: &[Variable] = &[
     Variable {
         name: "WNET_WORKGROUP",
         default: "WORKGROUP",
-        meaning: "this machine's workgroup, whose servers view lists",
+        meaning: "this machine's workgroup: its servers are browsed first, and servers no \
+                  source places in a workgroup (mDNS) are listed in it",
         verbs: &["view"],
+    },
+    Variable {
+        name: "WNET_DISCOVERY_INTERFACES",
+        default: "the interfaces of WNET_BROADCAST_ADDRESSES, else every up multicast one",
+        meaning: "where WS-Discovery, mDNS and LLMNR send multicast (comma-separated \
+                  names, or none)",
+        verbs: &["use", "view"],
     },
     Variable {
         name: "WNET_DNS_SERVERS",
@@ -245,8 +253,11 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
     (
         "view",
         &[
-            ex("wnet view", "List the servers of this machine's workgroup."),
-            ex("wnet view /domain", "List the workgroups."),
+            ex(
+                "wnet view",
+                "List every server nearby (NetBIOS, WS-Discovery, mDNS), with who saw it.",
+            ),
+            ex("wnet view /domain", "List the workgroups and domains."),
             ex(
                 "wnet view /domain:LAB",
                 "List the servers of workgroup LAB.",

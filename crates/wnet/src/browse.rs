@@ -266,23 +266,41 @@ pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbo
 /// What NetBIOS browsing finds for `scope`.
 async fn nbns_round(browser: &Arc<Browser>, scope: DiscoveryScope<'_>) -> Neighbourhood {
     let mut view = Neighbourhood::new();
-    let workgroups = match scope {
-        DiscoveryScope::ServersOf(workgroup) => vec![workgroup.to_owned()],
-        DiscoveryScope::Workgroups | DiscoveryScope::Everything => {
-            let mut found = browser.workgroups_seen().await;
-            for workgroup in &found {
-                view.observe_workgroup(workgroup, Source::Nbns);
-            }
-            // This machine's workgroup is browsed even before a master browser serves it.
-            let local = local_workgroup();
-            if !found.contains(&local) {
-                found.insert(0, local);
-            }
-            found
+    let local = local_workgroup();
+    let (workgroups, local_servers) = match scope {
+        DiscoveryScope::ServersOf(workgroup) => (vec![workgroup.to_owned()], None),
+        DiscoveryScope::Workgroups => (browser.workgroups_seen().await, None),
+        // This machine's workgroup is browsed at once, even before a master browser serves it,
+        // while the others are being found.
+        DiscoveryScope::Everything => {
+            let (found, servers) = tokio::join!(browser.workgroups_seen(), browser.servers(&local));
+            (found, Some(servers.unwrap_or_default()))
         }
     };
+    // An asked workgroup is known only if its servers answer (their sightings say so).
+    if !matches!(scope, DiscoveryScope::ServersOf(_)) {
+        for workgroup in &workgroups {
+            view.observe_workgroup(workgroup, Source::Nbns);
+        }
+    }
     if scope == DiscoveryScope::Workgroups {
         return view;
+    }
+    let workgroups: Vec<String> = match &local_servers {
+        Some(_) => workgroups
+            .into_iter()
+            .filter(|name| *name != local)
+            .collect(),
+        None => workgroups,
+    };
+    for server in local_servers.into_iter().flatten() {
+        view.observe(Sighting {
+            name: server.name,
+            address: server.address,
+            workgroup: Some(local.clone()),
+            source: Source::Nbns,
+            identity: None,
+        });
     }
     let mut rounds = tokio::task::JoinSet::new();
     for workgroup in workgroups.into_iter().take(MAX_BROWSED_WORKGROUPS) {

@@ -20,6 +20,7 @@ use wnet::agent_protocol::{Request, Response};
 use wnet::api;
 use wnet::drives::LocalName;
 use wnet::error::WinError;
+use wnet::neighbourhood::NeighbourServer;
 use wnet::remembered::{RememberedStore, remembered_path};
 use wnet::resource::{NetResource, connect, info_level, resource_type};
 use wnet::{ShareKind, ShareType, UncName};
@@ -460,57 +461,17 @@ pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
     match args.server.as_deref() {
         Some(server) if is_remote(server) => view_shares(server, args, json),
         None => {
-            let domain = args
-                .domain
-                .as_ref()
-                .map(|name| name.as_deref().filter(|name| !name.is_empty()));
-            if domain == Some(None) {
-                let workgroups = api::browse_workgroups().map_err(|error| win_failed(&error))?;
-                if json {
-                    let names: Vec<_> = workgroups.iter().map(|group| group.name.clone()).collect();
-                    let sources: serde_json::Map<_, _> = workgroups
-                        .iter()
-                        .map(|group| (group.name.clone(), json!(source_names(&group.sources))))
-                        .collect();
-                    println!("{}", json!({ "workgroups": names, "sources": sources }));
-                } else {
-                    println!("Domain\n\n{}", "-".repeat(79));
-                    for workgroup in workgroups {
-                        println!("{}", workgroup.name);
-                    }
-                    println!("The command completed successfully.");
-                }
+            let Some(name) = &args.domain else {
+                let servers = api::browse_neighbourhood().map_err(|error| win_failed(&error))?;
+                print_servers(&wnet::browse::local_workgroup(), &servers, json);
                 return Ok(());
-            }
-            let workgroup = domain
-                .flatten()
-                .map_or_else(wnet::browse::local_workgroup, str::to_ascii_uppercase);
+            };
+            let Some(name) = name.as_deref().filter(|name| !name.is_empty()) else {
+                return view_workgroups(json);
+            };
+            let workgroup = name.to_ascii_uppercase();
             let servers = api::browse_servers(&workgroup).map_err(|error| win_failed(&error))?;
-            if json {
-                let rows: Vec<_> = servers
-                    .iter()
-                    .map(|server| {
-                        json!({
-                            "name": server.name,
-                            "address": server.address.to_string(),
-                            "workgroup": server.workgroup,
-                            "sources": source_names(&server.sources),
-                        })
-                    })
-                    .collect();
-                println!("{}", json!({ "workgroup": workgroup, "servers": rows }));
-                return Ok(());
-            }
-            println!("{:<22}Remark\n\n{}", "Server Name", "-".repeat(79));
-            for server in servers {
-                println!(
-                    "{:<21} {:<15} ({})",
-                    format!("\\\\{}", server.name),
-                    server.address,
-                    source_names(&server.sources).join(", ")
-                );
-            }
-            println!("The command completed successfully.");
+            print_servers(&workgroup, &servers, json);
             Ok(())
         }
         Some(other) => Err(Exit::usage(format!(
@@ -519,6 +480,63 @@ pub(crate) fn run_view(args: &ViewArgs, json: bool) -> Result<(), Exit> {
              For more information, try 'wnet view /?'."
         ))),
     }
+}
+
+/// `wnet view /domain`: the workgroups and domains, with their sources in JSON.
+fn view_workgroups(json: bool) -> Result<(), Exit> {
+    let workgroups = api::browse_workgroups().map_err(|error| win_failed(&error))?;
+    if json {
+        let names: Vec<_> = workgroups.iter().map(|group| group.name.clone()).collect();
+        let sources: serde_json::Map<_, _> = workgroups
+            .iter()
+            .map(|group| (group.name.clone(), json!(source_names(&group.sources))))
+            .collect();
+        println!("{}", json!({ "workgroups": names, "sources": sources }));
+    } else {
+        println!("Domain\n\n{}", "-".repeat(79));
+        for workgroup in workgroups {
+            println!("{}", workgroup.name);
+        }
+        println!("The command completed successfully.");
+    }
+    Ok(())
+}
+
+/// Servers as `wnet view` shows them: name, address, workgroup and sources. `workgroup` is
+/// the one asked (this machine's when none was).
+fn print_servers(workgroup: &str, servers: &[NeighbourServer], json: bool) {
+    if json {
+        let rows: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                json!({
+                    "name": server.name,
+                    "address": server.address.to_string(),
+                    "workgroup": server.workgroup,
+                    "sources": source_names(&server.sources),
+                })
+            })
+            .collect();
+        println!("{}", json!({ "workgroup": workgroup, "servers": rows }));
+        return;
+    }
+    println!(
+        "{:<22}{:<16}{:<16}Seen by\n\n{}",
+        "Server Name",
+        "Address",
+        "Workgroup",
+        "-".repeat(79)
+    );
+    for server in servers {
+        println!(
+            "{:<21} {:<15} {:<15} {}",
+            format!("\\\\{}", server.name),
+            server.address,
+            server.workgroup.as_deref().unwrap_or("-"),
+            source_names(&server.sources).join(", ")
+        );
+    }
+    println!("The command completed successfully.");
 }
 
 fn view_shares(server: &str, args: &ViewArgs, json: bool) -> Result<(), Exit> {

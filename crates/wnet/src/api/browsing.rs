@@ -82,6 +82,21 @@ pub fn browse_servers(workgroup: &str) -> Result<Vec<NeighbourServer>, WinError>
     })
 }
 
+/// Every server of the neighbourhood, whatever its workgroup (what Windows' Network folder
+/// shows): NetBIOS's servers of every workgroup seen, WS-Discovery's computers and mDNS's
+/// SMB services, merged, each once with its workgroup (where a source said) and every source
+/// that saw it, sorted by name.
+pub fn browse_neighbourhood() -> Result<Vec<NeighbourServer>, WinError> {
+    let heard = heard_by_agent();
+    runtime()?.block_on(async {
+        let view = match heard {
+            Some(view) => view,
+            None => discover_neighbourhood(DiscoveryScope::Everything).await?,
+        };
+        Ok(view.servers())
+    })
+}
+
 /// The domain's controllers, each named by its host name, placed in the domain.
 fn add_controllers(view: &mut Neighbourhood, domain: &Domain) {
     for controller in &domain.controllers {

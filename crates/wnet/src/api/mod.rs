@@ -34,7 +34,7 @@ mod resources;
 
 pub use crate::connect_credentials::resolve_credentials;
 pub use crate::remembered::restore_hint;
-pub use browsing::{browse_servers, browse_workgroups, server_shares};
+pub use browsing::{browse_neighbourhood, browse_servers, browse_workgroups, server_shares};
 pub use connections::{
     Added, Restored, add_connection, add_connection_requiring, cancel_connection, connections,
     current_user, get_connection, get_user, restore_remembered,
