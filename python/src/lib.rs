@@ -147,6 +147,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pythonic::_shares, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_servers, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_workgroups, module)?)?;
+    module.add_function(wrap_pyfunction!(pythonic::_neighbourhood, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_universal_name, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_dfs_targets, module)?)?;
     module.add_function(wrap_pyfunction!(pythonic::_lookup, module)?)?;

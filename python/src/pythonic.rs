@@ -253,6 +253,24 @@ pub(crate) fn _servers(
     ))
 }
 
+/// A server as `_neighbourhood` gives it: name, address, workgroup (or ""), sources.
+type NeighbourRow = (String, String, String, Vec<&'static str>);
+
+/// Every server of the neighbourhood: `(name, address, workgroup or "", sources)`.
+#[pyfunction]
+pub(crate) fn _neighbourhood(py: Python<'_>) -> PyResult<Vec<NeighbourRow>> {
+    let servers = interruptible(py, api::browse_neighbourhood)?
+        .map_err(|error| win_error(py, &error, "WNetEnumResource"))?;
+    Ok(servers
+        .into_iter()
+        .map(|server| {
+            let sources = server.sources.iter().map(|source| source.name()).collect();
+            let workgroup = server.workgroup.unwrap_or_default();
+            (server.name, server.address.to_string(), workgroup, sources)
+        })
+        .collect())
+}
+
 /// The workgroups visible from here, each with the sources that know it.
 #[pyfunction]
 pub(crate) fn _workgroups(py: Python<'_>) -> PyResult<Vec<(String, Vec<&'static str>)>> {

@@ -1,7 +1,7 @@
 """wnet: the Windows Networking API (WNet and NetBIOS) on Linux.
 
 This package is the Pythonic front of the Rust crates: ``connect`` (a context manager),
-``connections``, ``shares``, ``browse``, ``workgroups``, ``universal_name``, ``dfs_targets``,
+``connections``, ``shares``, ``browse``, ``neighbourhood``, ``workgroups``, ``universal_name``, ``dfs_targets``,
 ``lookup``, ``node_status`` and ``scan`` return frozen dataclasses; ``open_file``, ``listdir``, ``scandir``,
 ``stat``, ``walk``, ``copyfile``… reach a share's files straight over the agent's session, as
 smbprotocol's ``smbclient`` module does (``wnet._files``); failures raise ``wnet.Error`` and its
@@ -28,6 +28,7 @@ from wnet._api import (
     dfs_targets,
     disconnect,
     lookup,
+    neighbourhood,
     node_status,
     scan,
     shares,
@@ -110,6 +111,7 @@ __all__ = [
     "lstat",
     "makedirs",
     "mkdir",
+    "neighbourhood",
     "node_status",
     "open_file",
     "remove",

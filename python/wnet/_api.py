@@ -120,6 +120,17 @@ def workgroup_sources() -> Dict[str, Tuple[str, ...]]:
     return {name: tuple(sources) for name, sources in _native._workgroups()}
 
 
+def neighbourhood() -> List[Server]:
+    """Every server nearby, whatever its workgroup (what Windows' Network folder shows):
+    NetBIOS, WS-Discovery and mDNS merged, each once with its workgroup (``""`` where no
+    source says) and the sources that saw it, sorted by name. A running agent answers from
+    what it has heard; without one this runs a round of discovery (about two seconds)."""
+    return [
+        Server(name=name, address=address, workgroup=workgroup, sources=tuple(sources))
+        for name, address, workgroup, sources in _native._neighbourhood()
+    ]
+
+
 def browse(workgroup: Optional[str] = None) -> Iterator[Server]:
     """The servers of ``workgroup`` (this machine's, ``WNET_WORKGROUP``, by default): NetBIOS,
     WS-Discovery and mDNS merged, each server once with the sources that saw it. Servers no

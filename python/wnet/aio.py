@@ -32,6 +32,11 @@ async def dfs_targets(path: str) -> _api.DfsTargets:
     return await _in_thread(functools.partial(_api.dfs_targets, path))
 
 
+async def neighbourhood() -> List[_api.Server]:
+    """``wnet.neighbourhood`` without blocking the event loop."""
+    return await _in_thread(functools.partial(_api.neighbourhood))
+
+
 async def connect(
     remote: str,
     user: Optional[str] = None,
