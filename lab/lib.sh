@@ -15,6 +15,10 @@ ensure_installed() {
   command -v nmblookup >/dev/null || missing+=(samba-common-bin)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v flock >/dev/null || missing+=(util-linux)
+  command -v wsdd >/dev/null || missing+=(wsdd)
+  command -v avahi-daemon >/dev/null || missing+=(avahi-daemon)
+  command -v avahi-browse >/dev/null || missing+=(avahi-utils)
+  command -v dbus-daemon >/dev/null || missing+=(dbus)
   [ ${#missing[@]} -eq 0 ] && return 0
   install_packages "${missing[@]}"
 }
@@ -52,6 +56,11 @@ guard_range() {
 # path, so these are the lab's. The AD DC's samba processes overwrite their command line with a
 # title ("samba: task[kdc] pre-fork master"): lab/ad starts them in its directory, and a samba
 # whose working directory names LAB_MARKER is the lab's too (a deleted directory still does).
+# The broadcast lab's announcers are found the same way. wsdd (a python3 script) names no file:
+# lab/netns starts it in its directory, and it is the lab's by its working directory.
+# avahi-daemon overwrites its command line with a title ("avahi-daemon: running [NAME.local]")
+# and changes to /: it runs in a mount namespace of its own whose tmpfs over /run has the lab's
+# directory as its source, and it is the lab's by its mountinfo.
 # Zombies have no command line and are skipped: they are already dead and their parent or PID 1
 # reaps them.
 lab_pids() {
@@ -62,7 +71,11 @@ lab_pids() {
     program=${args[0]##*/}
     program=${program%%:*}
     case "$program" in
-      smbd | nmbd | samba-dcerpcd | rpcd_* | smbd-* | samba | winbindd ) ;;
+      smbd | nmbd | samba-dcerpcd | rpcd_* | smbd-* | samba | winbindd | avahi-daemon | wsdd) ;;
+      python3*)
+        if [ ${#args[@]} -lt 2 ] || [ "${args[1]##*/}" != wsdd ]; then continue; fi
+        program=wsdd
+        ;;
       *) continue ;;
     esac
     for arg in "${args[@]}"; do
@@ -71,7 +84,9 @@ lab_pids() {
         continue 2
       fi
     done
-    if [ "$program" = samba ]; then
+    if [ "$program" = avahi-daemon ]; then
+      if grep -qF -- "$LAB_MARKER" "$dir/mountinfo" 2>/dev/null; then echo "${dir#/proc/}"; fi
+    elif [ "$program" = samba ] || [ "$program" = wsdd ]; then
       cwd=$(readlink "$dir/cwd" 2>/dev/null) || continue
       [ "${cwd#*"$LAB_MARKER"}" = "$cwd" ] || echo "${dir#/proc/}"
     fi

@@ -453,6 +453,15 @@ pub struct NetnsHost {
     pub address: Ipv4Addr,
     /// Whether it runs the lab's nmbd.
     pub nmbd: bool,
+    /// Its NetBIOS and host name, where it announces itself.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How it announces itself: "nbns", "wsd", "mdns"; empty for a free host.
+    #[serde(default)]
+    pub announces: Vec<String>,
+    /// The workgroup it announces, where it does.
+    #[serde(default)]
+    pub workgroup: Option<String>,
 }
 
 /// The bridge that joins the hosts, in the root namespace.
@@ -498,6 +507,9 @@ pub struct NetnsLab {
     pub config: PathBuf,
     /// The lab's log directory.
     pub logs: PathBuf,
+    /// The percentage of packets towards the hosts that the bridge drops (`lab/netns loss`).
+    #[serde(default)]
+    pub loss: u8,
 }
 
 impl NetnsLab {
@@ -530,9 +542,18 @@ impl NetnsLab {
         }
     }
 
-    /// The hosts that do not run nmbd, free for the tests' own programs.
+    /// The hosts that run none of the lab's daemons, free for the tests' own programs.
     pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
-        self.hosts.iter().filter(|host| !host.nmbd)
+        self.hosts
+            .iter()
+            .filter(|host| !host.nmbd && host.announces.is_empty())
+    }
+
+    /// The hosts that announce themselves `how` ("nbns", "wsd" or "mdns").
+    pub fn announcers<'a>(&'a self, how: &'a str) -> impl Iterator<Item = &'a NetnsHost> {
+        self.hosts
+            .iter()
+            .filter(move |host| host.announces.iter().any(|a| a == how))
     }
 }
 
@@ -981,5 +1002,60 @@ mod tests {
         assert_eq!(dfs.roots[0].loops[0].targets[0].file, "");
         assert_eq!(dfs.domain_roots[0].netbios_path, r"\\CORP\sysvol");
         assert_eq!(dfs.domain_roots[0].holds, ["corp"]);
+    }
+
+    const NETNS_HEAD: &str = r#""up":true,"subnet":"198.51.100.128/26","prefix":26,
+        "broadcast":"198.51.100.191","bridge":{"name":"wnb-br","address":"198.51.100.129"},"#;
+    const NETNS_TAIL: &str = r#""nmbd":{"netns":"wnetnb1","address":"198.51.100.130",
+        "name":"NBHOST1","workgroup":"WNETBCAST","pid":7},"config":"/c","logs":"/l""#;
+
+    #[test]
+    fn an_old_netns_status_parses_and_its_free_hosts_are_those_without_nmbd() {
+        let status = format!(
+            r#"{{{NETNS_HEAD}"hosts":[
+              {{"netns":"wnetnb1","address":"198.51.100.130","nmbd":true}},
+              {{"netns":"wnetnb2","address":"198.51.100.131","nmbd":false}},
+              {{"netns":"wnetnb3","address":"198.51.100.132","nmbd":false}}],{NETNS_TAIL}}}"#
+        );
+        let lab: NetnsLab = serde_json::from_str(&status).expect("the old status parses");
+        let free: Vec<_> = lab.free_hosts().map(|host| host.netns.as_str()).collect();
+        assert_eq!(free, ["wnetnb2", "wnetnb3"]);
+        assert_eq!(lab.loss, 0);
+    }
+
+    #[test]
+    fn the_announcer_hosts_are_not_free() {
+        let status = format!(
+            r#"{{{NETNS_HEAD}"hosts":[
+              {{"netns":"wnetnb1","address":"198.51.100.130","nmbd":true,"name":"NBHOST1",
+                "announces":["nbns"],"workgroup":"WNETBCAST","pids":{{"nmbd":7}}}},
+              {{"netns":"wnetnb2","address":"198.51.100.131","nmbd":false,"name":null,
+                "announces":[],"workgroup":null,"pids":{{}}}},
+              {{"netns":"wnetnb3","address":"198.51.100.132","nmbd":false,"name":null,
+                "announces":[],"workgroup":null,"pids":{{}}}},
+              {{"netns":"wnetnb4","address":"198.51.100.133","nmbd":false,"name":"WSDHOST",
+                "announces":["wsd"],"workgroup":"WNETWSD","pids":{{"wsdd":8}}}},
+              {{"netns":"wnetnb5","address":"198.51.100.134","nmbd":false,"name":"MDNSHOST",
+                "announces":["mdns"],"workgroup":null,"pids":{{"avahi":null}}}},
+              {{"netns":"wnetnb6","address":"198.51.100.135","nmbd":true,"name":"ALLHOST",
+                "announces":["nbns","wsd","mdns"],"workgroup":"WNETBCAST",
+                "pids":{{"nmbd":9,"wsdd":10,"avahi":11}}}}],{NETNS_TAIL},"loss":20}}"#
+        );
+        let lab: NetnsLab = serde_json::from_str(&status).expect("the new status parses");
+        let names = |hosts: Vec<&NetnsHost>| -> Vec<String> {
+            hosts.iter().map(|host| host.netns.clone()).collect()
+        };
+        assert_eq!(names(lab.free_hosts().collect()), ["wnetnb2", "wnetnb3"]);
+        assert_eq!(
+            names(lab.announcers("wsd").collect()),
+            ["wnetnb4", "wnetnb6"]
+        );
+        assert_eq!(
+            names(lab.announcers("mdns").collect()),
+            ["wnetnb5", "wnetnb6"]
+        );
+        assert_eq!(lab.hosts[3].workgroup.as_deref(), Some("WNETWSD"));
+        assert_eq!(lab.hosts[4].name.as_deref(), Some("MDNSHOST"));
+        assert_eq!(lab.loss, 20);
     }
 }
