@@ -525,6 +525,16 @@ impl NetnsLab {
         Ok(InUse { lab, _lease: lease })
     }
 
+    /// Makes sure the broadcast domain is up and returns it, held alone until dropped: for a
+    /// test that stops and starts the hosts' announcers or drops packets.
+    pub fn acquire_exclusive() -> Result<InUse<NetnsLab>, LabError> {
+        let lease = LabLease::take("netns", true)?;
+        run_verb("netns", "up")?;
+        let lab = read_status("netns")?
+            .ok_or_else(|| LabError::Unavailable("lab/netns up left no lab".into()))?;
+        Ok(InUse { lab, _lease: lease })
+    }
+
     /// [`NetnsLab::acquire`] for a test: `None`, with `skipped: <why>` on standard error, where
     /// network namespaces are impossible; any other failure of the lab fails the test.
     ///
@@ -547,6 +557,17 @@ impl NetnsLab {
         self.hosts
             .iter()
             .filter(|host| !host.nmbd && host.announces.is_empty())
+    }
+
+    /// Runs `lab/netns ARGS` (`stop-wsdd wnetnb4`, `loss 20`...), which must succeed. Hold
+    /// the lab alone ([`NetnsLab::acquire_exclusive`]) to change it.
+    pub fn run(&self, args: &[&str]) -> Result<(), LabError> {
+        let output = run_script("netns", args)?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(script_failed("netns", args, &output))
+        }
     }
 
     /// The hosts that announce themselves `how` ("nbns", "wsd" or "mdns").

@@ -49,7 +49,35 @@ pub struct BrowsedServer {
 #[derive(Debug)]
 pub struct Browser {
     client: NameServiceClient,
+    /// Timers for broadcast queries and node status, where a round of discovery wants
+    /// shorter ones than RFC 1002's (see [`ROUND_TIMERS`]); `None`: the configuration's.
+    timers: Option<RoundTimers>,
 }
+
+/// The timers of a round of discovery's NetBIOS queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoundTimers {
+    /// A broadcast group query: every answer within the whole plan is collected.
+    pub broadcast: Retransmit,
+    /// Node status of a node that answered a query a moment ago, and queries to WINS.
+    pub unicast: Retransmit,
+}
+
+/// A round's timers: a group query is sent twice 200 ms apart and answers collected for
+/// 400 ms (nmblookup collects for about 300 ms after one send); node status of a node that
+/// just answered is asked three times 250 ms apart, not RFC 1002's 5 s apart, so that a
+/// lost datagram costs a quarter of a second, not five. The agent's later rounds make up
+/// for a node missed.
+pub const ROUND_TIMERS: RoundTimers = RoundTimers {
+    broadcast: Retransmit {
+        interval: Duration::from_millis(200),
+        retries: 1,
+    },
+    unicast: Retransmit {
+        interval: Duration::from_millis(250),
+        retries: 2,
+    },
+};
 
 /// ERROR_NO_NETWORK: the name service cannot be used at all.
 fn no_network(detail: String) -> WinError {
@@ -72,7 +100,27 @@ impl Browser {
         let client = NameServiceClient::bind(config, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
             .await
             .map_err(|error| no_network(format!("name service socket: {error}")))?;
-        Ok(Browser { client })
+        Ok(Browser {
+            client,
+            timers: None,
+        })
+    }
+
+    /// The same browser on a round of discovery's timers ([`ROUND_TIMERS`]).
+    #[must_use]
+    pub fn with_round_timers(mut self) -> Browser {
+        self.timers = Some(ROUND_TIMERS);
+        self
+    }
+
+    fn broadcast_timers(&self) -> Retransmit {
+        self.timers
+            .map_or(self.client.config().broadcast, |timers| timers.broadcast)
+    }
+
+    fn unicast_timers(&self) -> Retransmit {
+        self.timers
+            .map_or(self.client.config().unicast, |timers| timers.unicast)
     }
 
     fn broadcasts(&self) -> Vec<SocketAddrV4> {
@@ -90,8 +138,13 @@ impl Browser {
         let scoped = self.client.scoped(name);
         let mut found = Vec::new();
         let plans = [
-            (self.broadcasts(), true, false, config.broadcast),
-            (config.name_servers.clone(), false, true, config.unicast),
+            (self.broadcasts(), true, false, self.broadcast_timers()),
+            (
+                config.name_servers.clone(),
+                false,
+                true,
+                self.unicast_timers(),
+            ),
         ];
         for (targets, broadcast, recursion, retransmit) in plans {
             if targets.is_empty() {
@@ -117,8 +170,7 @@ impl Browser {
 
     /// The name table of the node at `address`.
     pub async fn node_names(&self, address: Ipv4Addr) -> Vec<NodeName> {
-        self.node_names_with(address, self.client.config().unicast)
-            .await
+        self.node_names_with(address, self.unicast_timers()).await
     }
 
     /// The name table of the node at `address`, asked on `retransmit`'s timers: shorter
@@ -256,7 +308,7 @@ pub const MAX_BROWSED_WORKGROUPS: usize = 16;
 /// the name service (ERROR_NO_NETWORK when it cannot be used); WS-Discovery and mDNS are
 /// skipped where no interface is chosen for multicast.
 pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbourhood, WinError> {
-    let browser = Arc::new(Browser::from_env().await?);
+    let browser = Arc::new(Browser::from_env().await?.with_round_timers());
     let mut view = Neighbourhood::new();
     let nbns = nbns_round(&browser, scope).await;
     view.merge(&nbns);
