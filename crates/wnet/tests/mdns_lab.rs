@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use wnet::dns::llmnr_client::resolve_llmnr;
 use wnet::dns::mdns_client::{MAX_SERVERS, MdnsClient, MdnsEvent};
 use wnet::multicast::{InterfaceSelection, multicast_interfaces};
+use wnet::resolve::{ProviderConfig, Resolution, ResolveStep, Resolver};
 
 const NETNS: &str = "mdnstest1";
 const BRIDGE: &str = "mdnst-br";
@@ -228,6 +229,85 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
+/// Browse (the first server as soon as complete, then a whole window) and resolve.
+async fn browse_and_resolve(client: &MdnsClient) {
+    let start = Instant::now();
+    let (sender, mut receiver) = mpsc::channel(8);
+    let browse = tokio::spawn({
+        let client = client.clone();
+        async move { client.browse(Duration::from_secs(2), sender).await }
+    });
+    let first = tokio::time::timeout(Duration::from_secs(3), receiver.recv())
+        .await
+        .expect("a server within the window")
+        .expect("a server");
+    let first_after = start.elapsed();
+    browse.await.expect("browse ends");
+    println!("mDNS browse: first server after {first_after:?}: {first:?}");
+    assert_eq!(first.instance, "MDNSHOST");
+    assert!(
+        first.host.eq_ignore_ascii_case("MDNSHOST.local"),
+        "{first:?}"
+    );
+    assert_eq!(first.port, 445);
+    assert!(first.addresses.contains(&IpAddr::V4(PEER)), "{first:?}");
+
+    let start = Instant::now();
+    let all = client.browse_all(Duration::from_secs(2)).await;
+    println!(
+        "mDNS browse_all (2 s window): {:?}: {all:?}",
+        start.elapsed()
+    );
+    assert_eq!(all.len(), 1, "{all:?}");
+
+    let start = Instant::now();
+    let answer = client
+        .resolve("MDNSHOST.local", Duration::from_secs(2))
+        .await;
+    println!("mDNS resolve: {:?}: {answer:?}", start.elapsed());
+    assert_eq!(answer.map(|(address, _)| address), Some(PEER));
+    assert_eq!(
+        client
+            .resolve("NOSUCHHOST.local", Duration::from_millis(500))
+            .await,
+        None
+    );
+}
+
+/// The resolver's mDNS step, raced with LLMNR (nobody answers that): a single label
+/// is asked as MDNSHOST.local; the second time the cache answers, source kept.
+async fn resolver_step_finds_and_caches() {
+    let resolver = Resolver::new(ProviderConfig {
+        resolve_order: vec![ResolveStep::Llmnr, ResolveStep::Mdns],
+        multicast: InterfaceSelection::Named(vec![BRIDGE.into()]),
+        ..ProviderConfig::default()
+    });
+    let start = Instant::now();
+    let resolution = resolver
+        .resolve_detailed("MDNSHOST")
+        .await
+        .expect("resolved");
+    println!(
+        "resolver (llmnr+mdns step): {:?}: {resolution:?}",
+        start.elapsed()
+    );
+    let expected = Resolution {
+        address: PEER,
+        step: Some(ResolveStep::Mdns),
+        cached: false,
+    };
+    assert_eq!(resolution, expected);
+    let again = resolver.resolve_detailed("mdnshost").await.expect("cached");
+    assert_eq!(
+        again,
+        Resolution {
+            cached: true,
+            ..expected
+        }
+    );
+    assert_eq!(resolver.cache_entries().len(), 1);
+}
+
 #[test]
 fn avahi_is_browsed_resolved_and_heard_leaving() {
     let _one = LINK
@@ -244,48 +324,8 @@ fn avahi_is_browsed_resolved_and_heard_leaving() {
     let client = Link::client();
     let runtime = runtime();
     runtime.block_on(async {
-        // Browse: the first server as soon as it is complete, then the whole window.
-        let start = Instant::now();
-        let (sender, mut receiver) = mpsc::channel(8);
-        let browse = tokio::spawn({
-            let client = client.clone();
-            async move { client.browse(Duration::from_secs(2), sender).await }
-        });
-        let first = tokio::time::timeout(Duration::from_secs(3), receiver.recv())
-            .await
-            .expect("a server within the window")
-            .expect("a server");
-        let first_after = start.elapsed();
-        browse.await.expect("browse ends");
-        println!("mDNS browse: first server after {first_after:?}: {first:?}");
-        assert_eq!(first.instance, "MDNSHOST");
-        assert!(
-            first.host.eq_ignore_ascii_case("MDNSHOST.local"),
-            "{first:?}"
-        );
-        assert_eq!(first.port, 445);
-        assert!(first.addresses.contains(&IpAddr::V4(PEER)), "{first:?}");
-
-        let start = Instant::now();
-        let all = client.browse_all(Duration::from_secs(2)).await;
-        println!(
-            "mDNS browse_all (2 s window): {:?}: {all:?}",
-            start.elapsed()
-        );
-        assert_eq!(all.len(), 1, "{all:?}");
-
-        let start = Instant::now();
-        let resolved = client
-            .resolve("MDNSHOST.local", Duration::from_secs(2))
-            .await;
-        println!("mDNS resolve: {:?}: {resolved:?}", start.elapsed());
-        assert_eq!(resolved.map(|(address, _)| address), Some(PEER));
-        assert_eq!(
-            client
-                .resolve("NOSUCHHOST.local", Duration::from_millis(500))
-                .await,
-            None
-        );
+        browse_and_resolve(&client).await;
+        resolver_step_finds_and_caches().await;
 
         // Listen, then stop avahi: its goodbyes withdraw the instance.
         let (sender, mut events) = mpsc::channel(16);
