@@ -485,3 +485,72 @@ fn a_hostile_responder_cannot_hold_or_swell_a_browse() {
         assert!(all.iter().all(|server| server.instance.starts_with("evil")));
     });
 }
+
+/// A terse mDNS responder: answers each question with its one record and nothing more (no
+/// additional section), so that the browse must ask SRV/TXT and then A/AAAA itself.
+const TERSE_RESPONDER: &str = r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("224.0.0.251", 5353))
+mreq = struct.pack("4s4s", socket.inet_aton("224.0.0.251"), socket.inet_aton("198.51.100.242"))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+open(sys.argv[1], "w").close()
+def name(text):
+    return b"".join(bytes([len(l)]) + l.encode() for l in text.split(".")) + b"\0"
+def rr(owner, rtype, data):
+    return owner + struct.pack(">HHIH", rtype, 1, 120, len(data)) + data
+for _ in range(50):
+    data, peer = s.recvfrom(9000)
+    at, labels = 12, []
+    while data[at]:
+        labels.append(data[at + 1:at + 1 + data[at]].decode())
+        at += 1 + data[at]
+    asked = ".".join(labels).lower()
+    rtype = struct.unpack(">H", data[at + 1:at + 3])[0]
+    if asked == "_smb._tcp.local" and rtype == 12:
+        record = rr(name("_smb._tcp.local"), 12, name("TERSE._smb._tcp.local"))
+    elif asked == "terse._smb._tcp.local" and rtype == 33:
+        record = rr(name("TERSE._smb._tcp.local"), 33, b"\0\0\0\0\x01\xbd" + name("terse.local"))
+    elif asked == "terse.local" and rtype == 1:
+        record = rr(name("terse.local"), 1, socket.inet_aton("198.51.100.242"))
+    else:
+        continue
+    s.sendto(data[:2] + b"\x84\0\0\0\0\x01\0\0\0\0" + record, peer)
+"#;
+
+#[test]
+fn a_browse_asks_for_what_the_answers_left_out() {
+    let _one = LINK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(mut link) = Link::build() else {
+        return;
+    };
+    assert!(
+        link.start_python(TERSE_RESPONDER),
+        "responder did not start"
+    );
+    let client = Link::client();
+    runtime().block_on(async {
+        let start = Instant::now();
+        let (sender, mut receiver) = mpsc::channel(8);
+        let browse = tokio::spawn({
+            let client = client.clone();
+            async move { client.browse(Duration::from_secs(2), sender).await }
+        });
+        let server = tokio::time::timeout(Duration::from_secs(3), receiver.recv())
+            .await
+            .expect("a server within the window")
+            .expect("a server");
+        println!(
+            "mDNS browse with follow-ups: complete after {:?}: {server:?}",
+            start.elapsed()
+        );
+        browse.await.expect("browse ends");
+        assert_eq!(server.instance, "TERSE");
+        assert_eq!(server.host, "terse.local");
+        assert_eq!(server.port, 445);
+        assert_eq!(server.addresses, vec![IpAddr::V4(PEER)]);
+    });
+}

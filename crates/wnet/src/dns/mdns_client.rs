@@ -92,8 +92,10 @@ struct PartialInstance {
     host: Option<DomainName>,
     port: Option<u16>,
     ttl: u32,
-    /// Whether a follow-up query was asked since the last [`BrowseState::retry`].
-    asked: bool,
+    /// Whether its SRV and TXT were asked since the last [`BrowseState::retry`].
+    asked_srv: bool,
+    /// Whether its host's addresses were asked since the last [`BrowseState::retry`].
+    asked_addresses: bool,
     reported: Option<MdnsServer>,
 }
 
@@ -135,7 +137,8 @@ impl BrowseState {
     /// Lets incomplete instances be asked about again (after a browse retransmission).
     pub fn retry(&mut self) {
         for partial in self.instances.values_mut() {
-            partial.asked = false;
+            partial.asked_srv = false;
+            partial.asked_addresses = false;
         }
     }
 
@@ -166,7 +169,8 @@ impl BrowseState {
                     host: None,
                     port: None,
                     ttl: instance.ttl,
-                    asked: false,
+                    asked_srv: false,
+                    asked_addresses: false,
                     reported: None,
                 });
             partial.ttl = instance.ttl;
@@ -235,16 +239,16 @@ impl BrowseState {
     fn progress(&mut self, update: &mut BrowseUpdate) {
         for partial in self.instances.values_mut() {
             let (Some(host), Some(port)) = (&partial.host, partial.port) else {
-                if !partial.asked {
-                    partial.asked = true;
+                if !partial.asked_srv {
+                    partial.asked_srv = true;
                     update.resolve.push(partial.name.clone());
                 }
                 continue;
             };
             let addresses = self.hosts.get(&key(host)).cloned().unwrap_or_default();
             if addresses.is_empty() {
-                if !partial.asked {
-                    partial.asked = true;
+                if !partial.asked_addresses {
+                    partial.asked_addresses = true;
                     update.addresses.push(host.clone());
                 }
                 continue;
@@ -644,9 +648,11 @@ mod tests {
             state.absorb(&response(vec![ptr("NAS", 120)], vec![])),
             BrowseUpdate::default()
         );
-        state.retry();
+        // The SRV's host is asked for at once, without waiting for a retry.
         let update = state.absorb(&response(vec![srv("NAS", "nas.local")], vec![]));
         assert_eq!(update.addresses, vec![name("nas.local")]);
+        assert!(update.resolve.is_empty());
+        state.retry();
         // An address of a host nobody named is not kept.
         state.absorb(&response(vec![a("other.local", 9)], vec![]));
         assert!(!state.hosts.contains_key("other.local"));
