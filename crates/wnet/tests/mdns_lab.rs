@@ -334,7 +334,8 @@ fn avahi_is_browsed_resolved_and_heard_leaving() {
             async move { client.listen(sender).await }
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
-        tokio::task::spawn_blocking(move || {
+        // The link stays up until the goodbye is read (dropped at the end of the test).
+        let _link = tokio::task::spawn_blocking(move || {
             link.stop_peer();
             link
         })
