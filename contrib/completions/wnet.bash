@@ -34,6 +34,9 @@ _wnet() {
             wnet,nbtstat)
                 cmd="wnet__subcmd__nbtstat"
                 ;;
+            wnet,resolve)
+                cmd="wnet__subcmd__resolve"
+                ;;
             wnet,responder)
                 cmd="wnet__subcmd__responder"
                 ;;
@@ -70,6 +73,9 @@ _wnet() {
             wnet__subcmd__help,nbtstat)
                 cmd="wnet__subcmd__help__subcmd__nbtstat"
                 ;;
+            wnet__subcmd__help,resolve)
+                cmd="wnet__subcmd__help__subcmd__resolve"
+                ;;
             wnet__subcmd__help,responder)
                 cmd="wnet__subcmd__help__subcmd__responder"
                 ;;
@@ -95,7 +101,7 @@ _wnet() {
 
     case "${cmd}" in
         wnet)
-            opts="-v -h -V --json --verbose --timeout --help --version use view nbtstat scan lookup responder user unc agent completions man help"
+            opts="-v -h -V --json --verbose --timeout --help --version use view nbtstat scan lookup resolve responder user unc agent completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +155,7 @@ _wnet() {
             return 0
             ;;
         wnet__subcmd__help)
-            opts="use view nbtstat scan lookup responder user unc agent completions man help"
+            opts="use view nbtstat scan lookup resolve responder user unc agent completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +239,20 @@ _wnet() {
             return 0
             ;;
         wnet__subcmd__help__subcmd__nbtstat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wnet__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -389,6 +409,24 @@ _wnet() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wnet__subcmd__resolve)
+            opts="-v -h -V --json --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

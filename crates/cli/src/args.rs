@@ -257,6 +257,13 @@ pub struct LookupArgs {
     pub all: bool,
 }
 
+/// `wnet resolve NAME`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The server name (FILESERVER, nas.local, fs1.corp.example) or an IPv4 address.
+    pub name: String,
+}
+
 /// `wnet nbtstat -A ADDR | -a NAME | -c | -n | -s`.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
@@ -377,6 +384,14 @@ pub enum Command {
     /// or only the server or broadcast address given. Broadcasts are sent 4 times, 250 ms
     /// apart, unicast queries 4 times, 5 s apart; --timeout spreads the four over its time.
     Lookup(LookupArgs),
+    /// Resolve a server name as use and view do, and say which step answered.
+    ///
+    /// Tries the steps of WNET_RESOLVE_ORDER in turn (Windows' order by default: the hosts
+    /// file, DNS, mDNS and LLMNR at once, NetBIOS) and prints the address with the step
+    /// that found it: hosts, dns, mdns, llmnr or netbios. mDNS and LLMNR ask on the
+    /// interfaces of WNET_DISCOVERY_INTERFACES and wait 1 s each. --timeout does not apply:
+    /// WNET_SMB_TIMEOUT bounds DNS.
+    Resolve(ResolveArgs),
     /// Register NetBIOS names and answer for them until interrupted (like nmbd).
     ///
     /// Registers each name by broadcast (or with the name servers of WNET_WINS_SERVERS),
@@ -418,6 +433,7 @@ impl Command {
             Command::Nbtstat(_) => "nbtstat",
             Command::Scan(_) => "scan",
             Command::Lookup(_) => "lookup",
+            Command::Resolve(_) => "resolve",
             Command::User(_) => "user",
             Command::Unc(_) => "unc",
             Command::Agent(_) => "agent",

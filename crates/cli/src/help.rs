@@ -41,7 +41,8 @@ pub struct Variable {
 
 const SMB: &[&str] = &["use", "view", "unc"];
 const AGENT: &[&str] = &["use", "view", "user", "unc", "agent"];
-const RESOLVE: &[&str] = &["lookup", "nbtstat", "responder", "use", "view"];
+const RESOLVE: &[&str] = &["lookup", "nbtstat", "responder", "resolve", "use", "view"];
+const SERVER_NAMES: &[&str] = &["use", "view", "unc", "resolve"];
 const NCB: &[&str] = &["nbtstat"];
 
 /// The environment variables the verbs read.
@@ -74,9 +75,17 @@ pub const ENVIRONMENT: &[Variable] = &[
     },
     Variable {
         name: "WNET_RESOLVE_ORDER",
-        default: "hosts,netbios,dns",
-        meaning: "how server names are resolved",
-        verbs: SMB,
+        default: "hosts,dns,mdns,llmnr,netbios",
+        meaning: "how server names are resolved, Windows' order by default (mdns and llmnr \
+                  next to each other run at once)",
+        verbs: SERVER_NAMES,
+    },
+    Variable {
+        name: "WNET_DISCOVERY_INTERFACES",
+        default: "the interfaces of WNET_BROADCAST_ADDRESSES, else every up multicast one",
+        meaning: "where WS-Discovery, mDNS and LLMNR send multicast and listen \
+                  (comma-separated names, or none)",
+        verbs: SERVER_NAMES,
     },
     Variable {
         name: "WNET_REQUIRE_SECURITY_SIGNATURE",
@@ -102,13 +111,6 @@ pub const ENVIRONMENT: &[Variable] = &[
         meaning: "this machine's workgroup: its servers are browsed first, and servers no \
                   source places in a workgroup (mDNS) are listed in it",
         verbs: &["view"],
-    },
-    Variable {
-        name: "WNET_DISCOVERY_INTERFACES",
-        default: "the interfaces of WNET_BROADCAST_ADDRESSES, else every up multicast one",
-        meaning: "where WS-Discovery, mDNS and LLMNR send multicast (comma-separated \
-                  names, or none)",
-        verbs: &["use", "view"],
     },
     Variable {
         name: "WNET_DNS_SERVERS",
@@ -324,6 +326,23 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
             ex(
                 "wnet lookup '*' --broadcast 198.51.100.255 --all",
                 "Every host that answers a broadcast, until the timeout.",
+            ),
+        ],
+    ),
+    (
+        "resolve",
+        &[
+            ex(
+                "wnet resolve FILESERVER",
+                "The address of FILESERVER and the step that found it.",
+            ),
+            ex(
+                "wnet --json resolve nas.local",
+                "A .local name, by mDNS, as JSON with its source.",
+            ),
+            ex(
+                "WNET_RESOLVE_ORDER=llmnr,netbios wnet resolve PRINTER",
+                "Only LLMNR, then NetBIOS.",
             ),
         ],
     ),

@@ -18,7 +18,7 @@ pub mod windows_syntax;
 
 pub use args::{
     AgentAction, AgentArgs, Cli, Command, CompletionsArgs, GlobalArgs, LookupArgs, ManArgs,
-    NbtstatArgs, ResponderArgs, ScanArgs, UncArgs, UseArgs, UserArgs, ViewArgs, YesNo,
+    NbtstatArgs, ResolveArgs, ResponderArgs, ScanArgs, UncArgs, UseArgs, UserArgs, ViewArgs, YesNo,
 };
 pub use duration::{ParseTimeoutError, parse_timeout};
 pub use exit::Exit;
@@ -85,6 +85,7 @@ pub fn run(cli: &Cli) -> u8 {
     let outcome = match &cli.command {
         Command::Lookup(args) => verbs::lookup::run(args, json, timeout),
         Command::Nbtstat(args) => verbs::nbtstat::run(args, json, timeout),
+        Command::Resolve(args) => verbs::resolve::run(args, json),
         Command::Responder(args) => verbs::responder::run(args, json),
         Command::Scan(args) => verbs::scan::run(args, json, timeout),
         Command::Use(args) => verbs::net::run_use(args, json, cli.global.verbose),

@@ -2,12 +2,13 @@
 
 use std::process::{Command, Output};
 
-const VERBS: [&str; 9] = [
+const VERBS: [&str; 10] = [
     "use",
     "view",
     "nbtstat",
     "scan",
     "lookup",
+    "resolve",
     "user",
     "unc",
     "agent",
@@ -187,4 +188,37 @@ fn verbose_logging_goes_to_stderr() {
     );
     let quiet = wnet_isolated(&["unc", "/tmp"]);
     assert!(!stderr(&quiet).contains("wnet starting"));
+}
+
+/// `wnet resolve` says which step answered; only the hosts step runs (no network: DNS here
+/// points at an address tests must not use, and no multicast interface is chosen).
+#[test]
+fn resolve_names_the_step_that_answered() {
+    let resolve = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wnet"))
+            .env("WNET_RESOLVE_ORDER", "hosts")
+            .env("WNET_DISCOVERY_INTERFACES", "none")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("wnet runs")
+    };
+    let output = resolve(&["--json", "resolve", "localhost"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let body: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(body["address"], "127.0.0.1");
+    assert_eq!(body["source"], "hosts");
+    assert_eq!(body["cached"], false);
+    let output = resolve(&["resolve", "198.51.100.7"]);
+    assert_eq!(stdout(&output), "198.51.100.7\t198.51.100.7\taddress\n");
+    let output = resolve(&["--json", "resolve", "no-such-host.invalid"]);
+    assert_eq!(output.status.code(), Some(1));
+    let body: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(body["error"], "not_found");
+    let bad = Command::new(env!("CARGO_BIN_EXE_wnet"))
+        .env("WNET_RESOLVE_ORDER", "hosts,wins")
+        .args(["resolve", "x"])
+        .output()
+        .expect("wnet runs");
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }

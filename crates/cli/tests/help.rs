@@ -5,12 +5,13 @@
 use std::process::{Command, Output};
 
 /// The verbs a user can see (the hidden `man` is for packagers).
-const VERBS: [&str; 10] = [
+const VERBS: [&str; 11] = [
     "use",
     "view",
     "nbtstat",
     "scan",
     "lookup",
+    "resolve",
     "responder",
     "user",
     "unc",

@@ -257,6 +257,35 @@ pub fn ipv4_group_listener(
     tokio::net::UdpSocket::from_std(socket.into())
 }
 
+/// A UDP socket that listens on `port` for the IPv6 multicast `group` (`FF02::FB`) on
+/// `interface`: shared with other listeners on the port (`SO_REUSEADDR`), bound to the
+/// unspecified address (a link-scope group needs its interface's scope to be bound) and
+/// joined to the group on that interface only.
+pub fn ipv6_group_listener(
+    interface: &MulticastInterface,
+    group: Ipv6Addr,
+    port: u16,
+) -> io::Result<tokio::net::UdpSocket> {
+    if interface.ipv6_link_local.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("{} has no link-local IPv6 address", interface.name),
+        ));
+    }
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV6,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    socket.set_only_v6(true)?;
+    socket.set_reuse_address(true)?;
+    socket.set_multicast_loop_v6(false)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)).into())?;
+    socket.join_multicast_v6(&group, interface.index)?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 pub(crate) mod lookup;
 pub(crate) mod nbtstat;
 pub(crate) mod net;
+pub(crate) mod resolve;
 pub(crate) mod responder;
 pub(crate) mod scan;
 

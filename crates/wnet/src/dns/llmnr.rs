@@ -1,7 +1,7 @@
 //! Link-Local Multicast Name Resolution (RFC 4795) messages, sans-IO: a query for a
 //! single-label name's A or AAAA records, and its response read with the C, TC and T flags.
 //!
-//! Nothing calls this module yet: the resolver that sends these queries comes next. Responses
+//! The resolver that sends these queries is [`super::llmnr_client`]. Responses
 //! come from anyone on the link: they are read by [`super::wire::decode_message`] — the one
 //! DNS parser — within [`LIMITS`], and one that does not repeat the question asked, under its
 //! id, is refused.

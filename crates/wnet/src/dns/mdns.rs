@@ -3,8 +3,8 @@
 //! AAAA; responses and unsolicited announcements read into records with their TTLs and
 //! cache-flush bits, and a service's instances assembled from one message.
 //!
-//! Nothing calls this module yet: the browse engine that sends these queries and keeps the
-//! cache comes next. Messages are read by [`super::wire::decode_message`] — the one DNS
+//! The engine that sends these queries and assembles the answers is
+//! [`super::mdns_client`]. Messages are read by [`super::wire::decode_message`] — the one DNS
 //! parser — within [`LIMITS`]: anyone on the link may send them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -7,7 +7,9 @@
 //! from `$WNET_DNS_SERVERS` instead when it is set.
 
 pub mod llmnr;
+pub mod llmnr_client;
 pub mod mdns;
+pub mod mdns_client;
 pub mod wire;
 
 use std::hash::{BuildHasher, Hasher};
