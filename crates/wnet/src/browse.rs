@@ -21,11 +21,14 @@ use wnet_nbt::config::{NAME_SERVICE_UDP_PORT, NameServiceConfig, Retransmit};
 use wnet_nbt::name_service::client::{NameServiceClient, QueryOptions, interface_broadcasts};
 use wnet_nbt::wire::{NetbiosName, NodeName};
 
+use crate::dns::mdns_client::{MdnsClient, MdnsServer};
 use crate::error::{Cause, NameQueryFailure, WinError, codes};
+use crate::multicast::{InterfaceSelection, multicast_interfaces};
 use crate::neighbourhood::{Neighbourhood, Sighting, Source};
 
-/// The name of a local master browser's group, `\x01\x02__MSBROWSE__\x02<01>`.
-const MSBROWSE: &str = "\u{1}\u{2}__MSBROWSE__\u{2}";
+/// The name of the local master browsers' group, `\x01\x02__MSBROWSE__\x02<01>` (its bytes:
+/// [`NetbiosName::new`] refuses the control characters a name typed by a user may not hold).
+const MSBROWSE: [u8; 16] = *b"\x01\x02__MSBROWSE__\x02\x01";
 
 /// The workgroup this machine is in: `$WNET_WORKGROUP`, else `WORKGROUP` as on Windows.
 pub fn local_workgroup() -> String {
@@ -204,10 +207,7 @@ impl Browser {
     /// master browser and WINS server, sorted.
     pub async fn workgroups_seen(&self) -> Vec<String> {
         let mut workgroups = Vec::new();
-        let mut nodes = match NetbiosName::new(MSBROWSE, 0x01) {
-            Ok(name) => self.responders(name).await,
-            Err(_) => Vec::new(),
-        };
+        let mut nodes = self.responders(NetbiosName::from_bytes(MSBROWSE)).await;
         for server in &self.client.config().name_servers {
             if !nodes.contains(server.ip()) {
                 nodes.push(*server.ip());
@@ -304,15 +304,105 @@ pub const DISCOVERY_WINDOW: Duration = Duration::from_millis(1500);
 /// for (each costs a broadcast query and node status of every member).
 pub const MAX_BROWSED_WORKGROUPS: usize = 16;
 
+/// When a multicast source's part of a cold round is over: no sooner than `least` after it
+/// began (responders may wait before they answer), then as soon as nothing new has come for
+/// `quiet`, and at the latest after [`DISCOVERY_WINDOW`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settling {
+    /// The least a round listens.
+    pub least: Duration,
+    /// How long a round listens past its last news.
+    pub quiet: Duration,
+}
+
+/// mDNS responders answer a shared record within 20–120 ms (RFC 6762 §6) and unique ones at
+/// once; the engine's follow-up SRV and address queries are answered at once too.
+pub const MDNS_SETTLING: Settling = Settling {
+    least: Duration::from_millis(300),
+    quiet: Duration::from_millis(150),
+};
+
 /// One cold round of discovery through every source at once, merged. The NetBIOS part needs
 /// the name service (ERROR_NO_NETWORK when it cannot be used); WS-Discovery and mDNS are
 /// skipped where no interface is chosen for multicast.
 pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbourhood, WinError> {
     let browser = Arc::new(Browser::from_env().await?.with_round_timers());
+    let interfaces =
+        multicast_interfaces(&InterfaceSelection::from_env()?).unwrap_or_else(|error| {
+            tracing::debug!(%error, "no interfaces for multicast discovery");
+            Vec::new()
+        });
+    let mdns = MdnsClient::new(interfaces);
+    let mdns_wanted = scope != DiscoveryScope::Workgroups && !mdns.interfaces().is_empty();
+    let (nbns, mdns_servers) = tokio::join!(nbns_round(&browser, scope), async {
+        if mdns_wanted {
+            let (found, heard) = tokio::sync::mpsc::channel(64);
+            settle(mdns.browse(DISCOVERY_WINDOW, found), heard, MDNS_SETTLING).await
+        } else {
+            Vec::new()
+        }
+    });
     let mut view = Neighbourhood::new();
-    let nbns = nbns_round(&browser, scope).await;
     view.merge(&nbns);
+    for server in &mdns_servers {
+        if let Some(sighting) = mdns_sighting(server) {
+            view.observe(sighting);
+        }
+    }
     Ok(view)
+}
+
+/// What `engine` sends on `heard` until its part of the round settles (see [`Settling`]); the
+/// engine is dropped then, or when it is done.
+async fn settle<T>(
+    engine: impl std::future::Future<Output = ()>,
+    mut heard: tokio::sync::mpsc::Receiver<T>,
+    settling: Settling,
+) -> Vec<T> {
+    let start = tokio::time::Instant::now();
+    let mut items = Vec::new();
+    let mut last_news = start;
+    let mut engine_done = false;
+    tokio::pin!(engine);
+    loop {
+        let over = (start + settling.least)
+            .max(last_news + settling.quiet)
+            .min(start + DISCOVERY_WINDOW);
+        tokio::select! {
+            () = &mut engine, if !engine_done => engine_done = true,
+            item = heard.recv() => match item {
+                Some(item) => {
+                    items.push(item);
+                    last_news = tokio::time::Instant::now();
+                }
+                None => break,
+            },
+            () = tokio::time::sleep_until(over) => break,
+        }
+    }
+    items
+}
+
+/// An mDNS SMB service as the neighbourhood sees it: named by its host (`NAS.local` shows as
+/// `NAS`), at its first IPv4 address, known by its instance name; `None` without an IPv4
+/// address (SMB is reached over IPv4 here).
+pub fn mdns_sighting(server: &MdnsServer) -> Option<Sighting> {
+    let address = server.addresses.iter().find_map(|address| match address {
+        std::net::IpAddr::V4(v4) => Some(*v4),
+        std::net::IpAddr::V6(_) => None,
+    })?;
+    let name = if server.host.is_empty() {
+        server.instance.clone()
+    } else {
+        server.host.clone()
+    };
+    Some(Sighting {
+        name,
+        address,
+        workgroup: None,
+        source: Source::Mdns,
+        identity: Some(server.instance.clone()),
+    })
 }
 
 /// What NetBIOS browsing finds for `scope`.
