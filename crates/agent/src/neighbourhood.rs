@@ -15,8 +15,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
 use wnet::WinError;
-use wnet::browse::{DiscoveryScope, discover_neighbourhood};
+use wnet::browse::{DiscoveryScope, discover_neighbourhood, mdns_sighting};
+use wnet::dns::mdns_client::{MdnsClient, MdnsEvent};
+use wnet::multicast::{InterfaceSelection, multicast_interfaces};
 use wnet::neighbourhood::{Neighbourhood, Sighting, Source};
 
 /// How old the last round may be before a request starts another in the background.
@@ -132,15 +135,58 @@ impl NeighbourhoodWatch {
         apply(&mut state.view, heard);
     }
 
-    /// Starts the listeners once.
+    /// Starts the listeners once, on the interfaces the environment chooses for multicast
+    /// (none: nothing is listened for).
     fn start_listening(&self) {
-        let mut state = self.state();
-        if state.listening {
-            return;
+        {
+            let mut state = self.state();
+            if state.listening {
+                return;
+            }
+            state.listening = true;
         }
-        state.listening = true;
+        let interfaces = InterfaceSelection::from_env()
+            .map_err(|error| error.to_string())
+            .and_then(|selection| {
+                multicast_interfaces(&selection).map_err(|error| error.to_string())
+            });
+        let interfaces = match interfaces {
+            Ok(interfaces) if !interfaces.is_empty() => interfaces,
+            Ok(_) => return,
+            Err(error) => {
+                tracing::debug!(%error, "no interfaces to listen on for announcements");
+                return;
+            }
+        };
+        let mdns = MdnsClient::new(interfaces);
+        let (events, mut heard) = mpsc::channel(LISTENER_QUEUE);
+        tokio::spawn(async move {
+            if let Err(error) = mdns.listen(events).await {
+                tracing::warn!(%error, "cannot listen for mDNS announcements");
+            }
+        });
+        let watch = self.clone();
+        tokio::spawn(async move {
+            while let Some(event) = heard.recv().await {
+                let heard = match event {
+                    MdnsEvent::Announced(server) => match mdns_sighting(&server) {
+                        Some(sighting) => Heard::Announced(sighting),
+                        None => continue,
+                    },
+                    MdnsEvent::Goodbye { instance } => Heard::Left {
+                        source: Source::Mdns,
+                        identity: instance,
+                    },
+                };
+                tracing::debug!(?heard, "heard on the network");
+                watch.hear(heard);
+            }
+        });
     }
 }
+
+/// Announcements queued between a listener and the neighbourhood.
+const LISTENER_QUEUE: usize = 256;
 
 fn apply(view: &mut Neighbourhood, heard: Heard) {
     match heard {
