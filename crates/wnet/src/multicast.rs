@@ -51,9 +51,9 @@ impl InterfaceSelection {
         let addresses = broadcasts
             .split(',')
             .map(|text| {
-                text.trim().parse::<Ipv4Addr>().map_err(|_| {
-                    setting(format!("WNET_BROADCAST_ADDRESSES: bad address {text:?}"))
-                })
+                text.trim()
+                    .parse::<Ipv4Addr>()
+                    .map_err(|_| setting(format!("WNET_BROADCAST_ADDRESSES: bad address {text:?}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(InterfaceSelection::Broadcasting(addresses))
@@ -123,9 +123,7 @@ impl MulticastInterface {
 
 /// The interfaces `selection` chooses that are up and multicast-capable, ordered by index.
 /// Loopback is taken only when named.
-pub fn multicast_interfaces(
-    selection: &InterfaceSelection,
-) -> io::Result<Vec<MulticastInterface>> {
+pub fn multicast_interfaces(selection: &InterfaceSelection) -> io::Result<Vec<MulticastInterface>> {
     if *selection == InterfaceSelection::Nothing {
         return Ok(Vec::new());
     }
@@ -259,6 +257,35 @@ pub fn ipv4_group_listener(
     tokio::net::UdpSocket::from_std(socket.into())
 }
 
+/// A UDP socket that listens on `[::]:port` for the IPv6 multicast `group` on `interface` (for
+/// announcements: WSD Hello/Bye on FF02::C): shared with other listeners on the port
+/// (`SO_REUSEADDR`), IPv6 only; the group is joined on the interface's index, so a datagram's
+/// source carries the scope of the interface it came in on.
+pub fn ipv6_group_listener(
+    interface: &MulticastInterface,
+    group: Ipv6Addr,
+    port: u16,
+) -> io::Result<tokio::net::UdpSocket> {
+    if interface.ipv6_link_local.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("{} has no link-local IPv6 address", interface.name),
+        ));
+    }
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV6,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    socket.set_only_v6(true)?;
+    socket.set_reuse_address(true)?;
+    socket.set_multicast_loop_v6(false)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)).into())?;
+    socket.join_multicast_v6(&group, interface.index)?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,9 +327,9 @@ mod tests {
     #[test]
     fn only_interfaces_with_a_wanted_broadcast_are_chosen() {
         // No interface broadcasts to 0.0.0.1.
-        let chosen = multicast_interfaces(&InterfaceSelection::Broadcasting(vec![
-            Ipv4Addr::new(0, 0, 0, 1),
-        ]))
+        let chosen = multicast_interfaces(&InterfaceSelection::Broadcasting(vec![Ipv4Addr::new(
+            0, 0, 0, 1,
+        )]))
         .unwrap();
         assert!(chosen.is_empty());
     }
