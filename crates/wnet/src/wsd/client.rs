@@ -2,10 +2,11 @@
 //! for multicast discovery (see [`crate::multicast`]), and listening for Hello and Bye.
 //!
 //! Around the sans-IO codec of [`super::discovery`] and [`super::metadata`], tokio I/O:
-//! - a Probe (`wsdp:Device pub:Computer`) leaves every interface from a query socket per
-//!   interface and family, twice (SOAP-over-UDP repeats multicast: the second copy after a
-//!   random delay between UDP_MIN_DELAY and UDP_MAX_DELAY, within APP_MAX_DELAY);
-//! - a ProbeMatch that answers our Probe (its RelatesTo) and says `pub:Computer` is kept; one
+//! - two Probes, `wsdp:Device pub:Computer` (Windows') and `wsdp:Device` (the only one
+//!   `wsdd` answers), leave every interface from a query socket per interface and family, each
+//!   twice (SOAP-over-UDP repeats multicast: the second copy after a random delay between
+//!   UDP_MIN_DELAY and UDP_MAX_DELAY, within APP_MAX_DELAY);
+//! - a ProbeMatch that answers a Probe of ours (its RelatesTo) and says `pub:Computer` is kept; one
 //!   without XAddrs is Resolved (multicast, on the interface it came in on, also twice);
 //! - the metadata is fetched by HTTP from an XAddr whose host is an address on the receiving
 //!   interface's link or the datagram's source (a host name is replaced by the source: host
@@ -489,6 +490,9 @@ struct Pending {
     addresses: Vec<IpAddr>,
     fetching: bool,
     since: Instant,
+    /// Whether its Types say `pub:Computer`; otherwise (a Hello without Types, as `wsdd`
+    /// sends it) only its metadata can say it is a computer.
+    typed: bool,
 }
 
 /// A metadata fetch's end.
@@ -508,8 +512,8 @@ enum Output {
 struct Engine<'a> {
     interfaces: &'a [MulticastInterface],
     sockets: Vec<QuerySocket>,
-    /// Our Probe's MessageID (discovery only).
-    probe: Option<String>,
+    /// Our Probes' MessageIDs (empty: a listener).
+    probes: Vec<String>,
     recent: RecentIds,
     /// Our Resolves' MessageIDs and the endpoints they name.
     resolves: BoundedMap<String>,
@@ -525,12 +529,12 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(interfaces: &'a [MulticastInterface], probe: Option<String>) -> Engine<'a> {
-        let budget = probe.is_some().then_some(MAX_COMPUTERS);
+    fn new(interfaces: &'a [MulticastInterface], probes: Vec<String>) -> Engine<'a> {
+        let budget = (!probes.is_empty()).then_some(MAX_COMPUTERS);
         Engine {
             interfaces,
             sockets: query_sockets(interfaces),
-            probe,
+            probes,
             recent: RecentIds::new(),
             resolves: BoundedMap::new(MAX_COMPUTERS),
             pending: HashMap::new(),
@@ -562,6 +566,7 @@ impl<'a> Engine<'a> {
 
     fn on_datagram(&mut self, datagram: &Datagram) -> Vec<Output> {
         let source = datagram.source;
+        tracing::trace!(%source, length = datagram.bytes.len(), "WSD: datagram");
         let message = match discovery::decode_datagram(&datagram.bytes) {
             Ok(message) => message,
             Err(error) => {
@@ -580,7 +585,10 @@ impl<'a> Engine<'a> {
         };
         match message {
             DiscoveryMessage::ProbeMatches { header, matches } => {
-                if self.probe.is_none() || header.relates_to != self.probe {
+                if !header
+                    .relates_to
+                    .is_some_and(|relates_to| self.probes.contains(&relates_to))
+                {
                     debug!(%source, "WSD: ProbeMatches for another Probe dropped");
                     return Vec::new();
                 }
@@ -610,7 +618,9 @@ impl<'a> Engine<'a> {
                     .collect()
             }
             DiscoveryMessage::Hello { header, service } => {
-                if self.probe.is_some() || !service.is_computer() {
+                // wsdd's Hello has no Types: its metadata will tell.
+                if !self.probes.is_empty() || !(service.is_computer() || service.types.is_empty()) {
+                    debug!(%source, endpoint = %service.address, "WSD: Hello of no computer");
                     return Vec::new();
                 }
                 if !self.fresh(&service.address, header.app_sequence) {
@@ -623,7 +633,7 @@ impl<'a> Engine<'a> {
                 self.offer(service, interface, source).into_iter().collect()
             }
             DiscoveryMessage::Bye { header, service } => {
-                if self.probe.is_some() || !self.fresh(&service.address, header.app_sequence) {
+                if !self.probes.is_empty() || !self.fresh(&service.address, header.app_sequence) {
                     return Vec::new();
                 }
                 self.known.remove(&service.address);
@@ -691,6 +701,7 @@ impl<'a> Engine<'a> {
             *budget -= 1;
         }
         let needs_resolve = service.xaddrs.is_empty();
+        let service_is_computer = service.is_computer();
         self.pending.insert(
             endpoint.clone(),
             Pending {
@@ -700,6 +711,7 @@ impl<'a> Engine<'a> {
                 addresses,
                 fetching: false,
                 since: Instant::now(),
+                typed: service_is_computer,
             },
         );
         if needs_resolve {
@@ -768,6 +780,10 @@ impl<'a> Engine<'a> {
     fn complete(&mut self, endpoint: &str, metadata: Option<DeviceMetadata>) -> Option<Output> {
         let pending = self.pending.remove(endpoint)?;
         let computer = metadata.and_then(|metadata| metadata.computer);
+        if !pending.typed && computer.is_none() {
+            debug!(%endpoint, "WSD: not known to be a computer, dropped");
+            return None;
+        }
         let computer = WsdComputer {
             endpoint: endpoint.to_owned(),
             name: computer.as_ref().map(|computer| computer.name.clone()),
@@ -833,7 +849,8 @@ impl WsdClient {
         &self.interfaces
     }
 
-    /// Probes on every interface (IPv4 and IPv6 where it has addresses), Resolves what
+    /// Probes on every interface (IPv4 and IPv6 where it has addresses; for computers and,
+    /// for `wsdd`'s sake, for devices), Resolves what
     /// answers without XAddrs, Gets the metadata of each over HTTP, and sends each computer
     /// to `found` as soon as it is complete (at most MAX_COMPUTERS); an endpoint is sent again
     /// when a later answer adds addresses to it (the later one holds all). Returns after
@@ -850,14 +867,21 @@ impl WsdClient {
 
     async fn discover_until_closed(&self, found: &mpsc::Sender<WsdComputer>) {
         let probe = new_message_id();
-        let mut engine = Engine::new(&self.interfaces, Some(probe.as_str().to_owned()));
+        let device_probe = new_message_id();
+        let mut engine = Engine::new(
+            &self.interfaces,
+            vec![probe.as_str().to_owned(), device_probe.as_str().to_owned()],
+        );
         if engine.sockets.is_empty() {
             debug!("WSD: no interface to Probe on");
             return;
         }
         let (sink, mut datagrams) = mpsc::channel(CHANNEL_DEPTH);
         let mut receivers = JoinSet::new();
-        let message = discovery::encode_probe(&probe);
+        let messages = [
+            discovery::encode_probe(&probe),
+            discovery::encode_device_probe(&device_probe),
+        ];
         for socket in &engine.sockets {
             spawn_receiver(
                 &mut receivers,
@@ -866,12 +890,14 @@ impl WsdClient {
                 sink.clone(),
             );
             debug!(to = %socket.group, "WSD: Probe");
-            spawn_repeated(
-                &mut engine.senders,
-                socket.socket.clone(),
-                socket.group,
-                message.clone(),
-            );
+            for message in &messages {
+                spawn_repeated(
+                    &mut engine.senders,
+                    socket.socket.clone(),
+                    socket.group,
+                    message.clone(),
+                );
+            }
         }
         drop(sink);
         loop {
@@ -916,7 +942,7 @@ impl WsdClient {
     /// MAX_REMEMBERED computers are remembered. An error when no listening socket opens.
     pub async fn listen(&self, events: mpsc::Sender<WsdEvent>) -> io::Result<()> {
         let listeners = self.group_listeners()?;
-        let mut engine = Engine::new(&self.interfaces, None);
+        let mut engine = Engine::new(&self.interfaces, Vec::new());
         let (sink, mut datagrams) = mpsc::channel(CHANNEL_DEPTH);
         let mut receivers = JoinSet::new();
         for listener in listeners {
@@ -1099,7 +1125,7 @@ mod tests {
     #[test]
     fn engine_drops_replayed_announcements() {
         let interfaces = [lab_interface()];
-        let mut engine = Engine::new(&interfaces, None);
+        let mut engine = Engine::new(&interfaces, Vec::new());
         assert!(engine.fresh("urn:uuid:1", Some(sequence(7, None, 2))));
         assert!(!engine.fresh("urn:uuid:1", Some(sequence(7, None, 1))));
         assert!(engine.fresh("urn:uuid:1", Some(sequence(7, None, 3))));
