@@ -24,6 +24,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(3);
     let client = WsdClient::from_env()?;
+    for interface in client.interfaces() {
+        eprintln!("interface {interface:?}");
+    }
     let started = Instant::now();
     if listen {
         let (events, mut heard) = mpsc::channel(16);

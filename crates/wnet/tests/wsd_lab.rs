@@ -161,16 +161,25 @@ impl Fixture {
         Ok(self.daemons.len() - 1)
     }
 
-    /// Starts wsdd on host `host` as `name` in `workgroup` with endpoint `uuid`, and waits
-    /// until it has joined the group and serves its metadata.
-    fn start_wsdd(&mut self, host: usize, name: &str, workgroup: &str, uuid: &str) -> usize {
+    /// Starts wsdd on host `host` as `name` in `workgroup` with endpoint `uuid`, over IPv4
+    /// (`-4`) or IPv6 (`-6`), and waits until it has joined the group (and, over IPv4, serves
+    /// its metadata).
+    fn start_wsdd(
+        &mut self,
+        host: usize,
+        family: &str,
+        name: &str,
+        workgroup: &str,
+        uuid: &str,
+    ) -> usize {
         let log = format!("wsdd-{name}.log");
         let daemon = self
             .spawn_in(
                 host,
                 &log,
                 &[
-                    PYTHON, WSDD, "-4", "-v", "-i", "eth0", "-n", name, "-w", workgroup, "-U", uuid,
+                    PYTHON, WSDD, family, "-v", "-i", "eth0", "-n", name, "-w", workgroup, "-U",
+                    uuid,
                 ],
             )
             .expect("wsdd starts");
@@ -178,10 +187,25 @@ impl Fixture {
         Fixture::wait_for(&format!("wsdd {name}"), || {
             std::fs::read_to_string(self.dir.join(&log))
                 .is_ok_and(|text| text.contains("joined multicast group"))
-                && TcpStream::connect_timeout(&(address, 5357).into(), Duration::from_secs(1))
-                    .is_ok()
+                && (family == "-6"
+                    || TcpStream::connect_timeout(&(address, 5357).into(), Duration::from_secs(1))
+                        .is_ok())
         });
         daemon
+    }
+
+    /// Waits until the bridge's link-local IPv6 address is usable (not tentative).
+    fn wait_for_ipv6() {
+        Fixture::wait_for("the bridge's link-local IPv6 address", || {
+            run_bounded(
+                Command::new("ip").args(["-6", "addr", "show", "dev", BRIDGE, "scope", "link"]),
+                Duration::from_secs(10),
+            )
+            .is_ok_and(|output| {
+                let text = String::from_utf8_lossy(&output.stdout);
+                text.contains("fe80::") && !text.contains("tentative")
+            })
+        });
     }
 
     fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
@@ -237,6 +261,7 @@ fn fixture(count: u8) -> Option<Fixture> {
 
 const UUID_1: &str = "6f1d1a5e-0000-4000-8000-000000000001";
 const UUID_2: &str = "6f1d1a5e-0000-4000-8000-000000000002";
+const UUID_6: &str = "6f1d1a5e-0000-4000-8000-000000000006";
 
 fn endpoint(uuid: &str) -> String {
     format!("urn:uuid:{uuid}")
@@ -285,17 +310,39 @@ fn assert_found(computers: &[WsdComputer], uuid: &str, name: &str, group: &str, 
     );
 }
 
+/// The first event `wanted` takes, within 20 s.
+async fn next_event(
+    heard: &mut mpsc::Receiver<WsdEvent>,
+    wanted: &dyn Fn(&WsdEvent) -> bool,
+) -> Option<WsdEvent> {
+    let wait = async {
+        while let Some(event) = heard.recv().await {
+            eprintln!("heard {event:?}");
+            if wanted(&event) {
+                return Some(event);
+            }
+        }
+        None
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .ok()
+        .flatten()
+}
+
 #[test]
 fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
     init_tracing();
     let _serial = FIXTURE_LOCK
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Some(mut lab) = fixture(2) else {
+    let Some(mut lab) = fixture(3) else {
         return;
     };
-    let first = lab.start_wsdd(0, "TESTWSD", "TESTWG", UUID_1);
-    lab.start_wsdd(1, "TESTWSD2", "TESTWG2", UUID_2);
+    let first = lab.start_wsdd(0, "-4", "TESTWSD", "TESTWG", UUID_1);
+    lab.start_wsdd(1, "-4", "TESTWSD2", "TESTWG2", UUID_2);
+    lab.start_wsdd(2, "-6", "TESTWSD6", "TESTWG6", UUID_6);
+    Fixture::wait_for_ipv6();
     let client = Fixture::client();
     let runtime = runtime();
 
@@ -319,8 +366,21 @@ fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
         "TESTWG2",
         lab.hosts[1].address,
     );
+    // The IPv6-only host: found over FF02::C, its metadata read from its link-local XAddr.
+    let v6 = computers
+        .iter()
+        .find(|computer| computer.endpoint == endpoint(UUID_6))
+        .unwrap_or_else(|| panic!("TESTWSD6 not found in {computers:#?}"));
+    assert_eq!(v6.name.as_deref(), Some("TESTWSD6"));
+    assert_eq!(v6.membership, Some(Membership::Workgroup("TESTWG6".into())));
+    assert!(
+        v6.addresses
+            .iter()
+            .any(|address| matches!(address, IpAddr::V6(v6) if v6.is_unicast_link_local())),
+        "{v6:?}"
+    );
     let all = runtime.block_on(client.discover_all(Duration::from_secs(3)));
-    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(all.len(), 3, "{all:#?}");
 
     // Listening: wsdd's Bye when it stops, its Hello when it starts again.
     let (events, mut heard) = mpsc::channel(16);
@@ -332,20 +392,7 @@ fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
     let stopped = Instant::now();
     lab.stop(first);
     let wait = |heard: &mut mpsc::Receiver<WsdEvent>, wanted: &dyn Fn(&WsdEvent) -> bool| {
-        runtime.block_on(async {
-            tokio::time::timeout(Duration::from_secs(20), async {
-                while let Some(event) = heard.recv().await {
-                    eprintln!("heard {event:?}");
-                    if wanted(&event) {
-                        return Some(event);
-                    }
-                }
-                None
-            })
-            .await
-            .ok()
-            .flatten()
-        })
+        runtime.block_on(next_event(heard, wanted))
     };
     let bye = wait(
         &mut heard,
@@ -354,7 +401,7 @@ fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
     assert!(bye.is_some(), "no Bye from TESTWSD");
     eprintln!("Bye heard {:?} after SIGTERM", stopped.elapsed());
     let restarted = Instant::now();
-    lab.start_wsdd(0, "TESTWSD", "TESTWG", UUID_1);
+    lab.start_wsdd(0, "-4", "TESTWSD", "TESTWG", UUID_1);
     let hello = wait(
         &mut heard,
         &|event| matches!(event, WsdEvent::Hello(computer) if computer.endpoint == endpoint(UUID_1)),

@@ -1237,6 +1237,93 @@ mod tests {
         assert!(recent.seen.len() <= MAX_RECENT_IDS);
     }
 
+    const CAPTURED_HELLO: &[u8] = include_bytes!("../../testdata/wsd/wsdd-captured-hello.xml");
+    const CAPTURED_ENDPOINT: &str = "urn:uuid:6f1d1a5e-0000-4000-8000-000000000002";
+
+    fn from_wsdd(bytes: Vec<u8>) -> Datagram {
+        Datagram {
+            interface: None,
+            source: "198.51.100.227:3702".parse().unwrap(),
+            bytes,
+        }
+    }
+
+    fn edited(original: &[u8], edits: &[(&str, &str)]) -> Vec<u8> {
+        let mut text = String::from_utf8(original.to_vec()).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            text = text.replace(from, to);
+        }
+        text.into_bytes()
+    }
+
+    // The fetches the engine spawns never run: the test does not yield to the runtime.
+    #[tokio::test(flavor = "current_thread")]
+    async fn wsdds_untyped_hello_is_taken_a_printers_is_not() {
+        let interfaces = [lab_interface()];
+        let mut engine = Engine::new(&interfaces, Vec::new());
+        assert!(
+            engine
+                .on_datagram(&from_wsdd(CAPTURED_HELLO.to_vec()))
+                .is_empty()
+        );
+        let pending = &engine.pending[CAPTURED_ENDPOINT];
+        assert!(pending.fetching && !pending.typed);
+        // Its metadata must say pub:Computer, or it is dropped.
+        assert!(engine.complete(CAPTURED_ENDPOINT, None).is_none());
+        assert!(engine.pending.is_empty());
+
+        let printer = edited(
+            CAPTURED_HELLO,
+            &[
+                ("11cdc16a", "21cdc16a"),
+                (
+                    "<wsd:XAddrs>",
+                    "<wsd:Types>wsdp:Device</wsd:Types><wsd:XAddrs>",
+                ),
+            ],
+        );
+        assert!(engine.on_datagram(&from_wsdd(printer)).is_empty());
+        assert!(engine.pending.is_empty());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn repeats_and_replayed_byes_are_dropped() {
+        let interfaces = [lab_interface()];
+        let mut engine = Engine::new(&interfaces, Vec::new());
+        let hello = from_wsdd(CAPTURED_HELLO.to_vec());
+        engine.on_datagram(&hello);
+        engine.pending.clear();
+        // The same MessageID again (SOAP-over-UDP's repeats): dropped.
+        engine.on_datagram(&hello);
+        assert!(engine.pending.is_empty());
+        // A Bye of the instance before (a replay): dropped.
+        let old_bye = edited(
+            CAPTURED_HELLO,
+            &[
+                ("11cdc16a", "31cdc16a"),
+                ("InstanceId=\"1796473577\"", "InstanceId=\"1796473000\""),
+                ("discovery/Hello", "discovery/Bye"),
+                ("wsd:Hello", "wsd:Bye"),
+            ],
+        );
+        assert!(engine.on_datagram(&from_wsdd(old_bye)).is_empty());
+        // The same instance's next message: heard.
+        let bye = edited(
+            CAPTURED_HELLO,
+            &[
+                ("11cdc16a", "41cdc16a"),
+                ("MessageNumber=\"0\"", "MessageNumber=\"1\""),
+                ("discovery/Hello", "discovery/Bye"),
+                ("wsd:Hello", "wsd:Bye"),
+            ],
+        );
+        let outputs = engine.on_datagram(&from_wsdd(bye));
+        assert!(
+            matches!(outputs.as_slice(), [Output::Bye(endpoint)] if endpoint == CAPTURED_ENDPOINT)
+        );
+    }
+
     #[test]
     fn repeats_wait_within_app_max_delay() {
         for _ in 0..100 {
