@@ -627,9 +627,9 @@ impl<'a> Engine<'a> {
                     debug!(%source, endpoint = %service.address, "WSD: stale Hello dropped");
                     return Vec::new();
                 }
-                // A Hello says the computer (re)joined or changed: complete it anew.
+                // A Hello says the computer (re)joined or changed: complete it anew (unless
+                // that is under way: a flood of Hellos starts no more fetches).
                 self.known.remove(&service.address);
-                self.pending.remove(&service.address);
                 self.offer(service, interface, source).into_iter().collect()
             }
             DiscoveryMessage::Bye { header, service } => {
@@ -761,6 +761,11 @@ impl<'a> Engine<'a> {
             .collect();
         if targets.is_empty() {
             debug!(%endpoint, "WSD: no XAddr on the link");
+            return self.complete(endpoint, None);
+        }
+        // A fetch outlives a Bye of its computer: Hello and Bye in turn must not pile them up.
+        if self.fetches.len() >= MAX_COMPUTERS {
+            debug!(%endpoint, "WSD: too many metadata fetches under way");
             return self.complete(endpoint, None);
         }
         pending.fetching = true;
@@ -1269,6 +1274,16 @@ mod tests {
         );
         let pending = &engine.pending[CAPTURED_ENDPOINT];
         assert!(pending.fetching && !pending.typed);
+        // Its next Hello while the fetch is under way starts no other.
+        let again = edited(
+            CAPTURED_HELLO,
+            &[
+                ("11cdc16a", "51cdc16a"),
+                ("MessageNumber=\"0\"", "MessageNumber=\"1\""),
+            ],
+        );
+        assert!(engine.on_datagram(&from_wsdd(again)).is_empty());
+        assert_eq!(engine.fetches.len(), 1);
         // Its metadata must say pub:Computer, or it is dropped.
         assert!(engine.complete(CAPTURED_ENDPOINT, None).is_none());
         assert!(engine.pending.is_empty());
