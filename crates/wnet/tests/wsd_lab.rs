@@ -350,7 +350,7 @@ fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
     for (when, computer) in &found {
         eprintln!("found after {when:?}: {computer:?}");
     }
-    eprintln!("discover returned after {took:?}");
+    eprintln!("discover returned after {took:?}; {}", peak_rss());
     let computers: Vec<WsdComputer> = found.into_iter().map(|(_, computer)| computer).collect();
     assert_found(
         &computers,
@@ -424,12 +424,14 @@ fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
         matches!(ended, Ok(Ok(Ok(())))),
         "listen ends when its receiver is dropped: {ended:?}"
     );
+    eprintln!("after listening: {}", peak_rss());
 }
 
-/// A peer that answers every Probe with junk, an oversized datagram, matches for another
-/// Probe and for a printer, a hundred endpoints, and one good computer; its HTTP server
-/// sends an endless body on one path, nothing at all on another, and the good metadata on a
-/// third.
+/// A hostile peer's message builders and HTTP server: an endless body on `/endless`, nothing
+/// at all on `/silent`, good metadata (GOODHOST) on `/good`. With [`HOSTILE_ANSWERS`] it
+/// answers every Probe with junk, an oversized datagram, matches for another Probe and for a
+/// printer, 300 endpoints, and one good computer; with [`HOSTILE_ANNOUNCER`] it multicasts
+/// junk, a good Hello, 400 Hellos, a replayed Bye and a real one.
 const HOSTILE_PEER: &str = r#"
 import re, signal, socket, struct, sys, threading
 signal.alarm(60)
@@ -483,6 +485,10 @@ def http():
         c, _ = s.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 threading.Thread(target=http, daemon=True).start()
+"#;
+
+/// The hostile peer's answers to Probes (after [`HOSTILE_PEER`]).
+const HOSTILE_ANSWERS: &str = r"
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 u.bind(('0.0.0.0', 3702))
@@ -514,7 +520,7 @@ while answered < 10:
     for i in range(300):
         path = 'endless' if i % 2 else 'silent'
         send(match(n, probe, 'urn:uuid:flood-%d' % i, computer, 'http://%s:5357/%s' % (me, path)))
-"#;
+";
 
 #[test]
 fn hostile_peer_cannot_stall_or_flood_discovery() {
@@ -527,7 +533,7 @@ fn hostile_peer_cannot_stall_or_flood_discovery() {
     };
     let script = lab.dir.join("hostile.py");
     std::fs::File::create(&script)
-        .and_then(|mut file| file.write_all(HOSTILE_PEER.as_bytes()))
+        .and_then(|mut file| file.write_all(format!("{HOSTILE_PEER}{HOSTILE_ANSWERS}").as_bytes()))
         .unwrap();
     let me = lab.hosts[0].address.to_string();
     lab.spawn_in(0, "hostile.log", &[PYTHON, script.to_str().unwrap(), &me])
@@ -580,14 +586,119 @@ fn hostile_peer_cannot_stall_or_flood_discovery() {
     }
 }
 
+/// The hostile peer's announcements (after [`HOSTILE_PEER`]).
+const HOSTILE_ANNOUNCER: &str = r#"
+import time
+def announce(action, n, ep, instance, number, xaddrs):
+    body = ('<wsd:%s><wsa:EndpointReference><wsa:Address>%s</wsa:Address>'
+      '</wsa:EndpointReference><wsd:Types>wsdp:Device pub:Computer</wsd:Types>'
+      '<wsd:XAddrs>%s</wsd:XAddrs></wsd:%s>' % (action, ep, xaddrs, action))
+    return (ENV + '<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/%s</wsa:Action>'
+      '<wsa:MessageID>urn:uuid:00000000-0000-4000-8000-%012d</wsa:MessageID>'
+      '<wsd:AppSequence InstanceId="%d" MessageNumber="%d"/></soap:Header><soap:Body>%s'
+      '</soap:Body></soap:Envelope>' % (action, n, instance, number, body)).encode()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(me))
+u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+group = ('239.255.255.250', 3702)
+print('ready', flush=True)
+time.sleep(1)
+good = 'http://%s:5357/good' % me
+u.sendto(announce('Hello', 1, 'urn:uuid:victim', 100, 1, good), group)
+u.sendto(b'\x00\xff' * 100, group)
+u.sendto(b'<' * 60000, group)
+for i in range(400):
+    path = 'endless' if i % 2 else 'silent'
+    xaddr = 'http://%s:5357/%s' % (me, path)
+    u.sendto(announce('Hello', 1000 + i, 'urn:uuid:flood-%d' % i, 1, 1, xaddr), group)
+    if i % 50 == 49:
+        time.sleep(0.05)
+time.sleep(1)
+# A replay: a Bye of the victim's older instance.
+u.sendto(announce('Bye', 2, 'urn:uuid:victim', 99, 7, good), group)
+time.sleep(0.3)
+u.sendto(announce('Bye', 3, 'urn:uuid:victim', 100, 2, good), group)
+print('sent', flush=True)
+time.sleep(30)
+"#;
+
+#[test]
+fn hostile_announcer_cannot_stall_or_fool_the_listener() {
+    init_tracing();
+    let _serial = FIXTURE_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(mut lab) = fixture(1) else {
+        return;
+    };
+    let script = lab.dir.join("announcer.py");
+    std::fs::write(&script, format!("{HOSTILE_PEER}{HOSTILE_ANNOUNCER}")).unwrap();
+    let client = Fixture::client();
+    let runtime = runtime();
+    let (events, mut heard) = mpsc::channel(16);
+    let listener = runtime.spawn({
+        let client = client.clone();
+        async move { client.listen(events).await }
+    });
+    // Read as they come: a listener whose receiver stalls stops reading its sockets.
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let collector = runtime.spawn(async move {
+        let mut all = Vec::new();
+        loop {
+            tokio::select! {
+                event = heard.recv() => match event {
+                    Some(event) => all.push(event),
+                    None => break,
+                },
+                _ = &mut stopped => break,
+            }
+        }
+        all
+    });
+    let me = lab.hosts[0].address.to_string();
+    lab.spawn_in(0, "announcer.log", &[PYTHON, script.to_str().unwrap(), &me])
+        .unwrap();
+    let log = lab.dir.join("announcer.log");
+    Fixture::wait_for("the hostile announcer", || {
+        std::fs::read_to_string(&log).is_ok_and(|text| text.contains("sent"))
+    });
+    // Everything heard until two seconds after the last message was sent.
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = stop.send(());
+    let all: Vec<WsdEvent> = runtime.block_on(collector).expect("the collector");
+    let victim = "urn:uuid:victim";
+    let byes = all
+        .iter()
+        .filter(|event| matches!(event, WsdEvent::Bye { endpoint } if endpoint == victim))
+        .count();
+    let hellos = all
+        .iter()
+        .filter(|event| matches!(event, WsdEvent::Hello(_)))
+        .count();
+    eprintln!(
+        "hostile announcer: {hellos} Hellos, {byes} Byes of the victim; peak RSS {}",
+        peak_rss()
+    );
+    assert_eq!(byes, 1, "the replayed Bye is dropped, the real one heard");
+    assert!(all.iter().any(
+        |event| matches!(event, WsdEvent::Hello(c) if c.endpoint == victim && c.name.as_deref() == Some("GOODHOST"))
+    ), "the victim's Hello, completed");
+    assert!(hellos <= 401, "{hellos}");
+    let ended =
+        runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), listener).await });
+    assert!(matches!(ended, Ok(Ok(Ok(())))), "{ended:?}");
+}
+
+/// The process's peak and current resident size, from `/proc/self/status`.
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
+        .map(|status| {
             status
                 .lines()
-                .find(|line| line.starts_with("VmHWM"))
-                .map(str::to_owned)
+                .filter(|line| line.starts_with("VmHWM") || line.starts_with("VmRSS"))
+                .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(", ")
         })
         .unwrap_or_default()
 }

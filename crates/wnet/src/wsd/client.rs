@@ -633,7 +633,11 @@ impl<'a> Engine<'a> {
                 self.offer(service, interface, source).into_iter().collect()
             }
             DiscoveryMessage::Bye { header, service } => {
-                if !self.probes.is_empty() || !self.fresh(&service.address, header.app_sequence) {
+                if !self.probes.is_empty() {
+                    return Vec::new();
+                }
+                if !self.fresh(&service.address, header.app_sequence) {
+                    debug!(%source, endpoint = %service.address, "WSD: stale Bye dropped");
                     return Vec::new();
                 }
                 self.known.remove(&service.address);
