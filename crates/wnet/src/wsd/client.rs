@@ -859,11 +859,12 @@ impl WsdClient {
     }
 
     /// Probes on every interface (IPv4 and IPv6 where it has addresses; for computers and,
-    /// for `wsdd`'s sake, for devices), Resolves what
-    /// answers without XAddrs, Gets the metadata of each over HTTP, and sends each computer
-    /// to `found` as soon as it is complete (at most MAX_COMPUTERS); an endpoint is sent again
-    /// when a later answer adds addresses to it (the later one holds all). Returns after
-    /// `window`, or sooner when `found` is closed or no interface can send.
+    /// for `wsdd`'s sake, for devices), Resolves what answers without XAddrs, Gets the
+    /// metadata of each over HTTP, and sends each computer to `found` as soon as it is
+    /// complete (at most MAX_COMPUTERS); an endpoint is sent again when a later answer adds
+    /// addresses to it (the later one holds all). Returns after `window`, or sooner when
+    /// `found` is closed or no interface can send. While `found` is full, answers wait in the
+    /// sockets: read it as the computers come.
     pub async fn discover(&self, window: Duration, found: mpsc::Sender<WsdComputer>) {
         let deadline = Instant::now() + window;
         if tokio::time::timeout_at(deadline, self.discover_until_closed(&found))
@@ -949,6 +950,8 @@ impl WsdClient {
     /// Hello's computer is completed (Resolved if needed, its metadata read) before it is
     /// sent; a Bye is sent at once. Replayed announcements (AppSequence) are dropped; at most
     /// MAX_REMEMBERED computers are remembered. An error when no listening socket opens.
+    /// While `events` is full, announcements wait in the sockets (and the kernel drops what
+    /// does not fit): read it as the events come.
     pub async fn listen(&self, events: mpsc::Sender<WsdEvent>) -> io::Result<()> {
         let listeners = self.group_listeners()?;
         let mut engine = Engine::new(&self.interfaces, Vec::new());
