@@ -12,7 +12,6 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -25,9 +24,6 @@ const BRIDGE: &str = "wsdt-br";
 const BRIDGE_ADDRESS: &str = "198.51.100.225/28";
 const WSDD: &str = "/usr/sbin/wsdd";
 const PYTHON: &str = "/usr/bin/python3";
-
-/// The tests share the bridge: one at a time.
-static FIXTURE_LOCK: Mutex<()> = Mutex::new(());
 
 fn init_tracing() {
     let _ = tracing_subscriber::fmt()
@@ -72,21 +68,31 @@ struct Host {
 }
 
 /// The bridge, the namespaces and the processes started in them; all removed when dropped.
+/// One at a time, across threads and processes: it holds a lock on a file while it lives.
 struct Fixture {
     hosts: Vec<Host>,
     daemons: Vec<Child>,
     dir: PathBuf,
+    _lock: std::fs::File,
 }
 
 impl Fixture {
     /// The bridge with `count` hosts, 198.51.100.226 onwards, namespaces `wsdtest1`...
     fn new(count: u8) -> Result<Fixture, String> {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(std::env::temp_dir().join("wnet-wsd-lab.lock"))
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|error| format!("the fixture's lock: {error}"))?;
         let dir = std::env::temp_dir().join(format!("wnet-wsd-lab-{}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
         let mut fixture = Fixture {
             hosts: Vec::new(),
             daemons: Vec::new(),
             dir,
+            _lock: lock,
         };
         // Leftovers of a run that was killed.
         Fixture::remove(count.max(3));
@@ -333,9 +339,6 @@ async fn next_event(
 #[test]
 fn discovers_wsdd_hosts_and_hears_bye_and_hello() {
     init_tracing();
-    let _serial = FIXTURE_LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(mut lab) = fixture(3) else {
         return;
     };
@@ -525,9 +528,6 @@ while answered < 10:
 #[test]
 fn hostile_peer_cannot_stall_or_flood_discovery() {
     init_tracing();
-    let _serial = FIXTURE_LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(mut lab) = fixture(1) else {
         return;
     };
@@ -625,9 +625,6 @@ time.sleep(30)
 #[test]
 fn hostile_announcer_cannot_stall_or_fool_the_listener() {
     init_tracing();
-    let _serial = FIXTURE_LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(mut lab) = fixture(1) else {
         return;
     };
