@@ -257,10 +257,10 @@ pub fn ipv4_group_listener(
     tokio::net::UdpSocket::from_std(socket.into())
 }
 
-/// A UDP socket that listens on `port` for the IPv6 multicast `group` (`FF02::FB`) on
-/// `interface`: shared with other listeners on the port (`SO_REUSEADDR`), bound to the
-/// unspecified address (a link-scope group needs its interface's scope to be bound) and
-/// joined to the group on that interface only.
+/// A UDP socket that listens on `[::]:port` for the IPv6 multicast `group` on `interface` (for
+/// announcements: WSD Hello/Bye on FF02::C, mDNS on FF02::FB): shared with other listeners on
+/// the port (`SO_REUSEADDR`), IPv6 only; the group is joined on the interface's index, so a
+/// datagram's source carries the scope of the interface it came in on.
 pub fn ipv6_group_listener(
     interface: &MulticastInterface,
     group: Ipv6Addr,

@@ -30,13 +30,24 @@ pub const ACTION_HELLO: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/
 pub const ACTION_BYE: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery/Bye";
 
 /// A multicast Probe for computers: Types `wsdp:Device pub:Computer`, as Windows' network
-/// folder and `wsdd --discovery` send it.
+/// folder sends it.
 pub fn encode_probe(message_id: &MessageId) -> Vec<u8> {
+    probe_of_types(message_id, "wsdp:Device pub:Computer")
+}
+
+/// A multicast Probe for devices: Types `wsdp:Device` alone, as `wsdd --discovery` sends it.
+/// `wsdd` (0.7) answers no other: it compares the Types' text with `wsdp:Device` as a
+/// string, so a Probe for `wsdp:Device pub:Computer` goes unanswered; the matches' own Types
+/// tell computers from printers.
+pub fn encode_device_probe(message_id: &MessageId) -> Vec<u8> {
+    probe_of_types(message_id, "wsdp:Device")
+}
+
+fn probe_of_types(message_id: &MessageId, types: &str) -> Vec<u8> {
     format!(
         "{}<wsa:To>{DISCOVERY_TO}</wsa:To><wsa:Action>{ACTION_PROBE}</wsa:Action>\
          <wsa:MessageID>{message_id}</wsa:MessageID></soap:Header><soap:Body><wsd:Probe>\
-         <wsd:Types>wsdp:Device pub:Computer</wsd:Types></wsd:Probe></soap:Body>\
-         </soap:Envelope>",
+         <wsd:Types>{types}</wsd:Types></wsd:Probe></soap:Body></soap:Envelope>",
         envelope_start()
     )
     .into_bytes()
@@ -599,6 +610,9 @@ mod tests {
             .map(|name| resolve_qualified_name(&chain, name).unwrap().unwrap())
             .collect();
         assert!(types[0].is_device() && types[1].is_computer());
+        let device = encode_device_probe(&ours());
+        assert!(text(&device).contains("<wsd:Types>wsdp:Device</wsd:Types>"));
+        assert!(xml::parse(&device, MAX_DATAGRAM_LEN).is_ok());
         assert_eq!(
             decode_datagram(&probe),
             Err(WsdError::UnexpectedAction {

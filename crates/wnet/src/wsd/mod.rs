@@ -18,9 +18,11 @@
 //! reader (no DTD, no entities, limited depth, size and counts, namespace prefixes resolved
 //! to their URIs), and every string kept is bounded in length.
 //!
-//! Nothing calls this module yet: the client engine that sends on every interface, waits
-//! and merges the answers comes next (issue 17).
+//! [`client`] is the engine around them: it Probes on every interface chosen for multicast
+//! discovery, Resolves, fetches the metadata and merges the answers, and listens for Hello
+//! and Bye.
 
+pub mod client;
 pub mod discovery;
 pub mod metadata;
 mod xml;
