@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use wnet::WinError;
-use wnet::browse::{DiscoveryScope, discover_neighbourhood, mdns_sighting};
+use wnet::browse::{DiscoveryScope, discover_neighbourhood, mdns_sighting, wsd_sighting};
 use wnet::dns::mdns_client::{MdnsClient, MdnsEvent};
 use wnet::multicast::{InterfaceSelection, multicast_interfaces};
 use wnet::neighbourhood::{Neighbourhood, Sighting, Source};
+use wnet::wsd::client::{WsdClient, WsdEvent};
 
 /// How old the last round may be before a request starts another in the background.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(30);
@@ -158,16 +159,41 @@ impl NeighbourhoodWatch {
                 return;
             }
         };
+        let (heard_tx, mut heard) = mpsc::channel(LISTENER_QUEUE);
+        let wsd = WsdClient::new(interfaces.clone());
+        let (events, mut wsd_events) = mpsc::channel(LISTENER_QUEUE);
+        tokio::spawn(async move {
+            if let Err(error) = wsd.listen(events).await {
+                tracing::warn!(%error, "cannot listen for WS-Discovery announcements");
+            }
+        });
+        let to_watch = heard_tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = wsd_events.recv().await {
+                let heard = match event {
+                    WsdEvent::Hello(computer) => match wsd_sighting(&computer) {
+                        Some(sighting) => Heard::Announced(sighting),
+                        None => continue,
+                    },
+                    WsdEvent::Bye { endpoint } => Heard::Left {
+                        source: Source::Wsd,
+                        identity: endpoint,
+                    },
+                };
+                if to_watch.send(heard).await.is_err() {
+                    return;
+                }
+            }
+        });
         let mdns = MdnsClient::new(interfaces);
-        let (events, mut heard) = mpsc::channel(LISTENER_QUEUE);
+        let (events, mut mdns_events) = mpsc::channel(LISTENER_QUEUE);
         tokio::spawn(async move {
             if let Err(error) = mdns.listen(events).await {
                 tracing::warn!(%error, "cannot listen for mDNS announcements");
             }
         });
-        let watch = self.clone();
         tokio::spawn(async move {
-            while let Some(event) = heard.recv().await {
+            while let Some(event) = mdns_events.recv().await {
                 let heard = match event {
                     MdnsEvent::Announced(server) => match mdns_sighting(&server) {
                         Some(sighting) => Heard::Announced(sighting),
@@ -178,6 +204,14 @@ impl NeighbourhoodWatch {
                         identity: instance,
                     },
                 };
+                if heard_tx.send(heard).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let watch = self.clone();
+        tokio::spawn(async move {
+            while let Some(heard) = heard.recv().await {
                 tracing::debug!(?heard, "heard on the network");
                 watch.hear(heard);
             }

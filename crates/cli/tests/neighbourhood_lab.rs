@@ -28,8 +28,11 @@ fn lab_sandbox(lab: &NetnsLab) -> Sandbox {
     sandbox
 }
 
-/// `wnet --json view`'s servers: name → (address, workgroup, sources).
-fn servers(output: &Output) -> BTreeMap<String, (String, Value, Vec<String>)> {
+/// Servers as `wnet --json view` lists them: name → (address, workgroup, sources).
+type Listed = BTreeMap<String, (String, Value, Vec<String>)>;
+
+/// `wnet --json view`'s servers.
+fn servers(output: &Output) -> Listed {
     let mut found = BTreeMap::new();
     for server in json(output)["servers"].as_array().into_iter().flatten() {
         let name = server["name"].as_str().unwrap_or_default().to_owned();
@@ -54,11 +57,7 @@ fn servers(output: &Output) -> BTreeMap<String, (String, Value, Vec<String>)> {
 }
 
 /// Runs `wnet --json view` until `done` holds of its servers (at most `limit`).
-fn view_until(
-    sandbox: &Sandbox,
-    limit: Duration,
-    done: impl Fn(&BTreeMap<String, (String, Value, Vec<String>)>) -> bool,
-) -> Output {
+fn view_until(sandbox: &Sandbox, limit: Duration, done: impl Fn(&Listed) -> bool) -> Output {
     let deadline = Instant::now() + limit;
     loop {
         let output = sandbox.wnet(&["--json", "view"]);
@@ -82,9 +81,7 @@ fn expected(lab: &NetnsLab) -> BTreeMap<String, (String, Vec<String>)> {
         .collect()
 }
 
-fn lists_every_announcer(
-    lab: &NetnsLab,
-) -> impl Fn(&BTreeMap<String, (String, Value, Vec<String>)>) -> bool + '_ {
+fn lists_every_announcer(lab: &NetnsLab) -> impl Fn(&Listed) -> bool + '_ {
     move |found| {
         expected(lab).iter().all(|(name, (address, sources))| {
             found

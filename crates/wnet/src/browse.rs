@@ -25,6 +25,8 @@ use crate::dns::mdns_client::{MdnsClient, MdnsServer};
 use crate::error::{Cause, NameQueryFailure, WinError, codes};
 use crate::multicast::{InterfaceSelection, multicast_interfaces};
 use crate::neighbourhood::{Neighbourhood, Sighting, Source};
+use crate::wsd::client::{WsdClient, WsdComputer};
+use crate::wsd::metadata::Membership;
 
 /// The name of the local master browsers' group, `\x01\x02__MSBROWSE__\x02<01>` (its bytes:
 /// [`NetbiosName::new`] refuses the control characters a name typed by a user may not hold).
@@ -322,6 +324,13 @@ pub const MDNS_SETTLING: Settling = Settling {
     quiet: Duration::from_millis(150),
 };
 
+/// WS-Discovery responders (Windows) wait up to APP_MAX_DELAY (500 ms) before they answer a
+/// Probe; a computer then needs a Resolve and a metadata Get, both answered at once.
+pub const WSD_SETTLING: Settling = Settling {
+    least: Duration::from_millis(600),
+    quiet: Duration::from_millis(200),
+};
+
 /// One cold round of discovery through every source at once, merged. The NetBIOS part needs
 /// the name service (ERROR_NO_NETWORK when it cannot be used); WS-Discovery and mDNS are
 /// skipped where no interface is chosen for multicast.
@@ -332,24 +341,71 @@ pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbo
             tracing::debug!(%error, "no interfaces for multicast discovery");
             Vec::new()
         });
+    let wsd = WsdClient::new(interfaces.clone());
     let mdns = MdnsClient::new(interfaces);
     let mdns_wanted = scope != DiscoveryScope::Workgroups && !mdns.interfaces().is_empty();
-    let (nbns, mdns_servers) = tokio::join!(nbns_round(&browser, scope), async {
-        if mdns_wanted {
+    let (nbns, computers, mdns_servers) = tokio::join!(
+        nbns_round(&browser, scope),
+        async {
+            if wsd.interfaces().is_empty() {
+                return Vec::new();
+            }
+            let (found, heard) = tokio::sync::mpsc::channel(64);
+            settle(wsd.discover(DISCOVERY_WINDOW, found), heard, WSD_SETTLING).await
+        },
+        async {
+            if !mdns_wanted {
+                return Vec::new();
+            }
             let (found, heard) = tokio::sync::mpsc::channel(64);
             settle(mdns.browse(DISCOVERY_WINDOW, found), heard, MDNS_SETTLING).await
-        } else {
-            Vec::new()
         }
-    });
+    );
     let mut view = Neighbourhood::new();
     view.merge(&nbns);
+    for computer in &computers {
+        if let Some(workgroup) = wsd_workgroup(computer) {
+            view.observe_workgroup(workgroup, Source::Wsd);
+        }
+        if let Some(sighting) = wsd_sighting(computer) {
+            view.observe(sighting);
+        }
+    }
     for server in &mdns_servers {
         if let Some(sighting) = mdns_sighting(server) {
             view.observe(sighting);
         }
     }
     Ok(view)
+}
+
+/// The workgroup or domain a WS-Discovery computer's metadata names.
+pub fn wsd_workgroup(computer: &WsdComputer) -> Option<&str> {
+    match computer.membership.as_ref()? {
+        Membership::Workgroup(name) | Membership::Domain(name) => Some(name),
+        Membership::Unknown => None,
+    }
+}
+
+/// A WS-Discovery computer as the neighbourhood sees it: named by its metadata, at its first
+/// IPv4 address, in the workgroup or domain it names, known by its endpoint; `None` without
+/// a name (its metadata could not be read) or an IPv4 address.
+pub fn wsd_sighting(computer: &WsdComputer) -> Option<Sighting> {
+    let name = computer.name.clone().filter(|name| !name.is_empty())?;
+    let address = computer
+        .addresses
+        .iter()
+        .find_map(|address| match address {
+            std::net::IpAddr::V4(v4) => Some(*v4),
+            std::net::IpAddr::V6(_) => None,
+        })?;
+    Some(Sighting {
+        name,
+        address,
+        workgroup: wsd_workgroup(computer).map(str::to_owned),
+        source: Source::Wsd,
+        identity: Some(computer.endpoint.clone()),
+    })
 }
 
 /// What `engine` sends on `heard` until its part of the round settles (see [`Settling`]); the
