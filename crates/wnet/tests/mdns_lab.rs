@@ -9,9 +9,8 @@
 //! printed, never asserted.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -26,7 +25,25 @@ const VETH: &str = "mdnst-v1";
 const PEER: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 242);
 
 /// One link at a time: the tests of this file share its names.
-static LINK: Mutex<()> = Mutex::new(());
+/// The link is one per machine: test processes (nextest runs each test in its own) take
+/// turns through an exclusive lock on this file, held until the guard drops.
+fn one_link_at_a_time() -> std::fs::File {
+    let dir = std::env::temp_dir().join("wnet-lab");
+    std::fs::create_dir_all(&dir).expect("the lab's lock directory");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("mdns-test-link.lock"))
+        .expect("the link's lock file");
+    file.lock().expect("the link's lock");
+    file
+}
+
+/// Whether this process may build network namespaces (root); else the tests skip.
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
 
 fn run(args: &[&str]) -> bool {
     Command::new(args[0])
@@ -46,10 +63,19 @@ struct Link {
 impl Link {
     /// The link, or None (skip) when it cannot be built here.
     fn build() -> Option<Link> {
-        if !run(&["ip", "netns", "add", NETNS]) {
-            eprintln!("skipped: cannot create netns {NETNS} (root needed, or left over)");
+        if !is_root() {
+            eprintln!("skipped: network namespaces need root");
             return None;
         }
+        // A namespace left by a test run that was killed goes first.
+        if Path::new("/run/netns").join(NETNS).exists() {
+            run(&["ip", "netns", "delete", NETNS]);
+            run(&["ip", "link", "delete", BRIDGE]);
+        }
+        assert!(
+            run(&["ip", "netns", "add", NETNS]),
+            "cannot create netns {NETNS}"
+        );
         let dir = std::env::temp_dir().join(format!("wnet-mdns-lab-{}", std::process::id()));
         let link = Link { dir, peer: None };
         let steps: &[&[&str]] = &[
@@ -93,10 +119,7 @@ impl Link {
             ],
         ];
         for step in steps {
-            if !run(step) {
-                eprintln!("skipped: {step:?} failed");
-                return None;
-            }
+            assert!(run(step), "{step:?} failed");
         }
         std::fs::create_dir_all(link.dir.join("services")).ok()?;
         Some(link)
@@ -310,9 +333,7 @@ async fn resolver_step_finds_and_caches() {
 
 #[test]
 fn avahi_is_browsed_resolved_and_heard_leaving() {
-    let _one = LINK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = one_link_at_a_time();
     if !std::path::Path::new("/usr/sbin/avahi-daemon").exists() {
         eprintln!("skipped: no avahi-daemon");
         return;
@@ -389,9 +410,7 @@ for _ in range(100):
 
 #[test]
 fn llmnr_resolves_after_one_retransmission() {
-    let _one = LINK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = one_link_at_a_time();
     let Some(mut link) = Link::build() else {
         return;
     };
@@ -457,9 +476,7 @@ for _ in range(20):
 
 #[test]
 fn a_hostile_responder_cannot_hold_or_swell_a_browse() {
-    let _one = LINK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = one_link_at_a_time();
     let Some(mut link) = Link::build() else {
         return;
     };
@@ -522,9 +539,7 @@ for _ in range(50):
 
 #[test]
 fn a_browse_asks_for_what_the_answers_left_out() {
-    let _one = LINK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = one_link_at_a_time();
     let Some(mut link) = Link::build() else {
         return;
     };

@@ -736,18 +736,10 @@ fn lab_wsd_hosts() -> Option<(String, Vec<LabWsdHost>)> {
 #[test]
 fn discovers_the_netns_labs_wsd_hosts() {
     init_tracing();
-    // Read-only first: only a lab/netns that knows WSD hosts is brought up (and held).
-    if lab_wsd_hosts().is_none() {
-        eprintln!("skipped: lab/netns is not up with a host that announces by WSD");
-        return;
-    }
     let Some(_lab) = wnet_testlab::NetnsLab::acquire_or_skip() else {
         return;
     };
-    let Some((bridge, hosts)) = lab_wsd_hosts() else {
-        eprintln!("skipped: lab/netns has no host that announces by WSD");
-        return;
-    };
+    let (bridge, hosts) = lab_wsd_hosts().expect("lab/netns has hosts that announce by WSD");
     let interfaces = multicast_interfaces(&InterfaceSelection::Named(vec![bridge])).unwrap();
     assert_eq!(interfaces.len(), 1);
     let client = WsdClient::new(interfaces);
