@@ -11,8 +11,10 @@ use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 use crate::config::NAME_SERVICE_UDP_PORT;
+use crate::interfaces::{Ipv4Interface, ipv4_interfaces};
 use crate::name_service::client::{NodeStatusAnswer, node_status_answer};
-use crate::name_service::schedule::{ScanSchedule, ScanStep};
+use crate::name_service::schedule::{Neighbour, RETRY_SPACING_DIVISOR, ScanSchedule, ScanStep};
+use crate::neighbours::{NeighbourEntry, read_arp_table};
 use crate::wire::{NetbiosName, Packet, ScopedName};
 
 /// How a scan runs.
@@ -22,7 +24,11 @@ pub struct ScanOptions {
     pub rate: u32,
     /// How long to wait for each probe's answer.
     pub timeout: Duration,
-    /// Probes after the first for a silent target.
+    /// Probes after the first for a silent target, spaced within the timeout; a live on-link
+    /// host (it answered ARP) gets [`LIVE_EXTRA_RETRIES`] more when this is not 0, and an
+    /// address whose ARP is unresolved gets none.
+    ///
+    /// [`LIVE_EXTRA_RETRIES`]: crate::name_service::schedule::LIVE_EXTRA_RETRIES
     pub retries: u32,
     /// The port to probe (137).
     pub port: u16,
@@ -64,6 +70,9 @@ pub enum ScanEvent {
 pub struct ScanSummary {
     /// Probes sent, retries included.
     pub probes: u64,
+    /// Probes not sent because the socket's send buffer stayed full (retries are never waited
+    /// for; first probes only briefly).
+    pub skipped: u64,
     /// Targets that answered.
     pub found: u64,
     /// Targets that stayed silent.
@@ -107,67 +116,228 @@ impl InFlight {
     }
 }
 
+/// How often the neighbour table is read while on-link targets await answers.
+const NEIGHBOUR_POLL: Duration = Duration::from_millis(25);
+
+/// What the scan learns of on-link targets from the kernel's neighbour table.
+#[derive(Debug)]
+struct Neighbours {
+    /// The subnets of this host's interfaces (loopback excepted: nothing there does ARP).
+    subnets: Vec<Ipv4Interface>,
+    /// When the table is next read; `None` once reading it failed (no procfs).
+    next_read: Option<std::time::Instant>,
+}
+
+impl Neighbours {
+    fn new() -> Self {
+        let subnets: Vec<Ipv4Interface> = ipv4_interfaces()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|interface| !interface.loopback && interface.prefix_len() < 32)
+            .collect();
+        let next_read = (!subnets.is_empty()).then(std::time::Instant::now);
+        Neighbours { subnets, next_read }
+    }
+
+    fn on_link(&self, target: Ipv4Addr) -> bool {
+        self.subnets.iter().any(|subnet| subnet.on_link(target))
+    }
+
+    /// When the scan should wake to read the table, if it reads it at all.
+    fn wake_at<I: Iterator<Item = Ipv4Addr>>(
+        &self,
+        schedule: &ScanSchedule<Ipv4Addr, I>,
+    ) -> Option<std::time::Instant> {
+        self.next_read.filter(|_| schedule.in_flight() > 0)
+    }
+
+    /// Reads the table if it is due and tells the schedule what it says of on-link targets.
+    fn refresh<I: Iterator<Item = Ipv4Addr>>(
+        &mut self,
+        now: std::time::Instant,
+        schedule: &mut ScanSchedule<Ipv4Addr, I>,
+    ) {
+        if self.wake_at(schedule).is_none_or(|at| at > now) {
+            return;
+        }
+        let table = match read_arp_table() {
+            Ok(table) => table,
+            Err(error) => {
+                tracing::debug!(%error, "no neighbour table: on-link targets treated as remote");
+                self.next_read = None;
+                return;
+            }
+        };
+        self.next_read = Some(now + NEIGHBOUR_POLL);
+        let updates: Vec<(Ipv4Addr, Neighbour)> = schedule
+            .outstanding()
+            .filter(|(target, _)| self.on_link(*target))
+            .map(|(target, known)| (target, neighbour_state(table.get(&target).copied(), known)))
+            .collect();
+        for (target, state) in updates {
+            schedule.neighbour(target, state);
+        }
+    }
+}
+
+/// What an on-link target's neighbour entry (`None`: no entry) means for the scan, given what
+/// it knew before: an entry that vanished while ARP was in progress failed (and was collected).
+fn neighbour_state(entry: Option<NeighbourEntry>, known: Neighbour) -> Neighbour {
+    match (entry, known) {
+        (_, Neighbour::Failed) | (None, Neighbour::Pending) => Neighbour::Failed,
+        (Some(NeighbourEntry::Resolved), _) => Neighbour::Live,
+        (Some(NeighbourEntry::Unresolved), _) => Neighbour::Pending,
+        (None, known) => known,
+    }
+}
+
+/// Whether a send error says the target cannot be reached at all (ARP failed, no route).
+fn unreachable(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable
+    )
+}
+
+/// One scan's I/O: the socket, the schedule and what is known of the probes.
+struct Scanner<I> {
+    socket: UdpSocket,
+    options: ScanOptions,
+    wildcard: ScopedName,
+    schedule: ScanSchedule<Ipv4Addr, I>,
+    neighbours: Neighbours,
+    in_flight: InFlight,
+    summary: ScanSummary,
+}
+
+impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
+    /// Sends one probe to `target`. A first probe may wait for the socket, at most a retry
+    /// spacing (the kernel holds probes to unresolved neighbours against the send buffer until
+    /// ARP gives up); a retry that would block is skipped, never waited for.
+    async fn send(&mut self, target: Ipv4Addr, first: bool) {
+        let Some(id) = self.in_flight.id_for(target) else {
+            return;
+        };
+        let probe = Packet::node_status_query(id, self.wildcard.clone()).encode();
+        let to = SocketAddrV4::new(target, self.options.port);
+        let sent = if first {
+            let wait = self.options.timeout / RETRY_SPACING_DIVISOR;
+            tokio::time::timeout(wait, self.socket.send_to(&probe, to))
+                .await
+                .unwrap_or_else(|_| Err(io::ErrorKind::WouldBlock.into()))
+        } else {
+            self.socket.try_send_to(&probe, SocketAddr::V4(to))
+        };
+        match sent {
+            Ok(_) => self.summary.probes += 1,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.summary.skipped += 1;
+                tracing::debug!(%target, first, "probe skipped: the send buffer is full");
+            }
+            Err(error) => {
+                // One unreachable target must not end the scan; it ends that target.
+                tracing::debug!(%target, %error, "probe not sent");
+                if unreachable(&error) {
+                    self.schedule.neighbour(target, Neighbour::Failed);
+                }
+            }
+        }
+    }
+
+    /// Handles what has arrived, without waiting.
+    fn drain(&mut self, buffer: &mut [u8], report: &mut impl FnMut(ScanEvent)) {
+        while let Ok((length, from)) = self.socket.try_recv_from(buffer) {
+            let bytes = buffer.get(..length).unwrap_or_default();
+            self.on_datagram(bytes, from, report);
+        }
+    }
+
+    /// Waits for an answer until `at` (or the next read of the neighbour table).
+    async fn wait(
+        &mut self,
+        at: std::time::Instant,
+        buffer: &mut [u8],
+        report: &mut impl FnMut(ScanEvent),
+    ) {
+        let at = self
+            .neighbours
+            .wake_at(&self.schedule)
+            .map_or(at, |read| read.min(at));
+        tokio::select! {
+            received = self.socket.recv_from(buffer) => match received {
+                Ok((length, from)) => {
+                    let bytes = buffer.get(..length).unwrap_or_default();
+                    self.on_datagram(bytes, from, report);
+                }
+                // ICMP errors from earlier probes surface here; they end nothing.
+                Err(error) => tracing::trace!(%error, "receive error ignored"),
+            },
+            () = tokio::time::sleep_until(Instant::from_std(at)) => {}
+        }
+    }
+
+    fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr, report: &mut impl FnMut(ScanEvent)) {
+        on_datagram(
+            bytes,
+            from,
+            &mut self.schedule,
+            &mut self.in_flight,
+            &mut self.summary,
+            report,
+        );
+    }
+
+    async fn run(mut self, mut report: impl FnMut(ScanEvent)) -> ScanSummary {
+        let mut buffer = vec![0u8; 2048];
+        loop {
+            // Take what has arrived before deciding what to send, so that sends never starve
+            // the receive queue.
+            self.drain(&mut buffer, &mut report);
+            let now = Instant::now().into_std();
+            self.neighbours.refresh(now, &mut self.schedule);
+            match self.schedule.poll(now) {
+                ScanStep::Send(target) => self.send(target, true).await,
+                ScanStep::Retry(target) => self.send(target, false).await,
+                ScanStep::Silent(target) => {
+                    self.in_flight.forget(target);
+                    self.summary.silent += 1;
+                    report(ScanEvent::Silent(target));
+                }
+                ScanStep::WaitUntil(at) => self.wait(at, &mut buffer, &mut report).await,
+                ScanStep::Done => return self.summary,
+            }
+        }
+    }
+}
+
 /// Scans `targets`, calling `report` with each result as it arrives.
+///
+/// For targets on a local interface's subnet, the kernel's neighbour table decides the
+/// retries (see [`ScanSchedule`]): none while ARP is in progress, more for a host that
+/// answered ARP, and none after ARP failed.
+///
+/// # Errors
+///
+/// When the socket cannot be bound.
 pub async fn scan(
     targets: impl Iterator<Item = Ipv4Addr>,
     options: &ScanOptions,
-    mut report: impl FnMut(ScanEvent),
+    report: impl FnMut(ScanEvent),
 ) -> io::Result<ScanSummary> {
     let socket = UdpSocket::bind(options.bind).await?;
-    let wildcard = ScopedName {
-        name: NetbiosName::wildcard(),
-        scope: options.scope.clone(),
+    let scanner = Scanner {
+        socket,
+        options: options.clone(),
+        wildcard: ScopedName {
+            name: NetbiosName::wildcard(),
+            scope: options.scope.clone(),
+        },
+        schedule: ScanSchedule::new(targets, options.rate, options.timeout, options.retries),
+        neighbours: Neighbours::new(),
+        in_flight: InFlight::default(),
+        summary: ScanSummary::default(),
     };
-    let mut schedule = ScanSchedule::new(targets, options.rate, options.timeout, options.retries);
-    let mut in_flight = InFlight::default();
-    let mut summary = ScanSummary::default();
-    let mut buffer = vec![0u8; 2048];
-    loop {
-        // Take what has arrived before deciding what to send, so that sends never starve
-        // the receive queue.
-        while let Ok((length, from)) = socket.try_recv_from(&mut buffer) {
-            on_datagram(
-                &buffer[..length],
-                from,
-                &mut schedule,
-                &mut in_flight,
-                &mut summary,
-                &mut report,
-            );
-        }
-        match schedule.poll(Instant::now().into_std()) {
-            ScanStep::Send(target) => {
-                let Some(id) = in_flight.id_for(target) else {
-                    continue;
-                };
-                let probe = Packet::node_status_query(id, wildcard.clone()).encode();
-                summary.probes += 1;
-                if let Err(error) = socket
-                    .send_to(&probe, SocketAddrV4::new(target, options.port))
-                    .await
-                {
-                    // One unreachable target (no route, say) must not end the scan.
-                    tracing::debug!(%target, %error, "probe not sent");
-                }
-            }
-            ScanStep::Silent(target) => {
-                in_flight.forget(target);
-                summary.silent += 1;
-                report(ScanEvent::Silent(target));
-            }
-            ScanStep::WaitUntil(at) => {
-                tokio::select! {
-                    received = socket.recv_from(&mut buffer) => match received {
-                        Ok((length, from)) => on_datagram(&buffer[..length], from, &mut schedule, &mut in_flight, &mut summary, &mut report),
-                        // ICMP errors from earlier probes surface here; they end nothing.
-                        Err(error) => tracing::trace!(%error, "receive error ignored"),
-                    },
-                    () = tokio::time::sleep_until(Instant::from_std(at)) => {}
-                }
-            }
-            ScanStep::Done => return Ok(summary),
-        }
-    }
+    Ok(scanner.run(report).await)
 }
 
 fn on_datagram<I: Iterator<Item = Ipv4Addr>>(
