@@ -7,6 +7,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
@@ -15,6 +16,7 @@ use crate::interfaces::{Ipv4Interface, ipv4_interfaces};
 use crate::name_service::client::{NodeStatusAnswer, node_status_answer};
 use crate::name_service::schedule::{Neighbour, RETRY_SPACING_DIVISOR, ScanSchedule, ScanStep};
 use crate::neighbours::{NeighbourEntry, read_arp_table};
+use crate::socket::{enable_recv_err, recv_error};
 use crate::wire::{NetbiosName, Packet, ScopedName};
 
 /// How a scan runs.
@@ -199,6 +201,11 @@ fn unreachable(error: &io::Error) -> bool {
     )
 }
 
+/// Whether a send error may be an earlier probe's, reported late (see [`enable_recv_err`]).
+fn pending_error(error: &io::Error) -> bool {
+    unreachable(error) || error.kind() == io::ErrorKind::ConnectionRefused
+}
+
 /// One scan's I/O: the socket, the schedule and what is known of the probes.
 struct Scanner<I> {
     socket: UdpSocket,
@@ -220,14 +227,13 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
         };
         let probe = Packet::node_status_query(id, self.wildcard.clone()).encode();
         let to = SocketAddrV4::new(target, self.options.port);
-        let sent = if first {
-            let wait = self.options.timeout / RETRY_SPACING_DIVISOR;
-            tokio::time::timeout(wait, self.socket.send_to(&probe, to))
-                .await
-                .unwrap_or_else(|_| Err(io::ErrorKind::WouldBlock.into()))
-        } else {
-            self.socket.try_send_to(&probe, SocketAddr::V4(to))
-        };
+        let mut sent = self.send_once(&probe, to, first).await;
+        if sent.as_ref().is_err_and(pending_error) {
+            // With IP_RECVERR a send reports the error of an earlier probe (its ICMP reply),
+            // and clears it: this probe did not go, so it goes again, once.
+            self.drain_errors();
+            sent = self.send_once(&probe, to, first).await;
+        }
         match sent {
             Ok(_) => self.summary.probes += 1,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
@@ -244,11 +250,40 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
         }
     }
 
+    /// One attempt at sending `probe`: a first probe waits for the socket at most a retry
+    /// spacing, a retry not at all.
+    async fn send_once(&self, probe: &[u8], to: SocketAddrV4, first: bool) -> io::Result<usize> {
+        if first {
+            let wait = self.options.timeout / RETRY_SPACING_DIVISOR;
+            tokio::time::timeout(wait, self.socket.send_to(probe, to))
+                .await
+                .unwrap_or_else(|_| Err(io::ErrorKind::WouldBlock.into()))
+        } else {
+            self.socket.try_send_to(probe, SocketAddr::V4(to))
+        }
+    }
+
     /// Handles what has arrived, without waiting.
     fn drain(&mut self, buffer: &mut [u8], report: &mut impl FnMut(ScanEvent)) {
+        self.drain_errors();
         while let Ok((length, from)) = self.socket.try_recv_from(buffer) {
             let bytes = buffer.get(..length).unwrap_or_default();
             self.on_datagram(bytes, from, report);
+        }
+    }
+
+    /// Takes the per-destination errors queued on the socket: a target whose host said
+    /// nothing listens on the port, or that ARP could not find, is over.
+    fn drain_errors(&mut self) {
+        while let Ok(destination) = self
+            .socket
+            .try_io(Interest::ERROR, || recv_error(&self.socket))
+        {
+            if let Some(destination) = destination {
+                tracing::debug!(target = %destination.ip(), "the probe's destination reported an error");
+                self.schedule
+                    .neighbour(*destination.ip(), Neighbour::Failed);
+            }
         }
     }
 
@@ -272,6 +307,7 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
                 // ICMP errors from earlier probes surface here; they end nothing.
                 Err(error) => tracing::trace!(%error, "receive error ignored"),
             },
+            _ = self.socket.ready(Interest::ERROR) => self.drain_errors(),
             () = tokio::time::sleep_until(Instant::from_std(at)) => {}
         }
     }
@@ -325,6 +361,9 @@ pub async fn scan(
     report: impl FnMut(ScanEvent),
 ) -> io::Result<ScanSummary> {
     let socket = UdpSocket::bind(options.bind).await?;
+    if let Err(error) = enable_recv_err(&socket) {
+        tracing::debug!(%error, "no per-destination errors: unreachable targets wait their time");
+    }
     let scanner = Scanner {
         socket,
         options: options.clone(),
