@@ -530,6 +530,16 @@ impl NetnsLab {
         }
     }
 
+    /// Waits until no other test uses the lab, makes sure it is up and holds it alone until
+    /// dropped: for tests that disturb the link (packet loss) that other tests share.
+    pub fn acquire_exclusive() -> Result<InUse<NetnsLab>, LabError> {
+        let lease = LabLease::take("netns", true)?;
+        run_verb("netns", "up")?;
+        let lab = read_status("netns")?
+            .ok_or_else(|| LabError::Unavailable("lab/netns up left no lab".into()))?;
+        Ok(InUse { lab, _lease: lease })
+    }
+
     /// The hosts that do not run nmbd, free for the tests' own programs.
     pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
         self.hosts.iter().filter(|host| !host.nmbd)
