@@ -294,8 +294,8 @@ pub struct ScanArgs {
     pub rate: u32,
     /// Probes after the first for a silent host (nbtscan -m), spaced a quarter timeout apart
     /// within the wait. On a local subnet, a host that answered ARP but not NetBIOS gets 4
-    /// more (if N > 0); an address ARP has not resolved gets none unless it resolves late;
-    /// one that refused the port or is unreachable, none.
+    /// more (if N > 0); an address ARP has not resolved gets none unless ARP resolves within
+    /// the timeout plus an eighth; one that refused the port or is unreachable, none.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub retries: u32,
     /// Script-friendly output: no headers, fields separated by SEP (nbtscan -s SEP).
