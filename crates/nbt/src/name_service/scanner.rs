@@ -201,6 +201,12 @@ fn unreachable(error: &io::Error) -> bool {
     )
 }
 
+/// Whether a send error says only that the socket or the kernel has no room now (the send
+/// buffer is full, or no buffer could be had): the probe is skipped, the target goes on.
+fn transient(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::WouldBlock || error.raw_os_error() == Some(libc::ENOBUFS)
+}
+
 /// Whether a send error may be an earlier probe's, reported late (see [`enable_recv_err`]).
 fn pending_error(error: &io::Error) -> bool {
     unreachable(error) || error.kind() == io::ErrorKind::ConnectionRefused
@@ -236,16 +242,15 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
         }
         match sent {
             Ok(_) => self.summary.probes += 1,
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+            Err(error) if transient(&error) => {
                 self.summary.skipped += 1;
                 tracing::debug!(%target, first, "probe skipped: the send buffer is full");
             }
             Err(error) => {
-                // One unreachable target must not end the scan; it ends that target.
+                // A target that cannot be sent to (unreachable, or a broadcast address: EACCES)
+                // must not end the scan, nor wait its timeout: it is over.
                 tracing::debug!(%target, %error, "probe not sent");
-                if unreachable(&error) {
-                    self.schedule.neighbour(target, Neighbour::Failed);
-                }
+                self.schedule.neighbour(target, Neighbour::Failed);
             }
         }
     }
