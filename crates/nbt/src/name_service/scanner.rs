@@ -72,8 +72,9 @@ pub enum ScanEvent {
 pub struct ScanSummary {
     /// Probes sent, retries included.
     pub probes: u64,
-    /// Probes not sent because the socket's send buffer stayed full (retries are never waited
-    /// for; first probes only briefly).
+    /// Sends put off because the socket's send buffer was full (a put-off probe is tried again
+    /// a retry spacing later, within the target's bound; it is never waited for, but for a
+    /// first probe's brief wait while the socket is not known to be stalled).
     pub skipped: u64,
     /// Targets that answered.
     pub found: u64,
@@ -221,6 +222,8 @@ struct Scanner<I> {
     neighbours: Neighbours,
     in_flight: InFlight,
     summary: ScanSummary,
+    /// Whether the last send found the socket's buffer full (so first probes do not wait).
+    stalled: bool,
 }
 
 impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
@@ -241,10 +244,15 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
             sent = self.send_once(&probe, to, first).await;
         }
         match sent {
-            Ok(_) => self.summary.probes += 1,
+            Ok(_) => {
+                self.summary.probes += 1;
+                self.stalled = false;
+            }
             Err(error) if transient(&error) => {
                 self.summary.skipped += 1;
-                tracing::debug!(%target, first, "probe skipped: the send buffer is full");
+                self.stalled = true;
+                tracing::debug!(%target, first, "probe put off: the send buffer is full");
+                self.schedule.unsent(target, Instant::now().into_std());
             }
             Err(error) => {
                 // A target that cannot be sent to (unreachable, or a broadcast address: EACCES)
@@ -256,9 +264,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
     }
 
     /// One attempt at sending `probe`: a first probe waits for the socket at most a retry
-    /// spacing, a retry not at all.
+    /// spacing (and not at all once a send found no room, until one goes), a retry not at all.
     async fn send_once(&self, probe: &[u8], to: SocketAddrV4, first: bool) -> io::Result<usize> {
-        if first {
+        if first && !self.stalled {
             let wait = self.options.timeout / RETRY_SPACING_DIVISOR;
             tokio::time::timeout(wait, self.socket.send_to(probe, to))
                 .await
@@ -380,6 +388,7 @@ pub async fn scan(
         neighbours: Neighbours::new(),
         in_flight: InFlight::default(),
         summary: ScanSummary::default(),
+        stalled: false,
     };
     Ok(scanner.run(report).await)
 }

@@ -270,6 +270,24 @@ impl<T: Ord + Copy, I: Iterator<Item = T>> ScanSchedule<T, I> {
         }
     }
 
+    /// Records that the probe just asked for (first or retry) could not be sent, the socket
+    /// having no room: it does not count, and is tried again a spacing later, within the
+    /// target's bound (never waited for).
+    pub fn unsent(&mut self, target: T, now: Instant) {
+        let Some(probe) = self.outstanding.get_mut(&target) else {
+            return;
+        };
+        probe.sent = probe.sent.saturating_sub(1);
+        probe.last = now;
+        match probe.wake.take() {
+            Some(at) => {
+                self.timers.remove(&(at, target));
+            }
+            None => self.retry_queue.retain(|queued| *queued != target),
+        }
+        self.arm(target);
+    }
+
     /// Records an answer from `target`; returns false if no probe of it was outstanding (a
     /// duplicate or a stray answer).
     pub fn answered(&mut self, target: T) -> bool {
@@ -813,6 +831,37 @@ mod tests {
         let last = sends.last().unwrap().1;
         // 50 sends at 100 per second: the last goes out at 490 ms.
         assert_eq!(last, 490 * MS);
+    }
+
+    #[test]
+    fn unsent_probes_are_deferred_not_waited_for_and_bounded() {
+        let start = Instant::now();
+        let mut schedule = ScanSchedule::new(0..2u32, 0, SECOND, 0);
+        assert_eq!(schedule.poll(start), ScanStep::Send(0));
+        schedule.unsent(0, start);
+        // The next target goes at once; the unsent one a spacing later, as a retry.
+        assert_eq!(schedule.poll(start), ScanStep::Send(1));
+        assert_eq!(schedule.poll(start), ScanStep::WaitUntil(start + 250 * MS));
+        assert_eq!(schedule.poll(start + 250 * MS), ScanStep::Retry(0));
+        // It never goes through: tried every spacing until the bound, then over.
+        let mut now = start + 250 * MS;
+        schedule.unsent(0, now);
+        let mut attempts = 1;
+        loop {
+            match schedule.poll(now) {
+                ScanStep::Retry(0) => {
+                    attempts += 1;
+                    schedule.unsent(0, now);
+                }
+                ScanStep::Silent(_) => {}
+                ScanStep::WaitUntil(at) => now = at,
+                ScanStep::Done => break,
+                step => panic!("{step:?}"),
+            }
+            assert!(attempts < 100, "unbounded");
+        }
+        assert_eq!(attempts, 7, "every 250 ms from 250 ms to 1.75 s");
+        assert!(now <= start + 2 * SECOND, "{:?}", now - start);
     }
 
     #[test]
