@@ -129,6 +129,8 @@ struct Neighbours {
     subnets: Vec<Ipv4Interface>,
     /// When the table is next read; `None` once reading it failed (no procfs).
     next_read: Option<std::time::Instant>,
+    /// Whether a probe went to an on-link target (until then the table is not read).
+    probed_on_link: bool,
 }
 
 impl Neighbours {
@@ -139,7 +141,11 @@ impl Neighbours {
             .filter(|interface| !interface.loopback && interface.prefix_len() < 32)
             .collect();
         let next_read = (!subnets.is_empty()).then(std::time::Instant::now);
-        Neighbours { subnets, next_read }
+        Neighbours {
+            subnets,
+            next_read,
+            probed_on_link: false,
+        }
     }
 
     fn on_link(&self, target: Ipv4Addr) -> bool {
@@ -151,7 +157,8 @@ impl Neighbours {
         &self,
         schedule: &ScanSchedule<Ipv4Addr, I>,
     ) -> Option<std::time::Instant> {
-        self.next_read.filter(|_| schedule.in_flight() > 0)
+        self.next_read
+            .filter(|_| self.probed_on_link && schedule.in_flight() > 0)
     }
 
     /// Reads the table if it is due and tells the schedule what it says of on-link targets.
@@ -234,6 +241,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Scanner<I> {
         let Some(id) = self.in_flight.id_for(target) else {
             return;
         };
+        if first && !self.neighbours.probed_on_link {
+            self.neighbours.probed_on_link = self.neighbours.on_link(target);
+        }
         let probe = Packet::node_status_query(id, self.wildcard.clone()).encode();
         let to = SocketAddrV4::new(target, self.options.port);
         let mut sent = self.send_once(&probe, to, first).await;
