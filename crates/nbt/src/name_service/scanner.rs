@@ -436,3 +436,39 @@ fn on_datagram<I: Iterator<Item = Ipv4Addr>>(
         summary.ignored += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbour_entries_map_to_what_the_schedule_needs() {
+        use Neighbour::{Failed, Live, Pending, Unknown};
+        let resolved = Some(NeighbourEntry::Resolved);
+        let unresolved = Some(NeighbourEntry::Unresolved);
+        assert_eq!(neighbour_state(resolved, Unknown), Live);
+        assert_eq!(neighbour_state(unresolved, Unknown), Pending);
+        // ARP resolved late.
+        assert_eq!(neighbour_state(resolved, Pending), Live);
+        // No entry yet, or none ever (our own address): nothing learnt.
+        assert_eq!(neighbour_state(None, Unknown), Unknown);
+        assert_eq!(neighbour_state(None, Live), Live);
+        // An entry that vanished while ARP was in progress failed and was collected.
+        assert_eq!(neighbour_state(None, Pending), Failed);
+        // Failed stays failed.
+        assert_eq!(neighbour_state(resolved, Failed), Failed);
+    }
+
+    #[test]
+    fn send_errors_are_sorted_into_put_off_and_over() {
+        let full = io::Error::from(io::ErrorKind::WouldBlock);
+        let no_buffers = io::Error::from_raw_os_error(libc::ENOBUFS);
+        let refused = io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        let unreachable = io::Error::from_raw_os_error(libc::EHOSTUNREACH);
+        let broadcast = io::Error::from_raw_os_error(libc::EACCES);
+        assert!(transient(&full) && transient(&no_buffers));
+        assert!(!transient(&refused) && !transient(&broadcast));
+        assert!(pending_error(&refused) && pending_error(&unreachable));
+        assert!(!pending_error(&broadcast) && !pending_error(&full));
+    }
+}
