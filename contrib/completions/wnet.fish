@@ -76,7 +76,7 @@ complete -c wnet -n "__fish_wnet_using_subcommand nbtstat" -s v -l verbose -d 'L
 complete -c wnet -n "__fish_wnet_using_subcommand nbtstat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wnet -n "__fish_wnet_using_subcommand nbtstat" -s V -l version -d 'Print version'
 complete -c wnet -n "__fish_wnet_using_subcommand scan" -l rate -d 'Probes per second (0: unpaced, which overflows receive queues beyond a few hundred hosts); nbtscan paces by bandwidth instead (-b)' -r
-complete -c wnet -n "__fish_wnet_using_subcommand scan" -l retries -d 'Probes after the first for a silent host (nbtscan -m)' -r
+complete -c wnet -n "__fish_wnet_using_subcommand scan" -l retries -d 'Probes after the first for a silent host (nbtscan -m), spaced a quarter timeout apart within the wait. On a local subnet, a host that answered ARP but not NetBIOS gets 4 more (if N > 0); an address ARP has not resolved gets none unless ARP resolves within the timeout plus an eighth; one that refused the port or is unreachable, none' -r
 complete -c wnet -n "__fish_wnet_using_subcommand scan" -s s -d 'Script-friendly output: no headers, fields separated by SEP (nbtscan -s SEP)' -r
 complete -c wnet -n "__fish_wnet_using_subcommand scan" -l port -d 'The UDP port to probe (nbtscan always probes 137)' -r
 complete -c wnet -n "__fish_wnet_using_subcommand scan" -l timeout -d 'Give up on network operations after this long: `1500`, `1500ms`, `2s` or `1.5s` (a bare number is milliseconds). Each verb has its own default' -r

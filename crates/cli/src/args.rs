@@ -299,7 +299,10 @@ pub struct ScanArgs {
     /// hosts); nbtscan paces by bandwidth instead (-b).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub rate: u32,
-    /// Probes after the first for a silent host (nbtscan -m).
+    /// Probes after the first for a silent host (nbtscan -m), spaced a quarter timeout apart
+    /// within the wait. On a local subnet, a host that answered ARP but not NetBIOS gets 4
+    /// more (if N > 0); an address ARP has not resolved gets none unless ARP resolves within
+    /// the timeout plus an eighth; one that refused the port or is unreachable, none.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub retries: u32,
     /// Script-friendly output: no headers, fields separated by SEP (nbtscan -s SEP).
@@ -376,7 +379,9 @@ pub enum Command {
     ///
     /// Sends a node status request to each address, paced and retried, and prints the
     /// NetBIOS name, server, user and MAC address of each host that answers. --timeout is
-    /// how long each probe waits (1 s by default, as nbtscan's -t).
+    /// how long each probe waits (1 s by default, as nbtscan's -t); retries go within that
+    /// wait, so a scan ends about one timeout after its last probe, and never more than two
+    /// timeouts after it.
     Scan(ScanArgs),
     /// Resolve a NetBIOS name to addresses (like nmblookup).
     ///

@@ -15,6 +15,7 @@ pub mod config;
 pub mod datagram;
 pub mod interfaces;
 pub mod name_service;
+pub mod neighbours;
 pub mod session;
 mod socket;
 pub mod targets;

@@ -53,3 +53,39 @@ pub(crate) fn id_seed() -> u16 {
     let mixed = nanos ^ std::process::id().rotate_left(16);
     (mixed ^ (mixed >> 16)) as u16
 }
+
+/// Asks the kernel to queue the errors of each send on `socket`'s error queue (`IP_RECVERR`),
+/// with the destination they concern: an ICMP port unreachable from a host with nothing on
+/// the port, or a host unreachable after ARP failed. Read them with [`recv_error`].
+pub(crate) fn enable_recv_err(socket: &UdpSocket) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let on: libc::c_int = 1;
+    let length = libc::socklen_t::try_from(size_of::<libc::c_int>())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    #[allow(unsafe_code)]
+    // SAFETY: setsockopt on the descriptor of a socket borrowed for the call (so open), with a
+    // pointer to a live c_int and its exact length; the kernel only reads it.
+    let result = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVERR,
+            (&raw const on).cast(),
+            length,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Takes one error from `socket`'s error queue (see [`enable_recv_err`]) without waiting:
+/// the destination of the send it concerns. `WouldBlock` when the queue is empty.
+pub(crate) fn recv_error(socket: &UdpSocket) -> io::Result<Option<SocketAddrV4>> {
+    let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 512];
+    let (_, from) = socket2::SockRef::from(socket)
+        .recv_from_with_flags(&mut buffer, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT)?;
+    Ok(from.as_socket_ipv4())
+}

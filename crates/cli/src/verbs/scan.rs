@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use serde_json::json;
 use wnet_nbt::name_service::scanner::{ScanEvent, ScanOptions, scan};
+use wnet_nbt::name_service::schedule::LIVE_EXTRA_RETRIES;
 use wnet_nbt::targets::{ScanTarget, addresses, total};
 
 use crate::args::ScanArgs;
 use crate::exit::Exit;
 use crate::report::{nbtscan_header, nbtscan_row};
 use crate::verbs::{block_on, config_from_env, host_status};
+
+// The help of `--retries` (args.rs) says how many more retries a live neighbour gets.
+const _: () = assert!(LIVE_EXTRA_RETRIES == 4, "update the help of --retries");
 
 /// How long each probe waits by default, as nbtscan's `-t`.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -74,6 +78,7 @@ pub(crate) fn run(args: &ScanArgs, json: bool, timeout: Option<Duration>) -> Res
                 "found": summary.found,
                 "silent": summary.silent,
                 "probes": summary.probes,
+                "skipped": summary.skipped,
             }
         });
         println!("{body}");
