@@ -13,7 +13,7 @@
 //! - The view is bounded: at most [`MAX_SERVERS`] servers and [`MAX_WORKGROUPS`] workgroups;
 //!   past them the least recently seen goes (announcements come from anyone on the link).
 //!
-//! Sans-IO: sightings go in, views come out. Discovery itself lives in [`crate::browse`] (cold)
+//! Sans-IO: sightings go in, views come out. Discovery itself lives in `browse` (cold)
 //! and in the agent (listening).
 
 use std::collections::{BTreeMap, BTreeSet};
