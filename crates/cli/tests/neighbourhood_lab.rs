@@ -152,13 +152,8 @@ fn a_workgroup_known_only_from_ws_discovery_is_listed() {
 /// the agent's 30 s between rounds.
 #[test]
 fn a_host_that_says_bye_leaves_the_agents_view_and_comes_back() {
-    let lab = match NetnsLab::acquire_exclusive() {
-        Ok(lab) => lab,
-        Err(wnet_testlab::LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("the netns lab failed: {error}"),
+    let Some(lab) = NetnsLab::acquire_exclusive_or_skip() else {
+        return;
     };
     let sandbox = lab_sandbox(&lab);
     assert_success(&sandbox.wnet(&["agent", "start"]));

@@ -74,13 +74,8 @@ impl Drop for NoLossOnDrop {
 /// probability 0.04, which no NetBIOS retry policy can help; that is the kernel's to retry.)
 #[test]
 fn scan_finds_every_nmbd_host_under_20_percent_loss() {
-    let lab = match NetnsLab::acquire_exclusive() {
-        Ok(lab) => lab,
-        Err(wnet_testlab::LabError::Unavailable(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(error) => panic!("the netns lab failed: {error}"),
+    let Some(lab) = NetnsLab::acquire_exclusive_or_skip() else {
+        return;
     };
     let nmbd_hosts: BTreeSet<Ipv4Addr> = lab
         .announcers("nbns")

@@ -552,6 +552,23 @@ impl NetnsLab {
         }
     }
 
+    /// [`NetnsLab::acquire_exclusive`] for a test: `None`, with `skipped: <why>` on standard
+    /// error, where network namespaces are impossible.
+    ///
+    /// # Panics
+    ///
+    /// When the lab exists here but cannot be started: that is a test failure, not a skip.
+    pub fn acquire_exclusive_or_skip() -> Option<InUse<NetnsLab>> {
+        match Self::acquire_exclusive() {
+            Ok(lab) => Some(lab),
+            Err(LabError::Unavailable(why)) => {
+                eprintln!("skipped: {why}");
+                None
+            }
+            Err(error) => panic!("the netns lab failed: {error}"),
+        }
+    }
+
     /// The hosts that run none of the lab's daemons, free for the tests' own programs.
     pub fn free_hosts(&self) -> impl Iterator<Item = &NetnsHost> {
         self.hosts

@@ -184,50 +184,72 @@ fn interface_flags(name: &str) -> Option<u32> {
     u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
 }
 
+impl MulticastInterface {
+    /// Its first IPv4 address; AddrNotAvailable, naming it, without one.
+    fn first_ipv4(&self) -> io::Result<Ipv4Addr> {
+        self.ipv4
+            .first()
+            .map(|(address, _)| *address)
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::AddrNotAvailable,
+                    format!("{} has no IPv4 address", self.name),
+                )
+            })
+    }
+
+    /// Its first link-local IPv6 address; AddrNotAvailable, naming it, without one.
+    fn first_ipv6(&self) -> io::Result<Ipv6Addr> {
+        self.ipv6_link_local.first().copied().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("{} has no link-local IPv6 address", self.name),
+            )
+        })
+    }
+}
+
+/// A non-blocking UDP socket of `domain` whose own multicast is not looped back to it.
+fn udp_socket(domain: socket2::Domain) -> io::Result<socket2::Socket> {
+    let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    if domain == socket2::Domain::IPV6 {
+        socket.set_only_v6(true)?;
+        socket.set_multicast_loop_v6(false)?;
+    } else {
+        socket.set_multicast_loop_v4(false)?;
+    }
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
+/// `socket`, bound to `address`, as tokio's.
+fn bound(socket: socket2::Socket, address: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+    socket.bind(&address.into())?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 /// A UDP socket that sends IPv4 multicast out of `interface` (its first address) and receives
 /// the answers: bound to an ephemeral port, TTL 1 (link-local traffic), loopback of its own
 /// multicast off.
 pub fn ipv4_query_socket(interface: &MulticastInterface) -> io::Result<tokio::net::UdpSocket> {
-    let Some((address, _)) = interface.ipv4.first() else {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!("{} has no IPv4 address", interface.name),
-        ));
-    };
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV4,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    socket.set_multicast_if_v4(address)?;
+    let address = interface.first_ipv4()?;
+    let socket = udp_socket(socket2::Domain::IPV4)?;
+    socket.set_multicast_if_v4(&address)?;
     socket.set_multicast_ttl_v4(1)?;
-    socket.set_multicast_loop_v4(false)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&SocketAddr::V4(SocketAddrV4::new(*address, 0)).into())?;
-    tokio::net::UdpSocket::from_std(socket.into())
+    bound(socket, SocketAddr::V4(SocketAddrV4::new(address, 0)))
 }
 
 /// A UDP socket that sends IPv6 multicast out of `interface` and receives the answers: bound to
 /// an ephemeral port of its first link-local address, hop limit 1, own multicast not looped.
 pub fn ipv6_query_socket(interface: &MulticastInterface) -> io::Result<tokio::net::UdpSocket> {
-    let Some(address) = interface.ipv6_link_local.first() else {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!("{} has no link-local IPv6 address", interface.name),
-        ));
-    };
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV6,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    socket.set_only_v6(true)?;
+    let address = interface.first_ipv6()?;
+    let socket = udp_socket(socket2::Domain::IPV6)?;
     socket.set_multicast_if_v6(interface.index)?;
     socket.set_multicast_hops_v6(1)?;
-    socket.set_multicast_loop_v6(false)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&SocketAddr::V6(SocketAddrV6::new(*address, 0, 0, interface.index)).into())?;
-    tokio::net::UdpSocket::from_std(socket.into())
+    bound(
+        socket,
+        SocketAddr::V6(SocketAddrV6::new(address, 0, 0, interface.index)),
+    )
 }
 
 /// A UDP socket that listens on `port` for the IPv4 multicast `group` on `interface` (for
@@ -238,22 +260,11 @@ pub fn ipv4_group_listener(
     group: Ipv4Addr,
     port: u16,
 ) -> io::Result<tokio::net::UdpSocket> {
-    let Some((address, _)) = interface.ipv4.first() else {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!("{} has no IPv4 address", interface.name),
-        ));
-    };
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV4,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
+    let address = interface.first_ipv4()?;
+    let socket = udp_socket(socket2::Domain::IPV4)?;
     socket.set_reuse_address(true)?;
-    socket.set_multicast_loop_v4(false)?;
-    socket.set_nonblocking(true)?;
     socket.bind(&SocketAddr::V4(SocketAddrV4::new(group, port)).into())?;
-    socket.join_multicast_v4(&group, address)?;
+    socket.join_multicast_v4(&group, &address)?;
     tokio::net::UdpSocket::from_std(socket.into())
 }
 
@@ -266,21 +277,9 @@ pub fn ipv6_group_listener(
     group: Ipv6Addr,
     port: u16,
 ) -> io::Result<tokio::net::UdpSocket> {
-    if interface.ipv6_link_local.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!("{} has no link-local IPv6 address", interface.name),
-        ));
-    }
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV6,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    socket.set_only_v6(true)?;
+    interface.first_ipv6()?;
+    let socket = udp_socket(socket2::Domain::IPV6)?;
     socket.set_reuse_address(true)?;
-    socket.set_multicast_loop_v6(false)?;
-    socket.set_nonblocking(true)?;
     socket.bind(&SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)).into())?;
     socket.join_multicast_v6(&group, interface.index)?;
     tokio::net::UdpSocket::from_std(socket.into())
