@@ -159,61 +159,50 @@ impl NeighbourhoodWatch {
                 return;
             }
         };
-        let (heard_tx, mut heard) = mpsc::channel(LISTENER_QUEUE);
         let wsd = WsdClient::new(interfaces.clone());
-        let (events, mut wsd_events) = mpsc::channel(LISTENER_QUEUE);
+        let (events, wsd_events) = mpsc::channel(LISTENER_QUEUE);
         tokio::spawn(async move {
             if let Err(error) = wsd.listen(events).await {
                 tracing::warn!(%error, "cannot listen for WS-Discovery announcements");
             }
         });
-        let to_watch = heard_tx.clone();
-        tokio::spawn(async move {
-            while let Some(event) = wsd_events.recv().await {
-                let heard = match event {
-                    WsdEvent::Hello(computer) => match wsd_sighting(&computer) {
-                        Some(sighting) => Heard::Announced(sighting),
-                        None => continue,
-                    },
-                    WsdEvent::Bye { endpoint } => Heard::Left {
-                        source: Source::Wsd,
-                        identity: endpoint,
-                    },
-                };
-                if to_watch.send(heard).await.is_err() {
-                    return;
-                }
-            }
+        self.hear_from(wsd_events, |event| match event {
+            WsdEvent::Hello(computer) => wsd_sighting(&computer).map(Heard::Announced),
+            WsdEvent::Bye { endpoint } => Some(Heard::Left {
+                source: Source::Wsd,
+                identity: endpoint,
+            }),
         });
         let mdns = MdnsClient::new(interfaces);
-        let (events, mut mdns_events) = mpsc::channel(LISTENER_QUEUE);
+        let (events, mdns_events) = mpsc::channel(LISTENER_QUEUE);
         tokio::spawn(async move {
             if let Err(error) = mdns.listen(events).await {
                 tracing::warn!(%error, "cannot listen for mDNS announcements");
             }
         });
-        tokio::spawn(async move {
-            while let Some(event) = mdns_events.recv().await {
-                let heard = match event {
-                    MdnsEvent::Announced(server) => match mdns_sighting(&server) {
-                        Some(sighting) => Heard::Announced(sighting),
-                        None => continue,
-                    },
-                    MdnsEvent::Goodbye { instance } => Heard::Left {
-                        source: Source::Mdns,
-                        identity: instance,
-                    },
-                };
-                if heard_tx.send(heard).await.is_err() {
-                    return;
-                }
-            }
+        self.hear_from(mdns_events, |event| match event {
+            MdnsEvent::Announced(server) => mdns_sighting(&server).map(Heard::Announced),
+            MdnsEvent::Goodbye { instance } => Some(Heard::Left {
+                source: Source::Mdns,
+                identity: instance,
+            }),
         });
+    }
+
+    /// Takes in every event a listener sends on `events`, as `heard` makes it (`None`: not a
+    /// server the neighbourhood shows), until the listener ends.
+    fn hear_from<Event: Send + 'static>(
+        &self,
+        mut events: mpsc::Receiver<Event>,
+        heard: fn(Event) -> Option<Heard>,
+    ) {
         let watch = self.clone();
         tokio::spawn(async move {
-            while let Some(heard) = heard.recv().await {
-                tracing::debug!(?heard, "heard on the network");
-                watch.hear(heard);
+            while let Some(event) = events.recv().await {
+                if let Some(heard) = heard(event) {
+                    tracing::debug!(?heard, "heard on the network");
+                    watch.hear(heard);
+                }
             }
         });
     }

@@ -2,8 +2,8 @@
 //!
 //! - Workgroups: the group names (`<00>`, `<1E>`) and master-browser names (`<1D>`) in the
 //!   node status of every local master browser that answers a broadcast for
-//!   `\x01\x02__MSBROWSE__\x02<01>`, and of every configured WINS server; plus the configured
-//!   workgroup.
+//!   `\x01\x02__MSBROWSE__\x02<01>`, and of every configured WINS server (the API adds this
+//!   machine's workgroup, [`local_workgroup`]).
 //! - Servers of a workgroup or domain: every node that answers for the group `NAME<00>`, the
 //!   domain controllers' group `NAME<1C>` or the domain master browser `NAME<1B>` (by
 //!   broadcast and through WINS), named by the unique `<20>` name of its node status.
@@ -194,20 +194,9 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// The workgroups and domains visible from here, sorted, this machine's among them.
-    pub async fn workgroups(&self) -> Vec<String> {
-        let mut workgroups = self.workgroups_seen().await;
-        let local = local_workgroup();
-        if !workgroups.contains(&local) {
-            workgroups.push(local);
-        }
-        workgroups.sort();
-        workgroups
-    }
-
     /// The workgroups and domains the name service shows: the group names of every local
     /// master browser and WINS server, sorted.
-    pub async fn workgroups_seen(&self) -> Vec<String> {
+    pub async fn workgroups(&self) -> Vec<String> {
         let mut workgroups = Vec::new();
         let mut nodes = self.responders(NetbiosName::from_bytes(MSBROWSE)).await;
         for server in &self.client.config().name_servers {
@@ -343,26 +332,17 @@ pub async fn discover_neighbourhood(scope: DiscoveryScope<'_>) -> Result<Neighbo
         });
     let wsd = WsdClient::new(interfaces.clone());
     let mdns = MdnsClient::new(interfaces);
-    let mdns_wanted = scope != DiscoveryScope::Workgroups && !mdns.interfaces().is_empty();
-    let (nbns, computers, mdns_servers) = tokio::join!(
+    // Each engine returns at once where it has no interface.
+    let (mut view, computers, mdns_servers) = tokio::join!(
         nbns_round(&browser, scope),
+        settled(|found| wsd.discover(DISCOVERY_WINDOW, found), WSD_SETTLING),
         async {
-            if wsd.interfaces().is_empty() {
+            if scope == DiscoveryScope::Workgroups {
                 return Vec::new();
             }
-            let (found, heard) = tokio::sync::mpsc::channel(64);
-            settle(wsd.discover(DISCOVERY_WINDOW, found), heard, WSD_SETTLING).await
-        },
-        async {
-            if !mdns_wanted {
-                return Vec::new();
-            }
-            let (found, heard) = tokio::sync::mpsc::channel(64);
-            settle(mdns.browse(DISCOVERY_WINDOW, found), heard, MDNS_SETTLING).await
+            settled(|found| mdns.browse(DISCOVERY_WINDOW, found), MDNS_SETTLING).await
         }
     );
-    let mut view = Neighbourhood::new();
-    view.merge(&nbns);
     for computer in &computers {
         if let Some(workgroup) = wsd_workgroup(computer) {
             view.observe_workgroup(workgroup, Source::Wsd);
@@ -392,13 +372,7 @@ pub fn wsd_workgroup(computer: &WsdComputer) -> Option<&str> {
 /// a name (its metadata could not be read) or an IPv4 address.
 pub fn wsd_sighting(computer: &WsdComputer) -> Option<Sighting> {
     let name = computer.name.clone().filter(|name| !name.is_empty())?;
-    let address = computer
-        .addresses
-        .iter()
-        .find_map(|address| match address {
-            std::net::IpAddr::V4(v4) => Some(*v4),
-            std::net::IpAddr::V6(_) => None,
-        })?;
+    let address = first_ipv4(&computer.addresses)?;
     Some(Sighting {
         name,
         address,
@@ -408,13 +382,17 @@ pub fn wsd_sighting(computer: &WsdComputer) -> Option<Sighting> {
     })
 }
 
-/// What `engine` sends on `heard` until its part of the round settles (see [`Settling`]); the
-/// engine is dropped then, or when it is done.
-async fn settle<T>(
-    engine: impl std::future::Future<Output = ()>,
-    mut heard: tokio::sync::mpsc::Receiver<T>,
+/// What `engine` sends on the channel it is given until its part of the round settles (see
+/// [`Settling`]); the engine is dropped then, or when it is done.
+async fn settled<T, Engine>(
+    engine: impl FnOnce(tokio::sync::mpsc::Sender<T>) -> Engine,
     settling: Settling,
-) -> Vec<T> {
+) -> Vec<T>
+where
+    Engine: std::future::Future<Output = ()>,
+{
+    let (found, mut heard) = tokio::sync::mpsc::channel(64);
+    let engine = engine(found);
     let start = tokio::time::Instant::now();
     let mut items = Vec::new();
     let mut last_news = start;
@@ -439,14 +417,19 @@ async fn settle<T>(
     items
 }
 
+/// The first IPv4 address among `addresses`: SMB is reached over IPv4 here.
+fn first_ipv4(addresses: &[std::net::IpAddr]) -> Option<Ipv4Addr> {
+    addresses.iter().find_map(|address| match address {
+        std::net::IpAddr::V4(v4) => Some(*v4),
+        std::net::IpAddr::V6(_) => None,
+    })
+}
+
 /// An mDNS SMB service as the neighbourhood sees it: named by its host (`NAS.local` shows as
 /// `NAS`), at its first IPv4 address, known by its instance name; `None` without an IPv4
 /// address (SMB is reached over IPv4 here).
 pub fn mdns_sighting(server: &MdnsServer) -> Option<Sighting> {
-    let address = server.addresses.iter().find_map(|address| match address {
-        std::net::IpAddr::V4(v4) => Some(*v4),
-        std::net::IpAddr::V6(_) => None,
-    })?;
+    let address = first_ipv4(&server.addresses)?;
     let name = if server.host.is_empty() {
         server.instance.clone()
     } else {
@@ -467,11 +450,11 @@ async fn nbns_round(browser: &Arc<Browser>, scope: DiscoveryScope<'_>) -> Neighb
     let local = local_workgroup();
     let (workgroups, local_servers) = match scope {
         DiscoveryScope::ServersOf(workgroup) => (vec![workgroup.to_owned()], None),
-        DiscoveryScope::Workgroups => (browser.workgroups_seen().await, None),
+        DiscoveryScope::Workgroups => (browser.workgroups().await, None),
         // This machine's workgroup is browsed at once, even before a master browser serves it,
         // while the others are being found.
         DiscoveryScope::Everything => {
-            let (found, servers) = tokio::join!(browser.workgroups_seen(), browser.servers(&local));
+            let (found, servers) = tokio::join!(browser.workgroups(), browser.servers(&local));
             (found, Some(servers.unwrap_or_default()))
         }
     };
